@@ -1,0 +1,1 @@
+"""Package data: framework catalogs, crosswalks and their JSON Schemas (YAML/JSON)."""

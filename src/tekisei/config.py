@@ -1,0 +1,106 @@
+"""Settings, read from the environment (prefix ``TEKISEI_``) when asked for, never at import."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from tekisei.errors import ConfigError
+
+
+class Settings(BaseSettings):
+    """Deployment settings.
+
+    Every field can be set as an environment variable named ``TEKISEI_<FIELD>``.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="TEKISEI_", extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path("var"), description="Folder for the embedded database, keys and files"
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; default sqlite:///<data_dir>/tekisei.db. "
+        "PostgreSQL: postgresql+psycopg://user@host/db",
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Secret for signing sessions and encrypting keys (at least 32 characters); "
+        "when unset, one is generated and kept in <data_dir>/secret.key",
+    )
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["json", "text"] = "text"
+    default_lang: Literal["ja", "en"] = "ja"
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not value.startswith(("sqlite:", "sqlite+pysqlite:", "postgresql")):
+            raise ValueError(
+                "TEKISEI_DATABASE_URL must be a sqlite:/// or postgresql+psycopg:// URL"
+            )
+        if value.startswith("postgresql://") or value.startswith("postgresql+psycopg2"):
+            raise ValueError(
+                "use the psycopg 3 driver: write postgresql+psycopg://… "
+                "(install the 'postgres' extra)"
+            )
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError(
+                "TEKISEI_SECRET_KEY must be at least 32 characters; "
+                "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            )
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL in effect."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'tekisei.db'}"
+
+    def secret(self) -> str:
+        """The secret key, generating and keeping one under ``data_dir`` when unset."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        path = self.data_dir / "secret.key"
+        if path.exists():
+            return path.read_text(encoding="ascii").strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        value = secrets.token_urlsafe(48)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(value)
+        return value
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment, with explicit overrides on top.
+
+    Raises:
+        ConfigError: a setting is invalid; the message names it and says how to fix it.
+    """
+    from pydantic import ValidationError
+
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            name = "TEKISEI_" + "_".join(str(p) for p in error["loc"]).upper()
+            lines.append(f"{name}: {error['msg'].removeprefix('Value error, ')}")
+        raise ConfigError("invalid settings:\n" + "\n".join(lines)) from None

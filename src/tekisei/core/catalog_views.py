@@ -1,0 +1,105 @@
+"""What the catalog looks like to readers: the shapes the CLI, API and pages show."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel
+
+from tekisei.core.catalog import Lang
+
+
+class FrameworkSummary(BaseModel):
+    """One loaded framework with its node counts."""
+
+    id: str
+    version: str
+    title_ja: str
+    title_en: str
+    publisher_ja: str
+    publisher_en: str
+    published: date
+    source: str
+    status: str
+    note_ja: str | None
+    note_en: str | None
+    nodes: int
+    assessable: int
+
+    def title(self, lang: Lang) -> str:
+        """The title in ``lang``."""
+        return self.title_ja if lang == "ja" else self.title_en
+
+
+class CrosswalkEntry(BaseModel):
+    """A counterpart of a node in another framework, seen from that node."""
+
+    urn: str
+    framework: str
+    section: str
+    title_ja: str
+    title_en: str
+    relation: str
+    rationale_ja: str
+    rationale_en: str
+
+
+class NoCounterpart(BaseModel):
+    """An explicit statement that a framework has no counterpart for a node."""
+
+    framework: str
+    rationale_ja: str
+    rationale_en: str
+
+
+class NodeSummary(BaseModel):
+    """A node as shown in lists, trees and search results."""
+
+    urn: str
+    framework: str
+    ref: str
+    section: str
+    parent: str | None
+    depth: int
+    assessable: bool
+    title_ja: str
+    title_en: str
+
+    def title(self, lang: Lang) -> str:
+        """The title in ``lang``."""
+        return self.title_ja if lang == "ja" else self.title_en
+
+
+class NodeDetail(BaseModel):
+    """A node with its text, children and crosswalk."""
+
+    urn: str
+    framework: str
+    ref: str
+    section: str
+    parent: str | None
+    title_ja: str
+    title_en: str
+    text_ja: str
+    text_en: str
+    evidence_ja: str | None
+    evidence_en: str | None
+    actors: list[str]
+    system_roles: list[str]
+    assessable: bool
+    children: list[NodeSummary]
+    ancestors: list[NodeSummary]
+    crosswalk: list[CrosswalkEntry]
+    no_counterpart: list[NoCounterpart]
+
+
+class LoadReport(BaseModel):
+    """What ``catalog load`` did."""
+
+    loaded: list[str]
+    unchanged: list[str]
+
+    @property
+    def changed(self) -> bool:
+        """Whether anything was written."""
+        return bool(self.loaded)

@@ -1,0 +1,52 @@
+"""The one error hierarchy. Messages say what went wrong and what to do next."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class TekiseiError(Exception):
+    """Base of every error tekisei raises on purpose."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ConfigError(TekiseiError):
+    """A setting is missing or invalid."""
+
+
+class NotFoundError(TekiseiError):
+    """The thing asked for does not exist."""
+
+
+class InvalidInputError(TekiseiError):
+    """The caller's input cannot be used as given."""
+
+
+class DatabaseError(TekiseiError):
+    """The database cannot be reached or is not at the expected schema."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem in a file, with its position (1-based; 0 when unknown)."""
+
+    path: str
+    line: int
+    column: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}: {self.message}"
+
+
+class CatalogFileError(InvalidInputError):
+    """A catalog or crosswalk file is invalid; ``problems`` lists every problem."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        count = len(problems)
+        lines = "\n".join(str(p) for p in problems)
+        super().__init__(f"{count} problem{'s' if count != 1 else ''} found:\n{lines}")

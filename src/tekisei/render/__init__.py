@@ -1,0 +1,1 @@
+"""Documents out: HTML, PDF, XLSX, JSON and Markdown renderers."""
