@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -318,3 +318,11 @@ def diff_catalogs(old: CatalogFile, new: CatalogFile) -> CatalogDiff:
         removed=[ref for ref in old_nodes if ref not in new_nodes],
         changed=changed,
     )
+
+
+def json_schemas() -> dict[str, dict[str, Any]]:
+    """JSON Schemas of the two file formats, keyed ``catalog`` and ``crosswalk``."""
+    return {
+        "catalog": CatalogFile.model_json_schema(by_alias=True),
+        "crosswalk": CrosswalkFile.model_json_schema(by_alias=True),
+    }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -91,6 +92,47 @@ class NodeDetail(BaseModel):
     ancestors: list[NodeSummary]
     crosswalk: list[CrosswalkEntry]
     no_counterpart: list[NoCounterpart]
+
+    def as_document(self, lang: Lang) -> dict[str, Any]:
+        """The JSON document of ``catalog show`` and ``/api/catalog/nodes/{urn}``.
+
+        Titles and rationales of linked nodes are given in ``lang``.
+        """
+        return {
+            "urn": self.urn,
+            "framework": self.framework,
+            "ref": self.ref,
+            "section": self.section,
+            "parent": self.parent,
+            "title_ja": self.title_ja,
+            "title_en": self.title_en,
+            "text_ja": self.text_ja,
+            "text_en": self.text_en,
+            "evidence_ja": self.evidence_ja,
+            "evidence_en": self.evidence_en,
+            "actors": self.actors,
+            "system_roles": self.system_roles,
+            "assessable": self.assessable,
+            "children": [child.urn for child in self.children],
+            "crosswalk": [
+                {
+                    "urn": entry.urn,
+                    "framework": entry.framework,
+                    "section": entry.section,
+                    "title": entry.title_ja if lang == "ja" else entry.title_en,
+                    "relation": entry.relation,
+                    "rationale": entry.rationale_ja if lang == "ja" else entry.rationale_en,
+                }
+                for entry in self.crosswalk
+            ],
+            "no_counterpart": [
+                {
+                    "framework": item.framework,
+                    "rationale": item.rationale_ja if lang == "ja" else item.rationale_en,
+                }
+                for item in self.no_counterpart
+            ],
+        }
 
 
 class LoadReport(BaseModel):

@@ -245,3 +245,24 @@ def _duplicate_keys(node: yaml.Node, path: str) -> Iterator[Problem]:
     elif isinstance(node, yaml.SequenceNode):
         for item in node.value:
             yield from _duplicate_keys(item, path)
+
+
+def validate_files(paths: Iterable[Path]) -> list[ParsedFile]:
+    """Validate files as ``catalog load`` would, without a database.
+
+    Crosswalks may point at the shipped frameworks as well as at frameworks in
+    ``paths``.
+
+    Raises:
+        CatalogFileError: every problem in every file.
+    """
+    wanted = [Path(p) for p in paths]
+    given = {p.resolve() for p in wanted}
+    known: dict[str, set[str]] = {}
+    for path in shipped_files():
+        if path.parent.name != "frameworks" or path.resolve() in given:
+            continue
+        content = parse_file(path).content
+        if isinstance(content, CatalogFile):
+            known[content.framework.id] = {node.ref for node in content.nodes}
+    return parse_files(wanted, known)

@@ -1,0 +1,5 @@
+"""``python -m tekisei``."""
+
+from tekisei.cli.app import main
+
+main()

@@ -1,0 +1,42 @@
+"""The ``tekisei`` command."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from tekisei import __version__
+from tekisei.cli import catalog, db, serve
+
+app = typer.Typer(
+    name="tekisei",
+    help="tekisei (適正性): governance, evaluation and provenance for Japan's AI "
+    "appropriateness guideline.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(catalog.app, name="catalog")
+app.add_typer(db.app, name="db")
+app.command("serve")(serve.serve_command)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"tekisei {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """tekisei (適正性)."""
+
+
+def main() -> None:
+    """Entry point of the ``tekisei`` script."""
+    app()

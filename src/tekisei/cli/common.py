@@ -1,0 +1,114 @@
+"""What every command shares: language, JSON output, settings and error handling."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable
+from typing import Annotated, Any, Literal, ParamSpec, TypeVar
+
+import typer
+from pydantic import BaseModel
+from rich.console import Console
+
+from tekisei.config import Settings, load_settings
+from tekisei.errors import (
+    CatalogFileError,
+    ConfigError,
+    DatabaseError,
+    InvalidInputError,
+    NotFoundError,
+    TekiseiError,
+)
+from tekisei.services.database import Database, open_database
+
+Lang = Literal["ja", "en"]
+
+EXIT_ERROR = 1
+EXIT_NOT_FOUND = 3
+EXIT_INVALID = 4
+EXIT_CONFIG = 5
+EXIT_DATABASE = 6
+
+console = Console()
+errors = Console(stderr=True)
+
+LangOption = Annotated[
+    str | None,
+    typer.Option(
+        "--lang", help="Language of the output: ja or en (default: from the locale)."
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def resolve_lang(value: str | None) -> Lang:
+    """The output language: ``--lang`` when given, otherwise the locale (ja when Japanese)."""
+    if value is not None:
+        if value not in ("ja", "en"):
+            raise typer.BadParameter("use ja or en", param_hint="--lang")
+        return "ja" if value == "ja" else "en"
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        locale = os.environ.get(name)
+        if locale:
+            return "ja" if locale.lower().startswith("ja") else "en"
+    return "en"
+
+
+def print_json(data: Any) -> None:
+    """Print ``data`` (models included) as JSON on stdout."""
+
+    def default(value: Any) -> Any:
+        if isinstance(value, BaseModel):
+            return value.model_dump(mode="json")
+        return str(value)
+
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=default) + "\n")
+
+
+def settings() -> Settings:
+    """The settings in effect."""
+    return load_settings()
+
+
+def database() -> Database:
+    """The configured database, schema checked."""
+    return open_database(settings())
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn tekisei errors into a message on stderr and a distinct exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except CatalogFileError as exc:
+            for problem in exc.problems:
+                errors.print(str(problem), markup=False, highlight=False)
+            count = len(exc.problems)
+            errors.print(f"{count} problem{'s' if count != 1 else ''} found.", markup=False)
+            raise typer.Exit(EXIT_INVALID) from None
+        except TekiseiError as exc:
+            errors.print(f"error: {exc.message}", markup=False, highlight=False)
+            raise typer.Exit(_exit_code(exc)) from None
+
+    return wrapper
+
+
+def _exit_code(exc: TekiseiError) -> int:
+    if isinstance(exc, NotFoundError):
+        return EXIT_NOT_FOUND
+    if isinstance(exc, InvalidInputError):
+        return EXIT_INVALID
+    if isinstance(exc, ConfigError):
+        return EXIT_CONFIG
+    if isinstance(exc, DatabaseError):
+        return EXIT_DATABASE
+    return EXIT_ERROR

@@ -1,0 +1,109 @@
+"""Opening the database and keeping its schema current."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from tekisei.config import Settings
+from tekisei.db.engine import make_engine, make_sessionmaker
+from tekisei.db.migrate import current_revision, head_revision, upgrade
+from tekisei.errors import DatabaseError
+
+
+@dataclass
+class Database:
+    """An engine and its session factory."""
+
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session committed at the end of the block, rolled back on error."""
+        with self.sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session for reads; nothing it does is committed."""
+        with self.sessions() as session:
+            yield session
+
+    def close(self) -> None:
+        """Release every pooled connection."""
+        self.engine.dispose()
+
+
+@dataclass(frozen=True)
+class DatabaseStatus:
+    """Where the schema is and where it should be."""
+
+    url: str
+    current: str | None
+    head: str | None
+
+    @property
+    def up_to_date(self) -> bool:
+        """Whether the schema is at the newest revision."""
+        return self.current == self.head
+
+
+def open_database(settings: Settings, *, check_schema: bool = True) -> Database:
+    """Connect to the configured database.
+
+    Raises:
+        DatabaseError: it cannot be reached, or (with ``check_schema``) its schema is
+            not current; the message says which command fixes it.
+    """
+    engine = make_engine(settings.resolved_database_url)
+    database = Database(engine=engine, sessions=make_sessionmaker(engine))
+    if check_schema:
+        status = database_status(database)
+        if not status.up_to_date:
+            database.close()
+            raise DatabaseError(
+                f"the database schema is at {status.current or 'nothing (empty database)'}, "
+                f"not {status.head}; run 'tekisei db upgrade' first"
+            )
+    return database
+
+
+def database_status(database: Database) -> DatabaseStatus:
+    """The schema revision of the database and of this tekisei version.
+
+    Raises:
+        DatabaseError: the database cannot be reached.
+    """
+    try:
+        current = current_revision(database.engine)
+    except OperationalError as exc:
+        raise DatabaseError(
+            f"cannot reach the database at {database.engine.url.render_as_string()}: "
+            f"{exc.orig}; check TEKISEI_DATABASE_URL and that the server is running"
+        ) from None
+    return DatabaseStatus(
+        url=database.engine.url.render_as_string(hide_password=True),
+        current=current,
+        head=head_revision(database.engine),
+    )
+
+
+def upgrade_database(settings: Settings) -> DatabaseStatus:
+    """Create or migrate the schema to the newest revision (idempotent).
+
+    Raises:
+        DatabaseError: the database cannot be reached.
+    """
+    database = open_database(settings, check_schema=False)
+    try:
+        database_status(database)
+        upgrade(database.engine)
+        return database_status(database)
+    finally:
+        database.close()

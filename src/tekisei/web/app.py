@@ -1,0 +1,79 @@
+"""The web application: ``create_app(settings)``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+
+from fastapi import FastAPI, Request, Response
+from fastapi.staticfiles import StaticFiles
+
+from tekisei import __version__
+from tekisei.config import Settings
+from tekisei.services.database import open_database
+from tekisei.web.api import catalog as catalog_api
+from tekisei.web.errors import install_error_handlers
+from tekisei.web.i18n import pick_lang
+from tekisei.web.pages import catalog as catalog_pages
+from tekisei.web.pages import site
+from tekisei.web.pages.site import LANG_COOKIE
+
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'; "
+    "object-src 'none'"
+)
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """Build the app for ``settings``.
+
+    Raises:
+        DatabaseError: the database cannot be reached or its schema is not current.
+    """
+    database = open_database(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        database.close()
+
+    app = FastAPI(
+        title="tekisei",
+        version=__version__,
+        description="Governance, evaluation and provenance for Japan's AI appropriateness "
+        "guideline (人工知能関連技術の研究開発及び活用の適正性確保に関する指針).",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.database = database
+
+    @app.middleware("http")
+    async def language_and_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        request.state.lang = pick_lang(
+            request.query_params.get("lang"),
+            request.cookies.get(LANG_COOKIE),
+            request.headers.get("accept-language"),
+            settings.default_lang,
+        )
+        response = await call_next(request)
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
+    static = Path(str(resources.files("tekisei.web") / "static"))
+    app.mount("/static", StaticFiles(directory=static), name="static")
+    app.include_router(catalog_api.router)
+    app.include_router(site.router)
+    app.include_router(catalog_pages.router)
+    install_error_handlers(app)
+    return app

@@ -1,0 +1,31 @@
+"""Site-wide pages: the home redirect and the language switch."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import RedirectResponse
+
+router = APIRouter(include_in_schema=False)
+
+LANG_COOKIE = "tekisei_lang"
+
+
+@router.get("/")
+def home() -> RedirectResponse:
+    """The catalog is the front page for now."""
+    return RedirectResponse("/catalog", status_code=303)
+
+
+@router.get("/lang/{code}")
+def switch_language(
+    code: Annotated[str, Path(pattern="^(ja|en)$")],
+    next_url: Annotated[str, Query(alias="next")] = "/",
+) -> RedirectResponse:
+    """Remember the language in a cookie and go back to the page (same site only)."""
+    target = next_url if next_url.startswith("/") and not next_url.startswith("//") else "/"
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="lax",
+                        httponly=True)
+    return response

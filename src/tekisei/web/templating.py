@@ -1,0 +1,55 @@
+"""Jinja2 templates with the interface messages of the request's language."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from tekisei import __version__
+from tekisei.web.i18n import Lang, messages
+
+
+@cache
+def environment() -> Environment:
+    """The template environment (built once per process)."""
+    root = Path(str(resources.files("tekisei.web") / "templates"))
+    env = Environment(
+        loader=FileSystemLoader(root),
+        autoescape=select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["urlquote"] = lambda value: quote(str(value), safe="")
+    env.globals["version"] = __version__
+    return env
+
+
+def render(
+    request: Request, name: str, context: dict[str, Any], status_code: int = 200
+) -> HTMLResponse:
+    """Render ``name`` in the request's language."""
+    lang: Lang = getattr(request.state, "lang", "ja")
+    catalog = messages(lang)
+    env = environment()
+    template = env.get_template(name)
+    query = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "lang"])
+    here = request.url.path + (f"?{query}" if query else "")
+    html = template.render(
+        request=request,
+        lang=lang,
+        other_lang="en" if lang == "ja" else "ja",
+        here=here,
+        gettext=catalog.gettext,
+        ngettext=catalog.ngettext,
+        _=catalog.gettext,
+        **context,
+    )
+    return HTMLResponse(html, status_code=status_code)
