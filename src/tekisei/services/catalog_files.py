@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 from pydantic import ValidationError
+from yaml.constructor import SafeConstructor
 
 from tekisei.core.catalog import (
     CATALOG_FORMAT,
@@ -38,6 +39,18 @@ _HINTS = {
 }
 
 
+# libyaml when available (PyYAML's wheels ship it); the pure-Python loader otherwise.
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _compose(text: str) -> yaml.Node | None:
+    return yaml.compose(text, Loader=_Loader)
+
+
+def _construct(tree: yaml.Node) -> Any:
+    return SafeConstructor().construct_document(tree)
+
+
 @dataclass(frozen=True)
 class ParsedFile:
     """A validated catalog or crosswalk file and where it came from."""
@@ -63,7 +76,7 @@ def parse_text(text: str, path: str) -> ParsedFile:
         CatalogFileError: with every problem found, each with line and column.
     """
     try:
-        tree = yaml.compose(text, Loader=yaml.SafeLoader)
+        tree = _compose(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -76,7 +89,7 @@ def parse_text(text: str, path: str) -> ParsedFile:
     duplicates = list(_duplicate_keys(tree, path))
     if duplicates:
         raise CatalogFileError(duplicates)
-    data = yaml.safe_load(text)
+    data = _construct(tree)
     kind = data.get("format")
     model: type[CatalogFile] | type[CrosswalkFile]
     if kind == CATALOG_FORMAT:
@@ -166,7 +179,8 @@ def parse_files(
 def _crosswalk_problems(item: ParsedFile, refs: dict[str, set[str]]) -> list[Problem]:
     crosswalk = item.content
     assert isinstance(crosswalk, CrosswalkFile)
-    tree = yaml.compose(item.text, Loader=yaml.SafeLoader)
+    tree = _compose(item.text)
+    assert tree is not None
     out: list[Problem] = []
     for side in ("source", "target"):
         fid = getattr(crosswalk, side)

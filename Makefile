@@ -1,0 +1,45 @@
+# tekisei: the two commands a new user needs are `make run` and `make test`.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+export TEKISEI_DATA_DIR ?= var
+
+.PHONY: venv run test lint typecheck pytest schemas messages clean
+
+# Idempotent: re-running only installs what changed in pyproject.toml.
+$(BIN)/.installed: pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[postgres,dev]"
+	@touch $@
+
+venv: $(BIN)/.installed
+
+run: venv
+	$(BIN)/tekisei db upgrade
+	$(BIN)/tekisei catalog load
+	$(BIN)/tekisei serve --host $(HOST) --port $(PORT)
+
+lint: venv
+	$(BIN)/ruff check src tests tools benchmarks
+	$(BIN)/ruff format --check src tests tools benchmarks
+
+typecheck: venv
+	$(BIN)/mypy --strict src
+
+pytest: venv
+	$(BIN)/pytest
+
+test: lint typecheck pytest
+
+# Regenerate the shipped JSON Schemas and the .po message catalogs.
+schemas: venv
+	$(BIN)/python tools/schemas.py
+
+messages: venv
+	$(BIN)/python tools/messages.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,115 @@
+"""Shared fixtures: a fresh database per test on SQLite and, when configured, PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
+
+from tekisei.config import Settings, load_settings
+from tekisei.services import catalog as catalog_service
+from tekisei.services.database import Database, open_database, upgrade_database
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def skip_or_fail(reason: str) -> None:
+    """Skip locally; fail when TEKISEI_REQUIRE_ALL=1 (as in CI)."""
+    if os.environ.get("TEKISEI_REQUIRE_ALL") == "1":
+        pytest.fail(f"{reason} (TEKISEI_REQUIRE_ALL=1 turns this skip into a failure)")
+    pytest.skip(reason)
+
+
+def _postgres_url() -> str:
+    base = os.environ.get("TEKISEI_TEST_DATABASE_URL")
+    if not base:
+        skip_or_fail("TEKISEI_TEST_DATABASE_URL is not set")
+        raise AssertionError("unreachable")
+    return base
+
+
+def _new_database_url(backend: str, folder: Path) -> Iterator[str]:
+    if backend == "sqlite":
+        yield f"sqlite:///{folder / 'tekisei.db'}"
+        return
+    base = _postgres_url()
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(base)
+    try:
+        with admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except OperationalError as exc:
+        admin.dispose()
+        skip_or_fail(f"PostgreSQL at {base} is unreachable: {exc.orig}")
+    separator = "&" if "?" in base else "?"
+    try:
+        yield f"{base}{separator}options={quote(f'-csearch_path={schema}')}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database of each backend, new for every test."""
+    yield from _new_database_url(request.param, tmp_path)
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    """Settings pointing at the test's database and a private data folder."""
+    return load_settings(database_url=database_url, data_dir=tmp_path / "var")
+
+
+@pytest.fixture
+def empty_db(settings: Settings) -> Iterator[Database]:
+    """A migrated database with nothing loaded."""
+    upgrade_database(settings)
+    database = open_database(settings)
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def loaded_db(empty_db: Database) -> Database:
+    """A migrated database with the shipped catalogs loaded (a new one per test)."""
+    with empty_db.transaction() as session:
+        catalog_service.load_catalogs(session)
+    return empty_db
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def shared_settings(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Settings]:
+    """Settings of one loaded database per backend, shared by read-only tests."""
+    folder = tmp_path_factory.mktemp(request.param)
+    for url in _new_database_url(request.param, folder):
+        settings = load_settings(database_url=url, data_dir=folder / "var")
+        upgrade_database(settings)
+        database = open_database(settings)
+        with database.transaction() as session:
+            catalog_service.load_catalogs(session)
+        database.close()
+        yield settings
+
+
+@pytest.fixture(scope="session")
+def shared_db(shared_settings: Settings) -> Iterator[Database]:
+    """The shared loaded database; tests using it must not write."""
+    database = open_database(shared_settings)
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """Async tests run on asyncio."""
+    return "asyncio"

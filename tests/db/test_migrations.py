@@ -1,0 +1,58 @@
+"""Migrations build the schema the models describe, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import inspect, text
+
+from tekisei.config import Settings
+from tekisei.db.engine import make_engine
+from tekisei.db.migrate import current_revision, head_revision, schema_drift
+from tekisei.errors import DatabaseError
+from tekisei.services.database import Database, database_status, open_database, upgrade_database
+
+
+def test_migrations_on_an_empty_database_match_the_models(settings: Settings) -> None:
+    status = upgrade_database(settings)
+    assert status.up_to_date and status.current == status.head
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        assert schema_drift(engine) == []
+        tables = set(inspect(engine).get_table_names())
+        assert {"frameworks", "catalog_nodes", "crosswalks", "crosswalk_links"} <= tables
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_is_idempotent(settings: Settings) -> None:
+    first = upgrade_database(settings)
+    second = upgrade_database(settings)
+    assert first.current == second.current == second.head
+
+
+def test_opening_an_unmigrated_database_says_what_to_run(settings: Settings) -> None:
+    with pytest.raises(DatabaseError, match="tekisei db upgrade"):
+        open_database(settings)
+
+
+def test_an_unreachable_database_is_a_clear_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    settings = Settings(database_url="postgresql+psycopg://nobody@127.0.0.1:1/none",
+                        data_dir=tmp_path)
+    with pytest.raises(DatabaseError, match="cannot reach the database"):
+        upgrade_database(settings)
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    engine = make_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    try:
+        with engine.connect() as connection:
+            assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+            assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    finally:
+        engine.dispose()
+
+
+def test_status_reports_revisions(empty_db: Database) -> None:
+    status = database_status(empty_db)
+    assert status.current == head_revision(empty_db.engine)
+    assert current_revision(empty_db.engine) == status.current
