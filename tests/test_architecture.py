@@ -65,8 +65,17 @@ MODULES = sorted(SRC.rglob("*.py"))
 
 
 def test_the_tree_has_every_layer_of_the_design() -> None:
-    for layer in ("core", "services", "db", "render", "web", "cli", "catalogs", "evals",
-                  "provenance"):
+    for layer in (
+        "core",
+        "services",
+        "db",
+        "render",
+        "web",
+        "cli",
+        "catalogs",
+        "evals",
+        "provenance",
+    ):
         assert (SRC / layer / "__init__.py").is_file(), layer
 
 

@@ -26,7 +26,8 @@ MESSAGES: dict[str, tuple[str, str | None]] = {
     "tekisei puts Japan's AI appropriateness guideline into practice. Texts in the catalog are "
     "tekisei's own summaries; the published documents are authoritative.": (
         "tekisei は「人工知能関連技術の研究開発及び活用の適正性確保に関する指針」の実践を支える"
-        "ソフトウェアです。カタログの文章は tekisei による要約であり、正式な内容は各公表文書によります。",
+        "ソフトウェアです。カタログの文章は tekisei による要約であり、"
+        "正式な内容は各公表文書によります。",
         None,
     ),
     "Not found": ("見つかりません", None),

@@ -47,14 +47,22 @@ def _node(ref: str, **extra: Any) -> dict[str, Any]:
 
 
 def test_urn_joins_framework_and_ref() -> None:
-    assert urn("jp-ai-appropriateness-2025", "2.3") == "urn:tekisei:req:jp-ai-appropriateness-2025:2.3"
+    assert (
+        urn("jp-ai-appropriateness-2025", "2.3") == "urn:tekisei:req:jp-ai-appropriateness-2025:2.3"
+    )
 
 
 def test_a_reference_is_a_urn_or_framework_and_section() -> None:
     assert split_reference("urn:tekisei:req:nist-ai-rmf-1.0:GOVERN-1.6") == (
-        "nist-ai-rmf-1.0", "GOVERN-1.6", True)
+        "nist-ai-rmf-1.0",
+        "GOVERN-1.6",
+        True,
+    )
     assert split_reference("jp-ai-appropriateness-2025:2(3)") == (
-        "jp-ai-appropriateness-2025", "2(3)", False)
+        "jp-ai-appropriateness-2025",
+        "2(3)",
+        False,
+    )
     assert split_reference("nist-ai-rmf-1.0:GOVERN 1.6") == ("nist-ai-rmf-1.0", "GOVERN 1.6", False)
 
 
@@ -98,26 +106,33 @@ def test_refs_are_urn_safe() -> None:
 
 
 def test_a_link_states_a_relation_or_explicitly_no_counterpart() -> None:
-    base = {"format": "tekisei-crosswalk/1", "source": "a-1", "target": "b-1",
-            "status": "proposed"}
+    base = {"format": "tekisei-crosswalk/1", "source": "a-1", "target": "b-1", "status": "proposed"}
     why = {"ja": "理由", "en": "Why"}
     with pytest.raises(ValidationError, match="needs a 'relation'"):
-        CrosswalkFile.model_validate({**base, "links": [{"from": "1", "to": ["x"],
-                                                         "rationale": why}]})
+        CrosswalkFile.model_validate(
+            {**base, "links": [{"from": "1", "to": ["x"], "rationale": why}]}
+        )
     with pytest.raises(ValidationError, match="remove 'relation'"):
-        CrosswalkFile.model_validate({**base, "links": [{"from": "1", "to": [],
-                                                         "relation": "equal", "rationale": why}]})
-    none = CrosswalkFile.model_validate({**base, "links": [{"from": "1", "to": [],
-                                                           "rationale": why}]})
+        CrosswalkFile.model_validate(
+            {**base, "links": [{"from": "1", "to": [], "relation": "equal", "rationale": why}]}
+        )
+    none = CrosswalkFile.model_validate(
+        {**base, "links": [{"from": "1", "to": [], "rationale": why}]}
+    )
     assert none.links[0].to == [] and none.id == "a-1--b-1"
 
 
 def test_a_crosswalk_links_two_different_frameworks() -> None:
     with pytest.raises(ValidationError, match="two different"):
-        CrosswalkFile.model_validate({"format": "tekisei-crosswalk/1", "source": "a-1",
-                                      "target": "a-1", "status": "proposed",
-                                      "links": [{"from": "1", "to": [],
-                                                 "rationale": {"ja": "理由", "en": "Why"}}]})
+        CrosswalkFile.model_validate(
+            {
+                "format": "tekisei-crosswalk/1",
+                "source": "a-1",
+                "target": "a-1",
+                "status": "proposed",
+                "links": [{"from": "1", "to": [], "rationale": {"ja": "理由", "en": "Why"}}],
+            }
+        )
 
 
 def test_diff_lists_added_removed_and_changed_nodes() -> None:

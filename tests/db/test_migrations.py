@@ -36,8 +36,9 @@ def test_opening_an_unmigrated_database_says_what_to_run(settings: Settings) -> 
 
 
 def test_an_unreachable_database_is_a_clear_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    settings = Settings(database_url="postgresql+psycopg://nobody@127.0.0.1:1/none",
-                        data_dir=tmp_path)
+    settings = Settings(
+        database_url="postgresql+psycopg://nobody@127.0.0.1:1/none", data_dir=tmp_path
+    )
     with pytest.raises(DatabaseError, match="cannot reach the database"):
         upgrade_database(settings)
 

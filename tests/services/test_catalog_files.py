@@ -32,21 +32,60 @@ LINKED = [
 # Every numbered item of the guideline, the ten elements of 1(2), the four basic
 # policies and the obligation-bearing footnotes, as the guideline prints them.
 SEED_SECTIONS = [
-    "1", "1(1)", "1(2)", "1(3)",
-    "1(3)①", "1(3)②", "1(3)③", "1(3)④",
-    "2", "2(1)", "2(2)", "2(3)", "2(4)", "2(5)",
-    "3", "3(1)", "3(2)", "3(3)", "3(4)",
-    "4", "4(1)", "4(2)",
-    "1(2) 人間中心", "1(2) 公平性", "1(2) 安全性", "1(2) 透明性", "1(2) アカウンタビリティ",
-    "1(2) セキュリティ", "1(2) プライバシー・個人情報", "1(2) 公正競争", "1(2) AIリテラシー",
+    "1",
+    "1(1)",
+    "1(2)",
+    "1(3)",
+    "1(3)①",
+    "1(3)②",
+    "1(3)③",
+    "1(3)④",
+    "2",
+    "2(1)",
+    "2(2)",
+    "2(3)",
+    "2(4)",
+    "2(5)",
+    "3",
+    "3(1)",
+    "3(2)",
+    "3(3)",
+    "3(4)",
+    "4",
+    "4(1)",
+    "4(2)",
+    "1(2) 人間中心",
+    "1(2) 公平性",
+    "1(2) 安全性",
+    "1(2) 透明性",
+    "1(2) アカウンタビリティ",
+    "1(2) セキュリティ",
+    "1(2) プライバシー・個人情報",
+    "1(2) 公正競争",
+    "1(2) AIリテラシー",
     "1(2) イノベーション",
-    "1(2) リスク", "1(2) 技術的リスク", "1(2) 社会的リスク", "1(2) 安全保障上のリスク",
-    "脚注8", "脚注15", "脚注16", "脚注17", "脚注18", "脚注20",
+    "1(2) リスク",
+    "1(2) 技術的リスク",
+    "1(2) 社会的リスク",
+    "1(2) 安全保障上のリスク",
+    "脚注8",
+    "脚注15",
+    "脚注16",
+    "脚注17",
+    "脚注18",
+    "脚注20",
 ]
 # The ◇ points under each element (3 for human-centricity and innovation, 1 elsewhere).
 SEED_POINTS = {
-    "人間中心": 3, "公平性": 1, "安全性": 1, "透明性": 1, "アカウンタビリティ": 1,
-    "セキュリティ": 1, "プライバシー・個人情報": 1, "公正競争": 1, "AIリテラシー": 1,
+    "人間中心": 3,
+    "公平性": 1,
+    "安全性": 1,
+    "透明性": 1,
+    "アカウンタビリティ": 1,
+    "セキュリティ": 1,
+    "プライバシー・個人情報": 1,
+    "公正競争": 1,
+    "AIリテラシー": 1,
     "イノベーション": 3,
 }
 ASSESSABLE_COUNTS = {
@@ -57,8 +96,23 @@ ASSESSABLE_COUNTS = {
     "meti-ai-business-1.1": 10,
     "jaisi-eval-perspectives-1.10": 10,
 }
-KEY_SEED_ITEMS = ["2(1)", "2(2)", "2(3)", "2(4)", "2(5)", "3(1)", "3(2)", "3(3)", "3(4)",
-                  "4(1)", "4(2)", "1(3)①", "1(3)②", "1(3)③", "1(3)④"]
+KEY_SEED_ITEMS = [
+    "2(1)",
+    "2(2)",
+    "2(3)",
+    "2(4)",
+    "2(5)",
+    "3(1)",
+    "3(2)",
+    "3(3)",
+    "3(4)",
+    "4(1)",
+    "4(2)",
+    "1(3)①",
+    "1(3)②",
+    "1(3)③",
+    "1(3)④",
+]
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +132,9 @@ def _catalog(shipped: dict[str, CatalogFile | CrosswalkFile], fid: str) -> Catal
     return content
 
 
-def test_every_framework_of_the_design_ships(shipped: dict[str, CatalogFile | CrosswalkFile]) -> None:
+def test_every_framework_of_the_design_ships(
+    shipped: dict[str, CatalogFile | CrosswalkFile],
+) -> None:
     frameworks = {k for k, v in shipped.items() if isinstance(v, CatalogFile)}
     assert frameworks == {SEED, *LINKED, "tekisei-risks-1"}
 
@@ -137,8 +193,12 @@ def test_every_node_has_japanese_and_english_text(
 def test_urns_are_unique_across_frameworks(
     shipped: dict[str, CatalogFile | CrosswalkFile],
 ) -> None:
-    urns = [urn(c.framework.id, n.ref) for c in shipped.values() if isinstance(c, CatalogFile)
-            for n in c.nodes]
+    urns = [
+        urn(c.framework.id, n.ref)
+        for c in shipped.values()
+        if isinstance(c, CatalogFile)
+        for n in c.nodes
+    ]
     assert len(urns) == len(set(urns))
 
 
@@ -269,15 +329,17 @@ def test_several_problems_are_all_reported() -> None:
 
 
 def test_a_yaml_syntax_error_gives_its_position() -> None:
-    [(line, _column, message)] = _problems(VALID.replace("title: {ja: 方針, en: Policy}",
-                                                         "title: {ja: 方針, en: Policy"))
+    [(line, _column, message)] = _problems(
+        VALID.replace("title: {ja: 方針, en: Policy}", "title: {ja: 方針, en: Policy")
+    )
     assert line in (13, 14)
     assert message.startswith("YAML syntax")
 
 
 def test_a_duplicate_key_is_not_silently_dropped() -> None:
-    [(line, column, message)] = _problems(VALID.replace('    section: "1"\n',
-                                                        '    section: "1"\n    section: "2"\n'))
+    [(line, column, message)] = _problems(
+        VALID.replace('    section: "1"\n', '    section: "1"\n    section: "2"\n')
+    )
     assert (line, column) == (13, 5)
     assert "twice" in message
 

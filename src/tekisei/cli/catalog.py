@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 import yaml
@@ -76,11 +76,13 @@ def list_command(lang: LangOption = None, as_json: JsonOption = False) -> None:
     if as_json:
         print_json([fw.model_dump(mode="json") for fw in frameworks])
         return
-    table = Table(*(_t(k, language) for k in ("id", "version", "title", "nodes", "assessable",
-                                               "status")))
+    table = Table(
+        *(_t(k, language) for k in ("id", "version", "title", "nodes", "assessable", "status"))
+    )
     for fw in frameworks:
-        table.add_row(fw.id, fw.version, fw.title(language), str(fw.nodes), str(fw.assessable),
-                      fw.status)
+        table.add_row(
+            fw.id, fw.version, fw.title(language), str(fw.nodes), str(fw.assessable), fw.status
+        )
     console.print(table)
 
 
@@ -106,8 +108,12 @@ def show_command(
             framework = catalog_service.get_framework(session, reference)
             nodes = catalog_service.framework_tree(session, reference)
             if as_json:
-                print_json({**framework.model_dump(mode="json"),
-                            "tree": [n.model_dump(mode="json") for n in nodes]})
+                print_json(
+                    {
+                        **framework.model_dump(mode="json"),
+                        "tree": [n.model_dump(mode="json") for n in nodes],
+                    }
+                )
             else:
                 _print_tree(framework.title(language), nodes, language)
             return
@@ -137,8 +143,10 @@ def _print_node(detail: NodeDetail, lang: Lang) -> None:
     evidence = detail.evidence_ja if lang == "ja" else detail.evidence_en
     if evidence:
         console.print(f"[bold]{_t('evidence', lang)}:[/bold] {evidence}")
-    actors = "、".join(_t(a, lang) for a in detail.actors) if lang == "ja" else ", ".join(
-        _t(a, lang) for a in detail.actors
+    actors = (
+        "、".join(_t(a, lang) for a in detail.actors)
+        if lang == "ja"
+        else ", ".join(_t(a, lang) for a in detail.actors)
     )
     console.print(f"[bold]{_t('actors', lang)}:[/bold] {actors}")
     if detail.children:
@@ -146,16 +154,26 @@ def _print_node(detail: NodeDetail, lang: Lang) -> None:
         for child in detail.children:
             console.print(f"  {child.section}  {child.title(lang)}")
     if detail.crosswalk or detail.no_counterpart:
-        table = Table(*(_t(k, lang) for k in ("framework", "section", "title", "relation",
-                                              "rationale")), title=_t("crosswalk", lang))
+        table = Table(
+            *(_t(k, lang) for k in ("framework", "section", "title", "relation", "rationale")),
+            title=_t("crosswalk", lang),
+        )
         for entry in detail.crosswalk:
-            table.add_row(entry.framework, entry.section,
-                          entry.title_ja if lang == "ja" else entry.title_en,
-                          _t(entry.relation, lang),
-                          entry.rationale_ja if lang == "ja" else entry.rationale_en)
+            table.add_row(
+                entry.framework,
+                entry.section,
+                entry.title_ja if lang == "ja" else entry.title_en,
+                _t(entry.relation, lang),
+                entry.rationale_ja if lang == "ja" else entry.rationale_en,
+            )
         for item in detail.no_counterpart:
-            table.add_row(item.framework, "—", "", _t("none", lang),
-                          item.rationale_ja if lang == "ja" else item.rationale_en)
+            table.add_row(
+                item.framework,
+                "—",
+                "",
+                _t("none", lang),
+                item.rationale_ja if lang == "ja" else item.rationale_en,
+            )
         console.print(table)
 
 
@@ -206,15 +224,27 @@ def crosswalk_command(
     entries = [e for e in data["crosswalk"] if framework is None or e["framework"] == framework]
     none = [e for e in data["no_counterpart"] if framework is None or e["framework"] == framework]
     if as_json:
-        print_json({"urn": detail.urn, "section": detail.section, "crosswalk": entries,
-                    "no_counterpart": none})
+        print_json(
+            {
+                "urn": detail.urn,
+                "section": detail.section,
+                "crosswalk": entries,
+                "no_counterpart": none,
+            }
+        )
         return
-    table = Table(*(_t(k, language) for k in ("framework", "section", "title", "relation",
-                                              "rationale")),
-                  title=f"{detail.section} {detail.title_ja if language == 'ja' else detail.title_en}")
+    table = Table(
+        *(_t(k, language) for k in ("framework", "section", "title", "relation", "rationale")),
+        title=f"{detail.section} {detail.title_ja if language == 'ja' else detail.title_en}",
+    )
     for entry in entries:
-        table.add_row(entry["framework"], entry["section"], entry["title"],
-                      _t(entry["relation"], language), entry["rationale"])
+        table.add_row(
+            entry["framework"],
+            entry["section"],
+            entry["title"],
+            _t(entry["relation"], language),
+            entry["rationale"],
+        )
     for item in none:
         table.add_row(item["framework"], "—", "", _t("none", language), item["rationale"])
     console.print(table)
@@ -231,9 +261,16 @@ def validate_command(
     language = resolve_lang(lang)
     parsed = validate_files(files)
     if as_json:
-        print_json([{"path": item.path, "valid": True,
-                     "kind": "catalog" if isinstance(item.content, CatalogFile) else "crosswalk"}
-                    for item in parsed])
+        print_json(
+            [
+                {
+                    "path": item.path,
+                    "valid": True,
+                    "kind": "catalog" if isinstance(item.content, CatalogFile) else "crosswalk",
+                }
+                for item in parsed
+            ]
+        )
         return
     for item in parsed:
         console.print(f"{item.path}: {_t('valid', language)}", markup=False)
@@ -242,8 +279,12 @@ def validate_command(
 @app.command("diff")
 @handle_errors
 def diff_command(
-    old: Annotated[str, typer.Argument(help="Old version: a catalog file or a loaded framework id.")],
-    new: Annotated[str, typer.Argument(help="New version: a catalog file or a loaded framework id.")],
+    old: Annotated[
+        str, typer.Argument(help="Old version: a catalog file or a loaded framework id.")
+    ],
+    new: Annotated[
+        str, typer.Argument(help="New version: a catalog file or a loaded framework id.")
+    ],
     as_json: JsonOption = False,
 ) -> None:
     """List nodes added, removed and changed between two versions of a framework."""
@@ -263,7 +304,9 @@ def diff_command(
     for ref in result.removed:
         console.print(f"[red]- {ref}[/red]")
     for change in result.changed:
-        console.print(f"[yellow]~ {change.ref}[/yellow] ({change.section}): {', '.join(change.fields)}")
+        console.print(
+            f"[yellow]~ {change.ref}[/yellow] ({change.section}): {', '.join(change.fields)}"
+        )
     if result.empty:
         console.print("no differences")
 
@@ -276,8 +319,12 @@ def export_command(
     ] = None,
     fmt: Annotated[str, typer.Option("--format", help="yaml or json.")] = "yaml",
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write one file per framework and "
-                                  "crosswalk into this folder instead of printing.")
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write one file per framework and crosswalk into this folder instead of printing.",
+        ),
     ] = None,
 ) -> None:
     """Export loaded frameworks and crosswalks in the catalog file format."""
@@ -285,9 +332,9 @@ def export_command(
         raise typer.BadParameter("use yaml or json", param_hint="--format")
     db = database()
     with db.reading() as session:
-        ids = [framework] if framework else [
-            fw.id for fw in catalog_service.list_frameworks(session)
-        ]
+        ids = (
+            [framework] if framework else [fw.id for fw in catalog_service.list_frameworks(session)]
+        )
         documents: list[tuple[str, CatalogFile | CrosswalkFile]] = [
             (fid, catalog_service.export_framework(session, fid)) for fid in ids
         ]
@@ -297,8 +344,12 @@ def export_command(
         if fmt == "json":
             print_json([json.loads(text) for _, text in rendered])
         else:
-            console.print("\n---\n".join(text for _, text in rendered), markup=False,
-                          highlight=False, soft_wrap=True)
+            console.print(
+                "\n---\n".join(text for _, text in rendered),
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
         return
     output.mkdir(parents=True, exist_ok=True)
     for name, text in rendered:
@@ -331,8 +382,11 @@ def load_command(
     if as_json:
         print_json(report.model_dump(mode="json") | {"changed": report.changed})
         return
-    console.print(f"{_t('loaded', language)}: {len(report.loaded)}, "
-                  f"{_t('unchanged', language)}: {len(report.unchanged)}", markup=False)
+    console.print(
+        f"{_t('loaded', language)}: {len(report.loaded)}, "
+        f"{_t('unchanged', language)}: {len(report.unchanged)}",
+        markup=False,
+    )
     for name in report.loaded:
         console.print(f"  + {name}", markup=False)
 

@@ -33,13 +33,10 @@ EXIT_CONFIG = 5
 EXIT_DATABASE = 6
 
 console = Console()
-errors = Console(stderr=True)
 
 LangOption = Annotated[
     str | None,
-    typer.Option(
-        "--lang", help="Language of the output: ja or en (default: from the locale)."
-    ),
+    typer.Option("--lang", help="Language of the output: ja or en (default: from the locale)."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
@@ -91,12 +88,12 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
             return func(*args, **kwargs)
         except CatalogFileError as exc:
             for problem in exc.problems:
-                errors.print(str(problem), markup=False, highlight=False)
+                sys.stderr.write(f"{problem}\n")
             count = len(exc.problems)
-            errors.print(f"{count} problem{'s' if count != 1 else ''} found.", markup=False)
+            sys.stderr.write(f"{count} problem{'s' if count != 1 else ''} found.\n")
             raise typer.Exit(EXIT_INVALID) from None
         except TekiseiError as exc:
-            errors.print(f"error: {exc.message}", markup=False, highlight=False)
+            sys.stderr.write(f"error: {exc.message}\n")
             raise typer.Exit(_exit_code(exc)) from None
 
     return wrapper

@@ -31,9 +31,16 @@ def status_command(as_json: JsonOption = False) -> None:
     finally:
         database.close()
     if as_json:
-        print_json({"url": status.url, "current": status.current, "head": status.head,
-                    "up_to_date": status.up_to_date})
+        print_json(
+            {
+                "url": status.url,
+                "current": status.current,
+                "head": status.head,
+                "up_to_date": status.up_to_date,
+            }
+        )
         return
     state = "up to date" if status.up_to_date else "needs 'tekisei db upgrade'"
-    console.print(f"{status.url}: {status.current or 'empty'} (newest {status.head}) — {state}",
-                  markup=False)
+    console.print(
+        f"{status.url}: {status.current or 'empty'} (newest {status.head}) — {state}", markup=False
+    )

@@ -194,9 +194,7 @@ class Link(_Strict):
                 "(equal, subset, superset, intersect or related)"
             )
         if not self.to and self.relation is not None:
-            raise ValueError(
-                "an empty 'to' states that there is no counterpart; remove 'relation'"
-            )
+            raise ValueError("an empty 'to' states that there is no counterpart; remove 'relation'")
         return self
 
 
@@ -263,9 +261,7 @@ def crosswalk_problems(
     problems: list[tuple[int, str, str]] = []
     for index, link in enumerate(crosswalk.links):
         if link.source not in source_refs:
-            problems.append(
-                (index, "from", f"'{link.source}' is not a ref of {crosswalk.source}")
-            )
+            problems.append((index, "from", f"'{link.source}' is not a ref of {crosswalk.source}"))
         for target in link.to:
             if target not in target_refs:
                 problems.append((index, "to", f"'{target}' is not a ref of {crosswalk.target}"))
@@ -295,8 +291,16 @@ class CatalogDiff(BaseModel):
         return not (self.added or self.removed or self.changed)
 
 
-_COMPARED = ("section", "parent", "assessable", "title", "text", "actors", "system_roles",
-             "evidence")
+_COMPARED = (
+    "section",
+    "parent",
+    "assessable",
+    "title",
+    "text",
+    "actors",
+    "system_roles",
+    "evidence",
+)
 
 
 def diff_catalogs(old: CatalogFile, new: CatalogFile) -> CatalogDiff:

@@ -114,7 +114,9 @@ def _store_framework(session: Session, catalog: CatalogFile, checksum: str, now:
     parents = {node.ref: node.parent for node in catalog.nodes}
     existing = {
         r.urn: r
-        for r in session.scalars(select(CatalogNodeRow).where(CatalogNodeRow.framework_id == info.id))
+        for r in session.scalars(
+            select(CatalogNodeRow).where(CatalogNodeRow.framework_id == info.id)
+        )
     }
     wanted: set[str] = set()
     for position, node in enumerate(catalog.nodes):
@@ -158,10 +160,10 @@ def _store_crosswalk(
         row = CrosswalkRow(id=crosswalk.id)
         session.add(row)
     else:
-        for link in session.scalars(
+        for old in session.scalars(
             select(CrosswalkLinkRow).where(CrosswalkLinkRow.crosswalk_id == crosswalk.id)
         ):
-            session.delete(link)
+            session.delete(old)
         session.flush()
     row.source_framework = crosswalk.source
     row.target_framework = crosswalk.target
@@ -316,9 +318,7 @@ def resolve_node(session: Session, reference: str) -> CatalogNodeRow:
         if row is not None:
             return row
     rows = list(
-        session.scalars(
-            select(CatalogNodeRow).where(CatalogNodeRow.framework_id == framework_id)
-        )
+        session.scalars(select(CatalogNodeRow).where(CatalogNodeRow.framework_id == framework_id))
     )
     wanted = _normal(key)
     for attribute in ("section", "ref"):
@@ -393,7 +393,7 @@ def crosswalk_for(
         .order_by(CrosswalkLinkRow.target_framework, other.position)
     )
     for link, node in outgoing:
-        entries.append(_entry(link, node, Relation(link.relation)))
+        entries.append(_entry(link, node, Relation(link.relation or Relation.RELATED)))
     incoming = session.execute(
         select(CrosswalkLinkRow, other)
         .join(other, other.urn == CrosswalkLinkRow.source_urn)
@@ -401,7 +401,7 @@ def crosswalk_for(
         .order_by(other.framework_id, other.position)
     )
     for link, node in incoming:
-        entries.append(_entry(link, node, Relation(link.relation).inverse()))
+        entries.append(_entry(link, node, Relation(link.relation or Relation.RELATED).inverse()))
     none = [
         NoCounterpart(
             framework=link.target_framework,
@@ -490,8 +490,8 @@ def export_framework(session: Session, framework_id: str) -> CatalogFile:
             assessable=node.assessable,
             title=Localized(ja=node.title_ja, en=node.title_en),
             text=Localized(ja=node.text_ja, en=node.text_en),
-            actors=node.actors,  # type: ignore[arg-type]
-            system_roles=node.system_roles,  # type: ignore[arg-type]
+            actors=node.actors,
+            system_roles=node.system_roles,
             evidence=(
                 Localized(ja=node.evidence_ja, en=node.evidence_en)
                 if node.evidence_ja and node.evidence_en
@@ -507,7 +507,7 @@ def export_framework(session: Session, framework_id: str) -> CatalogFile:
         publisher=Localized(ja=row.publisher_ja, en=row.publisher_en),
         published=row.published,
         source=row.source,
-        status=row.status,  # type: ignore[arg-type]
+        status=row.status,
         note=Localized(ja=row.note_ja, en=row.note_en) if row.note_ja and row.note_en else None,
     )
     return CatalogFile(format="tekisei-catalog/1", framework=info, nodes=nodes)
@@ -559,7 +559,7 @@ def export_crosswalks(session: Session, framework_id: str | None = None) -> list
                 format="tekisei-crosswalk/1",
                 source=crosswalk.source_framework,
                 target=crosswalk.target_framework,
-                status=crosswalk.status,  # type: ignore[arg-type]
+                status=crosswalk.status,
                 links=links,
             )
         )

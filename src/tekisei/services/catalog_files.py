@@ -25,7 +25,7 @@ from tekisei.errors import CatalogFileError, Problem
 _HINTS = {
     "missing": "add this field",
     "extra_forbidden": "remove it, or check the spelling of the field name",
-    "string_type": "write a string; quote values such as 1 or 2.3 (\"2.3\")",
+    "string_type": 'write a string; quote values such as 1 or 2.3 ("2.3")',
     "string_pattern_mismatch": "use only the characters the pattern allows",
     "literal_error": "use one of the allowed values",
     "enum": "use one of the allowed values",
@@ -126,9 +126,7 @@ def parse_file(path: Path) -> ParsedFile:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise CatalogFileError(
-            [Problem(str(path), 0, 0, "no such file; check the path")]
-        ) from None
+        raise CatalogFileError([Problem(str(path), 0, 0, "no such file; check the path")]) from None
     except UnicodeDecodeError as exc:
         raise CatalogFileError(
             [Problem(str(path), 0, 0, f"not UTF-8 text ({exc.reason}); save it as UTF-8")]
@@ -163,8 +161,13 @@ def parse_files(
             fid = item.content.framework.id
             if fid in seen_ids:
                 problems.append(
-                    Problem(item.path, 1, 1, f"framework '{fid}' is also defined in "
-                            f"{seen_ids[fid]}; each framework version needs its own id")
+                    Problem(
+                        item.path,
+                        1,
+                        1,
+                        f"framework '{fid}' is also defined in "
+                        f"{seen_ids[fid]}; each framework version needs its own id",
+                    )
                 )
             seen_ids[fid] = item.path
             refs[fid] = {node.ref for node in item.content.nodes}
@@ -187,19 +190,27 @@ def _crosswalk_problems(item: ParsedFile, refs: dict[str, set[str]]) -> list[Pro
         if fid not in refs:
             node = _locate(tree, (side,))
             out.append(
-                Problem(item.path, node.start_mark.line + 1, node.start_mark.column + 1,
-                        f"{side}: framework '{fid}' is not loaded; load its catalog file first "
-                        "or pass it in the same command")
+                Problem(
+                    item.path,
+                    node.start_mark.line + 1,
+                    node.start_mark.column + 1,
+                    f"{side}: framework '{fid}' is not loaded; load its catalog file first "
+                    "or pass it in the same command",
+                )
             )
     if out:
         return out
-    for index, field, message in crosswalk_problems(
+    for index, name, message in crosswalk_problems(
         crosswalk, refs[crosswalk.source], refs[crosswalk.target]
     ):
-        node = _locate(tree, ("links", index, field))
+        node = _locate(tree, ("links", index, name))
         out.append(
-            Problem(item.path, node.start_mark.line + 1, node.start_mark.column + 1,
-                    f"links[{index}].{field}: {message}; use a ref defined in that framework")
+            Problem(
+                item.path,
+                node.start_mark.line + 1,
+                node.start_mark.column + 1,
+                f"links[{index}].{name}: {message}; use a ref defined in that framework",
+            )
         )
     return out
 
@@ -238,9 +249,12 @@ def _locate(tree: yaml.Node, loc: tuple[Any, ...]) -> yaml.Node:
                 if key.value == part:
                     child = value
                     break
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-            if 0 <= part < len(node.value):
-                child = node.value[part]
+        elif (
+            isinstance(node, yaml.SequenceNode)
+            and isinstance(part, int)
+            and 0 <= part < len(node.value)
+        ):
+            child = node.value[part]
         if child is None:
             return node
         node = child
@@ -252,8 +266,12 @@ def _duplicate_keys(node: yaml.Node, path: str) -> Iterator[Problem]:
         seen: set[str] = set()
         for key, value in node.value:
             if key.value in seen:
-                yield Problem(path, key.start_mark.line + 1, key.start_mark.column + 1,
-                              f"key '{key.value}' appears twice in this mapping; keep one")
+                yield Problem(
+                    path,
+                    key.start_mark.line + 1,
+                    key.start_mark.column + 1,
+                    f"key '{key.value}' appears twice in this mapping; keep one",
+                )
             seen.add(key.value)
             yield from _duplicate_keys(value, path)
     elif isinstance(node, yaml.SequenceNode):

@@ -20,7 +20,6 @@ from tekisei.web.pages import catalog as catalog_pages
 from tekisei.web.pages import site
 from tekisei.web.pages.site import LANG_COOKIE
 
-
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'; "

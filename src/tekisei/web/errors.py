@@ -34,5 +34,6 @@ def install_error_handlers(app: FastAPI) -> None:
         status = status_for(exc)
         if request.url.path.startswith("/api/"):
             return JSONResponse({"detail": exc.message}, status_code=status)
-        return render(request, "error.html", {"status": status, "message": exc.message},
-                      status_code=status)
+        return render(
+            request, "error.html", {"status": status, "message": exc.message}, status_code=status
+        )

@@ -46,9 +46,7 @@ def search_page(
 ) -> HTMLResponse:
     """Search every framework (JSON twin: /api/catalog/search); HTMX gets the results only."""
     frameworks = catalog_service.list_frameworks(session)
-    results = (
-        catalog_service.search_nodes(session, q, framework or None, 100) if q.strip() else []
-    )
+    results = catalog_service.search_nodes(session, q, framework or None, 100) if q.strip() else []
     context = {"q": q, "framework": framework, "frameworks": frameworks, "results": results}
     if request.headers.get("HX-Request") == "true":
         return render(request, "catalog/_results.html", context)

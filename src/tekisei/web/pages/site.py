@@ -26,6 +26,5 @@ def switch_language(
     """Remember the language in a cookie and go back to the page (same site only)."""
     target = next_url if next_url.startswith("/") and not next_url.startswith("//") else "/"
     response = RedirectResponse(target, status_code=303)
-    response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="lax",
-                        httponly=True)
+    response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="lax", httponly=True)
     return response
