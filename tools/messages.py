@@ -50,8 +50,9 @@ MESSAGES: dict[str, tuple[str, str | None]] = {
     "Nodes": ("項目数", None),
     "Assessable": ("評価対象", None),
     "assessable": ("評価対象", None),
-    "Verified": ("確認済み", None),
-    "Secondary sources": ("二次情報", None),
+    "status:verified": ("確認済み", "Verified"),
+    "status:secondary": ("二次情報", "Secondary sources"),
+    "status:project": ("tekisei 独自", "tekisei's own"),
     "No framework is loaded yet. Run: tekisei catalog load": (
         "枠組みがまだ読み込まれていません。tekisei catalog load を実行してください。",
         None,
@@ -67,6 +68,7 @@ MESSAGES: dict[str, tuple[str, str | None]] = {
     "Relation": ("関係", None),
     "Rationale": ("対応付けの理由", None),
     "No counterpart": ("対応なし", None),
+    "Frameworks with no counterpart": ("対応する項目がない枠組み", None),
     "No crosswalk links this item.": ("この項目に対応付けはありません。", None),
     "Relations read from this item: 'subset' means this item asks for part of the counterpart, "
     "'superset' that it asks for more.": (

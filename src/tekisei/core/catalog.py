@@ -97,9 +97,9 @@ class FrameworkInfo(_Strict):
     publisher: Localized
     published: date
     source: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")]
-    status: Literal["verified", "secondary"] = Field(
+    status: Literal["verified", "secondary", "project"] = Field(
         description="verified: structure checked against a primary-derived source; "
-        "secondary: known from secondary sources only",
+        "secondary: known from secondary sources only; project: defined by tekisei itself",
     )
     note: Localized | None = None
 

@@ -205,8 +205,18 @@ def list_frameworks(session: Session) -> list[FrameworkSummary]:
             ).group_by(CatalogNodeRow.framework_id)
         )
     }
-    rows = session.scalars(select(FrameworkRow).order_by(FrameworkRow.id))
+    rows = sorted(session.scalars(select(FrameworkRow)), key=_framework_order)
     return [_summary(row, *counts.get(row.id, (0, 0))) for row in rows]
+
+
+GUIDELINE = "jp-ai-appropriateness-2025"
+
+
+def _framework_order(row: FrameworkRow) -> tuple[int, str]:
+    """The guideline first, frameworks of others next, tekisei's own last."""
+    if row.id == GUIDELINE:
+        return (0, row.id)
+    return (2 if row.status == "project" else 1, row.id)
 
 
 def _summary(row: FrameworkRow, nodes: int, assessable: int) -> FrameworkSummary:

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
+from tekisei.core.catalog_views import CrosswalkEntry
 from tekisei.services import catalog as catalog_service
 from tekisei.web.deps import SessionDep
 from tekisei.web.templating import render
@@ -33,8 +34,20 @@ def framework_page(request: Request, framework_id: str, session: SessionDep) -> 
 def node_page(request: Request, reference: str, session: SessionDep) -> HTMLResponse:
     """A node with its text and crosswalk (JSON twin: /api/catalog/nodes/{urn})."""
     node = catalog_service.get_node(session, reference)
-    framework = catalog_service.get_framework(session, node.framework)
-    return render(request, "catalog/node.html", {"node": node, "framework": framework})
+    frameworks = {f.id: f for f in catalog_service.list_frameworks(session)}
+    groups: dict[str, list[CrosswalkEntry]] = {fid: [] for fid in frameworks}
+    for entry in node.crosswalk:
+        groups[entry.framework].append(entry)
+    return render(
+        request,
+        "catalog/node.html",
+        {
+            "node": node,
+            "framework": frameworks[node.framework],
+            "frameworks": frameworks,
+            "groups": [(fid, entries) for fid, entries in groups.items() if entries],
+        },
+    )
 
 
 @router.get("/search", response_class=HTMLResponse)

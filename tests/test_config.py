@@ -1,0 +1,84 @@
+"""Settings come from the environment, are validated, and say how to fix a bad value."""
+
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tekisei.config import load_settings
+from tekisei.errors import ConfigError
+from tekisei.logs import JsonFormatter
+
+
+def test_defaults_use_an_embedded_database_under_var(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("TEKISEI_DATABASE_URL", "TEKISEI_DATA_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    settings = load_settings()
+    assert settings.resolved_database_url == "sqlite:///var/tekisei.db"
+    assert (settings.host, settings.port, settings.default_lang) == ("127.0.0.1", 8000, "ja")
+
+
+def test_environment_variables_are_read(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("TEKISEI_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("TEKISEI_PORT", "9001")
+    settings = load_settings()
+    assert settings.port == 9001
+    assert settings.resolved_database_url == f"sqlite:///{tmp_path / 'tekisei.db'}"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("TEKISEI_DATABASE_URL", "mysql://db", "sqlite:/// or postgresql+psycopg://"),
+        ("TEKISEI_DATABASE_URL", "postgresql://db", "psycopg 3"),
+        ("TEKISEI_SECRET_KEY", "short", "at least 32 characters"),
+        ("TEKISEI_PORT", "99999", "TEKISEI_PORT"),
+    ],
+)
+def test_invalid_settings_name_the_variable_and_the_fix(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, message: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert name in caught.value.message
+    assert message in caught.value.message
+
+
+def test_a_secret_is_generated_once_and_kept_private(tmp_path: Path) -> None:
+    settings = load_settings(data_dir=tmp_path)
+    first = settings.secret()
+    assert len(first) >= 32
+    assert load_settings(data_dir=tmp_path).secret() == first
+    assert (tmp_path / "secret.key").stat().st_mode & 0o777 == 0o600
+
+
+def test_importing_tekisei_reads_no_settings_and_touches_no_files(tmp_path: Path) -> None:
+    code = (
+        "import os, tekisei, tekisei.config, tekisei.web.app, tekisei.cli.app;"
+        "print(sorted(os.listdir('.')))"
+    )
+    env = {"TEKISEI_DATABASE_URL": "mysql://would-fail", "PATH": "/usr/bin:/bin"}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.strip() == "[]"
+
+
+def test_json_logs_are_one_object_per_line_with_extra_fields() -> None:
+    record = logging.LogRecord("tekisei.test", logging.INFO, __file__, 1, "loaded %s", ("x",), None)
+    record.framework = "nist-ai-rmf-1.0"
+    payload = json.loads(JsonFormatter().format(record))
+    assert payload["event"] == "loaded x"
+    assert payload["level"] == "info"
+    assert payload["framework"] == "nist-ai-rmf-1.0"
