@@ -220,33 +220,25 @@ def crosswalk_command(
     db = database()
     with db.reading() as session:
         detail = catalog_service.get_node(session, reference)
-    data = detail.as_document(language)
-    entries = [e for e in data["crosswalk"] if framework is None or e["framework"] == framework]
-    none = [e for e in data["no_counterpart"] if framework is None or e["framework"] == framework]
+    data = detail.as_document(language).crosswalk_only(framework)
     if as_json:
-        print_json(
-            {
-                "urn": detail.urn,
-                "section": detail.section,
-                "crosswalk": entries,
-                "no_counterpart": none,
-            }
-        )
+        print_json(data)
         return
+    title = detail.title_ja if language == "ja" else detail.title_en
     table = Table(
         *(_t(k, language) for k in ("framework", "section", "title", "relation", "rationale")),
-        title=f"{detail.section} {detail.title_ja if language == 'ja' else detail.title_en}",
+        title=f"{detail.section} {title}",
     )
-    for entry in entries:
+    for entry in data.crosswalk:
         table.add_row(
-            entry["framework"],
-            entry["section"],
-            entry["title"],
-            _t(entry["relation"], language),
-            entry["rationale"],
+            entry.framework,
+            entry.section,
+            entry.title,
+            _t(entry.relation, language),
+            entry.rationale,
         )
-    for item in none:
-        table.add_row(item["framework"], "—", "", _t("none", language), item["rationale"])
+    for item in data.no_counterpart:
+        table.add_row(item.framework, "—", "", _t("none", language), item.rationale)
     console.print(table)
 
 

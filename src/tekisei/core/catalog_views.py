@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from pydantic import BaseModel
 
@@ -93,46 +92,104 @@ class NodeDetail(BaseModel):
     crosswalk: list[CrosswalkEntry]
     no_counterpart: list[NoCounterpart]
 
-    def as_document(self, lang: Lang) -> dict[str, Any]:
-        """The JSON document of ``catalog show`` and ``/api/catalog/nodes/{urn}``.
+    def as_document(self, lang: Lang) -> NodeDocument:
+        """The document of ``catalog show`` and ``/api/catalog/nodes/{urn}``.
 
         Titles and rationales of linked nodes are given in ``lang``.
         """
-        return {
-            "urn": self.urn,
-            "framework": self.framework,
-            "ref": self.ref,
-            "section": self.section,
-            "parent": self.parent,
-            "title_ja": self.title_ja,
-            "title_en": self.title_en,
-            "text_ja": self.text_ja,
-            "text_en": self.text_en,
-            "evidence_ja": self.evidence_ja,
-            "evidence_en": self.evidence_en,
-            "actors": self.actors,
-            "system_roles": self.system_roles,
-            "assessable": self.assessable,
-            "children": [child.urn for child in self.children],
-            "crosswalk": [
-                {
-                    "urn": entry.urn,
-                    "framework": entry.framework,
-                    "section": entry.section,
-                    "title": entry.title_ja if lang == "ja" else entry.title_en,
-                    "relation": entry.relation,
-                    "rationale": entry.rationale_ja if lang == "ja" else entry.rationale_en,
-                }
+        return NodeDocument(
+            urn=self.urn,
+            framework=self.framework,
+            ref=self.ref,
+            section=self.section,
+            parent=self.parent,
+            title_ja=self.title_ja,
+            title_en=self.title_en,
+            text_ja=self.text_ja,
+            text_en=self.text_en,
+            evidence_ja=self.evidence_ja,
+            evidence_en=self.evidence_en,
+            actors=self.actors,
+            system_roles=self.system_roles,
+            assessable=self.assessable,
+            children=[child.urn for child in self.children],
+            crosswalk=[
+                CrosswalkLink(
+                    urn=entry.urn,
+                    framework=entry.framework,
+                    section=entry.section,
+                    title=entry.title_ja if lang == "ja" else entry.title_en,
+                    relation=entry.relation,
+                    rationale=entry.rationale_ja if lang == "ja" else entry.rationale_en,
+                )
                 for entry in self.crosswalk
             ],
-            "no_counterpart": [
-                {
-                    "framework": item.framework,
-                    "rationale": item.rationale_ja if lang == "ja" else item.rationale_en,
-                }
+            no_counterpart=[
+                NoCounterpartNote(
+                    framework=item.framework,
+                    rationale=item.rationale_ja if lang == "ja" else item.rationale_en,
+                )
                 for item in self.no_counterpart
             ],
-        }
+        )
+
+
+class CrosswalkLink(BaseModel):
+    """A counterpart of a node in another framework, in one language."""
+
+    urn: str
+    framework: str
+    section: str
+    title: str
+    relation: str
+    rationale: str
+
+
+class NoCounterpartNote(BaseModel):
+    """A framework stated to have no counterpart, and why, in one language."""
+
+    framework: str
+    rationale: str
+
+
+class CrosswalkDocument(BaseModel):
+    """The crosswalk of one node (``catalog crosswalk``, ``/api/catalog/crosswalk/{urn}``)."""
+
+    urn: str
+    section: str
+    crosswalk: list[CrosswalkLink]
+    no_counterpart: list[NoCounterpartNote]
+
+
+class NodeDocument(BaseModel):
+    """A node with its text, children (URNs) and crosswalk, in one language for links."""
+
+    urn: str
+    framework: str
+    ref: str
+    section: str
+    parent: str | None
+    title_ja: str
+    title_en: str
+    text_ja: str
+    text_en: str
+    evidence_ja: str | None
+    evidence_en: str | None
+    actors: list[str]
+    system_roles: list[str]
+    assessable: bool
+    children: list[str]
+    crosswalk: list[CrosswalkLink]
+    no_counterpart: list[NoCounterpartNote]
+
+    def crosswalk_only(self, framework: str | None = None) -> CrosswalkDocument:
+        """The crosswalk part, limited to ``framework`` when given."""
+        return CrosswalkDocument(
+            urn=self.urn,
+            section=self.section,
+            crosswalk=[e for e in self.crosswalk if framework in (None, e.framework)],
+            no_counterpart=[e for e in self.no_counterpart if framework in (None, e.framework)],
+        )
 
 
 class LoadReport(BaseModel):

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
 
-from tekisei.core.catalog_views import FrameworkSummary, NodeSummary
+from tekisei.core.catalog_views import (
+    CrosswalkDocument,
+    FrameworkSummary,
+    NodeDocument,
+    NodeSummary,
+)
 from tekisei.services import catalog as catalog_service
 from tekisei.web.deps import LangDep, SessionDep
 
@@ -18,55 +22,6 @@ class FrameworkTree(FrameworkSummary):
     """A framework with its nodes in tree order."""
 
     tree: list[NodeSummary]
-
-
-class CrosswalkLink(BaseModel):
-    """A counterpart of a node in another framework."""
-
-    urn: str
-    framework: str
-    section: str
-    title: str
-    relation: str
-    rationale: str
-
-
-class NoCounterpartOut(BaseModel):
-    """A framework stated to have no counterpart, and why."""
-
-    framework: str
-    rationale: str
-
-
-class NodeOut(BaseModel):
-    """A node with its text, children and crosswalk (titles and rationales in ``lang``)."""
-
-    urn: str
-    framework: str
-    ref: str
-    section: str
-    parent: str | None
-    title_ja: str
-    title_en: str
-    text_ja: str
-    text_en: str
-    evidence_ja: str | None
-    evidence_en: str | None
-    actors: list[str]
-    system_roles: list[str]
-    assessable: bool
-    children: list[str]
-    crosswalk: list[CrosswalkLink]
-    no_counterpart: list[NoCounterpartOut]
-
-
-class CrosswalkOut(BaseModel):
-    """The crosswalk of one node."""
-
-    urn: str
-    section: str
-    crosswalk: list[CrosswalkLink]
-    no_counterpart: list[NoCounterpartOut]
 
 
 @router.get("/frameworks", response_model=list[FrameworkSummary])
@@ -83,8 +38,8 @@ def get_framework(framework_id: str, session: SessionDep) -> FrameworkTree:
     return FrameworkTree(**summary.model_dump(), tree=tree)
 
 
-@router.get("/nodes/{reference:path}", response_model=NodeOut)
-def get_node(reference: str, session: SessionDep, lang: LangDep) -> dict[str, Any]:
+@router.get("/nodes/{reference:path}", response_model=NodeDocument)
+def get_node(reference: str, session: SessionDep, lang: LangDep) -> NodeDocument:
     """A node by URN (or ``<framework-id>:<section>``), with crosswalk in both directions."""
     return catalog_service.get_node(session, reference).as_document(lang)
 
@@ -100,24 +55,13 @@ def search(
     return catalog_service.search_nodes(session, q, framework, limit)
 
 
-@router.get("/crosswalk/{reference:path}", response_model=CrosswalkOut)
+@router.get("/crosswalk/{reference:path}", response_model=CrosswalkDocument)
 def crosswalk(
     reference: str,
     session: SessionDep,
     lang: LangDep,
     framework: Annotated[str | None, Query(description="Only this framework")] = None,
-) -> dict[str, Any]:
+) -> CrosswalkDocument:
     """Counterparts of a node in the other frameworks, read from either side."""
     document = catalog_service.get_node(session, reference).as_document(lang)
-    return {
-        "urn": document["urn"],
-        "section": document["section"],
-        "crosswalk": [
-            e for e in document["crosswalk"] if framework is None or e["framework"] == framework
-        ],
-        "no_counterpart": [
-            e
-            for e in document["no_counterpart"]
-            if framework is None or e["framework"] == framework
-        ],
-    }
+    return document.crosswalk_only(framework)
