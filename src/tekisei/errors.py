@@ -6,11 +6,21 @@ from dataclasses import dataclass
 
 
 class TekiseiError(Exception):
-    """Base of every error tekisei raises on purpose."""
+    """Base of every error tekisei raises on purpose.
 
-    def __init__(self, message: str) -> None:
+    ``message`` is English; ``ja`` is the same message in Japanese, when written.
+    """
+
+    def __init__(self, message: str, *, ja: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.message_ja = ja
+
+    def localized(self, lang: str) -> str:
+        """The message in ``lang`` ("ja" or "en"), English when no translation exists."""
+        if lang == "ja" and self.message_ja:
+            return self.message_ja
+        return self.message
 
 
 class ConfigError(TekiseiError):

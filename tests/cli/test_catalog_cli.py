@@ -214,3 +214,12 @@ def test_an_invalid_setting_exits_5(shared_settings: Settings) -> None:
     result = CliRunner().invoke(app, ["catalog", "list"], env=env)
     assert result.exit_code == 5
     assert "TEKISEI_DATABASE_URL" in result.stderr
+
+
+def test_errors_follow_a_japanese_locale(shared_settings: Settings) -> None:
+    env = _env(shared_settings) | {"LANG": "ja_JP.UTF-8"}
+    result = CliRunner().invoke(
+        app, ["catalog", "show", "jp-ai-appropriateness-2025:9(9)"], env=env
+    )
+    assert result.exit_code == 3
+    assert result.stderr.startswith("エラー: 「9(9)」は")

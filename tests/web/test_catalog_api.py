@@ -90,3 +90,9 @@ async def test_the_api_is_described_in_openapi(client: httpx.AsyncClient) -> Non
     ):
         assert path in schema["paths"], path
     assert not any(p.startswith("/catalog") for p in schema["paths"])
+
+
+async def test_errors_carry_a_japanese_message_too(client: httpx.AsyncClient) -> None:
+    body = (await client.get("/api/catalog/frameworks/nist-ai-rmf-2")).json()
+    assert "is not loaded" in body["detail"]
+    assert "nist-ai-rmf-1.0" in body["detail_ja"] and "読み込まれていません" in body["detail_ja"]

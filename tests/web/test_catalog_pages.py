@@ -175,3 +175,15 @@ def test_every_interface_message_has_a_japanese_translation() -> None:
     for key in keys:
         assert ja.gettext(key) != key, key
         assert en.gettext(key) != key, key
+
+
+async def test_error_pages_speak_the_page_language(client: httpx.AsyncClient) -> None:
+    url = "/catalog/nodes/jp-ai-appropriateness-2025:9(9)"
+    ja = BeautifulSoup((await client.get(url, params={"lang": "ja"})).text, "html.parser")
+    en = BeautifulSoup((await client.get(url, params={"lang": "en"})).text, "html.parser")
+    ja_message = ja.select_one(".error-message")
+    en_message = en.select_one(".error-message")
+    assert ja_message is not None and en_message is not None
+    assert "項番にもrefにもありません" in ja_message.get_text()
+    assert "neither a section nor a ref" in en_message.get_text()
+    assert ja.h1 is not None and ja.h1.get_text() == "見つかりません"

@@ -93,7 +93,8 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
             sys.stderr.write(f"{count} problem{'s' if count != 1 else ''} found.\n")
             raise typer.Exit(EXIT_INVALID) from None
         except TekiseiError as exc:
-            sys.stderr.write(f"error: {exc.message}\n")
+            label = "エラー" if resolve_lang(None) == "ja" else "error"
+            sys.stderr.write(f"{label}: {exc.localized(resolve_lang(None))}\n")
             raise typer.Exit(_exit_code(exc)) from None
 
     return wrapper

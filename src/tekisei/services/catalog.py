@@ -258,9 +258,12 @@ def _framework_row(session: Session, framework_id: str) -> FrameworkRow:
         known = list(session.scalars(select(FrameworkRow.id)))
         close = difflib.get_close_matches(framework_id, known, n=1)
         hint = f" Did you mean '{close[0]}'?" if close else ""
+        hint_ja = f"「{close[0]}」のことでしょうか。" if close else ""
         raise NotFoundError(
             f"framework '{framework_id}' is not loaded.{hint} "
-            "List the loaded frameworks with 'tekisei catalog list'."
+            "List the loaded frameworks with 'tekisei catalog list'.",
+            ja=f"枠組み「{framework_id}」は読み込まれていません。{hint_ja}"
+            "読み込み済みの枠組みは tekisei catalog list で確認できます。",
         )
     return row
 
@@ -319,7 +322,12 @@ def resolve_node(session: Session, reference: str) -> CatalogNodeRow:
     try:
         framework_id, key, key_is_ref = split_reference(reference)
     except ValueError as exc:
-        raise InvalidInputError(str(exc)) from None
+        raise InvalidInputError(
+            str(exc),
+            ja=f"「{reference}」は項目の指定として読めません。"
+            "URN（例: urn:tekisei:req:jp-ai-appropriateness-2025:2.3）か、"
+            "「枠組みID:項番」（例: jp-ai-appropriateness-2025:2(3)）で指定してください。",
+        ) from None
     _framework_row(session, framework_id)
     if key_is_ref:
         row = session.scalars(
@@ -337,9 +345,12 @@ def resolve_node(session: Session, reference: str) -> CatalogNodeRow:
                 return row
     close = difflib.get_close_matches(key, [r.section for r in rows], n=3)
     hint = f" Close sections: {', '.join(close)}." if close else ""
+    hint_ja = f"近い項番: {'、'.join(close)}。" if close else ""
     raise NotFoundError(
         f"'{key}' is neither a section nor a ref of {framework_id}.{hint} "
-        f"See the whole tree with 'tekisei catalog show {framework_id}'."
+        f"See the whole tree with 'tekisei catalog show {framework_id}'.",
+        ja=f"「{key}」は {framework_id} の項番にもrefにもありません。{hint_ja}"
+        f"全体は tekisei catalog show {framework_id} で確認できます。",
     )
 
 
@@ -451,9 +462,15 @@ def search_nodes(
     """
     terms = unicodedata.normalize("NFKC", text).split()
     if not terms:
-        raise InvalidInputError("the search text is empty; give at least one word")
+        raise InvalidInputError(
+            "the search text is empty; give at least one word",
+            ja="検索語が空です。一語以上入力してください。",
+        )
     if not 1 <= limit <= SEARCH_LIMIT_MAX:
-        raise InvalidInputError(f"limit must be between 1 and {SEARCH_LIMIT_MAX}")
+        raise InvalidInputError(
+            f"limit must be between 1 and {SEARCH_LIMIT_MAX}",
+            ja=f"件数の上限は1から{SEARCH_LIMIT_MAX}の間で指定してください。",
+        )
     query = select(CatalogNodeRow)
     if framework_id is not None:
         _framework_row(session, framework_id)
@@ -593,14 +610,19 @@ def _catalog_from(session: Session | None, name: str) -> CatalogFile:
     if path.exists():
         content = parse_file(path).content
         if not isinstance(content, CatalogFile):
-            raise InvalidInputError(f"{name} is a crosswalk file; diff compares catalog files")
+            raise InvalidInputError(
+                f"{name} is a crosswalk file; diff compares catalog files",
+                ja=f"{name} は対応関係のファイルです。diff は枠組みのファイル同士を比較します。",
+            )
         return content
     if session is None:
-        raise NotFoundError(f"{name}: no such file")
+        raise NotFoundError(f"{name}: no such file", ja=f"{name}: ファイルがありません。")
     try:
         return export_framework(session, name)
     except NotFoundError:
         raise NotFoundError(
             f"'{name}' is neither a catalog file nor a loaded framework id; "
-            "give a path to a YAML file or an id from 'tekisei catalog list'"
+            "give a path to a YAML file or an id from 'tekisei catalog list'",
+            ja=f"「{name}」はカタログファイルでも読み込み済みの枠組みIDでもありません。"
+            "YAMLファイルのパスか、tekisei catalog list に表示されるIDを指定してください。",
         ) from None

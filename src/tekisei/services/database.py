@@ -69,7 +69,9 @@ def open_database(settings: Settings, *, check_schema: bool = True) -> Database:
             database.close()
             raise DatabaseError(
                 f"the database schema is at {status.current or 'nothing (empty database)'}, "
-                f"not {status.head}; run 'tekisei db upgrade' first"
+                f"not {status.head}; run 'tekisei db upgrade' first",
+                ja=f"データベースのスキーマが最新（{status.head}）ではありません"
+                f"（現在: {status.current or '空'}）。先に tekisei db upgrade を実行してください。",
             )
     return database
 
@@ -83,9 +85,12 @@ def database_status(database: Database) -> DatabaseStatus:
     try:
         current = current_revision(database.engine)
     except OperationalError as exc:
+        where = database.engine.url.render_as_string(hide_password=True)
         raise DatabaseError(
-            f"cannot reach the database at {database.engine.url.render_as_string()}: "
-            f"{exc.orig}; check TEKISEI_DATABASE_URL and that the server is running"
+            f"cannot reach the database at {where}: "
+            f"{exc.orig}; check TEKISEI_DATABASE_URL and that the server is running",
+            ja=f"データベース {where} に接続できません（{exc.orig}）。"
+            "TEKISEI_DATABASE_URL の設定と、サーバーが動いていることを確認してください。",
         ) from None
     return DatabaseStatus(
         url=database.engine.url.render_as_string(hide_password=True),

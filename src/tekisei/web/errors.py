@@ -33,7 +33,14 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _tekisei_error(request: Request, exc: TekiseiError) -> Response:
         status = status_for(exc)
         if request.url.path.startswith("/api/"):
-            return JSONResponse({"detail": exc.message}, status_code=status)
+            body = {"detail": exc.message}
+            if exc.message_ja:
+                body["detail_ja"] = exc.message_ja
+            return JSONResponse(body, status_code=status)
+        lang = getattr(request.state, "lang", "ja")
         return render(
-            request, "error.html", {"status": status, "message": exc.message}, status_code=status
+            request,
+            "error.html",
+            {"status": status, "message": exc.localized(lang)},
+            status_code=status,
         )
