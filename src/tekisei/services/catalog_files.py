@@ -97,18 +97,11 @@ def parse_text(text: str, path: str) -> ParsedFile:
     elif kind == CROSSWALK_FORMAT:
         model = CrosswalkFile
     else:
-        node = _locate(tree, ("format",))
-        raise CatalogFileError(
-            [
-                Problem(
-                    path,
-                    node.start_mark.line + 1,
-                    node.start_mark.column + 1,
-                    f"format: '{kind}' is unknown; write '{CATALOG_FORMAT}' for a framework "
-                    f"or '{CROSSWALK_FORMAT}' for a crosswalk",
-                )
-            ]
+        message = (
+            f"format: '{kind}' is unknown; write '{CATALOG_FORMAT}' for a framework "
+            f"or '{CROSSWALK_FORMAT}' for a crosswalk"
         )
+        raise CatalogFileError([_problem_at(path, tree, ("format",), message)])
     try:
         content = model.model_validate(data)
     except ValidationError as exc:
@@ -182,44 +175,42 @@ def parse_files(
 def _crosswalk_problems(item: ParsedFile, refs: dict[str, set[str]]) -> list[Problem]:
     crosswalk = item.content
     assert isinstance(crosswalk, CrosswalkFile)
-    tree = _compose(item.text)
-    assert tree is not None
-    out: list[Problem] = []
-    for side in ("source", "target"):
-        fid = getattr(crosswalk, side)
-        if fid not in refs:
-            node = _locate(tree, (side,))
-            out.append(
-                Problem(
-                    item.path,
-                    node.start_mark.line + 1,
-                    node.start_mark.column + 1,
-                    f"{side}: framework '{fid}' is not loaded; load its catalog file first "
-                    "or pass it in the same command",
-                )
-            )
-    if out:
-        return out
-    for index, name, message in crosswalk_problems(
-        crosswalk, refs[crosswalk.source], refs[crosswalk.target]
-    ):
-        node = _locate(tree, ("links", index, name))
-        out.append(
-            Problem(
-                item.path,
-                node.start_mark.line + 1,
-                node.start_mark.column + 1,
+    found: list[tuple[tuple[Any, ...], str]] = [
+        (
+            (side,),
+            f"{side}: framework '{getattr(crosswalk, side)}' is not loaded; load its catalog "
+            "file first or pass it in the same command",
+        )
+        for side in ("source", "target")
+        if getattr(crosswalk, side) not in refs
+    ]
+    if not found:
+        found = [
+            (
+                ("links", index, name),
                 f"links[{index}].{name}: {message}; use a ref defined in that framework",
             )
-        )
-    return out
+            for index, name, message in crosswalk_problems(
+                crosswalk, refs[crosswalk.source], refs[crosswalk.target]
+            )
+        ]
+    if not found:
+        return []
+    tree = _compose(item.text)
+    assert tree is not None
+    return [_problem_at(item.path, tree, loc, message) for loc, message in found]
+
+
+def _problem_at(path: str, tree: yaml.Node, loc: tuple[Any, ...], message: str) -> Problem:
+    """A problem placed at the YAML node ``loc`` points to (or its nearest ancestor)."""
+    mark = _locate(tree, loc).start_mark
+    return Problem(path, mark.line + 1, mark.column + 1, message)
 
 
 def _problems(exc: ValidationError, tree: yaml.Node, path: str) -> list[Problem]:
     problems = []
     for error in exc.errors():
         loc = tuple(error["loc"])
-        node = _locate(tree, loc)
         where = _loc_text(loc)
         hint = _HINTS.get(error["type"])
         message = error["msg"].removeprefix("Value error, ")
@@ -228,7 +219,7 @@ def _problems(exc: ValidationError, tree: yaml.Node, path: str) -> list[Problem]
         text = f"{where}: {message}" if where else message
         if hint and hint not in text:
             text = f"{text}; {hint}"
-        problems.append(Problem(path, node.start_mark.line + 1, node.start_mark.column + 1, text))
+        problems.append(_problem_at(path, tree, loc, text))
     return problems
 
 
