@@ -1,0 +1,102 @@
+"""Organisations, their members' roles, and what each role may do."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from tekisei.core.catalog import Actor
+
+
+class OrgActor(StrEnum):
+    """The actor roles an organisation can hold (AI Promotion Act arts. 4-7)."""
+
+    RESEARCH = "research"
+    BUSINESS = "business"
+    NATIONAL = "national"
+    LOCAL = "local"
+
+    @property
+    def catalog_actor(self) -> Actor:
+        """The same actor as the catalog names it."""
+        return Actor(self.value)
+
+    @property
+    def is_government(self) -> bool:
+        """National or local government."""
+        return self in (OrgActor.NATIONAL, OrgActor.LOCAL)
+
+
+class Role(StrEnum):
+    """A member's role in one organisation."""
+
+    ADMIN = "admin"
+    EDITOR = "editor"
+    ASSESSOR = "assessor"
+    EXECUTIVE = "executive"
+    AUDITOR = "auditor"
+    EXTERNAL_TESTER = "external_tester"
+    VIEWER = "viewer"
+
+
+class Permission(StrEnum):
+    """Something a role may do."""
+
+    READ = "read"
+    """See the organisation's systems, risks and settings (external testers: assigned only)."""
+    WRITE_SYSTEMS = "write_systems"
+    WRITE_RISKS = "write_risks"
+    ACCEPT_RISK = "accept_risk"
+    """Accept a residual risk (the executive decision of 1(3)①)."""
+    MANAGE_ORG = "manage_org"
+    """Change the organisation's settings, members and tokens."""
+    READ_AUDIT = "read_audit"
+    EXPORT_AUDIT = "export_audit"
+
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(Permission),
+    Role.EDITOR: frozenset(
+        {Permission.READ, Permission.WRITE_SYSTEMS, Permission.WRITE_RISKS, Permission.READ_AUDIT}
+    ),
+    Role.ASSESSOR: frozenset({Permission.READ, Permission.WRITE_RISKS}),
+    Role.EXECUTIVE: frozenset({Permission.READ, Permission.ACCEPT_RISK, Permission.READ_AUDIT}),
+    Role.AUDITOR: frozenset({Permission.READ, Permission.READ_AUDIT, Permission.EXPORT_AUDIT}),
+    Role.EXTERNAL_TESTER: frozenset({Permission.READ}),
+    Role.VIEWER: frozenset({Permission.READ}),
+}
+
+
+def can(role: Role, permission: Permission) -> bool:
+    """Whether ``role`` grants ``permission``."""
+    return permission in ROLE_PERMISSIONS[role]
+
+
+def sees_all_systems(role: Role) -> bool:
+    """External testers see only the systems assigned to them (guideline fn 8)."""
+    return role is not Role.EXTERNAL_TESTER
+
+
+Slug = Annotated[
+    str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$", strip_whitespace=True)
+]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class OrgCreate(BaseModel):
+    """What it takes to register an organisation."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name
+    slug: Slug | None = Field(
+        default=None, description="Short id used in URLs and the CLI; derived from the name"
+    )
+    actors: list[OrgActor] = Field(min_length=1)
+    responsible_person: Name | None = Field(
+        default=None,
+        description="Who answers for AI governance; for a ministry, the CAIO (guideline fn 20)",
+    )
+    responsible_title: Name | None = None
