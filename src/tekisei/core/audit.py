@@ -150,7 +150,8 @@ def chain_problems(events: list[AuditEvent], org: str) -> list[ChainProblem]:
                 ChainProblem(
                     event.seq,
                     position,
-                    "does not link to the event before it (an event was removed, inserted or moved)",
+                    "does not link to the event before it "
+                    "(an event was removed, inserted or moved)",
                 )
             )
         if event_hash(event.content()) != event.hash:
