@@ -35,6 +35,22 @@ class InvalidInputError(TekiseiError):
     """The caller's input cannot be used as given."""
 
 
+class AuthenticationError(TekiseiError):
+    """The caller is not signed in, or the credentials are wrong, expired or revoked."""
+
+
+class PermissionDeniedError(TekiseiError):
+    """The caller's role does not allow this."""
+
+
+class ConflictError(TekiseiError):
+    """The change was based on an outdated version, or would duplicate something."""
+
+
+class ThrottledError(TekiseiError):
+    """Too many attempts; try again later."""
+
+
 class DatabaseError(TekiseiError):
     """The database cannot be reached or is not at the expected schema."""
 

@@ -11,9 +11,11 @@ from tekisei.core.audit import GENESIS, AuditEvent, chain_problems, next_event
 def chain(length: int, org: str = "acme") -> list[AuditEvent]:
     events: list[AuditEvent] = []
     for index in range(length):
+        prev_seq, prev_hash = (events[-1].seq, events[-1].hash) if events else (0, GENESIS)
         events.append(
             next_event(
-                events[-1] if events else None,
+                prev_seq,
+                prev_hash,
                 org=org,
                 at=f"2026-01-01T00:00:{index:02d}+00:00",
                 actor="alice@example.org",
@@ -71,7 +73,8 @@ def test_rehashing_a_changed_event_still_breaks_the_next_link() -> None:
     events = chain(4)
     forged_content = events[1].content() | {"actor": "mallory"}
     forged = next_event(
-        events[0],
+        events[0].seq,
+        events[0].hash,
         **{
             k: forged_content[k]
             for k in ("org", "at", "actor", "action", "object_type", "object_id", "summary")

@@ -54,7 +54,8 @@ def event_hash(content: dict[str, Any]) -> str:
 
 
 def next_event(
-    previous: AuditEvent | None,
+    prev_seq: int,
+    prev_hash: str,
     *,
     org: str,
     at: str,
@@ -64,9 +65,12 @@ def next_event(
     object_id: str,
     summary: dict[str, Any],
 ) -> AuditEvent:
-    """The event that follows ``previous`` in ``org``'s chain (the first when None)."""
+    """The event that follows ``(prev_seq, prev_hash)`` in ``org``'s chain.
+
+    For the first event, pass ``0, GENESIS``.
+    """
     content: dict[str, Any] = {
-        "seq": 1 if previous is None else previous.seq + 1,
+        "seq": prev_seq + 1,
         "org": org,
         "at": at,
         "actor": actor,
@@ -74,7 +78,7 @@ def next_event(
         "object_type": object_type,
         "object_id": object_id,
         "summary": summary,
-        "prev_hash": GENESIS if previous is None else previous.hash,
+        "prev_hash": prev_hash,
     }
     return AuditEvent(**content, hash=event_hash(content))
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from tekisei.core.catalog import Actor
+from tekisei.errors import PermissionDeniedError
 
 
 class OrgActor(StrEnum):
@@ -57,7 +59,8 @@ class Permission(StrEnum):
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.ADMIN: frozenset(Permission),
+    # Accepting a residual risk is the executive's decision alone, not an admin's.
+    Role.ADMIN: frozenset(Permission) - {Permission.ACCEPT_RISK},
     Role.EDITOR: frozenset(
         {Permission.READ, Permission.WRITE_SYSTEMS, Permission.WRITE_RISKS, Permission.READ_AUDIT}
     ),
@@ -77,6 +80,44 @@ def can(role: Role, permission: Permission) -> bool:
 def sees_all_systems(role: Role) -> bool:
     """External testers see only the systems assigned to them (guideline fn 8)."""
     return role is not Role.EXTERNAL_TESTER
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is acting, for which organisation, in which role."""
+
+    user_id: int | None
+    email: str
+    org_id: int
+    org_slug: str
+    role: Role
+    via: Literal["session", "token", "cli"] = "cli"
+
+
+ROLE_NAMES_JA: dict[Role, str] = {
+    Role.ADMIN: "管理者",
+    Role.EDITOR: "編集者",
+    Role.ASSESSOR: "評価者",
+    Role.EXECUTIVE: "経営層（承認者）",
+    Role.AUDITOR: "監査人",
+    Role.EXTERNAL_TESTER: "外部テスター",
+    Role.VIEWER: "閲覧者",
+}
+
+
+def require(principal: Principal, permission: Permission) -> None:
+    """Raise unless the principal's role grants ``permission``.
+
+    Raises:
+        PermissionDeniedError: naming the role and what it lacks.
+    """
+    if not can(principal.role, permission):
+        raise PermissionDeniedError(
+            f"the role '{principal.role.value}' may not {permission.value.replace('_', ' ')}; "
+            "ask an administrator of the organisation",
+            ja=f"「{ROLE_NAMES_JA[principal.role]}」の権限ではこの操作（{permission.value}）は"
+            "できません。組織の管理者に依頼してください。",
+        )
 
 
 Slug = Annotated[

@@ -1,6 +1,34 @@
 """Every table, imported so that ``Base.metadata`` is complete (Alembic reads this)."""
 
+from tekisei.db.audit import AuditCheckpointRow, AuditEventRow
 from tekisei.db.base import Base
 from tekisei.db.catalog import CatalogNodeRow, CrosswalkLinkRow, CrosswalkRow, FrameworkRow
+from tekisei.db.orgs import (
+    ApiTokenRow,
+    LoginFailureRow,
+    MembershipRow,
+    OrgRow,
+    UserRow,
+    WebSessionRow,
+)
+from tekisei.db.risks import RiskRow
+from tekisei.db.systems import SystemAssignmentRow, SystemRow
 
-__all__ = ["Base", "CatalogNodeRow", "CrosswalkLinkRow", "CrosswalkRow", "FrameworkRow"]
+__all__ = [
+    "ApiTokenRow",
+    "AuditCheckpointRow",
+    "AuditEventRow",
+    "Base",
+    "CatalogNodeRow",
+    "CrosswalkLinkRow",
+    "CrosswalkRow",
+    "FrameworkRow",
+    "LoginFailureRow",
+    "MembershipRow",
+    "OrgRow",
+    "RiskRow",
+    "SystemAssignmentRow",
+    "SystemRow",
+    "UserRow",
+    "WebSessionRow",
+]

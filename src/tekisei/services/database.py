@@ -14,19 +14,24 @@ from tekisei.config import Settings
 from tekisei.db.engine import make_engine, make_sessionmaker
 from tekisei.db.migrate import current_revision, head_revision, upgrade
 from tekisei.errors import DatabaseError
+from tekisei.services.audit import SIGNER_KEY
+from tekisei.services.signing import Signer, signer_for
 
 
 @dataclass
 class Database:
-    """An engine and its session factory."""
+    """An engine, its session factory, and the signer of audit checkpoints."""
 
     engine: Engine
     sessions: sessionmaker[Session]
+    signer: Signer | None = None
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A session committed at the end of the block, rolled back on error."""
         with self.sessions() as session, session.begin():
+            if self.signer is not None:
+                session.info[SIGNER_KEY] = self.signer
             yield session
 
     @contextmanager
@@ -62,7 +67,9 @@ def open_database(settings: Settings, *, check_schema: bool = True) -> Database:
             not current; the message says which command fixes it.
     """
     engine = make_engine(settings.resolved_database_url)
-    database = Database(engine=engine, sessions=make_sessionmaker(engine))
+    database = Database(
+        engine=engine, sessions=make_sessionmaker(engine), signer=signer_for(settings)
+    )
     if check_schema:
         status = database_status(database)
         if not status.up_to_date:

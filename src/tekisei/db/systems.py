@@ -1,0 +1,48 @@
+"""Tables of the AI system inventory."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tekisei.db.base import Base
+
+
+class SystemRow(Base):
+    """One AI system of an organisation."""
+
+    __tablename__ = "systems"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    purpose: Mapped[str] = mapped_column(Text)
+    domain: Mapped[str] = mapped_column(String(40))
+    org_role: Mapped[str] = mapped_column(String(20))
+    stage: Mapped[str] = mapped_column(String(20))
+    models: Mapped[list[str]] = mapped_column(JSON)
+    vendors: Mapped[list[str]] = mapped_column(JSON)
+    data_categories: Mapped[list[str]] = mapped_column(JSON)
+    affected: Mapped[list[str]] = mapped_column(JSON)
+    autonomy: Mapped[str] = mapped_column(String(30))
+    scale: Mapped[str] = mapped_column(String(20))
+    deployment: Mapped[str] = mapped_column(String(20))
+    responsible_person: Mapped[str] = mapped_column(String(200))
+    contact_window: Mapped[str] = mapped_column(String(200))
+    tier: Mapped[str] = mapped_column(String(20), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class SystemAssignmentRow(Base):
+    """An external tester assigned to a system (guideline fn 8)."""
+
+    __tablename__ = "system_assignments"
+    __table_args__ = (UniqueConstraint("system_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    system_id: Mapped[int] = mapped_column(ForeignKey("systems.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)

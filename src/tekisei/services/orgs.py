@@ -1,0 +1,238 @@
+"""Organisations, members and their roles."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tekisei.core.audit import GENESIS
+from tekisei.core.orgs import OrgActor, OrgCreate, Permission, Principal, Role, require
+from tekisei.db.orgs import MembershipRow, OrgRow, UserRow
+from tekisei.errors import ConflictError, InvalidInputError, NotFoundError
+from tekisei.services import audit
+
+
+@dataclass(frozen=True)
+class OrgView:
+    """An organisation as readers see it."""
+
+    id: int
+    slug: str
+    name: str
+    actors: list[str]
+    responsible_person: str | None
+    responsible_title: str | None
+    version: int
+
+
+@dataclass(frozen=True)
+class MemberView:
+    """A member of an organisation."""
+
+    user_id: int
+    email: str
+    name: str
+    role: str
+
+
+def org_view(row: OrgRow) -> OrgView:
+    """The reader's view of ``row``."""
+    return OrgView(
+        row.id,
+        row.slug,
+        row.name,
+        list(row.actors),
+        row.responsible_person,
+        row.responsible_title,
+        row.version,
+    )
+
+
+def _slugify(name: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    return slug[:64] if len(slug) >= 3 else ""
+
+
+def create_org(session: Session, data: OrgCreate, actor: str) -> OrgRow:
+    """Register an organisation and record it as the first event of its audit chain.
+
+    Raises:
+        InvalidInputError: no usable slug could be derived from a non-Latin name.
+        ConflictError: the slug is taken.
+    """
+    slug = data.slug or _slugify(data.name)
+    if not slug:
+        raise InvalidInputError(
+            f"cannot derive a short id from '{data.name}'; give one with --slug (e.g. city-x)",
+            ja=f"「{data.name}」から短いIDを作れません。--slug で指定してください（例: city-x）。",
+        )
+    if session.scalars(select(OrgRow).where(OrgRow.slug == slug)).first() is not None:
+        raise ConflictError(
+            f"an organisation with the id '{slug}' exists; choose another --slug",
+            ja=f"ID「{slug}」の組織はすでにあります。別の --slug を指定してください。",
+        )
+    row = OrgRow(
+        slug=slug,
+        name=data.name,
+        actors=[a.value for a in data.actors],
+        responsible_person=data.responsible_person,
+        responsible_title=data.responsible_title,
+        created_at=datetime.now(UTC),
+        version=1,
+        audit_seq=0,
+        audit_head=GENESIS,
+    )
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        row,
+        actor,
+        "org.create",
+        "org",
+        row.id,
+        {"after": {"name": row.name, "slug": slug, "actors": row.actors}},
+    )
+    return row
+
+
+def get_org(session: Session, slug: str) -> OrgRow:
+    """The organisation with ``slug``.
+
+    Raises:
+        NotFoundError: no such organisation.
+    """
+    row = session.scalars(select(OrgRow).where(OrgRow.slug == slug)).first()
+    if row is None:
+        raise NotFoundError(
+            f"no organisation '{slug}'; create it with 'tekisei orgs create'",
+            ja=f"組織「{slug}」はありません。tekisei orgs create で作成してください。",
+        )
+    return row
+
+
+def org_actors(row: OrgRow) -> set[OrgActor]:
+    """The organisation's actor roles."""
+    return {OrgActor(a) for a in row.actors}
+
+
+def update_org(
+    session: Session,
+    principal: Principal,
+    *,
+    version: int,
+    name: str | None = None,
+    actors: list[OrgActor] | None = None,
+    responsible_person: str | None = None,
+    responsible_title: str | None = None,
+) -> OrgRow:
+    """Change the organisation's settings (admins only; stale versions are refused).
+
+    Raises:
+        PermissionDeniedError: not an admin.
+        ConflictError: ``version`` is not the current version.
+    """
+    require(principal, Permission.MANAGE_ORG)
+    row = session.get(OrgRow, principal.org_id)
+    assert row is not None
+    if version != row.version:
+        raise ConflictError(
+            f"the organisation changed since version {version} (now {row.version}); "
+            "reload it and apply your change again",
+            ja=f"組織の設定はバージョン{version}以降に変更されています（現在{row.version}）。"
+            "読み込み直してから変更してください。",
+        )
+    before = {
+        "name": row.name,
+        "actors": list(row.actors),
+        "responsible_person": row.responsible_person,
+    }
+    if name is not None:
+        row.name = name
+    if actors is not None:
+        if not actors:
+            raise InvalidInputError(
+                "an organisation needs at least one actor role",
+                ja="組織には少なくとも一つの主体区分が必要です。",
+            )
+        row.actors = [a.value for a in actors]
+    if responsible_person is not None:
+        row.responsible_person = responsible_person or None
+    if responsible_title is not None:
+        row.responsible_title = responsible_title or None
+    row.version += 1
+    after = {
+        "name": row.name,
+        "actors": list(row.actors),
+        "responsible_person": row.responsible_person,
+    }
+    audit.record(
+        session,
+        row,
+        principal.email,
+        "org.update",
+        "org",
+        row.id,
+        {"before": before, "after": after},
+    )
+    return row
+
+
+def membership(session: Session, user_id: int, org_id: int) -> MembershipRow | None:
+    """The user's membership of the organisation, if any."""
+    return session.scalars(
+        select(MembershipRow).where(
+            MembershipRow.user_id == user_id, MembershipRow.org_id == org_id
+        )
+    ).first()
+
+
+def add_member(session: Session, org: OrgRow, user: UserRow, role: Role, actor: str) -> None:
+    """Give ``user`` ``role`` in ``org`` (changing the role when already a member)."""
+    existing = membership(session, user.id, org.id)
+    if existing is None:
+        session.add(
+            MembershipRow(
+                org_id=org.id, user_id=user.id, role=role.value, created_at=datetime.now(UTC)
+            )
+        )
+        before = None
+    else:
+        before = existing.role
+        existing.role = role.value
+    session.flush()
+    audit.record(
+        session,
+        org,
+        actor,
+        "member.set_role",
+        "user",
+        user.id,
+        {"email": user.email, "before": before, "after": role.value},
+    )
+
+
+def list_members(session: Session, principal: Principal) -> list[MemberView]:
+    """Members of the principal's organisation."""
+    require(principal, Permission.READ)
+    rows = session.execute(
+        select(UserRow, MembershipRow)
+        .join(MembershipRow, MembershipRow.user_id == UserRow.id)
+        .where(MembershipRow.org_id == principal.org_id)
+        .order_by(UserRow.email)
+    )
+    return [MemberView(user.id, user.email, user.name, m.role) for user, m in rows]
+
+
+def cli_principal(session: Session, slug: str) -> Principal:
+    """The principal of a local operator using the CLI on the server (acts as admin)."""
+    org = get_org(session, slug)
+    return Principal(
+        user_id=None, email="cli", org_id=org.id, org_slug=org.slug, role=Role.ADMIN, via="cli"
+    )

@@ -1,0 +1,379 @@
+"""The risk register: risks per system, treatments, executive acceptance, heat maps."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tekisei.core.orgs import Permission, Principal, require, sees_all_systems
+from tekisei.core.risks import (
+    RISK_TAXONOMY,
+    RiskFields,
+    RiskStatus,
+    Treatment,
+    heat_map,
+    level,
+    unknown_taxonomy,
+)
+from tekisei.db.catalog import CatalogNodeRow
+from tekisei.db.orgs import OrgRow
+from tekisei.db.risks import RiskRow
+from tekisei.db.systems import SystemAssignmentRow, SystemRow
+from tekisei.errors import ConflictError, InvalidInputError, NotFoundError
+from tekisei.services import audit
+from tekisei.services.systems import visible_system
+
+FIELDS = tuple(RiskFields.model_fields)
+SORTS = {"-inherent", "inherent", "-residual", "residual", "due", "title", "-updated"}
+
+
+class RiskView(RiskFields):
+    """A risk as readers see it."""
+
+    id: int
+    system_id: int
+    inherent_score: int
+    inherent_level: str
+    residual_score: int | None
+    residual_level: str | None
+    status: RiskStatus
+    accepted_by: int | None
+    accepted_at: datetime | None
+    acceptance_note: str | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class HeatMap(BaseModel):
+    """Counts of risks per likelihood × impact cell, before and after treatment."""
+
+    inherent: list[list[int]]
+    residual: list[list[int]]
+    total: int
+
+
+def _fields(row: RiskRow) -> RiskFields:
+    return RiskFields.model_validate({name: getattr(row, name) for name in FIELDS})
+
+
+def view(row: RiskRow) -> RiskView:
+    """The reader's view of ``row``."""
+    return RiskView(
+        **_fields(row).model_dump(),
+        id=row.id,
+        system_id=row.system_id,
+        inherent_score=row.inherent,
+        inherent_level=level(row.inherent).value,
+        residual_score=row.residual,
+        residual_level=level(row.residual).value if row.residual is not None else None,
+        status=RiskStatus(row.status),
+        accepted_by=row.accepted_by,
+        accepted_at=row.accepted_at,
+        acceptance_note=row.acceptance_note,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        version=row.version,
+    )
+
+
+def _check_taxonomy(session: Session, ids: list[str]) -> None:
+    known = set(
+        session.scalars(
+            select(CatalogNodeRow.ref).where(CatalogNodeRow.framework_id == RISK_TAXONOMY)
+        )
+    )
+    if not known:
+        raise NotFoundError(
+            f"the risk taxonomy {RISK_TAXONOMY} is not loaded; run 'tekisei catalog load'",
+            ja=f"リスク分類 {RISK_TAXONOMY} が読み込まれていません。"
+            "tekisei catalog load を実行してください。",
+        )
+    unknown = unknown_taxonomy(ids, known)
+    if unknown:
+        raise InvalidInputError(
+            f"unknown risk ids: {', '.join(unknown)}; use ids of {RISK_TAXONOMY} such as "
+            "social.bias (see 'tekisei catalog show tekisei-risks-1')",
+            ja=f"不明なリスクID: {'、'.join(unknown)}。{RISK_TAXONOMY} のID（例: social.bias）を"
+            "指定してください。",
+        )
+
+
+def _apply(row: RiskRow, fields: RiskFields) -> None:
+    for name, value in fields.model_dump().items():
+        setattr(row, name, value.value if isinstance(value, Treatment) else value)
+    row.inherent = fields.inherent
+    row.residual = fields.residual
+
+
+def _status_after_edit(fields: RiskFields) -> RiskStatus:
+    if fields.treatment in (Treatment.MITIGATE, Treatment.AVOID, Treatment.TRANSFER):
+        return RiskStatus.TREATING
+    return RiskStatus.OPEN
+
+
+def _org(session: Session, principal: Principal) -> OrgRow:
+    org = session.get(OrgRow, principal.org_id)
+    assert org is not None
+    return org
+
+
+def add_risk(session: Session, principal: Principal, system_id: int, fields: RiskFields) -> RiskRow:
+    """Add a risk to a system's register. Accepting it is a separate executive decision.
+
+    Raises:
+        PermissionDeniedError: the role may not write risks.
+        NotFoundError: the system is not visible.
+        InvalidInputError: unknown taxonomy ids.
+    """
+    require(principal, Permission.WRITE_RISKS)
+    system = visible_system(session, principal, system_id)
+    _check_taxonomy(session, fields.taxonomy)
+    now = datetime.now(UTC)
+    row = RiskRow(
+        org_id=principal.org_id,
+        system_id=system.id,
+        created_at=now,
+        updated_at=now,
+        version=1,
+        status=_status_after_edit(fields).value,
+    )
+    _apply(row, fields)
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        _org(session, principal),
+        principal.email,
+        "risk.create",
+        "risk",
+        row.id,
+        {"system": system.id, "after": fields.model_dump(mode="json")},
+    )
+    return row
+
+
+def visible_risk(session: Session, principal: Principal, risk_id: int) -> RiskRow:
+    """A risk whose system the principal may see.
+
+    Raises:
+        NotFoundError: not visible.
+    """
+    row = session.get(RiskRow, risk_id)
+    if row is None or row.org_id != principal.org_id:
+        raise NotFoundError(
+            f"no risk {risk_id} in this organisation",
+            ja=f"この組織にリスク {risk_id} はありません。",
+        )
+    try:
+        visible_system(session, principal, row.system_id)
+    except NotFoundError:
+        raise NotFoundError(
+            f"no risk {risk_id} in this organisation",
+            ja=f"この組織にリスク {risk_id} はありません。",
+        ) from None
+    return row
+
+
+def _stale(kind: str, ident: int, version: int, current: int) -> ConflictError:
+    return ConflictError(
+        f"{kind} {ident} changed since version {version} (now {current}); "
+        "reload it and apply your change again",
+        ja=f"{ident} はバージョン{version}以降に変更されています（現在{current}）。"
+        "読み込み直してから変更してください。",
+    )
+
+
+def update_risk(
+    session: Session, principal: Principal, risk_id: int, changes: dict[str, Any], version: int
+) -> RiskRow:
+    """Change a risk. Changing the scores or treatment of an accepted risk withdraws the
+    acceptance, since the executive accepted something else.
+
+    Raises:
+        ConflictError: ``version`` is not current.
+        InvalidInputError: invalid values or unknown fields.
+    """
+    require(principal, Permission.WRITE_RISKS)
+    row = visible_risk(session, principal, risk_id)
+    if version != row.version:
+        raise _stale("risk", risk_id, version, row.version)
+    unknown = sorted(set(changes) - set(FIELDS))
+    if unknown:
+        raise InvalidInputError(
+            f"unknown fields: {', '.join(unknown)}", ja=f"不明な項目: {'、'.join(unknown)}"
+        )
+    before = _fields(row)
+    try:
+        after = RiskFields.model_validate(before.model_dump() | changes)
+    except ValidationError as exc:
+        raise InvalidInputError(
+            "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()),
+            ja="入力内容に誤りがあります。",
+        ) from None
+    if after.taxonomy != before.taxonomy:
+        _check_taxonomy(session, after.taxonomy)
+    old, new = before.model_dump(mode="json"), after.model_dump(mode="json")
+    changed = sorted(k for k in new if new[k] != old[k])
+    if not changed:
+        return row
+    summary: dict[str, Any] = {
+        "before": {k: old[k] for k in changed},
+        "after": {k: new[k] for k in changed},
+    }
+    material = {"likelihood", "impact", "residual_likelihood", "residual_impact", "treatment"}
+    if row.status == RiskStatus.ACCEPTED.value and material & set(changed):
+        row.accepted_by = None
+        row.accepted_at = None
+        row.acceptance_note = None
+        summary["acceptance_withdrawn"] = True
+    if row.status != RiskStatus.CLOSED.value and (
+        row.status != RiskStatus.ACCEPTED.value or summary.get("acceptance_withdrawn")
+    ):
+        row.status = _status_after_edit(after).value
+    _apply(row, after)
+    row.version += 1
+    row.updated_at = datetime.now(UTC)
+    audit.record(
+        session, _org(session, principal), principal.email, "risk.update", "risk", row.id, summary
+    )
+    return row
+
+
+def accept_risk(
+    session: Session, principal: Principal, risk_id: int, note: str, version: int
+) -> RiskRow:
+    """Accept a risk's residual level: the executive's recorded decision (1(3)①).
+
+    Raises:
+        PermissionDeniedError: not an executive.
+        ConflictError: ``version`` is not current.
+        InvalidInputError: no residual assessment yet, or no reason given.
+    """
+    require(principal, Permission.ACCEPT_RISK)
+    row = visible_risk(session, principal, risk_id)
+    if version != row.version:
+        raise _stale("risk", risk_id, version, row.version)
+    if row.residual is None:
+        raise InvalidInputError(
+            "assess the residual likelihood and impact before accepting the risk",
+            ja="受容する前に、対策後の発生可能性と影響度を評価してください。",
+        )
+    if not note.strip():
+        raise InvalidInputError(
+            "give the reason for accepting the risk", ja="リスクを受容する理由を記入してください。"
+        )
+    row.status = RiskStatus.ACCEPTED.value
+    row.accepted_by = principal.user_id
+    row.accepted_at = datetime.now(UTC)
+    row.acceptance_note = note.strip()
+    row.version += 1
+    row.updated_at = row.accepted_at
+    audit.record(
+        session,
+        _org(session, principal),
+        principal.email,
+        "risk.accept",
+        "risk",
+        row.id,
+        {
+            "residual": row.residual,
+            "residual_level": level(row.residual).value,
+            "note": row.acceptance_note,
+        },
+    )
+    return row
+
+
+def list_risks(
+    session: Session,
+    principal: Principal,
+    *,
+    system_id: int | None = None,
+    status: str | None = None,
+    min_level: str | None = None,
+    taxonomy: str | None = None,
+    sort: str = "-inherent",
+    offset: int = 0,
+    limit: int = 50,
+) -> tuple[int, list[RiskRow]]:
+    """Risks the principal may see, filtered, sorted and paged, with the total count."""
+    require(principal, Permission.READ)
+    if sort not in SORTS:
+        raise InvalidInputError(
+            f"sort must be one of {', '.join(sorted(SORTS))}",
+            ja=f"並べ替えは {', '.join(sorted(SORTS))} のいずれかです。",
+        )
+    query = _visible_risks(principal)
+    if system_id is not None:
+        visible_system(session, principal, system_id)
+        query = query.where(RiskRow.system_id == system_id)
+    if status:
+        query = query.where(RiskRow.status == status)
+    if min_level:
+        floor = {"low": 1, "medium": 5, "high": 10, "critical": 15}.get(min_level)
+        if floor is None:
+            raise InvalidInputError(
+                "min_level is low, medium, high or critical",
+                ja="min_level は low、medium、high、critical のいずれかです。",
+            )
+        query = query.where(RiskRow.inherent >= floor)
+    rows = list(session.scalars(query))
+    if taxonomy:
+        rows = [
+            r
+            for r in rows
+            if any(t == taxonomy or t.startswith(taxonomy + ".") for t in r.taxonomy)
+        ]
+    rows.sort(key=lambda r: _sort_key(r, sort.lstrip("-")), reverse=sort.startswith("-"))
+    return len(rows), rows[offset : offset + limit]
+
+
+def _sort_key(row: RiskRow, key: str) -> Any:
+    if key == "due":
+        return (row.due or date.max, row.id)
+    if key == "title":
+        return (row.title, row.id)
+    if key == "updated":
+        return (row.updated_at, row.id)
+    value = row.residual if key == "residual" else row.inherent
+    return (value if value is not None else -1, row.id)
+
+
+def _visible_risks(principal: Principal) -> Any:
+    query = select(RiskRow).where(RiskRow.org_id == principal.org_id)
+    if not sees_all_systems(principal.role):
+        query = query.join(SystemAssignmentRow, SystemAssignmentRow.system_id == RiskRow.system_id)
+        query = query.where(SystemAssignmentRow.user_id == principal.user_id)
+    return query
+
+
+def risk_heat_map(session: Session, principal: Principal, system_id: int | None = None) -> HeatMap:
+    """Heat-map counts for one system, or the whole organisation when ``system_id`` is None."""
+    require(principal, Permission.READ)
+    query = _visible_risks(principal).where(RiskRow.status != RiskStatus.CLOSED.value)
+    if system_id is not None:
+        visible_system(session, principal, system_id)
+        query = query.where(RiskRow.system_id == system_id)
+    rows = list(session.scalars(query))
+    residual = [
+        (r.residual_likelihood, r.residual_impact)
+        for r in rows
+        if r.residual_likelihood is not None and r.residual_impact is not None
+    ]
+    return HeatMap(
+        inherent=heat_map([(r.likelihood, r.impact) for r in rows]),
+        residual=heat_map(residual),
+        total=len(rows),
+    )
+
+
+def system_for(session: Session, row: RiskRow) -> SystemRow:
+    """The system a risk belongs to."""
+    system = session.get(SystemRow, row.system_id)
+    assert system is not None
+    return system

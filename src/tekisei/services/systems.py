@@ -1,0 +1,360 @@
+"""The AI system inventory: register, update, list, and what the guideline asks of each."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import Session
+
+from tekisei.core.orgs import Permission, Principal, Role, require, sees_all_systems
+from tekisei.core.systems import Requirement, SystemFacts, Tier, applicable, risk_tier
+from tekisei.db.catalog import CatalogNodeRow
+from tekisei.db.orgs import OrgRow, UserRow
+from tekisei.db.systems import SystemAssignmentRow, SystemRow
+from tekisei.errors import ConflictError, InvalidInputError, NotFoundError
+from tekisei.services import audit
+from tekisei.services.orgs import membership, org_actors
+
+GUIDELINE = "jp-ai-appropriateness-2025"
+SORTS = {"name", "-name", "tier", "-tier", "stage", "updated", "-updated"}
+FACT_FIELDS = tuple(SystemFacts.model_fields)
+
+
+class TierReasonOut(BaseModel):
+    """Why a system has its tier."""
+
+    code: str
+    tier: str
+    ja: str
+    en: str
+
+
+class SystemView(SystemFacts):
+    """A system as readers see it: its facts, tier with reasons, and version."""
+
+    id: int
+    org: str
+    tier: str
+    tier_reasons: list[TierReasonOut]
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class RequirementOut(BaseModel):
+    """A guideline item that applies to a system."""
+
+    urn: str
+    section: str
+    title_ja: str
+    title_en: str
+    group: str
+    group_title_ja: str
+    group_title_en: str
+
+
+def _facts(row: SystemRow) -> SystemFacts:
+    return SystemFacts.model_validate({name: getattr(row, name) for name in FACT_FIELDS})
+
+
+def view(row: SystemRow, org_slug: str) -> SystemView:
+    """The reader's view of ``row``."""
+    facts = _facts(row)
+    result = risk_tier(facts)
+    return SystemView(
+        **facts.model_dump(),
+        id=row.id,
+        org=org_slug,
+        tier=result.tier.label,
+        tier_reasons=[
+            TierReasonOut(code=r.code, tier=r.tier.label, ja=r.ja, en=r.en) for r in result.reasons
+        ],
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        version=row.version,
+    )
+
+
+def _apply(row: SystemRow, facts: SystemFacts) -> None:
+    for name, value in facts.model_dump(mode="json").items():
+        setattr(row, name, value)
+    row.tier = risk_tier(facts).tier.label
+
+
+def register_system(session: Session, principal: Principal, facts: SystemFacts) -> SystemRow:
+    """Add a system to the organisation's inventory.
+
+    Raises:
+        PermissionDeniedError: the role may not write systems.
+    """
+    require(principal, Permission.WRITE_SYSTEMS)
+    now = datetime.now(UTC)
+    row = SystemRow(org_id=principal.org_id, created_at=now, updated_at=now, version=1)
+    _apply(row, facts)
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        _org(session, principal),
+        principal.email,
+        "system.create",
+        "system",
+        row.id,
+        {"after": facts.model_dump(mode="json") | {"tier": row.tier}},
+    )
+    return row
+
+
+def _org(session: Session, principal: Principal) -> OrgRow:
+    org = session.get(OrgRow, principal.org_id)
+    assert org is not None
+    return org
+
+
+def _not_found(system_id: int) -> NotFoundError:
+    return NotFoundError(
+        f"no system {system_id} in this organisation",
+        ja=f"この組織にシステム {system_id} はありません。",
+    )
+
+
+def visible_system(session: Session, principal: Principal, system_id: int) -> SystemRow:
+    """A system the principal may see: in its organisation and, for external testers,
+    assigned to it. Anything else is "not found", so ids reveal nothing.
+
+    Raises:
+        NotFoundError: not visible.
+    """
+    require(principal, Permission.READ)
+    row = session.get(SystemRow, system_id)
+    if row is None or row.org_id != principal.org_id:
+        raise _not_found(system_id)
+    if not sees_all_systems(principal.role):
+        assigned = session.scalars(
+            select(SystemAssignmentRow).where(
+                SystemAssignmentRow.system_id == system_id,
+                SystemAssignmentRow.user_id == principal.user_id,
+            )
+        ).first()
+        if assigned is None:
+            raise _not_found(system_id)
+    return row
+
+
+def update_system(
+    session: Session, principal: Principal, system_id: int, changes: dict[str, Any], version: int
+) -> SystemRow:
+    """Change some facts of a system; the tier is recomputed.
+
+    Raises:
+        PermissionDeniedError: the role may not write systems.
+        NotFoundError: not visible.
+        ConflictError: ``version`` is not current (someone changed it meanwhile).
+        InvalidInputError: the changed facts are invalid.
+    """
+    require(principal, Permission.WRITE_SYSTEMS)
+    row = visible_system(session, principal, system_id)
+    if version != row.version:
+        raise ConflictError(
+            f"system {system_id} changed since version {version} (now {row.version}); "
+            "reload it and apply your change again",
+            ja=f"システム {system_id} はバージョン{version}以降に変更されています"
+            f"（現在{row.version}）。読み込み直してから変更してください。",
+        )
+    unknown = sorted(set(changes) - set(FACT_FIELDS))
+    if unknown:
+        raise InvalidInputError(
+            f"unknown fields: {', '.join(unknown)}", ja=f"不明な項目: {'、'.join(unknown)}"
+        )
+    before = _facts(row)
+    try:
+        after = SystemFacts.model_validate(before.model_dump() | changes)
+    except ValidationError as exc:
+        raise InvalidInputError(
+            "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()),
+            ja="入力内容に誤りがあります。",
+        ) from None
+    old, new = before.model_dump(mode="json"), after.model_dump(mode="json")
+    changed = {k for k in new if new[k] != old[k]}
+    if not changed:
+        return row
+    old_tier = row.tier
+    _apply(row, after)
+    row.version += 1
+    row.updated_at = datetime.now(UTC)
+    summary: dict[str, Any] = {
+        "before": {k: old[k] for k in sorted(changed)},
+        "after": {k: new[k] for k in sorted(changed)},
+    }
+    if old_tier != row.tier:
+        summary["tier"] = {"before": old_tier, "after": row.tier}
+    audit.record(
+        session,
+        _org(session, principal),
+        principal.email,
+        "system.update",
+        "system",
+        row.id,
+        summary,
+    )
+    return row
+
+
+def list_systems(
+    session: Session,
+    principal: Principal,
+    *,
+    tier: str | None = None,
+    stage: str | None = None,
+    org_role: str | None = None,
+    q: str | None = None,
+    sort: str = "name",
+    offset: int = 0,
+    limit: int = 50,
+) -> tuple[int, list[SystemRow]]:
+    """Systems the principal may see, filtered, sorted and paged, with the total count.
+
+    Raises:
+        InvalidInputError: an unknown sort key.
+    """
+    require(principal, Permission.READ)
+    if sort not in SORTS:
+        raise InvalidInputError(
+            f"sort must be one of {', '.join(sorted(SORTS))}",
+            ja=f"並べ替えは {', '.join(sorted(SORTS))} のいずれかです。",
+        )
+    query = select(SystemRow).where(SystemRow.org_id == principal.org_id)
+    if not sees_all_systems(principal.role):
+        query = query.join(SystemAssignmentRow, SystemAssignmentRow.system_id == SystemRow.id)
+        query = query.where(SystemAssignmentRow.user_id == principal.user_id)
+    if tier:
+        query = query.where(SystemRow.tier == tier)
+    if stage:
+        query = query.where(SystemRow.stage == stage)
+    if org_role:
+        query = query.where(SystemRow.org_role == org_role)
+    if q:
+        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(
+            or_(
+                SystemRow.name.ilike(pattern, escape="\\"),
+                SystemRow.purpose.ilike(pattern, escape="\\"),
+            )
+        )
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    descending = sort.startswith("-")
+    key = sort.lstrip("-")
+    column = {
+        "name": SystemRow.name,
+        "stage": SystemRow.stage,
+        "updated": SystemRow.updated_at,
+        "tier": SystemRow.tier,
+    }[key]
+    if key == "tier":
+        order: Any = _tier_rank()
+    else:
+        order = column
+    query = query.order_by(order.desc() if descending else order, SystemRow.id)
+    return total, list(session.scalars(query.offset(offset).limit(limit)))
+
+
+def _tier_rank() -> Any:
+    return case({t.label: t.value for t in Tier}, value=SystemRow.tier, else_=0)
+
+
+def system_requirements(
+    session: Session, principal: Principal, system_id: int
+) -> list[RequirementOut]:
+    """The guideline items that apply to a system, in guideline order, with their group
+    (the numbered chapter 1-4 they sit under).
+
+    Raises:
+        NotFoundError: the system is not visible, or the guideline catalog is not loaded.
+    """
+    row = visible_system(session, principal, system_id)
+    nodes = list(
+        session.scalars(
+            select(CatalogNodeRow)
+            .where(CatalogNodeRow.framework_id == GUIDELINE)
+            .order_by(CatalogNodeRow.position)
+        )
+    )
+    if not nodes:
+        raise NotFoundError(
+            "the guideline catalog is not loaded; run 'tekisei catalog load'",
+            ja="指針カタログが読み込まれていません。tekisei catalog load を実行してください。",
+        )
+    by_urn = {n.urn: n for n in nodes}
+
+    def chapter(node: CatalogNodeRow) -> CatalogNodeRow:
+        while node.parent_urn is not None:
+            node = by_urn[node.parent_urn]
+        return node
+
+    requirements = [
+        Requirement(
+            urn=n.urn,
+            ref=n.ref,
+            section=n.section,
+            actors=tuple(n.actors),
+            system_roles=tuple(n.system_roles),
+            assessable=n.assessable,
+        )
+        for n in nodes
+    ]
+    org = _org(session, principal)
+    chosen = applicable(requirements, org_actors(org), _facts(row))
+    out = []
+    for requirement in chosen:
+        node = by_urn[requirement.urn]
+        top = chapter(node)
+        out.append(
+            RequirementOut(
+                urn=node.urn,
+                section=node.section,
+                title_ja=node.title_ja,
+                title_en=node.title_en,
+                group=top.section,
+                group_title_ja=top.title_ja,
+                group_title_en=top.title_en,
+            )
+        )
+    return out
+
+
+def assign_tester(session: Session, principal: Principal, system_id: int, email: str) -> None:
+    """Let an external tester see one system (guideline fn 8: independent external testing).
+
+    Raises:
+        PermissionDeniedError: not an admin.
+        InvalidInputError: the account is not an external tester of this organisation.
+    """
+    require(principal, Permission.MANAGE_ORG)
+    row = visible_system(session, principal, system_id)
+    user = session.scalars(select(UserRow).where(UserRow.email == email.strip().lower())).first()
+    member = membership(session, user.id, principal.org_id) if user else None
+    if user is None or member is None or member.role != Role.EXTERNAL_TESTER.value:
+        raise InvalidInputError(
+            f"{email} is not an external tester of this organisation",
+            ja=f"{email} はこの組織の外部テスターではありません。",
+        )
+    exists = session.scalars(
+        select(SystemAssignmentRow).where(
+            SystemAssignmentRow.system_id == row.id, SystemAssignmentRow.user_id == user.id
+        )
+    ).first()
+    if exists is None:
+        session.add(SystemAssignmentRow(system_id=row.id, user_id=user.id))
+        session.flush()
+        audit.record(
+            session,
+            _org(session, principal),
+            principal.email,
+            "system.assign_tester",
+            "system",
+            row.id,
+            {"email": user.email},
+        )
