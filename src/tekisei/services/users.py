@@ -32,6 +32,7 @@ from tekisei.errors import (
     ThrottledError,
 )
 from tekisei.services import audit
+from tekisei.services.database import Database
 from tekisei.services.orgs import add_member, get_org, membership
 
 TOKEN_PREFIX = "tks_"
@@ -108,18 +109,12 @@ def create_user(
     return user
 
 
-def authenticate(session: Session, email: str, password: str) -> UserRow:
-    """The account for these credentials.
-
-    Five failures for one email within 15 minutes lock sign-in for that email
-    until the window passes. Failures are recorded even when the email is unknown,
-    and the same error is given, so accounts cannot be enumerated.
+def _check_credentials(session: Session, email: str, password: str) -> UserRow | None:
+    """The account for these credentials, or None after recording the failure.
 
     Raises:
-        ThrottledError: too many recent failures.
-        AuthenticationError: wrong email or password.
+        ThrottledError: five failures for this email within 15 minutes.
     """
-    email = email.strip().lower()
     since = _now() - THROTTLE_WINDOW
     failures = (
         session.scalar(
@@ -141,18 +136,38 @@ def authenticate(session: Session, email: str, password: str) -> UserRow:
             valid = False
     else:
         _hasher.hash(password)  # keep timing similar for unknown accounts
-    if not valid:
+    if not valid or user is None:
         session.add(LoginFailureRow(email=email, at=_now()))
-        session.flush()
-        raise AuthenticationError(
-            "the email or password is wrong",
-            ja="メールアドレスまたはパスワードが違います。",
-        )
-    assert user is not None
+        return None
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     session.execute(delete(LoginFailureRow).where(LoginFailureRow.email == email))
     return user
+
+
+def sign_in(
+    database: Database, email: str, password: str, org_slug: str | None = None
+) -> NewSession:
+    """Check credentials and open a web session.
+
+    A failure is committed before the error is raised, so that five failures for
+    one email within 15 minutes lock sign-in for it until the window passes.
+    Unknown emails fail the same way, so accounts cannot be enumerated.
+
+    Raises:
+        ThrottledError: too many recent failures.
+        AuthenticationError: wrong email or password.
+        PermissionDeniedError: the account belongs to no (or not that) organisation.
+    """
+    email = email.strip().lower()
+    with database.transaction() as session:
+        user = _check_credentials(session, email, password)
+        if user is not None:
+            return start_session(session, user, org_slug)
+    raise AuthenticationError(
+        "the email or password is wrong",
+        ja="メールアドレスまたはパスワードが違います。",
+    )
 
 
 def _principal(
