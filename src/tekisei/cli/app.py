@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from tekisei import __version__
-from tekisei.cli import catalog, db, serve
+from tekisei.cli import audit, catalog, db, orgs, risks, serve, systems
 
 app = typer.Typer(
     name="tekisei",
@@ -18,6 +18,12 @@ app = typer.Typer(
 )
 app.add_typer(catalog.app, name="catalog")
 app.add_typer(db.app, name="db")
+app.add_typer(orgs.orgs_app, name="orgs")
+app.add_typer(orgs.users_app, name="users")
+app.add_typer(orgs.tokens_app, name="tokens")
+app.add_typer(systems.app, name="systems")
+app.add_typer(risks.app, name="risks")
+app.add_typer(audit.app, name="audit")
 app.command("serve")(serve.serve_command)
 
 

@@ -12,8 +12,11 @@ from typing import Annotated, Any, Literal, ParamSpec, TypeVar
 import typer
 from pydantic import BaseModel
 from rich.console import Console
+from rich.table import Table
+from sqlalchemy.orm import Session
 
 from tekisei.config import Settings, load_settings
+from tekisei.core.orgs import Principal
 from tekisei.errors import (
     CatalogFileError,
     ConfigError,
@@ -22,6 +25,7 @@ from tekisei.errors import (
     NotFoundError,
     TekiseiError,
 )
+from tekisei.services import orgs, users
 from tekisei.services.database import Database, open_database
 
 Lang = Literal["ja", "en"]
@@ -110,3 +114,29 @@ def _exit_code(exc: TekiseiError) -> int:
     if isinstance(exc, DatabaseError):
         return EXIT_DATABASE
     return EXIT_ERROR
+
+
+OrgOption = Annotated[str, typer.Option("--org", help="The organisation's id (slug).")]
+UserOption = Annotated[
+    str | None,
+    typer.Option(
+        "--user",
+        help="Act as this member (their role applies); by default the local operator acts "
+        "as an administrator.",
+    ),
+]
+
+
+def principal(session: Session, org: str, user: str | None) -> Principal:
+    """The acting principal: a member when ``--user`` is given, else the local operator."""
+    if user:
+        return users.principal_for(session, user, org)
+    return orgs.cli_principal(session, org)
+
+
+def table(headers: list[str], rows: list[list[Any]], title: str | None = None) -> None:
+    """Print a Rich table of plain cells."""
+    out = Table(*headers, title=title)
+    for row in rows:
+        out.add_row(*("" if cell is None else str(cell) for cell in row))
+    console.print(out)

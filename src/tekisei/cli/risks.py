@@ -1,0 +1,197 @@
+"""``tekisei risks``: the risk register."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+import typer
+
+from tekisei.cli.common import (
+    JsonOption,
+    OrgOption,
+    UserOption,
+    console,
+    database,
+    handle_errors,
+    principal,
+    print_json,
+    table,
+)
+from tekisei.core.risks import RiskFields, Treatment
+from tekisei.services import risks as risk_service
+
+app = typer.Typer(help="The risk register.", no_args_is_help=True)
+
+TaxonomyOpt = Annotated[
+    list[str] | None, typer.Option("--taxonomy", help="tekisei-risks-1 id (repeatable).")
+]
+ScoreOpt = Annotated[int | None, typer.Option(min=1, max=5)]
+TreatmentOpt = Annotated[Treatment | None, typer.Option(help="How the risk is handled.")]
+TextOpt = Annotated[str | None, typer.Option()]
+DueOpt = Annotated[str | None, typer.Option(help="Due date, YYYY-MM-DD.")]
+
+
+def _changes(**values: Any) -> dict[str, Any]:
+    out = {k: v for k, v in values.items() if v is not None}
+    if "due" in out:
+        out["due"] = date.fromisoformat(out["due"])
+    return out
+
+
+@app.command("add")
+@handle_errors
+def add(
+    org: OrgOption,
+    system: Annotated[int, typer.Option(help="The system's id.")],
+    title: Annotated[str, typer.Option(help="Short title of the risk.")],
+    taxonomy: Annotated[list[str], typer.Option("--taxonomy", help="tekisei-risks-1 id.")],
+    likelihood: Annotated[int, typer.Option(min=1, max=5)],
+    impact: Annotated[int, typer.Option(min=1, max=5)],
+    description: TextOpt = None,
+    residual_likelihood: ScoreOpt = None,
+    residual_impact: ScoreOpt = None,
+    treatment: TreatmentOpt = None,
+    plan: TextOpt = None,
+    owner: TextOpt = None,
+    due: DueOpt = None,
+    user: UserOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Add a risk to a system's register."""
+    fields = RiskFields.model_validate(
+        _changes(
+            title=title,
+            taxonomy=taxonomy,
+            likelihood=likelihood,
+            impact=impact,
+            description=description,
+            residual_likelihood=residual_likelihood,
+            residual_impact=residual_impact,
+            treatment=treatment,
+            treatment_plan=plan,
+            owner=owner,
+            due=due,
+        )
+    )
+    with database().transaction() as session:
+        row = risk_service.add_risk(session, principal(session, org, user), system, fields)
+        view = risk_service.view(row)
+    if as_json:
+        print_json(view)
+        return
+    console.print(
+        f"risk {view.id} added: {view.inherent_score} ({view.inherent_level})", markup=False
+    )
+
+
+@app.command("update")
+@handle_errors
+def update(
+    risk_id: Annotated[int, typer.Argument(metavar="ID")],
+    org: OrgOption,
+    version: Annotated[int, typer.Option(help="The version you are changing.")],
+    title: TextOpt = None,
+    taxonomy: TaxonomyOpt = None,
+    likelihood: ScoreOpt = None,
+    impact: ScoreOpt = None,
+    description: TextOpt = None,
+    residual_likelihood: ScoreOpt = None,
+    residual_impact: ScoreOpt = None,
+    treatment: TreatmentOpt = None,
+    plan: TextOpt = None,
+    owner: TextOpt = None,
+    due: DueOpt = None,
+    user: UserOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Change a risk; refused when someone changed it since ``--version``."""
+    changes = _changes(
+        title=title,
+        taxonomy=taxonomy,
+        likelihood=likelihood,
+        impact=impact,
+        description=description,
+        residual_likelihood=residual_likelihood,
+        residual_impact=residual_impact,
+        treatment=treatment,
+        treatment_plan=plan,
+        owner=owner,
+        due=due,
+    )
+    with database().transaction() as session:
+        row = risk_service.update_risk(
+            session, principal(session, org, user), risk_id, changes, version
+        )
+        view = risk_service.view(row)
+    if as_json:
+        print_json(view)
+        return
+    console.print(
+        f"risk {view.id} is at version {view.version} ({view.status.value})", markup=False
+    )
+
+
+@app.command("accept")
+@handle_errors
+def accept(
+    risk_id: Annotated[int, typer.Argument(metavar="ID")],
+    org: OrgOption,
+    version: Annotated[int, typer.Option(help="The version you are accepting.")],
+    note: Annotated[str, typer.Option(help="Why the residual risk is acceptable.")],
+    user: Annotated[str, typer.Option("--user", help="The executive who accepts it.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Accept a risk's residual level (executives only; recorded in the audit log)."""
+    with database().transaction() as session:
+        row = risk_service.accept_risk(
+            session, principal(session, org, user), risk_id, note, version
+        )
+        view = risk_service.view(row)
+    if as_json:
+        print_json(view)
+        return
+    console.print(f"risk {view.id} accepted by {user}", markup=False)
+
+
+@app.command("list")
+@handle_errors
+def list_command(
+    org: OrgOption,
+    system: Annotated[int | None, typer.Option(help="Only this system.")] = None,
+    status: Annotated[str | None, typer.Option(help="open, treating, accepted, closed.")] = None,
+    sort: Annotated[
+        str, typer.Option(help="inherent, residual, due, title; '-' reverses.")
+    ] = "-inherent",
+    user: UserOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List risks, highest first."""
+    with database().reading() as session:
+        total, rows = risk_service.list_risks(
+            session,
+            principal(session, org, user),
+            system_id=system,
+            status=status,
+            sort=sort,
+            limit=1000,
+        )
+        views = [risk_service.view(r) for r in rows]
+    if as_json:
+        print_json({"total": total, "items": views})
+        return
+    table(
+        ["id", "system", "title", "inherent", "residual", "treatment", "status"],
+        [
+            [
+                v.id,
+                v.system_id,
+                v.title,
+                f"{v.inherent_score} {v.inherent_level}",
+                v.residual_score,
+                v.treatment.value if v.treatment else "",
+                v.status.value,
+            ]
+            for v in views
+        ],
+    )
