@@ -18,11 +18,14 @@ from sqlalchemy.orm import Session
 from tekisei.config import Settings, load_settings
 from tekisei.core.orgs import Principal
 from tekisei.errors import (
+    AuthenticationError,
     CatalogFileError,
     ConfigError,
+    ConflictError,
     DatabaseError,
     InvalidInputError,
     NotFoundError,
+    PermissionDeniedError,
     TekiseiError,
 )
 from tekisei.services import orgs, users
@@ -35,6 +38,8 @@ EXIT_NOT_FOUND = 3
 EXIT_INVALID = 4
 EXIT_CONFIG = 5
 EXIT_DATABASE = 6
+EXIT_DENIED = 7
+EXIT_CONFLICT = 8
 
 console = Console()
 
@@ -113,6 +118,10 @@ def _exit_code(exc: TekiseiError) -> int:
         return EXIT_CONFIG
     if isinstance(exc, DatabaseError):
         return EXIT_DATABASE
+    if isinstance(exc, PermissionDeniedError | AuthenticationError):
+        return EXIT_DENIED
+    if isinstance(exc, ConflictError):
+        return EXIT_CONFLICT
     return EXIT_ERROR
 
 

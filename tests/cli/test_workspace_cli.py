@@ -1,0 +1,194 @@
+"""The workspace from the command line: the flow an administrator follows."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from tekisei.cli.app import app
+from tekisei.config import Settings
+from tekisei.services.database import Database
+
+PASSWORD = "correct horse battery\n"
+
+
+@pytest.fixture
+def cli(settings: Settings, loaded_db: Database) -> Any:
+    env = {
+        "TEKISEI_DATABASE_URL": settings.resolved_database_url,
+        "TEKISEI_DATA_DIR": str(settings.data_dir),
+        "LANG": "C.UTF-8",
+        "LC_ALL": "",
+        "LC_MESSAGES": "",
+    }
+
+    def run(*args: str, code: int = 0, stdin: str | None = None) -> Any:
+        result = CliRunner().invoke(app, list(args), env=env, input=stdin)
+        assert result.exit_code == code, result.output + (result.stderr or "")
+        return result
+
+    run.json = lambda *args: json.loads(run(*args, "--json").stdout)  # type: ignore[attr-defined]
+    run(
+        "orgs",
+        "create",
+        "Chiyoda City",
+        "--slug",
+        "chiyoda",
+        "--actor",
+        "local",
+        "--responsible",
+        "山田 花子",
+        "--responsible-title",
+        "CAIO",
+    )
+    run(
+        "users",
+        "create",
+        "admin@city.example",
+        "--org",
+        "chiyoda",
+        "--role",
+        "admin",
+        "--password-stdin",
+        stdin=PASSWORD,
+    )
+    run(
+        "users",
+        "create",
+        "ceo@city.example",
+        "--org",
+        "chiyoda",
+        "--role",
+        "executive",
+        "--password-stdin",
+        stdin=PASSWORD,
+    )
+    return run
+
+
+def test_tokens_create_prints_the_token_once(cli: Any) -> None:
+    data = cli.json(
+        "tokens", "create", "--user", "admin@city.example", "--org", "chiyoda", "--expires", "30"
+    )
+    assert data["token"].startswith("tks_")
+    listed = cli.json("tokens", "list", "--org", "chiyoda")
+    assert data["token"] not in json.dumps(listed)
+    assert listed[0]["prefix"] == data["token"][:12]
+
+
+def test_password_must_come_from_stdin(cli: Any) -> None:
+    result = cli(
+        "users", "create", "x@city.example", "--org", "chiyoda", "--role", "viewer", code=4
+    )
+    assert "--password-stdin" in result.stderr
+
+
+def test_systems_and_risks_round_trip(cli: Any) -> None:
+    created = cli.json(
+        "systems",
+        "create",
+        "--org",
+        "chiyoda",
+        "--name",
+        "問い合わせボット",
+        "--role",
+        "user",
+        "--deployment",
+        "public",
+        "--data",
+        "personal",
+    )
+    assert created["tier"] == "limited"
+    system = str(created["id"])
+    updated = cli.json(
+        "systems", "update", system, "--org", "chiyoda", "--version", "1", "--data", "sensitive"
+    )
+    assert (updated["tier"], updated["version"]) == ("high", 2)
+    stale = cli(
+        "systems",
+        "update",
+        system,
+        "--org",
+        "chiyoda",
+        "--version",
+        "1",
+        "--name",
+        "上書き",
+        code=8,
+    )
+    assert "version 1" in stale.stderr
+    risk = cli.json(
+        "risks",
+        "add",
+        "--org",
+        "chiyoda",
+        "--system",
+        system,
+        "--title",
+        "誤った案内",
+        "--taxonomy",
+        "technical.hallucination",
+        "--likelihood",
+        "4",
+        "--impact",
+        "3",
+        "--residual-likelihood",
+        "2",
+        "--residual-impact",
+        "2",
+    )
+    denied = cli(
+        "risks",
+        "accept",
+        str(risk["id"]),
+        "--org",
+        "chiyoda",
+        "--version",
+        "1",
+        "--note",
+        "ok",
+        "--user",
+        "admin@city.example",
+        code=7,
+    )
+    assert "may not accept risk" in denied.stderr
+    accepted = cli.json(
+        "risks",
+        "accept",
+        str(risk["id"]),
+        "--org",
+        "chiyoda",
+        "--version",
+        "1",
+        "--note",
+        "職員確認で受容",
+        "--user",
+        "ceo@city.example",
+    )
+    assert accepted["status"] == "accepted"
+    shown = cli.json("systems", "show", system, "--org", "chiyoda")
+    assert "3(4)" in [r["section"] for r in shown["requirements"]]
+    assert shown["risks"][0]["status"] == "accepted"
+
+
+def test_audit_export_verifies_and_a_changed_byte_fails(cli: Any, tmp_path: Path) -> None:
+    cli("systems", "create", "--org", "chiyoda", "--name", "文書要約", "--role", "user")
+    export = tmp_path / "audit.json"
+    cli("audit", "export", "--org", "chiyoda", "--output", str(export))
+    ok = cli.json("audit", "verify", str(export))
+    assert ok["ok"] is True and ok["events"] >= 4
+    text = export.read_text(encoding="utf-8")
+    export.write_text(text.replace("文書要約", "文書要約!", 1), encoding="utf-8")
+    failed = cli("audit", "verify", str(export), code=4)
+    assert failed.stderr.startswith("event ")
+    assert "was changed" in failed.stderr.splitlines()[0]
+
+
+def test_audit_verify_rejects_a_file_that_is_not_an_export(cli: Any, tmp_path: Path) -> None:
+    other = tmp_path / "other.json"
+    other.write_text("{}", encoding="utf-8")
+    assert "tekisei audit export" in cli("audit", "verify", str(other), code=4).stderr
