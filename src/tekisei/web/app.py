@@ -13,7 +13,11 @@ from fastapi.staticfiles import StaticFiles
 from tekisei import __version__
 from tekisei.config import Settings
 from tekisei.services.database import open_database
+from tekisei.web.api import audit as audit_api
 from tekisei.web.api import catalog as catalog_api
+from tekisei.web.api import orgs as orgs_api
+from tekisei.web.api import risks as risks_api
+from tekisei.web.api import systems as systems_api
 from tekisei.web.errors import install_error_handlers
 from tekisei.web.i18n import pick_lang
 from tekisei.web.pages import catalog as catalog_pages
@@ -72,6 +76,10 @@ def create_app(settings: Settings) -> FastAPI:
     static = Path(str(resources.files("tekisei.web") / "static"))
     app.mount("/static", StaticFiles(directory=static), name="static")
     app.include_router(catalog_api.router)
+    app.include_router(orgs_api.router)
+    app.include_router(systems_api.router)
+    app.include_router(risks_api.router)
+    app.include_router(audit_api.router)
     app.include_router(site.router)
     app.include_router(catalog_pages.router)
     install_error_handlers(app)

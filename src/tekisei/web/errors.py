@@ -6,17 +6,29 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 from tekisei.errors import (
+    AuthenticationError,
     ConfigError,
+    ConflictError,
     DatabaseError,
     InvalidInputError,
     NotFoundError,
+    PermissionDeniedError,
     TekiseiError,
+    ThrottledError,
 )
 from tekisei.web.templating import render
 
 
 def status_for(exc: TekiseiError) -> int:
     """The HTTP status of an error."""
+    if isinstance(exc, AuthenticationError):
+        return 401
+    if isinstance(exc, PermissionDeniedError):
+        return 403
+    if isinstance(exc, ConflictError):
+        return 409
+    if isinstance(exc, ThrottledError):
+        return 429
     if isinstance(exc, NotFoundError):
         return 404
     if isinstance(exc, InvalidInputError):
@@ -36,7 +48,8 @@ def install_error_handlers(app: FastAPI) -> None:
             body = {"detail": exc.message}
             if exc.message_ja:
                 body["detail_ja"] = exc.message_ja
-            return JSONResponse(body, status_code=status)
+            headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+            return JSONResponse(body, status_code=status, headers=headers)
         lang = getattr(request.state, "lang", "ja")
         return render(
             request,

@@ -1,0 +1,77 @@
+"""JSON API of the caller's organisation and its members."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict
+
+from tekisei.core.orgs import OrgActor
+from tekisei.services import orgs as org_service
+from tekisei.web.api.common import reading, transaction
+from tekisei.web.auth import PrincipalDep
+
+router = APIRouter(prefix="/api/orgs", tags=["orgs"])
+
+
+class MemberOut(BaseModel):
+    """A member and their role."""
+
+    user_id: int
+    email: str
+    name: str
+    role: str
+
+
+class OrgOut(BaseModel):
+    """An organisation."""
+
+    id: int
+    slug: str
+    name: str
+    actors: list[str]
+    responsible_person: str | None
+    responsible_title: str | None
+    version: int
+
+
+class OrgUpdate(BaseModel):
+    """Changes to the organisation's settings; ``version`` is the one you read."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: int
+    name: str | None = None
+    actors: list[OrgActor] | None = None
+    responsible_person: str | None = None
+    responsible_title: str | None = None
+
+
+@router.get("/current", response_model=OrgOut)
+def current_org(request: Request, principal: PrincipalDep) -> OrgOut:
+    """The organisation the caller acts for."""
+    with reading(request) as session:
+        row = org_service.get_org(session, principal.org_slug)
+        return OrgOut(**org_service.org_view(row).__dict__)
+
+
+@router.patch("/current", response_model=OrgOut)
+def update_org(request: Request, principal: PrincipalDep, body: OrgUpdate) -> OrgOut:
+    """Change the organisation's settings (admins; a stale version gets 409)."""
+    with transaction(request) as session:
+        row = org_service.update_org(
+            session,
+            principal,
+            version=body.version,
+            name=body.name,
+            actors=body.actors,
+            responsible_person=body.responsible_person,
+            responsible_title=body.responsible_title,
+        )
+        return OrgOut(**org_service.org_view(row).__dict__)
+
+
+@router.get("/current/members", response_model=list[MemberOut])
+def members(request: Request, principal: PrincipalDep) -> list[MemberOut]:
+    """Members of the organisation and their roles."""
+    with reading(request) as session:
+        return [MemberOut(**m.__dict__) for m in org_service.list_members(session, principal)]

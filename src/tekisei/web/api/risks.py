@@ -1,0 +1,102 @@
+"""JSON API of the risk register."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, cast
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, ConfigDict, create_model
+
+from tekisei.core.risks import RiskFields
+from tekisei.services import risks as risk_service
+from tekisei.services.risks import HeatMap, RiskView
+from tekisei.web.api.common import Limit, Offset, Page, reading, transaction
+from tekisei.web.auth import PrincipalDep
+
+router = APIRouter(prefix="/api/risks", tags=["risks"])
+
+_optional: dict[str, Any] = {
+    name: (cast(Any, field.annotation) | None, None)
+    for name, field in RiskFields.model_fields.items()
+}
+RiskChanges = create_model(
+    "RiskChanges",
+    __config__=ConfigDict(extra="forbid"),
+    __doc__="Fields to change; ``version`` is the version you read (a stale one gets 409).",
+    version=(int, ...),
+    **_optional,
+)
+
+
+class Acceptance(BaseModel):
+    """An executive's acceptance of a residual risk."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: int
+    note: str
+
+
+@router.get("", response_model=Page[RiskView])
+def list_risks(
+    request: Request,
+    principal: PrincipalDep,
+    system: int | None = None,
+    status: Annotated[str | None, Query(pattern="^(open|treating|accepted|closed)$")] = None,
+    min_level: Annotated[str | None, Query(pattern="^(low|medium|high|critical)$")] = None,
+    taxonomy: str | None = None,
+    sort: str = "-inherent",
+    offset: Offset = 0,
+    limit: Limit = 50,
+) -> Page[RiskView]:
+    """Risks of the organisation's (visible) systems; filter, sort and page."""
+    with reading(request) as session:
+        total, rows = risk_service.list_risks(
+            session,
+            principal,
+            system_id=system,
+            status=status,
+            min_level=min_level,
+            taxonomy=taxonomy,
+            sort=sort,
+            offset=offset,
+            limit=limit,
+        )
+        items = [risk_service.view(r) for r in rows]
+    return Page[RiskView](total=total, offset=offset, limit=limit, items=items)
+
+
+@router.get("/heatmap", response_model=HeatMap)
+def heat_map(request: Request, principal: PrincipalDep, system: int | None = None) -> HeatMap:
+    """Risk counts per likelihood × impact cell, for a system or the whole organisation."""
+    with reading(request) as session:
+        return risk_service.risk_heat_map(session, principal, system)
+
+
+@router.get("/{risk_id}", response_model=RiskView)
+def get_risk(request: Request, principal: PrincipalDep, risk_id: int) -> RiskView:
+    """One risk."""
+    with reading(request) as session:
+        return risk_service.view(risk_service.visible_risk(session, principal, risk_id))
+
+
+@router.patch("/{risk_id}", response_model=RiskView)
+def update_risk(
+    request: Request, principal: PrincipalDep, risk_id: int, body: RiskChanges
+) -> RiskView:
+    """Change a risk (a stale ``version`` gets 409 and nothing is overwritten)."""
+    data = body.model_dump(exclude_unset=True)
+    version = data.pop("version")
+    with transaction(request) as session:
+        row = risk_service.update_risk(session, principal, risk_id, data, version)
+        return risk_service.view(row)
+
+
+@router.post("/{risk_id}/accept", response_model=RiskView)
+def accept_risk(
+    request: Request, principal: PrincipalDep, risk_id: int, body: Acceptance
+) -> RiskView:
+    """Accept the residual risk (executives only; recorded in the audit log)."""
+    with transaction(request) as session:
+        row = risk_service.accept_risk(session, principal, risk_id, body.note, body.version)
+        return risk_service.view(row)

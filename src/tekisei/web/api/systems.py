@@ -1,0 +1,137 @@
+"""JSON API of the AI system inventory."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, cast
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, ConfigDict, create_model
+
+from tekisei.core.risks import RiskFields
+from tekisei.core.systems import SystemFacts
+from tekisei.services import risks as risk_service
+from tekisei.services import systems as system_service
+from tekisei.services.risks import RiskView
+from tekisei.services.systems import RequirementOut, SystemView
+from tekisei.web.api.common import Limit, Offset, Page, reading, transaction
+from tekisei.web.auth import PrincipalDep
+
+router = APIRouter(prefix="/api/systems", tags=["systems"])
+
+_optional_facts: dict[str, Any] = {
+    name: (cast(Any, field.annotation) | None, None)
+    for name, field in SystemFacts.model_fields.items()
+}
+SystemChanges = create_model(
+    "SystemChanges",
+    __config__=ConfigDict(extra="forbid"),
+    __doc__="Facts to change; ``version`` is the version you read (a stale one gets 409).",
+    version=(int, ...),
+    **_optional_facts,
+)
+
+
+class TesterAssignment(BaseModel):
+    """An external tester to assign."""
+
+    email: str
+
+
+@router.get("", response_model=Page[SystemView])
+def list_systems(
+    request: Request,
+    principal: PrincipalDep,
+    tier: Annotated[str | None, Query(pattern="^(minimal|limited|high|critical)$")] = None,
+    stage: str | None = None,
+    role: Annotated[str | None, Query(pattern="^(developer|provider|user)$")] = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    sort: str = "name",
+    offset: Offset = 0,
+    limit: Limit = 50,
+) -> Page[SystemView]:
+    """Systems the caller may see; filter by tier, stage, role or text, sort and page."""
+    with reading(request) as session:
+        total, rows = system_service.list_systems(
+            session,
+            principal,
+            tier=tier,
+            stage=stage,
+            org_role=role,
+            q=q,
+            sort=sort,
+            offset=offset,
+            limit=limit,
+        )
+        items = [system_service.view(r, principal.org_slug) for r in rows]
+    return Page[SystemView](total=total, offset=offset, limit=limit, items=items)
+
+
+@router.post("", response_model=SystemView, status_code=201)
+def create_system(request: Request, principal: PrincipalDep, body: SystemFacts) -> SystemView:
+    """Register a system; its tier is computed from the facts."""
+    with transaction(request) as session:
+        row = system_service.register_system(session, principal, body)
+        return system_service.view(row, principal.org_slug)
+
+
+@router.get("/{system_id}", response_model=SystemView)
+def get_system(request: Request, principal: PrincipalDep, system_id: int) -> SystemView:
+    """One system with its tier and the reasons for it."""
+    with reading(request) as session:
+        row = system_service.visible_system(session, principal, system_id)
+        return system_service.view(row, principal.org_slug)
+
+
+@router.patch("/{system_id}", response_model=SystemView)
+def update_system(
+    request: Request, principal: PrincipalDep, system_id: int, body: SystemChanges
+) -> SystemView:
+    """Change some facts (a stale ``version`` gets 409 and nothing is overwritten)."""
+    data = body.model_dump(exclude_unset=True)
+    version = data.pop("version")
+    with transaction(request) as session:
+        row = system_service.update_system(session, principal, system_id, data, version)
+        return system_service.view(row, principal.org_slug)
+
+
+@router.get("/{system_id}/requirements", response_model=list[RequirementOut])
+def requirements(request: Request, principal: PrincipalDep, system_id: int) -> list[Any]:
+    """Guideline items that apply to the system, grouped by chapter."""
+    with reading(request) as session:
+        return list(system_service.system_requirements(session, principal, system_id))
+
+
+@router.get("/{system_id}/risks", response_model=Page[RiskView])
+def system_risks(
+    request: Request,
+    principal: PrincipalDep,
+    system_id: int,
+    sort: str = "-inherent",
+    offset: Offset = 0,
+    limit: Limit = 50,
+) -> Page[RiskView]:
+    """The system's risk register."""
+    with reading(request) as session:
+        total, rows = risk_service.list_risks(
+            session, principal, system_id=system_id, sort=sort, offset=offset, limit=limit
+        )
+        items = [risk_service.view(r) for r in rows]
+    return Page[RiskView](total=total, offset=offset, limit=limit, items=items)
+
+
+@router.post("/{system_id}/risks", response_model=RiskView, status_code=201)
+def add_risk(
+    request: Request, principal: PrincipalDep, system_id: int, body: RiskFields
+) -> RiskView:
+    """Add a risk to the system's register."""
+    with transaction(request) as session:
+        return risk_service.view(risk_service.add_risk(session, principal, system_id, body))
+
+
+@router.post("/{system_id}/testers", status_code=204)
+def assign_tester(
+    request: Request, principal: PrincipalDep, system_id: int, body: TesterAssignment
+) -> None:
+    """Let an external tester of the organisation see this system (admins)."""
+    with transaction(request) as session:
+        system_service.assign_tester(session, principal, system_id, body.email)
