@@ -20,8 +20,13 @@ from tekisei.web.api import risks as risks_api
 from tekisei.web.api import systems as systems_api
 from tekisei.web.errors import install_error_handlers
 from tekisei.web.i18n import pick_lang
+from tekisei.web.pages import audit as audit_pages
+from tekisei.web.pages import auth as auth_pages
 from tekisei.web.pages import catalog as catalog_pages
+from tekisei.web.pages import orgs as orgs_pages
+from tekisei.web.pages import risks as risks_pages
 from tekisei.web.pages import site
+from tekisei.web.pages import systems as systems_pages
 from tekisei.web.pages.site import LANG_COOKIE
 
 CONTENT_SECURITY_POLICY = (
@@ -82,5 +87,10 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(audit_api.router)
     app.include_router(site.router)
     app.include_router(catalog_pages.router)
+    app.include_router(auth_pages.router)
+    app.include_router(systems_pages.router)
+    app.include_router(risks_pages.router)
+    app.include_router(orgs_pages.router)
+    app.include_router(audit_pages.router)
     install_error_handlers(app)
     return app

@@ -42,7 +42,9 @@ def current_principal(request: Request) -> Principal:
                 ja="「Authorization: Bearer <トークン>」の形式で指定してください。",
             )
         with database.transaction() as session:
-            return users.resolve_token(session, token.strip())
+            principal = users.resolve_token(session, token.strip())
+        request.state.principal = principal
+        return principal
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         raise AuthenticationError(
@@ -53,6 +55,7 @@ def current_principal(request: Request) -> Principal:
     with database.reading() as session:
         principal, csrf = users.resolve_session(session, cookie)
     request.state.csrf = csrf
+    request.state.principal = principal
     if request.method in UNSAFE and request.url.path.startswith("/api/"):
         sent = request.headers.get(CSRF_HEADER, "")
         if not hmac.compare_digest(sent, csrf):

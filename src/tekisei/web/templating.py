@@ -50,6 +50,8 @@ def render(
         gettext=catalog.gettext,
         ngettext=catalog.ngettext,
         _=catalog.gettext,
+        principal=getattr(request.state, "principal", None),
+        csrf=getattr(request.state, "csrf", ""),
         **context,
     )
     return HTMLResponse(html, status_code=status_code)

@@ -1,0 +1,261 @@
+"""Pages of the risk register: the organisation's register with heat map, add, edit, accept."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
+from pydantic import ValidationError
+
+from tekisei.core.orgs import Permission, Principal, can
+from tekisei.core.risks import RISK_TAXONOMY, RiskFields, Treatment
+from tekisei.errors import ConflictError, InvalidInputError, PermissionDeniedError
+from tekisei.render.heatmap import heat_map_svg
+from tekisei.services import catalog as catalog_service
+from tekisei.services import risks as risk_service
+from tekisei.services import systems as system_service
+from tekisei.web.api.common import reading, transaction
+from tekisei.web.auth import PrincipalDep
+from tekisei.web.forms import blank_to_none, check_csrf, field_errors, read_form
+from tekisei.web.i18n import messages
+from tekisei.web.templating import render
+
+router = APIRouter(prefix="/risks", include_in_schema=False)
+OPTIONAL = ("residual_likelihood", "residual_impact", "treatment", "due")
+
+
+def _taxonomy(request: Request) -> list[Any]:
+    with reading(request) as session:
+        return [n for n in catalog_service.framework_tree(session, RISK_TAXONOMY) if n.depth == 1]
+
+
+@router.get("", response_class=HTMLResponse)
+def register_page(
+    request: Request, principal: PrincipalDep, status: Annotated[str, Query()] = ""
+) -> HTMLResponse:
+    """Every visible risk, highest first, with the organisation's heat maps
+    (JSON twins: /api/risks, /api/risks/heatmap)."""
+    text = messages(request.state.lang).gettext
+    with reading(request) as session:
+        _, rows = risk_service.list_risks(session, principal, status=status or None, limit=200)
+        risks = [risk_service.view(r) for r in rows]
+        grid = risk_service.risk_heat_map(session, principal)
+        systems = {
+            s.id: s.name for s in system_service.list_systems(session, principal, limit=200)[1]
+        }
+    before = heat_map_svg(
+        grid.inherent,
+        title=text("Risks before treatment"),
+        x_label=text("Impact"),
+        y_label=text("Likelihood"),
+    )
+    after = heat_map_svg(
+        grid.residual,
+        title=text("Risks after treatment"),
+        x_label=text("Impact"),
+        y_label=text("Likelihood"),
+    )
+    return render(
+        request,
+        "risks/index.html",
+        {
+            "risks": risks,
+            "systems": systems,
+            "before": Markup(before),
+            "after": Markup(after),
+            "status": status,
+            "total": grid.total,
+        },
+    )
+
+
+def _form(
+    request: Request,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    system: Any,
+    risk_id: int | None = None,
+    version: int | None = None,
+    status: int = 200,
+    extra: dict[str, Any] | None = None,
+) -> HTMLResponse:
+    return render(
+        request,
+        "risks/form.html",
+        {
+            "values": values,
+            "errors": errors,
+            "system": system,
+            "risk_id": risk_id,
+            "version": version,
+            "taxonomy": _taxonomy(request),
+            "treatments": [t.value for t in Treatment],
+            **(extra or {}),
+        },
+        status_code=status,
+    )
+
+
+def _system(request: Request, principal: Principal, system_id: int) -> Any:
+    with reading(request) as session:
+        return system_service.view(
+            system_service.visible_system(session, principal, system_id), principal.org_slug
+        )
+
+
+@router.get("/new", response_class=HTMLResponse)
+def new_page(
+    request: Request, principal: PrincipalDep, system: Annotated[int, Query()]
+) -> HTMLResponse:
+    """The form for a new risk of one system."""
+    if not can(principal.role, Permission.WRITE_RISKS):
+        raise PermissionDeniedError(
+            "your role may not add risks", ja="この権限ではリスクを追加できません。"
+        )
+    values = {
+        "title": "",
+        "taxonomy": [],
+        "description": "",
+        "likelihood": 3,
+        "impact": 3,
+        "treatment_plan": "",
+        "owner": "",
+        "due": "",
+    }
+    return _form(request, values, {}, _system(request, principal, system))
+
+
+@router.post("/new", response_model=None)
+async def create(
+    request: Request, principal: PrincipalDep, system: Annotated[int, Query()]
+) -> Response:
+    """Add the risk; errors are shown next to their fields."""
+    data = await read_form(request)
+    check_csrf(request, data)
+    values = blank_to_none(data | {"taxonomy": data.get("taxonomy", [])}, *OPTIONAL)
+    try:
+        fields = RiskFields.model_validate(values)
+        with transaction(request) as session:
+            row = risk_service.add_risk(session, principal, system, fields)
+            risk_id = row.id
+    except ValidationError as exc:
+        return _form(
+            request, values, field_errors(exc), _system(request, principal, system), status=422
+        )
+    except InvalidInputError as exc:
+        return _form(
+            request,
+            values,
+            {"taxonomy": exc.localized(request.state.lang)},
+            _system(request, principal, system),
+            status=422,
+        )
+    return RedirectResponse(f"/risks/{risk_id}", status_code=303)
+
+
+@router.get("/{risk_id}", response_class=HTMLResponse)
+def detail_page(request: Request, principal: PrincipalDep, risk_id: int) -> HTMLResponse:
+    """A risk with its edit form, and the acceptance form for executives
+    (JSON twin: /api/risks/{id})."""
+    with reading(request) as session:
+        risk = risk_service.view(risk_service.visible_risk(session, principal, risk_id))
+    values = risk.model_dump(mode="json", include=set(RiskFields.model_fields))
+    return _form(
+        request,
+        values,
+        {},
+        _system(request, principal, risk.system_id),
+        risk_id,
+        risk.version,
+        extra={
+            "risk": risk,
+            "can_accept": can(principal.role, Permission.ACCEPT_RISK),
+            "can_write": can(principal.role, Permission.WRITE_RISKS),
+        },
+    )
+
+
+@router.post("/{risk_id}", response_model=None)
+async def update(request: Request, principal: PrincipalDep, risk_id: int) -> Response:
+    """Save the edit form; a stale version re-shows it with the conflict."""
+    data = await read_form(request)
+    check_csrf(request, data)
+    version = int(data.pop("version", "0") or 0)
+    values = data | {"taxonomy": data.get("taxonomy", [])}
+    for field in OPTIONAL:
+        values.setdefault(field, None)
+        if values[field] == "":
+            values[field] = None
+    try:
+        RiskFields.model_validate(values)
+        with transaction(request) as session:
+            risk_service.update_risk(session, principal, risk_id, values, version)
+    except ValidationError as exc:
+        return _detail_with_errors(request, principal, risk_id, values, field_errors(exc))
+    except (ConflictError, InvalidInputError) as exc:
+        return _detail_with_errors(
+            request, principal, risk_id, values, {"__all__": exc.localized(request.state.lang)}
+        )
+    return RedirectResponse(f"/risks/{risk_id}", status_code=303)
+
+
+def _detail_with_errors(
+    request: Request,
+    principal: Principal,
+    risk_id: int,
+    values: dict[str, Any],
+    errors: dict[str, str],
+) -> HTMLResponse:
+    with reading(request) as session:
+        risk = risk_service.view(risk_service.visible_risk(session, principal, risk_id))
+    return _form(
+        request,
+        values,
+        errors,
+        _system(request, principal, risk.system_id),
+        risk_id,
+        risk.version,
+        status=409 if "__all__" in errors else 422,
+        extra={
+            "risk": risk,
+            "can_accept": can(principal.role, Permission.ACCEPT_RISK),
+            "can_write": can(principal.role, Permission.WRITE_RISKS),
+        },
+    )
+
+
+@router.post("/{risk_id}/accept", response_model=None)
+async def accept(request: Request, principal: PrincipalDep, risk_id: int) -> Response:
+    """Record the executive's acceptance of the residual risk."""
+    data = await read_form(request)
+    check_csrf(request, data)
+    try:
+        with transaction(request) as session:
+            risk_service.accept_risk(
+                session,
+                principal,
+                risk_id,
+                str(data.get("note", "")),
+                int(data.get("version", "0") or 0),
+            )
+    except (ConflictError, InvalidInputError) as exc:
+        with reading(request) as session:
+            risk = risk_service.view(risk_service.visible_risk(session, principal, risk_id))
+        values = risk.model_dump(mode="json", include=set(RiskFields.model_fields))
+        return _form(
+            request,
+            values,
+            {"accept": exc.localized(request.state.lang)},
+            _system(request, principal, risk.system_id),
+            risk_id,
+            risk.version,
+            status=422,
+            extra={
+                "risk": risk,
+                "can_accept": True,
+                "can_write": can(principal.role, Permission.WRITE_RISKS),
+            },
+        )
+    return RedirectResponse(f"/risks/{risk_id}", status_code=303)

@@ -1,0 +1,216 @@
+"""Pages of the AI system inventory: list, detail, create and edit forms."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
+from pydantic import ValidationError
+
+from tekisei.core.catalog import SystemRole
+from tekisei.core.orgs import Permission, can
+from tekisei.core.systems import (
+    AffectedGroup,
+    Autonomy,
+    DataCategory,
+    Deployment,
+    Scale,
+    Stage,
+    SystemFacts,
+    Tier,
+    UseDomain,
+)
+from tekisei.errors import ConflictError, InvalidInputError
+from tekisei.render.heatmap import heat_map_svg
+from tekisei.services import risks as risk_service
+from tekisei.services import systems as system_service
+from tekisei.web.api.common import reading, transaction
+from tekisei.web.auth import PrincipalDep
+from tekisei.web.forms import check_csrf, field_errors, read_form
+from tekisei.web.i18n import messages
+from tekisei.web.templating import render
+
+router = APIRouter(prefix="/systems", include_in_schema=False)
+
+CHOICES: dict[str, list[str]] = {
+    "org_role": [r.value for r in SystemRole],
+    "domain": [d.value for d in UseDomain],
+    "stage": [s.value for s in Stage],
+    "data_categories": [d.value for d in DataCategory],
+    "affected": [a.value for a in AffectedGroup],
+    "autonomy": [a.value for a in Autonomy],
+    "scale": [s.value for s in Scale],
+    "deployment": [d.value for d in Deployment],
+}
+
+
+@router.get("", response_class=HTMLResponse)
+def list_page(
+    request: Request,
+    principal: PrincipalDep,
+    tier: Annotated[str, Query()] = "",
+    stage: Annotated[str, Query()] = "",
+    role: Annotated[str, Query()] = "",
+    sort: Annotated[str, Query()] = "name",
+) -> HTMLResponse:
+    """The inventory with filters (JSON twin: /api/systems)."""
+    with reading(request) as session:
+        total, rows = system_service.list_systems(
+            session,
+            principal,
+            tier=tier or None,
+            stage=stage or None,
+            org_role=role or None,
+            sort=sort,
+            limit=200,
+        )
+        items = [system_service.view(r, principal.org_slug) for r in rows]
+    return render(
+        request,
+        "systems/index.html",
+        {
+            "items": items,
+            "total": total,
+            "tiers": [t.label for t in Tier],
+            "choices": CHOICES,
+            "filters": {"tier": tier, "stage": stage, "role": role},
+            "sort": sort,
+            "can_write": can(principal.role, Permission.WRITE_SYSTEMS),
+        },
+    )
+
+
+def _form_page(
+    request: Request,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    system_id: int | None,
+    version: int | None,
+    status: int = 200,
+) -> HTMLResponse:
+    return render(
+        request,
+        "systems/form.html",
+        {
+            "values": values,
+            "errors": errors,
+            "choices": CHOICES,
+            "system_id": system_id,
+            "version": version,
+        },
+        status_code=status,
+    )
+
+
+@router.get("/new", response_class=HTMLResponse)
+def new_page(request: Request, principal: PrincipalDep) -> HTMLResponse:
+    """The form for a new system."""
+    defaults = SystemFacts(name="-", org_role=SystemRole.USER).model_dump(mode="json")
+    defaults["name"] = ""
+    return _form_page(request, defaults, {}, None, None)
+
+
+@router.post("/new", response_model=None)
+async def create(request: Request, principal: PrincipalDep) -> Response:
+    """Register a system from the form; errors are shown next to their fields."""
+    data = await read_form(request)
+    check_csrf(request, data)
+    values = _with_lists(data)
+    try:
+        facts = SystemFacts.model_validate(values)
+    except ValidationError as exc:
+        return _form_page(request, values, field_errors(exc), None, None, status=422)
+    with transaction(request) as session:
+        row = system_service.register_system(session, principal, facts)
+        system_id = row.id
+    return RedirectResponse(f"/systems/{system_id}", status_code=303)
+
+
+def _with_lists(data: dict[str, Any]) -> dict[str, Any]:
+    values = dict(data)
+    for field in ("models", "vendors", "data_categories", "affected"):
+        values.setdefault(field, [])
+    return values
+
+
+@router.get("/{system_id}", response_class=HTMLResponse)
+def detail_page(request: Request, principal: PrincipalDep, system_id: int) -> HTMLResponse:
+    """A system: facts, tier with reasons, applicable requirements, risks and heat map
+    (JSON twins: /api/systems/{id}, /requirements, /risks)."""
+    lang = request.state.lang
+    with reading(request) as session:
+        row = system_service.visible_system(session, principal, system_id)
+        system = system_service.view(row, principal.org_slug)
+        requirements = system_service.system_requirements(session, principal, system_id)
+        _, risk_rows = risk_service.list_risks(session, principal, system_id=system_id, limit=200)
+        risks = [risk_service.view(r) for r in risk_rows]
+        grid = risk_service.risk_heat_map(session, principal, system_id)
+    groups: dict[str, dict[str, Any]] = {}
+    for requirement in requirements:
+        group = groups.setdefault(
+            requirement.group,
+            {
+                "title": requirement.group_title_ja if lang == "ja" else requirement.group_title_en,
+                "items": [],
+            },
+        )
+        group["items"].append(requirement)
+    text = messages(lang).gettext
+    svg = heat_map_svg(
+        grid.inherent,
+        title=text("Risks before treatment"),
+        x_label=text("Impact"),
+        y_label=text("Likelihood"),
+    )
+    return render(
+        request,
+        "systems/detail.html",
+        {
+            "system": system,
+            "groups": groups,
+            "requirement_count": len(requirements),
+            "risks": risks,
+            "heatmap": Markup(svg),
+            "can_write": can(principal.role, Permission.WRITE_SYSTEMS),
+            "can_add_risk": can(principal.role, Permission.WRITE_RISKS),
+        },
+    )
+
+
+@router.get("/{system_id}/edit", response_class=HTMLResponse)
+def edit_page(request: Request, principal: PrincipalDep, system_id: int) -> HTMLResponse:
+    """The edit form, carrying the version it was read at."""
+    with reading(request) as session:
+        row = system_service.visible_system(session, principal, system_id)
+        view = system_service.view(row, principal.org_slug)
+    values = SystemFacts.model_validate(view.model_dump(include=set(SystemFacts.model_fields)))
+    return _form_page(request, values.model_dump(mode="json"), {}, system_id, view.version)
+
+
+@router.post("/{system_id}/edit", response_model=None)
+async def update(request: Request, principal: PrincipalDep, system_id: int) -> Response:
+    """Save the edit form; a stale version or invalid facts re-show the form with errors."""
+    data = await read_form(request)
+    check_csrf(request, data)
+    version = int(data.pop("version", "0") or 0)
+    values = _with_lists(data)
+    try:
+        SystemFacts.model_validate(values)
+    except ValidationError as exc:
+        return _form_page(request, values, field_errors(exc), system_id, version, status=422)
+    try:
+        with transaction(request) as session:
+            system_service.update_system(session, principal, system_id, values, version)
+    except (ConflictError, InvalidInputError) as exc:
+        message = exc.localized(request.state.lang)
+        return _form_page(
+            request,
+            values,
+            {"__all__": message},
+            system_id,
+            version,
+            status=409 if isinstance(exc, ConflictError) else 422,
+        )
+    return RedirectResponse(f"/systems/{system_id}", status_code=303)
