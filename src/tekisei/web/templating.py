@@ -28,7 +28,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["urlquote"] = lambda value: quote(str(value), safe="")
-    env.globals["version"] = __version__
+    env.globals["tekisei_version"] = __version__
     return env
 
 

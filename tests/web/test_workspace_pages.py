@@ -1,0 +1,285 @@
+"""Workspace pages: sign-in, CSRF, forms with field errors, heat maps, roles, isolation."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from bs4 import BeautifulSoup
+
+from tekisei.config import Settings
+from tekisei.core.orgs import OrgActor, OrgCreate, Role
+from tekisei.services import orgs, users
+from tekisei.services.database import Database
+from tekisei.web.app import create_app
+
+pytestmark = pytest.mark.anyio
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+async def site(settings: Settings, loaded_db: Database) -> AsyncIterator[Any]:
+    with loaded_db.transaction() as session:
+        for slug in ("acme", "other"):
+            orgs.create_org(
+                session, OrgCreate(name=slug.title(), slug=slug, actors=[OrgActor.BUSINESS]), "cli"
+            )
+        for email, org, role in [
+            ("admin@acme.example", "acme", Role.ADMIN),
+            ("ceo@acme.example", "acme", Role.EXECUTIVE),
+            ("viewer@acme.example", "acme", Role.VIEWER),
+            ("admin@other.example", "other", Role.ADMIN),
+        ]:
+            users.create_user(
+                session, users.UserCreate(email=email, password=PASSWORD), org, role, "cli"
+            )
+    app = create_app(settings)
+    transport = httpx.ASGITransport(app=app)
+    clients: list[httpx.AsyncClient] = []
+
+    async def browser(email: str | None = None) -> httpx.AsyncClient:
+        client = httpx.AsyncClient(transport=transport, base_url="http://testserver")
+        clients.append(client)
+        if email:
+            response = await client.post(
+                "/signin", data={"email": email, "password": PASSWORD, "next": "/systems"}
+            )
+            assert response.status_code == 303, response.text
+        return client
+
+    yield browser
+    for client in clients:
+        await client.aclose()
+    app.state.database.close()
+
+
+def soup(response: httpx.Response) -> BeautifulSoup:
+    return BeautifulSoup(response.text, "html.parser")
+
+
+async def csrf(client: httpx.AsyncClient, url: str = "/systems/new") -> str:
+    field = soup(await client.get(url)).select_one('input[name="csrf"]')
+    assert field is not None
+    return str(field["value"])
+
+
+async def create_system(client: httpx.AsyncClient, **fields: Any) -> int:
+    data = {
+        "name": "社内文書検索",
+        "org_role": "user",
+        "domain": "internal_operations",
+        "stage": "operate",
+        "autonomy": "assistive",
+        "scale": "small",
+        "deployment": "internal",
+        "csrf": await csrf(client),
+    } | fields
+    response = await client.post("/systems/new", data=data)
+    assert response.status_code == 303, response.text
+    return int(response.headers["location"].rsplit("/", 1)[1])
+
+
+async def test_pages_need_a_sign_in(site: Any) -> None:
+    client = await site()
+    response = await client.get("/systems/1?tier=high")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/signin?next=%2Fsystems%2F1%3Ftier%3Dhigh"
+
+
+async def test_wrong_password_shows_an_error_and_no_cookie(site: Any) -> None:
+    client = await site()
+    response = await client.post(
+        "/signin", data={"email": "admin@acme.example", "password": "not the password"}
+    )
+    assert response.status_code == 401
+    alert = soup(response).select_one('[role="alert"]')
+    assert alert is not None and "パスワード" in alert.get_text()
+    assert "tekisei_session" not in response.headers.get("set-cookie", "")
+
+
+async def test_a_form_without_the_csrf_token_is_refused(site: Any) -> None:
+    client = await site("admin@acme.example")
+    response = await client.post("/systems/new", data={"name": "x", "org_role": "user"})
+    assert response.status_code == 403
+    listing = soup(await client.get("/systems"))
+    assert not listing.select("tr[data-system]")
+
+
+async def test_api_calls_with_a_session_need_the_csrf_header(site: Any) -> None:
+    client = await site("admin@acme.example")
+    body = {"name": "x", "org_role": "user"}
+    assert (await client.post("/api/systems", json=body)).status_code == 403
+    token = await csrf(client)
+    ok = await client.post("/api/systems", json=body, headers={"X-CSRF-Token": token})
+    assert ok.status_code == 201
+
+
+async def test_create_shows_field_errors_and_keeps_the_input(site: Any) -> None:
+    client = await site("admin@acme.example")
+    response = await client.post(
+        "/systems/new",
+        data={
+            "csrf": await csrf(client),
+            "name": "",
+            "purpose": "残しておく文章",
+            "org_role": "user",
+            "domain": "nonsense",
+        },
+    )
+    assert response.status_code == 422
+    page = soup(response)
+    assert page.select_one("#err-name") is not None
+    assert page.select_one("#err-domain") is not None
+    assert page.select_one("#name")["aria-invalid"] == "true"  # type: ignore[index]
+    purpose = page.select_one("#purpose")
+    assert purpose is not None and purpose.get_text() == "残しておく文章"
+
+
+async def test_system_detail_shows_tier_reasons_and_requirements(site: Any) -> None:
+    client = await site("admin@acme.example")
+    system_id = await create_system(client, domain="employment", data_categories="personal")
+    page = soup(await client.get(f"/systems/{system_id}", params={"lang": "en"}))
+    assert page.select_one(".tier-box .tier") is not None
+    assert "high" in page.select_one(".tier-box .tier").get_text()  # type: ignore[union-attr]
+    assert page.select('ul.reasons li[data-code="high-impact-domain"]')
+    sections = [s.get_text() for s in page.select("ul.requirements .section")]
+    assert "1(3)①" in sections
+
+
+async def test_a_stale_edit_is_refused_with_a_message(site: Any) -> None:
+    client = await site("admin@acme.example")
+    system_id = await create_system(client)
+    form = soup(await client.get(f"/systems/{system_id}/edit"))
+    token = str(form.select_one('input[name="csrf"]')["value"])  # type: ignore[index]
+    base = {
+        "csrf": token,
+        "version": "1",
+        "org_role": "user",
+        "domain": "general",
+        "stage": "plan",
+        "autonomy": "assistive",
+        "scale": "small",
+        "deployment": "internal",
+    }
+    first = await client.post(f"/systems/{system_id}/edit", data=base | {"name": "一回目"})
+    assert first.status_code == 303
+    second = await client.post(f"/systems/{system_id}/edit", data=base | {"name": "二回目"})
+    assert second.status_code == 409
+    assert soup(second).select_one('[role="alert"]') is not None
+    current = soup(await client.get(f"/systems/{system_id}"))
+    assert current.h1 is not None and current.h1.get_text() == "一回目"
+
+
+async def test_a_risk_lands_in_the_heat_map_and_an_executive_accepts_it(site: Any) -> None:
+    admin = await site("admin@acme.example")
+    system_id = await create_system(admin)
+    token = await csrf(admin, f"/risks/new?system={system_id}")
+    created = await admin.post(
+        f"/risks/new?system={system_id}",
+        data={
+            "csrf": token,
+            "title": "誤回答",
+            "taxonomy": "technical.hallucination",
+            "likelihood": "4",
+            "impact": "2",
+            "residual_likelihood": "2",
+            "residual_impact": "1",
+            "treatment": "mitigate",
+            "due": "",
+        },
+    )
+    assert created.status_code == 303, created.text
+    risk_url = created.headers["location"]
+    register = soup(await admin.get("/risks"))
+    cell = register.select_one('#heatmap-inherent g[data-likelihood="4"][data-impact="2"]')
+    assert cell is not None and cell["data-count"] == "1"
+    residual = register.select_one('#heatmap-residual g[data-likelihood="2"][data-impact="1"]')
+    assert residual is not None and residual["data-count"] == "1"
+    assert not soup(await admin.get(risk_url)).select('form[action$="/accept"]')
+    executive = await site("ceo@acme.example")
+    page = soup(await executive.get(risk_url))
+    accept = page.select_one('form[action$="/accept"]')
+    assert accept is not None
+    token = str(accept.select_one('input[name="csrf"]')["value"])  # type: ignore[index]
+    version = str(accept.select_one('input[name="version"]')["value"])  # type: ignore[index]
+    done = await executive.post(
+        risk_url + "/accept",
+        data={"csrf": token, "version": version, "note": "影響が小さく受容可能"},
+    )
+    assert done.status_code == 303
+    assert "受容済み" in (await executive.get(risk_url)).text
+    audit = soup(await admin.get("/audit", params={"action": "risk.accept"}))
+    assert audit.select_one(".chain-ok") is not None
+    assert "ceo@acme.example" in audit.select_one("table.audit tbody").get_text()  # type: ignore[union-attr]
+
+
+async def test_viewers_see_no_write_buttons(site: Any) -> None:
+    admin = await site("admin@acme.example")
+    system_id = await create_system(admin)
+    viewer = await site("viewer@acme.example")
+    page = soup(await viewer.get(f"/systems/{system_id}"))
+    assert not page.select('a[href$="/edit"]') and not page.select('a[href^="/risks/new"]')
+    response = await viewer.post(
+        "/systems/new",
+        data={"csrf": await csrf(viewer, "/systems"), "name": "x", "org_role": "user"},
+    )
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+async def test_workspace_pages_render_in_both_languages(site: Any, lang: str) -> None:
+    client = await site("admin@acme.example")
+    system_id = await create_system(client)
+    for url in (
+        "/systems",
+        f"/systems/{system_id}",
+        "/systems/new",
+        "/risks",
+        "/org",
+        "/audit",
+        f"/risks/new?system={system_id}",
+    ):
+        response = await client.get(url + ("&" if "?" in url else "?") + f"lang={lang}")
+        assert response.status_code == 200, url
+        page = soup(response)
+        assert page.html is not None and page.html["lang"] == lang
+        assert not page.select("[style]")
+        for script in page.find_all("script"):
+            assert script.get("src", "").startswith("/static/")
+
+
+async def test_another_organisation_gets_404_on_every_page(site: Any) -> None:
+    admin = await site("admin@acme.example")
+    system_id = await create_system(admin, name="秘密のシステム")
+    token = await csrf(admin, f"/risks/new?system={system_id}")
+    created = await admin.post(
+        f"/risks/new?system={system_id}",
+        data={
+            "csrf": token,
+            "title": "秘密のリスク",
+            "taxonomy": "social.bias",
+            "likelihood": "3",
+            "impact": "3",
+        },
+    )
+    risk_id = created.headers["location"].rsplit("/", 1)[1]
+    other = await site("admin@other.example")
+    for url in (
+        f"/systems/{system_id}",
+        f"/systems/{system_id}/edit",
+        f"/risks/{risk_id}",
+        f"/risks/new?system={system_id}",
+    ):
+        response = await other.get(url)
+        assert response.status_code == 404, url
+        assert "秘密" not in response.text
+    for url in ("/systems", "/risks", "/audit", "/org"):
+        assert "秘密" not in (await other.get(url)).text
+    token = await csrf(other, "/systems")
+    post = await other.post(
+        f"/systems/{system_id}/edit",
+        data={"csrf": token, "version": "1", "name": "乗っ取り", "org_role": "user"},
+    )
+    assert post.status_code == 404
