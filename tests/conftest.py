@@ -113,3 +113,8 @@ def shared_db(shared_settings: Settings) -> Iterator[Database]:
 def anyio_backend() -> str:
     """Async tests run on asyncio."""
     return "asyncio"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests run last: Playwright's sync API keeps an event loop of its own."""
+    items.sort(key=lambda item: "e2e" in item.keywords)

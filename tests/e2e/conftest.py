@@ -74,8 +74,10 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     thread.join(timeout=10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Chromium for one test module; closed after it so that Playwright's event loop never
+    overlaps the asyncio tests."""
     executable = _chromium()
     try:
         from playwright.sync_api import sync_playwright

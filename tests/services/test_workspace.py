@@ -439,3 +439,38 @@ def test_an_untrusted_key_is_reported(loaded_db: Database, admin: Principal) -> 
 def test_a_file_that_is_not_an_export_gets_a_clear_error() -> None:
     with pytest.raises(InvalidInputError, match="tekisei audit export"):
         audit.parse_export(json.dumps({"format": "something else"}))
+
+
+def test_concurrent_updates_of_one_version_let_exactly_one_win(
+    loaded_db: Database, admin: Principal
+) -> None:
+    import threading
+
+    system_id = _system(loaded_db, admin)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def write(name: str) -> None:
+        barrier.wait()
+        try:
+            with loaded_db.transaction() as session:
+                systems.update_system(session, admin, system_id, {"name": name}, 1)
+            outcomes.append(f"ok:{name}")
+        except ConflictError:
+            outcomes.append("conflict")
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in ("first", "second")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(o.split(":")[0] for o in outcomes) == ["conflict", "ok"]
+    winner = next(o.split(":")[1] for o in outcomes if o.startswith("ok"))
+    assert loaded_db.signer is not None
+    with loaded_db.transaction() as session:
+        row = systems.visible_system(session, admin, system_id)
+        assert (row.name, row.version) == (winner, 2)
+        ok, _, problems = audit.verify_live(session, admin, loaded_db.signer)
+        assert ok, problems
+        _, events = audit.list_events(session, admin, action="system.update")
+    assert len(events) == 1

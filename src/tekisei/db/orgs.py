@@ -23,6 +23,9 @@ class OrgRow(Base):
     responsible_title: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer, default=1)
+
+    # UPDATE … WHERE version = <read version>: a concurrent change makes it match no row.
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # noqa: RUF012
     audit_seq: Mapped[int] = mapped_column(Integer, default=0)
     audit_head: Mapped[str] = mapped_column(String(64))
 

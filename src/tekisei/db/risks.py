@@ -38,3 +38,6 @@ class RiskRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer, default=1)
+
+    # UPDATE … WHERE version = <read version>: a concurrent change makes it match no row.
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # noqa: RUF012

@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from tekisei.config import Settings
-from tekisei.db.engine import make_engine, make_sessionmaker
+from tekisei.db.engine import WRITE, make_engine, make_sessionmaker
 from tekisei.db.migrate import current_revision, head_revision, upgrade
-from tekisei.errors import DatabaseError
+from tekisei.errors import ConflictError, DatabaseError
 from tekisei.services.audit import SIGNER_KEY
 from tekisei.services.signing import Signer, signer_for
 
@@ -28,11 +29,22 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """A session committed at the end of the block, rolled back on error."""
-        with self.sessions() as session, session.begin():
-            if self.signer is not None:
-                session.info[SIGNER_KEY] = self.signer
-            yield session
+        """A session committed at the end of the block, rolled back on error.
+
+        A change based on a row another transaction changed meanwhile (the row's
+        version no longer matches) ends in ``ConflictError``.
+        """
+        try:
+            with self.sessions() as session, session.begin():
+                session.connection(execution_options={WRITE: True})
+                if self.signer is not None:
+                    session.info[SIGNER_KEY] = self.signer
+                yield session
+        except StaleDataError:
+            raise ConflictError(
+                "someone else changed this at the same moment; reload it and try again",
+                ja="同時に別の人が変更しました。読み込み直してからやり直してください。",
+            ) from None
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
