@@ -20,6 +20,7 @@ venv: $(BIN)/.installed
 run: venv
 	$(BIN)/tekisei db upgrade
 	$(BIN)/tekisei catalog load
+	$(BIN)/tekisei demo load --if-empty
 	$(BIN)/tekisei serve --host $(HOST) --port $(PORT)
 
 lint: venv

@@ -192,3 +192,11 @@ def test_audit_verify_rejects_a_file_that_is_not_an_export(cli: Any, tmp_path: P
     other = tmp_path / "other.json"
     other.write_text("{}", encoding="utf-8")
     assert "tekisei audit export" in cli("audit", "verify", str(other), code=4).stderr
+
+
+def test_demo_load_prints_how_to_sign_in(cli: Any) -> None:
+    result = cli("demo", "load")
+    assert "admin@demo-corp.example" in result.stdout
+    assert "password / パスワード:" in result.stdout
+    again = cli.json("demo", "load", "--if-empty")
+    assert again["created"] is False and again["password"]

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from tekisei import __version__
-from tekisei.cli import audit, catalog, db, orgs, risks, serve, systems
+from tekisei.cli import audit, catalog, db, demo, orgs, risks, serve, systems
 
 app = typer.Typer(
     name="tekisei",
@@ -24,6 +24,7 @@ app.add_typer(orgs.tokens_app, name="tokens")
 app.add_typer(systems.app, name="systems")
 app.add_typer(risks.app, name="risks")
 app.add_typer(audit.app, name="audit")
+app.add_typer(demo.app, name="demo")
 app.command("serve")(serve.serve_command)
 
 

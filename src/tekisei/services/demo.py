@@ -1,0 +1,306 @@
+"""A demo workspace, so that a first-time user sees living data (``tekisei demo load``).
+
+Everything is made through the ordinary services, so the demo has a full audit trail.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from tekisei.core.orgs import OrgActor, OrgCreate, Role
+from tekisei.core.risks import RiskFields
+from tekisei.core.systems import SystemFacts
+from tekisei.db.orgs import OrgRow
+from tekisei.services import orgs, risks, systems, users
+from tekisei.services.database import Database
+
+CREDENTIALS_FILE = "demo-signin.txt"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    """A demo sign-in."""
+
+    org: str
+    email: str
+    role: str
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """What ``load_demo`` did and how to sign in."""
+
+    created: bool
+    skipped_reason: str | None
+    accounts: list[DemoAccount]
+    password: str | None
+    credentials_file: str | None
+
+
+ORGS: list[dict[str, Any]] = [
+    {
+        "org": OrgCreate(
+            name="デモ商事株式会社",
+            slug="demo-corp",
+            actors=[OrgActor.BUSINESS],
+            responsible_person="佐藤 一郎",
+            responsible_title="AIガバナンス責任者",
+        ),
+        "accounts": [
+            ("admin@demo-corp.example", Role.ADMIN),
+            ("exec@demo-corp.example", Role.EXECUTIVE),
+            ("audit@demo-corp.example", Role.AUDITOR),
+        ],
+        "systems": [
+            {
+                "facts": {
+                    "name": "採用書類スクリーニング",
+                    "org_role": "developer",
+                    "purpose": "応募書類を読み、一次面接に進める候補を人事担当者に提案する。",
+                    "domain": "employment",
+                    "stage": "verify",
+                    "models": ["社内学習の分類モデル"],
+                    "vendors": [],
+                    "data_categories": ["personal"],
+                    "affected": ["public"],
+                    "autonomy": "human_in_the_loop",
+                    "scale": "medium",
+                    "deployment": "internal",
+                    "responsible_person": "人事部 田中",
+                    "contact_window": "recruit-ai@demo-corp.example",
+                },
+                "risks": [
+                    {
+                        "title": "性別・年齢による評価の偏り",
+                        "taxonomy": ["social.bias"],
+                        "description": (
+                            "過去の採用実績で学習したため、特定の属性を不利に扱うおそれ。"
+                        ),
+                        "likelihood": 4,
+                        "impact": 5,
+                        "residual_likelihood": 2,
+                        "residual_impact": 4,
+                        "treatment": "mitigate",
+                        "treatment_plan": (
+                            "属性別の通過率を毎月監視し、学習データを再重み付けする。"
+                        ),
+                        "owner": "人事部 田中",
+                    },
+                    {
+                        "title": "不採用理由を説明できない",
+                        "taxonomy": ["technical.misjudgement"],
+                        "likelihood": 3,
+                        "impact": 4,
+                        "treatment": "mitigate",
+                        "treatment_plan": "最終判断は必ず担当者が行い、理由を記録する。",
+                    },
+                ],
+            },
+            {
+                "facts": {
+                    "name": "社内ナレッジ検索アシスタント",
+                    "org_role": "user",
+                    "purpose": "社内規程や過去の提案書を検索し、根拠つきで回答する（RAG）。",
+                    "domain": "internal_operations",
+                    "stage": "operate",
+                    "models": ["外部LLM API"],
+                    "vendors": ["クラウドAI事業者"],
+                    "data_categories": ["confidential"],
+                    "affected": ["staff"],
+                    "autonomy": "assistive",
+                    "scale": "small",
+                    "deployment": "internal",
+                    "responsible_person": "情報システム部 鈴木",
+                    "contact_window": "helpdesk@demo-corp.example",
+                },
+                "risks": [
+                    {
+                        "title": "根拠のない回答（ハルシネーション）",
+                        "taxonomy": ["technical.hallucination"],
+                        "likelihood": 4,
+                        "impact": 3,
+                        "residual_likelihood": 2,
+                        "residual_impact": 2,
+                        "treatment": "mitigate",
+                        "treatment_plan": "回答に出典を必ず表示し、出典のない回答は警告する。",
+                        "accept": (
+                            "出典表示により職員が確認でき、影響は社内に限られるため受容する。"
+                        ),
+                    },
+                    {
+                        "title": "文書に埋め込まれた指示による情報漏えい",
+                        "taxonomy": ["security.manipulation"],
+                        "likelihood": 3,
+                        "impact": 4,
+                        "treatment": "mitigate",
+                        "treatment_plan": (
+                            "検索対象の文書を限定し、間接プロンプトインジェクションの試験を行う。"
+                        ),
+                    },
+                ],
+            },
+            {
+                "facts": {
+                    "name": "広告画像生成サービス",
+                    "org_role": "provider",
+                    "purpose": "顧客が入力した文章から広告用の画像を生成して提供する。",
+                    "domain": "content_generation",
+                    "stage": "deploy",
+                    "models": ["画像生成モデル"],
+                    "vendors": ["モデル提供事業者"],
+                    "data_categories": ["copyrighted"],
+                    "affected": ["public", "customers"],
+                    "autonomy": "autonomous",
+                    "scale": "large",
+                    "deployment": "public",
+                    "responsible_person": "サービス企画部 高橋",
+                    "contact_window": "https://demo-corp.example/contact",
+                },
+                "risks": [
+                    {
+                        "title": "既存の著作物に酷似した画像",
+                        "taxonomy": ["social.property"],
+                        "likelihood": 3,
+                        "impact": 4,
+                        "treatment": "mitigate",
+                        "treatment_plan": "類似画像検出と権利者からの申し出窓口を設ける。",
+                    },
+                    {
+                        "title": "実在人物になりすました画像",
+                        "taxonomy": ["deepfake.impersonation"],
+                        "likelihood": 2,
+                        "impact": 5,
+                        "treatment": "avoid",
+                        "treatment_plan": "実在人物の生成を禁止し、C2PAの来歴情報を付与する。",
+                    },
+                ],
+            },
+        ],
+    },
+    {
+        "org": OrgCreate(
+            name="デモ市役所",
+            slug="demo-city",
+            actors=[OrgActor.LOCAL],
+            responsible_person="山田 花子",
+            responsible_title="CAIO（副市長）",
+        ),
+        "accounts": [
+            ("admin@demo-city.example", Role.ADMIN),
+            ("caio@demo-city.example", Role.EXECUTIVE),
+        ],
+        "systems": [
+            {
+                "facts": {
+                    "name": "住民問い合わせチャットボット",
+                    "org_role": "user",
+                    "purpose": "ごみの出し方や各種手続きについて、24時間住民の質問に答える。",
+                    "domain": "public_services",
+                    "stage": "operate",
+                    "models": ["外部LLM API"],
+                    "vendors": ["自治体向けSaaS事業者"],
+                    "data_categories": ["personal"],
+                    "affected": ["public", "vulnerable"],
+                    "autonomy": "human_on_the_loop",
+                    "scale": "medium",
+                    "deployment": "public",
+                    "responsible_person": "市民課 伊藤",
+                    "contact_window": "市民課 窓口・電話",
+                },
+                "risks": [
+                    {
+                        "title": "誤った制度案内",
+                        "taxonomy": ["technical.hallucination"],
+                        "likelihood": 4,
+                        "impact": 3,
+                        "treatment": "mitigate",
+                        "treatment_plan": (
+                            "回答に根拠ページを示し、手続きの最終確認は窓口へ案内する。"
+                        ),
+                    },
+                    {
+                        "title": "入力された個人情報の取扱い",
+                        "taxonomy": ["social.privacy"],
+                        "likelihood": 3,
+                        "impact": 4,
+                        "treatment": "mitigate",
+                        "treatment_plan": (
+                            "個人情報を入力しないよう画面で注意し、ログを自動でマスクする。"
+                        ),
+                    },
+                ],
+            },
+        ],
+    },
+]
+
+
+def load_demo(database: Database, data_dir: Path, *, only_if_empty: bool = False) -> DemoResult:
+    """Create the demo organisations, accounts, systems and risks (once).
+
+    The shared password is generated and kept in ``<data_dir>/demo-signin.txt``
+    (readable only by the owner), so that it can be shown again.
+    """
+    path = data_dir / CREDENTIALS_FILE
+    accounts = [
+        DemoAccount(item["org"].slug or "", email, role.value)
+        for item in ORGS
+        for email, role in item["accounts"]
+    ]
+    with database.reading() as session:
+        existing = set(session.scalars(select(OrgRow.slug)))
+        count = session.scalar(select(func.count()).select_from(OrgRow)) or 0
+    if "demo-corp" in existing:
+        return DemoResult(
+            False,
+            "the demo is already loaded",
+            accounts,
+            _read(path),
+            str(path) if path.exists() else None,
+        )
+    if only_if_empty and count:
+        return DemoResult(False, "the database already has organisations", [], None, None)
+    password = secrets.token_urlsafe(12)
+    with database.transaction() as session:
+        for item in ORGS:
+            org = orgs.create_org(session, item["org"], actor="demo")
+            for email, role in item["accounts"]:
+                users.create_user(
+                    session,
+                    users.UserCreate(email=email, password=password),
+                    org.slug,
+                    role,
+                    actor="demo",
+                )
+            operator = orgs.cli_principal(session, org.slug)
+            executive = users.principal_for(session, item["accounts"][1][0], org.slug)
+            for system in item["systems"]:
+                facts = SystemFacts.model_validate(system["facts"])
+                row = systems.register_system(session, operator, facts)
+                for risk in system["risks"]:
+                    fields = {k: v for k, v in risk.items() if k != "accept"}
+                    added = risks.add_risk(
+                        session, operator, row.id, RiskFields.model_validate(fields)
+                    )
+                    if "accept" in risk:
+                        risks.accept_risk(
+                            session, executive, added.id, risk["accept"], added.version
+                        )
+    data_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(password + "\n")
+    return DemoResult(True, None, accounts, password, str(path))
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8").strip() or None
+    except FileNotFoundError:
+        return None
