@@ -16,10 +16,12 @@ import uvicorn
 from tekisei.config import load_settings
 from tekisei.services import catalog as catalog_service
 from tekisei.services.database import open_database, upgrade_database
+from tekisei.services.demo import load_demo
 from tekisei.web.app import create_app
 from tests.conftest import skip_or_fail
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
+DEMO_PASSWORD: list[str] = []
 CHROMIUM_ARGS = [
     "--headless=new",
     "--no-sandbox",
@@ -57,7 +59,10 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     database = open_database(settings)
     with database.transaction() as session:
         catalog_service.load_catalogs(session)
+    demo = load_demo(database, folder / "var")
     database.close()
+    assert demo.password is not None
+    DEMO_PASSWORD.append(demo.password)
     port = _free_port()
     server = uvicorn.Server(
         uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
