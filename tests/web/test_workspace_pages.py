@@ -283,3 +283,37 @@ async def test_another_organisation_gets_404_on_every_page(site: Any) -> None:
         data={"csrf": token, "version": "1", "name": "乗っ取り", "org_role": "user"},
     )
     assert post.status_code == 404
+
+
+async def test_an_admin_adds_a_member_who_can_then_sign_in(site: Any) -> None:
+    admin = await site("admin@acme.example")
+    token = await csrf(admin, "/org")
+    added = await admin.post(
+        "/org/members",
+        data={
+            "csrf": token,
+            "email": "new@acme.example",
+            "name": "新人",
+            "role": "assessor",
+            "password": "a long enough password",
+        },
+    )
+    assert added.status_code == 303
+    members = soup(await admin.get("/org")).select_one("table.members")
+    assert members is not None and "new@acme.example" in members.get_text()
+    newcomer = await site()
+    signed_in = await newcomer.post(
+        "/signin", data={"email": "new@acme.example", "password": "a long enough password"}
+    )
+    assert signed_in.status_code == 303
+    viewer = await site("viewer@acme.example")
+    refused = await viewer.post(
+        "/org/members",
+        data={
+            "csrf": await csrf(viewer, "/org"),
+            "email": "x@acme.example",
+            "role": "admin",
+            "password": "a long enough password",
+        },
+    )
+    assert refused.status_code == 403

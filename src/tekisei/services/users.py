@@ -14,7 +14,7 @@ from pydantic import BaseModel, StringConstraints
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from tekisei.core.orgs import ROLE_PERMISSIONS, Principal, Role
+from tekisei.core.orgs import ROLE_PERMISSIONS, Permission, Principal, Role, require
 from tekisei.db.orgs import (
     ApiTokenRow,
     LoginFailureRow,
@@ -417,3 +417,17 @@ def list_tokens(session: Session, principal: Principal) -> list[TokenView]:
         )
         for row, email in session.execute(query.order_by(ApiTokenRow.id))
     ]
+
+
+def add_member_account(
+    session: Session, principal: Principal, data: UserCreate, role: Role
+) -> UserRow:
+    """An administrator adds a member (creating the account when it is new).
+
+    Raises:
+        PermissionDeniedError: not an administrator.
+        ConflictError: already a member.
+        InvalidInputError: the password is too short.
+    """
+    require(principal, Permission.MANAGE_ORG)
+    return create_user(session, data, principal.org_slug, role, actor=principal.email)

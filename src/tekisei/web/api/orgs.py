@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict
 
-from tekisei.core.orgs import OrgActor
+from tekisei.core.orgs import OrgActor, Role
 from tekisei.services import orgs as org_service
+from tekisei.services import users as user_service
 from tekisei.web.api.common import reading, transaction
 from tekisei.web.auth import PrincipalDep
 
@@ -75,3 +76,23 @@ def members(request: Request, principal: PrincipalDep) -> list[MemberOut]:
     """Members of the organisation and their roles."""
     with reading(request) as session:
         return [MemberOut(**m.__dict__) for m in org_service.list_members(session, principal)]
+
+
+class MemberCreate(BaseModel):
+    """A member to add; a new account gets this initial password."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: str
+    name: str = ""
+    role: Role
+    password: str
+
+
+@router.post("/current/members", response_model=MemberOut, status_code=201)
+def add_member(request: Request, principal: PrincipalDep, body: MemberCreate) -> MemberOut:
+    """Add a member (admins)."""
+    data = user_service.UserCreate(email=body.email, name=body.name, password=body.password)
+    with transaction(request) as session:
+        user = user_service.add_member_account(session, principal, data, body.role)
+        return MemberOut(user_id=user.id, email=user.email, name=user.name, role=body.role.value)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 
-from tekisei.core.orgs import OrgActor, Permission, can
+from tekisei.core.orgs import OrgActor, Permission, Role, can
 from tekisei.errors import ConflictError, InvalidInputError
 from tekisei.services import orgs as org_service
+from tekisei.services import users as user_service
 from tekisei.web.api.common import reading, transaction
 from tekisei.web.auth import PrincipalDep
 from tekisei.web.forms import check_csrf, read_form
@@ -64,6 +66,33 @@ async def save(request: Request, principal: PrincipalDep) -> Response:
             exc.localized(request.state.lang)
             if isinstance(exc, ConflictError | InvalidInputError)
             else str(exc)
+        )
+        return _page(request, principal, message, status=422)
+    return RedirectResponse("/org", status_code=303)
+
+
+@router.post("/members", response_model=None)
+async def add_member(request: Request, principal: PrincipalDep) -> Response:
+    """Add a member with an initial password (admins)."""
+    data = await read_form(request)
+    check_csrf(request, data)
+    try:
+        account = user_service.UserCreate(
+            email=str(data.get("email", "")),
+            name=str(data.get("name", "")),
+            password=str(data.get("password", "")),
+        )
+        role = Role(str(data.get("role", "")))
+        with transaction(request) as session:
+            user_service.add_member_account(session, principal, account, role)
+    except (ConflictError, InvalidInputError) as exc:
+        return _page(request, principal, exc.localized(request.state.lang), status=422)
+    except (ValidationError, ValueError):
+        lang = request.state.lang
+        message = (
+            "メールアドレスと権限を確かめてください。"
+            if lang == "ja"
+            else "check the email address and the role"
         )
         return _page(request, principal, message, status=422)
     return RedirectResponse("/org", status_code=303)
