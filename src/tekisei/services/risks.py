@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -23,8 +23,9 @@ from tekisei.db.catalog import CatalogNodeRow
 from tekisei.db.orgs import OrgRow
 from tekisei.db.risks import RiskRow
 from tekisei.db.systems import SystemAssignmentRow, SystemRow
-from tekisei.errors import ConflictError, InvalidInputError, NotFoundError
+from tekisei.errors import InvalidInputError, NotFoundError
 from tekisei.services import audit
+from tekisei.services.changes import check_version, merge
 from tekisei.services.systems import visible_system
 
 FIELDS = tuple(RiskFields.model_fields)
@@ -179,15 +180,6 @@ def visible_risk(session: Session, principal: Principal, risk_id: int) -> RiskRo
     return row
 
 
-def _stale(kind: str, ident: int, version: int, current: int) -> ConflictError:
-    return ConflictError(
-        f"{kind} {ident} changed since version {version} (now {current}); "
-        "reload it and apply your change again",
-        ja=f"{ident} はバージョン{version}以降に変更されています（現在{current}）。"
-        "読み込み直してから変更してください。",
-    )
-
-
 def update_risk(
     session: Session, principal: Principal, risk_id: int, changes: dict[str, Any], version: int
 ) -> RiskRow:
@@ -200,31 +192,16 @@ def update_risk(
     """
     require(principal, Permission.WRITE_RISKS)
     row = visible_risk(session, principal, risk_id)
-    if version != row.version:
-        raise _stale("risk", risk_id, version, row.version)
-    unknown = sorted(set(changes) - set(FIELDS))
-    if unknown:
-        raise InvalidInputError(
-            f"unknown fields: {', '.join(unknown)}", ja=f"不明な項目: {'、'.join(unknown)}"
-        )
+    check_version("リスク", risk_id, version, row.version)
     before = _fields(row)
-    try:
-        after = RiskFields.model_validate(before.model_dump() | changes)
-    except ValidationError as exc:
-        raise InvalidInputError(
-            "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()),
-            ja="入力内容に誤りがあります。",
-        ) from None
+    change = merge(before, changes)
+    after = change.after
     if after.taxonomy != before.taxonomy:
         _check_taxonomy(session, after.taxonomy)
-    old, new = before.model_dump(mode="json"), after.model_dump(mode="json")
-    changed = sorted(k for k in new if new[k] != old[k])
-    if not changed:
+    if not change.fields:
         return row
-    summary: dict[str, Any] = {
-        "before": {k: old[k] for k in changed},
-        "after": {k: new[k] for k in changed},
-    }
+    changed = change.fields
+    summary: dict[str, Any] = dict(change.summary)
     material = {"likelihood", "impact", "residual_likelihood", "residual_impact", "treatment"}
     if row.status == RiskStatus.ACCEPTED.value and material & set(changed):
         row.accepted_by = None
@@ -256,8 +233,7 @@ def accept_risk(
     """
     require(principal, Permission.ACCEPT_RISK)
     row = visible_risk(session, principal, risk_id)
-    if version != row.version:
-        raise _stale("risk", risk_id, version, row.version)
+    check_version("リスク", risk_id, version, row.version)
     if row.residual is None:
         raise InvalidInputError(
             "assess the residual likelihood and impact before accepting the risk",

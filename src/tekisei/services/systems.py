@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -14,8 +14,9 @@ from tekisei.core.systems import Requirement, SystemFacts, Tier, applicable, ris
 from tekisei.db.catalog import CatalogNodeRow
 from tekisei.db.orgs import OrgRow, UserRow
 from tekisei.db.systems import SystemAssignmentRow, SystemRow
-from tekisei.errors import ConflictError, InvalidInputError, NotFoundError
+from tekisei.errors import InvalidInputError, NotFoundError
 from tekisei.services import audit
+from tekisei.services.changes import check_version, merge
 from tekisei.services.orgs import membership, org_actors
 
 GUIDELINE = "jp-ai-appropriateness-2025"
@@ -157,38 +158,15 @@ def update_system(
     """
     require(principal, Permission.WRITE_SYSTEMS)
     row = visible_system(session, principal, system_id)
-    if version != row.version:
-        raise ConflictError(
-            f"system {system_id} changed since version {version} (now {row.version}); "
-            "reload it and apply your change again",
-            ja=f"システム {system_id} はバージョン{version}以降に変更されています"
-            f"（現在{row.version}）。読み込み直してから変更してください。",
-        )
-    unknown = sorted(set(changes) - set(FACT_FIELDS))
-    if unknown:
-        raise InvalidInputError(
-            f"unknown fields: {', '.join(unknown)}", ja=f"不明な項目: {'、'.join(unknown)}"
-        )
-    before = _facts(row)
-    try:
-        after = SystemFacts.model_validate(before.model_dump() | changes)
-    except ValidationError as exc:
-        raise InvalidInputError(
-            "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()),
-            ja="入力内容に誤りがあります。",
-        ) from None
-    old, new = before.model_dump(mode="json"), after.model_dump(mode="json")
-    changed = {k for k in new if new[k] != old[k]}
-    if not changed:
+    check_version("システム", system_id, version, row.version)
+    change = merge(_facts(row), changes)
+    if not change.fields:
         return row
     old_tier = row.tier
-    _apply(row, after)
+    _apply(row, change.after)
     row.version += 1
     row.updated_at = datetime.now(UTC)
-    summary: dict[str, Any] = {
-        "before": {k: old[k] for k in sorted(changed)},
-        "after": {k: new[k] for k in sorted(changed)},
-    }
+    summary = dict(change.summary)
     if old_tier != row.tier:
         summary["tier"] = {"before": old_tier, "after": row.tier}
     audit.record(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar, cast
 
 from fastapi import Query, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, create_model
 from sqlalchemy.orm import Session
 
 from tekisei.services.database import Database
@@ -46,3 +46,19 @@ def reading(request: Request) -> Iterator[Session]:
     """A read session."""
     with database(request).reading() as session:
         yield session
+
+
+def changes_model(name: str, fields_of: type[BaseModel]) -> type[BaseModel]:
+    """A request body of ``version`` (required) and any subset of ``fields_of``'s fields."""
+    optional: dict[str, Any] = {
+        field: (cast(Any, info.annotation) | None, None)
+        for field, info in fields_of.model_fields.items()
+    }
+    model: type[BaseModel] = create_model(
+        name,
+        __config__=ConfigDict(extra="forbid"),
+        __doc__="Fields to change; ``version`` is the version you read (a stale one gets 409).",
+        version=(int, ...),
+        **optional,
+    )
+    return model

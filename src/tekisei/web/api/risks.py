@@ -2,30 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, ConfigDict, create_model
+from pydantic import BaseModel, ConfigDict
 
 from tekisei.core.risks import RiskFields
 from tekisei.services import risks as risk_service
 from tekisei.services.risks import HeatMap, RiskView
-from tekisei.web.api.common import Limit, Offset, Page, reading, transaction
+from tekisei.web.api.common import Limit, Offset, Page, changes_model, reading, transaction
 from tekisei.web.auth import PrincipalDep
 
 router = APIRouter(prefix="/api/risks", tags=["risks"])
 
-_optional: dict[str, Any] = {
-    name: (cast(Any, field.annotation) | None, None)
-    for name, field in RiskFields.model_fields.items()
-}
-RiskChanges = create_model(
-    "RiskChanges",
-    __config__=ConfigDict(extra="forbid"),
-    __doc__="Fields to change; ``version`` is the version you read (a stale one gets 409).",
-    version=(int, ...),
-    **_optional,
-)
+if TYPE_CHECKING:
+    RiskChanges = BaseModel
+else:
+    RiskChanges = changes_model("RiskChanges", RiskFields)
 
 
 class Acceptance(BaseModel):

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, ConfigDict, create_model
+from pydantic import BaseModel
 
 from tekisei.core.risks import RiskFields
 from tekisei.core.systems import SystemFacts
@@ -13,22 +13,15 @@ from tekisei.services import risks as risk_service
 from tekisei.services import systems as system_service
 from tekisei.services.risks import RiskView
 from tekisei.services.systems import RequirementOut, SystemView
-from tekisei.web.api.common import Limit, Offset, Page, reading, transaction
+from tekisei.web.api.common import Limit, Offset, Page, changes_model, reading, transaction
 from tekisei.web.auth import PrincipalDep
 
 router = APIRouter(prefix="/api/systems", tags=["systems"])
 
-_optional_facts: dict[str, Any] = {
-    name: (cast(Any, field.annotation) | None, None)
-    for name, field in SystemFacts.model_fields.items()
-}
-SystemChanges = create_model(
-    "SystemChanges",
-    __config__=ConfigDict(extra="forbid"),
-    __doc__="Facts to change; ``version`` is the version you read (a stale one gets 409).",
-    version=(int, ...),
-    **_optional_facts,
-)
+if TYPE_CHECKING:
+    SystemChanges = BaseModel
+else:
+    SystemChanges = changes_model("SystemChanges", SystemFacts)
 
 
 class TesterAssignment(BaseModel):
