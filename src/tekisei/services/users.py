@@ -266,8 +266,17 @@ def resolve_session(session: Session, token: str) -> tuple[Principal, str]:
 
 
 def end_session(session: Session, token: str) -> None:
-    """Sign out: the session can no longer be used."""
-    session.execute(delete(WebSessionRow).where(WebSessionRow.token_hash == _digest(token)))
+    """Sign out: the session can no longer be used (recorded in the audit log)."""
+    row = session.scalars(
+        select(WebSessionRow).where(WebSessionRow.token_hash == _digest(token))
+    ).first()
+    if row is None:
+        return
+    org = session.get(OrgRow, row.org_id)
+    user = session.get(UserRow, row.user_id)
+    session.delete(row)
+    if org is not None and user is not None:
+        audit.record(session, org, user.email, "session.end", "user", user.id, {})
 
 
 # ----------------------------------------------------------------------------- tokens
