@@ -45,7 +45,13 @@ async def site(settings: Settings, loaded_db: Database) -> AsyncIterator[Any]:
         clients.append(client)
         if email:
             response = await client.post(
-                "/signin", data={"email": email, "password": PASSWORD, "next": "/systems"}
+                "/signin",
+                data={
+                    "email": email,
+                    "password": PASSWORD,
+                    "next": "/systems",
+                    "login_csrf": await login_token(client),
+                },
             )
             assert response.status_code == 303, response.text
         return client
@@ -55,6 +61,14 @@ async def site(settings: Settings, loaded_db: Database) -> AsyncIterator[Any]:
     for client in clients:
         await client.aclose()
     app.state.database.close()
+
+
+async def login_token(client: httpx.AsyncClient) -> str:
+    field = BeautifulSoup((await client.get("/signin")).text, "html.parser").select_one(
+        'input[name="login_csrf"]'
+    )
+    assert field is not None
+    return str(field["value"])
 
 
 def soup(response: httpx.Response) -> BeautifulSoup:
@@ -93,12 +107,26 @@ async def test_pages_need_a_sign_in(site: Any) -> None:
 async def test_wrong_password_shows_an_error_and_no_cookie(site: Any) -> None:
     client = await site()
     response = await client.post(
-        "/signin", data={"email": "admin@acme.example", "password": "not the password"}
+        "/signin",
+        data={
+            "email": "admin@acme.example",
+            "password": "not the password",
+            "login_csrf": await login_token(client),
+        },
     )
     assert response.status_code == 401
     alert = soup(response).select_one('[role="alert"]')
     assert alert is not None and "パスワード" in alert.get_text()
     assert "tekisei_session" not in response.headers.get("set-cookie", "")
+
+
+async def test_sign_in_needs_the_forms_own_token(site: Any) -> None:
+    client = await site()
+    forged = await client.post(
+        "/signin", data={"email": "admin@acme.example", "password": PASSWORD}
+    )
+    assert forged.status_code == 403
+    assert "tekisei_session" not in forged.headers.get("set-cookie", "")
 
 
 async def test_a_form_without_the_csrf_token_is_refused(site: Any) -> None:
@@ -323,7 +351,12 @@ async def test_an_admin_adds_a_member_who_can_then_sign_in(site: Any) -> None:
     assert members is not None and "new@acme.example" in members.get_text()
     newcomer = await site()
     signed_in = await newcomer.post(
-        "/signin", data={"email": "new@acme.example", "password": "a long enough password"}
+        "/signin",
+        data={
+            "email": "new@acme.example",
+            "password": "a long enough password",
+            "login_csrf": await login_token(newcomer),
+        },
     )
     assert signed_in.status_code == 303
     viewer = await site("viewer@acme.example")
