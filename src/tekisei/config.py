@@ -39,6 +39,12 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "text"] = "text"
     default_lang: Literal["ja", "en"] = "ja"
+    max_upload_mb: int = Field(default=20, ge=1, le=1024, description="Largest evidence file")
+
+    @property
+    def files_dir(self) -> Path:
+        """Where evidence files are stored by SHA-256 (never served directly)."""
+        return self.data_dir / "files"
 
     @field_validator("database_url")
     @classmethod

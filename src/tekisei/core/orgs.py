@@ -54,6 +54,8 @@ class Permission(StrEnum):
     """Accept a residual risk (the executive decision of 1(3)①)."""
     MANAGE_ORG = "manage_org"
     """Change the organisation's settings, members and tokens."""
+    WRITE_ASSESSMENTS = "write_assessments"
+    """Answer requirements and attach evidence."""
     READ_AUDIT = "read_audit"
     EXPORT_AUDIT = "export_audit"
 
@@ -62,9 +64,17 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # Accepting a residual risk is the executive's decision alone, not an admin's.
     Role.ADMIN: frozenset(Permission) - {Permission.ACCEPT_RISK},
     Role.EDITOR: frozenset(
-        {Permission.READ, Permission.WRITE_SYSTEMS, Permission.WRITE_RISKS, Permission.READ_AUDIT}
+        {
+            Permission.READ,
+            Permission.WRITE_SYSTEMS,
+            Permission.WRITE_RISKS,
+            Permission.WRITE_ASSESSMENTS,
+            Permission.READ_AUDIT,
+        }
     ),
-    Role.ASSESSOR: frozenset({Permission.READ, Permission.WRITE_RISKS}),
+    Role.ASSESSOR: frozenset(
+        {Permission.READ, Permission.WRITE_RISKS, Permission.WRITE_ASSESSMENTS}
+    ),
     Role.EXECUTIVE: frozenset({Permission.READ, Permission.ACCEPT_RISK, Permission.READ_AUDIT}),
     Role.AUDITOR: frozenset({Permission.READ, Permission.READ_AUDIT, Permission.EXPORT_AUDIT}),
     Role.EXTERNAL_TESTER: frozenset({Permission.READ}),

@@ -1,5 +1,6 @@
 """Every table, imported so that ``Base.metadata`` is complete (Alembic reads this)."""
 
+from tekisei.db.assessments import AnswerEvidenceRow, AnswerRow, AssessmentRow, EvidenceRow
 from tekisei.db.audit import AuditCheckpointRow, AuditEventRow
 from tekisei.db.base import Base
 from tekisei.db.catalog import CatalogNodeRow, CrosswalkLinkRow, CrosswalkRow, FrameworkRow
@@ -15,13 +16,17 @@ from tekisei.db.risks import RiskRow
 from tekisei.db.systems import SystemAssignmentRow, SystemRow
 
 __all__ = [
+    "AnswerEvidenceRow",
+    "AnswerRow",
     "ApiTokenRow",
+    "AssessmentRow",
     "AuditCheckpointRow",
     "AuditEventRow",
     "Base",
     "CatalogNodeRow",
     "CrosswalkLinkRow",
     "CrosswalkRow",
+    "EvidenceRow",
     "FrameworkRow",
     "LoginFailureRow",
     "MembershipRow",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
@@ -26,6 +27,8 @@ class Database:
     engine: Engine
     sessions: sessionmaker[Session]
     signer: Signer | None = None
+    files_dir: Path | None = None
+    max_upload_bytes: int = 20 * 1024 * 1024
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -80,7 +83,11 @@ def open_database(settings: Settings, *, check_schema: bool = True) -> Database:
     """
     engine = make_engine(settings.resolved_database_url)
     database = Database(
-        engine=engine, sessions=make_sessionmaker(engine), signer=signer_for(settings)
+        engine=engine,
+        sessions=make_sessionmaker(engine),
+        signer=signer_for(settings),
+        files_dir=settings.files_dir,
+        max_upload_bytes=settings.max_upload_mb * 1024 * 1024,
     )
     if check_schema:
         status = database_status(database)

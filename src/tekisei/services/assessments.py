@@ -1,0 +1,590 @@
+"""Assessments: answer the requirements that apply to a system, with evidence, and see the
+same answers as an ISO/IEC 42001, NIST AI RMF, Hiroshima Code or METI view."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tekisei.core.assessments import (
+    GAP_ORDER,
+    Answered,
+    AnswerFields,
+    AnswerState,
+    Score,
+    Source,
+    derive,
+    elements_of,
+    score,
+)
+from tekisei.core.catalog import Relation, urn
+from tekisei.core.orgs import Permission, Principal, require
+from tekisei.db.assessments import AnswerEvidenceRow, AnswerRow, AssessmentRow, EvidenceRow
+from tekisei.db.catalog import CatalogNodeRow, CrosswalkLinkRow
+from tekisei.db.orgs import OrgRow
+from tekisei.errors import ConflictError, InvalidInputError, NotFoundError
+from tekisei.services import audit, catalog, systems
+from tekisei.services.changes import check_version
+from tekisei.services.evidence import EvidenceView, visible_evidence
+from tekisei.services.evidence import view as evidence_view
+
+GUIDELINE = "jp-ai-appropriateness-2025"
+
+
+class ScoreOut(BaseModel):
+    """A score with its ratios."""
+
+    total: int
+    answered: int
+    implemented: int
+    partial: int
+    not_implemented: int
+    not_applicable: int
+    completeness: float
+    conformity: float
+
+
+def _score_out(value: Score) -> ScoreOut:
+    return ScoreOut(
+        total=value.total,
+        answered=value.answered,
+        implemented=value.implemented,
+        partial=value.partial,
+        not_implemented=value.not_implemented,
+        not_applicable=value.not_applicable,
+        completeness=round(value.completeness, 4),
+        conformity=round(value.conformity, 4),
+    )
+
+
+class ItemOut(BaseModel):
+    """One requirement of an assessment with its answer."""
+
+    urn: str
+    section: str
+    title_ja: str
+    title_en: str
+    group: str
+    elements: list[str]
+    state: AnswerState
+    notes: str
+    owner: str
+    justification: str
+    version: int | None
+    evidence: list[EvidenceView]
+
+
+class AssessmentOut(BaseModel):
+    """An assessment: its requirements and answers, scores and gaps."""
+
+    id: int
+    system_id: int
+    framework: str
+    status: str
+    based_on: int | None
+    created_at: datetime
+    closed_at: datetime | None
+    tier: str
+    items: list[ItemOut]
+    overall: ScoreOut
+    groups: dict[str, ScoreOut]
+    elements: dict[str, ScoreOut]
+    gaps: list[str]
+
+
+class SourceOut(BaseModel):
+    """A guideline answer a framework view draws on."""
+
+    urn: str
+    section: str
+    relation: str
+    state: AnswerState
+
+
+class ViewItemOut(BaseModel):
+    """One requirement of another framework, read through the crosswalk."""
+
+    urn: str
+    section: str
+    title_ja: str
+    title_en: str
+    state: AnswerState | None
+    derived_state: AnswerState | None
+    direct_answer: AnswerState | None
+    sources: list[SourceOut]
+    related: list[SourceOut]
+    needs_direct_answer: bool
+
+
+class FrameworkViewOut(BaseModel):
+    """An assessment as another framework sees it."""
+
+    system_id: int
+    framework: str
+    assessment_id: int
+    items: list[ViewItemOut]
+    overall: ScoreOut
+
+
+def _org(session: Session, principal: Principal) -> OrgRow:
+    org = session.get(OrgRow, principal.org_id)
+    assert org is not None
+    return org
+
+
+def _latest(
+    session: Session, system_id: int, framework_id: str, status: str | None = None
+) -> AssessmentRow | None:
+    query = select(AssessmentRow).where(
+        AssessmentRow.system_id == system_id, AssessmentRow.framework_id == framework_id
+    )
+    if status:
+        query = query.where(AssessmentRow.status == status)
+    return session.scalars(query.order_by(AssessmentRow.id.desc())).first()
+
+
+def start_assessment(
+    session: Session, principal: Principal, system_id: int, framework_id: str = GUIDELINE
+) -> AssessmentRow:
+    """Open an assessment; the answers of the last closed one are carried over.
+
+    Raises:
+        ConflictError: an open assessment exists already.
+        NotFoundError: the system or framework is not there.
+    """
+    require(principal, Permission.WRITE_ASSESSMENTS)
+    system = systems.visible_system(session, principal, system_id)
+    catalog.get_framework(session, framework_id)
+    if _latest(session, system.id, framework_id, "open") is not None:
+        raise ConflictError(
+            f"system {system_id} already has an open {framework_id} assessment; "
+            "answer it or close it first",
+            ja=f"システム {system_id} には作業中の評価があります。回答するか、先に締めてください。",
+        )
+    previous = _latest(session, system.id, framework_id, "closed")
+    row = AssessmentRow(
+        org_id=principal.org_id,
+        system_id=system.id,
+        framework_id=framework_id,
+        status="open",
+        based_on=previous.id if previous else None,
+        created_at=datetime.now(UTC),
+    )
+    session.add(row)
+    session.flush()
+    if previous is not None:
+        old_answers = session.scalars(
+            select(AnswerRow).where(AnswerRow.assessment_id == previous.id)
+        )
+        for old in old_answers:
+            copy = AnswerRow(
+                assessment_id=row.id,
+                node_urn=old.node_urn,
+                state=old.state,
+                notes=old.notes,
+                owner=old.owner,
+                justification=old.justification,
+                updated_by=old.updated_by,
+                updated_at=old.updated_at,
+                version=1,
+            )
+            session.add(copy)
+            session.flush()
+            links = session.scalars(
+                select(AnswerEvidenceRow.evidence_id).where(AnswerEvidenceRow.answer_id == old.id)
+            )
+            for evidence_id in links:
+                session.add(AnswerEvidenceRow(answer_id=copy.id, evidence_id=evidence_id))
+    session.flush()
+    audit.record(
+        session,
+        _org(session, principal),
+        principal.email,
+        "assessment.start",
+        "assessment",
+        row.id,
+        {"system": system.id, "framework": framework_id, "based_on": row.based_on},
+    )
+    return row
+
+
+def visible_assessment(session: Session, principal: Principal, assessment_id: int) -> AssessmentRow:
+    """An assessment of a system the principal may see.
+
+    Raises:
+        NotFoundError: not visible.
+    """
+    row = session.get(AssessmentRow, assessment_id)
+    if row is None or row.org_id != principal.org_id:
+        raise NotFoundError(
+            f"no assessment {assessment_id} in this organisation",
+            ja=f"この組織に評価 {assessment_id} はありません。",
+        )
+    systems.visible_system(session, principal, row.system_id)
+    return row
+
+
+def current_assessment(
+    session: Session, principal: Principal, system_id: int, framework_id: str = GUIDELINE
+) -> AssessmentRow:
+    """The open assessment of a system, or its latest closed one.
+
+    Raises:
+        NotFoundError: none has been started.
+    """
+    system = systems.visible_system(session, principal, system_id)
+    row = _latest(session, system.id, framework_id, "open") or _latest(
+        session, system.id, framework_id
+    )
+    if row is None:
+        raise NotFoundError(
+            f"system {system_id} has no {framework_id} assessment yet; start one",
+            ja=f"システム {system_id} の評価はまだありません。評価を開始してください。",
+        )
+    return row
+
+
+def _applicable_urns(session: Session, principal: Principal, row: AssessmentRow) -> list[str]:
+    if row.framework_id == GUIDELINE:
+        return [r.urn for r in systems.system_requirements(session, principal, row.system_id)]
+    return [n.urn for n in catalog.framework_tree(session, row.framework_id) if n.assessable]
+
+
+def answer_requirement(
+    session: Session,
+    principal: Principal,
+    assessment_id: int,
+    reference: str,
+    fields: AnswerFields,
+    version: int | None = None,
+) -> AnswerRow:
+    """Record the answer to one requirement.
+
+    ``reference`` is a URN or ``<framework>:<section>``. In a guideline assessment
+    the requirement must apply to the system, or be a requirement of another
+    framework (answered directly where the crosswalk gives no counterpart).
+
+    Raises:
+        ConflictError: the assessment is closed, or ``version`` is stale.
+        InvalidInputError: the requirement is not part of this assessment.
+    """
+    require(principal, Permission.WRITE_ASSESSMENTS)
+    row = visible_assessment(session, principal, assessment_id)
+    if row.status != "open":
+        raise ConflictError(
+            f"assessment {assessment_id} is closed; start a new one to change answers",
+            ja=f"評価 {assessment_id} は締められています。変更するには新しい評価を始めてください。",
+        )
+    node = catalog.resolve_node(session, reference)
+    in_framework = node.framework_id == row.framework_id
+    if in_framework and node.urn not in _applicable_urns(session, principal, row):
+        raise InvalidInputError(
+            f"{node.section} does not apply to this system",
+            ja=f"{node.section} はこのシステムには適用されません。",
+        )
+    if not node.assessable or (not in_framework and row.framework_id != GUIDELINE):
+        raise InvalidInputError(
+            f"{node.urn} is not a requirement of this assessment",
+            ja=f"{node.urn} はこの評価の対象ではありません。",
+        )
+    answer = session.scalars(
+        select(AnswerRow).where(AnswerRow.assessment_id == row.id, AnswerRow.node_urn == node.urn)
+    ).first()
+    now = datetime.now(UTC)
+    before: dict[str, Any] | None = None
+    if answer is None:
+        answer = AnswerRow(assessment_id=row.id, node_urn=node.urn, version=1)
+        session.add(answer)
+    else:
+        if version is not None:
+            check_version("回答", node.section, version, answer.version)
+        before = {
+            "state": answer.state,
+            "notes": answer.notes,
+            "owner": answer.owner,
+            "justification": answer.justification,
+        }
+        answer.version += 1
+    answer.state = fields.state.value
+    answer.notes = fields.notes
+    answer.owner = fields.owner
+    answer.justification = fields.justification
+    answer.updated_by = principal.email
+    answer.updated_at = now
+    session.flush()
+    audit.record(
+        session,
+        _org(session, principal),
+        principal.email,
+        "assessment.answer",
+        "assessment",
+        row.id,
+        {"requirement": node.urn, "before": before, "after": fields.model_dump(mode="json")},
+    )
+    return answer
+
+
+def attach_evidence(
+    session: Session, principal: Principal, assessment_id: int, reference: str, evidence_id: int
+) -> None:
+    """Let a piece of evidence back an answer (one piece can back several answers).
+
+    Raises:
+        InvalidInputError: the requirement has no answer yet.
+    """
+    require(principal, Permission.WRITE_ASSESSMENTS)
+    row = visible_assessment(session, principal, assessment_id)
+    if row.status != "open":
+        raise ConflictError(
+            f"assessment {assessment_id} is closed", ja=f"評価 {assessment_id} は締められています。"
+        )
+    evidence = visible_evidence(session, principal, evidence_id)
+    node = catalog.resolve_node(session, reference)
+    answer = session.scalars(
+        select(AnswerRow).where(AnswerRow.assessment_id == row.id, AnswerRow.node_urn == node.urn)
+    ).first()
+    if answer is None:
+        raise InvalidInputError(
+            f"answer {node.section} before attaching evidence to it",
+            ja=f"証跡を付ける前に {node.section} に回答してください。",
+        )
+    exists = session.scalars(
+        select(AnswerEvidenceRow).where(
+            AnswerEvidenceRow.answer_id == answer.id, AnswerEvidenceRow.evidence_id == evidence.id
+        )
+    ).first()
+    if exists is None:
+        session.add(AnswerEvidenceRow(answer_id=answer.id, evidence_id=evidence.id))
+        session.flush()
+        audit.record(
+            session,
+            _org(session, principal),
+            principal.email,
+            "assessment.attach_evidence",
+            "assessment",
+            row.id,
+            {"requirement": node.urn, "evidence": evidence.id},
+        )
+
+
+def close_assessment(session: Session, principal: Principal, assessment_id: int) -> AssessmentRow:
+    """Freeze an assessment; a new one can start from it.
+
+    Raises:
+        ConflictError: already closed.
+    """
+    require(principal, Permission.WRITE_ASSESSMENTS)
+    row = visible_assessment(session, principal, assessment_id)
+    if row.status != "open":
+        raise ConflictError(
+            f"assessment {assessment_id} is already closed",
+            ja=f"評価 {assessment_id} はすでに締められています。",
+        )
+    row.status = "closed"
+    row.closed_at = datetime.now(UTC)
+    session.flush()
+    audit.record(
+        session,
+        _org(session, principal),
+        principal.email,
+        "assessment.close",
+        "assessment",
+        row.id,
+        {},
+    )
+    return row
+
+
+def _answers(session: Session, assessment_id: int) -> dict[str, AnswerRow]:
+    return {
+        a.node_urn: a
+        for a in session.scalars(select(AnswerRow).where(AnswerRow.assessment_id == assessment_id))
+    }
+
+
+def _evidence_by_answer(session: Session, answer_ids: list[int]) -> dict[int, list[EvidenceView]]:
+    out: dict[int, list[EvidenceView]] = {}
+    if not answer_ids:
+        return out
+    rows = session.execute(
+        select(AnswerEvidenceRow.answer_id, EvidenceRow)
+        .join(EvidenceRow, EvidenceRow.id == AnswerEvidenceRow.evidence_id)
+        .where(AnswerEvidenceRow.answer_id.in_(answer_ids))
+        .order_by(EvidenceRow.id)
+    )
+    for answer_id, evidence in rows:
+        out.setdefault(answer_id, []).append(evidence_view(evidence))
+    return out
+
+
+def assessment_report(session: Session, principal: Principal, assessment_id: int) -> AssessmentOut:
+    """Every requirement of an assessment with its answer, the scores and the gap list.
+
+    Gaps are ordered by state (not implemented, not started, partial) and then by the
+    element of 1(2) they serve.
+    """
+    row = visible_assessment(session, principal, assessment_id)
+    system = systems.visible_system(session, principal, row.system_id)
+    answers = _answers(session, row.id)
+    evidence = _evidence_by_answer(session, [a.id for a in answers.values()])
+    if row.framework_id == GUIDELINE:
+        requirements = [
+            (r.urn, r.section, r.title_ja, r.title_en, r.group)
+            for r in systems.system_requirements(session, principal, system.id)
+        ]
+    else:
+        tree = catalog.framework_tree(session, row.framework_id)
+        by_urn = {n.urn: n for n in tree}
+
+        def top(node_urn: str) -> str:
+            node = by_urn[node_urn]
+            while node.parent is not None:
+                node = by_urn[node.parent]
+            return node.section
+
+        requirements = [
+            (n.urn, n.section, n.title_ja, n.title_en, top(n.urn)) for n in tree if n.assessable
+        ]
+    items: list[ItemOut] = []
+    for node_urn, section, title_ja, title_en, group in requirements:
+        answer = answers.get(node_urn)
+        ref = node_urn.rsplit(":", 1)[1]
+        items.append(
+            ItemOut(
+                urn=node_urn,
+                section=section,
+                title_ja=title_ja,
+                title_en=title_en,
+                group=group,
+                elements=list(elements_of(ref)) if row.framework_id == GUIDELINE else [],
+                state=AnswerState(answer.state) if answer else AnswerState.NOT_STARTED,
+                notes=answer.notes if answer else "",
+                owner=answer.owner if answer else "",
+                justification=answer.justification if answer else "",
+                version=answer.version if answer else None,
+                evidence=evidence.get(answer.id, []) if answer else [],
+            )
+        )
+    scores = score(Answered(i.urn.rsplit(":", 1)[1], i.group, i.state) for i in items)
+    element_rank = {
+        e: n
+        for n, e in enumerate(sorted(scores.elements, key=lambda e: scores.elements[e].conformity))
+    }
+    gaps = sorted(
+        (i for i in items if i.state in GAP_ORDER),
+        key=lambda i: (GAP_ORDER[i.state], min((element_rank[e] for e in i.elements), default=99)),
+    )
+    return AssessmentOut(
+        id=row.id,
+        system_id=system.id,
+        framework=row.framework_id,
+        status=row.status,
+        based_on=row.based_on,
+        created_at=row.created_at,
+        closed_at=row.closed_at,
+        tier=system.tier,
+        items=items,
+        overall=_score_out(scores.overall),
+        groups={k: _score_out(v) for k, v in scores.groups.items()},
+        elements={k: _score_out(v) for k, v in scores.elements.items()},
+        gaps=[i.urn for i in gaps],
+    )
+
+
+def framework_view(
+    session: Session, principal: Principal, system_id: int, framework_id: str
+) -> FrameworkViewOut:
+    """The system's guideline assessment read as ``framework_id``.
+
+    Each assessable node of the framework takes the state derived from the guideline
+    answers linked to it (core.assessments.derive), unless it was answered directly;
+    nodes with no carrying link are marked so they can be answered directly.
+    """
+    assessment = current_assessment(session, principal, system_id, GUIDELINE)
+    catalog.get_framework(session, framework_id)
+    answers = _answers(session, assessment.id)
+    guideline_nodes = {
+        n.urn: n
+        for n in session.scalars(
+            select(CatalogNodeRow).where(CatalogNodeRow.framework_id == GUIDELINE)
+        )
+    }
+    links: dict[str, list[tuple[str, Relation]]] = {}
+    outgoing = session.scalars(
+        select(CrosswalkLinkRow).where(
+            CrosswalkLinkRow.target_framework == framework_id,
+            CrosswalkLinkRow.target_urn.is_not(None),
+            CrosswalkLinkRow.source_urn.like(urn(GUIDELINE, "%")),
+        )
+    )
+    for link in outgoing:
+        assert link.target_urn is not None and link.relation is not None
+        links.setdefault(link.target_urn, []).append((link.source_urn, Relation(link.relation)))
+    incoming = session.scalars(
+        select(CrosswalkLinkRow).where(
+            CrosswalkLinkRow.target_framework == GUIDELINE,
+            CrosswalkLinkRow.source_urn.like(urn(framework_id, "%")),
+        )
+    )
+    for link in incoming:
+        if link.target_urn is not None and link.relation is not None:
+            links.setdefault(link.source_urn, []).append(
+                (link.target_urn, Relation(link.relation).inverse())
+            )
+    applicable = set(_applicable_urns(session, principal, assessment))
+    items: list[ViewItemOut] = []
+    view_score = Score()
+    for node in catalog.framework_tree(session, framework_id):
+        if not node.assessable:
+            continue
+        sources: list[Source] = []
+        for guideline_urn, relation in links.get(node.urn, []):
+            if guideline_urn not in applicable:
+                continue
+            answer = answers.get(guideline_urn)
+            given = AnswerState(answer.state) if answer else AnswerState.NOT_STARTED
+            sources.append(
+                Source(guideline_urn, guideline_nodes[guideline_urn].section, relation, given)
+            )
+        derived = derive(sources)
+        direct = answers.get(node.urn)
+        direct_state = AnswerState(direct.state) if direct else None
+        shown = direct_state or derived
+        view_score.add(shown or AnswerState.NOT_STARTED)
+        items.append(
+            ViewItemOut(
+                urn=node.urn,
+                section=node.section,
+                title_ja=node.title_ja,
+                title_en=node.title_en,
+                state=shown,
+                derived_state=derived,
+                direct_answer=direct_state,
+                sources=[
+                    SourceOut(
+                        urn=s.urn, section=s.section, relation=s.relation.value, state=s.state
+                    )
+                    for s in sources
+                    if s.kind.value != "none"
+                ],
+                related=[
+                    SourceOut(
+                        urn=s.urn, section=s.section, relation=s.relation.value, state=s.state
+                    )
+                    for s in sources
+                    if s.kind.value == "none"
+                ],
+                needs_direct_answer=derived is None and direct_state is None,
+            )
+        )
+    return FrameworkViewOut(
+        system_id=system_id,
+        framework=framework_id,
+        assessment_id=assessment.id,
+        items=items,
+        overall=_score_out(view_score),
+    )

@@ -1,0 +1,232 @@
+"""Evidence: files stored by SHA-256 outside any served folder, links and references."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlparse
+
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from tekisei.core.evidence import content_problem, safe_filename
+from tekisei.core.orgs import Permission, Principal, require
+from tekisei.db.assessments import EvidenceRow
+from tekisei.db.orgs import OrgRow
+from tekisei.errors import InvalidInputError, NotFoundError
+from tekisei.services import audit
+
+
+class EvidenceView(BaseModel):
+    """A piece of evidence as readers see it (files are downloaded separately)."""
+
+    id: int
+    kind: str
+    title: str
+    sha256: str | None
+    size: int | None
+    content_type: str | None
+    filename: str | None
+    url: str | None
+    reference: str | None
+    created_by: str
+    created_at: datetime
+
+
+def view(row: EvidenceRow) -> EvidenceView:
+    """The reader's view of ``row``."""
+    return EvidenceView.model_validate(row, from_attributes=True)
+
+
+def _org(session: Session, principal: Principal) -> OrgRow:
+    org = session.get(OrgRow, principal.org_id)
+    assert org is not None
+    return org
+
+
+def _store(files_dir: Path, digest: str, data: bytes) -> None:
+    target = files_dir / digest[:2] / digest
+    if target.exists():
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, target)
+
+
+def add_file(
+    session: Session,
+    principal: Principal,
+    files_dir: Path,
+    *,
+    filename: str,
+    data: bytes,
+    content_type: str,
+    max_bytes: int,
+    title: str = "",
+) -> EvidenceRow:
+    """Keep an uploaded file as evidence.
+
+    Raises:
+        InvalidInputError: empty, too large, or its bytes are not what it claims to be.
+    """
+    require(principal, Permission.WRITE_ASSESSMENTS)
+    if not data:
+        raise InvalidInputError("the file is empty", ja="ファイルが空です。")
+    if len(data) > max_bytes:
+        raise InvalidInputError(
+            f"the file is {len(data)} bytes; the limit is {max_bytes} (TEKISEI_MAX_UPLOAD_MB)",
+            ja=f"ファイルが大きすぎます（{len(data)}バイト、上限{max_bytes}バイト）。",
+        )
+    problem = content_problem(data, content_type)
+    if problem:
+        raise InvalidInputError(problem, ja=f"このファイルは受け付けられません: {problem}")
+    digest = hashlib.sha256(data).hexdigest()
+    _store(files_dir, digest, data)
+    name = safe_filename(filename)
+    row = EvidenceRow(
+        org_id=principal.org_id,
+        kind="file",
+        title=title.strip() or name,
+        sha256=digest,
+        size=len(data),
+        content_type=content_type.split(";")[0].strip().lower(),
+        filename=name,
+        created_by=principal.email,
+        created_at=datetime.now(UTC),
+    )
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        _org(session, principal),
+        principal.email,
+        "evidence.add",
+        "evidence",
+        row.id,
+        {"kind": "file", "filename": name, "sha256": digest, "size": len(data)},
+    )
+    return row
+
+
+def add_link(session: Session, principal: Principal, *, url: str, title: str = "") -> EvidenceRow:
+    """Keep a link (http or https) as evidence.
+
+    Raises:
+        InvalidInputError: not an http(s) URL.
+    """
+    require(principal, Permission.WRITE_ASSESSMENTS)
+    parsed = urlparse(url.strip())
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise InvalidInputError(
+            "give an http:// or https:// address",
+            ja="http:// または https:// で始まるアドレスを指定してください。",
+        )
+    row = EvidenceRow(
+        org_id=principal.org_id,
+        kind="link",
+        title=title.strip() or url.strip(),
+        url=url.strip(),
+        created_by=principal.email,
+        created_at=datetime.now(UTC),
+    )
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        _org(session, principal),
+        principal.email,
+        "evidence.add",
+        "evidence",
+        row.id,
+        {"kind": "link", "url": row.url},
+    )
+    return row
+
+
+def add_reference(
+    session: Session, principal: Principal, *, reference: str, title: str = ""
+) -> EvidenceRow:
+    """Keep a reference to another tekisei object (e.g. ``risk:12``) as evidence."""
+    require(principal, Permission.WRITE_ASSESSMENTS)
+    kind, _, ident = reference.partition(":")
+    if kind not in ("system", "risk", "evidence", "eval") or not ident.strip():
+        raise InvalidInputError(
+            "a reference looks like risk:12 or system:3",
+            ja="参照は risk:12 や system:3 の形式で指定してください。",
+        )
+    row = EvidenceRow(
+        org_id=principal.org_id,
+        kind="reference",
+        title=title.strip() or reference,
+        reference=reference.strip(),
+        created_by=principal.email,
+        created_at=datetime.now(UTC),
+    )
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        _org(session, principal),
+        principal.email,
+        "evidence.add",
+        "evidence",
+        row.id,
+        {"kind": "reference", "reference": row.reference},
+    )
+    return row
+
+
+def visible_evidence(session: Session, principal: Principal, evidence_id: int) -> EvidenceRow:
+    """Evidence of the principal's organisation.
+
+    Raises:
+        NotFoundError: not in this organisation.
+    """
+    require(principal, Permission.READ)
+    row = session.get(EvidenceRow, evidence_id)
+    if row is None or row.org_id != principal.org_id:
+        raise NotFoundError(
+            f"no evidence {evidence_id} in this organisation",
+            ja=f"この組織に証跡 {evidence_id} はありません。",
+        )
+    return row
+
+
+@dataclass(frozen=True)
+class Download:
+    """A stored file, ready to send as an attachment."""
+
+    path: Path
+    filename: str
+    content_type: str
+
+
+def download(session: Session, principal: Principal, files_dir: Path, evidence_id: int) -> Download:
+    """The stored file of a file evidence.
+
+    Raises:
+        NotFoundError: not visible, not a file, or the stored bytes are missing.
+    """
+    row = visible_evidence(session, principal, evidence_id)
+    if row.kind != "file" or row.sha256 is None:
+        raise NotFoundError(
+            f"evidence {evidence_id} is not a file",
+            ja=f"証跡 {evidence_id} はファイルではありません。",
+        )
+    path = files_dir / row.sha256[:2] / row.sha256
+    if not path.is_file():
+        raise NotFoundError(
+            f"the stored file of evidence {evidence_id} is missing",
+            ja=f"証跡 {evidence_id} のファイルが見つかりません。",
+        )
+    return Download(
+        path, row.filename or "evidence", row.content_type or "application/octet-stream"
+    )
