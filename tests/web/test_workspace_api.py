@@ -190,15 +190,35 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/api/risks/{risk_id}"): {"version": 1, "title": "stolen"},
     ("POST", "/api/risks/{risk_id}/accept"): {"version": 1, "note": "stolen"},
     ("PATCH", "/api/orgs/current"): {"version": 1, "name": "Other renamed"},
+    ("PUT", "/api/assessments/{assessment_id}/answers"): {"state": "implemented"},
+    ("POST", "/api/assessments/{assessment_id}/evidence"): {
+        "requirement": "jp-ai-appropriateness-2025:2(3)",
+        "evidence_id": 1,
+    },
+    ("POST", "/api/evidence/links"): {"url": "https://other.example/x"},
 }
 
 
 async def test_another_organisation_never_sees_or_changes_data(api: dict[str, Any]) -> None:
     system_id, risk_id = await _create(api)
     client = api["client"]
+    admin = auth(api["tokens"]["admin"])
+    started = await client.post(f"/api/systems/{system_id}/assessments", headers=admin)
+    assert started.status_code == 201, started.text
+    link = await client.post(
+        "/api/evidence/links",
+        headers=admin,
+        json={"url": "https://acme.example/秘密", "title": "性別による偏り"},
+    )
+    assert link.status_code == 201, link.text
     other = auth(api["tokens"]["other"])
     schema = (await client.get("/openapi.json")).json()
-    ids = {"system_id": system_id, "risk_id": risk_id}
+    ids = {
+        "system_id": system_id,
+        "risk_id": risk_id,
+        "assessment_id": started.json()["id"],
+        "evidence_id": link.json()["id"],
+    }
     secrets = ("採用書類スクリーニング", "性別による偏り", "admin@acme.example", '"acme"')
     checked = 0
     for path, operations in schema["paths"].items():
@@ -206,6 +226,8 @@ async def test_another_organisation_never_sees_or_changes_data(api: dict[str, An
             continue
         for method in operations:
             url = re.sub(r"\{(\w+)\}", lambda m: str(ids[m.group(1)]), path)
+            if path.endswith("/answers"):
+                url += "?requirement=jp-ai-appropriateness-2025:2(3)"
             body = BODIES.get((method.upper(), path))
             response = await client.request(method.upper(), url, headers=other, json=body)
             checked += 1

@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from tekisei import __version__
 from tekisei.config import Settings
 from tekisei.services.database import open_database
+from tekisei.web.api import assessments as assessments_api
 from tekisei.web.api import audit as audit_api
 from tekisei.web.api import catalog as catalog_api
 from tekisei.web.api import orgs as orgs_api
@@ -85,6 +86,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(systems_api.router)
     app.include_router(risks_api.router)
     app.include_router(audit_api.router)
+    app.include_router(assessments_api.router)
     app.include_router(site.router)
     app.include_router(catalog_pages.router)
     app.include_router(auth_pages.router)
