@@ -200,3 +200,64 @@ def test_demo_load_prints_how_to_sign_in(cli: Any) -> None:
     assert "password / パスワード:" in result.stdout
     again = cli.json("demo", "load", "--if-empty")
     assert again["created"] is False and again["password"]
+
+
+def test_assess_a_system_with_evidence_from_the_cli(cli: Any, tmp_path: Path) -> None:
+    system = str(
+        cli.json(
+            "systems",
+            "create",
+            "--org",
+            "chiyoda",
+            "--name",
+            "窓口チャット",
+            "--role",
+            "user",
+            "--deployment",
+            "public",
+        )["id"]
+    )
+    started = cli.json("assessments", "start", system, "--org", "chiyoda")
+    assert started["overall"]["answered"] == 0
+    proof = tmp_path / "caio.pdf"
+    proof.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    evidence = cli.json("evidence", "add", "--org", "chiyoda", "--file", str(proof))
+    assert evidence["kind"] == "file" and evidence["content_type"] == "application/pdf"
+    answered = cli.json(
+        "assessments",
+        "answer",
+        system,
+        "脚注20",
+        "--org",
+        "chiyoda",
+        "--state",
+        "implemented",
+        "--evidence",
+        str(evidence["id"]),
+    )
+    assert answered["state"] == "implemented"
+    view = cli.json(
+        "assessments",
+        "show",
+        system,
+        "--org",
+        "chiyoda",
+        "--framework",
+        "digital-agency-genai-2025",
+    )
+    assert next(i for i in view["items"] if i["section"] == "CAIO")["state"] == "implemented"
+    refused = cli(
+        "assessments",
+        "answer",
+        system,
+        "2(4)",
+        "--org",
+        "chiyoda",
+        "--state",
+        "not_applicable",
+        code=4,
+    )
+    assert "justification" in refused.stderr
+    cli("assessments", "close", system, "--org", "chiyoda")
+    shown = cli.json("assessments", "show", system, "--org", "chiyoda")
+    assert shown["status"] == "closed"

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from tekisei import __version__
-from tekisei.cli import audit, catalog, db, demo, orgs, risks, serve, systems
+from tekisei.cli import assessments, audit, catalog, db, demo, orgs, risks, serve, systems
 
 app = typer.Typer(
     name="tekisei",
@@ -25,6 +25,8 @@ app.add_typer(systems.app, name="systems")
 app.add_typer(risks.app, name="risks")
 app.add_typer(audit.app, name="audit")
 app.add_typer(demo.app, name="demo")
+app.add_typer(assessments.app, name="assessments")
+app.add_typer(assessments.evidence_app, name="evidence")
 app.command("serve")(serve.serve_command)
 
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Annotated, Any, Literal, ParamSpec, TypeVar
 
 import typer
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session
@@ -100,6 +100,13 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
                 sys.stderr.write(f"{problem}\n")
             count = len(exc.problems)
             sys.stderr.write(f"{count} problem{'s' if count != 1 else ''} found.\n")
+            raise typer.Exit(EXIT_INVALID) from None
+        except ValidationError as exc:
+            label = "エラー" if resolve_lang(None) == "ja" else "error"
+            for error in exc.errors():
+                where = ".".join(str(p) for p in error["loc"]) or "input"
+                message = error["msg"].removeprefix("Value error, ")
+                sys.stderr.write(f"{label}: {where}: {message}\n")
             raise typer.Exit(EXIT_INVALID) from None
         except TekiseiError as exc:
             label = "エラー" if resolve_lang(None) == "ja" else "error"
