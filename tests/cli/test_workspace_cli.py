@@ -261,3 +261,62 @@ def test_assess_a_system_with_evidence_from_the_cli(cli: Any, tmp_path: Path) ->
     cli("assessments", "close", system, "--org", "chiyoda")
     shown = cli.json("assessments", "show", system, "--org", "chiyoda")
     assert shown["status"] == "closed"
+
+
+def test_check_exits_non_zero_until_the_gates_are_met(cli: Any) -> None:
+    system = str(
+        cli.json("systems", "create", "--org", "chiyoda", "--name", "議事録要約", "--role", "user")[
+            "id"
+        ]
+    )
+    failing = cli("check", system, "--org", "chiyoda", "--json", code=2)
+    assert json.loads(failing.stdout)["ok"] is False
+    assert "no-assessment" in json.loads(failing.stdout)["codes"]
+    cli("assessments", "start", system, "--org", "chiyoda")
+    report = cli.json("assessments", "show", system, "--org", "chiyoda")
+    for item in report["items"]:
+        cli(
+            "assessments",
+            "answer",
+            system,
+            item["urn"],
+            "--org",
+            "chiyoda",
+            "--state",
+            "implemented",
+        )
+    passing = cli.json("check", system, "--org", "chiyoda")
+    assert passing == {
+        "ok": True,
+        "missing": [],
+        "codes": [],
+        "completeness": 1.0,
+        "threshold": 0.5,
+    }
+    request = cli.json("approvals", "request", system, "--org", "chiyoda", "--to", "operate")
+    cli(
+        "approvals",
+        "approve",
+        str(request["id"]),
+        "--org",
+        "chiyoda",
+        "--user",
+        "admin@city.example",
+        "--reason",
+        "ok",
+        code=7,
+    )
+    done = cli.json(
+        "approvals",
+        "approve",
+        str(request["id"]),
+        "--org",
+        "chiyoda",
+        "--user",
+        "ceo@city.example",
+        "--reason",
+        "職員確認の運用を確認",
+    )
+    assert done["status"] == "approved"
+    shown = cli.json("systems", "show", system, "--org", "chiyoda")
+    assert shown["system"]["stage"] == "operate"

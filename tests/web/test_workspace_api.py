@@ -196,6 +196,8 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "evidence_id": 1,
     },
     ("POST", "/api/evidence/links"): {"url": "https://other.example/x"},
+    ("POST", "/api/systems/{system_id}/stage-requests"): {"to_stage": "deploy"},
+    ("POST", "/api/approvals/{approval_id}/decision"): {"approve": True, "reason": "x"},
 }
 
 
@@ -211,6 +213,12 @@ async def test_another_organisation_never_sees_or_changes_data(api: dict[str, An
         json={"url": "https://acme.example/秘密", "title": "性別による偏り"},
     )
     assert link.status_code == 201, link.text
+    requested = await client.post(
+        f"/api/systems/{system_id}/stage-requests",
+        headers=admin,
+        json={"to_stage": "deploy", "note": "性別による偏り"},
+    )
+    assert requested.status_code == 201, requested.text
     other = auth(api["tokens"]["other"])
     schema = (await client.get("/openapi.json")).json()
     ids = {
@@ -218,6 +226,7 @@ async def test_another_organisation_never_sees_or_changes_data(api: dict[str, An
         "risk_id": risk_id,
         "assessment_id": started.json()["id"],
         "evidence_id": link.json()["id"],
+        "approval_id": requested.json()["id"],
     }
     secrets = ("採用書類スクリーニング", "性別による偏り", "admin@acme.example", '"acme"')
     checked = 0

@@ -7,7 +7,18 @@ from typing import Annotated
 import typer
 
 from tekisei import __version__
-from tekisei.cli import assessments, audit, catalog, db, demo, orgs, risks, serve, systems
+from tekisei.cli import (
+    assessments,
+    audit,
+    catalog,
+    db,
+    demo,
+    gates,
+    orgs,
+    risks,
+    serve,
+    systems,
+)
 
 app = typer.Typer(
     name="tekisei",
@@ -27,7 +38,9 @@ app.add_typer(audit.app, name="audit")
 app.add_typer(demo.app, name="demo")
 app.add_typer(assessments.app, name="assessments")
 app.add_typer(assessments.evidence_app, name="evidence")
+app.add_typer(gates.app, name="approvals")
 app.command("serve")(serve.serve_command)
+app.command("check")(gates.check_command)
 
 
 def _version(value: bool) -> None:

@@ -52,6 +52,8 @@ class Permission(StrEnum):
     WRITE_RISKS = "write_risks"
     ACCEPT_RISK = "accept_risk"
     """Accept a residual risk (the executive decision of 1(3)①)."""
+    APPROVE_STAGE = "approve_stage"
+    """Approve or reject moving a system through a lifecycle gate (1(3)③)."""
     MANAGE_ORG = "manage_org"
     """Change the organisation's settings, members and tokens."""
     WRITE_ASSESSMENTS = "write_assessments"
@@ -62,7 +64,7 @@ class Permission(StrEnum):
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # Accepting a residual risk is the executive's decision alone, not an admin's.
-    Role.ADMIN: frozenset(Permission) - {Permission.ACCEPT_RISK},
+    Role.ADMIN: frozenset(Permission) - {Permission.ACCEPT_RISK, Permission.APPROVE_STAGE},
     Role.EDITOR: frozenset(
         {
             Permission.READ,
@@ -75,7 +77,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ASSESSOR: frozenset(
         {Permission.READ, Permission.WRITE_RISKS, Permission.WRITE_ASSESSMENTS}
     ),
-    Role.EXECUTIVE: frozenset({Permission.READ, Permission.ACCEPT_RISK, Permission.READ_AUDIT}),
+    Role.EXECUTIVE: frozenset(
+        {Permission.READ, Permission.ACCEPT_RISK, Permission.APPROVE_STAGE, Permission.READ_AUDIT}
+    ),
     Role.AUDITOR: frozenset({Permission.READ, Permission.READ_AUDIT, Permission.EXPORT_AUDIT}),
     Role.EXTERNAL_TESTER: frozenset({Permission.READ}),
     Role.VIEWER: frozenset({Permission.READ}),

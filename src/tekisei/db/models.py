@@ -1,5 +1,6 @@
 """Every table, imported so that ``Base.metadata`` is complete (Alembic reads this)."""
 
+from tekisei.db.approvals import ApprovalRow
 from tekisei.db.assessments import AnswerEvidenceRow, AnswerRow, AssessmentRow, EvidenceRow
 from tekisei.db.audit import AuditCheckpointRow, AuditEventRow
 from tekisei.db.base import Base
@@ -19,6 +20,7 @@ __all__ = [
     "AnswerEvidenceRow",
     "AnswerRow",
     "ApiTokenRow",
+    "ApprovalRow",
     "AssessmentRow",
     "AuditCheckpointRow",
     "AuditEventRow",

@@ -9,12 +9,13 @@ from pydantic import BaseModel
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
+from tekisei.core.gates import gated
 from tekisei.core.orgs import Permission, Principal, Role, require, sees_all_systems
-from tekisei.core.systems import Requirement, SystemFacts, Tier, applicable, risk_tier
+from tekisei.core.systems import Requirement, Stage, SystemFacts, Tier, applicable, risk_tier
 from tekisei.db.catalog import CatalogNodeRow
 from tekisei.db.orgs import OrgRow, UserRow
 from tekisei.db.systems import SystemAssignmentRow, SystemRow
-from tekisei.errors import InvalidInputError, NotFoundError
+from tekisei.errors import ConflictError, InvalidInputError, NotFoundError
 from tekisei.services import audit
 from tekisei.services.changes import check_version, merge
 from tekisei.services.orgs import membership, org_actors
@@ -162,6 +163,13 @@ def update_system(
     change = merge(_facts(row), changes)
     if not change.fields:
         return row
+    if "stage" in change.fields and gated(Stage(row.stage), change.after.stage):
+        raise ConflictError(
+            f"moving from {row.stage} to {change.after.stage.value} passes a lifecycle gate; "
+            "request an executive's approval ('tekisei approvals request')",
+            ja=f"{row.stage} から {change.after.stage.value} への移行には経営層の承認が必要です。"
+            "承認を申請してください。",
+        )
     old_tier = row.tier
     _apply(row, change.after)
     row.version += 1

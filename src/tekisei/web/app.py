@@ -16,6 +16,7 @@ from tekisei.services.database import open_database
 from tekisei.web.api import assessments as assessments_api
 from tekisei.web.api import audit as audit_api
 from tekisei.web.api import catalog as catalog_api
+from tekisei.web.api import gates as gates_api
 from tekisei.web.api import orgs as orgs_api
 from tekisei.web.api import risks as risks_api
 from tekisei.web.api import systems as systems_api
@@ -87,6 +88,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(risks_api.router)
     app.include_router(audit_api.router)
     app.include_router(assessments_api.router)
+    app.include_router(gates_api.router)
     app.include_router(site.router)
     app.include_router(catalog_pages.router)
     app.include_router(auth_pages.router)

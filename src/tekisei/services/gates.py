@@ -1,0 +1,289 @@
+"""Lifecycle gates and executive approvals (1(3)③), and ``tekisei check``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tekisei.core.gates import COMPLETENESS, RiskFacts, gate_problems, gated
+from tekisei.core.orgs import Permission, Principal, require
+from tekisei.core.systems import Stage, Tier
+from tekisei.db.approvals import ApprovalRow
+from tekisei.db.assessments import AssessmentRow
+from tekisei.db.orgs import OrgRow
+from tekisei.db.risks import RiskRow
+from tekisei.db.systems import SystemRow
+from tekisei.errors import ConflictError, InvalidInputError, NotFoundError
+from tekisei.services import assessments, audit, systems
+
+GUIDELINE = assessments.GUIDELINE
+
+
+class MissingOut(BaseModel):
+    """One thing a system lacks to pass its gate."""
+
+    code: str
+    ja: str
+    en: str
+
+
+class CheckOut(BaseModel):
+    """Whether a system meets its gates (``tekisei check``)."""
+
+    system_id: int
+    ok: bool
+    tier: str
+    stage: str
+    completeness: float | None
+    threshold: float
+    missing: list[MissingOut]
+
+
+class ApprovalOut(BaseModel):
+    """A stage-change request and its decision."""
+
+    id: int
+    system_id: int
+    system_name: str
+    from_stage: str
+    to_stage: str
+    status: str
+    note: str
+    requested_by: str
+    requested_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+    reason: str | None
+
+
+def _org(session: Session, principal: Principal) -> OrgRow:
+    org = session.get(OrgRow, principal.org_id)
+    assert org is not None
+    return org
+
+
+def _completeness(session: Session, principal: Principal, system: SystemRow) -> float | None:
+    row = session.scalars(
+        select(AssessmentRow)
+        .where(AssessmentRow.system_id == system.id, AssessmentRow.framework_id == GUIDELINE)
+        .order_by(AssessmentRow.id.desc())
+    ).first()
+    if row is None:
+        return None
+    return assessments.assessment_report(session, principal, row.id).overall.completeness
+
+
+def _risks(session: Session, system: SystemRow) -> list[RiskFacts]:
+    return [
+        RiskFacts(r.id, r.title, r.inherent, r.residual, r.status)
+        for r in session.scalars(select(RiskRow).where(RiskRow.system_id == system.id))
+    ]
+
+
+def check_system(
+    session: Session,
+    principal: Principal,
+    system_id: int,
+    min_completeness: float | None = None,
+) -> CheckOut:
+    """Whether a system meets its gates: a complete enough guideline assessment and no
+    critical risk left unaccepted (approvals are not part of the check).
+
+    Raises:
+        InvalidInputError: ``min_completeness`` outside 0-1.
+    """
+    if min_completeness is not None and not 0 <= min_completeness <= 1:
+        raise InvalidInputError(
+            "--min-completeness is between 0 and 1",
+            ja="--min-completeness は0から1の間で指定してください。",
+        )
+    system = systems.visible_system(session, principal, system_id)
+    tier = Tier.parse(system.tier)
+    completeness = _completeness(session, principal, system)
+    missing = gate_problems(
+        tier=tier,
+        completeness=completeness,
+        risks=_risks(session, system),
+        approved=None,
+        min_completeness=min_completeness,
+    )
+    return CheckOut(
+        system_id=system.id,
+        ok=not missing,
+        tier=system.tier,
+        stage=system.stage,
+        completeness=None if completeness is None else round(completeness, 4),
+        threshold=COMPLETENESS[tier] if min_completeness is None else min_completeness,
+        missing=[MissingOut(code=m.code, ja=m.ja, en=m.en) for m in missing],
+    )
+
+
+def _view(row: ApprovalRow, name: str) -> ApprovalOut:
+    return ApprovalOut(
+        id=row.id,
+        system_id=row.system_id,
+        system_name=name,
+        from_stage=row.from_stage,
+        to_stage=row.to_stage,
+        status=row.status,
+        note=row.note,
+        requested_by=row.requested_by,
+        requested_at=row.requested_at,
+        decided_by=row.decided_by,
+        decided_at=row.decided_at,
+        reason=row.reason,
+    )
+
+
+def request_stage_change(
+    session: Session, principal: Principal, system_id: int, to_stage: Stage, note: str = ""
+) -> ApprovalRow:
+    """Ask an executive to approve moving a system through a gate.
+
+    Raises:
+        InvalidInputError: the move passes no gate (change the stage directly instead).
+        ConflictError: a request for this system is already waiting.
+    """
+    require(principal, Permission.WRITE_SYSTEMS)
+    system = systems.visible_system(session, principal, system_id)
+    current = Stage(system.stage)
+    if not gated(current, to_stage):
+        raise InvalidInputError(
+            f"moving from {current.value} to {to_stage.value} needs no approval; "
+            "change the stage directly",
+            ja=f"{current.value} から {to_stage.value} への移行に承認は不要です。"
+            "直接変更してください。",
+        )
+    waiting = session.scalars(
+        select(ApprovalRow).where(
+            ApprovalRow.system_id == system.id, ApprovalRow.status == "pending"
+        )
+    ).first()
+    if waiting is not None:
+        raise ConflictError(
+            f"request {waiting.id} for this system is already waiting",
+            ja=f"このシステムには承認待ちの申請 {waiting.id} があります。",
+        )
+    row = ApprovalRow(
+        org_id=principal.org_id,
+        system_id=system.id,
+        from_stage=current.value,
+        to_stage=to_stage.value,
+        status="pending",
+        note=note.strip(),
+        requested_by=principal.email,
+        requested_at=datetime.now(UTC),
+    )
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        _org(session, principal),
+        principal.email,
+        "stage.request",
+        "system",
+        system.id,
+        {"approval": row.id, "from": current.value, "to": to_stage.value, "note": row.note},
+    )
+    return row
+
+
+def decide(
+    session: Session, principal: Principal, approval_id: int, approve: bool, reason: str
+) -> ApprovalRow:
+    """An executive approves (the system moves) or rejects a stage change, with a reason.
+
+    Approval is refused, with what is missing, while the gate is not met.
+
+    Raises:
+        PermissionDeniedError: not an executive.
+        ConflictError: already decided, the system moved meanwhile, or the gate is not met.
+        InvalidInputError: no reason given.
+    """
+    require(principal, Permission.APPROVE_STAGE)
+    row = session.get(ApprovalRow, approval_id)
+    if row is None or row.org_id != principal.org_id:
+        raise NotFoundError(
+            f"no request {approval_id} in this organisation",
+            ja=f"この組織に申請 {approval_id} はありません。",
+        )
+    system = systems.visible_system(session, principal, row.system_id)
+    if row.status != "pending":
+        raise ConflictError(
+            f"request {approval_id} was already {row.status}",
+            ja=f"申請 {approval_id} はすでに処理されています（{row.status}）。",
+        )
+    if not reason.strip():
+        raise InvalidInputError(
+            "give the reason for the decision", ja="判断の理由を記入してください。"
+        )
+    if system.stage != row.from_stage:
+        raise ConflictError(
+            f"the system moved to {system.stage} since the request; ask again",
+            ja=f"申請後にシステムの段階が {system.stage} に変わりました。改めて申請してください。",
+        )
+    if approve:
+        check = check_system(session, principal, system.id)
+        if not check.ok:
+            lines = "; ".join(m.en for m in check.missing)
+            lines_ja = " ".join(m.ja for m in check.missing)
+            raise ConflictError(
+                f"the gate is not met: {lines}", ja=f"移行の条件を満たしていません。{lines_ja}"
+            )
+    now = datetime.now(UTC)
+    row.status = "approved" if approve else "rejected"
+    row.decided_by = principal.email
+    row.decided_at = now
+    row.reason = reason.strip()
+    org = _org(session, principal)
+    audit.record(
+        session,
+        org,
+        principal.email,
+        "stage.approve" if approve else "stage.reject",
+        "system",
+        system.id,
+        {"approval": row.id, "from": row.from_stage, "to": row.to_stage, "reason": row.reason},
+    )
+    if approve:
+        system.stage = row.to_stage
+        system.version += 1
+        system.updated_at = now
+        session.flush()
+        audit.record(
+            session,
+            org,
+            principal.email,
+            "system.update",
+            "system",
+            system.id,
+            {
+                "before": {"stage": row.from_stage},
+                "after": {"stage": row.to_stage},
+                "approval": row.id,
+            },
+        )
+    return row
+
+
+def list_approvals(
+    session: Session, principal: Principal, status: str | None = "pending"
+) -> list[ApprovalOut]:
+    """Stage-change requests of the organisation (the approvals inbox)."""
+    require(principal, Permission.READ)
+    query = (
+        select(ApprovalRow, SystemRow.name)
+        .join(SystemRow, SystemRow.id == ApprovalRow.system_id)
+        .where(ApprovalRow.org_id == principal.org_id)
+    )
+    if status:
+        query = query.where(ApprovalRow.status == status)
+    visible = {s.id for s in systems.list_systems(session, principal, limit=10_000)[1]}
+    return [
+        _view(row, name)
+        for row, name in session.execute(query.order_by(ApprovalRow.id))
+        if row.system_id in visible
+    ]

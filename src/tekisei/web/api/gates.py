@@ -1,0 +1,84 @@
+"""JSON API of lifecycle gates: check, stage-change requests, the approvals inbox."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, ConfigDict
+
+from tekisei.core.systems import Stage
+from tekisei.services import gates as gate_service
+from tekisei.services.gates import ApprovalOut, CheckOut
+from tekisei.web.api.common import reading, transaction
+from tekisei.web.auth import PrincipalDep
+
+router = APIRouter(tags=["gates"])
+
+
+class StageRequest(BaseModel):
+    """Ask to move a system to a gated stage."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    to_stage: Stage
+    note: str = ""
+
+
+class Decision(BaseModel):
+    """An executive's decision on a stage-change request."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    approve: bool
+    reason: str
+
+
+@router.get("/api/systems/{system_id}/check", response_model=CheckOut)
+def check(
+    request: Request,
+    principal: PrincipalDep,
+    system_id: int,
+    min_completeness: Annotated[float | None, Query(ge=0, le=1)] = None,
+) -> CheckOut:
+    """Whether the system meets its gates, and what is missing."""
+    with reading(request) as session:
+        return gate_service.check_system(session, principal, system_id, min_completeness)
+
+
+@router.post("/api/systems/{system_id}/stage-requests", response_model=ApprovalOut, status_code=201)
+def request_stage(
+    request: Request, principal: PrincipalDep, system_id: int, body: StageRequest
+) -> ApprovalOut:
+    """Ask an executive to approve a gated stage change."""
+    with transaction(request) as session:
+        row = gate_service.request_stage_change(
+            session, principal, system_id, body.to_stage, body.note
+        )
+        return next(
+            a for a in gate_service.list_approvals(session, principal, None) if a.id == row.id
+        )
+
+
+@router.get("/api/approvals", response_model=list[ApprovalOut])
+def approvals(
+    request: Request,
+    principal: PrincipalDep,
+    status: Annotated[str | None, Query(pattern="^(pending|approved|rejected)$")] = "pending",
+) -> list[ApprovalOut]:
+    """The approvals inbox (pending requests by default)."""
+    with reading(request) as session:
+        return gate_service.list_approvals(session, principal, status)
+
+
+@router.post("/api/approvals/{approval_id}/decision", response_model=ApprovalOut)
+def decide(
+    request: Request, principal: PrincipalDep, approval_id: int, body: Decision
+) -> ApprovalOut:
+    """Approve (the system moves; refused with what is missing while the gate is not met)
+    or reject, with a reason (executives only)."""
+    with transaction(request) as session:
+        row = gate_service.decide(session, principal, approval_id, body.approve, body.reason)
+        return next(
+            a for a in gate_service.list_approvals(session, principal, None) if a.id == row.id
+        )

@@ -1,0 +1,118 @@
+"""Lifecycle gates: completeness by tier, critical risks, executive approval."""
+
+from __future__ import annotations
+
+import pytest
+
+from tekisei.core.assessments import AnswerFields, AnswerState
+from tekisei.core.orgs import OrgActor, OrgCreate, Principal, Role
+from tekisei.core.risks import RiskFields
+from tekisei.core.systems import Stage, SystemFacts
+from tekisei.errors import ConflictError, InvalidInputError, PermissionDeniedError
+from tekisei.services import assessments, audit, gates, orgs, risks, systems, users
+from tekisei.services.database import Database
+
+
+@pytest.fixture
+def ctx(loaded_db: Database) -> tuple[Database, Principal, Principal, int]:
+    with loaded_db.transaction() as session:
+        orgs.create_org(
+            session, OrgCreate(name="Acme", slug="acme", actors=[OrgActor.BUSINESS]), "cli"
+        )
+        users.create_user(
+            session,
+            users.UserCreate(email="ceo@acme.example", password="correct horse battery"),
+            "acme",
+            Role.EXECUTIVE,
+            "cli",
+        )
+        admin = orgs.cli_principal(session, "acme")
+        executive = users.principal_for(session, "ceo@acme.example", "acme")
+        facts = SystemFacts.model_validate(
+            {"name": "与信審査", "org_role": "developer", "domain": "finance", "stage": "verify"}
+        )
+        system_id = systems.register_system(session, admin, facts).id
+    return loaded_db, admin, executive, system_id
+
+
+def _answer_everything(db: Database, who: Principal, system_id: int) -> None:
+    with db.transaction() as session:
+        assessment = assessments.start_assessment(session, who, system_id)
+        report = assessments.assessment_report(session, who, assessment.id)
+        for item in report.items:
+            assessments.answer_requirement(
+                session, who, assessment.id, item.urn, AnswerFields(state=AnswerState.IMPLEMENTED)
+            )
+
+
+def test_deploying_needs_a_request_and_cannot_be_set_directly(
+    ctx: tuple[Database, Principal, Principal, int],
+) -> None:
+    db, admin, _, system_id = ctx
+    with pytest.raises(ConflictError, match="approval"), db.transaction() as session:
+        systems.update_system(session, admin, system_id, {"stage": "deploy"}, 1)
+    with pytest.raises(InvalidInputError, match="needs no approval"), db.transaction() as s:
+        gates.request_stage_change(s, admin, system_id, Stage.RETIRE)
+
+
+def test_approval_is_refused_until_the_gate_is_met(
+    ctx: tuple[Database, Principal, Principal, int],
+) -> None:
+    db, admin, executive, system_id = ctx
+    with db.transaction() as session:
+        request = gates.request_stage_change(session, admin, system_id, Stage.DEPLOY, "準備完了")
+        assert gates.list_approvals(session, admin)[0].id == request.id
+    with pytest.raises(PermissionDeniedError), db.transaction() as session:
+        gates.decide(session, admin, request.id, True, "ok")
+    with pytest.raises(ConflictError, match="no guideline assessment"), db.transaction() as s:
+        gates.decide(s, executive, request.id, True, "ok")
+    _answer_everything(db, admin, system_id)
+    with db.transaction() as session:
+        risk = risks.add_risk(
+            session,
+            admin,
+            system_id,
+            RiskFields(title="不当な与信拒否", taxonomy=["social.bias"], likelihood=4, impact=5),
+        )
+    with pytest.raises(ConflictError, match="不当な与信拒否"), db.transaction() as session:
+        gates.decide(session, executive, request.id, True, "ok")
+    with db.transaction() as session:
+        risks.update_risk(
+            session, admin, risk.id, {"residual_likelihood": 3, "residual_impact": 5}, 1
+        )
+        risks.accept_risk(session, executive, risk.id, "人による再審査で受容", 2)
+    with db.transaction() as session:
+        decided = gates.decide(session, executive, request.id, True, "条件を満たした")
+        assert decided.status == "approved"
+    with db.reading() as session:
+        row = systems.visible_system(session, admin, system_id)
+        assert row.stage == "deploy"
+        _, events = audit.list_events(session, admin, action="stage.approve")
+    assert events[0].actor == "ceo@acme.example"
+
+
+def test_a_rejection_keeps_the_stage_and_records_the_reason(
+    ctx: tuple[Database, Principal, Principal, int],
+) -> None:
+    db, admin, executive, system_id = ctx
+    with db.transaction() as session:
+        request = gates.request_stage_change(session, admin, system_id, Stage.DEPLOY)
+        with pytest.raises(ConflictError):
+            gates.request_stage_change(session, admin, system_id, Stage.DEPLOY)
+    with db.transaction() as session:
+        decided = gates.decide(session, executive, request.id, False, "外部テストが未実施")
+        assert (decided.status, decided.reason) == ("rejected", "外部テストが未実施")
+    with db.reading() as session:
+        assert systems.visible_system(session, admin, system_id).stage == "verify"
+
+
+def test_check_reports_what_is_missing(ctx: tuple[Database, Principal, Principal, int]) -> None:
+    db, admin, _, system_id = ctx
+    with db.reading() as session:
+        result = gates.check_system(session, admin, system_id)
+    assert not result.ok and [m.code for m in result.missing] == ["no-assessment"]
+    _answer_everything(db, admin, system_id)
+    with db.reading() as session:
+        assert gates.check_system(session, admin, system_id).ok
+        with pytest.raises(InvalidInputError):
+            gates.check_system(session, admin, system_id, min_completeness=1.5)
