@@ -22,6 +22,8 @@ from tekisei.web.api import risks as risks_api
 from tekisei.web.api import systems as systems_api
 from tekisei.web.errors import install_error_handlers
 from tekisei.web.i18n import pick_lang
+from tekisei.web.pages import approvals as approvals_pages
+from tekisei.web.pages import assessments as assessments_pages
 from tekisei.web.pages import audit as audit_pages
 from tekisei.web.pages import auth as auth_pages
 from tekisei.web.pages import catalog as catalog_pages
@@ -96,5 +98,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(risks_pages.router)
     app.include_router(orgs_pages.router)
     app.include_router(audit_pages.router)
+    app.include_router(assessments_pages.router)
+    app.include_router(approvals_pages.router)
     install_error_handlers(app)
     return app

@@ -10,6 +10,7 @@ from markupsafe import Markup
 from pydantic import ValidationError
 
 from tekisei.core.catalog import SystemRole
+from tekisei.core.gates import gated
 from tekisei.core.orgs import Permission, can
 from tekisei.core.systems import (
     AffectedGroup,
@@ -175,6 +176,7 @@ def detail_page(request: Request, principal: PrincipalDep, system_id: int) -> HT
             "heatmap": Markup(svg),
             "can_write": can(principal.role, Permission.WRITE_SYSTEMS),
             "can_add_risk": can(principal.role, Permission.WRITE_RISKS),
+            "next_stages": [s.value for s in Stage if gated(system.stage, s)],
         },
     )
 

@@ -1,0 +1,81 @@
+"""The approvals inbox and stage-change requests."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from tekisei.core.orgs import Permission, can
+from tekisei.core.systems import Stage
+from tekisei.errors import ConflictError, InvalidInputError
+from tekisei.services import gates as gate_service
+from tekisei.web.api.common import reading, transaction
+from tekisei.web.auth import PrincipalDep
+from tekisei.web.forms import check_csrf, read_form
+from tekisei.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _inbox(
+    request: Request, principal: PrincipalDep, error: str | None = None, status: int = 200
+) -> HTMLResponse:
+    with reading(request) as session:
+        pending = gate_service.list_approvals(session, principal, "pending")
+        decided = [
+            a
+            for a in gate_service.list_approvals(session, principal, None)
+            if a.status != "pending"
+        ][-20:]
+    return render(
+        request,
+        "approvals/index.html",
+        {
+            "pending": pending,
+            "decided": list(reversed(decided)),
+            "error": error,
+            "can_decide": can(principal.role, Permission.APPROVE_STAGE),
+        },
+        status_code=status,
+    )
+
+
+@router.get("/approvals", response_class=HTMLResponse)
+def inbox(request: Request, principal: PrincipalDep) -> HTMLResponse:
+    """Requests waiting for an executive, and recent decisions (JSON twin: /api/approvals)."""
+    return _inbox(request, principal)
+
+
+@router.post("/approvals/{approval_id}", response_model=None)
+async def decide(request: Request, principal: PrincipalDep, approval_id: int) -> Response:
+    """Approve or reject with a reason; a gate that is not met is shown with what is missing."""
+    data = await read_form(request)
+    check_csrf(request, data)
+    try:
+        with transaction(request) as session:
+            gate_service.decide(
+                session,
+                principal,
+                approval_id,
+                data.get("decision") == "approve",
+                str(data.get("reason", "")),
+            )
+    except (ConflictError, InvalidInputError) as exc:
+        return _inbox(request, principal, exc.localized(request.state.lang), status=409)
+    return RedirectResponse("/approvals", status_code=303)
+
+
+@router.post("/systems/{system_id}/stage-request", response_model=None)
+async def request_stage(request: Request, principal: PrincipalDep, system_id: int) -> Response:
+    """Ask an executive to approve moving the system to a gated stage."""
+    data = await read_form(request)
+    check_csrf(request, data)
+    try:
+        stage = Stage(str(data.get("to_stage", "")))
+        with transaction(request) as session:
+            gate_service.request_stage_change(
+                session, principal, system_id, stage, str(data.get("note", ""))
+            )
+    except (ConflictError, InvalidInputError, ValueError):
+        return RedirectResponse(f"/systems/{system_id}?stage_request=refused", status_code=303)
+    return RedirectResponse("/approvals", status_code=303)

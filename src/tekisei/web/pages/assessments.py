@@ -1,0 +1,210 @@
+"""Assessment pages: requirements with answers and evidence, other frameworks' views,
+the answer form, and evidence downloads."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from starlette.datastructures import UploadFile
+
+from tekisei.core.assessments import AnswerFields, AnswerState
+from tekisei.core.orgs import Permission, can
+from tekisei.errors import ConflictError, InvalidInputError, NotFoundError
+from tekisei.services import assessments as assessment_service
+from tekisei.services import catalog as catalog_service
+from tekisei.services import evidence as evidence_service
+from tekisei.services import systems as system_service
+from tekisei.services.assessments import GUIDELINE
+from tekisei.web.api.common import database, reading, transaction
+from tekisei.web.auth import PrincipalDep
+from tekisei.web.forms import check_csrf, field_errors
+from tekisei.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+STATES = [s.value for s in AnswerState]
+
+
+@router.get("/systems/{system_id}/assessment", response_class=HTMLResponse)
+def assessment_page(
+    request: Request,
+    principal: PrincipalDep,
+    system_id: int,
+    framework: Annotated[str, Query(max_length=80)] = GUIDELINE,
+) -> HTMLResponse:
+    """The assessment, or another framework's view of it
+    (JSON twin: /api/systems/{id}/assessment?framework=…)."""
+    with reading(request) as session:
+        system = system_service.view(
+            system_service.visible_system(session, principal, system_id), principal.org_slug
+        )
+        frameworks = [
+            f
+            for f in catalog_service.list_frameworks(session)
+            if f.assessable and f.id != "tekisei-risks-1"
+        ]
+        report = view = None
+        try:
+            if framework == GUIDELINE:
+                row = assessment_service.current_assessment(session, principal, system_id)
+                report = assessment_service.assessment_report(session, principal, row.id)
+            else:
+                view = assessment_service.framework_view(session, principal, system_id, framework)
+        except NotFoundError:
+            report = view = None
+    return render(
+        request,
+        "assessments/index.html",
+        {
+            "system": system,
+            "report": report,
+            "view": view,
+            "framework": framework,
+            "frameworks": frameworks,
+            "guideline": GUIDELINE,
+            "can_write": can(principal.role, Permission.WRITE_ASSESSMENTS),
+        },
+    )
+
+
+@router.post("/systems/{system_id}/assessment/start", response_model=None)
+async def start(request: Request, principal: PrincipalDep, system_id: int) -> Response:
+    """Open an assessment."""
+    check_csrf(request, dict(await request.form()))
+    with transaction(request) as session:
+        assessment_service.start_assessment(session, principal, system_id)
+    return RedirectResponse(f"/systems/{system_id}/assessment", status_code=303)
+
+
+@router.post("/systems/{system_id}/assessment/close", response_model=None)
+async def close(request: Request, principal: PrincipalDep, system_id: int) -> Response:
+    """Freeze the open assessment."""
+    check_csrf(request, dict(await request.form()))
+    with transaction(request) as session:
+        row = assessment_service.current_assessment(session, principal, system_id)
+        assessment_service.close_assessment(session, principal, row.id)
+    return RedirectResponse(f"/systems/{system_id}/assessment", status_code=303)
+
+
+def _answer_page(
+    request: Request,
+    principal: PrincipalDep,
+    system_id: int,
+    requirement: str,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    with reading(request) as session:
+        system = system_service.view(
+            system_service.visible_system(session, principal, system_id), principal.org_slug
+        )
+        row = assessment_service.current_assessment(session, principal, system_id)
+        report = assessment_service.assessment_report(session, principal, row.id)
+        node = catalog_service.get_node(session, requirement)
+    item = next((i for i in report.items if i.urn == node.urn), None)
+    current = values or {
+        "state": item.state.value if item else "not_started",
+        "notes": item.notes if item else "",
+        "owner": item.owner if item else "",
+        "justification": item.justification if item else "",
+    }
+    return render(
+        request,
+        "assessments/answer.html",
+        {
+            "system": system,
+            "node": node,
+            "item": item,
+            "values": current,
+            "states": STATES,
+            "errors": errors or {},
+            "assessment": report,
+        },
+        status_code=status,
+    )
+
+
+@router.get("/systems/{system_id}/assessment/answer", response_class=HTMLResponse)
+def answer_page(
+    request: Request,
+    principal: PrincipalDep,
+    system_id: int,
+    requirement: Annotated[str, Query(max_length=250)],
+) -> HTMLResponse:
+    """The form for one requirement's answer and its evidence."""
+    return _answer_page(request, principal, system_id, requirement)
+
+
+@router.post("/systems/{system_id}/assessment/answer", response_model=None)
+async def save_answer(
+    request: Request,
+    principal: PrincipalDep,
+    system_id: int,
+    requirement: Annotated[str, Query(max_length=250)],
+) -> Response:
+    """Save the answer; an uploaded file or a link becomes evidence backing it."""
+    form = await request.form()
+    fields = {k: str(form.get(k, "")) for k in ("state", "notes", "owner", "justification")}
+    check_csrf(request, {"csrf": str(form.get("csrf", ""))})
+    upload = form.get("file")
+    url = str(form.get("url", "")).strip()
+    db = database(request)
+    try:
+        answer = AnswerFields.model_validate(fields)
+        with transaction(request) as session:
+            row = assessment_service.current_assessment(session, principal, system_id)
+            assessment_service.answer_requirement(session, principal, row.id, requirement, answer)
+            evidence_ids = []
+            if isinstance(upload, UploadFile) and upload.filename:
+                assert db.files_dir is not None
+                data = await upload.read(db.max_upload_bytes + 1)
+                evidence_ids.append(
+                    evidence_service.add_file(
+                        session,
+                        principal,
+                        db.files_dir,
+                        filename=upload.filename,
+                        data=data,
+                        content_type=upload.content_type or "",
+                        max_bytes=db.max_upload_bytes,
+                    ).id
+                )
+            if url:
+                evidence_ids.append(evidence_service.add_link(session, principal, url=url).id)
+            for evidence_id in evidence_ids:
+                assessment_service.attach_evidence(
+                    session, principal, row.id, requirement, evidence_id
+                )
+    except ValidationError as exc:
+        return _answer_page(
+            request, principal, system_id, requirement, field_errors(exc), fields, status=422
+        )
+    except (InvalidInputError, ConflictError) as exc:
+        return _answer_page(
+            request,
+            principal,
+            system_id,
+            requirement,
+            {"__all__": exc.localized(request.state.lang)},
+            fields,
+            status=422,
+        )
+    return RedirectResponse(f"/systems/{system_id}/assessment", status_code=303)
+
+
+@router.get("/evidence/{evidence_id}/download", response_class=FileResponse)
+def download(request: Request, principal: PrincipalDep, evidence_id: int) -> FileResponse:
+    """An evidence file, always as an attachment."""
+    db = database(request)
+    assert db.files_dir is not None
+    with reading(request) as session:
+        found = evidence_service.download(session, principal, db.files_dir, evidence_id)
+    return FileResponse(
+        found.path,
+        media_type=found.content_type,
+        filename=found.filename,
+        content_disposition_type="attachment",
+    )

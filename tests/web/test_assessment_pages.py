@@ -1,0 +1,102 @@
+"""Assessment pages: answer with evidence, see other frameworks, request and approve a move."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.web.test_workspace_pages import create_system, csrf, site, soup
+
+pytestmark = pytest.mark.anyio
+__all__ = ["site"]
+PDF = b"%PDF-1.7\n%%EOF\n"
+
+
+async def test_answer_with_a_file_and_see_the_iso_view(site: Any) -> None:
+    admin = await site("admin@acme.example")
+    system_id = await create_system(admin, domain="content_generation", org_role="provider")
+    page = soup(await admin.get(f"/systems/{system_id}/assessment"))
+    assert page.select_one('form[action$="/assessment/start"]') is not None
+    started = await admin.post(
+        f"/systems/{system_id}/assessment/start",
+        data={"csrf": await csrf(admin, f"/systems/{system_id}")},
+    )
+    assert started.status_code == 303
+    requirement = "urn:tekisei:req:jp-ai-appropriateness-2025:2.3"
+    form_url = f"/systems/{system_id}/assessment/answer?requirement={requirement}"
+    token = await csrf(admin, form_url)
+    saved = await admin.post(
+        form_url,
+        data={"csrf": token, "state": "implemented", "notes": "透かしを実装"},
+        files={"file": ("試験結果.pdf", PDF, "application/pdf")},
+    )
+    assert saved.status_code == 303, saved.text
+    page = soup(await admin.get(f"/systems/{system_id}/assessment"))
+    row = page.select_one(f'tr[data-urn="{requirement}"]')
+    assert row is not None and row["data-state"] == "implemented"
+    link = row.select_one('a[href^="/evidence/"]')
+    assert link is not None
+    download = await admin.get(str(link["href"]))
+    assert download.content == PDF
+    assert download.headers["content-disposition"].startswith("attachment")
+    iso = soup(
+        await admin.get(
+            f"/systems/{system_id}/assessment", params={"framework": "iso-iec-42001-2023"}
+        )
+    )
+    control = iso.select_one('tr[data-urn="urn:tekisei:req:iso-iec-42001-2023:A.6.2.4"]')
+    assert control is not None and control["data-state"] == "partial"
+
+
+async def test_not_applicable_without_reason_shows_an_error(site: Any) -> None:
+    admin = await site("admin@acme.example")
+    system_id = await create_system(admin)
+    await admin.post(
+        f"/systems/{system_id}/assessment/start",
+        data={"csrf": await csrf(admin, f"/systems/{system_id}")},
+    )
+    form_url = (
+        f"/systems/{system_id}/assessment/answer?requirement=jp-ai-appropriateness-2025:1(3)①"
+    )
+    response = await admin.post(
+        form_url, data={"csrf": await csrf(admin, form_url), "state": "not_applicable"}
+    )
+    assert response.status_code == 422
+    assert soup(response).select(".field-error, [role=alert]")
+
+
+async def test_request_and_approve_a_stage_change(site: Any) -> None:
+    admin = await site("admin@acme.example")
+    system_id = await create_system(admin, stage="verify")
+    detail = soup(await admin.get(f"/systems/{system_id}"))
+    assert detail.select_one('form[action$="/stage-request"]') is not None
+    requested = await admin.post(
+        f"/systems/{system_id}/stage-request",
+        data={
+            "csrf": await csrf(admin, f"/systems/{system_id}"),
+            "to_stage": "deploy",
+            "note": "検証完了",
+        },
+    )
+    assert requested.headers["location"] == "/approvals"
+    executive = await site("ceo@acme.example")
+    inbox = soup(await executive.get("/approvals"))
+    form = inbox.select_one("section.approval form")
+    assert form is not None
+    refused = await executive.post(
+        str(form["action"]),
+        data={"csrf": await csrf(executive, "/approvals"), "decision": "approve", "reason": "ok"},
+    )
+    assert refused.status_code == 409
+    assert "評価" in soup(refused).select_one('[role="alert"]').get_text()  # type: ignore[union-attr]
+    rejected = await executive.post(
+        str(form["action"]),
+        data={
+            "csrf": await csrf(executive, "/approvals"),
+            "decision": "reject",
+            "reason": "評価が未完了",
+        },
+    )
+    assert rejected.status_code == 303
+    assert "評価が未完了" in (await executive.get("/approvals")).text
