@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 from tekisei.core.catalog import json_schemas
+from tekisei.core.governance import json_schema as system_schema
 
 OUT = Path(__file__).resolve().parent.parent / "src" / "tekisei" / "catalogs" / "schema"
 
@@ -16,7 +17,7 @@ OUT = Path(__file__).resolve().parent.parent / "src" / "tekisei" / "catalogs" / 
 def main() -> None:
     """Write one file per format."""
     OUT.mkdir(parents=True, exist_ok=True)
-    for kind, schema in json_schemas().items():
+    for kind, schema in (json_schemas() | {"system": system_schema()}).items():
         text = json.dumps(schema, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
         (OUT / f"{kind}.schema.json").write_text(text, encoding="utf-8")
 

@@ -320,3 +320,24 @@ def test_check_exits_non_zero_until_the_gates_are_met(cli: Any) -> None:
     assert done["status"] == "approved"
     shown = cli.json("systems", "show", system, "--org", "chiyoda")
     assert shown["system"]["stage"] == "operate"
+
+
+def test_apply_twice_then_check(cli: Any, tmp_path: Path) -> None:
+    example = Path(__file__).resolve().parents[2] / "examples" / "governance" / "system.yaml"
+    text = example.read_text(encoding="utf-8").replace("org: demo-corp", "org: chiyoda")
+    path = tmp_path / "system.yaml"
+    path.write_text(text, encoding="utf-8")
+    first = cli.json("apply", "-f", str(path))
+    assert first["changed"] is True and first["system"]
+    assert cli.json("apply", "-f", str(path))["changed"] is False
+    preview = cli.json("apply", "-f", str(path), "--dry-run")
+    assert preview["changed"] is False and preview["dry_run"] is True
+    failing = cli("check", str(first["system"]), "--org", "chiyoda", "--json", code=2)
+    assert json.loads(failing.stdout)["codes"] == ["completeness"]
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(
+        text.replace("likelihood: 3\n    impact: 4", "likelihood: 7\n    impact: 4"),
+        encoding="utf-8",
+    )
+    result = cli("apply", "-f", str(broken), code=4)
+    assert f"{broken}:" in result.stderr and "likelihood" in result.stderr

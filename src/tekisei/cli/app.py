@@ -14,6 +14,7 @@ from tekisei.cli import (
     db,
     demo,
     gates,
+    governance,
     orgs,
     risks,
     serve,
@@ -41,6 +42,7 @@ app.add_typer(assessments.evidence_app, name="evidence")
 app.add_typer(gates.app, name="approvals")
 app.command("serve")(serve.serve_command)
 app.command("check")(gates.check_command)
+app.command("apply")(governance.apply_command)
 
 
 def _version(value: bool) -> None:

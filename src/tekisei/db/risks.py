@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tekisei.db.base import Base
@@ -14,10 +14,13 @@ class RiskRow(Base):
     """One risk of one system."""
 
     __tablename__ = "risks"
+    __table_args__ = (UniqueConstraint("system_id", "code"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), index=True)
     system_id: Mapped[int] = mapped_column(ForeignKey("systems.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str | None] = mapped_column(String(80))
+    """Stable key given in a governance-as-code file (``tekisei apply``)."""
     title: Mapped[str] = mapped_column(String(200))
     taxonomy: Mapped[list[str]] = mapped_column(JSON)
     description: Mapped[str] = mapped_column(Text)

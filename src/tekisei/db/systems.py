@@ -14,9 +14,12 @@ class SystemRow(Base):
     """One AI system of an organisation."""
 
     __tablename__ = "systems"
+    __table_args__ = (UniqueConstraint("org_id", "code"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str | None] = mapped_column(String(80))
+    """Stable key given in a governance-as-code file (``tekisei apply``)."""
     name: Mapped[str] = mapped_column(String(200))
     purpose: Mapped[str] = mapped_column(Text)
     domain: Mapped[str] = mapped_column(String(40))

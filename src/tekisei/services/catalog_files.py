@@ -101,7 +101,7 @@ def parse_text(text: str, path: str) -> ParsedFile:
             f"format: '{kind}' is unknown; write '{CATALOG_FORMAT}' for a framework "
             f"or '{CROSSWALK_FORMAT}' for a crosswalk"
         )
-        raise CatalogFileError([_problem_at(path, tree, ("format",), message)])
+        raise CatalogFileError([problem_at(path, tree, ("format",), message)])
     try:
         content = model.model_validate(data)
     except ValidationError as exc:
@@ -198,10 +198,10 @@ def _crosswalk_problems(item: ParsedFile, refs: dict[str, set[str]]) -> list[Pro
         return []
     tree = _compose(item.text)
     assert tree is not None
-    return [_problem_at(item.path, tree, loc, message) for loc, message in found]
+    return [problem_at(item.path, tree, loc, message) for loc, message in found]
 
 
-def _problem_at(path: str, tree: yaml.Node, loc: tuple[Any, ...], message: str) -> Problem:
+def problem_at(path: str, tree: yaml.Node, loc: tuple[Any, ...], message: str) -> Problem:
     """A problem placed at the YAML node ``loc`` points to (or its nearest ancestor)."""
     mark = _locate(tree, loc).start_mark
     return Problem(path, mark.line + 1, mark.column + 1, message)
@@ -219,7 +219,7 @@ def _problems(exc: ValidationError, tree: yaml.Node, path: str) -> list[Problem]
         text = f"{where}: {message}" if where else message
         if hint and hint not in text:
             text = f"{text}; {hint}"
-        problems.append(_problem_at(path, tree, loc, text))
+        problems.append(problem_at(path, tree, loc, text))
     return problems
 
 
