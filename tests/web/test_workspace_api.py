@@ -198,6 +198,9 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/evidence/links"): {"url": "https://other.example/x"},
     ("POST", "/api/systems/{system_id}/stage-requests"): {"to_stage": "deploy"},
     ("POST", "/api/approvals/{approval_id}/decision"): {"approve": True, "reason": "x"},
+    ("POST", "/api/systems/{system_id}/reviews"): {"reason": "x"},
+    ("POST", "/api/reviews/{review_id}/records"): {"phase": "plan", "text": "x"},
+    ("POST", "/api/reviews/{review_id}/complete"): {"maturity": 3},
 }
 
 
@@ -219,6 +222,10 @@ async def test_another_organisation_never_sees_or_changes_data(api: dict[str, An
         json={"to_stage": "deploy", "note": "性別による偏り"},
     )
     assert requested.status_code == 201, requested.text
+    review = await client.post(
+        f"/api/systems/{system_id}/reviews", headers=admin, json={"reason": "性別による偏り"}
+    )
+    assert review.status_code == 201, review.text
     other = auth(api["tokens"]["other"])
     schema = (await client.get("/openapi.json")).json()
     ids = {
@@ -227,6 +234,7 @@ async def test_another_organisation_never_sees_or_changes_data(api: dict[str, An
         "assessment_id": started.json()["id"],
         "evidence_id": link.json()["id"],
         "approval_id": requested.json()["id"],
+        "review_id": review.json()["id"],
     }
     secrets = ("採用書類スクリーニング", "性別による偏り", "admin@acme.example", '"acme"')
     checked = 0

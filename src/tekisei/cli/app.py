@@ -16,6 +16,7 @@ from tekisei.cli import (
     gates,
     governance,
     orgs,
+    reviews,
     risks,
     serve,
     systems,
@@ -40,6 +41,7 @@ app.add_typer(demo.app, name="demo")
 app.add_typer(assessments.app, name="assessments")
 app.add_typer(assessments.evidence_app, name="evidence")
 app.add_typer(gates.app, name="approvals")
+app.add_typer(reviews.app, name="reviews")
 app.command("serve")(serve.serve_command)
 app.command("check")(gates.check_command)
 app.command("apply")(governance.apply_command)

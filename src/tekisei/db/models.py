@@ -13,6 +13,7 @@ from tekisei.db.orgs import (
     UserRow,
     WebSessionRow,
 )
+from tekisei.db.reviews import ReviewRow
 from tekisei.db.risks import RiskRow
 from tekisei.db.systems import SystemAssignmentRow, SystemRow
 
@@ -33,6 +34,7 @@ __all__ = [
     "LoginFailureRow",
     "MembershipRow",
     "OrgRow",
+    "ReviewRow",
     "RiskRow",
     "SystemAssignmentRow",
     "SystemRow",

@@ -186,6 +186,14 @@ def update_system(
         row.id,
         summary,
     )
+    if {"models", "vendors"} & set(change.fields):
+        # A model or vendor change reopens the PDCA review (1(3)④); imported here
+        # because reviews builds on this module.
+        from tekisei.core.reviews import Trigger
+        from tekisei.services import reviews
+
+        changed = ", ".join(f for f in ("models", "vendors") if f in change.fields)
+        reviews.open_for(session, principal, row, Trigger.MODEL_CHANGE, f"{changed} changed")
     return row
 
 

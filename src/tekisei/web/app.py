@@ -18,6 +18,7 @@ from tekisei.web.api import audit as audit_api
 from tekisei.web.api import catalog as catalog_api
 from tekisei.web.api import gates as gates_api
 from tekisei.web.api import orgs as orgs_api
+from tekisei.web.api import reviews as reviews_api
 from tekisei.web.api import risks as risks_api
 from tekisei.web.api import systems as systems_api
 from tekisei.web.errors import install_error_handlers
@@ -91,6 +92,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(audit_api.router)
     app.include_router(assessments_api.router)
     app.include_router(gates_api.router)
+    app.include_router(reviews_api.router)
     app.include_router(site.router)
     app.include_router(catalog_pages.router)
     app.include_router(auth_pages.router)

@@ -1,0 +1,74 @@
+"""Reviews: due dates by tier, triggers, PDCA records, completion and maturity."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tekisei.core.orgs import OrgActor, OrgCreate, Principal
+from tekisei.core.reviews import Trigger
+from tekisei.core.systems import SystemFacts
+from tekisei.errors import ConflictError, InvalidInputError
+from tekisei.services import orgs, reviews, systems
+from tekisei.services.database import Database
+
+
+@pytest.fixture
+def ctx(loaded_db: Database) -> tuple[Database, Principal, int]:
+    with loaded_db.transaction() as session:
+        orgs.create_org(
+            session, OrgCreate(name="Acme", slug="acme", actors=[OrgActor.BUSINESS]), "cli"
+        )
+        admin = orgs.cli_principal(session, "acme")
+        facts = SystemFacts.model_validate(
+            {"name": "採用支援", "org_role": "user", "domain": "employment", "models": ["model-a"]}
+        )
+        system_id = systems.register_system(session, admin, facts).id
+    return loaded_db, admin, system_id
+
+
+def test_a_high_tier_system_is_due_in_90_days(ctx: tuple[Database, Principal, int]) -> None:
+    db, admin, system_id = ctx
+    today = datetime.now(UTC).date()
+    with db.reading() as session:
+        [due] = reviews.due_list(session, admin)
+        assert (due.system_id, due.due, due.overdue) == (
+            system_id,
+            today + timedelta(days=90),
+            False,
+        )
+        [late] = reviews.due_list(session, admin, today=today + timedelta(days=91))
+        assert late.overdue
+
+
+def test_a_model_change_opens_a_review(ctx: tuple[Database, Principal, int]) -> None:
+    db, admin, system_id = ctx
+    with db.transaction() as session:
+        systems.update_system(session, admin, system_id, {"models": ["model-b"]}, 1)
+    with db.reading() as session:
+        [review] = reviews.list_reviews(session, admin, system_id)
+    assert (review.trigger, review.status) == ("model_change", "open")
+    assert "models changed" in review.reason
+
+
+def test_completing_needs_all_four_records_and_feeds_maturity(
+    ctx: tuple[Database, Principal, int],
+) -> None:
+    db, admin, system_id = ctx
+    with db.transaction() as session:
+        review = reviews.open_review(session, admin, system_id, Trigger.MANUAL, "定期点検")
+    with pytest.raises(InvalidInputError, match="plan, do, check, act"), db.transaction() as s:
+        reviews.complete_review(s, admin, review.id, 3)
+    with db.transaction() as session:
+        for phase in ("plan", "do", "check", "act"):
+            reviews.record_phase(session, admin, review.id, phase, f"{phase} の記録")
+        reviews.complete_review(session, admin, review.id, 3)
+    with pytest.raises(ConflictError), db.transaction() as session:
+        reviews.record_phase(session, admin, review.id, "act", "後から")
+    with db.reading() as session:
+        [point] = reviews.maturity_trend(session, admin)
+        [due] = reviews.due_list(session, admin)
+    assert (point.maturity, point.reviews) == (3.0, 1)
+    assert due.due == datetime.now(UTC).date() + timedelta(days=90)
+    assert due.open_review is None
