@@ -325,6 +325,18 @@ MESSAGES: dict[str, tuple[str, str | None]] = {
     "approval:approved": ("承認", "approved"),
     "approval:rejected": ("差し戻し", "rejected"),
     "approval:pending": ("承認待ち", "pending"),
+    # ---- dashboard
+    "Dashboard": ("ダッシュボード", None),
+    "Reviews overdue": ("期限切れのレビュー", None),
+    "Approvals waiting": ("承認待ち", None),
+    "Assessment completeness by element": ("要素ごとの評価の回答率", None),
+    "Reviews due": ("レビューの期限", None),
+    "overdue": ("期限切れ", None),
+    "Maturity": ("成熟度の推移", None),
+    "Month": ("月", None),
+    "Maturity (1-5)": ("成熟度（1〜5）", None),
+    "Reviews": ("レビュー数", None),
+    "No review has been completed yet.": ("完了したレビューはまだありません。", None),
 }
 
 

@@ -100,3 +100,16 @@ async def test_request_and_approve_a_stage_change(site: Any) -> None:
     )
     assert rejected.status_code == 303
     assert "評価が未完了" in (await executive.get("/approvals")).text
+
+
+async def test_the_dashboard_shows_the_organisation(site: Any) -> None:
+    admin = await site("admin@acme.example")
+    await create_system(admin, domain="employment")
+    await create_system(admin)
+    page = soup(await admin.get("/dashboard"))
+    assert page.select_one("#count-systems").get_text() == "2"  # type: ignore[union-attr]
+    radar = page.select("svg.radar circle[data-axis]")
+    assert len(radar) == 10
+    data = (await admin.get("/api/dashboard", headers={"Accept": "application/json"})).json()
+    assert data["by_tier"] == {"high": 1, "minimal": 1}
+    assert len(data["reviews_due"]) == 2 and data["overdue"] == 0

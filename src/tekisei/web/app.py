@@ -28,6 +28,7 @@ from tekisei.web.pages import assessments as assessments_pages
 from tekisei.web.pages import audit as audit_pages
 from tekisei.web.pages import auth as auth_pages
 from tekisei.web.pages import catalog as catalog_pages
+from tekisei.web.pages import dashboard as dashboard_pages
 from tekisei.web.pages import orgs as orgs_pages
 from tekisei.web.pages import risks as risks_pages
 from tekisei.web.pages import site
@@ -102,5 +103,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(audit_pages.router)
     app.include_router(assessments_pages.router)
     app.include_router(approvals_pages.router)
+    app.include_router(dashboard_pages.router)
+    app.include_router(dashboard_pages.api)
     install_error_handlers(app)
     return app

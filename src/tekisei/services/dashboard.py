@@ -1,0 +1,88 @@
+"""The organisation's dashboard: one page an executive reads."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tekisei.core.assessments import ELEMENTS, Score
+from tekisei.core.orgs import Permission, Principal, require
+from tekisei.db.assessments import AssessmentRow
+from tekisei.services import assessments, gates, reviews, risks, systems
+from tekisei.services.gates import ApprovalOut
+from tekisei.services.reviews import DueOut, MaturityPoint
+from tekisei.services.risks import HeatMap
+
+
+class ElementScore(BaseModel):
+    """Completeness and conformity of one element of 1(2) across the organisation."""
+
+    element: str
+    completeness: float
+    conformity: float
+    requirements: int
+
+
+class DashboardOut(BaseModel):
+    """Everything on the dashboard."""
+
+    systems: int
+    by_tier: dict[str, int]
+    by_stage: dict[str, int]
+    elements: list[ElementScore]
+    heat_map: HeatMap
+    reviews_due: list[DueOut]
+    overdue: int
+    approvals_waiting: list[ApprovalOut]
+    maturity: list[MaturityPoint]
+
+
+def dashboard(session: Session, principal: Principal) -> DashboardOut:
+    """The organisation at a glance (what the caller may see)."""
+    require(principal, Permission.READ)
+    rows = systems.list_systems(session, principal, limit=10_000)[1]
+    by_tier: dict[str, int] = {}
+    by_stage: dict[str, int] = {}
+    totals = {element: Score() for element in ELEMENTS}
+    for row in rows:
+        by_tier[row.tier] = by_tier.get(row.tier, 0) + 1
+        by_stage[row.stage] = by_stage.get(row.stage, 0) + 1
+        latest = session.scalars(
+            select(AssessmentRow)
+            .where(
+                AssessmentRow.system_id == row.id,
+                AssessmentRow.framework_id == assessments.GUIDELINE,
+            )
+            .order_by(AssessmentRow.id.desc())
+        ).first()
+        if latest is None:
+            continue
+        report = assessments.assessment_report(session, principal, latest.id)
+        for element, value in report.elements.items():
+            total = totals[element]
+            total.total += value.total
+            total.implemented += value.implemented
+            total.partial += value.partial
+            total.not_implemented += value.not_implemented
+            total.not_applicable += value.not_applicable
+    due = reviews.due_list(session, principal)
+    return DashboardOut(
+        systems=len(rows),
+        by_tier=by_tier,
+        by_stage=by_stage,
+        elements=[
+            ElementScore(
+                element=e,
+                completeness=round(s.completeness if s.total else 0, 4),
+                conformity=round(s.conformity, 4),
+                requirements=s.total,
+            )
+            for e, s in totals.items()
+        ],
+        heat_map=risks.risk_heat_map(session, principal),
+        reviews_due=due[:10],
+        overdue=sum(1 for d in due if d.overdue),
+        approvals_waiting=gates.list_approvals(session, principal, "pending"),
+        maturity=reviews.maturity_trend(session, principal),
+    )
