@@ -258,6 +258,21 @@ def test_assess_a_system_with_evidence_from_the_cli(cli: Any, tmp_path: Path) ->
         code=4,
     )
     assert "justification" in refused.stderr
+    report = tmp_path / "report.xlsx"
+    cli(
+        "assessments",
+        "export",
+        system,
+        "--org",
+        "chiyoda",
+        "--format",
+        "xlsx",
+        "-o",
+        str(report),
+        "--view",
+        "digital-agency-genai-2025",
+    )
+    assert report.read_bytes().startswith(b"PK\x03\x04")
     cli("assessments", "close", system, "--org", "chiyoda")
     shown = cli.json("assessments", "show", system, "--org", "chiyoda")
     assert shown["status"] == "closed"

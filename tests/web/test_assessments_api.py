@@ -143,3 +143,23 @@ async def test_a_file_that_lies_about_its_type_is_refused(api: Any) -> None:
     )
     assert response.status_code == 422
     assert "not application/pdf" in response.json()["detail"]
+
+
+async def test_the_report_downloads_as_an_attachment(api: Any) -> None:
+    client, h, system = api["client"], api["h"], api["system"]
+    assessment = (await client.post(f"/api/systems/{system}/assessments", headers=h)).json()["id"]
+    await client.put(
+        f"/api/assessments/{assessment}/answers",
+        headers=h,
+        params={"requirement": REQ},
+        json={"state": "implemented"},
+    )
+    for fmt, magic in (("pdf", b"%PDF"), ("xlsx", b"PK\x03\x04"), ("html", b"<!doctype")):
+        response = await client.get(
+            f"/api/systems/{system}/assessment/report",
+            headers=h,
+            params={"format": fmt, "lang": "en"},
+        )
+        assert response.status_code == 200, response.text
+        assert response.content.startswith(magic)
+        assert response.headers["content-disposition"].startswith("attachment")

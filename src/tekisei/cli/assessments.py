@@ -25,6 +25,7 @@ from tekisei.core.assessments import AnswerFields, AnswerState
 from tekisei.errors import InvalidInputError
 from tekisei.services import assessments as assessment_service
 from tekisei.services import evidence as evidence_service
+from tekisei.services import reports as report_service
 from tekisei.services.assessments import GUIDELINE
 
 app = typer.Typer(help="Assessments of systems against the guideline.", no_args_is_help=True)
@@ -202,3 +203,30 @@ def add(
         print_json(result)
         return
     console.print(f"evidence {result.id} added ({result.kind})", markup=False)
+
+
+@app.command("export")
+@handle_errors
+def export(
+    system: SystemArg,
+    org: OrgOption,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the report.")],
+    fmt: Annotated[str, typer.Option("--format", help="html, pdf or xlsx.")] = "pdf",
+    view: Annotated[
+        list[str] | None, typer.Option("--view", help="Framework view to include (repeatable).")
+    ] = None,
+    user: UserOption = None,
+    lang: LangOption = None,
+) -> None:
+    """Write the assessment report with framework views (HTML, PDF or XLSX)."""
+    with database().reading() as session:
+        found = report_service.assessment_report(
+            session,
+            principal(session, org, user),
+            system,
+            fmt,
+            resolve_lang(lang),
+            tuple(view) if view else report_service.DEFAULT_VIEWS,
+        )
+    output.write_bytes(found.content)
+    console.print(f"{output}: {len(found.content)} bytes", markup=False)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, ConfigDict
 
 from tekisei.core.assessments import AnswerFields, AnswerState
 from tekisei.services import assessments as assessment_service
 from tekisei.services import evidence as evidence_service
+from tekisei.services import reports as report_service
 from tekisei.services.assessments import GUIDELINE, AssessmentOut, FrameworkViewOut
 from tekisei.services.evidence import EvidenceView
 from tekisei.web.api.common import database, reading, transaction
@@ -187,4 +188,30 @@ def download(request: Request, principal: PrincipalDep, evidence_id: int) -> Fil
         filename=found.filename,
         content_disposition_type="attachment",
         headers={"X-Content-Type-Options": "nosniff"},
+    )
+
+
+@router.get("/api/systems/{system_id}/assessment/report", response_class=Response)
+def report(
+    request: Request,
+    principal: PrincipalDep,
+    system_id: int,
+    format: Annotated[str, Query(pattern="^(html|pdf|xlsx)$")] = "pdf",
+    lang: Annotated[str, Query(pattern="^(ja|en)$")] = "ja",
+    framework: Annotated[list[str] | None, Query()] = None,
+) -> Response:
+    """The assessment report (HTML, PDF or XLSX) as an attachment, with framework views."""
+    with reading(request) as session:
+        found = report_service.assessment_report(
+            session,
+            principal,
+            system_id,
+            format,
+            "ja" if lang == "ja" else "en",
+            tuple(framework) if framework else report_service.DEFAULT_VIEWS,
+        )
+    return Response(
+        found.content,
+        media_type=found.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{found.filename}"'},
     )
