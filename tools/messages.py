@@ -327,6 +327,7 @@ MESSAGES: dict[str, tuple[str, str | None]] = {
     "approval:pending": ("承認待ち", "pending"),
     # ---- dashboard
     "Dashboard": ("ダッシュボード", None),
+    "Report": ("報告書", None),
     "Reviews overdue": ("期限切れのレビュー", None),
     "Approvals waiting": ("承認待ち", None),
     "Assessment completeness by element": ("要素ごとの評価の回答率", None),

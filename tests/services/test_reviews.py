@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+import yaml
 
+from tekisei.core.assessments import AnswerFields, AnswerState
 from tekisei.core.orgs import OrgActor, OrgCreate, Principal
 from tekisei.core.reviews import Trigger
 from tekisei.core.systems import SystemFacts
 from tekisei.errors import ConflictError, InvalidInputError
-from tekisei.services import orgs, reviews, systems
+from tekisei.services import assessments, catalog, orgs, reviews, systems
+from tekisei.services.catalog_files import shipped_files
 from tekisei.services.database import Database
 
 
@@ -72,3 +76,39 @@ def test_completing_needs_all_four_records_and_feeds_maturity(
     assert (point.maturity, point.reviews) == (3.0, 1)
     assert due.due == datetime.now(UTC).date() + timedelta(days=90)
     assert due.open_review is None
+
+
+def test_a_new_catalog_version_reopens_reviews_of_answered_requirements(
+    loaded_db: Database, tmp_path: Path
+) -> None:
+    with loaded_db.transaction() as session:
+        orgs.create_org(
+            session, OrgCreate(name="Acme", slug="acme", actors=[OrgActor.BUSINESS]), "cli"
+        )
+        admin = orgs.cli_principal(session, "acme")
+        facts = SystemFacts.model_validate({"name": "画像生成", "org_role": "provider"})
+        answered = systems.register_system(session, admin, facts).id
+        untouched = systems.register_system(
+            session, admin, facts.model_copy(update={"name": "未回答"})
+        ).id
+        row = assessments.start_assessment(session, admin, answered)
+        assessments.answer_requirement(
+            session,
+            admin,
+            row.id,
+            "jp-ai-appropriateness-2025:2(3)",
+            AnswerFields(state=AnswerState.IMPLEMENTED),
+        )
+    source = next(p for p in shipped_files() if p.name == "jp-ai-appropriateness-2025.yaml")
+    data = yaml.safe_load(source.read_text(encoding="utf-8"))
+    node = next(n for n in data["nodes"] if n["ref"] == "2.3")
+    node["text"]["ja"] += "（改訂）"
+    revised = tmp_path / "jp-ai-appropriateness-2025.yaml"
+    revised.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with loaded_db.transaction() as session:
+        catalog.load_catalogs(session, [revised])
+    with loaded_db.reading() as session:
+        [review] = reviews.list_reviews(session, admin, answered)
+        assert reviews.list_reviews(session, admin, untouched) == []
+    assert (review.trigger, review.status) == ("catalog_change", "open")
+    assert "2.3" in review.reason

@@ -69,6 +69,8 @@ def load_catalogs(session: Session, paths: Sequence[Path] | None = None) -> Load
             if row is not None and row.checksum == item.checksum:
                 unchanged.append(fid)
                 continue
+            if row is not None:
+                _reopen_reviews(session, _changed_urns(session, item.content))
             _store_framework(session, item.content, item.checksum, now)
             reloaded_frameworks.add(fid)
             loaded.append(fid)
@@ -85,6 +87,49 @@ def load_catalogs(session: Session, paths: Sequence[Path] | None = None) -> Load
             loaded.append(crosswalk.id)
     session.flush()
     return LoadReport(loaded=loaded, unchanged=unchanged)
+
+
+def _changed_urns(session: Session, new: CatalogFile) -> set[str]:
+    """URNs of nodes a new version of a loaded framework changes or removes."""
+    result = diff_catalogs(export_framework(session, new.framework.id), new)
+    refs = set(result.removed) | {change.ref for change in result.changed}
+    return {urn(new.framework.id, ref) for ref in refs}
+
+
+def _reopen_reviews(session: Session, changed: set[str]) -> None:
+    """Open a review (1(3)④) for every system with an answer to a changed requirement."""
+    if not changed:
+        return
+    from tekisei.core.orgs import Principal, Role
+    from tekisei.core.reviews import Trigger
+    from tekisei.db.assessments import AnswerRow, AssessmentRow
+    from tekisei.db.orgs import OrgRow
+    from tekisei.db.systems import SystemRow
+    from tekisei.services import reviews
+
+    touched: dict[int, set[str]] = {}
+    rows = session.execute(
+        select(AssessmentRow.system_id, AnswerRow.node_urn)
+        .join(AnswerRow, AnswerRow.assessment_id == AssessmentRow.id)
+        .where(AnswerRow.node_urn.in_(changed))
+    )
+    for system_id, node_urn in rows:
+        touched.setdefault(system_id, set()).add(node_urn.rsplit(":", 1)[1])
+    for system_id, refs in touched.items():
+        system = session.get(SystemRow, system_id)
+        org = session.get(OrgRow, system.org_id) if system else None
+        if system is None or org is None:
+            continue
+        operator = Principal(
+            user_id=None, email="catalog", org_id=org.id, org_slug=org.slug, role=Role.ADMIN
+        )
+        reviews.open_for(
+            session,
+            operator,
+            system,
+            Trigger.CATALOG_CHANGE,
+            f"catalog changed: {', '.join(sorted(refs))}",
+        )
 
 
 def _known_refs(session: Session) -> dict[str, set[str]]:
