@@ -22,6 +22,7 @@ from tests.conftest import skip_or_fail
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 DEMO_PASSWORD: list[str] = []
+E2E_SETTINGS: list[Any] = []
 CHROMIUM_ARGS = [
     "--headless=new",
     "--no-sandbox",
@@ -63,6 +64,7 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     database.close()
     assert demo.password is not None
     DEMO_PASSWORD.append(demo.password)
+    E2E_SETTINGS.append(settings)
     port = _free_port()
     server = uvicorn.Server(
         uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
