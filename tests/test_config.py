@@ -82,3 +82,16 @@ def test_json_logs_are_one_object_per_line_with_extra_fields() -> None:
     assert payload["event"] == "loaded x"
     assert payload["level"] == "info"
     assert payload["framework"] == "nist-ai-rmf-1.0"
+
+
+def test_review_days_and_gate_thresholds_are_json_by_tier(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TEKISEI_REVIEW_DAYS", '{"high": 60, "critical": 14}')
+    monkeypatch.setenv("TEKISEI_GATE_COMPLETENESS", '{"limited": 0.8}')
+    settings = load_settings()
+    assert settings.review_days == {"high": 60, "critical": 14}
+    assert settings.gate_completeness == {"limited": 0.8}
+    monkeypatch.setenv("TEKISEI_REVIEW_DAYS", '{"urgent": 7}')
+    with pytest.raises(ConfigError, match="TEKISEI_REVIEW_DAYS"):
+        load_settings()

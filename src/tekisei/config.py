@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -40,6 +40,27 @@ class Settings(BaseSettings):
     log_format: Literal["json", "text"] = "text"
     default_lang: Literal["ja", "en"] = "ja"
     max_upload_mb: int = Field(default=20, ge=1, le=1024, description="Largest evidence file")
+    review_days: dict[str, int] | None = Field(
+        default=None,
+        description='Days between reviews by tier, as JSON, e.g. {"high": 60}; '
+        "defaults 365/180/90/30",
+    )
+    gate_completeness: dict[str, float] | None = Field(
+        default=None,
+        description='Completeness a lifecycle gate needs by tier, as JSON, e.g. {"limited": 0.8}; '
+        "defaults 0.5/0.7/0.9/1.0",
+    )
+
+    @field_validator("review_days", "gate_completeness")
+    @classmethod
+    def _known_tiers(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        if value is not None:
+            unknown = set(value) - {"minimal", "limited", "high", "critical"}
+            if unknown:
+                raise ValueError(
+                    f"unknown tiers {sorted(unknown)}; use minimal, limited, high, critical"
+                )
+        return value
 
     @property
     def files_dir(self) -> Path:

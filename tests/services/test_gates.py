@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from tekisei.core.assessments import AnswerFields, AnswerState
@@ -116,3 +118,24 @@ def test_check_reports_what_is_missing(ctx: tuple[Database, Principal, Principal
         assert gates.check_system(session, admin, system_id).ok
         with pytest.raises(InvalidInputError):
             gates.check_system(session, admin, system_id, min_completeness=1.5)
+
+
+def test_the_deployment_can_set_thresholds_and_intervals(
+    ctx: tuple[Database, Principal, Principal, int],
+) -> None:
+    from tekisei.core.policy import Policy
+    from tekisei.core.systems import Tier
+    from tekisei.services import reviews
+
+    db, admin, _, system_id = ctx
+    db.policy = Policy.from_settings({"high": 30}, {"high": 0.0})
+    with db.transaction() as session:
+        assessments.start_assessment(session, admin, system_id)
+    with db.reading() as session:
+        result = gates.check_system(session, admin, system_id)
+        [due] = reviews.due_list(session, admin)
+    assert result.ok and result.threshold == 0.0
+    assert (due.due - datetime.now(UTC).date()).days == 30
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        Policy.from_settings(None, {"high": 1.5})
+    assert Policy().completeness[Tier.CRITICAL] == 1.0

@@ -113,3 +113,59 @@ async def test_the_dashboard_shows_the_organisation(site: Any) -> None:
     data = (await admin.get("/api/dashboard", headers={"Accept": "application/json"})).json()
     assert data["by_tier"] == {"high": 1, "minimal": 1}
     assert len(data["reviews_due"]) == 2 and data["overdue"] == 0
+
+
+async def test_a_review_is_opened_recorded_and_completed_on_its_page(site: Any) -> None:
+    admin = await site("admin@acme.example")
+    system_id = await create_system(admin)
+    url = f"/systems/{system_id}/reviews"
+    opened = await admin.post(url, data={"csrf": await csrf(admin, url), "reason": "定期"})
+    assert opened.status_code == 303
+    page = soup(await admin.get(url))
+    form = page.select_one("section.review form")
+    assert form is not None
+    action = str(form["action"])
+    token = await csrf(admin, url)
+    half = await admin.post(
+        action,
+        data={
+            "csrf": token,
+            "plan": "計画",
+            "do": "実行",
+            "check": "",
+            "act": "",
+            "complete": "1",
+            "maturity": "3",
+        },
+    )
+    assert half.status_code == 422  # check and act are missing
+    done = await admin.post(
+        action,
+        data={
+            "csrf": token,
+            "plan": "計画",
+            "do": "実行",
+            "check": "評価",
+            "act": "改善",
+            "complete": "1",
+            "maturity": "4",
+        },
+    )
+    assert done.status_code == 303
+    page = soup(await admin.get(url))
+    assert page.select_one('section.review[data-status="completed"]') is not None
+    data = (await admin.get("/api/reviews/maturity")).json()
+    assert data[0]["maturity"] == 4.0
+
+
+async def test_the_dashboard_lists_gaps_highest_tier_first(site: Any) -> None:
+    admin = await site("admin@acme.example")
+    low = await create_system(admin, name="社内検索")
+    high = await create_system(admin, name="採用支援", domain="employment")
+    for system_id in (low, high):
+        await admin.post(
+            f"/systems/{system_id}/assessment/start",
+            data={"csrf": await csrf(admin, f"/systems/{system_id}")},
+        )
+    gaps = (await admin.get("/api/dashboard")).json()["gaps"]
+    assert gaps[0]["system_id"] == high and gaps[-1]["system_id"] == low

@@ -27,9 +27,9 @@ class Trigger(StrEnum):
     MANUAL = "manual"
 
 
-def next_due(last: date, tier: Tier) -> date:
+def next_due(last: date, tier: Tier, intervals: dict[Tier, int] | None = None) -> date:
     """When the next review is due after one completed (or the system registered) on ``last``."""
-    return last + timedelta(days=INTERVAL_DAYS[tier])
+    return last + timedelta(days=(intervals or INTERVAL_DAYS)[tier])
 
 
 def missing_phases(records: dict[str, str]) -> list[str]:

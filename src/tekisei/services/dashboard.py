@@ -8,11 +8,14 @@ from sqlalchemy.orm import Session
 
 from tekisei.core.assessments import ELEMENTS, Score
 from tekisei.core.orgs import Permission, Principal, require
+from tekisei.core.systems import Tier
 from tekisei.db.assessments import AssessmentRow
 from tekisei.services import assessments, gates, reviews, risks, systems
 from tekisei.services.gates import ApprovalOut
 from tekisei.services.reviews import DueOut, MaturityPoint
 from tekisei.services.risks import HeatMap
+
+GAP_LIMIT = 50
 
 
 class ElementScore(BaseModel):
@@ -22,6 +25,18 @@ class ElementScore(BaseModel):
     completeness: float
     conformity: float
     requirements: int
+
+
+class GapOut(BaseModel):
+    """A requirement that still needs work, across the organisation."""
+
+    system_id: int
+    system: str
+    tier: str
+    section: str
+    title_ja: str
+    title_en: str
+    state: str
 
 
 class DashboardOut(BaseModel):
@@ -36,6 +51,7 @@ class DashboardOut(BaseModel):
     overdue: int
     approvals_waiting: list[ApprovalOut]
     maturity: list[MaturityPoint]
+    gaps: list[GapOut]
 
 
 def dashboard(session: Session, principal: Principal) -> DashboardOut:
@@ -45,6 +61,7 @@ def dashboard(session: Session, principal: Principal) -> DashboardOut:
     by_tier: dict[str, int] = {}
     by_stage: dict[str, int] = {}
     totals = {element: Score() for element in ELEMENTS}
+    gaps: list[tuple[tuple[int, int, int], GapOut]] = []
     for row in rows:
         by_tier[row.tier] = by_tier.get(row.tier, 0) + 1
         by_stage[row.stage] = by_stage.get(row.stage, 0) + 1
@@ -59,6 +76,24 @@ def dashboard(session: Session, principal: Principal) -> DashboardOut:
         if latest is None:
             continue
         report = assessments.assessment_report(session, principal, latest.id)
+        by_urn = {i.urn: i for i in report.items}
+        for rank, gap_urn in enumerate(report.gaps):
+            item = by_urn[gap_urn]
+            key = (-Tier.parse(row.tier), rank, row.id)
+            gaps.append(
+                (
+                    key,
+                    GapOut(
+                        system_id=row.id,
+                        system=row.name,
+                        tier=row.tier,
+                        section=item.section,
+                        title_ja=item.title_ja,
+                        title_en=item.title_en,
+                        state=item.state.value,
+                    ),
+                )
+            )
         for element, value in report.elements.items():
             total = totals[element]
             total.total += value.total
@@ -85,4 +120,5 @@ def dashboard(session: Session, principal: Principal) -> DashboardOut:
         overdue=sum(1 for d in due if d.overdue),
         approvals_waiting=gates.list_approvals(session, principal, "pending"),
         maturity=reviews.maturity_trend(session, principal),
+        gaps=[gap for _, gap in sorted(gaps, key=lambda pair: pair[0])][:GAP_LIMIT],
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -13,11 +13,20 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from tekisei.config import Settings
+from tekisei.core.policy import Policy
 from tekisei.db.engine import WRITE, make_engine, make_sessionmaker
 from tekisei.db.migrate import current_revision, head_revision, upgrade
 from tekisei.errors import ConflictError, DatabaseError
 from tekisei.services.audit import SIGNER_KEY
 from tekisei.services.signing import Signer, signer_for
+
+POLICY_KEY = "policy"
+
+
+def policy_of(session: Session) -> Policy:
+    """The deployment's policy, as attached to the session (defaults otherwise)."""
+    value = session.info.get(POLICY_KEY)
+    return value if isinstance(value, Policy) else Policy()
 
 
 @dataclass
@@ -28,6 +37,7 @@ class Database:
     sessions: sessionmaker[Session]
     signer: Signer | None = None
     files_dir: Path | None = None
+    policy: Policy = field(default_factory=Policy)
     max_upload_bytes: int = 20 * 1024 * 1024
 
     @contextmanager
@@ -42,6 +52,7 @@ class Database:
                 session.connection(execution_options={WRITE: True})
                 if self.signer is not None:
                     session.info[SIGNER_KEY] = self.signer
+                session.info[POLICY_KEY] = self.policy
                 yield session
         except StaleDataError:
             raise ConflictError(
@@ -53,6 +64,7 @@ class Database:
     def reading(self) -> Iterator[Session]:
         """A session for reads; nothing it does is committed."""
         with self.sessions() as session:
+            session.info[POLICY_KEY] = self.policy
             yield session
 
     def close(self) -> None:
@@ -88,6 +100,7 @@ def open_database(settings: Settings, *, check_schema: bool = True) -> Database:
         signer=signer_for(settings),
         files_dir=settings.files_dir,
         max_upload_bytes=settings.max_upload_mb * 1024 * 1024,
+        policy=Policy.from_settings(settings.review_days, settings.gate_completeness),
     )
     if check_schema:
         status = database_status(database)

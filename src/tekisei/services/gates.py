@@ -8,7 +8,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tekisei.core.gates import COMPLETENESS, RiskFacts, gate_problems, gated
+from tekisei.core.gates import RiskFacts, gate_problems, gated
 from tekisei.core.orgs import Permission, Principal, require
 from tekisei.core.systems import Stage, Tier
 from tekisei.db.approvals import ApprovalRow
@@ -18,6 +18,7 @@ from tekisei.db.risks import RiskRow
 from tekisei.db.systems import SystemRow
 from tekisei.errors import ConflictError, InvalidInputError, NotFoundError
 from tekisei.services import assessments, audit, systems
+from tekisei.services.database import policy_of
 
 GUIDELINE = assessments.GUIDELINE
 
@@ -103,12 +104,15 @@ def check_system(
     system = systems.visible_system(session, principal, system_id)
     tier = Tier.parse(system.tier)
     completeness = _completeness(session, principal, system)
+    threshold = (
+        policy_of(session).completeness[tier] if min_completeness is None else min_completeness
+    )
     missing = gate_problems(
         tier=tier,
         completeness=completeness,
         risks=_risks(session, system),
         approved=None,
-        min_completeness=min_completeness,
+        min_completeness=threshold,
     )
     return CheckOut(
         system_id=system.id,
@@ -116,7 +120,7 @@ def check_system(
         tier=system.tier,
         stage=system.stage,
         completeness=None if completeness is None else round(completeness, 4),
-        threshold=COMPLETENESS[tier] if min_completeness is None else min_completeness,
+        threshold=threshold,
         missing=[MissingOut(code=m.code, ja=m.ja, en=m.en) for m in missing],
     )
 

@@ -16,6 +16,7 @@ from tekisei.db.reviews import ReviewRow
 from tekisei.db.systems import SystemRow
 from tekisei.errors import ConflictError, InvalidInputError, NotFoundError
 from tekisei.services import audit, systems
+from tekisei.services.database import policy_of
 
 
 class ReviewOut(BaseModel):
@@ -87,7 +88,7 @@ def due_date(session: Session, system: SystemRow) -> date:
     was registered) by its tier's interval."""
     last = _last_completed(session, system.id)
     start = (last.completed_at if last and last.completed_at else system.created_at).date()
-    return next_due(start, Tier.parse(system.tier))
+    return next_due(start, Tier.parse(system.tier), policy_of(session).review_days)
 
 
 def open_review(

@@ -30,6 +30,7 @@ from tekisei.web.pages import auth as auth_pages
 from tekisei.web.pages import catalog as catalog_pages
 from tekisei.web.pages import dashboard as dashboard_pages
 from tekisei.web.pages import orgs as orgs_pages
+from tekisei.web.pages import reviews as reviews_pages
 from tekisei.web.pages import risks as risks_pages
 from tekisei.web.pages import site
 from tekisei.web.pages import systems as systems_pages
@@ -104,6 +105,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(assessments_pages.router)
     app.include_router(approvals_pages.router)
     app.include_router(dashboard_pages.router)
+    app.include_router(reviews_pages.router)
     app.include_router(dashboard_pages.api)
     install_error_handlers(app)
     return app

@@ -1,0 +1,38 @@
+"""The organisation-wide numbers a deployment may set: review intervals and gate thresholds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tekisei.core.gates import COMPLETENESS
+from tekisei.core.reviews import INTERVAL_DAYS
+from tekisei.core.systems import Tier
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Days between reviews and the completeness a gate needs, by tier."""
+
+    review_days: dict[Tier, int] = field(default_factory=lambda: dict(INTERVAL_DAYS))
+    completeness: dict[Tier, float] = field(default_factory=lambda: dict(COMPLETENESS))
+
+    @classmethod
+    def from_settings(
+        cls, review_days: dict[str, int] | None, completeness: dict[str, float] | None
+    ) -> Policy:
+        """Defaults, overridden tier by tier (keys: minimal, limited, high, critical).
+
+        Raises:
+            ValueError: an unknown tier or a value out of range.
+        """
+        days = dict(INTERVAL_DAYS)
+        for name, count in (review_days or {}).items():
+            if not 1 <= count <= 3650:
+                raise ValueError(f"review days for {name} must be 1-3650")
+            days[Tier.parse(name)] = count
+        thresholds = dict(COMPLETENESS)
+        for name, share in (completeness or {}).items():
+            if not 0 <= share <= 1:
+                raise ValueError(f"completeness for {name} must be between 0 and 1")
+            thresholds[Tier.parse(name)] = share
+        return cls(days, thresholds)
