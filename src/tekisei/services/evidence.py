@@ -129,26 +129,9 @@ def add_link(session: Session, principal: Principal, *, url: str, title: str = "
             "give an http:// or https:// address",
             ja="http:// または https:// で始まるアドレスを指定してください。",
         )
-    row = EvidenceRow(
-        org_id=principal.org_id,
-        kind="link",
-        title=title.strip() or url.strip(),
-        url=url.strip(),
-        created_by=principal.email,
-        created_at=datetime.now(UTC),
+    return _keep(
+        session, principal, kind="link", title=title.strip() or url.strip(), url=url.strip()
     )
-    session.add(row)
-    session.flush()
-    audit.record(
-        session,
-        _org(session, principal),
-        principal.email,
-        "evidence.add",
-        "evidence",
-        row.id,
-        {"kind": "link", "url": row.url},
-    )
-    return row
 
 
 def add_reference(
@@ -162,13 +145,26 @@ def add_reference(
             "a reference looks like risk:12 or system:3",
             ja="参照は risk:12 や system:3 の形式で指定してください。",
         )
-    row = EvidenceRow(
-        org_id=principal.org_id,
+    return _keep(
+        session,
+        principal,
         kind="reference",
         title=title.strip() or reference,
         reference=reference.strip(),
+    )
+
+
+def _keep(
+    session: Session, principal: Principal, *, kind: str, title: str, **fields: str
+) -> EvidenceRow:
+    """Store a link or reference and record it in the audit log."""
+    row = EvidenceRow(
+        org_id=principal.org_id,
+        kind=kind,
+        title=title,
         created_by=principal.email,
         created_at=datetime.now(UTC),
+        **fields,
     )
     session.add(row)
     session.flush()
@@ -179,7 +175,7 @@ def add_reference(
         "evidence.add",
         "evidence",
         row.id,
-        {"kind": "reference", "reference": row.reference},
+        {"kind": kind, **fields},
     )
     return row
 
