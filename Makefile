@@ -20,7 +20,7 @@ venv: $(BIN)/.installed
 run: venv
 	$(BIN)/tekisei db upgrade
 	$(BIN)/tekisei catalog load
-	$(BIN)/tekisei demo load --if-empty
+	TEKISEI_HOST=$(HOST) TEKISEI_PORT=$(PORT) $(BIN)/tekisei demo load --if-empty
 	$(BIN)/tekisei serve --host $(HOST) --port $(PORT)
 
 lint: venv
