@@ -1,6 +1,46 @@
-"""Evaluation and red-teaming engine (usable as a library on its own).
+"""Evaluation and red-teaming engine, usable as a library on its own.
 
-Nothing is exported yet; the engine arrives with its own issue.
+Vocabulary close to Inspect's: a **suite** is cases and scorers; a **case** has input
+messages, an expected behaviour and what it tests (J-AISI perspective, tekisei risk
+ids, language); a **target** is what is tested; **scorers** judge outputs.
 """
 
-__all__: list[str] = []
+from tekisei.evals._model import (
+    LOG_FORMAT,
+    Case,
+    Expected,
+    Message,
+    Result,
+    Role,
+    RunHeader,
+    Score,
+    Suite,
+    log_schemas,
+)
+from tekisei.evals._runner import run_suite, summary
+from tekisei.evals._scorers import Scorer, get_scorer, refuses, scorer, scorer_names
+from tekisei.evals._targets import CallableTarget, OpenAIChatTarget, Target, TargetError
+
+__all__ = [
+    "LOG_FORMAT",
+    "CallableTarget",
+    "Case",
+    "Expected",
+    "Message",
+    "OpenAIChatTarget",
+    "Result",
+    "Role",
+    "RunHeader",
+    "Score",
+    "Scorer",
+    "Suite",
+    "Target",
+    "TargetError",
+    "get_scorer",
+    "log_schemas",
+    "refuses",
+    "run_suite",
+    "scorer",
+    "scorer_names",
+    "summary",
+]

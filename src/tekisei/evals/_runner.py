@@ -1,0 +1,77 @@
+"""Running a suite against a target: concurrent, with retries, scoring as results arrive."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+
+from tekisei.evals._model import Case, Result, Suite
+from tekisei.evals._scorers import get_scorer
+from tekisei.evals._targets import Target, TargetError
+
+
+async def run_suite(
+    suite: Suite,
+    target: Target,
+    *,
+    concurrency: int = 10,
+    retries: int = 2,
+    backoff: float = 0.5,
+    on_result: Callable[[Result], None] | None = None,
+) -> list[Result]:
+    """Answer and score every case, at most ``concurrency`` at a time.
+
+    Retryable target errors are tried again up to ``retries`` times, waiting
+    ``backoff`` × 2ⁿ seconds (or the target's Retry-After). A case that still fails
+    is a result with ``error`` set; it is never scored as passed.
+    """
+    if concurrency < 1:
+        raise ValueError("concurrency is at least 1")
+    scorers = [(name, get_scorer(name)) for name in suite.scorers]
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(case: Case) -> Result:
+        async with gate:
+            result = await _answer(case, target, retries, backoff)
+        if result.error is None and result.output is not None:
+            result.scores = [score(case, result.output) for _, score in scorers]
+        if on_result is not None:
+            on_result(result)
+        return result
+
+    return list(await asyncio.gather(*(one(case) for case in suite.cases)))
+
+
+async def _answer(case: Case, target: Target, retries: int, backoff: float) -> Result:
+    started = time.perf_counter()
+    attempt = 0
+    while True:
+        try:
+            output = await target.generate(list(case.input))
+        except TargetError as exc:
+            if exc.retryable and attempt < retries:
+                await asyncio.sleep(exc.retry_after or backoff * 2**attempt)
+                attempt += 1
+                continue
+            return Result(
+                case_id=case.id,
+                output=None,
+                error=str(exc),
+                latency_ms=(time.perf_counter() - started) * 1000,
+            )
+        return Result(
+            case_id=case.id, output=output, latency_ms=(time.perf_counter() - started) * 1000
+        )
+
+
+def summary(results: list[Result], cases: list[Case]) -> dict[str, dict[str, int]]:
+    """Passed and total per J-AISI perspective."""
+    by_id = {case.id: case for case in cases}
+    out: dict[str, dict[str, int]] = {}
+    for result in results:
+        perspective = by_id[result.case_id].perspective
+        entry = out.setdefault(perspective, {"passed": 0, "total": 0})
+        entry["total"] += 1
+        entry["passed"] += int(result.passed)
+    return out
