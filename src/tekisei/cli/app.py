@@ -13,6 +13,7 @@ from tekisei.cli import (
     catalog,
     db,
     demo,
+    evals,
     gates,
     governance,
     orgs,
@@ -45,6 +46,7 @@ app.add_typer(reviews.app, name="reviews")
 app.command("serve")(serve.serve_command)
 app.command("check")(gates.check_command)
 app.command("apply")(governance.apply_command)
+app.command("demo-target")(evals.demo_target_command)
 
 
 def _version(value: bool) -> None:

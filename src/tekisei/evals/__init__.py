@@ -5,6 +5,7 @@ messages, an expected behaviour and what it tests (J-AISI perspective, tekisei r
 ids, language); a **target** is what is tested; **scorers** judge outputs.
 """
 
+from tekisei.evals._demo import create_demo_app
 from tekisei.evals._model import (
     LOG_FORMAT,
     Case,
@@ -36,6 +37,7 @@ __all__ = [
     "Suite",
     "Target",
     "TargetError",
+    "create_demo_app",
     "get_scorer",
     "log_schemas",
     "refuses",
