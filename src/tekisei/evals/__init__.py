@@ -6,6 +6,7 @@ ids, language); a **target** is what is tested; **scorers** judge outputs.
 """
 
 from tekisei.evals._demo import create_demo_app
+from tekisei.evals._limits import ResponseCache, TokenBucket
 from tekisei.evals._model import (
     LOG_FORMAT,
     Case,
@@ -18,6 +19,7 @@ from tekisei.evals._model import (
     Suite,
     log_schemas,
 )
+from tekisei.evals._probes import Probe, apply_probes, probe, probe_names
 from tekisei.evals._runner import run_suite, summary
 from tekisei.evals._scorers import Scorer, get_scorer, refuses, scorer, scorer_names
 from tekisei.evals._targets import CallableTarget, OpenAIChatTarget, Target, TargetError
@@ -29,6 +31,8 @@ __all__ = [
     "Expected",
     "Message",
     "OpenAIChatTarget",
+    "Probe",
+    "ResponseCache",
     "Result",
     "Role",
     "RunHeader",
@@ -37,9 +41,13 @@ __all__ = [
     "Suite",
     "Target",
     "TargetError",
+    "TokenBucket",
+    "apply_probes",
     "create_demo_app",
     "get_scorer",
     "log_schemas",
+    "probe",
+    "probe_names",
     "refuses",
     "run_suite",
     "scorer",

@@ -6,6 +6,7 @@ import asyncio
 import time
 from collections.abc import Callable
 
+from tekisei.evals._limits import ResponseCache, TokenBucket
 from tekisei.evals._model import Case, Result, Suite
 from tekisei.evals._scorers import get_scorer
 from tekisei.evals._targets import Target, TargetError
@@ -19,12 +20,16 @@ async def run_suite(
     retries: int = 2,
     backoff: float = 0.5,
     on_result: Callable[[Result], None] | None = None,
+    rate: TokenBucket | None = None,
+    cache: ResponseCache | None = None,
 ) -> list[Result]:
     """Answer and score every case, at most ``concurrency`` at a time.
 
     Retryable target errors are tried again up to ``retries`` times, waiting
     ``backoff`` × 2ⁿ seconds (or the target's Retry-After). A case that still fails
-    is a result with ``error`` set; it is never scored as passed.
+    is a result with ``error`` set; it is never scored as passed. With ``rate``,
+    requests are paced by the token bucket; with ``cache``, a request answered
+    before is not sent again (errors are never cached).
     """
     if concurrency < 1:
         raise ValueError("concurrency is at least 1")
@@ -33,7 +38,7 @@ async def run_suite(
 
     async def one(case: Case) -> Result:
         async with gate:
-            result = await _answer(case, target, retries, backoff)
+            result = await _answer(case, target, retries, backoff, rate, cache)
         if result.error is None and result.output is not None:
             result.scores = [score(case, result.output) for _, score in scorers]
         if on_result is not None:
@@ -43,12 +48,24 @@ async def run_suite(
     return list(await asyncio.gather(*(one(case) for case in suite.cases)))
 
 
-async def _answer(case: Case, target: Target, retries: int, backoff: float) -> Result:
+async def _answer(
+    case: Case,
+    target: Target,
+    retries: int,
+    backoff: float,
+    rate: TokenBucket | None,
+    cache: ResponseCache | None,
+) -> Result:
     started = time.perf_counter()
+    messages = list(case.input)
+    if cache is not None and (stored := cache.get(target.name, messages)) is not None:
+        return Result(case_id=case.id, output=stored, latency_ms=0.0)
     attempt = 0
     while True:
+        if rate is not None:
+            await rate.acquire()
         try:
-            output = await target.generate(list(case.input))
+            output = await target.generate(messages)
         except TargetError as exc:
             if exc.retryable and attempt < retries:
                 await asyncio.sleep(exc.retry_after or backoff * 2**attempt)
@@ -60,6 +77,8 @@ async def _answer(case: Case, target: Target, retries: int, backoff: float) -> R
                 error=str(exc),
                 latency_ms=(time.perf_counter() - started) * 1000,
             )
+        if cache is not None:
+            cache.put(target.name, messages, output)
         return Result(
             case_id=case.id, output=output, latency_ms=(time.perf_counter() - started) * 1000
         )
