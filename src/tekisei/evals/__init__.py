@@ -7,6 +7,7 @@ ids, language); a **target** is what is tested; **scorers** judge outputs.
 
 from tekisei.evals._demo import create_demo_app
 from tekisei.evals._limits import ResponseCache, TokenBucket
+from tekisei.evals._log import RunLog, RunLogError
 from tekisei.evals._model import (
     LOG_FORMAT,
     Case,
@@ -36,6 +37,8 @@ __all__ = [
     "Result",
     "Role",
     "RunHeader",
+    "RunLog",
+    "RunLogError",
     "Score",
     "Scorer",
     "Suite",

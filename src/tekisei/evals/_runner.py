@@ -22,6 +22,7 @@ async def run_suite(
     on_result: Callable[[Result], None] | None = None,
     rate: TokenBucket | None = None,
     cache: ResponseCache | None = None,
+    skip: set[str] | frozenset[str] = frozenset(),
 ) -> list[Result]:
     """Answer and score every case, at most ``concurrency`` at a time.
 
@@ -29,7 +30,8 @@ async def run_suite(
     ``backoff`` × 2ⁿ seconds (or the target's Retry-After). A case that still fails
     is a result with ``error`` set; it is never scored as passed. With ``rate``,
     requests are paced by the token bucket; with ``cache``, a request answered
-    before is not sent again (errors are never cached).
+    before is not sent again (errors are never cached). Cases whose id is in
+    ``skip`` (finished in an earlier, interrupted run) are not run again.
     """
     if concurrency < 1:
         raise ValueError("concurrency is at least 1")
@@ -45,7 +47,8 @@ async def run_suite(
             on_result(result)
         return result
 
-    return list(await asyncio.gather(*(one(case) for case in suite.cases)))
+    todo = [case for case in suite.cases if case.id not in skip]
+    return list(await asyncio.gather(*(one(case) for case in todo)))
 
 
 async def _answer(
