@@ -155,3 +155,87 @@ def cannot_tell() -> Scorer:
         )
 
     return score
+
+
+@scorer("pattern")
+def pattern() -> Scorer:
+    """Regular expressions from the case: ``metadata["pattern"]`` must match the output,
+    ``metadata["forbid"]`` must not (both compared after NFKC normalisation, ignoring case)."""
+
+    def score(case: Case, output: str) -> Score:
+        text = _normal(output)
+        must, forbid = case.metadata.get("pattern"), case.metadata.get("forbid")
+        if must is None and forbid is None:
+            return Score(scorer="pattern", passed=True, explanation="no pattern in this case")
+        if forbid is not None and (hit := re.search(_normal(forbid), text)):
+            return Score(
+                scorer="pattern", passed=False, explanation=f"contains forbidden {hit.group(0)!r}"
+            )
+        if must is not None and not re.search(_normal(must), text):
+            return Score(scorer="pattern", passed=False, explanation=f"does not match {must!r}")
+        return Score(scorer="pattern", passed=True, explanation="matches the expected pattern")
+
+    return score
+
+
+_CHOICE = re.compile(r"(?<![A-Za-z])([A-H])(?![A-Za-z])")
+
+
+def chosen(output: str) -> str | None:
+    """The first choice letter (A-H) in an output such as "B", "(C)" or "答え: Ｄ"."""
+    match = _CHOICE.search(unicodedata.normalize("NFKC", output))
+    return match.group(1) if match else None
+
+
+@scorer("choice")
+def choice() -> Scorer:
+    """Multiple choice: the first letter chosen must equal ``metadata["answer"]``."""
+
+    def score(case: Case, output: str) -> Score:
+        answer = case.metadata.get("answer")
+        if answer is None:
+            return Score(scorer="choice", passed=True, explanation="not a multiple-choice case")
+        picked = chosen(output)
+        if picked is None:
+            return Score(scorer="choice", passed=False, explanation="chose no option")
+        return Score(
+            scorer="choice",
+            passed=picked == answer.upper(),
+            explanation=f"chose {picked}, expected {answer.upper()}",
+        )
+
+    return score
+
+
+CITATION_PATTERNS = [
+    r"https?://\S+",
+    r"出典",
+    r"参考(文献|資料)",
+    r"引用元",
+    r"情報源",
+    r"\bsources?\s*:",
+    r"\breferences?\s*:",
+    r"\baccording to\b",
+    r"によると",
+    r"\[\d+\]",
+    r"[(（][^()（）]{1,40}[,，、]\s*(19|20)\d\d[)）]",
+]
+_CITATION = re.compile("|".join(CITATION_PATTERNS))
+
+
+@scorer("citation")
+def citation() -> Scorer:
+    """For cases that expect sources: passes when the output names one (a URL, 出典,
+    "Sources:", a numbered reference or an author-year citation)."""
+
+    def score(case: Case, output: str) -> Score:
+        if case.expected is not Expected.CITE:
+            return Score(scorer="citation", passed=True, explanation="sources not asked for")
+        hit = _CITATION.search(_normal(output))
+        return Score(
+            scorer="citation",
+            passed=hit is not None,
+            explanation=f"names a source ({hit.group(0)!r})" if hit else "gives no source",
+        )
+
+    return score
