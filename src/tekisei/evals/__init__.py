@@ -23,15 +23,24 @@ from tekisei.evals._model import (
 from tekisei.evals._probes import Probe, apply_probes, probe, probe_names
 from tekisei.evals._runner import run_suite, summary
 from tekisei.evals._scorers import Scorer, get_scorer, refuses, scorer, scorer_names
-from tekisei.evals._targets import CallableTarget, OpenAIChatTarget, Target, TargetError
+from tekisei.evals._targets import (
+    CallableTarget,
+    HttpJsonTarget,
+    OpenAIChatTarget,
+    OpenAIResponsesTarget,
+    Target,
+    TargetError,
+)
 
 __all__ = [
     "LOG_FORMAT",
     "CallableTarget",
     "Case",
     "Expected",
+    "HttpJsonTarget",
     "Message",
     "OpenAIChatTarget",
+    "OpenAIResponsesTarget",
     "Probe",
     "ResponseCache",
     "Result",

@@ -73,25 +73,148 @@ class OpenAIChatTarget:
             "model": self._model,
             "messages": [m.model_dump(mode="json") for m in messages],
         }
+        data = await post_json(self._client, self._url, body, self._headers)
         try:
-            response = await self._client.post(self._url, json=body, headers=self._headers)
-        except httpx.HTTPError as exc:
-            raise TargetError(f"request failed: {exc}", retryable=True) from None
-        if response.status_code == 429 or response.status_code >= 500:
-            after = response.headers.get("retry-after")
-            raise TargetError(
-                f"HTTP {response.status_code}",
-                retryable=True,
-                retry_after=float(after) if after and after.isdigit() else None,
-            )
-        if response.status_code >= 400:
-            raise TargetError(
-                f"HTTP {response.status_code}: {response.text[:200]}", retryable=False
-            )
-        try:
-            return str(response.json()["choices"][0]["message"]["content"])
-        except (ValueError, KeyError, IndexError, TypeError):
+            return str(data["choices"][0]["message"]["content"])
+        except (KeyError, IndexError, TypeError):
             raise TargetError("the response is not a chat completion", retryable=False) from None
+
+    async def aclose(self) -> None:
+        """Close the HTTP client."""
+        await self._client.aclose()
+
+
+async def post_json(client: httpx.AsyncClient, url: str, body: Any, headers: dict[str, str]) -> Any:
+    """POST ``body`` as JSON and return the decoded JSON answer.
+
+    Raises:
+        TargetError: network failures, 429 and 5xx (retryable, with Retry-After),
+            other HTTP errors and non-JSON answers (not retryable).
+    """
+    try:
+        response = await client.post(url, json=body, headers=headers)
+    except httpx.HTTPError as exc:
+        raise TargetError(f"request failed: {exc}", retryable=True) from None
+    if response.status_code == 429 or response.status_code >= 500:
+        after = response.headers.get("retry-after")
+        raise TargetError(
+            f"HTTP {response.status_code}",
+            retryable=True,
+            retry_after=float(after) if after and after.isdigit() else None,
+        )
+    if response.status_code >= 400:
+        raise TargetError(f"HTTP {response.status_code}: {response.text[:200]}", retryable=False)
+    try:
+        return response.json()
+    except ValueError:
+        raise TargetError("the response is not JSON", retryable=False) from None
+
+
+class OpenAIResponsesTarget:
+    """An OpenAI-compatible ``/responses`` endpoint (the Responses API)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        model: str,
+        *,
+        api_key: str | None = None,
+        timeout: float = 60.0,
+        client: httpx.AsyncClient | None = None,
+    ) -> None:
+        self.name = f"openai-responses:{model}@{base_url}"
+        self._url = base_url.rstrip("/") + "/responses"
+        self._model = model
+        self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self._client = client or httpx.AsyncClient(timeout=timeout)
+
+    async def generate(self, messages: list[Message]) -> str:
+        """Post the messages as ``input`` and join the output text parts."""
+        body = {"model": self._model, "input": [m.model_dump(mode="json") for m in messages]}
+        data = await post_json(self._client, self._url, body, self._headers)
+        if isinstance(data, dict) and isinstance(data.get("output_text"), str):
+            return str(data["output_text"])
+        try:
+            parts = [
+                part["text"]
+                for item in data["output"]
+                if item.get("type") == "message"
+                for part in item["content"]
+                if part.get("type") == "output_text"
+            ]
+        except (KeyError, TypeError, AttributeError):
+            parts = []
+        if not parts:
+            raise TargetError("the response has no output text", retryable=False)
+        return "".join(parts)
+
+    async def aclose(self) -> None:
+        """Close the HTTP client."""
+        await self._client.aclose()
+
+
+class HttpJsonTarget:
+    """Any HTTP endpoint taking and returning JSON.
+
+    ``template`` is the request body. In its strings ``{{prompt}}`` becomes the last
+    user message and ``{{system}}`` the system prompt; a string that is exactly
+    ``{{messages}}`` becomes the whole message list. ``response_path`` is a dotted
+    path to the answer text in the reply, with list indices as numbers
+    (``choices.0.message.content``).
+    """
+
+    def __init__(
+        self,
+        url: str,
+        template: Any,
+        response_path: str,
+        *,
+        headers: dict[str, str] | None = None,
+        timeout: float = 60.0,
+        client: httpx.AsyncClient | None = None,
+    ) -> None:
+        if not response_path.strip():
+            raise ValueError("response_path names where the answer is, e.g. data.answer")
+        self.name = f"http:{url}"
+        self._url = url
+        self._template = template
+        self._path = response_path.split(".")
+        self._headers = headers or {}
+        self._client = client or httpx.AsyncClient(timeout=timeout)
+
+    def body(self, messages: list[Message]) -> Any:
+        """The request body for ``messages``."""
+        prompt = next((m.content for m in reversed(messages) if m.role == "user"), "")
+        system = next((m.content for m in messages if m.role == "system"), "")
+        listed = [m.model_dump(mode="json") for m in messages]
+
+        def fill(value: Any) -> Any:
+            if value == "{{messages}}":
+                return listed
+            if isinstance(value, str):
+                return value.replace("{{prompt}}", prompt).replace("{{system}}", system)
+            if isinstance(value, list):
+                return [fill(item) for item in value]
+            if isinstance(value, dict):
+                return {key: fill(item) for key, item in value.items()}
+            return value
+
+        return fill(self._template)
+
+    async def generate(self, messages: list[Message]) -> str:
+        """Post the filled template and follow ``response_path`` in the reply."""
+        value = await post_json(self._client, self._url, self.body(messages), self._headers)
+        for step in self._path:
+            try:
+                value = value[int(step)] if isinstance(value, list) else value[step]
+            except (KeyError, IndexError, TypeError, ValueError):
+                raise TargetError(
+                    f"the reply has nothing at {'.'.join(self._path)!r} (stopped at {step!r})",
+                    retryable=False,
+                ) from None
+        if not isinstance(value, str):
+            raise TargetError(f"{'.'.join(self._path)!r} in the reply is not text", retryable=False)
+        return value
 
     async def aclose(self) -> None:
         """Close the HTTP client."""
