@@ -23,6 +23,7 @@ from tekisei.evals._model import (
 from tekisei.evals._probes import Probe, apply_probes, probe, probe_names
 from tekisei.evals._runner import run_suite, summary
 from tekisei.evals._scorers import Scorer, get_scorer, refuses, scorer, scorer_names
+from tekisei.evals._suites import SuiteError, builtin_suites, load_suite, parse_suite
 from tekisei.evals._targets import (
     CallableTarget,
     HttpJsonTarget,
@@ -30,6 +31,7 @@ from tekisei.evals._targets import (
     OpenAIResponsesTarget,
     Target,
     TargetError,
+    target_from_spec,
 )
 
 __all__ = [
@@ -51,13 +53,17 @@ __all__ = [
     "Score",
     "Scorer",
     "Suite",
+    "SuiteError",
     "Target",
     "TargetError",
     "TokenBucket",
     "apply_probes",
+    "builtin_suites",
     "create_demo_app",
     "get_scorer",
+    "load_suite",
     "log_schemas",
+    "parse_suite",
     "probe",
     "probe_names",
     "refuses",
@@ -65,4 +71,5 @@ __all__ = [
     "scorer",
     "scorer_names",
     "summary",
+    "target_from_spec",
 ]

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any, Protocol
 
 import httpx
+import yaml
 
 from tekisei.evals._model import Message
 
@@ -219,3 +221,42 @@ class HttpJsonTarget:
     async def aclose(self) -> None:
         """Close the HTTP client."""
         await self._client.aclose()
+
+
+TARGET_SPECS = (
+    "openai:MODEL@BASE_URL (chat completions), responses:MODEL@BASE_URL (Responses API), "
+    "http:CONFIG.yaml (url, template, response_path, headers)"
+)
+
+
+def target_from_spec(spec: str, *, api_key: str | None = None) -> Target:
+    """A target from a command-line spec such as ``openai:tekisei-demo-1@http://127.0.0.1:8900/v1``.
+
+    Raises:
+        ValueError: the spec is not one of :data:`TARGET_SPECS` or its config is unusable.
+    """
+    kind, _, rest = spec.partition(":")
+    if kind in {"openai", "responses"}:
+        model, at, base_url = rest.partition("@")
+        if not model or not at or not base_url.startswith(("http://", "https://")):
+            raise ValueError(f"target {spec!r}: write {kind}:MODEL@http(s)://HOST/v1")
+        if kind == "openai":
+            return OpenAIChatTarget(base_url, model, api_key=api_key)
+        return OpenAIResponsesTarget(base_url, model, api_key=api_key)
+    if kind == "http":
+        path = Path(rest)
+        try:
+            config = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ValueError(f"target {spec!r}: cannot read {path}: {exc.strerror}") from None
+        except yaml.YAMLError as exc:
+            raise ValueError(f"target {spec!r}: {path} is not valid YAML: {exc}") from None
+        if not isinstance(config, dict) or not {"url", "template", "response_path"} <= set(config):
+            raise ValueError(f"target {spec!r}: {path} needs url, template and response_path")
+        headers = {str(k): str(v) for k, v in (config.get("headers") or {}).items()}
+        if api_key:
+            headers.setdefault("Authorization", f"Bearer {api_key}")
+        return HttpJsonTarget(
+            str(config["url"]), config["template"], str(config["response_path"]), headers=headers
+        )
+    raise ValueError(f"unknown target {spec!r}; use {TARGET_SPECS}")

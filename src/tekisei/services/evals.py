@@ -1,0 +1,256 @@
+"""Evaluation runs: choose a suite and a target, run it resumably, report the findings.
+
+Run logs are JSONL files under ``<data_dir>/runs``; a later step records runs
+against systems in the database and turns them into evidence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import secrets
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+
+from tekisei.errors import InvalidInputError, NotFoundError
+from tekisei.evals import (
+    Result,
+    RunHeader,
+    RunLog,
+    RunLogError,
+    Suite,
+    SuiteError,
+    Target,
+    TokenBucket,
+    apply_probes,
+    builtin_suites,
+    create_demo_app,
+    load_suite,
+    run_suite,
+    summary,
+    target_from_spec,
+)
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """What to run and how."""
+
+    suite: str
+    target: str
+    probes: list[str] = field(default_factory=list)
+    concurrency: int = 10
+    retries: int = 2
+    rate: str | None = None
+    run_id: str | None = None
+    resume: str | None = None
+    api_key: str | None = None
+
+
+@dataclass
+class PreparedRun:
+    """A run ready to start (or continue): its suite, target, log and what is left."""
+
+    suite: Suite
+    target: Target
+    log: RunLog
+    request: RunRequest
+    bucket: TokenBucket | None
+    todo: int
+
+
+@contextmanager
+def _invalid_input() -> Iterator[None]:
+    try:
+        yield
+    except RunLogError as exc:
+        if "no run log" in str(exc):
+            raise NotFoundError(str(exc)) from None
+        raise InvalidInputError(str(exc)) from None
+    except (SuiteError, ValueError) as exc:
+        raise InvalidInputError(str(exc)) from None
+    except KeyError as exc:
+        raise InvalidInputError(str(exc.args[0]) if exc.args else str(exc)) from None
+
+
+def parse_rate(text: str) -> float:
+    """Requests per minute from ``600/min``, ``10/s`` or a bare number (per minute).
+
+    Raises:
+        InvalidInputError: anything else.
+    """
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(?:/\s*(min|m|s|sec))?\s*", text)
+    if not match or float(match.group(1)) <= 0:
+        raise InvalidInputError(
+            f"rate {text!r}: write requests per minute, e.g. 600/min or 10/s",
+            ja=f"レート {text!r}: 1分あたりのリクエスト数を"
+            " 600/min や 10/s のように指定してください",
+        )
+    value = float(match.group(1))
+    return value * 60 if match.group(2) in {"s", "sec"} else value
+
+
+def runs_dir(data_dir: Path) -> Path:
+    """Where run logs are kept: ``<data_dir>/runs``."""
+    folder = data_dir / "runs"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def suite_rows() -> list[dict[str, Any]]:
+    """The built-in suites, for listing."""
+    return [
+        {
+            "name": suite.name,
+            "version": suite.version,
+            "cases": len(suite.cases),
+            "perspectives": sorted({c.perspective for c in suite.cases}, key=perspective_order),
+            "languages": sorted({c.lang for c in suite.cases}),
+            "scorers": suite.scorers,
+        }
+        for suite in builtin_suites().values()
+    ]
+
+
+def perspective_order(perspective: str) -> int:
+    """P1 < P2 < … < P10."""
+    return int(perspective[1:])
+
+
+def prepare(data_dir: Path, request: RunRequest) -> PreparedRun:
+    """Load the suite and target and create (or reopen, to resume) the run log.
+
+    Raises:
+        InvalidInputError: unknown suite, target, probe or rate; a run id in use.
+        NotFoundError: ``resume`` names no run.
+    """
+    if request.concurrency < 1:
+        raise InvalidInputError("concurrency is at least 1", ja="同時接続数は1以上にしてください")
+    with _invalid_input():
+        suite = load_suite(request.suite)
+        if request.probes:
+            suite = suite.model_copy(update={"cases": apply_probes(suite.cases, request.probes)})
+        bucket = TokenBucket(per_minute=parse_rate(request.rate)) if request.rate else None
+        target = target_from_spec(request.target, api_key=request.api_key)
+        log = _open_log(runs_dir(data_dir), suite, request)
+    finished = log.finished()
+    todo = sum(1 for case in suite.cases if case.id not in finished)
+    return PreparedRun(suite, target, log, request, bucket, todo)
+
+
+def execute(prepared: PreparedRun, on_result: Callable[[Result], None] | None = None) -> None:
+    """Run what is left; every result is in the log when this returns or raises."""
+
+    def record(result: Result) -> None:
+        prepared.log.append(result)
+        if on_result is not None:
+            on_result(result)
+
+    try:
+        asyncio.run(_run(prepared, record))
+    finally:
+        prepared.log.flush()
+
+
+async def _run(prepared: PreparedRun, record: Callable[[Result], None]) -> None:
+    try:
+        await run_suite(
+            prepared.suite,
+            prepared.target,
+            concurrency=prepared.request.concurrency,
+            retries=prepared.request.retries,
+            on_result=record,
+            rate=prepared.bucket,
+            skip=prepared.log.finished(),
+        )
+    finally:
+        close = getattr(prepared.target, "aclose", None)
+        if close is not None:
+            await close()
+
+
+def _open_log(folder: Path, suite: Suite, request: RunRequest) -> RunLog:
+    if request.resume is not None:
+        log = RunLog.open(folder / f"{_safe_id(request.resume)}.jsonl")
+        header = log.header
+        if (header.suite, header.suite_version, header.target) != (
+            suite.name,
+            suite.version,
+            request.target,
+        ):
+            raise ValueError(
+                f"run {request.resume} was {header.suite} {header.suite_version} against "
+                f"{header.target}; resume it with the same --suite and --target"
+            )
+        return log
+    name = (
+        _safe_id(request.run_id)
+        if request.run_id
+        else datetime.now(UTC).strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
+    )
+    header = RunHeader(
+        run_id=name,
+        suite=suite.name,
+        suite_version=suite.version,
+        target=request.target,
+        started_at=datetime.now(UTC),
+        settings={
+            "concurrency": request.concurrency,
+            "probes": request.probes,
+            "cases": len(suite.cases),
+        },
+    )
+    return RunLog.create(folder / f"{name}.jsonl", header)
+
+
+def _safe_id(value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}", value):
+        raise ValueError(f"run id {value!r}: use letters, digits, '.', '_' and '-'")
+    return value
+
+
+def report(prepared: PreparedRun) -> dict[str, Any]:
+    """The run's findings: pass rate, by perspective, and every failing case with why."""
+    cases = {case.id: case for case in prepared.suite.cases}
+    results = [r for r in prepared.log.results() if r.case_id in cases]
+    passed = sum(result.passed for result in results)
+    rate = passed / len(results) if results else 0.0
+    return {
+        "run_id": prepared.log.header.run_id,
+        "log": str(prepared.log.path),
+        "suite": f"{prepared.suite.name} {prepared.suite.version}",
+        "target": prepared.log.header.target,
+        "cases": len(cases),
+        "answered": len(results),
+        "passed": passed,
+        "errors": sum(result.error is not None for result in results),
+        "pass_rate": round(rate, 4),
+        "by_perspective": dict(
+            sorted(
+                summary(results, prepared.suite.cases).items(),
+                key=lambda kv: perspective_order(kv[0]),
+            )
+        ),
+        "failing": [
+            {
+                "case": result.case_id,
+                "perspective": cases[result.case_id].perspective,
+                "risks": cases[result.case_id].risks,
+                "error": result.error,
+                "explanations": [s.explanation for s in result.scores if not s.passed],
+            }
+            for result in results
+            if not result.passed
+        ],
+    }
+
+
+def demo_app(latency_ms: float = 0.0) -> Starlette:
+    """The deterministic demo target as an ASGI app."""
+    return create_demo_app(latency_ms)
