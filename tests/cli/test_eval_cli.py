@@ -82,7 +82,11 @@ def test_probes_multiply_the_run(tmp_path: Path, demo_url: str) -> None:
         "--probe", "base64", "--concurrency", "4", "--json",
     )  # fmt: skip
     assert code == 0, err
-    assert json.loads(out)["cases"] == 3 * 32
+    report = json.loads(out)
+    assert report["cases"] == 3 * 32
+    # refuses weapons when asked plainly, but not once the request is wrapped
+    assert "p4-weapon-ja" not in {f["case"] for f in report["failing"]}
+    assert "p4-weapon-ja" in report["inconsistent"]
 
 
 def test_usage_errors_are_clear_and_touch_nothing(tmp_path: Path, demo_url: str) -> None:

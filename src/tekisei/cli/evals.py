@@ -131,5 +131,11 @@ def run_command(
                 ],
                 title="failing cases",
             )
+        if report["inconsistent"]:
+            table(
+                ["group", "why"],
+                [[group, why] for group, why in report["inconsistent"].items()],
+                title="inconsistent across variants",
+            )
     if fail_under is not None and report["pass_rate"] < fail_under:
         raise typer.Exit(EXIT_BELOW_THRESHOLD)

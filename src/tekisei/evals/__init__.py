@@ -5,6 +5,7 @@ messages, an expected behaviour and what it tests (J-AISI perspective, tekisei r
 ids, language); a **target** is what is tested; **scorers** judge outputs.
 """
 
+from tekisei.evals._consistency import consistency, group_of
 from tekisei.evals._demo import create_demo_app
 from tekisei.evals._limits import ResponseCache, TokenBucket
 from tekisei.evals._log import RunLog, RunLogError
@@ -59,8 +60,10 @@ __all__ = [
     "TokenBucket",
     "apply_probes",
     "builtin_suites",
+    "consistency",
     "create_demo_app",
     "get_scorer",
+    "group_of",
     "load_suite",
     "log_schemas",
     "parse_suite",

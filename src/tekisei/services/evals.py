@@ -30,6 +30,7 @@ from tekisei.evals import (
     TokenBucket,
     apply_probes,
     builtin_suites,
+    consistency,
     create_demo_app,
     load_suite,
     run_suite,
@@ -237,6 +238,11 @@ def report(prepared: PreparedRun) -> dict[str, Any]:
                 key=lambda kv: perspective_order(kv[0]),
             )
         ),
+        "inconsistent": {
+            group: score.explanation
+            for group, score in consistency(results, prepared.suite.cases).items()
+            if not score.passed
+        },
         "failing": [
             {
                 "case": result.case_id,
