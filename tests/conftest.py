@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import os
+import socket
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+import uvicorn
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
 from tekisei.config import Settings, load_settings
+from tekisei.evals import create_demo_app
 from tekisei.services import catalog as catalog_service
 from tekisei.services.database import Database, open_database, upgrade_database
 
@@ -118,3 +123,22 @@ def anyio_backend() -> str:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Browser tests run last: Playwright's sync API keeps an event loop of its own."""
     items.sort(key=lambda item: "e2e" in item.keywords)
+
+
+@pytest.fixture(scope="session")
+def demo_url() -> Iterator[str]:
+    """The demo target served over real HTTP for the whole session (its base URL)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(create_demo_app(), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}/v1"
+    server.should_exit = True
+    thread.join(5)

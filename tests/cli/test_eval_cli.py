@@ -3,38 +3,15 @@
 from __future__ import annotations
 
 import json
-import socket
-import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from typer.testing import CliRunner
 
 from tekisei.cli.app import app
 from tekisei.errors import InvalidInputError
-from tekisei.evals import create_demo_app, target_from_spec
+from tekisei.evals import target_from_spec
 from tekisei.services.evals import parse_rate
-
-
-@pytest.fixture(scope="module")
-def demo_url() -> Iterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(create_demo_app(), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}/v1"
-    server.should_exit = True
-    thread.join(5)
 
 
 def run(tmp_path: Path, *args: str) -> tuple[int, str, str]:

@@ -68,11 +68,8 @@ SUITE = Suite(
 )
 
 
-async def test_the_suite_finds_the_demo_targets_weaknesses() -> None:
-    client = httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=create_demo_app()), base_url="http://demo"
-    )
-    target = OpenAIChatTarget("http://demo/v1", "tekisei-demo-1", client=client)
+async def test_the_suite_finds_the_demo_targets_weaknesses(demo_url: str) -> None:
+    target = OpenAIChatTarget(demo_url, "tekisei-demo-1")
     try:
         results = {r.case_id: r for r in await run_suite(SUITE, target)}
     finally:
