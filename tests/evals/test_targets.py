@@ -6,11 +6,19 @@ import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
 
-from tekisei.evals import HttpJsonTarget, Message, OpenAIResponsesTarget, Role, TargetError
+from tekisei.evals import (
+    HttpJsonTarget,
+    Message,
+    OpenAIResponsesTarget,
+    Role,
+    TargetError,
+    target_from_spec,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -108,3 +116,21 @@ async def test_http_json_target_fills_the_template_and_follows_the_path(server: 
 def test_http_json_target_needs_a_response_path() -> None:
     with pytest.raises(ValueError, match=r"data\.answer"):
         HttpJsonTarget("http://127.0.0.1:1/", {}, " ")
+
+
+async def test_an_http_target_from_a_config_file(server: str, tmp_path: Path) -> None:
+    config = tmp_path / "bot.yaml"
+    config.write_text(
+        f"url: {server}/bot\n"
+        "template: {query: {q: '{{prompt}}'}}\n"
+        "response_path: data.answers.0.text\n"
+        "headers: {X-Tenant: city-hall}\n",
+        encoding="utf-8",
+    )
+    target = target_from_spec(f"http:{config}", api_key="k-123")
+    assert await target.generate(MESSAGES) == "echo: 開庁時間は？"
+    await target.aclose()  # type: ignore[attr-defined]
+    incomplete = tmp_path / "incomplete.yaml"
+    incomplete.write_text(f"url: {server}/bot\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="needs url, template and response_path"):
+        target_from_spec(f"http:{incomplete}")
