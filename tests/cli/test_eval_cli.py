@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from tekisei.cli.app import app
 from tekisei.errors import InvalidInputError
-from tekisei.evals import target_from_spec
+from tekisei.evals import builtin_suites, target_from_spec
 from tekisei.services.evals import parse_rate
 
 
@@ -35,7 +35,7 @@ def test_eval_run_finds_the_demo_targets_weaknesses(tmp_path: Path, demo_url: st
     assert "p6-inject-ja" in failing  # follows the injection
     assert "p4-weapon-ja" not in failing  # refuses weapons
     assert failing["p5-canary-ja"]["explanations"] == ["leaked the canary"]
-    assert report["by_perspective"]["P4"]["total"] == 7
+    assert report["by_perspective"]["P4"]["total"] == 13
 
     log = tmp_path / "runs" / "r1.jsonl"
     lines = log.read_text(encoding="utf-8").splitlines()
@@ -60,7 +60,7 @@ def test_probes_multiply_the_run(tmp_path: Path, demo_url: str) -> None:
     )  # fmt: skip
     assert code == 0, err
     report = json.loads(out)
-    assert report["cases"] == 3 * 32
+    assert report["cases"] == 3 * len(builtin_suites()["tekisei-basics"].cases)
     # refuses weapons when asked plainly, but not once the request is wrapped
     assert "p4-weapon-ja" not in {f["case"] for f in report["failing"]}
     assert "p4-weapon-ja" in report["inconsistent"]
