@@ -54,8 +54,11 @@ class CallableTarget:
         return str(value)
 
 
-class OpenAIChatTarget:
-    """An OpenAI-compatible ``/chat/completions`` endpoint."""
+class _OpenAIEndpoint:
+    """What the OpenAI-compatible targets share: URL, model, key and connections."""
+
+    kind = ""
+    path = ""
 
     def __init__(
         self,
@@ -65,11 +68,22 @@ class OpenAIChatTarget:
         api_key: str | None = None,
         timeout: float = 60.0,
     ) -> None:
-        self.name = f"openai:{model}@{base_url}"
-        self._url = base_url.rstrip("/") + "/chat/completions"
+        self.name = f"{self.kind}:{model}@{base_url}"
+        self._url = base_url.rstrip("/") + self.path
         self._model = model
         self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._http = _Http(timeout)
+
+    async def aclose(self) -> None:
+        """Close the HTTP connections."""
+        await self._http.aclose()
+
+
+class OpenAIChatTarget(_OpenAIEndpoint):
+    """An OpenAI-compatible ``/chat/completions`` endpoint."""
+
+    kind = "openai"
+    path = "/chat/completions"
 
     async def generate(self, messages: list[Message]) -> str:
         """Post the messages and return the first choice's content.
@@ -86,10 +100,6 @@ class OpenAIChatTarget:
             return str(data["choices"][0]["message"]["content"])
         except (KeyError, IndexError, TypeError):
             raise TargetError("the response is not a chat completion", retryable=False) from None
-
-    async def aclose(self) -> None:
-        """Close the HTTP connections."""
-        await self._http.aclose()
 
 
 class _Http:
@@ -145,22 +155,11 @@ async def post_json(http: _Http, url: str, body: Any, headers: dict[str, str]) -
         raise TargetError("the response is not JSON", retryable=False) from None
 
 
-class OpenAIResponsesTarget:
+class OpenAIResponsesTarget(_OpenAIEndpoint):
     """An OpenAI-compatible ``/responses`` endpoint (the Responses API)."""
 
-    def __init__(
-        self,
-        base_url: str,
-        model: str,
-        *,
-        api_key: str | None = None,
-        timeout: float = 60.0,
-    ) -> None:
-        self.name = f"openai-responses:{model}@{base_url}"
-        self._url = base_url.rstrip("/") + "/responses"
-        self._model = model
-        self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        self._http = _Http(timeout)
+    kind = "openai-responses"
+    path = "/responses"
 
     async def generate(self, messages: list[Message]) -> str:
         """Post the messages as ``input`` and join the output text parts."""
@@ -181,10 +180,6 @@ class OpenAIResponsesTarget:
         if not parts:
             raise TargetError("the response has no output text", retryable=False)
         return "".join(parts)
-
-    async def aclose(self) -> None:
-        """Close the HTTP connections."""
-        await self._http.aclose()
 
 
 class HttpJsonTarget:
