@@ -63,6 +63,11 @@ def resolve_lang(value: str | None) -> Lang:
     return "en"
 
 
+def given(**values: Any) -> dict[str, Any]:
+    """The options the user gave (those not left at ``None``), as field changes."""
+    return {key: value for key, value in values.items() if value is not None}
+
+
 def print_json(data: Any) -> None:
     """Print ``data`` (models included) as JSON on stdout."""
 

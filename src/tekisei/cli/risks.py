@@ -13,6 +13,7 @@ from tekisei.cli.common import (
     UserOption,
     console,
     database,
+    given,
     handle_errors,
     principal,
     print_json,
@@ -33,7 +34,7 @@ DueOpt = Annotated[str | None, typer.Option(help="Due date, YYYY-MM-DD.")]
 
 
 def _changes(**values: Any) -> dict[str, Any]:
-    out = {k: v for k, v in values.items() if v is not None}
+    out = given(**values)
     if "due" in out:
         out["due"] = date.fromisoformat(out["due"])
     return out

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -13,6 +13,7 @@ from tekisei.cli.common import (
     UserOption,
     console,
     database,
+    given,
     handle_errors,
     principal,
     print_json,
@@ -57,10 +58,6 @@ ResponsibleOpt = Annotated[str | None, typer.Option(help="Responsible person.")]
 ContactOpt = Annotated[str | None, typer.Option(help="Contact window for users.")]
 
 
-def _changes(**values: Any) -> dict[str, Any]:
-    return {k: v for k, v in values.items() if v is not None}
-
-
 @app.command("create")
 @handle_errors
 def create(
@@ -84,7 +81,7 @@ def create(
 ) -> None:
     """Register an AI system; its risk tier is computed from the facts."""
     facts = SystemFacts.model_validate(
-        _changes(
+        given(
             name=name,
             org_role=role,
             purpose=purpose,
@@ -134,7 +131,7 @@ def update(
     as_json: JsonOption = False,
 ) -> None:
     """Change some facts; refused when someone changed the system since ``--version``."""
-    changes = _changes(
+    changes = given(
         name=name,
         org_role=role,
         purpose=purpose,
