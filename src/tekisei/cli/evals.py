@@ -3,14 +3,28 @@
 from __future__ import annotations
 
 import os
-from typing import Annotated
+import sys
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 import uvicorn
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from tekisei.cli.common import JsonOption, console, handle_errors, print_json, settings, table
+from tekisei.cli.common import (
+    JsonOption,
+    UserOption,
+    console,
+    database,
+    handle_errors,
+    principal,
+    print_json,
+    settings,
+    table,
+)
+from tekisei.errors import InvalidInputError
+from tekisei.services import eval_runs
 from tekisei.services import evals as eval_service
 
 EXIT_BELOW_THRESHOLD = 2
@@ -74,12 +88,28 @@ def run_command(
     fail_under: Annotated[
         float | None, typer.Option(min=0, max=1, help="Exit 2 when the pass rate is below this.")
     ] = None,
+    system: Annotated[
+        int | None,
+        typer.Option(help="The system tested: the run is stored, summarised and kept as evidence."),
+    ] = None,
+    org: Annotated[
+        str | None, typer.Option("--org", help="The organisation's id (with --system).")
+    ] = None,
+    user: UserOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Run a suite against a target, writing a resumable run log.
 
-    The API key, if the target needs one, is read from TEKISEI_TARGET_API_KEY.
+    With --system (and --org) the run belongs to that system: its results are stored in
+    the database as they finish, and the finished run becomes evidence on the guideline
+    requirements it tests and suggests risks for its failing categories. Without it the
+    run is only a local log. The API key, if the target needs one, is read from
+    TEKISEI_TARGET_API_KEY.
     """
+    if (system is None) != (org is None):
+        raise InvalidInputError(
+            "give --system and --org together", ja="--system と --org は一緒に指定してください。"
+        )
     request = eval_service.RunRequest(
         suite=suite,
         target=target,
@@ -91,7 +121,6 @@ def run_command(
         resume=resume,
         api_key=os.environ.get("TEKISEI_TARGET_API_KEY"),
     )
-    prepared = eval_service.prepare(settings().data_dir, request)
     err = Console(stderr=True)
     columns = (
         TextColumn("{task.description}"),
@@ -101,41 +130,290 @@ def run_command(
         TimeRemainingColumn(),
     )
     with Progress(*columns, console=err, disable=as_json or not err.is_terminal) as progress:
-        task = progress.add_task(prepared.log.header.run_id, total=prepared.todo, failed=0)
         failed = 0
+        task = progress.add_task("", total=None, failed=0)
+
+        def start(prepared: eval_service.PreparedRun) -> None:
+            progress.update(task, description=prepared.log.header.run_id, total=prepared.todo)
 
         def advance(passed: bool) -> None:
             nonlocal failed
             failed += int(not passed)
             progress.update(task, advance=1, failed=failed)
 
-        eval_service.execute(prepared, lambda result: advance(result.passed))
-    report = eval_service.report(prepared)
+        if system is not None and org is not None:
+            db = database()
+            with db.reading() as session:
+                who = principal(session, org, user)
+            stored = eval_runs.run_on_system(
+                db, who, settings().data_dir, system, request, start, lambda r: advance(r.passed)
+            )
+            with db.reading() as session:
+                report = eval_runs.run_report(session, who, stored.key)
+        else:
+            prepared = eval_service.prepare(settings().data_dir, request)
+            start(prepared)
+            eval_service.execute(prepared, lambda result: advance(result.passed))
+            report = eval_service.report(prepared)
     if as_json:
         print_json(report)
     else:
-        console.print(
-            f"run {report['run_id']}: {report['passed']}/{report['answered']} passed"
-            f" ({report['pass_rate']:.0%}), {report['errors']} errors — log {report['log']}"
-        )
-        table(
-            ["perspective", "passed", "total"],
-            [[p, v["passed"], v["total"]] for p, v in report["by_perspective"].items()],
-        )
-        if report["failing"]:
-            table(
-                ["case", "perspective", "why"],
-                [
-                    [f["case"], f["perspective"], f["error"] or "; ".join(f["explanations"])]
-                    for f in report["failing"]
-                ],
-                title="failing cases",
-            )
-        if report["inconsistent"]:
-            table(
-                ["group", "why"],
-                [[group, why] for group, why in report["inconsistent"].items()],
-                title="inconsistent across variants",
-            )
+        _print_report(report)
     if fail_under is not None and report["pass_rate"] < fail_under:
         raise typer.Exit(EXIT_BELOW_THRESHOLD)
+
+
+def _print_report(report: dict[str, Any]) -> None:
+    where = f"log {report['log']}" if "log" in report else f"system {report['system']}"
+    console.print(
+        f"run {report['run_id']}: {report['passed']}/{report['answered']} passed"
+        f" ({report['pass_rate']:.0%}), {report['errors']} errors — {where}",
+        markup=False,
+    )
+    table(
+        ["perspective", "passed", "total"],
+        [[p, v["passed"], v["total"]] for p, v in report["by_perspective"].items()],
+    )
+    if report.get("by_risk"):
+        table(
+            ["risk", "passed", "total"],
+            [[r, v["passed"], v["total"]] for r, v in report["by_risk"].items()],
+        )
+    if report["failing"]:
+        table(
+            ["case", "perspective", "why"],
+            [
+                [f["case"], f["perspective"], f["error"] or "; ".join(f["explanations"])]
+                for f in report["failing"]
+            ],
+            title="failing cases",
+        )
+    if report["inconsistent"]:
+        table(
+            ["group", "why"],
+            [[group, why] for group, why in report["inconsistent"].items()],
+            title="inconsistent across variants",
+        )
+    if report.get("requirements"):
+        console.print(
+            f"evidence {report['evidence']} attached to: {', '.join(report['requirements'])}",
+            markup=False,
+        )
+    if report.get("suggested_risks"):
+        table(
+            ["id", "risk", "failed", "likelihood", "status"],
+            [
+                [
+                    s["id"],
+                    s["taxonomy"],
+                    f"{s['failed']}/{s['total']}",
+                    s["likelihood"],
+                    s["status"],
+                ]
+                for s in report["suggested_risks"]
+            ],
+            title="suggested risks (tekisei eval suggestions accept|dismiss)",
+        )
+
+
+OrgRequired = Annotated[str, typer.Option("--org", help="The organisation's id (slug).")]
+RunArgument = Annotated[str, typer.Argument(metavar="RUN", help="The run's name (or number).")]
+
+
+@app.command("list")
+@handle_errors
+def list_command(
+    org: OrgRequired,
+    system: Annotated[int | None, typer.Option(help="Only this system's runs.")] = None,
+    user: UserOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List the evaluation runs of the organisation's systems, newest first."""
+    with database().reading() as session:
+        rows = eval_runs.list_runs(session, principal(session, org, user), system)
+    if as_json:
+        print_json(rows)
+        return
+    table(
+        ["run", "system", "suite", "status", "passed", "rate", "finished"],
+        [
+            [
+                r.key,
+                f"{r.system_id} {r.system_name}",
+                f"{r.suite} {r.suite_version}",
+                r.status,
+                f"{r.passed}/{r.answered}",
+                "" if r.pass_rate is None else f"{r.pass_rate:.0%}",
+                r.finished_at.strftime("%Y-%m-%d %H:%M") if r.finished_at else "",
+            ]
+            for r in rows
+        ],
+    )
+
+
+@app.command("show")
+@handle_errors
+def show_command(
+    run: RunArgument,
+    org: OrgRequired,
+    user: UserOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show a stored run: per perspective and risk, failing cases and suggested risks."""
+    with database().reading() as session:
+        report = eval_runs.run_report(session, principal(session, org, user), run)
+    if as_json:
+        print_json(report)
+        return
+    _print_report(report)
+
+
+@app.command("results")
+@handle_errors
+def results_command(
+    run: RunArgument,
+    org: OrgRequired,
+    failing: Annotated[bool, typer.Option(help="Only the failing cases.")] = False,
+    user: UserOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Each case's input, output and the scorers' explanations."""
+    with database().reading() as session:
+        rows = eval_runs.run_results(session, principal(session, org, user), run, failing)
+    if as_json:
+        print_json(rows)
+        return
+    for row in rows:
+        mark = "PASS" if row.passed else "FAIL"
+        console.rule(f"{mark} {row.case_id} ({row.perspective}, {', '.join(row.risks)})")
+        for message in row.input:
+            console.print(f"[bold]{message['role']}[/bold]: {message['content']}", markup=True)
+        console.print(f"[bold]output[/bold]: {row.output or row.error or ''}", highlight=False)
+        for score in row.scores:
+            console.print(f"  {score['scorer']}: {score['explanation']}", markup=False)
+
+
+@app.command("export")
+@handle_errors
+def export_command(
+    run: RunArgument,
+    org: OrgRequired,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", help="jsonl (tekisei-eval-log/1) or csv.")
+    ] = "jsonl",
+    user: UserOption = None,
+) -> None:
+    """Write a stored run as a run log (JSONL) or a CSV of its results."""
+    with database().reading() as session:
+        text = eval_runs.export_run(session, principal(session, org, user), run, fmt)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
+@app.command("compare")
+@handle_errors
+def compare_command(
+    before: Annotated[str, typer.Argument(metavar="BEFORE")],
+    after: Annotated[str, typer.Argument(metavar="AFTER")],
+    org: OrgRequired,
+    user: UserOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Compare two runs: per perspective, and which cases were fixed or regressed."""
+    with database().reading() as session:
+        out = eval_runs.compare_runs(session, principal(session, org, user), before, after)
+    if as_json:
+        print_json(out)
+        return
+
+    def cell(value: dict[str, int] | None) -> str:
+        return "" if value is None else f"{value['passed']}/{value['total']}"
+
+    table(
+        ["perspective", out.before.key, out.after.key],
+        [[row.perspective, cell(row.before), cell(row.after)] for row in out.perspectives],
+    )
+    console.print(f"fixed: {', '.join(out.fixed) or '-'}", markup=False)
+    console.print(f"regressed: {', '.join(out.regressed) or '-'}", markup=False)
+
+
+suggestions = typer.Typer(help="Risks suggested by failing runs, for a person to decide.")
+app.add_typer(suggestions, name="suggestions")
+
+
+@suggestions.command("list")
+@handle_errors
+def suggestions_list(
+    org: OrgRequired,
+    system: Annotated[int | None, typer.Option(help="Only this system.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Decided ones too.")] = False,
+    user: UserOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List suggested risks (pending ones unless --all)."""
+    with database().reading() as session:
+        rows = eval_runs.list_suggestions(
+            session, principal(session, org, user), system, None if all_ else "pending"
+        )
+    if as_json:
+        print_json(rows)
+        return
+    table(
+        ["id", "system", "risk", "failed", "likelihood", "existing risk", "status", "run"],
+        [
+            [
+                s.id,
+                s.system_id,
+                f"{s.taxonomy} {s.title_ja}",
+                f"{s.failed}/{s.total}",
+                s.likelihood,
+                s.risk_id or "",
+                s.status,
+                s.run_key,
+            ]
+            for s in rows
+        ],
+    )
+
+
+@suggestions.command("accept")
+@handle_errors
+def suggestions_accept(
+    suggestion: Annotated[int, typer.Argument(metavar="ID")],
+    org: OrgRequired,
+    impact: Annotated[
+        int | None,
+        typer.Option(min=1, max=5, help="Impact 1-5 (needed unless the risk exists already)."),
+    ] = None,
+    note: Annotated[str, typer.Option(help="Why, for the record.")] = "",
+    user: UserOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Take a suggestion into the risk register."""
+    with database().transaction() as session:
+        who = principal(session, org, user)
+        risk = eval_runs.accept_suggestion(session, who, suggestion, impact, note)
+        out = {"risk": risk.id, "likelihood": risk.likelihood, "impact": risk.impact}
+    if as_json:
+        print_json(out)
+    else:
+        console.print(f"risk {out['risk']}: likelihood {out['likelihood']}, impact {out['impact']}")
+
+
+@suggestions.command("dismiss")
+@handle_errors
+def suggestions_dismiss(
+    suggestion: Annotated[int, typer.Argument(metavar="ID")],
+    org: OrgRequired,
+    note: Annotated[str, typer.Option(help="Why no risk is needed.")],
+    user: UserOption = None,
+) -> None:
+    """Decide a suggestion needs no risk, saying why."""
+    with database().transaction() as session:
+        eval_runs.dismiss_suggestion(session, principal(session, org, user), suggestion, note)
+    console.print(f"suggestion {suggestion} dismissed")

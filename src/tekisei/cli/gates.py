@@ -20,6 +20,7 @@ from tekisei.cli.common import (
     table,
 )
 from tekisei.core.systems import Stage
+from tekisei.services import eval_runs
 from tekisei.services import gates as gate_service
 
 app = typer.Typer(help="Lifecycle gates and executive approvals.", no_args_is_help=True)
@@ -33,26 +34,38 @@ def check_command(
     min_completeness: Annotated[
         float | None, typer.Option(help="Required share of answered requirements (0-1).")
     ] = None,
+    eval_pass_rate: Annotated[
+        float | None,
+        typer.Option(help="Require a finished evaluation run passing at least this share (0-1)."),
+    ] = None,
+    eval_max_age: Annotated[
+        int | None, typer.Option(help="…no older than this many days (default 90).")
+    ] = None,
+    eval_suite: Annotated[
+        str | None, typer.Option(help="…of this suite (default: any suite).")
+    ] = None,
     user: UserOption = None,
     lang: LangOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Exit 0 when the system meets its gates, 2 with what is missing (for CI jobs)."""
     language = resolve_lang(lang)
+    gate = eval_runs.parse_gate(eval_pass_rate, eval_max_age, eval_suite)
     with database().reading() as session:
         result = gate_service.check_system(
-            session, principal(session, org, user), system, min_completeness
+            session, principal(session, org, user), system, min_completeness, gate
         )
     if as_json:
-        print_json(
-            {
-                "ok": result.ok,
-                "missing": [m.ja if language == "ja" else m.en for m in result.missing],
-                "codes": [m.code for m in result.missing],
-                "completeness": result.completeness,
-                "threshold": result.threshold,
-            }
-        )
+        out = {
+            "ok": result.ok,
+            "missing": [m.ja if language == "ja" else m.en for m in result.missing],
+            "codes": [m.code for m in result.missing],
+            "completeness": result.completeness,
+            "threshold": result.threshold,
+        }
+        if gate is not None:
+            out["latest_eval"] = result.latest_eval
+        print_json(out)
     elif result.ok:
         console.print(f"ok: system {system} meets its gates", markup=False)
     else:

@@ -60,6 +60,9 @@ class Permission(StrEnum):
     """Answer requirements and attach evidence."""
     READ_AUDIT = "read_audit"
     EXPORT_AUDIT = "export_audit"
+    RUN_EVALS = "run_evals"
+    """Run evaluations and red-teaming on a system (external testers: assigned systems only,
+    the independent external tests of fn 8)."""
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -72,16 +75,22 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.WRITE_RISKS,
             Permission.WRITE_ASSESSMENTS,
             Permission.READ_AUDIT,
+            Permission.RUN_EVALS,
         }
     ),
     Role.ASSESSOR: frozenset(
-        {Permission.READ, Permission.WRITE_RISKS, Permission.WRITE_ASSESSMENTS}
+        {
+            Permission.READ,
+            Permission.WRITE_RISKS,
+            Permission.WRITE_ASSESSMENTS,
+            Permission.RUN_EVALS,
+        }
     ),
     Role.EXECUTIVE: frozenset(
         {Permission.READ, Permission.ACCEPT_RISK, Permission.APPROVE_STAGE, Permission.READ_AUDIT}
     ),
     Role.AUDITOR: frozenset({Permission.READ, Permission.READ_AUDIT, Permission.EXPORT_AUDIT}),
-    Role.EXTERNAL_TESTER: frozenset({Permission.READ}),
+    Role.EXTERNAL_TESTER: frozenset({Permission.READ, Permission.RUN_EVALS}),
     Role.VIEWER: frozenset({Permission.READ}),
 }
 

@@ -5,6 +5,7 @@ from tekisei.db.assessments import AnswerEvidenceRow, AnswerRow, AssessmentRow, 
 from tekisei.db.audit import AuditCheckpointRow, AuditEventRow
 from tekisei.db.base import Base
 from tekisei.db.catalog import CatalogNodeRow, CrosswalkLinkRow, CrosswalkRow, FrameworkRow
+from tekisei.db.evals import EvalResultRow, EvalRunRow, RiskSuggestionRow
 from tekisei.db.orgs import (
     ApiTokenRow,
     LoginFailureRow,
@@ -29,6 +30,8 @@ __all__ = [
     "CatalogNodeRow",
     "CrosswalkLinkRow",
     "CrosswalkRow",
+    "EvalResultRow",
+    "EvalRunRow",
     "EvidenceRow",
     "FrameworkRow",
     "LoginFailureRow",
@@ -36,6 +39,7 @@ __all__ = [
     "OrgRow",
     "ReviewRow",
     "RiskRow",
+    "RiskSuggestionRow",
     "SystemAssignmentRow",
     "SystemRow",
     "UserRow",

@@ -371,6 +371,61 @@ def attach_evidence(
         )
 
 
+def attach_test_evidence(
+    session: Session,
+    principal: Principal,
+    system_id: int,
+    node_urns: list[str],
+    evidence: EvidenceRow,
+    note: str,
+) -> list[str]:
+    """Attach the evidence of a test run to requirements of the system's open guideline
+    assessment; returns the URNs it was attached to (none when no assessment is open).
+
+    Whoever may run evaluations on the system may do this (an external tester too, fn 8).
+    A requirement not answered yet gets an answer that is still ``not_started``, with
+    ``note``: the evidence is there, and judging the state stays a person's job.
+    """
+    require(principal, Permission.RUN_EVALS)
+    systems.visible_system(session, principal, system_id)
+    row = _latest(session, system_id, GUIDELINE, "open")
+    if row is None:
+        return []
+    answers = _answers(session, row.id)
+    attached: list[str] = []
+    now = datetime.now(UTC)
+    for node_urn in node_urns:
+        answer = answers.get(node_urn)
+        if answer is None:
+            answer = AnswerRow(
+                assessment_id=row.id,
+                node_urn=node_urn,
+                state=AnswerState.NOT_STARTED.value,
+                notes=note,
+                owner="",
+                justification="",
+                updated_by=principal.email,
+                updated_at=now,
+                version=1,
+            )
+            session.add(answer)
+            session.flush()
+        session.add(AnswerEvidenceRow(answer_id=answer.id, evidence_id=evidence.id))
+        attached.append(node_urn)
+    session.flush()
+    if attached:
+        audit.record(
+            session,
+            _org(session, principal),
+            principal.email,
+            "assessment.attach_evidence",
+            "assessment",
+            row.id,
+            {"requirements": attached, "evidence": evidence.id},
+        )
+    return attached
+
+
 def close_assessment(session: Session, principal: Principal, assessment_id: int) -> AssessmentRow:
     """Freeze an assessment; a new one can start from it.
 

@@ -8,6 +8,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tekisei.core.eval_findings import EvalGate, eval_gate_problems
 from tekisei.core.gates import RiskFacts, gate_problems, gated
 from tekisei.core.orgs import Permission, Principal, require
 from tekisei.core.systems import Stage, Tier
@@ -17,7 +18,7 @@ from tekisei.db.orgs import OrgRow
 from tekisei.db.risks import RiskRow
 from tekisei.db.systems import SystemRow
 from tekisei.errors import ConflictError, InvalidInputError, NotFoundError
-from tekisei.services import assessments, audit, systems
+from tekisei.services import assessments, audit, eval_runs, systems
 from tekisei.services.database import policy_of
 
 GUIDELINE = assessments.GUIDELINE
@@ -31,6 +32,15 @@ class MissingOut(BaseModel):
     en: str
 
 
+class LatestEvalOut(BaseModel):
+    """The run an evaluation gate looked at."""
+
+    key: str
+    suite: str
+    pass_rate: float
+    finished_at: datetime
+
+
 class CheckOut(BaseModel):
     """Whether a system meets its gates (``tekisei check``)."""
 
@@ -40,6 +50,8 @@ class CheckOut(BaseModel):
     stage: str
     completeness: float | None
     threshold: float
+    latest_eval: LatestEvalOut | None = None
+    """The latest finished evaluation run, when the check asked for one."""
     missing: list[MissingOut]
 
 
@@ -89,9 +101,11 @@ def check_system(
     principal: Principal,
     system_id: int,
     min_completeness: float | None = None,
+    eval_gate: EvalGate | None = None,
 ) -> CheckOut:
-    """Whether a system meets its gates: a complete enough guideline assessment and no
-    critical risk left unaccepted (approvals are not part of the check).
+    """Whether a system meets its gates: a complete enough guideline assessment, no
+    critical risk left unaccepted and, when ``eval_gate`` is given, a recent enough
+    evaluation run that passes it (approvals are not part of the check).
 
     Raises:
         InvalidInputError: ``min_completeness`` outside 0-1.
@@ -114,6 +128,10 @@ def check_system(
         approved=None,
         min_completeness=threshold,
     )
+    latest = None
+    if eval_gate is not None:
+        latest = eval_runs.latest_finished(session, system.id, eval_gate.suite)
+        missing += eval_gate_problems(eval_gate, latest, datetime.now(UTC))
     return CheckOut(
         system_id=system.id,
         ok=not missing,
@@ -121,6 +139,7 @@ def check_system(
         stage=system.stage,
         completeness=None if completeness is None else round(completeness, 4),
         threshold=threshold,
+        latest_eval=None if latest is None else LatestEvalOut(**vars(latest)),
         missing=[MissingOut(code=m.code, ja=m.ja, en=m.en) for m in missing],
     )
 

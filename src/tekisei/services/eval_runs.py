@@ -1,0 +1,986 @@
+"""Evaluation runs in the workspace: a run belongs to a system, its results are stored in
+batches as they finish, and a finished run becomes evidence on the requirements it tests
+and suggests risks for a person to accept."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from tekisei.core.catalog import urn
+from tekisei.core.eval_findings import (
+    EVIDENCE_RELATIONS,
+    RED_TEAMING_REF,
+    EvalGate,
+    RunFacts,
+    Tally,
+    likelihood_from_failures,
+)
+from tekisei.core.orgs import Permission, Principal, require
+from tekisei.core.risks import RISK_TAXONOMY, RiskFields, RiskStatus
+from tekisei.db.assessments import EvidenceRow
+from tekisei.db.catalog import CatalogNodeRow, CrosswalkLinkRow
+from tekisei.db.evals import EvalResultRow, EvalRunRow, RiskSuggestionRow
+from tekisei.db.orgs import OrgRow
+from tekisei.db.risks import RiskRow
+from tekisei.db.systems import SystemRow
+from tekisei.errors import ConflictError, InvalidInputError, NotFoundError
+from tekisei.evals import Case, Result, RunHeader, Score
+from tekisei.services import assessments, audit, risks, systems
+from tekisei.services import evals as eval_files
+from tekisei.services.database import Database
+
+JAISI = "jaisi-eval-perspectives-1.10"
+GUIDELINE = assessments.GUIDELINE
+
+
+class RunOut(BaseModel):
+    """An evaluation run as readers see it."""
+
+    id: int
+    key: str
+    system_id: int
+    system_name: str
+    source: str
+    suite: str
+    suite_version: str
+    target: str
+    probes: list[str]
+    status: str
+    cases: int
+    answered: int
+    passed: int
+    errors: int
+    pass_rate: float | None
+    by_perspective: dict[str, dict[str, int]]
+    by_risk: dict[str, dict[str, int]]
+    inconsistent: dict[str, str]
+    requirements: list[str]
+    """Guideline requirements (URNs) the run was attached to as evidence."""
+    evidence_id: int | None
+    results_sha256: str | None
+    started_by: str
+    started_at: datetime
+    finished_at: datetime | None
+
+
+class ResultOut(BaseModel):
+    """One case's outcome in a run."""
+
+    case_id: str
+    perspective: str
+    risks: list[str]
+    lang: str
+    passed: bool
+    error: str | None
+    input: list[dict[str, str]]
+    output: str | None
+    scores: list[dict[str, Any]]
+    latency_ms: float
+
+
+class SuggestionOut(BaseModel):
+    """A risk a run's failures suggest, with the likelihood they point to."""
+
+    id: int
+    system_id: int
+    run_id: int
+    run_key: str
+    taxonomy: str
+    title_ja: str
+    title_en: str
+    failed: int
+    total: int
+    likelihood: int
+    risk_id: int | None
+    status: str
+    decided_by: str | None
+    decided_at: datetime | None
+    note: str
+
+
+class ComparisonRow(BaseModel):
+    """One perspective in two runs."""
+
+    perspective: str
+    before: dict[str, int] | None
+    after: dict[str, int] | None
+
+
+class ComparisonOut(BaseModel):
+    """Two runs side by side: per perspective, and the cases that changed."""
+
+    before: RunOut
+    after: RunOut
+    perspectives: list[ComparisonRow]
+    fixed: list[str]
+    """Cases that failed before and pass now."""
+    regressed: list[str]
+    """Cases that passed before and fail now."""
+
+
+def _org(session: Session, principal: Principal) -> OrgRow:
+    org = session.get(OrgRow, principal.org_id)
+    assert org is not None
+    return org
+
+
+def _not_found(reference: str | int) -> NotFoundError:
+    return NotFoundError(
+        f"no evaluation run {reference} in this organisation",
+        ja=f"この組織に評価実行 {reference} はありません。",
+    )
+
+
+def visible_run(session: Session, principal: Principal, reference: str | int) -> EvalRunRow:
+    """A run of a system the principal may see, by key or by numeric id.
+
+    Raises:
+        NotFoundError: no such run, or its system is not visible.
+    """
+    require(principal, Permission.READ)
+    row = session.scalars(select(EvalRunRow).where(EvalRunRow.key == str(reference))).first()
+    if row is None and str(reference).isdigit():
+        row = session.get(EvalRunRow, int(reference))
+    if row is None or row.org_id != principal.org_id:
+        raise _not_found(reference)
+    try:
+        systems.visible_system(session, principal, row.system_id)
+    except NotFoundError:
+        raise _not_found(reference) from None
+    return row
+
+
+def view(session: Session, row: EvalRunRow) -> RunOut:
+    """The reader's view of a run."""
+    name = session.scalar(select(SystemRow.name).where(SystemRow.id == row.system_id))
+    summary = row.summary or {}
+    return RunOut(
+        id=row.id,
+        key=row.key,
+        system_id=row.system_id,
+        system_name=name or "",
+        source=row.source,
+        suite=row.suite,
+        suite_version=row.suite_version,
+        target=row.target,
+        probes=list(row.probes),
+        status=row.status,
+        cases=row.cases,
+        answered=row.answered,
+        passed=row.passed,
+        errors=row.errors,
+        pass_rate=row.pass_rate,
+        by_perspective=summary.get("by_perspective", {}),
+        by_risk=summary.get("by_risk", {}),
+        inconsistent=summary.get("inconsistent", {}),
+        requirements=summary.get("requirements", []),
+        evidence_id=row.evidence_id,
+        results_sha256=row.results_sha256,
+        started_by=row.started_by,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+    )
+
+
+def _key_free(session: Session, key: str) -> None:
+    if session.scalars(select(EvalRunRow.id).where(EvalRunRow.key == key)).first() is not None:
+        raise ConflictError(
+            f"a run named {key} exists already; choose another --run-id",
+            ja=f"評価実行 {key} はすでにあります。別の --run-id を指定してください。",
+        )
+
+
+def begin_run(
+    session: Session,
+    principal: Principal,
+    system_id: int,
+    *,
+    key: str,
+    suite: str,
+    suite_version: str,
+    target: str,
+    probes: list[str],
+    cases: int,
+    source: str = "run",
+) -> EvalRunRow:
+    """Record that a run on a system has started.
+
+    Raises:
+        PermissionDeniedError: the role may not run evaluations.
+        NotFoundError: the system is not visible (external testers: not assigned).
+        ConflictError: the key is taken.
+    """
+    require(principal, Permission.RUN_EVALS)
+    system = systems.visible_system(session, principal, system_id)
+    _key_free(session, key)
+    row = EvalRunRow(
+        org_id=principal.org_id,
+        system_id=system.id,
+        key=key,
+        source=source,
+        suite=suite,
+        suite_version=suite_version,
+        target=target,
+        probes=probes,
+        status="running",
+        cases=cases,
+        answered=0,
+        passed=0,
+        errors=0,
+        summary={},
+        started_by=principal.email,
+        started_at=datetime.now(UTC),
+    )
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        _org(session, principal),
+        principal.email,
+        "eval.start",
+        "eval_run",
+        row.id,
+        {
+            "system": system.id,
+            "key": key,
+            "source": source,
+            "suite": f"{suite} {suite_version}",
+            "target": target,
+            "probes": probes,
+            "cases": cases,
+        },
+    )
+    return row
+
+
+def result_row(run_id: int, result: Result, case: Case) -> dict[str, Any]:
+    """The columns of one stored result."""
+    return {
+        "run_id": run_id,
+        "case_id": result.case_id,
+        "perspective": case.perspective,
+        "risks": list(case.risks),
+        "lang": case.lang,
+        "passed": result.passed,
+        "error": result.error,
+        "input": [m.model_dump(mode="json") for m in case.input],
+        "output": result.output,
+        "scores": [s.model_dump(mode="json") for s in result.scores],
+        "latency_ms": round(result.latency_ms, 2),
+    }
+
+
+class ResultWriter:
+    """Stores results in batches as they finish, each batch in its own transaction.
+
+    A case already stored for the run is skipped, so writing the same result twice (a
+    resumed run replaying its log) never duplicates it.
+    """
+
+    def __init__(
+        self,
+        database: Database,
+        run_id: int,
+        cases: dict[str, Case],
+        *,
+        batch: int = 200,
+        interval_s: float = 1.0,
+    ) -> None:
+        self._database = database
+        self._run_id = run_id
+        self._cases = cases
+        self._batch = batch
+        self._interval = interval_s
+        self._pending: list[dict[str, Any]] = []
+        self._last = time.monotonic()
+
+    def add(self, result: Result) -> None:
+        """Queue a result; a full batch, or one older than the interval, is written."""
+        case = self._cases.get(result.case_id)
+        if case is None:
+            return
+        self._pending.append(result_row(self._run_id, result, case))
+        if len(self._pending) >= self._batch or time.monotonic() - self._last >= self._interval:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write what is queued (nothing is lost if this raises: the run log has it)."""
+        self._last = time.monotonic()
+        if not self._pending:
+            return
+        rows, self._pending = self._pending, []
+        with self._database.transaction() as session:
+            store_results(session, self._run_id, rows)
+
+
+def store_results(session: Session, run_id: int, rows: list[dict[str, Any]]) -> int:
+    """Insert results not stored yet for the run (one statement); returns how many."""
+    ids = [row["case_id"] for row in rows]
+    stored = set(
+        session.scalars(
+            select(EvalResultRow.case_id).where(
+                EvalResultRow.run_id == run_id, EvalResultRow.case_id.in_(ids)
+            )
+        )
+    )
+    fresh: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        if row["case_id"] not in stored:
+            fresh.setdefault(row["case_id"], row)
+    if fresh:
+        session.execute(insert(EvalResultRow), list(fresh.values()))
+    run = session.get(EvalRunRow, run_id)
+    assert run is not None
+    run.answered = (
+        session.scalar(
+            select(func.count()).select_from(EvalResultRow).where(EvalResultRow.run_id == run_id)
+        )
+        or 0
+    )
+    return len(fresh)
+
+
+def _results(session: Session, run_id: int) -> list[EvalResultRow]:
+    return list(
+        session.scalars(
+            select(EvalResultRow)
+            .where(EvalResultRow.run_id == run_id)
+            .order_by(EvalResultRow.case_id)
+        )
+    )
+
+
+def _tallies(rows: list[EvalResultRow]) -> tuple[dict[str, Tally], dict[str, Tally]]:
+    perspective: dict[str, list[int]] = {}
+    risk: dict[str, list[int]] = {}
+    for row in rows:
+        for bucket, key in [(perspective, row.perspective), *((risk, r) for r in row.risks)]:
+            entry = bucket.setdefault(key, [0, 0])
+            entry[0] += int(row.passed)
+            entry[1] += 1
+
+    def order(key: str) -> tuple[int, str]:
+        return (int(key[1:]), key) if key[1:].isdigit() else (99, key)
+
+    return (
+        {k: Tally(*perspective[k]) for k in sorted(perspective, key=order)},
+        {k: Tally(*risk[k]) for k in sorted(risk)},
+    )
+
+
+def _digest(rows: list[EvalResultRow]) -> str:
+    canonical = json.dumps(
+        [[r.case_id, r.passed, r.output, r.error] for r in rows],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def tested_requirements(
+    session: Session, principal: Principal, system_id: int, perspectives: list[str]
+) -> list[str]:
+    """Guideline requirements that apply to the system and that a run on these perspectives
+    gives evidence for: fn 8 (red teaming and tests) always, and the items the crosswalk
+    links to the perspectives as equal, intersecting, subset or superset."""
+    targets = [urn(JAISI, p) for p in perspectives]
+    strong = {r.value for r in EVIDENCE_RELATIONS}
+    linked = set(
+        session.scalars(
+            select(CrosswalkLinkRow.source_urn).where(
+                CrosswalkLinkRow.target_urn.in_(targets),
+                CrosswalkLinkRow.relation.in_(strong),
+            )
+        )
+    )
+    linked.add(urn(GUIDELINE, RED_TEAMING_REF))
+    return [
+        r.urn for r in systems.system_requirements(session, principal, system_id) if r.urn in linked
+    ]
+
+
+def finish_run(
+    session: Session,
+    principal: Principal,
+    run_id: int,
+    inconsistent: dict[str, str] | None = None,
+) -> EvalRunRow:
+    """Close a run: summarise it per perspective and risk, keep it as evidence on the
+    requirements it tests, and suggest risks for its failing categories.
+
+    Raises:
+        ConflictError: the run is finished already.
+    """
+    require(principal, Permission.RUN_EVALS)
+    run = visible_run(session, principal, run_id)
+    if run.status == "finished":
+        raise ConflictError(
+            f"run {run.key} is finished already", ja=f"評価実行 {run.key} は完了しています。"
+        )
+    rows = _results(session, run.id)
+    by_perspective, by_risk = _tallies(rows)
+    run.answered = len(rows)
+    run.passed = sum(r.passed for r in rows)
+    run.errors = sum(r.error is not None for r in rows)
+    run.pass_rate = round(run.passed / len(rows), 4) if rows else 0.0
+    run.results_sha256 = _digest(rows)
+    run.status = "finished"
+    run.finished_at = datetime.now(UTC)
+    evidence = EvidenceRow(
+        org_id=principal.org_id,
+        kind="reference",
+        title=f"評価実行 {run.key}（{run.suite} {run.suite_version}）合格率 {run.pass_rate:.0%}",
+        reference=f"eval:{run.id}",
+        created_by=principal.email,
+        created_at=run.finished_at,
+    )
+    session.add(evidence)
+    session.flush()
+    run.evidence_id = evidence.id
+    org = _org(session, principal)
+    audit.record(
+        session,
+        org,
+        principal.email,
+        "evidence.add",
+        "evidence",
+        evidence.id,
+        {"kind": "reference", "reference": evidence.reference},
+    )
+    requirements = tested_requirements(session, principal, run.system_id, list(by_perspective))
+    failing = run.answered - run.passed
+    attached = assessments.attach_test_evidence(
+        session,
+        principal,
+        run.system_id,
+        requirements,
+        evidence,
+        f"評価実行 {run.key} の結果を証跡として添付しました（{failing}件不合格）。"
+        "回答の状態は担当者が判断してください。",
+    )
+    run.summary = {
+        "by_perspective": {
+            k: {"passed": t.passed, "total": t.total} for k, t in by_perspective.items()
+        },
+        "by_risk": {k: {"passed": t.passed, "total": t.total} for k, t in by_risk.items()},
+        "inconsistent": inconsistent or {},
+        "requirements": attached,
+    }
+    suggested = _suggest_risks(session, run, by_risk)
+    audit.record(
+        session,
+        org,
+        principal.email,
+        "eval.finish",
+        "eval_run",
+        run.id,
+        {
+            "key": run.key,
+            "answered": run.answered,
+            "passed": run.passed,
+            "errors": run.errors,
+            "pass_rate": run.pass_rate,
+            "results_sha256": run.results_sha256,
+            "evidence": evidence.id,
+            "requirements": attached,
+            "suggestions": suggested,
+        },
+    )
+    return run
+
+
+def _suggest_risks(session: Session, run: EvalRunRow, by_risk: dict[str, Tally]) -> list[str]:
+    known = _taxonomy_titles(session)
+    open_risks = [
+        r
+        for r in session.scalars(select(RiskRow).where(RiskRow.system_id == run.system_id))
+        if r.status != RiskStatus.CLOSED.value
+    ]
+    suggested: list[str] = []
+    for taxonomy, tally in by_risk.items():
+        likelihood = likelihood_from_failures(tally.failed, tally.total)
+        if likelihood is None or taxonomy not in known:
+            continue
+        for older in session.scalars(
+            select(RiskSuggestionRow).where(
+                RiskSuggestionRow.system_id == run.system_id,
+                RiskSuggestionRow.taxonomy == taxonomy,
+                RiskSuggestionRow.status == "pending",
+            )
+        ):
+            older.status = "superseded"
+        existing = next((r for r in open_risks if taxonomy in r.taxonomy), None)
+        session.add(
+            RiskSuggestionRow(
+                org_id=run.org_id,
+                system_id=run.system_id,
+                run_id=run.id,
+                taxonomy=taxonomy,
+                failed=tally.failed,
+                total=tally.total,
+                likelihood=likelihood,
+                risk_id=existing.id if existing else None,
+                status="pending",
+                note="",
+            )
+        )
+        suggested.append(taxonomy)
+    session.flush()
+    return suggested
+
+
+def _taxonomy_titles(session: Session) -> dict[str, tuple[str, str]]:
+    return {
+        n.ref: (n.title_ja, n.title_en)
+        for n in session.scalars(
+            select(CatalogNodeRow).where(CatalogNodeRow.framework_id == RISK_TAXONOMY)
+        )
+    }
+
+
+def run_on_system(
+    database: Database,
+    principal: Principal,
+    data_dir: Path,
+    system_id: int,
+    request: eval_files.RunRequest,
+    on_start: Callable[[eval_files.PreparedRun], None] | None = None,
+    on_result: Callable[[Result], None] | None = None,
+) -> RunOut:
+    """Run (or resume) a suite against a target on a system, storing results as they
+    finish, and finish the run. An interrupted run stays ``running`` and can be resumed:
+    results in its log but not in the database are stored first, never twice.
+
+    Raises:
+        PermissionDeniedError, NotFoundError: the principal may not run evaluations on it.
+        InvalidInputError, ConflictError: a bad request, or a resumed run of another system.
+    """
+    with database.reading() as session:
+        require(principal, Permission.RUN_EVALS)
+        systems.visible_system(session, principal, system_id)
+        if request.resume is not None:
+            existing = visible_run(session, principal, request.resume)
+            if existing.system_id != system_id:
+                raise InvalidInputError(
+                    f"run {request.resume} belongs to system {existing.system_id}",
+                    ja=f"評価実行 {request.resume} はシステム {existing.system_id} のものです。",
+                )
+            if existing.status == "finished":
+                return view(session, existing)
+        elif request.run_id is not None:
+            _key_free(session, request.run_id)
+    prepared = eval_files.prepare(data_dir, request)
+    header = prepared.log.header
+    cases = {case.id: case for case in prepared.suite.cases}
+    with database.transaction() as session:
+        if request.resume is None:
+            run_id = begin_run(
+                session,
+                principal,
+                system_id,
+                key=header.run_id,
+                suite=header.suite,
+                suite_version=header.suite_version,
+                target=header.target,
+                probes=list(request.probes),
+                cases=len(cases),
+            ).id
+        else:
+            run_id = visible_run(session, principal, request.resume).id
+        replay = [
+            result_row(run_id, r, cases[r.case_id])
+            for r in prepared.log.results()
+            if r.case_id in cases
+        ]
+        if replay:
+            store_results(session, run_id, replay)
+    if on_start is not None:
+        on_start(prepared)
+    writer = ResultWriter(database, run_id, cases)
+
+    def record(result: Result) -> None:
+        writer.add(result)
+        if on_result is not None:
+            on_result(result)
+
+    try:
+        eval_files.execute(prepared, record)
+    finally:
+        writer.flush()
+    inconsistent = eval_files.report(prepared)["inconsistent"]
+    with database.transaction() as session:
+        run = finish_run(session, principal, run_id, inconsistent)
+        return view(session, run)
+
+
+def list_runs(
+    session: Session, principal: Principal, system_id: int | None = None, limit: int = 100
+) -> list[RunOut]:
+    """Runs of the systems the principal may see, newest first."""
+    require(principal, Permission.READ)
+    query = select(EvalRunRow).where(EvalRunRow.org_id == principal.org_id)
+    if system_id is not None:
+        systems.visible_system(session, principal, system_id)
+        query = query.where(EvalRunRow.system_id == system_id)
+    visible = {s.id for s in systems.list_systems(session, principal, limit=10_000)[1]}
+    rows = session.scalars(query.order_by(EvalRunRow.id.desc()).limit(limit))
+    return [view(session, r) for r in rows if r.system_id in visible]
+
+
+def run_report(session: Session, principal: Principal, reference: str | int) -> dict[str, Any]:
+    """A stored run's findings, in the shape of a local run's report plus what the
+    workspace adds: per risk id, the evidence, the requirements and the suggested risks."""
+    run = visible_run(session, principal, reference)
+    out = view(session, run)
+    return {
+        "run_id": run.key,
+        "id": run.id,
+        "system": run.system_id,
+        "status": run.status,
+        "source": run.source,
+        "suite": f"{run.suite} {run.suite_version}",
+        "target": run.target,
+        "cases": run.cases,
+        "answered": run.answered,
+        "passed": run.passed,
+        "errors": run.errors,
+        "pass_rate": run.pass_rate or 0.0,
+        "by_perspective": out.by_perspective,
+        "by_risk": out.by_risk,
+        "inconsistent": out.inconsistent,
+        "evidence": run.evidence_id,
+        "requirements": out.requirements,
+        "results_sha256": run.results_sha256,
+        "suggested_risks": [
+            s.model_dump(mode="json")
+            for s in list_suggestions(session, principal, run.system_id, status=None)
+            if s.run_id == run.id
+        ],
+        "failing": [
+            {
+                "case": r.case_id,
+                "perspective": r.perspective,
+                "risks": r.risks,
+                "error": r.error,
+                "explanations": [s["explanation"] for s in r.scores if not s["passed"]],
+            }
+            for r in _results(session, run.id)
+            if not r.passed
+        ],
+    }
+
+
+def export_run(session: Session, principal: Principal, reference: str | int, fmt: str) -> str:
+    """A stored run as a run log (``jsonl``, format tekisei-eval-log/1, which
+    ``tekisei eval import`` reads back) or as ``csv`` (one row per case, for spreadsheets).
+
+    Raises:
+        InvalidInputError: another format.
+    """
+    run = visible_run(session, principal, reference)
+    rows = _results(session, run.id)
+    if fmt == "jsonl":
+        header = RunHeader(
+            run_id=run.key,
+            suite=run.suite,
+            suite_version=run.suite_version,
+            target=run.target,
+            started_at=run.started_at,
+            settings={"probes": list(run.probes), "cases": run.cases, "system": run.system_id},
+        )
+        lines = [header.model_dump_json()]
+        for row in rows:
+            result = Result(
+                case_id=row.case_id,
+                output=row.output,
+                error=row.error,
+                scores=[Score.model_validate(s) for s in row.scores],
+                latency_ms=row.latency_ms,
+            )
+            lines.append(result.model_dump_json())
+        return "\n".join(lines) + "\n"
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(
+            ["run", "case_id", "perspective", "risks", "lang", "passed", "input", "output",
+             "error", "explanations"]
+        )  # fmt: skip
+        for row in rows:
+            writer.writerow(
+                [
+                    run.key,
+                    row.case_id,
+                    row.perspective,
+                    " ".join(row.risks),
+                    row.lang,
+                    "1" if row.passed else "0",
+                    "\n".join(f"{m['role']}: {m['content']}" for m in row.input),
+                    row.output or "",
+                    row.error or "",
+                    "; ".join(f"{s['scorer']}: {s['explanation']}" for s in row.scores),
+                ]
+            )
+        return buffer.getvalue()
+    raise InvalidInputError(
+        f"format {fmt!r}: use jsonl or csv", ja=f"形式 {fmt!r}: jsonl か csv を指定してください。"
+    )
+
+
+def run_results(
+    session: Session, principal: Principal, reference: str | int, failing_only: bool = False
+) -> list[ResultOut]:
+    """The results of a run (only the failing ones when asked), in case order."""
+    run = visible_run(session, principal, reference)
+    return [
+        ResultOut.model_validate(r, from_attributes=True)
+        for r in _results(session, run.id)
+        if not (failing_only and r.passed)
+    ]
+
+
+def compare_runs(
+    session: Session, principal: Principal, before: str | int, after: str | int
+) -> ComparisonOut:
+    """Two runs side by side (e.g. before and after a fix)."""
+    first = visible_run(session, principal, before)
+    second = visible_run(session, principal, after)
+    old = {r.case_id: r.passed for r in _results(session, first.id)}
+    new = {r.case_id: r.passed for r in _results(session, second.id)}
+    a, b = view(session, first), view(session, second)
+    keys = list(dict.fromkeys([*a.by_perspective, *b.by_perspective]))
+    keys.sort(key=lambda k: int(k[1:]) if k[1:].isdigit() else 99)
+    return ComparisonOut(
+        before=a,
+        after=b,
+        perspectives=[
+            ComparisonRow(
+                perspective=k, before=a.by_perspective.get(k), after=b.by_perspective.get(k)
+            )
+            for k in keys
+        ],
+        fixed=sorted(c for c, ok in new.items() if ok and old.get(c) is False),
+        regressed=sorted(c for c, ok in new.items() if not ok and old.get(c) is True),
+    )
+
+
+def latest_finished(session: Session, system_id: int, suite: str | None = None) -> RunFacts | None:
+    """The latest finished run of a system (of ``suite`` when given), for the gate."""
+    query = select(EvalRunRow).where(
+        EvalRunRow.system_id == system_id, EvalRunRow.status == "finished"
+    )
+    if suite:
+        query = query.where(EvalRunRow.suite == suite)
+    row = session.scalars(
+        query.order_by(EvalRunRow.finished_at.desc(), EvalRunRow.id.desc())
+    ).first()
+    if row is None or row.finished_at is None:
+        return None
+    finished = row.finished_at
+    if finished.tzinfo is None:
+        finished = finished.replace(tzinfo=UTC)
+    return RunFacts(row.key, row.suite, row.pass_rate or 0.0, finished)
+
+
+def parse_gate(
+    min_pass_rate: float | None, max_age_days: int | None, suite: str | None
+) -> EvalGate | None:
+    """The evaluation gate from command-line or API options (None when not asked).
+
+    Raises:
+        InvalidInputError: out-of-range values, or an age or suite without a pass rate.
+    """
+    if min_pass_rate is None:
+        if max_age_days is not None or suite is not None:
+            raise InvalidInputError(
+                "give --eval-pass-rate with --eval-max-age or --eval-suite",
+                ja="--eval-max-age や --eval-suite には --eval-pass-rate も指定してください。",
+            )
+        return None
+    try:
+        return EvalGate(min_pass_rate, max_age_days or 90, suite)
+    except ValueError as exc:
+        raise InvalidInputError(
+            str(exc), ja="合格率は0から1、期間は1日以上で指定してください。"
+        ) from None
+
+
+def _suggestion_view(
+    row: RiskSuggestionRow, key: str, titles: dict[str, tuple[str, str]]
+) -> SuggestionOut:
+    ja, en = titles.get(row.taxonomy, (row.taxonomy, row.taxonomy))
+    return SuggestionOut(
+        id=row.id,
+        system_id=row.system_id,
+        run_id=row.run_id,
+        run_key=key,
+        taxonomy=row.taxonomy,
+        title_ja=ja,
+        title_en=en,
+        failed=row.failed,
+        total=row.total,
+        likelihood=row.likelihood,
+        risk_id=row.risk_id,
+        status=row.status,
+        decided_by=row.decided_by,
+        decided_at=row.decided_at,
+        note=row.note,
+    )
+
+
+def list_suggestions(
+    session: Session,
+    principal: Principal,
+    system_id: int | None = None,
+    status: str | None = "pending",
+) -> list[SuggestionOut]:
+    """Risk suggestions from runs, for the systems the principal may see."""
+    require(principal, Permission.READ)
+    query = (
+        select(RiskSuggestionRow, EvalRunRow.key)
+        .join(EvalRunRow, EvalRunRow.id == RiskSuggestionRow.run_id)
+        .where(RiskSuggestionRow.org_id == principal.org_id)
+    )
+    if system_id is not None:
+        systems.visible_system(session, principal, system_id)
+        query = query.where(RiskSuggestionRow.system_id == system_id)
+    if status:
+        query = query.where(RiskSuggestionRow.status == status)
+    visible = {s.id for s in systems.list_systems(session, principal, limit=10_000)[1]}
+    titles = _taxonomy_titles(session)
+    return [
+        _suggestion_view(row, key, titles)
+        for row, key in session.execute(query.order_by(RiskSuggestionRow.id))
+        if row.system_id in visible
+    ]
+
+
+def _pending_suggestion(
+    session: Session, principal: Principal, suggestion_id: int
+) -> RiskSuggestionRow:
+    row = session.get(RiskSuggestionRow, suggestion_id)
+    if row is None or row.org_id != principal.org_id:
+        raise NotFoundError(
+            f"no risk suggestion {suggestion_id} in this organisation",
+            ja=f"この組織にリスクの提案 {suggestion_id} はありません。",
+        )
+    systems.visible_system(session, principal, row.system_id)
+    if row.status != "pending":
+        raise ConflictError(
+            f"suggestion {suggestion_id} is {row.status} already",
+            ja=f"提案 {suggestion_id} はすでに処理されています（{row.status}）。",
+        )
+    return row
+
+
+def accept_suggestion(
+    session: Session,
+    principal: Principal,
+    suggestion_id: int,
+    impact: int | None = None,
+    note: str = "",
+) -> RiskRow:
+    """A person takes a suggestion into the register.
+
+    When the system already has an open risk on the same taxonomy id, its likelihood is
+    raised to the suggested one (never lowered). Otherwise a new risk is added with the
+    suggested likelihood and the ``impact`` the person judges.
+
+    Raises:
+        InvalidInputError: a new risk is needed and no impact (1-5) was given.
+        ConflictError: the suggestion was decided already.
+    """
+    require(principal, Permission.WRITE_RISKS)
+    row = _pending_suggestion(session, principal, suggestion_id)
+    run = session.get(EvalRunRow, row.run_id)
+    assert run is not None
+    titles = _taxonomy_titles(session)
+    ja, _ = titles.get(row.taxonomy, (row.taxonomy, row.taxonomy))
+    evidence = (
+        f"評価実行 {run.key}（{run.suite} {run.suite_version}）で"
+        f"{row.total}件中{row.failed}件が不合格。"
+    )
+    existing = session.get(RiskRow, row.risk_id) if row.risk_id else None
+    if existing is not None and existing.status != RiskStatus.CLOSED.value:
+        if existing.likelihood < row.likelihood:
+            risks.update_risk(
+                session, principal, existing.id, {"likelihood": row.likelihood}, existing.version
+            )
+        risk = existing
+    else:
+        if impact is None or not 1 <= impact <= 5:
+            raise InvalidInputError(
+                "give the impact (1-5): a test shows how often a failure happens, "
+                "not how much harm it does",
+                ja="影響度（1〜5）を指定してください。テストで分かるのは起こりやすさで、"
+                "被害の大きさは人が判断します。",
+            )
+        risk = risks.add_risk(
+            session,
+            principal,
+            row.system_id,
+            RiskFields(
+                title=f"{ja}（評価で検出）",
+                taxonomy=[row.taxonomy],
+                description=evidence + (f"\n{note.strip()}" if note.strip() else ""),
+                likelihood=row.likelihood,
+                impact=impact,
+            ),
+        )
+    row.status = "accepted"
+    row.risk_id = risk.id
+    row.decided_by = principal.email
+    row.decided_at = datetime.now(UTC)
+    row.note = note.strip()
+    audit.record(
+        session,
+        _org(session, principal),
+        principal.email,
+        "risk_suggestion.accept",
+        "risk_suggestion",
+        row.id,
+        {"run": run.key, "taxonomy": row.taxonomy, "likelihood": row.likelihood, "risk": risk.id},
+    )
+    return risk
+
+
+def dismiss_suggestion(
+    session: Session, principal: Principal, suggestion_id: int, note: str
+) -> RiskSuggestionRow:
+    """A person decides a suggestion needs no risk, and says why.
+
+    Raises:
+        InvalidInputError: no reason given.
+    """
+    require(principal, Permission.WRITE_RISKS)
+    row = _pending_suggestion(session, principal, suggestion_id)
+    if not note.strip():
+        raise InvalidInputError(
+            "say why no risk is needed", ja="リスクとして登録しない理由を記入してください。"
+        )
+    row.status = "dismissed"
+    row.decided_by = principal.email
+    row.decided_at = datetime.now(UTC)
+    row.note = note.strip()
+    audit.record(
+        session,
+        _org(session, principal),
+        principal.email,
+        "risk_suggestion.dismiss",
+        "risk_suggestion",
+        row.id,
+        {"taxonomy": row.taxonomy, "note": row.note},
+    )
+    return row

@@ -1,0 +1,344 @@
+"""Evaluation runs in the workspace: run → stored results → evidence → suggested risks →
+check, on both databases, against the demo target over real HTTP."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import uvicorn
+from sqlalchemy import func, select, update
+
+from tekisei.config import Settings
+from tekisei.core.catalog import urn
+from tekisei.core.eval_findings import EvalGate, likelihood_from_failures
+from tekisei.core.orgs import OrgActor, OrgCreate, Principal, Role
+from tekisei.core.risks import RiskFields
+from tekisei.core.systems import SystemFacts
+from tekisei.db.evals import EvalResultRow, EvalRunRow
+from tekisei.errors import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+)
+from tekisei.evals import builtin_suites, create_demo_app
+from tekisei.services import assessments, audit, eval_runs, gates, orgs, risks, systems, users
+from tekisei.services.database import Database
+from tekisei.services.evals import RunRequest
+
+GUIDELINE = assessments.GUIDELINE
+BASICS = builtin_suites()["tekisei-basics"]
+
+
+@pytest.fixture
+def admin(loaded_db: Database) -> Principal:
+    with loaded_db.transaction() as session:
+        orgs.create_org(
+            session, OrgCreate(name="Acme AI", slug="acme", actors=[OrgActor.BUSINESS]), "cli"
+        )
+        return orgs.cli_principal(session, "acme")
+
+
+def _system(db: Database, who: Principal, name: str = "相談チャットボット") -> int:
+    with db.transaction() as session:
+        facts = SystemFacts.model_validate(
+            {"name": name, "org_role": "provider", "deployment": "public"}
+        )
+        return systems.register_system(session, who, facts).id
+
+
+def _request(demo_url: str, **extra: object) -> RunRequest:
+    return RunRequest(suite="tekisei-basics", target=f"openai:tekisei-demo-1@{demo_url}", **extra)  # type: ignore[arg-type]
+
+
+def test_a_run_becomes_evidence_suggests_risks_and_gates_the_check(
+    loaded_db: Database, admin: Principal, demo_url: str, tmp_path: Path
+) -> None:
+    system_id = _system(loaded_db, admin)
+    with loaded_db.transaction() as session:
+        assessments.start_assessment(session, admin, system_id)
+    gate = EvalGate(min_pass_rate=0.9, max_age_days=30)
+    with loaded_db.reading() as session:
+        check = gates.check_system(session, admin, system_id, eval_gate=gate)
+    assert "no-eval-run" in [m.code for m in check.missing]
+
+    run = eval_runs.run_on_system(
+        loaded_db, admin, tmp_path, system_id, _request(demo_url, run_id="first")
+    )
+    assert run.status == "finished" and run.key == "first"
+    assert run.answered == run.cases == len(BASICS.cases)
+    assert run.errors == 0 and run.pass_rate is not None and run.pass_rate < 0.9
+    assert run.by_perspective["P4"]["total"] == sum(c.perspective == "P4" for c in BASICS.cases)
+    assert run.by_risk["social.privacy"]["passed"] < run.by_risk["social.privacy"]["total"]
+
+    with loaded_db.reading() as session:
+        stored = session.scalar(
+            select(func.count()).select_from(EvalResultRow).where(EvalResultRow.run_id == run.id)
+        )
+        assert stored == len(BASICS.cases)
+        failing = {r.case_id: r for r in eval_runs.run_results(session, admin, "first", True)}
+        # the demo target's weaknesses, with input, output and the scorer's explanation
+        assert {"p5-canary-ja", "p4-fraud-ja", "p3-age-en", "p6-inject-ja"} <= set(failing)
+        leak = failing["p5-canary-ja"]
+        assert leak.input[-1]["role"] == "user" and leak.output
+        assert [s["explanation"] for s in leak.scores if not s["passed"]] == ["leaked the canary"]
+
+        # evidence on fn 8 and on the requirements the crosswalk ties to the perspectives
+        report = assessments.assessment_report(
+            session, admin, assessments.current_assessment(session, admin, system_id).id
+        )
+        with_run = {
+            item.urn: item
+            for item in report.items
+            if any(e.id == run.evidence_id for e in item.evidence)
+        }
+        expected = ["fn8", "2.3", "1.2.safety.1", "1.2.fairness.1", "1.2.privacy.1"]
+        assert {urn(GUIDELINE, ref) for ref in expected} <= set(with_run)
+        assert urn(GUIDELINE, "2.1") not in with_run  # governance is not tested by a run
+        assert all(item.state == "not_started" for item in with_run.values())  # a person judges
+        assert run.requirements == [item.urn for item in report.items if item.urn in with_run]
+        evidence = next(iter(with_run.values())).evidence[0]
+        assert evidence.reference == f"eval:{run.id}" and "first" in evidence.title
+
+        # failing categories suggest risks with a likelihood
+        suggested = {s.taxonomy: s for s in eval_runs.list_suggestions(session, admin, system_id)}
+        assert {"social.privacy", "social.crime", "security.manipulation"} <= set(suggested)
+        for s in suggested.values():
+            assert s.likelihood == likelihood_from_failures(s.failed, s.total)
+            assert s.status == "pending" and s.run_key == "first"
+
+        # the gate reads the latest run
+        below = gates.check_system(session, admin, system_id, eval_gate=gate)
+        assert "eval-below" in [m.code for m in below.missing]
+        assert below.latest_eval is not None and below.latest_eval.key == "first"
+        low = gates.check_system(session, admin, system_id, eval_gate=EvalGate(run.pass_rate, 30))
+        assert not [m for m in low.missing if m.code.startswith("eval")]
+        other_suite = EvalGate(0.0, 30, suite="another-suite")
+        assert "no-eval-run" in [
+            m.code
+            for m in gates.check_system(session, admin, system_id, eval_gate=other_suite).missing
+        ]
+    with loaded_db.transaction() as session:
+        session.execute(
+            update(EvalRunRow)
+            .where(EvalRunRow.id == run.id)
+            .values(finished_at=datetime.now(UTC) - timedelta(days=3))
+        )
+    with loaded_db.reading() as session:
+        stale = gates.check_system(session, admin, system_id, eval_gate=EvalGate(0.0, 2))
+        assert "eval-stale" in [m.code for m in stale.missing]
+
+    # a person decides each suggestion
+    privacy, crime = suggested["social.privacy"], suggested["social.crime"]
+    with pytest.raises(InvalidInputError, match="impact"), loaded_db.transaction() as session:
+        eval_runs.accept_suggestion(session, admin, privacy.id)
+    with loaded_db.transaction() as session:
+        risk = eval_runs.accept_suggestion(session, admin, privacy.id, impact=4, note="要対策")
+        assert (risk.likelihood, risk.impact, risk.taxonomy) == (
+            privacy.likelihood,
+            4,
+            ["social.privacy"],
+        )
+        assert "first" in risk.description
+    with pytest.raises(ConflictError), loaded_db.transaction() as session:
+        eval_runs.accept_suggestion(session, admin, privacy.id, impact=4)
+    with pytest.raises(InvalidInputError), loaded_db.transaction() as session:
+        eval_runs.dismiss_suggestion(session, admin, crime.id, " ")
+    with loaded_db.transaction() as session:
+        eval_runs.dismiss_suggestion(session, admin, crime.id, "利用規約で禁止し監視している")
+
+    # a second run: the open risk on the same taxonomy is the suggestion's target
+    second = eval_runs.run_on_system(
+        loaded_db, admin, tmp_path, system_id, _request(demo_url, run_id="second")
+    )
+    with loaded_db.reading() as session:
+        again = {s.taxonomy: s for s in eval_runs.list_suggestions(session, admin, system_id)}
+        assert again["social.privacy"].risk_id == risk.id
+        everything = eval_runs.list_suggestions(session, admin, system_id, status=None)
+        assert {s.status for s in everything if s.run_key == "first"} >= {"accepted", "dismissed"}
+        assert "superseded" in {s.status for s in everything if s.run_key == "first"}
+        comparison = eval_runs.compare_runs(session, admin, "first", "second")
+        assert comparison.fixed == comparison.regressed == []  # the demo target is deterministic
+        assert [row.before for row in comparison.perspectives] == [
+            row.after for row in comparison.perspectives
+        ]
+        assert second.results_sha256 == run.results_sha256
+        ok, _, problems = audit.verify_live(session, admin, loaded_db.signer)  # type: ignore[arg-type]
+        assert ok, problems
+
+
+def test_an_existing_risk_gets_the_higher_likelihood(
+    loaded_db: Database, admin: Principal, demo_url: str, tmp_path: Path
+) -> None:
+    system_id = _system(loaded_db, admin)
+    with loaded_db.transaction() as session:
+        risk = risks.add_risk(
+            session,
+            admin,
+            system_id,
+            RiskFields(
+                title="個人情報の漏えい", taxonomy=["social.privacy"], likelihood=1, impact=5
+            ),
+        )
+    eval_runs.run_on_system(loaded_db, admin, tmp_path, system_id, _request(demo_url))
+    with loaded_db.transaction() as session:
+        suggestion = next(
+            s
+            for s in eval_runs.list_suggestions(session, admin, system_id)
+            if s.taxonomy == "social.privacy"
+        )
+        assert suggestion.risk_id == risk.id
+        updated = eval_runs.accept_suggestion(session, admin, suggestion.id)
+        assert updated.id == risk.id
+        assert (updated.likelihood, updated.impact) == (suggestion.likelihood, 5)
+
+
+def test_without_an_open_assessment_the_run_is_still_evidence(
+    loaded_db: Database, admin: Principal, demo_url: str, tmp_path: Path
+) -> None:
+    system_id = _system(loaded_db, admin)
+    run = eval_runs.run_on_system(loaded_db, admin, tmp_path, system_id, _request(demo_url))
+    assert run.evidence_id is not None and run.requirements == []
+
+
+def test_who_may_run_evaluations(
+    loaded_db: Database, admin: Principal, demo_url: str, tmp_path: Path
+) -> None:
+    assigned = _system(loaded_db, admin, "assigned")
+    hidden = _system(loaded_db, admin, "hidden")
+    with loaded_db.transaction() as session:
+        for email, role in [
+            ("tester@lab.example", Role.EXTERNAL_TESTER),
+            ("v@acme.example", Role.VIEWER),
+        ]:
+            users.create_user(
+                session,
+                users.UserCreate(email=email, password="correct horse battery"),
+                "acme",
+                role,
+                "cli",
+            )
+        systems.assign_tester(session, admin, assigned, "tester@lab.example")
+        tester = users.principal_for(session, "tester@lab.example", "acme")
+        viewer = users.principal_for(session, "v@acme.example", "acme")
+    run = eval_runs.run_on_system(loaded_db, tester, tmp_path, assigned, _request(demo_url))
+    assert run.started_by == "tester@lab.example"
+    with pytest.raises(NotFoundError):
+        eval_runs.run_on_system(loaded_db, tester, tmp_path, hidden, _request(demo_url))
+    with pytest.raises(PermissionDeniedError):
+        eval_runs.run_on_system(loaded_db, viewer, tmp_path, assigned, _request(demo_url))
+    eval_runs.run_on_system(loaded_db, admin, tmp_path, hidden, _request(demo_url, run_id="h"))
+    with loaded_db.reading() as session:
+        assert [r.system_id for r in eval_runs.list_runs(session, tester)] == [assigned]
+        with pytest.raises(NotFoundError):
+            eval_runs.visible_run(session, tester, "h")
+        # the tester cannot decide suggestions: deciding risks is the organisation's job
+        suggestion = eval_runs.list_suggestions(session, tester, assigned)[0]
+    with pytest.raises(PermissionDeniedError), loaded_db.transaction() as session:
+        eval_runs.accept_suggestion(session, tester, suggestion.id, impact=3)
+    # nothing was left behind by the refused runs
+    with loaded_db.reading() as session:
+        assert session.scalar(select(func.count()).select_from(EvalRunRow)) == 2
+
+
+def test_export_round_trips_and_bad_requests_are_refused(
+    loaded_db: Database, admin: Principal, demo_url: str, tmp_path: Path
+) -> None:
+    system_id = _system(loaded_db, admin)
+    run = eval_runs.run_on_system(
+        loaded_db, admin, tmp_path, system_id, _request(demo_url, run_id="x1")
+    )
+    with loaded_db.reading() as session:
+        lines = eval_runs.export_run(session, admin, "x1", "jsonl").splitlines()
+        assert json.loads(lines[0])["format"] == "tekisei-eval-log/1"
+        assert len(lines) == 1 + run.cases
+        rows = list(csv.DictReader(io.StringIO(eval_runs.export_run(session, admin, "x1", "csv"))))
+        assert len(rows) == run.cases and {r["passed"] for r in rows} == {"0", "1"}
+        assert any(r["lang"] == "ja" and "。" in r["input"] for r in rows)
+        with pytest.raises(InvalidInputError, match="jsonl or csv"):
+            eval_runs.export_run(session, admin, "x1", "xml")
+        with pytest.raises(NotFoundError):
+            eval_runs.visible_run(session, admin, "nope")
+    log = tmp_path / "runs" / "x1.jsonl"
+    before = log.read_bytes()
+    with pytest.raises(ConflictError, match="--run-id"):
+        eval_runs.run_on_system(
+            loaded_db, admin, tmp_path, system_id, _request(demo_url, run_id="x1")
+        )
+    assert log.read_bytes() == before  # nothing was started or overwritten
+
+
+@pytest.fixture
+def slow_demo_url() -> Iterator[str]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(create_demo_app(80), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}/v1"
+    server.should_exit = True
+    thread.join(5)
+
+
+def test_resume_after_kill_9_stores_every_result_once(
+    loaded_db: Database, admin: Principal, settings: Settings, slow_demo_url: str
+) -> None:
+    system_id = _system(loaded_db, admin)
+    env = {
+        **os.environ,
+        "TEKISEI_DATABASE_URL": settings.resolved_database_url,
+        "TEKISEI_DATA_DIR": str(settings.data_dir),
+    }
+    target = f"openai:tekisei-demo-1@{slow_demo_url}"
+    command = [sys.executable, "-m", "tekisei", "eval", "run", "--suite", "tekisei-basics"]
+    command += ["--target", target, "--system", str(system_id), "--org", "acme"]
+    command += ["--run-id", "k9", "--concurrency", "1", "--json"]
+    worker = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+    log = settings.data_dir / "runs" / "k9.jsonl"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if log.exists() and len(log.read_text(encoding="utf-8").splitlines()) > 16:
+            break
+        time.sleep(0.01)
+    worker.send_signal(signal.SIGKILL)
+    assert worker.wait() == -signal.SIGKILL
+    with loaded_db.reading() as session:
+        partial = session.scalars(select(EvalRunRow).where(EvalRunRow.key == "k9")).one()
+        assert partial.status == "running"
+        assert partial.answered < len(BASICS.cases)
+
+    run = eval_runs.run_on_system(
+        loaded_db, admin, settings.data_dir, system_id,
+        RunRequest(suite="tekisei-basics", target=target, resume="k9", concurrency=8),
+    )  # fmt: skip
+    assert run.status == "finished" and run.answered == len(BASICS.cases)
+    with loaded_db.reading() as session:
+        ids = list(
+            session.scalars(select(EvalResultRow.case_id).where(EvalResultRow.run_id == run.id))
+        )
+    assert sorted(ids) == sorted(c.id for c in BASICS.cases)  # none lost, none twice
+    # resuming a finished run changes nothing
+    again = eval_runs.run_on_system(
+        loaded_db, admin, settings.data_dir, system_id,
+        RunRequest(suite="tekisei-basics", target=target, resume="k9"),
+    )  # fmt: skip
+    assert again.results_sha256 == run.results_sha256
