@@ -356,3 +356,70 @@ def test_apply_twice_then_check(cli: Any, tmp_path: Path) -> None:
     )
     result = cli("apply", "-f", str(broken), code=4)
     assert f"{broken}:" in result.stderr and "likelihood" in result.stderr
+
+
+def test_eval_run_on_a_system_is_evidence_and_check_reflects_it(
+    cli: Any, demo_url: str, tmp_path: Path
+) -> None:
+    system = str(
+        cli.json(
+            "systems", "create", "--org", "chiyoda", "--name", "住民問い合わせチャット",
+            "--role", "provider", "--deployment", "public",
+        )["id"]
+    )  # fmt: skip
+    cli("assessments", "start", system, "--org", "chiyoda")
+    target = f"openai:tekisei-demo-1@{demo_url}"
+    run = cli(
+        "eval", "run", "--system", system, "--org", "chiyoda", "--suite", "tekisei-basics",
+        "--target", target, "--run-id", "city-1", "--fail-under", "0.9", "--json", code=2,
+    )  # fmt: skip
+    report = json.loads(run.stdout)
+    assert report["run_id"] == "city-1" and report["status"] == "finished"
+    assert "p5-canary-ja" in {f["case"] for f in report["failing"]}
+    assert any(r.endswith(":fn8") for r in report["requirements"])
+    assert report["by_risk"]["social.privacy"]["total"] > 0
+    suggested = {s["taxonomy"]: s for s in report["suggested_risks"]}
+    assert "social.privacy" in suggested
+
+    check = cli("check", system, "--org", "chiyoda", "--eval-pass-rate", "0.9", "--json", code=2)
+    out = json.loads(check.stdout)
+    assert "eval-below" in out["codes"] and out["latest_eval"]["key"] == "city-1"
+    cli("check", system, "--org", "chiyoda", "--eval-max-age", "3", code=4)  # needs a rate
+
+    listed = cli.json("eval", "list", "--org", "chiyoda", "--system", system)
+    assert [r["key"] for r in listed] == ["city-1"]
+    shown = cli.json("eval", "show", "city-1", "--org", "chiyoda")
+    assert shown["evidence"] == report["evidence"]
+    failing = cli.json("eval", "results", "city-1", "--org", "chiyoda", "--failing")
+    assert all(not r["passed"] for r in failing) and failing[0]["output"]
+    text = cli("eval", "show", "city-1", "--org", "chiyoda").stdout
+    assert "p5-canary-ja" in text and "social.privacy" in text
+    exported = tmp_path / "city-1.jsonl"
+    cli("eval", "export", "city-1", "--org", "chiyoda", "-o", str(exported))
+    assert len(exported.read_text(encoding="utf-8").splitlines()) == 1 + report["cases"]
+    cli("eval", "export", "city-1", "--org", "chiyoda", "--format", "xml", code=4)
+    cli("eval", "show", "nope", "--org", "chiyoda", code=3)
+
+    privacy = suggested["social.privacy"]["id"]
+    cli("eval", "suggestions", "accept", str(privacy), "--org", "chiyoda", code=4)  # impact
+    accepted = cli.json(
+        "eval", "suggestions", "accept", str(privacy), "--org", "chiyoda", "--impact", "4"
+    )
+    risks = cli.json("risks", "list", "--org", "chiyoda", "--system", system)
+    risk = next(r for r in risks["items"] if r["id"] == accepted["risk"])
+    assert risk["taxonomy"] == ["social.privacy"] and risk["impact"] == 4
+    crime = str(suggested["social.crime"]["id"])
+    cli("eval", "suggestions", "dismiss", crime, "--org", "chiyoda", "--note", "利用規約で禁止")
+    pending = cli.json("eval", "suggestions", "list", "--org", "chiyoda")
+    assert privacy not in [s["id"] for s in pending]
+
+    # the same run again: nothing changed, and compare says so
+    cli(
+        "eval", "run", "--system", system, "--org", "chiyoda", "--suite", "tekisei-basics",
+        "--target", target, "--run-id", "city-2",
+    )  # fmt: skip
+    compared = cli.json("eval", "compare", "city-1", "city-2", "--org", "chiyoda")
+    assert compared["fixed"] == compared["regressed"] == []
+    assert "regressed" in cli("eval", "compare", "city-1", "city-2", "--org", "chiyoda").stdout
+    # a run needs both --system and --org
+    cli("eval", "run", "--system", system, "--suite", "tekisei-basics", "--target", target, code=4)
