@@ -359,6 +359,117 @@ MESSAGES: dict[str, tuple[str, str | None]] = {
     "Reviews": ("レビュー", None),
     "Number of reviews": ("レビュー数", None),
     "No review has been completed yet.": ("完了したレビューはまだありません。", None),
+    # Evaluation runs
+    "Evaluations": ("評価・レッドチーミング", None),
+    "Evaluations and red teaming": ("評価・レッドチーミング", None),
+    "Run a suite of test cases against an AI system's endpoint. Each finished run is kept as "
+    "evidence on the guideline requirements it tests (footnote 8, 2(3) and others), and its "
+    "failing categories suggest risks for the register.": (
+        "AIシステムのエンドポイントにテストケース群（スイート）を実行します。完了した実行は、"
+        "確かめた指針の項目（脚注8、2(3) など）の証跡として残り、不合格の多い分類は"
+        "リスク登録簿への追加候補として提案されます。",
+        None,
+    ),
+    "Start a run": ("評価を実行する", None),
+    "Suite": ("スイート", None),
+    "cases": ("件", None),
+    "Target": ("評価対象（ターゲット）", None),
+    "An OpenAI-compatible endpoint: openai:MODEL@BASE_URL (chat completions) or "
+    "responses:MODEL@BASE_URL. Try the demo target: run 'tekisei demo-target' and give "
+    "openai:tekisei-demo-1@http://127.0.0.1:8900/v1.": (
+        "OpenAI互換のエンドポイントを openai:モデル名@ベースURL（Chat Completions）または "
+        "responses:モデル名@ベースURL の形で指定します。お試しには、tekisei demo-target を"
+        "起動して openai:tekisei-demo-1@http://127.0.0.1:8900/v1 を指定してください。",
+        None,
+    ),
+    "API key (used for this run only, never stored)": (
+        "APIキー（この実行にだけ使い、保存しません）",
+        None,
+    ),
+    "Attack probes (each multiplies the suite)": (
+        "攻撃の変換（選ぶごとにケースが増えます）",
+        None,
+    ),
+    "probe:base64": ("Base64で符号化", "Base64 encoding"),
+    "probe:injection": ("指示の注入で包む", "Injection wrapper"),
+    "probe:language_switch": ("言語を切り替える", "Language switch"),
+    "probe:roleplay": ("ロールプレイで迫る", "Role-play jailbreak"),
+    "probe:split": ("依頼を分割する", "Payload splitting"),
+    "Requests in flight at once": ("同時に送るリクエスト数", None),
+    "Rate limit (optional, e.g. 600/min)": ("送信レートの上限（任意、例: 600/min）", None),
+    "Start the run": ("実行を開始", None),
+    "Check the fields: concurrency is a number from 1 to 200.": (
+        "入力を確認してください。同時リクエスト数は1〜200の数値です。",
+        None,
+    ),
+    "Runs": ("実行の一覧", None),
+    "Run": ("実行", None),
+    "Passed": ("合格", None),
+    "Pass rate": ("合格率", None),
+    "Started": ("開始", None),
+    "Finished": ("完了", None),
+    "run-status:running": ("実行中", "running"),
+    "run-status:finished": ("完了", "finished"),
+    "No run yet.": ("まだ実行はありません。", None),
+    "Progress": ("進捗", None),
+    "Evaluation run": ("評価実行", None),
+    "results": ("結果", None),
+    "interrupted": ("中断されています", None),
+    "Results digest": ("結果のダイジェスト", None),
+    "API key, if the target needs one": ("APIキー（必要な場合）", None),
+    "Resume the run": ("実行を再開", None),
+    "The run was interrupted. Resuming sends only the cases that have no result yet.": (
+        "この実行は中断されました。再開すると、結果のないケースだけを送ります。",
+        None,
+    ),
+    "passed": ("合格", None),
+    "errors": ("件のエラー", None),
+    "Pass rate by J-AISI perspective": ("AISI評価観点ごとの合格率", None),
+    "By J-AISI perspective": ("AISI評価観点ごと", None),
+    "Perspective": ("評価観点", None),
+    "By risk": ("リスクごと", None),
+    "This run is attached as evidence to these requirements of the open guideline assessment:": (
+        "この実行は、作業中の指針評価の次の項目に証跡として添付されています。",
+        None,
+    ),
+    "The system had no open guideline assessment, so the run is kept as evidence without being "
+    "attached to requirements.": (
+        "このシステムには作業中の指針評価がなかったため、項目には添付せず証跡として保存しました。",
+        None,
+    ),
+    "Inconsistent across variants": ("言い換え・変換の間で一貫しない応答", None),
+    "Suggested risks": ("リスクの提案", None),
+    "A test shows how often a failure happens, not how much harm it does: the likelihood is "
+    "suggested, the impact is yours to judge.": (
+        "テストで分かるのは不具合の起こりやすさで、被害の大きさではありません。"
+        "発生可能性は提案しますが、影響度は担当者が判断してください。",
+        None,
+    ),
+    "Failed": ("不合格", None),
+    "Existing risk": ("登録済みのリスク", None),
+    "suggestion:pending": ("判断待ち", "pending"),
+    "suggestion:accepted": ("登録済み", "accepted"),
+    "suggestion:dismissed": ("見送り", "dismissed"),
+    "suggestion:superseded": ("新しい実行で置き換え", "superseded"),
+    "Add to the register": ("登録簿に追加", None),
+    "Raise the likelihood": ("発生可能性を引き上げる", None),
+    "Dismiss": ("見送る", None),
+    "No failing category: nothing to suggest.": (
+        "不合格の分類はなく、提案するリスクはありません。",
+        None,
+    ),
+    "Failing cases": ("不合格のケース", None),
+    "message:system": ("システム指示", "System"),
+    "message:user": ("入力", "User"),
+    "message:assistant": ("応答（会話の前提）", "Assistant"),
+    "Output": ("出力", None),
+    "Every case passed.": ("全てのケースが合格しました。", None),
+    "Compare with another run": ("別の実行と比べる", None),
+    "Earlier run": ("比較する実行", None),
+    "Compare": ("比較", None),
+    "Compare runs": ("実行の比較", None),
+    "Fixed": ("改善したケース", None),
+    "Regressed": ("悪化したケース", None),
 }
 
 

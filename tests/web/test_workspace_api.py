@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -201,13 +202,36 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/systems/{system_id}/reviews"): {"reason": "x"},
     ("POST", "/api/reviews/{review_id}/records"): {"phase": "plan", "text": "x"},
     ("POST", "/api/reviews/{review_id}/complete"): {"maturity": 3},
+    ("POST", "/api/evals/runs/{run}/resume"): {},
+    ("POST", "/api/systems/{system_id}/eval-runs"): {
+        "suite": "tekisei-basics",
+        "target": "openai:m@http://127.0.0.1:9/v1",
+    },
+    ("POST", "/api/evals/suggestions/{suggestion_id}/accept"): {"impact": 3},
+    ("POST", "/api/evals/suggestions/{suggestion_id}/dismiss"): {"note": "stolen"},
 }
 
 
-async def test_another_organisation_never_sees_or_changes_data(api: dict[str, Any]) -> None:
+async def test_another_organisation_never_sees_or_changes_data(
+    api: dict[str, Any], demo_url: str
+) -> None:
     system_id, risk_id = await _create(api)
     client = api["client"]
     admin = auth(api["tokens"]["admin"])
+    target = f"openai:tekisei-demo-1@{demo_url}"
+    run = await client.post(
+        f"/api/systems/{system_id}/eval-runs",
+        headers=admin,
+        json={"suite": "tekisei-basics", "target": target, "run_id": "acme-run"},
+    )
+    assert run.status_code == 202, run.text
+    for _ in range(300):
+        if (await client.get("/api/evals/runs/acme-run", headers=admin)).json()[
+            "status"
+        ] == "finished":
+            break
+        await asyncio.sleep(0.05)
+    suggestion = (await client.get("/api/evals/suggestions", headers=admin)).json()[0]
     started = await client.post(f"/api/systems/{system_id}/assessments", headers=admin)
     assert started.status_code == 201, started.text
     link = await client.post(
@@ -235,6 +259,8 @@ async def test_another_organisation_never_sees_or_changes_data(api: dict[str, An
         "evidence_id": link.json()["id"],
         "approval_id": requested.json()["id"],
         "review_id": review.json()["id"],
+        "run": run.json()["id"],
+        "suggestion_id": suggestion["id"],
     }
     secrets = ("採用書類スクリーニング", "性別による偏り", "admin@acme.example", '"acme"')
     checked = 0
@@ -245,6 +271,8 @@ async def test_another_organisation_never_sees_or_changes_data(api: dict[str, An
             url = re.sub(r"\{(\w+)\}", lambda m: str(ids[m.group(1)]), path)
             if path.endswith("/answers"):
                 url += "?requirement=jp-ai-appropriateness-2025:2(3)"
+            if path == "/api/evals/compare":
+                url += "?before=acme-run&after=acme-run"
             body = BODIES.get((method.upper(), path))
             response = await client.request(method.upper(), url, headers=other, json=body)
             checked += 1

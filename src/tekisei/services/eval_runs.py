@@ -8,8 +8,11 @@ import csv
 import hashlib
 import io
 import json
+import logging
+import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -42,6 +45,7 @@ from tekisei.services import evals as eval_files
 from tekisei.services.database import Database
 
 JAISI = "jaisi-eval-perspectives-1.10"
+log = logging.getLogger(__name__)
 GUIDELINE = assessments.GUIDELINE
 
 
@@ -58,6 +62,9 @@ class RunOut(BaseModel):
     target: str
     probes: list[str]
     status: str
+    """``running`` or ``finished``."""
+    executing: bool
+    """Being executed by this process now (a running run that is not can be resumed)."""
     cases: int
     answered: int
     passed: int
@@ -177,6 +184,7 @@ def view(session: Session, row: EvalRunRow) -> RunOut:
         target=row.target,
         probes=list(row.probes),
         status=row.status,
+        executing=executing(row.id),
         cases=row.cases,
         answered=row.answered,
         passed=row.passed,
@@ -550,22 +558,31 @@ def _taxonomy_titles(session: Session) -> dict[str, tuple[str, str]]:
     }
 
 
-def run_on_system(
+@dataclass
+class StartedRun:
+    """A run recorded on a system, its log open, ready to execute."""
+
+    run_id: int
+    key: str
+    prepared: eval_files.PreparedRun
+    cases: dict[str, Case]
+
+
+def start_on_system(
     database: Database,
     principal: Principal,
     data_dir: Path,
     system_id: int,
     request: eval_files.RunRequest,
-    on_start: Callable[[eval_files.PreparedRun], None] | None = None,
-    on_result: Callable[[Result], None] | None = None,
-) -> RunOut:
-    """Run (or resume) a suite against a target on a system, storing results as they
-    finish, and finish the run. An interrupted run stays ``running`` and can be resumed:
-    results in its log but not in the database are stored first, never twice.
+) -> StartedRun | RunOut:
+    """Check the request, open the run log and record the run on the system (or, to
+    resume, store what its log has that the database lacks). A resumed run that finished
+    already comes back as it is.
 
     Raises:
         PermissionDeniedError, NotFoundError: the principal may not run evaluations on it.
-        InvalidInputError, ConflictError: a bad request, or a resumed run of another system.
+        InvalidInputError, ConflictError: a bad request, a name in use, or a resumed run
+            of another system.
     """
     with database.reading() as session:
         require(principal, Permission.RUN_EVALS)
@@ -606,9 +623,18 @@ def run_on_system(
         ]
         if replay:
             store_results(session, run_id, replay)
-    if on_start is not None:
-        on_start(prepared)
-    writer = ResultWriter(database, run_id, cases)
+    return StartedRun(run_id, header.run_id, prepared, cases)
+
+
+def complete(
+    database: Database,
+    principal: Principal,
+    started: StartedRun,
+    on_result: Callable[[Result], None] | None = None,
+) -> RunOut:
+    """Execute what is left of a started run, storing results as they finish, then
+    finish it. If this is interrupted the run stays ``running`` and can be resumed."""
+    writer = ResultWriter(database, started.run_id, started.cases)
 
     def record(result: Result) -> None:
         writer.add(result)
@@ -616,13 +642,106 @@ def run_on_system(
             on_result(result)
 
     try:
-        eval_files.execute(prepared, record)
+        eval_files.execute(started.prepared, record)
     finally:
         writer.flush()
-    inconsistent = eval_files.report(prepared)["inconsistent"]
+    inconsistent = eval_files.report(started.prepared)["inconsistent"]
     with database.transaction() as session:
-        run = finish_run(session, principal, run_id, inconsistent)
+        run = finish_run(session, principal, started.run_id, inconsistent)
         return view(session, run)
+
+
+def run_on_system(
+    database: Database,
+    principal: Principal,
+    data_dir: Path,
+    system_id: int,
+    request: eval_files.RunRequest,
+    on_start: Callable[[eval_files.PreparedRun], None] | None = None,
+    on_result: Callable[[Result], None] | None = None,
+) -> RunOut:
+    """Run (or resume) a suite against a target on a system, storing results as they
+    finish, and finish the run. Results in the log but not in the database (after a
+    crash) are stored first, never twice.
+
+    Raises:
+        PermissionDeniedError, NotFoundError: the principal may not run evaluations on it.
+        InvalidInputError, ConflictError: see ``start_on_system``.
+    """
+    started = start_on_system(database, principal, data_dir, system_id, request)
+    if isinstance(started, RunOut):
+        return started
+    if on_start is not None:
+        on_start(started.prepared)
+    return complete(database, principal, started, on_result)
+
+
+_ACTIVE: dict[int, threading.Thread] = {}
+_ACTIVE_LOCK = threading.Lock()
+
+
+def check_served_target(spec: str) -> None:
+    """A target the web app may call: an OpenAI-compatible endpoint by URL. ``http:``
+    targets name a configuration file on the server and are for the command line only.
+
+    Raises:
+        InvalidInputError: another kind of target.
+    """
+    kind = spec.partition(":")[0]
+    if kind not in ("openai", "responses"):
+        raise InvalidInputError(
+            "from the web, give openai:MODEL@BASE_URL or responses:MODEL@BASE_URL; "
+            "http: targets read a file on the server and run from the command line",
+            ja="Webからは openai:MODEL@BASE_URL か responses:MODEL@BASE_URL を指定してください。"
+            "http: のターゲットはサーバー上のファイルを読むため、コマンドラインから実行します。",
+        )
+
+
+def run_in_background(
+    database: Database,
+    principal: Principal,
+    data_dir: Path,
+    system_id: int,
+    request: eval_files.RunRequest,
+) -> RunOut:
+    """Start (or resume) a run and execute it on a thread of this process; returns at
+    once with the run as recorded. Progress shows in ``answered`` as batches are stored.
+
+    Raises:
+        ConflictError: the run is executing already.
+        (and what ``start_on_system`` raises)
+    """
+    started = start_on_system(database, principal, data_dir, system_id, request)
+    if isinstance(started, RunOut):
+        return started
+    with _ACTIVE_LOCK:
+        if started.run_id in _ACTIVE:
+            raise ConflictError(
+                f"run {started.key} is executing already",
+                ja=f"評価実行 {started.key} は実行中です。",
+            )
+
+        def work() -> None:
+            try:
+                complete(database, principal, started)
+            except Exception:
+                log.exception("evaluation run %s stopped; resume it to finish", started.key)
+            finally:
+                with _ACTIVE_LOCK:
+                    _ACTIVE.pop(started.run_id, None)
+
+        thread = threading.Thread(target=work, name=f"eval-{started.key}", daemon=True)
+        _ACTIVE[started.run_id] = thread
+        thread.start()
+    with database.reading() as session:
+        return view(session, visible_run(session, principal, started.run_id))
+
+
+def executing(run_id: int) -> bool:
+    """Whether this process is executing the run now (a ``running`` run that is not was
+    interrupted and can be resumed)."""
+    with _ACTIVE_LOCK:
+        return run_id in _ACTIVE
 
 
 def list_runs(

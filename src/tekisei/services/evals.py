@@ -33,6 +33,7 @@ from tekisei.evals import (
     consistency,
     create_demo_app,
     load_suite,
+    probe_names,
     run_suite,
     summary,
     target_from_spec,
@@ -117,6 +118,11 @@ def suite_rows() -> list[dict[str, Any]]:
         }
         for suite in builtin_suites().values()
     ]
+
+
+def probes() -> list[str]:
+    """The attack transforms a run may add."""
+    return probe_names()
 
 
 def perspective_order(perspective: str) -> int:

@@ -16,6 +16,7 @@ from tekisei.services.database import open_database
 from tekisei.web.api import assessments as assessments_api
 from tekisei.web.api import audit as audit_api
 from tekisei.web.api import catalog as catalog_api
+from tekisei.web.api import evals as evals_api
 from tekisei.web.api import gates as gates_api
 from tekisei.web.api import orgs as orgs_api
 from tekisei.web.api import reviews as reviews_api
@@ -29,6 +30,7 @@ from tekisei.web.pages import audit as audit_pages
 from tekisei.web.pages import auth as auth_pages
 from tekisei.web.pages import catalog as catalog_pages
 from tekisei.web.pages import dashboard as dashboard_pages
+from tekisei.web.pages import evals as evals_pages
 from tekisei.web.pages import orgs as orgs_pages
 from tekisei.web.pages import reviews as reviews_pages
 from tekisei.web.pages import risks as risks_pages
@@ -95,6 +97,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(assessments_api.router)
     app.include_router(gates_api.router)
     app.include_router(reviews_api.router)
+    app.include_router(evals_api.router)
     app.include_router(site.router)
     app.include_router(catalog_pages.router)
     app.include_router(auth_pages.router)
@@ -106,6 +109,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(approvals_pages.router)
     app.include_router(dashboard_pages.router)
     app.include_router(reviews_pages.router)
+    app.include_router(evals_pages.router)
     app.include_router(dashboard_pages.api)
     install_error_handlers(app)
     return app

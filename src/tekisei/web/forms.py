@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from tekisei.errors import PermissionDeniedError
 
-LIST_FIELDS = {"models", "vendors", "data_categories", "affected", "taxonomy", "actors"}
+LIST_FIELDS = {"models", "vendors", "data_categories", "affected", "taxonomy", "actors", "probes"}
 
 
 async def read_form(request: Request) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict
 
 from tekisei.core.systems import Stage
+from tekisei.services import eval_runs
 from tekisei.services import gates as gate_service
 from tekisei.services.gates import ApprovalOut, CheckOut
 from tekisei.web.api.common import reading, transaction
@@ -40,10 +41,16 @@ def check(
     principal: PrincipalDep,
     system_id: int,
     min_completeness: Annotated[float | None, Query(ge=0, le=1)] = None,
+    eval_pass_rate: Annotated[float | None, Query(ge=0, le=1)] = None,
+    eval_max_age: Annotated[int | None, Query(ge=1)] = None,
+    eval_suite: Annotated[str | None, Query(max_length=200)] = None,
 ) -> CheckOut:
-    """Whether the system meets its gates, and what is missing."""
+    """Whether the system meets its gates, and what is missing. With ``eval_pass_rate``
+    the latest finished evaluation run must pass at least that share and be no older
+    than ``eval_max_age`` days (90 by default)."""
+    gate = eval_runs.parse_gate(eval_pass_rate, eval_max_age, eval_suite)
     with reading(request) as session:
-        return gate_service.check_system(session, principal, system_id, min_completeness)
+        return gate_service.check_system(session, principal, system_id, min_completeness, gate)
 
 
 @router.post("/api/systems/{system_id}/stage-requests", response_model=ApprovalOut, status_code=201)

@@ -1,0 +1,193 @@
+"""JSON API of evaluation runs: suites, starting a run on a system, progress, results,
+comparison, and the risks failing runs suggest."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
+
+from tekisei.core.orgs import Principal
+from tekisei.services import eval_runs
+from tekisei.services import evals as eval_files
+from tekisei.services.eval_runs import ComparisonOut, ResultOut, RunOut, SuggestionOut
+from tekisei.web.api.common import database, reading, transaction
+from tekisei.web.auth import PrincipalDep
+
+router = APIRouter(tags=["evals"])
+
+
+class RunStart(BaseModel):
+    """What to run against which target. The API key is used for this run only and is
+    never stored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    suite: str = Field(max_length=200)
+    target: str = Field(
+        max_length=500, description="openai:MODEL@BASE_URL or responses:MODEL@BASE_URL"
+    )
+    probes: list[str] = Field(default_factory=list, max_length=10)
+    concurrency: int = Field(default=10, ge=1, le=200)
+    rate: str | None = Field(default=None, max_length=40, description="e.g. 600/min")
+    retries: int = Field(default=2, ge=0, le=10)
+    run_id: str | None = Field(default=None, max_length=100)
+    api_key: str | None = Field(default=None, max_length=500)
+
+
+class Resume(BaseModel):
+    """Resume an interrupted run (the API key again, if the target needs one)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    api_key: str | None = Field(default=None, max_length=500)
+
+
+class AcceptSuggestion(BaseModel):
+    """Take a suggested risk into the register."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    impact: int | None = Field(default=None, ge=1, le=5)
+    note: str = Field(default="", max_length=4000)
+
+
+class DismissSuggestion(BaseModel):
+    """Decide a suggested risk needs no entry, and why."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    note: str = Field(max_length=4000)
+
+
+def start(
+    request: Request,
+    principal: Principal,
+    system_id: int,
+    body: RunStart,
+    resume: str | None = None,
+) -> RunOut:
+    """Start (or resume) a run on a background thread; shared by the API and the pages."""
+    eval_runs.check_served_target(body.target)
+    run_request = eval_files.RunRequest(
+        suite=body.suite,
+        target=body.target,
+        probes=body.probes,
+        concurrency=body.concurrency,
+        retries=body.retries,
+        rate=body.rate or None,
+        run_id=body.run_id or None,
+        resume=resume,
+        api_key=body.api_key or None,
+    )
+    return eval_runs.run_in_background(
+        database(request), principal, request.app.state.settings.data_dir, system_id, run_request
+    )
+
+
+@router.get("/api/evals/suites")
+def suites(principal: PrincipalDep) -> list[dict[str, Any]]:
+    """The built-in suites: cases, perspectives, languages and scorers."""
+    del principal
+    return eval_files.suite_rows()
+
+
+@router.get("/api/evals/runs", response_model=list[RunOut])
+def list_runs(
+    request: Request,
+    principal: PrincipalDep,
+    system: int | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[RunOut]:
+    """Runs of the visible systems, newest first."""
+    with reading(request) as session:
+        return eval_runs.list_runs(session, principal, system, limit)
+
+
+@router.post("/api/systems/{system_id}/eval-runs", response_model=RunOut, status_code=202)
+def start_run(request: Request, principal: PrincipalDep, system_id: int, body: RunStart) -> RunOut:
+    """Start a run on a system. It executes in the background; poll the run for progress."""
+    return start(request, principal, system_id, body)
+
+
+def _visible(session: Session, principal: Principal, run: str) -> RunOut:
+    return eval_runs.view(session, eval_runs.visible_run(session, principal, run))
+
+
+@router.get("/api/evals/runs/{run}", response_model=RunOut)
+def get_run(request: Request, principal: PrincipalDep, run: str) -> RunOut:
+    """A run with its progress (``answered`` of ``cases``) and, once finished, its summary."""
+    with reading(request) as session:
+        return _visible(session, principal, run)
+
+
+@router.post("/api/evals/runs/{run}/resume", response_model=RunOut, status_code=202)
+def resume_run(request: Request, principal: PrincipalDep, run: str, body: Resume) -> RunOut:
+    """Resume an interrupted run: finished cases are not sent again."""
+    with reading(request) as session:
+        current = _visible(session, principal, run)
+    settings = RunStart(
+        suite=current.suite,
+        target=current.target,
+        probes=current.probes,
+        api_key=body.api_key,
+    )
+    return start(request, principal, current.system_id, settings, resume=current.key)
+
+
+@router.get("/api/evals/runs/{run}/results", response_model=list[ResultOut])
+def results(
+    request: Request, principal: PrincipalDep, run: str, failing: bool = False
+) -> list[ResultOut]:
+    """Each case: input, output, and every scorer's verdict and explanation."""
+    with reading(request) as session:
+        return eval_runs.run_results(session, principal, run, failing)
+
+
+@router.get("/api/evals/compare", response_model=ComparisonOut)
+def compare(request: Request, principal: PrincipalDep, before: str, after: str) -> ComparisonOut:
+    """Two runs side by side, and the cases fixed or regressed between them."""
+    with reading(request) as session:
+        return eval_runs.compare_runs(session, principal, before, after)
+
+
+@router.get("/api/evals/suggestions", response_model=list[SuggestionOut])
+def suggestions(
+    request: Request,
+    principal: PrincipalDep,
+    system: int | None = None,
+    status: Annotated[
+        str | None, Query(pattern="^(pending|accepted|dismissed|superseded)$")
+    ] = "pending",
+) -> list[SuggestionOut]:
+    """Risks suggested by failing runs."""
+    with reading(request) as session:
+        return eval_runs.list_suggestions(session, principal, system, status)
+
+
+@router.post("/api/evals/suggestions/{suggestion_id}/accept")
+def accept(
+    request: Request, principal: PrincipalDep, suggestion_id: int, body: AcceptSuggestion
+) -> dict[str, int]:
+    """Take a suggestion into the register (a new risk needs the impact)."""
+    with transaction(request) as session:
+        risk = eval_runs.accept_suggestion(
+            session, principal, suggestion_id, body.impact, body.note
+        )
+        return {"risk": risk.id, "likelihood": risk.likelihood, "impact": risk.impact}
+
+
+@router.post("/api/evals/suggestions/{suggestion_id}/dismiss", response_model=SuggestionOut)
+def dismiss(
+    request: Request, principal: PrincipalDep, suggestion_id: int, body: DismissSuggestion
+) -> SuggestionOut:
+    """Decide a suggestion needs no risk, saying why."""
+    with transaction(request) as session:
+        row = eval_runs.dismiss_suggestion(session, principal, suggestion_id, body.note)
+        return next(
+            s
+            for s in eval_runs.list_suggestions(session, principal, row.system_id, None)
+            if s.id == row.id
+        )
