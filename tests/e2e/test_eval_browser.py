@@ -1,0 +1,61 @@
+"""An assessor starts a red-teaming run on a system, watches it progress and reads the
+findings, against the demo target over real HTTP."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import uvicorn
+
+from tekisei.services.evals import demo_app
+from tests.e2e.conftest import SCREENSHOTS
+from tests.e2e.test_workspace_browser import sign_in
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def slow_target() -> Iterator[str]:
+    """The demo target answering after 100 ms, so that progress can be seen."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(demo_app(100), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}/v1"
+    server.should_exit = True
+    thread.join(5)
+
+
+def test_start_a_run_see_progress_and_findings(page: Any, base_url: str, slow_target: str) -> None:
+    sign_in(page, base_url, "admin@demo-corp.example")
+    page.get_by_role("link", name="評価・レッドチーミング").click()
+    page.select_option("#r-system", label="社内ナレッジ検索アシスタント")
+    page.fill("#r-target", f"openai:tekisei-demo-1@{slow_target}")
+    page.fill("#r-concurrency", "4")
+    page.get_by_role("button", name="実行を開始").click()
+    page.wait_for_url("**/evals/runs/*")
+    assert page.locator("#progress-bar").is_visible()  # live progress while it runs
+    page.locator("#pass-rate").wait_for(timeout=30_000)  # reloaded once finished
+    assert page.locator("svg.radar").is_visible()
+    leak = page.locator('details[data-case="p5-canary-ja"]')
+    leak.locator("summary").click()
+    assert "leaked the canary" in leak.inner_text()
+    assert page.locator('tr[data-suggestion="social.privacy"]').count() == 1
+    page.screenshot(path=str(SCREENSHOTS / "eval-run-ja.png"), full_page=True)
+    page.select_option('tr[data-suggestion="social.privacy"] select', "4")
+    page.locator('tr[data-suggestion="social.privacy"] button[value="accept"]').click()
+    page.wait_for_url("**/evals/runs/*#suggestions")
+    assert "登録済み" in page.locator('tr[data-suggestion="social.privacy"]').inner_text()
+    assert page.console_errors == []
