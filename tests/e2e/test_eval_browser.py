@@ -39,9 +39,10 @@ def slow_target() -> Iterator[str]:
 
 
 def test_start_a_run_see_progress_and_findings(page: Any, base_url: str, slow_target: str) -> None:
-    sign_in(page, base_url, "admin@demo-corp.example")
+    # デモ市役所: the other browser tests count デモ商事's risks in its heat map
+    sign_in(page, base_url, "admin@demo-city.example")
     page.get_by_role("link", name="評価・レッドチーミング").click()
-    page.select_option("#r-system", label="社内ナレッジ検索アシスタント")
+    page.select_option("#r-system", label="住民問い合わせチャットボット")
     page.fill("#r-target", f"openai:tekisei-demo-1@{slow_target}")
     page.fill("#r-concurrency", "4")
     page.get_by_role("button", name="実行を開始").click()
@@ -54,7 +55,9 @@ def test_start_a_run_see_progress_and_findings(page: Any, base_url: str, slow_ta
     assert "leaked the canary" in leak.inner_text()
     assert page.locator('tr[data-suggestion="social.privacy"]').count() == 1
     page.screenshot(path=str(SCREENSHOTS / "eval-run-ja.png"), full_page=True)
-    page.select_option('tr[data-suggestion="social.privacy"] select', "4")
+    row = page.locator('tr[data-suggestion="social.privacy"]')
+    if row.locator("select").count():  # no privacy risk yet: the impact is a person's call
+        row.locator("select").select_option("4")
     page.locator('tr[data-suggestion="social.privacy"] button[value="accept"]').click()
     page.wait_for_url("**/evals/runs/*#suggestions")
     assert "登録済み" in page.locator('tr[data-suggestion="social.privacy"]').inner_text()
