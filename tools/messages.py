@@ -468,6 +468,12 @@ MESSAGES: dict[str, tuple[str, str | None]] = {
     "Earlier run": ("比較する実行", None),
     "Compare": ("比較", None),
     "Compare runs": ("実行の比較", None),
+    "LLM judge (optional): a target that also judges every answer against a rubric": (
+        "LLMによる採点（任意）: 全ての回答を評価基準に照らして判定させる対象",
+        None,
+    ),
+    "LLM judge": ("LLMによる採点", None),
+    "The judge's API key (never stored)": ("採点に使う対象のAPIキー（保存しません）", None),
     "Fixed": ("改善したケース", None),
     "Regressed": ("悪化したケース", None),
 }

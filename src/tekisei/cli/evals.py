@@ -74,6 +74,10 @@ def run_command(
     probe: Annotated[
         list[str] | None, typer.Option(help="Attack transform to add (repeatable).")
     ] = None,
+    judge: Annotated[
+        str | None,
+        typer.Option(help="A target that also judges every answer against a rubric (LLM judge)."),
+    ] = None,
     concurrency: Annotated[int, typer.Option(min=1, help="Requests in flight at once.")] = 10,
     rate: Annotated[
         str | None, typer.Option(help="At most this many requests, e.g. 600/min.")
@@ -104,7 +108,7 @@ def run_command(
     the database as they finish, and the finished run becomes evidence on the guideline
     requirements it tests and suggests risks for its failing categories. Without it the
     run is only a local log. The API key, if the target needs one, is read from
-    TEKISEI_TARGET_API_KEY.
+    TEKISEI_TARGET_API_KEY (the judge's from TEKISEI_JUDGE_API_KEY).
     """
     if (system is None) != (org is None):
         raise InvalidInputError(
@@ -120,6 +124,8 @@ def run_command(
         run_id=run_id,
         resume=resume,
         api_key=os.environ.get("TEKISEI_TARGET_API_KEY"),
+        judge=judge,
+        judge_api_key=os.environ.get("TEKISEI_JUDGE_API_KEY"),
     )
     err = Console(stderr=True)
     columns = (

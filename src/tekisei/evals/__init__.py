@@ -7,6 +7,7 @@ ids, language); a **target** is what is tested; **scorers** judge outputs.
 
 from tekisei.evals._consistency import consistency, group_of
 from tekisei.evals._demo import create_demo_app
+from tekisei.evals._judge import RUBRICS, Judge, JudgeError, judge_prompt, parse_verdict
 from tekisei.evals._limits import ResponseCache, TokenBucket
 from tekisei.evals._log import RunLog, RunLogError
 from tekisei.evals._model import (
@@ -37,10 +38,13 @@ from tekisei.evals._targets import (
 
 __all__ = [
     "LOG_FORMAT",
+    "RUBRICS",
     "CallableTarget",
     "Case",
     "Expected",
     "HttpJsonTarget",
+    "Judge",
+    "JudgeError",
     "Message",
     "OpenAIChatTarget",
     "OpenAIResponsesTarget",
@@ -64,9 +68,11 @@ __all__ = [
     "create_demo_app",
     "get_scorer",
     "group_of",
+    "judge_prompt",
     "load_suite",
     "log_schemas",
     "parse_suite",
+    "parse_verdict",
     "probe",
     "probe_names",
     "refuses",

@@ -6,6 +6,7 @@ import asyncio
 import time
 from collections.abc import Callable
 
+from tekisei.evals._judge import Judge, JudgeError
 from tekisei.evals._limits import ResponseCache, TokenBucket
 from tekisei.evals._model import Case, Result, Suite
 from tekisei.evals._scorers import get_scorer
@@ -23,6 +24,7 @@ async def run_suite(
     rate: TokenBucket | None = None,
     cache: ResponseCache | None = None,
     skip: set[str] | frozenset[str] = frozenset(),
+    judge: Judge | None = None,
 ) -> list[Result]:
     """Answer and score every case, at most ``concurrency`` at a time.
 
@@ -31,7 +33,9 @@ async def run_suite(
     is a result with ``error`` set; it is never scored as passed. With ``rate``,
     requests are paced by the token bucket; with ``cache``, a request answered
     before is not sent again (errors are never cached). Cases whose id is in
-    ``skip`` (finished in an earlier, interrupted run) are not run again.
+    ``skip`` (finished in an earlier, interrupted run) are not run again. With
+    ``judge``, every answer is also judged by an LLM against the case's rubric; a judge
+    that cannot answer makes the result an error (so a resumed run tries it again).
     """
     if concurrency < 1:
         raise ValueError("concurrency is at least 1")
@@ -43,6 +47,11 @@ async def run_suite(
             result = await _answer(case, target, retries, backoff, rate, cache)
         if result.error is None and result.output is not None:
             result.scores = [score(case, result.output) for _, score in scorers]
+            if judge is not None:
+                try:
+                    result.scores.append(await judge.score(case, result.output))
+                except (TargetError, JudgeError) as exc:
+                    result.error = f"judge: {exc}"
         if on_result is not None:
             on_result(result)
         return result

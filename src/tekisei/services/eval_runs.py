@@ -61,6 +61,8 @@ class RunOut(BaseModel):
     suite_version: str
     target: str
     probes: list[str]
+    judge: str | None
+    """The LLM judge's target, when one judged the answers too."""
     status: str
     """``running`` or ``finished``."""
     executing: bool
@@ -183,6 +185,7 @@ def view(session: Session, row: EvalRunRow) -> RunOut:
         suite_version=row.suite_version,
         target=row.target,
         probes=list(row.probes),
+        judge=summary.get("judge"),
         status=row.status,
         executing=executing(row.id),
         cases=row.cases,
@@ -222,6 +225,7 @@ def begin_run(
     probes: list[str],
     cases: int,
     source: str = "run",
+    judge: str | None = None,
 ) -> EvalRunRow:
     """Record that a run on a system has started.
 
@@ -247,7 +251,7 @@ def begin_run(
         answered=0,
         passed=0,
         errors=0,
-        summary={},
+        summary={"judge": judge} if judge else {},
         started_by=principal.email,
         started_at=datetime.now(UTC),
     )
@@ -268,6 +272,7 @@ def begin_run(
             "target": target,
             "probes": probes,
             "cases": cases,
+            "judge": judge,
         },
     )
     return row
@@ -479,6 +484,7 @@ def finish_run(
         "回答の状態は担当者が判断してください。",
     )
     run.summary = {
+        **({"judge": run.summary["judge"]} if run.summary.get("judge") else {}),
         "by_perspective": {
             k: {"passed": t.passed, "total": t.total} for k, t in by_perspective.items()
         },
@@ -613,6 +619,7 @@ def start_on_system(
                 target=header.target,
                 probes=list(request.probes),
                 cases=len(cases),
+                judge=request.judge,
             ).id
         else:
             run_id = visible_run(session, principal, request.resume).id

@@ -20,6 +20,7 @@ from starlette.applications import Starlette
 
 from tekisei.errors import InvalidInputError, NotFoundError
 from tekisei.evals import (
+    Judge,
     Result,
     RunHeader,
     RunLog,
@@ -53,6 +54,9 @@ class RunRequest:
     run_id: str | None = None
     resume: str | None = None
     api_key: str | None = None
+    judge: str | None = None
+    """A target spec for an LLM judge that also scores every answer."""
+    judge_api_key: str | None = None
 
 
 @dataclass
@@ -65,6 +69,7 @@ class PreparedRun:
     request: RunRequest
     bucket: TokenBucket | None
     todo: int
+    judge: Judge | None = None
 
 
 @contextmanager
@@ -145,10 +150,15 @@ def prepare(data_dir: Path, request: RunRequest) -> PreparedRun:
             suite = suite.model_copy(update={"cases": apply_probes(suite.cases, request.probes)})
         bucket = TokenBucket(per_minute=parse_rate(request.rate)) if request.rate else None
         target = target_from_spec(request.target, api_key=request.api_key)
+        judge = (
+            Judge(target_from_spec(request.judge, api_key=request.judge_api_key))
+            if request.judge
+            else None
+        )
         log = _open_log(runs_dir(data_dir), suite, request)
     finished = log.finished()
     todo = sum(1 for case in suite.cases if case.id not in finished)
-    return PreparedRun(suite, target, log, request, bucket, todo)
+    return PreparedRun(suite, target, log, request, bucket, todo, judge)
 
 
 def execute(prepared: PreparedRun, on_result: Callable[[Result], None] | None = None) -> None:
@@ -175,11 +185,13 @@ async def _run(prepared: PreparedRun, record: Callable[[Result], None]) -> None:
             on_result=record,
             rate=prepared.bucket,
             skip=prepared.log.finished(),
+            judge=prepared.judge,
         )
     finally:
-        close = getattr(prepared.target, "aclose", None)
-        if close is not None:
-            await close()
+        for target in (prepared.target, prepared.judge.target if prepared.judge else None):
+            close = getattr(target, "aclose", None)
+            if close is not None:
+                await close()
 
 
 def _open_log(folder: Path, suite: Suite, request: RunRequest) -> RunLog:
@@ -211,6 +223,7 @@ def _open_log(folder: Path, suite: Suite, request: RunRequest) -> RunLog:
             "concurrency": request.concurrency,
             "probes": request.probes,
             "cases": len(suite.cases),
+            "judge": request.judge,
         },
     )
     return RunLog.create(folder / f"{name}.jsonl", header)

@@ -35,14 +35,19 @@ class RunStart(BaseModel):
     retries: int = Field(default=2, ge=0, le=10)
     run_id: str | None = Field(default=None, max_length=100)
     api_key: str | None = Field(default=None, max_length=500)
+    judge: str | None = Field(
+        default=None, max_length=500, description="A target that judges every answer too"
+    )
+    judge_api_key: str | None = Field(default=None, max_length=500)
 
 
 class Resume(BaseModel):
-    """Resume an interrupted run (the API key again, if the target needs one)."""
+    """Resume an interrupted run (the API keys again, if the targets need them)."""
 
     model_config = ConfigDict(extra="forbid")
 
     api_key: str | None = Field(default=None, max_length=500)
+    judge_api_key: str | None = Field(default=None, max_length=500)
 
 
 class AcceptSuggestion(BaseModel):
@@ -71,6 +76,8 @@ def start(
 ) -> RunOut:
     """Start (or resume) a run on a background thread; shared by the API and the pages."""
     eval_runs.check_served_target(body.target)
+    if body.judge:
+        eval_runs.check_served_target(body.judge)
     run_request = eval_files.RunRequest(
         suite=body.suite,
         target=body.target,
@@ -81,6 +88,8 @@ def start(
         run_id=body.run_id or None,
         resume=resume,
         api_key=body.api_key or None,
+        judge=body.judge or None,
+        judge_api_key=body.judge_api_key or None,
     )
     return eval_runs.run_in_background(
         database(request), principal, request.app.state.settings.data_dir, system_id, run_request
@@ -133,6 +142,8 @@ def resume_run(request: Request, principal: PrincipalDep, run: str, body: Resume
         target=current.target,
         probes=current.probes,
         api_key=body.api_key,
+        judge=current.judge,
+        judge_api_key=body.judge_api_key,
     )
     return start(request, principal, current.system_id, settings, resume=current.key)
 

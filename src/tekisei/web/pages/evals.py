@@ -89,13 +89,17 @@ async def start_run(request: Request, principal: PrincipalDep) -> Response:
             rate=str(data.get("rate", "")) or None,
             run_id=str(data.get("run_id", "")) or None,
             api_key=str(data.get("api_key", "")) or None,
+            judge=str(data.get("judge", "")) or None,
+            judge_api_key=str(data.get("judge_api_key", "")) or None,
         )
         run = start(request, principal, int(system_raw), body)
     except (InvalidInputError, ConflictError, NotFoundError) as exc:
         data.pop("api_key", None)
+        data.pop("judge_api_key", None)
         return _index(request, principal, None, exc.localized(request.state.lang), data, 422)
     except (ValidationError, ValueError):
         data.pop("api_key", None)
+        data.pop("judge_api_key", None)
         text = messages(request.state.lang).gettext
         message = text("Check the fields: concurrency is a number from 1 to 200.")
         return _index(request, principal, None, message, data, 422)
@@ -177,6 +181,7 @@ async def resume(request: Request, principal: PrincipalDep, run: str) -> Respons
         target=out.target,
         probes=out.probes,
         api_key=str(data.get("api_key", "")) or None,
+        judge=out.judge,
     )
     start(request, principal, out.system_id, body, resume=out.key)
     return RedirectResponse(f"/evals/runs/{out.id}", status_code=303)
