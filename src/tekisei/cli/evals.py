@@ -45,16 +45,17 @@ def demo_target_command(
 @handle_errors
 def suites_command(as_json: JsonOption = False) -> None:
     """List the built-in suites."""
-    rows = eval_service.suite_rows()
+    rows = eval_service.suite_rows(settings().data_dir)
     if as_json:
         print_json(rows)
         return
     table(
-        ["suite", "version", "cases", "perspectives", "languages"],
+        ["suite", "version", "origin", "cases", "perspectives", "languages"],
         [
             [
                 r["name"],
                 r["version"],
+                r["origin"] + (" (needs --judge)" if r["needs_judge"] else ""),
                 r["cases"],
                 " ".join(r["perspectives"]),
                 " ".join(r["languages"]),
@@ -423,3 +424,74 @@ def suggestions_dismiss(
     with database().transaction() as session:
         eval_runs.dismiss_suggestion(session, principal(session, org, user), suggestion, note)
     console.print(f"suggestion {suggestion} dismissed")
+
+
+@app.command("import")
+@handle_errors
+def import_command(
+    file: Annotated[
+        Path, typer.Argument(metavar="FILE", help="An Inspect .eval/.json log or a J-AISI CSV.")
+    ],
+    system: Annotated[
+        int | None, typer.Option(help="The system an Inspect run was made on.")
+    ] = None,
+    org: Annotated[str | None, typer.Option("--org", help="The organisation's id.")] = None,
+    perspective: Annotated[
+        str | None,
+        typer.Option(help="J-AISI perspective (P1-P10) for samples whose metadata names none."),
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option(help="Name of the suite made from a CSV dataset.")
+    ] = None,
+    user: UserOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Import an Inspect log as a run on a system, or a J-AISI-style CSV dataset as a suite.
+
+    An Inspect log (.eval or .json, as Inspect writes them) needs --system and --org; the
+    run is then summarised, kept as evidence and suggests risks like any other. A CSV
+    dataset becomes a suite under <data_dir>/suites, run with --suite NAME.
+    """
+    suffix = file.suffix.lower()
+    if suffix == ".csv":
+        path, suite = eval_service.import_dataset(
+            settings().data_dir, file, name or file.stem.lower().replace(" ", "-")
+        )
+        out: dict[str, Any] = {
+            "suite": suite.name,
+            "cases": len(suite.cases),
+            "path": str(path),
+            "needs_judge": any(c.metadata.get("judge") == "required" for c in suite.cases),
+        }
+        if as_json:
+            print_json(out)
+        else:
+            hint = " (run it with --judge)" if out["needs_judge"] else ""
+            console.print(
+                f"suite {suite.name}: {len(suite.cases)} cases → {path}{hint}", markup=False
+            )
+        return
+    if suffix not in (".eval", ".json"):
+        raise InvalidInputError(
+            f"{file.name}: give an Inspect log (.eval or .json) or a J-AISI dataset (.csv)",
+            ja=f"{file.name}: Inspect のログ（.eval・.json）か"
+            " J-AISI 形式の CSV を指定してください。",
+        )
+    if system is None or org is None:
+        raise InvalidInputError(
+            "an Inspect log is imported as a run on a system: give --system and --org",
+            ja="Inspect のログはシステムの評価実行として取り込みます。"
+            "--system と --org を指定してください。",
+        )
+    db = database()
+    with db.reading() as session:
+        who = principal(session, org, user)
+    run = eval_runs.import_run(db, who, system, file, perspective)
+    if as_json:
+        print_json(run)
+    else:
+        console.print(
+            f"run {run.key}: {run.passed}/{run.answered} passed ({(run.pass_rate or 0):.0%}), "
+            f"imported from {file.name} onto system {run.system_id}",
+            markup=False,
+        )

@@ -7,6 +7,13 @@ ids, language); a **target** is what is tested; **scorers** judge outputs.
 
 from tekisei.evals._consistency import consistency, group_of
 from tekisei.evals._demo import create_demo_app
+from tekisei.evals._imports import (
+    ImportedRun,
+    ImportFileError,
+    perspective_of,
+    read_inspect_log,
+    read_jaisi_csv,
+)
 from tekisei.evals._judge import RUBRICS, Judge, JudgeError, judge_prompt, parse_verdict
 from tekisei.evals._limits import ResponseCache, TokenBucket
 from tekisei.evals._log import RunLog, RunLogError
@@ -23,7 +30,7 @@ from tekisei.evals._model import (
     log_schemas,
 )
 from tekisei.evals._probes import Probe, apply_probes, probe, probe_names
-from tekisei.evals._runner import run_suite, summary
+from tekisei.evals._runner import needs_judge, run_suite, summary
 from tekisei.evals._scorers import Scorer, get_scorer, refuses, scorer, scorer_names
 from tekisei.evals._suites import SuiteError, builtin_suites, load_suite, parse_suite
 from tekisei.evals._targets import (
@@ -43,6 +50,8 @@ __all__ = [
     "Case",
     "Expected",
     "HttpJsonTarget",
+    "ImportFileError",
+    "ImportedRun",
     "Judge",
     "JudgeError",
     "Message",
@@ -71,10 +80,14 @@ __all__ = [
     "judge_prompt",
     "load_suite",
     "log_schemas",
+    "needs_judge",
     "parse_suite",
     "parse_verdict",
+    "perspective_of",
     "probe",
     "probe_names",
+    "read_inspect_log",
+    "read_jaisi_csv",
     "refuses",
     "run_suite",
     "scorer",

@@ -47,7 +47,9 @@ async def run_suite(
             result = await _answer(case, target, retries, backoff, rate, cache)
         if result.error is None and result.output is not None:
             result.scores = [score(case, result.output) for _, score in scorers]
-            if judge is not None:
+            if judge is None and needs_judge(case):
+                result.error = "only an LLM judge can score this case; run it with a judge"
+            elif judge is not None:
                 try:
                     result.scores.append(await judge.score(case, result.output))
                 except (TargetError, JudgeError) as exc:
@@ -94,6 +96,12 @@ async def _answer(
         return Result(
             case_id=case.id, output=output, latency_ms=(time.perf_counter() - started) * 1000
         )
+
+
+def needs_judge(case: Case) -> bool:
+    """Whether only an LLM judge can score the case (``metadata["judge"] == "required"``,
+    e.g. a requirement row of an imported dataset)."""
+    return case.metadata.get("judge") == "required"
 
 
 def summary(results: list[Result], cases: list[Case]) -> dict[str, dict[str, int]]:

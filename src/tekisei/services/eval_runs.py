@@ -9,6 +9,7 @@ import hashlib
 import io
 import json
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -39,7 +40,15 @@ from tekisei.db.orgs import OrgRow
 from tekisei.db.risks import RiskRow
 from tekisei.db.systems import SystemRow
 from tekisei.errors import ConflictError, InvalidInputError, NotFoundError
-from tekisei.evals import Case, Result, RunHeader, Score
+from tekisei.evals import (
+    Case,
+    ImportFileError,
+    Result,
+    RunHeader,
+    Score,
+    perspective_of,
+    read_inspect_log,
+)
 from tekisei.services import assessments, audit, risks, systems
 from tekisei.services import evals as eval_files
 from tekisei.services.database import Database
@@ -685,6 +694,55 @@ def run_on_system(
 
 _ACTIVE: dict[int, threading.Thread] = {}
 _ACTIVE_LOCK = threading.Lock()
+
+
+def import_run(
+    database: Database,
+    principal: Principal,
+    system_id: int,
+    path: Path,
+    perspective: str | None = None,
+) -> RunOut:
+    """Store a run made with Inspect (an ``.eval`` or ``.json`` log it wrote) on a system,
+    then finish it like a run of tekisei's own: summary, evidence, suggested risks.
+
+    Raises:
+        InvalidInputError: not an Inspect log, or a sample without a perspective.
+        ConflictError: this log was imported already.
+    """
+    if perspective is not None and perspective_of(perspective) is None:
+        raise InvalidInputError(
+            f"perspective {perspective!r}: use P1-P10", ja="評価観点は P1〜P10 で指定してください。"
+        )
+    try:
+        imported = read_inspect_log(path, perspective_of(perspective) if perspective else None)
+    except ImportFileError as exc:
+        raise InvalidInputError(str(exc), ja=f"取り込めません: {exc}") from None
+    except OSError as exc:
+        raise InvalidInputError(
+            f"cannot read {path}: {exc.strerror}", ja=f"{path} を読めません。"
+        ) from None
+    key = "inspect-" + re.sub(r"[^A-Za-z0-9._-]", "-", imported.run_id)[:90]
+    cases = {case.id: case for case in imported.cases}
+    with database.transaction() as session:
+        run = begin_run(
+            session,
+            principal,
+            system_id,
+            key=key,
+            suite=imported.task,
+            suite_version=imported.version,
+            target=imported.model,
+            probes=[],
+            cases=len(cases),
+            source="inspect",
+        )
+        store_results(
+            session,
+            run.id,
+            [result_row(run.id, r, cases[r.case_id]) for r in imported.results],
+        )
+        return view(session, finish_run(session, principal, run.id))
 
 
 def check_served_target(spec: str) -> None:

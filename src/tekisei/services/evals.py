@@ -16,10 +16,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import yaml
 from starlette.applications import Starlette
 
 from tekisei.errors import InvalidInputError, NotFoundError
 from tekisei.evals import (
+    ImportFileError,
     Judge,
     Result,
     RunHeader,
@@ -34,7 +36,9 @@ from tekisei.evals import (
     consistency,
     create_demo_app,
     load_suite,
+    needs_judge,
     probe_names,
+    read_jaisi_csv,
     run_suite,
     summary,
     target_from_spec,
@@ -80,7 +84,7 @@ def _invalid_input() -> Iterator[None]:
         if "no run log" in str(exc):
             raise NotFoundError(str(exc)) from None
         raise InvalidInputError(str(exc)) from None
-    except (SuiteError, ValueError) as exc:
+    except (SuiteError, ImportFileError, ValueError) as exc:
         raise InvalidInputError(str(exc)) from None
     except KeyError as exc:
         raise InvalidInputError(str(exc.args[0]) if exc.args else str(exc)) from None
@@ -110,19 +114,81 @@ def runs_dir(data_dir: Path) -> Path:
     return folder
 
 
-def suite_rows() -> list[dict[str, Any]]:
-    """The built-in suites, for listing."""
-    return [
-        {
-            "name": suite.name,
-            "version": suite.version,
-            "cases": len(suite.cases),
-            "perspectives": sorted({c.perspective for c in suite.cases}, key=perspective_order),
-            "languages": sorted({c.lang for c in suite.cases}),
-            "scorers": suite.scorers,
-        }
-        for suite in builtin_suites().values()
-    ]
+def suites_dir(data_dir: Path) -> Path:
+    """Where imported suites are kept: ``<data_dir>/suites``."""
+    return data_dir / "suites"
+
+
+def _imported_suites(data_dir: Path | None) -> dict[str, Suite]:
+    if data_dir is None or not suites_dir(data_dir).is_dir():
+        return {}
+    out: dict[str, Suite] = {}
+    for path in sorted(suites_dir(data_dir).glob("*.yaml")):
+        try:
+            suite = load_suite(str(path))
+        except SuiteError:
+            continue
+        out[suite.name] = suite
+    return out
+
+
+def suite_rows(data_dir: Path | None = None) -> list[dict[str, Any]]:
+    """The built-in suites and those imported into ``data_dir``, for listing."""
+    rows = []
+    for origin, suites in (
+        ("built-in", builtin_suites()),
+        ("imported", _imported_suites(data_dir)),
+    ):
+        for suite in suites.values():
+            rows.append(
+                {
+                    "name": suite.name,
+                    "version": suite.version,
+                    "origin": origin,
+                    "cases": len(suite.cases),
+                    "perspectives": sorted(
+                        {c.perspective for c in suite.cases}, key=perspective_order
+                    ),
+                    "languages": sorted({c.lang for c in suite.cases}),
+                    "scorers": suite.scorers,
+                    "needs_judge": any(needs_judge(c) for c in suite.cases),
+                }
+            )
+    return rows
+
+
+def import_dataset(data_dir: Path, path: Path, name: str) -> tuple[Path, Suite]:
+    """Turn a J-AISI-style CSV dataset into a suite kept in ``<data_dir>/suites``, runnable
+    by name (``--suite NAME``).
+
+    Raises:
+        InvalidInputError: unreadable or malformed file, a bad name, or a suite of that
+            name exists already.
+    """
+    with _invalid_input():
+        name = _safe_id(name)
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ValueError(f"cannot read {path} as UTF-8 text: {exc}") from None
+        suite = read_jaisi_csv(text, name, path.name)
+    if name in builtin_suites() or name in _imported_suites(data_dir):
+        raise InvalidInputError(
+            f"a suite named {name} exists already; choose another --name",
+            ja=f"スイート {name} はすでにあります。別の --name を指定してください。",
+        )
+    folder = suites_dir(data_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{name}.yaml"
+    data = suite.model_dump(mode="json")
+    text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000)
+    temporary = target.with_suffix(".yaml.tmp")
+    temporary.write_text(
+        f"# Imported from {path.name} (J-AISI dataset format) by tekisei eval import.\n" + text,
+        encoding="utf-8",
+    )
+    temporary.replace(target)
+    return target, suite
 
 
 def probes() -> list[str]:
@@ -145,7 +211,12 @@ def prepare(data_dir: Path, request: RunRequest) -> PreparedRun:
     if request.concurrency < 1:
         raise InvalidInputError("concurrency is at least 1", ja="同時接続数は1以上にしてください")
     with _invalid_input():
-        suite = load_suite(request.suite)
+        imported = _imported_suites(data_dir)
+        suite = imported[request.suite] if request.suite in imported else load_suite(request.suite)
+        if request.judge is None and any(needs_judge(c) for c in suite.cases):
+            raise ValueError(
+                f"suite {suite.name} has cases only an LLM judge can score; run it with --judge"
+            )
         if request.probes:
             suite = suite.model_copy(update={"cases": apply_probes(suite.cases, request.probes)})
         bucket = TokenBucket(per_minute=parse_rate(request.rate)) if request.rate else None

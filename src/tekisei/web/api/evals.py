@@ -97,10 +97,10 @@ def start(
 
 
 @router.get("/api/evals/suites")
-def suites(principal: PrincipalDep) -> list[dict[str, Any]]:
-    """The built-in suites: cases, perspectives, languages and scorers."""
+def suites(request: Request, principal: PrincipalDep) -> list[dict[str, Any]]:
+    """The built-in and imported suites: cases, perspectives, languages and scorers."""
     del principal
-    return eval_files.suite_rows()
+    return eval_files.suite_rows(request.app.state.settings.data_dir)
 
 
 @router.get("/api/evals/runs", response_model=list[RunOut])

@@ -54,7 +54,7 @@ def _index(
             "runs": runs,
             "systems": choices,
             "system": system,
-            "suites": eval_files.suite_rows(),
+            "suites": eval_files.suite_rows(request.app.state.settings.data_dir),
             "probes": eval_files.probes(),
             "can_run": can(principal.role, Permission.RUN_EVALS),
             "error": error,
