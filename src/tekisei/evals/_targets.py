@@ -251,7 +251,8 @@ class HttpJsonTarget:
 
 TARGET_SPECS = (
     "openai:MODEL@BASE_URL (chat completions), responses:MODEL@BASE_URL (Responses API), "
-    "http:CONFIG.yaml (url, template, response_path, headers)"
+    "http:CONFIG.yaml (url, template, response_path, headers), "
+    "hf:smollm2 | hf:FOLDER | hf:FILE.gguf[?max_new_tokens=N] (a local model, extra hf)"
 )
 
 
@@ -285,4 +286,13 @@ def target_from_spec(spec: str, *, api_key: str | None = None) -> Target:
         return HttpJsonTarget(
             str(config["url"]), config["template"], str(config["response_path"]), headers=headers
         )
+    if kind == "hf":
+        from tekisei.evals._hf import HuggingFaceTarget  # torch stays unimported otherwise
+
+        model, _, tokens = rest.partition("?max_new_tokens=")
+        if not model:
+            raise ValueError(f"target {spec!r}: write hf:smollm2, hf:FOLDER or hf:FILE.gguf")
+        if tokens and not tokens.isdigit():
+            raise ValueError(f"target {spec!r}: max_new_tokens is a whole number")
+        return HuggingFaceTarget(model, max_new_tokens=int(tokens) if tokens else 128)
     raise ValueError(f"unknown target {spec!r}; use {TARGET_SPECS}")
