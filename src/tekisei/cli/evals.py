@@ -84,6 +84,14 @@ def run_command(
         str | None, typer.Option(help="At most this many requests, e.g. 600/min.")
     ] = None,
     retries: Annotated[int, typer.Option(min=0, help="Retries of 429, 5xx and timeouts.")] = 2,
+    executor: Annotated[
+        str, typer.Option(help="local (this process) or ray (shards on a Ray cluster).")
+    ] = "local",
+    shards: Annotated[int, typer.Option(min=1, help="With --executor ray: Ray tasks.")] = 2,
+    ray_address: Annotated[
+        str | None,
+        typer.Option(help="With --executor ray: the cluster (default: start a local one)."),
+    ] = None,
     run_id: Annotated[
         str | None, typer.Option(help="Name of the new run (default: generated).")
     ] = None,
@@ -127,6 +135,9 @@ def run_command(
         api_key=os.environ.get("TEKISEI_TARGET_API_KEY"),
         judge=judge,
         judge_api_key=os.environ.get("TEKISEI_JUDGE_API_KEY"),
+        executor=executor,
+        shards=shards,
+        ray_address=ray_address,
     )
     err = Console(stderr=True)
     columns = (

@@ -31,6 +31,7 @@ from tekisei.evals._model import (
     log_schemas,
 )
 from tekisei.evals._probes import Probe, apply_probes, probe, probe_names
+from tekisei.evals._ray import run_suite_ray
 from tekisei.evals._runner import needs_judge, run_suite, summary
 from tekisei.evals._scorers import Scorer, get_scorer, refuses, scorer, scorer_names
 from tekisei.evals._suites import SuiteError, builtin_suites, load_suite, parse_suite
@@ -92,6 +93,7 @@ __all__ = [
     "read_jaisi_csv",
     "refuses",
     "run_suite",
+    "run_suite_ray",
     "scorer",
     "scorer_names",
     "summary",

@@ -40,6 +40,7 @@ from tekisei.evals import (
     probe_names,
     read_jaisi_csv,
     run_suite,
+    run_suite_ray,
     summary,
     target_from_spec,
 )
@@ -61,6 +62,10 @@ class RunRequest:
     judge: str | None = None
     """A target spec for an LLM judge that also scores every answer."""
     judge_api_key: str | None = None
+    executor: str = "local"
+    """``local`` (this process) or ``ray`` (shards on a Ray cluster)."""
+    shards: int = 2
+    ray_address: str | None = None
 
 
 @dataclass
@@ -210,6 +215,11 @@ def prepare(data_dir: Path, request: RunRequest) -> PreparedRun:
     """
     if request.concurrency < 1:
         raise InvalidInputError("concurrency is at least 1", ja="同時接続数は1以上にしてください")
+    if request.executor not in ("local", "ray") or request.shards < 1:
+        raise InvalidInputError(
+            "--executor is local or ray, and --shards at least 1",
+            ja="--executor は local か ray、--shards は1以上で指定してください。",
+        )
     with _invalid_input():
         imported = _imported_suites(data_dir)
         suite = imported[request.suite] if request.suite in imported else load_suite(request.suite)
@@ -241,9 +251,37 @@ def execute(prepared: PreparedRun, on_result: Callable[[Result], None] | None = 
             on_result(result)
 
     try:
-        asyncio.run(_run(prepared, record))
+        if prepared.request.executor == "ray":
+            _run_on_ray(prepared, record)
+        else:
+            asyncio.run(_run(prepared, record))
     finally:
         prepared.log.flush()
+
+
+def _run_on_ray(prepared: PreparedRun, record: Callable[[Result], None]) -> None:
+    request = prepared.request
+    try:
+        run_suite_ray(
+            prepared.suite,
+            request.target,
+            shards=request.shards,
+            concurrency=request.concurrency,
+            retries=request.retries,
+            rate_per_minute=parse_rate(request.rate) if request.rate else None,
+            on_result=record,
+            skip=prepared.log.finished(),
+            api_key=request.api_key,
+            judge=request.judge,
+            judge_api_key=request.judge_api_key,
+            address=request.ray_address,
+        )
+    except RuntimeError as exc:
+        if "pip install" in str(exc):
+            raise InvalidInputError(
+                str(exc), ja="Ray が入っていません: pip install 'tekisei[ray]'"
+            ) from None
+        raise
 
 
 async def _run(prepared: PreparedRun, record: Callable[[Result], None]) -> None:
