@@ -194,6 +194,10 @@ async def test_the_pages_start_a_run_show_findings_and_compare(
         compared = soup(await browser.get("/evals/compare?before=web-1&after=web-2"))
         assert compared.select_one('tr[data-perspective="P5"]') is not None
         assert compared.select_one("#regressed").get_text(strip=True) == "—"  # type: ignore[union-attr]
+        # the assessment links the evidence to the run's failing cases
+        assessment = soup(await browser.get(f"/systems/{site['system']}/assessment"))
+        link = assessment.select_one(f'a[data-evidence="eval:{ids[0]}"]')
+        assert link is not None and link["href"] == f"/evals/runs/{ids[0]}#failing"
         progress = await browser.get(f"/evals/runs/{ids[0]}/progress")
         assert progress.headers.get("HX-Refresh") == "true"
     finally:
