@@ -3,16 +3,13 @@ findings, against the demo target over real HTTP."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import uvicorn
 
 from tekisei.services.evals import demo_app
+from tests.conftest import served
 from tests.e2e.conftest import SCREENSHOTS
 from tests.e2e.test_workspace_browser import sign_in
 
@@ -22,20 +19,8 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def slow_target() -> Iterator[str]:
     """The demo target answering after 100 ms, so that progress can be seen."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(demo_app(100), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}/v1"
-    server.should_exit = True
-    thread.join(5)
+    with served(demo_app(100)) as url:
+        yield f"{url}/v1"
 
 
 def test_start_a_run_see_progress_and_findings(page: Any, base_url: str, slow_target: str) -> None:

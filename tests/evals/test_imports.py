@@ -14,7 +14,7 @@ from tekisei.core.orgs import OrgActor, OrgCreate, Principal
 from tekisei.core.systems import SystemFacts
 from tekisei.errors import ConflictError, InvalidInputError
 from tekisei.evals import ImportFileError, perspective_of, read_inspect_log, read_jaisi_csv
-from tekisei.services import eval_runs, orgs, systems
+from tekisei.services import eval_execution, eval_runs, orgs, systems
 from tekisei.services import evals as eval_files
 from tekisei.services.database import Database
 
@@ -108,7 +108,7 @@ def test_an_inspect_run_becomes_a_run_on_a_system(
     loaded_db: Database, acme: tuple[Principal, int], inspect_logs: dict[str, Path]
 ) -> None:
     admin, system_id = acme
-    run = eval_runs.import_run(loaded_db, admin, system_id, inspect_logs["eval"], "P4")
+    run = eval_execution.import_run(loaded_db, admin, system_id, inspect_logs["eval"], "P4")
     assert run.source == "inspect" and run.status == "finished"
     assert (run.answered, run.passed) == (3, 2)
     assert run.by_perspective["P5"] == {"passed": 0, "total": 1}
@@ -117,9 +117,9 @@ def test_an_inspect_run_becomes_a_run_on_a_system(
         failing = eval_runs.run_results(session, admin, run.key, failing_only=True)
     assert [r.case_id for r in failing] == ["s1"]
     with pytest.raises(ConflictError):
-        eval_runs.import_run(loaded_db, admin, system_id, inspect_logs["eval"], "P4")
+        eval_execution.import_run(loaded_db, admin, system_id, inspect_logs["eval"], "P4")
     with pytest.raises(InvalidInputError, match="P1-P10"):
-        eval_runs.import_run(loaded_db, admin, system_id, inspect_logs["json"], "P99")
+        eval_execution.import_run(loaded_db, admin, system_id, inspect_logs["json"], "P99")
 
 
 CSV = """ID,ten_perspective,text,scorer,requirement,ans0,ans1,ans2,output

@@ -5,14 +5,10 @@ from __future__ import annotations
 
 import json
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -35,6 +31,7 @@ from tekisei.evals import (
     parse_verdict,
     run_suite,
 )
+from tests.conftest import served
 
 pytestmark = pytest.mark.anyio
 
@@ -124,21 +121,9 @@ class JudgeServer:
 
 @pytest.fixture
 def judge_server() -> Iterator[tuple[JudgeServer, str]]:
-    server_state = JudgeServer()
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(server_state.app(), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    yield server_state, f"http://127.0.0.1:{port}/v1"
-    server.should_exit = True
-    thread.join(5)
+    state = JudgeServer()
+    with served(state.app()) as url:
+        yield state, f"{url}/v1"
 
 
 async def test_a_judge_over_http_scores_every_answer_of_a_run(

@@ -8,17 +8,14 @@ import io
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import uvicorn
 from sqlalchemy import func, select, update
 
 from tekisei.config import Settings
@@ -35,9 +32,21 @@ from tekisei.errors import (
     PermissionDeniedError,
 )
 from tekisei.evals import builtin_suites, create_demo_app
-from tekisei.services import assessments, audit, eval_runs, gates, orgs, risks, systems, users
+from tekisei.services import (
+    assessments,
+    audit,
+    eval_execution,
+    eval_runs,
+    gates,
+    orgs,
+    risk_suggestions,
+    risks,
+    systems,
+    users,
+)
 from tekisei.services.database import Database
 from tekisei.services.evals import RunRequest
+from tests.conftest import served
 
 GUIDELINE = assessments.GUIDELINE
 BASICS = builtin_suites()["tekisei-basics"]
@@ -75,7 +84,7 @@ def test_a_run_becomes_evidence_suggests_risks_and_gates_the_check(
         check = gates.check_system(session, admin, system_id, eval_gate=gate)
     assert "no-eval-run" in [m.code for m in check.missing]
 
-    run = eval_runs.run_on_system(
+    run = eval_execution.run_on_system(
         loaded_db, admin, tmp_path, system_id, _request(demo_url, run_id="first")
     )
     assert run.status == "finished" and run.key == "first"
@@ -114,7 +123,9 @@ def test_a_run_becomes_evidence_suggests_risks_and_gates_the_check(
         assert evidence.reference == f"eval:{run.id}" and "first" in evidence.title
 
         # failing categories suggest risks with a likelihood
-        suggested = {s.taxonomy: s for s in eval_runs.list_suggestions(session, admin, system_id)}
+        suggested = {
+            s.taxonomy: s for s in risk_suggestions.list_suggestions(session, admin, system_id)
+        }
         assert {"social.privacy", "social.crime", "security.manipulation"} <= set(suggested)
         for s in suggested.values():
             assert s.likelihood == likelihood_from_failures(s.failed, s.total)
@@ -144,9 +155,11 @@ def test_a_run_becomes_evidence_suggests_risks_and_gates_the_check(
     # a person decides each suggestion
     privacy, crime = suggested["social.privacy"], suggested["social.crime"]
     with pytest.raises(InvalidInputError, match="impact"), loaded_db.transaction() as session:
-        eval_runs.accept_suggestion(session, admin, privacy.id)
+        risk_suggestions.accept_suggestion(session, admin, privacy.id)
     with loaded_db.transaction() as session:
-        risk = eval_runs.accept_suggestion(session, admin, privacy.id, impact=4, note="要対策")
+        risk = risk_suggestions.accept_suggestion(
+            session, admin, privacy.id, impact=4, note="要対策"
+        )
         assert (risk.likelihood, risk.impact, risk.taxonomy) == (
             privacy.likelihood,
             4,
@@ -154,20 +167,24 @@ def test_a_run_becomes_evidence_suggests_risks_and_gates_the_check(
         )
         assert "first" in risk.description
     with pytest.raises(ConflictError), loaded_db.transaction() as session:
-        eval_runs.accept_suggestion(session, admin, privacy.id, impact=4)
+        risk_suggestions.accept_suggestion(session, admin, privacy.id, impact=4)
     with pytest.raises(InvalidInputError), loaded_db.transaction() as session:
-        eval_runs.dismiss_suggestion(session, admin, crime.id, " ")
+        risk_suggestions.dismiss_suggestion(session, admin, crime.id, " ")
     with loaded_db.transaction() as session:
-        eval_runs.dismiss_suggestion(session, admin, crime.id, "利用規約で禁止し監視している")
+        risk_suggestions.dismiss_suggestion(
+            session, admin, crime.id, "利用規約で禁止し監視している"
+        )
 
     # a second run: the open risk on the same taxonomy is the suggestion's target
-    second = eval_runs.run_on_system(
+    second = eval_execution.run_on_system(
         loaded_db, admin, tmp_path, system_id, _request(demo_url, run_id="second")
     )
     with loaded_db.reading() as session:
-        again = {s.taxonomy: s for s in eval_runs.list_suggestions(session, admin, system_id)}
+        again = {
+            s.taxonomy: s for s in risk_suggestions.list_suggestions(session, admin, system_id)
+        }
         assert again["social.privacy"].risk_id == risk.id
-        everything = eval_runs.list_suggestions(session, admin, system_id, status=None)
+        everything = risk_suggestions.list_suggestions(session, admin, system_id, status=None)
         assert {s.status for s in everything if s.run_key == "first"} >= {"accepted", "dismissed"}
         assert "superseded" in {s.status for s in everything if s.run_key == "first"}
         comparison = eval_runs.compare_runs(session, admin, "first", "second")
@@ -193,15 +210,15 @@ def test_an_existing_risk_gets_the_higher_likelihood(
                 title="個人情報の漏えい", taxonomy=["social.privacy"], likelihood=1, impact=5
             ),
         )
-    eval_runs.run_on_system(loaded_db, admin, tmp_path, system_id, _request(demo_url))
+    eval_execution.run_on_system(loaded_db, admin, tmp_path, system_id, _request(demo_url))
     with loaded_db.transaction() as session:
         suggestion = next(
             s
-            for s in eval_runs.list_suggestions(session, admin, system_id)
+            for s in risk_suggestions.list_suggestions(session, admin, system_id)
             if s.taxonomy == "social.privacy"
         )
         assert suggestion.risk_id == risk.id
-        updated = eval_runs.accept_suggestion(session, admin, suggestion.id)
+        updated = risk_suggestions.accept_suggestion(session, admin, suggestion.id)
         assert updated.id == risk.id
         assert (updated.likelihood, updated.impact) == (suggestion.likelihood, 5)
 
@@ -210,7 +227,7 @@ def test_without_an_open_assessment_the_run_is_still_evidence(
     loaded_db: Database, admin: Principal, demo_url: str, tmp_path: Path
 ) -> None:
     system_id = _system(loaded_db, admin)
-    run = eval_runs.run_on_system(loaded_db, admin, tmp_path, system_id, _request(demo_url))
+    run = eval_execution.run_on_system(loaded_db, admin, tmp_path, system_id, _request(demo_url))
     assert run.evidence_id is not None and run.requirements == []
 
 
@@ -234,21 +251,21 @@ def test_who_may_run_evaluations(
         systems.assign_tester(session, admin, assigned, "tester@lab.example")
         tester = users.principal_for(session, "tester@lab.example", "acme")
         viewer = users.principal_for(session, "v@acme.example", "acme")
-    run = eval_runs.run_on_system(loaded_db, tester, tmp_path, assigned, _request(demo_url))
+    run = eval_execution.run_on_system(loaded_db, tester, tmp_path, assigned, _request(demo_url))
     assert run.started_by == "tester@lab.example"
     with pytest.raises(NotFoundError):
-        eval_runs.run_on_system(loaded_db, tester, tmp_path, hidden, _request(demo_url))
+        eval_execution.run_on_system(loaded_db, tester, tmp_path, hidden, _request(demo_url))
     with pytest.raises(PermissionDeniedError):
-        eval_runs.run_on_system(loaded_db, viewer, tmp_path, assigned, _request(demo_url))
-    eval_runs.run_on_system(loaded_db, admin, tmp_path, hidden, _request(demo_url, run_id="h"))
+        eval_execution.run_on_system(loaded_db, viewer, tmp_path, assigned, _request(demo_url))
+    eval_execution.run_on_system(loaded_db, admin, tmp_path, hidden, _request(demo_url, run_id="h"))
     with loaded_db.reading() as session:
         assert [r.system_id for r in eval_runs.list_runs(session, tester)] == [assigned]
         with pytest.raises(NotFoundError):
             eval_runs.visible_run(session, tester, "h")
         # the tester cannot decide suggestions: deciding risks is the organisation's job
-        suggestion = eval_runs.list_suggestions(session, tester, assigned)[0]
+        suggestion = risk_suggestions.list_suggestions(session, tester, assigned)[0]
     with pytest.raises(PermissionDeniedError), loaded_db.transaction() as session:
-        eval_runs.accept_suggestion(session, tester, suggestion.id, impact=3)
+        risk_suggestions.accept_suggestion(session, tester, suggestion.id, impact=3)
     # nothing was left behind by the refused runs
     with loaded_db.reading() as session:
         assert session.scalar(select(func.count()).select_from(EvalRunRow)) == 2
@@ -258,7 +275,7 @@ def test_export_round_trips_and_bad_requests_are_refused(
     loaded_db: Database, admin: Principal, demo_url: str, tmp_path: Path
 ) -> None:
     system_id = _system(loaded_db, admin)
-    run = eval_runs.run_on_system(
+    run = eval_execution.run_on_system(
         loaded_db, admin, tmp_path, system_id, _request(demo_url, run_id="x1")
     )
     with loaded_db.reading() as session:
@@ -275,7 +292,7 @@ def test_export_round_trips_and_bad_requests_are_refused(
     log = tmp_path / "runs" / "x1.jsonl"
     before = log.read_bytes()
     with pytest.raises(ConflictError, match="--run-id"):
-        eval_runs.run_on_system(
+        eval_execution.run_on_system(
             loaded_db, admin, tmp_path, system_id, _request(demo_url, run_id="x1")
         )
     assert log.read_bytes() == before  # nothing was started or overwritten
@@ -283,20 +300,8 @@ def test_export_round_trips_and_bad_requests_are_refused(
 
 @pytest.fixture
 def slow_demo_url() -> Iterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(create_demo_app(80), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}/v1"
-    server.should_exit = True
-    thread.join(5)
+    with served(create_demo_app(80)) as url:
+        yield f"{url}/v1"
 
 
 def test_resume_after_kill_9_stores_every_result_once(
@@ -326,7 +331,7 @@ def test_resume_after_kill_9_stores_every_result_once(
         assert partial.status == "running"
         assert partial.answered < len(BASICS.cases)
 
-    run = eval_runs.run_on_system(
+    run = eval_execution.run_on_system(
         loaded_db, admin, settings.data_dir, system_id,
         RunRequest(suite="tekisei-basics", target=target, resume="k9", concurrency=8),
     )  # fmt: skip
@@ -337,7 +342,7 @@ def test_resume_after_kill_9_stores_every_result_once(
         )
     assert sorted(ids) == sorted(c.id for c in BASICS.cases)  # none lost, none twice
     # resuming a finished run changes nothing
-    again = eval_runs.run_on_system(
+    again = eval_execution.run_on_system(
         loaded_db, admin, settings.data_dir, system_id,
         RunRequest(suite="tekisei-basics", target=target, resume="k9"),
     )  # fmt: skip

@@ -24,7 +24,7 @@ from tekisei.cli.common import (
     table,
 )
 from tekisei.errors import InvalidInputError
-from tekisei.services import eval_runs
+from tekisei.services import eval_execution, eval_runs, risk_suggestions
 from tekisei.services import evals as eval_service
 
 EXIT_BELOW_THRESHOLD = 2
@@ -163,7 +163,7 @@ def run_command(
             db = database()
             with db.reading() as session:
                 who = principal(session, org, user)
-            stored = eval_runs.run_on_system(
+            stored = eval_execution.run_on_system(
                 db, who, settings().data_dir, system, request, start, lambda r: advance(r.passed)
             )
             with db.reading() as session:
@@ -375,7 +375,7 @@ def suggestions_list(
 ) -> None:
     """List suggested risks (pending ones unless --all)."""
     with database().reading() as session:
-        rows = eval_runs.list_suggestions(
+        rows = risk_suggestions.list_suggestions(
             session, principal(session, org, user), system, None if all_ else "pending"
         )
     if as_json:
@@ -415,7 +415,7 @@ def suggestions_accept(
     """Take a suggestion into the risk register."""
     with database().transaction() as session:
         who = principal(session, org, user)
-        risk = eval_runs.accept_suggestion(session, who, suggestion, impact, note)
+        risk = risk_suggestions.accept_suggestion(session, who, suggestion, impact, note)
         out = {"risk": risk.id, "likelihood": risk.likelihood, "impact": risk.impact}
     if as_json:
         print_json(out)
@@ -433,7 +433,9 @@ def suggestions_dismiss(
 ) -> None:
     """Decide a suggestion needs no risk, saying why."""
     with database().transaction() as session:
-        eval_runs.dismiss_suggestion(session, principal(session, org, user), suggestion, note)
+        risk_suggestions.dismiss_suggestion(
+            session, principal(session, org, user), suggestion, note
+        )
     console.print(f"suggestion {suggestion} dismissed")
 
 
@@ -497,7 +499,7 @@ def import_command(
     db = database()
     with db.reading() as session:
         who = principal(session, org, user)
-    run = eval_runs.import_run(db, who, system, file, perspective)
+    run = eval_execution.import_run(db, who, system, file, perspective)
     if as_json:
         print_json(run)
     else:

@@ -1,6 +1,7 @@
 """Evaluation runs in the workspace: a run belongs to a system, its results are stored in
 batches as they finish, and a finished run becomes evidence on the requirements it tests
-and suggests risks for a person to accept."""
+and suggests risks for a person to accept (``risk_suggestions``). Executing runs is
+``eval_execution``."""
 
 from __future__ import annotations
 
@@ -9,13 +10,9 @@ import hashlib
 import io
 import json
 import logging
-import re
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
@@ -29,28 +26,21 @@ from tekisei.core.eval_findings import (
     EvalGate,
     RunFacts,
     Tally,
-    likelihood_from_failures,
 )
 from tekisei.core.orgs import Permission, Principal, require
-from tekisei.core.risks import RISK_TAXONOMY, RiskFields, RiskStatus
 from tekisei.db.assessments import EvidenceRow
-from tekisei.db.catalog import CatalogNodeRow, CrosswalkLinkRow
-from tekisei.db.evals import EvalResultRow, EvalRunRow, RiskSuggestionRow
+from tekisei.db.catalog import CrosswalkLinkRow
+from tekisei.db.evals import EvalResultRow, EvalRunRow
 from tekisei.db.orgs import OrgRow
-from tekisei.db.risks import RiskRow
 from tekisei.db.systems import SystemRow
 from tekisei.errors import ConflictError, InvalidInputError, NotFoundError
 from tekisei.evals import (
     Case,
-    ImportFileError,
     Result,
     RunHeader,
     Score,
-    perspective_of,
-    read_inspect_log,
 )
-from tekisei.services import assessments, audit, risks, systems
-from tekisei.services import evals as eval_files
+from tekisei.services import assessments, audit, risk_suggestions, systems
 from tekisei.services.database import Database
 
 JAISI = "jaisi-eval-perspectives-1.10"
@@ -106,26 +96,6 @@ class ResultOut(BaseModel):
     output: str | None
     scores: list[dict[str, Any]]
     latency_ms: float
-
-
-class SuggestionOut(BaseModel):
-    """A risk a run's failures suggest, with the likelihood they point to."""
-
-    id: int
-    system_id: int
-    run_id: int
-    run_key: str
-    taxonomy: str
-    title_ja: str
-    title_en: str
-    failed: int
-    total: int
-    likelihood: int
-    risk_id: int | None
-    status: str
-    decided_by: str | None
-    decided_at: datetime | None
-    note: str
 
 
 class ComparisonRow(BaseModel):
@@ -214,7 +184,8 @@ def view(session: Session, row: EvalRunRow) -> RunOut:
     )
 
 
-def _key_free(session: Session, key: str) -> None:
+def key_free(session: Session, key: str) -> None:
+    """Raise ConflictError when a run of that name exists."""
     if session.scalars(select(EvalRunRow.id).where(EvalRunRow.key == key)).first() is not None:
         raise ConflictError(
             f"a run named {key} exists already; choose another --run-id",
@@ -245,7 +216,7 @@ def begin_run(
     """
     require(principal, Permission.RUN_EVALS)
     system = systems.visible_system(session, principal, system_id)
-    _key_free(session, key)
+    key_free(session, key)
     row = EvalRunRow(
         org_id=principal.org_id,
         system_id=system.id,
@@ -501,7 +472,7 @@ def finish_run(
         "inconsistent": inconsistent or {},
         "requirements": attached,
     }
-    suggested = _suggest_risks(session, run, by_risk)
+    suggested = risk_suggestions.suggest_risks(session, run, by_risk)
     audit.record(
         session,
         org,
@@ -524,289 +495,15 @@ def finish_run(
     return run
 
 
-def _suggest_risks(session: Session, run: EvalRunRow, by_risk: dict[str, Tally]) -> list[str]:
-    known = _taxonomy_titles(session)
-    open_risks = [
-        r
-        for r in session.scalars(select(RiskRow).where(RiskRow.system_id == run.system_id))
-        if r.status != RiskStatus.CLOSED.value
-    ]
-    suggested: list[str] = []
-    for taxonomy, tally in by_risk.items():
-        likelihood = likelihood_from_failures(tally.failed, tally.total)
-        if likelihood is None or taxonomy not in known:
-            continue
-        for older in session.scalars(
-            select(RiskSuggestionRow).where(
-                RiskSuggestionRow.system_id == run.system_id,
-                RiskSuggestionRow.taxonomy == taxonomy,
-                RiskSuggestionRow.status == "pending",
-            )
-        ):
-            older.status = "superseded"
-        existing = next((r for r in open_risks if taxonomy in r.taxonomy), None)
-        session.add(
-            RiskSuggestionRow(
-                org_id=run.org_id,
-                system_id=run.system_id,
-                run_id=run.id,
-                taxonomy=taxonomy,
-                failed=tally.failed,
-                total=tally.total,
-                likelihood=likelihood,
-                risk_id=existing.id if existing else None,
-                status="pending",
-                note="",
-            )
-        )
-        suggested.append(taxonomy)
-    session.flush()
-    return suggested
-
-
-def _taxonomy_titles(session: Session) -> dict[str, tuple[str, str]]:
-    return {
-        n.ref: (n.title_ja, n.title_en)
-        for n in session.scalars(
-            select(CatalogNodeRow).where(CatalogNodeRow.framework_id == RISK_TAXONOMY)
-        )
-    }
-
-
-@dataclass
-class StartedRun:
-    """A run recorded on a system, its log open, ready to execute."""
-
-    run_id: int
-    key: str
-    prepared: eval_files.PreparedRun
-    cases: dict[str, Case]
-
-
-def start_on_system(
-    database: Database,
-    principal: Principal,
-    data_dir: Path,
-    system_id: int,
-    request: eval_files.RunRequest,
-) -> StartedRun | RunOut:
-    """Check the request, open the run log and record the run on the system (or, to
-    resume, store what its log has that the database lacks). A resumed run that finished
-    already comes back as it is.
-
-    Raises:
-        PermissionDeniedError, NotFoundError: the principal may not run evaluations on it.
-        InvalidInputError, ConflictError: a bad request, a name in use, or a resumed run
-            of another system.
-    """
-    with database.reading() as session:
-        require(principal, Permission.RUN_EVALS)
-        systems.visible_system(session, principal, system_id)
-        if request.resume is not None:
-            existing = visible_run(session, principal, request.resume)
-            if existing.system_id != system_id:
-                raise InvalidInputError(
-                    f"run {request.resume} belongs to system {existing.system_id}",
-                    ja=f"評価実行 {request.resume} はシステム {existing.system_id} のものです。",
-                )
-            if existing.status == "finished":
-                return view(session, existing)
-        elif request.run_id is not None:
-            _key_free(session, request.run_id)
-    prepared = eval_files.prepare(data_dir, request)
-    header = prepared.log.header
-    cases = {case.id: case for case in prepared.suite.cases}
-    with database.transaction() as session:
-        if request.resume is None:
-            run_id = begin_run(
-                session,
-                principal,
-                system_id,
-                key=header.run_id,
-                suite=header.suite,
-                suite_version=header.suite_version,
-                target=header.target,
-                probes=list(request.probes),
-                cases=len(cases),
-                judge=request.judge,
-            ).id
-        else:
-            run_id = visible_run(session, principal, request.resume).id
-        replay = [
-            result_row(run_id, r, cases[r.case_id])
-            for r in prepared.log.results()
-            if r.case_id in cases
-        ]
-        if replay:
-            store_results(session, run_id, replay)
-    return StartedRun(run_id, header.run_id, prepared, cases)
-
-
-def complete(
-    database: Database,
-    principal: Principal,
-    started: StartedRun,
-    on_result: Callable[[Result], None] | None = None,
-) -> RunOut:
-    """Execute what is left of a started run, storing results as they finish, then
-    finish it. If this is interrupted the run stays ``running`` and can be resumed."""
-    writer = ResultWriter(database, started.run_id, started.cases)
-
-    def record(result: Result) -> None:
-        writer.add(result)
-        if on_result is not None:
-            on_result(result)
-
-    try:
-        eval_files.execute(started.prepared, record)
-    finally:
-        writer.flush()
-    inconsistent = eval_files.report(started.prepared)["inconsistent"]
-    with database.transaction() as session:
-        run = finish_run(session, principal, started.run_id, inconsistent)
-        return view(session, run)
-
-
-def run_on_system(
-    database: Database,
-    principal: Principal,
-    data_dir: Path,
-    system_id: int,
-    request: eval_files.RunRequest,
-    on_start: Callable[[eval_files.PreparedRun], None] | None = None,
-    on_result: Callable[[Result], None] | None = None,
-) -> RunOut:
-    """Run (or resume) a suite against a target on a system, storing results as they
-    finish, and finish the run. Results in the log but not in the database (after a
-    crash) are stored first, never twice.
-
-    Raises:
-        PermissionDeniedError, NotFoundError: the principal may not run evaluations on it.
-        InvalidInputError, ConflictError: see ``start_on_system``.
-    """
-    started = start_on_system(database, principal, data_dir, system_id, request)
-    if isinstance(started, RunOut):
-        return started
-    if on_start is not None:
-        on_start(started.prepared)
-    return complete(database, principal, started, on_result)
-
-
-_ACTIVE: dict[int, threading.Thread] = {}
-_ACTIVE_LOCK = threading.Lock()
-
-
-def import_run(
-    database: Database,
-    principal: Principal,
-    system_id: int,
-    path: Path,
-    perspective: str | None = None,
-) -> RunOut:
-    """Store a run made with Inspect (an ``.eval`` or ``.json`` log it wrote) on a system,
-    then finish it like a run of tekisei's own: summary, evidence, suggested risks.
-
-    Raises:
-        InvalidInputError: not an Inspect log, or a sample without a perspective.
-        ConflictError: this log was imported already.
-    """
-    if perspective is not None and perspective_of(perspective) is None:
-        raise InvalidInputError(
-            f"perspective {perspective!r}: use P1-P10", ja="評価観点は P1〜P10 で指定してください。"
-        )
-    try:
-        imported = read_inspect_log(path, perspective_of(perspective) if perspective else None)
-    except ImportFileError as exc:
-        raise InvalidInputError(str(exc), ja=f"取り込めません: {exc}") from None
-    except OSError as exc:
-        raise InvalidInputError(
-            f"cannot read {path}: {exc.strerror}", ja=f"{path} を読めません。"
-        ) from None
-    key = "inspect-" + re.sub(r"[^A-Za-z0-9._-]", "-", imported.run_id)[:90]
-    cases = {case.id: case for case in imported.cases}
-    with database.transaction() as session:
-        run = begin_run(
-            session,
-            principal,
-            system_id,
-            key=key,
-            suite=imported.task,
-            suite_version=imported.version,
-            target=imported.model,
-            probes=[],
-            cases=len(cases),
-            source="inspect",
-        )
-        store_results(
-            session,
-            run.id,
-            [result_row(run.id, r, cases[r.case_id]) for r in imported.results],
-        )
-        return view(session, finish_run(session, principal, run.id))
-
-
-def check_served_target(spec: str) -> None:
-    """A target the web app may call: an OpenAI-compatible endpoint by URL. ``http:``
-    targets name a configuration file on the server and are for the command line only.
-
-    Raises:
-        InvalidInputError: another kind of target.
-    """
-    kind = spec.partition(":")[0]
-    if kind not in ("openai", "responses"):
-        raise InvalidInputError(
-            "from the web, give openai:MODEL@BASE_URL or responses:MODEL@BASE_URL; "
-            "http: targets read a file on the server and run from the command line",
-            ja="Webからは openai:MODEL@BASE_URL か responses:MODEL@BASE_URL を指定してください。"
-            "http: のターゲットはサーバー上のファイルを読むため、コマンドラインから実行します。",
-        )
-
-
-def run_in_background(
-    database: Database,
-    principal: Principal,
-    data_dir: Path,
-    system_id: int,
-    request: eval_files.RunRequest,
-) -> RunOut:
-    """Start (or resume) a run and execute it on a thread of this process; returns at
-    once with the run as recorded. Progress shows in ``answered`` as batches are stored.
-
-    Raises:
-        ConflictError: the run is executing already.
-        (and what ``start_on_system`` raises)
-    """
-    started = start_on_system(database, principal, data_dir, system_id, request)
-    if isinstance(started, RunOut):
-        return started
-    with _ACTIVE_LOCK:
-        if started.run_id in _ACTIVE:
-            raise ConflictError(
-                f"run {started.key} is executing already",
-                ja=f"評価実行 {started.key} は実行中です。",
-            )
-
-        def work() -> None:
-            try:
-                complete(database, principal, started)
-            except Exception:
-                log.exception("evaluation run %s stopped; resume it to finish", started.key)
-            finally:
-                with _ACTIVE_LOCK:
-                    _ACTIVE.pop(started.run_id, None)
-
-        thread = threading.Thread(target=work, name=f"eval-{started.key}", daemon=True)
-        _ACTIVE[started.run_id] = thread
-        thread.start()
-    with database.reading() as session:
-        return view(session, visible_run(session, principal, started.run_id))
+ACTIVE: dict[int, threading.Thread] = {}
+ACTIVE_LOCK = threading.Lock()
 
 
 def executing(run_id: int) -> bool:
     """Whether this process is executing the run now (a ``running`` run that is not was
     interrupted and can be resumed)."""
-    with _ACTIVE_LOCK:
-        return run_id in _ACTIVE
+    with ACTIVE_LOCK:
+        return run_id in ACTIVE
 
 
 def list_runs(
@@ -849,7 +546,9 @@ def run_report(session: Session, principal: Principal, reference: str | int) -> 
         "results_sha256": run.results_sha256,
         "suggested_risks": [
             s.model_dump(mode="json")
-            for s in list_suggestions(session, principal, run.system_id, status=None)
+            for s in risk_suggestions.list_suggestions(
+                session, principal, run.system_id, status=None
+            )
             if s.run_id == run.id
         ],
         "failing": [
@@ -999,172 +698,3 @@ def parse_gate(
         raise InvalidInputError(
             str(exc), ja="合格率は0から1、期間は1日以上で指定してください。"
         ) from None
-
-
-def _suggestion_view(
-    row: RiskSuggestionRow, key: str, titles: dict[str, tuple[str, str]]
-) -> SuggestionOut:
-    ja, en = titles.get(row.taxonomy, (row.taxonomy, row.taxonomy))
-    return SuggestionOut(
-        id=row.id,
-        system_id=row.system_id,
-        run_id=row.run_id,
-        run_key=key,
-        taxonomy=row.taxonomy,
-        title_ja=ja,
-        title_en=en,
-        failed=row.failed,
-        total=row.total,
-        likelihood=row.likelihood,
-        risk_id=row.risk_id,
-        status=row.status,
-        decided_by=row.decided_by,
-        decided_at=row.decided_at,
-        note=row.note,
-    )
-
-
-def list_suggestions(
-    session: Session,
-    principal: Principal,
-    system_id: int | None = None,
-    status: str | None = "pending",
-) -> list[SuggestionOut]:
-    """Risk suggestions from runs, for the systems the principal may see."""
-    require(principal, Permission.READ)
-    query = (
-        select(RiskSuggestionRow, EvalRunRow.key)
-        .join(EvalRunRow, EvalRunRow.id == RiskSuggestionRow.run_id)
-        .where(RiskSuggestionRow.org_id == principal.org_id)
-    )
-    if system_id is not None:
-        systems.visible_system(session, principal, system_id)
-        query = query.where(RiskSuggestionRow.system_id == system_id)
-    if status:
-        query = query.where(RiskSuggestionRow.status == status)
-    visible = {s.id for s in systems.list_systems(session, principal, limit=10_000)[1]}
-    titles = _taxonomy_titles(session)
-    return [
-        _suggestion_view(row, key, titles)
-        for row, key in session.execute(query.order_by(RiskSuggestionRow.id))
-        if row.system_id in visible
-    ]
-
-
-def _pending_suggestion(
-    session: Session, principal: Principal, suggestion_id: int
-) -> RiskSuggestionRow:
-    row = session.get(RiskSuggestionRow, suggestion_id)
-    if row is None or row.org_id != principal.org_id:
-        raise NotFoundError(
-            f"no risk suggestion {suggestion_id} in this organisation",
-            ja=f"この組織にリスクの提案 {suggestion_id} はありません。",
-        )
-    systems.visible_system(session, principal, row.system_id)
-    if row.status != "pending":
-        raise ConflictError(
-            f"suggestion {suggestion_id} is {row.status} already",
-            ja=f"提案 {suggestion_id} はすでに処理されています（{row.status}）。",
-        )
-    return row
-
-
-def accept_suggestion(
-    session: Session,
-    principal: Principal,
-    suggestion_id: int,
-    impact: int | None = None,
-    note: str = "",
-) -> RiskRow:
-    """A person takes a suggestion into the register.
-
-    When the system already has an open risk on the same taxonomy id, its likelihood is
-    raised to the suggested one (never lowered). Otherwise a new risk is added with the
-    suggested likelihood and the ``impact`` the person judges.
-
-    Raises:
-        InvalidInputError: a new risk is needed and no impact (1-5) was given.
-        ConflictError: the suggestion was decided already.
-    """
-    require(principal, Permission.WRITE_RISKS)
-    row = _pending_suggestion(session, principal, suggestion_id)
-    run = session.get(EvalRunRow, row.run_id)
-    assert run is not None
-    titles = _taxonomy_titles(session)
-    ja, _ = titles.get(row.taxonomy, (row.taxonomy, row.taxonomy))
-    evidence = (
-        f"評価実行 {run.key}（{run.suite} {run.suite_version}）で"
-        f"{row.total}件中{row.failed}件が不合格。"
-    )
-    existing = session.get(RiskRow, row.risk_id) if row.risk_id else None
-    if existing is not None and existing.status != RiskStatus.CLOSED.value:
-        if existing.likelihood < row.likelihood:
-            risks.update_risk(
-                session, principal, existing.id, {"likelihood": row.likelihood}, existing.version
-            )
-        risk = existing
-    else:
-        if impact is None or not 1 <= impact <= 5:
-            raise InvalidInputError(
-                "give the impact (1-5): a test shows how often a failure happens, "
-                "not how much harm it does",
-                ja="影響度（1〜5）を指定してください。テストで分かるのは起こりやすさで、"
-                "被害の大きさは人が判断します。",
-            )
-        risk = risks.add_risk(
-            session,
-            principal,
-            row.system_id,
-            RiskFields(
-                title=f"{ja}（評価で検出）",
-                taxonomy=[row.taxonomy],
-                description=evidence + (f"\n{note.strip()}" if note.strip() else ""),
-                likelihood=row.likelihood,
-                impact=impact,
-            ),
-        )
-    row.status = "accepted"
-    row.risk_id = risk.id
-    row.decided_by = principal.email
-    row.decided_at = datetime.now(UTC)
-    row.note = note.strip()
-    audit.record(
-        session,
-        _org(session, principal),
-        principal.email,
-        "risk_suggestion.accept",
-        "risk_suggestion",
-        row.id,
-        {"run": run.key, "taxonomy": row.taxonomy, "likelihood": row.likelihood, "risk": risk.id},
-    )
-    return risk
-
-
-def dismiss_suggestion(
-    session: Session, principal: Principal, suggestion_id: int, note: str
-) -> RiskSuggestionRow:
-    """A person decides a suggestion needs no risk, and says why.
-
-    Raises:
-        InvalidInputError: no reason given.
-    """
-    require(principal, Permission.WRITE_RISKS)
-    row = _pending_suggestion(session, principal, suggestion_id)
-    if not note.strip():
-        raise InvalidInputError(
-            "say why no risk is needed", ja="リスクとして登録しない理由を記入してください。"
-        )
-    row.status = "dismissed"
-    row.decided_by = principal.email
-    row.decided_at = datetime.now(UTC)
-    row.note = note.strip()
-    audit.record(
-        session,
-        _org(session, principal),
-        principal.email,
-        "risk_suggestion.dismiss",
-        "risk_suggestion",
-        row.id,
-        {"taxonomy": row.taxonomy, "note": row.note},
-    )
-    return row

@@ -10,9 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from tekisei.core.orgs import Principal
-from tekisei.services import eval_runs
+from tekisei.services import eval_execution, eval_runs, risk_suggestions
 from tekisei.services import evals as eval_files
-from tekisei.services.eval_runs import ComparisonOut, ResultOut, RunOut, SuggestionOut
+from tekisei.services.eval_runs import ComparisonOut, ResultOut, RunOut
+from tekisei.services.risk_suggestions import SuggestionOut
 from tekisei.web.api.common import database, reading, transaction
 from tekisei.web.auth import PrincipalDep
 
@@ -75,9 +76,9 @@ def start(
     resume: str | None = None,
 ) -> RunOut:
     """Start (or resume) a run on a background thread; shared by the API and the pages."""
-    eval_runs.check_served_target(body.target)
+    eval_execution.check_served_target(body.target)
     if body.judge:
-        eval_runs.check_served_target(body.judge)
+        eval_execution.check_served_target(body.judge)
     run_request = eval_files.RunRequest(
         suite=body.suite,
         target=body.target,
@@ -91,7 +92,7 @@ def start(
         judge=body.judge or None,
         judge_api_key=body.judge_api_key or None,
     )
-    return eval_runs.run_in_background(
+    return eval_execution.run_in_background(
         database(request), principal, request.app.state.settings.data_dir, system_id, run_request
     )
 
@@ -175,7 +176,7 @@ def suggestions(
 ) -> list[SuggestionOut]:
     """Risks suggested by failing runs."""
     with reading(request) as session:
-        return eval_runs.list_suggestions(session, principal, system, status)
+        return risk_suggestions.list_suggestions(session, principal, system, status)
 
 
 @router.post("/api/evals/suggestions/{suggestion_id}/accept")
@@ -184,7 +185,7 @@ def accept(
 ) -> dict[str, int]:
     """Take a suggestion into the register (a new risk needs the impact)."""
     with transaction(request) as session:
-        risk = eval_runs.accept_suggestion(
+        risk = risk_suggestions.accept_suggestion(
             session, principal, suggestion_id, body.impact, body.note
         )
         return {"risk": risk.id, "likelihood": risk.likelihood, "impact": risk.impact}
@@ -196,9 +197,9 @@ def dismiss(
 ) -> SuggestionOut:
     """Decide a suggestion needs no risk, saying why."""
     with transaction(request) as session:
-        row = eval_runs.dismiss_suggestion(session, principal, suggestion_id, body.note)
+        row = risk_suggestions.dismiss_suggestion(session, principal, suggestion_id, body.note)
         return next(
             s
-            for s in eval_runs.list_suggestions(session, principal, row.system_id, None)
+            for s in risk_suggestions.list_suggestions(session, principal, row.system_id, None)
             if s.id == row.id
         )

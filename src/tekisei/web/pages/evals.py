@@ -15,7 +15,7 @@ from tekisei.core.orgs import Permission, Principal, can
 from tekisei.errors import ConflictError, InvalidInputError, NotFoundError
 from tekisei.render.radar import radar_svg
 from tekisei.services import catalog as catalog_service
-from tekisei.services import eval_runs
+from tekisei.services import eval_runs, risk_suggestions
 from tekisei.services import evals as eval_files
 from tekisei.services import systems as system_service
 from tekisei.web.api.common import reading, transaction
@@ -114,7 +114,7 @@ def _run_context(request: Request, principal: Principal, run: str) -> dict[str, 
         failing = eval_runs.run_results(session, principal, out.id, failing_only=True)
         suggestions = [
             s
-            for s in eval_runs.list_suggestions(session, principal, out.system_id, None)
+            for s in risk_suggestions.list_suggestions(session, principal, out.system_id, None)
             if s.run_id == out.id
         ]
         perspectives = _titles(session, eval_runs.JAISI, lang)
@@ -196,12 +196,12 @@ async def decide(request: Request, principal: PrincipalDep, suggestion_id: int) 
     try:
         with transaction(request) as session:
             if data.get("decision") == "dismiss":
-                eval_runs.dismiss_suggestion(
+                risk_suggestions.dismiss_suggestion(
                     session, principal, suggestion_id, str(data.get("note", ""))
                 )
             else:
                 impact = str(data.get("impact", ""))
-                eval_runs.accept_suggestion(
+                risk_suggestions.accept_suggestion(
                     session,
                     principal,
                     suggestion_id,
