@@ -15,7 +15,6 @@ from tekisei.provenance import (
     Verdict,
     detect_text,
     export_tokenizer,
-    new_secret,
     smollm2_location,
 )
 from tests.conftest import skip_or_fail
@@ -44,7 +43,9 @@ def test_watermarked_text_is_detected_and_nothing_else_is(
     lm: tuple[Generator, TokenizerFile],
 ) -> None:
     generator, tokenizer = lm
-    key, wrong = GreenList(new_secret()), GreenList(new_secret())
+    # fixed keys and sampling seeds: the same texts on every run
+    key = GreenList(b"tekisei-smollm2-test-key-0000001")
+    wrong = GreenList(b"tekisei-smollm2-test-key-0000002")
     for seed, prompt in enumerate(["Write a short story about a lighthouse keeper.",
                                    "Explain to a child how rain forms."]):  # fmt: skip
         text = generator.generate(prompt, key, max_new_tokens=130, seed=seed)

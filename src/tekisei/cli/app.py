@@ -17,6 +17,7 @@ from tekisei.cli import (
     gates,
     governance,
     orgs,
+    provenance,
     reviews,
     risks,
     serve,
@@ -44,6 +45,7 @@ app.add_typer(assessments.evidence_app, name="evidence")
 app.add_typer(gates.app, name="approvals")
 app.add_typer(reviews.app, name="reviews")
 app.add_typer(evals.app, name="eval")
+app.add_typer(provenance.app, name="provenance")
 app.command("serve")(serve.serve_command)
 app.command("check")(gates.check_command)
 app.command("apply")(governance.apply_command)

@@ -14,6 +14,7 @@ from tekisei.db.orgs import (
     UserRow,
     WebSessionRow,
 )
+from tekisei.db.provenance import ProvenanceKeyRow
 from tekisei.db.reviews import ReviewRow
 from tekisei.db.risks import RiskRow
 from tekisei.db.systems import SystemAssignmentRow, SystemRow
@@ -37,6 +38,7 @@ __all__ = [
     "LoginFailureRow",
     "MembershipRow",
     "OrgRow",
+    "ProvenanceKeyRow",
     "ReviewRow",
     "RiskRow",
     "RiskSuggestionRow",

