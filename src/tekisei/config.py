@@ -40,6 +40,13 @@ class Settings(BaseSettings):
     log_format: Literal["json", "text"] = "text"
     default_lang: Literal["ja", "en"] = "ja"
     max_upload_mb: int = Field(default=20, ge=1, le=1024, description="Largest evidence file")
+    public_verify_per_minute: int = Field(
+        default=30,
+        ge=1,
+        le=10_000,
+        description="Requests per minute one client may send to the public verification page "
+        "and API (limits learning the green lists from the verifier)",
+    )
     review_days: dict[str, int] | None = Field(
         default=None,
         description='Days between reviews by tier, as JSON, e.g. {"high": 60}; '

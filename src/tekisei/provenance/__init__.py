@@ -26,6 +26,7 @@ from tekisei.provenance._kgw import (
     WatermarkParams,
     binomial_tail,
     detect,
+    p_band,
     verdict,
 )
 from tekisei.provenance._text import (
@@ -57,6 +58,7 @@ __all__ = [
     "logits_processor",
     "new_key_id",
     "new_secret",
+    "p_band",
     "seal",
     "smollm2_location",
     "unseal",

@@ -164,3 +164,20 @@ def detect(
         keys_tried=keys_tried,
         verdict=verdict(scored, z, p_value if keys_tried > 1 else None),
     )
+
+
+P_BANDS: tuple[tuple[float, str], ...] = (
+    (1e-6, "p < 0.000001"),
+    (1e-4, "p < 0.0001"),
+    (1e-2, "p < 0.01"),
+    (5e-2, "p < 0.05"),
+)
+
+
+def p_band(p_value: float) -> str:
+    """A coarse band for a p-value, which is all the public verifier shows (exact scores
+    would help attackers learn the green lists)."""
+    for limit, label in P_BANDS:
+        if p_value < limit:
+            return label
+    return "p ≥ 0.05"

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -37,6 +38,7 @@ from tekisei.provenance import (
     export_tokenizer,
     new_key_id,
     new_secret,
+    p_band,
     seal,
     smollm2_location,
     unseal,
@@ -45,13 +47,18 @@ from tekisei.services import audit
 
 __all__ = [
     "SMOLLM2",
+    "Detection",
+    "PublicResult",
     "Verdict",
+    "WatermarkKey",
     "WatermarkParams",
     "create_key",
     "generate",
     "keep_tokenizer",
     "list_keys",
     "master_key",
+    "public_keys",
+    "public_result",
     "rotate_key",
     "tokenizers_dir",
     "verify_text",
@@ -352,3 +359,34 @@ def verify_text(
             best = found
     assert best is not None
     return best
+
+
+class PublicResult(BaseModel):
+    """What the public verifier says: the verdict, a coarse p-value band and the count
+    of tokens scored, never the exact score or which tokens were green."""
+
+    verdict: Verdict
+    p_band: str
+    tokens_scored: int
+    key_id: str | None
+
+
+def public_result(found: Detection) -> PublicResult:
+    """The public view of a detection."""
+    return PublicResult(
+        verdict=found.verdict,
+        p_band=p_band(found.p_value),
+        tokens_scored=found.tokens_scored,
+        key_id=found.key_id if found.verdict is Verdict.WATERMARK_DETECTED else None,
+    )
+
+
+def public_keys(session: Session) -> list[WatermarkKey]:
+    """Every key that is not retired, as anyone may see it (ids, scheme, parameters,
+    tokenizer hash, status; never a secret)."""
+    rows = session.scalars(
+        select(ProvenanceKeyRow)
+        .where(ProvenanceKeyRow.status != KeyStatus.RETIRED.value)
+        .order_by(ProvenanceKeyRow.id)
+    )
+    return [view(row) for row in rows]

@@ -19,11 +19,13 @@ from tekisei.web.api import catalog as catalog_api
 from tekisei.web.api import evals as evals_api
 from tekisei.web.api import gates as gates_api
 from tekisei.web.api import orgs as orgs_api
+from tekisei.web.api import provenance as provenance_api
 from tekisei.web.api import reviews as reviews_api
 from tekisei.web.api import risks as risks_api
 from tekisei.web.api import systems as systems_api
 from tekisei.web.errors import install_error_handlers
 from tekisei.web.i18n import pick_lang
+from tekisei.web.limits import ClientLimiter
 from tekisei.web.pages import approvals as approvals_pages
 from tekisei.web.pages import assessments as assessments_pages
 from tekisei.web.pages import audit as audit_pages
@@ -36,6 +38,7 @@ from tekisei.web.pages import reviews as reviews_pages
 from tekisei.web.pages import risks as risks_pages
 from tekisei.web.pages import site
 from tekisei.web.pages import systems as systems_pages
+from tekisei.web.pages import verify as verify_pages
 from tekisei.web.pages.site import LANG_COOKIE
 
 CONTENT_SECURITY_POLICY = (
@@ -69,6 +72,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.database = database
+    app.state.public_limiter = ClientLimiter(settings.public_verify_per_minute)
 
     @app.middleware("http")
     async def language_and_headers(
@@ -98,6 +102,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(gates_api.router)
     app.include_router(reviews_api.router)
     app.include_router(evals_api.router)
+    app.include_router(provenance_api.router)
     app.include_router(site.router)
     app.include_router(catalog_pages.router)
     app.include_router(auth_pages.router)
@@ -110,6 +115,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(dashboard_pages.router)
     app.include_router(reviews_pages.router)
     app.include_router(evals_pages.router)
+    app.include_router(verify_pages.router)
     app.include_router(dashboard_pages.api)
     install_error_handlers(app)
     return app

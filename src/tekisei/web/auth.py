@@ -67,3 +67,14 @@ def current_principal(request: Request) -> Principal:
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
+
+
+def optional_principal(request: Request) -> Principal | None:
+    """The caller when credentials are sent (invalid ones are refused), else None: for
+    public endpoints that tell signed-in callers more."""
+    if not request.headers.get("authorization") and not request.cookies.get(SESSION_COOKIE):
+        return None
+    return current_principal(request)
+
+
+OptionalPrincipalDep = Annotated[Principal | None, Depends(optional_principal)]

@@ -1,0 +1,44 @@
+"""The public verification page: anyone can check a text for a tekisei watermark."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from tekisei.errors import InvalidInputError, ThrottledError
+from tekisei.services import provenance as provenance_service
+from tekisei.web.api.provenance import MAX_TEXT, check_text
+from tekisei.web.forms import read_form
+from tekisei.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/verify", response_class=HTMLResponse)
+def verify_page(request: Request) -> HTMLResponse:
+    """The form (no sign-in needed)."""
+    return render(request, "verify/index.html", {"result": None, "text": "", "max": MAX_TEXT})
+
+
+@router.post("/verify", response_class=HTMLResponse)
+async def verify_submit(request: Request) -> HTMLResponse:
+    """Check the pasted text and explain the verdict in plain words."""
+    data = await read_form(request)
+    text = str(data.get("text", ""))
+    context: dict[str, Any] = {"result": None, "text": text, "max": MAX_TEXT, "error": None}
+    try:
+        if len(text) > MAX_TEXT:
+            raise InvalidInputError(
+                f"the text is longer than {MAX_TEXT} characters",
+                ja=f"文章が長すぎます（{MAX_TEXT}文字まで）。",
+            )
+        request.app.state.public_limiter.check(request)
+        found = check_text(request, text, None)
+        context["result"] = provenance_service.public_result(found)
+    except (InvalidInputError, ThrottledError) as exc:
+        context["error"] = exc.localized(request.state.lang)
+        status = 429 if isinstance(exc, ThrottledError) else 422
+        return render(request, "verify/index.html", context, status_code=status)
+    return render(request, "verify/index.html", context)

@@ -1,0 +1,123 @@
+"""The public verification API and page: response shape, the full score for signed-in
+callers, rate limits, and the verdict explained in Japanese and English."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from bs4 import BeautifulSoup
+from sqlalchemy import select
+
+from tekisei.config import Settings, load_settings
+from tekisei.core.orgs import OrgActor, OrgCreate, Role
+from tekisei.db.provenance import ProvenanceKeyRow
+from tekisei.provenance import GreenList, WatermarkParams, unseal
+from tekisei.services import orgs, users
+from tekisei.services import provenance as service
+from tekisei.services.database import Database
+from tekisei.web.app import create_app
+from tests.provenance.test_keys_and_verification import green_text, word_tokenizer
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+async def site(
+    settings: Settings, loaded_db: Database, tmp_path: Path
+) -> AsyncIterator[dict[str, Any]]:
+    limited = load_settings(
+        database_url=settings.resolved_database_url,
+        data_dir=settings.data_dir,
+        public_verify_per_minute=4,
+    )
+    master = service.master_key(limited)
+    with loaded_db.transaction() as session:
+        orgs.create_org(
+            session, OrgCreate(name="Acme", slug="acme", actors=[OrgActor.BUSINESS]), "cli"
+        )
+        admin = orgs.cli_principal(session, "acme")
+        key_id = service.create_key(
+            session, admin, master, limited.data_dir, tokenizer=str(word_tokenizer(tmp_path))
+        ).key_id
+        users.create_user(
+            session,
+            users.UserCreate(email="a@acme.example", password="correct horse battery"),
+            "acme",
+            Role.VIEWER,
+            "cli",
+        )
+        token = users.create_token(session, "a@acme.example", "acme")[0]
+        row = session.scalars(
+            select(ProvenanceKeyRow).where(ProvenanceKeyRow.key_id == key_id)
+        ).one()
+        green = GreenList(unseal(row.secret_sealed, master, key_id), WatermarkParams())
+    app = create_app(limited)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield {
+            "client": client,
+            "key_id": key_id,
+            "marked": green_text(green, 150),
+            "auth": {"Authorization": f"Bearer {token}"},
+        }
+    app.state.database.close()
+
+
+async def test_the_public_api_shows_only_a_verdict_a_band_and_a_count(
+    site: dict[str, Any],
+) -> None:
+    client = site["client"]
+    public = await client.post("/api/provenance/verify/text", json={"text": site["marked"]})
+    assert public.status_code == 200, public.text
+    assert public.json() == {
+        "verdict": "watermark_detected",
+        "p_band": "p < 0.000001",
+        "tokens_scored": public.json()["tokens_scored"],
+        "key_id": site["key_id"],
+    }
+    full = await client.post(
+        "/api/provenance/verify/text", json={"text": site["marked"]}, headers=site["auth"]
+    )
+    assert full.json()["z"] > 4 and full.json()["green"] > 0 and "p_value" in full.json()
+    trust = (await client.get("/api/provenance/trust")).json()
+    assert [k["key_id"] for k in trust["text_keys"]] == [site["key_id"]]
+    assert "secret" not in str(trust)
+    bad = await client.post("/api/provenance/verify/text", json={"text": ""})
+    assert bad.status_code == 422
+
+
+async def test_public_checks_are_rate_limited_per_client(site: dict[str, Any]) -> None:
+    client = site["client"]
+    codes = [
+        (await client.post("/api/provenance/verify/text", json={"text": "w1 w2"})).status_code
+        for _ in range(5)
+    ]
+    assert codes == [200, 200, 200, 200, 429]
+    signed_in = await client.post(
+        "/api/provenance/verify/text", json={"text": "w1 w2"}, headers=site["auth"]
+    )
+    assert signed_in.status_code == 200  # partners are not limited by the public quota
+    page = await client.post("/verify", data={"text": site["marked"]})
+    assert page.status_code == 429
+    assert "もう一度" in page.text
+
+
+async def test_the_page_explains_the_verdict_in_plain_words(site: dict[str, Any]) -> None:
+    client = site["client"]
+    form = BeautifulSoup((await client.get("/verify")).text, "html.parser")
+    assert form.select_one("form#verify-text textarea#text") is not None
+    shown = BeautifulSoup(
+        (await client.post("/verify", data={"text": site["marked"]})).text, "html.parser"
+    )
+    result = shown.select_one("#result")
+    assert result is not None and "透かしを検出しました" in result.get_text()
+    assert shown.select_one("#band").get_text() == "p < 0.000001"  # type: ignore[union-attr]
+    assert "人が書いたことの証明ではありません" in shown.get_text()
+    english = await client.post("/verify?lang=en", data={"text": "w1 w2 w3"})
+    assert "Too short to tell" in english.text
+    long = await client.post("/verify", data={"text": "w1 " * 40_000})
+    assert long.status_code == 422 and "w1 w1" in long.text  # the input is kept
