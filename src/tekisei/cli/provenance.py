@@ -23,6 +23,7 @@ from tekisei.cli.common import (
     table,
 )
 from tekisei.errors import InvalidInputError
+from tekisei.services import credentials
 from tekisei.services import provenance as provenance_service
 from tekisei.services.provenance import Verdict, WatermarkParams
 
@@ -188,4 +189,89 @@ def verify_text_command(
             markup=False,
         )
     if found.verdict is not Verdict.WATERMARK_DETECTED:
+        raise typer.Exit(1)
+
+
+pki_app = typer.Typer(help="The deployment's C2PA signing certificates.", no_args_is_help=True)
+app.add_typer(pki_app, name="pki")
+
+
+@pki_app.command("init")
+@handle_errors
+def pki_init(org: OrgOption, user: UserOption = None) -> None:
+    """Create a root CA and a claim-signing certificate in <data_dir>/pki."""
+    config = settings()
+    with database().transaction() as session:
+        made = credentials.pki_init(session, principal(session, org, user), config.data_dir)
+    console.print(f"root (trust anchor): {made.root}\nsigning chain: {made.chain}", markup=False)
+
+
+@app.command("sign-image")
+@handle_errors
+def sign_image_command(
+    image: Annotated[Path, typer.Argument(metavar="IMAGE", help="A PNG or JPEG image.")],
+    system: Annotated[int, typer.Option(help="The AI system that generated it.")],
+    org: OrgOption,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write it.")],
+    generator: Annotated[str, typer.Option(help="The model that generated it.")] = "unknown",
+    user: UserOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Watermark an AI-generated image and sign C2PA content credentials for it."""
+    data = _read(image)
+    with database().transaction() as session:
+        signed, row = credentials.sign(
+            session, principal(session, org, user), settings().data_dir, data, system, generator
+        )
+        asset = row.asset_id
+    output.write_bytes(signed)
+    if as_json:
+        print_json({"asset_id": asset, "output": str(output), "bytes": len(signed)})
+    else:
+        console.print(f"signed {output} (watermark {asset})", markup=False)
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InvalidInputError(
+            f"cannot read {path}: {exc.strerror}", ja=f"{path} を読めません。"
+        ) from None
+
+
+@app.command("verify-image")
+@handle_errors
+def verify_image_command(
+    image: Annotated[Path, typer.Argument(metavar="IMAGE")],
+    as_json: JsonOption = False,
+) -> None:
+    """Check an image's content credentials, or find them through its watermark (exit 0
+    when trusted credentials were found, 1 otherwise)."""
+    config = settings()
+    with database().reading() as session:
+        result = credentials.verify(session, config.data_dir, _read(image))
+    if as_json:
+        print_json(result)
+    else:
+        c2pa = result.c2pa
+        if c2pa.present:
+            console.print(
+                f"content credentials: {c2pa.state} · signer {c2pa.signer} · "
+                f"{', '.join(c2pa.actions)} · {c2pa.digital_source_type or '-'}"
+                + (f" · failures: {', '.join(c2pa.failures)}" if c2pa.failures else ""),
+                markup=False,
+            )
+        elif result.recovered is not None:
+            found = result.recovered
+            console.print(
+                f"no embedded credentials; recovered through the watermark: {found.asset_id} "
+                f"({found.bits_matched}/32 bits) · generator {found.generator} · "
+                f"signed {found.signed_at:%Y-%m-%d}",
+                markup=False,
+            )
+        else:
+            console.print("no content credentials and no known watermark", markup=False)
+    trusted = result.c2pa.state == "Trusted" or result.recovered is not None
+    if not trusted:
         raise typer.Exit(1)

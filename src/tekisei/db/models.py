@@ -14,7 +14,7 @@ from tekisei.db.orgs import (
     UserRow,
     WebSessionRow,
 )
-from tekisei.db.provenance import ProvenanceKeyRow
+from tekisei.db.provenance import ImageCredentialRow, ProvenanceKeyRow
 from tekisei.db.reviews import ReviewRow
 from tekisei.db.risks import RiskRow
 from tekisei.db.systems import SystemAssignmentRow, SystemRow
@@ -35,6 +35,7 @@ __all__ = [
     "EvalRunRow",
     "EvidenceRow",
     "FrameworkRow",
+    "ImageCredentialRow",
     "LoginFailureRow",
     "MembershipRow",
     "OrgRow",

@@ -29,3 +29,24 @@ class ProvenanceKeyRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     rotated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     replaced_by: Mapped[str | None] = mapped_column(String(40))
+
+
+class ImageCredentialRow(Base):
+    """An image signed by the deployment: its watermark payload (the soft binding) and the
+    manifest, so that a copy whose manifest was stripped can be matched back."""
+
+    __tablename__ = "image_credentials"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), index=True)
+    system_id: Mapped[int | None] = mapped_column(
+        ForeignKey("systems.id", ondelete="SET NULL"), index=True
+    )
+    asset_id: Mapped[str] = mapped_column(String(8), unique=True)
+    """The 32-bit watermark payload, as 8 hex digits."""
+    generator: Mapped[str] = mapped_column(String(200))
+    mime: Mapped[str] = mapped_column(String(40))
+    signed_sha256: Mapped[str] = mapped_column(String(64))
+    manifest: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_by: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -3,12 +3,16 @@ get the full score) and the public list of watermark keys."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, File, Request, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
+from tekisei.errors import InvalidInputError
+from tekisei.services import credentials
 from tekisei.services import provenance as provenance_service
+from tekisei.services.credentials import ImageVerification
 from tekisei.services.provenance import Detection, PublicResult, WatermarkKey
 from tekisei.web.api.common import reading
 from tekisei.web.auth import OptionalPrincipalDep
@@ -50,13 +54,105 @@ def verify_text(
 
 
 class TrustOut(BaseModel):
-    """What a verifier may rely on: the schemes and the public key ids."""
+    """What a verifier may rely on: the text watermark keys and the C2PA trust anchor."""
 
     text_keys: list[WatermarkKey]
+    c2pa_trust_anchor: str | None
+    """The deployment's root certificate (PEM), when it signs images."""
+    soft_binding_alg: str
 
 
 @router.get("/api/provenance/trust", response_model=TrustOut)
 def trust(request: Request) -> TrustOut:
-    """The watermark keys in use (ids, scheme, parameters, tokenizer hash, status)."""
+    """The watermark keys in use (ids, scheme, parameters, tokenizer hash, status) and the
+    root certificate that image credentials chain to."""
     with reading(request) as session:
-        return TrustOut(text_keys=provenance_service.public_keys(session))
+        keys = provenance_service.public_keys(session)
+    return TrustOut(
+        text_keys=keys,
+        c2pa_trust_anchor=credentials.trust_anchor(request.app.state.settings.data_dir),
+        soft_binding_alg=credentials.WATERMARK_ALG,
+    )
+
+
+async def read_upload(request: Request, upload: UploadFile) -> bytes:
+    """The uploaded file, refused above the deployment's upload limit."""
+    limit = request.app.state.settings.max_upload_mb * 1024 * 1024
+    data = await upload.read(limit + 1)
+    if len(data) > limit:
+        raise InvalidInputError(
+            f"the image is larger than {limit} bytes (TEKISEI_MAX_UPLOAD_MB)",
+            ja="画像が大きすぎます。",
+        )
+    if not data:
+        raise InvalidInputError("the file is empty", ja="ファイルが空です。")
+    return data
+
+
+def check_upload(request: Request, data: bytes) -> ImageVerification:
+    """Verify an image with the deployment's trust anchor and soft-binding store."""
+    with reading(request) as session:
+        return credentials.verify(session, request.app.state.settings.data_dir, data)
+
+
+@router.post("/api/provenance/verify/image", response_model=ImageVerification)
+async def verify_image(
+    request: Request, principal: OptionalPrincipalDep, file: Annotated[UploadFile, File()]
+) -> ImageVerification:
+    """An image's content credentials (C2PA state, signer, actions, source type,
+    failures), or the manifest found again through its watermark. Rate limited per client
+    without credentials."""
+    if principal is None:
+        request.app.state.public_limiter.check(request)
+    return check_upload(request, await read_upload(request, file))
+
+
+class BindingQuery(BaseModel):
+    """A soft-binding lookup (C2PA soft-binding API style)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    alg: Annotated[str, Field(max_length=100)]
+    value: Annotated[str, Field(max_length=64)]
+
+
+class Matches(BaseModel):
+    """Manifests whose binding matches."""
+
+    matches: list[dict[str, str]]
+
+
+@router.post("/api/provenance/matches/byBinding", response_model=Matches)
+def by_binding(request: Request, body: BindingQuery) -> Matches:
+    """Manifest ids whose watermark matches the value (at least 29 of 32 bits)."""
+    request.app.state.public_limiter.check(request)
+    with reading(request) as session:
+        found = credentials.find_by_binding(session, body.alg, body.value)
+    return Matches(matches=[{"manifestId": asset} for asset in found])
+
+
+class ManifestOut(BaseModel):
+    """A signed image's stored manifest."""
+
+    asset_id: str
+    generator: str
+    mime: str
+    signed_sha256: str
+    signed_at: datetime
+    manifest: dict[str, Any]
+
+
+@router.get("/api/provenance/manifests/{asset_id}", response_model=ManifestOut)
+def manifest(request: Request, asset_id: str) -> ManifestOut:
+    """The manifest stored when the image was signed."""
+    request.app.state.public_limiter.check(request)
+    with reading(request) as session:
+        row = credentials.credential_by_asset(session, asset_id)
+        return ManifestOut(
+            asset_id=row.asset_id,
+            generator=row.generator,
+            mime=row.mime,
+            signed_sha256=row.signed_sha256,
+            signed_at=row.created_at,
+            manifest=row.manifest,
+        )

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import HTMLResponse
 
 from tekisei.errors import InvalidInputError, ThrottledError
 from tekisei.services import provenance as provenance_service
-from tekisei.web.api.provenance import MAX_TEXT, check_text
+from tekisei.web.api.provenance import MAX_TEXT, check_text, check_upload, read_upload
 from tekisei.web.forms import read_form
 from tekisei.web.templating import render
 
@@ -39,6 +39,23 @@ async def verify_submit(request: Request) -> HTMLResponse:
         context["result"] = provenance_service.public_result(found)
     except (InvalidInputError, ThrottledError) as exc:
         context["error"] = exc.localized(request.state.lang)
+        status = 429 if isinstance(exc, ThrottledError) else 422
+        return render(request, "verify/index.html", context, status_code=status)
+    return render(request, "verify/index.html", context)
+
+
+@router.post("/verify/image", response_class=HTMLResponse)
+async def verify_image_submit(
+    request: Request, file: Annotated[UploadFile, File()]
+) -> HTMLResponse:
+    """Check an uploaded image's content credentials, or its watermark."""
+    context: dict[str, Any] = {"result": None, "text": "", "max": MAX_TEXT, "error": None}
+    try:
+        request.app.state.public_limiter.check(request)
+        data = await read_upload(request, file)
+        context["image"] = check_upload(request, data)
+    except (InvalidInputError, ThrottledError) as exc:
+        context["image_error"] = exc.localized(request.state.lang)
         status = 429 if isinstance(exc, ThrottledError) else 422
         return render(request, "verify/index.html", context, status_code=status)
     return render(request, "verify/index.html", context)
