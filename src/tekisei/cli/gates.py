@@ -44,6 +44,9 @@ def check_command(
     eval_suite: Annotated[
         str | None, typer.Option(help="…of this suite (default: any suite).")
     ] = None,
+    require_provenance: Annotated[
+        bool, typer.Option(help="Require a passing check of sample outputs' provenance marks.")
+    ] = False,
     user: UserOption = None,
     lang: LangOption = None,
     as_json: JsonOption = False,
@@ -53,7 +56,12 @@ def check_command(
     gate = eval_runs.parse_gate(eval_pass_rate, eval_max_age, eval_suite)
     with database().reading() as session:
         result = gate_service.check_system(
-            session, principal(session, org, user), system, min_completeness, gate
+            session,
+            principal(session, org, user),
+            system,
+            min_completeness,
+            gate,
+            require_provenance,
         )
     if as_json:
         out = {

@@ -23,7 +23,7 @@ from tekisei.cli.common import (
     table,
 )
 from tekisei.errors import InvalidInputError
-from tekisei.services import credentials
+from tekisei.services import credentials, provenance_checks
 from tekisei.services import provenance as provenance_service
 from tekisei.services.provenance import Verdict, WatermarkParams
 
@@ -275,3 +275,81 @@ def verify_image_command(
     trusted = result.c2pa.state == "Trusted" or result.recovered is not None
     if not trusted:
         raise typer.Exit(1)
+
+
+@app.command("use")
+@handle_errors
+def use_command(
+    system: Annotated[int, typer.Argument(metavar="SYSTEM")],
+    org: OrgOption,
+    text_key: Annotated[
+        str | None, typer.Option("--text-key", help="The watermark key its text carries.")
+    ] = None,
+    c2pa: Annotated[bool, typer.Option(help="Its images carry C2PA credentials.")] = False,
+    other: Annotated[str, typer.Option(help="Other mechanisms, in words.")] = "",
+    user: UserOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Record which provenance mechanisms a system uses (guideline 2(3))."""
+    with database().transaction() as session:
+        out = provenance_checks.set_mechanisms(
+            session, principal(session, org, user), system, text_key_id=text_key, c2pa=c2pa,
+            other=other,
+        )  # fmt: skip
+    if as_json:
+        print_json(out)
+    else:
+        console.print(
+            f"system {system}: text key {out.text_key_id or '-'}, "
+            f"C2PA {'yes' if out.c2pa else 'no'}" + (f", {out.other}" if out.other else ""),
+            markup=False,
+        )
+
+
+@app.command("check")
+@handle_errors
+def check_command(
+    system: Annotated[int, typer.Argument(metavar="SYSTEM")],
+    org: OrgOption,
+    samples: Annotated[Path, typer.Option(help="A folder of sample outputs (.txt, .png, .jpg).")],
+    user: UserOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Verify a system's sample outputs and keep the result as evidence on 2(3) (exit 0
+    when every sample carries its marks, 2 otherwise)."""
+    config = settings()
+    db = database()
+    assert db.files_dir is not None
+    with db.transaction() as session:
+        out = provenance_checks.check_samples(
+            session,
+            principal(session, org, user),
+            master=provenance_service.master_key(config),
+            data_dir=config.data_dir,
+            files_dir=db.files_dir,
+            max_bytes=db.max_upload_bytes,
+            system_id=system,
+            folder=samples,
+        )
+    if as_json:
+        print_json(out)
+    else:
+        table(
+            ["sample", "kind", "result", "ok"],
+            [
+                [
+                    d["file"],
+                    d["kind"],
+                    d.get("verdict") or d.get("state") or "-",
+                    "yes" if d["ok"] else "no",
+                ]
+                for d in out.details
+            ],
+        )
+        console.print(
+            f"texts {out.texts_detected}/{out.texts}, images {out.images_verified}/{out.images} — "
+            f"{'passed' if out.passed else 'not passed'}; evidence {out.evidence_id}",
+            markup=False,
+        )
+    if not out.passed:
+        raise typer.Exit(2)

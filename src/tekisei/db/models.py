@@ -14,7 +14,12 @@ from tekisei.db.orgs import (
     UserRow,
     WebSessionRow,
 )
-from tekisei.db.provenance import ImageCredentialRow, ProvenanceKeyRow
+from tekisei.db.provenance import (
+    ImageCredentialRow,
+    ProvenanceCheckRow,
+    ProvenanceKeyRow,
+    SystemProvenanceRow,
+)
 from tekisei.db.reviews import ReviewRow
 from tekisei.db.risks import RiskRow
 from tekisei.db.systems import SystemAssignmentRow, SystemRow
@@ -39,11 +44,13 @@ __all__ = [
     "LoginFailureRow",
     "MembershipRow",
     "OrgRow",
+    "ProvenanceCheckRow",
     "ProvenanceKeyRow",
     "ReviewRow",
     "RiskRow",
     "RiskSuggestionRow",
     "SystemAssignmentRow",
+    "SystemProvenanceRow",
     "SystemRow",
     "UserRow",
     "WebSessionRow",

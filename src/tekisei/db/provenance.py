@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tekisei.db.base import Base
@@ -50,3 +50,38 @@ class ImageCredentialRow(Base):
     manifest: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_by: Mapped[str] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SystemProvenanceRow(Base):
+    """Which provenance mechanisms a system uses (guideline 2(3))."""
+
+    __tablename__ = "system_provenance"
+
+    system_id: Mapped[int] = mapped_column(
+        ForeignKey("systems.id", ondelete="CASCADE"), primary_key=True
+    )
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), index=True)
+    text_key_id: Mapped[str | None] = mapped_column(String(40))
+    c2pa: Mapped[bool] = mapped_column(Boolean, default=False)
+    other: Mapped[str] = mapped_column(Text, default="")
+    updated_by: Mapped[str] = mapped_column(String(320))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ProvenanceCheckRow(Base):
+    """A verification of a system's sample outputs, kept as evidence."""
+
+    __tablename__ = "provenance_checks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), index=True)
+    system_id: Mapped[int] = mapped_column(ForeignKey("systems.id", ondelete="CASCADE"), index=True)
+    texts: Mapped[int] = mapped_column(Integer)
+    texts_detected: Mapped[int] = mapped_column(Integer)
+    images: Mapped[int] = mapped_column(Integer)
+    images_verified: Mapped[int] = mapped_column(Integer)
+    passed: Mapped[bool] = mapped_column(Boolean)
+    details: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    evidence_id: Mapped[int | None] = mapped_column(ForeignKey("evidence.id", ondelete="SET NULL"))
+    checked_by: Mapped[str] = mapped_column(String(320))
+    checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -18,7 +18,7 @@ from tekisei.db.orgs import OrgRow
 from tekisei.db.risks import RiskRow
 from tekisei.db.systems import SystemRow
 from tekisei.errors import ConflictError, InvalidInputError, NotFoundError
-from tekisei.services import assessments, audit, eval_runs, systems
+from tekisei.services import assessments, audit, eval_runs, provenance_checks, systems
 from tekisei.services.database import policy_of
 
 GUIDELINE = assessments.GUIDELINE
@@ -102,6 +102,7 @@ def check_system(
     system_id: int,
     min_completeness: float | None = None,
     eval_gate: EvalGate | None = None,
+    require_provenance: bool = False,
 ) -> CheckOut:
     """Whether a system meets its gates: a complete enough guideline assessment, no
     critical risk left unaccepted and, when ``eval_gate`` is given, a recent enough
@@ -132,6 +133,8 @@ def check_system(
     if eval_gate is not None:
         latest = eval_runs.latest_finished(session, system.id, eval_gate.suite)
         missing += eval_gate_problems(eval_gate, latest, datetime.now(UTC))
+    if require_provenance:
+        missing += provenance_checks.gate_problems(session, system.id)
     return CheckOut(
         system_id=system.id,
         ok=not missing,

@@ -1,0 +1,262 @@
+"""Provenance per system (guideline 2(3)): which mechanisms a system uses, and checks of
+its sample outputs kept as evidence and read by ``tekisei check``."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tekisei.core.catalog import urn
+from tekisei.core.gates import Missing
+from tekisei.core.orgs import Permission, Principal, require
+from tekisei.db.orgs import OrgRow
+from tekisei.db.provenance import ProvenanceCheckRow, ProvenanceKeyRow, SystemProvenanceRow
+from tekisei.errors import InvalidInputError, NotFoundError
+from tekisei.services import assessments, audit, credentials, evidence, systems
+from tekisei.services import provenance as text_provenance
+
+TEXT_SUFFIXES = {".txt", ".md"}
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg"}
+REQUIREMENT = "2.3"
+
+
+class MechanismsOut(BaseModel):
+    """The provenance mechanisms a system uses."""
+
+    system_id: int
+    text_key_id: str | None
+    c2pa: bool
+    other: str
+    updated_by: str | None
+    updated_at: datetime | None
+
+
+class CheckOut(BaseModel):
+    """A check of a system's sample outputs."""
+
+    id: int
+    system_id: int
+    texts: int
+    texts_detected: int
+    images: int
+    images_verified: int
+    passed: bool
+    details: list[dict[str, Any]]
+    evidence_id: int | None
+    checked_at: datetime
+
+
+def _org(session: Session, principal: Principal) -> OrgRow:
+    org = session.get(OrgRow, principal.org_id)
+    assert org is not None
+    return org
+
+
+def mechanisms(session: Session, principal: Principal, system_id: int) -> MechanismsOut:
+    """What the system records (nothing set: no mechanism)."""
+    system = systems.visible_system(session, principal, system_id)
+    row = session.get(SystemProvenanceRow, system.id)
+    if row is None:
+        return MechanismsOut(
+            system_id=system.id, text_key_id=None, c2pa=False, other="", updated_by=None,
+            updated_at=None,
+        )  # fmt: skip
+    return MechanismsOut.model_validate(row, from_attributes=True)
+
+
+def set_mechanisms(
+    session: Session,
+    principal: Principal,
+    system_id: int,
+    *,
+    text_key_id: str | None,
+    c2pa: bool,
+    other: str = "",
+) -> MechanismsOut:
+    """Record which mechanisms the system uses: a text watermark key of the organisation,
+    C2PA credentials for its images, and anything else in words.
+
+    Raises:
+        NotFoundError: the key is not the organisation's.
+    """
+    require(principal, Permission.WRITE_SYSTEMS)
+    system = systems.visible_system(session, principal, system_id)
+    if text_key_id:
+        key = session.scalars(
+            select(ProvenanceKeyRow).where(ProvenanceKeyRow.key_id == text_key_id)
+        ).first()
+        if key is None or key.org_id != principal.org_id:
+            raise NotFoundError(
+                f"no watermark key {text_key_id} in this organisation",
+                ja=f"この組織に透かしの鍵 {text_key_id} はありません。",
+            )
+    row = session.get(SystemProvenanceRow, system.id)
+    if row is None:
+        row = SystemProvenanceRow(system_id=system.id, org_id=principal.org_id)
+        session.add(row)
+    row.text_key_id = text_key_id or None
+    row.c2pa = c2pa
+    row.other = other.strip()
+    row.updated_by = principal.email
+    row.updated_at = datetime.now(UTC)
+    session.flush()
+    audit.record(
+        session,
+        _org(session, principal),
+        principal.email,
+        "provenance.mechanisms",
+        "system",
+        system.id,
+        {"text_key": row.text_key_id, "c2pa": c2pa, "other": row.other},
+    )
+    return mechanisms(session, principal, system.id)
+
+
+def check_samples(
+    session: Session,
+    principal: Principal,
+    *,
+    master: bytes,
+    data_dir: Path,
+    files_dir: Path,
+    max_bytes: int,
+    system_id: int,
+    folder: Path,
+) -> CheckOut:
+    """Verify a folder of the system's sample outputs (.txt/.md texts against its text
+    key, .png/.jpg images against the deployment's credentials), keep the report as
+    evidence on 2(3) of the open guideline assessment, and record the result: it passes
+    when every sample carries the system's marks.
+
+    Raises:
+        InvalidInputError: no such folder, or no samples in it.
+    """
+    require(principal, Permission.RUN_EVALS)
+    system = systems.visible_system(session, principal, system_id)
+    used = mechanisms(session, principal, system.id)
+    if not folder.is_dir():
+        raise InvalidInputError(
+            f"{folder} is not a folder", ja=f"{folder} はフォルダではありません。"
+        )
+    files = sorted(
+        p for p in folder.iterdir() if p.suffix.lower() in TEXT_SUFFIXES | IMAGE_SUFFIXES
+    )
+    if not files:
+        raise InvalidInputError(
+            f"{folder} holds no samples (.txt, .md, .png, .jpg)",
+            ja=f"{folder} にサンプル（.txt・.md・.png・.jpg）がありません。",
+        )
+    details: list[dict[str, Any]] = []
+    texts = detected = images = verified = 0
+    for path in files:
+        if path.suffix.lower() in TEXT_SUFFIXES:
+            texts += 1
+            found = text_provenance.verify_text(
+                session, master, data_dir, path.read_text(encoding="utf-8"), used.text_key_id
+            )
+            ok = found.verdict.value == "watermark_detected"
+            detected += ok
+            details.append(
+                {"file": path.name, "kind": "text", "verdict": found.verdict.value,
+                 "z": found.z, "tokens": found.tokens_scored, "ok": ok}
+            )  # fmt: skip
+        else:
+            images += 1
+            result = credentials.verify(session, data_dir, path.read_bytes())
+            ok = result.c2pa.state == "Trusted" or result.recovered is not None
+            verified += ok
+            details.append(
+                {"file": path.name, "kind": "image", "state": result.c2pa.state,
+                 "recovered": result.recovered is not None, "ok": ok}
+            )  # fmt: skip
+    passed = detected == texts and verified == images
+    now = datetime.now(UTC)
+    report = {
+        "format": "tekisei-provenance-check/1",
+        "system": {"id": system.id, "name": system.name},
+        "checked_at": now.isoformat(),
+        "mechanisms": used.model_dump(mode="json"),
+        "passed": passed,
+        "samples": details,
+    }
+    kept = evidence.add_file(
+        session,
+        principal,
+        files_dir,
+        filename=f"provenance-check-{system.id}-{now:%Y%m%d%H%M%S}.json",
+        data=json.dumps(report, ensure_ascii=False, indent=2).encode("utf-8"),
+        content_type="application/json",
+        max_bytes=max_bytes,
+        title=f"来歴の確認（{system.name}）: 文章 {detected}/{texts}・画像 {verified}/{images}",
+    )
+    requirement = urn(assessments.GUIDELINE, REQUIREMENT)
+    if requirement in {r.urn for r in systems.system_requirements(session, principal, system.id)}:
+        assessments.attach_test_evidence(
+            session,
+            principal,
+            system.id,
+            [requirement],
+            kept,
+            "サンプル出力の来歴（電子透かし・コンテンツ認証情報）を確認した結果を添付しました。"
+            "回答の状態は担当者が判断してください。",
+        )
+    row = ProvenanceCheckRow(
+        org_id=principal.org_id,
+        system_id=system.id,
+        texts=texts,
+        texts_detected=detected,
+        images=images,
+        images_verified=verified,
+        passed=passed,
+        details=details,
+        evidence_id=kept.id,
+        checked_by=principal.email,
+        checked_at=now,
+    )
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        _org(session, principal),
+        principal.email,
+        "provenance.check",
+        "system",
+        system.id,
+        {"passed": passed, "texts": [detected, texts], "images": [verified, images],
+         "evidence": kept.id},
+    )  # fmt: skip
+    return CheckOut.model_validate(row, from_attributes=True)
+
+
+def gate_problems(session: Session, system_id: int) -> list[Missing]:
+    """For ``tekisei check --require-provenance``: the latest check must exist and pass."""
+    latest = session.scalars(
+        select(ProvenanceCheckRow)
+        .where(ProvenanceCheckRow.system_id == system_id)
+        .order_by(ProvenanceCheckRow.id.desc())
+    ).first()
+    if latest is None:
+        return [
+            Missing(
+                "no-provenance-check",
+                "サンプル出力の来歴（電子透かし・コンテンツ認証情報）の確認がまだありません。",
+                "The system's sample outputs have not been checked for provenance marks yet.",
+            )
+        ]
+    if not latest.passed:
+        return [
+            Missing(
+                "provenance-failing",
+                f"最新の来歴の確認で、文章 {latest.texts_detected}/{latest.texts}・"
+                f"画像 {latest.images_verified}/{latest.images} しか確認できませんでした。",
+                f"The latest provenance check verified only {latest.texts_detected}/"
+                f"{latest.texts} texts and {latest.images_verified}/{latest.images} images.",
+            )
+        ]
+    return []
