@@ -477,7 +477,7 @@ MESSAGES: dict[str, tuple[str, str | None]] = {
     "Fixed": ("改善したケース", None),
     "Regressed": ("悪化したケース", None),
     # Public verification
-    "Check a text": ("文章の確認", None),
+    "Check a text": ("生成物の確認", "Check content"),
     "Check a text for an AI watermark": ("AIの透かしが入っているか文章を確かめる", None),
     "Keys in use": ("使用中の鍵", None),
     "Text written by AI systems that use tekisei's watermark carries a statistical signal in "
