@@ -14,6 +14,7 @@ from tekisei.provenance import (
     TokenizerFile,
     Verdict,
     detect_text,
+    detect_transformers_watermark,
     export_tokenizer,
     smollm2_location,
 )
@@ -64,3 +65,20 @@ def test_the_detector_needs_only_the_tokenizer_file(lm: tuple[Generator, Tokeniz
     again = TokenizerFile(Path(tokenizer.path))
     assert again.sha256 == tokenizer.sha256 and len(again.sha256) == 64
     assert again.encode("Hello") == tokenizer.encode("Hello")
+
+
+def test_text_marked_by_transformers_own_watermark_is_detected(
+    lm: tuple[Generator, TokenizerFile],
+) -> None:
+    generator, tokenizer = lm
+    prompt = "Describe a walk through a forest in autumn."
+    text = generator.generate(prompt, None, max_new_tokens=130, seed=3, transformers_watermark={})
+    ids = tokenizer.encode(text)
+    found = detect_transformers_watermark(ids, generator.model.config)
+    assert found.verdict is Verdict.WATERMARK_DETECTED and found.tokens_scored >= 100
+    plain = generator.generate(prompt, None, max_new_tokens=130, seed=3)
+    unmarked = detect_transformers_watermark(tokenizer.encode(plain), generator.model.config)
+    assert unmarked.verdict is not Verdict.WATERMARK_DETECTED
+    # the two schemes do not see each other's marks
+    ours = GreenList(b"tekisei-smollm2-test-key-0000001")
+    assert detect_text(text, tokenizer, ours).verdict is not Verdict.WATERMARK_DETECTED

@@ -10,7 +10,7 @@ import importlib.util
 from pathlib import Path
 from typing import Any
 
-from tekisei.provenance._kgw import Detection, GreenList, detect
+from tekisei.provenance._kgw import DETECT_Z, Detection, GreenList, detect, verdict
 
 SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
@@ -124,9 +124,11 @@ class Generator:
         *,
         max_new_tokens: int = 200,
         seed: int = 0,
+        transformers_watermark: dict[str, Any] | None = None,
     ) -> str:
         """Sample an answer to ``prompt`` (temperature 1, full vocabulary), watermarked
-        with ``green_list`` unless it is None."""
+        with ``green_list`` unless it is None (or, for comparison, with ``transformers``'
+        own ``WatermarkingConfig`` fields in ``transformers_watermark``)."""
         torch = self._torch
         torch.manual_seed(seed)
         chat = [{"role": "user", "content": prompt}]
@@ -147,7 +149,41 @@ class Generator:
                 top_k=0,
                 temperature=1.0,
                 logits_processor=processors,
+                watermarking_config=(
+                    self._transformers.WatermarkingConfig(**transformers_watermark)
+                    if transformers_watermark is not None
+                    else None
+                ),
                 pad_token_id=self.tokenizer.pad_token_id or self.tokenizer.eos_token_id,
             )
         text: str = self.tokenizer.decode(output[0, ids.shape[1] :], skip_special_tokens=True)
         return text
+
+
+def detect_transformers_watermark(
+    ids: list[int], model_config: Any, watermarking: dict[str, Any] | None = None
+) -> Detection:
+    """Test token ids for a watermark made by ``transformers``' own ``WatermarkingConfig``
+    (so operators who already use it are served; needs torch). ``watermarking`` holds that
+    config's fields (default: transformers' defaults, lefthash with context 1); detection
+    runs on the CPU, as the generation must have.
+
+    Raises:
+        RuntimeError: torch or transformers is not installed.
+    """
+    torch, transformers = _lm()
+    config = transformers.WatermarkingConfig(**(watermarking or {}))
+    detector = transformers.WatermarkDetector(
+        model_config=model_config, device="cpu", watermarking_config=config
+    )
+    out = detector(torch.tensor([ids]), z_threshold=DETECT_Z, return_dict=True)
+    scored = int(out.num_tokens_scored[0])
+    z = float(out.z_score[0])
+    return Detection(
+        scheme="transformers-watermarking",
+        tokens_scored=scored,
+        green=int(out.num_green_tokens[0]),
+        z=round(z, 4),
+        p_value=float(out.p_value[0]),
+        verdict=verdict(scored, z),
+    )
