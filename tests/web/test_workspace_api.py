@@ -261,6 +261,7 @@ async def test_another_organisation_never_sees_or_changes_data(
         "review_id": review.json()["id"],
         "run": run.json()["id"],
         "suggestion_id": suggestion["id"],
+        "asset_id": "00000000",  # public provenance lookups: an unknown asset is 404
     }
     secrets = ("採用書類スクリーニング", "性別による偏り", "admin@acme.example", '"acme"')
     checked = 0
