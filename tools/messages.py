@@ -581,6 +581,20 @@ MESSAGES: dict[str, tuple[str, str | None]] = {
         "AIが生成した画像ではないことの証明にはなりません。",
         None,
     ),
+    "Provenance of its outputs (2(3))": ("生成物の来歴（2(3)）", None),
+    "Text watermark key": ("文章の電子透かしの鍵", None),
+    "C2PA content credentials for images": ("画像のコンテンツ認証情報（C2PA）", None),
+    "No": ("いいえ", None),
+    "Other mechanisms": ("その他の仕組み", None),
+    "Latest check of sample outputs": ("サンプル出力の最新の確認", None),
+    "texts": ("文章", None),
+    "images": ("画像", None),
+    "not passed": ("不合格", None),
+    "report": ("報告", None),
+    "None yet (tekisei provenance check SYSTEM --samples DIR)": (
+        "まだありません（tekisei provenance check SYSTEM --samples DIR）",
+        None,
+    ),
 }
 
 

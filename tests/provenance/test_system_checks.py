@@ -9,20 +9,30 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 from typer.testing import CliRunner
 
 from tekisei.cli.app import app
 from tekisei.config import Settings
 from tekisei.core.catalog import urn
-from tekisei.core.orgs import OrgActor, OrgCreate
+from tekisei.core.orgs import OrgActor, OrgCreate, Role
 from tekisei.core.systems import SystemFacts
 from tekisei.db.provenance import ProvenanceKeyRow
 from tekisei.errors import InvalidInputError, NotFoundError
 from tekisei.provenance import GreenList, WatermarkParams, unseal
-from tekisei.services import assessments, credentials, gates, orgs, provenance_checks, systems
+from tekisei.services import (
+    assessments,
+    credentials,
+    gates,
+    orgs,
+    provenance_checks,
+    systems,
+    users,
+)
 from tekisei.services import provenance as text_provenance
 from tekisei.services.database import Database
+from tekisei.web.app import create_app
 from tests.provenance.test_images import picture, reencode
 from tests.provenance.test_keys_and_verification import WORDS, green_text, word_tokenizer
 
@@ -85,8 +95,32 @@ def test_a_system_check_is_evidence_on_2_3_and_gates_the_check(
         )
         item = next(i for i in report.items if i.urn == urn(assessments.GUIDELINE, "2.3"))
         assert done.evidence_id in [e.id for e in item.evidence]
+        shown = provenance_checks.system_provenance(session, admin, system_id)
+        assert shown.mechanisms.other == "利用規約で明示"
+        assert shown.latest_check is not None and shown.latest_check.id == done.id
         with_marks = gates.check_system(session, admin, system_id, require_provenance=True)
         assert with_marks.missing == gates.check_system(session, admin, system_id).missing
+    # the same, as the system's page and API show it
+    with loaded_db.transaction() as session:
+        users.create_user(
+            session,
+            users.UserCreate(email="v@acme.example", password="correct horse battery"),
+            "acme",
+            Role.VIEWER,
+            "cli",
+        )
+        token = users.create_token(session, "v@acme.example", "acme")[0]
+    web = create_app(settings)
+    try:
+        with TestClient(web) as http:
+            shown_api = http.get(
+                f"/api/systems/{system_id}/provenance",
+                headers={"Authorization": f"Bearer {token}"},
+            ).json()
+    finally:
+        web.state.database.close()
+    assert shown_api["mechanisms"]["text_key_id"] == key_id
+    assert shown_api["latest_check"]["passed"] is True
     rng = random.Random(4)
     (samples / "answer-3.txt").write_text(
         " ".join(rng.choice(WORDS) for _ in range(150)), encoding="utf-8"

@@ -234,6 +234,31 @@ def check_samples(
     return CheckOut.model_validate(row, from_attributes=True)
 
 
+class SystemProvenanceOut(BaseModel):
+    """A system's provenance: its mechanisms and its latest check."""
+
+    mechanisms: MechanismsOut
+    latest_check: CheckOut | None
+
+
+def system_provenance(
+    session: Session, principal: Principal, system_id: int
+) -> SystemProvenanceOut:
+    """What the system uses and how its latest check went."""
+    used = mechanisms(session, principal, system_id)
+    latest = session.scalars(
+        select(ProvenanceCheckRow)
+        .where(ProvenanceCheckRow.system_id == used.system_id)
+        .order_by(ProvenanceCheckRow.id.desc())
+    ).first()
+    return SystemProvenanceOut(
+        mechanisms=used,
+        latest_check=None
+        if latest is None
+        else CheckOut.model_validate(latest, from_attributes=True),
+    )
+
+
 def gate_problems(session: Session, system_id: int) -> list[Missing]:
     """For ``tekisei check --require-provenance``: the latest check must exist and pass."""
     latest = session.scalars(

@@ -10,12 +10,12 @@ from fastapi import APIRouter, File, Request, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
 from tekisei.errors import InvalidInputError
-from tekisei.services import credentials
+from tekisei.services import credentials, provenance_checks
 from tekisei.services import provenance as provenance_service
 from tekisei.services.credentials import ImageVerification
 from tekisei.services.provenance import Detection, PublicResult, WatermarkKey
 from tekisei.web.api.common import reading
-from tekisei.web.auth import OptionalPrincipalDep
+from tekisei.web.auth import OptionalPrincipalDep, PrincipalDep
 
 router = APIRouter(tags=["provenance"])
 MAX_TEXT = 100_000
@@ -156,3 +156,14 @@ def manifest(request: Request, asset_id: str) -> ManifestOut:
             signed_at=row.created_at,
             manifest=row.manifest,
         )
+
+
+@router.get(
+    "/api/systems/{system_id}/provenance", response_model=provenance_checks.SystemProvenanceOut
+)
+def system_provenance(
+    request: Request, principal: PrincipalDep, system_id: int
+) -> provenance_checks.SystemProvenanceOut:
+    """The provenance mechanisms a system uses and its latest check of sample outputs."""
+    with reading(request) as session:
+        return provenance_checks.system_provenance(session, principal, system_id)

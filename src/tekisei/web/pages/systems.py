@@ -25,6 +25,7 @@ from tekisei.core.systems import (
 )
 from tekisei.errors import ConflictError, InvalidInputError
 from tekisei.render.heatmap import heat_map_svg
+from tekisei.services import provenance_checks
 from tekisei.services import risks as risk_service
 from tekisei.services import systems as system_service
 from tekisei.web.api.common import reading, transaction
@@ -148,6 +149,7 @@ def detail_page(request: Request, principal: PrincipalDep, system_id: int) -> HT
         _, risk_rows = risk_service.list_risks(session, principal, system_id=system_id, limit=200)
         risks = [risk_service.view(r) for r in risk_rows]
         grid = risk_service.risk_heat_map(session, principal, system_id)
+        provenance = provenance_checks.system_provenance(session, principal, system_id)
     groups: dict[str, dict[str, Any]] = {}
     for requirement in requirements:
         group = groups.setdefault(
@@ -177,6 +179,7 @@ def detail_page(request: Request, principal: PrincipalDep, system_id: int) -> HT
             "can_write": can(principal.role, Permission.WRITE_SYSTEMS),
             "can_add_risk": can(principal.role, Permission.WRITE_RISKS),
             "next_stages": [s.value for s in Stage if gated(system.stage, s)],
+            "provenance": provenance,
         },
     )
 
