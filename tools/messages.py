@@ -582,6 +582,7 @@ MESSAGES: dict[str, tuple[str, str | None]] = {
         None,
     ),
     "Provenance of its outputs (2(3))": ("生成物の来歴（2(3)）", None),
+    "Change the mechanisms": ("仕組みを変更する", None),
     "Text watermark key": ("文章の電子透かしの鍵", None),
     "C2PA content credentials for images": ("画像のコンテンツ認証情報（C2PA）", None),
     "No": ("いいえ", None),

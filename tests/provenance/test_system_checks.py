@@ -110,6 +110,14 @@ def test_a_system_check_is_evidence_on_2_3_and_gates_the_check(
             "cli",
         )
         token = users.create_token(session, "v@acme.example", "acme")[0]
+        users.create_user(
+            session,
+            users.UserCreate(email="e@acme.example", password="correct horse battery"),
+            "acme",
+            Role.EDITOR,
+            "cli",
+        )
+        editor = users.create_token(session, "e@acme.example", "acme")[0]
     web = create_app(settings)
     try:
         with TestClient(web) as http:
@@ -117,6 +125,17 @@ def test_a_system_check_is_evidence_on_2_3_and_gates_the_check(
                 f"/api/systems/{system_id}/provenance",
                 headers={"Authorization": f"Bearer {token}"},
             ).json()
+            url = f"/api/systems/{system_id}/provenance"
+            body = {"text_key_id": key_id, "c2pa": True, "other": "利用規約で明示"}
+            denied = http.put(url, json=body, headers={"Authorization": f"Bearer {token}"})
+            assert denied.status_code == 403  # viewers read only
+            saved = http.put(url, json=body, headers={"Authorization": f"Bearer {editor}"})
+            assert saved.status_code == 200, saved.text
+            wrong = http.put(
+                url, json=body | {"text_key_id": "wk-nobody"},
+                headers={"Authorization": f"Bearer {editor}"},
+            )  # fmt: skip
+            assert wrong.status_code == 404
     finally:
         web.state.database.close()
     assert shown_api["mechanisms"]["text_key_id"] == key_id

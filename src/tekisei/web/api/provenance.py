@@ -14,7 +14,7 @@ from tekisei.services import credentials, provenance_checks
 from tekisei.services import provenance as provenance_service
 from tekisei.services.credentials import ImageVerification
 from tekisei.services.provenance import Detection, PublicResult, WatermarkKey
-from tekisei.web.api.common import reading
+from tekisei.web.api.common import reading, transaction
 from tekisei.web.auth import OptionalPrincipalDep, PrincipalDep
 
 router = APIRouter(tags=["provenance"])
@@ -166,4 +166,29 @@ def system_provenance(
 ) -> provenance_checks.SystemProvenanceOut:
     """The provenance mechanisms a system uses and its latest check of sample outputs."""
     with reading(request) as session:
+        return provenance_checks.system_provenance(session, principal, system_id)
+
+
+class MechanismsIn(BaseModel):
+    """The provenance mechanisms a system uses."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text_key_id: Annotated[str | None, Field(max_length=40)] = None
+    c2pa: bool = False
+    other: Annotated[str, Field(max_length=2000)] = ""
+
+
+@router.put(
+    "/api/systems/{system_id}/provenance", response_model=provenance_checks.SystemProvenanceOut
+)
+def set_system_provenance(
+    request: Request, principal: PrincipalDep, system_id: int, body: MechanismsIn
+) -> provenance_checks.SystemProvenanceOut:
+    """Record which mechanisms a system uses (text watermark key, C2PA, other)."""
+    with transaction(request) as session:
+        provenance_checks.set_mechanisms(
+            session, principal, system_id, text_key_id=body.text_key_id, c2pa=body.c2pa,
+            other=body.other,
+        )  # fmt: skip
         return provenance_checks.system_provenance(session, principal, system_id)

@@ -25,6 +25,7 @@ from tekisei.core.systems import (
 )
 from tekisei.errors import ConflictError, InvalidInputError
 from tekisei.render.heatmap import heat_map_svg
+from tekisei.services import provenance as text_provenance
 from tekisei.services import provenance_checks
 from tekisei.services import risks as risk_service
 from tekisei.services import systems as system_service
@@ -150,6 +151,9 @@ def detail_page(request: Request, principal: PrincipalDep, system_id: int) -> HT
         risks = [risk_service.view(r) for r in risk_rows]
         grid = risk_service.risk_heat_map(session, principal, system_id)
         provenance = provenance_checks.system_provenance(session, principal, system_id)
+        text_keys = [
+            k for k in text_provenance.list_keys(session, principal) if k.status.value != "retired"
+        ]
     groups: dict[str, dict[str, Any]] = {}
     for requirement in requirements:
         group = groups.setdefault(
@@ -180,6 +184,7 @@ def detail_page(request: Request, principal: PrincipalDep, system_id: int) -> HT
             "can_add_risk": can(principal.role, Permission.WRITE_RISKS),
             "next_stages": [s.value for s in Stage if gated(system.stage, s)],
             "provenance": provenance,
+            "text_keys": text_keys,
         },
     )
 
@@ -219,3 +224,20 @@ async def update(request: Request, principal: PrincipalDep, system_id: int) -> R
             status=409 if isinstance(exc, ConflictError) else 422,
         )
     return RedirectResponse(f"/systems/{system_id}", status_code=303)
+
+
+@router.post("/{system_id}/provenance", response_model=None)
+async def save_provenance(request: Request, principal: PrincipalDep, system_id: int) -> Response:
+    """Record the system's provenance mechanisms from its page."""
+    data = await read_form(request)
+    check_csrf(request, data)
+    with transaction(request) as session:
+        provenance_checks.set_mechanisms(
+            session,
+            principal,
+            system_id,
+            text_key_id=str(data.get("text_key_id", "")) or None,
+            c2pa=bool(data.get("c2pa")),
+            other=str(data.get("other", "")),
+        )
+    return RedirectResponse(f"/systems/{system_id}#provenance", status_code=303)
