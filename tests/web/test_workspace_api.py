@@ -203,6 +203,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/reviews/{review_id}/records"): {"phase": "plan", "text": "x"},
     ("POST", "/api/reviews/{review_id}/complete"): {"maturity": 3},
     ("POST", "/api/evals/runs/{run}/resume"): {},
+    ("PUT", "/api/systems/{system_id}/provenance"): {"c2pa": True},
     ("POST", "/api/systems/{system_id}/eval-runs"): {
         "suite": "tekisei-basics",
         "target": "openai:m@http://127.0.0.1:9/v1",
