@@ -76,6 +76,6 @@ def test_an_executive_approves_a_stage_change(page: Any, base_url: str) -> None:
     assert page.locator("section.approval").count() == 0
     assert "全項目の回答を確認した" in page.locator("table.approvals").inner_text()
     page.goto(f"{base_url}/systems/{system_id}")
-    assert "導入" in page.locator("dl.facts").inner_text()
+    assert "導入" in page.locator("#system-facts").inner_text()
     page.screenshot(path=str(SCREENSHOTS / "approved-ja.png"), full_page=False)
     assert page.console_errors == []
