@@ -14,9 +14,7 @@ import cv2
 import httpx
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
-from tekisei.cli.app import app
 from tekisei.config import Settings, load_settings
 from tekisei.core.orgs import OrgActor, OrgCreate, Principal
 from tekisei.core.systems import SystemFacts
@@ -147,19 +145,8 @@ def test_a_stripped_manifest_is_found_again_through_the_watermark(
             credentials.verify(session, settings.data_dir, b"not an image")
 
 
-def test_image_commands(settings: Settings, loaded_db: Database, tmp_path: Path) -> None:
-    env = {
-        "TEKISEI_DATABASE_URL": settings.resolved_database_url,
-        "TEKISEI_DATA_DIR": str(settings.data_dir),
-    }
-    runner = CliRunner()
-
-    def run(*args: str, code: int = 0) -> Any:
-        result = runner.invoke(app, list(args), env=env)
-        assert result.exit_code == code, result.output + (result.stderr or "")
-        return result
-
-    run("orgs", "create", "Acme", "--slug", "acme", "--actor", "business")
+def test_image_commands(cli: Any, tmp_path: Path) -> None:
+    run = cli
     system = json.loads(
         run(
             "systems",

@@ -13,9 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from tokenizers import Tokenizer, models, pre_tokenizers
-from typer.testing import CliRunner
 
-from tekisei.cli.app import app
 from tekisei.config import Settings
 from tekisei.core.orgs import OrgActor, OrgCreate, Principal, Role
 from tekisei.db.provenance import ProvenanceKeyRow
@@ -151,24 +149,6 @@ def test_only_organisation_managers_hold_keys(
     bad.write_text("{not a tokenizer", encoding="utf-8")
     with pytest.raises(InvalidInputError, match="tokenizer"), loaded_db.transaction() as s:
         service.create_key(s, admin, master, settings.data_dir, tokenizer=str(bad))
-
-
-@pytest.fixture
-def cli(settings: Settings, loaded_db: Database) -> Any:
-    env = {
-        "TEKISEI_DATABASE_URL": settings.resolved_database_url,
-        "TEKISEI_DATA_DIR": str(settings.data_dir),
-        "LANG": "C.UTF-8",
-        "LC_ALL": "",
-    }
-
-    def run(*args: str, code: int = 0, stdin: str | None = None) -> Any:
-        result = CliRunner().invoke(app, list(args), env=env, input=stdin)
-        assert result.exit_code == code, result.output + (result.stderr or "")
-        return result
-
-    run("orgs", "create", "Acme", "--slug", "acme", "--actor", "business")
-    return run
 
 
 def test_provenance_commands(cli: Any, tmp_path: Path) -> None:

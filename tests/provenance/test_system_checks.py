@@ -11,9 +11,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from typer.testing import CliRunner
 
-from tekisei.cli.app import app
 from tekisei.config import Settings
 from tekisei.core.catalog import urn
 from tekisei.core.orgs import OrgActor, OrgCreate, Role
@@ -155,20 +153,8 @@ def test_a_system_check_is_evidence_on_2_3_and_gates_the_check(
             provenance_checks.check_samples(session, admin, folder=empty, **options)
 
 
-def test_provenance_use_and_check_commands(
-    settings: Settings, loaded_db: Database, tmp_path: Path
-) -> None:
-    env = {
-        "TEKISEI_DATABASE_URL": settings.resolved_database_url,
-        "TEKISEI_DATA_DIR": str(settings.data_dir),
-    }
-
-    def run(*args: str, code: int = 0) -> Any:
-        result = CliRunner().invoke(app, list(args), env=env)
-        assert result.exit_code == code, result.output + (result.stderr or "")
-        return result
-
-    run("orgs", "create", "Acme", "--slug", "acme", "--actor", "business")
+def test_provenance_use_and_check_commands(cli: Any, tmp_path: Path) -> None:
+    run = cli
     system = str(
         json.loads(
             run(

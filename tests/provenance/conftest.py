@@ -1,0 +1,31 @@
+"""The provenance commands, run in-process against the test's database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from tekisei.cli.app import app
+from tekisei.config import Settings
+from tekisei.services.database import Database
+
+
+@pytest.fixture
+def cli(settings: Settings, loaded_db: Database) -> Any:
+    """``cli(*args, code=0, stdin=None)`` runs a command; the organisation acme exists."""
+    env = {
+        "TEKISEI_DATABASE_URL": settings.resolved_database_url,
+        "TEKISEI_DATA_DIR": str(settings.data_dir),
+        "LANG": "C.UTF-8",
+        "LC_ALL": "",
+    }
+
+    def run(*args: str, code: int = 0, stdin: str | None = None) -> Any:
+        result = CliRunner().invoke(app, list(args), env=env, input=stdin)
+        assert result.exit_code == code, result.output + (result.stderr or "")
+        return result
+
+    run("orgs", "create", "Acme", "--slug", "acme", "--actor", "business")
+    return run
