@@ -474,3 +474,26 @@ def test_concurrent_updates_of_one_version_let_exactly_one_win(
         assert ok, problems
         _, events = audit.list_events(session, admin, action="system.update")
     assert len(events) == 1
+
+
+def test_changing_the_organisation_settings_is_kept(loaded_db: Database, admin: Principal) -> None:
+    with loaded_db.transaction() as session:
+        orgs.update_org(
+            session,
+            admin,
+            version=1,
+            name="Acme AI 株式会社",
+            actors=[OrgActor.BUSINESS, OrgActor.RESEARCH],
+            responsible_person="山田 太郎",
+            responsible_title="CAIO",
+        )
+    with loaded_db.reading() as session:
+        row = orgs.get_org(session, "acme")
+        assert row.name == "Acme AI 株式会社"
+        assert set(row.actors) == {"business", "research"}
+        assert (row.responsible_person, row.responsible_title) == ("山田 太郎", "CAIO")
+        assert row.version == 2
+        event = session.scalars(
+            select(AuditEventRow).where(AuditEventRow.action == "org.update")
+        ).one()
+        assert event.summary["after"]["name"] == "Acme AI 株式会社"

@@ -92,6 +92,24 @@ async def test_expired_and_revoked_tokens_get_401(api: dict[str, Any]) -> None:
     assert response.status_code == 401 and "expired" in response.json()["detail"]
 
 
+async def test_organisation_settings_changed_through_the_api_are_kept(
+    api: dict[str, Any],
+) -> None:
+    client, admin = api["client"], auth(api["tokens"]["admin"])
+    changed = await client.patch(
+        "/api/orgs/current",
+        headers=admin,
+        json={"version": 1, "name": "Acme 株式会社", "responsible_person": "山田 太郎"},
+    )
+    assert changed.status_code == 200, changed.text
+    read = (await client.get("/api/orgs/current", headers=admin)).json()
+    assert (read["name"], read["responsible_person"], read["version"]) == (
+        "Acme 株式会社",
+        "山田 太郎",
+        2,
+    )
+
+
 async def test_create_read_and_list_systems(api: dict[str, Any]) -> None:
     system_id, _ = await _create(api)
     client, admin = api["client"], auth(api["tokens"]["admin"])

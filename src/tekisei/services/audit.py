@@ -51,8 +51,10 @@ def record(
     """Append an event to ``org``'s chain in the caller's transaction.
 
     The organisation row is locked (PostgreSQL) so concurrent writers extend
-    the chain one after another.
+    the chain one after another. Pending changes to ``org`` itself are flushed
+    first, so re-reading the chain's head never discards them.
     """
+    session.flush()
     session.refresh(org, with_for_update=True)
     event = next_event(
         org.audit_seq,
