@@ -11,13 +11,15 @@ from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
 from tekisei import __version__
-from tekisei.config import Settings
+from tekisei.config import Settings, load_settings
+from tekisei.logs import configure_logging
 from tekisei.services.database import open_database
 from tekisei.web.api import assessments as assessments_api
 from tekisei.web.api import audit as audit_api
 from tekisei.web.api import catalog as catalog_api
 from tekisei.web.api import evals as evals_api
 from tekisei.web.api import gates as gates_api
+from tekisei.web.api import health as health_api
 from tekisei.web.api import orgs as orgs_api
 from tekisei.web.api import provenance as provenance_api
 from tekisei.web.api import reviews as reviews_api
@@ -93,6 +95,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     static = Path(str(resources.files("tekisei.web") / "static"))
     app.mount("/static", StaticFiles(directory=static), name="static")
+    app.include_router(health_api.router)
     app.include_router(catalog_api.router)
     app.include_router(orgs_api.router)
     app.include_router(systems_api.router)
@@ -119,3 +122,11 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(dashboard_pages.api)
     install_error_handlers(app)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app for the settings in the environment: what each process of
+    ``tekisei serve --workers N`` builds for itself."""
+    settings = load_settings()
+    configure_logging(settings.log_level, settings.log_format)
+    return create_app(settings)
