@@ -43,7 +43,7 @@ class Settings(BaseSettings):
     public_verify_per_minute: int = Field(
         default=30,
         ge=1,
-        le=10_000,
+        le=1_000_000,
         description="Requests per minute one client may send to the public verification page "
         "and API (limits learning the green lists from the verifier)",
     )
