@@ -64,12 +64,12 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_invitations_email"), ["email"], unique=False)
         batch_op.create_index(batch_op.f("ix_invitations_org_id"), ["org_id"], unique=False)
 
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column(
-                "must_change_password", sa.Boolean(), server_default=sa.false(), nullable=False
-            )
-        )
+    # A plain ADD COLUMN: batch mode would copy and drop "users" on SQLite, and dropping
+    # it with foreign keys on would cascade to memberships, tokens and sessions.
+    op.add_column(
+        "users",
+        sa.Column("must_change_password", sa.Boolean(), server_default=sa.false(), nullable=False),
+    )
     with op.batch_alter_table("memberships", schema=None) as batch_op:
         batch_op.add_column(sa.Column("created_by", sa.String(length=320), nullable=True))
     with op.batch_alter_table("risks", schema=None) as batch_op:
@@ -79,14 +79,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("approvals", schema=None) as batch_op:
-        batch_op.drop_column("decider_added_by")
-    with op.batch_alter_table("risks", schema=None) as batch_op:
-        batch_op.drop_column("acceptor_added_by")
-    with op.batch_alter_table("memberships", schema=None) as batch_op:
-        batch_op.drop_column("created_by")
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.drop_column("must_change_password")
+    # Plain DROP COLUMN (SQLite 3.35+): recreating these tables would cascade deletes.
+    op.drop_column("approvals", "decider_added_by")
+    op.drop_column("risks", "acceptor_added_by")
+    op.drop_column("memberships", "created_by")
+    op.drop_column("users", "must_change_password")
 
     with op.batch_alter_table("invitations", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_invitations_org_id"))
