@@ -55,9 +55,11 @@ async def web(settings: Settings, empty_db: Database) -> AsyncIterator[Any]:
         clients.append(made)
         return made
 
-    async def browser(email: str, address: str = "127.0.0.1") -> httpx.AsyncClient:
+    async def browser(
+        email: str, address: str = "127.0.0.1", password: str = PASSWORD
+    ) -> httpx.AsyncClient:
         made = client(address)
-        response = await signin(made, email, PASSWORD)
+        response = await signin(made, email, password)
         assert response.status_code == 303, response.text
         return made
 
@@ -346,3 +348,52 @@ async def test_an_admin_removes_a_member_but_never_the_last_admin(web: Any) -> N
     assert len(left) == 2
     huge = await client.delete("/api/orgs/current/members/99999999999999999999", headers=admin)
     assert huge.status_code == 422
+
+
+async def test_the_audit_log_flags_an_acceptance_by_a_new_executive_the_admin_brought_in(
+    web: Any, loaded_db: Database
+) -> None:
+    client, admin = web["client"](), bearer(web["tokens"]["admin@acme.example"])
+    issued = await client.post(
+        "/api/orgs/current/invitations",
+        headers=admin,
+        json={"email": "boss@acme.example", "role": "executive"},
+    )
+    registered = await client.post(
+        "/api/invitations/register",
+        json={"code": issued.json()["code"], "password": "an executive's own words"},
+    )
+    assert registered.status_code == 201, registered.text
+    system = await client.post(
+        "/api/systems", headers=admin, json={"name": "窓口案内", "org_role": "user"}
+    )
+    risk = await client.post(
+        f"/api/systems/{system.json()['id']}/risks",
+        headers=admin,
+        json={
+            "title": "誤案内",
+            "taxonomy": ["technical.misjudgement"],
+            "likelihood": 3,
+            "impact": 3,
+            "residual_likelihood": 1,
+            "residual_impact": 2,
+        },
+    )
+    assert risk.status_code == 201, risk.text
+    boss = await web["browser"]("boss@acme.example", password="an executive's own words")
+    accepted = await boss.post(
+        f"/api/risks/{risk.json()['id']}/accept",
+        json={"version": risk.json()["version"], "note": "暫定的に受容"},
+        headers={"X-CSRF-Token": await field(boss, "/account")},
+    )
+    assert accepted.status_code == 200, accepted.text
+    assert accepted.json()["acceptor_added_by"] == "admin@acme.example"
+    events = (
+        await client.get("/api/audit/events", headers=admin, params={"action": "risk.accept"})
+    ).json()["items"]
+    assert events[0]["flags"] == ["young_approver", "approver_added_by_requester"]
+    others = (await client.get("/api/audit/events", headers=admin)).json()["items"]
+    assert all(e["flags"] == [] for e in others if e["action"] != "risk.accept")
+    page = soup(await (await web["browser"]("admin@acme.example")).get("/audit"))
+    flagged = {f["data-flag"] for f in page.select("span.flag")}
+    assert flagged == {"young_approver", "approver_added_by_requester"}

@@ -27,6 +27,7 @@ from tekisei.errors import (
     NotFoundError,
     PasswordChangeRequiredError,
     PermissionDeniedError,
+    ThrottledError,
 )
 from tekisei.services import audit, passwords, throttling
 from tekisei.services.database import Database, policy_of
@@ -172,11 +173,20 @@ def sign_in(
         PermissionDeniedError: the account belongs to no (or not that) organisation.
     """
     email = email.strip().lower()
-    with database.transaction() as session:
-        throttling.reserve_attempt(session, email, throttling.client_key(client))
-        user = find_user(session, email)
-        stored = user.password_hash if user is not None and user.active else None
-        user_id = user.id if user is not None else None
+    try:
+        with database.transaction() as session:
+            throttling.reserve_attempt(session, email, throttling.client_key(client))
+            user = find_user(session, email)
+            stored = user.password_hash if user is not None and user.active else None
+            user_id = user.id if user is not None else None
+    except OperationalError as exc:  # SQLite's write lock stayed busy for busy_timeout
+        if "locked" not in str(exc.orig):
+            raise
+        logger.warning("sign-in not recorded, the database is busy: %s", exc.orig)
+        raise ThrottledError(
+            "the server is busy; try again in a few seconds",
+            ja="サーバーが混み合っています。数秒後にもう一度お試しください。",
+        ) from None
     if len(password) > MAX_PASSWORD:
         raise _wrong_credentials()  # no such password can have been set
     if not passwords.verify_password(stored, password) or stored is None:
