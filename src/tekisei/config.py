@@ -47,6 +47,13 @@ class Settings(BaseSettings):
         description="Requests per minute one client may send to the public verification page "
         "and API (limits learning the green lists from the verifier)",
     )
+    approver_min_age_days: int = Field(
+        default=7,
+        ge=0,
+        le=3650,
+        description="Risk acceptances and gate approvals made through an account or membership "
+        "younger than this many days are flagged in the audit log (separation of duties)",
+    )
     review_days: dict[str, int] | None = Field(
         default=None,
         description='Days between reviews by tier, as JSON, e.g. {"high": 60}; '
