@@ -125,7 +125,8 @@ class WebSessionRow(Base):
 
 
 class SigninFailureRow(Base):
-    """A sign-in attempt not (yet) known to have succeeded, kept for throttling.
+    """A failed sign-in attempt, or one still being checked (``pending``), kept for
+    throttling.
 
     Shared by every server process through the database. The email is kept only as
     its SHA-256, so the table holds no addresses of people who have no account.
@@ -141,3 +142,5 @@ class SigninFailureRow(Base):
     email_digest: Mapped[str] = mapped_column(String(64))
     client: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    pending: Mapped[bool] = mapped_column(Boolean, default=False)
+    """Still being checked: counts against no limit until it fails."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
 
@@ -17,7 +18,8 @@ from tekisei.core.users import check_password
 _hasher = PasswordHasher()
 # Each hash takes 64 MiB and a core for tens of milliseconds: a burst of sign-ins queues
 # here instead of exhausting memory or starving every other request of CPU.
-_hashing = threading.BoundedSemaphore(max(2, os.cpu_count() or 2))
+HASHING_SLOTS = max(2, os.cpu_count() or 2)
+_hashing = threading.BoundedSemaphore(HASHING_SLOTS)
 
 
 @cache
@@ -53,11 +55,20 @@ def _dummy_hash() -> str:
     return _hasher.hash("not the password of any account")
 
 
-def verify_password(stored_hash: str | None, password: str) -> bool:
+def verify_password(
+    stored_hash: str | None, password: str, *, before: Callable[[], None] | None = None
+) -> bool:
     """Whether ``password`` matches ``stored_hash``; with no hash (no such account) the same
     work is done against a dummy, so timing does not tell whether the account exists.
-    Call it outside any transaction."""
+    Call it outside any transaction.
+
+    ``before`` runs once a hashing slot is free and before hashing starts; what it raises
+    ends the check (sign-in looks at the throttling limits again there, so that guesses
+    queued behind others see the failures recorded meanwhile).
+    """
     with _hashing:
+        if before is not None:
+            before()
         try:
             if stored_hash is None:
                 _hasher.verify(_dummy_hash(), password)

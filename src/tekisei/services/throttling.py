@@ -8,8 +8,12 @@ Two limits, both checked before any password is hashed:
 - per client address across all emails: a cap on failures in a sliding window, which
   stops one address from spraying guesses over many accounts (unknown emails included).
 
-An attempt is recorded as a failure *before* its password is checked and the record is
-removed when it succeeds, so a burst of parallel attempts cannot slip past the limits.
+An attempt is recorded as *pending* before its password is checked; it becomes a failure
+when the check fails and is removed when it succeeds. Pending attempts count against
+neither limit, so many people signing in at once from one office address are never
+slowed down; a burst of parallel guesses is cut short because every attempt looks at the
+limits again once it has a hashing slot (``passwords.verify_password``), by which time
+the first guesses have been recorded as failures.
 """
 
 from __future__ import annotations
@@ -65,6 +69,7 @@ def wait_for(session: Session, email: str, client: str, now: datetime | None = N
             .where(
                 SigninFailureRow.email_digest == digest,
                 SigninFailureRow.client == client,
+                SigninFailureRow.pending.is_(False),
                 SigninFailureRow.at >= now - PAIR_WINDOW,
             )
             .order_by(SigninFailureRow.at.desc())
@@ -78,7 +83,11 @@ def wait_for(session: Session, email: str, client: str, now: datetime | None = N
         _aware(at)
         for at in session.scalars(
             select(SigninFailureRow.at)
-            .where(SigninFailureRow.client == client, SigninFailureRow.at >= now - CLIENT_WINDOW)
+            .where(
+                SigninFailureRow.client == client,
+                SigninFailureRow.pending.is_(False),
+                SigninFailureRow.at >= now - CLIENT_WINDOW,
+            )
             .order_by(SigninFailureRow.at.desc())
             .limit(CLIENT_CAP)
         )
@@ -88,16 +97,12 @@ def wait_for(session: Session, email: str, client: str, now: datetime | None = N
     return max(waits)
 
 
-def reserve_attempt(session: Session, email: str, client: str) -> int:
-    """Check both limits and record the attempt as a failure until it succeeds.
-
-    Returns:
-        The id of the record, to pass to ``clear_failures`` when the attempt succeeds.
+def check_limits(session: Session, email: str, client: str, now: datetime | None = None) -> None:
+    """Refuse an attempt while either limit is reached.
 
     Raises:
         ThrottledError: saying how long to wait, in English and Japanese.
     """
-    now = _now()
     wait = wait_for(session, email, client, now)
     if wait > timedelta(0):
         en, ja = wait_words(wait)
@@ -105,11 +110,41 @@ def reserve_attempt(session: Session, email: str, client: str) -> int:
             f"too many failed sign-ins from this address; wait {en} and try again",
             ja=f"このアドレスからのサインインの失敗が続いています。{ja}待ってから再度お試しください。",
         )
+
+
+def reserve_attempt(session: Session, email: str, client: str) -> int:
+    """Check both limits and record the attempt as pending.
+
+    Returns:
+        The id of the record, for ``record_failure`` or ``clear_failures``.
+
+    Raises:
+        ThrottledError: saying how long to wait, in English and Japanese.
+    """
+    now = _now()
+    check_limits(session, email, client, now)
     session.execute(delete(SigninFailureRow).where(SigninFailureRow.at < now - PAIR_WINDOW))
-    row = SigninFailureRow(email_digest=email_digest(email), client=client_key(client), at=now)
+    row = SigninFailureRow(
+        email_digest=email_digest(email), client=client_key(client), at=now, pending=True
+    )
     session.add(row)
     session.flush()
     return row.id
+
+
+def record_failure(session: Session, reservation: int, email: str, client: str) -> None:
+    """The attempt failed: it now counts against both limits, from this moment."""
+    row = session.get(SigninFailureRow, reservation)
+    if row is None:  # cleared meanwhile by the owner signing in from the same address
+        row = SigninFailureRow(email_digest=email_digest(email), client=client_key(client))
+        session.add(row)
+    row.pending = False
+    row.at = _now()
+
+
+def drop_reservation(session: Session, reservation: int) -> None:
+    """Forget an attempt that was refused before its password was checked."""
+    session.execute(delete(SigninFailureRow).where(SigninFailureRow.id == reservation))
 
 
 def clear_failures(session: Session, email: str, client: str) -> None:

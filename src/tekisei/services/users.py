@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal, cast
@@ -150,6 +152,75 @@ def create_user(
     return user
 
 
+@contextmanager
+def _busy_means_try_again() -> Iterator[None]:
+    """SQLite's write lock stayed busy for the whole busy_timeout: a clear 429, not a 500."""
+    try:
+        yield
+    except OperationalError as exc:
+        if "locked" not in str(exc.orig):
+            raise
+        logger.warning("sign-in attempt not recorded, the database is busy: %s", exc.orig)
+        raise ThrottledError(
+            "the server is busy; try again in a few seconds",
+            ja="サーバーが混み合っています。数秒後にもう一度お試しください。",
+        ) from None
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """An account whose password was just checked, as it was when read."""
+
+    user_id: int
+    password_hash: str
+
+
+def _check_password(
+    database: Database,
+    email: str,
+    password: str,
+    client: str | None,
+    lookup: Callable[[Session], UserRow | None],
+) -> _Checked | None:
+    """Check ``password`` for the account ``lookup`` finds, within the throttling limits
+    for (``email``, ``client``); None when it is wrong (recorded as a failure).
+
+    The attempt is reserved in a short transaction, the password is hashed outside any
+    transaction (argon2 takes tens of milliseconds and must never hold the database's
+    write lock), and the outcome is written in another short one.
+
+    Raises:
+        ThrottledError: a limit is reached (before or while waiting for a hashing slot),
+            or the database stayed busy.
+    """
+    key = throttling.client_key(client)
+    with _busy_means_try_again(), database.transaction() as session:
+        reservation = throttling.reserve_attempt(session, email, key)
+        user = lookup(session)
+        stored = user.password_hash if user is not None and user.active else None
+        user_id = user.id if user is not None else None
+
+    def look_again() -> None:
+        with database.reading() as session:
+            throttling.check_limits(session, email, key)
+
+    try:
+        # No password that long can have been set, but it costs a hash all the same.
+        valid = (
+            passwords.verify_password(stored, password[: MAX_PASSWORD + 1], before=look_again)
+            and len(password) <= MAX_PASSWORD
+        )
+    except ThrottledError:
+        with _busy_means_try_again(), database.transaction() as session:
+            throttling.drop_reservation(session, reservation)
+        raise
+    if not valid or stored is None or user_id is None:
+        with _busy_means_try_again(), database.transaction() as session:
+            throttling.record_failure(session, reservation, email, key)
+        return None
+    return _Checked(user_id, stored)
+
+
 def sign_in(
     database: Database,
     email: str,
@@ -160,11 +231,8 @@ def sign_in(
 ) -> NewSession:
     """Check credentials and open a web session.
 
-    The attempt is checked against the throttling limits and recorded as a failure in a
-    short transaction; the password is then checked outside any transaction (argon2 takes
-    tens of milliseconds and must never hold the database's write lock); a second short
-    transaction clears the record and opens the session. Unknown emails cost the same
-    and fail the same way, so accounts cannot be enumerated.
+    Throttled per (email, client address) and per address (``services.throttling``);
+    unknown emails cost the same and fail the same way, so accounts cannot be enumerated.
 
     Raises:
         ThrottledError: too many recent failures for this email from this address, or
@@ -173,28 +241,16 @@ def sign_in(
         PermissionDeniedError: the account belongs to no (or not that) organisation.
     """
     email = email.strip().lower()
-    try:
-        with database.transaction() as session:
-            throttling.reserve_attempt(session, email, throttling.client_key(client))
-            user = find_user(session, email)
-            stored = user.password_hash if user is not None and user.active else None
-            user_id = user.id if user is not None else None
-    except OperationalError as exc:  # SQLite's write lock stayed busy for busy_timeout
-        if "locked" not in str(exc.orig):
-            raise
-        logger.warning("sign-in not recorded, the database is busy: %s", exc.orig)
-        raise ThrottledError(
-            "the server is busy; try again in a few seconds",
-            ja="サーバーが混み合っています。数秒後にもう一度お試しください。",
-        ) from None
-    if len(password) > MAX_PASSWORD:
-        raise _wrong_credentials()  # no such password can have been set
-    if not passwords.verify_password(stored, password) or stored is None:
+    checked = _check_password(
+        database, email, password, client, lambda session: find_user(session, email)
+    )
+    if checked is None:
         raise _wrong_credentials()
+    stored = checked.password_hash
     rehashed = passwords.hash_password(password) if passwords.needs_rehash(stored) else None
-    with database.transaction() as session:
+    with _busy_means_try_again(), database.transaction() as session:
         throttling.clear_failures(session, email, throttling.client_key(client))
-        user = session.get(UserRow, user_id)
+        user = session.get(UserRow, checked.user_id)
         if user is None or not user.active or user.password_hash != stored:
             raise _wrong_credentials()  # changed while the password was being checked
         if rehashed is not None:
@@ -461,16 +517,17 @@ def change_password(
             ja="現在のものとは異なる新しいパスワードを選んでください。",
         )
     key = throttling.client_key(client)
-    with database.transaction() as session:
-        throttling.reserve_attempt(session, principal.email, key)
-        user = session.get(UserRow, principal.user_id)
-        stored = user.password_hash if user is not None and user.active else None
-    if len(current) > MAX_PASSWORD or not passwords.verify_password(stored, current):
+    user_id = principal.user_id
+    checked = _check_password(
+        database, principal.email, current, client, lambda session: session.get(UserRow, user_id)
+    )
+    if checked is None:
         raise AuthenticationError(
             "the current password is wrong", ja="現在のパスワードが違います。"
         )
+    stored = checked.password_hash
     new_hash = passwords.hash_password(new)
-    with database.transaction() as session:
+    with _busy_means_try_again(), database.transaction() as session:
         throttling.clear_failures(session, principal.email, key)
         user = session.get(UserRow, principal.user_id)
         if user is None or user.password_hash != stored:

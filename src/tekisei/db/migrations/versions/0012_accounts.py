@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.Column("email_digest", sa.String(length=64), nullable=False),
         sa.Column("client", sa.String(length=64), nullable=False),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("pending", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_signin_failures")),
     )
     with op.batch_alter_table("signin_failures", schema=None) as batch_op:
