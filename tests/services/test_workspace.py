@@ -445,6 +445,38 @@ def test_a_file_that_is_not_an_export_gets_a_clear_error() -> None:
         audit.parse_export(json.dumps({"format": "something else"}))
 
 
+def test_concurrent_writers_in_one_organisation_extend_the_chain_without_deadlock(
+    loaded_db: Database, admin: Principal
+) -> None:
+    # Each writer inserts a row that refers to the organisation (PostgreSQL then holds a
+    # key-share lock on it) before locking the organisation to extend its audit chain.
+    import threading
+
+    barrier = threading.Barrier(8)
+    failures: list[BaseException] = []
+
+    def write(n: int) -> None:
+        barrier.wait()
+        try:
+            for m in range(3):
+                _system(loaded_db, admin, name=f"並行登録 {n}-{m}")
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert failures == []
+    assert loaded_db.signer is not None
+    with loaded_db.reading() as session:
+        assert systems.list_systems(session, admin)[0] == 24
+        ok, checked, problems = audit.verify_live(session, admin, loaded_db.signer)
+    assert ok, problems
+    assert checked == 25  # the organisation's creation and 24 systems
+
+
 def test_concurrent_updates_of_one_version_let_exactly_one_win(
     loaded_db: Database, admin: Principal
 ) -> None:
