@@ -31,7 +31,7 @@ from tekisei.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
-from tekisei.evals import builtin_suites, create_demo_app
+from tekisei.evals import NetworkPolicy, builtin_suites, create_demo_app
 from tekisei.services import (
     assessments,
     audit,
@@ -70,7 +70,12 @@ def _system(db: Database, who: Principal, name: str = "相談チャットボッ�
 
 
 def _request(demo_url: str, **extra: object) -> RunRequest:
-    return RunRequest(suite="tekisei-basics", target=f"openai:tekisei-demo-1@{demo_url}", **extra)  # type: ignore[arg-type]
+    return RunRequest(
+        suite="tekisei-basics",
+        target=f"openai:tekisei-demo-1@{demo_url}",
+        network=NetworkPolicy.local(),  # as the operator runs it on the server
+        **extra,  # type: ignore[arg-type]
+    )
 
 
 def test_a_run_becomes_evidence_suggests_risks_and_gates_the_check(
@@ -333,7 +338,8 @@ def test_resume_after_kill_9_stores_every_result_once(
 
     run = eval_execution.run_on_system(
         loaded_db, admin, settings.data_dir, system_id,
-        RunRequest(suite="tekisei-basics", target=target, resume="k9", concurrency=8),
+        RunRequest(suite="tekisei-basics", target=target, resume="k9", concurrency=8,
+                   network=NetworkPolicy.local()),
     )  # fmt: skip
     assert run.status == "finished" and run.answered == len(BASICS.cases)
     with loaded_db.reading() as session:
@@ -344,6 +350,7 @@ def test_resume_after_kill_9_stores_every_result_once(
     # resuming a finished run changes nothing
     again = eval_execution.run_on_system(
         loaded_db, admin, settings.data_dir, system_id,
-        RunRequest(suite="tekisei-basics", target=target, resume="k9"),
+        RunRequest(suite="tekisei-basics", target=target, resume="k9",
+                   network=NetworkPolicy.local()),
     )  # fmt: skip
     assert again.results_sha256 == run.results_sha256

@@ -22,7 +22,9 @@ SYSTEM = {"name": "窓口案内チャット", "org_role": "provider", "deploymen
 
 
 @pytest.fixture
-async def site(settings: Settings, loaded_db: Database) -> AsyncIterator[dict[str, Any]]:
+async def site(
+    settings: Settings, loaded_db: Database, demo_url: str
+) -> AsyncIterator[dict[str, Any]]:
     with loaded_db.transaction() as session:
         orgs.create_org(
             session, OrgCreate(name="Acme", slug="acme", actors=[OrgActor.BUSINESS]), "cli"
@@ -33,7 +35,7 @@ async def site(settings: Settings, loaded_db: Database) -> AsyncIterator[dict[st
                 session, users.UserCreate(email=email, password=PASSWORD), "acme", role, "cli"
             )
             tokens[role.value] = users.create_token(session, email, "acme")[0]
-    app = create_app(settings)
+    app = create_app(settings.model_copy(update={"demo_target_url": demo_url}))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         headers = {"Authorization": f"Bearer {tokens['admin']}"}

@@ -40,7 +40,9 @@ def _member(database: Database, org: str, email: str, role: Role) -> str:
 
 
 @pytest.fixture
-async def api(settings: Settings, loaded_db: Database) -> AsyncIterator[dict[str, Any]]:
+async def api(
+    settings: Settings, loaded_db: Database, demo_url: str
+) -> AsyncIterator[dict[str, Any]]:
     with loaded_db.transaction() as session:
         orgs.create_org(
             session, OrgCreate(name="Acme", slug="acme", actors=[OrgActor.BUSINESS]), "cli"
@@ -54,7 +56,7 @@ async def api(settings: Settings, loaded_db: Database) -> AsyncIterator[dict[str
         "auditor": _member(loaded_db, "acme", "audit@acme.example", Role.AUDITOR),
         "other": _member(loaded_db, "other", "admin@other.example", Role.ADMIN),
     }
-    app = create_app(settings)
+    app = create_app(settings.model_copy(update={"demo_target_url": demo_url}))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield {"client": client, "tokens": tokens, "db": loaded_db, "app": app}
@@ -228,6 +230,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("POST", "/api/evals/suggestions/{suggestion_id}/accept"): {"impact": 3},
     ("POST", "/api/evals/suggestions/{suggestion_id}/dismiss"): {"note": "stolen"},
+    ("PUT", "/api/orgs/current/eval-targets"): {"hosts": ["stolen.example"]},
 }
 
 
@@ -306,3 +309,5 @@ async def test_another_organisation_never_sees_or_changes_data(
         await client.get(f"/api/systems/{system_id}", headers=auth(api["tokens"]["admin"]))
     ).json()
     assert mine["name"] == SYSTEM["name"] and mine["version"] == 1
+    targets = await client.get("/api/orgs/current/eval-targets", headers=admin)
+    assert targets.json()["hosts"] == []  # the other organisation changed only its own list

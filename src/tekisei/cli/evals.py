@@ -24,7 +24,7 @@ from tekisei.cli.common import (
     table,
 )
 from tekisei.errors import InvalidInputError
-from tekisei.services import eval_execution, eval_runs, risk_suggestions
+from tekisei.services import eval_execution, eval_runs, eval_targets, risk_suggestions
 from tekisei.services import evals as eval_service
 
 EXIT_BELOW_THRESHOLD = 2
@@ -118,6 +118,10 @@ def run_command(
     requirements it tests and suggests risks for its failing categories. Without it the
     run is only a local log. The API key, if the target needs one, is read from
     TEKISEI_TARGET_API_KEY (the judge's from TEKISEI_JUDGE_API_KEY).
+
+    Runs started here, by the operator on the server, may reach any host, private
+    addresses included (never cloud metadata); runs started from the web are bound by
+    the organisation's allow-list ('tekisei orgs eval-targets').
     """
     if (system is None) != (org is None):
         raise InvalidInputError(
@@ -138,6 +142,7 @@ def run_command(
         executor=executor,
         shards=shards,
         ray_address=ray_address,
+        network=eval_targets.operator_policy(),
     )
     err = Console(stderr=True)
     columns = (

@@ -91,3 +91,18 @@ class RiskSuggestionRow(Base):
     decided_by: Mapped[str | None] = mapped_column(String(320))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+class EvalTargetHostRow(Base):
+    """A host that an organisation's runs started from the web and the API may reach (its
+    allow-list of evaluation targets; empty by default)."""
+
+    __tablename__ = "eval_target_hosts"
+    __table_args__ = (UniqueConstraint("org_id", "host"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), index=True)
+    host: Mapped[str] = mapped_column(String(270))
+    """``host``, ``host:port``, ``*.domain`` or ``*.domain:port`` (see evals.host_entry)."""
+    added_by: Mapped[str] = mapped_column(String(320))
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -5,7 +5,7 @@ from tekisei.db.assessments import AnswerEvidenceRow, AnswerRow, AssessmentRow, 
 from tekisei.db.audit import AuditCheckpointRow, AuditEventRow
 from tekisei.db.base import Base
 from tekisei.db.catalog import CatalogNodeRow, CrosswalkLinkRow, CrosswalkRow, FrameworkRow
-from tekisei.db.evals import EvalResultRow, EvalRunRow, RiskSuggestionRow
+from tekisei.db.evals import EvalResultRow, EvalRunRow, EvalTargetHostRow, RiskSuggestionRow
 from tekisei.db.orgs import (
     ApiTokenRow,
     LoginFailureRow,
@@ -38,6 +38,7 @@ __all__ = [
     "CrosswalkRow",
     "EvalResultRow",
     "EvalRunRow",
+    "EvalTargetHostRow",
     "EvidenceRow",
     "FrameworkRow",
     "ImageCredentialRow",

@@ -8,13 +8,13 @@ import logging
 import re
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tekisei.core.orgs import Permission, Principal, require
 from tekisei.errors import ConflictError, InvalidInputError
 from tekisei.evals import Case, ImportFileError, Result, perspective_of, read_inspect_log
-from tekisei.services import eval_runs, systems
+from tekisei.services import eval_runs, eval_targets, systems
 from tekisei.services import evals as eval_files
 from tekisei.services.database import Database
 
@@ -196,14 +196,69 @@ def check_served_target(spec: str) -> None:
     Raises:
         InvalidInputError: another kind of target.
     """
-    kind = spec.partition(":")[0]
-    if kind not in ("openai", "responses"):
+    kind, _, rest = spec.partition(":")
+    if kind not in ("openai", "responses") or "@" not in rest:
         raise InvalidInputError(
             "from the web, give openai:MODEL@BASE_URL or responses:MODEL@BASE_URL; "
             "http: targets read a file on the server and run from the command line",
             ja="Webからは openai:MODEL@BASE_URL か responses:MODEL@BASE_URL を指定してください。"
             "http: のターゲットはサーバー上のファイルを読むため、コマンドラインから実行します。",
         )
+
+
+def check_web_request(
+    database: Database,
+    principal: Principal,
+    request: eval_files.RunRequest,
+    config: eval_targets.WebEvalSettings,
+) -> eval_files.RunRequest:
+    """A run request from the web or the API, checked and bound to its organisation's
+    network policy: OpenAI-compatible URL targets only, concurrency within the operator's
+    cap, the target and the judge on the allow-list and at allowed addresses.
+
+    Raises:
+        InvalidInputError: any of these is not so; the message says what to do.
+    """
+    check_served_target(request.target)
+    if request.judge:
+        check_served_target(request.judge)
+    if request.concurrency > config.max_concurrency:
+        raise InvalidInputError(
+            f"runs started from the web may have at most {config.max_concurrency} requests "
+            "in flight (TEKISEI_WEB_EVAL_MAX_CONCURRENCY); lower the concurrency",
+            ja=f"Webから始める評価実行の同時接続数は{config.max_concurrency}までです"
+            "（TEKISEI_WEB_EVAL_MAX_CONCURRENCY）。同時接続数を下げてください。",
+        )
+    with database.reading() as session:
+        policy = eval_targets.web_policy(session, principal.org_id, config)
+    eval_targets.check_web_target(policy, request.target)
+    if request.judge:
+        eval_targets.check_web_target(policy, request.judge, judge=True)
+    return replace(request, network=policy, executor="local")
+
+
+def start_from_web(
+    database: Database,
+    principal: Principal,
+    data_dir: Path,
+    system_id: int,
+    request: eval_files.RunRequest,
+    config: eval_targets.WebEvalSettings,
+) -> eval_runs.RunOut:
+    """Start (or resume) a run from the web or the API: checked by
+    :func:`check_web_request`, then executed in the background.
+
+    Raises:
+        PermissionDeniedError, NotFoundError: the principal may not run evaluations on it
+            (checked first: another organisation's system is never 422).
+        InvalidInputError: see :func:`check_web_request`.
+        (and what ``run_in_background`` raises)
+    """
+    with database.reading() as session:
+        require(principal, Permission.RUN_EVALS)
+        systems.visible_system(session, principal, system_id)
+    checked = check_web_request(database, principal, request, config)
+    return run_in_background(database, principal, data_dir, system_id, checked)
 
 
 def run_in_background(

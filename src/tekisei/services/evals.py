@@ -23,6 +23,7 @@ from tekisei.errors import InvalidInputError, NotFoundError
 from tekisei.evals import (
     ImportFileError,
     Judge,
+    NetworkPolicy,
     Result,
     RunHeader,
     RunLog,
@@ -66,6 +67,8 @@ class RunRequest:
     """``local`` (this process) or ``ray`` (shards on a Ray cluster)."""
     shards: int = 2
     ray_address: str | None = None
+    network: NetworkPolicy = field(default_factory=NetworkPolicy.strict)
+    """What the target and the judge may reach (default: public addresses only)."""
 
 
 @dataclass
@@ -230,9 +233,13 @@ def prepare(data_dir: Path, request: RunRequest) -> PreparedRun:
         if request.probes:
             suite = suite.model_copy(update={"cases": apply_probes(suite.cases, request.probes)})
         bucket = TokenBucket(per_minute=parse_rate(request.rate)) if request.rate else None
-        target = target_from_spec(request.target, api_key=request.api_key)
+        target = target_from_spec(request.target, api_key=request.api_key, policy=request.network)
         judge = (
-            Judge(target_from_spec(request.judge, api_key=request.judge_api_key))
+            Judge(
+                target_from_spec(
+                    request.judge, api_key=request.judge_api_key, policy=request.network
+                )
+            )
             if request.judge
             else None
         )
@@ -275,6 +282,7 @@ def _run_on_ray(prepared: PreparedRun, record: Callable[[Result], None]) -> None
             judge=request.judge,
             judge_api_key=request.judge_api_key,
             address=request.ray_address,
+            policy=request.network,
         )
     except RuntimeError as exc:
         if "pip install" in str(exc):

@@ -8,6 +8,7 @@ from pydantic import ValidationError
 
 from tekisei.core.orgs import OrgActor, Permission, Role, can
 from tekisei.errors import ConflictError, InvalidInputError
+from tekisei.services import eval_targets
 from tekisei.services import orgs as org_service
 from tekisei.services import users as user_service
 from tekisei.web.api.common import reading, transaction
@@ -24,12 +25,15 @@ def _page(
     with reading(request) as session:
         org = org_service.org_view(org_service.get_org(session, principal.org_slug))
         members = org_service.list_members(session, principal)
+        config = eval_targets.WebEvalSettings.from_settings(request.app.state.settings)
+        targets = eval_targets.targets_view(session, principal, config)
     return render(
         request,
         "orgs/settings.html",
         {
             "org": org,
             "members": members,
+            "eval_targets": targets,
             "actors": [a.value for a in OrgActor],
             "can_manage": can(principal.role, Permission.MANAGE_ORG),
             "error": error,
@@ -96,3 +100,19 @@ async def add_member(request: Request, principal: PrincipalDep) -> Response:
         )
         return _page(request, principal, message, status=422)
     return RedirectResponse("/org", status_code=303)
+
+
+@router.post("/eval-targets", response_model=None)
+async def save_eval_targets(request: Request, principal: PrincipalDep) -> Response:
+    """Replace the allow-list of evaluation targets from the form, one host per line
+    (admins; JSON twin: PUT /api/orgs/current/eval-targets)."""
+    data = await read_form(request)
+    check_csrf(request, data)
+    hosts = str(data.get("hosts", "")).splitlines()
+    config = eval_targets.WebEvalSettings.from_settings(request.app.state.settings)
+    try:
+        with transaction(request) as session:
+            eval_targets.set_hosts(session, principal, hosts, config)
+    except InvalidInputError as exc:
+        return _page(request, principal, exc.localized(request.state.lang), status=422)
+    return RedirectResponse("/org#eval-targets", status_code=303)

@@ -1,0 +1,43 @@
+"""Evaluation runs: each organisation's allow-list of targets.
+
+Revision ID: 0011
+Revises: 0010
+Create Date: 2026-12-01 09:00:00.000000
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0011"
+down_revision = "0010"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "eval_target_hosts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("org_id", sa.Integer(), nullable=False),
+        sa.Column("host", sa.String(length=270), nullable=False),
+        sa.Column("added_by", sa.String(length=320), nullable=False),
+        sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["org_id"],
+            ["orgs.id"],
+            name=op.f("fk_eval_target_hosts_org_id_orgs"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_eval_target_hosts")),
+        sa.UniqueConstraint("org_id", "host", name=op.f("uq_eval_target_hosts_org_id")),
+    )
+    with op.batch_alter_table("eval_target_hosts", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_eval_target_hosts_org_id"), ["org_id"], unique=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("eval_target_hosts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_eval_target_hosts_org_id"))
+    op.drop_table("eval_target_hosts")
