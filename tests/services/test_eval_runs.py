@@ -294,7 +294,7 @@ def test_export_round_trips_and_bad_requests_are_refused(
             eval_runs.export_run(session, admin, "x1", "xml")
         with pytest.raises(NotFoundError):
             eval_runs.visible_run(session, admin, "nope")
-    log = tmp_path / "runs" / "x1.jsonl"
+    log = tmp_path / "runs" / str(admin.org_id) / "x1.jsonl"
     before = log.read_bytes()
     with pytest.raises(ConflictError, match="--run-id"):
         eval_execution.run_on_system(
@@ -323,7 +323,7 @@ def test_resume_after_kill_9_stores_every_result_once(
     command += ["--target", target, "--system", str(system_id), "--org", "acme"]
     command += ["--run-id", "k9", "--concurrency", "1", "--json"]
     worker = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
-    log = settings.data_dir / "runs" / "k9.jsonl"
+    log = settings.data_dir / "runs" / str(admin.org_id) / "k9.jsonl"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if log.exists() and len(log.read_text(encoding="utf-8").splitlines()) > 16:
@@ -354,3 +354,21 @@ def test_resume_after_kill_9_stores_every_result_once(
                    network=NetworkPolicy.local()),
     )  # fmt: skip
     assert again.results_sha256 == run.results_sha256
+
+
+def test_a_run_logged_before_names_were_per_organisation_resumes_from_its_old_log(
+    loaded_db: Database, admin: Principal, demo_url: str, tmp_path: Path
+) -> None:
+    system_id = _system(loaded_db, admin)
+    started = eval_execution.start_on_system(
+        loaded_db, admin, tmp_path, system_id, _request(demo_url, run_id="old")
+    )
+    assert not isinstance(started, eval_runs.RunOut)
+    current = tmp_path / "runs" / str(admin.org_id) / "old.jsonl"
+    legacy = tmp_path / "runs" / "old.jsonl"
+    current.replace(legacy)  # where the log of a run recorded before migration 0011 lies
+    run = eval_execution.run_on_system(
+        loaded_db, admin, tmp_path, system_id, _request(demo_url, resume="old")
+    )
+    assert run.status == "finished" and run.answered == run.cases
+    assert current.is_file() and not legacy.exists()

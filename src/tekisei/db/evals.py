@@ -25,12 +25,14 @@ class EvalRunRow(Base):
     """One run of a suite against a target, on one system (or imported from another tool)."""
 
     __tablename__ = "eval_runs"
+    __table_args__ = (UniqueConstraint("org_id", "key"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), index=True)
     system_id: Mapped[int] = mapped_column(ForeignKey("systems.id", ondelete="CASCADE"), index=True)
-    key: Mapped[str] = mapped_column(String(100), unique=True)
-    """The run log's id (``<data_dir>/runs/<key>.jsonl``); ``--resume`` takes it."""
+    key: Mapped[str] = mapped_column(String(100))
+    """The run's name, unique in its organisation; its log is
+    ``<data_dir>/runs/<org_id>/<key>.jsonl``; ``--resume`` takes it."""
     source: Mapped[str] = mapped_column(String(20))
     """``run``, or the format it was imported from (``inspect``, ``csv``)."""
     suite: Mapped[str] = mapped_column(String(200))

@@ -60,8 +60,8 @@ def start_on_system(
             if existing.status == "finished":
                 return eval_runs.view(session, existing)
         elif request.run_id is not None:
-            eval_runs.key_free(session, request.run_id)
-    prepared = eval_files.prepare(data_dir, request)
+            eval_runs.key_free(session, principal.org_id, request.run_id)
+    prepared = eval_files.prepare(data_dir, request, org_id=principal.org_id)
     header = prepared.log.header
     cases = {case.id: case for case in prepared.suite.cases}
     with database.transaction() as session:

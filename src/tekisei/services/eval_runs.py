@@ -132,16 +132,20 @@ def _not_found(reference: str | int) -> NotFoundError:
 
 
 def visible_run(session: Session, principal: Principal, reference: str | int) -> EvalRunRow:
-    """A run of a system the principal may see, by key or by numeric id.
+    """A run of a system the principal may see, by name or by number, looked up only
+    among the principal's organisation's runs: another organisation's run is answered
+    exactly like one that does not exist.
 
     Raises:
-        NotFoundError: no such run, or its system is not visible.
+        NotFoundError: no such run in the organisation, or its system is not visible.
     """
     require(principal, Permission.READ)
-    row = session.scalars(select(EvalRunRow).where(EvalRunRow.key == str(reference))).first()
-    if row is None and str(reference).isdigit():
-        row = session.get(EvalRunRow, int(reference))
-    if row is None or row.org_id != principal.org_id:
+    mine = select(EvalRunRow).where(EvalRunRow.org_id == principal.org_id)
+    text = str(reference)
+    row = session.scalars(mine.where(EvalRunRow.key == text)).first()
+    if row is None and text.isdigit() and len(text) <= 10 and int(text) < 2**31:
+        row = session.scalars(mine.where(EvalRunRow.id == int(text))).first()
+    if row is None:
         raise _not_found(reference)
     try:
         systems.visible_system(session, principal, row.system_id)
@@ -184,9 +188,11 @@ def view(session: Session, row: EvalRunRow) -> RunOut:
     )
 
 
-def key_free(session: Session, key: str) -> None:
-    """Raise ConflictError when a run of that name exists."""
-    if session.scalars(select(EvalRunRow.id).where(EvalRunRow.key == key)).first() is not None:
+def key_free(session: Session, org_id: int, key: str) -> None:
+    """Raise ConflictError when the organisation has a run of that name (names are per
+    organisation: another organisation's runs are never looked at)."""
+    taken = select(EvalRunRow.id).where(EvalRunRow.org_id == org_id, EvalRunRow.key == key)
+    if session.scalars(taken).first() is not None:
         raise ConflictError(
             f"a run named {key} exists already; choose another --run-id",
             ja=f"評価実行 {key} はすでにあります。別の --run-id を指定してください。",
@@ -216,7 +222,7 @@ def begin_run(
     """
     require(principal, Permission.RUN_EVALS)
     system = systems.visible_system(session, principal, system_id)
-    key_free(session, key)
+    key_free(session, principal.org_id, key)
     row = EvalRunRow(
         org_id=principal.org_id,
         system_id=system.id,

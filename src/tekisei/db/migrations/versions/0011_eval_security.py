@@ -1,4 +1,5 @@
-"""Evaluation runs: each organisation's allow-list of targets.
+"""Evaluation runs: each organisation's allow-list of targets; run names unique per
+organisation (no longer across all of them).
 
 Revision ID: 0011
 Revises: 0010
@@ -36,8 +37,18 @@ def upgrade() -> None:
     with op.batch_alter_table("eval_target_hosts", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_eval_target_hosts_org_id"), ["org_id"], unique=False)
 
+    # names were unique across organisations, so they are unique within each: no data moves
+    with op.batch_alter_table("eval_runs", schema=None) as batch_op:
+        batch_op.drop_constraint("uq_eval_runs_key", type_="unique")
+        batch_op.create_unique_constraint(batch_op.f("uq_eval_runs_org_id"), ["org_id", "key"])
+
 
 def downgrade() -> None:
+    # fails if two organisations now have runs of the same name: rename one first
+    with op.batch_alter_table("eval_runs", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("uq_eval_runs_org_id"), type_="unique")
+        batch_op.create_unique_constraint("uq_eval_runs_key", ["key"])
+
     with op.batch_alter_table("eval_target_hosts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_eval_target_hosts_org_id"))
     op.drop_table("eval_target_hosts")
