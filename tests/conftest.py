@@ -158,3 +158,24 @@ def demo_url() -> Iterator[str]:
     """The demo target served over real HTTP for the whole session (its base URL)."""
     with served(create_demo_app()) as url:
         yield f"{url}/v1"
+
+
+@contextmanager
+def worker_running(settings: Settings, **overrides: Any) -> Iterator[Any]:
+    """A worker (what ``tekisei worker`` runs) on a thread, on the test's database: runs
+    started from the web and the API are queued, and need one to execute. Yields its
+    configuration; stops it (runs in progress go back to the queue) on the way out."""
+    from tekisei.services.eval_worker import WorkerConfig, run_worker
+
+    database = open_database(settings)
+    values: dict[str, Any] = {"poll_seconds": 0.05, "slots": 4} | overrides
+    config = WorkerConfig.from_settings(settings, **values)
+    stop = threading.Event()
+    thread = threading.Thread(target=run_worker, args=(database, config, stop), daemon=True)
+    thread.start()
+    try:
+        yield config
+    finally:
+        stop.set()
+        thread.join(60)
+        database.close()

@@ -638,6 +638,13 @@ MESSAGES: dict[str, tuple[str, str | None]] = {
         "デモ用の対象である必要があります。",
         None,
     ),
+    # evals: runs queued for the worker (issue 10, reliability)
+    "Waiting for a worker to take the run up ('tekisei worker', which 'make run' starts).": (
+        "ワーカーが実行を引き受けるのを待っています（tekisei worker。make run で起動します）。",
+        None,
+    ),
+    "queued": ("実行待ち", None),
+    "Cancel the run": ("実行を中止", None),
 }
 
 

@@ -72,6 +72,14 @@ class Settings(BaseSettings):
         description="Runs started from the web or the API that one organisation may have "
         "queued or executing at once",
     )
+    eval_lease_seconds: int = Field(
+        default=30,
+        ge=2,
+        le=3600,
+        description="How long a process's hold on an evaluation run lasts without a heartbeat "
+        "(renewed every third of it); after a crash another worker resumes the run this long "
+        "after the last heartbeat",
+    )
     review_days: dict[str, int] | None = Field(
         default=None,
         description='Days between reviews by tier, as JSON, e.g. {"high": 60}; '

@@ -18,7 +18,7 @@ from tekisei.services import catalog as catalog_service
 from tekisei.services.database import open_database, upgrade_database
 from tekisei.services.demo import load_demo
 from tekisei.web.app import create_app
-from tests.conftest import free_port, skip_or_fail
+from tests.conftest import free_port, skip_or_fail, worker_running
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 DEMO_PASSWORD: list[str] = []
@@ -80,7 +80,8 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         if time.monotonic() > deadline:
             raise RuntimeError("the test server did not start within 15 s")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
+    with worker_running(settings):  # what 'make run' starts next to the server
+        yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
 

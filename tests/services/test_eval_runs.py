@@ -45,6 +45,7 @@ from tekisei.services import (
     users,
 )
 from tekisei.services.database import Database
+from tekisei.services.eval_jobs import LeaseConfig, utcnow
 from tekisei.services.evals import RunRequest
 from tests.conftest import served
 
@@ -336,11 +337,15 @@ def test_resume_after_kill_9_stores_every_result_once(
         assert partial.status == "running"
         assert partial.answered < len(BASICS.cases)
 
+    resume = RunRequest(suite="tekisei-basics", target=target, resume="k9", concurrency=8,
+                        network=NetworkPolicy.local())  # fmt: skip
+    # the killed process still holds the run until its lease lapses
+    with pytest.raises(ConflictError, match="another process"):
+        eval_execution.run_on_system(loaded_db, admin, settings.data_dir, system_id, resume)
+    later = LeaseConfig(clock=lambda: utcnow() + timedelta(hours=1))
     run = eval_execution.run_on_system(
-        loaded_db, admin, settings.data_dir, system_id,
-        RunRequest(suite="tekisei-basics", target=target, resume="k9", concurrency=8,
-                   network=NetworkPolicy.local()),
-    )  # fmt: skip
+        loaded_db, admin, settings.data_dir, system_id, resume, lease=later
+    )
     assert run.status == "finished" and run.answered == len(BASICS.cases)
     with loaded_db.reading() as session:
         ids = list(

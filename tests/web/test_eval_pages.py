@@ -15,6 +15,7 @@ from tekisei.core.orgs import OrgActor, OrgCreate, Role
 from tekisei.services import orgs, users
 from tekisei.services.database import Database
 from tekisei.web.app import create_app
+from tests.conftest import worker_running
 
 pytestmark = pytest.mark.anyio
 PASSWORD = "correct horse battery"
@@ -35,20 +36,22 @@ async def site(
                 session, users.UserCreate(email=email, password=PASSWORD), "acme", role, "cli"
             )
             tokens[role.value] = users.create_token(session, email, "acme")[0]
-    app = create_app(settings.model_copy(update={"demo_target_url": demo_url}))
+    configured = settings.model_copy(update={"demo_target_url": demo_url})
+    app = create_app(configured)
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        headers = {"Authorization": f"Bearer {tokens['admin']}"}
-        system = await client.post("/api/systems", json=SYSTEM, headers=headers)
-        assert system.status_code == 201, system.text
-        await client.post(f"/api/systems/{system.json()['id']}/assessments", headers=headers)
-        yield {
-            "client": client,
-            "admin": headers,
-            "viewer": {"Authorization": f"Bearer {tokens['viewer']}"},
-            "system": system.json()["id"],
-            "transport": transport,
-        }
+    with worker_running(configured):
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            headers = {"Authorization": f"Bearer {tokens['admin']}"}
+            system = await client.post("/api/systems", json=SYSTEM, headers=headers)
+            assert system.status_code == 201, system.text
+            await client.post(f"/api/systems/{system.json()['id']}/assessments", headers=headers)
+            yield {
+                "client": client,
+                "admin": headers,
+                "viewer": {"Authorization": f"Bearer {tokens['viewer']}"},
+                "system": system.json()["id"],
+                "transport": transport,
+            }
     app.state.database.close()
 
 

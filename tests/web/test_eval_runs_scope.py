@@ -12,7 +12,7 @@ from sqlalchemy import select
 from tekisei.config import Settings
 from tekisei.db.orgs import OrgRow
 from tekisei.services.database import Database
-from tests.web.test_eval_targets import finished, site
+from tests.web.test_eval_targets import _signed_in, _soup, finished, site
 
 pytestmark = pytest.mark.anyio
 OTHER_SYSTEM = {"name": "他社の相談窓口", "org_role": "provider", "deployment": "public"}
@@ -76,7 +76,7 @@ async def test_two_organisations_each_have_a_run_named_nightly_and_never_see_the
 
     # each organisation's run logs are in a folder of its own
     with loaded_db.reading() as session:
-        ids = dict(session.execute(select(OrgRow.slug, OrgRow.id)).tuples().all())
+        ids = dict(list(session.execute(select(OrgRow.slug, OrgRow.id))))
     runs = settings.data_dir / "runs"
     assert (runs / str(ids["acme"]) / "nightly.jsonl").is_file()
     assert (runs / str(ids["other"]) / "nightly.jsonl").is_file()
@@ -94,3 +94,35 @@ async def test_listing_shows_only_the_callers_runs(
         await finished(s, started.json()["id"])
         listed: Any = (await client.get("/api/evals/runs", headers=s["other"])).json()
         assert listed == []
+
+
+async def test_a_queued_run_waits_for_a_worker_and_can_be_cancelled_from_its_page(
+    settings: Settings, loaded_db: Database, demo_url: str
+) -> None:
+    target = f"openai:tekisei-demo-1@{demo_url}"
+    async with site(settings, loaded_db, worker=False, demo_target_url=demo_url) as s:
+        started = await _start(s["client"], s["admin"], s["system"], target, "waiting")
+        assert started.status_code == 202 and started.json()["queued"] is True
+        browser = await _signed_in(s, "admin@acme.example")
+        try:
+            page = _soup(await browser.get(f"/evals/runs/{started.json()['id']}"))
+            assert page.select_one("#progress")["data-state"] == "queued"  # type: ignore[index]
+            assert "tekisei worker" in page.select_one("#queued").get_text()  # type: ignore[union-attr]
+            form = page.select_one("form#cancel-run")
+            assert form is not None and page.select_one('form[action$="/resume"]') is None
+            csrf = str(form.select_one('input[name="csrf"]')["value"])  # type: ignore[index]
+            cancelled = await browser.post(str(form["action"]), data={"csrf": csrf})
+            assert cancelled.status_code == 303
+            page = _soup(await browser.get(f"/evals/runs/{started.json()['id']}"))
+            assert page.select_one("form#cancel-run") is None
+            assert page.select_one('form[action$="/resume"]') is not None  # resumable
+            again = await browser.post(str(form["action"]), data={"csrf": csrf})
+            assert again.status_code == 409
+        finally:
+            await browser.aclose()
+        events = await s["client"].get(
+            "/api/audit/events", params={"action": "eval.cancel"}, headers=s["admin"]
+        )
+        assert events.json()["total"] == 1
+        api = await s["client"].post("/api/evals/runs/waiting/cancel", headers=s["admin"])
+        assert api.status_code == 409

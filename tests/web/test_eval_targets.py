@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from typing import Any
 
 import httpx
@@ -25,7 +25,7 @@ from tekisei.evals import create_demo_app
 from tekisei.services import orgs, users
 from tekisei.services.database import Database
 from tekisei.web.app import create_app
-from tests.conftest import served
+from tests.conftest import served, worker_running
 
 pytestmark = pytest.mark.anyio
 PASSWORD = "correct horse battery"
@@ -68,7 +68,9 @@ def listed_demo() -> Iterator[str]:
 
 
 @asynccontextmanager
-async def site(settings: Settings, db: Database, **overrides: Any) -> AsyncIterator[dict[str, Any]]:
+async def site(
+    settings: Settings, db: Database, *, worker: bool = True, **overrides: Any
+) -> AsyncIterator[dict[str, Any]]:
     with db.transaction() as session:
         first = session.scalar(select(OrgRow.id).where(OrgRow.slug == "acme")) is None
         for slug in ("acme", "other") if first else ():
@@ -86,20 +88,22 @@ async def site(settings: Settings, db: Database, **overrides: Any) -> AsyncItera
                     session, users.UserCreate(email=email, password=PASSWORD), org, role, "cli"
                 )
             tokens[email.split("@")[0] + "@" + org] = users.create_token(session, email, org)[0]
-    app = create_app(settings.model_copy(update=overrides))
+    configured = settings.model_copy(update=overrides)
+    app = create_app(configured)
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        headers = {k: {"Authorization": f"Bearer {v}"} for k, v in tokens.items()}
-        system = await client.post("/api/systems", json=SYSTEM, headers=headers["admin@acme"])
-        assert system.status_code == 201, system.text
-        yield {
-            "client": client,
-            "admin": headers["admin@acme"],
-            "editor": headers["editor@acme"],
-            "other": headers["admin@other"],
-            "system": system.json()["id"],
-            "transport": transport,
-        }
+    with worker_running(configured) if worker else nullcontext():
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            headers = {k: {"Authorization": f"Bearer {v}"} for k, v in tokens.items()}
+            system = await client.post("/api/systems", json=SYSTEM, headers=headers["admin@acme"])
+            assert system.status_code == 201, system.text
+            yield {
+                "client": client,
+                "admin": headers["admin@acme"],
+                "editor": headers["editor@acme"],
+                "other": headers["admin@other"],
+                "system": system.json()["id"],
+                "transport": transport,
+            }
     app.state.database.close()
 
 

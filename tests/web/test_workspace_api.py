@@ -18,6 +18,7 @@ from tekisei.db.orgs import ApiTokenRow
 from tekisei.services import orgs, users
 from tekisei.services.database import Database
 from tekisei.web.app import create_app
+from tests.conftest import worker_running
 
 pytestmark = pytest.mark.anyio
 PASSWORD = "correct horse battery"
@@ -56,10 +57,12 @@ async def api(
         "auditor": _member(loaded_db, "acme", "audit@acme.example", Role.AUDITOR),
         "other": _member(loaded_db, "other", "admin@other.example", Role.ADMIN),
     }
-    app = create_app(settings.model_copy(update={"demo_target_url": demo_url}))
+    configured = settings.model_copy(update={"demo_target_url": demo_url})
+    app = create_app(configured)
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        yield {"client": client, "tokens": tokens, "db": loaded_db, "app": app}
+    with worker_running(configured):
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield {"client": client, "tokens": tokens, "db": loaded_db, "app": app}
     app.state.database.close()
 
 

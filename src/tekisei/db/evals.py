@@ -108,3 +108,31 @@ class EvalTargetHostRow(Base):
     """``host``, ``host:port``, ``*.domain`` or ``*.domain:port`` (see evals.host_entry)."""
     added_by: Mapped[str] = mapped_column(String(320))
     added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class EvalJobRow(Base):
+    """A run that a process executes or will execute: the queue of runs started from the
+    web (a ``tekisei worker`` claims them), and the lease that lets at most one process
+    work on a run at a time. The row exists only while the run is queued or executing."""
+
+    __tablename__ = "eval_jobs"
+
+    run_id: Mapped[int] = mapped_column(
+        ForeignKey("eval_runs.id", ondelete="CASCADE"), primary_key=True
+    )
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), index=True)
+    origin: Mapped[str] = mapped_column(String(10))
+    """``web`` (queued for a worker) or ``cli`` (a command-line run holding the lease)."""
+    request: Mapped[dict[str, Any]] = mapped_column(JSON)
+    """How to run it (suite, target, probes, concurrency …), never the API keys."""
+    secrets: Mapped[str | None] = mapped_column(Text)
+    """The run's API keys, sealed (AES-256-GCM) with a key derived from the deployment
+    secret; erased with the row when the run finishes or is cancelled."""
+    acting: Mapped[dict[str, Any]] = mapped_column(JSON)
+    """Who started it: the worker acts for them (user id, email, role)."""
+    lease_owner: Mapped[str | None] = mapped_column(String(200))
+    """The process executing it (``host:pid:random``), None while it waits."""
+    lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    """Renewed by the owner's heartbeat; once past, another process may take the run over."""
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    queued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

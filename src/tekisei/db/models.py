@@ -5,7 +5,13 @@ from tekisei.db.assessments import AnswerEvidenceRow, AnswerRow, AssessmentRow, 
 from tekisei.db.audit import AuditCheckpointRow, AuditEventRow
 from tekisei.db.base import Base
 from tekisei.db.catalog import CatalogNodeRow, CrosswalkLinkRow, CrosswalkRow, FrameworkRow
-from tekisei.db.evals import EvalResultRow, EvalRunRow, EvalTargetHostRow, RiskSuggestionRow
+from tekisei.db.evals import (
+    EvalJobRow,
+    EvalResultRow,
+    EvalRunRow,
+    EvalTargetHostRow,
+    RiskSuggestionRow,
+)
 from tekisei.db.orgs import (
     ApiTokenRow,
     LoginFailureRow,
@@ -36,6 +42,7 @@ __all__ = [
     "CatalogNodeRow",
     "CrosswalkLinkRow",
     "CrosswalkRow",
+    "EvalJobRow",
     "EvalResultRow",
     "EvalRunRow",
     "EvalTargetHostRow",

@@ -10,13 +10,14 @@ import hashlib
 import io
 import json
 import logging
-import threading
 import time
 from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from tekisei.core.catalog import urn
@@ -40,7 +41,7 @@ from tekisei.evals import (
     RunHeader,
     Score,
 )
-from tekisei.services import assessments, audit, risk_suggestions, systems
+from tekisei.services import assessments, audit, eval_jobs, risk_suggestions, systems
 from tekisei.services.database import Database
 
 JAISI = "jaisi-eval-perspectives-1.10"
@@ -65,7 +66,11 @@ class RunOut(BaseModel):
     status: str
     """``running`` or ``finished``."""
     executing: bool
-    """Being executed by this process now (a running run that is not can be resumed)."""
+    """A process (a worker, or a command-line run) holds the run's lease and executes it
+    now; a running run that is neither executing nor queued was interrupted and can be
+    resumed."""
+    queued: bool = False
+    """Waiting for a worker (``tekisei worker``) to take it up."""
     cases: int
     answered: int
     passed: int
@@ -158,6 +163,7 @@ def view(session: Session, row: EvalRunRow) -> RunOut:
     """The reader's view of a run."""
     name = session.scalar(select(SystemRow.name).where(SystemRow.id == row.system_id))
     summary = row.summary or {}
+    state = eval_jobs.job_state(session, row.id) if row.status == "running" else None
     return RunOut(
         id=row.id,
         key=row.key,
@@ -170,7 +176,8 @@ def view(session: Session, row: EvalRunRow) -> RunOut:
         probes=list(row.probes),
         judge=summary.get("judge"),
         status=row.status,
-        executing=executing(row.id),
+        executing=state == "executing",
+        queued=state == "queued",
         cases=row.cases,
         answered=row.answered,
         passed=row.passed,
@@ -325,7 +332,8 @@ class ResultWriter:
 
 
 def store_results(session: Session, run_id: int, rows: list[dict[str, Any]]) -> int:
-    """Insert results not stored yet for the run (one statement); returns how many."""
+    """Insert results not stored yet for the run (one statement); returns how many. A
+    result another process stored meanwhile is skipped, never stored twice."""
     ids = [row["case_id"] for row in rows]
     stored = set(
         session.scalars(
@@ -339,7 +347,12 @@ def store_results(session: Session, run_id: int, rows: list[dict[str, Any]]) -> 
         if row["case_id"] not in stored:
             fresh.setdefault(row["case_id"], row)
     if fresh:
-        session.execute(insert(EvalResultRow), list(fresh.values()))
+        dialect = session.get_bind().dialect.name
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        statement = insert(EvalResultRow).on_conflict_do_nothing(
+            index_elements=["run_id", "case_id"]
+        )
+        session.execute(statement, list(fresh.values()))
     run = session.get(EvalRunRow, run_id)
     assert run is not None
     run.answered = (
@@ -499,17 +512,6 @@ def finish_run(
         },
     )
     return run
-
-
-ACTIVE: dict[int, threading.Thread] = {}
-ACTIVE_LOCK = threading.Lock()
-
-
-def executing(run_id: int) -> bool:
-    """Whether this process is executing the run now (a ``running`` run that is not was
-    interrupted and can be resumed)."""
-    with ACTIVE_LOCK:
-        return run_id in ACTIVE
 
 
 def list_runs(

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from tekisei.config import Settings
 from tekisei.core.orgs import Principal
-from tekisei.services import eval_execution, eval_runs, eval_targets, risk_suggestions
+from tekisei.services import eval_execution, eval_jobs, eval_runs, eval_targets, risk_suggestions
 from tekisei.services import evals as eval_files
 from tekisei.services.eval_runs import ComparisonOut, ResultOut, RunOut
 from tekisei.services.risk_suggestions import SuggestionOut
@@ -22,8 +22,9 @@ router = APIRouter(tags=["evals"])
 
 
 class RunStart(BaseModel):
-    """What to run against which target. The API key is used for this run only and is
-    never stored. The target and the judge must be on the organisation's allow-list
+    """What to run against which target. The API keys are used for this run only: they
+    wait sealed in the run's queue row (for the worker) until it ends, then are erased.
+    The target and the judge must be on the organisation's allow-list
     (GET /api/orgs/current/eval-targets) or be the deployment's demo target."""
 
     model_config = ConfigDict(extra="forbid")
@@ -83,7 +84,7 @@ def start(
     body: RunStart,
     resume: str | None = None,
 ) -> RunOut:
-    """Start (or resume) a run in the background; shared by the API and the pages."""
+    """Start (or resume) a run: queued for a worker; shared by the API and the pages."""
     run_request = eval_files.RunRequest(
         suite=body.suite,
         target=body.target,
@@ -105,6 +106,7 @@ def start(
         system_id,
         run_request,
         eval_targets.WebEvalSettings.from_settings(settings),
+        eval_jobs.secrets_key(settings),
     )
 
 
@@ -145,7 +147,9 @@ def list_runs(
 
 @router.post("/api/systems/{system_id}/eval-runs", response_model=RunOut, status_code=202)
 def start_run(request: Request, principal: PrincipalDep, system_id: int, body: RunStart) -> RunOut:
-    """Start a run on a system. It executes in the background; poll the run for progress."""
+    """Start a run on a system. It is queued for a worker (``tekisei worker``), which
+    executes it; poll the run for progress. 409: the name is taken; 429: the
+    organisation has as many runs queued or executing as the operator allows."""
     return start(request, principal, system_id, body)
 
 
@@ -174,6 +178,13 @@ def resume_run(request: Request, principal: PrincipalDep, run: str, body: Resume
         judge_api_key=body.judge_api_key,
     )
     return start(request, principal, current.system_id, settings, resume=current.key)
+
+
+@router.post("/api/evals/runs/{run}/cancel", response_model=RunOut)
+def cancel_run(request: Request, principal: PrincipalDep, run: str) -> RunOut:
+    """Cancel a queued or executing run: it leaves the queue and its API keys are erased;
+    a worker executing it stops at its next result. It can be resumed later."""
+    return eval_execution.cancel_run(database(request), principal, run)
 
 
 @router.get("/api/evals/runs/{run}/results", response_model=list[ResultOut])
