@@ -270,6 +270,17 @@ async def test_concurrency_of_web_runs_is_capped_and_declared(
         assert field["maximum"] == 5
         refused = await start(s, f"openai:tekisei-demo-1@{demo_url}", concurrency=6)
         assert refused.status_code == 422
+        page = _soup(await s["client"].get("/evals", headers=s["editor"]))
+        assert page.select_one("#r-concurrency")["max"] == "5"  # type: ignore[index]
+    async with site(settings, loaded_db, worker=False, demo_target_url=demo_url,
+                    web_eval_max_concurrency=5) as s:  # fmt: skip
+        started = await start(s, f"openai:tekisei-demo-1@{demo_url}", concurrency=5)
+        assert started.status_code == 202, started.text
+        run, client = started.json()["id"], s["client"]
+        assert (await client.post(f"/api/evals/runs/{run}/cancel", headers=s["editor"])).is_success
+        # a resume asks no concurrency: it gets the operator's cap, not a refusal
+        resumed = await client.post(f"/api/evals/runs/{run}/resume", json={}, headers=s["editor"])
+        assert resumed.status_code == 202 and resumed.json()["queued"], resumed.text
 
 
 async def test_administrators_keep_the_allow_list_and_each_change_is_audited(

@@ -165,6 +165,7 @@ def run_on_system(
     held: eval_jobs.Lease | None = None
     if request.resume is not None:
         with database.reading() as session:
+            require(principal, Permission.RUN_EVALS)
             run_id = eval_runs.visible_run(session, principal, request.resume).id
         held = eval_jobs.take_lease(database, principal, run_id, config)
     try:
@@ -265,6 +266,8 @@ def check_web_request(
     check_served_target(request.target)
     if request.judge:
         check_served_target(request.judge)
+    if request.resume is not None and request.concurrency > config.max_concurrency:
+        request = replace(request, concurrency=config.max_concurrency)  # resumes ask no number
     if request.concurrency > config.max_concurrency:
         raise InvalidInputError(
             f"runs started from the web may have at most {config.max_concurrency} requests "

@@ -57,6 +57,7 @@ def _index(
             "suites": eval_files.suite_rows(request.app.state.settings.data_dir),
             "probes": eval_files.probes(),
             "can_run": can(principal.role, Permission.RUN_EVALS),
+            "max_concurrency": request.app.state.settings.web_eval_max_concurrency,
             "error": error,
             "form": form or {},
         },
