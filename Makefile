@@ -20,10 +20,16 @@ $(BIN)/.installed: pyproject.toml
 
 venv: $(BIN)/.installed
 
+# The server and, next to it, the worker that executes evaluation runs started from the
+# web; when the server stops (Ctrl-C), the worker is stopped too and its runs wait in the
+# queue for the next start.
 run: venv
 	$(BIN)/tekisei db upgrade
 	$(BIN)/tekisei catalog load
 	TEKISEI_HOST=$(HOST) TEKISEI_PORT=$(PORT) $(BIN)/tekisei demo load --if-empty
+	$(BIN)/tekisei worker & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT; \
+	trap 'exit 130' INT TERM; \
 	$(BIN)/tekisei serve --host $(HOST) --port $(PORT)
 
 lint: venv

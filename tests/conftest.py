@@ -131,13 +131,19 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.xdist_group("e2e"))
 
 
-@contextmanager
-def served(app: Any) -> Iterator[str]:
-    """Serve an ASGI app over real HTTP on a free local port, in a thread; yields its
-    base URL (``http://127.0.0.1:PORT``)."""
+def free_port() -> int:
+    """A local TCP port nothing listens on now."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextmanager
+def served(app: Any, port: int | None = None) -> Iterator[str]:
+    """Serve an ASGI app over real HTTP on ``port`` (a free local port by default), in a
+    thread; yields its base URL (``http://127.0.0.1:PORT``)."""
+    port = port or free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -156,3 +162,24 @@ def demo_url() -> Iterator[str]:
     """The demo target served over real HTTP for the whole session (its base URL)."""
     with served(create_demo_app()) as url:
         yield f"{url}/v1"
+
+
+@contextmanager
+def worker_running(settings: Settings, **overrides: Any) -> Iterator[Any]:
+    """A worker (what ``tekisei worker`` runs) on a thread, on the test's database: runs
+    started from the web and the API are queued, and need one to execute. Yields its
+    configuration; stops it (runs in progress go back to the queue) on the way out."""
+    from tekisei.services.eval_worker import WorkerConfig, run_worker
+
+    database = open_database(settings)
+    values: dict[str, Any] = {"poll_seconds": 0.05, "slots": 4} | overrides
+    config = WorkerConfig.from_settings(settings, **values)
+    stop = threading.Event()
+    thread = threading.Thread(target=run_worker, args=(database, config, stop), daemon=True)
+    thread.start()
+    try:
+        yield config
+    finally:
+        stop.set()
+        thread.join(60)
+        database.close()

@@ -685,6 +685,55 @@ MESSAGES: dict[str, tuple[str, str | None]] = {
         "承認した人を組織に追加した人と、承認された対象を作成した人が同じです。",
         "Whoever made the approver a member also created what was approved.",
     ),
+    # evals: the allow-list of evaluation targets (issue 10, item 1)
+    "Evaluation targets": ("評価対象の許可リスト", None),
+    "Runs started from the web or the API (the target and the LLM judge) may reach only these "
+    "hosts and the demo target. Runs the operator starts on the server with 'tekisei eval run' "
+    "are not bound by this list.": (
+        "Web画面やAPIから始める評価実行（対象とLLMによる採点）が接続できるのは、ここに登録した"
+        "ホストとデモ用の対象だけです。運用者がサーバー上で tekisei eval run により実行する場合は、"
+        "このリストの制限を受けません。",
+        None,
+    ),
+    "No host yet: runs may reach only the demo target.": (
+        "まだ登録はありません。評価実行で接続できるのはデモ用の対象だけです。",
+        None,
+    ),
+    "Demo target (always allowed)": ("デモ用の対象（常に許可）", None),
+    "Private addresses": ("プライベートアドレス", None),
+    "Allowed by the operator (TEKISEI_EVAL_ALLOW_PRIVATE_TARGETS)": (
+        "運用者が許可しています（TEKISEI_EVAL_ALLOW_PRIVATE_TARGETS）",
+        None,
+    ),
+    "Not allowed: loopback, private and link-local addresses are refused even for listed hosts "
+    "(TEKISEI_EVAL_ALLOW_PRIVATE_TARGETS)": (
+        "許可されていません。登録したホストでも、ループバック・プライベート・リンクローカルの"
+        "アドレスには接続しません（TEKISEI_EVAL_ALLOW_PRIVATE_TARGETS）",
+        None,
+    ),
+    "Allowed hosts, one per line": ("許可するホスト（1行に1件）", None),
+    "api.example.com allows the default ports (443 and 80); api.example.com:8443 that port "
+    "only; *.example.com every subdomain of example.com (not example.com itself). No https:// "
+    "and no path.": (
+        "api.example.com と書くと既定のポート（443と80）を、api.example.com:8443 と書くとその"
+        "ポートだけを許可します。*.example.com は example.com のすべてのサブドメインを許可します"
+        "（example.com 自体は含みません）。https:// やパスは付けません。",
+        None,
+    ),
+    "Save the list": ("リストを保存", None),
+    "The target and the judge must be on the organisation's list of evaluation targets "
+    "(organisation page), or be the demo target.": (
+        "対象とLLMによる採点は、組織の評価対象の許可リスト（組織の設定ページ）に登録されているか、"
+        "デモ用の対象である必要があります。",
+        None,
+    ),
+    # evals: runs queued for the worker (issue 10, reliability)
+    "Waiting for a worker to take the run up ('tekisei worker', which 'make run' starts).": (
+        "ワーカーが実行を引き受けるのを待っています（tekisei worker。make run で起動します）。",
+        None,
+    ),
+    "queued": ("実行待ち", None),
+    "Cancel the run": ("実行を中止", None),
 }
 
 

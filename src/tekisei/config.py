@@ -54,6 +54,39 @@ class Settings(BaseSettings):
         description="Risk acceptances and gate approvals made through an account or membership "
         "younger than this many days are flagged in the audit log (separation of duties)",
     )
+    eval_allow_private_targets: bool = Field(
+        default=False,
+        description="Let evaluation runs started from the web and the API reach loopback, "
+        "private (RFC 1918, fc00::/7), link-local and shared (100.64/10) addresses, e.g. a "
+        "model served on the intranet; cloud metadata addresses stay out of reach",
+    )
+    demo_target_url: str = Field(
+        default="http://127.0.0.1:8900/v1",
+        max_length=500,
+        description="The demo target ('tekisei demo-target'); runs started from the web may "
+        "always reach its exact host and port",
+    )
+    web_eval_max_concurrency: int = Field(
+        default=20,
+        ge=1,
+        le=200,
+        description="The most requests in flight a run started from the web or the API may ask",
+    )
+    eval_runs_per_org: int = Field(
+        default=2,
+        ge=1,
+        le=100,
+        description="Runs started from the web or the API that one organisation may have "
+        "queued or executing at once",
+    )
+    eval_lease_seconds: int = Field(
+        default=30,
+        ge=2,
+        le=3600,
+        description="How long a process's hold on an evaluation run lasts without a heartbeat "
+        "(renewed every third of it); after a crash another worker resumes the run this long "
+        "after the last heartbeat",
+    )
     review_days: dict[str, int] | None = Field(
         default=None,
         description='Days between reviews by tier, as JSON, e.g. {"high": 60}; '
@@ -74,6 +107,13 @@ class Settings(BaseSettings):
                 raise ValueError(
                     f"unknown tiers {sorted(unknown)}; use minimal, limited, high, critical"
                 )
+        return value
+
+    @field_validator("demo_target_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("write the demo target's base URL, e.g. http://127.0.0.1:8900/v1")
         return value
 
     @property

@@ -101,3 +101,56 @@ def test_accounts_and_memberships_survive_the_accounts_migration(settings: Setti
         assert schema_drift(engine) == []
     finally:
         engine.dispose()
+
+
+def test_runs_and_their_results_survive_the_per_organisation_run_names(
+    settings: Settings,
+) -> None:
+    from datetime import UTC, datetime
+
+    from tekisei.core.orgs import OrgActor, OrgCreate
+    from tekisei.core.systems import SystemFacts
+    from tekisei.db.migrate import upgrade
+    from tekisei.services import orgs, systems
+
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        upgrade(engine, "0010")
+        database = open_database(settings, check_schema=False)
+        with database.transaction() as session:
+            orgs.create_org(
+                session, OrgCreate(name="Acme", slug="acme", actors=[OrgActor.BUSINESS]), "cli"
+            )
+            who = orgs.cli_principal(session, "acme")
+            facts = SystemFacts.model_validate({"name": "bot", "org_role": "provider"})
+            system = systems.register_system(session, who, facts).id
+        database.close()
+        now = datetime.now(UTC)
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO eval_runs (id, org_id, system_id, key, source, suite, "
+                    "suite_version, target, probes, status, cases, answered, passed, errors, "
+                    "summary, started_by, started_at) VALUES (1, :org, :system, 'nightly', "
+                    "'run', 's', '1', 't', '[]', 'finished', 2, 2, 1, 0, '{}', 'cli', :now)"
+                ),
+                {"org": who.org_id, "system": system, "now": now},
+            )
+            for case in ("a", "b"):
+                connection.execute(
+                    text(
+                        "INSERT INTO eval_results (run_id, case_id, perspective, risks, lang, "
+                        "passed, error, input, output, scores, latency_ms) VALUES (1, :case, "
+                        "'P1', '[]', 'ja', :passed, NULL, '[]', 'x', '[]', 1.0)"
+                    ),
+                    {"case": case, "passed": case == "a"},
+                )
+        upgrade(engine)
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM eval_results")).scalar() == 2
+            assert connection.execute(text("SELECT key FROM eval_runs")).scalar() == "nightly"
+            if engine.dialect.name == "sqlite":
+                assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert schema_drift(engine) == []
+    finally:
+        engine.dispose()

@@ -18,11 +18,13 @@ from tekisei.services import catalog as catalog_service
 from tekisei.services.database import open_database, upgrade_database
 from tekisei.services.demo import load_demo
 from tekisei.web.app import create_app
-from tests.conftest import skip_or_fail
+from tests.conftest import free_port, skip_or_fail, worker_running
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 DEMO_PASSWORD: list[str] = []
 E2E_SETTINGS: list[Any] = []
+DEMO_TARGET_PORT = free_port()
+"""Where the browser tests serve the demo target: the server's TEKISEI_DEMO_TARGET_URL."""
 CHROMIUM_ARGS = [
     "--headless=new",
     "--no-sandbox",
@@ -54,7 +56,9 @@ def _free_port() -> int:
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("e2e")
     settings = load_settings(
-        database_url=f"sqlite:///{folder / 'tekisei.db'}", data_dir=folder / "var"
+        database_url=f"sqlite:///{folder / 'tekisei.db'}",
+        data_dir=folder / "var",
+        demo_target_url=f"http://127.0.0.1:{DEMO_TARGET_PORT}/v1",
     )
     upgrade_database(settings)
     database = open_database(settings)
@@ -76,7 +80,8 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         if time.monotonic() > deadline:
             raise RuntimeError("the test server did not start within 15 s")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
+    with worker_running(settings):  # what 'make run' starts next to the server
+        yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
 

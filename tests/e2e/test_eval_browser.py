@@ -10,7 +10,7 @@ import pytest
 
 from tekisei.services.evals import demo_app
 from tests.conftest import served
-from tests.e2e.conftest import SCREENSHOTS
+from tests.e2e.conftest import DEMO_TARGET_PORT, SCREENSHOTS
 from tests.e2e.test_workspace_browser import sign_in
 
 pytestmark = pytest.mark.e2e
@@ -18,8 +18,9 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def slow_target() -> Iterator[str]:
-    """The demo target answering after 100 ms, so that progress can be seen."""
-    with served(demo_app(100)) as url:
+    """The demo target answering after 100 ms, so that progress can be seen, where the
+    server expects the demo target (runs from the web may reach it out of the box)."""
+    with served(demo_app(100), DEMO_TARGET_PORT) as url:
         yield f"{url}/v1"
 
 

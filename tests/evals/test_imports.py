@@ -13,7 +13,13 @@ from tekisei.cli.app import app
 from tekisei.core.orgs import OrgActor, OrgCreate, Principal
 from tekisei.core.systems import SystemFacts
 from tekisei.errors import ConflictError, InvalidInputError
-from tekisei.evals import ImportFileError, perspective_of, read_inspect_log, read_jaisi_csv
+from tekisei.evals import (
+    ImportFileError,
+    NetworkPolicy,
+    perspective_of,
+    read_inspect_log,
+    read_jaisi_csv,
+)
 from tekisei.services import eval_execution, eval_runs, orgs, systems
 from tekisei.services import evals as eval_files
 from tekisei.services.database import Database
@@ -210,7 +216,9 @@ def test_a_multiple_choice_dataset_runs_without_a_judge(tmp_path: Path, demo_url
     dataset.write_text(mc_only + "\n", encoding="utf-8")
     path, suite = eval_files.import_dataset(tmp_path, dataset, "mc")
     assert path.exists() and len(suite.cases) == 1
-    request = eval_files.RunRequest(suite="mc", target=f"openai:tekisei-demo-1@{demo_url}")
+    request = eval_files.RunRequest(
+        suite="mc", target=f"openai:tekisei-demo-1@{demo_url}", network=NetworkPolicy.local()
+    )
     prepared = eval_files.prepare(tmp_path, request)
     eval_files.execute(prepared)
     report = eval_files.report(prepared)

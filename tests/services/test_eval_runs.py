@@ -31,7 +31,7 @@ from tekisei.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
-from tekisei.evals import builtin_suites, create_demo_app
+from tekisei.evals import NetworkPolicy, builtin_suites, create_demo_app
 from tekisei.services import (
     assessments,
     audit,
@@ -45,6 +45,7 @@ from tekisei.services import (
     users,
 )
 from tekisei.services.database import Database
+from tekisei.services.eval_jobs import LeaseConfig, utcnow
 from tekisei.services.evals import RunRequest
 from tests.conftest import served
 
@@ -70,7 +71,12 @@ def _system(db: Database, who: Principal, name: str = "相談チャットボッ�
 
 
 def _request(demo_url: str, **extra: object) -> RunRequest:
-    return RunRequest(suite="tekisei-basics", target=f"openai:tekisei-demo-1@{demo_url}", **extra)  # type: ignore[arg-type]
+    return RunRequest(
+        suite="tekisei-basics",
+        target=f"openai:tekisei-demo-1@{demo_url}",
+        network=NetworkPolicy.local(),  # as the operator runs it on the server
+        **extra,  # type: ignore[arg-type]
+    )
 
 
 def test_a_run_becomes_evidence_suggests_risks_and_gates_the_check(
@@ -289,7 +295,7 @@ def test_export_round_trips_and_bad_requests_are_refused(
             eval_runs.export_run(session, admin, "x1", "xml")
         with pytest.raises(NotFoundError):
             eval_runs.visible_run(session, admin, "nope")
-    log = tmp_path / "runs" / "x1.jsonl"
+    log = tmp_path / "runs" / str(admin.org_id) / "x1.jsonl"
     before = log.read_bytes()
     with pytest.raises(ConflictError, match="--run-id"):
         eval_execution.run_on_system(
@@ -318,7 +324,7 @@ def test_resume_after_kill_9_stores_every_result_once(
     command += ["--target", target, "--system", str(system_id), "--org", "acme"]
     command += ["--run-id", "k9", "--concurrency", "1", "--json"]
     worker = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
-    log = settings.data_dir / "runs" / "k9.jsonl"
+    log = settings.data_dir / "runs" / str(admin.org_id) / "k9.jsonl"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if log.exists() and len(log.read_text(encoding="utf-8").splitlines()) > 16:
@@ -331,10 +337,15 @@ def test_resume_after_kill_9_stores_every_result_once(
         assert partial.status == "running"
         assert partial.answered < len(BASICS.cases)
 
+    resume = RunRequest(suite="tekisei-basics", target=target, resume="k9", concurrency=8,
+                        network=NetworkPolicy.local())  # fmt: skip
+    # the killed process still holds the run until its lease lapses
+    with pytest.raises(ConflictError, match="another process"):
+        eval_execution.run_on_system(loaded_db, admin, settings.data_dir, system_id, resume)
+    later = LeaseConfig(clock=lambda: utcnow() + timedelta(hours=1))
     run = eval_execution.run_on_system(
-        loaded_db, admin, settings.data_dir, system_id,
-        RunRequest(suite="tekisei-basics", target=target, resume="k9", concurrency=8),
-    )  # fmt: skip
+        loaded_db, admin, settings.data_dir, system_id, resume, lease=later
+    )
     assert run.status == "finished" and run.answered == len(BASICS.cases)
     with loaded_db.reading() as session:
         ids = list(
@@ -344,6 +355,25 @@ def test_resume_after_kill_9_stores_every_result_once(
     # resuming a finished run changes nothing
     again = eval_execution.run_on_system(
         loaded_db, admin, settings.data_dir, system_id,
-        RunRequest(suite="tekisei-basics", target=target, resume="k9"),
+        RunRequest(suite="tekisei-basics", target=target, resume="k9",
+                   network=NetworkPolicy.local()),
     )  # fmt: skip
     assert again.results_sha256 == run.results_sha256
+
+
+def test_a_run_logged_before_names_were_per_organisation_resumes_from_its_old_log(
+    loaded_db: Database, admin: Principal, demo_url: str, tmp_path: Path
+) -> None:
+    system_id = _system(loaded_db, admin)
+    started = eval_execution.start_on_system(
+        loaded_db, admin, tmp_path, system_id, _request(demo_url, run_id="old")
+    )
+    assert not isinstance(started, eval_runs.RunOut)
+    current = tmp_path / "runs" / str(admin.org_id) / "old.jsonl"
+    legacy = tmp_path / "runs" / "old.jsonl"
+    current.replace(legacy)  # where the log of a run recorded before migration 0011 lies
+    run = eval_execution.run_on_system(
+        loaded_db, admin, tmp_path, system_id, _request(demo_url, resume="old")
+    )
+    assert run.status == "finished" and run.answered == run.cases
+    assert current.is_file() and not legacy.exists()

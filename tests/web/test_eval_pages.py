@@ -15,6 +15,7 @@ from tekisei.core.orgs import OrgActor, OrgCreate, Role
 from tekisei.services import orgs, users
 from tekisei.services.database import Database
 from tekisei.web.app import create_app
+from tests.conftest import worker_running
 
 pytestmark = pytest.mark.anyio
 PASSWORD = "correct horse battery"
@@ -22,7 +23,9 @@ SYSTEM = {"name": "窓口案内チャット", "org_role": "provider", "deploymen
 
 
 @pytest.fixture
-async def site(settings: Settings, loaded_db: Database) -> AsyncIterator[dict[str, Any]]:
+async def site(
+    settings: Settings, loaded_db: Database, demo_url: str
+) -> AsyncIterator[dict[str, Any]]:
     with loaded_db.transaction() as session:
         orgs.create_org(
             session, OrgCreate(name="Acme", slug="acme", actors=[OrgActor.BUSINESS]), "cli"
@@ -38,20 +41,22 @@ async def site(settings: Settings, loaded_db: Database) -> AsyncIterator[dict[st
                 must_change_password=False,
             )
             tokens[role.value] = users.create_token(session, email, "acme")[0]
-    app = create_app(settings)
+    configured = settings.model_copy(update={"demo_target_url": demo_url})
+    app = create_app(configured)
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        headers = {"Authorization": f"Bearer {tokens['admin']}"}
-        system = await client.post("/api/systems", json=SYSTEM, headers=headers)
-        assert system.status_code == 201, system.text
-        await client.post(f"/api/systems/{system.json()['id']}/assessments", headers=headers)
-        yield {
-            "client": client,
-            "admin": headers,
-            "viewer": {"Authorization": f"Bearer {tokens['viewer']}"},
-            "system": system.json()["id"],
-            "transport": transport,
-        }
+    with worker_running(configured):
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            headers = {"Authorization": f"Bearer {tokens['admin']}"}
+            system = await client.post("/api/systems", json=SYSTEM, headers=headers)
+            assert system.status_code == 201, system.text
+            await client.post(f"/api/systems/{system.json()['id']}/assessments", headers=headers)
+            yield {
+                "client": client,
+                "admin": headers,
+                "viewer": {"Authorization": f"Bearer {tokens['viewer']}"},
+                "system": system.json()["id"],
+                "transport": transport,
+            }
     app.state.database.close()
 
 

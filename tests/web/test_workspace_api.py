@@ -18,6 +18,7 @@ from tekisei.db.orgs import ApiTokenRow
 from tekisei.services import orgs, users
 from tekisei.services.database import Database
 from tekisei.web.app import create_app
+from tests.conftest import worker_running
 
 pytestmark = pytest.mark.anyio
 PASSWORD = "correct horse battery"
@@ -40,7 +41,9 @@ def _member(database: Database, org: str, email: str, role: Role) -> str:
 
 
 @pytest.fixture
-async def api(settings: Settings, loaded_db: Database) -> AsyncIterator[dict[str, Any]]:
+async def api(
+    settings: Settings, loaded_db: Database, demo_url: str
+) -> AsyncIterator[dict[str, Any]]:
     with loaded_db.transaction() as session:
         orgs.create_org(
             session, OrgCreate(name="Acme", slug="acme", actors=[OrgActor.BUSINESS]), "cli"
@@ -54,10 +57,12 @@ async def api(settings: Settings, loaded_db: Database) -> AsyncIterator[dict[str
         "auditor": _member(loaded_db, "acme", "audit@acme.example", Role.AUDITOR),
         "other": _member(loaded_db, "other", "admin@other.example", Role.ADMIN),
     }
-    app = create_app(settings)
+    configured = settings.model_copy(update={"demo_target_url": demo_url})
+    app = create_app(configured)
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        yield {"client": client, "tokens": tokens, "db": loaded_db, "app": app}
+    with worker_running(configured):
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield {"client": client, "tokens": tokens, "db": loaded_db, "app": app}
     app.state.database.close()
 
 
@@ -241,6 +246,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "new_password": "a long enough passphrase",
     },
     ("PUT", "/api/account/org"): {"org": "acme"},
+    ("PUT", "/api/orgs/current/eval-targets"): {"hosts": ["stolen.example"]},
 }
 
 
@@ -334,3 +340,5 @@ async def test_another_organisation_never_sees_or_changes_data(
         await client.get(f"/api/systems/{system_id}", headers=auth(api["tokens"]["admin"]))
     ).json()
     assert mine["name"] == SYSTEM["name"] and mine["version"] == 1
+    targets = await client.get("/api/orgs/current/eval-targets", headers=admin)
+    assert targets.json()["hosts"] == []  # the other organisation changed only its own list

@@ -50,6 +50,7 @@ app.command("serve")(serve.serve_command)
 app.command("check")(gates.check_command)
 app.command("apply")(governance.apply_command)
 app.command("demo-target")(evals.demo_target_command)
+app.command("worker")(evals.worker_command)
 
 
 def _version(value: bool) -> None:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
+from types import FrameType
 from typing import Annotated, Any
 
 import typer
@@ -24,8 +27,10 @@ from tekisei.cli.common import (
     table,
 )
 from tekisei.errors import InvalidInputError
-from tekisei.services import eval_execution, eval_runs, risk_suggestions
+from tekisei.logs import configure_logging
+from tekisei.services import eval_execution, eval_runs, eval_targets, eval_worker, risk_suggestions
 from tekisei.services import evals as eval_service
+from tekisei.services.eval_jobs import LeaseConfig
 
 EXIT_BELOW_THRESHOLD = 2
 app = typer.Typer(help="Evaluation and red-teaming runs.", no_args_is_help=True)
@@ -39,6 +44,40 @@ def demo_target_command(
     """Serve a chat-completions model with deliberate weaknesses (no API key needed)."""
     typer.echo(f"demo target: http://{host}:{port}/v1 (model tekisei-demo-1)")
     uvicorn.run(eval_service.demo_app(latency), host=host, port=port, log_level="warning")
+
+
+@handle_errors
+def worker_command(
+    runs: Annotated[
+        int, typer.Option(min=1, max=32, help="Runs executed at once by this worker.")
+    ] = 2,
+    poll: Annotated[
+        float, typer.Option(min=0.05, max=60, help="Seconds between looks at an empty queue.")
+    ] = 1.0,
+) -> None:
+    """Execute the evaluation runs started from the web and the API (what 'make run'
+    starts next to the server). Several workers may run, on one machine or more.
+
+    Ctrl-C or SIGTERM: runs in progress go back to the queue at their next result, for
+    the next worker. After kill -9 another worker resumes them once their lease expires
+    (TEKISEI_EVAL_LEASE_SECONDS).
+    """
+    config = settings()
+    configure_logging(config.log_level, config.log_format)
+    stop = threading.Event()
+
+    def on_signal(number: int, frame: FrameType | None) -> None:
+        del number, frame
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    db = database()
+    try:
+        worker = eval_worker.WorkerConfig.from_settings(config, slots=runs, poll_seconds=poll)
+        eval_worker.run_worker(db, worker, stop)
+    finally:
+        db.close()
 
 
 @app.command("suites")
@@ -118,6 +157,10 @@ def run_command(
     requirements it tests and suggests risks for its failing categories. Without it the
     run is only a local log. The API key, if the target needs one, is read from
     TEKISEI_TARGET_API_KEY (the judge's from TEKISEI_JUDGE_API_KEY).
+
+    Runs started here, by the operator on the server, may reach any host, private
+    addresses included (never cloud metadata); runs started from the web are bound by
+    the organisation's allow-list ('tekisei orgs eval-targets').
     """
     if (system is None) != (org is None):
         raise InvalidInputError(
@@ -138,6 +181,7 @@ def run_command(
         executor=executor,
         shards=shards,
         ray_address=ray_address,
+        network=eval_targets.operator_policy(),
     )
     err = Console(stderr=True)
     columns = (
@@ -164,7 +208,14 @@ def run_command(
             with db.reading() as session:
                 who = principal(session, org, user)
             stored = eval_execution.run_on_system(
-                db, who, settings().data_dir, system, request, start, lambda r: advance(r.passed)
+                db,
+                who,
+                settings().data_dir,
+                system,
+                request,
+                start,
+                lambda r: advance(r.passed),
+                LeaseConfig.from_settings(settings()),
             )
             with db.reading() as session:
                 report = eval_runs.run_report(session, who, stored.key)
@@ -284,6 +335,25 @@ def show_command(
         print_json(report)
         return
     _print_report(report)
+
+
+@app.command("cancel")
+@handle_errors
+def cancel_command(
+    run: RunArgument,
+    org: OrgRequired,
+    user: UserOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Cancel a queued or executing run (its API keys are erased; resume it later)."""
+    db = database()
+    with db.reading() as session:
+        who = principal(session, org, user)
+    out = eval_execution.cancel_run(db, who, run)
+    if as_json:
+        print_json(out)
+    else:
+        console.print(f"run {out.key} cancelled; resume it with --resume {out.key}", markup=False)
 
 
 @app.command("results")

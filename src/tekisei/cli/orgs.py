@@ -22,6 +22,7 @@ from tekisei.cli.common import (
 from tekisei.core.orgs import OrgActor, OrgCreate, Role
 from tekisei.core.users import MAX_PASSWORD
 from tekisei.errors import InvalidInputError, NotFoundError
+from tekisei.services import eval_targets
 from tekisei.services import invitations as invitation_service
 from tekisei.services import orgs as org_service
 from tekisei.services import users as user_service
@@ -31,6 +32,11 @@ users_app = typer.Typer(help="Accounts.", no_args_is_help=True)
 tokens_app = typer.Typer(
     help="API tokens (sent as 'Authorization: Bearer …').", no_args_is_help=True
 )
+eval_targets_app = typer.Typer(
+    help="Hosts that runs started from the web and the API may reach (the allow-list).",
+    no_args_is_help=True,
+)
+orgs_app.add_typer(eval_targets_app, name="eval-targets")
 
 
 @orgs_app.command("create")
@@ -329,3 +335,59 @@ def revoke_token(
     with database().transaction() as session:
         user_service.revoke_token(session, principal(session, org, user), token_id)
     console.print(f"token {token_id} revoked", markup=False)
+
+
+HostsArgument = Annotated[
+    list[str],
+    typer.Argument(
+        metavar="HOST...",
+        help="host (ports 443 and 80), host:port, or *.domain (every subdomain).",
+    ),
+]
+
+
+def _print_targets(out: eval_targets.EvalTargetsOut, as_json: bool) -> None:
+    if as_json:
+        print_json(out)
+        return
+    table(["allowed host"], [[h] for h in out.hosts])
+    console.print(
+        f"demo target (always allowed): {out.demo_target or '-'}; private addresses: "
+        f"{'allowed' if out.private_addresses_allowed else 'refused'} "
+        "(TEKISEI_EVAL_ALLOW_PRIVATE_TARGETS)",
+        markup=False,
+    )
+
+
+@eval_targets_app.command("list")
+@handle_errors
+def list_eval_targets(org: OrgOption, user: UserOption = None, as_json: JsonOption = False) -> None:
+    """List the hosts runs started from the web and the API may reach."""
+    config = eval_targets.WebEvalSettings.from_settings(settings())
+    with database().reading() as session:
+        out = eval_targets.targets_view(session, principal(session, org, user), config)
+    _print_targets(out, as_json)
+
+
+@eval_targets_app.command("add")
+@handle_errors
+def add_eval_targets(
+    hosts: HostsArgument, org: OrgOption, user: UserOption = None, as_json: JsonOption = False
+) -> None:
+    """Allow runs started from the web and the API to reach these hosts (audited)."""
+    config = eval_targets.WebEvalSettings.from_settings(settings())
+    with database().transaction() as session:
+        out = eval_targets.add_hosts(session, principal(session, org, user), hosts, config)
+    _print_targets(out, as_json)
+
+
+@eval_targets_app.command("remove")
+@handle_errors
+def remove_eval_targets(
+    hosts: HostsArgument, org: OrgOption, user: UserOption = None, as_json: JsonOption = False
+) -> None:
+    """Take hosts off the list (audited)."""
+    config = eval_targets.WebEvalSettings.from_settings(settings())
+    with database().transaction() as session:
+        out = eval_targets.remove_hosts(session, principal(session, org, user), hosts, config)
+    _print_targets(out, as_json)

@@ -25,12 +25,14 @@ class EvalRunRow(Base):
     """One run of a suite against a target, on one system (or imported from another tool)."""
 
     __tablename__ = "eval_runs"
+    __table_args__ = (UniqueConstraint("org_id", "key"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), index=True)
     system_id: Mapped[int] = mapped_column(ForeignKey("systems.id", ondelete="CASCADE"), index=True)
-    key: Mapped[str] = mapped_column(String(100), unique=True)
-    """The run log's id (``<data_dir>/runs/<key>.jsonl``); ``--resume`` takes it."""
+    key: Mapped[str] = mapped_column(String(100))
+    """The run's name, unique in its organisation; its log is
+    ``<data_dir>/runs/<org_id>/<key>.jsonl``; ``--resume`` takes it."""
     source: Mapped[str] = mapped_column(String(20))
     """``run``, or the format it was imported from (``inspect``, ``csv``)."""
     suite: Mapped[str] = mapped_column(String(200))
@@ -91,3 +93,46 @@ class RiskSuggestionRow(Base):
     decided_by: Mapped[str | None] = mapped_column(String(320))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+class EvalTargetHostRow(Base):
+    """A host that an organisation's runs started from the web and the API may reach (its
+    allow-list of evaluation targets; empty by default)."""
+
+    __tablename__ = "eval_target_hosts"
+    __table_args__ = (UniqueConstraint("org_id", "host"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), index=True)
+    host: Mapped[str] = mapped_column(String(270))
+    """``host``, ``host:port``, ``*.domain`` or ``*.domain:port`` (see evals.host_entry)."""
+    added_by: Mapped[str] = mapped_column(String(320))
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class EvalJobRow(Base):
+    """A run that a process executes or will execute: the queue of runs started from the
+    web (a ``tekisei worker`` claims them), and the lease that lets at most one process
+    work on a run at a time. The row exists only while the run is queued or executing."""
+
+    __tablename__ = "eval_jobs"
+
+    run_id: Mapped[int] = mapped_column(
+        ForeignKey("eval_runs.id", ondelete="CASCADE"), primary_key=True
+    )
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), index=True)
+    origin: Mapped[str] = mapped_column(String(10))
+    """``web`` (queued for a worker) or ``cli`` (a command-line run holding the lease)."""
+    request: Mapped[dict[str, Any]] = mapped_column(JSON)
+    """How to run it (suite, target, probes, concurrency …), never the API keys."""
+    secrets: Mapped[str | None] = mapped_column(Text)
+    """The run's API keys, sealed (AES-256-GCM) with a key derived from the deployment
+    secret; erased with the row when the run finishes or is cancelled."""
+    acting: Mapped[dict[str, Any]] = mapped_column(JSON)
+    """Who started it: the worker acts for them (user id, email, role)."""
+    lease_owner: Mapped[str | None] = mapped_column(String(200))
+    """The process executing it (``host:pid:random``), None while it waits."""
+    lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    """Renewed by the owner's heartbeat; once past, another process may take the run over."""
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    queued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

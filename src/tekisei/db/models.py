@@ -5,7 +5,13 @@ from tekisei.db.assessments import AnswerEvidenceRow, AnswerRow, AssessmentRow, 
 from tekisei.db.audit import AuditCheckpointRow, AuditEventRow
 from tekisei.db.base import Base
 from tekisei.db.catalog import CatalogNodeRow, CrosswalkLinkRow, CrosswalkRow, FrameworkRow
-from tekisei.db.evals import EvalResultRow, EvalRunRow, RiskSuggestionRow
+from tekisei.db.evals import (
+    EvalJobRow,
+    EvalResultRow,
+    EvalRunRow,
+    EvalTargetHostRow,
+    RiskSuggestionRow,
+)
 from tekisei.db.orgs import (
     ApiTokenRow,
     InvitationRow,
@@ -37,8 +43,10 @@ __all__ = [
     "CatalogNodeRow",
     "CrosswalkLinkRow",
     "CrosswalkRow",
+    "EvalJobRow",
     "EvalResultRow",
     "EvalRunRow",
+    "EvalTargetHostRow",
     "EvidenceRow",
     "FrameworkRow",
     "ImageCredentialRow",

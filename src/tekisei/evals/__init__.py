@@ -30,6 +30,15 @@ from tekisei.evals._model import (
     Suite,
     log_schemas,
 )
+from tekisei.evals._network import (
+    GuardedResolver,
+    NetworkPolicy,
+    Refusal,
+    TargetRefusedError,
+    address_refusal,
+    endpoint,
+    host_entry,
+)
 from tekisei.evals._probes import Probe, apply_probes, probe, probe_names
 from tekisei.evals._ray import run_suite_ray
 from tekisei.evals._runner import needs_judge, run_suite, summary
@@ -51,6 +60,7 @@ __all__ = [
     "CallableTarget",
     "Case",
     "Expected",
+    "GuardedResolver",
     "HttpJsonTarget",
     "HuggingFaceTarget",
     "ImportFileError",
@@ -58,9 +68,11 @@ __all__ = [
     "Judge",
     "JudgeError",
     "Message",
+    "NetworkPolicy",
     "OpenAIChatTarget",
     "OpenAIResponsesTarget",
     "Probe",
+    "Refusal",
     "ResponseCache",
     "Result",
     "Role",
@@ -73,13 +85,17 @@ __all__ = [
     "SuiteError",
     "Target",
     "TargetError",
+    "TargetRefusedError",
     "TokenBucket",
+    "address_refusal",
     "apply_probes",
     "builtin_suites",
     "consistency",
     "create_demo_app",
+    "endpoint",
     "get_scorer",
     "group_of",
+    "host_entry",
     "judge_prompt",
     "load_suite",
     "log_schemas",

@@ -20,6 +20,7 @@ from typing import Any
 from tekisei.evals._judge import Judge
 from tekisei.evals._limits import TokenBucket
 from tekisei.evals._model import Result, Suite
+from tekisei.evals._network import NetworkPolicy
 from tekisei.evals._runner import run_suite
 from tekisei.evals._targets import target_from_spec
 
@@ -57,9 +58,12 @@ def run_shard(
     finished: queue.Queue[object] = queue.Queue()
 
     async def work() -> None:
-        built = target_from_spec(target, api_key=settings.get("api_key"))
+        policy = settings.get("policy")
+        built = target_from_spec(target, api_key=settings.get("api_key"), policy=policy)
         judge_target = (
-            target_from_spec(settings["judge"], api_key=settings.get("judge_api_key"))
+            target_from_spec(
+                settings["judge"], api_key=settings.get("judge_api_key"), policy=policy
+            )
             if settings.get("judge")
             else None
         )
@@ -127,13 +131,15 @@ def run_suite_ray(
     judge: str | None = None,
     judge_api_key: str | None = None,
     address: str | None = None,
+    policy: NetworkPolicy | None = None,
 ) -> list[Result]:
     """Run ``suite`` against the target ``target`` (a spec) in ``shards`` Ray tasks, each
     with ``concurrency`` requests in flight (a rate limit is split between them), calling
     ``on_result`` in this process as results stream back.
 
     Connects to the Ray cluster at ``address``, or to the one this process has already
-    initialised, or starts a local instance.
+    initialised, or starts a local instance. ``policy`` (default
+    :meth:`NetworkPolicy.local`) says what the targets may reach, in every task.
     """
     ray = _ray()
     if not ray.is_initialized():
@@ -146,6 +152,7 @@ def run_suite_ray(
         "api_key": api_key,
         "judge": judge,
         "judge_api_key": judge_api_key,
+        "policy": policy,
     }
     remote = ray.remote(run_shard).options(num_returns="streaming", max_retries=0)
     streams = [remote.remote(part.model_dump_json(), target, settings) for part in parts]

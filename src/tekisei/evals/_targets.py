@@ -2,7 +2,10 @@
 
 HTTP targets use aiohttp: at 50 connections to a 200 ms target it keeps up with
 the ideal rate on two cores, where httpx's pool spent several milliseconds of CPU
-per request (measured in benchmarks/eval_throughput.py).
+per request (measured in benchmarks/eval_throughput.py). Every HTTP target has a
+:class:`NetworkPolicy` saying what it may reach, checked on the URL before each request
+and on each address when connecting; redirects are never followed, and an error answer
+is reported by its status code only (its body is never read).
 """
 
 from __future__ import annotations
@@ -16,8 +19,14 @@ from typing import Any, Protocol
 
 import aiohttp
 import yaml
+from aiohttp.abc import AbstractResolver
 
 from tekisei.evals._model import Message
+from tekisei.evals._network import GuardedResolver, NetworkPolicy, TargetRefusedError
+
+MAX_ANSWER_BYTES = 10 * 1024 * 1024
+"""The largest answer read from a target; a larger one is an error."""
+ResolverFactory = Callable[[], AbstractResolver]
 
 
 class TargetError(Exception):
@@ -67,12 +76,15 @@ class _OpenAIEndpoint:
         *,
         api_key: str | None = None,
         timeout: float = 60.0,
+        policy: NetworkPolicy | None = None,
+        resolver: ResolverFactory | None = None,
     ) -> None:
         self.name = f"{self.kind}:{model}@{base_url}"
         self._url = base_url.rstrip("/") + self.path
         self._model = model
         self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        self._http = _Http(timeout)
+        self._http = _Http(timeout, policy, resolver)
+        self._http.check(self._url)
 
     async def aclose(self) -> None:
         """Close the HTTP connections."""
@@ -103,19 +115,42 @@ class OpenAIChatTarget(_OpenAIEndpoint):
 
 
 class _Http:
-    """One aiohttp session per event loop, opened on first use (sessions are loop-bound)."""
+    """One aiohttp session per event loop, opened on first use (sessions are loop-bound),
+    whose connections resolve through the policy's :class:`GuardedResolver`.
 
-    def __init__(self, timeout: float) -> None:
+    ``policy`` defaults to :meth:`NetworkPolicy.local` (someone testing from their own
+    machine); a server acting for its users passes :meth:`NetworkPolicy.strict`.
+    """
+
+    def __init__(
+        self,
+        timeout: float,
+        policy: NetworkPolicy | None = None,
+        resolver: ResolverFactory | None = None,
+    ) -> None:
         self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self.policy = policy if policy is not None else NetworkPolicy.local()
+        self._resolver = resolver
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+
+    def check(self, url: str) -> None:
+        """Refuse a URL the policy does not allow, before any request.
+
+        Raises:
+            ValueError: the policy refuses it (:class:`TargetRefusedError`).
+        """
+        self.policy.check_url(url)
 
     def session(self) -> aiohttp.ClientSession:
         loop = asyncio.get_running_loop()
         if self._session is None or self._loop is not loop or self._session.closed:
+            inner = self._resolver() if self._resolver is not None else None
             # limit=0: the runner's semaphore bounds requests in flight, not the pool
+            connector = aiohttp.TCPConnector(limit=0, resolver=GuardedResolver(self.policy, inner))
+            # trust_env=False: a proxy from the environment would resolve names itself
             self._session = aiohttp.ClientSession(
-                timeout=self._timeout, connector=aiohttp.TCPConnector(limit=0)
+                timeout=self._timeout, connector=connector, trust_env=False
             )
             self._loop = loop
         return self._session
@@ -129,30 +164,56 @@ class _Http:
 async def post_json(http: _Http, url: str, body: Any, headers: dict[str, str]) -> Any:
     """POST ``body`` as JSON and return the decoded JSON answer.
 
+    Error messages are short and generic (a status code and a reason): never the body
+    of an error answer nor the text of a network exception, which could carry details
+    of the network behind the target.
+
     Raises:
         TargetError: network failures and timeouts, 429 and 5xx (retryable, with
-            Retry-After), other HTTP errors and non-JSON answers (not retryable).
+            Retry-After), an address the policy refuses, redirects, other HTTP errors,
+            answers over 10 MB and non-JSON answers (not retryable).
     """
     try:
-        async with http.session().post(url, json=body, headers=headers) as response:
+        http.check(url)
+        async with http.session().post(
+            url, json=body, headers=headers, allow_redirects=False
+        ) as response:
             status = response.status
             after = response.headers.get("Retry-After")
-            raw = await response.read()
-    except (aiohttp.ClientError, TimeoutError) as exc:
-        raise TargetError(f"request failed: {exc!r}", retryable=True) from None
+            raw = await _read(response) if 200 <= status < 300 else b""
+    except TargetRefusedError:
+        raise TargetError("the target's address is not allowed", retryable=False) from None
+    except TimeoutError:
+        raise TargetError("the target did not answer in time", retryable=True) from None
+    except aiohttp.ClientError:
+        raise TargetError("the target could not be reached", retryable=True) from None
     if status == 429 or status >= 500:
         raise TargetError(
-            f"HTTP {status}",
+            f"HTTP {status} from the target",
             retryable=True,
             retry_after=float(after) if after and after.isdigit() else None,
         )
-    if status >= 400:
-        text = raw[:200].decode("utf-8", "replace")
-        raise TargetError(f"HTTP {status}: {text}", retryable=False)
+    if 300 <= status < 400:
+        raise TargetError(
+            f"HTTP {status} from the target (redirects are not followed)", retryable=False
+        )
+    if not 200 <= status < 300:
+        raise TargetError(f"HTTP {status} from the target", retryable=False)
     try:
         return json.loads(raw)
     except ValueError:
         raise TargetError("the response is not JSON", retryable=False) from None
+
+
+async def _read(response: aiohttp.ClientResponse) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.content.iter_chunked(64 * 1024):
+        size += len(chunk)
+        if size > MAX_ANSWER_BYTES:
+            raise TargetError("the answer is larger than 10 MB", retryable=False)
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 class OpenAIResponsesTarget(_OpenAIEndpoint):
@@ -200,6 +261,8 @@ class HttpJsonTarget:
         *,
         headers: dict[str, str] | None = None,
         timeout: float = 60.0,
+        policy: NetworkPolicy | None = None,
+        resolver: ResolverFactory | None = None,
     ) -> None:
         if not response_path.strip():
             raise ValueError("response_path names where the answer is, e.g. data.answer")
@@ -208,7 +271,8 @@ class HttpJsonTarget:
         self._template = template
         self._path = response_path.split(".")
         self._headers = headers or {}
-        self._http = _Http(timeout)
+        self._http = _Http(timeout, policy, resolver)
+        self._http.check(url)
 
     def body(self, messages: list[Message]) -> Any:
         """The request body for ``messages``."""
@@ -256,11 +320,16 @@ TARGET_SPECS = (
 )
 
 
-def target_from_spec(spec: str, *, api_key: str | None = None) -> Target:
+def target_from_spec(
+    spec: str, *, api_key: str | None = None, policy: NetworkPolicy | None = None
+) -> Target:
     """A target from a command-line spec such as ``openai:tekisei-demo-1@http://127.0.0.1:8900/v1``.
 
+    ``policy`` says what HTTP targets may reach (default :meth:`NetworkPolicy.local`).
+
     Raises:
-        ValueError: the spec is not one of :data:`TARGET_SPECS` or its config is unusable.
+        ValueError: the spec is not one of :data:`TARGET_SPECS`, its config is unusable,
+            or the policy refuses its URL (:class:`TargetRefusedError`).
     """
     kind, _, rest = spec.partition(":")
     if kind in {"openai", "responses"}:
@@ -268,8 +337,8 @@ def target_from_spec(spec: str, *, api_key: str | None = None) -> Target:
         if not model or not at or not base_url.startswith(("http://", "https://")):
             raise ValueError(f"target {spec!r}: write {kind}:MODEL@http(s)://HOST/v1")
         if kind == "openai":
-            return OpenAIChatTarget(base_url, model, api_key=api_key)
-        return OpenAIResponsesTarget(base_url, model, api_key=api_key)
+            return OpenAIChatTarget(base_url, model, api_key=api_key, policy=policy)
+        return OpenAIResponsesTarget(base_url, model, api_key=api_key, policy=policy)
     if kind == "http":
         path = Path(rest)
         try:
@@ -284,7 +353,11 @@ def target_from_spec(spec: str, *, api_key: str | None = None) -> Target:
         if api_key:
             headers.setdefault("Authorization", f"Bearer {api_key}")
         return HttpJsonTarget(
-            str(config["url"]), config["template"], str(config["response_path"]), headers=headers
+            str(config["url"]),
+            config["template"],
+            str(config["response_path"]),
+            headers=headers,
+            policy=policy,
         )
     if kind == "hf":
         from tekisei.evals._hf import HuggingFaceTarget  # torch stays unimported otherwise

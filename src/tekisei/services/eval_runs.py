@@ -10,13 +10,14 @@ import hashlib
 import io
 import json
 import logging
-import threading
 import time
 from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from tekisei.core.catalog import urn
@@ -40,7 +41,7 @@ from tekisei.evals import (
     RunHeader,
     Score,
 )
-from tekisei.services import assessments, audit, risk_suggestions, systems
+from tekisei.services import assessments, audit, eval_jobs, risk_suggestions, systems
 from tekisei.services.database import Database
 
 JAISI = "jaisi-eval-perspectives-1.10"
@@ -65,7 +66,11 @@ class RunOut(BaseModel):
     status: str
     """``running`` or ``finished``."""
     executing: bool
-    """Being executed by this process now (a running run that is not can be resumed)."""
+    """A process (a worker, or a command-line run) holds the run's lease and executes it
+    now; a running run that is neither executing nor queued was interrupted and can be
+    resumed."""
+    queued: bool = False
+    """Waiting for a worker (``tekisei worker``) to take it up."""
     cases: int
     answered: int
     passed: int
@@ -132,16 +137,20 @@ def _not_found(reference: str | int) -> NotFoundError:
 
 
 def visible_run(session: Session, principal: Principal, reference: str | int) -> EvalRunRow:
-    """A run of a system the principal may see, by key or by numeric id.
+    """A run of a system the principal may see, by name or by number, looked up only
+    among the principal's organisation's runs: another organisation's run is answered
+    exactly like one that does not exist.
 
     Raises:
-        NotFoundError: no such run, or its system is not visible.
+        NotFoundError: no such run in the organisation, or its system is not visible.
     """
     require(principal, Permission.READ)
-    row = session.scalars(select(EvalRunRow).where(EvalRunRow.key == str(reference))).first()
-    if row is None and str(reference).isdigit():
-        row = session.get(EvalRunRow, int(reference))
-    if row is None or row.org_id != principal.org_id:
+    mine = select(EvalRunRow).where(EvalRunRow.org_id == principal.org_id)
+    text = str(reference)
+    row = session.scalars(mine.where(EvalRunRow.key == text)).first()
+    if row is None and text.isdigit() and len(text) <= 10 and int(text) < 2**31:
+        row = session.scalars(mine.where(EvalRunRow.id == int(text))).first()
+    if row is None:
         raise _not_found(reference)
     try:
         systems.visible_system(session, principal, row.system_id)
@@ -154,6 +163,7 @@ def view(session: Session, row: EvalRunRow) -> RunOut:
     """The reader's view of a run."""
     name = session.scalar(select(SystemRow.name).where(SystemRow.id == row.system_id))
     summary = row.summary or {}
+    state = eval_jobs.job_state(session, row.id) if row.status == "running" else None
     return RunOut(
         id=row.id,
         key=row.key,
@@ -166,7 +176,8 @@ def view(session: Session, row: EvalRunRow) -> RunOut:
         probes=list(row.probes),
         judge=summary.get("judge"),
         status=row.status,
-        executing=executing(row.id),
+        executing=state == "executing",
+        queued=state == "queued",
         cases=row.cases,
         answered=row.answered,
         passed=row.passed,
@@ -184,9 +195,11 @@ def view(session: Session, row: EvalRunRow) -> RunOut:
     )
 
 
-def key_free(session: Session, key: str) -> None:
-    """Raise ConflictError when a run of that name exists."""
-    if session.scalars(select(EvalRunRow.id).where(EvalRunRow.key == key)).first() is not None:
+def key_free(session: Session, org_id: int, key: str) -> None:
+    """Raise ConflictError when the organisation has a run of that name (names are per
+    organisation: another organisation's runs are never looked at)."""
+    taken = select(EvalRunRow.id).where(EvalRunRow.org_id == org_id, EvalRunRow.key == key)
+    if session.scalars(taken).first() is not None:
         raise ConflictError(
             f"a run named {key} exists already; choose another --run-id",
             ja=f"評価実行 {key} はすでにあります。別の --run-id を指定してください。",
@@ -216,7 +229,7 @@ def begin_run(
     """
     require(principal, Permission.RUN_EVALS)
     system = systems.visible_system(session, principal, system_id)
-    key_free(session, key)
+    key_free(session, principal.org_id, key)
     row = EvalRunRow(
         org_id=principal.org_id,
         system_id=system.id,
@@ -319,7 +332,8 @@ class ResultWriter:
 
 
 def store_results(session: Session, run_id: int, rows: list[dict[str, Any]]) -> int:
-    """Insert results not stored yet for the run (one statement); returns how many."""
+    """Insert results not stored yet for the run (one statement); returns how many. A
+    result another process stored meanwhile is skipped, never stored twice."""
     ids = [row["case_id"] for row in rows]
     stored = set(
         session.scalars(
@@ -333,7 +347,12 @@ def store_results(session: Session, run_id: int, rows: list[dict[str, Any]]) -> 
         if row["case_id"] not in stored:
             fresh.setdefault(row["case_id"], row)
     if fresh:
-        session.execute(insert(EvalResultRow), list(fresh.values()))
+        dialect = session.get_bind().dialect.name
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        statement = insert(EvalResultRow).on_conflict_do_nothing(
+            index_elements=["run_id", "case_id"]
+        )
+        session.execute(statement, list(fresh.values()))
     run = session.get(EvalRunRow, run_id)
     assert run is not None
     run.answered = (
@@ -493,17 +512,6 @@ def finish_run(
         },
     )
     return run
-
-
-ACTIVE: dict[int, threading.Thread] = {}
-ACTIVE_LOCK = threading.Lock()
-
-
-def executing(run_id: int) -> bool:
-    """Whether this process is executing the run now (a ``running`` run that is not was
-    interrupted and can be resumed)."""
-    with ACTIVE_LOCK:
-        return run_id in ACTIVE
 
 
 def list_runs(

@@ -23,6 +23,7 @@ from tekisei.errors import InvalidInputError, NotFoundError
 from tekisei.evals import (
     ImportFileError,
     Judge,
+    NetworkPolicy,
     Result,
     RunHeader,
     RunLog,
@@ -66,6 +67,8 @@ class RunRequest:
     """``local`` (this process) or ``ray`` (shards on a Ray cluster)."""
     shards: int = 2
     ray_address: str | None = None
+    network: NetworkPolicy = field(default_factory=NetworkPolicy.strict)
+    """What the target and the judge may reach (default: public addresses only)."""
 
 
 @dataclass
@@ -112,9 +115,12 @@ def parse_rate(text: str) -> float:
     return value * 60 if match.group(2) in {"s", "sec"} else value
 
 
-def runs_dir(data_dir: Path) -> Path:
-    """Where run logs are kept: ``<data_dir>/runs``."""
+def runs_dir(data_dir: Path, org_id: int | None = None) -> Path:
+    """Where run logs are kept: ``<data_dir>/runs/<org_id>`` for runs on an organisation's
+    systems (run names are unique per organisation), ``<data_dir>/runs`` for local runs."""
     folder = data_dir / "runs"
+    if org_id is not None:
+        folder = folder / str(int(org_id))
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
@@ -206,8 +212,9 @@ def perspective_order(perspective: str) -> int:
     return int(perspective[1:])
 
 
-def prepare(data_dir: Path, request: RunRequest) -> PreparedRun:
-    """Load the suite and target and create (or reopen, to resume) the run log.
+def prepare(data_dir: Path, request: RunRequest, org_id: int | None = None) -> PreparedRun:
+    """Load the suite and target and create (or reopen, to resume) the run log, in the
+    organisation's folder when ``org_id`` is given (see :func:`runs_dir`).
 
     Raises:
         InvalidInputError: unknown suite, target, probe or rate; a run id in use.
@@ -230,13 +237,17 @@ def prepare(data_dir: Path, request: RunRequest) -> PreparedRun:
         if request.probes:
             suite = suite.model_copy(update={"cases": apply_probes(suite.cases, request.probes)})
         bucket = TokenBucket(per_minute=parse_rate(request.rate)) if request.rate else None
-        target = target_from_spec(request.target, api_key=request.api_key)
+        target = target_from_spec(request.target, api_key=request.api_key, policy=request.network)
         judge = (
-            Judge(target_from_spec(request.judge, api_key=request.judge_api_key))
+            Judge(
+                target_from_spec(
+                    request.judge, api_key=request.judge_api_key, policy=request.network
+                )
+            )
             if request.judge
             else None
         )
-        log = _open_log(runs_dir(data_dir), suite, request)
+        log = _open_log(runs_dir(data_dir, org_id), suite, request, data_dir)
     finished = log.finished()
     todo = sum(1 for case in suite.cases if case.id not in finished)
     return PreparedRun(suite, target, log, request, bucket, todo, judge)
@@ -275,6 +286,7 @@ def _run_on_ray(prepared: PreparedRun, record: Callable[[Result], None]) -> None
             judge=request.judge,
             judge_api_key=request.judge_api_key,
             address=request.ray_address,
+            policy=request.network,
         )
     except RuntimeError as exc:
         if "pip install" in str(exc):
@@ -303,9 +315,15 @@ async def _run(prepared: PreparedRun, record: Callable[[Result], None]) -> None:
                 await close()
 
 
-def _open_log(folder: Path, suite: Suite, request: RunRequest) -> RunLog:
+def _open_log(folder: Path, suite: Suite, request: RunRequest, data_dir: Path) -> RunLog:
     if request.resume is not None:
-        log = RunLog.open(folder / f"{_safe_id(request.resume)}.jsonl")
+        path = folder / f"{_safe_id(request.resume)}.jsonl"
+        legacy = runs_dir(data_dir) / path.name
+        if folder != legacy.parent and not path.exists() and legacy.exists():
+            # a run recorded before names were per organisation (names were unique across
+            # them then, so the file is this run's): it moves into its organisation's folder
+            legacy.replace(path)
+        log = RunLog.open(path)
         header = log.header
         if (header.suite, header.suite_version, header.target) != (
             suite.name,

@@ -17,6 +17,7 @@ from tekisei.services.database import open_database
 from tekisei.web.api import assessments as assessments_api
 from tekisei.web.api import audit as audit_api
 from tekisei.web.api import catalog as catalog_api
+from tekisei.web.api import eval_targets as eval_targets_api
 from tekisei.web.api import evals as evals_api
 from tekisei.web.api import gates as gates_api
 from tekisei.web.api import health as health_api
@@ -111,6 +112,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(gates_api.router)
     app.include_router(reviews_api.router)
     app.include_router(evals_api.router)
+    app.include_router(eval_targets_api.router)
     app.include_router(provenance_api.router)
     app.include_router(site.router)
     app.include_router(catalog_pages.router)
@@ -128,6 +130,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(evals_pages.router)
     app.include_router(verify_pages.router)
     app.include_router(dashboard_pages.api)
+    evals_api.declare_limits(app, settings)
     install_error_handlers(app)
     return app
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, FastAPI, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
+from tekisei.config import Settings
 from tekisei.core.orgs import Principal
-from tekisei.services import eval_execution, eval_runs, risk_suggestions
+from tekisei.services import eval_execution, eval_jobs, eval_runs, eval_targets, risk_suggestions
 from tekisei.services import evals as eval_files
 from tekisei.services.eval_runs import ComparisonOut, ResultOut, RunOut
 from tekisei.services.risk_suggestions import SuggestionOut
@@ -21,8 +22,10 @@ router = APIRouter(tags=["evals"])
 
 
 class RunStart(BaseModel):
-    """What to run against which target. The API key is used for this run only and is
-    never stored."""
+    """What to run against which target. The API keys are used for this run only: they
+    wait sealed in the run's queue row (for the worker) until it ends, then are erased.
+    The target and the judge must be on the organisation's allow-list
+    (GET /api/orgs/current/eval-targets) or be the deployment's demo target."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -31,7 +34,13 @@ class RunStart(BaseModel):
         max_length=500, description="openai:MODEL@BASE_URL or responses:MODEL@BASE_URL"
     )
     probes: list[str] = Field(default_factory=list, max_length=10)
-    concurrency: int = Field(default=10, ge=1, le=200)
+    concurrency: int = Field(
+        default=10,
+        ge=1,
+        le=200,
+        description="Requests in flight at once; at most the operator's "
+        "TEKISEI_WEB_EVAL_MAX_CONCURRENCY (default 20, the schema's maximum)",
+    )
     rate: str | None = Field(default=None, max_length=40, description="e.g. 600/min")
     retries: int = Field(default=2, ge=0, le=10)
     run_id: str | None = Field(default=None, max_length=100)
@@ -75,10 +84,7 @@ def start(
     body: RunStart,
     resume: str | None = None,
 ) -> RunOut:
-    """Start (or resume) a run on a background thread; shared by the API and the pages."""
-    eval_execution.check_served_target(body.target)
-    if body.judge:
-        eval_execution.check_served_target(body.judge)
+    """Start (or resume) a run: queued for a worker; shared by the API and the pages."""
     run_request = eval_files.RunRequest(
         suite=body.suite,
         target=body.target,
@@ -92,9 +98,32 @@ def start(
         judge=body.judge or None,
         judge_api_key=body.judge_api_key or None,
     )
-    return eval_execution.run_in_background(
-        database(request), principal, request.app.state.settings.data_dir, system_id, run_request
+    settings: Settings = request.app.state.settings
+    return eval_execution.start_from_web(
+        database(request),
+        principal,
+        settings.data_dir,
+        system_id,
+        run_request,
+        eval_targets.WebEvalSettings.from_settings(settings),
+        eval_jobs.secrets_key(settings),
     )
+
+
+def declare_limits(app: FastAPI, settings: Settings) -> None:
+    """Declare the operator's cap on concurrency in the OpenAPI document (RunStart's
+    ``concurrency`` maximum), so clients see the limit the server enforces."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            field = schema["components"]["schemas"]["RunStart"]["properties"]["concurrency"]
+            field["maximum"] = settings.web_eval_max_concurrency
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 @router.get("/api/evals/suites")
@@ -118,7 +147,9 @@ def list_runs(
 
 @router.post("/api/systems/{system_id}/eval-runs", response_model=RunOut, status_code=202)
 def start_run(request: Request, principal: PrincipalDep, system_id: int, body: RunStart) -> RunOut:
-    """Start a run on a system. It executes in the background; poll the run for progress."""
+    """Start a run on a system. It is queued for a worker (``tekisei worker``), which
+    executes it; poll the run for progress. 409: the name is taken; 429: the
+    organisation has as many runs queued or executing as the operator allows."""
     return start(request, principal, system_id, body)
 
 
@@ -147,6 +178,13 @@ def resume_run(request: Request, principal: PrincipalDep, run: str, body: Resume
         judge_api_key=body.judge_api_key,
     )
     return start(request, principal, current.system_id, settings, resume=current.key)
+
+
+@router.post("/api/evals/runs/{run}/cancel", response_model=RunOut)
+def cancel_run(request: Request, principal: PrincipalDep, run: str) -> RunOut:
+    """Cancel a queued or executing run: it leaves the queue and its API keys are erased;
+    a worker executing it stops at its next result. It can be resumed later."""
+    return eval_execution.cancel_run(database(request), principal, run)
 
 
 @router.get("/api/evals/runs/{run}/results", response_model=list[ResultOut])

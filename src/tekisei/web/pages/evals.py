@@ -12,13 +12,13 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from tekisei.core.orgs import Permission, Principal, can
-from tekisei.errors import ConflictError, InvalidInputError, NotFoundError
+from tekisei.errors import ConflictError, InvalidInputError, NotFoundError, ThrottledError
 from tekisei.render.radar import radar_svg
 from tekisei.services import catalog as catalog_service
-from tekisei.services import eval_runs, risk_suggestions
+from tekisei.services import eval_execution, eval_runs, risk_suggestions
 from tekisei.services import evals as eval_files
 from tekisei.services import systems as system_service
-from tekisei.web.api.common import reading, transaction
+from tekisei.web.api.common import database, reading, transaction
 from tekisei.web.api.evals import RunStart, start
 from tekisei.web.auth import PrincipalDep
 from tekisei.web.forms import check_csrf, read_form
@@ -57,6 +57,7 @@ def _index(
             "suites": eval_files.suite_rows(request.app.state.settings.data_dir),
             "probes": eval_files.probes(),
             "can_run": can(principal.role, Permission.RUN_EVALS),
+            "max_concurrency": request.app.state.settings.web_eval_max_concurrency,
             "error": error,
             "form": form or {},
         },
@@ -93,7 +94,7 @@ async def start_run(request: Request, principal: PrincipalDep) -> Response:
             judge_api_key=str(data.get("judge_api_key", "")) or None,
         )
         run = start(request, principal, int(system_raw), body)
-    except (InvalidInputError, ConflictError, NotFoundError) as exc:
+    except (InvalidInputError, ConflictError, NotFoundError, ThrottledError) as exc:
         data.pop("api_key", None)
         data.pop("judge_api_key", None)
         return _index(request, principal, None, exc.localized(request.state.lang), data, 422)
@@ -183,7 +184,26 @@ async def resume(request: Request, principal: PrincipalDep, run: str) -> Respons
         api_key=str(data.get("api_key", "")) or None,
         judge=out.judge,
     )
-    start(request, principal, out.system_id, body, resume=out.key)
+    try:
+        start(request, principal, out.system_id, body, resume=out.key)
+    except (InvalidInputError, ConflictError, ThrottledError) as exc:
+        context = _run_context(request, principal, run)
+        context["error"] = exc.localized(request.state.lang)
+        return render(request, "evals/run.html", context, status_code=422)
+    return RedirectResponse(f"/evals/runs/{out.id}", status_code=303)
+
+
+@router.post("/evals/runs/{run}/cancel", response_model=None)
+async def cancel(request: Request, principal: PrincipalDep, run: str) -> Response:
+    """Cancel a queued or executing run (JSON twin: POST /api/evals/runs/{run}/cancel)."""
+    data = await read_form(request)
+    check_csrf(request, data)
+    try:
+        out = eval_execution.cancel_run(database(request), principal, run)
+    except ConflictError as exc:
+        context = _run_context(request, principal, run)
+        context["error"] = exc.localized(request.state.lang)
+        return render(request, "evals/run.html", context, status_code=409)
     return RedirectResponse(f"/evals/runs/{out.id}", status_code=303)
 
 

@@ -8,6 +8,7 @@ from pydantic import ValidationError
 
 from tekisei.core.orgs import OrgActor, Permission, Role, can, sees_all_systems
 from tekisei.errors import ConflictError, InvalidInputError, NotFoundError
+from tekisei.services import eval_targets
 from tekisei.services import invitations as invitation_service
 from tekisei.services import orgs as org_service
 from tekisei.web.api.common import reading, transaction
@@ -36,6 +37,8 @@ def _page(
             else None
         )
         invitations = invitation_service.list_invitations(session, principal) if manage else []
+        config = eval_targets.WebEvalSettings.from_settings(request.app.state.settings)
+        targets = eval_targets.targets_view(session, principal, config)
     return render(
         request,
         "orgs/settings.html",
@@ -45,6 +48,7 @@ def _page(
             "invitations": invitations,
             "issued": issued,
             "roles": [r.value for r in Role],
+            "eval_targets": targets,
             "actors": [a.value for a in OrgActor],
             "can_manage": manage,
             "error": error,
@@ -143,3 +147,19 @@ async def remove_member(request: Request, principal: PrincipalDep, user_id: Memb
     except ConflictError as exc:
         return _page(request, principal, _problem(request, exc), status=409)
     return RedirectResponse("/org", status_code=303)
+
+
+@router.post("/eval-targets", response_model=None)
+async def save_eval_targets(request: Request, principal: PrincipalDep) -> Response:
+    """Replace the allow-list of evaluation targets from the form, one host per line
+    (admins; JSON twin: PUT /api/orgs/current/eval-targets)."""
+    data = await read_form(request)
+    check_csrf(request, data)
+    hosts = str(data.get("hosts", "")).splitlines()
+    config = eval_targets.WebEvalSettings.from_settings(request.app.state.settings)
+    try:
+        with transaction(request) as session:
+            eval_targets.set_hosts(session, principal, hosts, config)
+    except InvalidInputError as exc:
+        return _page(request, principal, exc.localized(request.state.lang), status=422)
+    return RedirectResponse("/org#eval-targets", status_code=303)

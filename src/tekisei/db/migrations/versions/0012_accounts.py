@@ -2,7 +2,7 @@
 sign-in throttling per (email, client), and who made an approver a member.
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-11-27 09:00:00.000000
 
 The old ``login_failures`` table held short-lived throttling state keyed by the plain
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0010"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
