@@ -435,17 +435,28 @@ def test_a_forged_or_damaged_anchor_line_is_named(
     ]
 
 
-def test_an_anchor_file_that_was_deleted_is_a_failure(
+def test_a_missing_anchor_file_is_a_warning_not_a_broken_chain(
     empty_db: Database, acme: Principal, tmp_path: Path
 ) -> None:
     path = tmp_path / "anchors.jsonl"
-    _anchor(empty_db, path)
-    path.unlink()
     check = _live(empty_db, acme, path)
-    assert [str(p) for p in check.problems] == [
-        "the anchor file (TEKISEI_AUDIT_ANCHOR_FILE) does not exist: it was deleted or its "
-        "volume is not mounted; restore it, or start a new one with 'tekisei audit anchor'"
+    assert check.ok and check.anchor is not None and not check.anchor.found
+    assert [str(w) for w in check.warnings] == [
+        "the anchor file (TEKISEI_AUDIT_ANCHOR_FILE) does not exist yet, or no longer: "
+        "run 'tekisei audit anchor' (from cron); if it was there before, it was deleted "
+        "or its volume is not mounted"
     ]
+    with empty_db.transaction() as session:
+        audit.export_log(session, acme, _signer(empty_db), path)
+    _org(empty_db, "other")
+    _anchor(empty_db, path)
+    _events(empty_db, acme, 1)
+    check = _live(empty_db, acme, path)
+    assert check.ok and check.warnings == []
+    assert check.anchor is not None and (check.anchor.latest_seq, check.anchor.found) == (
+        250,
+        True,
+    )
 
 
 def test_anchoring_refuses_to_witness_a_chain_that_does_not_verify(

@@ -466,7 +466,10 @@ class AnchorStatus(BaseModel):
     latest_seq: int | None
     """The event the organisation's latest anchor pins, if it has one."""
     latest_at: str | None
+    found: bool
+    """Whether the anchor file exists."""
     ok: bool
+    """Whether the chain extends every anchor checked."""
 
 
 def json_schemas() -> dict[str, dict[str, Any]]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -176,6 +176,8 @@ class ChainCheck:
     are protected only by the hash chain, and by an anchor taken after them."""
     anchor: AnchorStatus | None = None
     """The anchor check, when an anchor file was given."""
+    warnings: list[AuditProblem] = field(default_factory=list)
+    """What weakens the checks without being a break: no anchor file, no anchor yet."""
 
     @property
     def ok(self) -> bool:
@@ -234,16 +236,29 @@ def anchors_of(path: Path, org: str, *, every_anchor: bool) -> AnchorLines:
     return AnchorLines(read.exists, [a for a in read.anchors if a.anchor.org == org], read.damaged)
 
 
-def missing_anchor_file() -> AuditProblem:
-    """The problem of an anchor file that is configured but gone."""
-    return AuditProblem(
-        "anchor",
-        "the anchor file (TEKISEI_AUDIT_ANCHOR_FILE) does not exist: it was deleted or its "
-        "volume is not mounted; restore it, or start a new one with 'tekisei audit anchor'",
-        "アンカーファイル（TEKISEI_AUDIT_ANCHOR_FILE）がありません。削除されたか、置き場所の"
-        "ボリュームがマウントされていません。元に戻すか、tekisei audit anchor で新しく"
-        "始めてください",
-    )
+def _anchor_warnings(org: str, lines: AnchorLines) -> list[AuditProblem]:
+    if not lines.exists:
+        return [
+            AuditProblem(
+                "anchor",
+                "the anchor file (TEKISEI_AUDIT_ANCHOR_FILE) does not exist yet, or no longer: "
+                "run 'tekisei audit anchor' (from cron); if it was there before, it was "
+                "deleted or its volume is not mounted",
+                "アンカーファイル（TEKISEI_AUDIT_ANCHOR_FILE）がありません。tekisei audit anchor "
+                "を（cron などで）実行してください。以前はあった場合は、削除されたか、置き場所の"
+                "ボリュームがマウントされていません",
+            )
+        ]
+    if not lines.anchors:
+        return [
+            AuditProblem(
+                "anchor",
+                f"no anchor of {org} yet: run 'tekisei audit anchor' (from cron)",
+                f"{org} のアンカーはまだありません。tekisei audit anchor を"
+                "（cron などで）実行してください",
+            )
+        ]
+    return []
 
 
 def _anchor_check(
@@ -253,10 +268,6 @@ def _anchor_check(
     *,
     newer_than: datetime | None = None,
 ) -> tuple[list[AuditProblem], AnchorStatus]:
-    if not lines.exists:
-        return [missing_anchor_file()], AnchorStatus(
-            checked=0, latest_seq=None, latest_at=None, ok=False
-        )
     problems = anchor_problems(
         events, lines.anchors, _signed(public_key), key_id(public_key), newer_than=newer_than
     ) + list(lines.damaged)
@@ -265,6 +276,7 @@ def _anchor_check(
         checked=len(lines.anchors),
         latest_seq=latest.anchor.seq if latest else None,
         latest_at=latest.anchor.at if latest else None,
+        found=lines.exists,
         ok=not problems,
     )
 
@@ -294,10 +306,12 @@ def check_org(
             )
         )
     status = None
+    warnings: list[AuditProblem] = []
     if anchors is not None:
         found, status = _anchor_check(events, anchors, signer.public_key)
         problems += found
-    return ChainCheck(org.slug, len(events), problems, signed_through, status)
+        warnings = _anchor_warnings(org.slug, anchors)
+    return ChainCheck(org.slug, len(events), problems, signed_through, status, warnings)
 
 
 def check_live(
@@ -345,6 +359,7 @@ def check_export(
             )
         )
     status = None
+    warnings: list[AuditProblem] = []
     if anchors is not None:
         last = data.events[-1].seq if data.events else 0
         head = next((c for c in data.checkpoints if c.seq == last), None)
@@ -352,14 +367,13 @@ def check_export(
         if head is not None and signed_through == last:
             with suppress(ValueError):
                 newer_than = datetime.fromisoformat(head.at)
+        lines = anchors_of(anchors, data.org, every_anchor=True)
         found, status = _anchor_check(
-            data.events,
-            anchors_of(anchors, data.org, every_anchor=True),
-            trusted_key or data.public_key,
-            newer_than=newer_than,
+            data.events, lines, trusted_key or data.public_key, newer_than=newer_than
         )
         problems += found
-    return ChainCheck(data.org, len(data.events), problems, signed_through, status)
+        warnings = _anchor_warnings(data.org, lines)
+    return ChainCheck(data.org, len(data.events), problems, signed_through, status, warnings)
 
 
 def verify_export(data: AuditExport, trusted_key: str | None = None) -> tuple[bool, int, list[str]]:
