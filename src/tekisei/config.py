@@ -65,6 +65,12 @@ class Settings(BaseSettings):
         "the database and the data folder (checks then show the latest anchor)",
     )
 
+    backup_passphrase: SecretStr | None = Field(
+        default=None,
+        description="Passphrase of 'tekisei backup create|verify|restore' (at least 12 "
+        "characters to create); when unset, the commands read it from stdin",
+    )
+
     @field_validator("review_days", "gate_completeness")
     @classmethod
     def _known_tiers(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
