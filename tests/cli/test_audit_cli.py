@@ -135,3 +135,22 @@ def test_the_audit_formats_have_json_schemas(cli: Any) -> None:
 def test_baseline_is_refused_when_the_chain_needs_none(cli: Any) -> None:
     failed = cli("audit", "baseline", "--org", "acme", code=4)
     assert "no baseline is needed" in failed.stderr
+
+
+def test_an_old_chain_fails_with_a_hint_and_a_baseline_makes_it_verify(cli: Any) -> None:
+    from tekisei.services import audit
+    from tekisei.services.audit import SIGNER_KEY
+
+    with cli.db.transaction() as session:
+        session.info.pop(SIGNER_KEY)  # written as by a tekisei without signed intervals
+        org = session.scalars(select(OrgRow).where(OrgRow.slug == "acme")).one()
+        for index in range(100):
+            audit.record(session, org, "cli", "test.event", "test", index, {})
+    failed = cli("audit", "verify", "--org", "acme", code=4)
+    lines = failed.stderr.splitlines()
+    assert lines[0].startswith("event 100 of acme: no signed checkpoint")
+    assert "tekisei audit baseline --org acme" in failed.stderr
+    done = cli("audit", "baseline", "--org", "acme")
+    assert "baseline of acme signed at event 105" in done.stdout
+    assert "proves the chain up to event 105 has not changed since now" in done.stdout
+    assert cli.json("audit", "verify", "--org", "acme")["ok"] is True

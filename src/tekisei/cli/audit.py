@@ -183,8 +183,26 @@ def verify(
             _warn(check, lang, as_json)
         for problem in file_problems:
             typer.echo(problem, err=True)
+        missing = sorted({c.org for c in result.checks for p in c.problems if p.kind == "missing"})
+        for slug in missing:
+            typer.echo(_baseline_hint(slug, lang), err=True)
     if not result.ok:
         raise typer.Exit(EXIT_INVALID)
+
+
+def _baseline_hint(org: str, lang: str) -> str:
+    if lang == "ja":
+        return (
+            f"注意: {org} のチェーンが、チェックポイントが必須になる前に書かれたものなら、"
+            f"tekisei audit baseline --org {org} で一度だけ基準点を署名できます。"
+            "チェックポイントが削除された場合と見分けはつかず、基準点より前が書き換えられて"
+            "いないことは証明しません（docs/workspace.md）。"
+        )
+    return (
+        f"note: if the chain of {org} was written before checkpoints were required, sign a "
+        f"baseline once with 'tekisei audit baseline --org {org}'. It looks the same as "
+        "deleted checkpoints, and it proves nothing about the time before it (docs/workspace.md)."
+    )
 
 
 @app.command("anchor")
