@@ -25,6 +25,7 @@ from tekisei.errors import ConfigError, ConflictError, IntegrityError, InvalidIn
 from tekisei.provenance import Verdict
 from tekisei.services import (
     audit_anchors,
+    backup_restore,
     backups,
     credentials,
     eval_execution,
@@ -168,7 +169,7 @@ def _modes(root: Path) -> set[tuple[str, int]]:
 def test_a_populated_deployment_round_trips(
     deployment: Deployment, archive: Path, target: Settings
 ) -> None:
-    restored = backups.restore_backup(target, archive, PASSPHRASE)
+    restored = backup_restore.restore_backup(target, archive, PASSPHRASE)
     assert restored.files >= 6  # the evidence file, a run log, a tokenizer, the PKI, …
     assert _modes(target.data_dir) <= {("dir", 0o700), ("file", 0o600)}
     database = open_database(target)
@@ -251,7 +252,7 @@ def test_a_wrong_passphrase_a_truncation_and_a_flipped_byte_restore_nothing(
 ) -> None:
     archive = small[1]
     with pytest.raises(IntegrityError, match="wrong passphrase"):
-        backups.restore_backup(empty_target, archive, PASSPHRASE + "!")
+        backup_restore.restore_backup(empty_target, archive, PASSPHRASE + "!")
     _assert_nothing_restored(empty_target)
 
     size = archive.stat().st_size
@@ -275,7 +276,7 @@ def test_a_wrong_passphrase_a_truncation_and_a_flipped_byte_restore_nothing(
         with pytest.raises(IntegrityError, match=message):
             backups.verify_backup(copy, PASSPHRASE)
         with pytest.raises(IntegrityError, match=message):
-            backups.restore_backup(empty_target, copy, PASSPHRASE)
+            backup_restore.restore_backup(empty_target, copy, PASSPHRASE)
         _assert_nothing_restored(empty_target)
 
 
@@ -294,18 +295,18 @@ def test_restore_refuses_a_data_folder_or_a_database_that_is_not_empty(
 ) -> None:
     source, archive = small
     with pytest.raises(ConflictError, match=r"data folder .* is not empty"):
-        backups.restore_backup(source, archive, PASSPHRASE)
+        backup_restore.restore_backup(source, archive, PASSPHRASE)
     empty_target.data_dir.mkdir()
     (empty_target.data_dir / "notes.txt").write_text("mine", encoding="utf-8")
     with pytest.raises(ConflictError, match=r"not empty \(notes.txt\)"):
-        backups.restore_backup(empty_target, archive, PASSPHRASE)
+        backup_restore.restore_backup(empty_target, archive, PASSPHRASE)
     assert (empty_target.data_dir / "notes.txt").read_text(encoding="utf-8") == "mine"
     elsewhere = empty_target.model_copy(update={"data_dir": empty_target.data_dir.parent / "new"})
     engine = make_engine(elsewhere.resolved_database_url)
     upgrade(engine)  # the schema only, as 'tekisei db upgrade' would make it
     engine.dispose()
     with pytest.raises(ConflictError, match="already has tables"):
-        backups.restore_backup(elsewhere, archive, PASSPHRASE)
+        backup_restore.restore_backup(elsewhere, archive, PASSPHRASE)
 
 
 def test_restore_refuses_another_secret_key_before_writing_anything(
@@ -314,7 +315,7 @@ def test_restore_refuses_another_secret_key_before_writing_anything(
     archive = small[1]
     other = empty_target.model_copy(update={"secret_key": SecretStr("x" * 40)})
     with pytest.raises(ConfigError, match="another TEKISEI_SECRET_KEY"):
-        backups.restore_backup(other, archive, PASSPHRASE)
+        backup_restore.restore_backup(other, archive, PASSPHRASE)
     _assert_nothing_restored(empty_target)
 
 
@@ -361,7 +362,7 @@ def test_a_backup_from_a_newer_schema_is_refused_and_restores_nothing(
     dump = b'{"format": "tekisei-db-dump/1", "database": "postgresql", "revision": "9999"}\n'
     _crafted(crafted, {SECRET_MEMBER: b"s" * 48, "database/dump.jsonl": dump})
     with pytest.raises(IntegrityError, match="revision 9999, which this version"):
-        backups.restore_backup(empty_target, crafted, PASSPHRASE)
+        backup_restore.restore_backup(empty_target, crafted, PASSPHRASE)
     _assert_nothing_restored(empty_target)
 
 
@@ -387,7 +388,7 @@ def test_member_names_that_could_escape_are_refused(
     _crafted(crafted, {SECRET_MEMBER: b"s" * 48, "database/dump.jsonl": b"", name: b"owned"})
     settings = load_settings(database_url=database_url, data_dir=tmp_path / "deep" / "var")
     with pytest.raises(IntegrityError, match="not allowed"):
-        backups.restore_backup(settings, crafted, PASSPHRASE)
+        backup_restore.restore_backup(settings, crafted, PASSPHRASE)
     assert not list(tmp_path.rglob("escaped")) and not (tmp_path / "deep" / "var").exists()
 
 

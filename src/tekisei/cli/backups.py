@@ -14,6 +14,7 @@ from tekisei import __version__
 from tekisei.cli.common import JsonOption, console, database, handle_errors, print_json, settings
 from tekisei.core.backups import DATA_PREFIX, Manifest, json_schemas
 from tekisei.errors import InvalidInputError
+from tekisei.services import backup_restore
 from tekisei.services import backups as backup_service
 
 app = typer.Typer(
@@ -124,7 +125,7 @@ def restore(file: FileArgument, as_json: JsonOption = False) -> None:
     A wrong passphrase or a damaged archive restores nothing.
     """
     config = settings()
-    summary = backup_service.restore_backup(config, file, _passphrase(confirm=False))
+    summary = backup_restore.restore_backup(config, file, _passphrase(confirm=False))
     if as_json:
         print_json(
             {
