@@ -49,12 +49,12 @@ def _passphrase(*, confirm: bool) -> str:
 
 
 def _contents(manifest: Manifest) -> dict[str, int]:
-    """Data files by top folder (files, runs, pki, tokenizers …)."""
+    """Data files by top folder (files, runs, pki, tokenizers …; a top-level file by name)."""
     folders: Counter[str] = Counter()
     for member in manifest.members:
         if member.name.startswith(DATA_PREFIX):
             rest = member.name[len(DATA_PREFIX) :]
-            folders[rest.split("/", 1)[0] if "/" in rest else "."] += 1
+            folders[rest.split("/", 1)[0]] += 1
     return dict(sorted(folders.items()))
 
 

@@ -71,9 +71,9 @@ def _nonce(prefix: bytes, counter: int, last: bool) -> bytes:
 
 def _damaged(what: str, what_ja: str) -> IntegrityError:
     return IntegrityError(
-        f"the backup archive is damaged: {what}; nothing was restored from it. Use another "
+        f"the backup archive is damaged: {what}; nothing is restored from it. Use another "
         "copy of the archive",
-        ja=f"バックアップのアーカイブが壊れています（{what_ja}）。何も復元していません。"
+        ja=f"バックアップのアーカイブが壊れています（{what_ja}）。何も復元しません。"
         "別のコピーを使ってください。",
     )
 
@@ -164,9 +164,10 @@ class ArchiveReader:
         stream_key, header_key = _keys(passphrase, self.header.kdf)
         if not hmac.compare_digest(hmac.new(header_key, plain, hashlib.sha256).digest(), mac):
             raise IntegrityError(
-                "wrong passphrase (or the archive's header was changed); nothing was restored",
+                "wrong passphrase (or the archive's header was changed): the archive cannot be "
+                "opened, and nothing is restored from it",
                 ja="パスフレーズが違います（またはアーカイブのヘッダーが変更されています）。"
-                "何も復元していません。",
+                "アーカイブを開けないため、何も復元しません。",
             )
         self._source = source
         self._aead = AESGCM(stream_key)

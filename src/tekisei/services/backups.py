@@ -244,8 +244,8 @@ def create_backup(
 def damaged(what: str, what_ja: str) -> IntegrityError:
     """The error of an archive whose contents are not what it should hold."""
     return IntegrityError(
-        f"the backup archive is damaged: {what}; nothing was restored from it",
-        ja=f"バックアップのアーカイブが壊れています（{what_ja}）。何も復元していません。",
+        f"the backup archive is damaged: {what}; nothing is restored from it",
+        ja=f"バックアップのアーカイブが壊れています（{what_ja}）。何も復元しません。",
     )
 
 
