@@ -202,7 +202,9 @@ def snapshot(session: Session) -> None:
 
 def _org(session: Session, org_id: int, *, lock: bool = False) -> OrgRow:
     query = select(OrgRow).where(OrgRow.id == org_id).execution_options(populate_existing=True)
-    row = session.scalars(query.with_for_update() if lock else query).first()
+    # The same lock as record() takes (FOR NO KEY UPDATE on PostgreSQL): writers queue on
+    # it while an export or a baseline reads and signs the chain.
+    row = session.scalars(query.with_for_update(key_share=True) if lock else query).first()
     if row is None:
         raise NotFoundError("organisation not found", ja="組織が見つかりません。")
     return row
