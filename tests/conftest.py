@@ -123,8 +123,12 @@ def anyio_backend() -> str:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Browser tests run last: Playwright's sync API keeps an event loop of its own."""
+    """Browser tests run last, on one worker (one server and one browser for all of them):
+    Playwright's sync API keeps an event loop of its own."""
     items.sort(key=lambda item: "e2e" in item.keywords)
+    for item in items:
+        if "e2e" in item.keywords:
+            item.add_marker(pytest.mark.xdist_group("e2e"))
 
 
 @contextmanager

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tekisei.config import load_settings
+from tekisei.config import keep_first_secret, load_settings
 from tekisei.errors import ConfigError
 from tekisei.logs import JsonFormatter
 
@@ -95,3 +95,15 @@ def test_review_days_and_gate_thresholds_are_json_by_tier(
     monkeypatch.setenv("TEKISEI_REVIEW_DAYS", '{"urgent": 7}')
     with pytest.raises(ConfigError, match="TEKISEI_REVIEW_DAYS"):
         load_settings()
+
+
+def test_a_process_that_loses_the_race_for_the_secret_takes_the_winners(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "secret.key"
+    assert keep_first_secret(path, "w" * 48) == "w" * 48
+    # A second process that found no file a moment ago and made its own value:
+    assert keep_first_secret(path, "l" * 48) == "w" * 48
+    assert path.read_text(encoding="ascii") == "w" * 48
+    assert [p.name for p in tmp_path.iterdir()] == ["secret.key"]
+    assert path.stat().st_mode & 0o777 == 0o600

@@ -596,6 +596,95 @@ MESSAGES: dict[str, tuple[str, str | None]] = {
         "まだありません（tekisei provenance check SYSTEM --samples DIR）",
         None,
     ),
+    # accounts: invitations, the organisation chooser, passwords, separation-of-duties flags
+    "12 to 256 characters. Not a common password, and not containing the part of your email "
+    "before the @. A sentence of several words is easy to remember.": (
+        "12文字以上256文字以下。よく使われるパスワードや、メールアドレスの@より前の部分を含むものは"
+        "使えません。複数の単語をつなげた文にすると覚えやすくなります。",
+        None,
+    ),
+    "Accept and join": ("承諾して参加する", None),
+    "Account created": ("アカウント作成日", None),
+    "Act for this organisation": ("この組織で作業する", None),
+    "Change the password": ("パスワードを変更する", None),
+    "Change your password": ("パスワードの変更", None),
+    "Choose an organisation": ("組織の選択", None),
+    "Choose your own password. Nobody else, not even the person who invited you, learns it.": (
+        "ご自身でパスワードを決めてください。招待した人を含め、他の誰にも知られません。",
+        None,
+    ),
+    "Create my account and join": ("アカウントを作成して参加する", None),
+    "Current": ("選択中", None),
+    "Current password": ("現在のパスワード", None),
+    "Decline the invitation": ("招待を辞退する", None),
+    "Expires": ("有効期限", None),
+    "Give this link to the invited person. It is shown only now, works once and expires in 7 "
+    "days.": (
+        "このリンクを招待する方に渡してください。表示されるのは今回限りで、使えるのは一度だけ、"
+        "有効期限は7日間です。",
+        None,
+    ),
+    "Go on with the current organisation": ("現在の組織のまま続ける", None),
+    "If someone else set your password, choose your own now: until you do, you can do nothing "
+    "else. Your other signed-in browsers are signed out.": (
+        "パスワードが他の人によって設定された場合は、ここでご自身のパスワードに変更してください。"
+        "変更するまで他の操作はできません。変更すると、他のブラウザーでのサインインは終了します。",
+        None,
+    ),
+    "Invitation": ("招待", None),
+    "Invitation code": ("招待コード", None),
+    "Invitation created": ("招待を作成しました", None),
+    "Invitation link": ("招待リンク", None),
+    "Invitation to %(org)s": ("%(org)sへの招待", None),
+    "Invitations": ("招待", None),
+    "Invite": ("招待する", None),
+    "Invite a person": ("メンバーを招待する", None),
+    "Invited by": ("招待した人", None),
+    "New password": ("新しいパスワード", None),
+    "New password again": ("新しいパスワード（確認）", None),
+    "Password again": ("パスワード（確認）", None),
+    "Remove": ("削除", None),
+    "Revoke": ("取り消す", None),
+    "Sign in to accept": ("サインインして承諾する", None),
+    "Switch organisation": ("組織を切り替える", None),
+    "The invited person opens the link and chooses their own password, or signs in to an "
+    "account they already have. Nobody else learns their password.": (
+        "招待された方はリンクを開き、ご自身でパスワードを決めるか、お持ちのアカウントで"
+        "サインインします。パスワードが他の人に知られることはありません。",
+        None,
+    ),
+    "This invitation is for %(email)s; you are signed in as %(me)s. Sign out, then sign in with "
+    "the invited account.": (
+        "この招待は %(email)s 宛てですが、現在 %(me)s でサインインしています。"
+        "サインアウトしてから、招待されたアカウントでサインインしてください。",
+        None,
+    ),
+    "You already have a tekisei account": ("tekisei のアカウントをお持ちの方", None),
+    "You are new to tekisei": ("tekisei を初めて使う方", None),
+    "You belong to several organisations. Choose the one to act for; you can change it at any "
+    "time from the organisation name at the top of the page.": (
+        "複数の組織に所属しています。作業する組織を選んでください。"
+        "ページ上部の組織名からいつでも切り替えられます。",
+        None,
+    ),
+    "Your account": ("アカウント", None),
+    "Your organisations": ("所属している組織", None),
+    "invitation:pending": ("承諾待ち", "Pending"),
+    "invitation:accepted": ("承諾済み", "Accepted"),
+    "invitation:declined": ("辞退", "Declined"),
+    "invitation:revoked": ("取り消し", "Revoked"),
+    "invitation:expired": ("期限切れ", "Expired"),
+    "flag:young_approver": ("承認者が新しい", "New approver"),
+    "flag:approver_added_by_requester": ("承認者を申請者が追加", "Approver added by requester"),
+    "flag-help:young_approver": (
+        "承認した人のアカウントまたはメンバー登録が、設定された日数"
+        "（TEKISEI_APPROVER_MIN_AGE_DAYS）より新しいものです。",
+        "The approver's account or membership was younger than TEKISEI_APPROVER_MIN_AGE_DAYS.",
+    ),
+    "flag-help:approver_added_by_requester": (
+        "承認した人を組織に追加した人と、承認された対象を作成した人が同じです。",
+        "Whoever made the approver a member also created what was approved.",
+    ),
     # ---- audit log: checkpoints and anchors (issue 10 item 2)
     "Signed checkpoints up to event": ("署名付きチェックポイントの範囲（イベント番号）", None),
     "Latest anchor": ("最新のアンカー", None),

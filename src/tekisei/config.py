@@ -43,9 +43,16 @@ class Settings(BaseSettings):
     public_verify_per_minute: int = Field(
         default=30,
         ge=1,
-        le=10_000,
+        le=1_000_000,
         description="Requests per minute one client may send to the public verification page "
         "and API (limits learning the green lists from the verifier)",
+    )
+    approver_min_age_days: int = Field(
+        default=7,
+        ge=0,
+        le=3650,
+        description="Risk acceptances and gate approvals made through an account or membership "
+        "younger than this many days are flagged in the audit log (separation of duties)",
     )
     review_days: dict[str, int] | None = Field(
         default=None,
@@ -127,12 +134,31 @@ class Settings(BaseSettings):
         path = self.data_dir / "secret.key"
         if path.exists():
             return path.read_text(encoding="ascii").strip()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        value = secrets.token_urlsafe(48)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        return keep_first_secret(path, secrets.token_urlsafe(48))
+
+
+def keep_first_secret(path: Path, value: str) -> str:
+    """Store ``value`` at ``path`` unless a secret is there already; return the one kept.
+
+    The file is written whole under a temporary name and then linked into place, so that
+    processes starting together (``serve --workers``) all end up with the one secret that
+    was linked first, never a half-written file or an error.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
         with os.fdopen(fd, "w", encoding="ascii") as handle:
             handle.write(value)
-        return value
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            return path.read_text(encoding="ascii").strip()
+    finally:
+        temporary.unlink(missing_ok=True)
+    return value
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -43,6 +43,11 @@ class PermissionDeniedError(TekiseiError):
     """The caller's role does not allow this."""
 
 
+class PasswordChangeRequiredError(PermissionDeniedError):
+    """The account's password was chosen by someone else; its owner must choose a new one
+    before doing anything else."""
+
+
 class ConflictError(TekiseiError):
     """The change was based on an outdated version, or would duplicate something."""
 

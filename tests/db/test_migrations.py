@@ -57,3 +57,47 @@ def test_status_reports_revisions(empty_db: Database) -> None:
     status = database_status(empty_db)
     assert status.current == head_revision(empty_db.engine)
     assert current_revision(empty_db.engine) == status.current
+
+
+def test_accounts_and_memberships_survive_the_accounts_migration(settings: Settings) -> None:
+    from tekisei.db.migrate import upgrade
+
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        upgrade(engine, "0010")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO orgs (id, slug, name, actors, created_at, version, audit_seq, "
+                    "audit_head) VALUES (1, 'acme', 'Acme', '[\"business\"]', "
+                    "'2026-01-01 00:00:00', 1, 0, 'x')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO users (id, email, name, password_hash, active, created_at) "
+                    "VALUES (1, 'a@acme.example', 'A', '$argon2id$x', true, '2026-01-01 00:00:00')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO memberships (id, org_id, user_id, role, created_at) "
+                    "VALUES (1, 1, 1, 'admin', '2026-01-01 00:00:00')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO login_failures (email, at) VALUES ('a@acme.example', '2026-01-01')"
+                )
+            )
+        upgrade(engine)
+        with engine.connect() as connection:
+            user = connection.execute(
+                text("SELECT email, password_hash, must_change_password FROM users")
+            ).one()
+            member = connection.execute(text("SELECT role, created_by FROM memberships")).one()
+        assert tuple(user) == ("a@acme.example", "$argon2id$x", False)
+        assert tuple(member) == ("admin", None)
+        assert schema_drift(engine) == []
+    finally:
+        engine.dispose()

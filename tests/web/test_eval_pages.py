@@ -30,7 +30,12 @@ async def site(settings: Settings, loaded_db: Database) -> AsyncIterator[dict[st
         tokens = {}
         for email, role in [("admin@acme.example", Role.ADMIN), ("v@acme.example", Role.VIEWER)]:
             users.create_user(
-                session, users.UserCreate(email=email, password=PASSWORD), "acme", role, "cli"
+                session,
+                users.UserCreate(email=email, password=PASSWORD),
+                "acme",
+                role,
+                "cli",
+                must_change_password=False,
             )
             tokens[role.value] = users.create_token(session, email, "acme")[0]
     app = create_app(settings)

@@ -228,6 +228,19 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("POST", "/api/evals/suggestions/{suggestion_id}/accept"): {"impact": 3},
     ("POST", "/api/evals/suggestions/{suggestion_id}/dismiss"): {"note": "stolen"},
+    ("POST", "/api/orgs/current/invitations"): {"email": "new@other.example", "role": "viewer"},
+    ("POST", "/api/invitations/lookup"): {"code": "tki_not-a-real-code"},
+    ("POST", "/api/invitations/accept"): {"code": "tki_not-a-real-code"},
+    ("POST", "/api/invitations/register"): {
+        "code": "tki_not-a-real-code",
+        "password": "a long enough passphrase",
+    },
+    ("POST", "/api/invitations/decline"): {"code": "tki_not-a-real-code"},
+    ("PUT", "/api/account/password"): {
+        "current_password": "not the password",
+        "new_password": "a long enough passphrase",
+    },
+    ("PUT", "/api/account/org"): {"org": "acme"},
 }
 
 
@@ -269,6 +282,13 @@ async def test_another_organisation_never_sees_or_changes_data(
         f"/api/systems/{system_id}/reviews", headers=admin, json={"reason": "性別による偏り"}
     )
     assert review.status_code == 201, review.text
+    invitation = await client.post(
+        "/api/orgs/current/invitations",
+        headers=admin,
+        json={"email": "invited@acme.example", "role": "viewer"},
+    )
+    assert invitation.status_code == 201, invitation.text
+    members = (await client.get("/api/orgs/current/members", headers=admin)).json()
     other = auth(api["tokens"]["other"])
     schema = (await client.get("/openapi.json")).json()
     ids = {
@@ -280,9 +300,17 @@ async def test_another_organisation_never_sees_or_changes_data(
         "review_id": review.json()["id"],
         "run": run.json()["id"],
         "suggestion_id": suggestion["id"],
+        "invitation_id": invitation.json()["id"],
+        "user_id": next(m["user_id"] for m in members if m["email"] == "admin@acme.example"),
         "asset_id": "00000000",  # public provenance lookups: an unknown asset is 404
     }
-    secrets = ("採用書類スクリーニング", "性別による偏り", "admin@acme.example", '"acme"')
+    secrets = (
+        "採用書類スクリーニング",
+        "性別による偏り",
+        "admin@acme.example",
+        "invited@acme.example",
+        '"acme"',
+    )
     checked = 0
     for path, operations in schema["paths"].items():
         if not path.startswith("/api/") or path.startswith("/api/catalog"):

@@ -34,7 +34,12 @@ async def site(settings: Settings, loaded_db: Database) -> AsyncIterator[Any]:
             ("admin@other.example", "other", Role.ADMIN),
         ]:
             users.create_user(
-                session, users.UserCreate(email=email, password=PASSWORD), org, role, "cli"
+                session,
+                users.UserCreate(email=email, password=PASSWORD),
+                org,
+                role,
+                "cli",
+                must_change_password=False,
             )
     app = create_app(settings)
     transport = httpx.ASGITransport(app=app)
@@ -335,40 +340,43 @@ async def test_another_organisation_gets_404_on_every_page(site: Any) -> None:
     assert post.status_code == 404
 
 
-async def test_an_admin_adds_a_member_who_can_then_sign_in(site: Any) -> None:
+async def test_an_admin_invites_a_member_who_chooses_a_password_and_signs_in(
+    site: Any,
+) -> None:
     admin = await site("admin@acme.example")
-    token = await csrf(admin, "/org")
-    added = await admin.post(
-        "/org/members",
+    invited = await admin.post(
+        "/org/invitations",
+        data={"csrf": await csrf(admin, "/org"), "email": "new@acme.example", "role": "assessor"},
+    )
+    assert invited.status_code == 201
+    assert invited.headers["cache-control"] == "no-store"
+    link = soup(invited).select_one("#invitation-link")
+    assert link is not None
+    path = "/" + link.get_text().split("/", 3)[3]
+    assert (
+        "new@acme.example"
+        in soup(await admin.get("/org")).select_one("table.invitations").get_text()
+    )
+    newcomer = await site()
+    page = soup(await newcomer.get(path))
+    assert page.select_one("#invited-email").get_text() == "new@acme.example"
+    token = page.select_one('input[name="login_csrf"]')["value"]
+    joined = await newcomer.post(
+        path + "/register",
         data={
-            "csrf": token,
-            "email": "new@acme.example",
+            "login_csrf": token,
             "name": "新人",
-            "role": "assessor",
-            "password": "a long enough password",
+            "password": "a long enough passphrase",
+            "password_again": "a long enough passphrase",
         },
     )
-    assert added.status_code == 303
+    assert joined.status_code == 303 and joined.headers["location"] == "/systems"
+    assert (await newcomer.get("/systems")).status_code == 200
     members = soup(await admin.get("/org")).select_one("table.members")
     assert members is not None and "new@acme.example" in members.get_text()
-    newcomer = await site()
-    signed_in = await newcomer.post(
-        "/signin",
-        data={
-            "email": "new@acme.example",
-            "password": "a long enough password",
-            "login_csrf": await login_token(newcomer),
-        },
-    )
-    assert signed_in.status_code == 303
     viewer = await site("viewer@acme.example")
     refused = await viewer.post(
-        "/org/members",
-        data={
-            "csrf": await csrf(viewer, "/org"),
-            "email": "x@acme.example",
-            "role": "admin",
-            "password": "a long enough password",
-        },
+        "/org/invitations",
+        data={"csrf": await csrf(viewer, "/org"), "email": "x@acme.example", "role": "admin"},
     )
     assert refused.status_code == 403

@@ -142,10 +142,9 @@ def verify(
         if as_json:
             print_json(_check_json(check, lang) | {"key_id": data.key_id})
         elif check.ok:
-            console.print(
+            typer.echo(
                 f"ok: {check.events} events of {data.org}, chain intact, signed by key "
-                f"{data.key_id}{_anchor_summary(check)}",
-                markup=False,
+                f"{data.key_id}{_anchor_summary(check)}"
             )
         else:
             for problem in check.messages(lang):
@@ -173,10 +172,9 @@ def verify(
     else:
         for check in result.checks:
             if check.ok:
-                console.print(
+                typer.echo(
                     f"ok: {check.org}, {check.events} events, signed through event "
-                    f"{check.signed_through}{_anchor_summary(check)}",
-                    markup=False,
+                    f"{check.signed_through}{_anchor_summary(check)}"
                 )
             for problem in check.messages(lang):
                 typer.echo(problem, err=True)
@@ -244,9 +242,9 @@ def anchor(
         )
     else:
         if run.started_file:
-            console.print(f"started a new anchor file {run.path}", markup=False)
+            typer.echo(f"started a new anchor file {run.path}")
         for item in run.anchored:
-            console.print(f"anchored {item.org} at event {item.seq}", markup=False)
+            typer.echo(f"anchored {item.org} at event {item.seq}")
         for check in run.refused:
             typer.echo(f"not anchored: {check.org}", err=True)
             for problem in check.messages(lang):
@@ -273,11 +271,10 @@ def baseline(org: OrgOption, user: UserOption = None) -> None:
             session, principal(session, org, user), db.signer, config.audit_anchor_file
         )
     exempt = ", ".join(str(seq) for seq in event.summary["exempt"])
-    console.print(
+    typer.echo(
         f"baseline of {org} signed at event {event.seq}; intervals without a checkpoint "
         f"accepted: {exempt}. It proves the chain up to event {event.seq} has not changed "
-        "since now, not that it was never changed before.",
-        markup=False,
+        "since now, not that it was never changed before."
     )
 
 

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from tekisei import __version__
-from tekisei.cli.common import JsonOption, console, database, handle_errors, print_json, settings
+from tekisei.cli.common import JsonOption, database, handle_errors, print_json, settings
 from tekisei.core.backups import DATA_PREFIX, Manifest, json_schemas
 from tekisei.errors import InvalidInputError
 from tekisei.services import backup_restore
@@ -92,10 +92,9 @@ def create(
     if as_json:
         print_json({"file": str(summary.path), "size": summary.size, "manifest": summary.manifest})
         return
-    console.print(
+    typer.echo(
         f"backup written to {summary.path} ({summary.size} bytes, "
-        f"{len(summary.manifest.members)} members): {_describe(summary.manifest)}",
-        markup=False,
+        f"{len(summary.manifest.members)} members): {_describe(summary.manifest)}"
     )
     for skipped in summary.manifest.skipped:
         typer.echo(f"skipped: {skipped}", err=True)
@@ -110,10 +109,7 @@ def verify(file: FileArgument, as_json: JsonOption = False) -> None:
     if as_json:
         print_json({"ok": True, "contents": _contents(manifest), "manifest": manifest})
         return
-    console.print(
-        f"ok: {file}, {len(manifest.members)} members intact; {_describe(manifest)}",
-        markup=False,
-    )
+    typer.echo(f"ok: {file}, {len(manifest.members)} members intact; {_describe(manifest)}")
 
 
 @app.command("restore")
@@ -138,15 +134,13 @@ def restore(file: FileArgument, as_json: JsonOption = False) -> None:
         )
         return
     rows = "as it was" if summary.rows is None else f"{summary.rows} rows"
-    console.print(
+    typer.echo(
         f"restored into {config.data_dir}: database ({summary.database}, {rows}), "
-        f"{summary.files} files, the secret; {_describe(summary.manifest)}",
-        markup=False,
+        f"{summary.files} files, the secret; {_describe(summary.manifest)}"
     )
-    console.print(
+    typer.echo(
         "Everything written after the backup was made is lost. With audit anchors, "
-        "'tekisei audit verify' names the anchored events the restored log no longer reaches.",
-        markup=False,
+        "'tekisei audit verify' names the anchored events the restored log no longer reaches."
     )
 
 

@@ -16,10 +16,13 @@ from tekisei.cli.common import (
     handle_errors,
     principal,
     print_json,
+    settings,
     table,
 )
 from tekisei.core.orgs import OrgActor, OrgCreate, Role
-from tekisei.errors import InvalidInputError
+from tekisei.core.users import MAX_PASSWORD
+from tekisei.errors import InvalidInputError, NotFoundError
+from tekisei.services import invitations as invitation_service
 from tekisei.services import orgs as org_service
 from tekisei.services import users as user_service
 
@@ -73,7 +76,20 @@ def show_org(org: OrgOption, as_json: JsonOption = False) -> None:
         console.print(
             f"responsible: {view.responsible_person} {view.responsible_title or ''}", markup=False
         )
-    table(["email", "name", "role"], [[m.email, m.name, m.role] for m in members])
+    table(["id", "email", "name", "role"], [[m.user_id, m.email, m.name, m.role] for m in members])
+
+
+def _stdin_password() -> str:
+    """One line of standard input, without its newline (a longer one is refused later)."""
+    return sys.stdin.readline().rstrip("\n")[: MAX_PASSWORD + 1]
+
+
+def _need_stdin(flag: bool) -> None:
+    if not flag:
+        raise InvalidInputError(
+            "pass the password on standard input with --password-stdin",
+            ja="パスワードは --password-stdin を付けて標準入力から渡してください。",
+        )
 
 
 @users_app.command("create")
@@ -85,24 +101,175 @@ def create_user(
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the password from standard input.")
     ] = False,
+    keep_password: Annotated[
+        bool,
+        typer.Option(
+            "--keep-password",
+            help="Do not make the account choose its own password at first sign-in (only "
+            "when its owner typed this one; recorded in the audit log).",
+        ),
+    ] = False,
     name: Annotated[str, typer.Option(help="Display name.")] = "",
     as_json: JsonOption = False,
 ) -> None:
-    """Create an account and make it a member (an existing account just joins)."""
-    if not password_stdin:
-        raise InvalidInputError(
-            "pass the password on standard input with --password-stdin",
-            ja="パスワードは --password-stdin を付けて標準入力から渡してください。",
-        )
-    password = sys.stdin.readline().rstrip("\n")
-    data = user_service.UserCreate(email=email, name=name, password=password)
+    """Create an account with a first password and make it a member. Its owner must choose
+    their own password at first sign-in unless --keep-password is given. To add a person
+    who may already have an account, use 'users invite'."""
+    _need_stdin(password_stdin)
+    data = user_service.UserCreate(email=email, name=name, password=_stdin_password())
     with database().transaction() as session:
-        user = user_service.create_user(session, data, org, role, actor="cli")
-        result = {"id": user.id, "email": user.email, "org": org, "role": role.value}
+        user = user_service.create_user(
+            session, data, org, role, actor="cli", must_change_password=not keep_password
+        )
+        result = {
+            "id": user.id,
+            "email": user.email,
+            "org": org,
+            "role": role.value,
+            "password_change_required": user.must_change_password,
+        }
     if as_json:
         print_json(result)
         return
     console.print(f"{result['email']} is now {role.value} of {org}", markup=False)
+    if user.must_change_password:
+        console.print(
+            "they must choose their own password at first sign-in / "
+            "初回サインイン時に本人がパスワードを設定します",
+            markup=False,
+        )
+
+
+@users_app.command("invite")
+@handle_errors
+def invite(
+    email: Annotated[str, typer.Argument(help="The invited person's email.")],
+    org: OrgOption,
+    role: Annotated[Role, typer.Option(help="Role in the organisation.")],
+    user: UserOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Invite a person; prints the one-time code and link once (valid 7 days)."""
+    with database().transaction() as session:
+        code, view = invitation_service.create_invitation(
+            session, principal(session, org, user), email, role
+        )
+    config = settings()
+    link = f"http://{config.host}:{config.port}/invitations/{code}"
+    if as_json:
+        print_json(view.__dict__ | {"code": code, "url": f"/invitations/{code}"})
+        return
+    console.print(f"invited {view.email} as {view.role} (invitation {view.id})", markup=False)
+    console.print(f"link / リンク: {link}", markup=False, soft_wrap=True)
+    console.print(f"code / コード: {code}", markup=False, highlight=False)
+
+
+@users_app.command("invitations")
+@handle_errors
+def list_invitations(org: OrgOption, user: UserOption = None, as_json: JsonOption = False) -> None:
+    """List the organisation's invitations (never their codes)."""
+    with database().reading() as session:
+        views = invitation_service.list_invitations(session, principal(session, org, user))
+    if as_json:
+        print_json([v.__dict__ for v in views])
+        return
+    table(
+        ["id", "email", "role", "status", "expires", "invited by"],
+        [[v.id, v.email, v.role, v.status, v.expires_at, v.created_by] for v in views],
+    )
+
+
+@users_app.command("revoke-invitation")
+@handle_errors
+def revoke_invitation(
+    invitation_id: Annotated[int, typer.Argument(help="The invitation's id.", min=1)],
+    org: OrgOption,
+    user: UserOption = None,
+) -> None:
+    """Withdraw a pending invitation; its code stops working."""
+    with database().transaction() as session:
+        invitation_service.revoke_invitation(session, principal(session, org, user), invitation_id)
+    console.print(f"invitation {invitation_id} revoked", markup=False)
+
+
+@users_app.command("accept-invitation")
+@handle_errors
+def accept_invitation(
+    code: Annotated[str, typer.Argument(help="The invitation's code.")],
+    user: Annotated[
+        str | None, typer.Option("--user", help="Accept for this existing account.")
+    ] = None,
+    password_stdin: Annotated[
+        bool,
+        typer.Option("--password-stdin", help="New account: read its password from stdin."),
+    ] = False,
+    name: Annotated[str, typer.Option(help="New account: display name.")] = "",
+) -> None:
+    """Accept an invitation: for an existing account (--user), or by creating the account
+    with the invited person's own password (--password-stdin)."""
+    if user:
+        with database().transaction() as session:
+            joined = invitation_service.accept_invitation_for(session, user, code)
+    else:
+        _need_stdin(password_stdin)
+        joined = invitation_service.register_with_invitation(
+            database(), code, name, _stdin_password()
+        )
+    console.print(f"{joined.email} is now {joined.role.value} of {joined.org_slug}", markup=False)
+
+
+@users_app.command("decline-invitation")
+@handle_errors
+def decline_invitation(
+    code: Annotated[str, typer.Argument(help="The invitation's code.")],
+) -> None:
+    """Decline an invitation; its code stops working."""
+    with database().transaction() as session:
+        invitation_service.decline_invitation(session, code)
+    console.print("invitation declined", markup=False)
+
+
+@users_app.command("remove")
+@handle_errors
+def remove_member(
+    email: Annotated[str, typer.Argument(help="The member's email.")],
+    org: OrgOption,
+    user: UserOption = None,
+) -> None:
+    """Remove a member: their sessions and tokens for the organisation end (not the last
+    admin)."""
+    with database().transaction() as session:
+        acting = principal(session, org, user)
+        target = user_service.find_user(session, email)
+        if target is None:
+            raise NotFoundError(
+                f"no member {email} in {org}", ja=f"{org} にメンバー {email} はいません。"
+            )
+        org_service.remove_member(session, acting, target.id)
+    console.print(f"{email.strip().lower()} removed from {org}", markup=False)
+
+
+@users_app.command("password")
+@handle_errors
+def change_password(
+    user: Annotated[str, typer.Option("--user", help="The account whose password changes.")],
+    org: OrgOption,
+    password_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--password-stdin",
+            help="Read the current password, then the new one, on two lines of stdin.",
+        ),
+    ] = False,
+) -> None:
+    """Change an account's password (the current one is needed); its browser sessions end."""
+    _need_stdin(password_stdin)
+    current, new = _stdin_password(), _stdin_password()
+    db = database()
+    with db.reading() as session:
+        acting = user_service.principal_for(session, user, org)
+    ended = user_service.change_password(db, acting, current, new, client="cli")
+    console.print(f"password changed; {ended} browser session(s) ended", markup=False)
 
 
 @tokens_app.command("create")

@@ -1,4 +1,4 @@
-"""``tekisei serve``: run the web app."""
+"""``tekisei serve``: run the web app, in one process or several."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import uvicorn
 from tekisei.cli.common import handle_errors
 from tekisei.config import load_settings
 from tekisei.logs import configure_logging
+from tekisei.services.database import open_database
 from tekisei.web.app import create_app
 
 
@@ -17,6 +18,15 @@ from tekisei.web.app import create_app
 def serve_command(
     host: Annotated[str | None, typer.Option(help="Address to listen on (TEKISEI_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on (TEKISEI_PORT).")] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Processes serving requests. Rate limits and sign-in throttling are kept in "
+            "the database, so every process shares them.",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the web app and JSON API (what 'make run' calls)."""
     overrides: dict[str, object] = {}
@@ -26,12 +36,23 @@ def serve_command(
         overrides["port"] = port
     settings = load_settings(**overrides)
     configure_logging(settings.log_level, settings.log_format)
-    app = create_app(settings)
+    options: dict[str, object] = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_config": None,
+        "proxy_headers": False,
+        "server_header": False,
+    }
+    if workers == 1:
+        uvicorn.run(create_app(settings), **options)  # type: ignore[arg-type]
+        return
+    # Check the settings and the schema here, once, so that a mistake is one clear error
+    # and not one per worker; the secret is made here too, before the workers need it.
+    settings.secret()
+    open_database(settings).close()
     uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_config=None,
-        proxy_headers=False,
-        server_header=False,
+        "tekisei.web.app:app_from_environment",
+        factory=True,
+        workers=workers,
+        **options,  # type: ignore[arg-type]
     )

@@ -1,8 +1,10 @@
-"""The organisation-wide numbers a deployment may set: review intervals and gate thresholds."""
+"""The organisation-wide numbers a deployment may set: review intervals, gate thresholds
+and the age below which an approver is flagged."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from tekisei.core.gates import COMPLETENESS
 from tekisei.core.reviews import INTERVAL_DAYS
@@ -11,14 +13,19 @@ from tekisei.core.systems import Tier
 
 @dataclass(frozen=True)
 class Policy:
-    """Days between reviews and the completeness a gate needs, by tier."""
+    """Days between reviews and the completeness a gate needs, by tier; how old an
+    approver's account and membership must be not to be flagged in the audit log."""
 
     review_days: dict[Tier, int] = field(default_factory=lambda: dict(INTERVAL_DAYS))
     completeness: dict[Tier, float] = field(default_factory=lambda: dict(COMPLETENESS))
+    approver_min_age: timedelta = timedelta(days=7)
 
     @classmethod
     def from_settings(
-        cls, review_days: dict[str, int] | None, completeness: dict[str, float] | None
+        cls,
+        review_days: dict[str, int] | None,
+        completeness: dict[str, float] | None,
+        approver_min_age_days: int = 7,
     ) -> Policy:
         """Defaults, overridden tier by tier (keys: minimal, limited, high, critical).
 
@@ -35,4 +42,4 @@ class Policy:
             if not 0 <= share <= 1:
                 raise ValueError(f"completeness for {name} must be between 0 and 1")
             thresholds[Tier.parse(name)] = share
-        return cls(days, thresholds)
+        return cls(days, thresholds, timedelta(days=approver_min_age_days))

@@ -27,3 +27,5 @@ class ApprovalRow(Base):
     decided_by: Mapped[str | None] = mapped_column(String(320))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     reason: Mapped[str | None] = mapped_column(Text)
+    decider_added_by: Mapped[str | None] = mapped_column(String(320))
+    """Who made the deciding executive a member (separation of duties)."""

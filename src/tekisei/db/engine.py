@@ -27,6 +27,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 WRITE = "tekisei_write"
 """Execution option marking a connection that will write (SQLite then begins IMMEDIATE)."""
+NOWAIT = "tekisei_nowait"
+"""Execution option for a write that is given up at once when another writer holds the
+lock (bookkeeping such as a token's last use, which must never delay or fail a read)."""
+BUSY_TIMEOUT_MS = 5000
+"""How long an SQLite writer waits for the write lock before 'database is locked'."""
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -35,14 +40,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.close()
 
 
 def _sqlite_begin(connection: Any) -> None:
     # A writer takes the write lock when it begins, so two writers queue up (busy_timeout)
     # instead of one failing midway on a snapshot that the other made stale.
-    mode = "IMMEDIATE" if connection.get_execution_options().get(WRITE) else "DEFERRED"
+    options = connection.get_execution_options()
+    mode = "IMMEDIATE" if options.get(WRITE) else "DEFERRED"
+    # Set on every begin: a pooled connection must not keep a NOWAIT writer's zero.
+    timeout = 0 if options.get(NOWAIT) else BUSY_TIMEOUT_MS
+    connection.exec_driver_sql(f"PRAGMA busy_timeout={timeout}")
     connection.exec_driver_sql(f"BEGIN {mode}")
 
 

@@ -8,9 +8,10 @@ from tekisei.db.catalog import CatalogNodeRow, CrosswalkLinkRow, CrosswalkRow, F
 from tekisei.db.evals import EvalResultRow, EvalRunRow, RiskSuggestionRow
 from tekisei.db.orgs import (
     ApiTokenRow,
-    LoginFailureRow,
+    InvitationRow,
     MembershipRow,
     OrgRow,
+    SigninFailureRow,
     UserRow,
     WebSessionRow,
 )
@@ -41,7 +42,7 @@ __all__ = [
     "EvidenceRow",
     "FrameworkRow",
     "ImageCredentialRow",
-    "LoginFailureRow",
+    "InvitationRow",
     "MembershipRow",
     "OrgRow",
     "ProvenanceCheckRow",
@@ -49,6 +50,7 @@ __all__ = [
     "ReviewRow",
     "RiskRow",
     "RiskSuggestionRow",
+    "SigninFailureRow",
     "SystemAssignmentRow",
     "SystemProvenanceRow",
     "SystemRow",

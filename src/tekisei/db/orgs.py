@@ -1,10 +1,22 @@
-"""Tables of organisations, accounts, memberships, API tokens and web sessions."""
+"""Tables of organisations, accounts, memberships, invitations, API tokens, web sessions
+and sign-in failures."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tekisei.db.base import Base
@@ -41,6 +53,10 @@ class UserRow(Base):
     password_hash: Mapped[str] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    must_change_password: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    """Someone else chose the password: the owner must choose their own at first sign-in."""
 
 
 class MembershipRow(Base):
@@ -54,6 +70,26 @@ class MembershipRow(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str | None] = mapped_column(String(320))
+    """Who made the account a member (an email, ``cli`` or ``demo``); None before 0012."""
+
+
+class InvitationRow(Base):
+    """An invitation to join an organisation; only the SHA-256 of its one-time code is kept."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    role: Mapped[str] = mapped_column(String(32))
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(20))
+    created_by: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_by: Mapped[str | None] = mapped_column(String(320))
 
 
 class ApiTokenRow(Base):
@@ -88,11 +124,23 @@ class WebSessionRow(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class LoginFailureRow(Base):
-    """A failed sign-in, kept for throttling."""
+class SigninFailureRow(Base):
+    """A failed sign-in attempt, or one still being checked (``pending``), kept for
+    throttling.
 
-    __tablename__ = "login_failures"
+    Shared by every server process through the database. The email is kept only as
+    its SHA-256, so the table holds no addresses of people who have no account.
+    """
+
+    __tablename__ = "signin_failures"
+    __table_args__ = (
+        Index("ix_signin_failures_email_client", "email_digest", "client", "at"),
+        Index("ix_signin_failures_client_at", "client", "at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    email: Mapped[str] = mapped_column(String(320), index=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    email_digest: Mapped[str] = mapped_column(String(64))
+    client: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    pending: Mapped[bool] = mapped_column(Boolean, default=False)
+    """Still being checked: counts against no limit until it fails."""

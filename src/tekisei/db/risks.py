@@ -38,6 +38,8 @@ class RiskRow(Base):
     accepted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     acceptance_note: Mapped[str | None] = mapped_column(Text)
+    acceptor_added_by: Mapped[str | None] = mapped_column(String(320))
+    """Who made the accepting executive a member (separation of duties, item 9)."""
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer, default=1)

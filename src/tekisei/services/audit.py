@@ -68,7 +68,10 @@ def record(
     first, so re-reading the chain's head never discards them.
     """
     session.flush()
-    session.refresh(org, with_for_update=True)
+    # FOR NO KEY UPDATE: writers queue on it, but it does not wait for the key-share locks
+    # that other transactions hold on the row because they inserted rows referring to the
+    # organisation (a plain FOR UPDATE would, and two such writers deadlock).
+    session.refresh(org, with_for_update={"key_share": True})
     event = next_event(
         org.audit_seq,
         org.audit_head,

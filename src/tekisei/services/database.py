@@ -7,14 +7,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from tekisei.config import Settings
 from tekisei.core.policy import Policy
-from tekisei.db.engine import WRITE, make_engine, make_sessionmaker
+from tekisei.db.engine import NOWAIT, WRITE, make_engine, make_sessionmaker
 from tekisei.db.migrate import current_revision, head_revision, upgrade
 from tekisei.errors import ConflictError, DatabaseError
 from tekisei.services.audit import SIGNER_KEY
@@ -41,15 +41,19 @@ class Database:
     max_upload_bytes: int = 20 * 1024 * 1024
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
+    def transaction(self, *, nowait: bool = False) -> Iterator[Session]:
         """A session committed at the end of the block, rolled back on error.
 
         A change based on a row another transaction changed meanwhile (the row's
-        version no longer matches) ends in ``ConflictError``.
+        version no longer matches) ends in ``ConflictError``. With ``nowait``, the
+        transaction fails at once (``sqlalchemy.exc.OperationalError``) instead of waiting
+        when another writer holds the lock it needs.
         """
         try:
             with self.sessions() as session, session.begin():
-                session.connection(execution_options={WRITE: True})
+                connection = session.connection(execution_options={WRITE: True, NOWAIT: nowait})
+                if nowait and connection.dialect.name == "postgresql":
+                    connection.execute(text("SET LOCAL lock_timeout = '100ms'"))
                 if self.signer is not None:
                     session.info[SIGNER_KEY] = self.signer
                 session.info[POLICY_KEY] = self.policy
@@ -100,7 +104,9 @@ def open_database(settings: Settings, *, check_schema: bool = True) -> Database:
         signer=signer_for(settings),
         files_dir=settings.files_dir,
         max_upload_bytes=settings.max_upload_mb * 1024 * 1024,
-        policy=Policy.from_settings(settings.review_days, settings.gate_completeness),
+        policy=Policy.from_settings(
+            settings.review_days, settings.gate_completeness, settings.approver_min_age_days
+        ),
     )
     if check_schema:
         status = database_status(database)

@@ -277,6 +277,8 @@ def load_demo(database: Database, data_dir: Path, *, only_if_empty: bool = False
                     org.slug,
                     role,
                     actor="demo",
+                    # The demo's accounts share a password printed for whoever runs it.
+                    must_change_password=False,
                 )
             operator = orgs.cli_principal(session, org.slug)
             executive = users.principal_for(session, item["accounts"][1][0], org.slug)

@@ -20,6 +20,7 @@ from tekisei.db.systems import SystemRow
 from tekisei.errors import ConflictError, InvalidInputError, NotFoundError
 from tekisei.services import assessments, audit, eval_runs, provenance_checks, systems
 from tekisei.services.database import policy_of
+from tekisei.services.orgs import approver_facts
 
 GUIDELINE = assessments.GUIDELINE
 
@@ -70,6 +71,8 @@ class ApprovalOut(BaseModel):
     decided_by: str | None
     decided_at: datetime | None
     reason: str | None
+    decider_added_by: str | None = None
+    """Who made the deciding executive a member (separation of duties)."""
 
 
 def _org(session: Session, principal: Principal) -> OrgRow:
@@ -161,6 +164,7 @@ def _view(row: ApprovalRow, name: str) -> ApprovalOut:
         decided_by=row.decided_by,
         decided_at=row.decided_at,
         reason=row.reason,
+        decider_added_by=row.decider_added_by,
     )
 
 
@@ -260,10 +264,12 @@ def decide(
                 f"the gate is not met: {lines}", ja=f"移行の条件を満たしていません。{lines_ja}"
             )
     now = datetime.now(UTC)
+    facts = approver_facts(session, principal)
     row.status = "approved" if approve else "rejected"
     row.decided_by = principal.email
     row.decided_at = now
     row.reason = reason.strip()
+    row.decider_added_by = facts["approver_added_by"]
     org = _org(session, principal)
     audit.record(
         session,
@@ -272,7 +278,14 @@ def decide(
         "stage.approve" if approve else "stage.reject",
         "system",
         system.id,
-        {"approval": row.id, "from": row.from_stage, "to": row.to_stage, "reason": row.reason},
+        {
+            "approval": row.id,
+            "from": row.from_stage,
+            "to": row.to_stage,
+            "reason": row.reason,
+            **facts,
+            "subject_created_by": row.requested_by,
+        },
     )
     if approve:
         system.stage = row.to_stage

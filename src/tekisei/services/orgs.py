@@ -6,14 +6,26 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from tekisei.core.audit import GENESIS
-from tekisei.core.orgs import OrgActor, OrgCreate, Permission, Principal, Role, require
-from tekisei.db.orgs import MembershipRow, OrgRow, UserRow
-from tekisei.errors import ConflictError, InvalidInputError, NotFoundError
+from tekisei.core.orgs import (
+    OrgActor,
+    OrgCreate,
+    Permission,
+    Principal,
+    Role,
+    can,
+    require,
+    sees_all_systems,
+)
+from tekisei.db.orgs import ApiTokenRow, MembershipRow, OrgRow, UserRow, WebSessionRow
+from tekisei.db.systems import SystemAssignmentRow, SystemRow
+from tekisei.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
 from tekisei.services import audit
 
 
@@ -32,10 +44,10 @@ class OrgView:
 
 @dataclass(frozen=True)
 class MemberView:
-    """A member of an organisation."""
+    """A member of an organisation; the email only for those who manage people."""
 
     user_id: int
-    email: str
+    email: str | None
     name: str
     role: str
 
@@ -194,12 +206,20 @@ def membership(session: Session, user_id: int, org_id: int) -> MembershipRow | N
 
 
 def add_member(session: Session, org: OrgRow, user: UserRow, role: Role, actor: str) -> None:
-    """Give ``user`` ``role`` in ``org`` (changing the role when already a member)."""
+    """Give ``user`` ``role`` in ``org`` (changing the role when already a member).
+
+    A new membership records ``actor`` as the one who created it, so that an approval
+    made through it can be traced to who made the approver a member.
+    """
     existing = membership(session, user.id, org.id)
     if existing is None:
         session.add(
             MembershipRow(
-                org_id=org.id, user_id=user.id, role=role.value, created_at=datetime.now(UTC)
+                org_id=org.id,
+                user_id=user.id,
+                role=role.value,
+                created_at=datetime.now(UTC),
+                created_by=actor,
             )
         )
         before = None
@@ -219,15 +239,133 @@ def add_member(session: Session, org: OrgRow, user: UserRow, role: Role, actor: 
 
 
 def list_members(session: Session, principal: Principal) -> list[MemberView]:
-    """Members of the principal's organisation."""
+    """Members of the principal's organisation and their roles.
+
+    Emails are shown only to roles that manage people (admins); external testers, who
+    test assigned systems and need no one's details, get no list at all.
+
+    Raises:
+        PermissionDeniedError: an external tester.
+    """
     require(principal, Permission.READ)
+    if not sees_all_systems(principal.role):
+        raise PermissionDeniedError(
+            "external testers do not see the organisation's members",
+            ja="外部テスターは組織のメンバーを閲覧できません。",
+        )
+    emails = can(principal.role, Permission.MANAGE_ORG)
     rows = session.execute(
         select(UserRow, MembershipRow)
         .join(MembershipRow, MembershipRow.user_id == UserRow.id)
         .where(MembershipRow.org_id == principal.org_id)
-        .order_by(UserRow.email)
+        .order_by(UserRow.name, UserRow.id)
     )
-    return [MemberView(user.id, user.email, user.name, m.role) for user, m in rows]
+    return [
+        MemberView(user.id, user.email if emails else None, user.name, m.role) for user, m in rows
+    ]
+
+
+def approver_facts(session: Session, principal: Principal) -> dict[str, Any]:
+    """What the audit log keeps about who approves something: when their account and
+    membership were created and who made them a member (separation of duties)."""
+    user = session.get(UserRow, principal.user_id) if principal.user_id is not None else None
+    member = (
+        membership(session, principal.user_id, principal.org_id)
+        if principal.user_id is not None
+        else None
+    )
+
+    def iso(value: datetime | None) -> str | None:
+        if value is None:
+            return None
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+
+    return {
+        "approver_account_created_at": iso(user.created_at if user else None),
+        "approver_member_since": iso(member.created_at if member else None),
+        "approver_added_by": member.created_by if member else None,
+    }
+
+
+def _count(result: Any) -> int:
+    """Rows a DELETE or UPDATE touched."""
+    return int(cast("CursorResult[Any]", result).rowcount or 0)
+
+
+def remove_member(session: Session, principal: Principal, user_id: int) -> None:
+    """Take a member out of the organisation (admins).
+
+    Their web sessions in this organisation end, their API tokens for it are revoked and
+    their system assignments in it are removed; the account itself stays (it may belong to
+    other organisations).
+
+    Raises:
+        PermissionDeniedError: not an admin.
+        NotFoundError: no such member.
+        ConflictError: the last admin cannot be removed.
+    """
+    require(principal, Permission.MANAGE_ORG)
+    member = membership(session, user_id, principal.org_id)
+    user = session.get(UserRow, user_id)
+    if member is None or user is None:
+        raise NotFoundError(
+            f"no member {user_id} in this organisation",
+            ja=f"この組織にメンバー {user_id} はいません。",
+        )
+    if member.role == Role.ADMIN.value:
+        admins = session.scalar(
+            select(func.count()).where(
+                MembershipRow.org_id == principal.org_id, MembershipRow.role == Role.ADMIN.value
+            )
+        )
+        if (admins or 0) <= 1:
+            raise ConflictError(
+                "the organisation's last admin cannot be removed; make someone else admin first",
+                ja="組織の最後の管理者は削除できません。先に別のメンバーを管理者にしてください。",
+            )
+    now = datetime.now(UTC)
+    sessions = _count(
+        session.execute(
+            delete(WebSessionRow).where(
+                WebSessionRow.user_id == user_id, WebSessionRow.org_id == principal.org_id
+            )
+        )
+    )
+    tokens = _count(
+        session.execute(
+            update(ApiTokenRow)
+            .where(
+                ApiTokenRow.user_id == user_id,
+                ApiTokenRow.org_id == principal.org_id,
+                ApiTokenRow.revoked_at.is_(None),
+            )
+            .values(revoked_at=now)
+        )
+    )
+    systems = select(SystemRow.id).where(SystemRow.org_id == principal.org_id)
+    session.execute(
+        delete(SystemAssignmentRow).where(
+            SystemAssignmentRow.user_id == user_id, SystemAssignmentRow.system_id.in_(systems)
+        )
+    )
+    session.delete(member)
+    session.flush()
+    org = session.get(OrgRow, principal.org_id)
+    assert org is not None
+    audit.record(
+        session,
+        org,
+        principal.email,
+        "member.remove",
+        "user",
+        user_id,
+        {
+            "email": user.email,
+            "role": member.role,
+            "sessions_ended": sessions,
+            "tokens_revoked": tokens,
+        },
+    )
 
 
 def cli_principal(session: Session, slug: str) -> Principal:

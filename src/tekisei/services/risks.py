@@ -19,6 +19,7 @@ from tekisei.core.risks import (
     level,
     unknown_taxonomy,
 )
+from tekisei.db.audit import AuditEventRow
 from tekisei.db.catalog import CatalogNodeRow
 from tekisei.db.orgs import OrgRow
 from tekisei.db.risks import RiskRow
@@ -26,6 +27,7 @@ from tekisei.db.systems import SystemAssignmentRow, SystemRow
 from tekisei.errors import InvalidInputError, NotFoundError
 from tekisei.services import audit
 from tekisei.services.changes import check_version, merge
+from tekisei.services.orgs import approver_facts
 from tekisei.services.systems import visible_system
 
 FIELDS = tuple(RiskFields.model_fields)
@@ -45,6 +47,8 @@ class RiskView(RiskFields):
     accepted_by: int | None
     accepted_at: datetime | None
     acceptance_note: str | None
+    acceptor_added_by: str | None = None
+    """Who made the accepting executive a member (separation of duties)."""
     created_at: datetime
     updated_at: datetime
     version: int
@@ -76,6 +80,7 @@ def view(row: RiskRow) -> RiskView:
         accepted_by=row.accepted_by,
         accepted_at=row.accepted_at,
         acceptance_note=row.acceptance_note,
+        acceptor_added_by=row.acceptor_added_by,
         created_at=row.created_at,
         updated_at=row.updated_at,
         version=row.version,
@@ -207,6 +212,7 @@ def update_risk(
         row.accepted_by = None
         row.accepted_at = None
         row.acceptance_note = None
+        row.acceptor_added_by = None
         summary["acceptance_withdrawn"] = True
     if row.status != RiskStatus.CLOSED.value and (
         row.status != RiskStatus.ACCEPTED.value or summary.get("acceptance_withdrawn")
@@ -243,10 +249,12 @@ def accept_risk(
         raise InvalidInputError(
             "give the reason for accepting the risk", ja="リスクを受容する理由を記入してください。"
         )
+    facts = approver_facts(session, principal)
     row.status = RiskStatus.ACCEPTED.value
     row.accepted_by = principal.user_id
     row.accepted_at = datetime.now(UTC)
     row.acceptance_note = note.strip()
+    row.acceptor_added_by = facts["approver_added_by"]
     row.version += 1
     row.updated_at = row.accepted_at
     audit.record(
@@ -260,9 +268,25 @@ def accept_risk(
             "residual": row.residual,
             "residual_level": level(row.residual).value,
             "note": row.acceptance_note,
+            **facts,
+            "subject_created_by": _creator(session, row),
         },
     )
     return row
+
+
+def _creator(session: Session, row: RiskRow) -> str | None:
+    """Who added the risk, as the audit log recorded it."""
+    return session.scalars(
+        select(AuditEventRow.actor)
+        .where(
+            AuditEventRow.org_id == row.org_id,
+            AuditEventRow.action == "risk.create",
+            AuditEventRow.object_id == str(row.id),
+        )
+        .order_by(AuditEventRow.seq)
+        .limit(1)
+    ).first()
 
 
 def list_risks(

@@ -1,55 +1,46 @@
-"""Accounts: argon2id password hashes, sign-in with throttling, sessions and API tokens."""
+"""Accounts, sign-in (throttled, hashing outside any transaction), sessions, the choice of
+organisation, password changes and API tokens."""
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, cast
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from pydantic import BaseModel, StringConstraints
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from tekisei.core.orgs import ROLE_PERMISSIONS, Permission, Principal, Role, require
-from tekisei.db.orgs import (
-    ApiTokenRow,
-    LoginFailureRow,
-    MembershipRow,
-    OrgRow,
-    UserRow,
-    WebSessionRow,
-)
+from tekisei.core.audit import AuditEvent
+from tekisei.core.orgs import ROLE_PERMISSIONS, Principal, Role
+from tekisei.core.users import MAX_PASSWORD, ApprovalFlag, Email, approval_flags
+from tekisei.db.orgs import ApiTokenRow, MembershipRow, OrgRow, UserRow, WebSessionRow
 from tekisei.errors import (
     AuthenticationError,
     ConflictError,
     InvalidInputError,
     NotFoundError,
+    PasswordChangeRequiredError,
     PermissionDeniedError,
     ThrottledError,
 )
-from tekisei.services import audit
-from tekisei.services.database import Database
+from tekisei.services import audit, passwords, throttling
+from tekisei.services.database import Database, policy_of
 from tekisei.services.orgs import add_member, get_org, membership
+
+logger = logging.getLogger(__name__)
 
 TOKEN_PREFIX = "tks_"
 SESSION_HOURS = 12
-THROTTLE_FAILURES = 5
-THROTTLE_WINDOW = timedelta(minutes=15)
-MIN_PASSWORD = 12
-
-# argon2id with the library's RFC 9106 low-memory profile (64 MiB, 3 passes).
-_hasher = PasswordHasher()
-
-Email = Annotated[
-    str,
-    StringConstraints(
-        strip_whitespace=True, to_lower=True, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320
-    ),
-]
+TOKEN_TOUCH_EVERY = timedelta(minutes=1)
+"""A token's ``last_used_at`` is written at most this often."""
 
 
 class UserCreate(BaseModel):
@@ -73,101 +64,198 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def create_user(
-    session: Session, data: UserCreate, org_slug: str, role: Role, actor: str
+def _wrong_credentials() -> AuthenticationError:
+    return AuthenticationError(
+        "the email or password is wrong", ja="メールアドレスまたはパスワードが違います。"
+    )
+
+
+def find_user(session: Session, email: str) -> UserRow | None:
+    """The account with this email (compared lower-cased), if any."""
+    return session.scalars(select(UserRow).where(UserRow.email == email.strip().lower())).first()
+
+
+def new_account(
+    session: Session,
+    org: OrgRow,
+    data: UserCreate,
+    password_hash: str,
+    actor: str,
+    *,
+    must_change_password: bool,
 ) -> UserRow:
-    """Create an account (or reuse one with that email) and make it a member of the org.
+    """Insert an account whose password was already checked and hashed.
 
     Raises:
-        InvalidInputError: the password is shorter than 12 characters.
-        ConflictError: the account exists and is already a member.
+        ConflictError: an account with this email exists.
     """
-    if len(data.password) < MIN_PASSWORD:
-        raise InvalidInputError(
-            f"the password must be at least {MIN_PASSWORD} characters",
-            ja=f"パスワードは{MIN_PASSWORD}文字以上にしてください。",
-        )
-    org = get_org(session, org_slug)
-    user = session.scalars(select(UserRow).where(UserRow.email == data.email)).first()
-    if user is None:
-        user = UserRow(
-            email=data.email,
-            name=data.name or data.email.split("@")[0],
-            password_hash=_hasher.hash(data.password),
-            active=True,
-            created_at=_now(),
-        )
-        session.add(user)
-        session.flush()
-        audit.record(session, org, actor, "user.create", "user", user.id, {"email": user.email})
-    elif membership(session, user.id, org.id) is not None:
+    if find_user(session, data.email) is not None:
         raise ConflictError(
-            f"{data.email} is already a member of {org_slug}",
-            ja=f"{data.email} はすでに {org_slug} のメンバーです。",
+            f"an account {data.email} already exists; invite it to the organisation with "
+            "'tekisei users invite' instead",
+            ja=f"アカウント {data.email} はすでにあります。"
+            "tekisei users invite で組織に招待してください。",
         )
+    user = UserRow(
+        email=data.email,
+        name=data.name or data.email.split("@")[0],
+        password_hash=password_hash,
+        active=True,
+        created_at=_now(),
+        must_change_password=must_change_password,
+    )
+    session.add(user)
+    session.flush()
+    audit.record(
+        session,
+        org,
+        actor,
+        "user.create",
+        "user",
+        user.id,
+        {"email": user.email, "password_change_required": must_change_password},
+    )
+    return user
+
+
+def create_user(
+    session: Session,
+    data: UserCreate,
+    org_slug: str,
+    role: Role,
+    actor: str,
+    *,
+    must_change_password: bool = True,
+) -> UserRow:
+    """Create an account with a password someone else chose (the operator's
+    ``tekisei users create``) and make it a member of the organisation.
+
+    Since the password is known to whoever typed it, the owner must choose their own at
+    first sign-in unless ``must_change_password`` is False (recorded in the audit event).
+    People join an organisation they are not yet part of through invitations.
+
+    Raises:
+        InvalidInputError: the password breaks the policy.
+        ConflictError: an account with this email exists.
+    """
+    passwords.check(data.password, data.email)
+    org = get_org(session, org_slug)
+    user = new_account(
+        session,
+        org,
+        data,
+        passwords.hash_password(data.password),
+        actor,
+        must_change_password=must_change_password,
+    )
     add_member(session, org, user, role, actor)
     return user
 
 
-def _check_credentials(session: Session, email: str, password: str) -> UserRow | None:
-    """The account for these credentials, or None after recording the failure.
+@contextmanager
+def _busy_means_try_again() -> Iterator[None]:
+    """SQLite's write lock stayed busy for the whole busy_timeout: a clear 429, not a 500."""
+    try:
+        yield
+    except OperationalError as exc:
+        if "locked" not in str(exc.orig):
+            raise
+        logger.warning("sign-in attempt not recorded, the database is busy: %s", exc.orig)
+        raise ThrottledError(
+            "the server is busy; try again in a few seconds",
+            ja="サーバーが混み合っています。数秒後にもう一度お試しください。",
+        ) from None
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """An account whose password was just checked, as it was when read."""
+
+    user_id: int
+    password_hash: str
+
+
+def _check_password(
+    database: Database,
+    email: str,
+    password: str,
+    client: str | None,
+    lookup: Callable[[Session], UserRow | None],
+) -> _Checked | None:
+    """Check ``password`` for the account ``lookup`` finds, within the throttling limits
+    for (``email``, ``client``); None when it is wrong (recorded as a failure).
+
+    The attempt is reserved in a short transaction, the password is hashed outside any
+    transaction (argon2 takes tens of milliseconds and must never hold the database's
+    write lock), and the outcome is written in another short one.
 
     Raises:
-        ThrottledError: five failures for this email within 15 minutes.
+        ThrottledError: a limit is reached (before or while waiting for a hashing slot),
+            or the database stayed busy.
     """
-    since = _now() - THROTTLE_WINDOW
-    failures = (
-        session.scalar(
-            select(func.count()).where(LoginFailureRow.email == email, LoginFailureRow.at >= since)
+    key = throttling.client_key(client)
+    with _busy_means_try_again(), database.transaction() as session:
+        reservation = throttling.reserve_attempt(session, email, key)
+        user = lookup(session)
+        stored = user.password_hash if user is not None and user.active else None
+        user_id = user.id if user is not None else None
+
+    def look_again() -> None:
+        with database.reading() as session:
+            throttling.check_limits(session, email, key)
+
+    try:
+        # No password that long can have been set, but it costs a hash all the same.
+        valid = (
+            passwords.verify_password(stored, password[: MAX_PASSWORD + 1], before=look_again)
+            and len(password) <= MAX_PASSWORD
         )
-        or 0
-    )
-    if failures >= THROTTLE_FAILURES:
-        raise ThrottledError(
-            "too many failed sign-ins for this account; wait 15 minutes and try again",
-            ja="このアカウントのサインインの失敗が続いたため、15分待ってから再度お試しください。",
-        )
-    user = session.scalars(select(UserRow).where(UserRow.email == email)).first()
-    valid = False
-    if user is not None and user.active:
-        try:
-            valid = _hasher.verify(user.password_hash, password)
-        except (VerifyMismatchError, VerificationError, InvalidHashError):
-            valid = False
-    else:
-        _hasher.hash(password)  # keep timing similar for unknown accounts
-    if not valid or user is None:
-        session.add(LoginFailureRow(email=email, at=_now()))
+    except ThrottledError:
+        with _busy_means_try_again(), database.transaction() as session:
+            throttling.drop_reservation(session, reservation)
+        raise
+    if not valid or stored is None or user_id is None:
+        with _busy_means_try_again(), database.transaction() as session:
+            throttling.record_failure(session, reservation, email, key)
         return None
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
-    session.execute(delete(LoginFailureRow).where(LoginFailureRow.email == email))
-    return user
+    return _Checked(user_id, stored)
 
 
 def sign_in(
-    database: Database, email: str, password: str, org_slug: str | None = None
+    database: Database,
+    email: str,
+    password: str,
+    org_slug: str | None = None,
+    *,
+    client: str | None = None,
 ) -> NewSession:
     """Check credentials and open a web session.
 
-    A failure is committed before the error is raised, so that five failures for
-    one email within 15 minutes lock sign-in for it until the window passes.
-    Unknown emails fail the same way, so accounts cannot be enumerated.
+    Throttled per (email, client address) and per address (``services.throttling``);
+    unknown emails cost the same and fail the same way, so accounts cannot be enumerated.
 
     Raises:
-        ThrottledError: too many recent failures.
+        ThrottledError: too many recent failures for this email from this address, or
+            from this address at all; the message says how long to wait.
         AuthenticationError: wrong email or password.
         PermissionDeniedError: the account belongs to no (or not that) organisation.
     """
     email = email.strip().lower()
-    with database.transaction() as session:
-        user = _check_credentials(session, email, password)
-        if user is not None:
-            return start_session(session, user, org_slug)
-    raise AuthenticationError(
-        "the email or password is wrong",
-        ja="メールアドレスまたはパスワードが違います。",
+    checked = _check_password(
+        database, email, password, client, lambda session: find_user(session, email)
     )
+    if checked is None:
+        raise _wrong_credentials()
+    stored = checked.password_hash
+    rehashed = passwords.hash_password(password) if passwords.needs_rehash(stored) else None
+    with _busy_means_try_again(), database.transaction() as session:
+        throttling.clear_failures(session, email, throttling.client_key(client))
+        user = session.get(UserRow, checked.user_id)
+        if user is None or not user.active or user.password_hash != stored:
+            raise _wrong_credentials()  # changed while the password was being checked
+        if rehashed is not None:
+            user.password_hash = rehashed
+        return start_session(session, user, org_slug)
 
 
 def _principal(
@@ -208,28 +296,38 @@ class NewSession:
     token: str
     csrf: str
     principal: Principal
+    org_count: int = 1
+    """How many organisations the account belongs to (more than one: offer the chooser)."""
+    password_change_required: bool = False
+    """The password was chosen by someone else: the owner must choose a new one first."""
+
+
+def _memberships(session: Session, user_id: int) -> list[tuple[OrgRow, str]]:
+    return [
+        (org, role)
+        for org, role in session.execute(
+            select(OrgRow, MembershipRow.role)
+            .join(MembershipRow, MembershipRow.org_id == OrgRow.id)
+            .where(MembershipRow.user_id == user_id)
+            .order_by(OrgRow.slug)
+        )
+    ]
 
 
 def start_session(session: Session, user: UserRow, org_slug: str | None = None) -> NewSession:
-    """Open a web session in the user's first (or the named) organisation.
+    """Open a web session in the named organisation, or the user's first one.
 
     Raises:
         PermissionDeniedError: the user belongs to no organisation (or not to that one).
     """
-    query = (
-        select(OrgRow, MembershipRow.role)
-        .join(MembershipRow, MembershipRow.org_id == OrgRow.id)
-        .where(MembershipRow.user_id == user.id)
-    )
-    if org_slug:
-        query = query.where(OrgRow.slug == org_slug)
-    found = session.execute(query.order_by(OrgRow.slug)).first()
-    if found is None:
+    found = _memberships(session, user.id)
+    chosen = [(o, r) for o, r in found if org_slug is None or o.slug == org_slug]
+    if not chosen:
         raise PermissionDeniedError(
-            "this account belongs to no organisation; ask an administrator to add it",
-            ja="このアカウントはどの組織にも属していません。管理者に追加を依頼してください。",
+            "this account belongs to no organisation; ask an administrator for an invitation",
+            ja="このアカウントはどの組織にも属していません。管理者に招待を依頼してください。",
         )
-    org, role = found
+    org, role = chosen[0]
     token = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(32)
     session.add(
@@ -243,25 +341,62 @@ def start_session(session: Session, user: UserRow, org_slug: str | None = None) 
         )
     )
     audit.record(session, org, user.email, "session.start", "user", user.id, {})
-    return NewSession(token, csrf, _principal(user, org, Role(role), "session"))
+    return NewSession(
+        token,
+        csrf,
+        _principal(user, org, Role(role), "session"),
+        org_count=len(found),
+        password_change_required=user.must_change_password,
+    )
 
 
-def resolve_session(session: Session, token: str) -> tuple[Principal, str]:
-    """The principal and CSRF token of a session cookie.
+def open_session(database: Database, user_id: int, org_slug: str | None = None) -> NewSession:
+    """Sign in an account that has just proved who it is (e.g. by choosing its password
+    through an invitation).
 
     Raises:
-        AuthenticationError: unknown or expired session, or the membership was removed.
+        PermissionDeniedError: the account belongs to no (or not that) organisation.
     """
+    with database.transaction() as session:
+        user = session.get(UserRow, user_id)
+        if user is None or not user.active:
+            raise AuthenticationError("please sign in", ja="サインインしてください。")
+        return start_session(session, user, org_slug)
+
+
+def _session_row(session: Session, token: str) -> WebSessionRow:
     row = session.scalars(
         select(WebSessionRow).where(WebSessionRow.token_hash == _digest(token))
     ).first()
     if row is None or _aware(row.expires_at) <= _now():
         raise AuthenticationError("please sign in", ja="サインインしてください。")
+    return row
+
+
+def resolve_session(
+    session: Session, token: str, *, allow_password_change: bool = False
+) -> tuple[Principal, str]:
+    """The principal and CSRF token of a session cookie.
+
+    Args:
+        allow_password_change: accept the session of an account that must still choose
+            its own password (only the password page does).
+
+    Raises:
+        AuthenticationError: unknown or expired session, or the membership was removed.
+        PasswordChangeRequiredError: the owner must choose their own password first.
+    """
+    row = _session_row(session, token)
     user = session.get(UserRow, row.user_id)
     org = session.get(OrgRow, row.org_id)
     member = membership(session, row.user_id, row.org_id)
     if user is None or org is None or member is None or not user.active:
         raise AuthenticationError("please sign in", ja="サインインしてください。")
+    if user.must_change_password and not allow_password_change:
+        raise PasswordChangeRequiredError(
+            "choose your own password first: the current one was set by someone else",
+            ja="まずご自身のパスワードを設定してください。現在のパスワードは他の人が設定したものです。",
+        )
     return _principal(user, org, Role(member.role), "session"), row.csrf
 
 
@@ -277,6 +412,185 @@ def end_session(session: Session, token: str) -> None:
     session.delete(row)
     if org is not None and user is not None:
         audit.record(session, org, user.email, "session.end", "user", user.id, {})
+
+
+@dataclass(frozen=True)
+class OrgChoice:
+    """An organisation the signed-in person belongs to."""
+
+    slug: str
+    name: str
+    role: str
+    current: bool
+
+
+def org_choices(session: Session, principal: Principal) -> list[OrgChoice]:
+    """The organisations of the principal's account (the chooser and the page header)."""
+    if principal.user_id is None:
+        return []
+    return [
+        OrgChoice(org.slug, org.name, role, org.id == principal.org_id)
+        for org, role in _memberships(session, principal.user_id)
+    ]
+
+
+def switch_org(session: Session, token: str, principal: Principal, org_slug: str) -> Principal:
+    """Move a browser session to another organisation of the same account.
+
+    Recorded in both organisations' audit logs, with the session's id so that an operator
+    can pair the two events, but neither names the other organisation.
+
+    Raises:
+        InvalidInputError: the caller used an API token (tokens stay in one organisation).
+        NotFoundError: the account is not a member of that organisation.
+    """
+    if principal.via != "session":
+        raise InvalidInputError(
+            "API tokens belong to one organisation; create a token in the other organisation",
+            ja="APIトークンは一つの組織に属します。別の組織ではその組織のトークンを作成してください。",
+        )
+    row = _session_row(session, token)
+    target = next((o for o, _r in _memberships(session, row.user_id) if o.slug == org_slug), None)
+    if target is None:
+        raise NotFoundError(
+            f"you are not a member of an organisation '{org_slug}'",
+            ja=f"あなたは組織「{org_slug}」のメンバーではありません。",
+        )
+    user = session.get(UserRow, row.user_id)
+    source = session.get(OrgRow, row.org_id)
+    assert user is not None and source is not None
+    if target.id != source.id:
+        row.org_id = target.id
+        session.flush()
+        for org, direction in ((source, "out"), (target, "in")):
+            audit.record(
+                session,
+                org,
+                user.email,
+                "session.switch_org",
+                "user",
+                user.id,
+                {"session": row.id, "direction": direction},
+            )
+    member = membership(session, user.id, target.id)
+    assert member is not None
+    return _principal(user, target, Role(member.role), "session")
+
+
+# ----------------------------------------------------------------------------- passwords
+
+
+def change_password(
+    database: Database,
+    principal: Principal,
+    current: str,
+    new: str,
+    *,
+    keep_session: str | None = None,
+    client: str | None = None,
+) -> int:
+    """Change one's own password; every other web session of the account ends.
+
+    The current password is checked like a sign-in (throttled per email and address,
+    hashed outside any transaction).
+
+    Args:
+        keep_session: the cookie of the session making the change, which stays open.
+
+    Returns:
+        How many other sessions were ended.
+
+    Raises:
+        InvalidInputError: the new password breaks the policy or equals the current one.
+        AuthenticationError: the current password is wrong.
+        ThrottledError: too many wrong current passwords.
+    """
+    if principal.user_id is None:
+        raise InvalidInputError(
+            "the local operator has no password; give --user",
+            ja="ローカルの運用者にはパスワードがありません。--user を指定してください。",
+        )
+    passwords.check(new, principal.email)
+    if new == current:
+        raise InvalidInputError(
+            "choose a new password that differs from the current one",
+            ja="現在のものとは異なる新しいパスワードを選んでください。",
+        )
+    key = throttling.client_key(client)
+    user_id = principal.user_id
+    checked = _check_password(
+        database, principal.email, current, client, lambda session: session.get(UserRow, user_id)
+    )
+    if checked is None:
+        raise AuthenticationError(
+            "the current password is wrong", ja="現在のパスワードが違います。"
+        )
+    stored = checked.password_hash
+    new_hash = passwords.hash_password(new)
+    with _busy_means_try_again(), database.transaction() as session:
+        throttling.clear_failures(session, principal.email, key)
+        user = session.get(UserRow, principal.user_id)
+        if user is None or user.password_hash != stored:
+            raise ConflictError(
+                "the password was changed meanwhile; sign in again",
+                ja="パスワードが同時に変更されました。もう一度サインインしてください。",
+            )
+        user.password_hash = new_hash
+        user.must_change_password = False
+        others = delete(WebSessionRow).where(WebSessionRow.user_id == user.id)
+        if keep_session:
+            others = others.where(WebSessionRow.token_hash != _digest(keep_session))
+        ended = int(cast("CursorResult[Any]", session.execute(others)).rowcount or 0)
+        org = session.get(OrgRow, principal.org_id)
+        assert org is not None
+        audit.record(
+            session,
+            org,
+            principal.email,
+            "user.password_change",
+            "user",
+            user.id,
+            {"sessions_ended": ended},
+        )
+        return int(ended)
+
+
+@dataclass(frozen=True)
+class AccountView:
+    """The signed-in person's own account."""
+
+    user_id: int
+    email: str
+    name: str
+    created_at: datetime
+    org: str
+    role: str
+    via: str
+    orgs: list[OrgChoice]
+
+
+def my_account(session: Session, principal: Principal) -> AccountView:
+    """The principal's account and organisations.
+
+    Raises:
+        NotFoundError: the local operator has no account.
+    """
+    user = session.get(UserRow, principal.user_id) if principal.user_id is not None else None
+    if user is None:
+        raise NotFoundError(
+            "the local operator has no account; give --user",
+            ja="ローカルの運用者にはアカウントがありません。--user を指定してください。",
+        )
+    return AccountView(
+        user.id,
+        user.email,
+        user.name,
+        _aware(user.created_at),
+        principal.org_slug,
+        principal.role.value,
+        principal.via,
+        org_choices(session, principal),
+    )
 
 
 # ----------------------------------------------------------------------------- tokens
@@ -353,12 +667,7 @@ def create_token(
     return secret, row
 
 
-def resolve_token(session: Session, secret: str) -> Principal:
-    """The principal of a bearer token.
-
-    Raises:
-        AuthenticationError: unknown, expired or revoked token, or membership removed.
-    """
+def _token_principal(session: Session, secret: str) -> tuple[Principal, ApiTokenRow]:
     row = session.scalars(
         select(ApiTokenRow).where(ApiTokenRow.token_hash == _digest(secret))
     ).first()
@@ -378,8 +687,50 @@ def resolve_token(session: Session, secret: str) -> Principal:
     role = Role(row.role)
     if not ROLE_PERMISSIONS[role] <= ROLE_PERMISSIONS[Role(member.role)]:
         role = Role(member.role)  # the member was demoted since the token was issued
-    row.last_used_at = _now()
-    return _principal(user, org, role, "token")
+    return _principal(user, org, role, "token"), row
+
+
+def resolve_token(session: Session, secret: str) -> Principal:
+    """The principal of a bearer token (reads only).
+
+    Raises:
+        AuthenticationError: unknown, expired or revoked token, or membership removed.
+    """
+    return _token_principal(session, secret)[0]
+
+
+def authenticate_token(database: Database, secret: str) -> Principal:
+    """The principal of a bearer token, noting its use at most once a minute.
+
+    The token is resolved in a read session. Its ``last_used_at`` is then written in a
+    separate transaction that gives up at once if another writer holds the lock, so a
+    read request never waits for, or fails on, the database's write lock.
+
+    Raises:
+        AuthenticationError: unknown, expired or revoked token, or membership removed.
+    """
+    with database.reading() as session:
+        principal, row = _token_principal(session, secret)
+        token_id, last = row.id, row.last_used_at
+    now = _now()
+    if last is not None and now - _aware(last) < TOKEN_TOUCH_EVERY:
+        return principal
+    try:
+        with database.transaction(nowait=True) as session:
+            session.execute(
+                update(ApiTokenRow)
+                .where(
+                    ApiTokenRow.id == token_id,
+                    or_(
+                        ApiTokenRow.last_used_at.is_(None),
+                        ApiTokenRow.last_used_at < now - TOKEN_TOUCH_EVERY,
+                    ),
+                )
+                .values(last_used_at=now)
+            )
+    except OperationalError as exc:  # busy: a later request records the use
+        logger.debug("token %s: last use not recorded (%s)", token_id, exc.orig)
+    return principal
 
 
 def revoke_token(session: Session, principal: Principal, token_id: int) -> None:
@@ -428,15 +779,13 @@ def list_tokens(session: Session, principal: Principal) -> list[TokenView]:
     ]
 
 
-def add_member_account(
-    session: Session, principal: Principal, data: UserCreate, role: Role
-) -> UserRow:
-    """An administrator adds a member (creating the account when it is new).
-
-    Raises:
-        PermissionDeniedError: not an administrator.
-        ConflictError: already a member.
-        InvalidInputError: the password is too short.
-    """
-    require(principal, Permission.MANAGE_ORG)
-    return create_user(session, data, principal.org_slug, role, actor=principal.email)
+def approval_flags_of(session: Session, events: list[AuditEvent]) -> dict[int, list[ApprovalFlag]]:
+    """Separation-of-duties flags of the acceptances and approvals among ``events``, by
+    sequence number, with the deployment's ``TEKISEI_APPROVER_MIN_AGE_DAYS``."""
+    min_age = policy_of(session).approver_min_age
+    found: dict[int, list[ApprovalFlag]] = {}
+    for event in events:
+        flags = approval_flags(event.action, event.at, event.summary, min_age)
+        if flags:
+            found[event.seq] = flags
+    return found

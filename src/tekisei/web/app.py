@@ -11,18 +11,22 @@ from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
 from tekisei import __version__
-from tekisei.config import Settings
+from tekisei.config import Settings, load_settings
+from tekisei.logs import configure_logging
 from tekisei.services.database import open_database
 from tekisei.web.api import assessments as assessments_api
 from tekisei.web.api import audit as audit_api
 from tekisei.web.api import catalog as catalog_api
 from tekisei.web.api import evals as evals_api
 from tekisei.web.api import gates as gates_api
+from tekisei.web.api import health as health_api
+from tekisei.web.api import invitations as invitations_api
 from tekisei.web.api import orgs as orgs_api
 from tekisei.web.api import provenance as provenance_api
 from tekisei.web.api import reviews as reviews_api
 from tekisei.web.api import risks as risks_api
 from tekisei.web.api import systems as systems_api
+from tekisei.web.api import users as users_api
 from tekisei.web.errors import install_error_handlers
 from tekisei.web.i18n import pick_lang
 from tekisei.web.limits import ClientLimiter
@@ -33,11 +37,13 @@ from tekisei.web.pages import auth as auth_pages
 from tekisei.web.pages import catalog as catalog_pages
 from tekisei.web.pages import dashboard as dashboard_pages
 from tekisei.web.pages import evals as evals_pages
+from tekisei.web.pages import invitations as invitations_pages
 from tekisei.web.pages import orgs as orgs_pages
 from tekisei.web.pages import reviews as reviews_pages
 from tekisei.web.pages import risks as risks_pages
 from tekisei.web.pages import site
 from tekisei.web.pages import systems as systems_pages
+from tekisei.web.pages import users as users_pages
 from tekisei.web.pages import verify as verify_pages
 from tekisei.web.pages.site import LANG_COOKIE
 
@@ -93,8 +99,11 @@ def create_app(settings: Settings) -> FastAPI:
 
     static = Path(str(resources.files("tekisei.web") / "static"))
     app.mount("/static", StaticFiles(directory=static), name="static")
+    app.include_router(health_api.router)
     app.include_router(catalog_api.router)
     app.include_router(orgs_api.router)
+    app.include_router(invitations_api.router)
+    app.include_router(users_api.router)
     app.include_router(systems_api.router)
     app.include_router(risks_api.router)
     app.include_router(audit_api.router)
@@ -109,6 +118,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(systems_pages.router)
     app.include_router(risks_pages.router)
     app.include_router(orgs_pages.router)
+    app.include_router(users_pages.router)
+    app.include_router(invitations_pages.router)
     app.include_router(audit_pages.router)
     app.include_router(assessments_pages.router)
     app.include_router(approvals_pages.router)
@@ -119,3 +130,11 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(dashboard_pages.api)
     install_error_handlers(app)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app for the settings in the environment: what each process of
+    ``tekisei serve --workers N`` builds for itself."""
+    settings = load_settings()
+    configure_logging(settings.log_level, settings.log_format)
+    return create_app(settings)

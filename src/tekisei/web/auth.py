@@ -22,14 +22,26 @@ def _database(request: Request) -> Database:
     return database
 
 
-def current_principal(request: Request) -> Principal:
+def client_address(request: Request) -> str:
+    """The caller's address, the key of sign-in throttling."""
+    return request.client.host if request.client else "unknown"
+
+
+def current_principal(request: Request, *, allow_password_change: bool = False) -> Principal:
     """The caller, from ``Authorization: Bearer`` or the session cookie.
 
     Unsafe requests with a session cookie must carry its CSRF token, in the
-    ``X-CSRF-Token`` header (forms are checked by the page handlers).
+    ``X-CSRF-Token`` header (forms are checked by the page handlers). A bearer token
+    is resolved without the database's write lock (its use is noted at most once a
+    minute, never at the cost of the request).
+
+    Args:
+        allow_password_change: let in a session whose owner must still choose their own
+            password (the password page only).
 
     Raises:
         AuthenticationError: no valid credentials.
+        PasswordChangeRequiredError: the owner must first choose their own password.
         PermissionDeniedError: a cookie request without the right CSRF token.
     """
     header = request.headers.get("authorization", "")
@@ -41,8 +53,7 @@ def current_principal(request: Request) -> Principal:
                 "use 'Authorization: Bearer <token>'",
                 ja="「Authorization: Bearer <トークン>」の形式で指定してください。",
             )
-        with database.transaction() as session:
-            principal = users.resolve_token(session, token.strip())
+        principal = users.authenticate_token(database, token.strip())
         request.state.principal = principal
         return principal
     cookie = request.cookies.get(SESSION_COOKIE)
@@ -53,7 +64,9 @@ def current_principal(request: Request) -> Principal:
             "「Authorization: Bearer <トークン>」で送ってください。",
         )
     with database.reading() as session:
-        principal, csrf = users.resolve_session(session, cookie)
+        principal, csrf = users.resolve_session(
+            session, cookie, allow_password_change=allow_password_change
+        )
     request.state.csrf = csrf
     request.state.principal = principal
     if request.method in UNSAFE and request.url.path.startswith("/api/"):

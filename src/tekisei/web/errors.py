@@ -15,6 +15,7 @@ from tekisei.errors import (
     IntegrityError,
     InvalidInputError,
     NotFoundError,
+    PasswordChangeRequiredError,
     PermissionDeniedError,
     TekiseiError,
     ThrottledError,
@@ -53,6 +54,11 @@ def install_error_handlers(app: FastAPI) -> None:
                 body["detail_ja"] = exc.message_ja
             headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
             return JSONResponse(body, status_code=status, headers=headers)
+        if isinstance(exc, PasswordChangeRequiredError):
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(
+                f"/account/password?next={quote(target, safe='')}", status_code=303
+            )
         if status == 401:
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"/signin?next={quote(target, safe='')}", status_code=303)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from tekisei.core.audit import AnchorStatus, AuditEvent, AuditExport
+from tekisei.core.users import ApprovalFlag
 from tekisei.services import audit as audit_service
+from tekisei.services import users as user_service
 from tekisei.web.api.common import Limit, Offset, Page, database, reading, transaction
 from tekisei.web.auth import PrincipalDep
 
@@ -33,7 +35,18 @@ class Verification(BaseModel):
     """The latest anchor of the organisation and whether the chain still extends it."""
 
 
-@router.get("/events", response_model=Page[AuditEvent])
+class AuditEventOut(AuditEvent):
+    """An event, with separation-of-duties flags on acceptances and approvals."""
+
+    flags: list[ApprovalFlag] = Field(
+        default_factory=list,
+        description="young_approver: the approver's account or membership was younger than "
+        "TEKISEI_APPROVER_MIN_AGE_DAYS; approver_added_by_requester: whoever made the "
+        "approver a member also created what was approved",
+    )
+
+
+@router.get("/events", response_model=Page[AuditEventOut])
 def events(
     request: Request,
     principal: PrincipalDep,
@@ -42,8 +55,8 @@ def events(
     object_id: str | None = None,
     offset: Offset = 0,
     limit: Limit = 50,
-) -> Page[AuditEvent]:
-    """Events of the organisation, newest first."""
+) -> Page[AuditEventOut]:
+    """Events of the organisation, newest first; acceptances and approvals carry flags."""
     with reading(request) as session:
         total, items = audit_service.list_events(
             session,
@@ -54,7 +67,9 @@ def events(
             offset=offset,
             limit=limit,
         )
-    return Page[AuditEvent](total=total, offset=offset, limit=limit, items=items)
+        flags = user_service.approval_flags_of(session, items)
+    out = [AuditEventOut(**e.model_dump(), flags=flags.get(e.seq, [])) for e in items]
+    return Page[AuditEventOut](total=total, offset=offset, limit=limit, items=out)
 
 
 @router.get("/verify", response_model=Verification)

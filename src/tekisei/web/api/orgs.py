@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request, Response
 from pydantic import BaseModel, ConfigDict
 
-from tekisei.core.orgs import OrgActor, Role
+from tekisei.core.orgs import OrgActor
 from tekisei.services import orgs as org_service
-from tekisei.services import users as user_service
 from tekisei.web.api.common import reading, transaction
 from tekisei.web.auth import PrincipalDep
 
@@ -15,10 +16,10 @@ router = APIRouter(prefix="/api/orgs", tags=["orgs"])
 
 
 class MemberOut(BaseModel):
-    """A member and their role."""
+    """A member and their role; the email only for admins."""
 
     user_id: int
-    email: str
+    email: str | None
     name: str
     role: str
 
@@ -73,26 +74,19 @@ def update_org(request: Request, principal: PrincipalDep, body: OrgUpdate) -> Or
 
 @router.get("/current/members", response_model=list[MemberOut])
 def members(request: Request, principal: PrincipalDep) -> list[MemberOut]:
-    """Members of the organisation and their roles."""
+    """Members of the organisation and their roles (emails for admins only; external
+    testers get 403). People join through invitations: /api/orgs/current/invitations."""
     with reading(request) as session:
         return [MemberOut(**m.__dict__) for m in org_service.list_members(session, principal)]
 
 
-class MemberCreate(BaseModel):
-    """A member to add; a new account gets this initial password."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    email: str
-    name: str = ""
-    role: Role
-    password: str
+MemberId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The member's user id")]
 
 
-@router.post("/current/members", response_model=MemberOut, status_code=201)
-def add_member(request: Request, principal: PrincipalDep, body: MemberCreate) -> MemberOut:
-    """Add a member (admins)."""
-    data = user_service.UserCreate(email=body.email, name=body.name, password=body.password)
+@router.delete("/current/members/{user_id}", status_code=204)
+def remove_member(request: Request, principal: PrincipalDep, user_id: MemberId) -> Response:
+    """Remove a member (admins): their sessions and tokens for this organisation end.
+    The last admin cannot be removed (409)."""
     with transaction(request) as session:
-        user = user_service.add_member_account(session, principal, data, body.role)
-        return MemberOut(user_id=user.id, email=user.email, name=user.name, role=body.role.value)
+        org_service.remove_member(session, principal, user_id)
+    return Response(status_code=204)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from tekisei.services import audit as audit_service
+from tekisei.services import users as user_service
 from tekisei.web.api.common import database, reading
 from tekisei.web.auth import PrincipalDep
 from tekisei.web.templating import render
@@ -36,11 +37,13 @@ def audit_page(
         total, events = audit_service.list_events(
             session, principal, action=action or None, offset=(page - 1) * PAGE, limit=PAGE
         )
+        flags = user_service.approval_flags_of(session, events)
     return render(
         request,
         "audit/index.html",
         {
             "events": events,
+            "flags": flags,
             "total": total,
             "action": action,
             "page": page,

@@ -5,14 +5,16 @@ from __future__ import annotations
 import hmac
 import secrets
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from tekisei.core.users import MAX_PASSWORD
 from tekisei.errors import AuthenticationError, PermissionDeniedError, ThrottledError
 from tekisei.services import users
 from tekisei.web.api.common import database, transaction
-from tekisei.web.auth import SESSION_COOKIE, current_principal
+from tekisei.web.auth import SESSION_COOKIE, client_address, current_principal
 from tekisei.web.forms import check_csrf, read_form
 from tekisei.web.templating import render
 
@@ -21,22 +23,19 @@ router = APIRouter(include_in_schema=False)
 LOGIN_CSRF_COOKIE = "tekisei_login_csrf"
 
 
-def _safe_next(value: str) -> str:
-    return value if value.startswith("/") and not value.startswith("//") else "/systems"
+def safe_next(value: str) -> str:
+    """A local path to go on to (anything else becomes /systems)."""
+    ok = value.startswith("/") and not value.startswith("//") and "\\" not in value
+    return value if ok else "/systems"
 
 
-def _signin_form(
-    request: Request, target: str, email: str, error: str | None, status: int = 200
+def render_with_login_csrf(
+    request: Request, template: str, context: dict[str, object], status: int = 200
 ) -> HTMLResponse:
-    """The form with a fresh double-submit token, so that no other site can sign a
-    browser in to an account of its choosing."""
+    """A page whose forms work without a session, with a fresh double-submit token, so
+    that no other site can post them from a visitor's browser (sign-in, invitations)."""
     token = secrets.token_urlsafe(32)
-    response = render(
-        request,
-        "auth/signin.html",
-        {"next": target, "email": email, "error": error, "login_csrf": token},
-        status_code=status,
-    )
+    response = render(request, template, context | {"login_csrf": token}, status_code=status)
     response.set_cookie(
         LOGIN_CSRF_COOKIE,
         token,
@@ -48,39 +47,22 @@ def _signin_form(
     return response
 
 
-@router.get("/signin", response_class=HTMLResponse)
-def signin_page(
-    request: Request, next_url: Annotated[str, Query(alias="next")] = "/systems"
-) -> HTMLResponse:
-    """The sign-in form."""
-    return _signin_form(request, _safe_next(next_url), "", None)
-
-
-@router.post("/signin", response_model=None)
-def signin(
-    request: Request,
-    email: Annotated[str, Form(max_length=320)],
-    password: Annotated[str, Form(max_length=1000)],
-    next_url: Annotated[str, Form(alias="next")] = "/systems",
-    login_csrf: Annotated[str, Form(max_length=100)] = "",
-) -> Response:
-    """Check the form token and the credentials, set the session cookie and go on."""
-    target = _safe_next(next_url)
-    lang = getattr(request.state, "lang", "ja")
+def login_csrf_valid(request: Request, sent: str) -> bool:
+    """Whether a form's double-submit token matches its cookie."""
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    if not cookie or not hmac.compare_digest(cookie, login_csrf):
-        message = (
-            "フォームの有効期限が切れました。もう一度サインインしてください。"
-            if lang == "ja"
-            else "The form expired; please sign in again."
-        )
-        return _signin_form(request, target, email, message, status=403)
-    try:
-        opened = users.sign_in(database(request), email, password)
-    except (AuthenticationError, ThrottledError, PermissionDeniedError) as exc:
-        status = 429 if isinstance(exc, ThrottledError) else 401
-        return _signin_form(request, target, email, exc.localized(lang), status=status)
-    response = RedirectResponse(target, status_code=303)
+    return bool(cookie) and hmac.compare_digest(cookie, sent)
+
+
+def signed_in_response(request: Request, opened: users.NewSession, target: str) -> Response:
+    """Set the session cookie and go on: to the password page when the owner must choose
+    their own password, to the organisation chooser when they belong to several."""
+    if opened.password_change_required:
+        where = f"/account/password?next={quote(target, safe='')}"
+    elif opened.org_count > 1:
+        where = f"/account/orgs?next={quote(target, safe='')}"
+    else:
+        where = target
+    response = RedirectResponse(where, status_code=303)
     response.delete_cookie(LOGIN_CSRF_COOKIE)
     response.set_cookie(
         SESSION_COOKIE,
@@ -93,10 +75,57 @@ def signin(
     return response
 
 
+def _signin_form(
+    request: Request, target: str, email: str, error: str | None, status: int = 200
+) -> HTMLResponse:
+    """The form with a fresh double-submit token, so that no other site can sign a
+    browser in to an account of its choosing."""
+    return render_with_login_csrf(
+        request,
+        "auth/signin.html",
+        {"next": target, "email": email, "error": error, "max_password": MAX_PASSWORD},
+        status,
+    )
+
+
+@router.get("/signin", response_class=HTMLResponse)
+def signin_page(
+    request: Request, next_url: Annotated[str, Query(alias="next")] = "/systems"
+) -> HTMLResponse:
+    """The sign-in form."""
+    return _signin_form(request, safe_next(next_url), "", None)
+
+
+@router.post("/signin", response_model=None)
+def signin(
+    request: Request,
+    email: Annotated[str, Form(max_length=320)],
+    password: Annotated[str, Form(max_length=MAX_PASSWORD)],
+    next_url: Annotated[str, Form(alias="next", max_length=2000)] = "/systems",
+    login_csrf: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    """Check the form token and the credentials, set the session cookie and go on."""
+    target = safe_next(next_url)
+    lang = getattr(request.state, "lang", "ja")
+    if not login_csrf_valid(request, login_csrf):
+        message = (
+            "フォームの有効期限が切れました。もう一度サインインしてください。"
+            if lang == "ja"
+            else "The form expired; please sign in again."
+        )
+        return _signin_form(request, target, email, message, status=403)
+    try:
+        opened = users.sign_in(database(request), email, password, client=client_address(request))
+    except (AuthenticationError, ThrottledError, PermissionDeniedError) as exc:
+        status = 429 if isinstance(exc, ThrottledError) else 401
+        return _signin_form(request, target, email, exc.localized(lang), status=status)
+    return signed_in_response(request, opened, target)
+
+
 @router.post("/signout", response_model=None)
 async def signout(request: Request) -> Response:
     """End the session (the form carries the CSRF token)."""
-    current_principal(request)
+    current_principal(request, allow_password_change=True)
     check_csrf(request, await read_form(request))
     cookie = request.cookies.get(SESSION_COOKIE, "")
     with transaction(request) as session:

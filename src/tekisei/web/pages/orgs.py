@@ -1,4 +1,4 @@
-"""The organisation page: settings (admins can change them) and members."""
+"""The organisation page: settings (admins can change them), members and invitations."""
 
 from __future__ import annotations
 
@@ -6,11 +6,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from tekisei.core.orgs import OrgActor, Permission, Role, can
-from tekisei.errors import ConflictError, InvalidInputError
+from tekisei.core.orgs import OrgActor, Permission, Role, can, sees_all_systems
+from tekisei.errors import ConflictError, InvalidInputError, NotFoundError
+from tekisei.services import invitations as invitation_service
 from tekisei.services import orgs as org_service
-from tekisei.services import users as user_service
 from tekisei.web.api.common import reading, transaction
+from tekisei.web.api.invitations import InvitationCreate, InvitationId
+from tekisei.web.api.orgs import MemberId
 from tekisei.web.auth import PrincipalDep
 from tekisei.web.forms import check_csrf, read_form
 from tekisei.web.templating import render
@@ -19,19 +21,32 @@ router = APIRouter(prefix="/org", include_in_schema=False)
 
 
 def _page(
-    request: Request, principal: PrincipalDep, error: str | None = None, status: int = 200
+    request: Request,
+    principal: PrincipalDep,
+    error: str | None = None,
+    status: int = 200,
+    issued: dict[str, str] | None = None,
 ) -> HTMLResponse:
+    manage = can(principal.role, Permission.MANAGE_ORG)
     with reading(request) as session:
         org = org_service.org_view(org_service.get_org(session, principal.org_slug))
-        members = org_service.list_members(session, principal)
+        members = (
+            org_service.list_members(session, principal)
+            if sees_all_systems(principal.role)
+            else None
+        )
+        invitations = invitation_service.list_invitations(session, principal) if manage else []
     return render(
         request,
         "orgs/settings.html",
         {
             "org": org,
             "members": members,
+            "invitations": invitations,
+            "issued": issued,
+            "roles": [r.value for r in Role],
             "actors": [a.value for a in OrgActor],
-            "can_manage": can(principal.role, Permission.MANAGE_ORG),
+            "can_manage": manage,
             "error": error,
         },
         status_code=status,
@@ -71,28 +86,60 @@ async def save(request: Request, principal: PrincipalDep) -> Response:
     return RedirectResponse("/org", status_code=303)
 
 
-@router.post("/members", response_model=None)
-async def add_member(request: Request, principal: PrincipalDep) -> Response:
-    """Add a member with an initial password (admins)."""
+def _problem(request: Request, exc: Exception) -> str:
+    if isinstance(exc, ConflictError | InvalidInputError | NotFoundError):
+        return exc.localized(request.state.lang)
+    return (
+        "メールアドレスと権限を確かめてください。"
+        if request.state.lang == "ja"
+        else "check the email address and the role"
+    )
+
+
+@router.post("/invitations", response_model=None)
+async def invite(request: Request, principal: PrincipalDep) -> Response:
+    """Invite a person by email with a role (admins); the link is shown once, on the page
+    this answers with (JSON twin: POST /api/orgs/current/invitations)."""
     data = await read_form(request)
     check_csrf(request, data)
     try:
-        account = user_service.UserCreate(
-            email=str(data.get("email", "")),
-            name=str(data.get("name", "")),
-            password=str(data.get("password", "")),
+        wanted = InvitationCreate.model_validate(
+            {"email": str(data.get("email", "")), "role": str(data.get("role", ""))}
         )
-        role = Role(str(data.get("role", "")))
         with transaction(request) as session:
-            user_service.add_member_account(session, principal, account, role)
-    except (ConflictError, InvalidInputError) as exc:
-        return _page(request, principal, exc.localized(request.state.lang), status=422)
-    except (ValidationError, ValueError):
-        lang = request.state.lang
-        message = (
-            "メールアドレスと権限を確かめてください。"
-            if lang == "ja"
-            else "check the email address and the role"
-        )
-        return _page(request, principal, message, status=422)
+            code, view = invitation_service.create_invitation(
+                session, principal, wanted.email, wanted.role
+            )
+    except (ConflictError, InvalidInputError, ValidationError, ValueError) as exc:
+        return _page(request, principal, _problem(request, exc), status=422)
+    link = str(request.base_url).rstrip("/") + f"/invitations/{code}"
+    issued = {"email": view.email, "role": view.role, "link": link, "code": code}
+    response = _page(request, principal, issued=issued, status=201)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.post("/invitations/{invitation_id}/revoke", response_model=None)
+async def revoke(
+    request: Request, principal: PrincipalDep, invitation_id: InvitationId
+) -> Response:
+    """Withdraw a pending invitation (admins)."""
+    check_csrf(request, await read_form(request))
+    try:
+        with transaction(request) as session:
+            invitation_service.revoke_invitation(session, principal, invitation_id)
+    except ConflictError as exc:
+        return _page(request, principal, _problem(request, exc), status=409)
+    return RedirectResponse("/org", status_code=303)
+
+
+@router.post("/members/{user_id}/remove", response_model=None)
+async def remove_member(request: Request, principal: PrincipalDep, user_id: MemberId) -> Response:
+    """Remove a member (admins); their sessions and tokens here end. Not the last admin."""
+    check_csrf(request, await read_form(request))
+    try:
+        with transaction(request) as session:
+            org_service.remove_member(session, principal, user_id)
+    except ConflictError as exc:
+        return _page(request, principal, _problem(request, exc), status=409)
     return RedirectResponse("/org", status_code=303)

@@ -1,0 +1,86 @@
+"""Password hashing (argon2id, never inside a database transaction) and the password policy
+with the list of common passwords that ships with tekisei."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from functools import cache
+from importlib import resources
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from tekisei.core.users import check_password
+
+# argon2id with the library's RFC 9106 low-memory profile (64 MiB, 3 passes).
+_hasher = PasswordHasher()
+# Each hash takes 64 MiB and a core for tens of milliseconds: a burst of sign-ins queues
+# here instead of exhausting memory or starving every other request of CPU.
+HASHING_SLOTS = max(2, os.cpu_count() or 2)
+_hashing = threading.BoundedSemaphore(HASHING_SLOTS)
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    """The shipped list of common passwords, lower-cased (see catalogs/passwords/)."""
+    text = (
+        resources.files("tekisei.catalogs")
+        .joinpath("passwords/common-passwords.txt")
+        .read_text(encoding="utf-8")
+    )
+    return frozenset(
+        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
+    )
+
+
+def check(password: str, email: str) -> None:
+    """Refuse a password the policy does not allow (core.users.check_password).
+
+    Raises:
+        InvalidInputError: saying what is wrong.
+    """
+    check_password(password, email, common_passwords())
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of ``password``. Call it outside any transaction."""
+    with _hashing:
+        return _hasher.hash(password)
+
+
+@cache
+def _dummy_hash() -> str:
+    return _hasher.hash("not the password of any account")
+
+
+def verify_password(
+    stored_hash: str | None, password: str, *, before: Callable[[], None] | None = None
+) -> bool:
+    """Whether ``password`` matches ``stored_hash``; with no hash (no such account) the same
+    work is done against a dummy, so timing does not tell whether the account exists.
+    Call it outside any transaction.
+
+    ``before`` runs once a hashing slot is free and before hashing starts; what it raises
+    ends the check (sign-in looks at the throttling limits again there, so that guesses
+    queued behind others see the failures recorded meanwhile).
+    """
+    with _hashing:
+        if before is not None:
+            before()
+        try:
+            if stored_hash is None:
+                _hasher.verify(_dummy_hash(), password)
+                return False
+            return _hasher.verify(stored_hash, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+
+
+def needs_rehash(stored_hash: str) -> bool:
+    """Whether the hash was made with older parameters than today's."""
+    try:
+        return _hasher.check_needs_rehash(stored_hash)
+    except InvalidHashError:
+        return False
