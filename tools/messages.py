@@ -734,6 +734,20 @@ MESSAGES: dict[str, tuple[str, str | None]] = {
     ),
     "queued": ("実行待ち", None),
     "Cancel the run": ("実行を中止", None),
+    # ---- audit log: checkpoints and anchors (issue 10 item 2)
+    "Signed checkpoints up to event": ("署名付きチェックポイントの範囲（イベント番号）", None),
+    "Latest anchor": ("最新のアンカー", None),
+    "event": ("イベント", None),
+    "the chain still extends it": ("チェーンはこのアンカーから続いています", None),
+    "the chain no longer extends it": ("チェーンはこのアンカーから続いていません", None),
+    "none yet": ("まだありません", None),
+    "Events after the last signed checkpoint are protected by the hash chain alone until the "
+    "next checkpoint (every 100 events), an export, or an anchor kept outside the database.": (
+        "最後の署名付きチェックポイントより後のイベントは、次のチェックポイント（100件ごと）、"
+        "エクスポート、またはデータベースの外に保管するアンカーができるまで、"
+        "ハッシュチェーンだけで守られています。",
+        None,
+    ),
 }
 
 

@@ -98,6 +98,19 @@ class Settings(BaseSettings):
         "defaults 0.5/0.7/0.9/1.0",
     )
 
+    audit_anchor_file: Path | None = Field(
+        default=None,
+        description="Append-only JSON-lines file that 'tekisei audit anchor' adds the signed "
+        "head of every organisation's audit chain to; keep it on another volume or host than "
+        "the database and the data folder (checks then show the latest anchor)",
+    )
+
+    backup_passphrase: SecretStr | None = Field(
+        default=None,
+        description="Passphrase of 'tekisei backup create|verify|restore' (at least 12 "
+        "characters to create); when unset, the commands read it from stdin",
+    )
+
     @field_validator("review_days", "gate_completeness")
     @classmethod
     def _known_tiers(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:

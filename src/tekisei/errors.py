@@ -60,6 +60,11 @@ class DatabaseError(TekiseiError):
     """The database cannot be reached or is not at the expected schema."""
 
 
+class IntegrityError(TekiseiError):
+    """Stored data failed an integrity check: an audit chain that does not verify, a
+    backup archive that was changed, truncated or opened with the wrong passphrase."""
+
+
 @dataclass(frozen=True)
 class Problem:
     """One problem in a file, with its position (1-based; 0 when unknown)."""

@@ -10,6 +10,7 @@ from tekisei import __version__
 from tekisei.cli import (
     assessments,
     audit,
+    backups,
     catalog,
     db,
     demo,
@@ -39,6 +40,7 @@ app.add_typer(orgs.tokens_app, name="tokens")
 app.add_typer(systems.app, name="systems")
 app.add_typer(risks.app, name="risks")
 app.add_typer(audit.app, name="audit")
+app.add_typer(backups.app, name="backup")
 app.add_typer(demo.app, name="demo")
 app.add_typer(assessments.app, name="assessments")
 app.add_typer(assessments.evidence_app, name="evidence")

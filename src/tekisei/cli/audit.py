@@ -1,9 +1,10 @@
-"""``tekisei audit``: export the tamper-evident log and verify an export offline."""
+"""``tekisei audit``: export and verify the tamper-evident log, anchor it outside the
+database, and start the checkpoint rule on an old chain."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -17,12 +18,25 @@ from tekisei.cli.common import (
     handle_errors,
     principal,
     print_json,
+    resolve_lang,
+    settings,
     table,
 )
-from tekisei.errors import InvalidInputError, NotFoundError
+from tekisei.core.audit import json_schemas
+from tekisei.errors import ConfigError, InvalidInputError, NotFoundError
 from tekisei.services import audit as audit_service
+from tekisei.services import audit_anchors
 
 app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+
+AnchorsOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--anchors",
+        help="Anchor file to check against (default for the live check: "
+        "TEKISEI_AUDIT_ANCHOR_FILE).",
+    ),
+]
 
 
 @app.command("export")
@@ -34,11 +48,17 @@ def export(
     ] = None,
     user: UserOption = None,
 ) -> None:
-    """Write a self-contained export: every event, signed checkpoints and the public key."""
+    """Write a self-contained export: every event, signed checkpoints and the public key.
+
+    Refused (exit 4) when the chain does not verify: a new checkpoint would vouch for it.
+    """
+    config = settings()
     db = database()
     assert db.signer is not None
     with db.transaction() as session:
-        data = audit_service.export_log(session, principal(session, org, user), db.signer)
+        data = audit_service.export_log(
+            session, principal(session, org, user), db.signer, config.audit_anchor_file
+        )
     text = data.model_dump_json(indent=2) + "\n"
     if output is None:
         typer.echo(text, nl=False)
@@ -47,18 +67,9 @@ def export(
     console.print(f"{len(data.events)} events written to {output}", markup=False)
 
 
-@app.command("verify")
-@handle_errors
-def verify(
-    file: Annotated[Path, typer.Argument(help="An export written by 'tekisei audit export'.")],
-    key: Annotated[
-        str | None, typer.Option(help="Trusted public key (base64); checks who signed it.")
-    ] = None,
-    as_json: JsonOption = False,
-) -> None:
-    """Check an export offline; exits 4 and names the first broken event when it fails."""
+def _read_export(file: Path) -> str:
     try:
-        text = file.read_text(encoding="utf-8")
+        return file.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise NotFoundError(f"{file}: no such file", ja=f"{file}: ファイルがありません。") from None
     except UnicodeDecodeError:
@@ -66,20 +77,217 @@ def verify(
             f"{file} is not UTF-8 text; it was changed or is not an export",
             ja=f"{file} はUTF-8のテキストではありません。",
         ) from None
-    data = audit_service.parse_export(text)
-    ok, checked, problems = audit_service.verify_export(data, key)
+
+
+def _anchor_summary(check: audit_service.ChainCheck) -> str:
+    if check.anchor is None:
+        return ""
+    if check.anchor.latest_seq is None:
+        return "; no anchor yet"
+    return (
+        f"; {check.anchor.checked} anchors checked, latest at event {check.anchor.latest_seq} "
+        f"({check.anchor.latest_at})"
+    )
+
+
+def _check_json(check: audit_service.ChainCheck, lang: str) -> dict[str, Any]:
+    return {
+        "org": check.org,
+        "ok": check.ok,
+        "events": check.events,
+        "signed_through": check.signed_through,
+        "problems": check.messages(lang),
+        "warnings": [w.localized(lang) for w in check.warnings],
+        "anchor": check.anchor,
+    }
+
+
+def _warn(check: audit_service.ChainCheck, lang: str, as_json: bool) -> None:
+    if not as_json:
+        label = "注意" if lang == "ja" else "warning"
+        for warning in check.warnings:
+            typer.echo(f"{label}: {warning.localized(lang)}", err=True)
+
+
+@app.command("verify")
+@handle_errors
+def verify(
+    file: Annotated[
+        Path | None,
+        typer.Argument(
+            help="An export written by 'tekisei audit export'; without it, the live "
+            "database is checked."
+        ),
+    ] = None,
+    key: Annotated[
+        str | None, typer.Option(help="Trusted public key (base64); checks who signed it.")
+    ] = None,
+    anchors: AnchorsOption = None,
+    org: Annotated[
+        str | None,
+        typer.Option("--org", help="Live check of this organisation only (default: all)."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Check an export offline, or the live chains; exits 4 and names every problem
+    (event, organisation, anchor line) when it fails."""
+    lang = resolve_lang(None)
+    if anchors is not None and not anchors.is_file():
+        raise NotFoundError(
+            f"{anchors}: no such anchor file", ja=f"{anchors}: アンカーファイルがありません。"
+        )
+    if file is not None:
+        data = audit_service.parse_export(_read_export(file))
+        check = audit_service.check_export(data, key, anchors)
+        if as_json:
+            print_json(_check_json(check, lang) | {"key_id": data.key_id})
+        elif check.ok:
+            typer.echo(
+                f"ok: {check.events} events of {data.org}, chain intact, signed by key "
+                f"{data.key_id}{_anchor_summary(check)}"
+            )
+        else:
+            for problem in check.messages(lang):
+                typer.echo(problem, err=True)
+        _warn(check, lang, as_json)
+        if not check.ok:
+            raise typer.Exit(EXIT_INVALID)
+        return
+    anchor_path = anchors if anchors is not None else settings().audit_anchor_file
+    db = database()
+    assert db.signer is not None
+    with db.reading() as session:
+        result = audit_anchors.check_all(session, db.signer, anchor_path, org)
+    file_problems = [p.localized(lang) for p in result.file_problems]
     if as_json:
-        print_json({"ok": ok, "events": checked, "problems": problems, "key_id": data.key_id})
-    elif ok:
-        console.print(
-            f"ok: {checked} events of {data.org}, chain intact, signed by key {data.key_id}",
-            markup=False,
+        print_json(
+            {
+                "ok": result.ok,
+                "key_id": db.signer.key_id,
+                "anchor_file": str(anchor_path) if anchor_path else None,
+                "orgs": [_check_json(c, lang) for c in result.checks],
+                "problems": file_problems,
+            }
         )
     else:
-        for problem in problems:
+        for check in result.checks:
+            if check.ok:
+                typer.echo(
+                    f"ok: {check.org}, {check.events} events, signed through event "
+                    f"{check.signed_through}{_anchor_summary(check)}"
+                )
+            for problem in check.messages(lang):
+                typer.echo(problem, err=True)
+            _warn(check, lang, as_json)
+        for problem in file_problems:
             typer.echo(problem, err=True)
-    if not ok:
+        missing = sorted({c.org for c in result.checks for p in c.problems if p.kind == "missing"})
+        for slug in missing:
+            typer.echo(_baseline_hint(slug, lang), err=True)
+    if not result.ok:
         raise typer.Exit(EXIT_INVALID)
+
+
+def _baseline_hint(org: str, lang: str) -> str:
+    if lang == "ja":
+        return (
+            f"注意: {org} のチェーンが、チェックポイントが必須になる前に書かれたものなら、"
+            f"tekisei audit baseline --org {org} で一度だけ基準点を署名できます。"
+            "チェックポイントが削除された場合と見分けはつかず、基準点より前が書き換えられて"
+            "いないことは証明しません（docs/workspace.md）。"
+        )
+    return (
+        f"note: if the chain of {org} was written before checkpoints were required, sign a "
+        f"baseline once with 'tekisei audit baseline --org {org}'. It looks the same as "
+        "deleted checkpoints, and it proves nothing about the time before it (docs/workspace.md)."
+    )
+
+
+@app.command("anchor")
+@handle_errors
+def anchor(
+    file: Annotated[
+        Path | None,
+        typer.Option("--file", help="Anchor file (default: TEKISEI_AUDIT_ANCHOR_FILE)."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Append the signed head of every organisation's chain to the anchor file.
+
+    Run it often (cron, a systemd timer). A chain that does not verify is not anchored
+    (exit 4, its problems on stderr); the others are.
+    """
+    path = file if file is not None else settings().audit_anchor_file
+    if path is None:
+        raise ConfigError(
+            "no anchor file: give --file PATH or set TEKISEI_AUDIT_ANCHOR_FILE "
+            "(a path on another volume or host than the database)",
+            ja="アンカーファイルがありません。--file PATH を指定するか、"
+            "TEKISEI_AUDIT_ANCHOR_FILE（データベースとは別のボリュームやホスト上のパス）を"
+            "設定してください。",
+        )
+    db = database()
+    assert db.signer is not None
+    with db.reading() as session:
+        run = audit_anchors.anchor_heads(session, db.signer, path)
+    lang = resolve_lang(None)
+    if as_json:
+        print_json(
+            {
+                "file": str(run.path),
+                "started_file": run.started_file,
+                "anchored": run.anchored,
+                "refused": [_check_json(c, lang) for c in run.refused],
+            }
+        )
+    else:
+        if run.started_file:
+            typer.echo(f"started a new anchor file {run.path}")
+        for item in run.anchored:
+            typer.echo(f"anchored {item.org} at event {item.seq}")
+        for check in run.refused:
+            typer.echo(f"not anchored: {check.org}", err=True)
+            for problem in check.messages(lang):
+                typer.echo(f"  {problem}", err=True)
+    if run.refused:
+        raise typer.Exit(EXIT_INVALID)
+
+
+@app.command("baseline")
+@handle_errors
+def baseline(org: OrgOption, user: UserOption = None) -> None:
+    """One-off for a chain written before signed checkpoints were required at every
+    interval: sign its current head as the baseline.
+
+    From then on the rule applies. It proves the chain has not changed since now, not
+    that it was never changed before. Refused when the chain is broken otherwise, or
+    needs no baseline.
+    """
+    config = settings()
+    db = database()
+    assert db.signer is not None
+    with db.transaction() as session:
+        event = audit_service.baseline(
+            session, principal(session, org, user), db.signer, config.audit_anchor_file
+        )
+    exempt = ", ".join(str(seq) for seq in event.summary["exempt"])
+    typer.echo(
+        f"baseline of {org} signed at event {event.seq}; intervals without a checkpoint "
+        f"accepted: {exempt}. It proves the chain up to event {event.seq} has not changed "
+        "since now, not that it was never changed before."
+    )
+
+
+@app.command("schema")
+@handle_errors
+def schema(
+    kind: Annotated[str, typer.Argument(help="export or anchor.")] = "export",
+) -> None:
+    """Print the JSON Schema of the export file or of one anchor line."""
+    schemas = json_schemas()
+    if kind not in schemas:
+        raise typer.BadParameter("use export or anchor", param_hint="KIND")
+    print_json(schemas[kind])
 
 
 @app.command("events")

@@ -23,6 +23,7 @@ from tekisei.errors import (
     ConfigError,
     ConflictError,
     DatabaseError,
+    IntegrityError,
     InvalidInputError,
     NotFoundError,
     PermissionDeniedError,
@@ -124,7 +125,7 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
 def _exit_code(exc: TekiseiError) -> int:
     if isinstance(exc, NotFoundError):
         return EXIT_NOT_FOUND
-    if isinstance(exc, InvalidInputError):
+    if isinstance(exc, InvalidInputError | IntegrityError):
         return EXIT_INVALID
     if isinstance(exc, ConfigError):
         return EXIT_CONFIG

@@ -10,7 +10,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from tekisei.db.models import Base
 
@@ -28,6 +28,14 @@ def alembic_config(engine: Engine) -> Config:
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the database schema up to ``revision``."""
     command.upgrade(alembic_config(engine), revision)
+
+
+def upgrade_on(connection: Connection, revision: str = "head") -> None:
+    """Bring the schema up to ``revision`` inside the caller's transaction on
+    ``connection`` (a restore creates the schema and loads the rows in one)."""
+    config = alembic_config(connection.engine)
+    config.attributes["connection"] = connection
+    command.upgrade(config, revision)
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -12,6 +12,7 @@ from tekisei.errors import (
     ConfigError,
     ConflictError,
     DatabaseError,
+    IntegrityError,
     InvalidInputError,
     NotFoundError,
     PasswordChangeRequiredError,
@@ -28,7 +29,7 @@ def status_for(exc: TekiseiError) -> int:
         return 401
     if isinstance(exc, PermissionDeniedError):
         return 403
-    if isinstance(exc, ConflictError):
+    if isinstance(exc, ConflictError | IntegrityError):
         return 409
     if isinstance(exc, ThrottledError):
         return 429

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from tekisei.core.audit import AuditEvent, AuditExport
+from tekisei.core.audit import AnchorStatus, AuditEvent, AuditExport
 from tekisei.core.users import ApprovalFlag
 from tekisei.services import audit as audit_service
 from tekisei.services import users as user_service
@@ -16,12 +16,23 @@ router = APIRouter(prefix="/api/audit", tags=["audit"])
 
 
 class Verification(BaseModel):
-    """The result of checking the live chain."""
+    """The result of checking the live chain (and its latest anchor, when
+    TEKISEI_AUDIT_ANCHOR_FILE is set)."""
 
     ok: bool
     events: int
     problems: list[str]
+    """Each failed check, naming the event, organisation or anchor (English)."""
+    problems_ja: list[str]
+    warnings: list[str]
+    """What weakens the checks without being a break (no anchor file, no anchor yet)."""
+    warnings_ja: list[str]
+    signed_through: int
+    """The highest event a valid signed checkpoint covers; later events are covered by
+    the hash chain and by anchors taken after them."""
     key_id: str
+    anchor: AnchorStatus | None
+    """The latest anchor of the organisation and whether the chain still extends it."""
 
 
 class AuditEventOut(AuditEvent):
@@ -66,15 +77,28 @@ def verify(request: Request, principal: PrincipalDep) -> Verification:
     """Check the live hash chain and its signed checkpoints."""
     signer = database(request).signer
     assert signer is not None
+    anchors = request.app.state.settings.audit_anchor_file
     with reading(request) as session:
-        ok, checked, problems = audit_service.verify_live(session, principal, signer)
-    return Verification(ok=ok, events=checked, problems=problems, key_id=signer.key_id)
+        check = audit_service.check_live(session, principal, signer, anchors)
+    return Verification(
+        ok=check.ok,
+        events=check.events,
+        problems=check.messages("en"),
+        problems_ja=check.messages("ja"),
+        warnings=[w.en for w in check.warnings],
+        warnings_ja=[w.ja for w in check.warnings],
+        signed_through=check.signed_through,
+        key_id=signer.key_id,
+        anchor=check.anchor,
+    )
 
 
 @router.get("/export", response_model=AuditExport)
 def export(request: Request, principal: PrincipalDep) -> AuditExport:
-    """A self-contained export (auditors and admins), verifiable offline."""
+    """A self-contained export (auditors and admins), verifiable offline; 409 when the
+    chain does not verify (a new checkpoint would vouch for it)."""
     signer = database(request).signer
     assert signer is not None
+    anchors = request.app.state.settings.audit_anchor_file
     with transaction(request) as session:
-        return audit_service.export_log(session, principal, signer)
+        return audit_service.export_log(session, principal, signer, anchors)

@@ -28,11 +28,15 @@ def audit_page(
     (JSON twins: /api/audit/events, /api/audit/verify)."""
     signer = database(request).signer
     assert signer is not None
+    lang = getattr(request.state, "lang", "ja")
+    with reading(request) as session:
+        check = audit_service.check_live(
+            session, principal, signer, request.app.state.settings.audit_anchor_file
+        )
     with reading(request) as session:
         total, events = audit_service.list_events(
             session, principal, action=action or None, offset=(page - 1) * PAGE, limit=PAGE
         )
-        ok, checked, problems = audit_service.verify_live(session, principal, signer)
         flags = user_service.approval_flags_of(session, events)
     return render(
         request,
@@ -44,9 +48,12 @@ def audit_page(
             "action": action,
             "page": page,
             "pages": max(1, -(-total // PAGE)),
-            "ok": ok,
-            "checked": checked,
-            "problems": problems,
+            "ok": check.ok,
+            "checked": check.events,
+            "problems": check.messages(lang),
+            "warnings": [w.localized(lang) for w in check.warnings],
+            "signed_through": check.signed_through,
+            "anchor": check.anchor,
             "key_id": signer.key_id,
         },
     )
