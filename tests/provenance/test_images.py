@@ -130,10 +130,16 @@ def test_a_stripped_manifest_is_found_again_through_the_watermark(
         assert direct.c2pa.state == "Trusted" and direct.watermark_bits_matched == 32
         assert direct.recovered is None
         stripped = reencode(signed)
-        found = credentials.verify(session, settings.data_dir, stripped)
+        found = credentials.verify(session, settings.data_dir, stripped, admin)
         assert found.c2pa.present is False
         assert found.recovered is not None and found.recovered.asset_id == asset
         assert found.recovered.bits_matched >= 29 and found.recovered.system_id == system_id
+        public = credentials.verify(session, settings.data_dir, stripped)
+        assert public.recovered is not None and public.recovered.system_id is None
+        other = Principal(user_id=None, email="cli", org_id=admin.org_id + 1, org_slug="o",
+                          role=admin.role)  # fmt: skip
+        theirs = credentials.verify(session, settings.data_dir, stripped, other)
+        assert theirs.recovered is not None and theirs.recovered.system_id is None
         assert found.recovered.manifest["signature_info"]
         unknown = credentials.verify(session, settings.data_dir, picture(seed=5))
         assert unknown.c2pa.present is False and unknown.recovered is None

@@ -40,7 +40,7 @@ from tekisei.evals import (
     RunHeader,
     Score,
 )
-from tekisei.services import assessments, audit, risk_suggestions, systems
+from tekisei.services import assessments, audit, risk_suggestions, scope, systems
 from tekisei.services.database import Database
 
 JAISI = "jaisi-eval-perspectives-1.10"
@@ -137,17 +137,10 @@ def visible_run(session: Session, principal: Principal, reference: str | int) ->
     Raises:
         NotFoundError: no such run, or its system is not visible.
     """
-    require(principal, Permission.READ)
     row = session.scalars(select(EvalRunRow).where(EvalRunRow.key == str(reference))).first()
     if row is None and str(reference).isdigit():
         row = session.get(EvalRunRow, int(reference))
-    if row is None or row.org_id != principal.org_id:
-        raise _not_found(reference)
-    try:
-        systems.visible_system(session, principal, row.system_id)
-    except NotFoundError:
-        raise _not_found(reference) from None
-    return row
+    return scope.visible_row(session, principal, row, _not_found(reference))
 
 
 def view(session: Session, row: EvalRunRow) -> RunOut:
@@ -214,8 +207,8 @@ def begin_run(
         NotFoundError: the system is not visible (external testers: not assigned).
         ConflictError: the key is taken.
     """
-    require(principal, Permission.RUN_EVALS)
     system = systems.visible_system(session, principal, system_id)
+    require(principal, Permission.RUN_EVALS)
     key_free(session, key)
     row = EvalRunRow(
         org_id=principal.org_id,
@@ -416,8 +409,8 @@ def finish_run(
     Raises:
         ConflictError: the run is finished already.
     """
-    require(principal, Permission.RUN_EVALS)
     run = visible_run(session, principal, run_id)
+    require(principal, Permission.RUN_EVALS)
     if run.status == "finished":
         raise ConflictError(
             f"run {run.key} is finished already", ja=f"評価実行 {run.key} は完了しています。"
@@ -511,13 +504,14 @@ def list_runs(
 ) -> list[RunOut]:
     """Runs of the systems the principal may see, newest first."""
     require(principal, Permission.READ)
-    query = select(EvalRunRow).where(EvalRunRow.org_id == principal.org_id)
+    query = select(EvalRunRow).where(
+        scope.visible(principal, EvalRunRow.org_id, EvalRunRow.system_id)
+    )
     if system_id is not None:
         systems.visible_system(session, principal, system_id)
         query = query.where(EvalRunRow.system_id == system_id)
-    visible = {s.id for s in systems.list_systems(session, principal, limit=10_000)[1]}
     rows = session.scalars(query.order_by(EvalRunRow.id.desc()).limit(limit))
-    return [view(session, r) for r in rows if r.system_id in visible]
+    return [view(session, r) for r in rows]
 
 
 def run_report(session: Session, principal: Principal, reference: str | int) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Request, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
+from tekisei.core.orgs import Principal
 from tekisei.errors import InvalidInputError
 from tekisei.services import credentials, provenance_checks
 from tekisei.services import provenance as provenance_service
@@ -89,10 +90,12 @@ async def read_upload(request: Request, upload: UploadFile) -> bytes:
     return data
 
 
-def check_upload(request: Request, data: bytes) -> ImageVerification:
+def check_upload(
+    request: Request, data: bytes, principal: Principal | None = None
+) -> ImageVerification:
     """Verify an image with the deployment's trust anchor and soft-binding store."""
     with reading(request) as session:
-        return credentials.verify(session, request.app.state.settings.data_dir, data)
+        return credentials.verify(session, request.app.state.settings.data_dir, data, principal)
 
 
 @router.post("/api/provenance/verify/image", response_model=ImageVerification)
@@ -104,7 +107,7 @@ async def verify_image(
     without credentials."""
     if principal is None:
         request.app.state.public_limiter.check(request)
-    return check_upload(request, await read_upload(request, file))
+    return check_upload(request, await read_upload(request, file), principal)
 
 
 class BindingQuery(BaseModel):
