@@ -217,6 +217,7 @@ async def client(
         max_upload_mb=1,
     )
     web = create_app(limited)
+    web.state.public_limiter.clock = lambda: 1_800_000_000.0  # one minute for the whole test
     transport = httpx.ASGITransport(app=web)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         yield http, signed

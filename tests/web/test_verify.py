@@ -67,6 +67,7 @@ async def site(
         ).one()
         green = GreenList(unseal(row.secret_sealed, master, key_id), WatermarkParams())
     app = create_app(limited)
+    app.state.public_limiter.clock = lambda: 1_800_000_000.0  # one minute for the whole test
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield {

@@ -6,6 +6,7 @@ from tekisei.db.audit import AuditCheckpointRow, AuditEventRow
 from tekisei.db.base import Base
 from tekisei.db.catalog import CatalogNodeRow, CrosswalkLinkRow, CrosswalkRow, FrameworkRow
 from tekisei.db.evals import EvalResultRow, EvalRunRow, RiskSuggestionRow
+from tekisei.db.limits import RateLimitRow
 from tekisei.db.orgs import (
     ApiTokenRow,
     LoginFailureRow,
@@ -46,6 +47,7 @@ __all__ = [
     "OrgRow",
     "ProvenanceCheckRow",
     "ProvenanceKeyRow",
+    "RateLimitRow",
     "ReviewRow",
     "RiskRow",
     "RiskSuggestionRow",
