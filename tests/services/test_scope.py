@@ -16,11 +16,12 @@ from tekisei.core.reviews import Trigger
 from tekisei.core.risks import RiskFields
 from tekisei.core.systems import SystemFacts
 from tekisei.db.systems import SystemAssignmentRow
-from tekisei.errors import NotFoundError
+from tekisei.errors import NotFoundError, PermissionDeniedError
 from tekisei.services import (
     assessments,
     eval_runs,
     evidence,
+    governance,
     orgs,
     provenance_checks,
     reviews,
@@ -159,3 +160,16 @@ def test_lists_and_aggregates_leave_out_what_a_tester_may_not_see(
         assert risks.risk_heat_map(session, tester).total == 0
         assert reviews.maturity_trend(session, tester) == []
         assert [p.reviews for p in reviews.maturity_trend(session, admin)] == [1]
+
+
+def test_governance_as_code_does_not_find_a_system_the_tester_may_not_see(
+    loaded_db: Database, acme: tuple[Principal, Principal]
+) -> None:
+    admin, tester = acme
+    text = "format: tekisei-system/1\norg: acme\nsystem:\n  code: hidden\n  name: 非公開\n"
+    document = governance.parse(text + "  org_role: provider\n", "system.yaml")
+    made = governance.apply_file(loaded_db, admin, document)
+    again = governance.apply_file(loaded_db, admin, document, dry_run=True)
+    assert again.system == made.system and again.changes == []
+    with pytest.raises(PermissionDeniedError):  # as if no such system: it would be created
+        governance.apply_file(loaded_db, tester, document, dry_run=True)
