@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from tekisei.config import Settings, load_settings
-from tekisei.core.orgs import OrgActor, OrgCreate, Principal
+from tekisei.core.orgs import OrgActor, OrgCreate, Principal, Role
 from tekisei.core.systems import SystemFacts
 from tekisei.errors import ConflictError, InvalidInputError
 from tekisei.provenance import (
@@ -28,7 +28,7 @@ from tekisei.provenance import (
     read_watermark,
     sign_image,
 )
-from tekisei.services import credentials, orgs, systems
+from tekisei.services import credentials, orgs, systems, users
 from tekisei.services.database import Database
 from tekisei.web.app import create_app
 
@@ -130,10 +130,16 @@ def test_a_stripped_manifest_is_found_again_through_the_watermark(
         assert direct.c2pa.state == "Trusted" and direct.watermark_bits_matched == 32
         assert direct.recovered is None
         stripped = reencode(signed)
-        found = credentials.verify(session, settings.data_dir, stripped)
+        found = credentials.verify(session, settings.data_dir, stripped, admin)
         assert found.c2pa.present is False
         assert found.recovered is not None and found.recovered.asset_id == asset
         assert found.recovered.bits_matched >= 29 and found.recovered.system_id == system_id
+        public = credentials.verify(session, settings.data_dir, stripped)
+        assert public.recovered is not None and public.recovered.system_id is None
+        other = Principal(user_id=None, email="cli", org_id=admin.org_id + 1, org_slug="o",
+                          role=admin.role)  # fmt: skip
+        theirs = credentials.verify(session, settings.data_dir, stripped, other)
+        assert theirs.recovered is not None and theirs.recovered.system_id is None
         assert found.recovered.manifest["signature_info"]
         unknown = credentials.verify(session, settings.data_dir, picture(seed=5))
         assert unknown.c2pa.present is False and unknown.recovered is None
@@ -211,6 +217,7 @@ async def client(
         max_upload_mb=1,
     )
     web = create_app(limited)
+    web.state.public_limiter.clock = lambda: 1_800_000_000.0  # one minute for the whole test
     transport = httpx.ASGITransport(app=web)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         yield http, signed
@@ -239,3 +246,29 @@ async def test_the_image_api_and_page(client: tuple[httpx.AsyncClient, bytes]) -
         "/api/provenance/verify/image", files={"file": ("a.png", signed, "image/png")}
     )
     assert limited.status_code == 429
+
+
+@pytest.mark.anyio
+async def test_signed_in_image_checks_count_against_the_public_limit_too(
+    client: tuple[httpx.AsyncClient, bytes], loaded_db: Database, acme: tuple[Principal, int]
+) -> None:
+    http, signed = client
+    with loaded_db.transaction() as session:
+        users.create_user(
+            session,
+            users.UserCreate(email="v@acme.example", password="correct horse battery"),
+            "acme",
+            Role.VIEWER,
+            "cli",
+        )
+        member = {
+            "Authorization": f"Bearer {users.create_token(session, 'v@acme.example', 'acme')[0]}"
+        }
+    stripped = {"file": ("b.jpg", reencode(signed), "image/jpeg")}
+    url = "/api/provenance/verify/image"
+    public = (await http.post(url, files=stripped)).json()
+    assert public["recovered"]["system_id"] is None  # the system is named to its own people
+    mine = (await http.post(url, files=stripped, headers=member)).json()
+    assert mine["recovered"]["system_id"] == acme[1]
+    codes = [(await http.post(url, files=stripped, headers=member)).status_code for _ in range(2)]
+    assert codes == [200, 429]

@@ -51,11 +51,23 @@ async def site(
             "cli",
         )
         token = users.create_token(session, "a@acme.example", "acme")[0]
+        orgs.create_org(
+            session, OrgCreate(name="Other", slug="other", actors=[OrgActor.BUSINESS]), "cli"
+        )
+        users.create_user(
+            session,
+            users.UserCreate(email="b@other.example", password="correct horse battery"),
+            "other",
+            Role.ADMIN,
+            "cli",
+        )
+        other_token = users.create_token(session, "b@other.example", "other")[0]
         row = session.scalars(
             select(ProvenanceKeyRow).where(ProvenanceKeyRow.key_id == key_id)
         ).one()
         green = GreenList(unseal(row.secret_sealed, master, key_id), WatermarkParams())
     app = create_app(limited)
+    app.state.public_limiter.clock = lambda: 1_800_000_000.0  # one minute for the whole test
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield {
@@ -63,6 +75,7 @@ async def site(
             "key_id": key_id,
             "marked": green_text(green, 150),
             "auth": {"Authorization": f"Bearer {token}"},
+            "other": {"Authorization": f"Bearer {other_token}"},
         }
     app.state.database.close()
 
@@ -97,13 +110,51 @@ async def test_public_checks_are_rate_limited_per_client(site: dict[str, Any]) -
         for _ in range(5)
     ]
     assert codes == [200, 200, 200, 200, 429]
-    signed_in = await client.post(
-        "/api/provenance/verify/text", json={"text": "w1 w2"}, headers=site["auth"]
-    )
-    assert signed_in.status_code == 200  # partners are not limited by the public quota
     page = await client.post("/verify", data={"text": site["marked"]})
     assert page.status_code == 429
     assert "もう一度" in page.text
+    english = await client.post("/api/provenance/verify/text?lang=en", json={"text": "w1"})
+    assert english.status_code == 429 and "try again in" in english.json()["detail"]
+
+
+EXACT = {"tokens_scored", "green", "z", "p_value", "verdict", "key_id", "keys_tried"}
+PUBLIC = {"verdict", "p_band", "tokens_scored", "key_id"}
+
+
+async def test_exact_scores_come_only_from_ones_own_organisations_keys(
+    site: dict[str, Any],
+) -> None:
+    client, marked, key_id = site["client"], site["marked"], site["key_id"]
+    url = "/api/provenance/verify/text"
+    mine = await client.post(url, json={"text": marked}, headers=site["auth"])
+    assert set(mine.json()) >= EXACT and mine.json()["z"] > 4
+    named = await client.post(url, json={"text": marked, "key_id": key_id}, headers=site["auth"])
+    assert set(named.json()) >= EXACT
+    for body in ({"text": marked}, {"text": marked, "key_id": key_id}):
+        theirs = await client.post(url, json=body, headers=site["other"])
+        assert theirs.status_code == 200, theirs.text
+        assert set(theirs.json()) == PUBLIC and theirs.json()["verdict"] == "watermark_detected"
+    unmarked = await client.post(url, json={"text": "w1 w2 w3"}, headers=site["auth"])
+    assert set(unmarked.json()) == PUBLIC  # none of acme's keys found it: the public answer
+
+
+async def test_checks_beyond_ones_own_keys_count_against_the_public_limit(
+    site: dict[str, Any],
+) -> None:
+    client, marked, key_id = site["client"], site["marked"], site["key_id"]
+    url = "/api/provenance/verify/text"
+    codes = [
+        (await client.post(url, json={"text": marked}, headers=site["other"])).status_code
+        for _ in range(5)
+    ]
+    assert codes == [200, 200, 200, 200, 429]
+    for body in ({"text": marked, "key_id": key_id}, {"text": marked}):
+        mine = await client.post(url, json=body, headers=site["auth"])
+        assert mine.status_code == 200 and "z" in mine.json()  # own keys: not counted
+    unmarked = await client.post(url, json={"text": "w1 w2 w3"}, headers=site["auth"])
+    assert unmarked.status_code == 429  # the rest is the public check, and its limit
+    page = await client.post("/verify", data={"text": marked}, headers=site["auth"])
+    assert page.status_code == 429
 
 
 async def test_the_page_explains_the_verdict_in_plain_words(site: dict[str, Any]) -> None:

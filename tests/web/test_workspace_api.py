@@ -5,20 +5,34 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import update
+from bs4 import BeautifulSoup
+from fastapi.params import File, Form
+from fastapi.routing import APIRoute, iter_route_contexts
+from sqlalchemy import select, update
+from starlette.routing import BaseRoute, Mount
 
 from tekisei.config import Settings
 from tekisei.core.orgs import OrgActor, OrgCreate, Role
-from tekisei.db.orgs import ApiTokenRow
-from tekisei.services import orgs, users
+from tekisei.db.orgs import ApiTokenRow, UserRow
+from tekisei.services import credentials, orgs, provenance_checks, users
+from tekisei.services import provenance as provenance_service
 from tekisei.services.database import Database
 from tekisei.web.app import create_app
+from tekisei.web.auth import (
+    SESSION_COOKIE,
+    current_principal,
+    optional_principal,
+    password_changer,
+)
 from tests.conftest import worker_running
+from tests.provenance.test_images import picture
 
 pytestmark = pytest.mark.anyio
 PASSWORD = "correct horse battery"
@@ -29,12 +43,18 @@ SYSTEM = {
     "data_categories": ["personal"],
 }
 RISK = {"title": "性別による偏り", "taxonomy": ["social.bias"], "likelihood": 4, "impact": 5}
+PNG = picture()
 
 
 def _member(database: Database, org: str, email: str, role: Role) -> str:
     with database.transaction() as session:
         users.create_user(
-            session, users.UserCreate(email=email, password=PASSWORD), org, role, "cli"
+            session,
+            users.UserCreate(email=email, password=PASSWORD),
+            org,
+            role,
+            "cli",
+            must_change_password=False,
         )
         secret, _ = users.create_token(session, email, org)
     return secret
@@ -205,8 +225,52 @@ async def test_audit_events_and_live_verification(api: dict[str, Any]) -> None:
 
 
 # ----------------------------------------------------------------------------- isolation
+#
+# The walkers call every route of the app, API and pages, read from the app itself, as
+# someone who must not see an organisation's objects. A route they cannot fill fails the
+# test with what to add below, so a new route is covered as soon as it exists.
 
+
+@dataclass(frozen=True)
+class Ref:
+    """The id of an object the walker created: a key of its ``ids``."""
+
+    name: str
+
+
+OBJECT_PARAMS: dict[str, str] = {
+    # Path and query parameters that name an object of a system → the key in ``ids``.
+    "system_id": "system_id",
+    "risk_id": "risk_id",
+    "assessment_id": "assessment_id",
+    "evidence_id": "evidence_id",
+    "approval_id": "approval_id",
+    "review_id": "review_id",
+    "run": "run",
+    "suggestion_id": "suggestion_id",
+    "asset_id": "asset_id",
+    "invitation_id": "invitation_id",
+    "user_id": "user_id",
+    "system": "system_id",
+    "before": "run",
+    "after": "run",
+}
+CONSTANT_PARAMS: dict[str, str] = {
+    # Path parameters that name nothing an organisation owns.
+    "framework_id": "jp-ai-appropriateness-2025",
+    "reference": "jp-ai-appropriateness-2025:2(3)",
+    "code": "en",
+}
+REQUIREMENT = "jp-ai-appropriateness-2025:2(3)"
+QUERIES: dict[tuple[str, str], dict[str, Any]] = {
+    # Required query parameters that name no object.
+    ("GET", "/api/catalog/search"): {"q": "透明性"},
+    ("PUT", "/api/assessments/{assessment_id}/answers"): {"requirement": REQUIREMENT},
+    ("GET", "/systems/{system_id}/assessment/answer"): {"requirement": REQUIREMENT},
+    ("POST", "/systems/{system_id}/assessment/answer"): {"requirement": REQUIREMENT},
+}
 BODIES: dict[tuple[str, str], dict[str, Any]] = {
+    # JSON bodies of API routes.
     ("POST", "/api/systems"): {"name": "別組織のシステム", "org_role": "user"},
     ("PATCH", "/api/systems/{system_id}"): {"version": 1, "name": "stolen"},
     ("POST", "/api/systems/{system_id}/risks"): RISK | {"title": "別組織のリスク"},
@@ -214,10 +278,25 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/api/risks/{risk_id}"): {"version": 1, "title": "stolen"},
     ("POST", "/api/risks/{risk_id}/accept"): {"version": 1, "note": "stolen"},
     ("PATCH", "/api/orgs/current"): {"version": 1, "name": "Other renamed"},
+    ("POST", "/api/orgs/current/invitations"): {"email": "new@other.example", "role": "viewer"},
+    ("POST", "/api/invitations/lookup"): {"code": "tki_not-a-real-code"},
+    ("POST", "/api/invitations/accept"): {"code": "tki_not-a-real-code"},
+    ("POST", "/api/invitations/register"): {
+        "code": "tki_not-a-real-code",
+        "password": "a long enough passphrase",
+    },
+    ("POST", "/api/invitations/decline"): {"code": "tki_not-a-real-code"},
+    ("PUT", "/api/account/password"): {
+        "current_password": "not the password",
+        "new_password": "a long enough passphrase",
+    },
+    ("PUT", "/api/account/org"): {"org": "acme"},
+    ("PUT", "/api/orgs/current/eval-targets"): {"hosts": ["stolen.example"]},
+    ("POST", "/api/systems/{system_id}/assessments"): {},
     ("PUT", "/api/assessments/{assessment_id}/answers"): {"state": "implemented"},
     ("POST", "/api/assessments/{assessment_id}/evidence"): {
-        "requirement": "jp-ai-appropriateness-2025:2(3)",
-        "evidence_id": 1,
+        "requirement": REQUIREMENT,
+        "evidence_id": Ref("evidence_id"),
     },
     ("POST", "/api/evidence/links"): {"url": "https://other.example/x"},
     ("POST", "/api/systems/{system_id}/stage-requests"): {"to_stage": "deploy"},
@@ -233,21 +312,233 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("POST", "/api/evals/suggestions/{suggestion_id}/accept"): {"impact": 3},
     ("POST", "/api/evals/suggestions/{suggestion_id}/dismiss"): {"note": "stolen"},
-    ("POST", "/api/orgs/current/invitations"): {"email": "new@other.example", "role": "viewer"},
-    ("POST", "/api/invitations/lookup"): {"code": "tki_not-a-real-code"},
-    ("POST", "/api/invitations/accept"): {"code": "tki_not-a-real-code"},
-    ("POST", "/api/invitations/register"): {
-        "code": "tki_not-a-real-code",
-        "password": "a long enough passphrase",
+    ("POST", "/api/provenance/verify/text"): {"text": "w1 w2 w3 w4"},
+    ("POST", "/api/provenance/matches/byBinding"): {
+        "alg": "com.tekisei.watermark.1",
+        "value": "00000000",
     },
-    ("POST", "/api/invitations/decline"): {"code": "tki_not-a-real-code"},
-    ("PUT", "/api/account/password"): {
+}
+FORMS: dict[tuple[str, str], dict[str, Any]] = {
+    # Form fields of page posts and of form routes (the walker adds the CSRF token).
+    ("POST", "/signin"): {"email": "nobody@example.com", "password": "wrong password"},
+    ("POST", "/systems/new"): {"name": "stolen", "org_role": "user"},
+    ("POST", "/systems/{system_id}/edit"): {"name": "stolen", "org_role": "user", "version": "1"},
+    ("POST", "/systems/{system_id}/provenance"): {"c2pa": "on"},
+    ("POST", "/risks/new"): {"title": "stolen", "likelihood": "3", "impact": "3"},
+    ("POST", "/risks/{risk_id}"): {"title": "stolen", "likelihood": "3", "impact": "3"},
+    ("POST", "/risks/{risk_id}/accept"): {"version": "1", "note": "stolen"},
+    ("POST", "/org"): {"name": "stolen", "version": "1", "actors": "business"},
+    ("POST", "/org/invitations"): {"email": "new@example.com", "role": "viewer"},
+    ("POST", "/org/eval-targets"): {"hosts": "stolen.example"},
+    ("POST", "/org/invitations/{invitation_id}/revoke"): {},
+    ("POST", "/org/members/{user_id}/remove"): {},
+    ("POST", "/invitations/{code}/accept"): {},
+    ("POST", "/invitations/{code}/register"): {
+        "password": "a long enough passphrase",
+        "password_again": "a long enough passphrase",
+    },
+    ("POST", "/invitations/{code}/decline"): {},
+    ("POST", "/account/password"): {
         "current_password": "not the password",
         "new_password": "a long enough passphrase",
+        "new_password_again": "a long enough passphrase",
     },
-    ("PUT", "/api/account/org"): {"org": "acme"},
-    ("PUT", "/api/orgs/current/eval-targets"): {"hosts": ["stolen.example"]},
+    ("POST", "/account/orgs"): {"org": "acme"},
+    ("POST", "/evals/runs/{run}/cancel"): {},
+    ("POST", "/systems/{system_id}/assessment/start"): {},
+    ("POST", "/systems/{system_id}/assessment/close"): {},
+    ("POST", "/systems/{system_id}/assessment/answer"): {"state": "implemented"},
+    ("POST", "/approvals/{approval_id}"): {"decision": "approve", "reason": "stolen"},
+    ("POST", "/systems/{system_id}/stage-request"): {"to_stage": "deploy"},
+    ("POST", "/systems/{system_id}/reviews"): {"reason": "stolen"},
+    ("POST", "/systems/{system_id}/reviews/{review_id}"): {"plan": "stolen"},
+    ("POST", "/evals"): {
+        "system": Ref("system_id"),
+        "suite": "tekisei-basics",
+        "target": "openai:m@http://127.0.0.1:9/v1",
+    },
+    ("POST", "/evals/runs/{run}/resume"): {},
+    ("POST", "/evals/suggestions/{suggestion_id}"): {"decision": "dismiss", "note": "stolen"},
+    ("POST", "/verify"): {"text": "w1 w2 w3 w4"},
 }
+FILES: dict[tuple[str, str], dict[str, Any]] = {
+    # Uploads (multipart) of API routes and pages.
+    ("POST", "/api/evidence/files"): {"file": ("note.txt", b"plain evidence", "text/plain")},
+    ("POST", "/api/provenance/verify/image"): {"file": ("a.png", PNG, "image/png")},
+    ("POST", "/verify/image"): {"file": ("a.png", PNG, "image/png")},
+}
+SKIP: dict[tuple[str, str], str] = {
+    ("POST", "/signout"): "ends the walker's own session and names no object",
+}
+
+
+@dataclass(frozen=True)
+class Route:
+    """One method of one route of the app."""
+
+    method: str
+    path: str
+    route: BaseRoute
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.method, self.path)
+
+    @property
+    def public(self) -> bool:
+        """Answers without asking who calls (the same answer for everyone)."""
+        if not isinstance(self.route, APIRoute):
+            return True
+        calls: list[Any] = []
+        todo = [self.route.dependant]
+        while todo:
+            dependant = todo.pop()
+            calls.append(dependant.call)
+            todo.extend(dependant.dependencies)
+        return not {current_principal, optional_principal, password_changer} & set(calls)
+
+
+def app_routes(app: Any) -> list[Route]:
+    """Every method of every route the app serves, static files aside."""
+    found = []
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        if isinstance(route, Mount) or context.path_format is None:
+            continue
+        for method in sorted((context.methods or set()) - {"HEAD"}):
+            if (method, context.path_format) not in SKIP:
+                found.append(Route(method, context.path_format, route))
+    assert len(found) > 100, found
+    return found
+
+
+@dataclass
+class Call:
+    """A filled request, and whether it names one of the walker's objects."""
+
+    url: str
+    params: dict[str, Any]
+    json: Any
+    data: dict[str, Any] | None
+    files: dict[str, Any] | None
+    names_object: bool
+
+
+def _fill_value(value: Any, ids: dict[str, Any], named: list[str]) -> Any:
+    if isinstance(value, Ref):
+        named.append(value.name)
+        return ids[value.name]
+    if isinstance(value, dict):
+        return {k: _fill_value(v, ids, named) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill_value(v, ids, named) for v in value]
+    return value
+
+
+def fill(route: Route, ids: dict[str, Any], *, with_optional_ids: bool) -> Call:
+    """The request that calls ``route`` with ``ids``; optional query parameters naming an
+    object are given only ``with_optional_ids``. Fails with what to add when it cannot."""
+    where = f"{route.method} {route.path}"
+    hint = "in the isolation section of tests/web/test_workspace_api.py"
+    named: list[str] = []
+    url = route.path
+    for name in re.findall(r"\{(\w+)\}", route.path):
+        if name in OBJECT_PARAMS:
+            value = _fill_value(Ref(OBJECT_PARAMS[name]), ids, named)
+        elif name in CONSTANT_PARAMS:
+            value = CONSTANT_PARAMS[name]
+        else:
+            pytest.fail(f"{where}: the walker cannot fill {{{name}}}; add it to OBJECT_PARAMS "
+                        f"(it names an object of a system) or CONSTANT_PARAMS {hint}")  # fmt: skip
+        url = url.replace(f"{{{name}}}", str(value))
+    params = _fill_value(dict(QUERIES.get(route.key, {})), ids, named)
+    json_body: Any = None
+    data: dict[str, Any] | None = None
+    files: dict[str, Any] | None = None
+    if isinstance(route.route, APIRoute):
+        dependant = route.route.dependant
+        for query in dependant.query_params:
+            name = query.alias
+            if name in OBJECT_PARAMS and (query.field_info.is_required() or with_optional_ids):
+                params[name] = _fill_value(Ref(OBJECT_PARAMS[name]), ids, named)
+            elif query.field_info.is_required() and name not in params:
+                pytest.fail(f"{where}: add the required query parameter {name!r} to QUERIES "
+                            f"{hint}")  # fmt: skip
+        uploads = [p for p in dependant.body_params if isinstance(p.field_info, File)]
+        forms = [p for p in dependant.body_params if isinstance(p.field_info, Form)]
+        if uploads:
+            if route.key not in FILES:
+                pytest.fail(f"{where}: add the files it uploads to FILES {hint}")
+            files = FILES[route.key]
+            data = _fill_value(dict(FORMS.get(route.key, {})), ids, named)
+        elif forms:
+            if route.key not in FORMS:
+                pytest.fail(f"{where}: add its form fields to FORMS {hint}")
+            data = _fill_value(dict(FORMS[route.key]), ids, named)
+        elif dependant.body_params:
+            if route.key not in BODIES:
+                pytest.fail(f"{where}: add a JSON body to BODIES {hint}")
+            json_body = _fill_value(BODIES[route.key], ids, named)
+        elif route.method != "GET" and not route.path.startswith("/api/"):
+            if route.key not in FORMS:
+                pytest.fail(f"{where}: a page post; add its form fields to FORMS {hint}")
+            data = _fill_value(dict(FORMS[route.key]), ids, named)
+    return Call(url, params, json_body, data, files, bool(named))
+
+
+@dataclass
+class Caller:
+    """A browser signed in to one organisation (or nobody), through one client."""
+
+    client: httpx.AsyncClient
+    cookie: str | None = None
+    csrf: str = ""
+
+    async def call(self, route: Route, call: Call) -> httpx.Response:
+        self.client.cookies.clear()
+        if self.cookie:
+            self.client.cookies.set(SESSION_COOKIE, self.cookie)
+        headers = {"X-CSRF-Token": self.csrf} if self.csrf and route.method != "GET" else {}
+        data = call.data
+        if data is not None and self.csrf:
+            data = data | {"csrf": self.csrf}
+        response = await self.client.request(
+            route.method,
+            call.url,
+            params=call.params,
+            json=call.json,
+            data=data,
+            files=call.files,
+            headers=headers,
+        )
+        self.client.cookies.clear()
+        return response
+
+
+def signed_in(api: dict[str, Any], email: str, org: str) -> Caller:
+    with api["db"].transaction() as session:
+        user = session.scalars(select(UserRow).where(UserRow.email == email)).one()
+        started = users.start_session(session, user, org)
+    return Caller(api["client"], started.token, started.csrf)
+
+
+def _calls(route: Route, ids: dict[str, Any]) -> list[Call]:
+    """The route without and, when it has some, with optional parameters naming objects."""
+    plain = fill(route, ids, with_optional_ids=False)
+    naming = fill(route, ids, with_optional_ids=True)
+    return [plain] if naming.params == plain.params else [plain, naming]
+
+
+def _gist(response: httpx.Response) -> str:
+    if "html" in response.headers.get("content-type", ""):
+        main = BeautifulSoup(response.text, "html.parser").select_one("main")
+        return (main.get_text(" ", strip=True) if main else response.text)[:200]
+    return response.text[:200]
+
+
+def _same_page(response: httpx.Response) -> tuple[int, str]:
+    """Status and body, with the per-request sign-in form token masked."""
+    return response.status_code, re.sub(r'name="login_csrf" value="[^"]*"', "", response.text)
 
 
 async def test_another_organisation_never_sees_or_changes_data(
@@ -295,8 +586,6 @@ async def test_another_organisation_never_sees_or_changes_data(
     )
     assert invitation.status_code == 201, invitation.text
     members = (await client.get("/api/orgs/current/members", headers=admin)).json()
-    other = auth(api["tokens"]["other"])
-    schema = (await client.get("/openapi.json")).json()
     ids = {
         "system_id": system_id,
         "risk_id": risk_id,
@@ -306,10 +595,11 @@ async def test_another_organisation_never_sees_or_changes_data(
         "review_id": review.json()["id"],
         "run": run.json()["id"],
         "suggestion_id": suggestion["id"],
+        "asset_id": "00000000",  # public provenance lookups: an unknown asset is 404
         "invitation_id": invitation.json()["id"],
         "user_id": next(m["user_id"] for m in members if m["email"] == "admin@acme.example"),
-        "asset_id": "00000000",  # public provenance lookups: an unknown asset is 404
     }
+    other = signed_in(api, "admin@other.example", "other")
     secrets = (
         "採用書類スクリーニング",
         "性別による偏り",
@@ -317,28 +607,208 @@ async def test_another_organisation_never_sees_or_changes_data(
         "invited@acme.example",
         '"acme"',
     )
-    checked = 0
-    for path, operations in schema["paths"].items():
-        if not path.startswith("/api/") or path.startswith("/api/catalog"):
-            continue
-        for method in operations:
-            url = re.sub(r"\{(\w+)\}", lambda m: str(ids[m.group(1)]), path)
-            if path.endswith("/answers"):
-                url += "?requirement=jp-ai-appropriateness-2025:2(3)"
-            if path == "/api/evals/compare":
-                url += "?before=acme-run&after=acme-run"
-            body = BODIES.get((method.upper(), path))
-            response = await client.request(method.upper(), url, headers=other, json=body)
+    checked, problems = 0, []
+    routes = app_routes(api["app"])
+    for route in routes:
+        for call in _calls(route, ids):
+            response = await other.call(route, call)
             checked += 1
-            if "{" in path:
-                assert response.status_code in (403, 404), (method, path, response.text)
-            else:
-                assert response.status_code < 500, (method, path)
-            assert not any(s in response.text for s in secrets), (method, path, response.text)
-    assert checked >= 15
+            where = f"{route.method} {call.url} {call.params}: {response.status_code}"
+            if call.names_object and not route.public and response.status_code != 404:
+                problems.append(f"{where}, not 404 ({_gist(response)})")
+            elif response.status_code >= 500:
+                problems.append(f"{where} ({_gist(response)})")
+            if any(s in response.text for s in secrets):
+                problems.append(f"{where} shows another organisation's data")
+    assert not problems, "\n".join(problems)
+    assert checked > len(routes)
     mine = (
         await client.get(f"/api/systems/{system_id}", headers=auth(api["tokens"]["admin"]))
     ).json()
     assert mine["name"] == SYSTEM["name"] and mine["version"] == 1
     targets = await client.get("/api/orgs/current/eval-targets", headers=admin)
     assert targets.json()["hosts"] == []  # the other organisation changed only its own list
+
+
+HIDDEN = "HIDDEN"
+"""In the name or text of every object of the system the tester is not assigned to."""
+
+
+class _AnyId(dict[str, Any]):
+    def __missing__(self, key: str) -> int:
+        return 0
+
+
+async def _hidden_system(
+    api: dict[str, Any], demo_url: str, settings: Settings, folder: Path
+) -> dict[str, Any]:
+    """A system of acme with one object of every kind, each marked HIDDEN; their ids."""
+    client, admin = api["client"], auth(api["tokens"]["admin"])
+    system = await client.post(
+        "/api/systems", headers=admin, json=SYSTEM | {"name": f"{HIDDEN} system"}
+    )
+    assert system.status_code == 201, system.text
+    system_id = system.json()["id"]
+    risk = await client.post(
+        f"/api/systems/{system_id}/risks", headers=admin, json=RISK | {"title": f"{HIDDEN} risk"}
+    )
+    assert risk.status_code == 201, risk.text
+    run = await client.post(
+        f"/api/systems/{system_id}/eval-runs",
+        headers=admin,
+        json={
+            "suite": "tekisei-basics",
+            "target": f"openai:tekisei-demo-1@{demo_url}",
+            "run_id": f"{HIDDEN}-run",
+        },
+    )
+    assert run.status_code == 202, run.text
+    for _ in range(600):
+        got = await client.get(f"/api/evals/runs/{run.json()['id']}", headers=admin)
+        if got.json()["status"] == "finished":
+            break
+        await asyncio.sleep(0.05)
+    suggestions = await client.get(
+        "/api/evals/suggestions", headers=admin, params={"system": system_id}
+    )
+    assessment = await client.post(f"/api/systems/{system_id}/assessments", headers=admin)
+    assert assessment.status_code == 201, assessment.text
+    assessment_id = assessment.json()["id"]
+    requirement = (
+        await client.get(f"/api/systems/{system_id}/requirements", headers=admin)
+    ).json()[0]["urn"]
+    answer = await client.put(
+        f"/api/assessments/{assessment_id}/answers",
+        headers=admin,
+        params={"requirement": requirement},
+        json={"state": "partial", "notes": f"{HIDDEN} answer"},
+    )
+    assert answer.status_code == 200, answer.text
+    upload = await client.post(
+        "/api/evidence/files",
+        headers=admin,
+        files={"file": (f"{HIDDEN}-evidence.txt", f"{HIDDEN} evidence".encode(), "text/plain")},
+        data={"title": f"{HIDDEN} evidence"},
+    )
+    assert upload.status_code == 201, upload.text
+    attached = await client.post(
+        f"/api/assessments/{assessment_id}/evidence",
+        headers=admin,
+        json={"requirement": requirement, "evidence_id": upload.json()["id"]},
+    )
+    assert attached.status_code < 300, attached.text
+    requested = await client.post(
+        f"/api/systems/{system_id}/stage-requests",
+        headers=admin,
+        json={"to_stage": "deploy", "note": f"{HIDDEN} request"},
+    )
+    assert requested.status_code == 201, requested.text
+    review = await client.post(
+        f"/api/systems/{system_id}/reviews", headers=admin, json={"reason": f"{HIDDEN} review"}
+    )
+    assert review.status_code == 201, review.text
+    for phase in ("plan", "do", "check", "act"):
+        await client.post(
+            f"/api/reviews/{review.json()['id']}/records",
+            headers=admin,
+            json={"phase": phase, "text": f"{HIDDEN} {phase}"},
+        )
+    completed = await client.post(
+        f"/api/reviews/{review.json()['id']}/complete", headers=admin, json={"maturity": 4}
+    )
+    assert completed.status_code == 200, completed.text
+    mechanisms = await client.put(
+        f"/api/systems/{system_id}/provenance",
+        headers=admin,
+        json={"c2pa": True, "other": f"{HIDDEN} mechanism"},
+    )
+    assert mechanisms.status_code == 200, mechanisms.text
+    samples = folder / "samples"
+    samples.mkdir()
+    (samples / f"{HIDDEN}-sample.txt").write_text(f"{HIDDEN} sample output", encoding="utf-8")
+    with api["db"].transaction() as session:
+        owner = orgs.cli_principal(session, "acme")
+        provenance_checks.check_samples(
+            session,
+            owner,
+            master=provenance_service.master_key(settings),
+            data_dir=settings.data_dir,
+            files_dir=settings.files_dir,
+            max_bytes=1024 * 1024,
+            system_id=system_id,
+            folder=samples,
+        )
+        _, image = credentials.sign(
+            session, owner, settings.data_dir, PNG, system_id, f"{HIDDEN} generator"
+        )
+    return {
+        "system_id": system_id,
+        "risk_id": risk.json()["id"],
+        "assessment_id": assessment_id,
+        "evidence_id": upload.json()["id"],
+        "approval_id": requested.json()["id"],
+        "review_id": review.json()["id"],
+        "run": run.json()["id"],
+        "suggestion_id": suggestions.json()[0]["id"],
+        "asset_id": image.asset_id,
+        # Members and invitations belong to no system: the tester is shown those of the
+        # other organisation, which must be as unknown to them as any hidden object.
+        **await _other_organisations_people(api),
+    }
+
+
+async def _other_organisations_people(api: dict[str, Any]) -> dict[str, int]:
+    client, other = api["client"], auth(api["tokens"]["other"])
+    invitation = await client.post(
+        "/api/orgs/current/invitations",
+        headers=other,
+        json={"email": f"{HIDDEN.lower()}@other.example", "role": "viewer"},
+    )
+    assert invitation.status_code == 201, invitation.text
+    members = (await client.get("/api/orgs/current/members", headers=other)).json()
+    return {"invitation_id": invitation.json()["id"], "user_id": members[0]["user_id"]}
+
+
+async def test_an_external_tester_sees_nothing_of_a_system_not_assigned_to_them(
+    api: dict[str, Any], demo_url: str, settings: Settings, tmp_path: Path
+) -> None:
+    client, admin = api["client"], auth(api["tokens"]["admin"])
+    assigned, _ = await _create(api)
+    token = _member(api["db"], "acme", "tester@lab.example", Role.EXTERNAL_TESTER)
+    assigning = await client.post(
+        f"/api/systems/{assigned}/testers", headers=admin, json={"email": "tester@lab.example"}
+    )
+    assert assigning.status_code < 300, assigning.text
+    with api["db"].transaction() as session:
+        credentials.pki_init(session, orgs.cli_principal(session, "acme"), settings.data_dir)
+    tester, anonymous = signed_in(api, "tester@lab.example", "acme"), Caller(client)
+    routes = sorted(app_routes(api["app"]), key=lambda r: r.method != "GET")
+    before: dict[tuple[str, str], tuple[int, str]] = {}
+    for route in routes:
+        call = fill(route, _AnyId(), with_optional_ids=False)
+        if route.method == "GET" and not call.names_object:
+            before[route.key] = _same_page(await tester.call(route, call))
+    ids = await _hidden_system(api, demo_url, settings, tmp_path)
+    checked, problems = 0, []
+    for route in routes:
+        for call in _calls(route, ids):
+            response = await tester.call(route, call)
+            checked += 1
+            where = f"{route.method} {call.url} {call.params}: {response.status_code}"
+            if route.public:  # what anyone gets, signed in or not
+                if _same_page(response) != _same_page(await anonymous.call(route, call)):
+                    problems.append(f"{where} differs from the public answer")
+                continue
+            if call.names_object and response.status_code != 404:
+                problems.append(f"{where}, not 404 ({_gist(response)})")
+            elif route.key in before and not call.names_object:
+                if _same_page(response) != before[route.key]:
+                    problems.append(f"{where} changed when the unassigned system got objects")
+            elif response.status_code >= 500:
+                problems.append(f"{where} ({_gist(response)})")
+            if HIDDEN in response.text:
+                problems.append(f"{where} shows the unassigned system's data")
+    assert not problems, "\n".join(problems)
+    assert checked > len(routes)
+    seen = (await client.get("/api/systems", headers=auth(token))).json()
+    assert [s["id"] for s in seen["items"]] == [assigned]

@@ -12,6 +12,7 @@ from tekisei.db.evals import (
     EvalTargetHostRow,
     RiskSuggestionRow,
 )
+from tekisei.db.limits import RateLimitRow
 from tekisei.db.orgs import (
     ApiTokenRow,
     InvitationRow,
@@ -55,6 +56,7 @@ __all__ = [
     "OrgRow",
     "ProvenanceCheckRow",
     "ProvenanceKeyRow",
+    "RateLimitRow",
     "ReviewRow",
     "RiskRow",
     "RiskSuggestionRow",

@@ -27,7 +27,7 @@ from tekisei.db.assessments import AnswerEvidenceRow, AnswerRow, AssessmentRow, 
 from tekisei.db.catalog import CatalogNodeRow, CrosswalkLinkRow
 from tekisei.db.orgs import OrgRow
 from tekisei.errors import ConflictError, InvalidInputError, NotFoundError
-from tekisei.services import audit, catalog, systems
+from tekisei.services import audit, catalog, scope, systems
 from tekisei.services.changes import check_version
 from tekisei.services.evidence import EvidenceView, visible_evidence
 from tekisei.services.evidence import view as evidence_view
@@ -156,8 +156,8 @@ def start_assessment(
         ConflictError: an open assessment exists already.
         NotFoundError: the system or framework is not there.
     """
-    require(principal, Permission.WRITE_ASSESSMENTS)
     system = systems.visible_system(session, principal, system_id)
+    require(principal, Permission.WRITE_ASSESSMENTS)
     catalog.get_framework(session, framework_id)
     if _latest(session, system.id, framework_id, "open") is not None:
         raise ConflictError(
@@ -218,14 +218,15 @@ def visible_assessment(session: Session, principal: Principal, assessment_id: in
     Raises:
         NotFoundError: not visible.
     """
-    row = session.get(AssessmentRow, assessment_id)
-    if row is None or row.org_id != principal.org_id:
-        raise NotFoundError(
+    return scope.visible_row(
+        session,
+        principal,
+        session.get(AssessmentRow, assessment_id),
+        NotFoundError(
             f"no assessment {assessment_id} in this organisation",
             ja=f"この組織に評価 {assessment_id} はありません。",
-        )
-    systems.visible_system(session, principal, row.system_id)
-    return row
+        ),
+    )
 
 
 def current_assessment(
@@ -272,8 +273,8 @@ def answer_requirement(
         ConflictError: the assessment is closed, or ``version`` is stale.
         InvalidInputError: the requirement is not part of this assessment.
     """
-    require(principal, Permission.WRITE_ASSESSMENTS)
     row = visible_assessment(session, principal, assessment_id)
+    require(principal, Permission.WRITE_ASSESSMENTS)
     if row.status != "open":
         raise ConflictError(
             f"assessment {assessment_id} is closed; start a new one to change answers",
@@ -336,8 +337,8 @@ def attach_evidence(
     Raises:
         InvalidInputError: the requirement has no answer yet.
     """
-    require(principal, Permission.WRITE_ASSESSMENTS)
     row = visible_assessment(session, principal, assessment_id)
+    require(principal, Permission.WRITE_ASSESSMENTS)
     if row.status != "open":
         raise ConflictError(
             f"assessment {assessment_id} is closed", ja=f"評価 {assessment_id} は締められています。"
@@ -386,8 +387,8 @@ def attach_test_evidence(
     A requirement not answered yet gets an answer that is still ``not_started``, with
     ``note``: the evidence is there, and judging the state stays a person's job.
     """
-    require(principal, Permission.RUN_EVALS)
     systems.visible_system(session, principal, system_id)
+    require(principal, Permission.RUN_EVALS)
     row = _latest(session, system_id, GUIDELINE, "open")
     if row is None:
         return []
@@ -432,8 +433,8 @@ def close_assessment(session: Session, principal: Principal, assessment_id: int)
     Raises:
         ConflictError: already closed.
     """
-    require(principal, Permission.WRITE_ASSESSMENTS)
     row = visible_assessment(session, principal, assessment_id)
+    require(principal, Permission.WRITE_ASSESSMENTS)
     if row.status != "open":
         raise ConflictError(
             f"assessment {assessment_id} is already closed",

@@ -30,7 +30,7 @@ from tekisei.provenance import (
     read_watermark,
     sign_image,
 )
-from tekisei.services import audit, systems
+from tekisei.services import audit, scope, systems
 
 __all__ = [
     "WATERMARK_ALG",
@@ -98,8 +98,8 @@ def sign(
     Raises:
         InvalidInputError: not a PNG/JPEG of at least 256×256, or no PKI yet.
     """
-    require(principal, Permission.WRITE_SYSTEMS)
     system = systems.visible_system(session, principal, system_id)
+    require(principal, Permission.WRITE_SYSTEMS)
     signing = pki(data_dir)
     if not signing.exists():
         raise InvalidInputError(
@@ -151,6 +151,7 @@ class Recovered(BaseModel):
     asset_id: str
     bits_matched: int
     system_id: int | None
+    """The signing system, for those who may see it."""
     generator: str
     signed_at: datetime
     manifest: dict[str, Any]
@@ -174,9 +175,14 @@ def _nearest(session: Session, value: int) -> tuple[ImageCredentialRow, int] | N
     return best
 
 
-def verify(session: Session, data_dir: Path, data: bytes) -> ImageVerification:
+def verify(
+    session: Session, data_dir: Path, data: bytes, principal: Principal | None = None
+) -> ImageVerification:
     """Check an image: the embedded C2PA credentials against the deployment's root; when
     there are none, the watermark, matched (≥ 29 of 32 bits) against signed images.
+
+    A manifest found again names its system only to a ``principal`` who may see that
+    system; anyone else gets what the public gets.
 
     Raises:
         InvalidInputError: not a PNG/JPEG, or unreadable.
@@ -204,7 +210,9 @@ def verify(session: Session, data_dir: Path, data: bytes) -> ImageVerification:
         recovered=Recovered(
             asset_id=row.asset_id,
             bits_matched=bits,
-            system_id=row.system_id,
+            system_id=row.system_id
+            if principal is not None and scope.system_is_visible(session, principal, row.system_id)
+            else None,
             generator=row.generator,
             signed_at=row.created_at,
             manifest=row.manifest,

@@ -57,8 +57,8 @@ def start_on_system(
             of another system.
     """
     with database.reading() as session:
-        require(principal, Permission.RUN_EVALS)
         systems.visible_system(session, principal, system_id)
+        require(principal, Permission.RUN_EVALS)
         if request.resume is not None:
             existing = eval_runs.visible_run(session, principal, request.resume)
             if existing.system_id != system_id:

@@ -41,7 +41,7 @@ from tekisei.evals import (
     RunHeader,
     Score,
 )
-from tekisei.services import assessments, audit, eval_jobs, risk_suggestions, systems
+from tekisei.services import assessments, audit, eval_jobs, risk_suggestions, scope, systems
 from tekisei.services.database import Database
 
 JAISI = "jaisi-eval-perspectives-1.10"
@@ -144,19 +144,12 @@ def visible_run(session: Session, principal: Principal, reference: str | int) ->
     Raises:
         NotFoundError: no such run in the organisation, or its system is not visible.
     """
-    require(principal, Permission.READ)
     mine = select(EvalRunRow).where(EvalRunRow.org_id == principal.org_id)
     text = str(reference)
     row = session.scalars(mine.where(EvalRunRow.key == text)).first()
     if row is None and text.isdigit() and len(text) <= 10 and int(text) < 2**31:
         row = session.scalars(mine.where(EvalRunRow.id == int(text))).first()
-    if row is None:
-        raise _not_found(reference)
-    try:
-        systems.visible_system(session, principal, row.system_id)
-    except NotFoundError:
-        raise _not_found(reference) from None
-    return row
+    return scope.visible_row(session, principal, row, _not_found(reference))
 
 
 def view(session: Session, row: EvalRunRow) -> RunOut:
@@ -227,8 +220,8 @@ def begin_run(
         NotFoundError: the system is not visible (external testers: not assigned).
         ConflictError: the key is taken.
     """
-    require(principal, Permission.RUN_EVALS)
     system = systems.visible_system(session, principal, system_id)
+    require(principal, Permission.RUN_EVALS)
     key_free(session, principal.org_id, key)
     row = EvalRunRow(
         org_id=principal.org_id,
@@ -435,8 +428,8 @@ def finish_run(
     Raises:
         ConflictError: the run is finished already.
     """
-    require(principal, Permission.RUN_EVALS)
     run = visible_run(session, principal, run_id)
+    require(principal, Permission.RUN_EVALS)
     if run.status == "finished":
         raise ConflictError(
             f"run {run.key} is finished already", ja=f"評価実行 {run.key} は完了しています。"
@@ -519,13 +512,14 @@ def list_runs(
 ) -> list[RunOut]:
     """Runs of the systems the principal may see, newest first."""
     require(principal, Permission.READ)
-    query = select(EvalRunRow).where(EvalRunRow.org_id == principal.org_id)
+    query = select(EvalRunRow).where(
+        scope.visible(principal, EvalRunRow.org_id, EvalRunRow.system_id)
+    )
     if system_id is not None:
         systems.visible_system(session, principal, system_id)
         query = query.where(EvalRunRow.system_id == system_id)
-    visible = {s.id for s in systems.list_systems(session, principal, limit=10_000)[1]}
     rows = session.scalars(query.order_by(EvalRunRow.id.desc()).limit(limit))
-    return [view(session, r) for r in rows if r.system_id in visible]
+    return [view(session, r) for r in rows]
 
 
 def run_report(session: Session, principal: Principal, reference: str | int) -> dict[str, Any]:

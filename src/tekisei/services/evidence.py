@@ -19,6 +19,7 @@ from tekisei.db.assessments import EvidenceRow
 from tekisei.db.orgs import OrgRow
 from tekisei.errors import InvalidInputError, NotFoundError
 from tekisei.services import audit
+from tekisei.services.scope import visible_evidence as visible_evidence  # where callers look
 
 
 class EvidenceView(BaseModel):
@@ -177,22 +178,6 @@ def _keep(
         row.id,
         {"kind": kind, **fields},
     )
-    return row
-
-
-def visible_evidence(session: Session, principal: Principal, evidence_id: int) -> EvidenceRow:
-    """Evidence of the principal's organisation.
-
-    Raises:
-        NotFoundError: not in this organisation.
-    """
-    require(principal, Permission.READ)
-    row = session.get(EvidenceRow, evidence_id)
-    if row is None or row.org_id != principal.org_id:
-        raise NotFoundError(
-            f"no evidence {evidence_id} in this organisation",
-            ja=f"この組織に証跡 {evidence_id} はありません。",
-        )
     return row
 
 

@@ -18,7 +18,7 @@ from tekisei.db.orgs import OrgRow
 from tekisei.db.risks import RiskRow
 from tekisei.db.systems import SystemRow
 from tekisei.errors import ConflictError, InvalidInputError, NotFoundError
-from tekisei.services import assessments, audit, eval_runs, provenance_checks, systems
+from tekisei.services import assessments, audit, eval_runs, provenance_checks, scope, systems
 from tekisei.services.database import policy_of
 from tekisei.services.orgs import approver_facts
 
@@ -177,8 +177,8 @@ def request_stage_change(
         InvalidInputError: the move passes no gate (change the stage directly instead).
         ConflictError: a request for this system is already waiting.
     """
-    require(principal, Permission.WRITE_SYSTEMS)
     system = systems.visible_system(session, principal, system_id)
+    require(principal, Permission.WRITE_SYSTEMS)
     current = Stage(system.stage)
     if not gated(current, to_stage):
         raise InvalidInputError(
@@ -233,13 +233,16 @@ def decide(
         ConflictError: already decided, the system moved meanwhile, or the gate is not met.
         InvalidInputError: no reason given.
     """
-    require(principal, Permission.APPROVE_STAGE)
-    row = session.get(ApprovalRow, approval_id)
-    if row is None or row.org_id != principal.org_id:
-        raise NotFoundError(
+    row = scope.visible_row(
+        session,
+        principal,
+        session.get(ApprovalRow, approval_id),
+        NotFoundError(
             f"no request {approval_id} in this organisation",
             ja=f"この組織に申請 {approval_id} はありません。",
-        )
+        ),
+    )
+    require(principal, Permission.APPROVE_STAGE)
     system = systems.visible_system(session, principal, row.system_id)
     if row.status != "pending":
         raise ConflictError(
@@ -316,13 +319,8 @@ def list_approvals(
     query = (
         select(ApprovalRow, SystemRow.name)
         .join(SystemRow, SystemRow.id == ApprovalRow.system_id)
-        .where(ApprovalRow.org_id == principal.org_id)
+        .where(scope.visible(principal, ApprovalRow.org_id, ApprovalRow.system_id))
     )
     if status:
         query = query.where(ApprovalRow.status == status)
-    visible = {s.id for s in systems.list_systems(session, principal, limit=10_000)[1]}
-    return [
-        _view(row, name)
-        for row, name in session.execute(query.order_by(ApprovalRow.id))
-        if row.system_id in visible
-    ]
+    return [_view(row, name) for row, name in session.execute(query.order_by(ApprovalRow.id))]

@@ -19,7 +19,7 @@ from tekisei.db.assessments import AnswerEvidenceRow, AnswerRow, AssessmentRow, 
 from tekisei.db.risks import RiskRow
 from tekisei.db.systems import SystemRow
 from tekisei.errors import CatalogFileError, Problem
-from tekisei.services import assessments, catalog, evidence, risks, systems
+from tekisei.services import assessments, catalog, evidence, risks, scope, systems
 from tekisei.services.catalog_files import problem_at
 from tekisei.services.database import Database
 
@@ -118,7 +118,9 @@ def _apply(session: Session, principal: Principal, document: GovernanceFile) -> 
     spec = document.system
     facts = SystemFacts.model_validate(spec.model_dump(include=set(FACT_FIELDS)))
     row = session.scalars(
-        select(SystemRow).where(SystemRow.org_id == principal.org_id, SystemRow.code == spec.code)
+        select(SystemRow).where(
+            scope.visible(principal, SystemRow.org_id, SystemRow.id), SystemRow.code == spec.code
+        )
     ).first()
     if row is None:
         row = systems.register_system(session, principal, facts)

@@ -174,13 +174,13 @@ def revoke_invitation(session: Session, principal: Principal, invitation_id: int
         NotFoundError: no such invitation in this organisation.
         ConflictError: it was already accepted, declined or revoked.
     """
-    require(principal, Permission.MANAGE_ORG)
     row = session.get(InvitationRow, invitation_id)
     if row is None or row.org_id != principal.org_id:
         raise NotFoundError(
             f"no invitation {invitation_id} in this organisation",
             ja=f"この組織に招待 {invitation_id} はありません。",
         )
+    require(principal, Permission.MANAGE_ORG)
     if row.status != PENDING:
         raise ConflictError(
             f"invitation {invitation_id} was already {row.status}",

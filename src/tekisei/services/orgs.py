@@ -304,7 +304,6 @@ def remove_member(session: Session, principal: Principal, user_id: int) -> None:
         NotFoundError: no such member.
         ConflictError: the last admin cannot be removed.
     """
-    require(principal, Permission.MANAGE_ORG)
     member = membership(session, user_id, principal.org_id)
     user = session.get(UserRow, user_id)
     if member is None or user is None:
@@ -312,6 +311,7 @@ def remove_member(session: Session, principal: Principal, user_id: int) -> None:
             f"no member {user_id} in this organisation",
             ja=f"この組織にメンバー {user_id} はいません。",
         )
+    require(principal, Permission.MANAGE_ORG)
     if member.role == Role.ADMIN.value:
         admins = session.scalar(
             select(func.count()).where(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -44,6 +45,7 @@ from tekisei.provenance import (
     unseal,
 )
 from tekisei.services import audit
+from tekisei.services.database import Database
 
 __all__ = [
     "SMOLLM2",
@@ -52,6 +54,7 @@ __all__ = [
     "Verdict",
     "WatermarkKey",
     "WatermarkParams",
+    "check_text",
     "create_key",
     "generate",
     "keep_tokenizer",
@@ -323,21 +326,29 @@ def generate(
 
 
 def verify_text(
-    session: Session, master: bytes, data_dir: Path, text: str, key_id: str | None = None
+    session: Session,
+    master: bytes,
+    data_dir: Path,
+    text: str,
+    key_id: str | None = None,
+    *,
+    org_id: int | None = None,
 ) -> Detection:
-    """Test a text against one key, or against every key that is not retired (the
-    p-value then Bonferroni-corrected by the number tried); the strongest finding is
-    returned. Anyone may verify: key ids are public, secrets never leave the registry.
+    """Test a text against one key, or against every key that is not retired (of one
+    organisation when ``org_id`` is given; the p-value then Bonferroni-corrected by the
+    number tried); the strongest finding is returned. This is the exact score: callers
+    show it only to the keys' organisation (see :func:`check_text`).
 
     Raises:
         InvalidInputError: an empty text.
         NotFoundError: ``key_id`` names no key.
     """
-    if not text.strip():
-        raise InvalidInputError("give a text to check", ja="確かめる文章を入力してください。")
+    _need_text(text)
     query = select(ProvenanceKeyRow).where(ProvenanceKeyRow.status != KeyStatus.RETIRED.value)
     if key_id:
         query = query.where(ProvenanceKeyRow.key_id == key_id)
+    if org_id is not None:
+        query = query.where(ProvenanceKeyRow.org_id == org_id)
     rows = list(session.scalars(query.order_by(ProvenanceKeyRow.id)))
     if key_id and not rows:
         raise NotFoundError(f"no watermark key {key_id}", ja=f"透かしの鍵 {key_id} はありません。")
@@ -359,6 +370,57 @@ def verify_text(
             best = found
     assert best is not None
     return best
+
+
+def _need_text(text: str) -> None:
+    if not text.strip():
+        raise InvalidInputError("give a text to check", ja="確かめる文章を入力してください。")
+
+
+def check_text(
+    database: Database,
+    master: bytes,
+    data_dir: Path,
+    text: str,
+    key_id: str | None,
+    principal: Principal | None,
+    count_public: Callable[[], None],
+) -> Detection | PublicResult:
+    """What a caller may learn about a text: exact scores only against their own
+    organisation's keys, the public answer for everything else.
+
+    A signed-in ``principal`` that names one of its organisation's keys gets the exact
+    score for that key; one that names no key gets the exact score when one of its
+    organisation's keys detects the watermark. Everything else (no principal, another
+    organisation's key, a text none of the organisation's keys detect) is the public
+    check against every key: ``count_public`` is called first (the public rate limit,
+    which raises when the client is over it) and the answer is the verdict, a coarse
+    p-value band and the token count. No database session is open while
+    ``count_public`` runs.
+
+    Raises:
+        InvalidInputError: an empty text.
+        NotFoundError: ``key_id`` names no key.
+        ThrottledError: from ``count_public``.
+    """
+    _need_text(text)
+    if principal is not None:
+        with database.reading() as session:
+            own = session.scalars(
+                select(ProvenanceKeyRow.key_id).where(
+                    ProvenanceKeyRow.org_id == principal.org_id,
+                    ProvenanceKeyRow.status != KeyStatus.RETIRED.value,
+                )
+            ).all()
+            if own and (key_id is None or key_id in own):
+                found = verify_text(
+                    session, master, data_dir, text, key_id, org_id=principal.org_id
+                )
+                if key_id is not None or found.verdict is Verdict.WATERMARK_DETECTED:
+                    return found
+    count_public()
+    with database.reading() as session:
+        return public_result(verify_text(session, master, data_dir, text, key_id))
 
 
 class PublicResult(BaseModel):

@@ -85,8 +85,8 @@ def set_mechanisms(
     Raises:
         NotFoundError: the key is not the organisation's.
     """
-    require(principal, Permission.WRITE_SYSTEMS)
     system = systems.visible_system(session, principal, system_id)
+    require(principal, Permission.WRITE_SYSTEMS)
     if text_key_id:
         key = session.scalars(
             select(ProvenanceKeyRow).where(ProvenanceKeyRow.key_id == text_key_id)
@@ -137,8 +137,8 @@ def check_samples(
     Raises:
         InvalidInputError: no such folder, or no samples in it.
     """
-    require(principal, Permission.RUN_EVALS)
     system = systems.visible_system(session, principal, system_id)
+    require(principal, Permission.RUN_EVALS)
     used = mechanisms(session, principal, system.id)
     if not folder.is_dir():
         raise InvalidInputError(

@@ -15,7 +15,7 @@ from tekisei.db.orgs import OrgRow
 from tekisei.db.reviews import ReviewRow
 from tekisei.db.systems import SystemRow
 from tekisei.errors import ConflictError, InvalidInputError, NotFoundError
-from tekisei.services import audit, systems
+from tekisei.services import audit, scope, systems
 from tekisei.services.database import policy_of
 
 
@@ -99,8 +99,8 @@ def open_review(
     Raises:
         PermissionDeniedError: the role may not write systems.
     """
-    require(principal, Permission.WRITE_SYSTEMS)
     system = systems.visible_system(session, principal, system_id)
+    require(principal, Permission.WRITE_SYSTEMS)
     return open_for(session, principal, system, trigger, reason)
 
 
@@ -144,14 +144,15 @@ def open_for(
 
 
 def _visible(session: Session, principal: Principal, review_id: int) -> ReviewRow:
-    row = session.get(ReviewRow, review_id)
-    if row is None or row.org_id != principal.org_id:
-        raise NotFoundError(
+    return scope.visible_row(
+        session,
+        principal,
+        session.get(ReviewRow, review_id),
+        NotFoundError(
             f"no review {review_id} in this organisation",
             ja=f"この組織にレビュー {review_id} はありません。",
-        )
-    systems.visible_system(session, principal, row.system_id)
-    return row
+        ),
+    )
 
 
 def record_phase(
@@ -163,12 +164,12 @@ def record_phase(
         InvalidInputError: an unknown phase.
         ConflictError: the review is completed.
     """
+    row = _visible(session, principal, review_id)
     require(principal, Permission.WRITE_ASSESSMENTS)
     if phase not in PHASES:
         raise InvalidInputError(
             "the phase is plan, do, check or act", ja="段階は plan、do、check、act のいずれかです。"
         )
-    row = _visible(session, principal, review_id)
     if row.status != "open":
         raise ConflictError(
             f"review {review_id} is completed", ja=f"レビュー {review_id} は完了しています。"
@@ -196,8 +197,8 @@ def complete_review(
     Raises:
         InvalidInputError: a record is missing or the maturity is outside 1-5.
     """
-    require(principal, Permission.WRITE_ASSESSMENTS)
     row = _visible(session, principal, review_id)
+    require(principal, Permission.WRITE_ASSESSMENTS)
     if row.status != "open":
         raise ConflictError(
             f"review {review_id} is already completed",
@@ -264,7 +265,8 @@ def maturity_trend(session: Session, principal: Principal) -> list[MaturityPoint
     months: dict[str, list[int]] = {}
     for row in session.scalars(
         select(ReviewRow).where(
-            ReviewRow.org_id == principal.org_id, ReviewRow.status == "completed"
+            scope.visible(principal, ReviewRow.org_id, ReviewRow.system_id),
+            ReviewRow.status == "completed",
         )
     ):
         if row.completed_at is None or row.maturity is None:

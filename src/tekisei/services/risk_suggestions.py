@@ -17,7 +17,7 @@ from tekisei.db.evals import EvalRunRow, RiskSuggestionRow
 from tekisei.db.orgs import OrgRow
 from tekisei.db.risks import RiskRow
 from tekisei.errors import ConflictError, InvalidInputError, NotFoundError
-from tekisei.services import audit, risks, systems
+from tekisei.services import audit, risks, scope, systems
 
 
 def _org(session: Session, principal: Principal) -> OrgRow:
@@ -129,32 +129,33 @@ def list_suggestions(
     query = (
         select(RiskSuggestionRow, EvalRunRow.key)
         .join(EvalRunRow, EvalRunRow.id == RiskSuggestionRow.run_id)
-        .where(RiskSuggestionRow.org_id == principal.org_id)
+        .where(scope.visible(principal, RiskSuggestionRow.org_id, RiskSuggestionRow.system_id))
     )
     if system_id is not None:
         systems.visible_system(session, principal, system_id)
         query = query.where(RiskSuggestionRow.system_id == system_id)
     if status:
         query = query.where(RiskSuggestionRow.status == status)
-    visible = {s.id for s in systems.list_systems(session, principal, limit=10_000)[1]}
     titles = taxonomy_titles(session)
     return [
         _suggestion_view(row, key, titles)
         for row, key in session.execute(query.order_by(RiskSuggestionRow.id))
-        if row.system_id in visible
     ]
 
 
 def _pending_suggestion(
     session: Session, principal: Principal, suggestion_id: int
 ) -> RiskSuggestionRow:
-    row = session.get(RiskSuggestionRow, suggestion_id)
-    if row is None or row.org_id != principal.org_id:
-        raise NotFoundError(
+    row = scope.visible_row(
+        session,
+        principal,
+        session.get(RiskSuggestionRow, suggestion_id),
+        NotFoundError(
             f"no risk suggestion {suggestion_id} in this organisation",
             ja=f"この組織にリスクの提案 {suggestion_id} はありません。",
-        )
-    systems.visible_system(session, principal, row.system_id)
+        ),
+    )
+    require(principal, Permission.WRITE_RISKS)
     if row.status != "pending":
         raise ConflictError(
             f"suggestion {suggestion_id} is {row.status} already",
@@ -180,7 +181,6 @@ def accept_suggestion(
         InvalidInputError: a new risk is needed and no impact (1-5) was given.
         ConflictError: the suggestion was decided already.
     """
-    require(principal, Permission.WRITE_RISKS)
     row = _pending_suggestion(session, principal, suggestion_id)
     run = session.get(EvalRunRow, row.run_id)
     assert run is not None
@@ -242,7 +242,6 @@ def dismiss_suggestion(
     Raises:
         InvalidInputError: no reason given.
     """
-    require(principal, Permission.WRITE_RISKS)
     row = _pending_suggestion(session, principal, suggestion_id)
     if not note.strip():
         raise InvalidInputError(

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tekisei.core.orgs import Permission, Principal, require, sees_all_systems
+from tekisei.core.orgs import Permission, Principal, require
 from tekisei.core.risks import (
     RISK_TAXONOMY,
     RiskFields,
@@ -23,12 +23,12 @@ from tekisei.db.audit import AuditEventRow
 from tekisei.db.catalog import CatalogNodeRow
 from tekisei.db.orgs import OrgRow
 from tekisei.db.risks import RiskRow
-from tekisei.db.systems import SystemAssignmentRow, SystemRow
+from tekisei.db.systems import SystemRow
 from tekisei.errors import InvalidInputError, NotFoundError
 from tekisei.services import audit
 from tekisei.services.changes import check_version, merge
 from tekisei.services.orgs import approver_facts
-from tekisei.services.systems import visible_system
+from tekisei.services.scope import visible, visible_row, visible_system
 
 FIELDS = tuple(RiskFields.model_fields)
 SORTS = {"-inherent", "inherent", "-residual", "residual", "due", "title", "-updated"}
@@ -136,8 +136,8 @@ def add_risk(session: Session, principal: Principal, system_id: int, fields: Ris
         NotFoundError: the system is not visible.
         InvalidInputError: unknown taxonomy ids.
     """
-    require(principal, Permission.WRITE_RISKS)
     system = visible_system(session, principal, system_id)
+    require(principal, Permission.WRITE_RISKS)
     _check_taxonomy(session, fields.taxonomy)
     now = datetime.now(UTC)
     row = RiskRow(
@@ -169,20 +169,15 @@ def visible_risk(session: Session, principal: Principal, risk_id: int) -> RiskRo
     Raises:
         NotFoundError: not visible.
     """
-    row = session.get(RiskRow, risk_id)
-    if row is None or row.org_id != principal.org_id:
-        raise NotFoundError(
+    return visible_row(
+        session,
+        principal,
+        session.get(RiskRow, risk_id),
+        NotFoundError(
             f"no risk {risk_id} in this organisation",
             ja=f"この組織にリスク {risk_id} はありません。",
-        )
-    try:
-        visible_system(session, principal, row.system_id)
-    except NotFoundError:
-        raise NotFoundError(
-            f"no risk {risk_id} in this organisation",
-            ja=f"この組織にリスク {risk_id} はありません。",
-        ) from None
-    return row
+        ),
+    )
 
 
 def update_risk(
@@ -195,8 +190,8 @@ def update_risk(
         ConflictError: ``version`` is not current.
         InvalidInputError: invalid values or unknown fields.
     """
-    require(principal, Permission.WRITE_RISKS)
     row = visible_risk(session, principal, risk_id)
+    require(principal, Permission.WRITE_RISKS)
     check_version("リスク", risk_id, version, row.version)
     before = _fields(row)
     change = merge(before, changes)
@@ -237,8 +232,8 @@ def accept_risk(
         ConflictError: ``version`` is not current.
         InvalidInputError: no residual assessment yet, or no reason given.
     """
-    require(principal, Permission.ACCEPT_RISK)
     row = visible_risk(session, principal, risk_id)
+    require(principal, Permission.ACCEPT_RISK)
     check_version("リスク", risk_id, version, row.version)
     if row.residual is None:
         raise InvalidInputError(
@@ -345,11 +340,7 @@ def _sort_key(row: RiskRow, key: str) -> Any:
 
 
 def _visible_risks(principal: Principal) -> Any:
-    query = select(RiskRow).where(RiskRow.org_id == principal.org_id)
-    if not sees_all_systems(principal.role):
-        query = query.join(SystemAssignmentRow, SystemAssignmentRow.system_id == RiskRow.system_id)
-        query = query.where(SystemAssignmentRow.user_id == principal.user_id)
-    return query
+    return select(RiskRow).where(visible(principal, RiskRow.org_id, RiskRow.system_id))
 
 
 def risk_heat_map(session: Session, principal: Principal, system_id: int | None = None) -> HeatMap:

@@ -10,7 +10,7 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from tekisei.core.gates import gated
-from tekisei.core.orgs import Permission, Principal, Role, require, sees_all_systems
+from tekisei.core.orgs import Permission, Principal, Role, require
 from tekisei.core.systems import Requirement, Stage, SystemFacts, Tier, applicable, risk_tier
 from tekisei.db.catalog import CatalogNodeRow
 from tekisei.db.orgs import OrgRow, UserRow
@@ -19,6 +19,8 @@ from tekisei.errors import ConflictError, InvalidInputError, NotFoundError
 from tekisei.services import audit
 from tekisei.services.changes import check_version, merge
 from tekisei.services.orgs import membership, org_actors
+from tekisei.services.scope import visible
+from tekisei.services.scope import visible_system as visible_system  # where callers look
 
 GUIDELINE = "jp-ai-appropriateness-2025"
 SORTS = {"name", "-name", "tier", "-tier", "stage", "updated", "-updated"}
@@ -116,36 +118,6 @@ def _org(session: Session, principal: Principal) -> OrgRow:
     return org
 
 
-def _not_found(system_id: int) -> NotFoundError:
-    return NotFoundError(
-        f"no system {system_id} in this organisation",
-        ja=f"この組織にシステム {system_id} はありません。",
-    )
-
-
-def visible_system(session: Session, principal: Principal, system_id: int) -> SystemRow:
-    """A system the principal may see: in its organisation and, for external testers,
-    assigned to it. Anything else is "not found", so ids reveal nothing.
-
-    Raises:
-        NotFoundError: not visible.
-    """
-    require(principal, Permission.READ)
-    row = session.get(SystemRow, system_id)
-    if row is None or row.org_id != principal.org_id:
-        raise _not_found(system_id)
-    if not sees_all_systems(principal.role):
-        assigned = session.scalars(
-            select(SystemAssignmentRow).where(
-                SystemAssignmentRow.system_id == system_id,
-                SystemAssignmentRow.user_id == principal.user_id,
-            )
-        ).first()
-        if assigned is None:
-            raise _not_found(system_id)
-    return row
-
-
 def update_system(
     session: Session, principal: Principal, system_id: int, changes: dict[str, Any], version: int
 ) -> SystemRow:
@@ -157,8 +129,8 @@ def update_system(
         ConflictError: ``version`` is not current (someone changed it meanwhile).
         InvalidInputError: the changed facts are invalid.
     """
-    require(principal, Permission.WRITE_SYSTEMS)
     row = visible_system(session, principal, system_id)
+    require(principal, Permission.WRITE_SYSTEMS)
     check_version("システム", system_id, version, row.version)
     change = merge(_facts(row), changes)
     if not change.fields:
@@ -220,10 +192,7 @@ def list_systems(
             f"sort must be one of {', '.join(sorted(SORTS))}",
             ja=f"並べ替えは {', '.join(sorted(SORTS))} のいずれかです。",
         )
-    query = select(SystemRow).where(SystemRow.org_id == principal.org_id)
-    if not sees_all_systems(principal.role):
-        query = query.join(SystemAssignmentRow, SystemAssignmentRow.system_id == SystemRow.id)
-        query = query.where(SystemAssignmentRow.user_id == principal.user_id)
+    query = select(SystemRow).where(visible(principal, SystemRow.org_id, SystemRow.id))
     if tier:
         query = query.where(SystemRow.tier == tier)
     if stage:
@@ -326,8 +295,8 @@ def assign_tester(session: Session, principal: Principal, system_id: int, email:
         PermissionDeniedError: not an admin.
         InvalidInputError: the account is not an external tester of this organisation.
     """
-    require(principal, Permission.MANAGE_ORG)
     row = visible_system(session, principal, system_id)
+    require(principal, Permission.MANAGE_ORG)
     user = session.scalars(select(UserRow).where(UserRow.email == email.strip().lower())).first()
     member = membership(session, user.id, principal.org_id) if user else None
     if user is None or member is None or member.role != Role.EXTERNAL_TESTER.value:

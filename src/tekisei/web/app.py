@@ -79,7 +79,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.database = database
-    app.state.public_limiter = ClientLimiter(settings.public_verify_per_minute)
+    app.state.public_limiter = ClientLimiter(database, settings.public_verify_per_minute)
 
     @app.middleware("http")
     async def language_and_headers(

@@ -82,6 +82,15 @@ def current_principal(request: Request, *, allow_password_change: bool = False) 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
 
 
+def password_changer(request: Request) -> Principal:
+    """The caller, even one who must first choose their own password: for the password
+    page and API only."""
+    return current_principal(request, allow_password_change=True)
+
+
+PasswordChangerDep = Annotated[Principal, Depends(password_changer)]
+
+
 def optional_principal(request: Request) -> Principal | None:
     """The caller when credentials are sent (invalid ones are refused), else None: for
     public endpoints that tell signed-in callers more."""

@@ -1,5 +1,6 @@
-"""JSON API of content provenance: verify a text (public, rate limited; signed-in callers
-get the full score) and the public list of watermark keys."""
+"""JSON API of content provenance: verify a text or an image (public and rate limited;
+signed-in callers get exact scores against their own organisation's keys only) and the
+public list of watermark keys."""
 
 from __future__ import annotations
 
@@ -8,13 +9,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Request, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
+from tekisei.core.orgs import Principal
 from tekisei.errors import InvalidInputError
 from tekisei.services import credentials, provenance_checks
 from tekisei.services import provenance as provenance_service
 from tekisei.services.credentials import ImageVerification
 from tekisei.services.provenance import Detection, PublicResult, WatermarkKey
-from tekisei.web.api.common import reading, transaction
+from tekisei.web.api.common import database, reading, transaction
 from tekisei.web.auth import OptionalPrincipalDep, PrincipalDep
 
 router = APIRouter(tags=["provenance"])
@@ -30,27 +33,35 @@ class TextCheck(BaseModel):
     key_id: Annotated[str | None, Field(max_length=40)] = None
 
 
-def check_text(request: Request, text: str, key_id: str | None) -> Detection:
-    """Verify ``text`` with the deployment's keys (shared by the API and the page)."""
+def check_text(
+    request: Request, text: str, key_id: str | None, principal: Principal | None
+) -> Detection | PublicResult:
+    """Verify ``text``: exact scores against the caller's own organisation's keys, the
+    public answer (and the public rate limit) for everything else. Shared by the API and
+    the page."""
     settings = request.app.state.settings
-    with reading(request) as session:
-        return provenance_service.verify_text(
-            session, provenance_service.master_key(settings), settings.data_dir, text, key_id
-        )
+    return provenance_service.check_text(
+        database(request),
+        provenance_service.master_key(settings),
+        settings.data_dir,
+        text,
+        key_id,
+        principal,
+        lambda: request.app.state.public_limiter.check(request),
+    )
 
 
 @router.post("/api/provenance/verify/text", response_model=Detection | PublicResult)
 def verify_text(
     request: Request, principal: OptionalPrincipalDep, body: TextCheck
 ) -> Detection | PublicResult:
-    """Whether a text carries a tekisei watermark. Without credentials: the verdict, a
-    coarse p-value band and the token count, at most ``public_verify_per_minute`` requests
-    a minute per client. Signed-in callers get tokens scored, green count, z and the
-    exact p-value."""
-    if principal is None:
-        request.app.state.public_limiter.check(request)
-        return provenance_service.public_result(check_text(request, body.text, body.key_id))
-    return check_text(request, body.text, body.key_id)
+    """Whether a text carries a tekisei watermark. Signed-in callers get the exact score
+    (tokens scored, green count, z, p-value) against their own organisation's keys: the
+    key they name, or the organisation's keys when one of them detects the watermark.
+    Everything else gets the public answer (the verdict, a coarse p-value band and the
+    token count) and counts against the public limit of ``public_verify_per_minute``
+    requests a minute per client."""
+    return check_text(request, body.text, body.key_id, principal)
 
 
 class TrustOut(BaseModel):
@@ -89,10 +100,12 @@ async def read_upload(request: Request, upload: UploadFile) -> bytes:
     return data
 
 
-def check_upload(request: Request, data: bytes) -> ImageVerification:
+def check_upload(
+    request: Request, data: bytes, principal: Principal | None = None
+) -> ImageVerification:
     """Verify an image with the deployment's trust anchor and soft-binding store."""
     with reading(request) as session:
-        return credentials.verify(session, request.app.state.settings.data_dir, data)
+        return credentials.verify(session, request.app.state.settings.data_dir, data, principal)
 
 
 @router.post("/api/provenance/verify/image", response_model=ImageVerification)
@@ -100,11 +113,12 @@ async def verify_image(
     request: Request, principal: OptionalPrincipalDep, file: Annotated[UploadFile, File()]
 ) -> ImageVerification:
     """An image's content credentials (C2PA state, signer, actions, source type,
-    failures), or the manifest found again through its watermark. Rate limited per client
-    without credentials."""
-    if principal is None:
-        request.app.state.public_limiter.check(request)
-    return check_upload(request, await read_upload(request, file))
+    failures), or the manifest found again through its watermark (naming its system only
+    to those who may see that system). Every call, signed in or not, counts against the
+    public limit per client: the lookup searches every organisation's images."""
+    await run_in_threadpool(request.app.state.public_limiter.check, request)
+    data = await read_upload(request, file)
+    return await run_in_threadpool(check_upload, request, data, principal)
 
 
 class BindingQuery(BaseModel):

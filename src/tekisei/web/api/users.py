@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 from tekisei.core.users import AnyPassword, Password
 from tekisei.services import users as user_service
 from tekisei.web.api.common import database, reading, transaction
-from tekisei.web.auth import SESSION_COOKIE, PrincipalDep, client_address, current_principal
+from tekisei.web.auth import SESSION_COOKIE, PasswordChangerDep, PrincipalDep, client_address
 
 router = APIRouter(prefix="/api/account", tags=["account"])
 
@@ -79,10 +79,11 @@ def account(request: Request, principal: PrincipalDep) -> AccountOut:
 
 
 @router.put("/password", response_model=PasswordChanged)
-def change_password(request: Request, body: PasswordChange) -> PasswordChanged:
+def change_password(
+    request: Request, principal: PasswordChangerDep, body: PasswordChange
+) -> PasswordChanged:
     """Change one's own password (the current one is needed); every other browser session
     of the account ends. Also the way out for an account that must choose its own."""
-    principal = current_principal(request, allow_password_change=True)
     ended = user_service.change_password(
         database(request),
         principal,

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from tekisei.core.orgs import Permission, Principal, can
-from tekisei.errors import ConflictError, InvalidInputError, NotFoundError, ThrottledError
+from tekisei.errors import ConflictError, InvalidInputError, ThrottledError
 from tekisei.render.radar import radar_svg
 from tekisei.services import catalog as catalog_service
 from tekisei.services import eval_execution, eval_runs, risk_suggestions
@@ -94,7 +94,7 @@ async def start_run(request: Request, principal: PrincipalDep) -> Response:
             judge_api_key=str(data.get("judge_api_key", "")) or None,
         )
         run = start(request, principal, int(system_raw), body)
-    except (InvalidInputError, ConflictError, NotFoundError, ThrottledError) as exc:
+    except (InvalidInputError, ConflictError, ThrottledError) as exc:  # unknown system: 404
         data.pop("api_key", None)
         data.pop("judge_api_key", None)
         return _index(request, principal, None, exc.localized(request.state.lang), data, 422)

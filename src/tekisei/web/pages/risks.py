@@ -110,6 +110,7 @@ def new_page(
     request: Request, principal: PrincipalDep, system: Annotated[int, Query()]
 ) -> HTMLResponse:
     """The form for a new risk of one system."""
+    shown = _system(request, principal, system)  # an invisible system is 404, before 403
     if not can(principal.role, Permission.WRITE_RISKS):
         raise PermissionDeniedError(
             "your role may not add risks", ja="この権限ではリスクを追加できません。"
@@ -124,7 +125,7 @@ def new_page(
         "owner": "",
         "due": "",
     }
-    return _form(request, values, {}, _system(request, principal, system))
+    return _form(request, values, {}, shown)
 
 
 @router.post("/new", response_model=None)

@@ -19,7 +19,7 @@ from tekisei.errors import (
 )
 from tekisei.services import users as user_service
 from tekisei.web.api.common import database, reading, transaction
-from tekisei.web.auth import SESSION_COOKIE, PrincipalDep, client_address, current_principal
+from tekisei.web.auth import SESSION_COOKIE, PasswordChangerDep, PrincipalDep, client_address
 from tekisei.web.forms import check_csrf, read_form
 from tekisei.web.pages.auth import safe_next
 from tekisei.web.templating import render
@@ -62,17 +62,18 @@ def _password_page(
 
 
 @router.get("/password", response_class=HTMLResponse)
-def password_page(request: Request, next_url: Next = "/systems") -> HTMLResponse:
+def password_page(
+    request: Request, principal: PasswordChangerDep, next_url: Next = "/systems"
+) -> HTMLResponse:
     """The password form; where an account whose password someone else chose is sent
     first (JSON twin: PUT /api/account/password)."""
-    current_principal(request, allow_password_change=True)
+    del principal  # signed in, possibly still to choose a password
     return _password_page(request, safe_next(next_url))
 
 
 @router.post("/password", response_model=None)
-async def change_password(request: Request) -> Response:
+async def change_password(request: Request, principal: PasswordChangerDep) -> Response:
     """Change one's password; every other browser session of the account ends."""
-    principal = current_principal(request, allow_password_change=True)
     data = await read_form(request)
     check_csrf(request, data)
     target = safe_next(str(data.get("next", "/systems")))

@@ -6,9 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import HTMLResponse
+from starlette.concurrency import run_in_threadpool
 
 from tekisei.errors import InvalidInputError, ThrottledError
-from tekisei.services import provenance as provenance_service
+from tekisei.services.provenance import PublicResult
 from tekisei.web.api.provenance import MAX_TEXT, check_text, check_upload, read_upload
 from tekisei.web.forms import read_form
 from tekisei.web.templating import render
@@ -34,9 +35,9 @@ async def verify_submit(request: Request) -> HTMLResponse:
                 f"the text is longer than {MAX_TEXT} characters",
                 ja=f"文章が長すぎます（{MAX_TEXT}文字まで）。",
             )
-        request.app.state.public_limiter.check(request)
-        found = check_text(request, text, None)
-        context["result"] = provenance_service.public_result(found)
+        found = await run_in_threadpool(check_text, request, text, None, None)
+        assert isinstance(found, PublicResult)  # the page is the public verifier for all
+        context["result"] = found
     except (InvalidInputError, ThrottledError) as exc:
         context["error"] = exc.localized(request.state.lang)
         status = 429 if isinstance(exc, ThrottledError) else 422
@@ -51,9 +52,9 @@ async def verify_image_submit(
     """Check an uploaded image's content credentials, or its watermark."""
     context: dict[str, Any] = {"result": None, "text": "", "max": MAX_TEXT, "error": None}
     try:
-        request.app.state.public_limiter.check(request)
+        await run_in_threadpool(request.app.state.public_limiter.check, request)
         data = await read_upload(request, file)
-        context["image"] = check_upload(request, data)
+        context["image"] = await run_in_threadpool(check_upload, request, data)
     except (InvalidInputError, ThrottledError) as exc:
         context["image_error"] = exc.localized(request.state.lang)
         status = 429 if isinstance(exc, ThrottledError) else 422
