@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -10,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import update
 
 from tekisei.config import Settings
@@ -306,3 +308,20 @@ async def test_another_organisation_never_sees_or_changes_data(
         await client.get(f"/api/systems/{system_id}", headers=auth(api["tokens"]["admin"]))
     ).json()
     assert mine["name"] == SYSTEM["name"] and mine["version"] == 1
+
+
+async def test_the_risk_register_downloads_as_xlsx_and_csv(api: dict[str, Any]) -> None:
+    system_id, _ = await _create(api)
+    client, auditor = api["client"], auth(api["tokens"]["auditor"])
+    xlsx = await client.get("/api/risks/export", headers=auditor, params={"lang": "en"})
+    assert xlsx.status_code == 200, xlsx.text
+    assert xlsx.headers["content-disposition"] == 'attachment; filename="risks-acme.xlsx"'
+    sheet = load_workbook(io.BytesIO(xlsx.content)).worksheets[0]
+    assert [c.value for c in sheet[2]][1:3] == [SYSTEM["name"], RISK["title"]]
+    csv_file = await client.get(
+        "/api/risks/export", headers=auditor, params={"format": "csv", "system": system_id}
+    )
+    assert csv_file.headers["content-type"] == "text/csv; charset=utf-8"
+    assert RISK["title"] in csv_file.content.decode("utf-8-sig")
+    refused = await client.get("/api/risks/export", headers=auditor, params={"format": "pdf"})
+    assert refused.status_code == 422

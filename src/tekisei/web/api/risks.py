@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict
 
 from tekisei.core.risks import RiskFields
+from tekisei.services import reports as report_service
 from tekisei.services import risks as risk_service
 from tekisei.services.risks import HeatMap, RiskView
 from tekisei.web.api.common import Limit, Offset, Page, changes_model, reading, transaction
@@ -64,6 +66,27 @@ def heat_map(request: Request, principal: PrincipalDep, system: int | None = Non
     """Risk counts per likelihood × impact cell, for a system or the whole organisation."""
     with reading(request) as session:
         return risk_service.risk_heat_map(session, principal, system)
+
+
+@router.get("/export", response_class=Response)
+def export(
+    request: Request,
+    principal: PrincipalDep,
+    format: Annotated[str, Query(pattern="^(xlsx|csv)$")] = "xlsx",
+    lang: Annotated[str, Query(pattern="^(ja|en)$")] = "ja",
+    system: int | None = None,
+) -> Response:
+    """The risk register as a spreadsheet (XLSX) or CSV attachment; text is never written
+    as a formula."""
+    with reading(request) as session:
+        found = report_service.risk_register(
+            session, principal, format, "ja" if lang == "ja" else "en", system
+        )
+    return Response(
+        found.content,
+        media_type=found.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{found.filename}"'},
+    )
 
 
 @router.get("/{risk_id}", response_model=RiskView)
