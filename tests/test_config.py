@@ -95,3 +95,16 @@ def test_review_days_and_gate_thresholds_are_json_by_tier(
     monkeypatch.setenv("TEKISEI_REVIEW_DAYS", '{"urgent": 7}')
     with pytest.raises(ConfigError, match="TEKISEI_REVIEW_DAYS"):
         load_settings()
+
+
+def test_request_limits_default_a_little_above_the_upload_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TEKISEI_MAX_UPLOAD_MB", "50")
+    settings = load_settings()
+    assert settings.max_request_bytes == 51 * 1024 * 1024
+    assert settings.max_body_bytes == 1024 * 1024
+    monkeypatch.setenv("TEKISEI_MAX_REQUEST_MB", "50")
+    with pytest.raises(ConfigError, match="TEKISEI_MAX_REQUEST_MB .50. must be larger") as caught:
+        load_settings()
+    assert "TEKISEI_:" not in caught.value.message

@@ -7,7 +7,7 @@ import secrets
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tekisei.errors import ConfigError
@@ -40,6 +40,20 @@ class Settings(BaseSettings):
     log_format: Literal["json", "text"] = "text"
     default_lang: Literal["ja", "en"] = "ja"
     max_upload_mb: int = Field(default=20, ge=1, le=1024, description="Largest evidence file")
+    max_request_mb: int | None = Field(
+        default=None,
+        ge=1,
+        le=1100,
+        description="Largest multipart request (an upload with its form fields), refused with "
+        "413 before anything is read; default TEKISEI_MAX_UPLOAD_MB + 1",
+    )
+    max_body_kb: int = Field(
+        default=1024,
+        ge=64,
+        le=1024 * 1024,
+        description="Largest request that is not a multipart upload (JSON, forms), refused "
+        "with 413 before anything is read",
+    )
     public_verify_per_minute: int = Field(
         default=30,
         ge=1,
@@ -68,6 +82,26 @@ class Settings(BaseSettings):
                     f"unknown tiers {sorted(unknown)}; use minimal, limited, high, critical"
                 )
         return value
+
+    @model_validator(mode="after")
+    def _request_holds_an_upload(self) -> Settings:
+        if self.max_request_mb is not None and self.max_request_mb <= self.max_upload_mb:
+            raise ValueError(
+                f"TEKISEI_MAX_REQUEST_MB ({self.max_request_mb}) must be larger than "
+                f"TEKISEI_MAX_UPLOAD_MB ({self.max_upload_mb}), or an upload of the largest "
+                "allowed size is refused"
+            )
+        return self
+
+    @property
+    def max_request_bytes(self) -> int:
+        """The largest multipart request, in bytes."""
+        return (self.max_request_mb or self.max_upload_mb + 1) * 1024 * 1024
+
+    @property
+    def max_body_bytes(self) -> int:
+        """The largest request that is not a multipart upload, in bytes."""
+        return self.max_body_kb * 1024
 
     @property
     def files_dir(self) -> Path:
@@ -135,6 +169,10 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         lines = []
         for error in exc.errors():
+            message = error["msg"].removeprefix("Value error, ")
+            if not error["loc"]:  # a rule across settings names them itself
+                lines.append(message)
+                continue
             name = "TEKISEI_" + "_".join(str(p) for p in error["loc"]).upper()
-            lines.append(f"{name}: {error['msg'].removeprefix('Value error, ')}")
+            lines.append(f"{name}: {message}")
         raise ConfigError("invalid settings:\n" + "\n".join(lines)) from None

@@ -23,7 +23,9 @@ from tekisei.web.api import provenance as provenance_api
 from tekisei.web.api import reviews as reviews_api
 from tekisei.web.api import risks as risks_api
 from tekisei.web.api import systems as systems_api
+from tekisei.web.bodylimit import RequestSizeLimit
 from tekisei.web.errors import install_error_handlers
+from tekisei.web.headers import SECURITY_HEADERS
 from tekisei.web.i18n import pick_lang
 from tekisei.web.limits import ClientLimiter
 from tekisei.web.pages import approvals as approvals_pages
@@ -40,12 +42,6 @@ from tekisei.web.pages import site
 from tekisei.web.pages import systems as systems_pages
 from tekisei.web.pages import verify as verify_pages
 from tekisei.web.pages.site import LANG_COOKIE
-
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'; "
-    "object-src 'none'"
-)
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -85,10 +81,8 @@ def create_app(settings: Settings) -> FastAPI:
             settings.default_lang,
         )
         response = await call_next(request)
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
+        for name, value in SECURITY_HEADERS:
+            response.headers.setdefault(name.decode(), value.decode())
         return response
 
     static = Path(str(resources.files("tekisei.web") / "static"))
@@ -118,4 +112,12 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(verify_pages.router)
     app.include_router(dashboard_pages.api)
     install_error_handlers(app)
+    # Added last, so it is the outermost of the app's middleware: sizes are checked
+    # before any route, form parser or authentication sees the request.
+    app.add_middleware(
+        RequestSizeLimit,
+        max_upload=settings.max_request_bytes,
+        max_body=settings.max_body_bytes,
+        default_lang=settings.default_lang,
+    )
     return app

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, ConfigDict
 
@@ -16,6 +16,7 @@ from tekisei.services.assessments import GUIDELINE, AssessmentOut, FrameworkView
 from tekisei.services.evidence import EvidenceView
 from tekisei.web.api.common import database, reading, transaction
 from tekisei.web.auth import PrincipalDep
+from tekisei.web.uploads import multipart_body, read_multipart
 
 router = APIRouter(tags=["assessments"])
 
@@ -133,16 +134,22 @@ def close(request: Request, principal: PrincipalDep, assessment_id: int) -> Asse
         return assessment_service.assessment_report(session, principal, assessment_id)
 
 
-@router.post("/api/evidence/files", response_model=EvidenceView, status_code=201)
-async def upload(
-    request: Request,
-    principal: PrincipalDep,
-    file: Annotated[UploadFile, File(description="PDF, PNG, JPEG, text, CSV, JSON or Office")],
-    title: Annotated[str, Form(max_length=200)] = "",
-) -> EvidenceView:
-    """Upload a file as evidence (size-limited; its bytes must match its type)."""
+@router.post(
+    "/api/evidence/files",
+    response_model=EvidenceView,
+    status_code=201,
+    openapi_extra=multipart_body(
+        files={"file": "PDF, PNG, JPEG, text, CSV, JSON or Office"},
+        fields={"title": ("What the file shows (default: its name)", 200)},
+    ),
+)
+async def upload(request: Request, principal: PrincipalDep) -> EvidenceView:
+    """Upload a file as evidence (size-limited; its bytes must match its type). The
+    caller is checked before a byte of the upload is read."""
     db = database(request)
     assert db.files_dir is not None
+    files, fields = await read_multipart(request, files=("file",), fields={"title": 200})
+    file = files["file"]
     data = await file.read(db.max_upload_bytes + 1)
     with transaction(request) as session:
         row = evidence_service.add_file(
@@ -153,7 +160,7 @@ async def upload(
             data=data,
             content_type=file.content_type or "application/octet-stream",
             max_bytes=db.max_upload_bytes,
-            title=title,
+            title=fields["title"],
         )
         return evidence_service.view(row)
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Request, UploadFile
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.datastructures import UploadFile
 
 from tekisei.errors import InvalidInputError
 from tekisei.services import credentials, provenance_checks
@@ -16,6 +17,7 @@ from tekisei.services.credentials import ImageVerification
 from tekisei.services.provenance import Detection, PublicResult, WatermarkKey
 from tekisei.web.api.common import reading, transaction
 from tekisei.web.auth import OptionalPrincipalDep, PrincipalDep
+from tekisei.web.uploads import multipart_body, read_multipart
 
 router = APIRouter(tags=["provenance"])
 MAX_TEXT = 100_000
@@ -95,16 +97,19 @@ def check_upload(request: Request, data: bytes) -> ImageVerification:
         return credentials.verify(session, request.app.state.settings.data_dir, data)
 
 
-@router.post("/api/provenance/verify/image", response_model=ImageVerification)
-async def verify_image(
-    request: Request, principal: OptionalPrincipalDep, file: Annotated[UploadFile, File()]
-) -> ImageVerification:
+@router.post(
+    "/api/provenance/verify/image",
+    response_model=ImageVerification,
+    openapi_extra=multipart_body(files={"file": "The image (PNG or JPEG)"}),
+)
+async def verify_image(request: Request, principal: OptionalPrincipalDep) -> ImageVerification:
     """An image's content credentials (C2PA state, signer, actions, source type,
     failures), or the manifest found again through its watermark. Rate limited per client
-    without credentials."""
+    without credentials (counted before the upload is read)."""
     if principal is None:
         request.app.state.public_limiter.check(request)
-    return check_upload(request, await read_upload(request, file))
+    files, _ = await read_multipart(request, files=("file",))
+    return check_upload(request, await read_upload(request, files["file"]))
 
 
 class BindingQuery(BaseModel):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, File, Request, UploadFile
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from tekisei.errors import InvalidInputError, ThrottledError
@@ -12,6 +12,7 @@ from tekisei.services import provenance as provenance_service
 from tekisei.web.api.provenance import MAX_TEXT, check_text, check_upload, read_upload
 from tekisei.web.forms import read_form
 from tekisei.web.templating import render
+from tekisei.web.uploads import read_multipart
 
 router = APIRouter(include_in_schema=False)
 
@@ -45,14 +46,14 @@ async def verify_submit(request: Request) -> HTMLResponse:
 
 
 @router.post("/verify/image", response_class=HTMLResponse)
-async def verify_image_submit(
-    request: Request, file: Annotated[UploadFile, File()]
-) -> HTMLResponse:
-    """Check an uploaded image's content credentials, or its watermark."""
+async def verify_image_submit(request: Request) -> HTMLResponse:
+    """Check an uploaded image's content credentials, or its watermark (the rate limit is
+    counted before the upload is read)."""
     context: dict[str, Any] = {"result": None, "text": "", "max": MAX_TEXT, "error": None}
     try:
         request.app.state.public_limiter.check(request)
-        data = await read_upload(request, file)
+        files, _ = await read_multipart(request, files=("file",))
+        data = await read_upload(request, files["file"])
         context["image"] = check_upload(request, data)
     except (InvalidInputError, ThrottledError) as exc:
         context["image_error"] = exc.localized(request.state.lang)
