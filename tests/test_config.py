@@ -105,6 +105,7 @@ def test_request_limits_default_a_little_above_the_upload_limit(
     assert settings.max_request_bytes == 51 * 1024 * 1024
     assert settings.max_body_bytes == 1024 * 1024
     monkeypatch.setenv("TEKISEI_MAX_REQUEST_MB", "50")
-    with pytest.raises(ConfigError, match=r"TEKISEI_MAX_REQUEST_MB \(50\) must be larger") as caught:
+    expected = r"TEKISEI_MAX_REQUEST_MB \(50\) must be larger"
+    with pytest.raises(ConfigError, match=expected) as caught:
         load_settings()
     assert "TEKISEI_:" not in caught.value.message
