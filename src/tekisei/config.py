@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -61,6 +62,18 @@ class Settings(BaseSettings):
         description="Requests per minute one client may send to the public verification page "
         "and API (limits learning the green lists from the verifier)",
     )
+    trusted_proxies: str = Field(
+        default="",
+        description="Addresses and networks (CIDR) of reverse proxies whose forwarded "
+        "headers are believed, separated by commas, e.g. 10.0.0.0/8,127.0.0.1; empty "
+        "(the default) believes no forwarded header",
+    )
+    proxy_headers: Literal["x-forwarded", "forwarded"] = Field(
+        default="x-forwarded",
+        description="Which headers the trusted proxies write: X-Forwarded-For and "
+        "X-Forwarded-Proto, or the standard Forwarded header (RFC 7239); the other kind "
+        "is ignored, since a proxy passes it on from the client unchecked",
+    )
     review_days: dict[str, int] | None = Field(
         default=None,
         description='Days between reviews by tier, as JSON, e.g. {"high": 60}; '
@@ -82,6 +95,26 @@ class Settings(BaseSettings):
                     f"unknown tiers {sorted(unknown)}; use minimal, limited, high, critical"
                 )
         return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for part in value.replace(",", " ").split():
+            try:
+                ipaddress.ip_network(part, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{part!r} is not an IP address or network; write e.g. 10.0.0.0/8,127.0.0.1"
+                ) from None
+        return value
+
+    @property
+    def trusted_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        """The networks of :attr:`trusted_proxies`."""
+        return tuple(
+            ipaddress.ip_network(part, strict=False)
+            for part in self.trusted_proxies.replace(",", " ").split()
+        )
 
     @model_validator(mode="after")
     def _request_holds_an_upload(self) -> Settings:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from tekisei import __version__
@@ -25,8 +25,7 @@ from tekisei.web.api import risks as risks_api
 from tekisei.web.api import systems as systems_api
 from tekisei.web.bodylimit import RequestSizeLimit
 from tekisei.web.errors import install_error_handlers
-from tekisei.web.headers import SECURITY_HEADERS
-from tekisei.web.i18n import pick_lang
+from tekisei.web.headers import ResponseHeaders
 from tekisei.web.limits import ClientLimiter
 from tekisei.web.pages import approvals as approvals_pages
 from tekisei.web.pages import assessments as assessments_pages
@@ -41,7 +40,7 @@ from tekisei.web.pages import risks as risks_pages
 from tekisei.web.pages import site
 from tekisei.web.pages import systems as systems_pages
 from tekisei.web.pages import verify as verify_pages
-from tekisei.web.pages.site import LANG_COOKIE
+from tekisei.web.proxies import ForwardedHeaders
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -70,21 +69,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.database = database
     app.state.public_limiter = ClientLimiter(settings.public_verify_per_minute)
 
-    @app.middleware("http")
-    async def language_and_headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        request.state.lang = pick_lang(
-            request.query_params.get("lang"),
-            request.cookies.get(LANG_COOKIE),
-            request.headers.get("accept-language"),
-            settings.default_lang,
-        )
-        response = await call_next(request)
-        for name, value in SECURITY_HEADERS:
-            response.headers.setdefault(name.decode(), value.decode())
-        return response
-
     static = Path(str(resources.files("tekisei.web") / "static"))
     app.mount("/static", StaticFiles(directory=static), name="static")
     app.include_router(catalog_api.router)
@@ -112,8 +96,13 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(verify_pages.router)
     app.include_router(dashboard_pages.api)
     install_error_handlers(app)
-    # Added last, so it is the outermost of the app's middleware: sizes are checked
-    # before any route, form parser or authentication sees the request.
+    # The last added is the outermost: sizes are checked first, before any route, form
+    # parser or authentication sees the request; then the client and scheme are taken
+    # from trusted proxies, which the headers (HSTS, Secure cookies) depend on.
+    app.add_middleware(ResponseHeaders, default_lang=settings.default_lang)
+    app.add_middleware(
+        ForwardedHeaders, trusted=settings.trusted_networks, kind=settings.proxy_headers
+    )
     app.add_middleware(
         RequestSizeLimit,
         max_upload=settings.max_request_bytes,

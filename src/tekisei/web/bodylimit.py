@@ -16,9 +16,8 @@ import logging
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from tekisei.web.headers import SECURITY_HEADERS
+from tekisei.web.headers import LANG_COOKIE, SECURITY_HEADERS
 from tekisei.web.i18n import pick_lang
-from tekisei.web.pages.site import LANG_COOKIE
 from tekisei.web.templating import render
 
 log = logging.getLogger(__name__)
