@@ -10,21 +10,33 @@ import pytest
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "tekisei"
 
-# Layer of a module → tekisei layers it may import. "errors", "config" and "logs"
-# are the top-level modules; every layer may import itself.
+# Layer of a module → tekisei layers it may import. "errors", "config", "logs" and
+# "untrusted" (bounded reading of given files) are the top-level modules; every layer
+# may import itself.
 ALLOWED: dict[str, set[str]] = {
     "core": {"errors"},
-    "evals": {"core", "errors"},
-    "provenance": {"core", "errors"},
+    "evals": {"core", "errors", "untrusted"},
+    "provenance": {"core", "errors", "untrusted"},
     "render": {"core", "errors"},
     "db": {"core", "errors", "config"},
-    "services": {"core", "db", "render", "evals", "provenance", "errors", "config"},
+    "services": {"core", "db", "render", "evals", "provenance", "errors", "config", "untrusted"},
     "web": {"core", "services", "render", "errors", "config", "logs", "version"},
-    "cli": {"core", "services", "render", "errors", "config", "logs", "web", "version"},
+    "cli": {
+        "core",
+        "services",
+        "render",
+        "errors",
+        "config",
+        "logs",
+        "web",
+        "version",
+        "untrusted",
+    },
     "catalogs": set(),
     "errors": set(),
     "config": {"errors"},
     "logs": set(),
+    "untrusted": {"errors"},
     "version": set(),
     "__main__": {"cli"},
 }

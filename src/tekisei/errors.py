@@ -76,3 +76,8 @@ class CatalogFileError(InvalidInputError):
         count = len(problems)
         lines = "\n".join(str(p) for p in problems)
         super().__init__(f"{count} problem{'s' if count != 1 else ''} found:\n{lines}")
+
+
+class FileLimitError(InvalidInputError):
+    """A given or uploaded file is over a limit tekisei reads within (size, inflated
+    size, members, YAML alias expansion); the message names the file and the limit."""

@@ -21,6 +21,7 @@ from tekisei.cli.common import (
 )
 from tekisei.errors import InvalidInputError, NotFoundError
 from tekisei.services import audit as audit_service
+from tekisei.untrusted import MAX_FILE_BYTES, read_text
 
 app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 
@@ -58,7 +59,7 @@ def verify(
 ) -> None:
     """Check an export offline; exits 4 and names the first broken event when it fails."""
     try:
-        text = file.read_text(encoding="utf-8")
+        text = read_text(file, MAX_FILE_BYTES)
     except FileNotFoundError:
         raise NotFoundError(f"{file}: no such file", ja=f"{file}: ファイルがありません。") from None
     except UnicodeDecodeError:

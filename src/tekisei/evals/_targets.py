@@ -17,7 +17,9 @@ from typing import Any, Protocol
 import aiohttp
 import yaml
 
+from tekisei.errors import FileLimitError
 from tekisei.evals._model import Message
+from tekisei.untrusted import MAX_YAML_BYTES, load_yaml, read_text
 
 
 class TargetError(Exception):
@@ -273,7 +275,11 @@ def target_from_spec(spec: str, *, api_key: str | None = None) -> Target:
     if kind == "http":
         path = Path(rest)
         try:
-            config = yaml.safe_load(path.read_text(encoding="utf-8"))
+            config = load_yaml(read_text(path, MAX_YAML_BYTES), str(path))
+        except FileLimitError as exc:
+            raise ValueError(f"target {spec!r}: {exc.message}") from None
+        except UnicodeDecodeError:
+            raise ValueError(f"target {spec!r}: {path} is not UTF-8 text") from None
         except OSError as exc:
             raise ValueError(f"target {spec!r}: cannot read {path}: {exc.strerror}") from None
         except yaml.YAMLError as exc:

@@ -44,6 +44,7 @@ from tekisei.evals import (
     summary,
     target_from_spec,
 )
+from tekisei.untrusted import MAX_CSV_BYTES, read_text
 
 
 @dataclass(frozen=True)
@@ -173,7 +174,7 @@ def import_dataset(data_dir: Path, path: Path, name: str) -> tuple[Path, Suite]:
     with _invalid_input():
         name = _safe_id(name)
         try:
-            text = path.read_text(encoding="utf-8-sig")
+            text = read_text(path, MAX_CSV_BYTES, encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
             raise ValueError(f"cannot read {path} as UTF-8 text: {exc}") from None
         suite = read_jaisi_csv(text, name, path.name)
