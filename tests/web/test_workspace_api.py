@@ -315,7 +315,9 @@ async def test_the_risk_register_downloads_as_xlsx_and_csv(api: dict[str, Any]) 
     client, auditor = api["client"], auth(api["tokens"]["auditor"])
     xlsx = await client.get("/api/risks/export", headers=auditor, params={"lang": "en"})
     assert xlsx.status_code == 200, xlsx.text
-    assert xlsx.headers["content-disposition"] == 'attachment; filename="risks-acme.xlsx"'
+    assert xlsx.headers["content-disposition"] == (
+        "attachment; filename=\"risks-acme.xlsx\"; filename*=UTF-8''risks-acme.xlsx"
+    )
     sheet = load_workbook(io.BytesIO(xlsx.content)).worksheets[0]
     assert [c.value for c in sheet[2]][1:3] == [SYSTEM["name"], RISK["title"]]
     csv_file = await client.get(

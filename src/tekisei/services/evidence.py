@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from tekisei.core.evidence import content_problem, safe_filename
+from tekisei.core.evidence import detect, safe_filename
 from tekisei.core.orgs import Permission, Principal, require
 from tekisei.db.assessments import EvidenceRow
 from tekisei.db.orgs import OrgRow
@@ -85,19 +85,19 @@ def add_file(
             f"the file is {len(data)} bytes; the limit is {max_bytes} (TEKISEI_MAX_UPLOAD_MB)",
             ja=f"ファイルが大きすぎます（{len(data)}バイト、上限{max_bytes}バイト）。",
         )
-    problem = content_problem(data, content_type)
-    if problem:
-        raise InvalidInputError(problem, ja=f"このファイルは受け付けられません: {problem}")
+    found = detect(data, content_type, filename)
+    if isinstance(found, str):
+        raise InvalidInputError(found, ja=f"このファイルは受け付けられません: {found}")
     digest = hashlib.sha256(data).hexdigest()
     _store(files_dir, digest, data)
-    name = safe_filename(filename)
+    name = found.filename
     row = EvidenceRow(
         org_id=principal.org_id,
         kind="file",
         title=title.strip() or name,
         sha256=digest,
         size=len(data),
-        content_type=content_type.split(";")[0].strip().lower(),
+        content_type=found.content_type,
         filename=name,
         created_by=principal.email,
         created_at=datetime.now(UTC),
@@ -223,6 +223,6 @@ def download(session: Session, principal: Principal, files_dir: Path, evidence_i
             f"the stored file of evidence {evidence_id} is missing",
             ja=f"証跡 {evidence_id} のファイルが見つかりません。",
         )
-    return Download(
-        path, row.filename or "evidence", row.content_type or "application/octet-stream"
-    )
+    # Named again on the way out: rows stored before names were cleaned keep theirs.
+    media = row.content_type or "application/octet-stream"
+    return Download(path, safe_filename(row.filename or "evidence", media), media)

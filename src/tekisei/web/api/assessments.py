@@ -16,7 +16,7 @@ from tekisei.services.assessments import GUIDELINE, AssessmentOut, FrameworkView
 from tekisei.services.evidence import EvidenceView
 from tekisei.web.api.common import database, reading, transaction
 from tekisei.web.auth import PrincipalDep
-from tekisei.web.uploads import multipart_body, read_multipart
+from tekisei.web.files import attachment, multipart_body, read_multipart
 
 router = APIRouter(tags=["assessments"])
 
@@ -192,9 +192,7 @@ def download(request: Request, principal: PrincipalDep, evidence_id: int) -> Fil
     return FileResponse(
         found.path,
         media_type=found.content_type,
-        filename=found.filename,
-        content_disposition_type="attachment",
-        headers={"X-Content-Type-Options": "nosniff"},
+        headers={"Content-Disposition": attachment(found.filename)},
     )
 
 
@@ -220,5 +218,5 @@ def report(
     return Response(
         found.content,
         media_type=found.media_type,
-        headers={"Content-Disposition": f'attachment; filename="{found.filename}"'},
+        headers={"Content-Disposition": attachment(found.filename)},
     )

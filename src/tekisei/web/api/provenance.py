@@ -17,7 +17,7 @@ from tekisei.services.credentials import ImageVerification
 from tekisei.services.provenance import Detection, PublicResult, WatermarkKey
 from tekisei.web.api.common import reading, transaction
 from tekisei.web.auth import OptionalPrincipalDep, PrincipalDep
-from tekisei.web.uploads import multipart_body, read_multipart
+from tekisei.web.files import multipart_body, read_multipart
 
 router = APIRouter(tags=["provenance"])
 MAX_TEXT = 100_000

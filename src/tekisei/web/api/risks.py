@@ -14,6 +14,7 @@ from tekisei.services import risks as risk_service
 from tekisei.services.risks import HeatMap, RiskView
 from tekisei.web.api.common import Limit, Offset, Page, changes_model, reading, transaction
 from tekisei.web.auth import PrincipalDep
+from tekisei.web.files import attachment
 
 router = APIRouter(prefix="/api/risks", tags=["risks"])
 
@@ -85,7 +86,7 @@ def export(
     return Response(
         found.content,
         media_type=found.media_type,
-        headers={"Content-Disposition": f'attachment; filename="{found.filename}"'},
+        headers={"Content-Disposition": attachment(found.filename)},
     )
 
 

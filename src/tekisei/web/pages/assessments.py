@@ -20,6 +20,7 @@ from tekisei.services import systems as system_service
 from tekisei.services.assessments import GUIDELINE
 from tekisei.web.api.common import database, reading, transaction
 from tekisei.web.auth import PrincipalDep
+from tekisei.web.files import attachment
 from tekisei.web.forms import check_csrf, field_errors
 from tekisei.web.templating import render
 
@@ -205,6 +206,5 @@ def download(request: Request, principal: PrincipalDep, evidence_id: int) -> Fil
     return FileResponse(
         found.path,
         media_type=found.content_type,
-        filename=found.filename,
-        content_disposition_type="attachment",
+        headers={"Content-Disposition": attachment(found.filename)},
     )

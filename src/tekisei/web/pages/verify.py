@@ -10,9 +10,9 @@ from fastapi.responses import HTMLResponse
 from tekisei.errors import InvalidInputError, ThrottledError
 from tekisei.services import provenance as provenance_service
 from tekisei.web.api.provenance import MAX_TEXT, check_text, check_upload, read_upload
+from tekisei.web.files import read_multipart
 from tekisei.web.forms import read_form
 from tekisei.web.templating import render
-from tekisei.web.uploads import read_multipart
 
 router = APIRouter(include_in_schema=False)
 

@@ -1,4 +1,5 @@
-"""Multipart uploads read only after the caller is known.
+"""Files in and out: multipart uploads read only after the caller is known, and
+downloads named safely.
 
 FastAPI reads a route's ``File()`` and ``Form()`` parameters before it runs any
 dependency, authentication and rate limits included, and Starlette spools file parts
@@ -12,11 +13,14 @@ request size limit bounds them, and every upload is read into memory anyway);
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.datastructures import FormData, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
+
+from tekisei.core.evidence import ascii_filename, safe_filename
 
 
 def multipart_body(
@@ -92,3 +96,13 @@ async def read_multipart(
             )
         texts[name] = text
     return found, texts
+
+
+def attachment(filename: str) -> str:
+    """A ``Content-Disposition`` value that makes the browser save the file under a safe
+    name (RFC 6266): an ASCII ``filename`` for old clients and the exact UTF-8 name as
+    ``filename*`` (RFC 5987)."""
+    name = safe_filename(filename)
+    return (
+        f"attachment; filename=\"{ascii_filename(name)}\"; filename*=UTF-8''{quote(name, safe='')}"
+    )
