@@ -10,16 +10,19 @@ import pytest
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "tekisei"
 
-# Layer of a module → tekisei layers it may import. "errors", "config", "logs" and
-# "untrusted" (bounded reading of given files) are the top-level modules; every layer
-# may import itself.
+# Layer of a module → tekisei layers it may import. "errors", "config", "logs",
+# "untrusted" (bounded reading of given files) and "private" (0600/0700 creation) are
+# the top-level modules; every layer may import itself.
 ALLOWED: dict[str, set[str]] = {
     "core": {"errors"},
-    "evals": {"core", "errors", "untrusted"},
-    "provenance": {"core", "errors", "untrusted"},
+    "evals": {"core", "errors", "untrusted", "private"},
+    "provenance": {"core", "errors", "untrusted", "private"},
     "render": {"core", "errors"},
-    "db": {"core", "errors", "config"},
-    "services": {"core", "db", "render", "evals", "provenance", "errors", "config", "untrusted"},
+    "db": {"core", "errors", "config", "private"},
+    "services": {
+        *("core", "db", "render", "evals", "provenance", "errors", "config"),
+        *("untrusted", "private"),
+    },
     "web": {"core", "services", "render", "errors", "config", "logs", "version"},
     "cli": {
         "core",
@@ -30,13 +33,14 @@ ALLOWED: dict[str, set[str]] = {
         "logs",
         "web",
         "version",
-        "untrusted",
+        *("untrusted", "private"),
     },
     "catalogs": set(),
     "errors": set(),
-    "config": {"errors"},
+    "config": {"errors", "private"},
     "logs": set(),
     "untrusted": {"errors"},
+    "private": set(),
     "version": set(),
     "__main__": {"cli"},
 }

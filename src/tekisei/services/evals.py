@@ -44,6 +44,7 @@ from tekisei.evals import (
     summary,
     target_from_spec,
 )
+from tekisei.private import private_dir, write_private
 from tekisei.untrusted import MAX_CSV_BYTES, read_text
 
 
@@ -115,9 +116,7 @@ def parse_rate(text: str) -> float:
 
 def runs_dir(data_dir: Path) -> Path:
     """Where run logs are kept: ``<data_dir>/runs``."""
-    folder = data_dir / "runs"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return private_dir(data_dir / "runs")
 
 
 def suites_dir(data_dir: Path) -> Path:
@@ -183,17 +182,11 @@ def import_dataset(data_dir: Path, path: Path, name: str) -> tuple[Path, Suite]:
             f"a suite named {name} exists already; choose another --name",
             ja=f"スイート {name} はすでにあります。別の --name を指定してください。",
         )
-    folder = suites_dir(data_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{name}.yaml"
+    target = suites_dir(data_dir) / f"{name}.yaml"
     data = suite.model_dump(mode="json")
     text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000)
-    temporary = target.with_suffix(".yaml.tmp")
-    temporary.write_text(
-        f"# Imported from {path.name} (J-AISI dataset format) by tekisei eval import.\n" + text,
-        encoding="utf-8",
-    )
-    temporary.replace(target)
+    header = f"# Imported from {path.name} (J-AISI dataset format) by tekisei eval import.\n"
+    write_private(target, (header + text).encode("utf-8"))
     return target, suite
 
 

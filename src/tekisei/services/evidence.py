@@ -18,6 +18,7 @@ from tekisei.core.orgs import Permission, Principal, require
 from tekisei.db.assessments import EvidenceRow
 from tekisei.db.orgs import OrgRow
 from tekisei.errors import InvalidInputError, NotFoundError
+from tekisei.private import private_dir
 from tekisei.services import audit
 
 
@@ -52,7 +53,7 @@ def _store(files_dir: Path, digest: str, data: bytes) -> None:
     target = files_dir / digest[:2] / digest
     if target.exists():
         return
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(target.parent)  # the files folder and its subfolder, 0700
     fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
