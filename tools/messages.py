@@ -596,6 +596,9 @@ MESSAGES: dict[str, tuple[str, str | None]] = {
         "まだありません（tekisei provenance check SYSTEM --samples DIR）",
         None,
     ),
+    # Inputs and storage (issue 10: request limits, disk full, risk register export)
+    "The request is too large": ("送信された内容が大きすぎます", None),
+    "Temporarily unavailable": ("一時的に利用できません", None),
 }
 
 

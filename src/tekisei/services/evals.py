@@ -45,6 +45,7 @@ from tekisei.evals import (
     target_from_spec,
 )
 from tekisei.private import private_dir, write_private
+from tekisei.services import storage
 from tekisei.untrusted import MAX_CSV_BYTES, read_text
 
 
@@ -230,7 +231,8 @@ def prepare(data_dir: Path, request: RunRequest) -> PreparedRun:
             if request.judge
             else None
         )
-        log = _open_log(runs_dir(data_dir), suite, request)
+        with storage.guard("run logs", data_dir / "runs"):
+            log = _open_log(runs_dir(data_dir), suite, request)
     finished = log.finished()
     todo = sum(1 for case in suite.cases if case.id not in finished)
     return PreparedRun(suite, target, log, request, bucket, todo, judge)

@@ -19,7 +19,7 @@ from tekisei.db.assessments import EvidenceRow
 from tekisei.db.orgs import OrgRow
 from tekisei.errors import InvalidInputError, NotFoundError
 from tekisei.private import private_dir
-from tekisei.services import audit
+from tekisei.services import audit, storage
 
 
 class EvidenceView(BaseModel):
@@ -55,11 +55,16 @@ def _store(files_dir: Path, digest: str, data: bytes) -> None:
         return
     private_dir(target.parent)  # the files folder and its subfolder, 0700
     fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, target)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        # A full disk leaves no half-written file behind.
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def add_file(
@@ -90,7 +95,8 @@ def add_file(
     if isinstance(found, str):
         raise InvalidInputError(found, ja=f"このファイルは受け付けられません: {found}")
     digest = hashlib.sha256(data).hexdigest()
-    _store(files_dir, digest, data)
+    with storage.guard("evidence files", files_dir):
+        _store(files_dir, digest, data)
     name = found.filename
     row = EvidenceRow(
         org_id=principal.org_id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -15,10 +16,13 @@ from tekisei.errors import (
     InvalidInputError,
     NotFoundError,
     PermissionDeniedError,
+    StorageError,
     TekiseiError,
     ThrottledError,
 )
 from tekisei.web.templating import render
+
+log = logging.getLogger(__name__)
 
 
 def status_for(exc: TekiseiError) -> int:
@@ -35,7 +39,7 @@ def status_for(exc: TekiseiError) -> int:
         return 404
     if isinstance(exc, InvalidInputError):
         return 422
-    if isinstance(exc, DatabaseError | ConfigError):
+    if isinstance(exc, DatabaseError | ConfigError | StorageError):
         return 503
     return 400
 
@@ -46,6 +50,15 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(TekiseiError)
     async def _tekisei_error(request: Request, exc: TekiseiError) -> Response:
         status = status_for(exc)
+        if isinstance(exc, StorageError):
+            log.error(
+                "storage %s: cannot write the %s at %s: %s",
+                exc.problem,
+                exc.what,
+                exc.where,
+                exc.reason,
+                extra={"store": exc.what, "path": request.url.path},
+            )
         if request.url.path.startswith("/api/"):
             body = {"detail": exc.message}
             if exc.message_ja:
