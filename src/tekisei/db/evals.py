@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
-    DateTime,
     Float,
     ForeignKey,
     Integer,
@@ -18,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tekisei.db.base import Base
+from tekisei.db.base import Base, UtcDateTime
 
 
 class EvalRunRow(Base):
@@ -47,8 +46,8 @@ class EvalRunRow(Base):
     results_sha256: Mapped[str | None] = mapped_column(String(64))
     evidence_id: Mapped[int | None] = mapped_column(ForeignKey("evidence.id", ondelete="SET NULL"))
     started_by: Mapped[str] = mapped_column(String(320))
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class EvalResultRow(Base):
@@ -89,5 +88,5 @@ class RiskSuggestionRow(Base):
     status: Mapped[str] = mapped_column(String(20), index=True)
     """pending, accepted, dismissed or superseded (a later run suggested again)."""
     decided_by: Mapped[str | None] = mapped_column(String(320))
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     note: Mapped[str] = mapped_column(Text, default="")

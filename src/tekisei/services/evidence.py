@@ -43,6 +43,15 @@ def view(row: EvidenceRow) -> EvidenceView:
     return EvidenceView.model_validate(row, from_attributes=True)
 
 
+MAX_TITLE = 200
+MAX_URL = 2000
+
+
+def _title(title: str, fallback: str) -> str:
+    """The title given, else the fallback, within the title column's 200 characters."""
+    return (title.strip() or fallback.strip())[:MAX_TITLE]
+
+
 def _org(session: Session, principal: Principal) -> OrgRow:
     org = session.get(OrgRow, principal.org_id)
     assert org is not None
@@ -101,7 +110,7 @@ def add_file(
     row = EvidenceRow(
         org_id=principal.org_id,
         kind="file",
-        title=title.strip() or name,
+        title=_title(title, name),
         sha256=digest,
         size=len(data),
         content_type=found.content_type,
@@ -131,14 +140,17 @@ def add_link(session: Session, principal: Principal, *, url: str, title: str = "
     """
     require(principal, Permission.WRITE_ASSESSMENTS)
     parsed = urlparse(url.strip())
+    if len(url) > MAX_URL:
+        raise InvalidInputError(
+            f"the address is longer than {MAX_URL} characters",
+            ja=f"アドレスが長すぎます（{MAX_URL}文字まで）。",
+        )
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise InvalidInputError(
             "give an http:// or https:// address",
             ja="http:// または https:// で始まるアドレスを指定してください。",
         )
-    return _keep(
-        session, principal, kind="link", title=title.strip() or url.strip(), url=url.strip()
-    )
+    return _keep(session, principal, kind="link", title=_title(title, url), url=url.strip())
 
 
 def add_reference(
@@ -156,8 +168,8 @@ def add_reference(
         session,
         principal,
         kind="reference",
-        title=title.strip() or reference,
-        reference=reference.strip(),
+        title=_title(title, reference),
+        reference=reference.strip()[:MAX_TITLE],
     )
 
 

@@ -24,7 +24,7 @@ from tekisei.web.api import reviews as reviews_api
 from tekisei.web.api import risks as risks_api
 from tekisei.web.api import systems as systems_api
 from tekisei.web.bodylimit import RequestSizeLimit
-from tekisei.web.errors import install_error_handlers
+from tekisei.web.errors import document_errors, install_error_handlers
 from tekisei.web.headers import ResponseHeaders
 from tekisei.web.limits import ClientLimiter
 from tekisei.web.pages import approvals as approvals_pages
@@ -96,6 +96,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(verify_pages.router)
     app.include_router(dashboard_pages.api)
     install_error_handlers(app)
+    document_errors(app)
     # The last added is the outermost: sizes are checked first, before any route, form
     # parser or authentication sees the request; then the client and scheme are taken
     # from trusted proxies, which the headers (HSTS, Secure cookies) depend on.

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict
+from typing import Annotated
 
-from tekisei.core.orgs import OrgActor, Role
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from tekisei.core.orgs import Name, OrgActor, Role
 from tekisei.services import orgs as org_service
 from tekisei.services import users as user_service
-from tekisei.web.api.common import reading, transaction
+from tekisei.services.users import Email
+from tekisei.web.api.common import VersionField, reading, transaction
 from tekisei.web.auth import PrincipalDep
 
 router = APIRouter(prefix="/api/orgs", tags=["orgs"])
@@ -40,11 +43,11 @@ class OrgUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    version: int
-    name: str | None = None
-    actors: list[OrgActor] | None = None
-    responsible_person: str | None = None
-    responsible_title: str | None = None
+    version: VersionField
+    name: Name | None = None
+    actors: Annotated[list[OrgActor], Field(min_length=1, max_length=4)] | None = None
+    responsible_person: Annotated[str, StringConstraints(max_length=200)] | None = None
+    responsible_title: Annotated[str, StringConstraints(max_length=200)] | None = None
 
 
 @router.get("/current", response_model=OrgOut)
@@ -83,10 +86,10 @@ class MemberCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    email: str
-    name: str = ""
+    email: Email
+    name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
     role: Role
-    password: str
+    password: Annotated[str, Field(min_length=1, max_length=1024)]
 
 
 @router.post("/current/members", response_model=MemberOut, status_code=201)

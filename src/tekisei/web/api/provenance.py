@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.datastructures import UploadFile
 
@@ -15,7 +15,7 @@ from tekisei.services import credentials, provenance_checks
 from tekisei.services import provenance as provenance_service
 from tekisei.services.credentials import ImageVerification
 from tekisei.services.provenance import Detection, PublicResult, WatermarkKey
-from tekisei.web.api.common import reading, transaction
+from tekisei.web.api.common import IdPath, reading, transaction
 from tekisei.web.auth import OptionalPrincipalDep, PrincipalDep
 from tekisei.web.files import multipart_body, read_multipart
 
@@ -148,7 +148,9 @@ class ManifestOut(BaseModel):
 
 
 @router.get("/api/provenance/manifests/{asset_id}", response_model=ManifestOut)
-def manifest(request: Request, asset_id: str) -> ManifestOut:
+def manifest(
+    request: Request, asset_id: Annotated[str, Path(min_length=1, max_length=8)]
+) -> ManifestOut:
     """The manifest stored when the image was signed."""
     request.app.state.public_limiter.check(request)
     with reading(request) as session:
@@ -167,7 +169,7 @@ def manifest(request: Request, asset_id: str) -> ManifestOut:
     "/api/systems/{system_id}/provenance", response_model=provenance_checks.SystemProvenanceOut
 )
 def system_provenance(
-    request: Request, principal: PrincipalDep, system_id: int
+    request: Request, principal: PrincipalDep, system_id: IdPath
 ) -> provenance_checks.SystemProvenanceOut:
     """The provenance mechanisms a system uses and its latest check of sample outputs."""
     with reading(request) as session:
@@ -188,7 +190,7 @@ class MechanismsIn(BaseModel):
     "/api/systems/{system_id}/provenance", response_model=provenance_checks.SystemProvenanceOut
 )
 def set_system_provenance(
-    request: Request, principal: PrincipalDep, system_id: int, body: MechanismsIn
+    request: Request, principal: PrincipalDep, system_id: IdPath, body: MechanismsIn
 ) -> provenance_checks.SystemProvenanceOut:
     """Record which mechanisms a system uses (text watermark key, C2PA, other)."""
     with transaction(request) as session:
