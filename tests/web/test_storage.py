@@ -24,8 +24,11 @@ from tekisei.cli.app import app as cli_app
 from tekisei.config import Settings, load_settings
 from tekisei.core.orgs import OrgActor, OrgCreate, Role
 from tekisei.db.assessments import EvidenceRow
+from tekisei.errors import StorageError
+from tekisei.services import evals as eval_files
 from tekisei.services import orgs, users
 from tekisei.services.database import open_database, upgrade_database
+from tekisei.services.evals import RunRequest
 from tekisei.web.app import create_app
 from tests.conftest import skip_or_fail
 
@@ -227,3 +230,17 @@ def test_serve_refuses_to_start_on_a_read_only_data_folder(
     assert f"the data folder {data} is not writable (Read-only file system)" in output
     assert "TEKISEI_DATA_DIR" in output
     assert started == []
+
+
+def test_a_read_only_run_log_folder_is_named_when_a_run_starts(
+    tmp_path: Path, demo_url: str
+) -> None:
+    data = tmp_path / "var"
+    with tmpfs(data / "runs", "ro", "size=64k"):
+        request = RunRequest(suite="tekisei-basics", target=f"openai:tekisei-demo-1@{demo_url}")
+        with pytest.raises(StorageError) as caught:
+            eval_files.prepare(data, request)
+    assert caught.value.what == "run logs" and caught.value.problem == "read-only"
+    assert caught.value.where == str(data / "runs")
+    assert "Read-only file system" in caught.value.reason
+    assert "実行ログ" in (caught.value.message_ja or "")
