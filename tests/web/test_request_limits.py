@@ -128,6 +128,7 @@ async def test_an_unauthenticated_chunked_upload_is_refused_before_its_body_is_r
     assert response.status_code == 401 and bad_token.sent == 0
 
 
+@pytest.mark.usefixtures("no_spooling")
 async def test_a_chunked_upload_is_stopped_at_the_limit_even_when_signed_in(api: Any) -> None:
     body = Body(300 * MB)
     response = await api["client"].post(
@@ -139,6 +140,7 @@ async def test_a_chunked_upload_is_stopped_at_the_limit_even_when_signed_in(api:
     assert body.sent <= 2 * MB + 2 * CHUNK
 
 
+@pytest.mark.usefixtures("no_spooling")
 async def test_an_upload_within_the_limits_still_works(api: Any) -> None:
     body = Body(MB - 1024)
     response = await api["client"].post(
