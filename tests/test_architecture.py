@@ -10,21 +10,37 @@ import pytest
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "tekisei"
 
-# Layer of a module → tekisei layers it may import. "errors", "config" and "logs"
-# are the top-level modules; every layer may import itself.
+# Layer of a module → tekisei layers it may import. "errors", "config", "logs",
+# "untrusted" (bounded reading of given files) and "private" (0600/0700 creation) are
+# the top-level modules; every layer may import itself.
 ALLOWED: dict[str, set[str]] = {
     "core": {"errors"},
-    "evals": {"core", "errors"},
-    "provenance": {"core", "errors"},
+    "evals": {"core", "errors", "untrusted", "private"},
+    "provenance": {"core", "errors", "untrusted", "private"},
     "render": {"core", "errors"},
-    "db": {"core", "errors", "config"},
-    "services": {"core", "db", "render", "evals", "provenance", "errors", "config"},
+    "db": {"core", "errors", "config", "private"},
+    "services": {
+        *("core", "db", "render", "evals", "provenance", "errors", "config"),
+        *("untrusted", "private"),
+    },
     "web": {"core", "services", "render", "errors", "config", "logs", "version"},
-    "cli": {"core", "services", "render", "errors", "config", "logs", "web", "version"},
+    "cli": {
+        "core",
+        "services",
+        "render",
+        "errors",
+        "config",
+        "logs",
+        "web",
+        "version",
+        *("untrusted", "private"),
+    },
     "catalogs": set(),
     "errors": set(),
-    "config": {"errors"},
+    "config": {"errors", "private"},
     "logs": set(),
+    "untrusted": {"errors"},
+    "private": set(),
     "version": set(),
     "__main__": {"cli"},
 }

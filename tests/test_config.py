@@ -107,3 +107,17 @@ def test_a_process_that_loses_the_race_for_the_secret_takes_the_winners(
     assert path.read_text(encoding="ascii") == "w" * 48
     assert [p.name for p in tmp_path.iterdir()] == ["secret.key"]
     assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_request_limits_default_a_little_above_the_upload_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TEKISEI_MAX_UPLOAD_MB", "50")
+    settings = load_settings()
+    assert settings.max_request_bytes == 51 * 1024 * 1024
+    assert settings.max_body_bytes == 1024 * 1024
+    monkeypatch.setenv("TEKISEI_MAX_REQUEST_MB", "50")
+    expected = r"TEKISEI_MAX_REQUEST_MB \(50\) must be larger"
+    with pytest.raises(ConfigError, match=expected) as caught:
+        load_settings()
+    assert "TEKISEI_:" not in caught.value.message

@@ -748,6 +748,9 @@ MESSAGES: dict[str, tuple[str, str | None]] = {
         "ハッシュチェーンだけで守られています。",
         None,
     ),
+    # Inputs and storage (issue 10: request limits, disk full, risk register export)
+    "The request is too large": ("送信された内容が大きすぎます", None),
+    "Temporarily unavailable": ("一時的に利用できません", None),
 }
 
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tekisei.errors import ConfigError
+from tekisei.private import private_dir
 
 
 class Settings(BaseSettings):
@@ -40,6 +42,20 @@ class Settings(BaseSettings):
     log_format: Literal["json", "text"] = "text"
     default_lang: Literal["ja", "en"] = "ja"
     max_upload_mb: int = Field(default=20, ge=1, le=1024, description="Largest evidence file")
+    max_request_mb: int | None = Field(
+        default=None,
+        ge=1,
+        le=1100,
+        description="Largest multipart request (an upload with its form fields), refused with "
+        "413 before anything is read; default TEKISEI_MAX_UPLOAD_MB + 1",
+    )
+    max_body_kb: int = Field(
+        default=1024,
+        ge=64,
+        le=1024 * 1024,
+        description="Largest request that is not a multipart upload (JSON, forms), refused "
+        "with 413 before anything is read",
+    )
     public_verify_per_minute: int = Field(
         default=30,
         ge=1,
@@ -87,6 +103,18 @@ class Settings(BaseSettings):
         "(renewed every third of it); after a crash another worker resumes the run this long "
         "after the last heartbeat",
     )
+    trusted_proxies: str = Field(
+        default="",
+        description="Addresses and networks (CIDR) of reverse proxies whose forwarded "
+        "headers are believed, separated by commas, e.g. 10.0.0.0/8,127.0.0.1; empty "
+        "(the default) believes no forwarded header",
+    )
+    proxy_headers: Literal["x-forwarded", "forwarded"] = Field(
+        default="x-forwarded",
+        description="Which headers the trusted proxies write: X-Forwarded-For and "
+        "X-Forwarded-Proto, or the standard Forwarded header (RFC 7239); the other kind "
+        "is ignored, since a proxy passes it on from the client unchecked",
+    )
     review_days: dict[str, int] | None = Field(
         default=None,
         description='Days between reviews by tier, as JSON, e.g. {"high": 60}; '
@@ -128,6 +156,46 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("write the demo target's base URL, e.g. http://127.0.0.1:8900/v1")
         return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for part in value.replace(",", " ").split():
+            try:
+                ipaddress.ip_network(part, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{part!r} is not an IP address or network; write e.g. 10.0.0.0/8,127.0.0.1"
+                ) from None
+        return value
+
+    @property
+    def trusted_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        """The networks of :attr:`trusted_proxies`."""
+        return tuple(
+            ipaddress.ip_network(part, strict=False)
+            for part in self.trusted_proxies.replace(",", " ").split()
+        )
+
+    @model_validator(mode="after")
+    def _request_holds_an_upload(self) -> Settings:
+        if self.max_request_mb is not None and self.max_request_mb <= self.max_upload_mb:
+            raise ValueError(
+                f"TEKISEI_MAX_REQUEST_MB ({self.max_request_mb}) must be larger than "
+                f"TEKISEI_MAX_UPLOAD_MB ({self.max_upload_mb}), or an upload of the largest "
+                "allowed size is refused"
+            )
+        return self
+
+    @property
+    def max_request_bytes(self) -> int:
+        """The largest multipart request, in bytes."""
+        return (self.max_request_mb or self.max_upload_mb + 1) * 1024 * 1024
+
+    @property
+    def max_body_bytes(self) -> int:
+        """The largest request that is not a multipart upload, in bytes."""
+        return self.max_body_kb * 1024
 
     @property
     def files_dir(self) -> Path:
@@ -184,7 +252,7 @@ def keep_first_secret(path: Path, value: str) -> str:
     processes starting together (``serve --workers``) all end up with the one secret that
     was linked first, never a half-written file or an error.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
@@ -214,6 +282,10 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         lines = []
         for error in exc.errors():
+            message = error["msg"].removeprefix("Value error, ")
+            if not error["loc"]:  # a rule across settings names them itself
+                lines.append(message)
+                continue
             name = "TEKISEI_" + "_".join(str(p) for p in error["loc"]).upper()
-            lines.append(f"{name}: {error['msg'].removeprefix('Value error, ')}")
+            lines.append(f"{name}: {message}")
         raise ConfigError("invalid settings:\n" + "\n".join(lines)) from None

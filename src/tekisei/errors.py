@@ -86,3 +86,24 @@ class CatalogFileError(InvalidInputError):
         count = len(problems)
         lines = "\n".join(str(p) for p in problems)
         super().__init__(f"{count} problem{'s' if count != 1 else ''} found:\n{lines}")
+
+
+class FileLimitError(InvalidInputError):
+    """A given or uploaded file is over a limit tekisei reads within (size, inflated
+    size, members, YAML alias expansion); the message names the file and the limit."""
+
+
+class StorageError(TekiseiError):
+    """The server cannot write its data: the disk is full, or a folder or the database is
+    read-only. ``what`` is the store (database, evidence files, run logs, data folder),
+    ``where`` its location and ``reason`` the system's own words, for the operator's log;
+    the message itself is for users and names neither."""
+
+    def __init__(
+        self, message: str, *, ja: str, what: str, where: str, problem: str, reason: str
+    ) -> None:
+        super().__init__(message, ja=ja)
+        self.what = what
+        self.where = where
+        self.problem = problem
+        self.reason = reason

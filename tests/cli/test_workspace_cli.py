@@ -175,6 +175,19 @@ def test_systems_and_risks_round_trip(cli: Any) -> None:
     assert shown["risks"][0]["status"] == "accepted"
 
 
+def test_the_risk_register_exports_from_the_cli(cli: Any, tmp_path: Path) -> None:
+    system = cli.json("systems", "create", "--org", "chiyoda", "--name", "窓口AI", "--role", "user")
+    evil = "=cmd|' /C calc'!A0"
+    cli("risks", "add", "--org", "chiyoda", "--system", str(system["id"]), "--title", evil,
+        "--taxonomy", "social.bias", "--likelihood", "2", "--impact", "2")  # fmt: skip
+    out = tmp_path / "risks.csv"
+    cli("risks", "export", "--org", "chiyoda", "--format", "csv", "-o", str(out))
+    text = out.read_text(encoding="utf-8-sig")
+    assert "\"'=cmd|' /C calc'!A0\"" in text and "窓口AI" in text
+    cli("risks", "export", "--org", "chiyoda", "-o", str(tmp_path / "r.xlsx"))
+    assert (tmp_path / "r.xlsx").read_bytes().startswith(b"PK")
+
+
 def test_audit_export_verifies_and_a_changed_byte_fails(cli: Any, tmp_path: Path) -> None:
     cli("systems", "create", "--org", "chiyoda", "--name", "文書要約", "--role", "user")
     export = tmp_path / "audit.json"

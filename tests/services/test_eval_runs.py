@@ -48,6 +48,7 @@ from tekisei.services.database import Database
 from tekisei.services.eval_jobs import LeaseConfig, utcnow
 from tekisei.services.evals import RunRequest
 from tests.conftest import served
+from tests.render.test_sheets import assert_csv_safe
 
 GUIDELINE = assessments.GUIDELINE
 BASICS = builtin_suites()["tekisei-basics"]
@@ -377,3 +378,33 @@ def test_a_run_logged_before_names_were_per_organisation_resumes_from_its_old_lo
     )
     assert run.status == "finished" and run.answered == run.cases
     assert current.is_file() and not legacy.exists()
+
+
+def test_the_csv_export_of_a_run_never_writes_a_formula(
+    loaded_db: Database, admin: Principal, tmp_path: Path
+) -> None:
+    """A target's answer is text an attacker may choose: it must not become a formula in
+    the spreadsheet an auditor opens."""
+    evil = ['=HYPERLINK("http://evil.example")', "+1+1", "-1+1", "@SUM(1)", "\t=1", "\r=1"]
+    log = {
+        "eval": {"task": "evil", "model": "m", "run_id": "evil-1"},
+        "samples": [
+            {
+                "id": f"s{i}",
+                "input": text,
+                "target": "",
+                "metadata": {"perspective": "P1"},
+                "output": {"completion": text},
+                "scores": {"includes": {"value": "I", "explanation": text}},
+            }
+            for i, text in enumerate(evil)
+        ],
+    }
+    path = tmp_path / "evil.json"
+    path.write_text(json.dumps(log), encoding="utf-8")
+    run = eval_execution.import_run(loaded_db, admin, _system(loaded_db, admin), path, "P1")
+    with loaded_db.reading() as session:
+        text = eval_runs.export_run(session, admin, run.key, "csv")
+    assert_csv_safe(text)
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    assert sorted(r["output"] for r in rows) == sorted("'" + e for e in evil)

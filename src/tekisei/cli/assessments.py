@@ -27,6 +27,7 @@ from tekisei.services import assessments as assessment_service
 from tekisei.services import evidence as evidence_service
 from tekisei.services import reports as report_service
 from tekisei.services.assessments import GUIDELINE
+from tekisei.untrusted import read_bytes
 
 app = typer.Typer(help="Assessments of systems against the guideline.", no_args_is_help=True)
 evidence_app = typer.Typer(help="Evidence: files, links and references.", no_args_is_help=True)
@@ -188,7 +189,7 @@ def add(
                 actor,
                 db.files_dir,
                 filename=file.name,
-                data=file.read_bytes(),
+                data=read_bytes(file, db.max_upload_bytes),
                 content_type=guessed,
                 max_bytes=db.max_upload_bytes,
                 title=title,

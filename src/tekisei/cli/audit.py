@@ -26,6 +26,7 @@ from tekisei.core.audit import json_schemas
 from tekisei.errors import ConfigError, InvalidInputError, NotFoundError
 from tekisei.services import audit as audit_service
 from tekisei.services import audit_anchors
+from tekisei.untrusted import MAX_FILE_BYTES, read_text
 
 app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 
@@ -69,7 +70,7 @@ def export(
 
 def _read_export(file: Path) -> str:
     try:
-        return file.read_text(encoding="utf-8")
+        text = read_text(file, MAX_FILE_BYTES)
     except FileNotFoundError:
         raise NotFoundError(f"{file}: no such file", ja=f"{file}: ファイルがありません。") from None
     except UnicodeDecodeError:
@@ -77,6 +78,7 @@ def _read_export(file: Path) -> str:
             f"{file} is not UTF-8 text; it was changed or is not an export",
             ja=f"{file} はUTF-8のテキストではありません。",
         ) from None
+    return text
 
 
 def _anchor_summary(check: audit_service.ChainCheck) -> str:

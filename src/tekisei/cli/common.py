@@ -27,6 +27,7 @@ from tekisei.errors import (
     InvalidInputError,
     NotFoundError,
     PermissionDeniedError,
+    StorageError,
     TekiseiError,
 )
 from tekisei.services import orgs, users
@@ -41,6 +42,7 @@ EXIT_CONFIG = 5
 EXIT_DATABASE = 6
 EXIT_DENIED = 7
 EXIT_CONFLICT = 8
+EXIT_STORAGE = 9
 
 console = Console()
 
@@ -117,6 +119,8 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
         except TekiseiError as exc:
             label = "エラー" if resolve_lang(None) == "ja" else "error"
             sys.stderr.write(f"{label}: {exc.localized(resolve_lang(None))}\n")
+            if isinstance(exc, StorageError):  # the operator is at the terminal
+                sys.stderr.write(f"  {exc.where}: {exc.reason}\n")
             raise typer.Exit(_exit_code(exc)) from None
 
     return wrapper
@@ -135,6 +139,8 @@ def _exit_code(exc: TekiseiError) -> int:
         return EXIT_DENIED
     if isinstance(exc, ConflictError):
         return EXIT_CONFLICT
+    if isinstance(exc, StorageError):
+        return EXIT_STORAGE
     return EXIT_ERROR
 
 

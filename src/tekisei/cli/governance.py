@@ -18,6 +18,7 @@ from tekisei.cli.common import (
 )
 from tekisei.errors import CatalogFileError, InvalidInputError, Problem
 from tekisei.services import governance
+from tekisei.untrusted import MAX_YAML_BYTES, read_text
 
 
 @handle_errors
@@ -34,7 +35,7 @@ def apply_command(
 ) -> None:
     """Create or update one system, its risks and answers from a file (idempotent)."""
     try:
-        text = file.read_text(encoding="utf-8")
+        text = read_text(file, MAX_YAML_BYTES)
     except FileNotFoundError:
         raise CatalogFileError([Problem(str(file), 0, 0, "no such file; check the path")]) from None
     document = governance.parse(text, str(file))

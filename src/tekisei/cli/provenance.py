@@ -26,6 +26,7 @@ from tekisei.errors import InvalidInputError
 from tekisei.services import credentials, provenance_checks
 from tekisei.services import provenance as provenance_service
 from tekisei.services.provenance import Verdict, WatermarkParams
+from tekisei.untrusted import MAX_FILE_BYTES, read_bytes, read_text
 
 app = typer.Typer(help="Content provenance: watermark keys, generation, verification.")
 keys = typer.Typer(help="The organisation's watermark keys.", no_args_is_help=True)
@@ -166,7 +167,7 @@ def verify_text_command(
         )
     if file is not None:
         try:
-            body = file.read_text(encoding="utf-8")
+            body = read_text(file, MAX_FILE_BYTES)
         except (OSError, UnicodeDecodeError) as exc:
             raise InvalidInputError(
                 f"cannot read {file}: {exc}", ja=f"{file} を読めません。"
@@ -233,7 +234,7 @@ def sign_image_command(
 
 def _read(path: Path) -> bytes:
     try:
-        return path.read_bytes()
+        return read_bytes(path, MAX_FILE_BYTES)
     except OSError as exc:
         raise InvalidInputError(
             f"cannot read {path}: {exc.strerror}", ja=f"{path} を読めません。"

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from tekisei.cli.common import (
     JsonOption,
+    LangOption,
     OrgOption,
     UserOption,
     console,
@@ -17,9 +19,11 @@ from tekisei.cli.common import (
     handle_errors,
     principal,
     print_json,
+    resolve_lang,
     table,
 )
 from tekisei.core.risks import RiskFields, Treatment
+from tekisei.services import reports as report_service
 from tekisei.services import risks as risk_service
 
 app = typer.Typer(help="The risk register.", no_args_is_help=True)
@@ -196,3 +200,22 @@ def list_command(
             for v in views
         ],
     )
+
+
+@app.command("export")
+@handle_errors
+def export(
+    org: OrgOption,
+    output: Annotated[Path, typer.Option("-o", "--output", help="File to write.")],
+    fmt: Annotated[str, typer.Option("--format", help="xlsx or csv.")] = "xlsx",
+    system: Annotated[int | None, typer.Option(help="Only this system.")] = None,
+    lang: LangOption = None,
+    user: UserOption = None,
+) -> None:
+    """Write the risk register as a spreadsheet (xlsx) or CSV; text never becomes a formula."""
+    with database().reading() as session:
+        found = report_service.risk_register(
+            session, principal(session, org, user), fmt, resolve_lang(lang), system
+        )
+    output.write_bytes(found.content)
+    console.print(f"risk register → {output}", markup=False)

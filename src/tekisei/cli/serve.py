@@ -11,6 +11,7 @@ from tekisei.cli.common import handle_errors
 from tekisei.config import load_settings
 from tekisei.logs import configure_logging
 from tekisei.services.database import open_database
+from tekisei.services.storage import check_writable
 from tekisei.web.app import create_app
 
 
@@ -36,10 +37,13 @@ def serve_command(
         overrides["port"] = port
     settings = load_settings(**overrides)
     configure_logging(settings.log_level, settings.log_format)
+    check_writable(settings)
     options: dict[str, object] = {
         "host": settings.host,
         "port": settings.port,
         "log_config": None,
+        # The app itself believes forwarded headers, and only from TEKISEI_TRUSTED_PROXIES
+        # (tekisei.web.proxies); uvicorn's own handling would trust them a second time.
         "proxy_headers": False,
         "server_header": False,
     }

@@ -68,7 +68,7 @@ class RiskFields(BaseModel):
 
     title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     taxonomy: list[TaxonomyId] = Field(
-        min_length=1, description=f"Ids from {RISK_TAXONOMY}, e.g. social.bias"
+        min_length=1, max_length=20, description=f"Ids from {RISK_TAXONOMY}, e.g. social.bias"
     )
     description: Text = ""
     likelihood: Score

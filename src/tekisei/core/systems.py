@@ -163,8 +163,8 @@ class SystemFacts(BaseModel):
     stage: Stage = Stage.PLAN
     models: list[ShortText] = Field(default_factory=list, max_length=50)
     vendors: list[ShortText] = Field(default_factory=list, max_length=50)
-    data_categories: list[DataCategory] = Field(default_factory=list)
-    affected: list[AffectedGroup] = Field(default_factory=list)
+    data_categories: list[DataCategory] = Field(default_factory=list, max_length=20)
+    affected: list[AffectedGroup] = Field(default_factory=list, max_length=20)
     autonomy: Autonomy = Autonomy.ASSISTIVE
     scale: Scale = Scale.SMALL
     deployment: Deployment = Deployment.INTERNAL

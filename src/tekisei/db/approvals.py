@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tekisei.db.base import Base
+from tekisei.db.base import Base, UtcDateTime
 
 
 class ApprovalRow(Base):
@@ -23,9 +23,9 @@ class ApprovalRow(Base):
     status: Mapped[str] = mapped_column(String(20), index=True)
     note: Mapped[str] = mapped_column(Text)
     requested_by: Mapped[str] = mapped_column(String(320))
-    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime())
     decided_by: Mapped[str | None] = mapped_column(String(320))
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     reason: Mapped[str | None] = mapped_column(Text)
     decider_added_by: Mapped[str | None] = mapped_column(String(320))
     """Who made the deciding executive a member (separation of duties)."""

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tekisei.db.base import Base
+from tekisei.db.base import Base, UtcDateTime
 
 
 class AssessmentRow(Base):
@@ -21,8 +21,8 @@ class AssessmentRow(Base):
     framework_id: Mapped[str] = mapped_column(String(80))
     status: Mapped[str] = mapped_column(String(20))
     based_on: Mapped[int | None] = mapped_column(ForeignKey("assessments.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class AnswerRow(Base):
@@ -41,7 +41,7 @@ class AnswerRow(Base):
     owner: Mapped[str] = mapped_column(String(200))
     justification: Mapped[str] = mapped_column(Text)
     updated_by: Mapped[str] = mapped_column(String(320))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # noqa: RUF012
@@ -63,7 +63,7 @@ class EvidenceRow(Base):
     url: Mapped[str | None] = mapped_column(Text)
     reference: Mapped[str | None] = mapped_column(String(200))
     created_by: Mapped[str] = mapped_column(String(320))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class AnswerEvidenceRow(Base):

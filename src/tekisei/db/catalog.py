@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tekisei.db.base import Base
+from tekisei.db.base import Base, UtcDateTime
 
 
 class FrameworkRow(Base):
@@ -27,7 +27,7 @@ class FrameworkRow(Base):
     note_ja: Mapped[str | None] = mapped_column(Text)
     note_en: Mapped[str | None] = mapped_column(Text)
     checksum: Mapped[str] = mapped_column(String(64))
-    loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    loaded_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
     nodes: Mapped[list[CatalogNodeRow]] = relationship(
         back_populates="framework", order_by="CatalogNodeRow.position"
@@ -76,7 +76,7 @@ class CrosswalkRow(Base):
     )
     status: Mapped[str] = mapped_column(String(20))
     checksum: Mapped[str] = mapped_column(String(64))
-    loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    loaded_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class CrosswalkLinkRow(Base):

@@ -11,18 +11,53 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from tekisei.errors import InvalidInputError
+from tekisei.private import create_private
+
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for ``url``; for SQLite, the folder is created and pragmas set."""
+    """An engine for ``url``; for SQLite, the folder is created and pragmas set. Text
+    with a NUL character is refused before any statement runs, on either backend."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            # Created 0600 before SQLite opens it: SQLite gives its -wal and -shm files the
+            # database file's mode.
+            create_private(Path(parsed.database))
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
-        return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    else:
+        engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    event.listen(engine, "before_cursor_execute", _refuse_nul)
+    return engine
+
+
+def _has_nul(parameters: Any) -> bool:
+    if isinstance(parameters, str):
+        return "\x00" in parameters
+    if isinstance(parameters, dict):
+        return any(_has_nul(value) for value in parameters.values())
+    if isinstance(parameters, list | tuple):
+        return any(_has_nul(value) for value in parameters)
+    return False
+
+
+def _refuse_nul(
+    _connection: Any,
+    _cursor: Any,
+    _statement: str,
+    parameters: Any,
+    _context: Any,
+    _executemany: bool,
+) -> None:
+    # PostgreSQL cannot keep a NUL in text (it fails the statement) and no user means
+    # one: refused the same way on both backends, as invalid input.
+    if _has_nul(parameters):
+        raise InvalidInputError(
+            "text cannot contain the NUL character (\\x00); remove it and send it again",
+            ja="文字列に NUL 文字（\\x00）は使えません。取り除いてから送り直してください。",
+        )
 
 
 WRITE = "tekisei_write"

@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
-    DateTime,
     Float,
     ForeignKey,
     Integer,
@@ -18,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tekisei.db.base import Base
+from tekisei.db.base import Base, UtcDateTime
 
 
 class EvalRunRow(Base):
@@ -49,8 +48,8 @@ class EvalRunRow(Base):
     results_sha256: Mapped[str | None] = mapped_column(String(64))
     evidence_id: Mapped[int | None] = mapped_column(ForeignKey("evidence.id", ondelete="SET NULL"))
     started_by: Mapped[str] = mapped_column(String(320))
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class EvalResultRow(Base):
@@ -91,7 +90,7 @@ class RiskSuggestionRow(Base):
     status: Mapped[str] = mapped_column(String(20), index=True)
     """pending, accepted, dismissed or superseded (a later run suggested again)."""
     decided_by: Mapped[str | None] = mapped_column(String(320))
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     note: Mapped[str] = mapped_column(Text, default="")
 
 
@@ -107,7 +106,7 @@ class EvalTargetHostRow(Base):
     host: Mapped[str] = mapped_column(String(270))
     """``host``, ``host:port``, ``*.domain`` or ``*.domain:port`` (see evals.host_entry)."""
     added_by: Mapped[str] = mapped_column(String(320))
-    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    added_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class EvalJobRow(Base):
@@ -132,7 +131,7 @@ class EvalJobRow(Base):
     """Who started it: the worker acts for them (user id, email, role)."""
     lease_owner: Mapped[str | None] = mapped_column(String(200))
     """The process executing it (``host:pid:random``), None while it waits."""
-    lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     """Renewed by the owner's heartbeat; once past, another process may take the run over."""
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    queued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    queued_at: Mapped[datetime] = mapped_column(UtcDateTime())

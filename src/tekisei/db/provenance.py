@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tekisei.db.base import Base
+from tekisei.db.base import Base, UtcDateTime
 
 
 class ProvenanceKeyRow(Base):
@@ -26,8 +26,8 @@ class ProvenanceKeyRow(Base):
     secret_sealed: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), index=True)
     created_by: Mapped[str] = mapped_column(String(320))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    rotated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    rotated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     replaced_by: Mapped[str | None] = mapped_column(String(40))
 
 
@@ -49,7 +49,7 @@ class ImageCredentialRow(Base):
     signed_sha256: Mapped[str] = mapped_column(String(64))
     manifest: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_by: Mapped[str] = mapped_column(String(320))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class SystemProvenanceRow(Base):
@@ -65,7 +65,7 @@ class SystemProvenanceRow(Base):
     c2pa: Mapped[bool] = mapped_column(Boolean, default=False)
     other: Mapped[str] = mapped_column(Text, default="")
     updated_by: Mapped[str] = mapped_column(String(320))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class ProvenanceCheckRow(Base):
@@ -84,4 +84,4 @@ class ProvenanceCheckRow(Base):
     details: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     evidence_id: Mapped[int | None] = mapped_column(ForeignKey("evidence.id", ondelete="SET NULL"))
     checked_by: Mapped[str] = mapped_column(String(320))
-    checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    checked_at: Mapped[datetime] = mapped_column(UtcDateTime())

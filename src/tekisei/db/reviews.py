@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tekisei.db.base import Base
+from tekisei.db.base import Base, UtcDateTime
 
 
 class ReviewRow(Base):
@@ -28,6 +28,6 @@ class ReviewRow(Base):
     act: Mapped[str] = mapped_column(Text, default="")
     maturity: Mapped[int | None] = mapped_column(Integer)
     opened_by: Mapped[str] = mapped_column(String(320))
-    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime())
     completed_by: Mapped[str | None] = mapped_column(String(320))
-    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tekisei.db.base import Base
+from tekisei.db.base import Base, UtcDateTime
 
 
 class RiskRow(Base):
@@ -36,12 +36,12 @@ class RiskRow(Base):
     due: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20))
     accepted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    accepted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     acceptance_note: Mapped[str | None] = mapped_column(Text)
     acceptor_added_by: Mapped[str | None] = mapped_column(String(320))
     """Who made the accepting executive a member (separation of duties, item 9)."""
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     # UPDATE … WHERE version = <read version>: a concurrent change makes it match no row.

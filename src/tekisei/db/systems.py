@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tekisei.db.base import Base
+from tekisei.db.base import Base, UtcDateTime
 
 
 class SystemRow(Base):
@@ -35,8 +35,8 @@ class SystemRow(Base):
     responsible_person: Mapped[str] = mapped_column(String(200))
     contact_window: Mapped[str] = mapped_column(String(200))
     tier: Mapped[str] = mapped_column(String(20), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     # UPDATE … WHERE version = <read version>: a concurrent change makes it match no row.

@@ -7,17 +7,21 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import re
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import zstandard
 
+from tekisei.errors import FileLimitError
 from tekisei.evals._model import Case, Expected, Message, Result, Role, Score, Suite
+from tekisei.untrusted import MAX_CSV_BYTES, MAX_FILE_BYTES, BoundedZip, read_bytes
 
 
 class ImportFileError(ValueError):
@@ -92,46 +96,40 @@ def _value_passed(value: Any) -> bool:
     return False
 
 
-ZSTD = 93  # the zip compression method Inspect writes .eval archives with
-
-
-def _member(archive: zipfile.ZipFile, handle: Any, name: str) -> bytes:
-    """One member's bytes; zstd members (which the standard library cannot read before
-    Python 3.14) are decompressed from their raw bytes with ``zstandard``."""
-    info = archive.getinfo(name)
-    if info.compress_type != ZSTD:
-        return archive.read(name)
-    handle.seek(info.header_offset)
-    local = handle.read(30)
-    if local[:4] != b"PK\x03\x04":
-        raise zipfile.BadZipFile(f"bad local header for {name}")
-    skip = int.from_bytes(local[26:28], "little") + int.from_bytes(local[28:30], "little")
-    handle.seek(info.header_offset + 30 + skip)
-    raw = handle.read(info.compress_size)
-    data: bytes = zstandard.ZstdDecompressor().decompress(raw, max_output_size=info.file_size)
-    return data
-
-
 def _inspect_samples(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     if path.suffix == ".eval":
         try:
-            with path.open("rb") as handle, zipfile.ZipFile(handle) as archive:
-                names = archive.namelist()
+            with path.open("rb") as handle:
+                archive = BoundedZip(handle, path.name)
+                names = archive.names()
                 header: dict[str, Any] = {}
                 for candidate in ("header.json", "_journal/start.json"):
                     if candidate in names:
-                        header = json.loads(_member(archive, handle, candidate))
+                        header = json.loads(archive.read(candidate))
                         break
                 samples = [
-                    json.loads(_member(archive, handle, name))
+                    json.loads(archive.read(name))
                     for name in sorted(names)
                     if name.startswith("samples/") and name.endswith(".json")
                 ]
-        except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, zstandard.ZstdError) as exc:
+        except FileLimitError as exc:
+            raise ImportFileError(exc.message) from None
+        except (
+            zipfile.BadZipFile,
+            KeyError,
+            json.JSONDecodeError,
+            UnicodeDecodeError,
+            zstandard.ZstdError,
+            zlib.error,
+            NotImplementedError,
+            EOFError,
+        ) as exc:
             raise ImportFileError(f"{path.name} is not an Inspect .eval log: {exc}") from None
         return header, samples
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(read_bytes(path, MAX_FILE_BYTES))
+    except FileLimitError as exc:
+        raise ImportFileError(exc.message) from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ImportFileError(f"{path.name} is not JSON: {exc}") from None
     if not isinstance(data, dict) or "eval" not in data:
@@ -224,6 +222,7 @@ def read_inspect_log(path: Path, default_perspective: str | None = None) -> Impo
     )
 
 
+MAX_CSV_ROWS = 100_000
 _LETTERS = "ABCDEFGH"
 _MC_INSTRUCTION = {
     "ja": "選択肢の記号（{letters}）で答えてください。",
@@ -248,6 +247,11 @@ def read_jaisi_csv(text: str, name: str, source: str = "<csv>") -> Suite:
         ImportFileError: missing columns, an unknown perspective or scorer, or no rows
             (the message names the line).
     """
+    if len(text) > MAX_CSV_BYTES:
+        raise ImportFileError(
+            f"{source} is larger than {MAX_CSV_BYTES // (1024 * 1024)} MB; "
+            "split it into several datasets"
+        )
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     columns = {c.strip().lower(): c for c in (reader.fieldnames or [])}
     for needed in ("text", "ten_perspective"):
@@ -258,7 +262,15 @@ def read_jaisi_csv(text: str, name: str, source: str = "<csv>") -> Suite:
             )
     cases: list[Case] = []
     seen: set[str] = set()
-    for line, row in enumerate(reader, start=2):
+    try:
+        rows = list(itertools.islice(reader, MAX_CSV_ROWS + 1))
+    except csv.Error as exc:
+        raise ImportFileError(f"{source}, line {reader.line_num}: {exc}") from None
+    if len(rows) > MAX_CSV_ROWS:
+        raise ImportFileError(
+            f"{source} has more than {MAX_CSV_ROWS:,} rows; split it into several datasets"
+        )
+    for line, row in enumerate(rows, start=2):
         cell = {key: (row.get(original) or "").strip() for key, original in columns.items()}
         perspective = perspective_of(cell["ten_perspective"])
         if perspective is None:

@@ -15,6 +15,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from tekisei.evals._model import Result, RunHeader
+from tekisei.private import private_opener
 
 
 class RunLogError(ValueError):
@@ -35,7 +36,7 @@ class RunLog:
     def create(cls, path: Path, header: RunHeader, *, batch: int = 20) -> RunLog:
         """Start a new log; refuses to overwrite an existing file."""
         try:
-            with path.open("x", encoding="utf-8") as handle:
+            with open(path, "x", encoding="utf-8", opener=private_opener) as handle:
                 handle.write(header.model_dump_json() + "\n")
                 handle.flush()
                 os.fsync(handle.fileno())
@@ -102,7 +103,7 @@ class RunLog:
         if not self._pending:
             return
         text = "".join(result.model_dump_json() + "\n" for result in self._pending)
-        with self.path.open("a", encoding="utf-8") as handle:
+        with open(self.path, "a", encoding="utf-8", opener=private_opener) as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())

@@ -23,7 +23,9 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from tekisei.errors import FileLimitError
 from tekisei.evals._model import Suite
+from tekisei.untrusted import MAX_YAML_BYTES, load_yaml, read_text
 
 
 class SuiteError(ValueError):
@@ -50,7 +52,9 @@ def parse_suite(text: str, source: str = "<suite>") -> Suite:
         SuiteError: not YAML, not a suite, or a case id repeated.
     """
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text, source)
+    except FileLimitError as exc:
+        raise SuiteError(exc.message) from None
     except yaml.YAMLError as exc:
         raise SuiteError(f"{source} is not valid YAML: {exc}") from None
     if not isinstance(data, dict):
@@ -92,7 +96,11 @@ def load_suite(name_or_path: str) -> Suite:
     path = Path(name_or_path)
     if path.suffix in {".yaml", ".yml"} or path.exists():
         try:
-            text = path.read_text(encoding="utf-8")
+            text = read_text(path, MAX_YAML_BYTES)
+        except FileLimitError as exc:
+            raise SuiteError(exc.message) from None
+        except UnicodeDecodeError:
+            raise SuiteError(f"{path} is not UTF-8 text; save it as UTF-8") from None
         except OSError as exc:
             raise SuiteError(f"cannot read {path}: {exc.strerror}") from None
         return parse_suite(text, str(path))

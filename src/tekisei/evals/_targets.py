@@ -21,8 +21,10 @@ import aiohttp
 import yaml
 from aiohttp.abc import AbstractResolver
 
+from tekisei.errors import FileLimitError
 from tekisei.evals._model import Message
 from tekisei.evals._network import GuardedResolver, NetworkPolicy, TargetRefusedError
+from tekisei.untrusted import MAX_YAML_BYTES, load_yaml, read_text
 
 MAX_ANSWER_BYTES = 10 * 1024 * 1024
 """The largest answer read from a target; a larger one is an error."""
@@ -342,7 +344,11 @@ def target_from_spec(
     if kind == "http":
         path = Path(rest)
         try:
-            config = yaml.safe_load(path.read_text(encoding="utf-8"))
+            config = load_yaml(read_text(path, MAX_YAML_BYTES), str(path))
+        except FileLimitError as exc:
+            raise ValueError(f"target {spec!r}: {exc.message}") from None
+        except UnicodeDecodeError:
+            raise ValueError(f"target {spec!r}: {path} is not UTF-8 text") from None
         except OSError as exc:
             raise ValueError(f"target {spec!r}: cannot read {path}: {exc.strerror}") from None
         except yaml.YAMLError as exc:

@@ -17,6 +17,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from tekisei.private import private_dir, write_private
+
 C2PA_CLAIM_SIGNING = x509.ObjectIdentifier("1.3.6.1.4.1.62558.2.1")
 
 
@@ -64,7 +66,7 @@ def init_pki(folder: Path, organisation: str, *, years: int = 5) -> Pki:
     pki = Pki(folder)
     if pki.root.exists() or pki.key.exists():
         raise FileExistsError(f"{folder} already holds a signing PKI; it is never overwritten")
-    folder.mkdir(parents=True, exist_ok=True)
+    private_dir(folder)
     now = datetime.now(UTC) - timedelta(minutes=5)
     root_key = ec.generate_private_key(ec.SECP256R1())
     root_name = _name(f"{organisation} C2PA root", organisation)
@@ -129,8 +131,8 @@ def init_pki(folder: Path, organisation: str, *, years: int = 5) -> Pki:
         .sign(root_key, hashes.SHA256())
     )
     pem = serialization.Encoding.PEM
-    pki.root.write_bytes(root.public_bytes(pem))
-    pki.chain.write_bytes(leaf.public_bytes(pem) + root.public_bytes(pem))
+    write_private(pki.root, root.public_bytes(pem))
+    write_private(pki.chain, leaf.public_bytes(pem) + root.public_bytes(pem))
     descriptor = os.open(pki.key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "wb") as handle:
         handle.write(

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import io
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from tekisei.render.sheets import Table, xlsx_bytes
 
 Lang = Literal["ja", "en"]
 
@@ -86,31 +87,23 @@ def report_pdf(html: str) -> bytes:
 
 def report_xlsx(*, system: Any, report: Any, views: list[Any], lang: Lang) -> bytes:
     """The report as a workbook: answers on one sheet, each framework view on its own."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
 
     def t(key: str) -> str:
         return LABELS.get(key, {}).get(lang, key)
 
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = t("requirements")[:31]
-    sheet.append([t("system"), system.name, t("tier"), t(system.tier)])
-    sheet.append(
-        [
-            t("completeness"),
-            round(report.overall.completeness, 4),
-            t("conformity"),
-            round(report.overall.conformity, 4),
-        ]
-    )
-    sheet.append([])
-    sheet.append([t("section"), t("requirement"), t("answer"), t("notes"), t("evidence")])
-    for cell in sheet[4]:
-        cell.font = Font(bold=True)
-    for item in report.items:
-        sheet.append(
+    answers = Table(
+        title=t("requirements"),
+        preamble=[
+            [t("system"), system.name, t("tier"), t(system.tier)],
+            [
+                t("completeness"),
+                round(report.overall.completeness, 4),
+                t("conformity"),
+                round(report.overall.conformity, 4),
+            ],
+        ],
+        header=[t("section"), t("requirement"), t("answer"), t("notes"), t("evidence")],
+        rows=[
             [
                 item.section,
                 item.title_ja if lang == "ja" else item.title_en,
@@ -118,21 +111,23 @@ def report_xlsx(*, system: Any, report: Any, views: list[Any], lang: Lang) -> by
                 " ".join(x for x in (item.notes, item.justification) if x),
                 "; ".join(e.url or e.title for e in item.evidence),
             ]
-        )
-    for view in views:
-        page = book.create_sheet(view.framework[:31])
-        page.append([t("section"), t("requirement"), t("answer"), t("from")])
-        for cell in page[1]:
-            cell.font = Font(bold=True)
-        for item in view.items:
-            page.append(
+            for item in report.items
+        ],
+    )
+    framework_views = [
+        Table(
+            title=view.framework,
+            header=[t("section"), t("requirement"), t("answer"), t("from")],
+            rows=[
                 [
                     item.section,
                     item.title_ja if lang == "ja" else item.title_en,
                     t(item.state.value) if item.state else t("direct"),
                     ", ".join(f"{s.section} ({s.relation})" for s in item.sources),
                 ]
-            )
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+                for item in view.items
+            ],
+        )
+        for view in views
+    ]
+    return xlsx_bytes([answers, *framework_views])

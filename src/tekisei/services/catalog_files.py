@@ -11,7 +11,6 @@ from typing import Any
 
 import yaml
 from pydantic import ValidationError
-from yaml.constructor import SafeConstructor
 
 from tekisei.core.catalog import (
     CATALOG_FORMAT,
@@ -20,7 +19,8 @@ from tekisei.core.catalog import (
     CrosswalkFile,
     crosswalk_problems,
 )
-from tekisei.errors import CatalogFileError, Problem
+from tekisei.errors import CatalogFileError, FileLimitError, Problem
+from tekisei.untrusted import MAX_YAML_BYTES, compose_yaml, construct_yaml, read_text
 
 _HINTS = {
     "missing": "add this field",
@@ -39,16 +39,16 @@ _HINTS = {
 }
 
 
-# libyaml when available (PyYAML's wheels ship it); the pure-Python loader otherwise.
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def _compose(text: str) -> yaml.Node | None:
-    return yaml.compose(text, Loader=_Loader)
+def _compose(text: str, path: str) -> yaml.Node | None:
+    """The file's node tree; alias bombs and oversized files are refused unexpanded."""
+    try:
+        return compose_yaml(text, path)
+    except FileLimitError as exc:
+        raise CatalogFileError([Problem(path, 1, 1, exc.message)]) from None
 
 
 def _construct(tree: yaml.Node) -> Any:
-    return SafeConstructor().construct_document(tree)
+    return construct_yaml(tree)
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ def parse_text(text: str, path: str) -> ParsedFile:
         CatalogFileError: with every problem found, each with line and column.
     """
     try:
-        tree = _compose(text)
+        tree = _compose(text, path)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -117,7 +117,9 @@ def parse_file(path: Path) -> ParsedFile:
         CatalogFileError: the file is unreadable or invalid.
     """
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path, MAX_YAML_BYTES)
+    except FileLimitError as exc:
+        raise CatalogFileError([Problem(str(path), 0, 0, exc.message)]) from None
     except FileNotFoundError:
         raise CatalogFileError([Problem(str(path), 0, 0, "no such file; check the path")]) from None
     except UnicodeDecodeError as exc:
@@ -196,7 +198,7 @@ def _crosswalk_problems(item: ParsedFile, refs: dict[str, set[str]]) -> list[Pro
         ]
     if not found:
         return []
-    tree = _compose(item.text)
+    tree = _compose(item.text, item.path)
     assert tree is not None
     return [problem_at(item.path, tree, loc, message) for loc, message in found]
 

@@ -19,6 +19,7 @@ from tekisei.db.migrate import current_revision, head_revision, upgrade
 from tekisei.errors import ConflictError, DatabaseError
 from tekisei.services.audit import SIGNER_KEY
 from tekisei.services.signing import Signer, signer_for
+from tekisei.services.storage import guard
 
 POLICY_KEY = "policy"
 
@@ -50,7 +51,7 @@ class Database:
         when another writer holds the lock it needs.
         """
         try:
-            with self.sessions() as session, session.begin():
+            with guard("database", self.where), self.sessions() as session, session.begin():
                 connection = session.connection(execution_options={WRITE: True, NOWAIT: nowait})
                 if nowait and connection.dialect.name == "postgresql":
                     connection.execute(text("SET LOCAL lock_timeout = '100ms'"))
@@ -67,9 +68,14 @@ class Database:
     @contextmanager
     def reading(self) -> Iterator[Session]:
         """A session for reads; nothing it does is committed."""
-        with self.sessions() as session:
+        with guard("database", self.where), self.sessions() as session:
             session.info[POLICY_KEY] = self.policy
             yield session
+
+    @property
+    def where(self) -> str:
+        """The database's URL, without its password (for logs)."""
+        return self.engine.url.render_as_string(hide_password=True)
 
     def close(self) -> None:
         """Release every pooled connection."""

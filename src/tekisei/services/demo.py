@@ -17,6 +17,7 @@ from tekisei.core.orgs import OrgActor, OrgCreate, Role
 from tekisei.core.risks import RiskFields
 from tekisei.core.systems import SystemFacts
 from tekisei.db.orgs import OrgRow
+from tekisei.private import private_dir
 from tekisei.services import orgs, risks, systems, users
 from tekisei.services.database import Database
 
@@ -294,7 +295,7 @@ def load_demo(database: Database, data_dir: Path, *, only_if_empty: bool = False
                         risks.accept_risk(
                             session, executive, added.id, risk["accept"], added.version
                         )
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(data_dir)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(password + "\n")

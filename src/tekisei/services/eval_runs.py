@@ -5,9 +5,7 @@ and suggests risks for a person to accept (``risk_suggestions``). Executing runs
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import logging
 import time
@@ -41,6 +39,7 @@ from tekisei.evals import (
     RunHeader,
     Score,
 )
+from tekisei.render.sheets import Table, csv_text
 from tekisei.services import assessments, audit, eval_jobs, risk_suggestions, scope, systems
 from tekisei.services.database import Database
 
@@ -597,28 +596,27 @@ def export_run(session: Session, principal: Principal, reference: str | int, fmt
             lines.append(result.model_dump_json())
         return "\n".join(lines) + "\n"
     if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(
-            ["run", "case_id", "perspective", "risks", "lang", "passed", "input", "output",
-             "error", "explanations"]
-        )  # fmt: skip
-        for row in rows:
-            writer.writerow(
+        table = Table(
+            title=run.key,
+            header=["run", "case_id", "perspective", "risks", "lang", "passed", "input",
+                    "output", "error", "explanations"],
+            rows=[
                 [
                     run.key,
                     row.case_id,
                     row.perspective,
                     " ".join(row.risks),
                     row.lang,
-                    "1" if row.passed else "0",
+                    row.passed,
                     "\n".join(f"{m['role']}: {m['content']}" for m in row.input),
                     row.output or "",
                     row.error or "",
                     "; ".join(f"{s['scorer']}: {s['explanation']}" for s in row.scores),
                 ]
-            )
-        return buffer.getvalue()
+                for row in rows
+            ],
+        )  # fmt: skip
+        return csv_text(table)
     raise InvalidInputError(
         f"format {fmt!r}: use jsonl or csv", ja=f"形式 {fmt!r}: jsonl か csv を指定してください。"
     )

@@ -45,6 +45,9 @@ from tekisei.evals import (
     summary,
     target_from_spec,
 )
+from tekisei.private import private_dir, write_private
+from tekisei.services import storage
+from tekisei.untrusted import MAX_CSV_BYTES, read_text
 
 
 @dataclass(frozen=True)
@@ -118,10 +121,9 @@ def parse_rate(text: str) -> float:
 def runs_dir(data_dir: Path, org_id: int | None = None) -> Path:
     """Where run logs are kept: ``<data_dir>/runs/<org_id>`` for runs on an organisation's
     systems (run names are unique per organisation), ``<data_dir>/runs`` for local runs."""
-    folder = data_dir / "runs"
+    folder = private_dir(data_dir / "runs")
     if org_id is not None:
-        folder = folder / str(int(org_id))
-    folder.mkdir(parents=True, exist_ok=True)
+        folder = private_dir(folder / str(int(org_id)))
     return folder
 
 
@@ -179,7 +181,7 @@ def import_dataset(data_dir: Path, path: Path, name: str) -> tuple[Path, Suite]:
     with _invalid_input():
         name = _safe_id(name)
         try:
-            text = path.read_text(encoding="utf-8-sig")
+            text = read_text(path, MAX_CSV_BYTES, encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
             raise ValueError(f"cannot read {path} as UTF-8 text: {exc}") from None
         suite = read_jaisi_csv(text, name, path.name)
@@ -188,17 +190,11 @@ def import_dataset(data_dir: Path, path: Path, name: str) -> tuple[Path, Suite]:
             f"a suite named {name} exists already; choose another --name",
             ja=f"スイート {name} はすでにあります。別の --name を指定してください。",
         )
-    folder = suites_dir(data_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{name}.yaml"
+    target = suites_dir(data_dir) / f"{name}.yaml"
     data = suite.model_dump(mode="json")
     text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000)
-    temporary = target.with_suffix(".yaml.tmp")
-    temporary.write_text(
-        f"# Imported from {path.name} (J-AISI dataset format) by tekisei eval import.\n" + text,
-        encoding="utf-8",
-    )
-    temporary.replace(target)
+    header = f"# Imported from {path.name} (J-AISI dataset format) by tekisei eval import.\n"
+    write_private(target, (header + text).encode("utf-8"))
     return target, suite
 
 
@@ -247,7 +243,8 @@ def prepare(data_dir: Path, request: RunRequest, org_id: int | None = None) -> P
             if request.judge
             else None
         )
-        log = _open_log(runs_dir(data_dir, org_id), suite, request, data_dir)
+        with storage.guard("run logs", data_dir / "runs"):
+            log = _open_log(runs_dir(data_dir, org_id), suite, request, data_dir)
     finished = log.finished()
     todo = sum(1 for case in suite.cases if case.id not in finished)
     return PreparedRun(suite, target, log, request, bucket, todo, judge)

@@ -13,12 +13,13 @@ from urllib.parse import urlparse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from tekisei.core.evidence import content_problem, safe_filename
+from tekisei.core.evidence import detect, safe_filename
 from tekisei.core.orgs import Permission, Principal, require
 from tekisei.db.assessments import EvidenceRow
 from tekisei.db.orgs import OrgRow
 from tekisei.errors import InvalidInputError, NotFoundError
-from tekisei.services import audit
+from tekisei.private import private_dir
+from tekisei.services import audit, storage
 from tekisei.services.scope import visible_evidence as visible_evidence  # where callers look
 
 
@@ -43,6 +44,15 @@ def view(row: EvidenceRow) -> EvidenceView:
     return EvidenceView.model_validate(row, from_attributes=True)
 
 
+MAX_TITLE = 200
+MAX_URL = 2000
+
+
+def _title(title: str, fallback: str) -> str:
+    """The title given, else the fallback, within the title column's 200 characters."""
+    return (title.strip() or fallback.strip())[:MAX_TITLE]
+
+
 def _org(session: Session, principal: Principal) -> OrgRow:
     org = session.get(OrgRow, principal.org_id)
     assert org is not None
@@ -53,13 +63,18 @@ def _store(files_dir: Path, digest: str, data: bytes) -> None:
     target = files_dir / digest[:2] / digest
     if target.exists():
         return
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(target.parent)  # the files folder and its subfolder, 0700
     fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, target)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        # A full disk leaves no half-written file behind.
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def add_file(
@@ -86,19 +101,20 @@ def add_file(
             f"the file is {len(data)} bytes; the limit is {max_bytes} (TEKISEI_MAX_UPLOAD_MB)",
             ja=f"ファイルが大きすぎます（{len(data)}バイト、上限{max_bytes}バイト）。",
         )
-    problem = content_problem(data, content_type)
-    if problem:
-        raise InvalidInputError(problem, ja=f"このファイルは受け付けられません: {problem}")
+    found = detect(data, content_type, filename)
+    if isinstance(found, str):
+        raise InvalidInputError(found, ja=f"このファイルは受け付けられません: {found}")
     digest = hashlib.sha256(data).hexdigest()
-    _store(files_dir, digest, data)
-    name = safe_filename(filename)
+    with storage.guard("evidence files", files_dir):
+        _store(files_dir, digest, data)
+    name = found.filename
     row = EvidenceRow(
         org_id=principal.org_id,
         kind="file",
-        title=title.strip() or name,
+        title=_title(title, name),
         sha256=digest,
         size=len(data),
-        content_type=content_type.split(";")[0].strip().lower(),
+        content_type=found.content_type,
         filename=name,
         created_by=principal.email,
         created_at=datetime.now(UTC),
@@ -125,14 +141,17 @@ def add_link(session: Session, principal: Principal, *, url: str, title: str = "
     """
     require(principal, Permission.WRITE_ASSESSMENTS)
     parsed = urlparse(url.strip())
+    if len(url) > MAX_URL:
+        raise InvalidInputError(
+            f"the address is longer than {MAX_URL} characters",
+            ja=f"アドレスが長すぎます（{MAX_URL}文字まで）。",
+        )
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise InvalidInputError(
             "give an http:// or https:// address",
             ja="http:// または https:// で始まるアドレスを指定してください。",
         )
-    return _keep(
-        session, principal, kind="link", title=title.strip() or url.strip(), url=url.strip()
-    )
+    return _keep(session, principal, kind="link", title=_title(title, url), url=url.strip())
 
 
 def add_reference(
@@ -150,8 +169,8 @@ def add_reference(
         session,
         principal,
         kind="reference",
-        title=title.strip() or reference,
-        reference=reference.strip(),
+        title=_title(title, reference),
+        reference=reference.strip()[:MAX_TITLE],
     )
 
 
@@ -208,6 +227,6 @@ def download(session: Session, principal: Principal, files_dir: Path, evidence_i
             f"the stored file of evidence {evidence_id} is missing",
             ja=f"証跡 {evidence_id} のファイルが見つかりません。",
         )
-    return Download(
-        path, row.filename or "evidence", row.content_type or "application/octet-stream"
-    )
+    # Named again on the way out: rows stored before names were cleaned keep theirs.
+    media = row.content_type or "application/octet-stream"
+    return Download(path, safe_filename(row.filename or "evidence", media), media)

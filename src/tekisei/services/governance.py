@@ -18,10 +18,11 @@ from tekisei.core.systems import SystemFacts
 from tekisei.db.assessments import AnswerEvidenceRow, AnswerRow, AssessmentRow, EvidenceRow
 from tekisei.db.risks import RiskRow
 from tekisei.db.systems import SystemRow
-from tekisei.errors import CatalogFileError, Problem
+from tekisei.errors import CatalogFileError, FileLimitError, Problem
 from tekisei.services import assessments, catalog, evidence, risks, scope, systems
 from tekisei.services.catalog_files import problem_at
 from tekisei.services.database import Database
+from tekisei.untrusted import compose_yaml, construct_yaml
 
 GUIDELINE = assessments.GUIDELINE
 FACT_FIELDS = tuple(SystemFacts.model_fields)
@@ -50,8 +51,10 @@ def parse(text: str, path: str) -> GovernanceFile:
         CatalogFileError: problems with their line and column.
     """
     try:
-        tree = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-        data = yaml.safe_load(text)
+        tree = compose_yaml(text, path)
+        data = None if tree is None else construct_yaml(tree)
+    except FileLimitError as exc:
+        raise CatalogFileError([Problem(path, 1, 1, exc.message)]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         raise CatalogFileError(

@@ -7,7 +7,6 @@ so that verification needs neither torch nor the model.
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -24,6 +23,7 @@ from tekisei.core.orgs import Permission, Principal, require
 from tekisei.db.orgs import OrgRow
 from tekisei.db.provenance import ProvenanceKeyRow
 from tekisei.errors import ConflictError, InvalidInputError, NotFoundError
+from tekisei.private import private_dir, write_private
 from tekisei.provenance import (
     SCHEME,
     Detection,
@@ -112,8 +112,7 @@ def keep_tokenizer(data_dir: Path, source: str) -> tuple[TokenizerFile, str]:
         InvalidInputError: the file is missing or is not a tokenizer, or the lm extra is
             needed and missing.
     """
-    folder = tokenizers_dir(data_dir)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = private_dir(tokenizers_dir(data_dir))
     try:
         if source == SMOLLM2:
             model_dir, gguf = smollm2_location()
@@ -122,7 +121,7 @@ def keep_tokenizer(data_dir: Path, source: str) -> tuple[TokenizerFile, str]:
                 tokenizer = TokenizerFile(exported)
                 target = folder / f"{tokenizer.sha256}.json"
                 if not target.exists():
-                    shutil.copyfile(exported, target)
+                    write_private(target, exported.read_bytes())
             return TokenizerFile(target), SMOLLM2
         path = Path(source)
         tokenizer = TokenizerFile(path)
@@ -135,7 +134,7 @@ def keep_tokenizer(data_dir: Path, source: str) -> tuple[TokenizerFile, str]:
         ) from None
     target = folder / f"{tokenizer.sha256}.json"
     if not target.exists():
-        shutil.copyfile(path, target)
+        write_private(target, path.read_bytes())
     return TokenizerFile(target), path.name
 
 

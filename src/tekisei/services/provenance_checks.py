@@ -20,6 +20,7 @@ from tekisei.db.provenance import ProvenanceCheckRow, ProvenanceKeyRow, SystemPr
 from tekisei.errors import InvalidInputError, NotFoundError
 from tekisei.services import assessments, audit, credentials, evidence, systems
 from tekisei.services import provenance as text_provenance
+from tekisei.untrusted import MAX_FILE_BYTES, read_bytes, read_text
 
 TEXT_SUFFIXES = {".txt", ".md"}
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg"}
@@ -158,7 +159,7 @@ def check_samples(
         if path.suffix.lower() in TEXT_SUFFIXES:
             texts += 1
             found = text_provenance.verify_text(
-                session, master, data_dir, path.read_text(encoding="utf-8"), used.text_key_id
+                session, master, data_dir, read_text(path, MAX_FILE_BYTES), used.text_key_id
             )
             ok = found.verdict.value == "watermark_detected"
             detected += ok
@@ -168,7 +169,7 @@ def check_samples(
             )  # fmt: skip
         else:
             images += 1
-            result = credentials.verify(session, data_dir, path.read_bytes())
+            result = credentials.verify(session, data_dir, read_bytes(path, MAX_FILE_BYTES))
             ok = result.c2pa.state == "Trusted" or result.recovered is not None
             verified += ok
             details.append(

@@ -1,4 +1,6 @@
-"""Assessment reports for auditors and executives: HTML, PDF and XLSX."""
+"""Reports for auditors and executives: the assessment report (HTML, PDF, XLSX) and the
+risk register (XLSX, CSV). Spreadsheets and CSV are written only through
+``tekisei.render.sheets``, which never lets a cell become a formula."""
 
 from __future__ import annotations
 
@@ -10,13 +12,15 @@ from sqlalchemy.orm import Session
 from tekisei.core.orgs import Principal
 from tekisei.errors import InvalidInputError
 from tekisei.render.report import report_html, report_pdf, report_xlsx
-from tekisei.services import assessments, catalog, systems
+from tekisei.render.sheets import Table, csv_text, xlsx_bytes
+from tekisei.services import assessments, catalog, risks, systems
 
 Format = Literal["html", "pdf", "xlsx"]
 MEDIA = {
     "html": "text/html; charset=utf-8",
     "pdf": "application/pdf",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
 }
 DEFAULT_VIEWS = ("iso-iec-42001-2023",)
 
@@ -70,3 +74,77 @@ def assessment_report(
         )
         content = html.encode("utf-8") if fmt == "html" else report_pdf(html)
     return Report(content, MEDIA[fmt], name)
+
+
+RISK_COLUMNS: dict[str, dict[str, str]] = {
+    "id": {"ja": "ID", "en": "ID"},
+    "system": {"ja": "AIシステム", "en": "AI system"},
+    "title": {"ja": "リスク", "en": "Risk"},
+    "taxonomy": {"ja": "分類", "en": "Taxonomy"},
+    "description": {"ja": "説明", "en": "Description"},
+    "likelihood": {"ja": "発生可能性", "en": "Likelihood"},
+    "impact": {"ja": "影響度", "en": "Impact"},
+    "inherent": {"ja": "固有リスク", "en": "Inherent"},
+    "residual": {"ja": "残存リスク", "en": "Residual"},
+    "treatment": {"ja": "対応", "en": "Treatment"},
+    "plan": {"ja": "対応計画", "en": "Treatment plan"},
+    "owner": {"ja": "担当者", "en": "Owner"},
+    "due": {"ja": "期限", "en": "Due"},
+    "status": {"ja": "状態", "en": "Status"},
+    "acceptance": {"ja": "受容の理由", "en": "Acceptance note"},
+    "updated": {"ja": "更新日時", "en": "Updated"},
+}
+RISK_EXPORT_MAX = 100_000
+
+
+def risk_register(
+    session: Session,
+    principal: Principal,
+    fmt: str,
+    lang: Literal["ja", "en"] = "ja",
+    system_id: int | None = None,
+) -> Report:
+    """The risk register of the visible systems (or of one) as XLSX or CSV, highest first.
+
+    Raises:
+        InvalidInputError: an unknown format.
+        NotFoundError: the system is not visible.
+    """
+    if fmt not in ("xlsx", "csv"):
+        raise InvalidInputError(
+            "the format is xlsx or csv", ja="形式は xlsx か csv のいずれかです。"
+        )
+    _total, rows = risks.list_risks(session, principal, system_id=system_id, limit=RISK_EXPORT_MAX)
+    names = {
+        s.id: s.name for s in systems.list_systems(session, principal, limit=RISK_EXPORT_MAX)[1]
+    }
+    table = Table(
+        title="リスク登録簿" if lang == "ja" else "Risk register",
+        header=[label[lang] for label in RISK_COLUMNS.values()],
+        rows=[
+            [
+                r.id,
+                names.get(r.system_id, str(r.system_id)),
+                r.title,
+                " ".join(r.taxonomy),
+                r.description,
+                r.likelihood,
+                r.impact,
+                r.inherent,
+                r.residual,
+                r.treatment,
+                r.treatment_plan,
+                r.owner,
+                r.due,
+                r.status,
+                r.acceptance_note,
+                r.updated_at,
+            ]
+            for r in rows
+        ],
+    )
+    scope = f"system-{system_id}" if system_id is not None else principal.org_slug
+    name = f"risks-{scope}.{fmt}"
+    if fmt == "xlsx":
+        return Report(xlsx_bytes([table]), MEDIA["xlsx"], name)
+    return Report(csv_text(table).encode("utf-8-sig"), MEDIA["csv"], name)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from tekisei import __version__
@@ -28,8 +28,9 @@ from tekisei.web.api import reviews as reviews_api
 from tekisei.web.api import risks as risks_api
 from tekisei.web.api import systems as systems_api
 from tekisei.web.api import users as users_api
-from tekisei.web.errors import install_error_handlers
-from tekisei.web.i18n import pick_lang
+from tekisei.web.bodylimit import RequestSizeLimit
+from tekisei.web.errors import document_errors, install_error_handlers
+from tekisei.web.headers import ResponseHeaders
 from tekisei.web.limits import ClientLimiter
 from tekisei.web.pages import approvals as approvals_pages
 from tekisei.web.pages import assessments as assessments_pages
@@ -46,13 +47,7 @@ from tekisei.web.pages import site
 from tekisei.web.pages import systems as systems_pages
 from tekisei.web.pages import users as users_pages
 from tekisei.web.pages import verify as verify_pages
-from tekisei.web.pages.site import LANG_COOKIE
-
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'; "
-    "object-src 'none'"
-)
+from tekisei.web.proxies import ForwardedHeaders
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -80,23 +75,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.database = database
     app.state.public_limiter = ClientLimiter(database, settings.public_verify_per_minute)
-
-    @app.middleware("http")
-    async def language_and_headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        request.state.lang = pick_lang(
-            request.query_params.get("lang"),
-            request.cookies.get(LANG_COOKIE),
-            request.headers.get("accept-language"),
-            settings.default_lang,
-        )
-        response = await call_next(request)
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        return response
 
     static = Path(str(resources.files("tekisei.web") / "static"))
     app.mount("/static", StaticFiles(directory=static), name="static")
@@ -132,6 +110,20 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(dashboard_pages.api)
     evals_api.declare_limits(app, settings)
     install_error_handlers(app)
+    document_errors(app)
+    # The last added is the outermost: sizes are checked first, before any route, form
+    # parser or authentication sees the request; then the client and scheme are taken
+    # from trusted proxies, which the headers (HSTS, Secure cookies) depend on.
+    app.add_middleware(ResponseHeaders, default_lang=settings.default_lang)
+    app.add_middleware(
+        ForwardedHeaders, trusted=settings.trusted_networks, kind=settings.proxy_headers
+    )
+    app.add_middleware(
+        RequestSizeLimit,
+        max_upload=settings.max_request_bytes,
+        max_body=settings.max_body_bytes,
+        default_lang=settings.default_lang,
+    )
     return app
 
 

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
+from fastapi.openapi.utils import (
+    get_openapi,
+    validation_error_definition,
+    validation_error_response_definition,
+)
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel
 
 from tekisei.errors import (
     AuthenticationError,
@@ -17,10 +25,13 @@ from tekisei.errors import (
     NotFoundError,
     PasswordChangeRequiredError,
     PermissionDeniedError,
+    StorageError,
     TekiseiError,
     ThrottledError,
 )
 from tekisei.web.templating import render
+
+log = logging.getLogger(__name__)
 
 
 def status_for(exc: TekiseiError) -> int:
@@ -37,9 +48,65 @@ def status_for(exc: TekiseiError) -> int:
         return 404
     if isinstance(exc, InvalidInputError):
         return 422
-    if isinstance(exc, DatabaseError | ConfigError):
+    if isinstance(exc, DatabaseError | ConfigError | StorageError):
         return 503
     return 400
+
+
+class ErrorOut(BaseModel):
+    """An error: what went wrong and what to do next, in English and Japanese."""
+
+    detail: str
+    detail_ja: str | None = None
+
+
+ERROR_STATUSES = {
+    "400": "The request cannot be read (a malformed body or header)",
+    "401": "No valid credentials: sign in, or send 'Authorization: Bearer <token>'",
+    "403": "The caller's role does not allow this",
+    "404": "Not found in the caller's organisation",
+    "409": "Based on an outdated version, or it would duplicate something",
+    "413": "The request is larger than the deployment accepts",
+    "422": "The input is invalid (fields and limits are named)",
+    "429": "Too many requests; try again later",
+    "503": "The database or the storage is unavailable, full or read-only",
+}
+
+
+def document_errors(app: FastAPI) -> None:
+    """Declare the errors every /api operation can answer with in the OpenAPI document,
+    so that clients (and schema checks) know their shape: :class:`ErrorOut`, and for
+    422 either FastAPI's field errors or :class:`ErrorOut`."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+        )
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        schemas["ErrorOut"] = ErrorOut.model_json_schema()
+        schemas.setdefault("ValidationError", validation_error_definition)
+        schemas.setdefault("HTTPValidationError", validation_error_response_definition)
+        error = {"$ref": "#/components/schemas/ErrorOut"}
+        invalid = {"anyOf": [{"$ref": "#/components/schemas/HTTPValidationError"}, error]}
+        for path, operations in schema.get("paths", {}).items():
+            if not path.startswith("/api/"):
+                continue
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                for status, description in ERROR_STATUSES.items():
+                    # 422 is FastAPI's list of field errors or tekisei's own message.
+                    body = invalid if status == "422" else error
+                    answer = responses.setdefault(status, {"description": description})
+                    answer["content"] = {"application/json": {"schema": body}}
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -48,6 +115,15 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(TekiseiError)
     async def _tekisei_error(request: Request, exc: TekiseiError) -> Response:
         status = status_for(exc)
+        if isinstance(exc, StorageError):
+            log.error(
+                "storage %s: cannot write the %s at %s: %s",
+                exc.problem,
+                exc.what,
+                exc.where,
+                exc.reason,
+                extra={"store": exc.what, "path": request.url.path},
+            )
         if request.url.path.startswith("/api/"):
             body = {"detail": exc.message}
             if exc.message_ja:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, Response
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from tekisei.core.assessments import AnswerFields, AnswerState
 from tekisei.services import assessments as assessment_service
@@ -14,8 +14,9 @@ from tekisei.services import evidence as evidence_service
 from tekisei.services import reports as report_service
 from tekisei.services.assessments import GUIDELINE, AssessmentOut, FrameworkViewOut
 from tekisei.services.evidence import EvidenceView
-from tekisei.web.api.common import database, reading, transaction
+from tekisei.web.api.common import IdField, IdPath, VersionField, database, reading, transaction
 from tekisei.web.auth import PrincipalDep
+from tekisei.web.files import attachment, multipart_body, read_multipart
 
 router = APIRouter(tags=["assessments"])
 
@@ -25,13 +26,13 @@ class AssessmentStart(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    framework: str = GUIDELINE
+    framework: Annotated[str, Field(min_length=1, max_length=80)] = GUIDELINE
 
 
 class AnswerIn(AnswerFields):
     """An answer; ``version`` is the answer's version you read (omit for a first answer)."""
 
-    version: int | None = None
+    version: VersionField | None = None
 
 
 class AnswerOut(BaseModel):
@@ -47,8 +48,8 @@ class Attachment(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    requirement: str
-    evidence_id: int
+    requirement: Annotated[str, Field(min_length=1, max_length=300)]
+    evidence_id: IdField
 
 
 class LinkIn(BaseModel):
@@ -56,16 +57,21 @@ class LinkIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    url: str
-    title: str = ""
+    url: Annotated[str, Field(min_length=1, max_length=2000)]
+    title: Annotated[str, Field(max_length=200)] = ""
 
 
-Requirement = Annotated[str, Query(description="URN or '<framework>:<section>'")]
+Requirement = Annotated[
+    str, Query(min_length=1, max_length=300, description="URN or '<framework>:<section>'")
+]
 
 
 @router.post("/api/systems/{system_id}/assessments", response_model=AssessmentOut, status_code=201)
 def start(
-    request: Request, principal: PrincipalDep, system_id: int, body: AssessmentStart | None = None
+    request: Request,
+    principal: PrincipalDep,
+    system_id: IdPath,
+    body: AssessmentStart | None = None,
 ) -> AssessmentOut:
     """Open an assessment (answers of the last closed one carry over)."""
     framework = body.framework if body else GUIDELINE
@@ -78,8 +84,10 @@ def start(
 def current(
     request: Request,
     principal: PrincipalDep,
-    system_id: int,
-    framework: Annotated[str | None, Query(description="Another framework's view")] = None,
+    system_id: IdPath,
+    framework: Annotated[
+        str | None, Query(max_length=80, description="Another framework's view")
+    ] = None,
 ) -> AssessmentOut | FrameworkViewOut:
     """The system's guideline assessment, or (with ``framework``) that framework's view of
     it, derived through the crosswalk and marking what needs a direct answer."""
@@ -91,7 +99,9 @@ def current(
 
 
 @router.get("/api/assessments/{assessment_id}", response_model=AssessmentOut)
-def get_assessment(request: Request, principal: PrincipalDep, assessment_id: int) -> AssessmentOut:
+def get_assessment(
+    request: Request, principal: PrincipalDep, assessment_id: IdPath
+) -> AssessmentOut:
     """One assessment with answers, scores and gaps."""
     with reading(request) as session:
         return assessment_service.assessment_report(session, principal, assessment_id)
@@ -101,7 +111,7 @@ def get_assessment(request: Request, principal: PrincipalDep, assessment_id: int
 def put_answer(
     request: Request,
     principal: PrincipalDep,
-    assessment_id: int,
+    assessment_id: IdPath,
     requirement: Requirement,
     body: AnswerIn,
 ) -> AnswerOut:
@@ -117,7 +127,9 @@ def put_answer(
 
 
 @router.post("/api/assessments/{assessment_id}/evidence", status_code=204)
-def attach(request: Request, principal: PrincipalDep, assessment_id: int, body: Attachment) -> None:
+def attach(
+    request: Request, principal: PrincipalDep, assessment_id: IdPath, body: Attachment
+) -> None:
     """Let evidence back the answer of a requirement."""
     with transaction(request) as session:
         assessment_service.attach_evidence(
@@ -126,23 +138,29 @@ def attach(request: Request, principal: PrincipalDep, assessment_id: int, body: 
 
 
 @router.post("/api/assessments/{assessment_id}/close", response_model=AssessmentOut)
-def close(request: Request, principal: PrincipalDep, assessment_id: int) -> AssessmentOut:
+def close(request: Request, principal: PrincipalDep, assessment_id: IdPath) -> AssessmentOut:
     """Freeze the assessment."""
     with transaction(request) as session:
         assessment_service.close_assessment(session, principal, assessment_id)
         return assessment_service.assessment_report(session, principal, assessment_id)
 
 
-@router.post("/api/evidence/files", response_model=EvidenceView, status_code=201)
-async def upload(
-    request: Request,
-    principal: PrincipalDep,
-    file: Annotated[UploadFile, File(description="PDF, PNG, JPEG, text, CSV, JSON or Office")],
-    title: Annotated[str, Form(max_length=200)] = "",
-) -> EvidenceView:
-    """Upload a file as evidence (size-limited; its bytes must match its type)."""
+@router.post(
+    "/api/evidence/files",
+    response_model=EvidenceView,
+    status_code=201,
+    openapi_extra=multipart_body(
+        files={"file": "PDF, PNG, JPEG, text, CSV, JSON or Office"},
+        fields={"title": ("What the file shows (default: its name)", 200)},
+    ),
+)
+async def upload(request: Request, principal: PrincipalDep) -> EvidenceView:
+    """Upload a file as evidence (size-limited; its bytes must match its type). The
+    caller is checked before a byte of the upload is read."""
     db = database(request)
     assert db.files_dir is not None
+    files, fields = await read_multipart(request, files=("file",), fields={"title": 200})
+    file = files["file"]
     data = await file.read(db.max_upload_bytes + 1)
     with transaction(request) as session:
         row = evidence_service.add_file(
@@ -153,7 +171,7 @@ async def upload(
             data=data,
             content_type=file.content_type or "application/octet-stream",
             max_bytes=db.max_upload_bytes,
-            title=title,
+            title=fields["title"],
         )
         return evidence_service.view(row)
 
@@ -167,7 +185,7 @@ def add_link(request: Request, principal: PrincipalDep, body: LinkIn) -> Evidenc
 
 
 @router.get("/api/evidence/{evidence_id}", response_model=EvidenceView)
-def get_evidence(request: Request, principal: PrincipalDep, evidence_id: int) -> EvidenceView:
+def get_evidence(request: Request, principal: PrincipalDep, evidence_id: IdPath) -> EvidenceView:
     """One piece of evidence."""
     with reading(request) as session:
         return evidence_service.view(
@@ -176,7 +194,7 @@ def get_evidence(request: Request, principal: PrincipalDep, evidence_id: int) ->
 
 
 @router.get("/api/evidence/{evidence_id}/download", response_class=FileResponse)
-def download(request: Request, principal: PrincipalDep, evidence_id: int) -> FileResponse:
+def download(request: Request, principal: PrincipalDep, evidence_id: IdPath) -> FileResponse:
     """The stored file, always as an attachment."""
     db = database(request)
     assert db.files_dir is not None
@@ -185,9 +203,7 @@ def download(request: Request, principal: PrincipalDep, evidence_id: int) -> Fil
     return FileResponse(
         found.path,
         media_type=found.content_type,
-        filename=found.filename,
-        content_disposition_type="attachment",
-        headers={"X-Content-Type-Options": "nosniff"},
+        headers={"Content-Disposition": attachment(found.filename)},
     )
 
 
@@ -195,10 +211,12 @@ def download(request: Request, principal: PrincipalDep, evidence_id: int) -> Fil
 def report(
     request: Request,
     principal: PrincipalDep,
-    system_id: int,
+    system_id: IdPath,
     format: Annotated[str, Query(pattern="^(html|pdf|xlsx)$")] = "pdf",
     lang: Annotated[str, Query(pattern="^(ja|en)$")] = "ja",
-    framework: Annotated[list[str] | None, Query()] = None,
+    framework: Annotated[
+        list[Annotated[str, Field(max_length=80)]] | None, Query(max_length=10)
+    ] = None,
 ) -> Response:
     """The assessment report (HTML, PDF or XLSX) as an attachment, with framework views."""
     with reading(request) as session:
@@ -213,5 +231,5 @@ def report(
     return Response(
         found.content,
         media_type=found.media_type,
-        headers={"Content-Disposition": f'attachment; filename="{found.filename}"'},
+        headers={"Content-Disposition": attachment(found.filename)},
     )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
 from tekisei.core.audit import AnchorStatus, AuditEvent, AuditExport
@@ -50,9 +52,9 @@ class AuditEventOut(AuditEvent):
 def events(
     request: Request,
     principal: PrincipalDep,
-    action: str | None = None,
-    object_type: str | None = None,
-    object_id: str | None = None,
+    action: Annotated[str | None, Query(max_length=80)] = None,
+    object_type: Annotated[str | None, Query(max_length=80)] = None,
+    object_id: Annotated[str | None, Query(max_length=80)] = None,
     offset: Offset = 0,
     limit: Limit = 50,
 ) -> Page[AuditEventOut]:

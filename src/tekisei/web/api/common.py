@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any, Generic, TypeVar, cast
 
-from fastapi import Query, Request
-from pydantic import BaseModel, ConfigDict, create_model
+from fastapi import Path, Query, Request
+from pydantic import BaseModel, ConfigDict, Field, create_model
 from sqlalchemy.orm import Session
 
 from tekisei.services.database import Database
@@ -24,7 +24,33 @@ class Page(BaseModel, Generic[T]):
     items: list[T]
 
 
-Offset = Annotated[int, Query(ge=0, description="Skip this many results")]
+MAX_ID = 2**31 - 1
+"""The largest id: PostgreSQL's ``integer``. Larger numbers are refused with 422 before
+they reach the database (where they would overflow)."""
+
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="An id (1 to 2147483647)")]
+IdQuery = Annotated[
+    int | None, Query(ge=1, le=MAX_ID, description="Only this one (an id, 1 to 2147483647)")
+]
+IdField = Annotated[int, Field(ge=1, le=MAX_ID, description="An id (1 to 2147483647)")]
+VersionField = Annotated[
+    int, Field(ge=1, le=MAX_ID, description="The version you read (a stale one gets 409)")
+]
+RunRef = Annotated[
+    str,
+    Path(min_length=1, max_length=100, description="A run's id (or its number)"),
+]
+Sort = Annotated[
+    str, Query(max_length=20, pattern=r"^-?[a-z_]+$", description="A field; '-' reverses")
+]
+Note = Annotated[str, Field(max_length=4000, description="Free text (at most 4,000 characters)")]
+Reference = Annotated[
+    str, Path(min_length=1, max_length=300, description="A URN or '<framework-id>:<section>'")
+]
+FrameworkQuery = Annotated[
+    str | None, Query(max_length=80, description="A framework's id, e.g. iso-iec-42001-2023")
+]
+Offset = Annotated[int, Query(ge=0, le=MAX_ID, description="Skip this many results")]
 Limit = Annotated[int, Query(ge=1, le=200, description="At most this many results")]
 
 
@@ -51,14 +77,19 @@ def reading(request: Request) -> Iterator[Session]:
 def changes_model(name: str, fields_of: type[BaseModel]) -> type[BaseModel]:
     """A request body of ``version`` (required) and any subset of ``fields_of``'s fields."""
     optional: dict[str, Any] = {
-        field: (cast(Any, info.annotation) | None, None)
+        # The field's own limits (lengths, ranges) come along: they live in its metadata.
+        field: (
+            cast(Any, Annotated[(info.annotation, *info.metadata)] if info.metadata
+                 else info.annotation) | None,
+            Field(default=None, description=info.description),
+        )
         for field, info in fields_of.model_fields.items()
-    }
+    }  # fmt: skip
     model: type[BaseModel] = create_model(
         name,
         __config__=ConfigDict(extra="forbid"),
         __doc__="Fields to change; ``version`` is the version you read (a stale one gets 409).",
-        version=(int, ...),
+        version=(VersionField, ...),
         **optional,
     )
     return model

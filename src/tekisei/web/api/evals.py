@@ -15,7 +15,7 @@ from tekisei.services import eval_execution, eval_jobs, eval_runs, eval_targets,
 from tekisei.services import evals as eval_files
 from tekisei.services.eval_runs import ComparisonOut, ResultOut, RunOut
 from tekisei.services.risk_suggestions import SuggestionOut
-from tekisei.web.api.common import database, reading, transaction
+from tekisei.web.api.common import IdPath, IdQuery, RunRef, database, reading, transaction
 from tekisei.web.auth import PrincipalDep
 
 router = APIRouter(tags=["evals"])
@@ -33,7 +33,7 @@ class RunStart(BaseModel):
     target: str = Field(
         max_length=500, description="openai:MODEL@BASE_URL or responses:MODEL@BASE_URL"
     )
-    probes: list[str] = Field(default_factory=list, max_length=10)
+    probes: list[Annotated[str, Field(max_length=40)]] = Field(default_factory=list, max_length=10)
     concurrency: int = Field(
         default=10,
         ge=1,
@@ -80,7 +80,7 @@ class DismissSuggestion(BaseModel):
 def start(
     request: Request,
     principal: Principal,
-    system_id: int,
+    system_id: IdPath,
     body: RunStart,
     resume: str | None = None,
 ) -> RunOut:
@@ -137,7 +137,7 @@ def suites(request: Request, principal: PrincipalDep) -> list[dict[str, Any]]:
 def list_runs(
     request: Request,
     principal: PrincipalDep,
-    system: int | None = None,
+    system: IdQuery = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[RunOut]:
     """Runs of the visible systems, newest first."""
@@ -146,26 +146,28 @@ def list_runs(
 
 
 @router.post("/api/systems/{system_id}/eval-runs", response_model=RunOut, status_code=202)
-def start_run(request: Request, principal: PrincipalDep, system_id: int, body: RunStart) -> RunOut:
+def start_run(
+    request: Request, principal: PrincipalDep, system_id: IdPath, body: RunStart
+) -> RunOut:
     """Start a run on a system. It is queued for a worker (``tekisei worker``), which
     executes it; poll the run for progress. 409: the name is taken; 429: the
     organisation has as many runs queued or executing as the operator allows."""
     return start(request, principal, system_id, body)
 
 
-def _visible(session: Session, principal: Principal, run: str) -> RunOut:
+def _visible(session: Session, principal: Principal, run: RunRef) -> RunOut:
     return eval_runs.view(session, eval_runs.visible_run(session, principal, run))
 
 
 @router.get("/api/evals/runs/{run}", response_model=RunOut)
-def get_run(request: Request, principal: PrincipalDep, run: str) -> RunOut:
+def get_run(request: Request, principal: PrincipalDep, run: RunRef) -> RunOut:
     """A run with its progress (``answered`` of ``cases``) and, once finished, its summary."""
     with reading(request) as session:
         return _visible(session, principal, run)
 
 
 @router.post("/api/evals/runs/{run}/resume", response_model=RunOut, status_code=202)
-def resume_run(request: Request, principal: PrincipalDep, run: str, body: Resume) -> RunOut:
+def resume_run(request: Request, principal: PrincipalDep, run: RunRef, body: Resume) -> RunOut:
     """Resume an interrupted run: finished cases are not sent again."""
     with reading(request) as session:
         current = _visible(session, principal, run)
@@ -189,7 +191,7 @@ def cancel_run(request: Request, principal: PrincipalDep, run: str) -> RunOut:
 
 @router.get("/api/evals/runs/{run}/results", response_model=list[ResultOut])
 def results(
-    request: Request, principal: PrincipalDep, run: str, failing: bool = False
+    request: Request, principal: PrincipalDep, run: RunRef, failing: bool = False
 ) -> list[ResultOut]:
     """Each case: input, output, and every scorer's verdict and explanation."""
     with reading(request) as session:
@@ -197,7 +199,12 @@ def results(
 
 
 @router.get("/api/evals/compare", response_model=ComparisonOut)
-def compare(request: Request, principal: PrincipalDep, before: str, after: str) -> ComparisonOut:
+def compare(
+    request: Request,
+    principal: PrincipalDep,
+    before: Annotated[str, Query(min_length=1, max_length=100)],
+    after: Annotated[str, Query(min_length=1, max_length=100)],
+) -> ComparisonOut:
     """Two runs side by side, and the cases fixed or regressed between them."""
     with reading(request) as session:
         return eval_runs.compare_runs(session, principal, before, after)
@@ -207,7 +214,7 @@ def compare(request: Request, principal: PrincipalDep, before: str, after: str) 
 def suggestions(
     request: Request,
     principal: PrincipalDep,
-    system: int | None = None,
+    system: IdQuery = None,
     status: Annotated[
         str | None, Query(pattern="^(pending|accepted|dismissed|superseded)$")
     ] = "pending",
@@ -219,7 +226,7 @@ def suggestions(
 
 @router.post("/api/evals/suggestions/{suggestion_id}/accept")
 def accept(
-    request: Request, principal: PrincipalDep, suggestion_id: int, body: AcceptSuggestion
+    request: Request, principal: PrincipalDep, suggestion_id: IdPath, body: AcceptSuggestion
 ) -> dict[str, int]:
     """Take a suggestion into the register (a new risk needs the impact)."""
     with transaction(request) as session:
@@ -231,7 +238,7 @@ def accept(
 
 @router.post("/api/evals/suggestions/{suggestion_id}/dismiss", response_model=SuggestionOut)
 def dismiss(
-    request: Request, principal: PrincipalDep, suggestion_id: int, body: DismissSuggestion
+    request: Request, principal: PrincipalDep, suggestion_id: IdPath, body: DismissSuggestion
 ) -> SuggestionOut:
     """Decide a suggestion needs no risk, saying why."""
     with transaction(request) as session:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from tekisei.core.systems import Stage
 from tekisei.services import eval_runs
 from tekisei.services import gates as gate_service
 from tekisei.services.gates import ApprovalOut, CheckOut
-from tekisei.web.api.common import reading, transaction
+from tekisei.web.api.common import IdPath, reading, transaction
 from tekisei.web.auth import PrincipalDep
 
 router = APIRouter(tags=["gates"])
@@ -23,7 +23,7 @@ class StageRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     to_stage: Stage
-    note: str = ""
+    note: Annotated[str, Field(max_length=4000)] = ""
 
 
 class Decision(BaseModel):
@@ -32,17 +32,17 @@ class Decision(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     approve: bool
-    reason: str
+    reason: Annotated[str, Field(max_length=4000)]
 
 
 @router.get("/api/systems/{system_id}/check", response_model=CheckOut)
 def check(
     request: Request,
     principal: PrincipalDep,
-    system_id: int,
+    system_id: IdPath,
     min_completeness: Annotated[float | None, Query(ge=0, le=1)] = None,
     eval_pass_rate: Annotated[float | None, Query(ge=0, le=1)] = None,
-    eval_max_age: Annotated[int | None, Query(ge=1)] = None,
+    eval_max_age: Annotated[int | None, Query(ge=1, le=3650)] = None,
     eval_suite: Annotated[str | None, Query(max_length=200)] = None,
 ) -> CheckOut:
     """Whether the system meets its gates, and what is missing. With ``eval_pass_rate``
@@ -55,7 +55,7 @@ def check(
 
 @router.post("/api/systems/{system_id}/stage-requests", response_model=ApprovalOut, status_code=201)
 def request_stage(
-    request: Request, principal: PrincipalDep, system_id: int, body: StageRequest
+    request: Request, principal: PrincipalDep, system_id: IdPath, body: StageRequest
 ) -> ApprovalOut:
     """Ask an executive to approve a gated stage change."""
     with transaction(request) as session:
@@ -80,7 +80,7 @@ def approvals(
 
 @router.post("/api/approvals/{approval_id}/decision", response_model=ApprovalOut)
 def decide(
-    request: Request, principal: PrincipalDep, approval_id: int, body: Decision
+    request: Request, principal: PrincipalDep, approval_id: IdPath, body: Decision
 ) -> ApprovalOut:
     """Approve (the system moves; refused with what is missing while the gate is not met)
     or reject, with a reason (executives only)."""

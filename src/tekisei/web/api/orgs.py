@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from tekisei.core.orgs import OrgActor
+from tekisei.core.orgs import Name, OrgActor
 from tekisei.services import orgs as org_service
-from tekisei.web.api.common import reading, transaction
+from tekisei.web.api.common import VersionField, reading, transaction
 from tekisei.web.auth import PrincipalDep
 
 router = APIRouter(prefix="/api/orgs", tags=["orgs"])
@@ -41,11 +41,11 @@ class OrgUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    version: int
-    name: str | None = None
-    actors: list[OrgActor] | None = None
-    responsible_person: str | None = None
-    responsible_title: str | None = None
+    version: VersionField
+    name: Name | None = None
+    actors: Annotated[list[OrgActor], Field(min_length=1, max_length=4)] | None = None
+    responsible_person: Annotated[str, StringConstraints(max_length=200)] | None = None
+    responsible_title: Annotated[str, StringConstraints(max_length=200)] | None = None
 
 
 @router.get("/current", response_model=OrgOut)

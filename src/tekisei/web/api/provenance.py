@@ -7,9 +7,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Request, UploadFile
+from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 
 from tekisei.core.orgs import Principal
 from tekisei.errors import InvalidInputError
@@ -17,8 +18,9 @@ from tekisei.services import credentials, provenance_checks
 from tekisei.services import provenance as provenance_service
 from tekisei.services.credentials import ImageVerification
 from tekisei.services.provenance import Detection, PublicResult, WatermarkKey
-from tekisei.web.api.common import database, reading, transaction
+from tekisei.web.api.common import IdPath, database, reading, transaction
 from tekisei.web.auth import OptionalPrincipalDep, PrincipalDep
+from tekisei.web.files import multipart_body, read_multipart
 
 router = APIRouter(tags=["provenance"])
 MAX_TEXT = 100_000
@@ -108,16 +110,20 @@ def check_upload(
         return credentials.verify(session, request.app.state.settings.data_dir, data, principal)
 
 
-@router.post("/api/provenance/verify/image", response_model=ImageVerification)
-async def verify_image(
-    request: Request, principal: OptionalPrincipalDep, file: Annotated[UploadFile, File()]
-) -> ImageVerification:
+@router.post(
+    "/api/provenance/verify/image",
+    response_model=ImageVerification,
+    openapi_extra=multipart_body(files={"file": "The image (PNG or JPEG)"}),
+)
+async def verify_image(request: Request, principal: OptionalPrincipalDep) -> ImageVerification:
     """An image's content credentials (C2PA state, signer, actions, source type,
     failures), or the manifest found again through its watermark (naming its system only
     to those who may see that system). Every call, signed in or not, counts against the
-    public limit per client: the lookup searches every organisation's images."""
+    public limit per client, before the upload is read: the lookup searches every
+    organisation's images."""
     await run_in_threadpool(request.app.state.public_limiter.check, request)
-    data = await read_upload(request, file)
+    files, _ = await read_multipart(request, files=("file",))
+    data = await read_upload(request, files["file"])
     return await run_in_threadpool(check_upload, request, data, principal)
 
 
@@ -157,7 +163,9 @@ class ManifestOut(BaseModel):
 
 
 @router.get("/api/provenance/manifests/{asset_id}", response_model=ManifestOut)
-def manifest(request: Request, asset_id: str) -> ManifestOut:
+def manifest(
+    request: Request, asset_id: Annotated[str, Path(min_length=1, max_length=8)]
+) -> ManifestOut:
     """The manifest stored when the image was signed."""
     request.app.state.public_limiter.check(request)
     with reading(request) as session:
@@ -176,7 +184,7 @@ def manifest(request: Request, asset_id: str) -> ManifestOut:
     "/api/systems/{system_id}/provenance", response_model=provenance_checks.SystemProvenanceOut
 )
 def system_provenance(
-    request: Request, principal: PrincipalDep, system_id: int
+    request: Request, principal: PrincipalDep, system_id: IdPath
 ) -> provenance_checks.SystemProvenanceOut:
     """The provenance mechanisms a system uses and its latest check of sample outputs."""
     with reading(request) as session:
@@ -197,7 +205,7 @@ class MechanismsIn(BaseModel):
     "/api/systems/{system_id}/provenance", response_model=provenance_checks.SystemProvenanceOut
 )
 def set_system_provenance(
-    request: Request, principal: PrincipalDep, system_id: int, body: MechanismsIn
+    request: Request, principal: PrincipalDep, system_id: IdPath, body: MechanismsIn
 ) -> provenance_checks.SystemProvenanceOut:
     """Record which mechanisms a system uses (text watermark key, C2PA, other)."""
     with transaction(request) as session:

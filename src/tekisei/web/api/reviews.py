@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from tekisei.core.reviews import Trigger
 from tekisei.services import reviews as review_service
 from tekisei.services.reviews import DueOut, MaturityPoint, ReviewOut
-from tekisei.web.api.common import reading, transaction
+from tekisei.web.api.common import IdPath, reading, transaction
 from tekisei.web.auth import PrincipalDep
 
 router = APIRouter(tags=["reviews"])
@@ -20,7 +22,7 @@ class ReviewOpen(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     trigger: Trigger = Trigger.MANUAL
-    reason: str = ""
+    reason: Annotated[str, Field(max_length=4000)] = ""
 
 
 class PhaseRecord(BaseModel):
@@ -29,7 +31,7 @@ class PhaseRecord(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     phase: str = Field(pattern="^(plan|do|check|act)$")
-    text: str
+    text: Annotated[str, Field(max_length=20_000)]
 
 
 class Completion(BaseModel):
@@ -41,7 +43,7 @@ class Completion(BaseModel):
 
 
 @router.get("/api/systems/{system_id}/reviews", response_model=list[ReviewOut])
-def list_reviews(request: Request, principal: PrincipalDep, system_id: int) -> list[ReviewOut]:
+def list_reviews(request: Request, principal: PrincipalDep, system_id: IdPath) -> list[ReviewOut]:
     """A system's reviews, newest first."""
     with reading(request) as session:
         return [
@@ -52,7 +54,7 @@ def list_reviews(request: Request, principal: PrincipalDep, system_id: int) -> l
 
 @router.post("/api/systems/{system_id}/reviews", response_model=ReviewOut, status_code=201)
 def open_review(
-    request: Request, principal: PrincipalDep, system_id: int, body: ReviewOpen
+    request: Request, principal: PrincipalDep, system_id: IdPath, body: ReviewOpen
 ) -> ReviewOut:
     """Open a review (an open one is returned with the reason added)."""
     with transaction(request) as session:
@@ -62,7 +64,7 @@ def open_review(
 
 @router.post("/api/reviews/{review_id}/records", response_model=ReviewOut)
 def record(
-    request: Request, principal: PrincipalDep, review_id: int, body: PhaseRecord
+    request: Request, principal: PrincipalDep, review_id: IdPath, body: PhaseRecord
 ) -> ReviewOut:
     """Write the plan, do, check or act record."""
     with transaction(request) as session:
@@ -73,7 +75,7 @@ def record(
 
 @router.post("/api/reviews/{review_id}/complete", response_model=ReviewOut)
 def complete(
-    request: Request, principal: PrincipalDep, review_id: int, body: Completion
+    request: Request, principal: PrincipalDep, review_id: IdPath, body: Completion
 ) -> ReviewOut:
     """Complete the review once all four records are written."""
     with transaction(request) as session:

@@ -5,13 +5,27 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, ConfigDict
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
 
 from tekisei.core.risks import RiskFields
+from tekisei.services import reports as report_service
 from tekisei.services import risks as risk_service
 from tekisei.services.risks import HeatMap, RiskView
-from tekisei.web.api.common import Limit, Offset, Page, changes_model, reading, transaction
+from tekisei.web.api.common import (
+    IdPath,
+    IdQuery,
+    Limit,
+    Offset,
+    Page,
+    Sort,
+    VersionField,
+    changes_model,
+    reading,
+    transaction,
+)
 from tekisei.web.auth import PrincipalDep
+from tekisei.web.files import attachment
 
 router = APIRouter(prefix="/api/risks", tags=["risks"])
 
@@ -26,19 +40,19 @@ class Acceptance(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    version: int
-    note: str
+    version: VersionField
+    note: Annotated[str, Field(min_length=1, max_length=4000)]
 
 
 @router.get("", response_model=Page[RiskView])
 def list_risks(
     request: Request,
     principal: PrincipalDep,
-    system: int | None = None,
+    system: IdQuery = None,
     status: Annotated[str | None, Query(pattern="^(open|treating|accepted|closed)$")] = None,
     min_level: Annotated[str | None, Query(pattern="^(low|medium|high|critical)$")] = None,
-    taxonomy: str | None = None,
-    sort: str = "-inherent",
+    taxonomy: Annotated[str | None, Query(max_length=80)] = None,
+    sort: Sort = "-inherent",
     offset: Offset = 0,
     limit: Limit = 50,
 ) -> Page[RiskView]:
@@ -60,14 +74,35 @@ def list_risks(
 
 
 @router.get("/heatmap", response_model=HeatMap)
-def heat_map(request: Request, principal: PrincipalDep, system: int | None = None) -> HeatMap:
+def heat_map(request: Request, principal: PrincipalDep, system: IdQuery = None) -> HeatMap:
     """Risk counts per likelihood × impact cell, for a system or the whole organisation."""
     with reading(request) as session:
         return risk_service.risk_heat_map(session, principal, system)
 
 
+@router.get("/export", response_class=Response)
+def export(
+    request: Request,
+    principal: PrincipalDep,
+    format: Annotated[str, Query(pattern="^(xlsx|csv)$")] = "xlsx",
+    lang: Annotated[str, Query(pattern="^(ja|en)$")] = "ja",
+    system: IdQuery = None,
+) -> Response:
+    """The risk register as a spreadsheet (XLSX) or CSV attachment; text is never written
+    as a formula."""
+    with reading(request) as session:
+        found = report_service.risk_register(
+            session, principal, format, "ja" if lang == "ja" else "en", system
+        )
+    return Response(
+        found.content,
+        media_type=found.media_type,
+        headers={"Content-Disposition": attachment(found.filename)},
+    )
+
+
 @router.get("/{risk_id}", response_model=RiskView)
-def get_risk(request: Request, principal: PrincipalDep, risk_id: int) -> RiskView:
+def get_risk(request: Request, principal: PrincipalDep, risk_id: IdPath) -> RiskView:
     """One risk."""
     with reading(request) as session:
         return risk_service.view(risk_service.visible_risk(session, principal, risk_id))
@@ -75,7 +110,7 @@ def get_risk(request: Request, principal: PrincipalDep, risk_id: int) -> RiskVie
 
 @router.patch("/{risk_id}", response_model=RiskView)
 def update_risk(
-    request: Request, principal: PrincipalDep, risk_id: int, body: RiskChanges
+    request: Request, principal: PrincipalDep, risk_id: IdPath, body: RiskChanges
 ) -> RiskView:
     """Change a risk (a stale ``version`` gets 409 and nothing is overwritten)."""
     data = body.model_dump(exclude_unset=True)
@@ -87,7 +122,7 @@ def update_risk(
 
 @router.post("/{risk_id}/accept", response_model=RiskView)
 def accept_risk(
-    request: Request, principal: PrincipalDep, risk_id: int, body: Acceptance
+    request: Request, principal: PrincipalDep, risk_id: IdPath, body: Acceptance
 ) -> RiskView:
     """Accept the residual risk (executives only; recorded in the audit log)."""
     with transaction(request) as session:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from tekisei.core.risks import RiskFields
 from tekisei.core.systems import SystemFacts
@@ -13,7 +13,16 @@ from tekisei.services import risks as risk_service
 from tekisei.services import systems as system_service
 from tekisei.services.risks import RiskView
 from tekisei.services.systems import RequirementOut, SystemView
-from tekisei.web.api.common import Limit, Offset, Page, changes_model, reading, transaction
+from tekisei.web.api.common import (
+    IdPath,
+    Limit,
+    Offset,
+    Page,
+    Sort,
+    changes_model,
+    reading,
+    transaction,
+)
 from tekisei.web.auth import PrincipalDep
 
 router = APIRouter(prefix="/api/systems", tags=["systems"])
@@ -27,7 +36,9 @@ else:
 class TesterAssignment(BaseModel):
     """An external tester to assign."""
 
-    email: str
+    model_config = ConfigDict(extra="forbid")
+
+    email: Annotated[str, Field(min_length=3, max_length=320)]
 
 
 @router.get("", response_model=Page[SystemView])
@@ -35,10 +46,12 @@ def list_systems(
     request: Request,
     principal: PrincipalDep,
     tier: Annotated[str | None, Query(pattern="^(minimal|limited|high|critical)$")] = None,
-    stage: str | None = None,
+    stage: Annotated[
+        str | None, Query(pattern="^(plan|design|develop|verify|deploy|operate|retire)$")
+    ] = None,
     role: Annotated[str | None, Query(pattern="^(developer|provider|user)$")] = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
-    sort: str = "name",
+    sort: Sort = "name",
     offset: Offset = 0,
     limit: Limit = 50,
 ) -> Page[SystemView]:
@@ -68,7 +81,7 @@ def create_system(request: Request, principal: PrincipalDep, body: SystemFacts) 
 
 
 @router.get("/{system_id}", response_model=SystemView)
-def get_system(request: Request, principal: PrincipalDep, system_id: int) -> SystemView:
+def get_system(request: Request, principal: PrincipalDep, system_id: IdPath) -> SystemView:
     """One system with its tier and the reasons for it."""
     with reading(request) as session:
         row = system_service.visible_system(session, principal, system_id)
@@ -77,7 +90,7 @@ def get_system(request: Request, principal: PrincipalDep, system_id: int) -> Sys
 
 @router.patch("/{system_id}", response_model=SystemView)
 def update_system(
-    request: Request, principal: PrincipalDep, system_id: int, body: SystemChanges
+    request: Request, principal: PrincipalDep, system_id: IdPath, body: SystemChanges
 ) -> SystemView:
     """Change some facts (a stale ``version`` gets 409 and nothing is overwritten)."""
     data = body.model_dump(exclude_unset=True)
@@ -88,7 +101,7 @@ def update_system(
 
 
 @router.get("/{system_id}/requirements", response_model=list[RequirementOut])
-def requirements(request: Request, principal: PrincipalDep, system_id: int) -> list[Any]:
+def requirements(request: Request, principal: PrincipalDep, system_id: IdPath) -> list[Any]:
     """Guideline items that apply to the system, grouped by chapter."""
     with reading(request) as session:
         return list(system_service.system_requirements(session, principal, system_id))
@@ -98,8 +111,8 @@ def requirements(request: Request, principal: PrincipalDep, system_id: int) -> l
 def system_risks(
     request: Request,
     principal: PrincipalDep,
-    system_id: int,
-    sort: str = "-inherent",
+    system_id: IdPath,
+    sort: Sort = "-inherent",
     offset: Offset = 0,
     limit: Limit = 50,
 ) -> Page[RiskView]:
@@ -114,7 +127,7 @@ def system_risks(
 
 @router.post("/{system_id}/risks", response_model=RiskView, status_code=201)
 def add_risk(
-    request: Request, principal: PrincipalDep, system_id: int, body: RiskFields
+    request: Request, principal: PrincipalDep, system_id: IdPath, body: RiskFields
 ) -> RiskView:
     """Add a risk to the system's register."""
     with transaction(request) as session:
@@ -123,7 +136,7 @@ def add_risk(
 
 @router.post("/{system_id}/testers", status_code=204)
 def assign_tester(
-    request: Request, principal: PrincipalDep, system_id: int, body: TesterAssignment
+    request: Request, principal: PrincipalDep, system_id: IdPath, body: TesterAssignment
 ) -> None:
     """Let an external tester of the organisation see this system (admins)."""
     with transaction(request) as session:

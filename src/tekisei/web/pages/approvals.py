@@ -9,7 +9,7 @@ from tekisei.core.orgs import Permission, can
 from tekisei.core.systems import Stage
 from tekisei.errors import ConflictError, InvalidInputError
 from tekisei.services import gates as gate_service
-from tekisei.web.api.common import reading, transaction
+from tekisei.web.api.common import IdPath, reading, transaction
 from tekisei.web.auth import PrincipalDep
 from tekisei.web.forms import check_csrf, read_form
 from tekisei.web.templating import render
@@ -47,7 +47,7 @@ def inbox(request: Request, principal: PrincipalDep) -> HTMLResponse:
 
 
 @router.post("/approvals/{approval_id}", response_model=None)
-async def decide(request: Request, principal: PrincipalDep, approval_id: int) -> Response:
+async def decide(request: Request, principal: PrincipalDep, approval_id: IdPath) -> Response:
     """Approve or reject with a reason; a gate that is not met is shown with what is missing."""
     data = await read_form(request)
     check_csrf(request, data)
@@ -66,7 +66,7 @@ async def decide(request: Request, principal: PrincipalDep, approval_id: int) ->
 
 
 @router.post("/systems/{system_id}/stage-request", response_model=None)
-async def request_stage(request: Request, principal: PrincipalDep, system_id: int) -> Response:
+async def request_stage(request: Request, principal: PrincipalDep, system_id: IdPath) -> Response:
     """Ask an executive to approve moving the system to a gated stage."""
     data = await read_form(request)
     check_csrf(request, data)

@@ -18,8 +18,9 @@ from tekisei.services import catalog as catalog_service
 from tekisei.services import evidence as evidence_service
 from tekisei.services import systems as system_service
 from tekisei.services.assessments import GUIDELINE
-from tekisei.web.api.common import database, reading, transaction
+from tekisei.web.api.common import IdPath, database, reading, transaction
 from tekisei.web.auth import PrincipalDep
+from tekisei.web.files import attachment
 from tekisei.web.forms import check_csrf, field_errors
 from tekisei.web.templating import render
 
@@ -31,7 +32,7 @@ STATES = [s.value for s in AnswerState]
 def assessment_page(
     request: Request,
     principal: PrincipalDep,
-    system_id: int,
+    system_id: IdPath,
     framework: Annotated[str, Query(max_length=80)] = GUIDELINE,
 ) -> HTMLResponse:
     """The assessment, or another framework's view of it
@@ -70,7 +71,7 @@ def assessment_page(
 
 
 @router.post("/systems/{system_id}/assessment/start", response_model=None)
-async def start(request: Request, principal: PrincipalDep, system_id: int) -> Response:
+async def start(request: Request, principal: PrincipalDep, system_id: IdPath) -> Response:
     """Open an assessment."""
     check_csrf(request, dict(await request.form()))
     with transaction(request) as session:
@@ -79,7 +80,7 @@ async def start(request: Request, principal: PrincipalDep, system_id: int) -> Re
 
 
 @router.post("/systems/{system_id}/assessment/close", response_model=None)
-async def close(request: Request, principal: PrincipalDep, system_id: int) -> Response:
+async def close(request: Request, principal: PrincipalDep, system_id: IdPath) -> Response:
     """Freeze the open assessment."""
     check_csrf(request, dict(await request.form()))
     with transaction(request) as session:
@@ -91,7 +92,7 @@ async def close(request: Request, principal: PrincipalDep, system_id: int) -> Re
 def _answer_page(
     request: Request,
     principal: PrincipalDep,
-    system_id: int,
+    system_id: IdPath,
     requirement: str,
     errors: dict[str, str] | None = None,
     values: dict[str, str] | None = None,
@@ -131,7 +132,7 @@ def _answer_page(
 def answer_page(
     request: Request,
     principal: PrincipalDep,
-    system_id: int,
+    system_id: IdPath,
     requirement: Annotated[str, Query(max_length=250)],
 ) -> HTMLResponse:
     """The form for one requirement's answer and its evidence."""
@@ -142,7 +143,7 @@ def answer_page(
 async def save_answer(
     request: Request,
     principal: PrincipalDep,
-    system_id: int,
+    system_id: IdPath,
     requirement: Annotated[str, Query(max_length=250)],
 ) -> Response:
     """Save the answer; an uploaded file or a link becomes evidence backing it."""
@@ -196,7 +197,7 @@ async def save_answer(
 
 
 @router.get("/evidence/{evidence_id}/download", response_class=FileResponse)
-def download(request: Request, principal: PrincipalDep, evidence_id: int) -> FileResponse:
+def download(request: Request, principal: PrincipalDep, evidence_id: IdPath) -> FileResponse:
     """An evidence file, always as an attachment."""
     db = database(request)
     assert db.files_dir is not None
@@ -205,6 +206,5 @@ def download(request: Request, principal: PrincipalDep, evidence_id: int) -> Fil
     return FileResponse(
         found.path,
         media_type=found.content_type,
-        filename=found.filename,
-        content_disposition_type="attachment",
+        headers={"Content-Disposition": attachment(found.filename)},
     )

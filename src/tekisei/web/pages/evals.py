@@ -18,7 +18,7 @@ from tekisei.services import catalog as catalog_service
 from tekisei.services import eval_execution, eval_runs, risk_suggestions
 from tekisei.services import evals as eval_files
 from tekisei.services import systems as system_service
-from tekisei.web.api.common import database, reading, transaction
+from tekisei.web.api.common import IdPath, IdQuery, RunRef, database, reading, transaction
 from tekisei.web.api.evals import RunStart, start
 from tekisei.web.auth import PrincipalDep
 from tekisei.web.forms import check_csrf, read_form
@@ -66,9 +66,7 @@ def _index(
 
 
 @router.get("/evals", response_class=HTMLResponse)
-def evals_page(
-    request: Request, principal: PrincipalDep, system: int | None = None
-) -> HTMLResponse:
+def evals_page(request: Request, principal: PrincipalDep, system: IdQuery = None) -> HTMLResponse:
     """Runs and the form to start one (JSON twin: /api/evals/runs)."""
     return _index(request, principal, system)
 
@@ -107,7 +105,7 @@ async def start_run(request: Request, principal: PrincipalDep) -> Response:
     return RedirectResponse(f"/evals/runs/{run.id}", status_code=303)
 
 
-def _run_context(request: Request, principal: Principal, run: str) -> dict[str, Any]:
+def _run_context(request: Request, principal: Principal, run: RunRef) -> dict[str, Any]:
     lang = request.state.lang
     text = messages(lang).gettext
     with reading(request) as session:
@@ -154,13 +152,13 @@ def _run_context(request: Request, principal: Principal, run: str) -> dict[str, 
 
 
 @router.get("/evals/runs/{run}", response_class=HTMLResponse)
-def run_page(request: Request, principal: PrincipalDep, run: str) -> HTMLResponse:
+def run_page(request: Request, principal: PrincipalDep, run: RunRef) -> HTMLResponse:
     """A run: progress while it executes, then its findings (JSON twin: /api/evals/runs/{run})."""
     return render(request, "evals/run.html", _run_context(request, principal, run))
 
 
 @router.get("/evals/runs/{run}/progress", response_class=HTMLResponse)
-def progress(request: Request, principal: PrincipalDep, run: str) -> HTMLResponse:
+def progress(request: Request, principal: PrincipalDep, run: RunRef) -> HTMLResponse:
     """The progress fragment the run page polls; once the run is finished the page reloads."""
     with reading(request) as session:
         out = eval_runs.view(session, eval_runs.visible_run(session, principal, run))
@@ -171,7 +169,7 @@ def progress(request: Request, principal: PrincipalDep, run: str) -> HTMLRespons
 
 
 @router.post("/evals/runs/{run}/resume", response_model=None)
-async def resume(request: Request, principal: PrincipalDep, run: str) -> Response:
+async def resume(request: Request, principal: PrincipalDep, run: RunRef) -> Response:
     """Resume an interrupted run."""
     data = await read_form(request)
     check_csrf(request, data)
@@ -208,7 +206,7 @@ async def cancel(request: Request, principal: PrincipalDep, run: str) -> Respons
 
 
 @router.post("/evals/suggestions/{suggestion_id}", response_model=None)
-async def decide(request: Request, principal: PrincipalDep, suggestion_id: int) -> Response:
+async def decide(request: Request, principal: PrincipalDep, suggestion_id: IdPath) -> Response:
     """Accept (with an impact) or dismiss (with a reason) a suggested risk."""
     data = await read_form(request)
     check_csrf(request, data)

@@ -10,7 +10,7 @@ from tekisei.core.reviews import PHASES, Trigger
 from tekisei.errors import ConflictError, InvalidInputError
 from tekisei.services import reviews as review_service
 from tekisei.services import systems as system_service
-from tekisei.web.api.common import reading, transaction
+from tekisei.web.api.common import IdPath, reading, transaction
 from tekisei.web.auth import PrincipalDep
 from tekisei.web.forms import check_csrf, read_form
 from tekisei.web.templating import render
@@ -21,7 +21,7 @@ router = APIRouter(include_in_schema=False)
 def _page(
     request: Request,
     principal: PrincipalDep,
-    system_id: int,
+    system_id: IdPath,
     error: str | None = None,
     status: int = 200,
 ) -> HTMLResponse:
@@ -53,13 +53,13 @@ def _page(
 
 
 @router.get("/systems/{system_id}/reviews", response_class=HTMLResponse)
-def reviews_page(request: Request, principal: PrincipalDep, system_id: int) -> HTMLResponse:
+def reviews_page(request: Request, principal: PrincipalDep, system_id: IdPath) -> HTMLResponse:
     """A system's reviews (JSON twin: /api/systems/{id}/reviews)."""
     return _page(request, principal, system_id)
 
 
 @router.post("/systems/{system_id}/reviews", response_model=None)
-async def open_review(request: Request, principal: PrincipalDep, system_id: int) -> Response:
+async def open_review(request: Request, principal: PrincipalDep, system_id: IdPath) -> Response:
     """Open a review."""
     data = await read_form(request)
     check_csrf(request, data)
@@ -72,7 +72,7 @@ async def open_review(request: Request, principal: PrincipalDep, system_id: int)
 
 @router.post("/systems/{system_id}/reviews/{review_id}", response_model=None)
 async def save_review(
-    request: Request, principal: PrincipalDep, system_id: int, review_id: int
+    request: Request, principal: PrincipalDep, system_id: IdPath, review_id: int
 ) -> Response:
     """Save the PDCA records, and complete the review when asked."""
     data = await read_form(request)

@@ -16,7 +16,7 @@ from tekisei.render.heatmap import heat_map_svg
 from tekisei.services import catalog as catalog_service
 from tekisei.services import risks as risk_service
 from tekisei.services import systems as system_service
-from tekisei.web.api.common import reading, transaction
+from tekisei.web.api.common import IdPath, reading, transaction
 from tekisei.web.auth import PrincipalDep
 from tekisei.web.forms import blank_to_none, check_csrf, field_errors, read_form
 from tekisei.web.i18n import messages
@@ -98,7 +98,7 @@ def _form(
     )
 
 
-def _system(request: Request, principal: Principal, system_id: int) -> Any:
+def _system(request: Request, principal: Principal, system_id: IdPath) -> Any:
     with reading(request) as session:
         return system_service.view(
             system_service.visible_system(session, principal, system_id), principal.org_slug
@@ -157,7 +157,7 @@ async def create(
 
 
 @router.get("/{risk_id}", response_class=HTMLResponse)
-def detail_page(request: Request, principal: PrincipalDep, risk_id: int) -> HTMLResponse:
+def detail_page(request: Request, principal: PrincipalDep, risk_id: IdPath) -> HTMLResponse:
     """A risk with its edit form, and the acceptance form for executives
     (JSON twin: /api/risks/{id})."""
     with reading(request) as session:
@@ -179,7 +179,7 @@ def detail_page(request: Request, principal: PrincipalDep, risk_id: int) -> HTML
 
 
 @router.post("/{risk_id}", response_model=None)
-async def update(request: Request, principal: PrincipalDep, risk_id: int) -> Response:
+async def update(request: Request, principal: PrincipalDep, risk_id: IdPath) -> Response:
     """Save the edit form; a stale version re-shows it with the conflict."""
     data = await read_form(request)
     check_csrf(request, data)
@@ -205,7 +205,7 @@ async def update(request: Request, principal: PrincipalDep, risk_id: int) -> Res
 def _detail_with_errors(
     request: Request,
     principal: Principal,
-    risk_id: int,
+    risk_id: IdPath,
     values: dict[str, Any],
     errors: dict[str, str],
 ) -> HTMLResponse:
@@ -228,7 +228,7 @@ def _detail_with_errors(
 
 
 @router.post("/{risk_id}/accept", response_model=None)
-async def accept(request: Request, principal: PrincipalDep, risk_id: int) -> Response:
+async def accept(request: Request, principal: PrincipalDep, risk_id: IdPath) -> Response:
     """Record the executive's acceptance of the residual risk."""
     data = await read_form(request)
     check_csrf(request, data)

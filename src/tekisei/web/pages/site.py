@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import RedirectResponse
 
-router = APIRouter(include_in_schema=False)
+from tekisei.web.headers import LANG_COOKIE
 
-LANG_COOKIE = "tekisei_lang"
+router = APIRouter(include_in_schema=False)
 
 
 @router.get("/")

@@ -29,7 +29,7 @@ from tekisei.services import provenance as text_provenance
 from tekisei.services import provenance_checks
 from tekisei.services import risks as risk_service
 from tekisei.services import systems as system_service
-from tekisei.web.api.common import reading, transaction
+from tekisei.web.api.common import IdPath, reading, transaction
 from tekisei.web.auth import PrincipalDep
 from tekisei.web.forms import check_csrf, field_errors, read_form
 from tekisei.web.i18n import messages
@@ -139,7 +139,7 @@ def _with_lists(data: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.get("/{system_id}", response_class=HTMLResponse)
-def detail_page(request: Request, principal: PrincipalDep, system_id: int) -> HTMLResponse:
+def detail_page(request: Request, principal: PrincipalDep, system_id: IdPath) -> HTMLResponse:
     """A system: facts, tier with reasons, applicable requirements, risks and heat map
     (JSON twins: /api/systems/{id}, /requirements, /risks)."""
     lang = request.state.lang
@@ -190,7 +190,7 @@ def detail_page(request: Request, principal: PrincipalDep, system_id: int) -> HT
 
 
 @router.get("/{system_id}/edit", response_class=HTMLResponse)
-def edit_page(request: Request, principal: PrincipalDep, system_id: int) -> HTMLResponse:
+def edit_page(request: Request, principal: PrincipalDep, system_id: IdPath) -> HTMLResponse:
     """The edit form, carrying the version it was read at."""
     with reading(request) as session:
         row = system_service.visible_system(session, principal, system_id)
@@ -200,7 +200,7 @@ def edit_page(request: Request, principal: PrincipalDep, system_id: int) -> HTML
 
 
 @router.post("/{system_id}/edit", response_model=None)
-async def update(request: Request, principal: PrincipalDep, system_id: int) -> Response:
+async def update(request: Request, principal: PrincipalDep, system_id: IdPath) -> Response:
     """Save the edit form; a stale version or invalid facts re-show the form with errors."""
     data = await read_form(request)
     check_csrf(request, data)
@@ -227,7 +227,7 @@ async def update(request: Request, principal: PrincipalDep, system_id: int) -> R
 
 
 @router.post("/{system_id}/provenance", response_model=None)
-async def save_provenance(request: Request, principal: PrincipalDep, system_id: int) -> Response:
+async def save_provenance(request: Request, principal: PrincipalDep, system_id: IdPath) -> Response:
     """Record the system's provenance mechanisms from its page."""
     data = await read_form(request)
     check_csrf(request, data)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, File, Request, UploadFile
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
 from tekisei.errors import InvalidInputError, ThrottledError
 from tekisei.services.provenance import PublicResult
 from tekisei.web.api.provenance import MAX_TEXT, check_text, check_upload, read_upload
+from tekisei.web.files import read_multipart
 from tekisei.web.forms import read_form
 from tekisei.web.templating import render
 
@@ -46,14 +47,14 @@ async def verify_submit(request: Request) -> HTMLResponse:
 
 
 @router.post("/verify/image", response_class=HTMLResponse)
-async def verify_image_submit(
-    request: Request, file: Annotated[UploadFile, File()]
-) -> HTMLResponse:
-    """Check an uploaded image's content credentials, or its watermark."""
+async def verify_image_submit(request: Request) -> HTMLResponse:
+    """Check an uploaded image's content credentials, or its watermark (the rate limit is
+    counted before the upload is read)."""
     context: dict[str, Any] = {"result": None, "text": "", "max": MAX_TEXT, "error": None}
     try:
         await run_in_threadpool(request.app.state.public_limiter.check, request)
-        data = await read_upload(request, file)
+        files, _ = await read_multipart(request, files=("file",))
+        data = await read_upload(request, files["file"])
         context["image"] = await run_in_threadpool(check_upload, request, data)
     except (InvalidInputError, ThrottledError) as exc:
         context["image_error"] = exc.localized(request.state.lang)
