@@ -22,6 +22,7 @@ from tekisei.db.assessments import EvidenceRow
 from tekisei.db.engine import make_engine
 from tekisei.db.migrate import upgrade
 from tekisei.errors import ConfigError, ConflictError, IntegrityError, InvalidInputError
+from tekisei.evals import NetworkPolicy
 from tekisei.provenance import Verdict
 from tekisei.services import (
     audit_anchors,
@@ -92,7 +93,11 @@ def deployment(
             SystemFacts(name="窓口チャット", org_role="provider"),  # type: ignore[arg-type]
         ).id
         credentials.pki_init(session, admin, settings.data_dir)
-    request = RunRequest(suite="tekisei-basics", target=f"openai:tekisei-demo-1@{demo_url}")  # type: ignore[arg-type]
+    request = RunRequest(  # type: ignore[arg-type]
+        suite="tekisei-basics",
+        target=f"openai:tekisei-demo-1@{demo_url}",
+        network=NetworkPolicy.local(),  # as the operator runs it on the server
+    )
     run = eval_execution.run_on_system(loaded_db, admin, settings.data_dir, system_id, request)
     master = watermarks.master_key(settings)
     tokenizer = str(word_tokenizer(tmp_path))
@@ -195,7 +200,7 @@ def test_a_populated_deployment_round_trips(
             assert verdict.verdict is Verdict.WATERMARK_DETECTED
             assert verdict.key_id == deployment.watermark_key
         assert credentials.trust_anchor(target.data_dir) == deployment.trust_anchor
-        assert list((target.data_dir / "runs").glob("*.jsonl"))
+        assert list((target.data_dir / "runs").rglob("*.jsonl"))
         users.sign_in(database, "admin@demo-corp.example", deployment.password)
         # New rows get new ids (PostgreSQL sequences follow the restored rows).
         with database.transaction() as session:

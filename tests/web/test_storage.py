@@ -25,6 +25,7 @@ from tekisei.config import Settings, load_settings
 from tekisei.core.orgs import OrgActor, OrgCreate, Role
 from tekisei.db.assessments import EvidenceRow
 from tekisei.errors import StorageError
+from tekisei.evals import NetworkPolicy
 from tekisei.services import evals as eval_files
 from tekisei.services import orgs, users
 from tekisei.services.database import open_database, upgrade_database
@@ -71,6 +72,7 @@ def _prepare(settings: Settings) -> str:
                 "acme",
                 Role.ADMIN,
                 "cli",
+                must_change_password=False,
             )
             token, _ = users.create_token(session, "a@acme.example", "acme")
     finally:
@@ -237,7 +239,11 @@ def test_a_read_only_run_log_folder_is_named_when_a_run_starts(
 ) -> None:
     data = tmp_path / "var"
     with tmpfs(data / "runs", "ro", "size=64k"):
-        request = RunRequest(suite="tekisei-basics", target=f"openai:tekisei-demo-1@{demo_url}")
+        request = RunRequest(
+            suite="tekisei-basics",
+            target=f"openai:tekisei-demo-1@{demo_url}",
+            network=NetworkPolicy.local(),
+        )
         with pytest.raises(StorageError) as caught:
             eval_files.prepare(data, request)
     assert caught.value.what == "run logs" and caught.value.problem == "read-only"

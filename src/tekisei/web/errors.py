@@ -8,7 +8,6 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.openapi.utils import (
-    get_openapi,
     validation_error_definition,
     validation_error_response_definition,
 )
@@ -78,15 +77,13 @@ def document_errors(app: FastAPI) -> None:
     so that clients (and schema checks) know their shape: :class:`ErrorOut`, and for
     422 either FastAPI's field errors or :class:`ErrorOut`."""
 
+    build = app.openapi  # FastAPI's, or one that already adds to it (declared limits)
+    declared: list[dict[str, Any]] = []
+
     def openapi() -> dict[str, Any]:
-        if app.openapi_schema is not None:
-            return app.openapi_schema
-        schema = get_openapi(
-            title=app.title,
-            version=app.version,
-            description=app.description,
-            routes=app.routes,
-        )
+        if declared:
+            return declared[0]
+        schema = build()
         schemas = schema.setdefault("components", {}).setdefault("schemas", {})
         schemas["ErrorOut"] = ErrorOut.model_json_schema()
         schemas.setdefault("ValidationError", validation_error_definition)
@@ -104,6 +101,7 @@ def document_errors(app: FastAPI) -> None:
                     answer = responses.setdefault(status, {"description": description})
                     answer["content"] = {"application/json": {"schema": body}}
         app.openapi_schema = schema
+        declared.append(schema)
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]

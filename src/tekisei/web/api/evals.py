@@ -183,7 +183,7 @@ def resume_run(request: Request, principal: PrincipalDep, run: RunRef, body: Res
 
 
 @router.post("/api/evals/runs/{run}/cancel", response_model=RunOut)
-def cancel_run(request: Request, principal: PrincipalDep, run: str) -> RunOut:
+def cancel_run(request: Request, principal: PrincipalDep, run: RunRef) -> RunOut:
     """Cancel a queued or executing run: it leaves the queue and its API keys are erased;
     a worker executing it stops at its next result. It can be resumed later."""
     return eval_execution.cancel_run(database(request), principal, run)
