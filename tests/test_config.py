@@ -121,3 +121,22 @@ def test_request_limits_default_a_little_above_the_upload_limit(
     with pytest.raises(ConfigError, match=expected) as caught:
         load_settings()
     assert "TEKISEI_:" not in caught.value.message
+
+
+def test_log_records_go_to_the_stderr_of_the_moment_even_after_the_first_was_closed() -> None:
+    import io
+
+    from tekisei.logs import configure_logging
+
+    first, second = io.StringIO(), io.StringIO()
+    saved = sys.stderr
+    try:
+        sys.stderr = first
+        configure_logging("INFO", "text")
+        first.close()  # e.g. a test runner's capture of an earlier test
+        sys.stderr = second
+        logging.getLogger("tekisei.test").info("still heard")
+    finally:
+        sys.stderr = saved
+        logging.getLogger().handlers.clear()
+    assert "still heard" in second.getvalue()
