@@ -119,6 +119,26 @@ def test_keys_verify_their_text_and_rotation_keeps_old_text_verifiable(
         service.verify_text(s, b"x" * 32, settings.data_dir, marked, first_id)
 
 
+def test_a_tokenizer_file_changed_after_the_key_was_made_is_refused(
+    loaded_db: Database, settings: Settings, acme: tuple[Principal, bytes], tmp_path: Path
+) -> None:
+    admin, master = acme
+    tokenizer = str(word_tokenizer(tmp_path))
+    with loaded_db.transaction() as session:
+        key = service.create_key(session, admin, master, settings.data_dir, tokenizer=tokenizer)
+        key_id, digest = key.key_id, key.tokenizer_sha256
+    marked = green_text(_secret(loaded_db, key_id, master), 120)
+    with loaded_db.reading() as session:
+        assert service.verify_text(session, master, settings.data_dir, marked).key_id == key_id
+    kept = service.tokenizers_dir(settings.data_dir) / f"{digest}.json"
+    kept.write_text(kept.read_text(encoding="utf-8") + " ", encoding="utf-8")
+    with (
+        pytest.raises(InvalidInputError, match="changed after the key was made"),
+        loaded_db.reading() as session,
+    ):
+        service.verify_text(session, master, settings.data_dir, marked)
+
+
 def test_only_organisation_managers_hold_keys(
     loaded_db: Database, settings: Settings, acme: tuple[Principal, bytes], tmp_path: Path
 ) -> None:

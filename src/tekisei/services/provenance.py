@@ -10,6 +10,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes
@@ -275,7 +276,28 @@ def _tokenizer(data_dir: Path, row: ProvenanceKeyRow) -> TokenizerFile:
             f"the tokenizer of key {row.key_id} is missing from {path.parent}",
             ja=f"鍵 {row.key_id} のトークナイザーが {path.parent} にありません。",
         )
-    return TokenizerFile(path)
+    found = path.stat()
+    return _parsed_tokenizer(str(path), row.tokenizer_sha256, found.st_mtime_ns, found.st_size)
+
+
+@lru_cache(maxsize=8)
+def _parsed_tokenizer(path: str, sha256: str, _mtime_ns: int, _size: int) -> TokenizerFile:
+    """A kept tokenizer, parsed once per process and file version (parsing takes a fifth
+    of a second; kept files are named by their SHA-256, which is checked here, and one
+    that changes on disk is read again and refused).
+
+    Raises:
+        InvalidInputError: the file's bytes are not the ones the key was made with.
+    """
+    tokenizer = TokenizerFile(Path(path))
+    if tokenizer.sha256 != sha256:
+        raise InvalidInputError(
+            f"the tokenizer file {path} was changed after the key was made (its SHA-256 is "
+            f"{tokenizer.sha256}); restore it from a backup",
+            ja=f"トークナイザーのファイル {path} が鍵の作成後に変更されています。"
+            "バックアップから戻してください。",
+        )
+    return tokenizer
 
 
 _GENERATORS: dict[str, Generator] = {}
