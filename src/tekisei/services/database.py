@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,6 +25,14 @@ from tekisei.services.storage import guard
 POLICY_KEY = "policy"
 
 
+WRITER_WAIT_SECONDS = 60
+"""How long a writer of an SQLite database waits for the other writers of its process."""
+
+
+class WriterBusyError(Exception):
+    """A writer that may not wait found another thread of its process writing."""
+
+
 def policy_of(session: Session) -> Policy:
     """The deployment's policy, as attached to the session (defaults otherwise)."""
     value = session.info.get(POLICY_KEY)
@@ -40,6 +49,39 @@ class Database:
     files_dir: Path | None = None
     policy: Policy = field(default_factory=Policy)
     max_upload_bytes: int = 20 * 1024 * 1024
+    _writer: threading.RLock = field(default_factory=threading.RLock, repr=False)
+
+    @contextmanager
+    def one_writer(self, *, nowait: bool = False) -> Iterator[None]:
+        """On SQLite, one writing transaction at a time in this process.
+
+        SQLite has one write lock for the whole database, and a writer that finds it
+        taken sleeps and tries again (busy_timeout): under load, some writers keep losing
+        and fail after the timeout with "database is locked". Threads of one process
+        queue here instead, blocked rather than polling; other processes still meet
+        SQLite's own lock, with at most one writer each. PostgreSQL locks rows: nothing
+        to do there.
+
+        Raises:
+            WriterBusyError: with ``nowait``, another thread is writing.
+            DatabaseError: the other writers took longer than ``WRITER_WAIT_SECONDS``.
+        """
+        if self.engine.dialect.name != "sqlite":
+            yield
+            return
+        if nowait:
+            if not self._writer.acquire(blocking=False):
+                raise WriterBusyError("another thread of this process is writing")
+        elif not self._writer.acquire(timeout=WRITER_WAIT_SECONDS):
+            raise DatabaseError(
+                f"the database stayed busy for {WRITER_WAIT_SECONDS} s; try again shortly",
+                ja=f"データベースが{WRITER_WAIT_SECONDS}秒間ふさがっていました。"
+                "しばらくしてからもう一度お試しください。",
+            )
+        try:
+            yield
+        finally:
+            self._writer.release()
 
     @contextmanager
     def transaction(self, *, nowait: bool = False) -> Iterator[Session]:
@@ -47,11 +89,17 @@ class Database:
 
         A change based on a row another transaction changed meanwhile (the row's
         version no longer matches) ends in ``ConflictError``. With ``nowait``, the
-        transaction fails at once (``sqlalchemy.exc.OperationalError``) instead of waiting
-        when another writer holds the lock it needs.
+        transaction fails at once (``sqlalchemy.exc.OperationalError``, or
+        ``WriterBusyError`` when another thread of this process writes) instead of
+        waiting when another writer holds the lock it needs.
         """
         try:
-            with guard("database", self.where), self.sessions() as session, session.begin():
+            with (
+                self.one_writer(nowait=nowait),
+                guard("database", self.where),
+                self.sessions() as session,
+                session.begin(),
+            ):
                 connection = session.connection(execution_options={WRITE: True, NOWAIT: nowait})
                 if nowait and connection.dialect.name == "postgresql":
                     connection.execute(text("SET LOCAL lock_timeout = '100ms'"))

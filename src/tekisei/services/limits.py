@@ -60,7 +60,11 @@ class Counter:
             )
             .returning(row.hits)
         )
-        with self.database.engine.connect() as connection, _unsynced(connection):
+        with (
+            self.database.one_writer(),
+            self.database.engine.connect() as connection,
+            _unsynced(connection),
+        ):
             connection.execution_options(**{WRITE: True})
             with connection.begin():
                 if self._postgresql:

@@ -32,7 +32,7 @@ from tekisei.errors import (
     ThrottledError,
 )
 from tekisei.services import audit, passwords, throttling
-from tekisei.services.database import Database, policy_of
+from tekisei.services.database import Database, WriterBusyError, policy_of
 from tekisei.services.orgs import add_member, get_org, membership
 
 logger = logging.getLogger(__name__)
@@ -728,8 +728,8 @@ def authenticate_token(database: Database, secret: str) -> Principal:
                 )
                 .values(last_used_at=now)
             )
-    except OperationalError as exc:  # busy: a later request records the use
-        logger.debug("token %s: last use not recorded (%s)", token_id, exc.orig)
+    except (OperationalError, WriterBusyError) as exc:  # busy: a later request records it
+        logger.debug("token %s: last use not recorded (%s)", token_id, exc)
     return principal
 
 

@@ -1,0 +1,56 @@
+"""Writers of one process on SQLite queue for the database instead of failing on its lock."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tekisei.config import load_settings
+from tekisei.core.orgs import OrgActor, OrgCreate
+from tekisei.db import engine as engine_module
+from tekisei.services import orgs
+from tekisei.services.database import WriterBusyError, open_database, upgrade_database
+
+
+def test_a_writer_waits_for_another_writer_of_its_process_longer_than_the_busy_timeout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = load_settings(database_url=f"sqlite:///{tmp_path / 't.db'}", data_dir=tmp_path)
+    upgrade_database(settings)
+    database = open_database(settings)
+    monkeypatch.setattr(engine_module, "BUSY_TIMEOUT_MS", 100)
+    holding, failures = threading.Event(), []
+
+    def slow_writer() -> None:
+        try:
+            with database.transaction() as session:
+                orgs.create_org(
+                    session,
+                    OrgCreate(name="First", slug="first", actors=[OrgActor.BUSINESS]),
+                    "cli",
+                )
+                holding.set()
+                time.sleep(0.6)  # much longer than SQLite's busy timeout above
+        except BaseException as exc:
+            failures.append(exc)
+
+    thread = threading.Thread(target=slow_writer)
+    thread.start()
+    try:
+        assert holding.wait(30)
+        # A writer that may not wait gives up at once; this one waits its turn.
+        with pytest.raises(WriterBusyError), database.transaction(nowait=True):
+            pass
+        with database.transaction() as session:
+            orgs.create_org(
+                session, OrgCreate(name="Second", slug="second", actors=[OrgActor.BUSINESS]), "cli"
+            )
+    finally:
+        thread.join(30)
+    assert failures == []
+    with database.reading() as session:
+        assert {orgs.get_org(session, s).name for s in ("first", "second")} == {"First", "Second"}
+    database.close()
