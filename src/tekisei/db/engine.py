@@ -69,7 +69,7 @@ BUSY_TIMEOUT_MS = 5000
 """How long an SQLite writer waits for the write lock before 'database is locked'."""
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, record: Any) -> None:
     # tekisei emits BEGIN itself (see _sqlite_begin), as SQLAlchemy's SQLite docs advise.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
@@ -77,6 +77,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.close()
+    record.info["busy_timeout"] = BUSY_TIMEOUT_MS
 
 
 def _sqlite_begin(connection: Any) -> None:
@@ -84,10 +85,16 @@ def _sqlite_begin(connection: Any) -> None:
     # instead of one failing midway on a snapshot that the other made stale.
     options = connection.get_execution_options()
     mode = "IMMEDIATE" if options.get(WRITE) else "DEFERRED"
-    # Set on every begin: a pooled connection must not keep a NOWAIT writer's zero.
+    # Straight on the driver's connection: this runs for every session of every request.
+    pooled = connection.connection
+    driver = pooled.dbapi_connection
+    # A pooled connection must not keep a NOWAIT writer's zero, so the timeout is set
+    # whenever it differs from what this connection last had.
     timeout = 0 if options.get(NOWAIT) else BUSY_TIMEOUT_MS
-    connection.exec_driver_sql(f"PRAGMA busy_timeout={timeout}")
-    connection.exec_driver_sql(f"BEGIN {mode}")
+    if pooled.info.get("busy_timeout") != timeout:
+        driver.execute(f"PRAGMA busy_timeout={timeout}")
+        pooled.info["busy_timeout"] = timeout
+    driver.execute(f"BEGIN {mode}")
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tekisei.db.base import Base, UtcDateTime
@@ -14,7 +14,13 @@ class SystemRow(Base):
     """One AI system of an organisation."""
 
     __tablename__ = "systems"
-    __table_args__ = (UniqueConstraint("org_id", "code"),)
+    __table_args__ = (
+        UniqueConstraint("org_id", "code"),
+        # The inventory is listed by organisation, ordered by name or last change, a page
+        # at a time: these let a page of a large inventory be read in order, not sorted.
+        Index("ix_systems_org_id_name", "org_id", "name", "id"),
+        Index("ix_systems_org_id_updated_at", "org_id", "updated_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), index=True)

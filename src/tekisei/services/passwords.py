@@ -56,7 +56,11 @@ def _dummy_hash() -> str:
 
 
 def verify_password(
-    stored_hash: str | None, password: str, *, before: Callable[[], None] | None = None
+    stored_hash: str | None,
+    password: str,
+    *,
+    before: Callable[[], None] | None = None,
+    after: Callable[[bool], None] | None = None,
 ) -> bool:
     """Whether ``password`` matches ``stored_hash``; with no hash (no such account) the same
     work is done against a dummy, so timing does not tell whether the account exists.
@@ -64,18 +68,27 @@ def verify_password(
 
     ``before`` runs once a hashing slot is free and before hashing starts; what it raises
     ends the check (sign-in looks at the throttling limits again there, so that guesses
-    queued behind others see the failures recorded meanwhile).
+    queued behind others see the failures recorded meanwhile). ``after`` runs with the
+    outcome while the slot is still held, so whoever takes the slot next sees what it
+    recorded (sign-in records a failure there).
     """
     with _hashing:
         if before is not None:
             before()
-        try:
-            if stored_hash is None:
-                _hasher.verify(_dummy_hash(), password)
-                return False
-            return _hasher.verify(stored_hash, password)
-        except (VerifyMismatchError, VerificationError, InvalidHashError):
+        matched = _matches(stored_hash, password)
+        if after is not None:
+            after(matched)
+        return matched
+
+
+def _matches(stored_hash: str | None, password: str) -> bool:
+    try:
+        if stored_hash is None:
+            _hasher.verify(_dummy_hash(), password)
             return False
+        return _hasher.verify(stored_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
 
 
 def needs_rehash(stored_hash: str) -> bool:

@@ -12,8 +12,9 @@ An attempt is recorded as *pending* before its password is checked; it becomes a
 when the check fails and is removed when it succeeds. Pending attempts count against
 neither limit, so many people signing in at once from one office address are never
 slowed down; a burst of parallel guesses is cut short because every attempt looks at the
-limits again once it has a hashing slot (``passwords.verify_password``), by which time
-the first guesses have been recorded as failures.
+limits again once it has a hashing slot (``passwords.verify_password``) and records its
+own failure before giving the slot up, so at most ``PAIR_FREE`` plus one less than the
+number of slots guesses from one address are ever checked.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal, cast
 
 from pydantic import BaseModel, StringConstraints
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -204,19 +204,25 @@ def _check_password(
         with database.reading() as session:
             throttling.check_limits(session, email, key)
 
-    try:
+    def is_valid(matched: bool) -> bool:
         # No password that long can have been set, but it costs a hash all the same.
-        valid = (
-            passwords.verify_password(stored, password[: MAX_PASSWORD + 1], before=look_again)
-            and len(password) <= MAX_PASSWORD
+        return matched and len(password) <= MAX_PASSWORD and stored is not None
+
+    def settle(matched: bool) -> None:
+        # Still holding the hashing slot: the next guess to get it sees this failure.
+        if not is_valid(matched):
+            with _busy_means_try_again(), database.transaction() as session:
+                throttling.record_failure(session, reservation, email, key)
+
+    try:
+        matched = passwords.verify_password(
+            stored, password[: MAX_PASSWORD + 1], before=look_again, after=settle
         )
     except ThrottledError:
         with _busy_means_try_again(), database.transaction() as session:
             throttling.drop_reservation(session, reservation)
         raise
-    if not valid or stored is None or user_id is None:
-        with _busy_means_try_again(), database.transaction() as session:
-            throttling.record_failure(session, reservation, email, key)
+    if not is_valid(matched) or stored is None or user_id is None:
         return None
     return _Checked(user_id, stored)
 
@@ -386,18 +392,32 @@ def resolve_session(
         AuthenticationError: unknown or expired session, or the membership was removed.
         PasswordChangeRequiredError: the owner must choose their own password first.
     """
-    row = _session_row(session, token)
-    user = session.get(UserRow, row.user_id)
-    org = session.get(OrgRow, row.org_id)
-    member = membership(session, row.user_id, row.org_id)
-    if user is None or org is None or member is None or not user.active:
+    # One query for the session, its account, organisation and membership: this runs
+    # for every request of a browser.
+    found = session.execute(
+        select(WebSessionRow, UserRow, OrgRow, MembershipRow.role)
+        .join(UserRow, UserRow.id == WebSessionRow.user_id)
+        .join(OrgRow, OrgRow.id == WebSessionRow.org_id)
+        .join(
+            MembershipRow,
+            and_(
+                MembershipRow.user_id == WebSessionRow.user_id,
+                MembershipRow.org_id == WebSessionRow.org_id,
+            ),
+        )
+        .where(WebSessionRow.token_hash == _digest(token))
+    ).first()
+    if found is None:
+        raise AuthenticationError("please sign in", ja="サインインしてください。")
+    row, user, org, role = found
+    if _aware(row.expires_at) <= _now() or not user.active:
         raise AuthenticationError("please sign in", ja="サインインしてください。")
     if user.must_change_password and not allow_password_change:
         raise PasswordChangeRequiredError(
             "choose your own password first: the current one was set by someone else",
             ja="まずご自身のパスワードを設定してください。現在のパスワードは他の人が設定したものです。",
         )
-    return _principal(user, org, Role(member.role), "session"), row.csrf
+    return _principal(user, org, Role(role), "session"), row.csrf
 
 
 def end_session(session: Session, token: str) -> None:
@@ -668,25 +688,35 @@ def create_token(
 
 
 def _token_principal(session: Session, secret: str) -> tuple[Principal, ApiTokenRow]:
-    row = session.scalars(
-        select(ApiTokenRow).where(ApiTokenRow.token_hash == _digest(secret))
+    # One query for the token, its account, organisation and membership (outer joins, so
+    # that a revoked or expired token is told apart from an unknown one).
+    found = session.execute(
+        select(ApiTokenRow, UserRow, OrgRow, MembershipRow.role)
+        .outerjoin(UserRow, UserRow.id == ApiTokenRow.user_id)
+        .outerjoin(OrgRow, OrgRow.id == ApiTokenRow.org_id)
+        .outerjoin(
+            MembershipRow,
+            and_(
+                MembershipRow.user_id == ApiTokenRow.user_id,
+                MembershipRow.org_id == ApiTokenRow.org_id,
+            ),
+        )
+        .where(ApiTokenRow.token_hash == _digest(secret))
     ).first()
-    if row is None:
+    if found is None:
         raise AuthenticationError("the API token is not valid", ja="APIトークンが無効です。")
+    row, user, org, member_role = found
     if row.revoked_at is not None:
         raise AuthenticationError("the API token was revoked", ja="APIトークンは失効しています。")
     if row.expires_at is not None and _aware(row.expires_at) <= _now():
         raise AuthenticationError(
             "the API token has expired", ja="APIトークンの有効期限が切れています。"
         )
-    user = session.get(UserRow, row.user_id)
-    org = session.get(OrgRow, row.org_id)
-    member = membership(session, row.user_id, row.org_id)
-    if user is None or org is None or member is None or not user.active:
+    if user is None or org is None or member_role is None or not user.active:
         raise AuthenticationError("the API token is not valid", ja="APIトークンが無効です。")
     role = Role(row.role)
-    if not ROLE_PERMISSIONS[role] <= ROLE_PERMISSIONS[Role(member.role)]:
-        role = Role(member.role)  # the member was demoted since the token was issued
+    if not ROLE_PERMISSIONS[role] <= ROLE_PERMISSIONS[Role(member_role)]:
+        role = Role(member_role)  # the member was demoted since the token was issued
     return _principal(user, org, role, "token"), row
 
 
