@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from tekisei.config import load_settings
-from tekisei.core.orgs import OrgActor, OrgCreate
+from tekisei.core.orgs import OrgActor, OrgCreate, Role
 from tekisei.db import engine as engine_module
-from tekisei.services import orgs
+from tekisei.services import orgs, users
 from tekisei.services.database import WriterBusyError, open_database, upgrade_database
 
 
@@ -53,4 +55,40 @@ def test_a_writer_waits_for_another_writer_of_its_process_longer_than_the_busy_t
     assert failures == []
     with database.reading() as session:
         assert {orgs.get_org(session, s).name for s in ("first", "second")} == {"First", "Second"}
+    database.close()
+
+
+def test_a_request_by_token_is_answered_while_another_process_holds_the_write_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The worker (another process) writing results must not fail a reader's request: the
+    # token's last-use bookkeeping gives up on the lock, as SQLAlchemy's error.
+    settings = load_settings(database_url=f"sqlite:///{tmp_path / 't.db'}", data_dir=tmp_path)
+    upgrade_database(settings)
+    database = open_database(settings)
+    with database.transaction() as session:
+        orgs.create_org(
+            session, OrgCreate(name="Acme", slug="acme", actors=[OrgActor.BUSINESS]), "cli"
+        )
+        users.create_user(
+            session,
+            users.UserCreate(email="ann@acme.example", password="a long pass phrase 42"),
+            "acme",
+            Role.VIEWER,
+            "cli",
+        )
+        secret, _ = users.create_token(session, "ann@acme.example", "acme")
+    monkeypatch.setattr(engine_module, "BUSY_TIMEOUT_MS", 100)
+    other = sqlite3.connect(tmp_path / "t.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        principal = users.authenticate_token(database, secret)
+        assert principal.org_slug == "acme" and principal.role is Role.VIEWER
+        with pytest.raises(OperationalError, match="locked"), database.transaction(nowait=True):
+            pass
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    with database.transaction() as session:  # and the pooled connection waits again
+        users.create_token(session, "ann@acme.example", "acme", name="second")
     database.close()

@@ -85,16 +85,16 @@ def _sqlite_begin(connection: Any) -> None:
     # instead of one failing midway on a snapshot that the other made stale.
     options = connection.get_execution_options()
     mode = "IMMEDIATE" if options.get(WRITE) else "DEFERRED"
-    # Straight on the driver's connection: this runs for every session of every request.
-    pooled = connection.connection
-    driver = pooled.dbapi_connection
     # A pooled connection must not keep a NOWAIT writer's zero, so the timeout is set
-    # whenever it differs from what this connection last had.
+    # whenever it differs from what this connection last had (not on every begin: this
+    # runs for every session of every request). Through SQLAlchemy, not the driver, so
+    # that 'database is locked' arrives as the OperationalError callers expect.
+    pooled = connection.connection
     timeout = 0 if options.get(NOWAIT) else BUSY_TIMEOUT_MS
     if pooled.info.get("busy_timeout") != timeout:
-        driver.execute(f"PRAGMA busy_timeout={timeout}")
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={timeout}")
         pooled.info["busy_timeout"] = timeout
-    driver.execute(f"BEGIN {mode}")
+    connection.exec_driver_sql(f"BEGIN {mode}")
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
