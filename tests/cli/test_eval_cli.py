@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -10,8 +15,9 @@ from typer.testing import CliRunner
 
 from tekisei.cli.app import app
 from tekisei.errors import InvalidInputError
-from tekisei.evals import builtin_suites, target_from_spec
+from tekisei.evals import builtin_suites, create_demo_app, target_from_spec
 from tekisei.services.evals import parse_rate
+from tests.conftest import served
 
 
 def run(tmp_path: Path, *args: str) -> tuple[int, str, str]:
@@ -116,3 +122,41 @@ def test_rates_and_target_specs() -> None:
         target_from_spec("openai:no-url")
     with pytest.raises(ValueError, match="cannot read"):
         target_from_spec("http:/nonexistent/target.yaml")
+
+
+def test_a_run_being_executed_cannot_be_resumed_by_another_process(tmp_path: Path) -> None:
+    with served(create_demo_app(latency_ms=100)) as url:
+        target = f"openai:tekisei-demo-1@{url}/v1"
+        first = subprocess.Popen(
+            [sys.executable, "-m", "tekisei", "eval", "run", "--suite", "tekisei-basics",
+             "--target", target, "--run-id", "r1", "--concurrency", "4"],
+            env={**os.environ, "TEKISEI_DATA_DIR": str(tmp_path)},
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        log = tmp_path / "runs" / "r1.jsonl"
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                if log.exists() and len(log.read_bytes().splitlines()) > 1:
+                    break
+                time.sleep(0.02)
+            assert first.poll() is None, "the first run ended before it could be raced"
+            code, _, err = run(
+                tmp_path, "eval", "run", "--suite", "tekisei-basics", "--target", target,
+                "--resume", "r1",
+            )  # fmt: skip
+            assert code == 8 and "another process" in err
+            first.send_signal(signal.SIGKILL)  # the system drops its lock with it
+            assert first.wait(30) == -signal.SIGKILL
+            code, out, err = run(
+                tmp_path, "eval", "run", "--suite", "tekisei-basics", "--target", target,
+                "--resume", "r1", "--json",
+            )  # fmt: skip
+        finally:
+            first.kill()
+            first.wait(30)
+    assert code in (0, 2), err
+    report = json.loads(out)
+    assert report["answered"] == report["cases"] and report["errors"] == 0
+    ids = [json.loads(line)["case_id"] for line in log.read_text(encoding="utf-8").splitlines()[1:]]
+    assert len(ids) == len(set(ids)) == report["cases"]

@@ -17,7 +17,7 @@ from tekisei.evals._imports import (
 )
 from tekisei.evals._judge import RUBRICS, Judge, JudgeError, judge_prompt, parse_verdict
 from tekisei.evals._limits import ResponseCache, TokenBucket
-from tekisei.evals._log import RunLog, RunLogError
+from tekisei.evals._log import RunLog, RunLogBusyError, RunLogError
 from tekisei.evals._model import (
     LOG_FORMAT,
     Case,
@@ -78,6 +78,7 @@ __all__ = [
     "Role",
     "RunHeader",
     "RunLog",
+    "RunLogBusyError",
     "RunLogError",
     "Score",
     "Scorer",

@@ -5,12 +5,21 @@ Lines are appended and fsync'd in batches, so a run killed at any moment leaves
 at most a torn last line, which :meth:`RunLog.open` cuts off. A case answered
 with an error may be tried again on resume; its later line supersedes the
 earlier one, so :meth:`RunLog.results` holds one result per case.
+
+One process at a time executes a run: it holds an advisory lock on the log while it
+appends (:meth:`RunLog.held`), and a log being appended to is never opened to resume it
+(the operating system drops the lock of a killed process, so kill -9 leaves nothing to
+clean up).
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 from pydantic import ValidationError
 
@@ -20,6 +29,27 @@ from tekisei.private import private_opener
 
 class RunLogError(ValueError):
     """The run log cannot be used as it is; the message says why and what to do."""
+
+
+class RunLogBusyError(RunLogError):
+    """Another process is executing the run."""
+
+    def __init__(self, run_id: str) -> None:
+        super().__init__(
+            f"run {run_id} is being executed by another process; wait until it ends (or "
+            "stop that process) and resume it then"
+        )
+        self.run_id = run_id
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[BinaryIO]:
+    with open(path, "rb") as handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RunLogBusyError(path.stem) from None
+        yield handle  # the lock goes with the descriptor
 
 
 class RunLog:
@@ -50,18 +80,19 @@ class RunLog:
     def open(cls, path: Path, *, batch: int = 20) -> RunLog:
         """Open a log to resume it, cutting off a torn last line left by a crash."""
         try:
-            data = path.read_bytes()
+            with _locked(path) as handle:  # nobody appends while the torn line is cut off
+                data = handle.read()
+                if data and not data.endswith(b"\n"):
+                    keep = data.rfind(b"\n") + 1
+                    if keep == 0:
+                        raise RunLogError(f"{path} has no complete header line; start a new run")
+                    with path.open("r+b") as writable:
+                        writable.truncate(keep)
+                        writable.flush()
+                        os.fsync(writable.fileno())
+                    data = data[:keep]
         except FileNotFoundError:
             raise RunLogError(f"no run log at {path}; check the run id") from None
-        if data and not data.endswith(b"\n"):
-            keep = data.rfind(b"\n") + 1
-            if keep == 0:
-                raise RunLogError(f"{path} has no complete header line; start a new run")
-            with path.open("r+b") as handle:
-                handle.truncate(keep)
-                handle.flush()
-                os.fsync(handle.fileno())
-            data = data[:keep]
         lines = data.decode("utf-8").splitlines()
         if not lines:
             raise RunLogError(f"{path} is empty; start a new run")
@@ -80,6 +111,16 @@ class RunLog:
                 ) from None
             results[result.case_id] = result
         return cls(path, header, results, batch)
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """Hold the log while this process executes the run.
+
+        Raises:
+            RunLogBusyError: another process holds it.
+        """
+        with _locked(self.path):
+            yield
 
     def finished(self) -> set[str]:
         """Ids of cases answered without error; resume skips them."""

@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 from starlette.applications import Starlette
 
-from tekisei.errors import InvalidInputError, NotFoundError
+from tekisei.errors import ConflictError, InvalidInputError, NotFoundError
 from tekisei.evals import (
     ImportFileError,
     Judge,
@@ -27,6 +27,7 @@ from tekisei.evals import (
     Result,
     RunHeader,
     RunLog,
+    RunLogBusyError,
     RunLogError,
     Suite,
     SuiteError,
@@ -87,10 +88,21 @@ class PreparedRun:
     judge: Judge | None = None
 
 
+def _busy(run_id: str) -> ConflictError:
+    return ConflictError(
+        f"run {run_id} is being executed by another process; wait until it ends (or stop "
+        "that process) and resume it then",
+        ja=f"評価実行 {run_id} は別のプロセスが実行中です。終わるのを待つか、"
+        "そのプロセスを止めてから再開してください。",
+    )
+
+
 @contextmanager
 def _invalid_input() -> Iterator[None]:
     try:
         yield
+    except RunLogBusyError as exc:
+        raise _busy(exc.run_id) from None
     except RunLogError as exc:
         if "no run log" in str(exc):
             raise NotFoundError(str(exc)) from None
@@ -259,12 +271,16 @@ def execute(prepared: PreparedRun, on_result: Callable[[Result], None] | None = 
             on_result(result)
 
     try:
-        if prepared.request.executor == "ray":
-            _run_on_ray(prepared, record)
-        else:
-            asyncio.run(_run(prepared, record))
-    finally:
-        prepared.log.flush()
+        with prepared.log.held():
+            try:
+                if prepared.request.executor == "ray":
+                    _run_on_ray(prepared, record)
+                else:
+                    asyncio.run(_run(prepared, record))
+            finally:
+                prepared.log.flush()
+    except RunLogBusyError as exc:
+        raise _busy(exc.run_id) from None
 
 
 def _run_on_ray(prepared: PreparedRun, record: Callable[[Result], None]) -> None:
