@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import glob
 import os
+import shutil
 import socket
+import sqlite3
+import subprocess
 import threading
 import time
 import uuid
@@ -13,10 +17,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import psycopg
 import pytest
 import uvicorn
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import NullPool
 
 from tekisei.config import Settings, load_settings
 from tekisei.evals import create_demo_app
@@ -47,12 +53,13 @@ def _postgres_url() -> str:
 
 
 def _new_database_url(backend: str, folder: Path) -> Iterator[str]:
+    """An empty database: a file on SQLite, a schema of its own on PostgreSQL."""
     if backend == "sqlite":
         yield f"sqlite:///{folder / 'tekisei.db'}"
         return
     base = _postgres_url()
     schema = f"t_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(base)
+    admin = create_engine(base, poolclass=NullPool)
     try:
         with admin.begin() as connection:
             connection.execute(text(f'CREATE SCHEMA "{schema}"'))
@@ -64,8 +71,124 @@ def _new_database_url(backend: str, folder: Path) -> Iterator[str]:
         yield f"{base}{separator}options={quote(f'-csearch_path={schema}')}"
     finally:
         with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         admin.dispose()
+
+
+def _schema_of(url: str) -> str:
+    options = make_url(url).query.get("options", "")
+    assert isinstance(options, str) and options.startswith("-csearch_path="), url
+    return options.removeprefix("-csearch_path=")
+
+
+def _pg_dump() -> str | None:
+    """The pg_dump of the newest PostgreSQL installed, if any."""
+    found = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/pg_dump"),
+        key=lambda path: int(Path(path).parts[-3]) if Path(path).parts[-3].isdigit() else 0,
+    )
+    return found[-1] if found else shutil.which("pg_dump")
+
+
+class DatabaseTemplates:
+    """Migrated databases, with and without the shipped catalogs, made once per test
+    process and copied for each test: migrating and loading took most of a test's time.
+    SQLite's copy is its backup API; PostgreSQL's is the template schema's pg_dump
+    replayed under the test's schema name (and, without pg_dump, the migrations)."""
+
+    def __init__(self, folder: Path) -> None:
+        self._folder = folder
+        self._made: dict[tuple[str, bool], str | None] = {}
+        self._schemas: list[Iterator[str]] = []
+
+    def _build(self, url: str, folder: Path, loaded: bool) -> None:
+        settings = load_settings(database_url=url, data_dir=folder / "var")
+        upgrade_database(settings)
+        if loaded:
+            database = open_database(settings)
+            with database.transaction() as session:
+                catalog_service.load_catalogs(session)
+            database.close()
+
+    def _template(self, backend: str, loaded: bool) -> str | None:
+        """The SQLite file, or the SQL that recreates the PostgreSQL schema (None when
+        pg_dump is missing)."""
+        key = (backend, loaded)
+        if key in self._made:
+            return self._made[key]
+        folder = self._folder / f"{backend}-{'loaded' if loaded else 'empty'}"
+        folder.mkdir()
+        if backend == "sqlite":
+            self._build(f"sqlite:///{folder / 'template.db'}", folder, loaded)
+            self._made[key] = str(folder / "template.db")
+            return self._made[key]
+        pg_dump = _pg_dump()
+        if pg_dump is None:
+            self._made[key] = None
+            return None
+        schemas = _new_database_url("postgresql", folder)
+        url = next(schemas)
+        self._schemas.append(schemas)
+        self._build(url, folder, loaded)
+        server = make_url(_postgres_url())
+        dumped = subprocess.run(
+            [pg_dump, "--schema", _schema_of(url), "--no-owner", "--no-privileges",
+             "--inserts", "--rows-per-insert=1000", "--host", server.host or "127.0.0.1",
+             "--port", str(server.port or 5432), "--username", server.username or "postgres",
+             server.database or "postgres"],
+            capture_output=True, text=True, check=False,
+            env={**os.environ, "PGPASSWORD": server.password or ""},
+        )  # fmt: skip
+        if dumped.returncode != 0:  # another major version than the server's, for one
+            self._made[key] = None
+            return None
+        # psql's meta-commands (\restrict) are not SQL
+        lines = [line for line in dumped.stdout.splitlines() if not line.startswith("\\")]
+        self._made[key] = "\n".join(lines).replace(_schema_of(url), "{schema}")
+        return self._made[key]
+
+    def fill(self, url: str, *, loaded: bool) -> None:
+        """Make the empty, unopened database at ``url`` a migrated one (with the shipped
+        catalogs when ``loaded``), as a copy of a template."""
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite":
+            template = self._template("sqlite", loaded)
+            assert template is not None
+            target_path = Path(parsed.database or "")
+            # created private, as tekisei creates its database
+            os.close(os.open(target_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            source, target = sqlite3.connect(template), sqlite3.connect(target_path)
+            try:
+                source.backup(target)
+            finally:
+                target.close()
+                source.close()
+            return
+        script = self._template("postgresql", loaded)
+        if script is None:
+            self._build(url, self._folder, loaded)
+            return
+        schema = _schema_of(url)
+        server = make_url(_postgres_url()).set(drivername="postgresql")
+        with psycopg.connect(
+            server.render_as_string(hide_password=False), autocommit=True
+        ) as connection:
+            connection.execute(f'DROP SCHEMA "{schema}"')
+            connection.execute(script.replace("{schema}", schema))
+
+    def close(self) -> None:
+        """Drop the PostgreSQL templates."""
+        for schemas in self._schemas:
+            for _ in schemas:
+                pass
+
+
+@pytest.fixture(scope="session")
+def database_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseTemplates]:
+    """The migrated databases each test's database is copied from."""
+    templates = DatabaseTemplates(tmp_path_factory.mktemp("templates"))
+    yield templates
+    templates.close()
 
 
 @pytest.fixture(params=BACKENDS)
@@ -81,20 +204,29 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def empty_db(settings: Settings) -> Iterator[Database]:
+def empty_db(settings: Settings, database_templates: DatabaseTemplates) -> Iterator[Database]:
     """A migrated database with nothing loaded."""
-    upgrade_database(settings)
+    database_templates.fill(settings.resolved_database_url, loaded=False)
     database = open_database(settings)
     yield database
     database.close()
 
 
 @pytest.fixture
-def loaded_db(empty_db: Database) -> Database:
+def loaded_db(
+    request: pytest.FixtureRequest, settings: Settings, database_templates: DatabaseTemplates
+) -> Iterator[Database]:
     """A migrated database with the shipped catalogs loaded (a new one per test)."""
-    with empty_db.transaction() as session:
-        catalog_service.load_catalogs(session)
-    return empty_db
+    if "empty_db" in request.fixturenames:  # the test's database is open already
+        database: Database = request.getfixturevalue("empty_db")
+        with database.transaction() as session:
+            catalog_service.load_catalogs(session)
+        yield database
+        return
+    database_templates.fill(settings.resolved_database_url, loaded=True)
+    database = open_database(settings)
+    yield database
+    database.close()
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
