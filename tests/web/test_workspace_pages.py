@@ -381,3 +381,30 @@ async def test_an_admin_invites_a_member_who_chooses_a_password_and_signs_in(
         data={"csrf": await csrf(viewer, "/org"), "email": "x@acme.example", "role": "admin"},
     )
     assert refused.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"), [("ja", "このページはありません"), ("en", "There is no such page")]
+)
+async def test_addresses_that_name_nothing_answer_a_page_not_json(
+    site: Any, lang: str, words: str
+) -> None:
+    admin = await site("admin@acme.example")
+    for url in (
+        "/systems/99999999999999999999999",  # beyond any id: no such system
+        "/systems/-1",
+        "/systems/abc",
+        "/no-such-page",
+    ):
+        response = await admin.get(url, params={"lang": lang})
+        assert response.status_code == 404, url
+        assert response.headers["content-type"].startswith("text/html"), url
+        assert words in soup(response).select_one(".error-message").text, url
+    # a page address used with the wrong method
+    response = await admin.delete("/systems", params={"lang": lang})
+    assert response.status_code == 405 and response.headers["content-type"].startswith("text/html")
+    # the API keeps its JSON bodies
+    response = await admin.get("/api/systems/99999999999999999999999")
+    assert response.status_code == 422 and "detail" in response.json()
+    response = await admin.get("/api/no-such-thing")
+    assert response.status_code == 404 and response.json() == {"detail": "Not Found"}

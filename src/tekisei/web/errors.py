@@ -7,12 +7,18 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import (
+    http_exception_handler,
+    request_validation_exception_handler,
+)
+from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import (
     validation_error_definition,
     validation_error_response_definition,
 )
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tekisei.errors import (
     AuthenticationError,
@@ -143,3 +149,56 @@ def install_error_handlers(app: FastAPI) -> None:
             {"status": status, "message": exc.localized(lang)},
             status_code=status,
         )
+
+    # Pages answer a page, whatever went wrong before tekisei's code ran: an id out of
+    # range, a malformed parameter, an address that names nothing. /api keeps FastAPI's
+    # JSON bodies, which the OpenAPI document declares.
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        if request.url.path.startswith("/api/"):
+            return await request_validation_exception_handler(request, exc)
+        in_path = any(error.get("loc", ("",))[0] == "path" for error in exc.errors())
+        if in_path:  # /systems/99999999999999999999 names no system
+            return _page(request, 404, *_NOT_FOUND)
+        fields = ", ".join(sorted({str(error.get("loc", ("", "?"))[-1]) for error in exc.errors()}))
+        return _page(
+            request,
+            422,
+            f"The request has invalid or missing values ({fields}); go back and try again.",
+            f"リクエストの値が正しくないか、足りません（{fields}）。前の画面に戻ってやり直してください。",
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if request.url.path.startswith("/api/") or exc.status_code < 400:
+            return await http_exception_handler(request, exc)
+        if exc.status_code == 404:
+            return _page(request, 404, *_NOT_FOUND)
+        if exc.status_code == 405:
+            return _page(
+                request,
+                405,
+                "This address cannot be used that way; open it from a link in tekisei.",
+                "このアドレスはその方法では使えません。tekisei の画面のリンクから開いてください。",
+            )
+        return _page(
+            request,
+            exc.status_code,
+            str(exc.detail),
+            "リクエストを処理できませんでした。前の画面に戻ってやり直してください。",
+        )
+
+
+_NOT_FOUND = (
+    "There is no such page, or it is not in your organisation. Check the address.",
+    "このページはありません（またはあなたの組織のものではありません）。アドレスを確かめてください。",
+)
+
+
+def _page(request: Request, status: int, en: str, ja: str) -> Response:
+    lang = getattr(request.state, "lang", "ja")  # set by the headers middleware
+    return render(
+        request, "error.html", {"status": status, "message": ja if lang == "ja" else en},
+        status_code=status,
+    )  # fmt: skip
