@@ -24,6 +24,7 @@ def cli(settings: Settings, loaded_db: Database) -> Any:
         "LANG": "C.UTF-8",
         "LC_ALL": "",
         "LC_MESSAGES": "",
+        "COLUMNS": "200",  # tables as wide as a terminal that shows them whole
     }
 
     def run(*args: str, code: int = 0, stdin: str | None = None) -> Any:
@@ -173,6 +174,12 @@ def test_systems_and_risks_round_trip(cli: Any) -> None:
     shown = cli.json("systems", "show", system, "--org", "chiyoda")
     assert "3(4)" in [r["section"] for r in shown["requirements"]]
     assert shown["risks"][0]["status"] == "accepted"
+    # the executive's account is days younger than TEKISEI_APPROVER_MIN_AGE_DAYS: the
+    # audit log says so on the acceptance, as the audit page and the API do
+    events = cli.json("audit", "events", "--org", "chiyoda", "--action", "risk.accept")
+    assert events["items"][0]["flags"][0] == "young_approver"
+    listed = cli("audit", "events", "--org", "chiyoda", "--action", "risk.accept").stdout
+    assert "young_approver" in listed
 
 
 def test_the_risk_register_exports_from_the_cli(cli: Any, tmp_path: Path) -> None:

@@ -26,6 +26,7 @@ from tekisei.core.audit import json_schemas
 from tekisei.errors import ConfigError, InvalidInputError, NotFoundError
 from tekisei.services import audit as audit_service
 from tekisei.services import audit_anchors
+from tekisei.services import users as user_service
 from tekisei.untrusted import MAX_FILE_BYTES, read_text
 
 app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
@@ -301,15 +302,28 @@ def events(
     user: UserOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Show recent events, newest first."""
+    """Show recent events, newest first; risk acceptances and gate approvals carry the
+    separation-of-duties flags (young_approver, approver_added_by_requester)."""
     with database().reading() as session:
         total, rows = audit_service.list_events(
             session, principal(session, org, user), action=action, limit=limit
         )
+        flags = user_service.approval_flags_of(session, rows)
     if as_json:
-        print_json({"total": total, "items": rows})
+        items = [e.model_dump(mode="json") | {"flags": flags.get(e.seq, [])} for e in rows]
+        print_json({"total": total, "items": items})
         return
     table(
-        ["seq", "at", "actor", "action", "object"],
-        [[e.seq, e.at[:19], e.actor, e.action, f"{e.object_type} {e.object_id}"] for e in rows],
+        ["seq", "at", "actor", "action", "object", "flags"],
+        [
+            [
+                e.seq,
+                e.at[:19],
+                e.actor,
+                e.action,
+                f"{e.object_type} {e.object_id}",
+                ", ".join(flags.get(e.seq, [])),
+            ]
+            for e in rows
+        ],
     )
