@@ -63,7 +63,7 @@ async def web(settings: Settings, empty_db: Database) -> AsyncIterator[Any]:
         assert response.status_code == 303, response.text
         return made
 
-    yield {"client": client, "browser": browser, "tokens": tokens, "db": empty_db}
+    yield {"client": client, "browser": browser, "tokens": tokens, "db": empty_db, "app": app}
     for made in clients:
         await made.aclose()
     app.state.database.close()
@@ -237,6 +237,11 @@ async def test_an_account_created_by_the_operator_must_first_choose_its_password
     )
     api = await client.get("/api/systems")
     assert api.status_code == 403 and "password" in api.json()["detail"]
+    # nothing a caller sends lets such a session past the password page
+    for sneak in ({"allow_password_change": "true"}, {"allow_password_change": "1"}):
+        assert (await client.get("/api/systems", params=sneak)).status_code == 403
+        page = await client.get("/risks", params=sneak)
+        assert page.status_code == 303 and page.headers["location"].startswith("/account/password")
     form = soup(await client.get("/account/password?next=/risks"))
     changed = await client.post(
         "/account/password",
@@ -397,3 +402,14 @@ async def test_the_audit_log_flags_an_acceptance_by_a_new_executive_the_admin_br
     page = soup(await (await web["browser"]("admin@acme.example")).get("/audit"))
     flagged = {f["data-flag"] for f in page.select("span.flag")}
     assert flagged == {"young_approver", "approver_added_by_requester"}
+
+
+async def test_no_operation_takes_a_parameter_it_does_not_declare_for_callers(web: Any) -> None:
+    # Every query parameter in the OpenAPI document is one an operation means callers to
+    # send; a dependency's keyword argument must never surface there.
+    schema = web["app"].openapi()
+    internal = {"allow_password_change", "request", "principal", "session", "database"}
+    for path, operations in schema["paths"].items():
+        for operation in operations.values():
+            names = {p["name"] for p in operation.get("parameters", [])}
+            assert not names & internal, (path, names & internal)

@@ -27,7 +27,22 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def current_principal(request: Request, *, allow_password_change: bool = False) -> Principal:
+def current_principal(request: Request) -> Principal:
+    """The caller, from ``Authorization: Bearer`` or the session cookie (the dependency of
+    every operation that needs one; the password page uses :func:`password_changer`).
+
+    Raises:
+        AuthenticationError: no valid credentials.
+        PasswordChangeRequiredError: the owner must first choose their own password.
+        PermissionDeniedError: a cookie request without the right CSRF token.
+    """
+    # Only ``request`` here: FastAPI reads every other parameter of a dependency from the
+    # query string, and a keyword that lets a session skip the password change must
+    # never be something a caller can send.
+    return _principal(request, allow_password_change=False)
+
+
+def _principal(request: Request, *, allow_password_change: bool) -> Principal:
     """The caller, from ``Authorization: Bearer`` or the session cookie.
 
     Unsafe requests with a session cookie must carry its CSRF token, in the
@@ -85,7 +100,7 @@ PrincipalDep = Annotated[Principal, Depends(current_principal)]
 def password_changer(request: Request) -> Principal:
     """The caller, even one who must first choose their own password: for the password
     page and API only."""
-    return current_principal(request, allow_password_change=True)
+    return _principal(request, allow_password_change=True)
 
 
 PasswordChangerDep = Annotated[Principal, Depends(password_changer)]

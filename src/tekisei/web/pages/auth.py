@@ -14,7 +14,7 @@ from tekisei.core.users import MAX_PASSWORD
 from tekisei.errors import AuthenticationError, PermissionDeniedError, ThrottledError
 from tekisei.services import users
 from tekisei.web.api.common import database, transaction
-from tekisei.web.auth import SESSION_COOKIE, client_address, current_principal
+from tekisei.web.auth import SESSION_COOKIE, client_address, password_changer
 from tekisei.web.forms import check_csrf, read_form
 from tekisei.web.templating import render
 
@@ -125,7 +125,7 @@ def signin(
 @router.post("/signout", response_model=None)
 async def signout(request: Request) -> Response:
     """End the session (the form carries the CSRF token)."""
-    current_principal(request, allow_password_change=True)
+    password_changer(request)
     check_csrf(request, await read_form(request))
     cookie = request.cookies.get(SESSION_COOKIE, "")
     with transaction(request) as session:
