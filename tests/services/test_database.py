@@ -10,19 +10,19 @@ from pathlib import Path
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from tekisei.config import load_settings
 from tekisei.core.orgs import OrgActor, OrgCreate, Role
 from tekisei.db import engine as engine_module
 from tekisei.services import orgs, users
-from tekisei.services.database import WriterBusyError, open_database, upgrade_database
+from tekisei.services.database import Database, WriterBusyError
+
+# SQLite's locking is what these tests are about.
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 def test_a_writer_waits_for_another_writer_of_its_process_longer_than_the_busy_timeout(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    empty_db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings = load_settings(database_url=f"sqlite:///{tmp_path / 't.db'}", data_dir=tmp_path)
-    upgrade_database(settings)
-    database = open_database(settings)
+    database = empty_db
     monkeypatch.setattr(engine_module, "BUSY_TIMEOUT_MS", 100)
     holding, failures = threading.Event(), []
 
@@ -55,17 +55,14 @@ def test_a_writer_waits_for_another_writer_of_its_process_longer_than_the_busy_t
     assert failures == []
     with database.reading() as session:
         assert {orgs.get_org(session, s).name for s in ("first", "second")} == {"First", "Second"}
-    database.close()
 
 
 def test_a_request_by_token_is_answered_while_another_process_holds_the_write_lock(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    empty_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The worker (another process) writing results must not fail a reader's request: the
     # token's last-use bookkeeping gives up on the lock, as SQLAlchemy's error.
-    settings = load_settings(database_url=f"sqlite:///{tmp_path / 't.db'}", data_dir=tmp_path)
-    upgrade_database(settings)
-    database = open_database(settings)
+    database = empty_db
     with database.transaction() as session:
         orgs.create_org(
             session, OrgCreate(name="Acme", slug="acme", actors=[OrgActor.BUSINESS]), "cli"
@@ -79,7 +76,7 @@ def test_a_request_by_token_is_answered_while_another_process_holds_the_write_lo
         )
         secret, _ = users.create_token(session, "ann@acme.example", "acme")
     monkeypatch.setattr(engine_module, "BUSY_TIMEOUT_MS", 100)
-    other = sqlite3.connect(tmp_path / "t.db", isolation_level=None)
+    other = sqlite3.connect(tmp_path / "tekisei.db", isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
     try:
         principal = users.authenticate_token(database, secret)
@@ -91,4 +88,3 @@ def test_a_request_by_token_is_answered_while_another_process_holds_the_write_lo
         other.close()
     with database.transaction() as session:  # and the pooled connection waits again
         users.create_token(session, "ann@acme.example", "acme", name="second")
-    database.close()

@@ -88,11 +88,10 @@ class PreparedRun:
     judge: Judge | None = None
 
 
-def _busy(run_id: str) -> ConflictError:
+def _busy(exc: RunLogBusyError) -> ConflictError:
     return ConflictError(
-        f"run {run_id} is being executed by another process; wait until it ends (or stop "
-        "that process) and resume it then",
-        ja=f"評価実行 {run_id} は別のプロセスが実行中です。終わるのを待つか、"
+        str(exc),
+        ja=f"評価実行 {exc.run_id} は別のプロセスが実行中です。終わるのを待つか、"
         "そのプロセスを止めてから再開してください。",
     )
 
@@ -102,7 +101,7 @@ def _invalid_input() -> Iterator[None]:
     try:
         yield
     except RunLogBusyError as exc:
-        raise _busy(exc.run_id) from None
+        raise _busy(exc) from None
     except RunLogError as exc:
         if "no run log" in str(exc):
             raise NotFoundError(str(exc)) from None
@@ -280,7 +279,7 @@ def execute(prepared: PreparedRun, on_result: Callable[[Result], None] | None = 
             finally:
                 prepared.log.flush()
     except RunLogBusyError as exc:
-        raise _busy(exc.run_id) from None
+        raise _busy(exc) from None
 
 
 def _run_on_ray(prepared: PreparedRun, record: Callable[[Result], None]) -> None:

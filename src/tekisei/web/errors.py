@@ -142,13 +142,7 @@ def install_error_handlers(app: FastAPI) -> None:
         if status == 401:
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"/signin?next={quote(target, safe='')}", status_code=303)
-        lang = getattr(request.state, "lang", "ja")
-        return render(
-            request,
-            "error.html",
-            {"status": status, "message": exc.localized(lang)},
-            status_code=status,
-        )
+        return _page(request, status, exc.localized(_lang(request)))
 
     # Pages answer a page, whatever went wrong before tekisei's code ran: an id out of
     # range, a malformed parameter, an address that names nothing. /api keeps FastAPI's
@@ -160,13 +154,16 @@ def install_error_handlers(app: FastAPI) -> None:
             return await request_validation_exception_handler(request, exc)
         in_path = any(error.get("loc", ("",))[0] == "path" for error in exc.errors())
         if in_path:  # /systems/99999999999999999999 names no system
-            return _page(request, 404, *_NOT_FOUND)
+            return _page(request, 404, _in_lang(request, *_NOT_FOUND))
         fields = ", ".join(sorted({str(error.get("loc", ("", "?"))[-1]) for error in exc.errors()}))
         return _page(
             request,
             422,
-            f"The request has invalid or missing values ({fields}); go back and try again.",
-            f"リクエストの値が正しくないか、足りません（{fields}）。前の画面に戻ってやり直してください。",
+            _in_lang(
+                request,
+                f"The request has invalid or missing values ({fields}); go back and try again.",
+                f"リクエストの値が正しくないか、足りません（{fields}）。前の画面に戻ってやり直してください。",
+            ),
         )
 
     @app.exception_handler(StarletteHTTPException)
@@ -174,31 +171,38 @@ def install_error_handlers(app: FastAPI) -> None:
         if request.url.path.startswith("/api/") or exc.status_code < 400:
             return await http_exception_handler(request, exc)
         if exc.status_code == 404:
-            return _page(request, 404, *_NOT_FOUND)
+            return _page(request, 404, _in_lang(request, *_NOT_FOUND))
         if exc.status_code == 405:
-            return _page(
-                request,
-                405,
-                "This address cannot be used that way; open it from a link in tekisei.",
-                "このアドレスはその方法では使えません。tekisei の画面のリンクから開いてください。",
-            )
+            return _page(request, 405, _in_lang(request, *_WRONG_METHOD))
         return _page(
             request,
             exc.status_code,
-            str(exc.detail),
-            "リクエストを処理できませんでした。前の画面に戻ってやり直してください。",
+            _in_lang(
+                request,
+                str(exc.detail),
+                "リクエストを処理できませんでした。前の画面に戻ってやり直してください。",
+            ),
         )
 
 
+_WRONG_METHOD = (
+    "This address cannot be used that way; open it from a link in tekisei.",
+    "このアドレスはその方法では使えません。tekisei の画面のリンクから開いてください。",
+)
 _NOT_FOUND = (
     "There is no such page, or it is not in your organisation. Check the address.",
     "このページはありません（またはあなたの組織のものではありません）。アドレスを確かめてください。",
 )
 
 
-def _page(request: Request, status: int, en: str, ja: str) -> Response:
-    lang = getattr(request.state, "lang", "ja")  # set by the headers middleware
-    return render(
-        request, "error.html", {"status": status, "message": ja if lang == "ja" else en},
-        status_code=status,
-    )  # fmt: skip
+def _lang(request: Request) -> str:
+    return getattr(request.state, "lang", "ja")  # set by the headers middleware
+
+
+def _in_lang(request: Request, en: str, ja: str) -> str:
+    return ja if _lang(request) == "ja" else en
+
+
+def _page(request: Request, status: int, message: str) -> Response:
+    """The error page, with its status."""
+    return render(request, "error.html", {"status": status, "message": message}, status_code=status)
