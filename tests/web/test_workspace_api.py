@@ -823,6 +823,46 @@ async def test_an_external_tester_sees_nothing_of_a_system_not_assigned_to_them(
     assert [s["id"] for s in seen["items"]] == [assigned]
 
 
+async def test_members_emails_are_shown_only_to_roles_that_manage_people(
+    api: dict[str, Any], demo_url: str, settings: Settings, tmp_path: Path
+) -> None:
+    client, admin = api["client"], auth(api["tokens"]["admin"])
+    with api["db"].transaction() as session:
+        credentials.pki_init(session, orgs.cli_principal(session, "acme"), settings.data_dir)
+    ids = await _hidden_system(api, demo_url, settings, tmp_path)  # every kind, by the admin
+    readers = {
+        "tester@lab.example": Role.EXTERNAL_TESTER,
+        "viewer@acme.example": Role.VIEWER,
+        "assessor@acme.example": Role.ASSESSOR,
+    }
+    tokens = {email: _member(api["db"], "acme", email, role) for email, role in readers.items()}
+    assigning = await client.post(
+        f"/api/systems/{ids['system_id']}/testers",
+        headers=admin,
+        json={"email": "tester@lab.example"},
+    )
+    assert assigning.status_code < 300, assigning.text
+    emails = ["admin@acme.example", "ceo@acme.example", "audit@acme.example", *readers]
+    routes = [r for r in app_routes(api["app"]) if r.method == "GET"]
+    problems, shown = [], 0
+    for email in readers:
+        reader = signed_in(api, email, "acme")
+        for route in routes:
+            for call in _calls(route, ids):
+                response = await reader.call(route, call)
+                shown += response.status_code == 200
+                seen = [e for e in emails if e != email and e in response.text]
+                if seen:
+                    problems.append(f"{email}: GET {call.url} {call.params} shows {seen}")
+    assert not problems, "\n".join(problems)
+    assert shown > 3 * 40  # the readers saw the objects, not only refusals
+    run = f"/api/evals/runs/{ids['run']}"
+    for email in readers:  # the name instead of the address
+        shown_to = (await client.get(run, headers=auth(tokens[email]))).json()
+        assert shown_to["started_by"] == "admin", (email, shown_to)
+    assert (await client.get(run, headers=admin)).json()["started_by"] == "admin@acme.example"
+
+
 async def test_the_risk_register_downloads_as_xlsx_and_csv(api: dict[str, Any]) -> None:
     system_id, _ = await _create(api)
     client, auditor = api["client"], auth(api["tokens"]["auditor"])

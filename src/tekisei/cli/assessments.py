@@ -27,6 +27,7 @@ from tekisei.services import assessments as assessment_service
 from tekisei.services import evidence as evidence_service
 from tekisei.services import reports as report_service
 from tekisei.services.assessments import GUIDELINE
+from tekisei.services.people import ActorNames
 from tekisei.untrusted import read_bytes
 
 app = typer.Typer(help="Assessments of systems against the guideline.", no_args_is_help=True)
@@ -199,7 +200,7 @@ def add(
         else:
             assert ref is not None
             row = evidence_service.add_reference(session, actor, reference=ref, title=title)
-        result = evidence_service.view(row)
+        result = evidence_service.view(row, ActorNames(session, actor))
     if as_json:
         print_json(result)
         return

@@ -19,6 +19,7 @@ from tekisei.cli.common import (
 )
 from tekisei.core.reviews import Trigger
 from tekisei.services import reviews as review_service
+from tekisei.services.people import ActorNames
 
 app = typer.Typer(help="Reviews (plan, do, check, act).", no_args_is_help=True)
 
@@ -35,10 +36,10 @@ def open_command(
 ) -> None:
     """Open a review of a system."""
     with database().transaction() as session:
+        actor = principal(session, org, user)
         row = review_service.view(
-            review_service.open_review(
-                session, principal(session, org, user), system, trigger, reason
-            )
+            review_service.open_review(session, actor, system, trigger, reason),
+            ActorNames(session, actor),
         )
     if as_json:
         print_json(row)

@@ -25,6 +25,7 @@ from tekisei.cli.common import (
 from tekisei.core.risks import RiskFields, Treatment
 from tekisei.services import reports as report_service
 from tekisei.services import risks as risk_service
+from tekisei.services.people import ActorNames
 
 app = typer.Typer(help="The risk register.", no_args_is_help=True)
 
@@ -80,8 +81,9 @@ def add(
         )
     )
     with database().transaction() as session:
-        row = risk_service.add_risk(session, principal(session, org, user), system, fields)
-        view = risk_service.view(row)
+        actor = principal(session, org, user)
+        row = risk_service.add_risk(session, actor, system, fields)
+        view = risk_service.view(row, ActorNames(session, actor))
     if as_json:
         print_json(view)
         return
@@ -126,9 +128,9 @@ def update(
     )
     with database().transaction() as session:
         row = risk_service.update_risk(
-            session, principal(session, org, user), risk_id, changes, version
+            session, actor := principal(session, org, user), risk_id, changes, version
         )
-        view = risk_service.view(row)
+        view = risk_service.view(row, ActorNames(session, actor))
     if as_json:
         print_json(view)
         return
@@ -150,9 +152,9 @@ def accept(
     """Accept a risk's residual level (executives only; recorded in the audit log)."""
     with database().transaction() as session:
         row = risk_service.accept_risk(
-            session, principal(session, org, user), risk_id, note, version
+            session, actor := principal(session, org, user), risk_id, note, version
         )
-        view = risk_service.view(row)
+        view = risk_service.view(row, ActorNames(session, actor))
     if as_json:
         print_json(view)
         return
@@ -175,13 +177,14 @@ def list_command(
     with database().reading() as session:
         total, rows = risk_service.list_risks(
             session,
-            principal(session, org, user),
+            actor := principal(session, org, user),
             system_id=system,
             status=status,
             sort=sort,
             limit=1000,
         )
-        views = [risk_service.view(r) for r in rows]
+        actors = ActorNames(session, actor)
+        views = [risk_service.view(r, actors) for r in rows]
     if as_json:
         print_json({"total": total, "items": views})
         return

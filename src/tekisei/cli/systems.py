@@ -33,6 +33,7 @@ from tekisei.core.systems import (
 )
 from tekisei.services import risks as risk_service
 from tekisei.services import systems as system_service
+from tekisei.services.people import ActorNames
 
 app = typer.Typer(help="The AI system inventory.", no_args_is_help=True)
 
@@ -206,7 +207,8 @@ def show(
         view = system_service.view(system_service.visible_system(session, actor, system_id), org)
         requirements = system_service.system_requirements(session, actor, system_id)
         _, risk_rows = risk_service.list_risks(session, actor, system_id=system_id, limit=1000)
-        risks = [risk_service.view(r) for r in risk_rows]
+        actors = ActorNames(session, actor)
+        risks = [risk_service.view(r, actors) for r in risk_rows]
     if as_json:
         print_json({"system": view, "requirements": requirements, "risks": risks})
         return

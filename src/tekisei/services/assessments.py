@@ -31,6 +31,7 @@ from tekisei.services import audit, catalog, scope, systems
 from tekisei.services.changes import check_version
 from tekisei.services.evidence import EvidenceView, visible_evidence
 from tekisei.services.evidence import view as evidence_view
+from tekisei.services.people import ActorNames
 
 GUIDELINE = "jp-ai-appropriateness-2025"
 
@@ -462,7 +463,9 @@ def _answers(session: Session, assessment_id: int) -> dict[str, AnswerRow]:
     }
 
 
-def _evidence_by_answer(session: Session, answer_ids: list[int]) -> dict[int, list[EvidenceView]]:
+def _evidence_by_answer(
+    session: Session, answer_ids: list[int], actors: ActorNames
+) -> dict[int, list[EvidenceView]]:
     out: dict[int, list[EvidenceView]] = {}
     if not answer_ids:
         return out
@@ -473,7 +476,7 @@ def _evidence_by_answer(session: Session, answer_ids: list[int]) -> dict[int, li
         .order_by(EvidenceRow.id)
     )
     for answer_id, evidence in rows:
-        out.setdefault(answer_id, []).append(evidence_view(evidence))
+        out.setdefault(answer_id, []).append(evidence_view(evidence, actors))
     return out
 
 
@@ -486,7 +489,9 @@ def assessment_report(session: Session, principal: Principal, assessment_id: int
     row = visible_assessment(session, principal, assessment_id)
     system = systems.visible_system(session, principal, row.system_id)
     answers = _answers(session, row.id)
-    evidence = _evidence_by_answer(session, [a.id for a in answers.values()])
+    evidence = _evidence_by_answer(
+        session, [a.id for a in answers.values()], ActorNames(session, principal)
+    )
     if row.framework_id == GUIDELINE:
         requirements = [
             (r.urn, r.section, r.title_ja, r.title_en, r.group)

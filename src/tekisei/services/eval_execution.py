@@ -21,6 +21,7 @@ from tekisei.services import eval_jobs, eval_runs, eval_targets, systems
 from tekisei.services import evals as eval_files
 from tekisei.services.database import Database
 from tekisei.services.eval_jobs import LeaseConfig
+from tekisei.services.people import ActorNames
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ def start_on_system(
                     ja=f"評価実行 {request.resume} はシステム {existing.system_id} のものです。",
                 )
             if existing.status == "finished":
-                return eval_runs.view(session, existing)
+                return eval_runs.view(session, existing, ActorNames(session, principal))
         elif request.run_id is not None:
             eval_runs.key_free(session, principal.org_id, request.run_id)
     prepared = eval_files.prepare(data_dir, request, org_id=principal.org_id)
@@ -136,7 +137,7 @@ def complete(
     inconsistent = eval_files.report(started.prepared)["inconsistent"]
     with database.transaction() as session:
         run = eval_runs.finish_run(session, principal, started.run_id, inconsistent)
-        return eval_runs.view(session, run)
+        return eval_runs.view(session, run, ActorNames(session, principal))
 
 
 def run_on_system(
@@ -181,7 +182,11 @@ def run_on_system(
         if held is not None:
             held.release()
     with database.reading() as session:
-        return eval_runs.view(session, eval_runs.visible_run(session, principal, out.id))
+        return eval_runs.view(
+            session,
+            eval_runs.visible_run(session, principal, out.id),
+            ActorNames(session, principal),
+        )
 
 
 def import_run(
@@ -230,7 +235,11 @@ def import_run(
             run.id,
             [eval_runs.result_row(run.id, r, cases[r.case_id]) for r in imported.results],
         )
-        return eval_runs.view(session, eval_runs.finish_run(session, principal, run.id))
+        return eval_runs.view(
+            session,
+            eval_runs.finish_run(session, principal, run.id),
+            ActorNames(session, principal),
+        )
 
 
 def check_served_target(spec: str) -> None:
@@ -327,7 +336,11 @@ def start_from_web(
     started = start_on_system(database, principal, data_dir, system_id, checked, queue)
     with database.reading() as session:
         run_id = started.id if isinstance(started, eval_runs.RunOut) else started.run_id
-        return eval_runs.view(session, eval_runs.visible_run(session, principal, run_id))
+        return eval_runs.view(
+            session,
+            eval_runs.visible_run(session, principal, run_id),
+            ActorNames(session, principal),
+        )
 
 
 def _job_request(system_id: int, key: str, request: eval_files.RunRequest) -> dict[str, Any]:
@@ -373,7 +386,7 @@ def _queue_resume(
                 resume=True,
             )
             session.flush()
-        return eval_runs.view(session, run)
+        return eval_runs.view(session, run, ActorNames(session, principal))
 
 
 def cancel_run(database: Database, principal: Principal, reference: str | int) -> eval_runs.RunOut:
@@ -391,4 +404,4 @@ def cancel_run(database: Database, principal: Principal, reference: str | int) -
         if not eval_jobs.cancel(session, principal, run):
             raise eval_jobs.not_running(run.key)
         session.flush()
-        return eval_runs.view(session, run)
+        return eval_runs.view(session, run, ActorNames(session, principal))

@@ -42,6 +42,7 @@ from tekisei.evals import (
 from tekisei.render.sheets import Table, csv_text
 from tekisei.services import assessments, audit, eval_jobs, risk_suggestions, scope, systems
 from tekisei.services.database import Database
+from tekisei.services.people import ActorNames
 
 JAISI = "jaisi-eval-perspectives-1.10"
 log = logging.getLogger(__name__)
@@ -151,8 +152,8 @@ def visible_run(session: Session, principal: Principal, reference: str | int) ->
     return scope.visible_row(session, principal, row, _not_found(reference))
 
 
-def view(session: Session, row: EvalRunRow) -> RunOut:
-    """The reader's view of a run."""
+def view(session: Session, row: EvalRunRow, actors: ActorNames) -> RunOut:
+    """The reader's view of a run (``actors``: how the one who started it is shown)."""
     name = session.scalar(select(SystemRow.name).where(SystemRow.id == row.system_id))
     summary = row.summary or {}
     state = eval_jobs.job_state(session, row.id) if row.status == "running" else None
@@ -181,7 +182,7 @@ def view(session: Session, row: EvalRunRow) -> RunOut:
         requirements=summary.get("requirements", []),
         evidence_id=row.evidence_id,
         results_sha256=row.results_sha256,
-        started_by=row.started_by,
+        started_by=actors(row.started_by) or "",
         started_at=row.started_at,
         finished_at=row.finished_at,
     )
@@ -518,14 +519,15 @@ def list_runs(
         systems.visible_system(session, principal, system_id)
         query = query.where(EvalRunRow.system_id == system_id)
     rows = session.scalars(query.order_by(EvalRunRow.id.desc()).limit(limit))
-    return [view(session, r) for r in rows]
+    actors = ActorNames(session, principal)
+    return [view(session, r, actors) for r in rows]
 
 
 def run_report(session: Session, principal: Principal, reference: str | int) -> dict[str, Any]:
     """A stored run's findings, in the shape of a local run's report plus what the
     workspace adds: per risk id, the evidence, the requirements and the suggested risks."""
     run = visible_run(session, principal, reference)
-    out = view(session, run)
+    out = view(session, run, ActorNames(session, principal))
     return {
         "run_id": run.key,
         "id": run.id,
@@ -642,7 +644,8 @@ def compare_runs(
     second = visible_run(session, principal, after)
     old = {r.case_id: r.passed for r in _results(session, first.id)}
     new = {r.case_id: r.passed for r in _results(session, second.id)}
-    a, b = view(session, first), view(session, second)
+    actors = ActorNames(session, principal)
+    a, b = view(session, first, actors), view(session, second, actors)
     keys = list(dict.fromkeys([*a.by_perspective, *b.by_perspective]))
     keys.sort(key=lambda k: int(k[1:]) if k[1:].isdigit() else 99)
     return ComparisonOut(

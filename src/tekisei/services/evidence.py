@@ -20,6 +20,7 @@ from tekisei.db.orgs import OrgRow
 from tekisei.errors import InvalidInputError, NotFoundError
 from tekisei.private import private_dir
 from tekisei.services import audit, storage
+from tekisei.services.people import ActorNames
 from tekisei.services.scope import visible_evidence as visible_evidence  # where callers look
 
 
@@ -39,9 +40,10 @@ class EvidenceView(BaseModel):
     created_at: datetime
 
 
-def view(row: EvidenceRow) -> EvidenceView:
-    """The reader's view of ``row``."""
-    return EvidenceView.model_validate(row, from_attributes=True)
+def view(row: EvidenceRow, actors: ActorNames) -> EvidenceView:
+    """The reader's view of ``row`` (``actors``: how the one who added it is shown)."""
+    out = EvidenceView.model_validate(row, from_attributes=True)
+    return out.model_copy(update={"created_by": actors(out.created_by)})
 
 
 MAX_TITLE = 200

@@ -21,6 +21,7 @@ from tekisei.errors import ConflictError, InvalidInputError, NotFoundError
 from tekisei.services import assessments, audit, eval_runs, provenance_checks, scope, systems
 from tekisei.services.database import policy_of
 from tekisei.services.orgs import approver_facts
+from tekisei.services.people import ActorNames
 
 GUIDELINE = assessments.GUIDELINE
 
@@ -150,7 +151,7 @@ def check_system(
     )
 
 
-def _view(row: ApprovalRow, name: str) -> ApprovalOut:
+def _view(row: ApprovalRow, name: str, actors: ActorNames) -> ApprovalOut:
     return ApprovalOut(
         id=row.id,
         system_id=row.system_id,
@@ -159,12 +160,12 @@ def _view(row: ApprovalRow, name: str) -> ApprovalOut:
         to_stage=row.to_stage,
         status=row.status,
         note=row.note,
-        requested_by=row.requested_by,
+        requested_by=actors(row.requested_by) or "",
         requested_at=row.requested_at,
-        decided_by=row.decided_by,
+        decided_by=actors(row.decided_by),
         decided_at=row.decided_at,
         reason=row.reason,
-        decider_added_by=row.decider_added_by,
+        decider_added_by=actors(row.decider_added_by),
     )
 
 
@@ -323,4 +324,6 @@ def list_approvals(
     )
     if status:
         query = query.where(ApprovalRow.status == status)
-    return [_view(row, name) for row, name in session.execute(query.order_by(ApprovalRow.id))]
+    actors = ActorNames(session, principal)
+    rows = session.execute(query.order_by(ApprovalRow.id))
+    return [_view(row, name, actors) for row, name in rows]

@@ -22,6 +22,7 @@ from tekisei.errors import CatalogFileError, FileLimitError, Problem
 from tekisei.services import assessments, catalog, evidence, risks, scope, systems
 from tekisei.services.catalog_files import problem_at
 from tekisei.services.database import Database
+from tekisei.services.people import ActorNames
 from tekisei.untrusted import compose_yaml, construct_yaml
 
 GUIDELINE = assessments.GUIDELINE
@@ -158,7 +159,9 @@ def _apply_risk(
         added.code = spec.code
         result.changes.append(f"risk {spec.code}: created")
         return
-    have = risks.view(row).model_dump(mode="json", include=set(RISK_FIELDS))
+    have = risks.view(row, ActorNames(session, principal)).model_dump(
+        mode="json", include=set(RISK_FIELDS)
+    )
     wanted = fields.model_dump(mode="json")
     changes: dict[str, Any] = {k: v for k, v in fields.model_dump().items() if wanted[k] != have[k]}
     if changes:

@@ -20,6 +20,7 @@ from tekisei.db.provenance import ProvenanceCheckRow, ProvenanceKeyRow, SystemPr
 from tekisei.errors import InvalidInputError, NotFoundError
 from tekisei.services import assessments, audit, credentials, evidence, systems
 from tekisei.services import provenance as text_provenance
+from tekisei.services.people import ActorNames
 from tekisei.untrusted import MAX_FILE_BYTES, read_bytes, read_text
 
 TEXT_SUFFIXES = {".txt", ".md"}
@@ -68,7 +69,8 @@ def mechanisms(session: Session, principal: Principal, system_id: int) -> Mechan
             system_id=system.id, text_key_id=None, c2pa=False, other="", updated_by=None,
             updated_at=None,
         )  # fmt: skip
-    return MechanismsOut.model_validate(row, from_attributes=True)
+    out = MechanismsOut.model_validate(row, from_attributes=True)
+    return out.model_copy(update={"updated_by": ActorNames(session, principal)(out.updated_by)})
 
 
 def set_mechanisms(

@@ -17,6 +17,7 @@ from tekisei.db.systems import SystemRow
 from tekisei.errors import ConflictError, InvalidInputError, NotFoundError
 from tekisei.services import audit, scope, systems
 from tekisei.services.database import policy_of
+from tekisei.services.people import ActorNames
 
 
 class ReviewOut(BaseModel):
@@ -58,9 +59,12 @@ class MaturityPoint(BaseModel):
     reviews: int
 
 
-def view(row: ReviewRow) -> ReviewOut:
-    """The reader's view of ``row``."""
-    return ReviewOut.model_validate(row, from_attributes=True)
+def view(row: ReviewRow, actors: ActorNames) -> ReviewOut:
+    """The reader's view of ``row`` (``actors``: how the people who acted are shown)."""
+    out = ReviewOut.model_validate(row, from_attributes=True)
+    return out.model_copy(
+        update={"opened_by": actors(out.opened_by), "completed_by": actors(out.completed_by)}
+    )
 
 
 def _org(session: Session, principal: Principal) -> OrgRow:

@@ -18,6 +18,7 @@ from tekisei.db.orgs import OrgRow
 from tekisei.db.risks import RiskRow
 from tekisei.errors import ConflictError, InvalidInputError, NotFoundError
 from tekisei.services import audit, risks, scope, systems
+from tekisei.services.people import ActorNames
 
 
 def _org(session: Session, principal: Principal) -> OrgRow:
@@ -96,7 +97,7 @@ def taxonomy_titles(session: Session) -> dict[str, tuple[str, str]]:
 
 
 def _suggestion_view(
-    row: RiskSuggestionRow, key: str, titles: dict[str, tuple[str, str]]
+    row: RiskSuggestionRow, key: str, titles: dict[str, tuple[str, str]], actors: ActorNames
 ) -> SuggestionOut:
     ja, en = titles.get(row.taxonomy, (row.taxonomy, row.taxonomy))
     return SuggestionOut(
@@ -112,7 +113,7 @@ def _suggestion_view(
         likelihood=row.likelihood,
         risk_id=row.risk_id,
         status=row.status,
-        decided_by=row.decided_by,
+        decided_by=actors(row.decided_by),
         decided_at=row.decided_at,
         note=row.note,
     )
@@ -136,9 +137,9 @@ def list_suggestions(
         query = query.where(RiskSuggestionRow.system_id == system_id)
     if status:
         query = query.where(RiskSuggestionRow.status == status)
-    titles = taxonomy_titles(session)
+    titles, actors = taxonomy_titles(session), ActorNames(session, principal)
     return [
-        _suggestion_view(row, key, titles)
+        _suggestion_view(row, key, titles, actors)
         for row, key in session.execute(query.order_by(RiskSuggestionRow.id))
     ]
 

@@ -28,6 +28,7 @@ from tekisei.errors import InvalidInputError, NotFoundError
 from tekisei.services import audit
 from tekisei.services.changes import check_version, merge
 from tekisei.services.orgs import approver_facts
+from tekisei.services.people import ActorNames
 from tekisei.services.scope import visible, visible_row, visible_system
 
 FIELDS = tuple(RiskFields.model_fields)
@@ -66,8 +67,8 @@ def _fields(row: RiskRow) -> RiskFields:
     return RiskFields.model_validate({name: getattr(row, name) for name in FIELDS})
 
 
-def view(row: RiskRow) -> RiskView:
-    """The reader's view of ``row``."""
+def view(row: RiskRow, actors: ActorNames) -> RiskView:
+    """The reader's view of ``row`` (``actors``: how people are shown to the reader)."""
     return RiskView(
         **_fields(row).model_dump(),
         id=row.id,
@@ -80,7 +81,7 @@ def view(row: RiskRow) -> RiskView:
         accepted_by=row.accepted_by,
         accepted_at=row.accepted_at,
         acceptance_note=row.acceptance_note,
-        acceptor_added_by=row.acceptor_added_by,
+        acceptor_added_by=actors(row.acceptor_added_by),
         created_at=row.created_at,
         updated_at=row.updated_at,
         version=row.version,

@@ -14,6 +14,7 @@ from tekisei.services import evidence as evidence_service
 from tekisei.services import reports as report_service
 from tekisei.services.assessments import GUIDELINE, AssessmentOut, FrameworkViewOut
 from tekisei.services.evidence import EvidenceView
+from tekisei.services.people import ActorNames
 from tekisei.web.api.common import IdField, IdPath, VersionField, database, reading, transaction
 from tekisei.web.auth import PrincipalDep
 from tekisei.web.files import attachment, multipart_body, read_multipart
@@ -173,7 +174,7 @@ async def upload(request: Request, principal: PrincipalDep) -> EvidenceView:
             max_bytes=db.max_upload_bytes,
             title=fields["title"],
         )
-        return evidence_service.view(row)
+        return evidence_service.view(row, ActorNames(session, principal))
 
 
 @router.post("/api/evidence/links", response_model=EvidenceView, status_code=201)
@@ -181,7 +182,7 @@ def add_link(request: Request, principal: PrincipalDep, body: LinkIn) -> Evidenc
     """Keep a link as evidence."""
     with transaction(request) as session:
         row = evidence_service.add_link(session, principal, url=body.url, title=body.title)
-        return evidence_service.view(row)
+        return evidence_service.view(row, ActorNames(session, principal))
 
 
 @router.get("/api/evidence/{evidence_id}", response_model=EvidenceView)
@@ -189,7 +190,8 @@ def get_evidence(request: Request, principal: PrincipalDep, evidence_id: IdPath)
     """One piece of evidence."""
     with reading(request) as session:
         return evidence_service.view(
-            evidence_service.visible_evidence(session, principal, evidence_id)
+            evidence_service.visible_evidence(session, principal, evidence_id),
+            ActorNames(session, principal),
         )
 
 

@@ -14,6 +14,7 @@ from tekisei.core.orgs import Principal
 from tekisei.services import eval_execution, eval_jobs, eval_runs, eval_targets, risk_suggestions
 from tekisei.services import evals as eval_files
 from tekisei.services.eval_runs import ComparisonOut, ResultOut, RunOut
+from tekisei.services.people import ActorNames
 from tekisei.services.risk_suggestions import SuggestionOut
 from tekisei.web.api.common import IdPath, IdQuery, RunRef, database, reading, transaction
 from tekisei.web.auth import PrincipalDep
@@ -156,7 +157,9 @@ def start_run(
 
 
 def _visible(session: Session, principal: Principal, run: RunRef) -> RunOut:
-    return eval_runs.view(session, eval_runs.visible_run(session, principal, run))
+    return eval_runs.view(
+        session, eval_runs.visible_run(session, principal, run), ActorNames(session, principal)
+    )
 
 
 @router.get("/api/evals/runs/{run}", response_model=RunOut)

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tekisei.core.reviews import Trigger
 from tekisei.services import reviews as review_service
+from tekisei.services.people import ActorNames
 from tekisei.services.reviews import DueOut, MaturityPoint, ReviewOut
 from tekisei.web.api.common import IdPath, reading, transaction
 from tekisei.web.auth import PrincipalDep
@@ -47,7 +48,7 @@ def list_reviews(request: Request, principal: PrincipalDep, system_id: IdPath) -
     """A system's reviews, newest first."""
     with reading(request) as session:
         return [
-            review_service.view(r)
+            review_service.view(r, ActorNames(session, principal))
             for r in review_service.list_reviews(session, principal, system_id)
         ]
 
@@ -59,7 +60,7 @@ def open_review(
     """Open a review (an open one is returned with the reason added)."""
     with transaction(request) as session:
         row = review_service.open_review(session, principal, system_id, body.trigger, body.reason)
-        return review_service.view(row)
+        return review_service.view(row, ActorNames(session, principal))
 
 
 @router.post("/api/reviews/{review_id}/records", response_model=ReviewOut)
@@ -69,7 +70,8 @@ def record(
     """Write the plan, do, check or act record."""
     with transaction(request) as session:
         return review_service.view(
-            review_service.record_phase(session, principal, review_id, body.phase, body.text)
+            review_service.record_phase(session, principal, review_id, body.phase, body.text),
+            ActorNames(session, principal),
         )
 
 
@@ -80,7 +82,8 @@ def complete(
     """Complete the review once all four records are written."""
     with transaction(request) as session:
         return review_service.view(
-            review_service.complete_review(session, principal, review_id, body.maturity)
+            review_service.complete_review(session, principal, review_id, body.maturity),
+            ActorNames(session, principal),
         )
 
 

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from tekisei.core.risks import RiskFields
 from tekisei.services import reports as report_service
 from tekisei.services import risks as risk_service
+from tekisei.services.people import ActorNames
 from tekisei.services.risks import HeatMap, RiskView
 from tekisei.web.api.common import (
     IdPath,
@@ -69,7 +70,7 @@ def list_risks(
             offset=offset,
             limit=limit,
         )
-        items = [risk_service.view(r) for r in rows]
+        items = [risk_service.view(r, ActorNames(session, principal)) for r in rows]
     return Page[RiskView](total=total, offset=offset, limit=limit, items=items)
 
 
@@ -105,7 +106,9 @@ def export(
 def get_risk(request: Request, principal: PrincipalDep, risk_id: IdPath) -> RiskView:
     """One risk."""
     with reading(request) as session:
-        return risk_service.view(risk_service.visible_risk(session, principal, risk_id))
+        return risk_service.view(
+            risk_service.visible_risk(session, principal, risk_id), ActorNames(session, principal)
+        )
 
 
 @router.patch("/{risk_id}", response_model=RiskView)
@@ -117,7 +120,7 @@ def update_risk(
     version = data.pop("version")
     with transaction(request) as session:
         row = risk_service.update_risk(session, principal, risk_id, data, version)
-        return risk_service.view(row)
+        return risk_service.view(row, ActorNames(session, principal))
 
 
 @router.post("/{risk_id}/accept", response_model=RiskView)
@@ -127,4 +130,4 @@ def accept_risk(
     """Accept the residual risk (executives only; recorded in the audit log)."""
     with transaction(request) as session:
         row = risk_service.accept_risk(session, principal, risk_id, body.note, body.version)
-        return risk_service.view(row)
+        return risk_service.view(row, ActorNames(session, principal))

@@ -11,6 +11,7 @@ from tekisei.core.risks import RiskFields
 from tekisei.core.systems import SystemFacts
 from tekisei.services import risks as risk_service
 from tekisei.services import systems as system_service
+from tekisei.services.people import ActorNames
 from tekisei.services.risks import RiskView
 from tekisei.services.systems import RequirementOut, SystemView
 from tekisei.web.api.common import (
@@ -121,7 +122,7 @@ def system_risks(
         total, rows = risk_service.list_risks(
             session, principal, system_id=system_id, sort=sort, offset=offset, limit=limit
         )
-        items = [risk_service.view(r) for r in rows]
+        items = [risk_service.view(r, ActorNames(session, principal)) for r in rows]
     return Page[RiskView](total=total, offset=offset, limit=limit, items=items)
 
 
@@ -131,7 +132,10 @@ def add_risk(
 ) -> RiskView:
     """Add a risk to the system's register."""
     with transaction(request) as session:
-        return risk_service.view(risk_service.add_risk(session, principal, system_id, body))
+        return risk_service.view(
+            risk_service.add_risk(session, principal, system_id, body),
+            ActorNames(session, principal),
+        )
 
 
 @router.post("/{system_id}/testers", status_code=204)

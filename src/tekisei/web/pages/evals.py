@@ -18,6 +18,7 @@ from tekisei.services import catalog as catalog_service
 from tekisei.services import eval_execution, eval_runs, risk_suggestions
 from tekisei.services import evals as eval_files
 from tekisei.services import systems as system_service
+from tekisei.services.people import ActorNames
 from tekisei.web.api.common import IdPath, IdQuery, RunRef, database, reading, transaction
 from tekisei.web.api.evals import RunStart, start
 from tekisei.web.auth import PrincipalDep
@@ -109,7 +110,9 @@ def _run_context(request: Request, principal: Principal, run: RunRef) -> dict[st
     lang = request.state.lang
     text = messages(lang).gettext
     with reading(request) as session:
-        out = eval_runs.view(session, eval_runs.visible_run(session, principal, run))
+        out = eval_runs.view(
+            session, eval_runs.visible_run(session, principal, run), ActorNames(session, principal)
+        )
         failing = eval_runs.run_results(session, principal, out.id, failing_only=True)
         suggestions = [
             s
@@ -161,7 +164,9 @@ def run_page(request: Request, principal: PrincipalDep, run: RunRef) -> HTMLResp
 def progress(request: Request, principal: PrincipalDep, run: RunRef) -> HTMLResponse:
     """The progress fragment the run page polls; once the run is finished the page reloads."""
     with reading(request) as session:
-        out = eval_runs.view(session, eval_runs.visible_run(session, principal, run))
+        out = eval_runs.view(
+            session, eval_runs.visible_run(session, principal, run), ActorNames(session, principal)
+        )
     response = render(request, "evals/_progress.html", {"run": out})
     if out.status == "finished":
         response.headers["HX-Refresh"] = "true"
@@ -174,7 +179,9 @@ async def resume(request: Request, principal: PrincipalDep, run: RunRef) -> Resp
     data = await read_form(request)
     check_csrf(request, data)
     with reading(request) as session:
-        out = eval_runs.view(session, eval_runs.visible_run(session, principal, run))
+        out = eval_runs.view(
+            session, eval_runs.visible_run(session, principal, run), ActorNames(session, principal)
+        )
     body = RunStart(
         suite=out.suite,
         target=out.target,

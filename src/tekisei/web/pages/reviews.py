@@ -10,6 +10,7 @@ from tekisei.core.reviews import PHASES, Trigger
 from tekisei.errors import ConflictError, InvalidInputError
 from tekisei.services import reviews as review_service
 from tekisei.services import systems as system_service
+from tekisei.services.people import ActorNames
 from tekisei.web.api.common import IdPath, reading, transaction
 from tekisei.web.auth import PrincipalDep
 from tekisei.web.forms import check_csrf, read_form
@@ -30,7 +31,7 @@ def _page(
             system_service.visible_system(session, principal, system_id), principal.org_slug
         )
         rows = [
-            review_service.view(r)
+            review_service.view(r, ActorNames(session, principal))
             for r in review_service.list_reviews(session, principal, system_id)
         ]
         due = review_service.due_date(

@@ -16,6 +16,7 @@ from tekisei.render.heatmap import heat_map_svg
 from tekisei.services import catalog as catalog_service
 from tekisei.services import risks as risk_service
 from tekisei.services import systems as system_service
+from tekisei.services.people import ActorNames
 from tekisei.web.api.common import IdPath, reading, transaction
 from tekisei.web.auth import PrincipalDep
 from tekisei.web.forms import blank_to_none, check_csrf, field_errors, read_form
@@ -40,7 +41,7 @@ def register_page(
     text = messages(request.state.lang).gettext
     with reading(request) as session:
         _, rows = risk_service.list_risks(session, principal, status=status or None, limit=200)
-        risks = [risk_service.view(r) for r in rows]
+        risks = [risk_service.view(r, ActorNames(session, principal)) for r in rows]
         grid = risk_service.risk_heat_map(session, principal)
         systems = {
             s.id: s.name for s in system_service.list_systems(session, principal, limit=200)[1]
@@ -161,7 +162,9 @@ def detail_page(request: Request, principal: PrincipalDep, risk_id: IdPath) -> H
     """A risk with its edit form, and the acceptance form for executives
     (JSON twin: /api/risks/{id})."""
     with reading(request) as session:
-        risk = risk_service.view(risk_service.visible_risk(session, principal, risk_id))
+        risk = risk_service.view(
+            risk_service.visible_risk(session, principal, risk_id), ActorNames(session, principal)
+        )
     values = risk.model_dump(mode="json", include=set(RiskFields.model_fields))
     return _form(
         request,
@@ -210,7 +213,9 @@ def _detail_with_errors(
     errors: dict[str, str],
 ) -> HTMLResponse:
     with reading(request) as session:
-        risk = risk_service.view(risk_service.visible_risk(session, principal, risk_id))
+        risk = risk_service.view(
+            risk_service.visible_risk(session, principal, risk_id), ActorNames(session, principal)
+        )
     return _form(
         request,
         values,
@@ -243,7 +248,10 @@ async def accept(request: Request, principal: PrincipalDep, risk_id: IdPath) -> 
             )
     except (ConflictError, InvalidInputError) as exc:
         with reading(request) as session:
-            risk = risk_service.view(risk_service.visible_risk(session, principal, risk_id))
+            risk = risk_service.view(
+                risk_service.visible_risk(session, principal, risk_id),
+                ActorNames(session, principal),
+            )
         values = risk.model_dump(mode="json", include=set(RiskFields.model_fields))
         return _form(
             request,

@@ -29,6 +29,7 @@ from tekisei.services import provenance as text_provenance
 from tekisei.services import provenance_checks
 from tekisei.services import risks as risk_service
 from tekisei.services import systems as system_service
+from tekisei.services.people import ActorNames
 from tekisei.web.api.common import IdPath, reading, transaction
 from tekisei.web.auth import PrincipalDep
 from tekisei.web.forms import check_csrf, field_errors, read_form
@@ -148,7 +149,7 @@ def detail_page(request: Request, principal: PrincipalDep, system_id: IdPath) ->
         system = system_service.view(row, principal.org_slug)
         requirements = system_service.system_requirements(session, principal, system_id)
         _, risk_rows = risk_service.list_risks(session, principal, system_id=system_id, limit=200)
-        risks = [risk_service.view(r) for r in risk_rows]
+        risks = [risk_service.view(r, ActorNames(session, principal)) for r in risk_rows]
         grid = risk_service.risk_heat_map(session, principal, system_id)
         provenance = provenance_checks.system_provenance(session, principal, system_id)
         text_keys = [
