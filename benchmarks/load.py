@@ -13,9 +13,13 @@ and runs each scenario with 50 concurrent clients for 60 s from a separate clien
 - ``verify-text``: the public ``POST /api/provenance/verify/text`` without credentials
   (the public rate limit raised for the run)
 
+Each scenario is measured in a group with the two bare peers: the three take turns in
+``--slices`` slices (6 by default, 10 s each at 60 s), so that other work on the machine
+weighs on the scenario and on its peers alike, and the ratios compare like with like.
+
 It prints, per scenario: requests, errors (any unexpected status, reset or timeout),
-throughput, p50 and p99 latency, p99 ÷ p50, and throughput ÷ the bare peers' (``/ping``
-for every scenario; ``/systems`` for the systems list).
+throughput, p50 and p99 latency, p99 ÷ p50, the peers' throughput in the same group, and
+the scenario's throughput ÷ each peer's.
 
     .venv/bin/python benchmarks/load.py                       # both backends, 50 clients, 60 s
     .venv/bin/python benchmarks/load.py --backend sqlite --seconds 10 --systems 1000
@@ -216,14 +220,14 @@ def session_cookie(base: str, email: str) -> str:
 # ----------------------------------------------------------------------------- the client
 
 
-async def _client(spec: dict[str, Any]) -> dict[str, Any]:
+async def _client(spec: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Run the phases of one group in turn, ``slices`` times over, so that whatever else
+    the machine does falls on every phase alike; per phase: its figures."""
     import aiohttp
 
-    base: str = spec["base"]
-    kind: str = spec["kind"]
-    headers: dict[str, str] = spec.get("headers", {})
-    latencies: list[float] = []
-    errors: dict[str, int] = {}
+    latencies: dict[str, list[float]] = {phase["name"]: [] for phase in spec["phases"]}
+    errors: dict[str, dict[str, int]] = {phase["name"]: {} for phase in spec["phases"]}
+    elapsed: dict[str, float] = {phase["name"]: 0.0 for phase in spec["phases"]}
     connector = aiohttp.TCPConnector(limit=0, force_close=False)
     timeout = aiohttp.ClientTimeout(total=60)
 
@@ -231,15 +235,18 @@ async def _client(spec: dict[str, Any]) -> dict[str, Any]:
         connector=connector, timeout=timeout, cookie_jar=aiohttp.DummyCookieJar()
     ) as http:
 
-        async def one() -> None:
+        async def one(phase: dict[str, Any]) -> None:
+            base: str = phase["base"]
+            kind: str = phase["kind"]
+            headers: dict[str, str] = phase.get("headers", {})
             if kind == "get":
-                async with http.get(base + spec["path"], headers=headers) as answer:
+                async with http.get(base + phase["path"], headers=headers) as answer:
                     await answer.read()
                     ok = answer.status == 200
                     status = answer.status
             elif kind == "verify":
                 async with http.post(
-                    base + spec["path"], json={"text": TEXT}, headers=headers
+                    base + phase["path"], json={"text": TEXT}, headers=headers
                 ) as answer:
                     await answer.read()
                     ok = answer.status == 200
@@ -253,7 +260,7 @@ async def _client(spec: dict[str, Any]) -> dict[str, Any]:
                     raise RuntimeError(f"sign-in form without a token ({form.status})")
                 async with http.post(
                     base + "/signin",
-                    data={"email": spec["email"], "password": PASSWORD, "login_csrf": found[1]},
+                    data={"email": phase["email"], "password": PASSWORD, "login_csrf": found[1]},
                     headers={"Cookie": f"tekisei_login_csrf={cookie.value}"},
                     allow_redirects=False,
                 ) as answer:
@@ -263,50 +270,57 @@ async def _client(spec: dict[str, Any]) -> dict[str, Any]:
             if not ok:
                 raise RuntimeError(f"HTTP {status}")
 
-        async def worker(until: float, record: bool) -> None:
+        async def worker(phase: dict[str, Any], until: float, record: bool) -> None:
+            name = phase["name"]
             while time.monotonic() < until:
                 started = time.perf_counter()
                 try:
-                    await one()
+                    await one(phase)
                 except Exception as exc:  # every failure counts, whatever it is
                     if record:
-                        name = str(exc) if str(exc).startswith("HTTP") else type(exc).__name__
-                        errors[name] = errors.get(name, 0) + 1
+                        kind = str(exc) if str(exc).startswith("HTTP") else type(exc).__name__
+                        errors[name][kind] = errors[name].get(kind, 0) + 1
                     continue
                 if record:
-                    latencies.append(time.perf_counter() - started)
+                    latencies[name].append(time.perf_counter() - started)
 
-        warm = time.monotonic() + spec["warmup"]
-        await asyncio.gather(*(worker(warm, False) for _ in range(spec["clients"])))
-        began = time.monotonic()
-        until = began + spec["seconds"]
-        await asyncio.gather(*(worker(until, True) for _ in range(spec["clients"])))
-        elapsed = time.monotonic() - began
-    latencies.sort()
+        slices: int = spec["slices"]
+        for _ in range(slices):
+            for phase in spec["phases"]:
+                clients = range(spec["clients"])
+                warm = time.monotonic() + spec["warmup"] / slices
+                await asyncio.gather(*(worker(phase, warm, False) for _ in clients))
+                began = time.monotonic()
+                until = began + spec["seconds"] / slices
+                await asyncio.gather(*(worker(phase, until, True) for _ in clients))
+                elapsed[phase["name"]] += time.monotonic() - began
 
-    def pct(q: float) -> float:
-        if not latencies:
-            return 0.0
-        return latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000
+    def figures(name: str) -> dict[str, Any]:
+        found = sorted(latencies[name])
 
-    return {
-        "requests": len(latencies),
-        "errors": errors,
-        "per_second": len(latencies) / elapsed,
-        "p50_ms": pct(0.50),
-        "p99_ms": pct(0.99),
-    }
+        def pct(q: float) -> float:
+            return found[min(len(found) - 1, int(q * len(found)))] * 1000 if found else 0.0
+
+        return {
+            "requests": len(found),
+            "errors": errors[name],
+            "per_second": len(found) / elapsed[name],
+            "p50_ms": pct(0.50),
+            "p99_ms": pct(0.99),
+        }
+
+    return {name: figures(name) for name in latencies}
 
 
-def run_client(spec: dict[str, Any]) -> dict[str, Any]:
-    """Run one scenario from a separate process (its own interpreter and CPU time)."""
+def run_client(spec: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Run one group from a separate process (its own interpreter and CPU time)."""
     done = subprocess.run(
         [sys.executable, __file__, "--client", json.dumps(spec)],
         capture_output=True,
         text=True,
         check=True,
     )
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    result: dict[str, dict[str, Any]] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 
 
@@ -314,6 +328,7 @@ def run_client(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def measure(backend: str, args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Each scenario in a group with the two bare peers, the three taking turns."""
     print(f"\n== {backend} ({args.workers} worker process(es)) ==", flush=True)
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix=f"tekisei-load-{backend}-") as folder:
@@ -323,52 +338,55 @@ def measure(backend: str, args: argparse.Namespace) -> list[dict[str, Any]]:
         try:
             cookie = {"Cookie": f"tekisei_session={session_cookie(base, deployment.email)}"}
             bearer = {"Authorization": f"Bearer {deployment.token}"}
-            common = {"clients": args.clients, "seconds": args.seconds, "warmup": args.warmup}
-            scenarios: list[tuple[str, dict[str, Any]]] = [
-                ("bare /ping", {"base": bare, "kind": "get", "path": "/ping"}),
-                (
-                    "bare /systems",
-                    {"base": bare, "kind": "get", "path": f"/systems?org={deployment.org_id}"},
-                ),
-                (
-                    "list-systems",
-                    {"base": base, "kind": "get", "path": "/api/systems", "headers": bearer},
-                ),
-                (
-                    "system-page",
-                    {
-                        "base": base,
-                        "kind": "get",
-                        "path": f"/systems/{deployment.system_id}",
-                        "headers": cookie,
-                    },
-                ),
-                (
-                    "assessment-page",
-                    {
-                        "base": base,
-                        "kind": "get",
-                        "path": f"/systems/{deployment.system_id}/assessment",
-                        "headers": cookie,
-                    },
-                ),
-                ("sign-in", {"base": base, "kind": "sign-in", "email": deployment.email}),
-                (
-                    "verify-text",
-                    {"base": base, "kind": "verify", "path": "/api/provenance/verify/text"},
-                ),
+            common = {
+                "clients": args.clients,
+                "seconds": args.seconds,
+                "warmup": args.warmup,
+                "slices": args.slices,
+            }
+            peers = [
+                {"name": "bare /ping", "base": bare, "kind": "get", "path": "/ping"},
+                {
+                    "name": "bare /systems",
+                    "base": bare,
+                    "kind": "get",
+                    "path": f"/systems?org={deployment.org_id}",
+                },
             ]
-            for name, spec in scenarios:
-                if args.only and name not in args.only and not name.startswith("bare"):
+            scenarios: list[dict[str, Any]] = [
+                {"base": base, "kind": "get", "path": "/api/systems", "headers": bearer},
+                {
+                    "base": base,
+                    "kind": "get",
+                    "path": f"/systems/{deployment.system_id}",
+                    "headers": cookie,
+                },
+                {
+                    "base": base,
+                    "kind": "get",
+                    "path": f"/systems/{deployment.system_id}/assessment",
+                    "headers": cookie,
+                },
+                {"base": base, "kind": "sign-in", "email": deployment.email},
+                {"base": base, "kind": "verify", "path": "/api/provenance/verify/text"},
+            ]
+            names = ["list-systems", "system-page", "assessment-page", "sign-in", "verify-text"]
+            for name, scenario in zip(names, scenarios, strict=True):
+                if args.only and name not in args.only:
                     continue
-                result = run_client(spec | common)
-                result["scenario"] = name
+                group = run_client(common | {"phases": [*peers, scenario | {"name": name}]})
+                result = group[name] | {
+                    "scenario": name,
+                    "ping": group["bare /ping"]["per_second"],
+                    "query": group["bare /systems"]["per_second"],
+                }
                 rows.append(result)
                 print(
                     f"  {name:16} {result['requests']:7d} req  "
                     f"{sum(result['errors'].values()):5d} errors  "
                     f"{result['per_second']:8.1f}/s  p50 {result['p50_ms']:7.1f} ms  "
-                    f"p99 {result['p99_ms']:7.1f} ms  {result['errors'] or ''}",
+                    f"p99 {result['p99_ms']:7.1f} ms  (bare: /ping {result['ping']:.1f}/s, "
+                    f"/systems {result['query']:.1f}/s)  {result['errors'] or ''}",
                     flush=True,
                 )
         finally:
@@ -379,24 +397,19 @@ def measure(backend: str, args: argparse.Namespace) -> list[dict[str, Any]]:
 
 
 def report(backend: str, rows: list[dict[str, Any]]) -> None:
-    by = {row["scenario"]: row for row in rows}
-    ping = by["bare /ping"]["per_second"]
-    listing = by["bare /systems"]["per_second"]
     print(
         f"\n| {backend} | requests | errors | per s | p50 ms | p99 ms | p99 ÷ p50 "
-        "| ÷ /ping | ÷ bare query |"
+        "| bare /ping per s | bare /systems per s | ÷ /ping | ÷ bare /systems |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for row in rows:
         errors = sum(row["errors"].values())
         ratio = row["p99_ms"] / row["p50_ms"] if row["p50_ms"] else 0
-        versus_query = (
-            f"{row['per_second'] / listing:.2f}" if row["scenario"] == "list-systems" else ""
-        )
         print(
             f"| {row['scenario']} | {row['requests']} | {errors} | {row['per_second']:.1f} | "
-            f"{row['p50_ms']:.1f} | {row['p99_ms']:.1f} | {ratio:.1f} | "
-            f"{row['per_second'] / ping:.2f} | {versus_query} |"
+            f"{row['p50_ms']:.1f} | {row['p99_ms']:.1f} | {ratio:.1f} | {row['ping']:.1f} | "
+            f"{row['query']:.1f} | {row['per_second'] / row['ping']:.2f} | "
+            f"{row['per_second'] / row['query']:.2f} |"
         )
 
 
@@ -409,6 +422,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=3)
     parser.add_argument("--systems", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--slices", type=int, default=6, help="turns each phase takes")
     parser.add_argument("--only", nargs="*", help="scenarios to run (the bare peers always run)")
     parser.add_argument(
         "--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

@@ -63,6 +63,14 @@ class Settings(BaseSettings):
         description="Requests per minute one client may send to the public verification page "
         "and API (limits learning the green lists from the verifier)",
     )
+    threads: int = Field(
+        default=8,
+        ge=1,
+        le=256,
+        description="Threads per server process that run requests' database work (password "
+        "hashing has its own, one per core). Fewer threads serve more requests a second under "
+        "load on SQLite; raise it when many requests wait on a remote database",
+    )
     approver_min_age_days: int = Field(
         default=7,
         ge=0,

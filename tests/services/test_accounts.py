@@ -28,6 +28,7 @@ from tekisei.errors import (
 )
 from tekisei.services import audit, invitations, orgs, passwords, risks, systems, throttling, users
 from tekisei.services.database import Database
+from tekisei.services.people import ActorNames
 
 PASSWORD = "correct horse battery"
 ATTACKER, OWNER = "203.0.113.9", "198.51.100.7"
@@ -401,7 +402,9 @@ def test_an_acceptance_records_who_made_the_approver_a_member_and_is_flagged(
         )
         risk = risks.add_risk(session, admin, system.id, fields)
         accepted = risks.accept_risk(session, executive, risk.id, "受容", risk.version)
-        assert risks.view(accepted).acceptor_added_by == "admin@acme.example"
+        assert risks.view(accepted, ActorNames(session, admin)).acceptor_added_by == (
+            "admin@acme.example"
+        )
     with loaded_db.reading() as session:
         _total, events = audit.list_events(session, admin, action="risk.accept")
         flags = users.approval_flags_of(session, events)

@@ -47,6 +47,7 @@ from tekisei.services import (
 from tekisei.services.database import Database
 from tekisei.services.eval_jobs import LeaseConfig, utcnow
 from tekisei.services.evals import RunRequest
+from tekisei.services.people import ActorNames
 from tests.conftest import served
 from tests.render.test_sheets import assert_csv_safe
 
@@ -259,7 +260,13 @@ def test_who_may_run_evaluations(
         tester = users.principal_for(session, "tester@lab.example", "acme")
         viewer = users.principal_for(session, "v@acme.example", "acme")
     run = eval_execution.run_on_system(loaded_db, tester, tmp_path, assigned, _request(demo_url))
-    assert run.started_by == "tester@lab.example"
+    assert run.started_by == "tester"  # a name: external testers read no one's email
+    with loaded_db.reading() as session:
+        operator = orgs.cli_principal(session, "acme")
+        row = eval_runs.visible_run(session, operator, run.id)
+        assert eval_runs.view(session, row, ActorNames(session, operator)).started_by == (
+            "tester@lab.example"
+        )
     with pytest.raises(NotFoundError):
         eval_execution.run_on_system(loaded_db, tester, tmp_path, hidden, _request(demo_url))
     with pytest.raises(PermissionDeniedError):

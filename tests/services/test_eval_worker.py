@@ -35,6 +35,8 @@ from tekisei.services.database import Database
 from tekisei.services.eval_jobs import LeaseConfig, utcnow
 from tekisei.services.eval_targets import WebEvalSettings
 from tekisei.services.evals import RunRequest
+from tekisei.services.orgs import cli_principal
+from tekisei.services.people import ActorNames
 from tekisei.web.app import create_app
 from tests.conftest import served, worker_running
 
@@ -138,7 +140,7 @@ def test_a_run_queued_from_the_api_is_finished_by_a_worker_started_after_a_resta
     assert seen and set(seen) == {f"Bearer {KEY}"}  # the worker used the sealed key
     assert _job(loaded_db, run.id) is None  # the queue row, and the key with it, is gone
     with loaded_db.reading() as session:
-        view = eval_runs.view(session, run)
+        view = eval_runs.view(session, run, ActorNames(session, cli_principal(session, "acme")))
     assert (view.executing, view.queued) == (False, False)
 
 
@@ -178,7 +180,9 @@ def test_a_worker_killed_mid_run_is_taken_over_and_every_case_is_stored_once(
     try:
         _wait(lambda: _run(loaded_db, "k9").answered >= 3, "the worker to store results")
         with loaded_db.reading() as session:
-            assert eval_runs.view(session, _run(loaded_db, "k9")).executing  # from the lease
+            assert eval_runs.view(
+                session, _run(loaded_db, "k9"), ActorNames(session, cli_principal(session, "acme"))
+            ).executing  # from the lease
 
         # nobody else may work on the run meanwhile: not the command line ...
         resumed = CliRunner().invoke(

@@ -65,21 +65,26 @@ def _facts(row: SystemRow) -> SystemFacts:
 
 
 def view(row: SystemRow, org_slug: str) -> SystemView:
-    """The reader's view of ``row``."""
-    facts = _facts(row)
-    result = risk_tier(facts)
-    return SystemView(
-        **facts.model_dump(),
-        id=row.id,
-        org=org_slug,
-        tier=result.tier.label,
-        tier_reasons=[
-            TierReasonOut(code=r.code, tier=r.tier.label, ja=r.ja, en=r.en) for r in result.reasons
-        ],
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        version=row.version,
+    """The reader's view of ``row``: validated once, then given the tier and reasons its
+    facts imply (a SystemView is a SystemFacts, so the rules read it directly)."""
+    out = SystemView.model_validate(
+        {name: getattr(row, name) for name in FACT_FIELDS}
+        | {
+            "id": row.id,
+            "org": org_slug,
+            "tier": "",
+            "tier_reasons": [],
+            "created_at": row.created_at,
+            "updated_at": row.updated_at,
+            "version": row.version,
+        }
     )
+    result = risk_tier(out)
+    out.tier = result.tier.label
+    out.tier_reasons = [
+        TierReasonOut(code=r.code, tier=r.tier.label, ja=r.ja, en=r.en) for r in result.reasons
+    ]
+    return out
 
 
 def _apply(row: SystemRow, facts: SystemFacts) -> None:
@@ -207,7 +212,8 @@ def list_systems(
                 SystemRow.purpose.ilike(pattern, escape="\\"),
             )
         )
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    counting = query.with_only_columns(func.count(), maintain_column_froms=True)
+    total = session.scalar(counting) or 0
     descending = sort.startswith("-")
     key = sort.lstrip("-")
     column = {

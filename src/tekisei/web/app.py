@@ -48,6 +48,7 @@ from tekisei.web.pages import systems as systems_pages
 from tekisei.web.pages import users as users_pages
 from tekisei.web.pages import verify as verify_pages
 from tekisei.web.proxies import ForwardedHeaders
+from tekisei.web.threads import use_threads
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -60,6 +61,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        use_threads(settings.threads)
         yield
         database.close()
 

@@ -4,6 +4,7 @@ invitation up, accepts it (signed in, or by creating an account) or declines it.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
@@ -14,6 +15,7 @@ from tekisei.core.users import Email, Password
 from tekisei.services import invitations as invitation_service
 from tekisei.web.api.common import database, reading, transaction
 from tekisei.web.auth import PrincipalDep
+from tekisei.web.threads import hashing
 
 router = APIRouter(tags=["invitations"])
 
@@ -137,11 +139,18 @@ def accept(request: Request, principal: PrincipalDep, body: CodeIn) -> JoinedOut
 
 
 @router.post("/api/invitations/register", response_model=JoinedOut, status_code=201)
-def register(request: Request, body: RegisterIn) -> JoinedOut:
+async def register(request: Request, body: RegisterIn) -> JoinedOut:
     """Accept by creating an account with one's own password (no account may exist yet
     for the invited email). Sign in afterwards, or create a token with the CLI."""
-    joined = invitation_service.register_with_invitation(
-        database(request), body.code, body.name, body.password
+    joined = await hashing(
+        request,
+        partial(
+            invitation_service.register_with_invitation,
+            database(request),
+            body.code,
+            body.name,
+            body.password,
+        ),
     )
     return JoinedOut(org=joined.org_slug, email=joined.email, role=joined.role.value)
 

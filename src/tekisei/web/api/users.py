@@ -4,6 +4,7 @@ password and (for browser sessions) the organisation they act for."""
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Request
@@ -13,6 +14,7 @@ from tekisei.core.users import AnyPassword, Password
 from tekisei.services import users as user_service
 from tekisei.web.api.common import database, reading, transaction
 from tekisei.web.auth import SESSION_COOKIE, PasswordChangerDep, PrincipalDep, client_address
+from tekisei.web.threads import hashing
 
 router = APIRouter(prefix="/api/account", tags=["account"])
 
@@ -79,18 +81,23 @@ def account(request: Request, principal: PrincipalDep) -> AccountOut:
 
 
 @router.put("/password", response_model=PasswordChanged)
-def change_password(
+async def change_password(
     request: Request, principal: PasswordChangerDep, body: PasswordChange
 ) -> PasswordChanged:
     """Change one's own password (the current one is needed); every other browser session
     of the account ends. Also the way out for an account that must choose its own."""
-    ended = user_service.change_password(
-        database(request),
-        principal,
-        body.current_password,
-        body.new_password,
-        keep_session=request.cookies.get(SESSION_COOKIE) if principal.via == "session" else None,
-        client=client_address(request),
+    cookie = request.cookies.get(SESSION_COOKIE) if principal.via == "session" else None
+    ended = await hashing(
+        request,
+        partial(
+            user_service.change_password,
+            database(request),
+            principal,
+            body.current_password,
+            body.new_password,
+            keep_session=cookie,
+            client=client_address(request),
+        ),
     )
     return PasswordChanged(sessions_ended=ended)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from functools import partial
 from typing import Annotated
 from urllib.parse import quote
 
@@ -17,6 +18,7 @@ from tekisei.web.api.common import database, transaction
 from tekisei.web.auth import SESSION_COOKIE, client_address, password_changer
 from tekisei.web.forms import check_csrf, read_form
 from tekisei.web.templating import render
+from tekisei.web.threads import hashing
 
 router = APIRouter(include_in_schema=False)
 
@@ -97,7 +99,7 @@ def signin_page(
 
 
 @router.post("/signin", response_model=None)
-def signin(
+async def signin(
     request: Request,
     email: Annotated[str, Form(max_length=320)],
     password: Annotated[str, Form(max_length=MAX_PASSWORD)],
@@ -115,7 +117,12 @@ def signin(
         )
         return _signin_form(request, target, email, message, status=403)
     try:
-        opened = users.sign_in(database(request), email, password, client=client_address(request))
+        opened = await hashing(
+            request,
+            partial(
+                users.sign_in, database(request), email, password, client=client_address(request)
+            ),
+        )
     except (AuthenticationError, ThrottledError, PermissionDeniedError) as exc:
         status = 429 if isinstance(exc, ThrottledError) else 401
         return _signin_form(request, target, email, exc.localized(lang), status=status)

@@ -7,6 +7,7 @@ form. The page never says whether the invited email already has an account.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
@@ -26,6 +27,7 @@ from tekisei.web.api.common import database, reading, transaction
 from tekisei.web.auth import SESSION_COOKIE, current_principal
 from tekisei.web.forms import read_form
 from tekisei.web.pages.auth import login_csrf_valid, render_with_login_csrf, signed_in_response
+from tekisei.web.threads import hashing
 
 router = APIRouter(prefix="/invitations", include_in_schema=False)
 
@@ -111,8 +113,15 @@ async def register(request: Request, code: CodePath) -> Response:
         )
         return _page(request, code, message, status=422)
     try:
-        joined = invitation_service.register_with_invitation(
-            database(request), code, str(data.get("name", ""))[:200], password
+        joined = await hashing(
+            request,
+            partial(
+                invitation_service.register_with_invitation,
+                database(request),
+                code,
+                str(data.get("name", ""))[:200],
+                password,
+            ),
         )
     except (InvalidInputError, ConflictError) as exc:
         return _page(request, code, exc.localized(request.state.lang), status=422)

@@ -3,6 +3,7 @@ the organisation they act for."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 from urllib.parse import quote
 
@@ -23,6 +24,7 @@ from tekisei.web.auth import SESSION_COOKIE, PasswordChangerDep, PrincipalDep, c
 from tekisei.web.forms import check_csrf, read_form
 from tekisei.web.pages.auth import safe_next
 from tekisei.web.templating import render
+from tekisei.web.threads import hashing
 
 router = APIRouter(prefix="/account", include_in_schema=False)
 
@@ -88,13 +90,17 @@ async def change_password(request: Request, principal: PasswordChangerDep) -> Re
         )
         return _password_page(request, target, message, status=422)
     try:
-        user_service.change_password(
-            database(request),
-            principal,
-            current[: MAX_PASSWORD + 1],
-            new[: MAX_PASSWORD + 1],
-            keep_session=request.cookies.get(SESSION_COOKIE),
-            client=client_address(request),
+        await hashing(
+            request,
+            partial(
+                user_service.change_password,
+                database(request),
+                principal,
+                current[: MAX_PASSWORD + 1],
+                new[: MAX_PASSWORD + 1],
+                keep_session=request.cookies.get(SESSION_COOKIE),
+                client=client_address(request),
+            ),
         )
     except (InvalidInputError, AuthenticationError, ThrottledError, ConflictError) as exc:
         status = 429 if isinstance(exc, ThrottledError) else 422
