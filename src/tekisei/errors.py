@@ -53,7 +53,12 @@ class ConflictError(TekiseiError):
 
 
 class ThrottledError(TekiseiError):
-    """Too many attempts; try again later."""
+    """Too many attempts; try again later. ``retry_after``: the seconds to wait, for the
+    HTTP ``Retry-After`` header."""
+
+    def __init__(self, message: str, *, ja: str | None = None, retry_after: int = 1) -> None:
+        super().__init__(message, ja=ja)
+        self.retry_after = max(1, retry_after)
 
 
 class DatabaseError(TekiseiError):

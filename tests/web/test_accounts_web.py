@@ -295,8 +295,9 @@ async def test_failures_from_an_attackers_address_never_stop_the_owner_signing_i
         for n in range(8)
     ]
     assert statuses[:3] == [401, 401, 401] and statuses[-1] == 429
-    last = soup(await signin(attacker, "admin@acme.example", PASSWORD))
-    message = last.select_one('[role="alert"]').get_text()
+    refused = await signin(attacker, "admin@acme.example", PASSWORD)
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+    message = soup(refused).select_one('[role="alert"]').get_text()
     assert re.search(r"\d+(秒|分)待って", message)
     owner = web["client"]("198.51.100.7")
     assert (await signin(owner, "admin@acme.example", PASSWORD)).status_code == 303

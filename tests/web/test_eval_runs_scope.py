@@ -116,6 +116,15 @@ async def test_a_queued_run_waits_for_a_worker_and_can_be_cancelled_from_its_pag
             page = _soup(await browser.get(f"/evals/runs/{started.json()['id']}"))
             assert page.select_one("form#cancel-run") is None
             assert page.select_one('form[action$="/resume"]') is not None  # resumable
+            # Said alike on the run's page, in the list and in the API: no longer running.
+            assert page.select_one("#run-status")["data-state"] == "interrupted"  # type: ignore[index]
+            assert "中断" in page.select_one("#run-status").get_text()  # type: ignore[union-attr]
+            listed = _soup(await browser.get("/evals")).select_one('tr[data-run="waiting"]')
+            assert listed is not None and listed.select_one("[data-state]")["data-state"] == (  # type: ignore[index]
+                "interrupted"
+            )
+            shown = await s["client"].get("/api/evals/runs/waiting", headers=s["admin"])
+            assert (shown.json()["status"], shown.json()["state"]) == ("running", "interrupted")
             again = await browser.post(str(form["action"]), data={"csrf": csrf})
             assert again.status_code == 409
         finally:

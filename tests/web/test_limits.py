@@ -64,11 +64,13 @@ async def test_two_server_processes_share_the_public_limit(
         clock.now += 45
         refused = await two.post(URL, json=body)
         assert refused.json()["detail"] == "too many checks from this address; try again in 15 s"
+        assert refused.headers["Retry-After"] == "15"
         assert refused.json()["detail_ja"] == (
             "このアドレスからの確認が多すぎます。15秒後にもう一度お試しください。"
         )
         page = await one.post("/verify?lang=en", data={"text": "w1 w2"})
         assert page.status_code == 429 and "try again in 15 s" in page.text
+        assert page.headers["Retry-After"] == "15"
         clock.now += 15  # the next minute
         assert (await two.post(URL, json=body)).status_code == 200
     with loaded_db.reading() as session:

@@ -304,13 +304,13 @@ def list_command(
         print_json(rows)
         return
     table(
-        ["run", "system", "suite", "status", "passed", "rate", "finished"],
+        ["run", "system", "suite", "state", "passed", "rate", "finished"],
         [
             [
                 r.key,
                 f"{r.system_id} {r.system_name}",
                 f"{r.suite} {r.suite_version}",
-                r.status,
+                r.state,
                 f"{r.passed}/{r.answered}",
                 "" if r.pass_rate is None else f"{r.pass_rate:.0%}",
                 r.finished_at.strftime("%Y-%m-%d %H:%M") if r.finished_at else "",

@@ -154,6 +154,7 @@ def check_capacity(session: Session, org_id: int, limit: int, now: datetime) -> 
             ja=f"この組織では評価実行がすでに{limit}件、待機中または実行中です（同時に"
             "実行できる上限。TEKISEI_EVAL_RUNS_PER_ORG）。終わるのを待つか、どれかを中止して"
             "ください。",
+            retry_after=30,
         )
 
 

@@ -10,7 +10,7 @@ import json
 import logging
 import time
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
 from sqlalchemy import func, select
@@ -49,6 +49,9 @@ log = logging.getLogger(__name__)
 GUIDELINE = assessments.GUIDELINE
 
 
+RunState = Literal["queued", "executing", "interrupted", "finished"]
+
+
 class RunOut(BaseModel):
     """An evaluation run as readers see it."""
 
@@ -71,6 +74,10 @@ class RunOut(BaseModel):
     resumed."""
     queued: bool = False
     """Waiting for a worker (``tekisei worker``) to take it up."""
+    state: RunState = "finished"
+    """Where the run is, in one word: ``queued``, ``executing``, ``interrupted`` (running,
+    but no process executes it and none will: stopped, cancelled or killed; it can be
+    resumed) or ``finished``."""
     cases: int
     answered: int
     passed: int
@@ -152,6 +159,15 @@ def visible_run(session: Session, principal: Principal, reference: str | int) ->
     return scope.visible_row(session, principal, row, _not_found(reference))
 
 
+def run_state(status: str, job: str | None) -> RunState:
+    """A run's state from its status and its job's (``executing``, ``queued`` or none)."""
+    if status == "finished":
+        return "finished"
+    if job == "executing":
+        return "executing"
+    return "queued" if job == "queued" else "interrupted"
+
+
 def view(session: Session, row: EvalRunRow, actors: ActorNames) -> RunOut:
     """The reader's view of a run (``actors``: how the one who started it is shown)."""
     name = session.scalar(select(SystemRow.name).where(SystemRow.id == row.system_id))
@@ -171,6 +187,7 @@ def view(session: Session, row: EvalRunRow, actors: ActorNames) -> RunOut:
         status=row.status,
         executing=state == "executing",
         queued=state == "queued",
+        state=run_state(row.status, state),
         cases=row.cases,
         answered=row.answered,
         passed=row.passed,

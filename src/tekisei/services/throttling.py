@@ -20,6 +20,7 @@ number of slots guesses from one address are ever checked.
 from __future__ import annotations
 
 import hashlib
+import math
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select
@@ -110,6 +111,7 @@ def check_limits(session: Session, email: str, client: str, now: datetime | None
         raise ThrottledError(
             f"too many failed sign-ins from this address; wait {en} and try again",
             ja=f"このアドレスからのサインインの失敗が続いています。{ja}待ってから再度お試しください。",
+            retry_after=math.ceil(wait.total_seconds()),
         )
 
 

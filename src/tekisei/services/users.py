@@ -164,6 +164,7 @@ def _busy_means_try_again() -> Iterator[None]:
         raise ThrottledError(
             "the server is busy; try again in a few seconds",
             ja="サーバーが混み合っています。数秒後にもう一度お試しください。",
+            retry_after=5,
         ) from None
 
 

@@ -39,6 +39,11 @@ from tekisei.web.templating import render
 log = logging.getLogger(__name__)
 
 
+def retry_after(exc: Exception) -> dict[str, str]:
+    """The ``Retry-After`` header of a throttled request (none for other errors)."""
+    return {"Retry-After": str(exc.retry_after)} if isinstance(exc, ThrottledError) else {}
+
+
 def status_for(exc: TekiseiError) -> int:
     """The HTTP status of an error."""
     if isinstance(exc, AuthenticationError):
@@ -132,7 +137,8 @@ def install_error_handlers(app: FastAPI) -> None:
             body = {"detail": exc.message}
             if exc.message_ja:
                 body["detail_ja"] = exc.message_ja
-            headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+            headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+            headers |= retry_after(exc)
             return JSONResponse(body, status_code=status, headers=headers)
         if isinstance(exc, PasswordChangeRequiredError):
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -142,7 +148,9 @@ def install_error_handlers(app: FastAPI) -> None:
         if status == 401:
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"/signin?next={quote(target, safe='')}", status_code=303)
-        return _page(request, status, exc.localized(_lang(request)))
+        page = _page(request, status, exc.localized(_lang(request)))
+        page.headers.update(retry_after(exc))
+        return page
 
     # Pages answer a page, whatever went wrong before tekisei's code ran: an id out of
     # range, a malformed parameter, an address that names nothing. /api keeps FastAPI's

@@ -41,4 +41,5 @@ class ClientLimiter:
             raise ThrottledError(
                 f"too many checks from this address; try again in {wait} s",
                 ja=f"このアドレスからの確認が多すぎます。{wait}秒後にもう一度お試しください。",
+                retry_after=int(wait),
             )

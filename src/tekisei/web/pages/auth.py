@@ -16,6 +16,7 @@ from tekisei.errors import AuthenticationError, PermissionDeniedError, Throttled
 from tekisei.services import users
 from tekisei.web.api.common import database, transaction
 from tekisei.web.auth import SESSION_COOKIE, client_address, password_changer
+from tekisei.web.errors import retry_after
 from tekisei.web.forms import check_csrf, read_form
 from tekisei.web.templating import render
 from tekisei.web.threads import hashing
@@ -125,7 +126,9 @@ async def signin(
         )
     except (AuthenticationError, ThrottledError, PermissionDeniedError) as exc:
         status = 429 if isinstance(exc, ThrottledError) else 401
-        return _signin_form(request, target, email, exc.localized(lang), status=status)
+        page = _signin_form(request, target, email, exc.localized(lang), status=status)
+        page.headers.update(retry_after(exc))
+        return page
     return signed_in_response(request, opened, target)
 
 

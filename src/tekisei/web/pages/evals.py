@@ -22,6 +22,7 @@ from tekisei.services.people import ActorNames
 from tekisei.web.api.common import IdPath, IdQuery, RunRef, database, reading, transaction
 from tekisei.web.api.evals import RunStart, start
 from tekisei.web.auth import PrincipalDep
+from tekisei.web.errors import retry_after
 from tekisei.web.forms import check_csrf, read_form
 from tekisei.web.i18n import messages
 from tekisei.web.templating import render
@@ -96,7 +97,10 @@ async def start_run(request: Request, principal: PrincipalDep) -> Response:
     except (InvalidInputError, ConflictError, ThrottledError) as exc:  # unknown system: 404
         data.pop("api_key", None)
         data.pop("judge_api_key", None)
-        return _index(request, principal, None, exc.localized(request.state.lang), data, 422)
+        status = 429 if isinstance(exc, ThrottledError) else 422
+        page = _index(request, principal, None, exc.localized(request.state.lang), data, status)
+        page.headers.update(retry_after(exc))
+        return page
     except (ValidationError, ValueError):
         data.pop("api_key", None)
         data.pop("judge_api_key", None)
@@ -194,7 +198,10 @@ async def resume(request: Request, principal: PrincipalDep, run: RunRef) -> Resp
     except (InvalidInputError, ConflictError, ThrottledError) as exc:
         context = _run_context(request, principal, run)
         context["error"] = exc.localized(request.state.lang)
-        return render(request, "evals/run.html", context, status_code=422)
+        status = 429 if isinstance(exc, ThrottledError) else 422
+        page = render(request, "evals/run.html", context, status_code=status)
+        page.headers.update(retry_after(exc))
+        return page
     return RedirectResponse(f"/evals/runs/{out.id}", status_code=303)
 
 
@@ -236,7 +243,10 @@ async def decide(request: Request, principal: PrincipalDep, suggestion_id: IdPat
     except (InvalidInputError, ConflictError) as exc:
         context = _run_context(request, principal, back)
         context["error"] = exc.localized(request.state.lang)
-        return render(request, "evals/run.html", context, status_code=422)
+        status = 429 if isinstance(exc, ThrottledError) else 422
+        page = render(request, "evals/run.html", context, status_code=status)
+        page.headers.update(retry_after(exc))
+        return page
     return RedirectResponse(f"/evals/runs/{back}#suggestions", status_code=303)
 
 

@@ -21,6 +21,7 @@ from tekisei.errors import (
 from tekisei.services import users as user_service
 from tekisei.web.api.common import database, reading, transaction
 from tekisei.web.auth import SESSION_COOKIE, PasswordChangerDep, PrincipalDep, client_address
+from tekisei.web.errors import retry_after
 from tekisei.web.forms import check_csrf, read_form
 from tekisei.web.pages.auth import safe_next
 from tekisei.web.templating import render
@@ -104,7 +105,9 @@ async def change_password(request: Request, principal: PasswordChangerDep) -> Re
         )
     except (InvalidInputError, AuthenticationError, ThrottledError, ConflictError) as exc:
         status = 429 if isinstance(exc, ThrottledError) else 422
-        return _password_page(request, target, exc.localized(lang), status=status)
+        page = _password_page(request, target, exc.localized(lang), status=status)
+        page.headers.update(retry_after(exc))
+        return page
     return RedirectResponse(target, status_code=303)
 
 

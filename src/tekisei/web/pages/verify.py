@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from tekisei.errors import InvalidInputError, ThrottledError
 from tekisei.services.provenance import PublicResult
 from tekisei.web.api.provenance import MAX_TEXT, check_text, check_upload, read_upload
+from tekisei.web.errors import retry_after
 from tekisei.web.files import read_multipart
 from tekisei.web.forms import read_form
 from tekisei.web.templating import render
@@ -42,7 +43,9 @@ async def verify_submit(request: Request) -> HTMLResponse:
     except (InvalidInputError, ThrottledError) as exc:
         context["error"] = exc.localized(request.state.lang)
         status = 429 if isinstance(exc, ThrottledError) else 422
-        return render(request, "verify/index.html", context, status_code=status)
+        page = render(request, "verify/index.html", context, status_code=status)
+        page.headers.update(retry_after(exc))
+        return page
     return render(request, "verify/index.html", context)
 
 
@@ -59,5 +62,7 @@ async def verify_image_submit(request: Request) -> HTMLResponse:
     except (InvalidInputError, ThrottledError) as exc:
         context["image_error"] = exc.localized(request.state.lang)
         status = 429 if isinstance(exc, ThrottledError) else 422
-        return render(request, "verify/index.html", context, status_code=status)
+        page = render(request, "verify/index.html", context, status_code=status)
+        page.headers.update(retry_after(exc))
+        return page
     return render(request, "verify/index.html", context)
