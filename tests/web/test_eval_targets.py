@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, nullcontext
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -20,6 +21,7 @@ from starlette.routing import Route
 
 from tekisei.config import Settings
 from tekisei.core.orgs import OrgActor, OrgCreate, Role
+from tekisei.db.evals import EvalTargetHostRow
 from tekisei.db.orgs import OrgRow
 from tekisei.evals import create_demo_app
 from tekisei.services import orgs, users
@@ -154,11 +156,19 @@ async def test_runs_against_internal_addresses_are_refused_at_start(
     settings: Settings, loaded_db: Database
 ) -> None:
     async with site(settings, loaded_db) as s:
-        # even when an administrator lists them
+        # even when an administrator lists them (metadata addresses cannot be listed: they
+        # are written straight into the database, as someone who can write it could)
         await allow(
-            s, "127.0.0.1:9", "10.0.0.5", "169.254.169.254", "[::1]:9", "localhost:9",
-            "100.64.0.1", "[fd00:ec2::254]",
+            s, "127.0.0.1:9", "10.0.0.5", "[::1]:9", "localhost:9", "100.64.0.1",
         )  # fmt: skip
+        with loaded_db.transaction() as session:
+            org = session.scalars(select(OrgRow).where(OrgRow.slug == "acme")).one()
+            session.add_all(
+                EvalTargetHostRow(
+                    org_id=org.id, host=host, added_by="db", added_at=datetime.now(UTC)
+                )
+                for host in ("169.254.169.254", "[fd00:ec2::254]")
+            )
         for url in INTERNAL:
             refused = await start(s, f"openai:m@{url}")
             assert refused.status_code == 422, (url, refused.text)
@@ -310,6 +320,11 @@ async def test_administrators_keep_the_allow_list_and_each_change_is_audited(
             headers=s["admin"],
         )
         assert too_many.status_code == 422
+        for never in ("169.254.169.254", "[fd00:ec2::254]:80", "224.0.0.1", "192.0.2.10:8443"):
+            refused = await client.put(
+                "/api/orgs/current/eval-targets", json={"hosts": [never]}, headers=s["admin"]
+            )
+            assert refused.status_code == 422 and "can never be reached" in refused.text, never
         saved = await client.put(
             "/api/orgs/current/eval-targets",
             json={"hosts": ["API.Example.com", "*.corp.example", "api.example.com", "llm:8443"]},

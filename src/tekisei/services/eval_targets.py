@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from ipaddress import ip_address
 
 from pydantic import BaseModel
 from sqlalchemy import delete, select
@@ -24,7 +25,14 @@ from tekisei.core.orgs import Permission, Principal, require
 from tekisei.db.evals import EvalTargetHostRow
 from tekisei.db.orgs import OrgRow
 from tekisei.errors import InvalidInputError
-from tekisei.evals import NetworkPolicy, Refusal, TargetRefusedError, endpoint, host_entry
+from tekisei.evals import (
+    NetworkPolicy,
+    Refusal,
+    TargetRefusedError,
+    address_refusal,
+    endpoint,
+    host_entry,
+)
 from tekisei.services import audit
 
 MAX_HOSTS = 200
@@ -116,6 +124,30 @@ def normalise_hosts(hosts: list[str]) -> list[str]:
     return sorted(out)
 
 
+def _refuse_unreachable(entry: str) -> None:
+    """Refuse an address no run could ever reach, whatever the operator allows: a cloud
+    metadata address, or a multicast, reserved or documentation one. (A private address
+    is kept: runs reach it once the operator sets TEKISEI_EVAL_ALLOW_PRIVATE_TARGETS.)
+
+    Raises:
+        InvalidInputError: naming the entry and why.
+    """
+    if entry.startswith("*."):
+        return  # a domain; its hosts' addresses are checked at connect time
+    host = entry[1:].partition("]")[0] if entry.startswith("[") else entry.rpartition(":")[0]
+    try:
+        address = ip_address(host or entry)
+    except ValueError:
+        return  # a name
+    if address_refusal(address) in (Refusal.METADATA, Refusal.SPECIAL):
+        raise InvalidInputError(
+            f"{entry} can never be reached by an evaluation run (a cloud metadata, multicast, "
+            "reserved or documentation address); list the model's own host instead",
+            ja=f"{entry} には評価実行から接続できません（クラウドのメタデータ、マルチキャスト、"
+            "予約済みまたは文書用のアドレス）。モデルを提供しているホストを登録してください。",
+        )
+
+
 def set_hosts(
     session: Session, principal: Principal, hosts: list[str], config: WebEvalSettings
 ) -> EvalTargetsOut:
@@ -127,6 +159,8 @@ def set_hosts(
     """
     require(principal, Permission.MANAGE_ORG)
     after = normalise_hosts(hosts)
+    for entry in after:
+        _refuse_unreachable(entry)
     before = allowed_hosts(session, principal.org_id)
     if after != before:
         session.execute(
