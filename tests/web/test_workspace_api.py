@@ -911,6 +911,10 @@ async def test_long_notes_empty_emails_and_nul_characters_get_422(api: dict[str,
     )
     assert long_title.status_code == 422
     assert long_title.json()["detail"][0]["loc"] == ["body", "title"]
+    echoed = long_title.json()["detail"][0]["input"]
+    assert echoed == "a" * 200 + "…" and len(long_title.content) < 1000  # not sent back whole
+    huge = await client.post("/api/systems", headers=admin, json=[{"name": "x" * 500}] * 100)
+    assert huge.status_code == 422 and len(huge.content) < 1000
     long_url = await client.post(
         "/api/evidence/links", headers=admin, json={"url": "https://x.example/" + "a" * 4000}
     )

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exception_handlers import (
     http_exception_handler,
-    request_validation_exception_handler,
 )
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import (
@@ -37,6 +38,22 @@ from tekisei.errors import (
 from tekisei.web.templating import render
 
 log = logging.getLogger(__name__)
+
+
+ECHO_LIMIT = 200
+"""Characters of a refused input a 422 echoes back."""
+
+
+def clipped(value: Any) -> Any:
+    """An invalid input as a 422 echoes it: as given when short, else its first
+    ``ECHO_LIMIT`` characters (as text) and an ellipsis, so an over-long field or a
+    huge body is not sent back whole."""
+    if isinstance(value, str):
+        return value if len(value) <= ECHO_LIMIT else value[:ECHO_LIMIT] + "…"
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    text = json.dumps(jsonable_encoder(value), ensure_ascii=False)
+    return value if len(text) <= ECHO_LIMIT else text[:ECHO_LIMIT] + "…"
 
 
 def retry_after(exc: Exception) -> dict[str, str]:
@@ -159,7 +176,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
         if request.url.path.startswith("/api/"):
-            return await request_validation_exception_handler(request, exc)
+            errors = [{**error, "input": clipped(error.get("input"))} for error in exc.errors()]
+            return JSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)
         in_path = any(error.get("loc", ("",))[0] == "path" for error in exc.errors())
         if in_path:  # /systems/99999999999999999999 names no system
             return _page(request, 404, _in_lang(request, *_NOT_FOUND))
