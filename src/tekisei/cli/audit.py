@@ -11,6 +11,7 @@ import typer
 from tekisei.cli.common import (
     EXIT_INVALID,
     JsonOption,
+    LangOption,
     OrgOption,
     UserOption,
     console,
@@ -22,7 +23,7 @@ from tekisei.cli.common import (
     settings,
     table,
 )
-from tekisei.core.audit import json_schemas
+from tekisei.core.audit import CHECKPOINT_EVERY, json_schemas
 from tekisei.errors import ConfigError, InvalidInputError, NotFoundError
 from tekisei.services import audit as audit_service
 from tekisei.services import audit_anchors
@@ -82,6 +83,19 @@ def _read_export(file: Path) -> str:
     return text
 
 
+def _signed(check: audit_service.ChainCheck, lang: str) -> str:
+    """How far signed checkpoints cover the chain, in words."""
+    if check.signed_through:
+        if lang == "ja":
+            return f"署名付きチェックポイントはイベント {check.signed_through} まで"
+        return f"signed through event {check.signed_through}"
+    if lang == "ja":
+        return (f"署名付きチェックポイントはまだありません（最初はイベント {CHECKPOINT_EVERY} "
+                "で作られます。それまではハッシュチェーンとアンカーで保護されます）")  # fmt: skip
+    return (f"no signed checkpoint yet (the first is made at event {CHECKPOINT_EVERY}; "
+            "until then the hash chain and anchors protect it)")  # fmt: skip
+
+
 def _anchor_summary(check: audit_service.ChainCheck) -> str:
     if check.anchor is None:
         return ""
@@ -130,11 +144,12 @@ def verify(
         str | None,
         typer.Option("--org", help="Live check of this organisation only (default: all)."),
     ] = None,
+    lang_option: LangOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Check an export offline, or the live chains; exits 4 and names every problem
     (event, organisation, anchor line) when it fails."""
-    lang = resolve_lang(None)
+    lang = resolve_lang(lang_option)
     if anchors is not None and not anchors.is_file():
         raise NotFoundError(
             f"{anchors}: no such anchor file", ja=f"{anchors}: アンカーファイルがありません。"
@@ -175,10 +190,8 @@ def verify(
     else:
         for check in result.checks:
             if check.ok:
-                typer.echo(
-                    f"ok: {check.org}, {check.events} events, signed through event "
-                    f"{check.signed_through}{_anchor_summary(check)}"
-                )
+                typer.echo(f"ok: {check.org}, {check.events} events, {_signed(check, lang)}"
+                           f"{_anchor_summary(check)}")  # fmt: skip
             for problem in check.messages(lang):
                 typer.echo(problem, err=True)
             _warn(check, lang, as_json)
