@@ -257,6 +257,8 @@ def test_an_organisation_has_at_most_two_runs_queued_and_may_cancel_one(
 
     cancelled = eval_execution.cancel_run(loaded_db, editor, "one")
     assert (cancelled.queued, cancelled.executing) == (False, False)
+    assert cancelled.state == "interrupted" and cancelled.stopped is not None
+    assert (cancelled.stopped.kind, cancelled.stopped.by) == ("cancelled", "editor")
     assert _job(loaded_db, first.id) is None  # its keys are gone with it
     with pytest.raises(ConflictError, match="nothing to cancel"):
         eval_execution.cancel_run(loaded_db, editor, "one")
@@ -274,7 +276,30 @@ def test_an_organisation_has_at_most_two_runs_queued_and_may_cancel_one(
         loaded_db, editor, settings.data_dir, system, again,
         WebEvalSettings.from_settings(configured), eval_jobs.secrets_key(configured),
     )  # fmt: skip
-    assert resumed.queued and resumed.id == first.id
+    assert resumed.queued and resumed.id == first.id and resumed.stopped is None
     with worker_running(configured):
         _wait(lambda: _run(loaded_db, "one").status == "finished", "the resumed run")
         _wait(lambda: _run(loaded_db, "three").status == "finished", "the third run")
+
+
+def test_a_run_its_worker_cannot_execute_says_why_on_the_run(
+    settings: Settings, loaded_db: Database, acme: tuple[Principal, int, str], demo_url: str
+) -> None:
+    editor, system, _ = acme
+    configured = settings.model_copy(update={"demo_target_url": demo_url})
+    run = _start_from_web(
+        loaded_db, configured, editor, system, f"openai:tekisei-demo-1@{demo_url}", "gone"
+    )
+    with loaded_db.transaction() as session:  # its suite was removed while it waited
+        job = session.get(EvalJobRow, run.id)
+        assert job is not None
+        job.request = job.request | {"suite": "a-suite-removed-meanwhile"}
+    with worker_running(configured):
+        _wait(lambda: _job(loaded_db, run.id) is None, "the worker to give the run up")
+    with loaded_db.reading() as session:
+        row = eval_runs.visible_run(session, editor, "gone")
+        shown = eval_runs.view(session, row, ActorNames(session, editor))
+    assert shown.state == "interrupted" and shown.stopped is not None
+    assert shown.stopped.kind == "error"
+    assert "a-suite-removed-meanwhile" in (shown.stopped.message or "")
+    assert shown.stopped.message_ja and "a-suite-removed-meanwhile" in shown.stopped.message_ja

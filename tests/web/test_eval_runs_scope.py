@@ -119,6 +119,12 @@ async def test_a_queued_run_waits_for_a_worker_and_can_be_cancelled_from_its_pag
             # Said alike on the run's page, in the list and in the API: no longer running.
             assert page.select_one("#run-status")["data-state"] == "interrupted"  # type: ignore[index]
             assert "中断" in page.select_one("#run-status").get_text()  # type: ignore[union-attr]
+            stopped = page.select_one("#stopped")
+            assert stopped is not None and stopped["data-kind"] == "cancelled"
+            assert (
+                "admin@acme.example が" in stopped.get_text()
+                and "中止しました" in stopped.get_text()
+            )
             listed = _soup(await browser.get("/evals")).select_one('tr[data-run="waiting"]')
             assert listed is not None and listed.select_one("[data-state]")["data-state"] == (  # type: ignore[index]
                 "interrupted"

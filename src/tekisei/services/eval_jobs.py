@@ -37,7 +37,7 @@ from tekisei.config import Settings
 from tekisei.core.orgs import Principal, Role
 from tekisei.db.evals import EvalJobRow, EvalRunRow
 from tekisei.db.orgs import OrgRow
-from tekisei.errors import ConflictError, ThrottledError
+from tekisei.errors import ConflictError, TekiseiError, ThrottledError
 from tekisei.services import audit
 from tekisei.services.database import Database
 
@@ -226,6 +226,7 @@ def enqueue(
         session.delete(existing)  # a command-line run's lease that expired: its process died
         session.flush()
     check_capacity(session, principal.org_id, limit, now)
+    clear_stop(run)
     job = EvalJobRow(
         run_id=run.id,
         org_id=principal.org_id,
@@ -247,6 +248,34 @@ def enqueue(
     return job
 
 
+def note_stop(run: EvalRunRow, kind: str, **details: str) -> None:
+    """Keep on the run why it stopped before finishing (``cancelled``, with ``by``; or
+    ``error``, with ``en`` and ``ja`` messages for its readers), shown until it resumes."""
+    summary = dict(run.summary or {})
+    summary["stopped"] = {"kind": kind, "at": utcnow().isoformat(), **details}
+    run.summary = summary
+
+
+def clear_stop(run: EvalRunRow) -> None:
+    """Forget why the run stopped: it runs again."""
+    if run.summary and "stopped" in run.summary:
+        run.summary = {k: v for k, v in run.summary.items() if k != "stopped"}
+
+
+def record_error(database: Database, run_id: int, exc: Exception) -> None:
+    """Note on the run that its worker stopped on ``exc``: a tekisei error's own message
+    (written for users), otherwise a generic one; the details stay in the server's log."""
+    if isinstance(exc, TekiseiError):
+        en, ja = exc.message, exc.message_ja or exc.message
+    else:
+        en = "an unexpected error stopped the run; the server's log has the details"
+        ja = "予期しないエラーで実行が止まりました。詳細はサーバーのログにあります。"
+    with database.transaction() as session:
+        run = session.get(EvalRunRow, run_id)
+        if run is not None and run.status == "running":
+            note_stop(run, "error", en=en[:500], ja=ja[:500])
+
+
 def cancel(session: Session, principal: Principal, run: EvalRunRow) -> bool:
     """Take a run off the queue, or stop the process executing it (at its next result),
     erasing its API keys; audited. Returns whether there was anything to cancel."""
@@ -254,6 +283,7 @@ def cancel(session: Session, principal: Principal, run: EvalRunRow) -> bool:
     if job is None:
         return False
     session.delete(job)
+    note_stop(run, "cancelled", by=principal.email)
     org = session.get(OrgRow, principal.org_id)
     assert org is not None
     audit.record(session, org, principal.email, "eval.cancel", "eval_run", run.id,
@@ -336,6 +366,7 @@ def take_lease(database: Database, principal: Principal, run_id: int, config: Le
             job = EvalJobRow(run_id=run_id, org_id=principal.org_id, request={}, attempts=0,
                              queued_at=now)  # fmt: skip
             session.add(job)
+        clear_stop(run)
         job.origin = "cli"
         job.secrets = None  # this process has its keys; a queued run's are erased
         job.acting = acting(principal)

@@ -52,6 +52,17 @@ GUIDELINE = assessments.GUIDELINE
 RunState = Literal["queued", "executing", "interrupted", "finished"]
 
 
+class StopOut(BaseModel):
+    """Why a run stopped before finishing: cancelled (by whom), or an error (its message
+    in English and Japanese)."""
+
+    kind: Literal["cancelled", "error"]
+    at: datetime
+    by: str | None = None
+    message: str | None = None
+    message_ja: str | None = None
+
+
 class RunOut(BaseModel):
     """An evaluation run as readers see it."""
 
@@ -74,6 +85,8 @@ class RunOut(BaseModel):
     resumed."""
     queued: bool = False
     """Waiting for a worker (``tekisei worker``) to take it up."""
+    stopped: StopOut | None = None
+    """Why a run that is not executing stopped before finishing, when known."""
     state: RunState = "finished"
     """Where the run is, in one word: ``queued``, ``executing``, ``interrupted`` (running,
     but no process executes it and none will: stopped, cancelled or killed; it can be
@@ -159,6 +172,18 @@ def visible_run(session: Session, principal: Principal, reference: str | int) ->
     return scope.visible_row(session, principal, row, _not_found(reference))
 
 
+def _stopped(found: dict[str, str] | None, actors: ActorNames) -> StopOut | None:
+    if not found:
+        return None
+    return StopOut(
+        kind="cancelled" if found.get("kind") == "cancelled" else "error",
+        at=datetime.fromisoformat(found["at"]),
+        by=actors(found.get("by")),
+        message=found.get("en"),
+        message_ja=found.get("ja"),
+    )
+
+
 def run_state(status: str, job: str | None) -> RunState:
     """A run's state from its status and its job's (``executing``, ``queued`` or none)."""
     if status == "finished":
@@ -188,6 +213,7 @@ def view(session: Session, row: EvalRunRow, actors: ActorNames) -> RunOut:
         executing=state == "executing",
         queued=state == "queued",
         state=run_state(row.status, state),
+        stopped=_stopped(summary.get("stopped"), actors) if state is None else None,
         cases=row.cases,
         answered=row.answered,
         passed=row.passed,

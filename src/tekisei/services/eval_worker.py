@@ -123,8 +123,9 @@ def execute_job(
     except LeaseLostError:
         outcome = "lost"
         log.info("run %s stopped: it was cancelled or taken over", key)
-    except Exception:
+    except Exception as exc:
         log.exception("run %s stopped with an error; resume it to continue", key)
+        eval_jobs.record_error(database, job.run_id, exc)
     finally:
         # a lost lease is someone else's now: releasing it changes nothing
         lease.release(requeue=outcome == "requeue")
