@@ -184,7 +184,9 @@ def test_provenance_commands(cli: Any, tmp_path: Path) -> None:
     rng = random.Random(5)
     human = " ".join(rng.choice(WORDS) for _ in range(120))
     out = cli("provenance", "verify-text", "--lang", "ja", stdin=human, code=1).stdout
-    assert "人が書いたことの証明ではありません" in out
+    # The key is new each run, so a human text lands in the inconclusive band (2 ≤ z < 4)
+    # about one run in forty; either way it is not reported as watermarked.
+    assert "人が書いたことの証明ではありません" in out or out.startswith("判定できません")
     cli("provenance", "verify-text", "--text", "  ", code=4)
     cli("provenance", "keys", "create", "--org", "acme", "--gamma", "1.5", code=4)
     rotated = json.loads(
