@@ -42,7 +42,14 @@ from tekisei.evals._network import (
 from tekisei.evals._probes import Probe, apply_probes, probe, probe_names
 from tekisei.evals._ray import run_suite_ray
 from tekisei.evals._runner import needs_judge, run_suite, summary
-from tekisei.evals._scorers import Scorer, get_scorer, refuses, scorer, scorer_names
+from tekisei.evals._scorers import (
+    Scorer,
+    get_scorer,
+    refuses,
+    score_answer,
+    scorer,
+    scorer_names,
+)
 from tekisei.evals._suites import SuiteError, builtin_suites, load_suite, parse_suite
 from tekisei.evals._targets import (
     CallableTarget,
@@ -111,6 +118,7 @@ __all__ = [
     "refuses",
     "run_suite",
     "run_suite_ray",
+    "score_answer",
     "scorer",
     "scorer_names",
     "summary",

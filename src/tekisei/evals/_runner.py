@@ -9,7 +9,7 @@ from collections.abc import Callable
 from tekisei.evals._judge import Judge, JudgeError
 from tekisei.evals._limits import ResponseCache, TokenBucket
 from tekisei.evals._model import Case, Result, Suite
-from tekisei.evals._scorers import get_scorer
+from tekisei.evals._scorers import get_scorer, score_answer
 from tekisei.evals._targets import Target, TargetError
 
 
@@ -39,14 +39,15 @@ async def run_suite(
     """
     if concurrency < 1:
         raise ValueError("concurrency is at least 1")
-    scorers = [(name, get_scorer(name)) for name in suite.scorers]
+    for name in suite.scorers:
+        get_scorer(name)  # an unknown scorer fails before any request is sent
     gate = asyncio.Semaphore(concurrency)
 
     async def one(case: Case) -> Result:
         async with gate:
             result = await _answer(case, target, retries, backoff, rate, cache)
         if result.error is None and result.output is not None:
-            result.scores = [score(case, result.output) for _, score in scorers]
+            result.scores = score_answer(suite, case, result.output)
             if judge is None and needs_judge(case):
                 result.error = "only an LLM judge can score this case; run it with a judge"
             elif judge is not None:

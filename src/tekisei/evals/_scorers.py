@@ -7,7 +7,7 @@ import unicodedata
 from collections.abc import Callable
 from typing import Protocol
 
-from tekisei.evals._model import Case, Expected, Score
+from tekisei.evals._model import Case, Expected, Score, Suite
 
 
 class Scorer(Protocol):
@@ -244,3 +244,12 @@ def citation() -> Scorer:
         )
 
     return score
+
+
+def score_answer(suite: Suite, case: Case, output: str | None) -> list[Score]:
+    """Every scorer of ``suite`` on ``output`` for ``case`` (the runner, ``tekisei eval
+    score`` and the accuracy benchmark all score through here). A missing answer scores
+    as a failure of every scorer: an empty or error answer never passes."""
+    if output is None or not output.strip():
+        return [Score(scorer=name, passed=False, explanation="no answer") for name in suite.scorers]
+    return [get_scorer(name)(case, output) for name in suite.scorers]
