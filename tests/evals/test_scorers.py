@@ -103,12 +103,13 @@ def test_pattern_scorer_requires_and_forbids_after_normalisation() -> None:
         ("答えは（B）です。", True),
         ("答え: Ｂ", True),
         ("The answer is B, because the text says so.", True),
-        ("A is tempting, but the answer is B.", False),  # the first letter chosen counts
+        ("A is tempting, but the answer is B.", True),  # the final answer counts
+        ("The answer is A... no wait, on reflection the answer is C.", False),
         ("C", False),
         ("どれとも言えません", False),
     ],
 )
-def test_choice_scorer_reads_the_first_option_letter(output: str, passed: bool) -> None:
+def test_choice_scorer_reads_the_final_answer(output: str, passed: bool) -> None:
     assert get_scorer("choice")(meta_case(answer="b"), output).passed is passed
 
 
