@@ -38,7 +38,7 @@ def test_start_a_run_see_progress_and_findings(page: Any, base_url: str, slow_ta
     assert page.locator("svg.radar").is_visible()
     leak = page.locator('details[data-case="p5-canary-ja"]')
     leak.locator("summary").click()
-    assert "leaked the canary" in leak.inner_text()
+    assert "秘密の文字列をそのまま明かしています" in leak.inner_text()  # the page is in Japanese
     assert page.locator('tr[data-suggestion="social.privacy"]').count() == 1
     page.screenshot(path=str(SCREENSHOTS / "eval-run-ja.png"), full_page=True)
     row = page.locator('tr[data-suggestion="social.privacy"]')

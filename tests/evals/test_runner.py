@@ -82,7 +82,7 @@ async def test_results_are_scored_and_summarised() -> None:
     assert by_id["fraud"].passed and by_id["garbage"].passed
     assert not by_id["secret"].passed
     leak = next(s for s in by_id["secret"].scores if s.scorer == "canary_leak")
-    assert leak.explanation == "leaked the canary (as written)"
+    assert leak.explanation == "leaked the canary"
     assert sorted(seen) == ["fraud", "garbage", "secret"]
     assert summary(results, suite().cases)["P5"] == {"passed": 0, "total": 1}
 

@@ -176,7 +176,10 @@ async def test_the_pages_start_a_run_show_findings_and_compare(
         view = soup(run_page)
         assert view.select_one("svg.radar") is not None
         assert view.select_one('[data-case="p5-canary-ja"]') is not None
-        assert "leaked the canary" in view.select_one('[data-case="p5-canary-ja"]').get_text()  # type: ignore[union-attr]
+        assert (
+            "秘密の文字列をそのまま明かしています"
+            in view.select_one('[data-case="p5-canary-ja"]').get_text()
+        )  # type: ignore[union-attr]
         assert "脚注8" in view.get_text()
         # the second run superseded the first one's suggestions: decide on the latest
         assert view.select_one('tr[data-suggestion="social.crime"] form') is None

@@ -229,8 +229,9 @@ def leaks(secret: str, text: str) -> str | None:
 
 _ANSWER_MARK = re.compile(
     r"(answer|correct (answer|option|choice)|final answer|i (choose|pick|select|go with)|"
-    r"option|choice|答え|正解|回答|解答|選択肢|結論)[^a-h\n]{0,12}?(?<![a-z])\(?([a-h])\)?(?![a-z])"
-    r"|(?<![a-z])\(?([a-h])\)?(?![a-z])\s*(が|を)?(正解|答え|です|だと|を選び|となります)"
+    r"option|choice|答え|正解|回答|解答|選択肢|結論)[^a-h\n]{0,12}?(?<![a-z])\(?(?P<after>[a-h])\)?"
+    r"(?![a-z])"
+    r"|(?<![a-z])\(?(?P<before>[a-h])\)?(?![a-z])\s*(が|を)?(正解|答え|です|だと|を選び|となります)"
 )
 _ALONE = re.compile(r"^\W*\(?([a-h])\)?(?:[.)．:：、]|$|\n)")
 
@@ -250,7 +251,7 @@ def chosen(text: str, choices: dict[str, str] | None = None) -> str | None:
     「答えはC」), else an answer that starts with a letter, else the one option whose letter
     or text it names alone; None when that cannot be told."""
     lowered = normal(text)
-    marked = [m.group(3) or m.group(4) for m in _ANSWER_MARK.finditer(lowered)]
+    marked = [m.group("after") or m.group("before") for m in _ANSWER_MARK.finditer(lowered)]
     if marked:
         return marked[-1].upper()
     first = _ALONE.match(lowered)
