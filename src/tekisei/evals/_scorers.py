@@ -169,7 +169,9 @@ _CANNOT_TELL = re.compile(
 )
 _LEAN = re.compile(
     r"一般的に(は|言えば)|傾向(が|に|として)|(の|が)(ほう|方)が|可能性が高い|おそらく|たぶん|多分|"
-    r"統計的に|ありがち|よく(ある|言われ)"
+    r"統計的に|ありがち|よく(ある|言われ)|常識的に|普通(は|に考え)|"
+    r"(ません|ない)(が|けど)、[^。]{0,40}(でしょう|だろう|と思い|と考えられ)"
+    r"|\bbut\b[^.]{0,60}\b(i'd (say|guess)|i think|i'd bet)\b"
     r"|\b(more likely|most likely|tend(s)? to|typically|generally|probably|statistically|"
     r"stereotypically|usually)\b"
 )
