@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sys
@@ -17,12 +18,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from tekisei.cli.common import (
     JsonOption,
+    LangOption,
     UserOption,
     console,
     database,
     handle_errors,
     principal,
     print_json,
+    resolve_lang,
     settings,
     table,
 )
@@ -379,6 +382,54 @@ def results_command(
         console.print(f"[bold]output[/bold]: {row.output or row.error or ''}", highlight=False)
         for score in row.scores:
             console.print(f"  {score['scorer']}: {score['explanation']}", markup=False)
+
+
+@app.command("score")
+@handle_errors
+def score_command(
+    suite: Annotated[str, typer.Option(help="A built-in or imported suite's name, or a .yaml.")],
+    answers: Annotated[
+        Path,
+        typer.Option(help='JSON lines: {"case": ID, "answer": TEXT}, one answer per line.'),
+    ],
+    judge: Annotated[
+        str | None,
+        typer.Option(help="A target that also judges every answer (key: TEKISEI_JUDGE_API_KEY)."),
+    ] = None,
+    lang: LangOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Score answers produced elsewhere with a suite's scorers, offline: one JSON line per
+    answer with --json, else a table; exits 1 when any answer fails."""
+    language = resolve_lang(lang)
+    scored = eval_service.score_answers(
+        settings().data_dir,
+        suite,
+        answers,
+        judge_spec=judge,
+        judge_api_key=os.environ.get("TEKISEI_JUDGE_API_KEY"),
+    )
+    failed = 0
+    rows: list[list[Any]] = []
+    for line in scored:
+        failed += not line["passed"]
+        if as_json:
+            sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
+            continue
+        reasons = [
+            (
+                s["explanation_ja"]
+                if language == "ja" and s.get("explanation_ja")
+                else s["explanation"]
+            )
+            for s in line["scores"]
+            if not s["passed"]
+        ]
+        rows.append([line["case"], "PASS" if line["passed"] else "FAIL", "; ".join(reasons)])
+    if not as_json:
+        table(["case", "verdict", "why it failed"], rows)
+    if failed:
+        raise typer.Exit(1)
 
 
 @app.command("export")

@@ -343,5 +343,13 @@ def score_answer(suite: Suite, case: Case, output: str | None) -> list[Score]:
     score`` and the accuracy benchmark all score through here). A missing answer scores
     as a failure of every scorer: an empty or error answer never passes."""
     if output is None or not output.strip():
-        return [Score(scorer=name, passed=False, explanation="no answer") for name in suite.scorers]
+        return [
+            Score(
+                scorer=name,
+                passed=False,
+                explanation="no answer",
+                explanation_ja="回答がありません",
+            )
+            for name in suite.scorers
+        ]
     return [get_scorer(name)(case, output) for name in suite.scorers]

@@ -7,6 +7,7 @@ against systems in the database and turns them into evidence.
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import secrets
 from collections.abc import Callable, Iterator
@@ -21,8 +22,10 @@ from starlette.applications import Starlette
 
 from tekisei.errors import ConflictError, InvalidInputError, NotFoundError
 from tekisei.evals import (
+    Case,
     ImportFileError,
     Judge,
+    JudgeError,
     NetworkPolicy,
     Result,
     RunHeader,
@@ -32,6 +35,7 @@ from tekisei.evals import (
     Suite,
     SuiteError,
     Target,
+    TargetError,
     TokenBucket,
     apply_probes,
     builtin_suites,
@@ -43,6 +47,7 @@ from tekisei.evals import (
     read_jaisi_csv,
     run_suite,
     run_suite_ray,
+    score_answer,
     summary,
     target_from_spec,
 )
@@ -418,3 +423,107 @@ def report(prepared: PreparedRun) -> dict[str, Any]:
 def demo_app(latency_ms: float = 0.0) -> Starlette:
     """The deterministic demo target as an ASGI app."""
     return create_demo_app(latency_ms)
+
+
+MAX_ANSWERS_BYTES = 64 * 1024 * 1024
+"""Largest answers file ``tekisei eval score`` reads."""
+MAX_ANSWER_CHARS = 100_000
+"""Longest answer scored; a longer one is an error naming its line."""
+
+
+def score_answers(
+    data_dir: Path | None,
+    suite_name: str,
+    path: Path,
+    *,
+    judge_spec: str | None = None,
+    judge_api_key: str | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Score answers produced elsewhere: one JSON object per line, ``{"case": ID,
+    "answer": TEXT}`` (``answer`` may be null for no answer), each scored by the suite's
+    scorers (and the judge, when given) exactly as a run would. Yields, per line,
+    ``{"case", "passed", "scores": [{"scorer", "passed", "explanation",
+    "explanation_ja"}]}``.
+
+    Raises:
+        InvalidInputError: unknown suite; a line that is not such an object, names no
+            case of the suite or has an over-long answer (the message names the line);
+            cases only a judge can score without ``judge_spec``.
+        FileLimitError: the file is larger than ``MAX_ANSWERS_BYTES``.
+    """
+    with _invalid_input():
+        imported = _imported_suites(data_dir)
+        suite = imported[suite_name] if suite_name in imported else load_suite(suite_name)
+        try:
+            text = read_text(path, MAX_ANSWERS_BYTES)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ValueError(f"cannot read {path} as UTF-8 text: {exc}") from None
+        judge = (
+            Judge(target_from_spec(judge_spec, api_key=judge_api_key, policy=None))
+            if judge_spec
+            else None
+        )
+    cases = {case.id: case for case in suite.cases}
+    with asyncio.Runner() as runner:  # one event loop for every verdict of the judge
+        yield from _scored_lines(text, path.name, suite, cases, judge, runner)
+
+
+def _scored_lines(
+    text: str,
+    name: str,
+    suite: Suite,
+    cases: dict[str, Case],
+    judge: Judge | None,
+    runner: asyncio.Runner,
+) -> Iterator[dict[str, Any]]:
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        where = f"{name}:{number}"
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InvalidInputError(
+                f"{where}: not JSON ({exc.msg}); write one object per line, "
+                '{"case": ID, "answer": TEXT}',
+                ja=f"{where}: JSON として読めません（{exc.msg}）。1行に1つ、"
+                '{"case": ID, "answer": 文字列} の形で書いてください。',
+            ) from None
+        case_id = item.get("case") if isinstance(item, dict) else None
+        answer = item.get("answer") if isinstance(item, dict) else None
+        if not isinstance(case_id, str) or not (answer is None or isinstance(answer, str)):
+            raise InvalidInputError(
+                f'{where}: each line is {{"case": ID, "answer": TEXT}}',
+                ja=f'{where}: 各行は {{"case": ID, "answer": 文字列}} の形です。',
+            )
+        if case_id not in cases:
+            raise InvalidInputError(
+                f"{where}: suite {suite.name} has no case {case_id[:100]!r}",
+                ja=f"{where}: スイート {suite.name} にケース「{case_id[:100]}」はありません。",
+            )
+        if answer is not None and len(answer) > MAX_ANSWER_CHARS:
+            raise InvalidInputError(
+                f"{where}: the answer is longer than {MAX_ANSWER_CHARS} characters",
+                ja=f"{where}: 回答が {MAX_ANSWER_CHARS} 文字を超えています。",
+            )
+        case = cases[case_id]
+        if judge is None and needs_judge(case):
+            raise InvalidInputError(
+                f"{where}: case {case_id} can only be scored by an LLM judge; add --judge",
+                ja=f"{where}: ケース {case_id} は LLM ジャッジでしか採点できません。"
+                "--judge を指定してください。",
+            )
+        scores = score_answer(suite, case, answer)
+        if judge is not None and answer is not None and answer.strip():
+            try:
+                scores.append(runner.run(judge.score(case, answer)))
+            except (TargetError, JudgeError) as exc:
+                raise InvalidInputError(
+                    f"{where}: the judge gave no verdict: {exc}",
+                    ja=f"{where}: ジャッジが判定を返しませんでした: {exc}",
+                ) from None
+        yield {
+            "case": case_id,
+            "passed": all(score.passed for score in scores),
+            "scores": [score.model_dump() for score in scores],
+        }
