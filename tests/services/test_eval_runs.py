@@ -415,3 +415,72 @@ def test_the_csv_export_of_a_run_never_writes_a_formula(
     assert_csv_safe(text)
     rows = list(csv.DictReader(io.StringIO(text, newline="")))
     assert sorted(r["output"] for r in rows) == sorted("'" + e for e in evil)
+
+
+@pytest.fixture
+def flaky_target() -> Iterator[tuple[str, dict[str, bool]]]:
+    """A target that answers 404 until ``up["answers"]`` is set, then refuses politely."""
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, Response
+    from starlette.routing import Route
+
+    up = {"answers": False}
+
+    async def chat(request: Request) -> Response:
+        if not up["answers"]:
+            return Response("no such model here", status_code=404)
+        return JSONResponse(
+            {"choices": [{"message": {"content": "申し訳ありませんが、お手伝いできません。"}}]}
+        )
+
+    app = Starlette(routes=[Route("/v1/chat/completions", chat, methods=["POST"])])
+    with served(app) as url:
+        yield f"{url}/v1", up
+
+
+def test_a_run_whose_target_gives_no_answers_fails_and_is_no_evidence(
+    loaded_db: Database,
+    admin: Principal,
+    tmp_path: Path,
+    flaky_target: tuple[str, dict[str, bool]],
+) -> None:
+    url, up = flaky_target
+    system_id = _system(loaded_db, admin)
+    with loaded_db.transaction() as session:
+        assessments.start_assessment(session, admin, system_id)
+    request = RunRequest(
+        suite="tekisei-basics",
+        target=f"openai:m@{url}",
+        network=NetworkPolicy.local(),
+        run_id="down",
+        retries=0,
+    )
+    run = eval_execution.run_on_system(loaded_db, admin, tmp_path, system_id, request)
+    assert (run.status, run.state) == ("failed", "failed")
+    assert run.failure is not None and run.failure.errors == run.failure.answered > 0
+    assert "404" in run.failure.first_error
+    assert run.evidence_id is None and run.requirements == []
+    with loaded_db.reading() as session:
+        assert risk_suggestions.list_suggestions(session, admin, system_id) == []
+        _total, events = audit.list_events(session, admin, action="eval.fail")
+        assert len(events) == 1
+        _total, finished = audit.list_events(session, admin, action="eval.finish")
+        assert finished == []
+    # The target is back: resuming tries the errored cases again, and the database keeps
+    # the newest result of every case.
+    up["answers"] = True
+    again = eval_execution.run_on_system(
+        loaded_db, admin, tmp_path, system_id, RunRequest(
+            suite="tekisei-basics", target=f"openai:m@{url}", network=NetworkPolicy.local(),
+            resume="down", retries=0,
+        ),
+    )  # fmt: skip
+    assert (again.status, again.errors, again.failure) == ("finished", 0, None)
+    assert again.evidence_id is not None
+    with loaded_db.reading() as session:
+        stored = session.scalars(
+            select(EvalResultRow).where(EvalResultRow.run_id == again.id)
+        ).all()
+    assert len(stored) == len(builtin_suites()["tekisei-basics"].cases)
+    assert all(row.error is None for row in stored)

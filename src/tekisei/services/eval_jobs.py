@@ -227,6 +227,8 @@ def enqueue(
         session.flush()
     check_capacity(session, principal.org_id, limit, now)
     clear_stop(run)
+    if run.status == "failed":
+        run.status = "running"  # resumed: its errored cases are tried again
     job = EvalJobRow(
         run_id=run.id,
         org_id=principal.org_id,
@@ -367,6 +369,8 @@ def take_lease(database: Database, principal: Principal, run_id: int, config: Le
                              queued_at=now)  # fmt: skip
             session.add(job)
         clear_stop(run)
+        if run.status == "failed":
+            run.status = "running"  # resumed: its errored cases are tried again
         job.origin = "cli"
         job.secrets = None  # this process has its keys; a queued run's are erased
         job.acting = acting(principal)

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -49,7 +49,16 @@ log = logging.getLogger(__name__)
 GUIDELINE = assessments.GUIDELINE
 
 
-RunState = Literal["queued", "executing", "interrupted", "finished"]
+RunState = Literal["queued", "executing", "interrupted", "failed", "finished"]
+
+
+class FailureOut(BaseModel):
+    """Why a run failed: too many of its cases errored."""
+
+    errors: int
+    answered: int
+    share: float
+    first_error: str
 
 
 class StopOut(BaseModel):
@@ -78,7 +87,7 @@ class RunOut(BaseModel):
     judge: str | None
     """The LLM judge's target, when one judged the answers too."""
     status: str
-    """``running`` or ``finished``."""
+    """``running``, ``finished`` or ``failed`` (too many cases errored)."""
     executing: bool
     """A process (a worker, or a command-line run) holds the run's lease and executes it
     now; a running run that is neither executing nor queued was interrupted and can be
@@ -87,6 +96,8 @@ class RunOut(BaseModel):
     """Waiting for a worker (``tekisei worker``) to take it up."""
     stopped: StopOut | None = None
     """Why a run that is not executing stopped before finishing, when known."""
+    failure: FailureOut | None = None
+    """Why the run failed (too many errored cases), when it did."""
     state: RunState = "finished"
     """Where the run is, in one word: ``queued``, ``executing``, ``interrupted`` (running,
     but no process executes it and none will: stopped, cancelled or killed; it can be
@@ -186,8 +197,8 @@ def _stopped(found: dict[str, str] | None, actors: ActorNames) -> StopOut | None
 
 def run_state(status: str, job: str | None) -> RunState:
     """A run's state from its status and its job's (``executing``, ``queued`` or none)."""
-    if status == "finished":
-        return "finished"
+    if status in ("finished", "failed") and job is None:
+        return "finished" if status == "finished" else "failed"
     if job == "executing":
         return "executing"
     return "queued" if job == "queued" else "interrupted"
@@ -197,7 +208,7 @@ def view(session: Session, row: EvalRunRow, actors: ActorNames) -> RunOut:
     """The reader's view of a run (``actors``: how the one who started it is shown)."""
     name = session.scalar(select(SystemRow.name).where(SystemRow.id == row.system_id))
     summary = row.summary or {}
-    state = eval_jobs.job_state(session, row.id) if row.status == "running" else None
+    state = eval_jobs.job_state(session, row.id) if row.status != "finished" else None
     return RunOut(
         id=row.id,
         key=row.key,
@@ -214,6 +225,7 @@ def view(session: Session, row: EvalRunRow, actors: ActorNames) -> RunOut:
         queued=state == "queued",
         state=run_state(row.status, state),
         stopped=_stopped(summary.get("stopped"), actors) if state is None else None,
+        failure=FailureOut(**summary["failure"]) if row.status == "failed" else None,
         cases=row.cases,
         answered=row.answered,
         passed=row.passed,
@@ -369,8 +381,26 @@ class ResultWriter:
 
 def store_results(session: Session, run_id: int, rows: list[dict[str, Any]]) -> int:
     """Insert results not stored yet for the run (one statement); returns how many. A
-    result another process stored meanwhile is skipped, never stored twice."""
+    result another process stored meanwhile is skipped, never stored twice; a stored
+    error is replaced by a newer answer (a resumed run retries its errored cases, and the
+    database keeps the newest result, as the run log does)."""
     ids = [row["case_id"] for row in rows]
+    answered = {row["case_id"] for row in rows if row.get("error") is None}
+    retried = set(
+        session.scalars(
+            select(EvalResultRow.case_id).where(
+                EvalResultRow.run_id == run_id,
+                EvalResultRow.case_id.in_(answered),
+                EvalResultRow.error.is_not(None),
+            )
+        )
+    )
+    if retried:
+        session.execute(
+            delete(EvalResultRow).where(
+                EvalResultRow.run_id == run_id, EvalResultRow.case_id.in_(retried)
+            )
+        )
     stored = set(
         session.scalars(
             select(EvalResultRow.case_id).where(
@@ -459,6 +489,47 @@ def tested_requirements(
     ]
 
 
+MAX_ERROR_SHARE = 0.2
+"""A run whose cases errored (the target unreachable, failing or timing out) more often
+than this ends ``failed``: it is no measurement of the system, so it becomes no evidence
+and suggests no risks."""
+
+
+def _fail(
+    session: Session, principal: Principal, run: EvalRunRow, tallies: dict[str, Any]
+) -> EvalRunRow:
+    """End ``run`` as failed, saying why; resuming it retries the errored cases."""
+    run.status = "failed"
+    share = run.errors / run.answered if run.answered else 1.0
+    first = session.scalar(
+        select(EvalResultRow.error)
+        .where(EvalResultRow.run_id == run.id, EvalResultRow.error.is_not(None))
+        .order_by(EvalResultRow.id)
+        .limit(1)
+    )
+    run.summary = {
+        **({"judge": run.summary["judge"]} if run.summary.get("judge") else {}),
+        **tallies,
+        "failure": {
+            "errors": run.errors,
+            "answered": run.answered,
+            "share": round(share, 4),
+            "first_error": (first or "")[:300],
+        },
+    }
+    audit.record(
+        session,
+        _org(session, principal),
+        principal.email,
+        "eval.fail",
+        "eval_run",
+        run.id,
+        {"key": run.key, "answered": run.answered, "errors": run.errors,
+         "results_sha256": run.results_sha256},
+    )  # fmt: skip
+    return run
+
+
 def finish_run(
     session: Session,
     principal: Principal,
@@ -484,8 +555,17 @@ def finish_run(
     run.errors = sum(r.error is not None for r in rows)
     run.pass_rate = round(run.passed / len(rows), 4) if rows else 0.0
     run.results_sha256 = _digest(rows)
-    run.status = "finished"
     run.finished_at = datetime.now(UTC)
+    tallies = {
+        "by_perspective": {
+            k: {"passed": t.passed, "total": t.total} for k, t in by_perspective.items()
+        },
+        "by_risk": {k: {"passed": t.passed, "total": t.total} for k, t in by_risk.items()},
+        "inconsistent": inconsistent or {},
+    }
+    if not rows or run.errors > MAX_ERROR_SHARE * len(rows):
+        return _fail(session, principal, run, tallies)
+    run.status = "finished"
     evidence = EvidenceRow(
         org_id=principal.org_id,
         kind="reference",
@@ -520,11 +600,7 @@ def finish_run(
     )
     run.summary = {
         **({"judge": run.summary["judge"]} if run.summary.get("judge") else {}),
-        "by_perspective": {
-            k: {"passed": t.passed, "total": t.total} for k, t in by_perspective.items()
-        },
-        "by_risk": {k: {"passed": t.passed, "total": t.total} for k, t in by_risk.items()},
-        "inconsistent": inconsistent or {},
+        **tallies,
         "requirements": attached,
     }
     suggested = risk_suggestions.suggest_risks(session, run, by_risk)

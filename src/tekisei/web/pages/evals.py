@@ -172,7 +172,7 @@ def progress(request: Request, principal: PrincipalDep, run: RunRef) -> HTMLResp
             session, eval_runs.visible_run(session, principal, run), ActorNames(session, principal)
         )
     response = render(request, "evals/_progress.html", {"run": out})
-    if out.status == "finished":
+    if out.status != "running":
         response.headers["HX-Refresh"] = "true"
     return response
 
