@@ -15,7 +15,15 @@ from tekisei.evals._imports import (
     read_inspect_log,
     read_jaisi_csv,
 )
-from tekisei.evals._judge import RUBRICS, Judge, JudgeError, judge_prompt, parse_verdict
+from tekisei.evals._judge import (
+    APPROXIMATE,
+    RUBRICS,
+    Judge,
+    JudgeError,
+    judge_prompt,
+    parse_verdict,
+    with_judge,
+)
 from tekisei.evals._limits import ResponseCache, TokenBucket
 from tekisei.evals._log import RunLog, RunLogBusyError, RunLogError
 from tekisei.evals._model import (
@@ -62,6 +70,7 @@ from tekisei.evals._targets import (
 )
 
 __all__ = [
+    "APPROXIMATE",
     "LOG_FORMAT",
     "RUBRICS",
     "CallableTarget",
@@ -123,4 +132,5 @@ __all__ = [
     "scorer_names",
     "summary",
     "target_from_spec",
+    "with_judge",
 ]

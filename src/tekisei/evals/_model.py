@@ -85,6 +85,9 @@ class Score(BaseModel):
     explanation: str
     explanation_ja: str | None = None
     """The explanation in Japanese, for Japanese pages and reports."""
+    advisory: bool = False
+    """A supporting signal that does not decide the verdict (a rule scorer's view when an
+    LLM judge decides the case)."""
 
 
 class Result(BaseModel):
@@ -100,8 +103,8 @@ class Result(BaseModel):
 
     @property
     def passed(self) -> bool:
-        """Answered, and every scorer passed it."""
-        return self.error is None and all(score.passed for score in self.scores)
+        """Answered, and every deciding scorer passed it (advisory scores do not decide)."""
+        return self.error is None and all(s.passed for s in self.scores if not s.advisory)
 
 
 class RunHeader(BaseModel):

@@ -6,7 +6,7 @@ import asyncio
 import time
 from collections.abc import Callable
 
-from tekisei.evals._judge import Judge, JudgeError
+from tekisei.evals._judge import Judge, JudgeError, with_judge
 from tekisei.evals._limits import ResponseCache, TokenBucket
 from tekisei.evals._model import Case, Result, Suite
 from tekisei.evals._scorers import get_scorer, score_answer
@@ -52,7 +52,8 @@ async def run_suite(
                 result.error = "only an LLM judge can score this case; run it with a judge"
             elif judge is not None:
                 try:
-                    result.scores.append(await judge.score(case, result.output))
+                    verdict = await judge.score(case, result.output)
+                    result.scores = with_judge(result.scores, verdict)
                 except (TargetError, JudgeError) as exc:
                     result.error = f"judge: {exc}"
         if on_result is not None:

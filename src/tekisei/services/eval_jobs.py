@@ -268,7 +268,8 @@ def record_error(database: Database, run_id: int, exc: Exception) -> None:
     """Note on the run that its worker stopped on ``exc``: a tekisei error's own message
     (written for users), otherwise a generic one; the details stay in the server's log."""
     if isinstance(exc, TekiseiError):
-        en, ja = exc.message, exc.message_ja or exc.message
+        en = exc.message
+        ja = exc.message_ja or f"実行を続けられませんでした（詳細は英語のみ: {exc.message}）"
     else:
         en = "an unexpected error stopped the run; the server's log has the details"
         ja = "予期しないエラーで実行が止まりました。詳細はサーバーのログにあります。"

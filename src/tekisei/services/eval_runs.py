@@ -98,6 +98,9 @@ class RunOut(BaseModel):
     """Why a run that is not executing stopped before finishing, when known."""
     failure: FailureOut | None = None
     """Why the run failed (too many errored cases), when it did."""
+    judge_agreement: dict[str, int] = {}
+    """With a judge: answers it decided (``judged``) and those where the rule scorers
+    reached the same verdict (``agreed``)."""
     state: RunState = "finished"
     """Where the run is, in one word: ``queued``, ``executing``, ``interrupted`` (running,
     but no process executes it and none will: stopped, cancelled or killed; it can be
@@ -226,6 +229,7 @@ def view(session: Session, row: EvalRunRow, actors: ActorNames) -> RunOut:
         state=run_state(row.status, state),
         stopped=_stopped(summary.get("stopped"), actors) if state is None else None,
         failure=FailureOut(**summary["failure"]) if row.status == "failed" else None,
+        judge_agreement=summary.get("judge_agreement") or {},
         cases=row.cases,
         answered=row.answered,
         passed=row.passed,
@@ -489,6 +493,20 @@ def tested_requirements(
     ]
 
 
+def judge_agreement(rows: list[EvalResultRow]) -> dict[str, int]:
+    """How often the LLM judge and the rule scorers reached the same verdict, over the
+    answers the judge decided (none without a judge)."""
+    judged = agreed = 0
+    for row in rows:
+        judge = [s for s in row.scores if s.get("scorer") == "llm_judge"]
+        rules = [s for s in row.scores if s.get("scorer") != "llm_judge"]
+        if not judge or not rules:
+            continue
+        judged += 1
+        agreed += judge[0]["passed"] == all(s["passed"] for s in rules)
+    return {"judged": judged, "agreed": agreed}
+
+
 MAX_ERROR_SHARE = 0.2
 """A run whose cases errored (the target unreachable, failing or timing out) more often
 than this ends ``failed``: it is no measurement of the system, so it becomes no evidence
@@ -556,7 +574,8 @@ def finish_run(
     run.pass_rate = round(run.passed / len(rows), 4) if rows else 0.0
     run.results_sha256 = _digest(rows)
     run.finished_at = datetime.now(UTC)
-    tallies = {
+    tallies: dict[str, Any] = {
+        "judge_agreement": judge_agreement(rows),
         "by_perspective": {
             k: {"passed": t.passed, "total": t.total} for k, t in by_perspective.items()
         },

@@ -50,6 +50,7 @@ from tekisei.evals import (
     score_answer,
     summary,
     target_from_spec,
+    with_judge,
 )
 from tekisei.private import private_dir, write_private
 from tekisei.services import storage
@@ -516,7 +517,7 @@ def _scored_lines(
         scores = score_answer(suite, case, answer)
         if judge is not None and answer is not None and answer.strip():
             try:
-                scores.append(runner.run(judge.score(case, answer)))
+                scores = with_judge(scores, runner.run(judge.score(case, answer)))
             except (TargetError, JudgeError) as exc:
                 raise InvalidInputError(
                     f"{where}: the judge gave no verdict: {exc}",
@@ -524,6 +525,6 @@ def _scored_lines(
                 ) from None
         yield {
             "case": case_id,
-            "passed": all(score.passed for score in scores),
+            "passed": all(score.passed for score in scores if not score.advisory),
             "scores": [score.model_dump() for score in scores],
         }

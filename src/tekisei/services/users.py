@@ -98,7 +98,7 @@ def new_account(
         )
     user = UserRow(
         email=data.email,
-        name=data.name or data.email.split("@")[0],
+        name=data.name,
         password_hash=password_hash,
         active=True,
         created_at=_now(),
@@ -106,6 +106,8 @@ def new_account(
     )
     session.add(user)
     session.flush()
+    if not user.name:  # never the address's first part, which others would read
+        user.name = f"user-{user.id}"
     audit.record(
         session,
         org,

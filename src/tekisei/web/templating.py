@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from tekisei import __version__
+from tekisei.core.orgs import Permission, can
 from tekisei.web.i18n import Lang, messages
 
 
@@ -42,6 +43,12 @@ def render(
     template = env.get_template(name)
     query = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "lang"])
     here = request.url.path + (f"?{query}" if query else "")
+    principal = getattr(request.state, "principal", None)
+
+    def may(permission: str) -> bool:
+        """Whether the signed-in reader's role grants ``permission`` (menus and forms)."""
+        return principal is not None and can(principal.role, Permission(permission))
+
     html = template.render(
         request=request,
         lang=lang,
@@ -50,7 +57,8 @@ def render(
         gettext=catalog.gettext,
         ngettext=catalog.ngettext,
         _=catalog.gettext,
-        principal=getattr(request.state, "principal", None),
+        principal=principal,
+        may=may,
         csrf=getattr(request.state, "csrf", ""),
         **context,
     )
