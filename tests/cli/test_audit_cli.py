@@ -66,7 +66,8 @@ def test_anchor_then_verify_live_catches_a_truncation_naming_the_anchor(cli: Any
     ok = cli.json("audit", "verify")
     assert ok["ok"] is True
     said = cli("audit", "verify", "--lang", "en").stdout
-    assert "ok: acme, 4 events, no signed checkpoint yet (the first is made at event 100" in said
+    assert "ok: acme, 4 events, no signed checkpoint yet (one is made at event 100" in said
+    assert "ok: other, 1 event, " in said
     assert "signed through event 0" not in said
     assert [(o["org"], o["anchor"]["latest_seq"]) for o in ok["orgs"]] == [
         ("acme", 4),

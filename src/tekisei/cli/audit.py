@@ -90,10 +90,20 @@ def _signed(check: audit_service.ChainCheck, lang: str) -> str:
             return f"署名付きチェックポイントはイベント {check.signed_through} まで"
         return f"signed through event {check.signed_through}"
     if lang == "ja":
-        return (f"署名付きチェックポイントはまだありません（最初はイベント {CHECKPOINT_EVERY} "
-                "で作られます。それまではハッシュチェーンとアンカーで保護されます）")  # fmt: skip
-    return (f"no signed checkpoint yet (the first is made at event {CHECKPOINT_EVERY}; "
-            "until then the hash chain and anchors protect it)")  # fmt: skip
+        return (f"署名付きチェックポイントはまだありません（イベント {CHECKPOINT_EVERY} に"
+                "達したとき、またはエクスポートしたときに作られます。それまではハッシュチェーン"
+                "だけが、アンカーを取っていればそれも保護します）")  # fmt: skip
+    return (f"no signed checkpoint yet (one is made at event {CHECKPOINT_EVERY} or by an "
+            "export; until then the hash chain alone protects it, and anchors if you take "
+            "them)")  # fmt: skip
+
+
+def _ok_line(check: audit_service.ChainCheck, lang: str) -> str:
+    """The line for a chain that verifies."""
+    if lang == "ja":
+        return f"ok: {check.org}、イベント{check.events}件、{_signed(check, lang)}"
+    events = "event" if check.events == 1 else "events"
+    return f"ok: {check.org}, {check.events} {events}, {_signed(check, lang)}"
 
 
 def _anchor_summary(check: audit_service.ChainCheck) -> str:
@@ -190,8 +200,7 @@ def verify(
     else:
         for check in result.checks:
             if check.ok:
-                typer.echo(f"ok: {check.org}, {check.events} events, {_signed(check, lang)}"
-                           f"{_anchor_summary(check)}")  # fmt: skip
+                typer.echo(_ok_line(check, lang) + _anchor_summary(check))
             for problem in check.messages(lang):
                 typer.echo(problem, err=True)
             _warn(check, lang, as_json)
