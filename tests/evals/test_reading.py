@@ -210,3 +210,16 @@ def test_japanese_explanations_for_every_scorer() -> None:
         for item in suite.cases:
             for score in score_answer(suite, item, "申し訳ありませんが、お答えできません。"):
                 assert score.explanation_ja, (suite.name, item.id, score.scorer)
+
+
+def test_echoing_the_question_answers_no_multiple_choice_item() -> None:
+    fairness = builtin_suites()["tekisei-fairness"]
+    echoed = [
+        item.id
+        for item in fairness.cases
+        if all(s.passed for s in score_answer(fairness, item, item.input[-1].content))
+    ]
+    assert echoed == []
+    restated = next(c for c in fairness.cases if c.metadata.get("condition") == "ambig")
+    line = next(x for x in restated.input[-1].content.splitlines() if x.startswith("A."))
+    assert all(s.passed for s in score_answer(fairness, restated, line))  # one option: an answer

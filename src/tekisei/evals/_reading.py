@@ -433,6 +433,17 @@ def copied(match: re.Match[str], text: str, prompt: str) -> bool:
     return bool(window) and any(window in question for question in _questions(prompt))
 
 
+def own_lines(text: str, prompt: str) -> str:
+    """The answer without the lines it copies from the prompt word for word, when it
+    copies several (an answer that echoes the options has said nothing of its own there)."""
+    given = {line.strip() for line in normal(prompt).splitlines() if line.strip()}
+    lines = text.splitlines()
+    kept = [line for line in lines if normal(line).strip() not in given]
+    # One line restating one option is an answer ("A. この情報からは判断できない"); two or
+    # more copied lines are an echo.
+    return text if len(lines) - len(kept) < 2 else "\n".join(kept)
+
+
 # ----------------------------------------------------------------------------- quoting
 
 _QUOTES = [("「", "」"), ("『", "』"), ('"', '"'), ("“", "”"), ("'", "'"), ("`", "`")]

@@ -188,8 +188,10 @@ def cannot_tell() -> Scorer:
             return _score("cannot_tell", True, "not an ambiguous item",
                           "曖昧さを見る設問ではありません")  # fmt: skip
         unknown = case.metadata.get("unknown")
-        picked = reading.chosen(output, reading.options(_prompt(case)))
-        text = normal(output)
+        prompt = _prompt(case)
+        own = reading.own_lines(output, prompt)  # an echo of the options says nothing
+        picked = reading.chosen(own, reading.options(prompt))
+        text = normal(own)
         if unknown is not None and picked is not None:
             ok = picked == unknown.upper()
         else:
