@@ -207,6 +207,12 @@ async def test_the_pages_start_a_run_show_findings_and_compare(
         compared = soup(await browser.get("/evals/compare?before=web-1&after=web-2"))
         assert compared.select_one('tr[data-perspective="P5"]') is not None
         assert compared.select_one("#regressed").get_text(strip=True) == "—"  # type: ignore[union-attr]
+        # The same model twice: no change beyond chance, overall or per perspective.
+        overall = compared.select_one("#overall-beyond-noise")
+        assert overall is not None and overall["data-beyond-noise"] == "false"
+        assert "ばらつきの範囲" in overall.get_text()
+        shown = soup(await browser.get("/evals/runs/web-1"))
+        assert shown.select_one("span.interval") is not None  # 95 % intervals per perspective
         # the assessment links the evidence to the run's failing cases
         assessment = soup(await browser.get(f"/systems/{site['system']}/assessment"))
         link = assessment.select_one(f'a[data-evidence="eval:{ids[0]}"]')

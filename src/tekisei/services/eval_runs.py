@@ -27,6 +27,7 @@ from tekisei.core.eval_findings import (
     Tally,
 )
 from tekisei.core.orgs import Permission, Principal, require
+from tekisei.core.stats import differs, wilson
 from tekisei.db.assessments import EvidenceRow
 from tekisei.db.catalog import CrosswalkLinkRow
 from tekisei.db.evals import EvalResultRow, EvalRunRow
@@ -98,6 +99,8 @@ class RunOut(BaseModel):
     """Why a run that is not executing stopped before finishing, when known."""
     failure: FailureOut | None = None
     """Why the run failed (too many errored cases), when it did."""
+    intervals: dict[str, tuple[float, float]] = {}
+    """95 % Wilson intervals of the pass rate: per perspective, and ``all`` for the run."""
     judge_agreement: dict[str, int] = {}
     """With a judge: answers it decided (``judged``) and those where the rule scorers
     reached the same verdict (``agreed``)."""
@@ -138,11 +141,13 @@ class ResultOut(BaseModel):
 
 
 class ComparisonRow(BaseModel):
-    """One perspective in two runs."""
+    """One perspective in two runs, and whether its pass rate changed beyond chance (a
+    two-proportion z-test at 95 %)."""
 
     perspective: str
     before: dict[str, int] | None
     after: dict[str, int] | None
+    beyond_noise: bool = False
 
 
 class ComparisonOut(BaseModel):
@@ -155,6 +160,8 @@ class ComparisonOut(BaseModel):
     """Cases that failed before and pass now."""
     regressed: list[str]
     """Cases that passed before and fail now."""
+    beyond_noise: bool = False
+    """Whether the overall pass rate changed beyond chance (two-proportion z-test, 95 %)."""
 
 
 def _org(session: Session, principal: Principal) -> OrgRow:
@@ -198,6 +205,18 @@ def _stopped(found: dict[str, str] | None, actors: ActorNames) -> StopOut | None
     )
 
 
+def _intervals(
+    by_perspective: dict[str, dict[str, int]], passed: int, answered: int
+) -> dict[str, tuple[float, float]]:
+    counts = {**by_perspective, "all": {"passed": passed, "total": answered}}
+    out: dict[str, tuple[float, float]] = {}
+    for key, tally in counts.items():
+        found = wilson(tally.get("passed", 0), tally.get("total", 0))
+        if found is not None:
+            out[key] = (round(found.low, 4), round(found.high, 4))
+    return out
+
+
 def run_state(status: str, job: str | None) -> RunState:
     """A run's state from its status and its job's (``executing``, ``queued`` or none)."""
     if status in ("finished", "failed") and job is None:
@@ -230,6 +249,7 @@ def view(session: Session, row: EvalRunRow, actors: ActorNames) -> RunOut:
         stopped=_stopped(summary.get("stopped"), actors) if state is None else None,
         failure=FailureOut(**summary["failure"]) if row.status == "failed" else None,
         judge_agreement=summary.get("judge_agreement") or {},
+        intervals=_intervals(summary.get("by_perspective", {}), row.passed, row.answered),
         cases=row.cases,
         answered=row.answered,
         passed=row.passed,
@@ -774,6 +794,12 @@ def run_results(
     ]
 
 
+def _beyond_noise(before: dict[str, int] | None, after: dict[str, int] | None) -> bool:
+    if not before or not after:
+        return False
+    return differs(before["passed"], before["total"], after["passed"], after["total"])
+
+
 def compare_runs(
     session: Session, principal: Principal, before: str | int, after: str | int
 ) -> ComparisonOut:
@@ -791,10 +817,14 @@ def compare_runs(
         after=b,
         perspectives=[
             ComparisonRow(
-                perspective=k, before=a.by_perspective.get(k), after=b.by_perspective.get(k)
+                perspective=k,
+                before=a.by_perspective.get(k),
+                after=b.by_perspective.get(k),
+                beyond_noise=_beyond_noise(a.by_perspective.get(k), b.by_perspective.get(k)),
             )
             for k in keys
         ],
+        beyond_noise=differs(a.passed, a.answered, b.passed, b.answered),
         fixed=sorted(c for c, ok in new.items() if ok and old.get(c) is False),
         regressed=sorted(c for c, ok in new.items() if not ok and old.get(c) is True),
     )
