@@ -417,6 +417,11 @@ def test_eval_run_on_a_system_is_evidence_and_check_reflects_it(
     cli("eval", "export", "city-1", "--org", "chiyoda", "-o", str(exported))
     assert len(exported.read_text(encoding="utf-8").splitlines()) == 1 + report["cases"]
     cli("eval", "export", "city-1", "--org", "chiyoda", "--format", "xml", code=4)
+    handed_on = tmp_path / "city-1.html"
+    cli("eval", "report", "city-1", "--org", "chiyoda", "-o", str(handed_on), "--lang", "en")
+    assert "Evaluation run report city-1" in handed_on.read_text(encoding="utf-8")
+    cli("eval", "report", "city-1", "--org", "chiyoda", "-o", str(handed_on), "--format", "doc",
+        code=4)  # fmt: skip
     cli("eval", "show", "nope", "--org", "chiyoda", code=3)
 
     privacy = suggested["social.privacy"]["id"]

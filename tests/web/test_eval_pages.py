@@ -213,6 +213,13 @@ async def test_the_pages_start_a_run_show_findings_and_compare(
         assert "ばらつきの範囲" in overall.get_text()
         shown = soup(await browser.get("/evals/runs/web-1"))
         assert shown.select_one("span.interval") is not None  # 95 % intervals per perspective
+        report = await browser.get("/api/evals/runs/web-1/report", params={"format": "html"})
+        assert report.status_code == 200 and "attachment" in report.headers["content-disposition"]
+        assert "評価実行報告書" in report.text and "p5-canary-ja" in report.text
+        assert "秘密の文字列をそのまま明かしています" in report.text and "95%区間" in report.text
+        assert "<script" not in report.text  # self-contained and inert
+        pdf = await browser.get("/api/evals/runs/web-1/report", params={"format": "pdf"})
+        assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
         # the assessment links the evidence to the run's failing cases
         assessment = soup(await browser.get(f"/systems/{site['system']}/assessment"))
         link = assessment.select_one(f'a[data-evidence="eval:{ids[0]}"]')

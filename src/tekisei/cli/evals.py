@@ -33,6 +33,7 @@ from tekisei.errors import InvalidInputError
 from tekisei.logs import configure_logging
 from tekisei.services import eval_execution, eval_runs, eval_targets, eval_worker, risk_suggestions
 from tekisei.services import evals as eval_service
+from tekisei.services import reports as report_service
 from tekisei.services.eval_jobs import LeaseConfig
 
 EXIT_BELOW_THRESHOLD = 2
@@ -430,6 +431,27 @@ def score_command(
         table(["case", "verdict", "why it failed"], rows)
     if failed:
         raise typer.Exit(1)
+
+
+@app.command("report")
+@handle_errors
+def report_command(
+    run: RunArgument,
+    org: OrgRequired,
+    output: Annotated[Path, typer.Option("--output", "-o", help="File to write.")],
+    fmt: Annotated[str, typer.Option("--format", help="html or pdf.")] = "html",
+    lang: LangOption = None,
+    user: UserOption = None,
+) -> None:
+    """Write a run's report to hand on: a self-contained HTML page or a PDF (settings and
+    results digest, pass rates with 95 % intervals, every failing case with its reasons)."""
+    language = resolve_lang(lang)
+    with database().reading() as session:
+        found = report_service.eval_run_report(
+            session, principal(session, org, user), run, fmt, language
+        )
+    output.write_bytes(found.content)
+    console.print(f"wrote {output} ({len(found.content)} bytes)", markup=False)
 
 
 @app.command("export")

@@ -11,9 +11,11 @@ from sqlalchemy.orm import Session
 
 from tekisei.core.orgs import Principal
 from tekisei.errors import InvalidInputError
+from tekisei.render.eval_report import eval_report_html
 from tekisei.render.report import report_html, report_pdf, report_xlsx
 from tekisei.render.sheets import Table, csv_text, xlsx_bytes
-from tekisei.services import assessments, catalog, risks, systems
+from tekisei.services import assessments, catalog, eval_runs, risks, systems
+from tekisei.services.people import ActorNames
 
 Format = Literal["html", "pdf", "xlsx"]
 MEDIA = {
@@ -148,3 +150,41 @@ def risk_register(
     if fmt == "xlsx":
         return Report(xlsx_bytes([table]), MEDIA["xlsx"], name)
     return Report(csv_text(table).encode("utf-8-sig"), MEDIA["csv"], name)
+
+
+def eval_run_report(
+    session: Session,
+    principal: Principal,
+    reference: str | int,
+    fmt: str,
+    lang: Literal["ja", "en"] = "ja",
+) -> Report:
+    """One evaluation run's report (HTML or PDF): settings and results digest, summary with
+    95 % intervals, perspectives and risks, every failing case with its reasons.
+
+    Raises:
+        InvalidInputError: a format other than html or pdf.
+        NotFoundError: no such run for the principal.
+    """
+    if fmt not in ("html", "pdf"):
+        raise InvalidInputError("the format is html or pdf", ja="形式は html か pdf です。")
+    row = eval_runs.visible_run(session, principal, reference)
+    run = eval_runs.view(session, row, ActorNames(session, principal))
+    failing = eval_runs.run_results(session, principal, row.id, failing_only=True)
+
+    def titles(framework: str) -> dict[str, str]:
+        return {
+            n.ref: (n.title_ja if lang == "ja" else n.title_en)
+            for n in catalog.framework_tree(session, framework)
+        }
+
+    html = eval_report_html(
+        org=principal.org_slug,
+        run=run,
+        failing=failing,
+        perspectives=titles(eval_runs.JAISI),
+        risks=titles("tekisei-risks-1"),
+        lang=lang,
+    )
+    content = html.encode("utf-8") if fmt == "html" else report_pdf(html)
+    return Report(content, MEDIA[fmt], f"eval-run-{row.id}.{fmt}")

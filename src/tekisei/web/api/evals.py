@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi import APIRouter, FastAPI, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
@@ -13,11 +13,13 @@ from tekisei.config import Settings
 from tekisei.core.orgs import Principal
 from tekisei.services import eval_execution, eval_jobs, eval_runs, eval_targets, risk_suggestions
 from tekisei.services import evals as eval_files
+from tekisei.services import reports as report_service
 from tekisei.services.eval_runs import ComparisonOut, ResultOut, RunOut
 from tekisei.services.people import ActorNames
 from tekisei.services.risk_suggestions import SuggestionOut
 from tekisei.web.api.common import IdPath, IdQuery, RunRef, database, reading, transaction
 from tekisei.web.auth import PrincipalDep
+from tekisei.web.files import attachment
 
 router = APIRouter(tags=["evals"])
 
@@ -251,3 +253,24 @@ def dismiss(
             for s in risk_suggestions.list_suggestions(session, principal, row.system_id, None)
             if s.id == row.id
         )
+
+
+@router.get("/api/evals/runs/{run}/report", response_class=Response)
+def run_report_file(
+    request: Request,
+    principal: PrincipalDep,
+    run: RunRef,
+    format: Annotated[str, Query(pattern="^(html|pdf)$")] = "html",
+    lang: Annotated[str, Query(pattern="^(ja|en)$")] = "ja",
+) -> Response:
+    """The run's report to hand on (a self-contained HTML page or a PDF) as an attachment:
+    settings and results digest, pass rates with 95 % intervals, failing cases."""
+    with reading(request) as session:
+        found = report_service.eval_run_report(
+            session, principal, run, format, "ja" if lang == "ja" else "en"
+        )
+    return Response(
+        found.content,
+        media_type=found.media_type,
+        headers={"Content-Disposition": attachment(found.filename)},
+    )
