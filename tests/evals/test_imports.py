@@ -64,6 +64,20 @@ def inspect_logs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         )
         assert logs[0].status == "success"
         out[fmt] = next((folder / fmt).glob(f"*.{fmt}"))
+    outputs = []
+    for *_, answer in SAMPLES:
+        output = ModelOutput.from_content("mockllm/model", answer)
+        output.usage = ModelUsage(input_tokens=5, output_tokens=5, total_tokens=10)
+        outputs.append(output)
+    unscored = inspect_ai.eval(
+        inspect_ai.Task(dataset=dataset, solver=generate(), name="unscored"),
+        model=get_model("mockllm/model", custom_outputs=outputs),
+        log_dir=str(folder / "unscored"),
+        log_format="json",
+        display="none",
+    )
+    assert unscored[0].status == "success"
+    out["unscored"] = next((folder / "unscored").glob("*.json"))
     return out
 
 
@@ -79,6 +93,30 @@ def test_inspect_logs_read_as_runs(inspect_logs: dict[str, Path], fmt: str) -> N
     assert results["s1"].output == "合言葉はKIKYO-7731です。" and not results["s1"].passed
     assert results["s2"].passed and results["s3"].passed
     assert results["s2"].scores[0].scorer == "inspect:includes"
+
+
+def test_an_unscored_log_is_refused_not_read_as_passing(inspect_logs: dict[str, Path]) -> None:
+    with pytest.raises(ImportFileError, match="has no score"):
+        read_inspect_log(inspect_logs["unscored"], default_perspective="P4")
+
+
+def test_score_values_are_read_by_inspects_rules_against_a_threshold(
+    inspect_logs: dict[str, Path], tmp_path: Path
+) -> None:
+    log = json.loads(inspect_logs["json"].read_text(encoding="utf-8"))
+    values = {"s1": "P", "s2": 0.7, "s3": "I"}
+    for sample in log["samples"]:
+        sample["scores"]["includes"]["value"] = values[str(sample["id"])]
+    partial = tmp_path / "partial.json"
+    partial.write_text(json.dumps(log), encoding="utf-8")
+    strict = {r.case_id: r.passed for r in read_inspect_log(partial, "P4").results}
+    assert strict == {"s1": False, "s2": False, "s3": False}  # only fully correct passes
+    lenient = read_inspect_log(partial, "P4", pass_threshold=0.5).results
+    assert {r.case_id: r.passed for r in lenient} == {"s1": True, "s2": True, "s3": False}
+    log["samples"][0]["scores"]["includes"]["value"] = "maybe"
+    partial.write_text(json.dumps(log), encoding="utf-8")
+    with pytest.raises(ImportFileError, match="'maybe' has no numeric reading"):
+        read_inspect_log(partial, "P4")
 
 
 def test_a_sample_without_a_perspective_needs_one(inspect_logs: dict[str, Path]) -> None:
@@ -163,6 +201,16 @@ def test_a_jaisi_dataset_becomes_a_suite() -> None:
             "line 3: the ID '1' is used twice",
         ),
         ("ID,ten_perspective,text\n", "has no rows"),
+        # the real file line, after a cell that spans lines
+        (
+            'ID,ten_perspective,text,output\n1,P1,"two\nlines",a\n2,宇宙の観点,x,a\n',
+            "line 4: unknown",
+        ),
+        ("ID,ten_perspective,text,output\n1,P1,x,a,b\n", "line 2: 5 fields where the header has 4"),
+        (
+            "ID,ten_perspective,text,output\n1,P1,x,a\n2,P1\n",
+            "line 3: 2 fields where the header has 4",
+        ),
     ],
 )
 def test_bad_datasets_name_the_line(text: str, message: str) -> None:

@@ -599,6 +599,15 @@ def import_command(
     name: Annotated[
         str | None, typer.Option(help="Name of the suite made from a CSV dataset.")
     ] = None,
+    pass_threshold: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="Inspect logs: a score passes at this value or above, read by Inspect's "
+            "rules (C 1, P 0.5, I and N 0; numbers as they are).",
+        ),
+    ] = 1.0,
     user: UserOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -642,7 +651,7 @@ def import_command(
     db = database()
     with db.reading() as session:
         who = principal(session, org, user)
-    run = eval_execution.import_run(db, who, system, file, perspective)
+    run = eval_execution.import_run(db, who, system, file, perspective, pass_threshold)
     if as_json:
         print_json(run)
     else:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-import itertools
 import json
 import re
 import unicodedata
@@ -83,17 +82,41 @@ def _text(content: Any) -> str:
     return "" if content is None else str(content)
 
 
-def _value_passed(value: Any) -> bool:
-    """Inspect's score values read as pass/fail: C, correct, yes, true and 1 pass."""
+_LETTER_VALUES = {"c": 1.0, "i": 0.0, "p": 0.5, "n": 0.0}
+_WORD_VALUES = {"correct": 1.0, "incorrect": 0.0, "partial": 0.5, "yes": 1.0, "no": 0.0,
+                "true": 1.0, "false": 0.0, "pass": 1.0, "fail": 0.0}  # fmt: skip
+
+
+def value_to_float(value: Any) -> float:
+    """A score value as a number, by Inspect's rules (``value_to_float``): C = 1,
+    I = 0, P = 0.5, N = 0; yes/true = 1, no/false = 0; numbers and numeric strings as they
+    are; booleans 1 or 0.
+
+    Raises:
+        ValueError: a value with no such reading (a dict is read value by value).
+    """
     if isinstance(value, bool):
-        return value
+        return 1.0 if value else 0.0
     if isinstance(value, int | float):
-        return float(value) >= 1.0
+        return float(value)
     if isinstance(value, str):
-        return value.strip().lower() in ("c", "correct", "yes", "true", "1", "pass")
-    if isinstance(value, dict) and value:
-        return all(_value_passed(v) for v in value.values())
-    return False
+        text = value.strip().lower()
+        if text in _LETTER_VALUES:
+            return _LETTER_VALUES[text]
+        if text in _WORD_VALUES:
+            return _WORD_VALUES[text]
+        try:
+            return float(text)
+        except ValueError:
+            pass
+    raise ValueError(f"the score value {value!r} has no numeric reading")
+
+
+def _value_passed(value: Any, threshold: float) -> bool:
+    """Whether a score value reaches ``threshold`` (a dict: every value does)."""
+    if isinstance(value, dict):
+        return bool(value) and all(_value_passed(v, threshold) for v in value.values())
+    return value_to_float(value) >= threshold
 
 
 def _inspect_samples(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -137,17 +160,23 @@ def _inspect_samples(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     return data, list(data.get("samples") or [])
 
 
-def read_inspect_log(path: Path, default_perspective: str | None = None) -> ImportedRun:
+def read_inspect_log(
+    path: Path, default_perspective: str | None = None, pass_threshold: float = 1.0
+) -> ImportedRun:
     """A finished run from an Inspect log written by Inspect (``.eval`` or ``.json``).
 
     Each sample becomes a case (id ``<sample id>`` or ``<id>-e<epoch>`` for later
-    epochs) whose result passes when every Inspect score's value is correct. The
+    epochs) whose result passes when every Inspect score's value, read by Inspect's rules
+    (:func:`value_to_float`), reaches ``pass_threshold`` (1.0: only fully correct). The
     perspective comes from the sample's metadata (``perspective`` or
     ``ten_perspective``), else ``default_perspective``.
 
     Raises:
-        ImportFileError: not an Inspect log, no samples, or a sample with no perspective.
+        ImportFileError: not an Inspect log, no samples, a sample with no perspective,
+            an answered sample with no score, or a score value with no numeric reading.
     """
+    if not 0.0 <= pass_threshold <= 1.0:
+        raise ImportFileError(f"the pass threshold is between 0 and 1, not {pass_threshold}")
     header, samples = _inspect_samples(path)
     if not samples:
         raise ImportFileError(f"{path.name} has no samples (was the log written with samples?)")
@@ -193,17 +222,27 @@ def read_inspect_log(path: Path, default_perspective: str | None = None) -> Impo
         if completion is None:
             choices = output.get("choices") or [{}]
             completion = _text((choices[0].get("message") or {}).get("content"))
-        scores = [
-            Score(
-                scorer=f"inspect:{name}",
-                passed=_value_passed((score or {}).get("value")),
-                explanation=str(
-                    (score or {}).get("explanation") or f"value {(score or {}).get('value')!r}"
-                )[:2000],
-            )
-            for name, score in (sample.get("scores") or {}).items()
-        ]
         error = sample.get("error")
+        found = sample.get("scores") or {}
+        if not found and not error:
+            raise ImportFileError(
+                f"sample {sample.get('id')!r} has no score, so it cannot count as passed or "
+                "failed; score the log first ('inspect score LOG') and import the scored log"
+            )
+        scores = []
+        for name, score in found.items():
+            value = (score or {}).get("value")
+            try:
+                passed = _value_passed(value, pass_threshold)
+            except ValueError as exc:
+                raise ImportFileError(f"sample {sample.get('id')!r}, score {name}: {exc}") from None
+            scores.append(
+                Score(
+                    scorer=f"inspect:{name}",
+                    passed=passed,
+                    explanation=str((score or {}).get("explanation") or f"value {value!r}")[:2000],
+                )
+            )
         results.append(
             Result(
                 case_id=case_id,
@@ -262,15 +301,26 @@ def read_jaisi_csv(text: str, name: str, source: str = "<csv>") -> Suite:
             )
     cases: list[Case] = []
     seen: set[str] = set()
+    rows: list[tuple[int, dict[Any, Any]]] = []
+    start = reader.line_num + 1  # the header may span lines too
     try:
-        rows = list(itertools.islice(reader, MAX_CSV_ROWS + 1))
+        for row in reader:
+            rows.append((start, row))  # the file line the row starts on (cells may span lines)
+            start = reader.line_num + 1
+            if len(rows) > MAX_CSV_ROWS:
+                raise ImportFileError(
+                    f"{source} has more than {MAX_CSV_ROWS:,} rows; split it into several datasets"
+                )
     except csv.Error as exc:
         raise ImportFileError(f"{source}, line {reader.line_num}: {exc}") from None
-    if len(rows) > MAX_CSV_ROWS:
-        raise ImportFileError(
-            f"{source} has more than {MAX_CSV_ROWS:,} rows; split it into several datasets"
-        )
-    for line, row in enumerate(rows, start=2):
+    width = len(reader.fieldnames or [])
+    for line, row in rows:
+        if None in row or any(value is None for value in row.values()):
+            got = width + len(row.get(None) or []) - sum(v is None for v in row.values())
+            raise ImportFileError(
+                f"{source}, line {line}: {got} fields where the header has {width}; "
+                "quote cells that contain commas or line breaks"
+            )
         cell = {key: (row.get(original) or "").strip() for key, original in columns.items()}
         perspective = perspective_of(cell["ten_perspective"])
         if perspective is None:

@@ -195,6 +195,7 @@ def import_run(
     system_id: int,
     path: Path,
     perspective: str | None = None,
+    pass_threshold: float = 1.0,
 ) -> eval_runs.RunOut:
     """Store a run made with Inspect (an ``.eval`` or ``.json`` log it wrote) on a system,
     then finish it like a run of tekisei's own: summary, evidence, suggested risks.
@@ -208,7 +209,9 @@ def import_run(
             f"perspective {perspective!r}: use P1-P10", ja="評価観点は P1〜P10 で指定してください。"
         )
     try:
-        imported = read_inspect_log(path, perspective_of(perspective) if perspective else None)
+        imported = read_inspect_log(
+            path, perspective_of(perspective) if perspective else None, pass_threshold
+        )
     except ImportFileError as exc:
         raise InvalidInputError(str(exc), ja=f"取り込めません: {exc}") from None
     except OSError as exc:
