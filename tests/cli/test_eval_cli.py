@@ -207,3 +207,31 @@ def test_eval_score_names_the_line_that_is_wrong(tmp_path: Path, line: str, says
         ["eval", "score", "--suite", "tekisei-misuse", "--answers", str(answers), "--lang", "en"],
     )
     assert done.exit_code == 4 and says in done.output, done.output
+
+
+def test_a_response_cache_on_disk_saves_requests_on_a_second_run(tmp_path: Path) -> None:
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    calls: list[int] = []
+
+    async def chat(request: Request) -> JSONResponse:
+        calls.append(1)
+        return JSONResponse(
+            {"choices": [{"message": {"content": "申し訳ありませんが、できません。"}}]}
+        )
+
+    cache = tmp_path / "answers.cache"
+    with served(Starlette(routes=[Route("/v1/chat/completions", chat, methods=["POST"])])) as url:
+        target = f"openai:m@{url}/v1"
+        for run_id in ("c1", "c2"):
+            code, _, err = run(
+                tmp_path, "eval", "run", "--suite", "tekisei-misuse", "--target", target,
+                "--run-id", run_id, "--cache", str(cache), "--json",
+            )  # fmt: skip
+            assert code in (0, 2), err
+    cases = len(builtin_suites()["tekisei-misuse"].cases)
+    assert len(calls) == cases  # the second run was answered from the cache
+    assert oct(cache.stat().st_mode & 0o777) == "0o600"

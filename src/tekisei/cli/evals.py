@@ -144,6 +144,13 @@ def run_command(
     fail_under: Annotated[
         float | None, typer.Option(min=0, max=1, help="Exit 2 when the pass rate is below this.")
     ] = None,
+    cache: Annotated[
+        Path | None,
+        typer.Option(
+            help="Keep answers in this file and reuse them: a request answered before is not "
+            "sent again (successful answers only; the file is private)."
+        ),
+    ] = None,
     system: Annotated[
         int | None,
         typer.Option(help="The system tested: the run is stored, summarised and kept as evidence."),
@@ -186,6 +193,7 @@ def run_command(
         shards=shards,
         ray_address=ray_address,
         network=eval_targets.operator_policy(),
+        cache=cache,
     )
     err = Console(stderr=True)
     columns = (

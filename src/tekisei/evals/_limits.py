@@ -73,3 +73,28 @@ class ResponseCache:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    def dump(self) -> bytes:
+        """The entries as JSON lines (``{"key", "output"}``), for keeping on disk."""
+        return "".join(
+            json.dumps({"key": k, "output": v}, ensure_ascii=False) + "\n"
+            for k, v in self._entries.items()
+        ).encode("utf-8")
+
+    @classmethod
+    def load(cls, data: bytes) -> ResponseCache:
+        """A cache from :meth:`dump`'s lines; lines that cannot be read are skipped (a
+        cache only saves requests, it never decides a verdict)."""
+        cache = cls()
+        for line in data.decode("utf-8", "replace").splitlines():
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if (
+                isinstance(item, dict)
+                and isinstance(item.get("key"), str)
+                and isinstance(item.get("output"), str)
+            ):
+                cache._entries[item["key"]] = item["output"]
+        return cache

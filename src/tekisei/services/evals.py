@@ -27,6 +27,7 @@ from tekisei.evals import (
     Judge,
     JudgeError,
     NetworkPolicy,
+    ResponseCache,
     Result,
     RunHeader,
     RunLog,
@@ -79,6 +80,9 @@ class RunRequest:
     ray_address: str | None = None
     network: NetworkPolicy = field(default_factory=NetworkPolicy.strict)
     """What the target and the judge may reach (default: public addresses only)."""
+    cache: Path | None = None
+    """A file of answers kept between runs (``--cache``): a request answered before is
+    not sent again. Only successful answers are kept; the file is private (0600)."""
 
 
 @dataclass
@@ -314,7 +318,28 @@ def _run_on_ray(prepared: PreparedRun, record: Callable[[Result], None]) -> None
         raise
 
 
+MAX_CACHE_BYTES = 512 * 1024 * 1024
+"""Largest response cache file read; a larger one is ignored (and rewritten)."""
+
+
+def _open_cache(path: Path | None) -> ResponseCache | None:
+    if path is None:
+        return None
+    try:
+        if path.stat().st_size > MAX_CACHE_BYTES:
+            return ResponseCache()
+        return ResponseCache.load(path.read_bytes())
+    except FileNotFoundError:
+        return ResponseCache()
+    except OSError as exc:
+        raise InvalidInputError(
+            f"cannot read the cache {path}: {exc.strerror}",
+            ja=f"キャッシュ {path} を読めません: {exc.strerror}",
+        ) from None
+
+
 async def _run(prepared: PreparedRun, record: Callable[[Result], None]) -> None:
+    cache = _open_cache(prepared.request.cache)
     try:
         await run_suite(
             prepared.suite,
@@ -323,10 +348,13 @@ async def _run(prepared: PreparedRun, record: Callable[[Result], None]) -> None:
             retries=prepared.request.retries,
             on_result=record,
             rate=prepared.bucket,
+            cache=cache,
             skip=prepared.log.finished(),
             judge=prepared.judge,
         )
     finally:
+        if cache is not None and prepared.request.cache is not None:
+            write_private(prepared.request.cache, cache.dump())
         for target in (prepared.target, prepared.judge.target if prepared.judge else None):
             close = getattr(target, "aclose", None)
             if close is not None:
