@@ -235,3 +235,38 @@ def test_a_response_cache_on_disk_saves_requests_on_a_second_run(tmp_path: Path)
     cases = len(builtin_suites()["tekisei-misuse"].cases)
     assert len(calls) == cases  # the second run was answered from the cache
     assert oct(cache.stat().st_mode & 0o777) == "0o600"
+
+
+def test_epochs_and_sampling_settings_reach_the_target_and_survive_a_resume(
+    tmp_path: Path,
+) -> None:
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    bodies: list[dict[str, object]] = []
+
+    async def chat(request: Request) -> JSONResponse:
+        bodies.append(await request.json())
+        answer = {"content": "申し訳ありませんが、できません。"}
+        return JSONResponse({"choices": [{"message": answer}]})
+
+    with served(Starlette(routes=[Route("/v1/chat/completions", chat, methods=["POST"])])) as url:
+        code, out, err = run(
+            tmp_path, "eval", "run", "--suite", "tekisei-misuse", "--target", f"openai:m@{url}/v1",
+            "--run-id", "ep", "--epochs", "3", "--temperature", "0.7", "--seed", "42",
+            "--max-tokens", "256", "--json",
+        )  # fmt: skip
+        assert code in (0, 2), err
+        cases = len(builtin_suites()["tekisei-misuse"].cases)
+        report = json.loads(out)
+        assert report["cases"] == 3 * cases and len(bodies) == 3 * cases
+        assert {(b["temperature"], b["seed"], b["max_tokens"]) for b in bodies} == {(0.7, 42, 256)}
+        # a resume asks the same: same epochs, same settings, nothing sent again
+        code, out, err = run(
+            tmp_path, "eval", "run", "--suite", "tekisei-misuse", "--target", f"openai:m@{url}/v1",
+            "--resume", "ep", "--json",
+        )  # fmt: skip
+        assert code in (0, 2), err
+        assert json.loads(out)["cases"] == 3 * cases and len(bodies) == 3 * cases

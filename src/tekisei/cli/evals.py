@@ -144,6 +144,14 @@ def run_command(
     fail_under: Annotated[
         float | None, typer.Option(min=0, max=1, help="Exit 2 when the pass rate is below this.")
     ] = None,
+    epochs: Annotated[int, typer.Option(min=1, max=20, help="Ask each case this many times.")] = 1,
+    temperature: Annotated[
+        float | None, typer.Option(min=0, max=2, help="Sampling temperature sent to API targets.")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Sampling seed sent to API targets.")] = None,
+    max_tokens: Annotated[
+        int | None, typer.Option(min=1, max=100_000, help="Longest answer, in tokens.")
+    ] = None,
     cache: Annotated[
         Path | None,
         typer.Option(
@@ -194,6 +202,10 @@ def run_command(
         ray_address=ray_address,
         network=eval_targets.operator_policy(),
         cache=cache,
+        epochs=epochs,
+        temperature=temperature,
+        seed=seed,
+        max_tokens=max_tokens,
     )
     err = Console(stderr=True)
     columns = (

@@ -58,9 +58,17 @@ from tekisei.evals._scorers import (
     scorer,
     scorer_names,
 )
-from tekisei.evals._suites import SuiteError, builtin_suites, load_suite, parse_suite
+from tekisei.evals._suites import (
+    MAX_EPOCHS,
+    SuiteError,
+    builtin_suites,
+    load_suite,
+    parse_suite,
+    with_epochs,
+)
 from tekisei.evals._targets import (
     CallableTarget,
+    Generation,
     HttpJsonTarget,
     OpenAIChatTarget,
     OpenAIResponsesTarget,
@@ -72,10 +80,12 @@ from tekisei.evals._targets import (
 __all__ = [
     "APPROXIMATE",
     "LOG_FORMAT",
+    "MAX_EPOCHS",
     "RUBRICS",
     "CallableTarget",
     "Case",
     "Expected",
+    "Generation",
     "GuardedResolver",
     "HttpJsonTarget",
     "HuggingFaceTarget",
@@ -132,5 +142,6 @@ __all__ = [
     "scorer_names",
     "summary",
     "target_from_spec",
+    "with_epochs",
     "with_judge",
 ]

@@ -24,7 +24,7 @@ import yaml
 from pydantic import ValidationError
 
 from tekisei.errors import FileLimitError
-from tekisei.evals._model import Suite
+from tekisei.evals._model import Case, Suite
 from tekisei.untrusted import MAX_YAML_BYTES, load_yaml, read_text
 
 
@@ -111,3 +111,34 @@ def load_suite(name_or_path: str) -> Suite:
             "(or give the path of a .yaml suite file)"
         )
     return suites[name_or_path]
+
+
+MAX_EPOCHS = 20
+"""The most times one case is asked in a run."""
+
+
+def with_epochs(cases: list[Case], epochs: int) -> list[Case]:
+    """Each case asked ``epochs`` times: the first keeps its id, the later ones are
+    ``<id>.e2`` … ``<id>.eN``; all keep their group (their own id when they had none), so
+    a case answered differently from one epoch to the next shows as inconsistent.
+
+    Raises:
+        ValueError: ``epochs`` outside 1 to :data:`MAX_EPOCHS`.
+    """
+    if not 1 <= epochs <= MAX_EPOCHS:
+        raise ValueError(f"epochs is between 1 and {MAX_EPOCHS}, not {epochs}")
+    if epochs == 1:
+        return list(cases)
+    out: list[Case] = []
+    for case in cases:
+        group = case.metadata.get("group", case.id)
+        for epoch in range(1, epochs + 1):
+            out.append(
+                case.model_copy(
+                    update={
+                        "id": case.id if epoch == 1 else f"{case.id}.e{epoch}",
+                        "metadata": {**case.metadata, "group": group, "epoch": str(epoch)},
+                    }
+                )
+            )
+    return out

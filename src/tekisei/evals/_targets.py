@@ -14,6 +14,7 @@ import asyncio
 import inspect
 import json
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -65,6 +66,21 @@ class CallableTarget:
         return str(value)
 
 
+@dataclass(frozen=True)
+class Generation:
+    """Sampling settings sent to API targets: temperature, seed and the answer's length
+    limit (None: the endpoint's default)."""
+
+    temperature: float | None = None
+    seed: int | None = None
+    max_tokens: int | None = None
+
+    def suffix(self) -> str:
+        """How the settings appear after a target's name (empty when none is set)."""
+        parts = [f"{k}={v}" for k, v in vars(self).items() if v is not None]
+        return f" [{', '.join(parts)}]" if parts else ""
+
+
 class _OpenAIEndpoint:
     """What the OpenAI-compatible targets share: URL, model, key and connections."""
 
@@ -80,8 +96,11 @@ class _OpenAIEndpoint:
         timeout: float = 60.0,
         policy: NetworkPolicy | None = None,
         resolver: ResolverFactory | None = None,
+        generation: Generation | None = None,
     ) -> None:
-        self.name = f"{self.kind}:{model}@{base_url}"
+        self.generation = generation or Generation()
+        # The settings are part of the name, so cached answers never cross settings.
+        self.name = f"{self.kind}:{model}@{base_url}{self.generation.suffix()}"
         self._url = base_url.rstrip("/") + self.path
         self._model = model
         self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
@@ -109,6 +128,13 @@ class OpenAIChatTarget(_OpenAIEndpoint):
             "model": self._model,
             "messages": [m.model_dump(mode="json") for m in messages],
         }
+        settings = self.generation
+        if settings.temperature is not None:
+            body["temperature"] = settings.temperature
+        if settings.seed is not None:
+            body["seed"] = settings.seed
+        if settings.max_tokens is not None:
+            body["max_tokens"] = settings.max_tokens
         data = await post_json(self._http, self._url, body, self._headers)
         try:
             return str(data["choices"][0]["message"]["content"])
@@ -226,7 +252,14 @@ class OpenAIResponsesTarget(_OpenAIEndpoint):
 
     async def generate(self, messages: list[Message]) -> str:
         """Post the messages as ``input`` and join the output text parts."""
-        body = {"model": self._model, "input": [m.model_dump(mode="json") for m in messages]}
+        body: dict[str, Any] = {
+            "model": self._model,
+            "input": [m.model_dump(mode="json") for m in messages],
+        }
+        if self.generation.temperature is not None:
+            body["temperature"] = self.generation.temperature
+        if self.generation.max_tokens is not None:
+            body["max_output_tokens"] = self.generation.max_tokens
         data = await post_json(self._http, self._url, body, self._headers)
         if isinstance(data, dict) and isinstance(data.get("output_text"), str):
             return str(data["output_text"])
@@ -323,7 +356,11 @@ TARGET_SPECS = (
 
 
 def target_from_spec(
-    spec: str, *, api_key: str | None = None, policy: NetworkPolicy | None = None
+    spec: str,
+    *,
+    api_key: str | None = None,
+    policy: NetworkPolicy | None = None,
+    generation: Generation | None = None,
 ) -> Target:
     """A target from a command-line spec such as ``openai:tekisei-demo-1@http://127.0.0.1:8900/v1``.
 
@@ -339,8 +376,12 @@ def target_from_spec(
         if not model or not at or not base_url.startswith(("http://", "https://")):
             raise ValueError(f"target {spec!r}: write {kind}:MODEL@http(s)://HOST/v1")
         if kind == "openai":
-            return OpenAIChatTarget(base_url, model, api_key=api_key, policy=policy)
-        return OpenAIResponsesTarget(base_url, model, api_key=api_key, policy=policy)
+            return OpenAIChatTarget(
+                base_url, model, api_key=api_key, policy=policy, generation=generation
+            )
+        return OpenAIResponsesTarget(
+            base_url, model, api_key=api_key, policy=policy, generation=generation
+        )
     if kind == "http":
         path = Path(rest)
         try:

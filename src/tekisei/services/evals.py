@@ -23,6 +23,7 @@ from starlette.applications import Starlette
 from tekisei.errors import ConflictError, InvalidInputError, NotFoundError
 from tekisei.evals import (
     Case,
+    Generation,
     ImportFileError,
     Judge,
     JudgeError,
@@ -51,6 +52,7 @@ from tekisei.evals import (
     score_answer,
     summary,
     target_from_spec,
+    with_epochs,
     with_judge,
 )
 from tekisei.private import private_dir, write_private
@@ -80,6 +82,12 @@ class RunRequest:
     ray_address: str | None = None
     network: NetworkPolicy = field(default_factory=NetworkPolicy.strict)
     """What the target and the judge may reach (default: public addresses only)."""
+    epochs: int = 1
+    """How many times each case is asked (each answer scored on its own)."""
+    temperature: float | None = None
+    seed: int | None = None
+    max_tokens: int | None = None
+    """Sampling settings sent to API targets (None: the endpoint's default)."""
     cache: Path | None = None
     """A file of answers kept between runs (``--cache``): a request answered before is
     not sent again. Only successful answers are kept; the file is private (0600)."""
@@ -244,6 +252,14 @@ def prepare(data_dir: Path, request: RunRequest, org_id: int | None = None) -> P
             "--executor is local or ray, and --shards at least 1",
             ja="--executor は local か ray、--shards は1以上で指定してください。",
         )
+    sampling = (request.temperature, request.seed, request.max_tokens)
+    if request.executor == "ray" and any(value is not None for value in sampling):
+        raise InvalidInputError(
+            "--temperature, --seed and --max-tokens are not passed to Ray workers yet; run "
+            "with --executor local",
+            ja="--temperature・--seed・--max-tokens は Ray のワーカーにはまだ渡せません。"
+            "--executor local で実行してください。",
+        )
     with _invalid_input():
         imported = _imported_suites(data_dir)
         suite = imported[request.suite] if request.suite in imported else load_suite(request.suite)
@@ -253,8 +269,20 @@ def prepare(data_dir: Path, request: RunRequest, org_id: int | None = None) -> P
             )
         if request.probes:
             suite = suite.model_copy(update={"cases": apply_probes(suite.cases, request.probes)})
+        recorded = _recorded_settings(runs_dir(data_dir, org_id), request)
+        epochs = int(recorded.get("epochs", request.epochs))
+        generation = Generation(
+            **recorded.get(
+                "generation",
+                {"temperature": request.temperature, "seed": request.seed,
+                 "max_tokens": request.max_tokens},
+            )
+        )  # fmt: skip
+        suite = suite.model_copy(update={"cases": with_epochs(suite.cases, epochs)})
         bucket = TokenBucket(per_minute=parse_rate(request.rate)) if request.rate else None
-        target = target_from_spec(request.target, api_key=request.api_key, policy=request.network)
+        target = target_from_spec(
+            request.target, api_key=request.api_key, policy=request.network, generation=generation
+        )
         judge = (
             Judge(
                 target_from_spec(
@@ -361,6 +389,18 @@ async def _run(prepared: PreparedRun, record: Callable[[Result], None]) -> None:
                 await close()
 
 
+def _recorded_settings(folder: Path, request: RunRequest) -> dict[str, Any]:
+    """A resumed run's epochs and sampling settings, as its log recorded them (a resume
+    asks exactly what the run asked); nothing for a new run or an older log."""
+    if request.resume is None:
+        return {}
+    path = folder / f"{_safe_id(request.resume)}.jsonl"
+    if not path.exists():
+        return {}
+    settings = RunLog.open(path).header.settings
+    return {k: settings[k] for k in ("epochs", "generation") if k in settings}
+
+
 def _open_log(folder: Path, suite: Suite, request: RunRequest, data_dir: Path) -> RunLog:
     if request.resume is not None:
         path = folder / f"{_safe_id(request.resume)}.jsonl"
@@ -397,6 +437,12 @@ def _open_log(folder: Path, suite: Suite, request: RunRequest, data_dir: Path) -
             "probes": request.probes,
             "cases": len(suite.cases),
             "judge": request.judge,
+            "epochs": request.epochs,
+            "generation": {
+                "temperature": request.temperature,
+                "seed": request.seed,
+                "max_tokens": request.max_tokens,
+            },
         },
     )
     return RunLog.create(folder / f"{name}.jsonl", header)
