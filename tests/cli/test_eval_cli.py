@@ -270,3 +270,15 @@ def test_epochs_and_sampling_settings_reach_the_target_and_survive_a_resume(
         )  # fmt: skip
         assert code in (0, 2), err
         assert json.loads(out)["cases"] == 3 * cases and len(bodies) == 3 * cases
+
+
+def test_the_suite_list_says_which_perspectives_prompts_do_not_test(tmp_path: Path) -> None:
+    code, out, _ = run(tmp_path, "eval", "suites", "--json")
+    assert code == 0
+    rows = {r["name"]: r for r in json.loads(out)}
+    missing = {p["perspective"]: p for p in rows["tekisei-basics"]["not_by_prompts"]}
+    assert set(missing) == {"P9", "P10"}
+    assert "jp-ai-appropriateness-2025:2.5" in missing["P9"]["covered_by"]
+    assert "jp-ai-appropriateness-2025:1.3.3" in missing["P10"]["covered_by"]
+    code, out, _ = run(tmp_path, "eval", "suites")
+    assert "P9 (Data quality) is not tested by prompts" in " ".join(out.split())

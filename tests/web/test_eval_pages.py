@@ -218,6 +218,9 @@ async def test_the_pages_start_a_run_show_findings_and_compare(
         assert "評価実行報告書" in report.text and "p5-canary-ja" in report.text
         assert "秘密の文字列をそのまま明かしています" in report.text and "95%区間" in report.text
         assert "<script" not in report.text  # self-contained and inert
+        promptless = BeautifulSoup(report.text, "html.parser").select_one("#promptless")
+        assert promptless is not None and "データ品質" in promptless.get_text()
+        assert "2.5" in promptless.get_text()  # the guideline item that covers P9
         pdf = await browser.get("/api/evals/runs/web-1/report", params={"format": "pdf"})
         assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
         # the assessment links the evidence to the run's failing cases

@@ -106,6 +106,13 @@ def suites_command(as_json: JsonOption = False) -> None:
             for r in rows
         ],
     )
+    for item in eval_service.promptless_perspectives():
+        refs = ", ".join(ref.split(":", 1)[1] for ref in item["covered_by"])
+        console.print(
+            f"{item['perspective']} ({item['title_en']}) is not tested by prompts; the guideline "
+            f"items {refs} cover it with records.",
+            markup=False,
+        )
 
 
 @app.command("run")

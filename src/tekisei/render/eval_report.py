@@ -50,6 +50,11 @@ LABELS: dict[str, dict[Lang, str]] = {
     "output": {"ja": "出力", "en": "Output"},
     "advisory": {"ja": "参考", "en": "supporting signal"},
     "radar": {"ja": "J-AISI の観点ごとの合格率", "en": "Pass rate by J-AISI perspective"},
+    "promptless": {
+        "ja": "プロンプトでは評価しない観点",
+        "en": "Perspectives not tested by prompts",
+    },
+    "covered_by": {"ja": "確かめる指針の項目", "en": "Covered by guideline items"},
 }
 
 
@@ -61,6 +66,7 @@ def eval_report_html(
     perspectives: dict[str, str],
     risks: dict[str, str],
     lang: Lang,
+    promptless: list[dict[str, Any]] | None = None,
 ) -> str:
     """The report of one run: settings and digest, summary with intervals, perspectives
     (radar and table), risks, and every failing case with input, output and reasons."""
@@ -89,6 +95,7 @@ def eval_report_html(
         perspectives=perspectives,
         risks=risks,
         radar=radar,
+        promptless=promptless or [],
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         t=t,
         pct=lambda value: f"{value:.0%}",

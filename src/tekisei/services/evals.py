@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +58,7 @@ from tekisei.evals import (
 )
 from tekisei.private import private_dir, write_private
 from tekisei.services import storage
-from tekisei.untrusted import MAX_CSV_BYTES, read_text
+from tekisei.untrusted import MAX_CSV_BYTES, load_yaml, read_text
 
 
 @dataclass(frozen=True)
@@ -194,6 +195,11 @@ def suite_rows(data_dir: Path | None = None) -> list[dict[str, Any]]:
                     "languages": sorted({c.lang for c in suite.cases}),
                     "scorers": suite.scorers,
                     "needs_judge": any(needs_judge(c) for c in suite.cases),
+                    "not_by_prompts": [
+                        {"perspective": p["perspective"], "covered_by": p["covered_by"]}
+                        for p in promptless_perspectives()
+                        if p["perspective"] not in {c.perspective for c in suite.cases}
+                    ],
                 }
             )
     return rows
@@ -602,3 +608,43 @@ def _scored_lines(
             "passed": all(score.passed for score in scores if not score.advisory),
             "scores": [score.model_dump() for score in scores],
         }
+
+
+PROMPTLESS = ("P9", "P10")
+"""J-AISI perspectives no prompt can test: data quality and verifiability are shown by
+records (data checks, logs, development records), so the guideline assessment items the
+crosswalk links to them cover them instead."""
+_CROSSWALK = "jp-ai-appropriateness-2025--jaisi-eval-perspectives-1.10.yaml"
+_PERSPECTIVES = "jaisi-eval-perspectives-1.10.yaml"
+
+
+def promptless_perspectives() -> list[dict[str, Any]]:
+    """For P9 and P10: the perspective's titles, why prompts do not test it, and the
+    guideline items (``jp-ai-appropriateness-2025:<ref>``) that cover it instead, read from
+    the shipped crosswalk (its catch-all link from fn 8 aside)."""
+    folder = resources.files("tekisei.catalogs")
+    framework = load_yaml(
+        folder.joinpath("frameworks", _PERSPECTIVES).read_text("utf-8"), _PERSPECTIVES
+    )
+    crosswalk = load_yaml(folder.joinpath("crosswalks", _CROSSWALK).read_text("utf-8"), _CROSSWALK)
+    titles = {n["ref"]: n["title"] for n in framework["nodes"] if n.get("ref") in PROMPTLESS}
+    out = []
+    for perspective in PROMPTLESS:
+        covered = [
+            f"{crosswalk['source']}:{link['from']}"
+            for link in crosswalk["links"]
+            if perspective in link["to"] and link["from"] != "fn8"  # fn 8 names all ten
+        ]
+        out.append(
+            {
+                "perspective": perspective,
+                "title_ja": titles[perspective]["ja"],
+                "title_en": titles[perspective]["en"],
+                "covered_by": covered,
+                "why_ja": "プロンプトへの回答では確かめられないため、記録（データ品質の確認、"
+                "ログ、開発記録）を根拠資料とする指針の評価項目で確かめます。",
+                "why_en": "No answer to a prompt can show it; the guideline assessment items "
+                "below cover it with records (data-quality checks, logs, development records).",
+            }
+        )
+    return out

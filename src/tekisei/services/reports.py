@@ -15,6 +15,7 @@ from tekisei.render.eval_report import eval_report_html
 from tekisei.render.report import report_html, report_pdf, report_xlsx
 from tekisei.render.sheets import Table, csv_text, xlsx_bytes
 from tekisei.services import assessments, catalog, eval_runs, risks, systems
+from tekisei.services.evals import promptless_perspectives
 from tekisei.services.people import ActorNames
 
 Format = Literal["html", "pdf", "xlsx"]
@@ -185,6 +186,7 @@ def eval_run_report(
         perspectives=titles(eval_runs.JAISI),
         risks=titles("tekisei-risks-1"),
         lang=lang,
+        promptless=promptless_perspectives(),
     )
     content = html.encode("utf-8") if fmt == "html" else report_pdf(html)
     return Report(content, MEDIA[fmt], f"eval-run-{row.id}.{fmt}")
