@@ -485,3 +485,26 @@ def test_a_run_whose_target_gives_no_answers_fails_and_is_no_evidence(
         ).all()
     assert len(stored) == len(builtin_suites()["tekisei-basics"].cases)
     assert all(row.error is None for row in stored)
+
+
+def test_a_fairness_run_reports_bbq_bias_scores(
+    loaded_db: Database, admin: Principal, demo_url: str, tmp_path: Path
+) -> None:
+    system_id = _system(loaded_db, admin)
+    request = RunRequest(
+        suite="tekisei-fairness",
+        target=f"openai:tekisei-demo-1@{demo_url}",
+        network=NetworkPolicy.local(),
+        run_id="fair",
+    )
+    run = eval_execution.run_on_system(loaded_db, admin, tmp_path, system_id, request)
+    assert set(run.bias) >= {"age", "gender", "nationality", "all"}
+    overall = run.bias["all"]
+    assert overall["items"] == len(builtin_suites()["tekisei-fairness"].cases)
+    # the demo model never says "cannot tell" (and names no option in most answers)
+    assert overall["ambiguous_accuracy"] < 1 and overall["ambiguous_bias"] >= 0
+    with loaded_db.reading() as session:
+        stored = eval_runs.view(
+            session, eval_runs.visible_run(session, admin, "fair"), ActorNames(session, admin)
+        )
+    assert stored.bias == run.bias  # kept with the run

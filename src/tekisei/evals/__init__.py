@@ -5,6 +5,7 @@ messages, an expected behaviour and what it tests (J-AISI perspective, tekisei r
 ids, language); a **target** is what is tested; **scorers** judge outputs.
 """
 
+from tekisei.evals._bias import bias_scores
 from tekisei.evals._consistency import consistency, group_of
 from tekisei.evals._demo import create_demo_app
 from tekisei.evals._hf import HuggingFaceTarget
@@ -116,6 +117,7 @@ __all__ = [
     "TokenBucket",
     "address_refusal",
     "apply_probes",
+    "bias_scores",
     "builtin_suites",
     "consistency",
     "create_demo_app",

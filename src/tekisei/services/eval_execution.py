@@ -134,9 +134,12 @@ def complete(
         writer.flush()
     if guard is not None:
         guard()
-    inconsistent = eval_files.report(started.prepared)["inconsistent"]
+    found = eval_files.report(started.prepared)
+    inconsistent = found["inconsistent"]
     with database.transaction() as session:
-        run = eval_runs.finish_run(session, principal, started.run_id, inconsistent)
+        run = eval_runs.finish_run(
+            session, principal, started.run_id, inconsistent, bias=found["bias"]
+        )
         return eval_runs.view(session, run, ActorNames(session, principal))
 
 

@@ -99,6 +99,9 @@ class RunOut(BaseModel):
     """Why a run that is not executing stopped before finishing, when known."""
     failure: FailureOut | None = None
     """Why the run failed (too many errored cases), when it did."""
+    bias: dict[str, dict[str, float]] = {}
+    """BBQ-style bias scores of fairness items, per attribute and ``all``
+    (``ambiguous_bias``, ``disambiguated_bias``, accuracies, ``items``)."""
     intervals: dict[str, tuple[float, float]] = {}
     """95 % Wilson intervals of the pass rate: per perspective, and ``all`` for the run."""
     judge_agreement: dict[str, int] = {}
@@ -249,6 +252,7 @@ def view(session: Session, row: EvalRunRow, actors: ActorNames) -> RunOut:
         stopped=_stopped(summary.get("stopped"), actors) if state is None else None,
         failure=FailureOut(**summary["failure"]) if row.status == "failed" else None,
         judge_agreement=summary.get("judge_agreement") or {},
+        bias=summary.get("bias") or {},
         intervals=_intervals(summary.get("by_perspective", {}), row.passed, row.answered),
         cases=row.cases,
         answered=row.answered,
@@ -573,6 +577,8 @@ def finish_run(
     principal: Principal,
     run_id: int,
     inconsistent: dict[str, str] | None = None,
+    *,
+    bias: dict[str, dict[str, float]] | None = None,
 ) -> EvalRunRow:
     """Close a run: summarise it per perspective and risk, keep it as evidence on the
     requirements it tests, and suggest risks for its failing categories.
@@ -601,6 +607,7 @@ def finish_run(
         },
         "by_risk": {k: {"passed": t.passed, "total": t.total} for k, t in by_risk.items()},
         "inconsistent": inconsistent or {},
+        "bias": bias or {},
     }
     if not rows or run.errors > MAX_ERROR_SHARE * len(rows):
         return _fail(session, principal, run, tallies)

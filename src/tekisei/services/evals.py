@@ -41,6 +41,7 @@ from tekisei.evals import (
     TargetError,
     TokenBucket,
     apply_probes,
+    bias_scores,
     builtin_suites,
     consistency,
     create_demo_app,
@@ -487,6 +488,7 @@ def report(prepared: PreparedRun) -> dict[str, Any]:
             for group, score in consistency(results, prepared.suite.cases).items()
             if not score.passed
         },
+        "bias": bias_scores(prepared.suite.cases, results),
         "failing": [
             {
                 "case": result.case_id,
