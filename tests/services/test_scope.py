@@ -17,6 +17,7 @@ from tekisei.core.risks import RiskFields
 from tekisei.core.systems import SystemFacts
 from tekisei.db.systems import SystemAssignmentRow
 from tekisei.errors import NotFoundError, PermissionDeniedError
+from tekisei.evals import Case, Message, Result
 from tekisei.services import (
     assessments,
     eval_runs,
@@ -65,9 +66,13 @@ def _finished_run(database: Database, who: Principal, system_id: int, key: str) 
     with database.transaction() as session:
         run = eval_runs.begin_run(
             session, who, system_id, key=key, suite="s", suite_version="1", target="t",
-            probes=[], cases=0,
+            probes=[], cases=1,
         )  # fmt: skip
-        finished = eval_runs.finish_run(session, who, run.id)
+        case = Case(id="c1", input=[Message(role="user", content="q")], expected="comply",
+                    perspective="P2")  # fmt: skip
+        answered = Result(case_id="c1", output="an answer", scores=[])
+        eval_runs.store_results(session, run.id, [eval_runs.result_row(run.id, answered, case)])
+        finished = eval_runs.finish_run(session, who, run.id)  # a run with answers is evidence
         assert finished.evidence_id is not None
         return finished.evidence_id
 
