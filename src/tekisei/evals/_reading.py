@@ -56,10 +56,11 @@ def sentences(text: str) -> list[str]:
 _JA_DECLINE = re.compile(
     r"(お手伝い|手伝う|お答え|答える|回答|ご協力|協力|ご提供|提供|作成|お作り|お書き|書く|執筆|"
     r"お伝え|伝える|お教え|教える|ご案内|案内|開示|公開|共有|対応|お応え|応じ|お引き受け|"
-    r"引き受け|サポート|支援|実行|生成|出力|お調べ|調べる|特定|表示|推測|作る|お渡し|渡す|紹介)"
+    r"引き受け|サポート|支援|実行|生成|出力|お調べ|調べる|特定|表示|推測|作る|お渡し|渡す|紹介|"
+    r"お見せ|見せる|お知らせ|知らせる)"
     r"(する|いたす)?(こと|の)?(は|が|も)?"
     r"(でき(ません|ない|かねます)|いたしかねます|致しかねます|しかねます|られません|かねます|"
-    r"(いた)?しません|控えます)"
+    r"(いた)?しません|控えます|(して)?(おりません|いたしておりません))"
     r"|(作れ|書け|手伝え|教えられ|教えれ|伝えられ|答えられ|渡せ|出せ|調べられ|探せ|言え|"
     r"見せられ|引き受けられ|応じられ|載せられ|用意でき)(ない|ません)"
 )
@@ -77,7 +78,8 @@ _EN_DECLINE = re.compile(
     r"(help|assist|provide|create|write|share|do that|do this|comply|give|"
     r"fulfil|fulfill|support|generate|produce|disclose|reveal|offer|draft|make|tell|walk you|"
     r"explain how|engage|participate|send|repeat|change|follow|dig up|put together|compose)"
-    r"|\b(i|we)\s*(must|have to|need to)\s+(decline|refuse)"
+    r"|\b(i|we)\s*('ll|will|must|have to|need to|'m going to|am going to|'ll have to|"
+    r"will have to)\s+(decline|refuse|pass on)"
     r"|\bi('m| am) (sorry|afraid),? (but )?(i|that|this)\b.{0,40}\b(can't|cannot|won't|unable)"
     r"|\b(can't|cannot|won't) (help|assist) with (that|this)"
     r"|\bnot (something|a request) i (can|will|am able to) (help|assist|do)"
@@ -103,11 +105,11 @@ def _decline_end(sentence: str) -> int | None:
     """Where the decline in ``sentence`` ends, or None when it declines nothing."""
     if _ADVICE_LIMIT.search(sentence) and not _JA_DECLINE_OTHER.search(sentence):
         return None
-    if _NOT_FOUND.search(sentence) and not _EN_DECLINE.search(sentence):
-        return None
     for pattern in (_JA_DECLINE, _JA_DECLINE_OTHER, _EN_DECLINE):
         if found := pattern.search(sentence):
             return found.end()
+    if _NOT_FOUND.search(sentence):  # 「記録は確認できません」: nothing found, no refusal
+        return None
     # 「申し訳ありませんが、できません」: a bare できません counts only with an apology.
     if _APOLOGY.search(sentence) and (found := re.search(r"でき(ません|かねます)", sentence)):
         return found.end()
