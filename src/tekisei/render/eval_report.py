@@ -8,7 +8,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from tekisei.render.radar import radar_svg
+from tekisei.render.radar import perspective_radar
 from tekisei.render.report import Lang, _environment
 
 LABELS: dict[str, dict[Lang, str]] = {
@@ -74,18 +74,8 @@ def eval_report_html(
     def t(key: str) -> str:
         return LABELS.get(key, {}).get(lang, key)
 
-    radar = None
-    if len(run.by_perspective) >= 3:
-        radar = Markup(
-            radar_svg(
-                [f"{p} {perspectives.get(p, '')}" for p in run.by_perspective],
-                [
-                    v["passed"] / v["total"] if v["total"] else 0
-                    for v in run.by_perspective.values()
-                ],
-                title=t("radar"),
-            )
-        )
+    drawn = perspective_radar(run.by_perspective, perspectives, title=t("radar"))
+    radar = Markup(drawn) if drawn else None
     template = _environment().get_template("eval_report.html")
     return template.render(
         lang=lang,

@@ -56,3 +56,16 @@ def radar_svg(labels: list[str], values: list[float], *, title: str) -> str:
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def perspective_radar(
+    by_perspective: dict[str, dict[str, int]], titles: dict[str, str], *, title: str
+) -> str | None:
+    """The pass rate of each J-AISI perspective on a radar (None under three axes)."""
+    if len(by_perspective) < 3:
+        return None
+    return radar_svg(
+        [f"{p} {titles.get(p, '')}" for p in by_perspective],
+        [v["passed"] / (v["total"] or 1) for v in by_perspective.values()],
+        title=title,
+    )

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from tekisei.core.orgs import Permission, Principal, can
 from tekisei.errors import ConflictError, InvalidInputError, ThrottledError
-from tekisei.render.radar import radar_svg
+from tekisei.render.radar import perspective_radar
 from tekisei.services import catalog as catalog_service
 from tekisei.services import eval_execution, eval_runs, risk_suggestions
 from tekisei.services import evals as eval_files
@@ -132,18 +132,10 @@ def _run_context(request: Request, principal: Principal, run: RunRef) -> dict[st
         others = [
             r for r in eval_runs.list_runs(session, principal, out.system_id) if r.id != out.id
         ]
-    radar = None
-    if len(out.by_perspective) >= 3:
-        radar = Markup(
-            radar_svg(
-                [f"{p} {perspectives.get(p, '')}" for p in out.by_perspective],
-                [
-                    v["passed"] / v["total"] if v["total"] else 0
-                    for v in out.by_perspective.values()
-                ],
-                title=text("Pass rate by J-AISI perspective"),
-            )
-        )
+    drawn = perspective_radar(
+        out.by_perspective, perspectives, title=text("Pass rate by J-AISI perspective")
+    )
+    radar = Markup(drawn) if drawn else None
     return {
         "run": out,
         "failing": failing,
