@@ -3,7 +3,9 @@ tekisei's sign-in, middleware, ORM or templates. Served by uvicorn with the same
 of workers as ``tekisei serve`` in the same run.
 
 ``/ping`` answers a constant; ``/systems`` runs the same two queries as the systems list
-(count, then a page of 50 ordered by name) with SQLAlchemy Core and returns the rows.
+(count, then a page of 50 ordered by name) with SQLAlchemy Core and returns the rows;
+``/signin`` checks one password with argon2id at the parameters tekisei uses (the work a
+sign-in cannot avoid).
 """
 
 from __future__ import annotations
@@ -11,11 +13,15 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 from sqlalchemy import create_engine, text
 
 engine = create_engine(os.environ["BARE_DATABASE_URL"])
 app = FastAPI()
+hasher = PasswordHasher()  # tekisei's parameters: argon2id, RFC 9106 low-memory profile
+PASSWORD = "load-test passphrase 2026"
+HASH = hasher.hash(PASSWORD)
 
 
 @app.get("/ping")
@@ -38,3 +44,8 @@ def systems(org: int = 1, offset: int = 0, limit: int = 50) -> dict[str, Any]:
         ).mappings()
         items = [dict(row) for row in rows]
     return {"total": total, "offset": offset, "limit": limit, "items": items}
+
+
+@app.post("/signin")
+def signin() -> dict[str, bool]:
+    return {"ok": hasher.verify(HASH, PASSWORD)}

@@ -13,6 +13,10 @@ and runs each scenario with 50 concurrent clients for 60 s from a separate clien
 - ``verify-text``: the public ``POST /api/provenance/verify/text`` without credentials
   (the public rate limit raised for the run)
 
+Sign-in is also measured against ``/signin`` of the peer, which checks one password with
+argon2id at tekisei's parameters: the work a sign-in cannot avoid (column "÷ bare same
+work"; for the other scenarios that column is the systems list's queries).
+
 Each scenario is measured in a group with the two bare peers: the three take turns in
 ``--slices`` slices (6 by default, 10 s each at 60 s), so that other work on the machine
 weighs on the scenario and on its peers alike, and the ratios compare like with like.
@@ -239,7 +243,12 @@ async def _client(spec: dict[str, Any]) -> dict[str, dict[str, Any]]:
             base: str = phase["base"]
             kind: str = phase["kind"]
             headers: dict[str, str] = phase.get("headers", {})
-            if kind == "get":
+            if kind == "post":
+                async with http.post(base + phase["path"], headers=headers) as answer:
+                    await answer.read()
+                    ok = answer.status == 200
+                    status = answer.status
+            elif kind == "get":
                 async with http.get(base + phase["path"], headers=headers) as answer:
                     await answer.read()
                     ok = answer.status == 200
@@ -374,11 +383,19 @@ def measure(backend: str, args: argparse.Namespace) -> list[dict[str, Any]]:
             for name, scenario in zip(names, scenarios, strict=True):
                 if args.only and name not in args.only:
                     continue
-                group = run_client(common | {"phases": [*peers, scenario | {"name": name}]})
+                # Sign-in's unavoidable work is one argon2id check: its peer does exactly that.
+                same = (
+                    {"name": "bare /signin", "base": bare, "kind": "post", "path": "/signin"}
+                    if name == "sign-in"
+                    else None
+                )
+                phases = [*peers, *([same] if same else []), scenario | {"name": name}]
+                group = run_client(common | {"phases": phases})
                 result = group[name] | {
                     "scenario": name,
                     "ping": group["bare /ping"]["per_second"],
                     "query": group["bare /systems"]["per_second"],
+                    "same": group[same["name"] if same else "bare /systems"]["per_second"],
                 }
                 rows.append(result)
                 print(
@@ -399,9 +416,10 @@ def measure(backend: str, args: argparse.Namespace) -> list[dict[str, Any]]:
 def report(backend: str, rows: list[dict[str, Any]]) -> None:
     print(
         f"\n| {backend} | requests | errors | per s | p50 ms | p99 ms | p99 ÷ p50 "
-        "| bare /ping per s | bare /systems per s | ÷ /ping | ÷ bare /systems |"
+        "| bare /ping per s | bare /systems per s | ÷ /ping | ÷ bare /systems "
+        "| ÷ bare same work |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for row in rows:
         errors = sum(row["errors"].values())
         ratio = row["p99_ms"] / row["p50_ms"] if row["p50_ms"] else 0
@@ -409,7 +427,7 @@ def report(backend: str, rows: list[dict[str, Any]]) -> None:
             f"| {row['scenario']} | {row['requests']} | {errors} | {row['per_second']:.1f} | "
             f"{row['p50_ms']:.1f} | {row['p99_ms']:.1f} | {ratio:.1f} | {row['ping']:.1f} | "
             f"{row['query']:.1f} | {row['per_second'] / row['ping']:.2f} | "
-            f"{row['per_second'] / row['query']:.2f} |"
+            f"{row['per_second'] / row['query']:.2f} | {row['per_second'] / row['same']:.2f} |"
         )
 
 
