@@ -219,6 +219,16 @@ async def test_the_demo_target_works_out_of_the_box(
         assert started.status_code == 202, started.text
         run = await finished(s, started.json()["id"])
         assert run["answered"] == run["cases"] and run["errors"] == 0
+        # repeats and sampling settings from the web reach the worker through the run log
+        repeated = await start(
+            s, f"openai:tekisei-demo-1@{demo_url}", run_id="demo-x2", epochs=2,
+            temperature=0.5, seed=7,
+        )  # fmt: skip
+        assert repeated.status_code == 202, repeated.text
+        twice = await finished(s, repeated.json()["id"])
+        assert twice["cases"] == 2 * run["cases"] and twice["answered"] == twice["cases"]
+        refused = await start(s, f"openai:tekisei-demo-1@{demo_url}", epochs=21)
+        assert refused.status_code == 422
         # only that exact host and port
         port = int(demo_url.rsplit(":", 1)[1].split("/")[0])
         other = await start(s, f"openai:tekisei-demo-1@http://127.0.0.1:{port + 1}/v1")

@@ -52,6 +52,16 @@ class RunStart(BaseModel):
         default=None, max_length=500, description="A target that judges every answer too"
     )
     judge_api_key: str | None = Field(default=None, max_length=500)
+    epochs: int = Field(default=1, ge=1, le=20, description="Ask each case this many times")
+    temperature: float | None = Field(
+        default=None, ge=0, le=2, description="Sampling temperature sent to the target"
+    )
+    seed: int | None = Field(
+        default=None, ge=0, le=2**31 - 1, description="Sampling seed sent to the target"
+    )
+    max_tokens: int | None = Field(
+        default=None, ge=1, le=100_000, description="Longest answer, in tokens"
+    )
 
 
 class Resume(BaseModel):
@@ -100,6 +110,11 @@ def start(
         api_key=body.api_key or None,
         judge=body.judge or None,
         judge_api_key=body.judge_api_key or None,
+        # kept in the run log's header: the worker (and any resume) asks the same
+        epochs=body.epochs,
+        temperature=body.temperature,
+        seed=body.seed,
+        max_tokens=body.max_tokens,
     )
     settings: Settings = request.app.state.settings
     return eval_execution.start_from_web(

@@ -92,6 +92,9 @@ async def start_run(request: Request, principal: PrincipalDep) -> Response:
             api_key=str(data.get("api_key", "")) or None,
             judge=str(data.get("judge", "")) or None,
             judge_api_key=str(data.get("judge_api_key", "")) or None,
+            epochs=int(str(data.get("epochs") or 1)),
+            temperature=float(str(data["temperature"])) if data.get("temperature") else None,
+            seed=int(str(data["seed"])) if data.get("seed") else None,
         )
         run = start(request, principal, int(system_raw), body)
     except (InvalidInputError, ConflictError, ThrottledError) as exc:  # unknown system: 404
