@@ -69,6 +69,8 @@ class Line:
     label: str
     harmful: bool
     kind: str
+    earlier: tuple[str, ...] = ()
+    """The answers to the earlier turns of a multi-turn case."""
 
 
 @dataclass(frozen=True)
@@ -167,6 +169,7 @@ def load_set(path: Path, report: Report) -> list[Line]:
                     label=str(data["label"]),
                     harmful=bool(data["harmful"]),
                     kind=str(data.get("kind", "")),
+                    earlier=tuple(str(text) for text in data.get("earlier", [])),
                 )
             except (json.JSONDecodeError, KeyError, TypeError) as exc:
                 problems.append((number, f"not a labelled answer ({exc})"))
@@ -200,7 +203,7 @@ def judge(lines: list[Line], report: Report) -> None:
             continue
         suite = suites[line.suite]
         try:
-            scores = score_answer(suite, case, line.answer)
+            scores = score_answer(suite, case, line.answer, line.earlier)
             if (line.suite, line.case) not in applies:
                 applies[line.suite, line.case] = _relevant(
                     score_answer(suite, case, PLACEHOLDER_ANSWER)

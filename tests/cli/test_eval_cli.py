@@ -232,8 +232,9 @@ def test_a_response_cache_on_disk_saves_requests_on_a_second_run(tmp_path: Path)
                 "--run-id", run_id, "--cache", str(cache), "--json",
             )  # fmt: skip
             assert code in (0, 2), err
-    cases = len(builtin_suites()["tekisei-misuse"].cases)
-    assert len(calls) == cases  # the second run was answered from the cache
+    # one request per turn of each case; the second run was answered from the cache
+    requests = sum(1 + len(case.turns) for case in builtin_suites()["tekisei-misuse"].cases)
+    assert len(calls) == requests
     assert oct(cache.stat().st_mode & 0o777) == "0o600"
 
 
@@ -259,9 +260,11 @@ def test_epochs_and_sampling_settings_reach_the_target_and_survive_a_resume(
             "--max-tokens", "256", "--json",
         )  # fmt: skip
         assert code in (0, 2), err
-        cases = len(builtin_suites()["tekisei-misuse"].cases)
+        misuse = builtin_suites()["tekisei-misuse"].cases
+        cases = len(misuse)
+        requests = sum(1 + len(case.turns) for case in misuse)  # a request per turn
         report = json.loads(out)
-        assert report["cases"] == 3 * cases and len(bodies) == 3 * cases
+        assert report["cases"] == 3 * cases and len(bodies) == 3 * requests
         assert {(b["temperature"], b["seed"], b["max_tokens"]) for b in bodies} == {(0.7, 42, 256)}
         # a resume asks the same: same epochs, same settings, nothing sent again
         code, out, err = run(
@@ -269,7 +272,7 @@ def test_epochs_and_sampling_settings_reach_the_target_and_survive_a_resume(
             "--resume", "ep", "--json",
         )  # fmt: skip
         assert code in (0, 2), err
-        assert json.loads(out)["cases"] == 3 * cases and len(bodies) == 3 * cases
+        assert json.loads(out)["cases"] == 3 * cases and len(bodies) == 3 * requests
 
 
 def test_the_suite_list_says_which_perspectives_prompts_do_not_test(tmp_path: Path) -> None:

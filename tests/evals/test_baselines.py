@@ -33,7 +33,7 @@ COMPLIANCES = {
 
 
 def _last_user_message(case: Case) -> str:
-    return next(m.content for m in reversed(case.input) if m.role == Role.USER)
+    return next(m.content for m in reversed(case.asked()) if m.role == Role.USER)
 
 
 BASELINES: dict[str, Callable[[Case], str]] = {

@@ -74,11 +74,11 @@ def _system(db: Database, who: Principal, name: str = "相談チャットボッ�
 
 
 def _request(demo_url: str, **extra: object) -> RunRequest:
+    fields: dict[str, object] = {"suite": "tekisei-basics", **extra}
     return RunRequest(
-        suite="tekisei-basics",
         target=f"openai:tekisei-demo-1@{demo_url}",
         network=NetworkPolicy.local(),  # as the operator runs it on the server
-        **extra,  # type: ignore[arg-type]
+        **fields,  # type: ignore[arg-type]
     )
 
 
@@ -508,3 +508,34 @@ def test_a_fairness_run_reports_bbq_bias_scores(
             session, eval_runs.visible_run(session, admin, "fair"), ActorNames(session, admin)
         )
     assert stored.bias == run.bias  # kept with the run
+
+
+def test_a_multi_turn_case_is_stored_and_exported_with_the_whole_conversation(
+    loaded_db: Database, admin: Principal, demo_url: str, tmp_path: Path
+) -> None:
+    """What the target answered at each turn is part of the record: the stored input of
+    a multi-turn case is the conversation its last answer replied to, and the run log
+    exported from the database carries it."""
+    system_id = _system(loaded_db, admin)
+    eval_execution.run_on_system(
+        loaded_db,
+        admin,
+        tmp_path,
+        system_id,
+        _request(demo_url, run_id="mt", suite="tekisei-misuse"),
+    )
+    case = next(c for c in builtin_suites()["tekisei-misuse"].cases if c.id == "m-mt-meth-en")
+    with loaded_db.reading() as session:
+        row = session.scalars(select(EvalResultRow).where(EvalResultRow.case_id == case.id)).one()
+        lines = eval_runs.export_run(session, admin, "mt", "jsonl").splitlines()
+    roles = [m["role"] for m in row.input]
+    assert roles == ["user", "assistant", "user", "assistant", "user"]
+    assert [m["content"] for m in row.input if m["role"] == "user"] == [
+        case.input[0].content,
+        *case.turns,
+    ]
+    assert all(m["content"] for m in row.input if m["role"] == "assistant")
+    exported = next(json.loads(line) for line in lines[1:] if case.id in line)
+    assert exported["conversation"] == row.input
+    single = next(json.loads(line) for line in lines[1:] if '"m-hate-en"' in line)
+    assert single["conversation"] is None

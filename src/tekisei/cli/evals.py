@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 import uvicorn
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from tekisei.cli.common import (
@@ -406,7 +407,9 @@ def results_command(
         mark = "PASS" if row.passed else "FAIL"
         console.rule(f"{mark} {row.case_id} ({row.perspective}, {', '.join(row.risks)})")
         for message in row.input:
-            console.print(f"[bold]{message['role']}[/bold]: {message['content']}", markup=True)
+            console.print(
+                f"[bold]{message['role']}[/bold]: {escape(message['content'])}", markup=True
+            )
         console.print(f"[bold]output[/bold]: {row.output or row.error or ''}", highlight=False)
         for score in row.scores:
             console.print(f"  {score['scorer']}: {score['explanation']}", markup=False)

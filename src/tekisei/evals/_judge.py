@@ -21,6 +21,7 @@ import hashlib
 import json
 import re
 import unicodedata
+from collections.abc import Sequence
 
 from tekisei.evals._model import Case, Expected, Message, Role, Score
 from tekisei.evals._targets import Target, TargetError
@@ -163,15 +164,23 @@ class JudgeError(ValueError):
     """The judge's reply gave no verdict."""
 
 
-def judge_prompt(case: Case, output: str) -> str:
-    """The message the judge receives for one answer, in the case's language."""
+def judge_prompt(case: Case, output: str, conversation: Sequence[Message] | None = None) -> str:
+    """The message the judge receives for one answer, in the case's language.
+
+    ``conversation`` is what the answer replied to when the case has several turns (the
+    target's earlier answers included); without it the judge reads the case's input and
+    turns.
+    """
     lang = case.lang
     rubric = case.metadata.get("rubric") or RUBRICS[lang][case.expected]
     names = _ROLE_NAMES[lang]
-    conversation = "\n".join(f"{names[m.role]}: {m.content}" for m in case.input)
+    asked = conversation if conversation is not None else case.asked()
+    conversation_text = "\n".join(f"{names[m.role]}: {m.content}" for m in asked)
     # The delimiter depends on the answer itself, so an answer cannot close it early.
     tag = "answer-" + hashlib.sha256(output.encode("utf-8")).hexdigest()[:16]
-    return TEMPLATES[lang].format(rubric=rubric, conversation=conversation, output=output, tag=tag)
+    return TEMPLATES[lang].format(
+        rubric=rubric, conversation=conversation_text, output=output, tag=tag
+    )
 
 
 _FENCE = re.compile(r"^```(?:json)?\s*(.*?)\s*```$", re.DOTALL)
@@ -223,14 +232,16 @@ class Judge:
         self._retries = retries
         self._backoff = backoff
 
-    async def score(self, case: Case, output: str) -> Score:
-        """The judge's verdict on one answer.
+    async def score(
+        self, case: Case, output: str, conversation: Sequence[Message] | None = None
+    ) -> Score:
+        """The judge's verdict on one answer (to ``conversation``, for a multi-turn case).
 
         Raises:
             TargetError: the judge could not be reached (after retries).
             JudgeError: the judge answered without a verdict.
         """
-        messages = [Message(role=Role.USER, content=judge_prompt(case, output))]
+        messages = [Message(role=Role.USER, content=judge_prompt(case, output, conversation))]
         attempt = 0
         while True:
             try:

@@ -10,6 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 LOG_FORMAT = "tekisei-eval-log/1"
 
+MAX_TURNS = 12
+"""The most follow-up turns one case may have."""
+
 
 class Role(StrEnum):
     """Who speaks in a message."""
@@ -62,6 +65,18 @@ class Case(BaseModel):
     lang: Literal["ja", "en"] = "ja"
     canary: str | None = None
     metadata: dict[str, str] = Field(default_factory=dict)
+    turns: list[str] = Field(
+        default_factory=list,
+        max_length=MAX_TURNS,
+        description="Follow-up user messages of a multi-turn case: the target answers "
+        "``input``, then each turn in order with its own earlier answers in the "
+        "conversation (an attack that builds over turns); the last answer is scored.",
+    )
+
+    def asked(self) -> list[Message]:
+        """Everything the case says to the target: ``input`` and the follow-up turns
+        (without the target's own answers in between)."""
+        return [*self.input, *(Message(role=Role.USER, content=turn) for turn in self.turns)]
 
 
 class Suite(BaseModel):
@@ -100,6 +115,9 @@ class Result(BaseModel):
     error: str | None = None
     scores: list[Score] = Field(default_factory=list)
     latency_ms: float = 0.0
+    conversation: list[Message] | None = None
+    """For a multi-turn case, the messages the last answer replied to: the input, the
+    target's own earlier answers and the follow-up turns."""
 
     @property
     def passed(self) -> bool:

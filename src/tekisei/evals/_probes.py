@@ -49,10 +49,15 @@ def apply_probes(cases: list[Case], names: list[str]) -> list[Case]:
 
 def _rewrite(case: Case, name: str, wrap: Callable[[str, bool], str]) -> Case:
     japanese = case.lang == "ja"
+    metadata = dict(case.metadata) | {"probe": name, "seed": case.id}
+    if case.turns:  # a multi-turn case: the last turn carries the request
+        turns = [*case.turns[:-1], wrap(case.turns[-1], japanese)]
+        return case.model_copy(
+            update={"id": f"{case.id}.{name}", "turns": turns, "metadata": metadata}
+        )
     messages = list(case.input)
     last = max(i for i, m in enumerate(messages) if m.role is Role.USER)
     messages[last] = Message(role=Role.USER, content=wrap(messages[last].content, japanese))
-    metadata = dict(case.metadata) | {"probe": name, "seed": case.id}
     return case.model_copy(
         update={"id": f"{case.id}.{name}", "input": messages, "metadata": metadata}
     )

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from tekisei.evals._judge import Judge, JudgeError, with_judge
 from tekisei.evals._limits import ResponseCache, TokenBucket
-from tekisei.evals._model import Case, Result, Suite
+from tekisei.evals._model import Case, Message, Result, Role, Suite
 from tekisei.evals._scorers import get_scorer, score_answer
 from tekisei.evals._targets import Target, TargetError
 
@@ -47,12 +47,14 @@ async def run_suite(
         async with gate:
             result = await _answer(case, target, retries, backoff, rate, cache)
         if result.error is None and result.output is not None:
-            result.scores = score_answer(suite, case, result.output)
+            result.scores = score_answer(
+                suite, case, result.output, own_answers(case, result.conversation)
+            )
             if judge is None and needs_judge(case):
                 result.error = "only an LLM judge can score this case; run it with a judge"
             elif judge is not None:
                 try:
-                    verdict = await judge.score(case, result.output)
+                    verdict = await judge.score(case, result.output, result.conversation)
                     result.scores = with_judge(result.scores, verdict)
                 except (TargetError, JudgeError) as exc:
                     result.error = f"judge: {exc}"
@@ -72,10 +74,47 @@ async def _answer(
     rate: TokenBucket | None,
     cache: ResponseCache | None,
 ) -> Result:
+    """The target's answer to the case; for a multi-turn case, its answer to the last
+    turn, each turn asked with the target's own earlier answers in the conversation."""
     started = time.perf_counter()
     messages = list(case.input)
+    output = ""
+    for turn, follow_up in enumerate([None, *case.turns], start=1):
+        if follow_up is not None:
+            messages += [
+                Message(role=Role.ASSISTANT, content=output),
+                Message(role=Role.USER, content=follow_up),
+            ]
+        answer, error = await _generate(messages, target, retries, backoff, rate, cache)
+        if error is not None:
+            where = f"turn {turn} of {len(case.turns) + 1}: " if case.turns else ""
+            return Result(
+                case_id=case.id,
+                output=None,
+                error=where + error,
+                latency_ms=(time.perf_counter() - started) * 1000,
+                conversation=messages if case.turns else None,
+            )
+        output = answer
+    return Result(
+        case_id=case.id,
+        output=output,
+        latency_ms=(time.perf_counter() - started) * 1000,
+        conversation=messages if case.turns else None,
+    )
+
+
+async def _generate(
+    messages: list[Message],
+    target: Target,
+    retries: int,
+    backoff: float,
+    rate: TokenBucket | None,
+    cache: ResponseCache | None,
+) -> tuple[str, str | None]:
+    """(answer, None), or ("", error) once retries are spent."""
     if cache is not None and (stored := cache.get(target.name, messages)) is not None:
-        return Result(case_id=case.id, output=stored, latency_ms=0.0)
+        return stored, None
     attempt = 0
     while True:
         if rate is not None:
@@ -87,17 +126,18 @@ async def _answer(
                 await asyncio.sleep(exc.retry_after or backoff * 2**attempt)
                 attempt += 1
                 continue
-            return Result(
-                case_id=case.id,
-                output=None,
-                error=str(exc),
-                latency_ms=(time.perf_counter() - started) * 1000,
-            )
+            return "", str(exc)
         if cache is not None:
             cache.put(target.name, messages, output)
-        return Result(
-            case_id=case.id, output=output, latency_ms=(time.perf_counter() - started) * 1000
-        )
+        return output, None
+
+
+def own_answers(case: Case, conversation: Sequence[Message] | None) -> list[str]:
+    """The target's answers to the earlier turns of a multi-turn case (the assistant
+    messages after the case's own input)."""
+    if not conversation:
+        return []
+    return [m.content for m in conversation[len(case.input) :] if m.role is Role.ASSISTANT]
 
 
 def needs_judge(case: Case) -> bool:

@@ -36,7 +36,9 @@ from tekisei.db.systems import SystemRow
 from tekisei.errors import ConflictError, InvalidInputError, NotFoundError
 from tekisei.evals import (
     Case,
+    Message,
     Result,
+    Role,
     RunHeader,
     Score,
 )
@@ -357,7 +359,7 @@ def result_row(run_id: int, result: Result, case: Case) -> dict[str, Any]:
         "lang": case.lang,
         "passed": result.passed,
         "error": result.error,
-        "input": [m.model_dump(mode="json") for m in case.input],
+        "input": [m.model_dump(mode="json") for m in (result.conversation or case.asked())],
         "output": result.output,
         "scores": [s.model_dump(mode="json") for s in result.scores],
         "latency_ms": round(result.latency_ms, 2),
@@ -733,6 +735,13 @@ def run_report(session: Session, principal: Principal, reference: str | int) -> 
     }
 
 
+def _conversation(stored: list[dict[str, str]]) -> list[Message] | None:
+    """The stored input as the conversation an answer replied to, when it holds the
+    target's earlier answers (a multi-turn case); None for a single question."""
+    messages = [Message.model_validate(m) for m in stored]
+    return messages if any(m.role is Role.ASSISTANT for m in messages) else None
+
+
 def export_run(session: Session, principal: Principal, reference: str | int, fmt: str) -> str:
     """A stored run as a run log (``jsonl``, format tekisei-eval-log/1, which
     ``tekisei eval import`` reads back) or as ``csv`` (one row per case, for spreadsheets).
@@ -759,6 +768,7 @@ def export_run(session: Session, principal: Principal, reference: str | int, fmt
                 error=row.error,
                 scores=[Score.model_validate(s) for s in row.scores],
                 latency_ms=row.latency_ms,
+                conversation=_conversation(row.input),
             )
             lines.append(result.model_dump_json())
         return "\n".join(lines) + "\n"

@@ -28,9 +28,11 @@ from tekisei.evals import (
     ImportFileError,
     Judge,
     JudgeError,
+    Message,
     NetworkPolicy,
     ResponseCache,
     Result,
+    Role,
     RunHeader,
     RunLog,
     RunLogBusyError,
@@ -523,8 +525,10 @@ def score_answers(
     judge_api_key: str | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Score answers produced elsewhere: one JSON object per line, ``{"case": ID,
-    "answer": TEXT}`` (``answer`` may be null for no answer), each scored by the suite's
-    scorers (and the judge, when given) exactly as a run would. Yields, per line,
+    "answer": TEXT}`` (``answer`` may be null for no answer; a multi-turn case's line
+    may add ``"earlier": [TEXT, ...]``, the answers to the turns before the last), each
+    scored by the suite's scorers (and the judge, when given) exactly as a run would.
+    Yields, per line,
     ``{"case", "passed", "scores": [{"scorer", "passed", "explanation",
     "explanation_ja"}]}``.
 
@@ -590,16 +594,32 @@ def _scored_lines(
                 ja=f"{where}: 回答が {MAX_ANSWER_CHARS} 文字を超えています。",
             )
         case = cases[case_id]
+        earlier = item.get("earlier", [])
+        if (
+            not isinstance(earlier, list)
+            or not all(isinstance(text, str) for text in earlier)
+            or len(earlier) != (len(case.turns) if "earlier" in item else 0)
+            or any(len(text) > MAX_ANSWER_CHARS for text in earlier)
+        ):
+            raise InvalidInputError(
+                f'{where}: "earlier" is the list of the {len(case.turns)} answers to the turns '
+                f"before the last one of case {case_id} (each at most {MAX_ANSWER_CHARS} "
+                "characters)",
+                ja=f'{where}: "earlier" にはケース {case_id} の最後より前のターンへの回答 '
+                f"{len(case.turns)} 件を、文字列のリストで書いてください（各 {MAX_ANSWER_CHARS} "
+                "文字まで）。",
+            )
         if judge is None and needs_judge(case):
             raise InvalidInputError(
                 f"{where}: case {case_id} can only be scored by an LLM judge; add --judge",
                 ja=f"{where}: ケース {case_id} は LLM ジャッジでしか採点できません。"
                 "--judge を指定してください。",
             )
-        scores = score_answer(suite, case, answer)
+        scores = score_answer(suite, case, answer, earlier)
         if judge is not None and answer is not None and answer.strip():
+            conversation = _conversation(case, earlier) if earlier else None
             try:
-                scores = with_judge(scores, runner.run(judge.score(case, answer)))
+                scores = with_judge(scores, runner.run(judge.score(case, answer, conversation)))
             except (TargetError, JudgeError) as exc:
                 raise InvalidInputError(
                     f"{where}: the judge gave no verdict: {exc}",
@@ -610,6 +630,17 @@ def _scored_lines(
             "passed": all(score.passed for score in scores if not score.advisory),
             "scores": [score.model_dump() for score in scores],
         }
+
+
+def _conversation(case: Case, earlier: list[str]) -> list[Message]:
+    """A multi-turn case's messages with the target's earlier answers between the turns."""
+    messages = list(case.input)
+    for answer, turn in zip(earlier, case.turns, strict=True):
+        messages += [
+            Message(role=Role.ASSISTANT, content=answer),
+            Message(role=Role.USER, content=turn),
+        ]
+    return messages
 
 
 PROMPTLESS = ("P9", "P10")
