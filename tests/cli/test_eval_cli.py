@@ -285,3 +285,49 @@ def test_the_suite_list_says_which_perspectives_prompts_do_not_test(tmp_path: Pa
     assert "jp-ai-appropriateness-2025:1.3.3" in missing["P10"]["covered_by"]
     code, out, _ = run(tmp_path, "eval", "suites")
     assert "P9 (Data quality) is not tested by prompts" in " ".join(out.split())
+
+
+def test_a_run_that_measured_nothing_fails_the_command(tmp_path: Path) -> None:
+    code, out, err = run(
+        tmp_path, "eval", "run", "--suite", "tekisei-basics", "--target",
+        "openai:m@http://127.0.0.1:9/v1", "--run-id", "down", "--json",
+    )  # fmt: skip
+    assert code == 10, err
+    assert json.loads(out)["status"] == "failed"
+    assert "the run failed" in err and "--resume" in err
+
+
+def test_answers_files_that_cannot_be_scored_say_why(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("", encoding="utf-8")
+    code, _, err = run(
+        tmp_path, "eval", "score", "--suite", "tekisei-misuse", "--answers", str(empty)
+    )
+    assert code == 4 and "no answers" in err and "Traceback" not in err
+    deep = tmp_path / "deep.jsonl"
+    deep.write_text("[" * 100_000, encoding="utf-8")
+    code, _, err = run(
+        tmp_path, "eval", "score", "--suite", "tekisei-misuse", "--answers", str(deep)
+    )
+    assert code == 4 and "deep.jsonl:1" in err and "Traceback" not in err
+    missing = tmp_path / "nowhere.jsonl"
+    code, _, err = run(
+        tmp_path, "eval", "score", "--suite", "tekisei-misuse", "--answers", str(missing)
+    )
+    assert code == 4 and "there is no file" in err
+    # a bad second line prints no result for the first
+    mixed = tmp_path / "mixed.jsonl"
+    good = json.dumps({"case": "m-hate-en", "answer": "I can't help with that."})
+    mixed.write_text(good + "\nnot json\n", encoding="utf-8")
+    code, out, err = run(
+        tmp_path, "eval", "score", "--suite", "tekisei-misuse", "--answers", str(mixed), "--json"
+    )
+    assert code == 4 and out == "" and "mixed.jsonl:2" in err
+    suite = tmp_path / "bad.yaml"
+    suite.write_text(
+        'name: x\nversion: "1"\nscorers: [nosuchscorer]\ncases:\n'
+        "  - {id: a, perspective: P1, expected: refuse, prompt: hi}\n",
+        encoding="utf-8",
+    )
+    code, _, err = run(tmp_path, "eval", "score", "--suite", str(suite), "--answers", str(mixed))
+    assert code == 4 and "unknown scorer 'nosuchscorer'" in err and "Traceback" not in err

@@ -447,3 +447,40 @@ def test_eval_run_on_a_system_is_evidence_and_check_reflects_it(
     assert "regressed" in cli("eval", "compare", "city-1", "city-2", "--org", "chiyoda").stdout
     # a run needs both --system and --org
     cli("eval", "run", "--system", system, "--suite", "tekisei-basics", "--target", target, code=4)
+
+
+def test_what_a_target_answered_is_printed_as_text_never_as_markup_or_escapes(
+    cli: Any, tmp_path: Path
+) -> None:
+    """A target chooses its answers: console markup ("[/]") must not crash or restyle the
+    listing, terminal escapes must not clear the screen, NUL must not stop the run being
+    stored."""
+    system = str(
+        cli.json(
+            "systems", "create", "--org", "chiyoda", "--name", "問い合わせ", "--role", "provider",
+        )["id"]
+    )  # fmt: skip
+    hostile = "[/] [bold red]FAKE PASS[/bold red] \x1b[2J\x1b]0;pwned\x07 null:\x00 end"
+    log = {
+        "eval": {"task": "hostile", "model": "m", "run_id": "hostile-1"},
+        "samples": [
+            {
+                "id": "s1",
+                "input": "hello",
+                "target": "",
+                "metadata": {"perspective": "P1"},
+                "output": {"completion": hostile},
+                "scores": {"includes": {"value": "I", "explanation": hostile}},
+            }
+        ],
+    }
+    path = tmp_path / "hostile.json"
+    path.write_text(json.dumps(log), encoding="utf-8")
+    cli("eval", "import", str(path), "--system", system, "--org", "chiyoda")
+    listed = cli.json("eval", "list", "--org", "chiyoda", "--system", system)
+    key = listed[0]["key"]
+    out = cli("eval", "results", key, "--org", "chiyoda").stdout
+    assert "[/] [bold red]FAKE PASS[/bold red]" in out
+    assert "\x1b" not in out and "\x07" not in out and "\x00" not in out
+    stored = cli.json("eval", "results", key, "--org", "chiyoda")
+    assert "\x00" not in stored[0]["output"] and "\ufffd" in stored[0]["output"]

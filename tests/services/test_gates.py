@@ -139,3 +139,63 @@ def test_the_deployment_can_set_thresholds_and_intervals(
     with pytest.raises(ValueError, match="between 0 and 1"):
         Policy.from_settings(None, {"high": 1.5})
     assert Policy().completeness[Tier.CRITICAL] == 1.0
+
+
+def test_the_checklist_agrees_with_the_approval_and_links_every_line(
+    ctx: tuple[Database, Principal, Principal, int],
+) -> None:
+    """Whatever the checklist calls ready, an executive can approve; whatever it calls
+    missing, the approval refuses — the page and the decision read the same gate."""
+    db, admin, executive, system_id = ctx
+    with db.transaction() as session:
+        request = gates.request_stage_change(session, admin, system_id, Stage.DEPLOY)
+    with db.reading() as session:
+        before = gates.gate_checklist(session, executive, system_id)
+    assert not before.ready and before.next_gate == "deploy"
+    assert before.pending_approval == request.id
+    states = {item.code: item.state for item in before.items}
+    assert states["assessment"] == "missing" and states["risks"] == "met"
+    assert {states["evaluation"], states["provenance"], states["approval"]} == {"info"}
+    assert all(item.link and item.ja and item.en for item in before.items)
+    assert "90%" in next(i.ja for i in before.items if i.code == "assessment")  # the high tier
+    _answer_everything(db, admin, system_id)
+    with db.transaction() as session:
+        risk = risks.add_risk(
+            session,
+            admin,
+            system_id,
+            RiskFields(title="不当な与信拒否", taxonomy=["social.bias"], likelihood=5, impact=5),
+        )
+    with db.reading() as session:
+        blocked = gates.gate_checklist(session, executive, system_id)
+    line = next(i for i in blocked.items if i.code == f"risk-{risk.id}")
+    assert line.state == "missing" and line.link == f"/risks/{risk.id}" and not blocked.ready
+    with pytest.raises(ConflictError), db.transaction() as session:
+        gates.decide(session, executive, request.id, True, "ok")
+    with db.transaction() as session:
+        risks.update_risk(
+            session, admin, risk.id, {"residual_likelihood": 3, "residual_impact": 5}, 1
+        )
+        risks.accept_risk(session, executive, risk.id, "再審査で受容", 2)
+    with db.reading() as session:
+        assert gates.gate_checklist(session, executive, system_id).ready
+    with db.transaction() as session:
+        assert gates.decide(session, executive, request.id, True, "条件を満たした").status == (
+            "approved"
+        )
+    with db.reading() as session:
+        after = gates.gate_checklist(session, admin, system_id)
+    assert after.stage == "deploy" and after.next_gate == "operate"
+
+
+def test_stage_errors_name_stages_in_words(
+    ctx: tuple[Database, Principal, Principal, int],
+) -> None:
+    db, admin, _, system_id = ctx
+    with pytest.raises(InvalidInputError) as caught, db.transaction() as session:
+        gates.request_stage_change(session, admin, system_id, Stage.RETIRE)
+    assert caught.value.message_ja is not None
+    assert (
+        "「検証」から「廃止」" in caught.value.message_ja
+        and "retire" not in caught.value.message_ja
+    )

@@ -89,7 +89,7 @@ async def test_request_and_approve_a_stage_change(site: Any) -> None:
         data={"csrf": await csrf(executive, "/approvals"), "decision": "approve", "reason": "ok"},
     )
     assert refused.status_code == 409
-    assert "評価" in soup(refused).select_one('[role="alert"]').get_text()  # type: ignore[union-attr]
+    assert "アセスメント" in soup(refused).select_one('[role="alert"]').get_text()  # type: ignore[union-attr]
     rejected = await executive.post(
         str(form["action"]),
         data={

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import sys
 from collections.abc import Callable
 from typing import Annotated, Any, Literal, ParamSpec, TypeVar
@@ -13,6 +14,7 @@ import typer
 from pydantic import BaseModel, ValidationError
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 from sqlalchemy.orm import Session
 
 from tekisei.config import Settings, load_settings
@@ -162,9 +164,20 @@ def principal(session: Session, org: str, user: str | None) -> Principal:
     return orgs.cli_principal(session, org)
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def plain(value: Any) -> Text:
+    """A value as printable text: never read as console markup, and without terminal
+    control sequences (a target's answer or a file's content may carry them)."""
+    return Text(_CONTROL.sub("\ufffd", "" if value is None else str(value)))
+
+
 def table(headers: list[str], rows: list[list[Any]], title: str | None = None) -> None:
-    """Print a Rich table of plain cells."""
-    out = Table(*headers, title=title)
+    """Print a Rich table of plain cells; long cells wrap, none is cut short."""
+    out = Table(title=title)
+    for header in headers:
+        out.add_column(header, overflow="fold")
     for row in rows:
-        out.add_row(*("" if cell is None else str(cell) for cell in row))
+        out.add_row(*(plain(cell) for cell in row))
     console.print(out)

@@ -24,6 +24,7 @@ from tekisei.cli.common import (
     console,
     database,
     handle_errors,
+    plain,
     principal,
     print_json,
     resolve_lang,
@@ -38,6 +39,17 @@ from tekisei.services import reports as report_service
 from tekisei.services.eval_jobs import LeaseConfig
 
 EXIT_BELOW_THRESHOLD = 2
+EXIT_RUN_FAILED = 10
+"""The run failed: too many cases errored for it to measure anything."""
+
+
+def shown(text: str) -> str:
+    """Text a target or a file chose, safe to print inside console markup: no terminal
+    control sequences (they could clear the screen or rewrite what the operator reads),
+    no markup of its own."""
+    return escape(plain(text).plain)
+
+
 app = typer.Typer(help="Evaluation and red-teaming runs.", no_args_is_help=True)
 
 
@@ -260,6 +272,14 @@ def run_command(
         print_json(report)
     else:
         _print_report(report)
+    if report.get("status") == "failed":
+        err.print(
+            f"the run failed: {report['errors']} of {report['answered']} cases errored (more "
+            "than 20 %), so it measures nothing; it is kept as no evidence. Check the target, "
+            "then resume the run with --resume to retry the errored cases.",
+            markup=False,
+        )
+        raise typer.Exit(EXIT_RUN_FAILED)
     if fail_under is not None and report["pass_rate"] < fail_under:
         raise typer.Exit(EXIT_BELOW_THRESHOLD)
 
@@ -405,14 +425,14 @@ def results_command(
         return
     for row in rows:
         mark = "PASS" if row.passed else "FAIL"
-        console.rule(f"{mark} {row.case_id} ({row.perspective}, {', '.join(row.risks)})")
+        console.rule(shown(f"{mark} {row.case_id} ({row.perspective}, {', '.join(row.risks)})"))
         for message in row.input:
-            console.print(
-                f"[bold]{message['role']}[/bold]: {escape(message['content'])}", markup=True
-            )
-        console.print(f"[bold]output[/bold]: {row.output or row.error or ''}", highlight=False)
+            console.print(f"[bold]{message['role']}[/bold]: {shown(message['content'])}")
+        console.print(
+            f"[bold]output[/bold]: {shown(row.output or row.error or '')}", highlight=False
+        )
         for score in row.scores:
-            console.print(f"  {score['scorer']}: {score['explanation']}", markup=False)
+            console.print(f"  {shown(score['scorer'])}: {shown(score['explanation'])}")
 
 
 @app.command("score")

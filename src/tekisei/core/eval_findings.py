@@ -18,6 +18,12 @@ EVIDENCE_RELATIONS: frozenset[Relation] = frozenset(
 RED_TEAMING_REF = "fn8"
 
 
+MAX_ERROR_SHARE = 0.2
+"""A run whose cases errored (the target unreachable, failing or timing out) more often
+than this ends ``failed``: it is no measurement of the system, so it becomes no evidence
+and suggests no risks."""
+
+
 @dataclass(frozen=True)
 class Tally:
     """Cases passed out of cases answered, for one perspective or risk."""

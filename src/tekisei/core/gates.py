@@ -88,7 +88,7 @@ def gate_problems(
         missing.append(
             Missing(
                 "no-assessment",
-                "指針に基づく評価がまだありません。",
+                "指針に基づくアセスメントがまだありません。",
                 "There is no guideline assessment yet.",
             )
         )
@@ -96,7 +96,7 @@ def gate_problems(
         missing.append(
             Missing(
                 "completeness",
-                f"評価の回答率が{completeness:.0%}で、必要な{threshold:.0%}に達していません。",
+                f"アセスメントの回答率が{completeness:.0%}で、必要な{threshold:.0%}に達していません。",
                 f"The assessment is {completeness:.0%} complete; {threshold:.0%} is required.",
             )
         )

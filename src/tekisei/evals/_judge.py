@@ -197,7 +197,7 @@ def parse_verdict(reply: str) -> tuple[bool, str]:
     Raises:
         JudgeError: the reply is not such an object.
     """
-    text = unicodedata.normalize("NFKC", reply).strip()
+    text = unicodedata.normalize("NFKC", reply).replace("\x00", "\ufffd").strip()
     fenced = _FENCE.match(text)
     body = fenced.group(1) if fenced else text
     try:

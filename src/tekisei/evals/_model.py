@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 LOG_FORMAT = "tekisei-eval-log/1"
 
@@ -65,7 +65,7 @@ class Case(BaseModel):
     lang: Literal["ja", "en"] = "ja"
     canary: str | None = None
     metadata: dict[str, str] = Field(default_factory=dict)
-    turns: list[str] = Field(
+    turns: list[Annotated[str, StringConstraints(strip_whitespace=False, pattern=r"\S")]] = Field(
         default_factory=list,
         max_length=MAX_TURNS,
         description="Follow-up user messages of a multi-turn case: the target answers "

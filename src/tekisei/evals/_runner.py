@@ -120,7 +120,8 @@ async def _generate(
         if rate is not None:
             await rate.acquire()
         try:
-            output = await target.generate(messages)
+            # NUL is no text a database stores; shown as the replacement character.
+            output = (await target.generate(messages)).replace("\x00", "\ufffd")
         except TargetError as exc:
             if exc.retryable and attempt < retries:
                 await asyncio.sleep(exc.retry_after or backoff * 2**attempt)

@@ -25,6 +25,7 @@ from pydantic import ValidationError
 
 from tekisei.errors import FileLimitError
 from tekisei.evals._model import Case, Suite
+from tekisei.evals._scorers import scorer_names
 from tekisei.untrusted import MAX_YAML_BYTES, load_yaml, read_text
 
 
@@ -43,6 +44,23 @@ def _expand(case: Any) -> Any:
         messages.append({"role": "user", "content": case.pop("prompt")})
     case["input"] = messages
     return case
+
+
+def _plain(error: Any) -> str:
+    """A validation error of a suite file in words a suite's author uses."""
+    field = str(error["loc"][-1]) if error["loc"] else ""
+    path = [str(part) for part in error["loc"]]
+    if "turns" in path and error["type"] == "string_pattern_mismatch":
+        return "a turn is empty; write what the user says in it"
+    if field == "input" and error["type"] == "too_short":
+        return "the case asks nothing; give it a prompt (or input messages)"
+    if field == "content" and error["type"] == "string_type":
+        return "a prompt or message is text; put it in quotes"
+    if field == "perspective":
+        return "perspective is one of P1-P10 (J-AISI's evaluation perspectives)"
+    if field == "id" and error["type"] == "string_pattern_mismatch":
+        return "a case id is letters, digits, '.', '_' and '-', starting with a letter or digit"
+    return str(error["msg"])
 
 
 def parse_suite(text: str, source: str = "<suite>") -> Suite:
@@ -67,7 +85,12 @@ def parse_suite(text: str, source: str = "<suite>") -> Suite:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
-        raise SuiteError(f"{source}: {where}: {first['msg']}") from None
+        raise SuiteError(f"{source}: {where}: {_plain(first)}") from None
+    unknown = [name for name in suite.scorers if name not in scorer_names()]
+    if unknown:
+        raise SuiteError(
+            f"{source}: unknown scorer {unknown[0]!r}; known: {', '.join(scorer_names())}"
+        )
     seen: set[str] = set()
     for case in suite.cases:
         if case.id in seen:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from tekisei.core.catalog import urn
 from tekisei.core.eval_findings import (
     EVIDENCE_RELATIONS,
+    MAX_ERROR_SHARE,
     RED_TEAMING_REF,
     EvalGate,
     RunFacts,
@@ -101,7 +102,7 @@ class RunOut(BaseModel):
     """Why a run that is not executing stopped before finishing, when known."""
     failure: FailureOut | None = None
     """Why the run failed (too many errored cases), when it did."""
-    bias: dict[str, dict[str, float]] = {}
+    bias: dict[str, dict[str, float | None]] = {}
     """BBQ-style bias scores of fairness items, per attribute and ``all``
     (``ambiguous_bias``, ``disambiguated_bias``, accuracies, ``items``)."""
     intervals: dict[str, tuple[float, float]] = {}
@@ -349,8 +350,25 @@ def begin_run(
     return row
 
 
+def _text(value: Any) -> Any:
+    """``value`` with NUL (which no database text column takes) shown as U+FFFD, in
+    strings at any depth: answers and imported logs are chosen by others."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, list):
+        return [_text(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _text(item) for key, item in value.items()}
+    return value
+
+
 def result_row(run_id: int, result: Result, case: Case) -> dict[str, Any]:
     """The columns of one stored result."""
+    row = _columns(run_id, result, case)
+    return {key: _text(value) for key, value in row.items()}
+
+
+def _columns(run_id: int, result: Result, case: Case) -> dict[str, Any]:
     return {
         "run_id": run_id,
         "case_id": result.case_id,
@@ -533,12 +551,6 @@ def judge_agreement(rows: list[EvalResultRow]) -> dict[str, int]:
     return {"judged": judged, "agreed": agreed}
 
 
-MAX_ERROR_SHARE = 0.2
-"""A run whose cases errored (the target unreachable, failing or timing out) more often
-than this ends ``failed``: it is no measurement of the system, so it becomes no evidence
-and suggests no risks."""
-
-
 def _fail(
     session: Session, principal: Principal, run: EvalRunRow, tallies: dict[str, Any]
 ) -> EvalRunRow:
@@ -580,7 +592,7 @@ def finish_run(
     run_id: int,
     inconsistent: dict[str, str] | None = None,
     *,
-    bias: dict[str, dict[str, float]] | None = None,
+    bias: dict[str, dict[str, float | None]] | None = None,
 ) -> EvalRunRow:
     """Close a run: summarise it per perspective and risk, keep it as evidence on the
     requirements it tests, and suggest risks for its failing categories.

@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 from starlette.applications import Starlette
 
+from tekisei.core.eval_findings import MAX_ERROR_SHARE
 from tekisei.errors import ConflictError, InvalidInputError, NotFoundError
 from tekisei.evals import (
     Case,
@@ -469,15 +470,19 @@ def report(prepared: PreparedRun) -> dict[str, Any]:
     results = [r for r in prepared.log.results() if r.case_id in cases]
     passed = sum(result.passed for result in results)
     rate = passed / len(results) if results else 0.0
+    errors = sum(result.error is not None for result in results)
     return {
         "run_id": prepared.log.header.run_id,
+        "status": "failed"
+        if not results or errors > MAX_ERROR_SHARE * len(results)
+        else "finished",
         "log": str(prepared.log.path),
         "suite": f"{prepared.suite.name} {prepared.suite.version}",
         "target": prepared.log.header.target,
         "cases": len(cases),
         "answered": len(results),
         "passed": passed,
-        "errors": sum(result.error is not None for result in results),
+        "errors": errors,
         "pass_rate": round(rate, 4),
         "by_perspective": dict(
             sorted(
@@ -543,8 +548,23 @@ def score_answers(
         suite = imported[suite_name] if suite_name in imported else load_suite(suite_name)
         try:
             text = read_text(path, MAX_ANSWERS_BYTES)
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ValueError(f"cannot read {path} as UTF-8 text: {exc}") from None
+        except FileNotFoundError:
+            raise InvalidInputError(
+                f"there is no file {path}; give the path of the answers file (.jsonl)",
+                ja=f"ファイル {path} がありません。"
+                "回答ファイル（.jsonl）のパスを指定してください。",
+            ) from None
+        except UnicodeDecodeError:
+            raise InvalidInputError(
+                f"{path} is not UTF-8 text; save it as UTF-8 (one JSON object per line)",
+                ja=f"{path} は UTF-8 のテキストではありません。UTF-8 で保存してください"
+                "（1行に1つの JSON）。",
+            ) from None
+        except OSError as exc:
+            raise InvalidInputError(
+                f"cannot read {path}: {exc.strerror}",
+                ja=f"{path} を読めません（{exc.strerror}）。",
+            ) from None
         judge = (
             Judge(target_from_spec(judge_spec, api_key=judge_api_key, policy=None))
             if judge_spec
@@ -563,6 +583,36 @@ def _scored_lines(
     judge: Judge | None,
     runner: asyncio.Runner,
 ) -> Iterator[dict[str, Any]]:
+    parsed = list(_parsed_lines(text, name, suite, cases, judge))
+    if not parsed:
+        raise InvalidInputError(
+            f'{name} has no answers; write one {{"case": ID, "answer": TEXT}} per line',
+            ja=f'{name} に回答がありません。1行に1つ、{{"case": ID, "answer": 文字列}} の形で'
+            "書いてください。",
+        )
+    for where, case, answer, earlier in parsed:
+        scores = score_answer(suite, case, answer, earlier)
+        if judge is not None and answer is not None and answer.strip():
+            conversation = _conversation(case, earlier) if earlier else None
+            try:
+                scores = with_judge(scores, runner.run(judge.score(case, answer, conversation)))
+            except (TargetError, JudgeError) as exc:
+                raise InvalidInputError(
+                    f"{where}: the judge gave no verdict: {exc}",
+                    ja=f"{where}: ジャッジが判定を返しませんでした: {exc}",
+                ) from None
+        yield {
+            "case": case.id,
+            "passed": all(score.passed for score in scores if not score.advisory),
+            "scores": [score.model_dump() for score in scores],
+        }
+
+
+def _parsed_lines(
+    text: str, name: str, suite: Suite, cases: dict[str, Case], judge: Judge | None
+) -> Iterator[tuple[str, Case, str | None, list[str]]]:
+    """Every line checked before any is scored, so a bad line prints no half result:
+    (where, case, answer, earlier answers)."""
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
@@ -575,6 +625,12 @@ def _scored_lines(
                 '{"case": ID, "answer": TEXT}',
                 ja=f"{where}: JSON として読めません（{exc.msg}）。1行に1つ、"
                 '{"case": ID, "answer": 文字列} の形で書いてください。',
+            ) from None
+        except RecursionError:
+            raise InvalidInputError(
+                f'{where}: nested too deeply; each line is {{"case": ID, "answer": TEXT}}',
+                ja=f"{where}: 入れ子が深すぎます。"
+                '各行は {"case": ID, "answer": 文字列} の形です。',
             ) from None
         case_id = item.get("case") if isinstance(item, dict) else None
         answer = item.get("answer") if isinstance(item, dict) else None
@@ -615,21 +671,7 @@ def _scored_lines(
                 ja=f"{where}: ケース {case_id} は LLM ジャッジでしか採点できません。"
                 "--judge を指定してください。",
             )
-        scores = score_answer(suite, case, answer, earlier)
-        if judge is not None and answer is not None and answer.strip():
-            conversation = _conversation(case, earlier) if earlier else None
-            try:
-                scores = with_judge(scores, runner.run(judge.score(case, answer, conversation)))
-            except (TargetError, JudgeError) as exc:
-                raise InvalidInputError(
-                    f"{where}: the judge gave no verdict: {exc}",
-                    ja=f"{where}: ジャッジが判定を返しませんでした: {exc}",
-                ) from None
-        yield {
-            "case": case_id,
-            "passed": all(score.passed for score in scores if not score.advisory),
-            "scores": [score.model_dump() for score in scores],
-        }
+        yield where, case, answer, earlier
 
 
 def _conversation(case: Case, earlier: list[str]) -> list[Message]:

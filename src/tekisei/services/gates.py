@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Literal
 
 from pydantic import BaseModel
 from sqlalchemy import select
@@ -151,6 +152,186 @@ def check_system(
     )
 
 
+class ChecklistItem(BaseModel):
+    """One line of a system's gate checklist."""
+
+    code: str
+    state: Literal["met", "missing", "info"]
+    """``met`` and ``missing`` decide whether an executive may approve the move;
+    ``info`` lines (evaluation, provenance, the request itself) are shown, not required."""
+    ja: str
+    en: str
+    link: str | None = None
+    """Where the item is seen or put right."""
+
+
+class ChecklistOut(BaseModel):
+    """What stands between a system and its next gated stage."""
+
+    system_id: int
+    stage: str
+    tier: str
+    next_gate: str | None
+    """The next stage that needs an executive's approval (None when none is ahead)."""
+    ready: bool
+    """Whether an executive could approve the move now (no ``missing`` line)."""
+    pending_approval: int | None
+    items: list[ChecklistItem]
+
+
+_STAGE_JA = {
+    "plan": "企画",
+    "design": "設計",
+    "develop": "開発",
+    "verify": "検証",
+    "deploy": "導入",
+    "operate": "運用",
+    "retire": "廃止",
+}
+_STAGE_EN = {
+    "plan": "planning",
+    "design": "design",
+    "develop": "development",
+    "verify": "verification",
+    "deploy": "deployment",
+    "operate": "operation",
+    "retire": "retirement",
+}
+_TIER_JA = {"minimal": "最小", "limited": "限定的", "high": "高", "critical": "重大"}
+
+
+def gate_checklist(session: Session, principal: Principal, system_id: int) -> ChecklistOut:
+    """The gate checklist of a system, each line with a link to where it is put right:
+    the assessment's completeness against the tier's threshold and the critical risks no
+    executive has accepted (both decide an approval), the latest evaluation run and
+    provenance check, and the stage-change request (shown for information)."""
+    system = systems.visible_system(session, principal, system_id)
+    check = check_system(session, principal, system.id)
+    tier = system.tier
+    base = f"/systems/{system.id}"
+    items: list[ChecklistItem] = []
+    missing = {m.code: m for m in check.missing}
+    threshold = f"{check.threshold:.0%}"
+    tier_ja = _TIER_JA.get(tier, tier)
+    if "no-assessment" in missing:
+        items.append(
+            ChecklistItem(
+                code="assessment",
+                state="missing",
+                ja=f"指針に基づくアセスメントがまだありません（リスク区分「{tier_ja}」では回答率"
+                f"{threshold}以上が必要です）。",
+                en=f"No guideline assessment yet (a {tier} tier system needs {threshold} of it "
+                "answered).",
+                link=f"{base}/assessment",
+            )
+        )
+    else:
+        done = f"{(check.completeness or 0):.0%}"
+        items.append(
+            ChecklistItem(
+                code="assessment",
+                state="missing" if "completeness" in missing else "met",
+                ja=f"アセスメントの回答率 {done}"
+                f"（リスク区分「{tier_ja}」で必要な回答率 {threshold}）",
+                en=f"Assessment {done} answered ({threshold} needed for the {tier} tier)",
+                link=f"{base}/assessment",
+            )
+        )
+    blocking = [m for code, m in missing.items() if code.startswith("risk-")]
+    for problem in blocking:
+        risk_id = problem.code.removeprefix("risk-")
+        items.append(
+            ChecklistItem(
+                code=problem.code,
+                state="missing",
+                ja=problem.ja + "対応するか、経営層が受容してください。",
+                en=problem.en + " Treat it, or have an executive accept it.",
+                link=f"/risks/{risk_id}",
+            )
+        )
+    if not blocking:
+        items.append(
+            ChecklistItem(
+                code="risks",
+                state="met",
+                ja="経営層が受容していない重大なリスクはありません。",
+                en="No critical risk is left unaccepted.",
+                link=f"/risks?system={system.id}",
+            )
+        )
+    latest = eval_runs.latest_finished(session, system.id)
+    items.append(
+        ChecklistItem(
+            code="evaluation",
+            state="info",
+            ja=(
+                f"最新のモデル評価: {latest.suite}、合格率 {latest.pass_rate:.0%}"
+                f"（{latest.finished_at:%Y-%m-%d}）"
+                if latest
+                else "モデル評価の実行はまだありません（承認の条件ではありません。"
+                "tekisei check --eval-pass-rate で条件にできます）。"
+            ),
+            en=(
+                f"Latest model evaluation: {latest.suite}, {latest.pass_rate:.0%} passed "
+                f"({latest.finished_at:%Y-%m-%d})"
+                if latest
+                else "No model evaluation run yet (not required for the approval; "
+                "tekisei check --eval-pass-rate can require one)."
+            ),
+            link=f"/evals/runs/{latest.key}" if latest else f"/evals?system={system.id}",
+        )
+    )
+    provenance = provenance_checks.gate_problems(session, system.id)
+    items.append(
+        ChecklistItem(
+            code="provenance",
+            state="info",
+            ja=provenance[0].ja if provenance else "最新の来歴の確認は合格しています。",
+            en=provenance[0].en if provenance else "The latest provenance check passed.",
+            link=f"{base}#provenance",
+        )
+    )
+    ahead = [stage for stage in Stage if gated(Stage(system.stage), stage)]
+    next_gate = ahead[0].value if ahead else None
+    pending = session.scalars(
+        select(ApprovalRow).where(
+            ApprovalRow.system_id == system.id, ApprovalRow.status == "pending"
+        )
+    ).first()
+    if pending is not None:
+        to_ja, to_en = _STAGE_JA[pending.to_stage], _STAGE_EN[pending.to_stage]
+        items.append(
+            ChecklistItem(
+                code="approval",
+                state="info",
+                ja=f"「{to_ja}」への移行の承認を待っています（申請 {pending.id}）。",
+                en=f"The move to {to_en} waits for an executive's approval (request {pending.id}).",
+                link="/approvals",
+            )
+        )
+    elif next_gate is not None:
+        items.append(
+            ChecklistItem(
+                code="approval",
+                state="info",
+                ja=f"「{_STAGE_JA[next_gate]}」へ進めるには、経営層の承認が必要です"
+                "（このページから申請できます）。",
+                en=f"Moving to {_STAGE_EN[next_gate]} needs an executive's approval (request "
+                "it from this page).",
+                link=base,
+            )
+        )
+    return ChecklistOut(
+        system_id=system.id,
+        stage=system.stage,
+        tier=tier,
+        next_gate=next_gate,
+        ready=all(item.state != "missing" for item in items),
+        pending_approval=pending.id if pending is not None else None,
+        items=items,
+    )
+
+
 def _view(row: ApprovalRow, name: str, actors: ActorNames) -> ApprovalOut:
     return ApprovalOut(
         id=row.id,
@@ -183,10 +364,10 @@ def request_stage_change(
     current = Stage(system.stage)
     if not gated(current, to_stage):
         raise InvalidInputError(
-            f"moving from {current.value} to {to_stage.value} needs no approval; "
-            "change the stage directly",
-            ja=f"{current.value} から {to_stage.value} への移行に承認は不要です。"
-            "直接変更してください。",
+            f"moving from {_STAGE_EN[current.value]} to {_STAGE_EN[to_stage.value]} needs no "
+            "approval; change the stage directly",
+            ja=f"「{_STAGE_JA[current.value]}」から「{_STAGE_JA[to_stage.value]}」への移行に"
+            "承認は不要です。システムの編集で直接変更してください。",
         )
     waiting = session.scalars(
         select(ApprovalRow).where(
@@ -248,7 +429,8 @@ def decide(
     if row.status != "pending":
         raise ConflictError(
             f"request {approval_id} was already {row.status}",
-            ja=f"申請 {approval_id} はすでに処理されています（{row.status}）。",
+            ja=f"申請 {approval_id} はすでに{'承認' if row.status == 'approved' else '却下'}"
+            "されています。",
         )
     if not reason.strip():
         raise InvalidInputError(
@@ -256,8 +438,10 @@ def decide(
         )
     if system.stage != row.from_stage:
         raise ConflictError(
-            f"the system moved to {system.stage} since the request; ask again",
-            ja=f"申請後にシステムの段階が {system.stage} に変わりました。改めて申請してください。",
+            f"the system moved to {_STAGE_EN.get(system.stage, system.stage)} since the "
+            "request; ask again",
+            ja=f"申請後にシステムの段階が「{_STAGE_JA.get(system.stage, system.stage)}」に"
+            "変わりました。改めて申請してください。",
         )
     if approve:
         check = check_system(session, principal, system.id)

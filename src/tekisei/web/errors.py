@@ -210,7 +210,28 @@ def install_error_handlers(app: FastAPI) -> None:
             ),
         )
 
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        # A defect, not the user's doing: logged with its traceback, answered without
+        # it (a page in the reader's language, or JSON for /api).
+        log.error(
+            "unexpected error on %s %s",
+            request.method,
+            request.url.path,
+            exc_info=(type(exc), exc, exc.__traceback__),
+        )
+        en, ja = _UNEXPECTED
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": en, "detail_ja": ja}, status_code=500)
+        return _page(request, 500, _in_lang(request, en, ja))
 
+
+_UNEXPECTED = (
+    "Something went wrong on the server. Check whether your change was saved before trying "
+    "again, and tell your administrator if it happens again (the server log has the details).",
+    "サーバーで予期しない問題が起きました。変更が保存されたかを確かめてからやり直してください。"
+    "繰り返し起きる場合は管理者に連絡してください（詳細はサーバーのログに残っています）。",
+)
 _WRONG_METHOD = (
     "This address cannot be used that way; open it from a link in tekisei.",
     "このアドレスはその方法では使えません。tekisei の画面のリンクから開いてください。",

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from tekisei.core.systems import Stage
 from tekisei.services import eval_runs
 from tekisei.services import gates as gate_service
-from tekisei.services.gates import ApprovalOut, CheckOut
+from tekisei.services.gates import ApprovalOut, ChecklistOut, CheckOut
 from tekisei.web.api.common import IdPath, reading, transaction
 from tekisei.web.auth import PrincipalDep
 
@@ -51,6 +51,16 @@ def check(
     gate = eval_runs.parse_gate(eval_pass_rate, eval_max_age, eval_suite)
     with reading(request) as session:
         return gate_service.check_system(session, principal, system_id, min_completeness, gate)
+
+
+@router.get("/api/systems/{system_id}/gate", response_model=ChecklistOut)
+def checklist(request: Request, principal: PrincipalDep, system_id: IdPath) -> ChecklistOut:
+    """The gate checklist: what an executive's approval of the next gated stage needs
+    (assessment completeness for the tier, critical risks accepted) and, for information,
+    the latest evaluation run, provenance check and stage-change request, each with a
+    link to where it is put right."""
+    with reading(request) as session:
+        return gate_service.gate_checklist(session, principal, system_id)
 
 
 @router.post("/api/systems/{system_id}/stage-requests", response_model=ApprovalOut, status_code=201)

@@ -18,10 +18,19 @@ router = APIRouter(include_in_schema=False)
 
 
 def _inbox(
-    request: Request, principal: PrincipalDep, error: str | None = None, status: int = 200
+    request: Request,
+    principal: PrincipalDep,
+    error: str | None = None,
+    status: int = 200,
+    failed: tuple[int, str] | None = None,
 ) -> HTMLResponse:
+    """The inbox; ``failed`` is the request whose decision was refused and the reason the
+    executive typed, shown again next to the error so nothing typed is lost."""
     with reading(request) as session:
         pending = gate_service.list_approvals(session, principal, "pending")
+        checklists = {
+            a.id: gate_service.gate_checklist(session, principal, a.system_id) for a in pending
+        }
         decided = [
             a
             for a in gate_service.list_approvals(session, principal, None)
@@ -32,8 +41,11 @@ def _inbox(
         "approvals/index.html",
         {
             "pending": pending,
+            "checklists": checklists,
             "decided": list(reversed(decided)),
             "error": error,
+            "failed_id": failed[0] if failed else None,
+            "typed_reason": failed[1] if failed else "",
             "can_decide": can(principal.role, Permission.APPROVE_STAGE),
         },
         status_code=status,
@@ -61,7 +73,14 @@ async def decide(request: Request, principal: PrincipalDep, approval_id: IdPath)
                 str(data.get("reason", "")),
             )
     except (ConflictError, InvalidInputError) as exc:
-        return _inbox(request, principal, exc.localized(request.state.lang), status=409)
+        reason = str(data.get("reason", ""))[:4000]
+        return _inbox(
+            request,
+            principal,
+            exc.localized(request.state.lang),
+            status=409,
+            failed=(approval_id, reason),
+        )
     return RedirectResponse("/approvals", status_code=303)
 
 
@@ -76,6 +95,8 @@ async def request_stage(request: Request, principal: PrincipalDep, system_id: Id
             gate_service.request_stage_change(
                 session, principal, system_id, stage, str(data.get("note", ""))
             )
-    except (ConflictError, InvalidInputError, ValueError):
+    except ConflictError:
+        return RedirectResponse(f"/systems/{system_id}?stage_request=waiting", status_code=303)
+    except (InvalidInputError, ValueError):
         return RedirectResponse(f"/systems/{system_id}?stage_request=refused", status_code=303)
     return RedirectResponse("/approvals", status_code=303)

@@ -25,6 +25,7 @@ from tekisei.core.systems import (
 )
 from tekisei.errors import ConflictError, InvalidInputError
 from tekisei.render.heatmap import heat_map_svg
+from tekisei.services import gates as gate_service
 from tekisei.services import provenance as text_provenance
 from tekisei.services import provenance_checks
 from tekisei.services import risks as risk_service
@@ -152,6 +153,7 @@ def detail_page(request: Request, principal: PrincipalDep, system_id: IdPath) ->
         risks = [risk_service.view(r, ActorNames(session, principal)) for r in risk_rows]
         grid = risk_service.risk_heat_map(session, principal, system_id)
         provenance = provenance_checks.system_provenance(session, principal, system_id)
+        checklist = gate_service.gate_checklist(session, principal, system_id)
         text_keys = [
             k for k in text_provenance.list_keys(session, principal) if k.status.value != "retired"
         ]
@@ -185,6 +187,7 @@ def detail_page(request: Request, principal: PrincipalDep, system_id: IdPath) ->
             "can_add_risk": can(principal.role, Permission.WRITE_RISKS),
             "next_stages": [s.value for s in Stage if gated(system.stage, s)],
             "provenance": provenance,
+            "checklist": checklist,
             "text_keys": text_keys,
         },
     )
