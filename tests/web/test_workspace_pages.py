@@ -408,3 +408,50 @@ async def test_addresses_that_name_nothing_answer_a_page_not_json(
     assert response.status_code == 422 and "detail" in response.json()
     response = await admin.get("/api/no-such-thing")
     assert response.status_code == 404 and response.json() == {"detail": "Not Found"}
+
+
+@pytest.mark.parametrize("reader", ["ceo@acme.example", "viewer@acme.example"])
+async def test_read_only_roles_see_the_whole_risk_and_its_history(site: Any, reader: str) -> None:
+    """An executive accepting a risk, and a viewer, read all of it: description, scores in
+    words, treatment plan, owner, due date and who changed what, with people's names."""
+    admin = await site("admin@acme.example")
+    system_id = await create_system(admin)
+    token = await csrf(admin, f"/risks/new?system={system_id}")
+    created = await admin.post(
+        f"/risks/new?system={system_id}",
+        data={
+            "csrf": token,
+            "title": "誤回答による誤案内",
+            "taxonomy": "technical.hallucination",
+            "description": "制度の説明を誤り、住民が手続きを誤る。",
+            "likelihood": "4",
+            "impact": "5",
+            "residual_likelihood": "3",
+            "residual_impact": "5",
+            "treatment": "mitigate",
+            "treatment_plan": "回答に出典を付け、職員が週次で確認する。",
+            "owner": "窓口課 佐藤",
+            "due": "2027-03-31",
+        },
+    )
+    risk_url = created.headers["location"]
+    client = await site(reader)
+    page = soup(await client.get(risk_url, params={"lang": "ja"}))
+    details = page.select_one("#risk-details")
+    assert details is not None
+    text = details.get_text()
+    for expected in (
+        "制度の説明を誤り",
+        "回答に出典を付け",
+        "窓口課 佐藤",
+        "2027-03-31",
+        "起きやすい",  # likelihood 4 in words
+        "深刻",  # impact 5 in words
+    ):
+        assert expected in text, expected
+    history = page.select_one("#risk-history")
+    assert history is not None and "登録" in history.get_text()
+    assert "admin@acme.example" not in page.get_text()  # readers see names, not emails
+    assert page.select_one('form[action="' + risk_url + '"]') is None  # no edit form
+    accept = page.select_one(f'form[action="{risk_url}/accept"]')
+    assert (accept is not None) is (reader == "ceo@acme.example")

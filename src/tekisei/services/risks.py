@@ -369,3 +369,49 @@ def system_for(session: Session, row: RiskRow) -> SystemRow:
     system = session.get(SystemRow, row.system_id)
     assert system is not None
     return system
+
+
+class RiskEventOut(BaseModel):
+    """One change in a risk's history, as its readers see it."""
+
+    at: datetime
+    actor: str
+    action: str
+    """``risk.create``, ``risk.update`` or ``risk.accept``."""
+    changed: list[str]
+    """The fields the change touched (for an update)."""
+    note: str | None = None
+    """The reason given with an acceptance."""
+
+
+def risk_history(session: Session, principal: Principal, risk_id: int) -> list[RiskEventOut]:
+    """Who recorded, changed and accepted the risk, oldest first. Part of the risk, so
+    every role that may read the risk sees it (with people shown as ``ActorNames`` shows
+    them), not only the roles that read the audit log."""
+    row = visible_risk(session, principal, risk_id)
+    actors = ActorNames(session, principal)
+    events = session.scalars(
+        select(AuditEventRow)
+        .where(
+            AuditEventRow.org_id == row.org_id,
+            AuditEventRow.object_type == "risk",
+            AuditEventRow.object_id == str(row.id),
+        )
+        .order_by(AuditEventRow.seq)
+    )
+    out: list[RiskEventOut] = []
+    for event in events:
+        summary = event.summary if isinstance(event.summary, dict) else {}
+        after = summary.get("after")
+        changed = sorted(after) if isinstance(after, dict) and event.action != "risk.create" else []
+        note = summary.get("note") if event.action == "risk.accept" else None
+        out.append(
+            RiskEventOut(
+                at=datetime.fromisoformat(event.at),
+                actor=actors(event.actor) or "",
+                action=event.action,
+                changed=[name for name in changed if name in FIELDS],
+                note=str(note) if note is not None else None,
+            )
+        )
+    return out

@@ -82,6 +82,8 @@ def _form(
     status: int = 200,
     extra: dict[str, Any] | None = None,
 ) -> HTMLResponse:
+    taxonomy = _taxonomy(request)
+    lang = request.state.lang
     return render(
         request,
         "risks/form.html",
@@ -91,7 +93,11 @@ def _form(
             "system": system,
             "risk_id": risk_id,
             "version": version,
-            "taxonomy": _taxonomy(request),
+            "taxonomy": taxonomy,
+            "taxonomy_titles": {
+                n.ref: (n.title_ja if lang == "ja" else n.title_en) for n in taxonomy
+            },
+            "history": [],
             "treatments": [t.value for t in Treatment],
             **(extra or {}),
         },
@@ -165,6 +171,7 @@ def detail_page(request: Request, principal: PrincipalDep, risk_id: IdPath) -> H
         risk = risk_service.view(
             risk_service.visible_risk(session, principal, risk_id), ActorNames(session, principal)
         )
+        history = risk_service.risk_history(session, principal, risk_id)
     values = risk.model_dump(mode="json", include=set(RiskFields.model_fields))
     return _form(
         request,
@@ -175,6 +182,7 @@ def detail_page(request: Request, principal: PrincipalDep, risk_id: IdPath) -> H
         risk.version,
         extra={
             "risk": risk,
+            "history": history,
             "can_accept": can(principal.role, Permission.ACCEPT_RISK),
             "can_write": can(principal.role, Permission.WRITE_RISKS),
         },
@@ -216,6 +224,7 @@ def _detail_with_errors(
         risk = risk_service.view(
             risk_service.visible_risk(session, principal, risk_id), ActorNames(session, principal)
         )
+        history = risk_service.risk_history(session, principal, risk_id)
     return _form(
         request,
         values,
@@ -226,6 +235,7 @@ def _detail_with_errors(
         status=409 if "__all__" in errors else 422,
         extra={
             "risk": risk,
+            "history": history,
             "can_accept": can(principal.role, Permission.ACCEPT_RISK),
             "can_write": can(principal.role, Permission.WRITE_RISKS),
         },
