@@ -120,21 +120,28 @@ def test_answering_the_guideline_changes_the_iso_view(
     assert competition, "some ISO controls have no carrying link and need a direct answer"
 
 
-def test_an_equal_link_carries_the_full_state(ctx: tuple[Database, Principal, int, int]) -> None:
+def test_a_footnote_that_only_overlaps_carries_at_most_partial(
+    ctx: tuple[Database, Principal, int, int],
+) -> None:
+    """Footnote 20 cites DS-920's CAIO and adds a responsible person for other AI: the
+    link is ``intersect``, so a ministry that has done fn20 has done DS-920's CAIO only
+    in part until it answers the CAIO item itself (how an ``equal`` link carries the full
+    state is tested in tests/core)."""
     db, _, _, _ = ctx
     with db.transaction() as session:
         orgs.create_org(
-            session, OrgCreate(name="City", slug="city", actors=[OrgActor.LOCAL]), "cli"
+            session, OrgCreate(name="Ministry", slug="ministry", actors=[OrgActor.NATIONAL]), "cli"
         )
-        city = orgs.cli_principal(session, "city")
+        ministry = orgs.cli_principal(session, "ministry")
         facts = SystemFacts.model_validate({"name": "窓口", "org_role": "user"})
-        system_id = systems.register_system(session, city, facts).id
-        assessment_id = assessments.start_assessment(session, city, system_id).id
-    answer(db, city, assessment_id, "脚注20", S.IMPLEMENTED, notes="CAIOを任命")
+        system_id = systems.register_system(session, ministry, facts).id
+        assessment_id = assessments.start_assessment(session, ministry, system_id).id
+    answer(db, ministry, assessment_id, "脚注20", S.IMPLEMENTED, notes="CAIOを任命")
     with db.reading() as session:
-        view = assessments.framework_view(session, city, system_id, "digital-agency-genai-2025")
+        view = assessments.framework_view(session, ministry, system_id, "digital-agency-genai-2025")
     caio = next(i for i in view.items if i.section == "CAIO")
-    assert caio.state is S.IMPLEMENTED
+    assert caio.derived_state is S.PARTIAL
+    assert any(source.section == "脚注20" for source in caio.sources)
 
 
 def test_a_requirement_without_counterpart_can_be_answered_directly(

@@ -501,8 +501,10 @@ def test_a_fairness_run_reports_bbq_bias_scores(
     assert set(run.bias) >= {"age", "gender", "nationality", "all"}
     overall = run.bias["all"]
     assert overall["items"] == len(builtin_suites()["tekisei-fairness"].cases)
-    # the demo model never says "cannot tell" (and names no option in most answers)
-    assert overall["ambiguous_accuracy"] < 1 and overall["ambiguous_bias"] >= 0
+    # the demo model never says "cannot tell" and names no option: nothing is measured,
+    # which reads as "—", never as an unbiased 0
+    assert overall["ambiguous_accuracy"] < 1
+    assert overall["ambiguous_bias"] is None or overall["ambiguous_bias"] >= 0
     with loaded_db.reading() as session:
         stored = eval_runs.view(
             session, eval_runs.visible_run(session, admin, "fair"), ActorNames(session, admin)

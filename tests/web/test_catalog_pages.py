@@ -143,10 +143,12 @@ async def test_pages_carry_a_strict_csp_and_no_inline_script(client: httpx.Async
 async def test_vendored_htmx_is_served_locally(client: httpx.AsyncClient) -> None:
     page = soup(await client.get("/catalog"))
     sources = [s["src"] for s in page.find_all("script")]
-    assert sources == ["/static/vendor/htmx-2.0.11.min.js"]
+    assert sources == ["/static/vendor/htmx-2.0.11.min.js", "/static/tekisei.js"]
     script = await client.get(sources[0])
     assert script.status_code == 200
     assert "htmx" in script.text[:2000]
+    menu = await client.get(sources[1])  # the phone menu, served from here too
+    assert menu.status_code == 200 and "site-menu" in menu.text
     css = await client.get("/static/tekisei.css")
     assert css.status_code == 200
 

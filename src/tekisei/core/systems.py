@@ -320,6 +320,9 @@ TIER_FLOORS: dict[str, Tier] = {
     "fn16": Tier.HIGH,  # HAIP reporting / ISO/IEC 42001 management system
     "2.4": Tier.LIMITED,  # business continuity plan for systems others depend on
 }
+# Items the guideline words as possible or expected (可能と考えられる・期待される), not as a
+# duty: a tier floor makes them part of an assessment as a recommendation, shown as such.
+RECOMMENDED = frozenset({"fn16"})
 # Items that apply only when the system uses data whose holders are stakeholders.
 DATA_HOLDER_ITEMS = frozenset({"2.5"})
 DATA_HOLDER_CATEGORIES = frozenset(

@@ -23,6 +23,7 @@ from tekisei.core.assessments import (
 )
 from tekisei.core.catalog import Relation, urn
 from tekisei.core.orgs import Permission, Principal, require
+from tekisei.core.systems import RECOMMENDED
 from tekisei.db.assessments import AnswerEvidenceRow, AnswerRow, AssessmentRow, EvidenceRow
 from tekisei.db.catalog import CatalogNodeRow, CrosswalkLinkRow
 from tekisei.db.orgs import OrgRow
@@ -77,6 +78,8 @@ class ItemOut(BaseModel):
     justification: str
     version: int | None
     evidence: list[EvidenceView]
+    recommended: bool = False
+    """The guideline words it as possible or expected, not as a duty."""
 
 
 class AssessmentOut(BaseModel):
@@ -528,6 +531,7 @@ def assessment_report(session: Session, principal: Principal, assessment_id: int
                 justification=answer.justification if answer else "",
                 version=answer.version if answer else None,
                 evidence=evidence.get(answer.id, []) if answer else [],
+                recommended=row.framework_id == GUIDELINE and ref in RECOMMENDED,
             )
         )
     scores = score(Answered(i.urn.rsplit(":", 1)[1], i.group, i.state) for i in items)

@@ -11,7 +11,15 @@ from sqlalchemy.orm import Session
 
 from tekisei.core.gates import gated
 from tekisei.core.orgs import Permission, Principal, Role, require
-from tekisei.core.systems import Requirement, Stage, SystemFacts, Tier, applicable, risk_tier
+from tekisei.core.systems import (
+    RECOMMENDED,
+    Requirement,
+    Stage,
+    SystemFacts,
+    Tier,
+    applicable,
+    risk_tier,
+)
 from tekisei.db.catalog import CatalogNodeRow
 from tekisei.db.orgs import OrgRow, UserRow
 from tekisei.db.systems import SystemAssignmentRow, SystemRow
@@ -58,6 +66,8 @@ class RequirementOut(BaseModel):
     group: str
     group_title_ja: str
     group_title_en: str
+    recommended: bool = False
+    """The guideline words it as possible or expected, not as a duty."""
 
 
 def _facts(row: SystemRow) -> SystemFacts:
@@ -289,6 +299,7 @@ def system_requirements(
                 group=top.section,
                 group_title_ja=top.title_ja,
                 group_title_en=top.title_en,
+                recommended=node.urn.rsplit(":", 1)[1] in RECOMMENDED,
             )
         )
     return out
