@@ -1,10 +1,7 @@
 """tekisei: put Japan's AI appropriateness guideline into practice."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("tekisei")
-except PackageNotFoundError:  # running from a source tree without installation
-    __version__ = "0.0.0"
+__version__ = "0.1.0"
+"""The one place the version is written (pyproject.toml reads it from here), so that
+``tekisei --version`` needs no package metadata scan."""
 
 __all__ = ["__version__"]

@@ -1,29 +1,84 @@
-"""The ``tekisei`` command."""
+"""The ``tekisei`` command.
+
+Subcommands are imported when they are run, not when ``tekisei`` starts: a command
+loads only the services it uses, and ``tekisei --version`` loads none
+(``benchmarks/cli_startup.py`` measures it).
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+import importlib
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
 from tekisei import __version__
-from tekisei.cli import (
-    assessments,
-    audit,
-    backups,
-    catalog,
-    db,
-    demo,
-    evals,
-    gates,
-    governance,
-    orgs,
-    provenance,
-    reviews,
-    risks,
-    serve,
-    systems,
-)
+
+# name -> (module, attribute, help shown in ``tekisei --help``); the attribute is a Typer
+# app (a group of subcommands) or a command function.
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "apply": ("tekisei.cli.governance", "apply_command", "Apply governance as code."),
+    "approvals": ("tekisei.cli.gates", "app", "Stage-change requests and approvals."),
+    "assessments": ("tekisei.cli.assessments", "app", "Guideline assessments."),
+    "audit": ("tekisei.cli.audit", "app", "The audit log."),
+    "backup": ("tekisei.cli.backups", "app", "Backups."),
+    "catalog": ("tekisei.cli.catalog", "app", "Frameworks and crosswalks."),
+    "check": ("tekisei.cli.gates", "check_command", "Whether a system meets its gates."),
+    "db": ("tekisei.cli.db", "app", "The database."),
+    "demo": ("tekisei.cli.demo", "app", "Demo data."),
+    "demo-target": ("tekisei.cli.evals", "demo_target_command", "Serve the demo model."),
+    "eval": ("tekisei.cli.evals", "app", "Evaluation and red-teaming runs."),
+    "evidence": ("tekisei.cli.assessments", "evidence_app", "Evidence for assessments."),
+    "orgs": ("tekisei.cli.orgs", "orgs_app", "Organisations."),
+    "provenance": ("tekisei.cli.provenance", "app", "Watermarks and content credentials."),
+    "reviews": ("tekisei.cli.reviews", "app", "Periodic (PDCA) reviews."),
+    "risks": ("tekisei.cli.risks", "app", "The risk register."),
+    "serve": ("tekisei.cli.serve", "serve_command", "Run the web app."),
+    "systems": ("tekisei.cli.systems", "app", "AI systems."),
+    "tokens": ("tekisei.cli.orgs", "tokens_app", "API tokens."),
+    "users": ("tekisei.cli.orgs", "users_app", "Members and accounts."),
+    "worker": ("tekisei.cli.evals", "worker_command", "Run queued evaluation runs."),
+}
+
+
+def load_command(name: str) -> Any:
+    """The click command of ``name``, imported now (built as it would be as a part of
+    the whole app: no completion options of its own)."""
+    module, attribute, _ = COMMANDS[name]
+    target: Any = getattr(importlib.import_module(module), attribute)
+    holder = typer.Typer(add_completion=False)
+    if isinstance(target, typer.Typer):
+        holder.add_typer(target, name=name)
+        return typer.main.get_command(holder).commands[name]  # type: ignore[attr-defined]
+    holder.command(name)(target)
+    return typer.main.get_command(holder)
+
+
+class LazyGroup(TyperGroup):
+    """The top-level group: lists every command, imports one only when it runs (the
+    top-level help shows each command's one-line summary without importing it)."""
+
+    _listing = False
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in COMMANDS:
+            return None
+        if self._listing:
+            summary = COMMANDS[cmd_name][2]
+            return TyperCommand(cmd_name, help=summary, short_help=summary)
+        return load_command(cmd_name)
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
 
 app = typer.Typer(
     name="tekisei",
@@ -31,28 +86,8 @@ app = typer.Typer(
     "appropriateness guideline.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    cls=LazyGroup,
 )
-app.add_typer(catalog.app, name="catalog")
-app.add_typer(db.app, name="db")
-app.add_typer(orgs.orgs_app, name="orgs")
-app.add_typer(orgs.users_app, name="users")
-app.add_typer(orgs.tokens_app, name="tokens")
-app.add_typer(systems.app, name="systems")
-app.add_typer(risks.app, name="risks")
-app.add_typer(audit.app, name="audit")
-app.add_typer(backups.app, name="backup")
-app.add_typer(demo.app, name="demo")
-app.add_typer(assessments.app, name="assessments")
-app.add_typer(assessments.evidence_app, name="evidence")
-app.add_typer(gates.app, name="approvals")
-app.add_typer(reviews.app, name="reviews")
-app.add_typer(evals.app, name="eval")
-app.add_typer(provenance.app, name="provenance")
-app.command("serve")(serve.serve_command)
-app.command("check")(gates.check_command)
-app.command("apply")(governance.apply_command)
-app.command("demo-target")(evals.demo_target_command)
-app.command("worker")(evals.worker_command)
 
 
 def _version(value: bool) -> None:

@@ -23,7 +23,6 @@ from tekisei.cli.common import (
 )
 from tekisei.core.catalog import CatalogFile, CrosswalkFile, json_schemas
 from tekisei.core.catalog_views import NodeDetail, NodeSummary
-from tekisei.core.governance import json_schema as system_schema
 from tekisei.services import catalog as catalog_service
 from tekisei.services.catalog_files import validate_files
 
@@ -390,6 +389,8 @@ def schema_command(
     kind: Annotated[str, typer.Argument(help="catalog or crosswalk.")] = "catalog",
 ) -> None:
     """Print the JSON Schema of the catalog or crosswalk file format."""
+    from tekisei.core.governance import json_schema as system_schema  # only this command
+
     schemas = json_schemas() | {"system": system_schema()}
     if kind not in schemas:
         raise typer.BadParameter("use catalog, crosswalk or system", param_hint="KIND")

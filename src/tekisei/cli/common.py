@@ -32,7 +32,6 @@ from tekisei.errors import (
     StorageError,
     TekiseiError,
 )
-from tekisei.services import orgs, users
 from tekisei.services.database import Database, open_database
 
 Lang = Literal["ja", "en"]
@@ -160,7 +159,11 @@ UserOption = Annotated[
 def principal(session: Session, org: str, user: str | None) -> Principal:
     """The acting principal: a member when ``--user`` is given, else the local operator."""
     if user:
+        from tekisei.services import users  # only commands that act as someone need it
+
         return users.principal_for(session, user, org)
+    from tekisei.services import orgs
+
     return orgs.cli_principal(session, org)
 
 

@@ -20,7 +20,7 @@ from tekisei.cli.common import (
     table,
 )
 from tekisei.core.systems import Stage
-from tekisei.services import eval_runs
+from tekisei.services import gate_facts
 from tekisei.services import gates as gate_service
 
 app = typer.Typer(help="Lifecycle gates and executive approvals.", no_args_is_help=True)
@@ -53,7 +53,7 @@ def check_command(
 ) -> None:
     """Exit 0 when the system meets its gates, 2 with what is missing (for CI jobs)."""
     language = resolve_lang(lang)
-    gate = eval_runs.parse_gate(eval_pass_rate, eval_max_age, eval_suite)
+    gate = gate_facts.parse_gate(eval_pass_rate, eval_max_age, eval_suite)
     with database().reading() as session:
         result = gate_service.check_system(
             session,

@@ -5,53 +5,112 @@ The text watermark is a keyed-hash green list (KGW family): γ 0.25, δ 2, conte
 seeds from BLAKE2b with the key, the same on every platform. Detection needs only the
 key and the generator's ``tokenizer.json``; generation uses a ``transformers`` logits
 processor (extra ``lm``).
+
+The names are imported when first used, so that code needing a little of the package
+does not pay for all of it.
 """
 
-from tekisei.provenance._image import (
-    AI_GENERATED,
-    MIN_BITS,
-    WATERMARK_ALG,
-    ImageCheck,
-    bits_matching,
-    check_image,
-    embed_watermark,
-    mime_of,
-    read_watermark,
-    sign_image,
-)
-from tekisei.provenance._keys import (
-    KeyStatus,
-    SealError,
-    WatermarkKey,
-    new_key_id,
-    new_secret,
-    seal,
-    unseal,
-)
-from tekisei.provenance._kgw import (
-    DETECT_Z,
-    MIN_TOKENS,
-    SCHEME,
-    Detection,
-    GreenList,
-    Verdict,
-    WatermarkParams,
-    binomial_tail,
-    detect,
-    p_band,
-    verdict,
-)
-from tekisei.provenance._pki import Pki, init_pki
-from tekisei.provenance._text import (
-    Generator,
-    TokenizerFile,
-    detect_text,
-    detect_transformers_watermark,
-    export_tokenizer,
-    logits_processor,
-    smollm2_generator,
-    smollm2_location,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tekisei.provenance._image import (
+        AI_GENERATED,
+        MIN_BITS,
+        WATERMARK_ALG,
+        ImageCheck,
+        bits_matching,
+        check_image,
+        embed_watermark,
+        mime_of,
+        read_watermark,
+        sign_image,
+    )
+    from tekisei.provenance._keys import (
+        KeyStatus,
+        SealError,
+        WatermarkKey,
+        new_key_id,
+        new_secret,
+        seal,
+        unseal,
+    )
+    from tekisei.provenance._kgw import (
+        DETECT_Z,
+        MIN_TOKENS,
+        SCHEME,
+        Detection,
+        GreenList,
+        Verdict,
+        WatermarkParams,
+        binomial_tail,
+        detect,
+        p_band,
+        verdict,
+    )
+    from tekisei.provenance._pki import Pki, init_pki
+    from tekisei.provenance._text import (
+        Generator,
+        TokenizerFile,
+        detect_text,
+        detect_transformers_watermark,
+        export_tokenizer,
+        logits_processor,
+        smollm2_generator,
+        smollm2_location,
+    )
+
+_WHERE: dict[str, str] = {
+    "AI_GENERATED": "tekisei.provenance._image",
+    "MIN_BITS": "tekisei.provenance._image",
+    "WATERMARK_ALG": "tekisei.provenance._image",
+    "ImageCheck": "tekisei.provenance._image",
+    "bits_matching": "tekisei.provenance._image",
+    "check_image": "tekisei.provenance._image",
+    "embed_watermark": "tekisei.provenance._image",
+    "mime_of": "tekisei.provenance._image",
+    "read_watermark": "tekisei.provenance._image",
+    "sign_image": "tekisei.provenance._image",
+    "KeyStatus": "tekisei.provenance._keys",
+    "SealError": "tekisei.provenance._keys",
+    "WatermarkKey": "tekisei.provenance._keys",
+    "new_key_id": "tekisei.provenance._keys",
+    "new_secret": "tekisei.provenance._keys",
+    "seal": "tekisei.provenance._keys",
+    "unseal": "tekisei.provenance._keys",
+    "DETECT_Z": "tekisei.provenance._kgw",
+    "MIN_TOKENS": "tekisei.provenance._kgw",
+    "SCHEME": "tekisei.provenance._kgw",
+    "Detection": "tekisei.provenance._kgw",
+    "GreenList": "tekisei.provenance._kgw",
+    "Verdict": "tekisei.provenance._kgw",
+    "WatermarkParams": "tekisei.provenance._kgw",
+    "binomial_tail": "tekisei.provenance._kgw",
+    "detect": "tekisei.provenance._kgw",
+    "p_band": "tekisei.provenance._kgw",
+    "verdict": "tekisei.provenance._kgw",
+    "Pki": "tekisei.provenance._pki",
+    "init_pki": "tekisei.provenance._pki",
+    "Generator": "tekisei.provenance._text",
+    "TokenizerFile": "tekisei.provenance._text",
+    "detect_text": "tekisei.provenance._text",
+    "detect_transformers_watermark": "tekisei.provenance._text",
+    "export_tokenizer": "tekisei.provenance._text",
+    "logits_processor": "tekisei.provenance._text",
+    "smollm2_generator": "tekisei.provenance._text",
+    "smollm2_location": "tekisei.provenance._text",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module 'tekisei.provenance' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_WHERE[name]), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "AI_GENERATED",

@@ -23,8 +23,6 @@ from tekisei.core.eval_findings import (
     EVIDENCE_RELATIONS,
     MAX_ERROR_SHARE,
     RED_TEAMING_REF,
-    EvalGate,
-    RunFacts,
     Tally,
 )
 from tekisei.core.orgs import Permission, Principal, require
@@ -857,44 +855,3 @@ def compare_runs(
         fixed=sorted(c for c, ok in new.items() if ok and old.get(c) is False),
         regressed=sorted(c for c, ok in new.items() if not ok and old.get(c) is True),
     )
-
-
-def latest_finished(session: Session, system_id: int, suite: str | None = None) -> RunFacts | None:
-    """The latest finished run of a system (of ``suite`` when given), for the gate."""
-    query = select(EvalRunRow).where(
-        EvalRunRow.system_id == system_id, EvalRunRow.status == "finished"
-    )
-    if suite:
-        query = query.where(EvalRunRow.suite == suite)
-    row = session.scalars(
-        query.order_by(EvalRunRow.finished_at.desc(), EvalRunRow.id.desc())
-    ).first()
-    if row is None or row.finished_at is None:
-        return None
-    finished = row.finished_at
-    if finished.tzinfo is None:
-        finished = finished.replace(tzinfo=UTC)
-    return RunFacts(row.key, row.suite, row.pass_rate or 0.0, finished)
-
-
-def parse_gate(
-    min_pass_rate: float | None, max_age_days: int | None, suite: str | None
-) -> EvalGate | None:
-    """The evaluation gate from command-line or API options (None when not asked).
-
-    Raises:
-        InvalidInputError: out-of-range values, or an age or suite without a pass rate.
-    """
-    if min_pass_rate is None:
-        if max_age_days is not None or suite is not None:
-            raise InvalidInputError(
-                "give --eval-pass-rate with --eval-max-age or --eval-suite",
-                ja="--eval-max-age や --eval-suite には --eval-pass-rate も指定してください。",
-            )
-        return None
-    try:
-        return EvalGate(min_pass_rate, max_age_days or 90, suite)
-    except ValueError as exc:
-        raise InvalidInputError(
-            str(exc), ja="合格率は0から1、期間は1日以上で指定してください。"
-        ) from None

@@ -19,7 +19,7 @@ from tekisei.db.orgs import OrgRow
 from tekisei.db.risks import RiskRow
 from tekisei.db.systems import SystemRow
 from tekisei.errors import ConflictError, InvalidInputError, NotFoundError
-from tekisei.services import assessments, audit, eval_runs, provenance_checks, scope, systems
+from tekisei.services import assessments, audit, gate_facts, scope, systems
 from tekisei.services.database import policy_of
 from tekisei.services.orgs import approver_facts
 from tekisei.services.people import ActorNames
@@ -136,10 +136,10 @@ def check_system(
     )
     latest = None
     if eval_gate is not None:
-        latest = eval_runs.latest_finished(session, system.id, eval_gate.suite)
+        latest = gate_facts.latest_finished(session, system.id, eval_gate.suite)
         missing += eval_gate_problems(eval_gate, latest, datetime.now(UTC))
     if require_provenance:
-        missing += provenance_checks.gate_problems(session, system.id)
+        missing += gate_facts.gate_problems(session, system.id)
     return CheckOut(
         system_id=system.id,
         ok=not missing,
@@ -259,7 +259,7 @@ def gate_checklist(session: Session, principal: Principal, system_id: int) -> Ch
                 link=f"/risks?system={system.id}",
             )
         )
-    latest = eval_runs.latest_finished(session, system.id)
+    latest = gate_facts.latest_finished(session, system.id)
     items.append(
         ChecklistItem(
             code="evaluation",
@@ -281,7 +281,7 @@ def gate_checklist(session: Session, principal: Principal, system_id: int) -> Ch
             link=f"/evals/runs/{latest.key}" if latest else f"/evals?system={system.id}",
         )
     )
-    provenance = provenance_checks.gate_problems(session, system.id)
+    provenance = gate_facts.gate_problems(session, system.id)
     items.append(
         ChecklistItem(
             code="provenance",

@@ -13,7 +13,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tekisei.core.catalog import urn
-from tekisei.core.gates import Missing
 from tekisei.core.orgs import Permission, Principal, require
 from tekisei.db.orgs import OrgRow
 from tekisei.db.provenance import ProvenanceCheckRow, ProvenanceKeyRow, SystemProvenanceRow
@@ -260,31 +259,3 @@ def system_provenance(
         if latest is None
         else CheckOut.model_validate(latest, from_attributes=True),
     )
-
-
-def gate_problems(session: Session, system_id: int) -> list[Missing]:
-    """For ``tekisei check --require-provenance``: the latest check must exist and pass."""
-    latest = session.scalars(
-        select(ProvenanceCheckRow)
-        .where(ProvenanceCheckRow.system_id == system_id)
-        .order_by(ProvenanceCheckRow.id.desc())
-    ).first()
-    if latest is None:
-        return [
-            Missing(
-                "no-provenance-check",
-                "サンプル出力の来歴（電子透かし・コンテンツ認証情報）の確認がまだありません。",
-                "The system's sample outputs have not been checked for provenance marks yet.",
-            )
-        ]
-    if not latest.passed:
-        return [
-            Missing(
-                "provenance-failing",
-                f"最新の来歴の確認で、文章 {latest.texts_detected}/{latest.texts}・"
-                f"画像 {latest.images_verified}/{latest.images} しか確認できませんでした。",
-                f"The latest provenance check verified only {latest.texts_detected}/"
-                f"{latest.texts} texts and {latest.images_verified}/{latest.images} images.",
-            )
-        ]
-    return []

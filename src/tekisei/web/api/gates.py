@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from tekisei.core.systems import Stage
-from tekisei.services import eval_runs
+from tekisei.services import gate_facts
 from tekisei.services import gates as gate_service
 from tekisei.services.gates import ApprovalOut, ChecklistOut, CheckOut
 from tekisei.web.api.common import IdPath, reading, transaction
@@ -48,7 +48,7 @@ def check(
     """Whether the system meets its gates, and what is missing. With ``eval_pass_rate``
     the latest finished evaluation run must pass at least that share and be no older
     than ``eval_max_age`` days (90 by default)."""
-    gate = eval_runs.parse_gate(eval_pass_rate, eval_max_age, eval_suite)
+    gate = gate_facts.parse_gate(eval_pass_rate, eval_max_age, eval_suite)
     with reading(request) as session:
         return gate_service.check_system(session, principal, system_id, min_completeness, gate)
 
