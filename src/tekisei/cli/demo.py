@@ -22,7 +22,11 @@ def load(
 ) -> None:
     """Create two demo organisations with systems and risks, and print how to sign in."""
     config = settings()
-    result = load_demo(database(), config.data_dir, only_if_empty=if_empty)
+    from tekisei.services.provenance import master_key
+
+    result = load_demo(
+        database(), config.data_dir, only_if_empty=if_empty, master=master_key(config)
+    )
     if as_json:
         print_json(result.__dict__ | {"accounts": [a.__dict__ for a in result.accounts]})
         return

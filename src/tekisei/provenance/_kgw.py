@@ -40,6 +40,8 @@ class Verdict(StrEnum):
     INCONCLUSIVE = "inconclusive"
     NOT_DETECTED = "not_detected"
     INSUFFICIENT_TEXT = "insufficient_text"
+    NO_KEYS = "no_keys"
+    """Nothing was checked: the service holds no watermark key to check against."""
 
 
 MIN_TOKENS = 50

@@ -5,6 +5,7 @@ Everything is made through the ordinary services, so the demo has a full audit t
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from dataclasses import dataclass
@@ -17,8 +18,9 @@ from tekisei.core.orgs import OrgActor, OrgCreate, Role
 from tekisei.core.risks import RiskFields
 from tekisei.core.systems import SystemFacts
 from tekisei.db.orgs import OrgRow
+from tekisei.errors import InvalidInputError
 from tekisei.private import private_dir
-from tekisei.services import orgs, risks, systems, users
+from tekisei.services import credentials, orgs, provenance, risks, systems, users
 from tekisei.services.database import Database
 
 CREDENTIALS_FILE = "demo-signin.txt"
@@ -242,11 +244,20 @@ ORGS: list[dict[str, Any]] = [
 ]
 
 
-def load_demo(database: Database, data_dir: Path, *, only_if_empty: bool = False) -> DemoResult:
+def load_demo(
+    database: Database,
+    data_dir: Path,
+    *,
+    only_if_empty: bool = False,
+    master: bytes | None = None,
+) -> DemoResult:
     """Create the demo organisations, accounts, systems and risks (once).
 
     The shared password is generated and kept in ``<data_dir>/demo-signin.txt``
-    (readable only by the owner), so that it can be shown again.
+    (readable only by the owner), so that it can be shown again. With ``master`` (the
+    deployment's sealing key) the demo company also gets a text watermark key and, when
+    the deployment has none yet, the C2PA signing certificates, so that the public
+    checker has something to check against from the first day.
     """
     path = data_dir / CREDENTIALS_FILE
     accounts = [
@@ -295,6 +306,11 @@ def load_demo(database: Database, data_dir: Path, *, only_if_empty: bool = False
                         risks.accept_risk(
                             session, executive, added.id, risk["accept"], added.version
                         )
+            if master is not None and org.slug == "demo-corp":
+                with contextlib.suppress(InvalidInputError):  # no tokenizer without 'lm'
+                    provenance.create_key(session, operator, master, data_dir)
+                if not (data_dir / "pki").exists():
+                    credentials.pki_init(session, operator, data_dir)
     private_dir(data_dir)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:

@@ -368,8 +368,8 @@ def verify_text(
     rows = list(session.scalars(query.order_by(ProvenanceKeyRow.id)))
     if key_id and not rows:
         raise NotFoundError(f"no watermark key {key_id}", ja=f"透かしの鍵 {key_id} はありません。")
-    if not rows:
-        return Detection(tokens_scored=0, green=0, z=0.0, p_value=1.0, verdict=Verdict.NOT_DETECTED)
+    if not rows:  # nothing to check against: never "not detected"
+        return Detection(tokens_scored=0, green=0, z=0.0, p_value=1.0, verdict=Verdict.NO_KEYS)
     tokenizers: dict[str, TokenizerFile] = {}
     best: Detection | None = None
     for row in rows:
