@@ -169,3 +169,63 @@ async def test_the_dashboard_lists_gaps_highest_tier_first(site: Any) -> None:
         )
     gaps = (await admin.get("/api/dashboard")).json()["gaps"]
     assert gaps[0]["system_id"] == high and gaps[-1]["system_id"] == low
+
+
+async def test_answer_in_sequence_and_mark_several_not_applicable_at_once(site: Any) -> None:
+    admin = await site("admin@acme.example")
+    system_id = await create_system(admin)
+    await admin.post(
+        f"/systems/{system_id}/assessment/start",
+        data={"csrf": await csrf(admin, f"/systems/{system_id}")},
+    )
+    index = soup(await admin.get(f"/systems/{system_id}/assessment"))
+    urns = [str(row["data-urn"]) for row in index.select("tr[data-urn]")]
+    assert len(urns) > 3
+    first = f"/systems/{system_id}/assessment/answer?requirement={urns[0]}"
+    page = soup(await admin.get(f"{first}&lang=ja"))
+    assert f"{len(urns)} 項目中 1 番目" in page.select_one("nav.pager").get_text()
+    assert page.select_one('a[rel="prev"]') is None and page.select_one('a[rel="next"]')
+    saved = await admin.post(
+        first,
+        data={"csrf": await csrf(admin, first), "state": "implemented", "then": urns[1]},
+    )
+    assert saved.status_code == 303
+    assert (
+        saved.headers["location"].endswith("saved=1")
+        and "requirement=" in saved.headers["location"]
+    )
+    second = soup(await admin.get(saved.headers["location"] + "&lang=ja"))
+    assert "保存しました" in second.select_one("p.saved").get_text()
+    assert "回答済み 1" in second.select_one("nav.pager").get_text()
+    # a 'then' that is not a requirement goes back to the assessment, never elsewhere
+    elsewhere = await admin.post(
+        first,
+        data={"csrf": await csrf(admin, first), "state": "implemented", "then": "//evil.example"},
+    )
+    assert elsewhere.headers["location"] == f"/systems/{system_id}/assessment?saved=1"
+
+    token = await csrf(admin, f"/systems/{system_id}/assessment")
+    bulk_url = f"/systems/{system_id}/assessment/not-applicable"
+    no_reason = await admin.post(
+        bulk_url, data={"csrf": token, "requirement": urns[2:4], "justification": ""}
+    )
+    assert no_reason.headers["location"].endswith("bulk=reason#bulk")
+    foreign = await admin.post(
+        bulk_url,
+        data={
+            "csrf": token,
+            "requirement": [urns[2], "urn:tekisei:req:no-such-framework:1"],
+            "justification": "対象外",
+        },
+    )
+    assert foreign.headers["location"].endswith("bulk=refused#bulk")
+    after = soup(await admin.get(f"/systems/{system_id}/assessment"))
+    assert after.select_one(f'tr[data-urn="{urns[2]}"]')["data-state"] == "not_started"  # type: ignore[index]
+    marked = await admin.post(
+        bulk_url,
+        data={"csrf": token, "requirement": urns[2:4], "justification": "社内向けで対象外"},
+    )
+    assert marked.headers["location"].endswith("saved=2")
+    after = soup(await admin.get(f"/systems/{system_id}/assessment"))
+    for urn in urns[2:4]:
+        assert after.select_one(f'tr[data-urn="{urn}"]')["data-state"] == "not_applicable"  # type: ignore[index]

@@ -4,6 +4,7 @@ the answer form, and evidence downloads."""
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
@@ -106,6 +107,8 @@ def _answer_page(
         report = assessment_service.assessment_report(session, principal, row.id)
         node = catalog_service.get_node(session, requirement)
     item = next((i for i in report.items if i.urn == node.urn), None)
+    urns = [i.urn for i in report.items]
+    place = urns.index(node.urn) if node.urn in urns else None
     current = values or {
         "state": item.state.value if item else "not_started",
         "notes": item.notes if item else "",
@@ -123,6 +126,12 @@ def _answer_page(
             "states": STATES,
             "errors": errors or {},
             "assessment": report,
+            "position": None if place is None else place + 1,
+            "total": len(urns),
+            "answered": sum(i.state.value != "not_started" for i in report.items),
+            "previous": urns[place - 1] if place else None,
+            "following": urns[place + 1] if place is not None and place + 1 < len(urns) else None,
+            "saved": request.query_params.get("saved") == "1",
         },
         status_code=status,
     )
@@ -193,7 +202,50 @@ async def save_answer(
             fields,
             status=422,
         )
-    return RedirectResponse(f"/systems/{system_id}/assessment", status_code=303)
+    following = str(form.get("then", ""))
+    if following.startswith("urn:"):  # "save and go to the next item"
+        return RedirectResponse(
+            f"/systems/{system_id}/assessment/answer?requirement={quote(following, safe='')}"
+            "&saved=1",
+            status_code=303,
+        )
+    return RedirectResponse(f"/systems/{system_id}/assessment?saved=1", status_code=303)
+
+
+MAX_BULK = 200
+"""The most requirements one "not applicable" form answers."""
+
+
+@router.post("/systems/{system_id}/assessment/not-applicable", response_model=None)
+async def mark_not_applicable(
+    request: Request, principal: PrincipalDep, system_id: IdPath
+) -> Response:
+    """Answer several requirements "not applicable" with one reason (each is its own
+    answer, audited as such); nothing is saved when any of them is refused."""
+    form = await request.form()
+    check_csrf(request, {"csrf": str(form.get("csrf", ""))})
+    urns = [str(value) for value in form.getlist("requirement")][:MAX_BULK]
+    reason = str(form.get("justification", ""))
+    try:
+        if not urns:
+            raise InvalidInputError(
+                "tick the requirements that do not apply",
+                ja="該当しない項目にチェックを入れてください。",
+            )
+        answer = AnswerFields.model_validate(
+            {"state": AnswerState.NOT_APPLICABLE.value, "justification": reason}
+        )
+        with transaction(request) as session:
+            row = assessment_service.current_assessment(session, principal, system_id)
+            for requirement in urns:
+                assessment_service.answer_requirement(
+                    session, principal, row.id, requirement, answer
+                )
+    except ValidationError:
+        return RedirectResponse(f"/systems/{system_id}/assessment?bulk=reason#bulk", 303)
+    except (InvalidInputError, ConflictError, NotFoundError):
+        return RedirectResponse(f"/systems/{system_id}/assessment?bulk=refused#bulk", 303)
+    return RedirectResponse(f"/systems/{system_id}/assessment?saved={len(urns)}", 303)
 
 
 @router.get("/evidence/{evidence_id}/download", response_class=FileResponse)
