@@ -350,6 +350,10 @@ FORMS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/systems/{system_id}/assessment/start"): {},
     ("POST", "/systems/{system_id}/assessment/close"): {},
     ("POST", "/systems/{system_id}/assessment/answer"): {"state": "implemented"},
+    ("POST", "/systems/{system_id}/assessment/not-applicable"): {
+        "requirement": "urn:tekisei:req:jp-ai-appropriateness-2025:2.4",
+        "justification": "stolen",
+    },
     ("POST", "/approvals/{approval_id}"): {"decision": "approve", "reason": "stolen"},
     ("POST", "/systems/{system_id}/stage-request"): {"to_stage": "deploy"},
     ("POST", "/systems/{system_id}/reviews"): {"reason": "stolen"},

@@ -202,3 +202,44 @@ class LoadReport(BaseModel):
     def changed(self) -> bool:
         """Whether anything was written."""
         return bool(self.loaded)
+
+
+# The Japanese words in the sources' own section numbering, in English (longest first
+# when applied, so that 技術的リスク is not read as リスク).
+_SECTION_WORDS: dict[str, str] = {
+    "安全保障上のリスク": "security risks",
+    "プライバシー・個人情報": "privacy and personal information",
+    "技術的リスク": "technical risks",
+    "社会的リスク": "social risks",
+    "リスクの変化": "changing risks",
+    "セキュリティ確保": "security",
+    "プライバシー保護": "privacy protection",
+    "アカウンタビリティ": "accountability",
+    "AIリテラシー": "AI literacy",
+    "イノベーション": "innovation",
+    "セキュリティ": "security",
+    "高リスク判定": "high-risk judgement",
+    "評価観点": "evaluation perspective",
+    "重要要素": "key elements",
+    "人間中心": "human-centric",
+    "公正競争": "fair competition",
+    "公平性": "fairness",
+    "安全性": "safety",
+    "透明性": "transparency",
+    "リスク": "risks",
+    "観点": "perspective ",
+    "脚注": "fn",
+    "第2部": "Part 2 ",
+}
+
+
+def section_label(section: str, lang: str) -> str:
+    """A section number as printed, for a reader of ``lang``: as it is in Japanese; in
+    English with its Japanese words put into English ("1(2) 人間中心 ◇1" → "1(2)
+    human-centric ◇1", "脚注16" → "fn16")."""
+    if lang == "ja":
+        return section
+    out = section
+    for word in sorted(_SECTION_WORDS, key=len, reverse=True):
+        out = out.replace(word, _SECTION_WORDS[word])
+    return " ".join(out.split())

@@ -54,6 +54,27 @@ class UseDomain(StrEnum):
     ELECTIONS = "elections"
 
 
+DOMAIN_NAMES: dict[UseDomain, tuple[str, str]] = {
+    UseDomain.ADMINISTRATIVE_DECISIONS: ("行政上の判断", "administrative decisions"),
+    UseDomain.BIOMETRICS: ("生体認証", "biometrics"),
+    UseDomain.CONTENT_GENERATION: ("コンテンツ生成", "content generation"),
+    UseDomain.CRITICAL_INFRASTRUCTURE: ("重要インフラ", "critical infrastructure"),
+    UseDomain.CUSTOMER_SERVICE: ("顧客対応", "customer service"),
+    UseDomain.EDUCATION: ("教育", "education"),
+    UseDomain.ELECTIONS: ("選挙・政治", "elections"),
+    UseDomain.EMPLOYMENT: ("雇用・人事", "employment"),
+    UseDomain.FINANCE: ("金融", "finance"),
+    UseDomain.GENERAL: ("汎用", "general"),
+    UseDomain.HEALTHCARE: ("医療・健康", "healthcare"),
+    UseDomain.INTERNAL_OPERATIONS: ("社内業務", "internal operations"),
+    UseDomain.JUSTICE: ("司法", "justice"),
+    UseDomain.LAW_ENFORCEMENT: ("法執行", "law enforcement"),
+    UseDomain.PUBLIC_SERVICES: ("行政サービス", "public services"),
+    UseDomain.RESEARCH: ("研究", "research"),
+    UseDomain.TRANSPORT: ("交通・移動", "transport"),
+}
+"""Each field of use in words (Japanese, English), for messages written here."""
+
 HIGH_IMPACT_DOMAINS = frozenset(
     {
         UseDomain.EDUCATION,
@@ -227,8 +248,9 @@ def risk_tier(facts: SystemFacts) -> TierResult:
         add(
             "high-impact-domain",
             Tier.HIGH,
-            f"利用分野（{facts.domain.value}）が人の権利や生活に大きく影響する。",
-            f"The field of use ({facts.domain.value}) weighs on people's rights or lives.",
+            f"利用分野（{DOMAIN_NAMES[facts.domain][0]}）が人の権利や生活に大きく影響する。",
+            f"The field of use ({DOMAIN_NAMES[facts.domain][1]}) weighs on people's rights or "
+            "lives.",
         )
     if DataCategory.SENSITIVE in data:
         add(

@@ -45,12 +45,65 @@ def check_csrf(request: Request, data: dict[str, Any]) -> None:
         )
 
 
-def field_errors(exc: ValidationError) -> dict[str, str]:
-    """The first message for each top-level field of a validation error."""
+# Messages of the rules the models state themselves (ValueError), in Japanese.
+_RULES_JA = {
+    "give both residual_likelihood and residual_impact, or neither": (
+        "対応後の発生可能性と影響度は、両方を選ぶか、両方とも空にしてください。"
+    ),
+    "say why the requirement does not apply: 'not applicable' needs a justification": (
+        "「該当しない」とする場合は、その理由を書いてください。"
+    ),
+    "likelihood and impact are each 1 to 5": "発生可能性と影響度は1から5で選んでください。",
+}
+
+
+def _message(error: Any, lang: str) -> str:
+    """One validation error in words a person filling in a form understands."""
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    ja = lang == "ja"
+    if kind in ("missing", "string_too_short") or (
+        kind == "too_short" and not ctx.get("actual_length")
+    ):
+        return "入力してください。" if ja else "Fill this in."
+    if kind in ("string_too_long", "too_long"):
+        limit = ctx.get("max_length", "")
+        return (
+            f"{limit}文字（件）以内にしてください。"
+            if ja
+            else f"Keep it to {limit} characters (items)."
+        )
+    if kind in ("int_parsing", "int_type", "float_parsing", "float_type"):
+        return "数字で入力してください。" if ja else "Enter a number."
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        bound = next((v for k, v in ctx.items() if k in ("ge", "le", "gt", "lt")), "")
+        return f"範囲外の値です（{bound}）。" if ja else f"Out of range ({bound})."
+    if kind in ("enum", "literal_error"):
+        return "選択肢から選んでください。" if ja else "Choose one of the options."
+    if kind.startswith("date") or kind.startswith("datetime"):
+        return "日付を YYYY-MM-DD の形で入力してください。" if ja else "Enter a date as YYYY-MM-DD."
+    if kind.startswith("url"):
+        return (
+            "https:// で始まるアドレスを入力してください。"
+            if ja
+            else "Enter an address starting with https://."
+        )
+    if kind == "string_pattern_mismatch":
+        return (
+            "使えない文字が含まれています。"
+            if ja
+            else "It contains characters that cannot be used."
+        )
+    text = str(error["msg"]).removeprefix("Value error, ")
+    return _RULES_JA.get(text, text) if ja else text
+
+
+def field_errors(exc: ValidationError, lang: str = "en") -> dict[str, str]:
+    """The first message for each top-level field of a validation error, in ``lang``."""
     errors: dict[str, str] = {}
     for error in exc.errors():
         field = str(error["loc"][0]) if error["loc"] else "__all__"
-        errors.setdefault(field, error["msg"].removeprefix("Value error, "))
+        errors.setdefault(field, _message(error, lang))
     return errors
 
 

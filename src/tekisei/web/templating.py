@@ -10,9 +10,10 @@ from urllib.parse import quote, urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 
 from tekisei import __version__
+from tekisei.core.catalog_views import section_label
 from tekisei.core.orgs import Permission, can
 from tekisei.web.i18n import Lang, messages
 
@@ -29,6 +30,9 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["urlquote"] = lambda value: quote(str(value), safe="")
+    env.filters["section"] = pass_context(
+        lambda context, value: section_label(str(value), context.get("lang", "ja"))
+    )
     env.globals["tekisei_version"] = __version__
     return env
 
@@ -49,6 +53,13 @@ def render(
         """Whether the signed-in reader's role grants ``permission`` (menus and forms)."""
         return principal is not None and can(principal.role, Permission(permission))
 
+    def words(prefix: str, value: object) -> str:
+        """``value`` in the reader's words when the catalog has them (an audit action, an
+        object type, a system actor such as ``cli``), else as it is (a person's name)."""
+        key = f"{prefix}:{value}"
+        found = catalog.gettext(key)
+        return str(value) if found == key else found
+
     html = template.render(
         request=request,
         lang=lang,
@@ -59,6 +70,7 @@ def render(
         _=catalog.gettext,
         principal=principal,
         may=may,
+        words=words,
         csrf=getattr(request.state, "csrf", ""),
         **context,
     )

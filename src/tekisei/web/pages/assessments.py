@@ -190,7 +190,13 @@ async def save_answer(
                 )
     except ValidationError as exc:
         return _answer_page(
-            request, principal, system_id, requirement, field_errors(exc), fields, status=422
+            request,
+            principal,
+            system_id,
+            requirement,
+            field_errors(exc, request.state.lang),
+            fields,
+            status=422,
         )
     except (InvalidInputError, ConflictError) as exc:
         return _answer_page(
@@ -226,6 +232,8 @@ async def mark_not_applicable(
     check_csrf(request, {"csrf": str(form.get("csrf", ""))})
     urns = [str(value) for value in form.getlist("requirement")][:MAX_BULK]
     reason = str(form.get("justification", ""))
+    with reading(request) as session:  # another organisation's system is a 404, as anywhere
+        assessment_service.current_assessment(session, principal, system_id)
     try:
         if not urns:
             raise InvalidInputError(

@@ -150,7 +150,11 @@ async def create(
             risk_id = row.id
     except ValidationError as exc:
         return _form(
-            request, values, field_errors(exc), _system(request, principal, system), status=422
+            request,
+            values,
+            field_errors(exc, request.state.lang),
+            _system(request, principal, system),
+            status=422,
         )
     except InvalidInputError as exc:
         return _form(
@@ -205,7 +209,9 @@ async def update(request: Request, principal: PrincipalDep, risk_id: IdPath) -> 
         with transaction(request) as session:
             risk_service.update_risk(session, principal, risk_id, values, version)
     except ValidationError as exc:
-        return _detail_with_errors(request, principal, risk_id, values, field_errors(exc))
+        return _detail_with_errors(
+            request, principal, risk_id, values, field_errors(exc, request.state.lang)
+        )
     except (ConflictError, InvalidInputError) as exc:
         return _detail_with_errors(
             request, principal, risk_id, values, {"__all__": exc.localized(request.state.lang)}

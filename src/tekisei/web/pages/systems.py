@@ -126,7 +126,9 @@ async def create(request: Request, principal: PrincipalDep) -> Response:
     try:
         facts = SystemFacts.model_validate(values)
     except ValidationError as exc:
-        return _form_page(request, values, field_errors(exc), None, None, status=422)
+        return _form_page(
+            request, values, field_errors(exc, request.state.lang), None, None, status=422
+        )
     with transaction(request) as session:
         row = system_service.register_system(session, principal, facts)
         system_id = row.id
@@ -213,7 +215,9 @@ async def update(request: Request, principal: PrincipalDep, system_id: IdPath) -
     try:
         SystemFacts.model_validate(values)
     except ValidationError as exc:
-        return _form_page(request, values, field_errors(exc), system_id, version, status=422)
+        return _form_page(
+            request, values, field_errors(exc, request.state.lang), system_id, version, status=422
+        )
     try:
         with transaction(request) as session:
             system_service.update_system(session, principal, system_id, values, version)
