@@ -15,7 +15,7 @@ export TEKISEI_DATA_DIR ?= var
 # that needs an extra names the pip command that adds it.
 $(BIN)/.installed-app: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
-	@echo "tekisei: installing the app into $(VENV) (about 400 MB; a minute or two)…"
+	@echo "tekisei: installing the app into $(VENV) (about 600 MB; a minute or two)…"
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --progress-bar on -e ".[postgres]"
 	$(BIN)/python -m pip install --quiet --no-deps invisible-watermark

@@ -23,15 +23,16 @@ def test_answer_a_requirement_with_an_uploaded_file(
 ) -> None:
     sign_in(page, base_url, "admin@demo-corp.example")
     page.get_by_role("link", name="広告画像生成サービス").click()
-    page.get_by_role("link", name="評価", exact=True).click()
-    page.get_by_role("button", name="評価を始める").click()
+    page.get_by_role("link", name="アセスメント", exact=True).click()
+    page.get_by_role("button", name="アセスメントを始める").click()
     page.locator('tr[data-urn$=":2.3"] a').click()
     page.check('input[name="state"][value="implemented"]')
     page.fill("#notes", "C2PAの来歴情報と透かしを全画像に付与")
     proof = tmp_path / "watermark-test.pdf"
     proof.write_bytes(PDF)
     page.set_input_files("#file", str(proof))
-    page.get_by_role("button", name="保存").click()
+    page.get_by_role("button", name="保存", exact=True).click()
+    assert page.locator("p.saved").is_visible()  # the saved notice
     row = page.locator('tr[data-urn$=":2.3"]')
     assert row.get_attribute("data-state") == "implemented"
     assert row.locator('a[href^="/evidence/"]').inner_text() == "watermark-test.pdf"

@@ -27,7 +27,7 @@ def slow_target() -> Iterator[str]:
 def test_start_a_run_see_progress_and_findings(page: Any, base_url: str, slow_target: str) -> None:
     # デモ市役所: the other browser tests count デモ商事's risks in its heat map
     sign_in(page, base_url, "admin@demo-city.example")
-    page.get_by_role("link", name="評価・レッドチーミング").click()
+    page.get_by_role("link", name="モデル評価・レッドチーミング").click()
     page.select_option("#r-system", label="住民問い合わせチャットボット")
     page.fill("#r-target", f"openai:tekisei-demo-1@{slow_target}")
     page.fill("#r-concurrency", "4")

@@ -31,7 +31,7 @@ def test_register_a_system_add_a_risk_and_see_it_in_the_heat_map(page: Any, base
     page.check('input[name="data_categories"][value="personal"]')
     page.get_by_role("button", name="保存").click()
     assert page.locator("h1").inner_text() == "コールセンター要約"
-    assert page.locator(".tier-box .tier").inner_text() == "限定"
+    assert page.locator(".tier-box .tier").inner_text() == "限定的"
     page.get_by_role("link", name="リスクを追加").click()
     page.fill("#title", "通話内容の要約漏れ")
     page.check('input[name="taxonomy"][value="technical.misjudgement"]')

@@ -148,7 +148,7 @@ async def test_the_pages_start_a_run_show_findings_and_compare(
     try:
         page = soup(await browser.get("/evals"))
         assert page.select_one("form#start-run") is not None
-        assert page.find("h1").get_text() == "評価・レッドチーミング"  # type: ignore[union-attr]
+        assert page.find("h1").get_text() == "モデル評価・レッドチーミング"  # type: ignore[union-attr]
         csrf = str(page.select_one('input[name="csrf"]')["value"])  # type: ignore[index]
         form = {
             "csrf": csrf,

@@ -348,7 +348,7 @@ FORMS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/account/orgs"): {"org": "acme"},
     ("POST", "/evals/runs/{run}/cancel"): {},
     ("POST", "/systems/{system_id}/assessment/start"): {},
-    ("POST", "/systems/{system_id}/assessment/close"): {},
+    ("POST", "/systems/{system_id}/assessment/close"): {"confirm": "1"},
     ("POST", "/systems/{system_id}/assessment/answer"): {"state": "implemented"},
     ("POST", "/systems/{system_id}/assessment/not-applicable"): {
         "requirement": "urn:tekisei:req:jp-ai-appropriateness-2025:2.4",

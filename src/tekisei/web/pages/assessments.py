@@ -82,12 +82,18 @@ async def start(request: Request, principal: PrincipalDep, system_id: IdPath) ->
 
 @router.post("/systems/{system_id}/assessment/close", response_model=None)
 async def close(request: Request, principal: PrincipalDep, system_id: IdPath) -> Response:
-    """Freeze the open assessment."""
-    check_csrf(request, dict(await request.form()))
+    """Freeze the open assessment, once the person has ticked that its answers can then no
+    longer change (a second step, so that a stray click freezes nothing)."""
+    form = dict(await request.form())
+    check_csrf(request, form)
     with transaction(request) as session:
         row = assessment_service.current_assessment(session, principal, system_id)
+        if form.get("confirm") != "1":
+            return RedirectResponse(
+                f"/systems/{system_id}/assessment?close=confirm#close", status_code=303
+            )
         assessment_service.close_assessment(session, principal, row.id)
-    return RedirectResponse(f"/systems/{system_id}/assessment", status_code=303)
+    return RedirectResponse(f"/systems/{system_id}/assessment?saved=1", status_code=303)
 
 
 def _answer_page(
