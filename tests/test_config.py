@@ -140,3 +140,9 @@ def test_log_records_go_to_the_stderr_of_the_moment_even_after_the_first_was_clo
         sys.stderr = saved
         logging.getLogger().handlers.clear()
     assert "still heard" in second.getvalue()
+
+
+def test_an_unknown_time_zone_is_refused_with_what_to_write(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="Asia/Tokyo"):
+        load_settings(data_dir=tmp_path, time_zone="Mars/Olympus")
+    assert load_settings(data_dir=tmp_path).time_zone == "Asia/Tokyo"

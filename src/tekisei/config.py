@@ -7,6 +7,7 @@ import os
 import secrets
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -41,6 +42,23 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "text"] = "text"
     default_lang: Literal["ja", "en"] = "ja"
+    time_zone: str = Field(
+        default="Asia/Tokyo",
+        description="The time zone pages show times in (an IANA name such as Asia/Tokyo); "
+        "times are stored in UTC and the API gives them with their offset.",
+    )
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r}; use an IANA name such as Asia/Tokyo or UTC"
+            ) from None
+        return value
+
     max_upload_mb: int = Field(default=20, ge=1, le=1024, description="Largest evidence file")
     max_request_mb: int | None = Field(
         default=None,

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -455,3 +457,30 @@ async def test_read_only_roles_see_the_whole_risk_and_its_history(site: Any, rea
     assert page.select_one('form[action="' + risk_url + '"]') is None  # no edit form
     accept = page.select_one(f'form[action="{risk_url}/accept"]')
     assert (accept is not None) is (reader == "ceo@acme.example")
+
+
+async def test_times_are_shown_in_the_deployments_zone_with_its_name(site: Any) -> None:
+    """Stored in UTC, shown in Japan time (the default zone) with the zone named; the API
+    keeps the offset."""
+    admin = await site("admin@acme.example")
+    system_id = await create_system(admin)
+    token = await csrf(admin, f"/risks/new?system={system_id}")
+    created = await admin.post(
+        f"/risks/new?system={system_id}",
+        data={
+            "csrf": token,
+            "title": "誤回答",
+            "taxonomy": "technical.hallucination",
+            "likelihood": "2",
+            "impact": "2",
+        },
+    )
+    risk_url = created.headers["location"]
+    page = soup(await admin.get(risk_url))
+    shown = page.select_one("#risk-history time")
+    assert shown is not None and shown.get_text().endswith(" JST")
+    stamp = datetime.fromisoformat(str(shown["datetime"]))
+    local = stamp.astimezone(ZoneInfo("Asia/Tokyo"))
+    assert shown.get_text() == f"{local:%Y-%m-%d %H:%M} JST"
+    api = (await admin.get(f"/api{risk_url}")).json()
+    assert api["created_at"].endswith("+00:00") or api["created_at"].endswith("Z")
