@@ -484,3 +484,18 @@ async def test_times_are_shown_in_the_deployments_zone_with_its_name(site: Any) 
     assert shown.get_text() == f"{local:%Y-%m-%d %H:%M} JST"
     api = (await admin.get(f"/api{risk_url}")).json()
     assert api["created_at"].endswith("+00:00") or api["created_at"].endswith("Z")
+
+
+async def test_the_inventory_searches_and_the_dashboard_flags_systems_used_unassessed(
+    site: Any,
+) -> None:
+    admin = await site("admin@acme.example")
+    in_use = await create_system(admin, name="問い合わせ要約", stage="operate")
+    planned = await create_system(admin, name="議事録の下書き", stage="plan")
+    found = soup(await admin.get("/systems", params={"q": "要約"}))
+    assert [int(str(r["data-system"])) for r in found.select("tr[data-system]")] == [in_use]
+    wildcard = soup(await admin.get("/systems", params={"q": "%"}))
+    assert wildcard.select("tr[data-system]") == []  # % is a character, not a wildcard
+    dashboard = soup(await admin.get("/dashboard"))
+    flagged = [int(str(li["data-system"])) for li in dashboard.select("#unassessed li")]
+    assert flagged == [in_use] and planned not in flagged

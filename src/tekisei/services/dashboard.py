@@ -52,6 +52,18 @@ class DashboardOut(BaseModel):
     approvals_waiting: list[ApprovalOut]
     maturity: list[MaturityPoint]
     gaps: list[GapOut]
+    unassessed_in_use: list[UnassessedOut] = []
+    """Systems in deployment or operation that have no guideline assessment at all (put
+    there directly, not through a gate)."""
+
+
+class UnassessedOut(BaseModel):
+    """A system in use with no guideline assessment."""
+
+    system_id: int
+    system: str
+    tier: str
+    stage: str
 
 
 def dashboard(session: Session, principal: Principal) -> DashboardOut:
@@ -62,6 +74,7 @@ def dashboard(session: Session, principal: Principal) -> DashboardOut:
     by_stage: dict[str, int] = {}
     totals = {element: Score() for element in ELEMENTS}
     gaps: list[tuple[tuple[int, int, int], GapOut]] = []
+    unassessed: list[UnassessedOut] = []
     for row in rows:
         by_tier[row.tier] = by_tier.get(row.tier, 0) + 1
         by_stage[row.stage] = by_stage.get(row.stage, 0) + 1
@@ -74,6 +87,10 @@ def dashboard(session: Session, principal: Principal) -> DashboardOut:
             .order_by(AssessmentRow.id.desc())
         ).first()
         if latest is None:
+            if row.stage in ("deploy", "operate"):
+                unassessed.append(
+                    UnassessedOut(system_id=row.id, system=row.name, tier=row.tier, stage=row.stage)
+                )
             continue
         report = assessments.assessment_report(session, principal, latest.id)
         by_urn = {i.urn: i for i in report.items}
@@ -121,4 +138,8 @@ def dashboard(session: Session, principal: Principal) -> DashboardOut:
         approvals_waiting=gates.list_approvals(session, principal, "pending"),
         maturity=reviews.maturity_trend(session, principal),
         gaps=[gap for _, gap in sorted(gaps, key=lambda pair: pair[0])][:GAP_LIMIT],
+        unassessed_in_use=sorted(unassessed, key=lambda u: (-Tier.parse(u.tier), u.system_id)),
     )
+
+
+DashboardOut.model_rebuild()

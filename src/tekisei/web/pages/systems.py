@@ -59,8 +59,10 @@ def list_page(
     stage: Annotated[str, Query()] = "",
     role: Annotated[str, Query()] = "",
     sort: Annotated[str, Query()] = "name",
+    q: Annotated[str, Query(max_length=200)] = "",
 ) -> HTMLResponse:
-    """The inventory with filters (JSON twin: /api/systems)."""
+    """The inventory with filters and a search over names and purposes (JSON twin:
+    /api/systems)."""
     with reading(request) as session:
         total, rows = system_service.list_systems(
             session,
@@ -68,6 +70,7 @@ def list_page(
             tier=tier or None,
             stage=stage or None,
             org_role=role or None,
+            q=q.strip() or None,
             sort=sort,
             limit=200,
         )
@@ -80,7 +83,7 @@ def list_page(
             "total": total,
             "tiers": [t.label for t in Tier],
             "choices": CHOICES,
-            "filters": {"tier": tier, "stage": stage, "role": role},
+            "filters": {"tier": tier, "stage": stage, "role": role, "q": q},
             "sort": sort,
             "can_write": can(principal.role, Permission.WRITE_SYSTEMS),
         },
