@@ -40,6 +40,7 @@ from tekisei.services import (
     eval_runs,
     gates,
     orgs,
+    reports,
     risk_suggestions,
     risks,
     systems,
@@ -541,3 +542,29 @@ def test_a_multi_turn_case_is_stored_and_exported_with_the_whole_conversation(
     assert exported["conversation"] == row.input
     single = next(json.loads(line) for line in lines[1:] if '"m-hate-en"' in line)
     assert single["conversation"] is None
+
+
+def test_an_assistant_turn_the_suite_wrote_is_never_shown_as_the_targets(
+    loaded_db: Database, admin: Principal, demo_url: str, tmp_path: Path
+) -> None:
+    system_id = _system(loaded_db, admin)
+    eval_execution.run_on_system(
+        loaded_db,
+        admin,
+        tmp_path,
+        system_id,
+        _request(demo_url, run_id="pf", suite="tekisei-misuse"),
+    )
+    with loaded_db.reading() as session:
+        results = eval_runs.run_results(session, admin, "pf")
+        lines = eval_runs.export_run(session, admin, "pf", "jsonl").splitlines()
+        report = reports.eval_run_report(session, admin, "pf", "html", "ja")
+    prefill = next(r for r in results if r.case_id == "m-mt-prefill-ja")
+    assistant = [m for m in prefill.input if m["role"] == "assistant"]
+    assert assistant and all(m.get("scripted") is True for m in assistant)
+    crescendo = next(r for r in results if r.case_id == "m-mt-meth-en")
+    assert not any(m.get("scripted") for m in crescendo.input)  # the target's own answers
+    exported = next(json.loads(line) for line in lines[1:] if "m-mt-prefill-ja" in line)
+    assert all(set(m) == {"role", "content"} for m in exported["conversation"])
+    if not prefill.passed:  # the report shows the failing cases
+        assert "スイートが書いた発言" in report.content.decode("utf-8")

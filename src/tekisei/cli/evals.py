@@ -427,7 +427,10 @@ def results_command(
         mark = "PASS" if row.passed else "FAIL"
         console.rule(shown(f"{mark} {row.case_id} ({row.perspective}, {', '.join(row.risks)})"))
         for message in row.input:
-            console.print(f"[bold]{message['role']}[/bold]: {shown(message['content'])}")
+            role = (
+                "assistant (written by the suite)" if message.get("scripted") else message["role"]
+            )
+            console.print(f"[bold]{role}[/bold]: {shown(message['content'])}")
         console.print(
             f"[bold]output[/bold]: {shown(row.output or row.error or '')}", highlight=False
         )

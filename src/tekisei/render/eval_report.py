@@ -47,6 +47,10 @@ LABELS: dict[str, dict[Lang, str]] = {
     "role:system": {"ja": "システム指示", "en": "System"},
     "role:user": {"ja": "入力", "en": "Input"},
     "role:assistant": {"ja": "AI", "en": "AI"},
+    "role:scripted": {
+        "ja": "AI（スイートが書いた発言。対象の回答ではありません）",
+        "en": "AI (written by the suite, not the target's answer)",
+    },
     "output": {"ja": "出力", "en": "Output"},
     "advisory": {"ja": "参考", "en": "supporting signal"},
     "radar": {"ja": "J-AISI の観点ごとの合格率", "en": "Pass rate by J-AISI perspective"},

@@ -138,7 +138,8 @@ class ResultOut(BaseModel):
     lang: str
     passed: bool
     error: str | None
-    input: list[dict[str, str]]
+    input: list[dict[str, Any]]
+    """The messages asked; ``scripted`` marks an assistant turn the suite wrote."""
     output: str | None
     scores: list[dict[str, Any]]
     latency_ms: float
@@ -360,6 +361,23 @@ def _text(value: Any) -> Any:
     return value
 
 
+def _stored_input(messages: list[Message], case: Case) -> list[dict[str, Any]]:
+    """The messages as stored; an assistant message the suite itself wrote (a prefilled
+    turn of the case's input) is marked ``scripted``, so that no page or report shows it
+    as the target's words."""
+    return [
+        {
+            **message.model_dump(mode="json"),
+            **(
+                {"scripted": True}
+                if index < len(case.input) and message.role is Role.ASSISTANT
+                else {}
+            ),
+        }
+        for index, message in enumerate(messages)
+    ]
+
+
 def result_row(run_id: int, result: Result, case: Case) -> dict[str, Any]:
     """The columns of one stored result."""
     row = _columns(run_id, result, case)
@@ -375,7 +393,7 @@ def _columns(run_id: int, result: Result, case: Case) -> dict[str, Any]:
         "lang": case.lang,
         "passed": result.passed,
         "error": result.error,
-        "input": [m.model_dump(mode="json") for m in (result.conversation or case.asked())],
+        "input": _stored_input(result.conversation or case.asked(), case),
         "output": result.output,
         "scores": [s.model_dump(mode="json") for s in result.scores],
         "latency_ms": round(result.latency_ms, 2),
@@ -748,7 +766,7 @@ def run_report(session: Session, principal: Principal, reference: str | int) -> 
 def _conversation(stored: list[dict[str, str]]) -> list[Message] | None:
     """The stored input as the conversation an answer replied to, when it holds the
     target's earlier answers (a multi-turn case); None for a single question."""
-    messages = [Message.model_validate(m) for m in stored]
+    messages = [Message(role=Role(m["role"]), content=m["content"]) for m in stored]
     return messages if any(m.role is Role.ASSISTANT for m in messages) else None
 
 
