@@ -229,3 +229,24 @@ async def test_answer_in_sequence_and_mark_several_not_applicable_at_once(site: 
     after = soup(await admin.get(f"/systems/{system_id}/assessment"))
     for urn in urns[2:4]:
         assert after.select_one(f'tr[data-urn="{urn}"]')["data-state"] == "not_applicable"  # type: ignore[index]
+
+
+async def test_conformity_of_nothing_that_applies_is_a_dash_not_zero(site: Any) -> None:
+    admin = await site("admin@acme.example")
+    system_id = await create_system(admin)
+    await admin.post(
+        f"/systems/{system_id}/assessment/start",
+        data={"csrf": await csrf(admin, f"/systems/{system_id}")},
+    )
+    page = soup(await admin.get(f"/systems/{system_id}/assessment"))
+    urns = [str(row["data-urn"]) for row in page.select("tr[data-urn]")]
+    token = await csrf(admin, f"/systems/{system_id}/assessment")
+    marked = await admin.post(
+        f"/systems/{system_id}/assessment/not-applicable",
+        data={"csrf": token, "requirement": urns, "justification": "試験用に全項目を対象外とする"},
+    )
+    assert marked.headers["location"].endswith(f"saved={len(urns)}")
+    page = soup(await admin.get(f"/systems/{system_id}/assessment"))
+    assert page.select_one("#conformity").get_text() == "—"  # type: ignore[union-attr]
+    report = await admin.get(f"/api/systems/{system_id}/assessment/report?format=html&lang=ja")
+    assert report.status_code == 200 and "適合率 —" in report.text

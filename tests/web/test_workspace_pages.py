@@ -499,3 +499,9 @@ async def test_the_inventory_searches_and_the_dashboard_flags_systems_used_unass
     dashboard = soup(await admin.get("/dashboard"))
     flagged = [int(str(li["data-system"])) for li in dashboard.select("#unassessed li")]
     assert flagged == [in_use] and planned not in flagged
+    # the cards and stage counts lead to the filtered inventory
+    stage_link = dashboard.select_one('a[data-stage="operate"]')
+    assert stage_link is not None and stage_link["href"] == "/systems?stage=operate"
+    listed = soup(await admin.get(str(stage_link["href"])))
+    assert [int(str(r["data-system"])) for r in listed.select("tr[data-system]")] == [in_use]
+    assert dashboard.select_one('a[data-tier="high"]') is not None

@@ -99,7 +99,7 @@ def report_xlsx(*, system: Any, report: Any, views: list[Any], lang: Lang) -> by
                 t("completeness"),
                 round(report.overall.completeness, 4),
                 t("conformity"),
-                round(report.overall.conformity, 4),
+                round(report.overall.conformity, 4) if report.overall.applicable else "—",
             ],
         ],
         header=[t("section"), t("requirement"), t("answer"), t("notes"), t("evidence")],

@@ -48,6 +48,9 @@ class ScoreOut(BaseModel):
     not_applicable: int
     completeness: float
     conformity: float
+    applicable: int = 0
+    """Answered requirements that apply (implemented, partial, not implemented): with
+    none, conformity means nothing and is shown as "—", not 0 %."""
 
 
 def _score_out(value: Score) -> ScoreOut:
@@ -60,6 +63,7 @@ def _score_out(value: Score) -> ScoreOut:
         not_applicable=value.not_applicable,
         completeness=round(value.completeness, 4),
         conformity=round(value.conformity, 4),
+        applicable=value.implemented + value.partial + value.not_implemented,
     )
 
 
