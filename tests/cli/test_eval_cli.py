@@ -331,3 +331,12 @@ def test_answers_files_that_cannot_be_scored_say_why(tmp_path: Path) -> None:
     )
     code, _, err = run(tmp_path, "eval", "score", "--suite", str(suite), "--answers", str(mixed))
     assert code == 4 and "unknown scorer 'nosuchscorer'" in err and "Traceback" not in err
+
+
+def test_errors_follow_the_commands_lang_option(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere.jsonl"
+    args = ["eval", "score", "--suite", "tekisei-misuse", "--answers", str(missing)]
+    code, _, err = run(tmp_path, *args, "--lang", "ja")
+    assert code == 4 and err.startswith("エラー: ") and "ファイル" in err
+    code, _, err = run(tmp_path, *args, "--lang", "en")
+    assert code == 4 and err.startswith("error: ") and "there is no file" in err

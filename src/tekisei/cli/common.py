@@ -102,6 +102,8 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        given = kwargs.get("lang")  # a command's --lang applies to its errors too
+        lang = resolve_lang(given if isinstance(given, str) else None)
         try:
             return func(*args, **kwargs)
         except CatalogFileError as exc:
@@ -111,15 +113,15 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
             sys.stderr.write(f"{count} problem{'s' if count != 1 else ''} found.\n")
             raise typer.Exit(EXIT_INVALID) from None
         except ValidationError as exc:
-            label = "エラー" if resolve_lang(None) == "ja" else "error"
+            label = "エラー" if lang == "ja" else "error"
             for error in exc.errors():
                 where = ".".join(str(p) for p in error["loc"]) or "input"
                 message = error["msg"].removeprefix("Value error, ")
                 sys.stderr.write(f"{label}: {where}: {message}\n")
             raise typer.Exit(EXIT_INVALID) from None
         except TekiseiError as exc:
-            label = "エラー" if resolve_lang(None) == "ja" else "error"
-            sys.stderr.write(f"{label}: {exc.localized(resolve_lang(None))}\n")
+            label = "エラー" if lang == "ja" else "error"
+            sys.stderr.write(f"{label}: {exc.localized(lang)}\n")
             if isinstance(exc, StorageError):  # the operator is at the terminal
                 sys.stderr.write(f"  {exc.where}: {exc.reason}\n")
             raise typer.Exit(_exit_code(exc)) from None
