@@ -11,8 +11,9 @@ a little of the engine does not pay for all of it.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from tekisei.lazy import attribute_loader
 
 if TYPE_CHECKING:
     from tekisei.evals._bias import bias_scores
@@ -159,13 +160,7 @@ _WHERE: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _WHERE:
-        raise AttributeError(f"module 'tekisei.evals' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_WHERE[name]), name)
-    globals()[name] = value
-    return value
-
+__getattr__ = attribute_loader(__name__, _WHERE)
 
 __all__ = [
     "APPROXIMATE",
