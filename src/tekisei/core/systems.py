@@ -54,6 +54,17 @@ class UseDomain(StrEnum):
     ELECTIONS = "elections"
 
 
+STAGE_NAMES: dict[Stage, tuple[str, str]] = {
+    Stage.PLAN: ("企画", "planning"),
+    Stage.DESIGN: ("設計", "design"),
+    Stage.DEVELOP: ("開発", "development"),
+    Stage.VERIFY: ("検証", "verification"),
+    Stage.DEPLOY: ("導入", "deployment"),
+    Stage.OPERATE: ("運用", "operation"),
+    Stage.RETIRE: ("廃止", "retirement"),
+}
+"""Each lifecycle stage in words (Japanese, English), for messages written here."""
+
 DOMAIN_NAMES: dict[UseDomain, tuple[str, str]] = {
     UseDomain.ADMINISTRATIVE_DECISIONS: ("行政上の判断", "administrative decisions"),
     UseDomain.BIOMETRICS: ("生体認証", "biometrics"),

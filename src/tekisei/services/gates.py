@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from tekisei.core.eval_findings import EvalGate, eval_gate_problems
 from tekisei.core.gates import RiskFacts, gate_problems, gated
 from tekisei.core.orgs import Permission, Principal, require
-from tekisei.core.systems import Stage, Tier
+from tekisei.core.systems import STAGE_NAMES, Stage, Tier
 from tekisei.db.approvals import ApprovalRow
 from tekisei.db.assessments import AssessmentRow
 from tekisei.db.orgs import OrgRow
@@ -179,24 +179,6 @@ class ChecklistOut(BaseModel):
     items: list[ChecklistItem]
 
 
-_STAGE_JA = {
-    "plan": "企画",
-    "design": "設計",
-    "develop": "開発",
-    "verify": "検証",
-    "deploy": "導入",
-    "operate": "運用",
-    "retire": "廃止",
-}
-_STAGE_EN = {
-    "plan": "planning",
-    "design": "design",
-    "develop": "development",
-    "verify": "verification",
-    "deploy": "deployment",
-    "operate": "operation",
-    "retire": "retirement",
-}
 _TIER_JA = {"minimal": "最小", "limited": "限定的", "high": "高", "critical": "重大"}
 
 
@@ -299,7 +281,7 @@ def gate_checklist(session: Session, principal: Principal, system_id: int) -> Ch
         )
     ).first()
     if pending is not None:
-        to_ja, to_en = _STAGE_JA[pending.to_stage], _STAGE_EN[pending.to_stage]
+        to_ja, to_en = STAGE_NAMES[Stage(pending.to_stage)]
         items.append(
             ChecklistItem(
                 code="approval",
@@ -310,13 +292,14 @@ def gate_checklist(session: Session, principal: Principal, system_id: int) -> Ch
             )
         )
     elif next_gate is not None:
+        gate_ja, gate_en = STAGE_NAMES[Stage(next_gate)]
         items.append(
             ChecklistItem(
                 code="approval",
                 state="info",
-                ja=f"「{_STAGE_JA[next_gate]}」へ進めるには、経営層の承認が必要です"
+                ja=f"「{gate_ja}」へ進めるには、経営層の承認が必要です"
                 "（このページから申請できます）。",
-                en=f"Moving to {_STAGE_EN[next_gate]} needs an executive's approval (request "
+                en=f"Moving to {gate_en} needs an executive's approval (request "
                 "it from this page).",
                 link=base,
             )
@@ -363,10 +346,10 @@ def request_stage_change(
     require(principal, Permission.WRITE_SYSTEMS)
     current = Stage(system.stage)
     if not gated(current, to_stage):
+        (from_ja, from_en), (to_ja, to_en) = STAGE_NAMES[current], STAGE_NAMES[to_stage]
         raise InvalidInputError(
-            f"moving from {_STAGE_EN[current.value]} to {_STAGE_EN[to_stage.value]} needs no "
-            "approval; change the stage directly",
-            ja=f"「{_STAGE_JA[current.value]}」から「{_STAGE_JA[to_stage.value]}」への移行に"
+            f"moving from {from_en} to {to_en} needs no approval; change the stage directly",
+            ja=f"「{from_ja}」から「{to_ja}」への移行に"
             "承認は不要です。システムの編集で直接変更してください。",
         )
     waiting = session.scalars(
@@ -438,9 +421,9 @@ def decide(
         )
     if system.stage != row.from_stage:
         raise ConflictError(
-            f"the system moved to {_STAGE_EN.get(system.stage, system.stage)} since the "
+            f"the system moved to {STAGE_NAMES[Stage(system.stage)][1]} since the "
             "request; ask again",
-            ja=f"申請後にシステムの段階が「{_STAGE_JA.get(system.stage, system.stage)}」に"
+            ja=f"申請後にシステムの段階が「{STAGE_NAMES[Stage(system.stage)][0]}」に"
             "変わりました。改めて申請してください。",
         )
     if approve:
