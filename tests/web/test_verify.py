@@ -195,3 +195,22 @@ async def test_with_no_key_the_page_says_nothing_was_checked(
     assert result is not None and words in result.get_text()
     assert result.select_one("#tokens") is None  # no statistics for a check not made
     assert api.json()["verdict"] == "no_keys"
+
+
+async def test_without_the_demo_the_page_offers_no_samples(
+    settings: Settings, loaded_db: Database
+) -> None:
+    app = create_app(settings)
+    transport = httpx.ASGITransport(app=app)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            page = await client.get("/verify", params={"sample": "text"})
+            image = await client.get("/verify/sample.png", headers={"Accept": "text/html"})
+            hostile = await client.get("/verify", params={"sample": "../../etc/passwd"})
+    finally:
+        app.state.database.close()
+    soup = BeautifulSoup(page.text, "html.parser")
+    assert soup.select_one("#demo-samples") is None
+    assert soup.select_one("#text") is not None and soup.select_one("#text").get_text() == ""
+    assert image.status_code == 404 and "text/html" in image.headers["content-type"]
+    assert hostile.status_code == 422  # only the named sample, never a path

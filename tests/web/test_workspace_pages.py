@@ -505,3 +505,94 @@ async def test_the_inventory_searches_and_the_dashboard_flags_systems_used_unass
     listed = soup(await admin.get(str(stage_link["href"])))
     assert [int(str(r["data-system"])) for r in listed.select("tr[data-system]")] == [in_use]
     assert dashboard.select_one('a[data-tier="high"]') is not None
+
+
+async def _risk(client: httpx.AsyncClient, system_id: int, title: str, **scores: str) -> str:
+    created = await client.post(
+        f"/risks/new?system={system_id}",
+        data={
+            "csrf": await csrf(client, f"/risks/new?system={system_id}"),
+            "title": title,
+            "taxonomy": "technical.hallucination",
+            "treatment": "mitigate",
+            "due": "",
+        }
+        | scores,
+    )
+    assert created.status_code == 303, created.text
+    return str(created.headers["location"])
+
+
+def _listed(page: BeautifulSoup) -> list[str]:
+    return [a.get_text() for a in page.select("table.risks tbody td:first-child a")]
+
+
+async def test_heat_map_cells_lead_to_the_risks_they_count(site: Any) -> None:
+    admin = await site("admin@acme.example")
+    first = await create_system(admin, name="要約")
+    second = await create_system(admin, name="翻訳")
+    await _risk(admin, first, "A", likelihood="4", impact="3", residual_likelihood="2",
+                residual_impact="2")  # fmt: skip
+    await _risk(admin, second, "B", likelihood="4", impact="3")
+    await _risk(admin, first, "C", likelihood="1", impact="5")
+    dashboard = soup(await admin.get("/dashboard"))
+    link = dashboard.select_one(
+        'svg.heatmap a.heat-cell:has(g[data-likelihood="4"][data-impact="3"])'
+    )
+    assert link is not None
+    # an empty cell is not a link to an empty list
+    assert dashboard.select_one('a.heat-cell:has(g[data-likelihood="2"][data-impact="2"])') is None
+    listed = soup(await admin.get(str(link["href"])))
+    assert sorted(_listed(listed)) == ["A", "B"]
+    assert listed.select_one("#cell-filter") is not None
+    # after treatment, on the register; the system page's map keeps to its system
+    register = soup(await admin.get("/risks"))
+    after = register.select_one(
+        '#heatmap-residual a.heat-cell:has(g[data-likelihood="2"][data-impact="2"])'
+    )
+    assert after is not None and _listed(soup(await admin.get(str(after["href"])))) == ["A"]
+    own = soup(await admin.get(f"/systems/{second}")).select_one(
+        'a.heat-cell:has(g[data-likelihood="4"][data-impact="3"])'
+    )
+    assert own is not None and _listed(soup(await admin.get(str(own["href"])))) == ["B"]
+    # the JSON twin filters the same way; half a cell is a clear error, not everything
+    api = await admin.get("/api/risks", params={"likelihood": 4, "impact": 3, "status": "current"})
+    assert sorted(r["title"] for r in api.json()["items"]) == ["A", "B"]
+    half = await admin.get(
+        "/api/risks", params={"likelihood": 4}, headers={"Accept-Language": "ja"}
+    )
+    assert half.status_code in (400, 422) and "両方" in half.text
+    out_of_range = await admin.get("/risks", params={"likelihood": 9, "impact": 1})
+    assert out_of_range.status_code == 422
+    # another organisation's system in the filter is not found, its risks never listed
+    other = await site("admin@other.example")
+    assert (await other.get("/risks", params={"system": first})).status_code == 404
+    assert _listed(soup(await other.get(str(link["href"])))) == []
+
+
+async def test_the_dashboard_groups_open_items_per_system_with_counts(site: Any) -> None:
+    admin = await site("admin@acme.example")
+    low = await create_system(admin, name="社内検索")
+    high = await create_system(admin, name="採用支援", domain="employment")
+    for system_id in (low, high):
+        await admin.post(
+            f"/systems/{system_id}/assessment/start",
+            data={"csrf": await csrf(admin, f"/systems/{system_id}")},
+        )
+    data = (await admin.get("/api/dashboard")).json()
+    groups = data["open_items"]
+    assert [g["system_id"] for g in groups] == [high, low]  # highest tier first
+    for group in groups:
+        assert group["total"] == sum(group["by_state"].values()) > len(group["items"])
+    page = soup(await admin.get("/dashboard", params={"lang": "ja"}))
+    sections = page.select("#open-items section.open-system")
+    assert [int(str(s["data-system"])) for s in sections] == [high, low]
+    first = sections[0]
+    assert f"未完了 {groups[0]['total']} 件" in first.get_text()
+    more = first.select_one("p.more a")
+    assert more is not None and more["href"] == f"/systems/{high}/assessment"
+    item = first.select_one("tbody a")
+    assert item is not None and str(item["href"]).startswith(
+        f"/systems/{high}/assessment/answer?requirement="
+    )
+    assert (await admin.get(str(item["href"]))).status_code == 200

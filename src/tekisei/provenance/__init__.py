@@ -61,6 +61,7 @@ if TYPE_CHECKING:
         logits_processor,
         smollm2_generator,
         smollm2_location,
+        smollm2_tokenizer,
     )
 
 _WHERE: dict[str, str] = {
@@ -102,6 +103,7 @@ _WHERE: dict[str, str] = {
     "logits_processor": "tekisei.provenance._text",
     "smollm2_generator": "tekisei.provenance._text",
     "smollm2_location": "tekisei.provenance._text",
+    "smollm2_tokenizer": "tekisei.provenance._text",
 }
 
 
@@ -144,6 +146,7 @@ __all__ = [
     "sign_image",
     "smollm2_generator",
     "smollm2_location",
+    "smollm2_tokenizer",
     "unseal",
     "verdict",
 ]

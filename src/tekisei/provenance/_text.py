@@ -4,16 +4,27 @@ logits processor (extra ``lm``) with the same green lists."""
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import importlib
 import importlib.util
 import threading
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from tekisei.provenance._kgw import DETECT_Z, Detection, GreenList, detect, verdict
 
 SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+SMOLLM2_TOKENIZER = "smollm2-tokenizer.json.gz"
+"""SmolLM2's tokenizer.json, shipped (gzip) so detection needs neither torch nor the model."""
+
+
+def smollm2_tokenizer() -> bytes:
+    """The ``tokenizer.json`` of SmolLM2-135M-Instruct that tekisei ships, as the
+    ``transformers`` export from the model's GGUF file gives it."""
+    shipped = resources.files("tekisei.provenance") / "data" / SMOLLM2_TOKENIZER
+    return gzip.decompress(shipped.read_bytes())
 
 
 class TokenizerFile:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 
 from tekisei.core.risks import level, score
@@ -12,7 +13,14 @@ LEFT = 64
 TOP = 16
 
 
-def heat_map_svg(grid: list[list[int]], *, title: str, x_label: str, y_label: str) -> str:
+def heat_map_svg(
+    grid: list[list[int]],
+    *,
+    title: str,
+    x_label: str,
+    y_label: str,
+    link: Callable[[int, int], str] | None = None,
+) -> str:
     """A 5 × 5 grid: impact left to right, likelihood bottom to top, count in each cell.
 
     Args:
@@ -20,6 +28,8 @@ def heat_map_svg(grid: list[list[int]], *, title: str, x_label: str, y_label: st
         title: accessible name of the figure.
         x_label: axis caption for impact.
         y_label: axis caption for likelihood.
+        link: the address of the list behind a cell, given its likelihood and impact;
+            cells holding at least one risk become links to it.
     """
     width = LEFT + 5 * CELL + 8
     height = TOP + 5 * CELL + 48
@@ -40,6 +50,9 @@ def heat_map_svg(grid: list[list[int]], *, title: str, x_label: str, y_label: st
             count = grid[likelihood - 1][impact - 1]
             band = level(score(likelihood, impact)).value
             label = f"{y_label} {likelihood} × {x_label} {impact}: {count}"
+            href = link(likelihood, impact) if link is not None and count else None
+            if href is not None:
+                parts.append(f'<a href="{escape(href)}" class="heat-cell">')
             parts.append(
                 f'<g data-likelihood="{likelihood}" data-impact="{impact}" data-count="{count}">'
                 f"<title>{escape(label)}</title>"
@@ -52,6 +65,8 @@ def heat_map_svg(grid: list[list[int]], *, title: str, x_label: str, y_label: st
                     f'font-size="18" font-weight="700">{count}</text>'
                 )
             parts.append("</g>")
+            if href is not None:
+                parts.append("</a>")
     for impact in range(1, 6):
         centre = LEFT + (impact - 1) * CELL + CELL // 2
         parts.append(

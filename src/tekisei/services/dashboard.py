@@ -16,6 +16,8 @@ from tekisei.services.reviews import DueOut, MaturityPoint
 from tekisei.services.risks import HeatMap
 
 GAP_LIMIT = 50
+ITEMS_PER_SYSTEM = 8
+"""Open items listed under each system on the dashboard; the rest are counted."""
 
 
 class ElementScore(BaseModel):
@@ -33,10 +35,24 @@ class GapOut(BaseModel):
     system_id: int
     system: str
     tier: str
+    urn: str
     section: str
     title_ja: str
     title_en: str
     state: str
+
+
+class SystemGaps(BaseModel):
+    """One system's open items: how many in each answer state, and the first few."""
+
+    system_id: int
+    system: str
+    tier: str
+    stage: str
+    total: int
+    by_state: dict[str, int]
+    items: list[GapOut]
+    """The first :data:`ITEMS_PER_SYSTEM` open items in catalog order."""
 
 
 class DashboardOut(BaseModel):
@@ -52,6 +68,10 @@ class DashboardOut(BaseModel):
     approvals_waiting: list[ApprovalOut]
     maturity: list[MaturityPoint]
     gaps: list[GapOut]
+    """Open items of every system, highest tier first, at most :data:`GAP_LIMIT`."""
+    open_items: list[SystemGaps] = []
+    """The same open items grouped per system with counts, highest tier and most open
+    items first."""
     unassessed_in_use: list[UnassessedOut] = []
     """Systems in deployment or operation that have no guideline assessment at all (put
     there directly, not through a gate)."""
@@ -74,6 +94,7 @@ def dashboard(session: Session, principal: Principal) -> DashboardOut:
     by_stage: dict[str, int] = {}
     totals = {element: Score() for element in ELEMENTS}
     gaps: list[tuple[tuple[int, int, int], GapOut]] = []
+    grouped: list[SystemGaps] = []
     unassessed: list[UnassessedOut] = []
     for row in rows:
         by_tier[row.tier] = by_tier.get(row.tier, 0) + 1
@@ -94,21 +115,34 @@ def dashboard(session: Session, principal: Principal) -> DashboardOut:
             continue
         report = assessments.assessment_report(session, principal, latest.id)
         by_urn = {i.urn: i for i in report.items}
+        system_gaps: list[GapOut] = []
         for rank, gap_urn in enumerate(report.gaps):
             item = by_urn[gap_urn]
-            key = (-Tier.parse(row.tier), rank, row.id)
-            gaps.append(
-                (
-                    key,
-                    GapOut(
-                        system_id=row.id,
-                        system=row.name,
-                        tier=row.tier,
-                        section=item.section,
-                        title_ja=item.title_ja,
-                        title_en=item.title_en,
-                        state=item.state.value,
-                    ),
+            gap = GapOut(
+                system_id=row.id,
+                system=row.name,
+                tier=row.tier,
+                urn=item.urn,
+                section=item.section,
+                title_ja=item.title_ja,
+                title_en=item.title_en,
+                state=item.state.value,
+            )
+            gaps.append(((-Tier.parse(row.tier), rank, row.id), gap))
+            system_gaps.append(gap)
+        if system_gaps:
+            by_state: dict[str, int] = {}
+            for gap in system_gaps:
+                by_state[gap.state] = by_state.get(gap.state, 0) + 1
+            grouped.append(
+                SystemGaps(
+                    system_id=row.id,
+                    system=row.name,
+                    tier=row.tier,
+                    stage=row.stage,
+                    total=len(system_gaps),
+                    by_state=by_state,
+                    items=system_gaps[:ITEMS_PER_SYSTEM],
                 )
             )
         for element, value in report.elements.items():
@@ -138,6 +172,9 @@ def dashboard(session: Session, principal: Principal) -> DashboardOut:
         approvals_waiting=gates.list_approvals(session, principal, "pending"),
         maturity=reviews.maturity_trend(session, principal),
         gaps=[gap for _, gap in sorted(gaps, key=lambda pair: pair[0])][:GAP_LIMIT],
+        open_items=sorted(
+            grouped, key=lambda g: (-Tier.parse(g.tier), -g.total, g.system, g.system_id)
+        ),
         unassessed_in_use=sorted(unassessed, key=lambda u: (-Tier.parse(u.tier), u.system_id)),
     )
 

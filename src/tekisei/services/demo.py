@@ -5,25 +5,37 @@ Everything is made through the ordinary services, so the demo has a full audit t
 
 from __future__ import annotations
 
-import contextlib
+import hashlib
+import io
 import os
 import secrets
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from tekisei.core.orgs import OrgActor, OrgCreate, Role
+from tekisei.core.orgs import OrgActor, OrgCreate, Principal, Role
 from tekisei.core.risks import RiskFields
 from tekisei.core.systems import SystemFacts
 from tekisei.db.orgs import OrgRow
-from tekisei.errors import InvalidInputError
-from tekisei.private import private_dir
+from tekisei.private import private_dir, write_private
 from tekisei.services import credentials, orgs, provenance, risks, systems, users
 from tekisei.services.database import Database
 
 CREDENTIALS_FILE = "demo-signin.txt"
+SAMPLES_DIR = "demo"
+"""Under the data directory: the samples the public checker offers to try."""
+TEXT_SAMPLE = "watermarked-text.txt"
+IMAGE_SAMPLE = "signed-image.png"
+DEMO_TEXT_SECRET = hashlib.sha256(b"tekisei demo text watermark key: public, demo only").digest()
+"""The demo company's text watermark secret. It is public (it is in this file), so that
+the shipped sample text verifies on every installation: never use the demo company's key
+for real output."""
+DEMO_TEXT_SAMPLE = resources.files("tekisei.services") / "demo_data" / TEXT_SAMPLE
+"""SmolLM2's answer watermarked with :data:`DEMO_TEXT_SECRET` (``tools/demo_samples.py``)."""
 
 
 @dataclass(frozen=True)
@@ -294,9 +306,11 @@ def load_demo(
                 )
             operator = orgs.cli_principal(session, org.slug)
             executive = users.principal_for(session, item["accounts"][1][0], org.slug)
+            registered: list[int] = []
             for system in item["systems"]:
                 facts = SystemFacts.model_validate(system["facts"])
                 row = systems.register_system(session, operator, facts)
+                registered.append(row.id)
                 for risk in system["risks"]:
                     fields = {k: v for k, v in risk.items() if k != "accept"}
                     added = risks.add_risk(
@@ -307,15 +321,64 @@ def load_demo(
                             session, executive, added.id, risk["accept"], added.version
                         )
             if master is not None and org.slug == "demo-corp":
-                with contextlib.suppress(InvalidInputError):  # no tokenizer without 'lm'
-                    provenance.create_key(session, operator, master, data_dir)
-                if not (data_dir / "pki").exists():
-                    credentials.pki_init(session, operator, data_dir)
+                _provenance_samples(session, operator, master, data_dir, registered[0])
     private_dir(data_dir)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(password + "\n")
     return DemoResult(True, None, accounts, password, str(path))
+
+
+def _provenance_samples(
+    session: Session, operator: Principal, master: bytes, data_dir: Path, system_id: int
+) -> None:
+    """The demo company's text watermark key (public secret) and, when the deployment has
+    none, its signing certificates; then the samples the public checker offers: the
+    shipped watermarked text and an image signed now."""
+    provenance.create_key(session, operator, master, data_dir, public_secret=DEMO_TEXT_SECRET)
+    folder = private_dir(data_dir / SAMPLES_DIR)
+    write_private(folder / TEXT_SAMPLE, DEMO_TEXT_SAMPLE.read_bytes())
+    if not (data_dir / "pki").exists():
+        credentials.pki_init(session, operator, data_dir)
+    signed, _row = credentials.sign(
+        session, operator, data_dir, sample_image(), system_id, "tekisei demo image generator"
+    )
+    write_private(folder / IMAGE_SAMPLE, signed)
+
+
+def sample_image() -> bytes:
+    """A 512 × 384 PNG drawn here (rings and bands, textured enough for the watermark)."""
+    from PIL import Image, ImageDraw
+
+    width, height = 512, 384
+    picture = Image.new("RGB", (width, height))
+    pixels = picture.load()
+    assert pixels is not None
+    for y in range(height):
+        for x in range(width):
+            pixels[x, y] = (
+                (x * 255) // width,
+                (y * 255) // height,
+                ((x * y) // 97 + (x ^ y)) % 256,
+            )
+    draw = ImageDraw.Draw(picture)
+    for ring in range(12):
+        r = 20 + ring * 14
+        draw.ellipse(
+            (256 - r, 192 - r, 256 + r, 192 + r),
+            outline=(255 - ring * 18, 80 + ring * 12, 140),
+            width=3,
+        )
+    out = io.BytesIO()
+    picture.save(out, format="PNG")
+    return out.getvalue()
+
+
+def samples(data_dir: Path) -> dict[str, Path]:
+    """The demo's samples that exist, by name (``text``, ``image``)."""
+    folder = data_dir / SAMPLES_DIR
+    found = {"text": folder / TEXT_SAMPLE, "image": folder / IMAGE_SAMPLE}
+    return {name: path for name, path in found.items() if path.is_file()}
 
 
 def _read(path: Path) -> str | None:

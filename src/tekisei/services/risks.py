@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -285,6 +286,26 @@ def _creator(session: Session, row: RiskRow) -> str | None:
     ).first()
 
 
+CURRENT = "current"
+"""The status filter for every risk not closed, as the heat maps count them."""
+
+
+@dataclass(frozen=True)
+class HeatCell:
+    """One cell of a heat map: a likelihood and an impact (1–5), before or after treatment."""
+
+    likelihood: int
+    impact: int
+    residual: bool = False
+
+    def __post_init__(self) -> None:
+        if not (1 <= self.likelihood <= 5 and 1 <= self.impact <= 5):
+            raise InvalidInputError(
+                "likelihood and impact are whole numbers from 1 to 5",
+                ja="発生可能性と影響度は 1 から 5 の整数です。",
+            )
+
+
 def list_risks(
     session: Session,
     principal: Principal,
@@ -293,11 +314,16 @@ def list_risks(
     status: str | None = None,
     min_level: str | None = None,
     taxonomy: str | None = None,
+    cell: HeatCell | None = None,
     sort: str = "-inherent",
     offset: int = 0,
     limit: int = 50,
 ) -> tuple[int, list[RiskRow]]:
-    """Risks the principal may see, filtered, sorted and paged, with the total count."""
+    """Risks the principal may see, filtered, sorted and paged, with the total count.
+
+    ``status`` ``current`` means every status but closed (what the heat maps count);
+    ``cell`` keeps the risks in one heat-map cell, before or after treatment.
+    """
     require(principal, Permission.READ)
     if sort not in SORTS:
         raise InvalidInputError(
@@ -308,8 +334,20 @@ def list_risks(
     if system_id is not None:
         visible_system(session, principal, system_id)
         query = query.where(RiskRow.system_id == system_id)
-    if status:
+    if status == CURRENT:
+        query = query.where(RiskRow.status != RiskStatus.CLOSED.value)
+    elif status:
         query = query.where(RiskRow.status == status)
+    if cell is not None:
+        if cell.residual:
+            query = query.where(
+                RiskRow.residual_likelihood == cell.likelihood,
+                RiskRow.residual_impact == cell.impact,
+            )
+        else:
+            query = query.where(
+                RiskRow.likelihood == cell.likelihood, RiskRow.impact == cell.impact
+            )
     if min_level:
         floor = {"low": 1, "medium": 5, "high": 10, "critical": 15}.get(min_level)
         if floor is None:

@@ -9,10 +9,11 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from tekisei.core.risks import RiskFields
+from tekisei.errors import InvalidInputError
 from tekisei.services import reports as report_service
 from tekisei.services import risks as risk_service
 from tekisei.services.people import ActorNames
-from tekisei.services.risks import HeatMap, RiskView
+from tekisei.services.risks import HeatCell, HeatMap, RiskView
 from tekisei.web.api.common import (
     IdPath,
     IdQuery,
@@ -29,6 +30,26 @@ from tekisei.web.auth import PrincipalDep
 from tekisei.web.files import attachment
 
 router = APIRouter(prefix="/api/risks", tags=["risks"])
+
+Level = Annotated[int | None, Query(ge=1, le=5)]
+Basis = Annotated[str, Query(pattern="^(inherent|residual)$")]
+
+
+def heat_cell(likelihood: int | None, impact: int | None, basis: str) -> HeatCell | None:
+    """The heat-map cell a list is filtered to, when both coordinates are given.
+
+    Raises:
+        InvalidInputError: only one of the two is given.
+    """
+    if likelihood is None and impact is None:
+        return None
+    if likelihood is None or impact is None:
+        raise InvalidInputError(
+            "give likelihood and impact together (one heat-map cell)",
+            ja="発生可能性と影響度は両方を指定してください（ヒートマップの1マス）。",
+        )
+    return HeatCell(likelihood, impact, residual=basis == "residual")
+
 
 if TYPE_CHECKING:
     RiskChanges = BaseModel
@@ -50,14 +71,24 @@ def list_risks(
     request: Request,
     principal: PrincipalDep,
     system: IdQuery = None,
-    status: Annotated[str | None, Query(pattern="^(open|treating|accepted|closed)$")] = None,
+    status: Annotated[
+        str | None, Query(pattern="^(open|treating|accepted|closed|current)$")
+    ] = None,
     min_level: Annotated[str | None, Query(pattern="^(low|medium|high|critical)$")] = None,
     taxonomy: Annotated[str | None, Query(max_length=80)] = None,
+    likelihood: Level = None,
+    impact: Level = None,
+    basis: Basis = "inherent",
     sort: Sort = "-inherent",
     offset: Offset = 0,
     limit: Limit = 50,
 ) -> Page[RiskView]:
-    """Risks of the organisation's (visible) systems; filter, sort and page."""
+    """Risks of the organisation's (visible) systems; filter, sort and page.
+
+    ``status=current`` is every status but closed; ``likelihood`` and ``impact`` together
+    keep one heat-map cell, of the scores before treatment or, with
+    ``basis=residual``, after it.
+    """
     with reading(request) as session:
         total, rows = risk_service.list_risks(
             session,
@@ -66,6 +97,7 @@ def list_risks(
             status=status,
             min_level=min_level,
             taxonomy=taxonomy,
+            cell=heat_cell(likelihood, impact, basis),
             sort=sort,
             offset=offset,
             limit=limit,

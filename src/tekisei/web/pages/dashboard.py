@@ -14,6 +14,7 @@ from tekisei.services.dashboard import DashboardOut
 from tekisei.web.api.common import reading
 from tekisei.web.auth import PrincipalDep
 from tekisei.web.i18n import messages
+from tekisei.web.pages.risks import heat_link
 from tekisei.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -49,6 +50,7 @@ def dashboard_page(request: Request, principal: PrincipalDep) -> HTMLResponse:
         title=text("Risks before treatment"),
         x_label=text("Impact"),
         y_label=text("Likelihood"),
+        link=heat_link(),
     )
     return render(
         request,

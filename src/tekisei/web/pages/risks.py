@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -17,7 +19,9 @@ from tekisei.services import catalog as catalog_service
 from tekisei.services import risks as risk_service
 from tekisei.services import systems as system_service
 from tekisei.services.people import ActorNames
-from tekisei.web.api.common import IdPath, reading, transaction
+from tekisei.services.risks import CURRENT
+from tekisei.web.api.common import IdPath, IdQuery, reading, transaction
+from tekisei.web.api.risks import Basis, Level, heat_cell
 from tekisei.web.auth import PrincipalDep
 from tekisei.web.forms import blank_to_none, check_csrf, field_errors, read_form
 from tekisei.web.i18n import messages
@@ -32,17 +36,39 @@ def _taxonomy(request: Request) -> list[Any]:
         return [n for n in catalog_service.framework_tree(session, RISK_TAXONOMY) if n.depth == 1]
 
 
+def heat_link(basis: str = "inherent", system_id: int | None = None) -> Callable[[int, int], str]:
+    """Where a heat-map cell leads: the register filtered to the risks counted in it."""
+
+    def link(likelihood: int, impact: int) -> str:
+        query = {"status": CURRENT, "likelihood": likelihood, "impact": impact, "basis": basis}
+        if system_id is not None:
+            query["system"] = system_id
+        return f"/risks?{urlencode(query)}"
+
+    return link
+
+
 @router.get("", response_class=HTMLResponse)
 def register_page(
-    request: Request, principal: PrincipalDep, status: Annotated[str, Query()] = ""
+    request: Request,
+    principal: PrincipalDep,
+    status: Annotated[str, Query(pattern="^(|open|treating|accepted|closed|current)$")] = "",
+    system: IdQuery = None,
+    likelihood: Level = None,
+    impact: Level = None,
+    basis: Basis = "inherent",
 ) -> HTMLResponse:
-    """Every visible risk, highest first, with the organisation's heat maps
-    (JSON twins: /api/risks, /api/risks/heatmap)."""
+    """Every visible risk, highest first, with the heat maps of the organisation (or of
+    one system); a heat-map cell leads to its risks (JSON twins: /api/risks,
+    /api/risks/heatmap)."""
     text = messages(request.state.lang).gettext
+    cell = heat_cell(likelihood, impact, basis)
     with reading(request) as session:
-        _, rows = risk_service.list_risks(session, principal, status=status or None, limit=200)
+        _, rows = risk_service.list_risks(
+            session, principal, status=status or None, system_id=system, cell=cell, limit=200
+        )
         risks = [risk_service.view(r, ActorNames(session, principal)) for r in rows]
-        grid = risk_service.risk_heat_map(session, principal)
+        grid = risk_service.risk_heat_map(session, principal, system)
         systems = {
             s.id: s.name for s in system_service.list_systems(session, principal, limit=200)[1]
         }
@@ -51,12 +77,14 @@ def register_page(
         title=text("Risks before treatment"),
         x_label=text("Impact"),
         y_label=text("Likelihood"),
+        link=heat_link("inherent", system),
     )
     after = heat_map_svg(
         grid.residual,
         title=text("Risks after treatment"),
         x_label=text("Impact"),
         y_label=text("Likelihood"),
+        link=heat_link("residual", system),
     )
     return render(
         request,
@@ -67,6 +95,8 @@ def register_page(
             "before": Markup(before),
             "after": Markup(after),
             "status": status,
+            "system_id": system,
+            "cell": cell,
             "total": grid.total,
         },
     )

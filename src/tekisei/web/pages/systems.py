@@ -35,6 +35,7 @@ from tekisei.web.api.common import IdPath, reading, transaction
 from tekisei.web.auth import PrincipalDep
 from tekisei.web.forms import check_csrf, field_errors, read_form
 from tekisei.web.i18n import messages
+from tekisei.web.pages.risks import heat_link
 from tekisei.web.templating import render
 
 router = APIRouter(prefix="/systems", include_in_schema=False)
@@ -178,6 +179,7 @@ def detail_page(request: Request, principal: PrincipalDep, system_id: IdPath) ->
         title=text("Risks before treatment"),
         x_label=text("Impact"),
         y_label=text("Likelihood"),
+        link=heat_link("inherent", system_id),
     )
     return render(
         request,

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
-from tekisei.errors import InvalidInputError, ThrottledError
+from tekisei.errors import InvalidInputError, NotFoundError, ThrottledError
+from tekisei.services import demo
 from tekisei.services.provenance import PublicResult
 from tekisei.web.api.provenance import MAX_TEXT, check_text, check_upload, read_upload
 from tekisei.web.errors import retry_after
@@ -19,10 +21,37 @@ from tekisei.web.templating import render
 router = APIRouter(include_in_schema=False)
 
 
+def _samples(request: Request) -> dict[str, Path]:
+    return demo.samples(request.app.state.settings.data_dir)
+
+
 @router.get("/verify", response_class=HTMLResponse)
-def verify_page(request: Request) -> HTMLResponse:
-    """The form (no sign-in needed)."""
-    return render(request, "verify/index.html", {"result": None, "text": "", "max": MAX_TEXT})
+def verify_page(
+    request: Request, sample: Annotated[str, Query(pattern="^(|text)$")] = ""
+) -> HTMLResponse:
+    """The form (no sign-in needed); ``?sample=text`` fills in the demo's watermarked
+    sample when the demo is loaded."""
+    found = _samples(request)
+    text = found["text"].read_text(encoding="utf-8") if sample and "text" in found else ""
+    return render(
+        request,
+        "verify/index.html",
+        {"result": None, "text": text, "max": MAX_TEXT, "samples": found},
+    )
+
+
+@router.get("/verify/sample.png", response_class=FileResponse)
+def sample_image(request: Request) -> FileResponse:
+    """The demo's signed sample image, to download and check here."""
+    found = _samples(request)
+    if "image" not in found:
+        raise NotFoundError("the demo is not loaded", ja="デモデータが読み込まれていません。")
+    return FileResponse(
+        found["image"],
+        media_type="image/png",
+        filename="tekisei-demo-signed.png",
+        content_disposition_type="attachment",
+    )
 
 
 @router.post("/verify", response_class=HTMLResponse)
@@ -30,7 +59,13 @@ async def verify_submit(request: Request) -> HTMLResponse:
     """Check the pasted text and explain the verdict in plain words."""
     data = await read_form(request)
     text = str(data.get("text", ""))
-    context: dict[str, Any] = {"result": None, "text": text, "max": MAX_TEXT, "error": None}
+    context: dict[str, Any] = {
+        "result": None,
+        "text": text,
+        "max": MAX_TEXT,
+        "error": None,
+        "samples": _samples(request),
+    }
     try:
         if len(text) > MAX_TEXT:
             raise InvalidInputError(
@@ -53,7 +88,13 @@ async def verify_submit(request: Request) -> HTMLResponse:
 async def verify_image_submit(request: Request) -> HTMLResponse:
     """Check an uploaded image's content credentials, or its watermark (the rate limit is
     counted before the upload is read)."""
-    context: dict[str, Any] = {"result": None, "text": "", "max": MAX_TEXT, "error": None}
+    context: dict[str, Any] = {
+        "result": None,
+        "text": "",
+        "max": MAX_TEXT,
+        "error": None,
+        "samples": _samples(request),
+    }
     try:
         await run_in_threadpool(request.app.state.public_limiter.check, request)
         files, _ = await read_multipart(request, files=("file",))
