@@ -596,3 +596,36 @@ async def test_the_dashboard_groups_open_items_per_system_with_counts(site: Any)
         f"/systems/{high}/assessment/answer?requirement="
     )
     assert (await admin.get(str(item["href"]))).status_code == 200
+
+
+async def test_a_saved_form_is_confirmed_once_on_the_next_page(site: Any) -> None:
+    admin = await site("admin@acme.example")
+    created = await admin.post(
+        "/systems/new",
+        data={
+            "name": "議事録要約",
+            "org_role": "user",
+            "domain": "internal_operations",
+            "stage": "plan",
+            "autonomy": "assistive",
+            "scale": "small",
+            "deployment": "internal",
+            "csrf": await csrf(admin),
+        },
+    )
+    assert created.status_code == 303
+    shown = soup(await admin.get(created.headers["location"], params={"lang": "ja"}))
+    flash = shown.select_one("#flash")
+    assert flash is not None and flash.get_text() == "登録しました。"
+    assert flash["role"] == "status"  # read out by screen readers
+    again = soup(await admin.get(created.headers["location"]))
+    assert again.select_one("#flash") is None  # once, not on every later page
+    system_id = int(created.headers["location"].rsplit("/", 1)[1])
+    risk = await _risk(admin, system_id, "誤回答", likelihood="3", impact="3")
+    assert soup(await admin.get(risk, params={"lang": "en"})).select_one("#flash").get_text() == (  # type: ignore[union-attr]
+        "Created."
+    )
+    # the cookie names a kind, never text: a forged value shows nothing
+    admin.cookies.set("tekisei_flash", "<script>alert(1)</script>")
+    forged = await admin.get(risk)
+    assert soup(forged).select_one("#flash") is None and "alert(1)" not in forged.text

@@ -17,6 +17,7 @@ from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescap
 from tekisei import __version__
 from tekisei.core.catalog_views import section_label
 from tekisei.core.orgs import Permission, can
+from tekisei.web.flash import FLASH_COOKIE, take
 from tekisei.web.i18n import Lang, messages
 
 
@@ -78,6 +79,7 @@ def render(
         found = catalog.gettext(key)
         return str(value) if found == key else found
 
+    flash = take(request)
     html = template.render(
         request=request,
         lang=lang,
@@ -91,6 +93,10 @@ def render(
         words=words,
         when=when,
         csrf=getattr(request.state, "csrf", ""),
+        flash=flash,
         **context,
     )
-    return HTMLResponse(html, status_code=status_code)
+    response = HTMLResponse(html, status_code=status_code)
+    if FLASH_COOKIE in request.cookies:
+        response.delete_cookie(FLASH_COOKIE, path="/", httponly=True, samesite="lax")
+    return response

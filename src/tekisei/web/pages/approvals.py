@@ -11,6 +11,7 @@ from tekisei.errors import ConflictError, InvalidInputError
 from tekisei.services import gates as gate_service
 from tekisei.web.api.common import IdPath, reading, transaction
 from tekisei.web.auth import PrincipalDep
+from tekisei.web.flash import done
 from tekisei.web.forms import check_csrf, read_form
 from tekisei.web.templating import render
 
@@ -81,7 +82,7 @@ async def decide(request: Request, principal: PrincipalDep, approval_id: IdPath)
             status=409,
             failed=(approval_id, reason),
         )
-    return RedirectResponse("/approvals", status_code=303)
+    return done("/approvals", "decided")
 
 
 @router.post("/systems/{system_id}/stage-request", response_model=None)
@@ -99,4 +100,4 @@ async def request_stage(request: Request, principal: PrincipalDep, system_id: Id
         return RedirectResponse(f"/systems/{system_id}?stage_request=waiting", status_code=303)
     except (InvalidInputError, ValueError):
         return RedirectResponse(f"/systems/{system_id}?stage_request=refused", status_code=303)
-    return RedirectResponse("/approvals", status_code=303)
+    return done("/approvals", "requested")

@@ -23,6 +23,7 @@ from tekisei.web.api.common import IdPath, IdQuery, RunRef, database, reading, t
 from tekisei.web.api.evals import RunStart, start
 from tekisei.web.auth import PrincipalDep
 from tekisei.web.errors import retry_after
+from tekisei.web.flash import done
 from tekisei.web.forms import check_csrf, read_form
 from tekisei.web.i18n import messages
 from tekisei.web.templating import render
@@ -242,7 +243,7 @@ async def decide(request: Request, principal: PrincipalDep, suggestion_id: IdPat
         page = render(request, "evals/run.html", context, status_code=status)
         page.headers.update(retry_after(exc))
         return page
-    return RedirectResponse(f"/evals/runs/{back}#suggestions", status_code=303)
+    return done(f"/evals/runs/{back}#suggestions", "decided")
 
 
 @router.get("/evals/compare", response_class=HTMLResponse)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from tekisei.core.orgs import OrgActor, Permission, Role, can, sees_all_systems
@@ -15,6 +15,7 @@ from tekisei.web.api.common import reading, transaction
 from tekisei.web.api.invitations import InvitationCreate, InvitationId
 from tekisei.web.api.orgs import MemberId
 from tekisei.web.auth import PrincipalDep
+from tekisei.web.flash import done
 from tekisei.web.forms import check_csrf, read_form
 from tekisei.web.templating import render
 
@@ -87,7 +88,7 @@ async def save(request: Request, principal: PrincipalDep) -> Response:
             else str(exc)
         )
         return _page(request, principal, message, status=422)
-    return RedirectResponse("/org", status_code=303)
+    return done("/org")
 
 
 def _problem(request: Request, exc: Exception) -> str:
@@ -134,7 +135,7 @@ async def revoke(
             invitation_service.revoke_invitation(session, principal, invitation_id)
     except ConflictError as exc:
         return _page(request, principal, _problem(request, exc), status=409)
-    return RedirectResponse("/org", status_code=303)
+    return done("/org", "removed")
 
 
 @router.post("/members/{user_id}/remove", response_model=None)
@@ -146,7 +147,7 @@ async def remove_member(request: Request, principal: PrincipalDep, user_id: Memb
             org_service.remove_member(session, principal, user_id)
     except ConflictError as exc:
         return _page(request, principal, _problem(request, exc), status=409)
-    return RedirectResponse("/org", status_code=303)
+    return done("/org", "removed")
 
 
 @router.post("/eval-targets", response_model=None)
@@ -162,4 +163,4 @@ async def save_eval_targets(request: Request, principal: PrincipalDep) -> Respon
             eval_targets.set_hosts(session, principal, hosts, config)
     except InvalidInputError as exc:
         return _page(request, principal, exc.localized(request.state.lang), status=422)
-    return RedirectResponse("/org#eval-targets", status_code=303)
+    return done("/org#eval-targets")

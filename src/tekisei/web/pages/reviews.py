@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from tekisei.core.orgs import Permission, can
 from tekisei.core.reviews import PHASES, Trigger
@@ -13,6 +13,7 @@ from tekisei.services import systems as system_service
 from tekisei.services.people import ActorNames
 from tekisei.web.api.common import IdPath, reading, transaction
 from tekisei.web.auth import PrincipalDep
+from tekisei.web.flash import done
 from tekisei.web.forms import check_csrf, read_form
 from tekisei.web.templating import render
 
@@ -68,7 +69,7 @@ async def open_review(request: Request, principal: PrincipalDep, system_id: IdPa
         review_service.open_review(
             session, principal, system_id, Trigger.MANUAL, str(data.get("reason", ""))
         )
-    return RedirectResponse(f"/systems/{system_id}/reviews", status_code=303)
+    return done(f"/systems/{system_id}/reviews", "created")
 
 
 @router.post("/systems/{system_id}/reviews/{review_id}", response_model=None)
@@ -97,4 +98,4 @@ async def save_review(
         return _page(request, principal, system_id, exc.localized(request.state.lang), 422)
     except StopIteration:
         return _page(request, principal, system_id, "—", 404)
-    return RedirectResponse(f"/systems/{system_id}/reviews", status_code=303)
+    return done(f"/systems/{system_id}/reviews")

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 from pydantic import ValidationError
 
@@ -23,6 +23,7 @@ from tekisei.services.risks import CURRENT
 from tekisei.web.api.common import IdPath, IdQuery, reading, transaction
 from tekisei.web.api.risks import Basis, Level, heat_cell
 from tekisei.web.auth import PrincipalDep
+from tekisei.web.flash import done
 from tekisei.web.forms import blank_to_none, check_csrf, field_errors, read_form
 from tekisei.web.i18n import messages
 from tekisei.web.templating import render
@@ -194,7 +195,7 @@ async def create(
             _system(request, principal, system),
             status=422,
         )
-    return RedirectResponse(f"/risks/{risk_id}", status_code=303)
+    return done(f"/risks/{risk_id}", "created")
 
 
 @router.get("/{risk_id}", response_class=HTMLResponse)
@@ -246,7 +247,7 @@ async def update(request: Request, principal: PrincipalDep, risk_id: IdPath) -> 
         return _detail_with_errors(
             request, principal, risk_id, values, {"__all__": exc.localized(request.state.lang)}
         )
-    return RedirectResponse(f"/risks/{risk_id}", status_code=303)
+    return done(f"/risks/{risk_id}")
 
 
 def _detail_with_errors(
@@ -313,4 +314,4 @@ async def accept(request: Request, principal: PrincipalDep, risk_id: IdPath) -> 
                 "can_write": can(principal.role, Permission.WRITE_RISKS),
             },
         )
-    return RedirectResponse(f"/risks/{risk_id}", status_code=303)
+    return done(f"/risks/{risk_id}", "accepted")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 from pydantic import ValidationError
 
@@ -33,6 +33,7 @@ from tekisei.services import systems as system_service
 from tekisei.services.people import ActorNames
 from tekisei.web.api.common import IdPath, reading, transaction
 from tekisei.web.auth import PrincipalDep
+from tekisei.web.flash import done
 from tekisei.web.forms import check_csrf, field_errors, read_form
 from tekisei.web.i18n import messages
 from tekisei.web.pages.risks import heat_link
@@ -136,7 +137,7 @@ async def create(request: Request, principal: PrincipalDep) -> Response:
     with transaction(request) as session:
         row = system_service.register_system(session, principal, facts)
         system_id = row.id
-    return RedirectResponse(f"/systems/{system_id}", status_code=303)
+    return done(f"/systems/{system_id}", "created")
 
 
 def _with_lists(data: dict[str, Any]) -> dict[str, Any]:
@@ -236,7 +237,7 @@ async def update(request: Request, principal: PrincipalDep, system_id: IdPath) -
             version,
             status=409 if isinstance(exc, ConflictError) else 422,
         )
-    return RedirectResponse(f"/systems/{system_id}", status_code=303)
+    return done(f"/systems/{system_id}")
 
 
 @router.post("/{system_id}/provenance", response_model=None)
@@ -253,4 +254,4 @@ async def save_provenance(request: Request, principal: PrincipalDep, system_id: 
             c2pa=bool(data.get("c2pa")),
             other=str(data.get("other", "")),
         )
-    return RedirectResponse(f"/systems/{system_id}#provenance", status_code=303)
+    return done(f"/systems/{system_id}#provenance")
