@@ -53,7 +53,7 @@ def test_the_pdf_carries_japanese_text(assessed: tuple[Database, Principal, int]
     assert found.media_type == "application/pdf" and found.content.startswith(b"%PDF")
     pages = PdfReader(io.BytesIO(found.content)).pages
     text = "".join("".join(page.extract_text().split()) for page in pages)  # cells wrap lines
-    assert "AIシステム評価報告書" in text
+    assert "AIシステムのアセスメント報告書" in text  # the glossary: assessment, not 評価
     assert "電子透かしを全ての画像に付与" in text
     assert "A.6.2.4" in text  # the ISO/IEC 42001 view is included
 
@@ -125,7 +125,7 @@ def test_the_risk_register_export_never_writes_a_formula(
     if fmt == "xlsx":
         assert_text_only(found.content, [*stored, "@owner"])
         sheet = load_workbook(io.BytesIO(found.content)).worksheets[0]
-        assert [c.value for c in sheet[1]][:3] == ["ID", "AIシステム", "リスク"]
+        assert [c.value for c in sheet[1]][:3] == ["ID", "AIシステム", "リスク名"]
         assert len(list(sheet.iter_rows())) == 1 + len(titles)
     else:
         text = found.content.decode("utf-8-sig")

@@ -234,6 +234,7 @@ async def decide(request: Request, principal: PrincipalDep, suggestion_id: IdPat
                     suggestion_id,
                     int(impact) if impact.isdigit() else None,
                     str(data.get("note", "")),
+                    request.state.lang,
                 )
     except (InvalidInputError, ConflictError) as exc:
         context = _run_context(request, principal, back)
