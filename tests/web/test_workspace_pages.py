@@ -505,3 +505,11 @@ async def test_the_inventory_searches_and_the_dashboard_flags_systems_used_unass
     listed = soup(await admin.get(str(stage_link["href"])))
     assert [int(str(r["data-system"])) for r in listed.select("tr[data-system]")] == [in_use]
     assert dashboard.select_one('a[data-tier="high"]') is not None
+
+
+async def test_the_page_header_names_the_organisation_not_its_slug(site: Any) -> None:
+    client = await site("admin@acme.example")
+    page = BeautifulSoup((await client.get("/systems")).text, "html.parser")
+    switch = page.select_one("#org-switch")
+    assert switch is not None
+    assert switch.get_text(strip=True) == "Acme"  # its name; "acme" is for addresses

@@ -11,6 +11,7 @@ from markupsafe import Markup
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from tekisei.core.catalog_views import section_label
 from tekisei.core.orgs import Permission, Principal, can
 from tekisei.errors import ConflictError, InvalidInputError, ThrottledError
 from tekisei.render.radar import perspective_radar
@@ -129,7 +130,7 @@ def _run_context(request: Request, principal: Principal, run: RunRef) -> dict[st
         perspectives = _titles(session, eval_runs.JAISI, lang)
         risk_titles = _titles(session, "tekisei-risks-1", lang)
         requirement_titles = {
-            r.urn: f"{r.section} {r.title_ja if lang == 'ja' else r.title_en}"
+            r.urn: f"{section_label(r.section, lang)} {r.title_ja if lang == 'ja' else r.title_en}"
             for r in system_service.system_requirements(session, principal, out.system_id)
         }
         others = [
