@@ -187,9 +187,7 @@ def test_a_run_becomes_evidence_suggests_risks_and_gates_the_check(
         )
 
     # whoever takes a suggestion writes the new risk in their language
-    other = next(
-        s for k, s in suggested.items() if k not in ("social.privacy", "social.crime")
-    )
+    other = next(s for k, s in suggested.items() if k not in ("social.privacy", "social.crime"))
     with loaded_db.transaction() as session:
         english = risk_suggestions.accept_suggestion(session, admin, other.id, 2, lang="en")
     assert english.title == f"{other.title_en} (found by model evaluation)"
