@@ -11,20 +11,20 @@ import pytest
 SRC = Path(__file__).resolve().parent.parent / "src" / "tekisei"
 
 # Layer of a module → tekisei layers it may import. "errors", "config", "logs",
-# "untrusted" (bounded reading of given files), "private" (0600/0700 creation) and
-# "lazy" (names imported on first use) are
+# "untrusted" (bounded reading of given files), "private" (0600/0700 creation),
+# "lazy" (names imported on first use) and "i18n" (the message catalogs) are
 # the top-level modules; every layer may import itself.
 ALLOWED: dict[str, set[str]] = {
     "core": {"errors"},
     "evals": {"core", "errors", "untrusted", "private", "lazy"},
     "provenance": {"core", "errors", "untrusted", "private", "lazy"},
-    "render": {"core", "errors"},
+    "render": {"core", "errors", "i18n"},
     "db": {"core", "errors", "config", "private"},
     "services": {
         *("core", "db", "render", "evals", "provenance", "errors", "config"),
-        *("untrusted", "private"),
+        *("untrusted", "private", "i18n"),
     },
-    "web": {"core", "services", "render", "errors", "config", "logs", "version"},
+    "web": {"core", "services", "render", "errors", "config", "logs", "version", "i18n"},
     "cli": {
         "core",
         "services",
@@ -34,7 +34,7 @@ ALLOWED: dict[str, set[str]] = {
         "logs",
         "web",
         "version",
-        *("untrusted", "private"),
+        *("untrusted", "private", "i18n"),
     },
     "catalogs": set(),
     "errors": set(),
@@ -42,6 +42,7 @@ ALLOWED: dict[str, set[str]] = {
     "logs": set(),
     "untrusted": {"errors"},
     "private": set(),
+    "i18n": set(),  # reads the message catalogs; imports no tekisei module
     "lazy": set(),  # importing a package's names on first use; imports no tekisei module
     "version": set(),
     "__main__": {"cli"},

@@ -154,3 +154,109 @@ def test_runs_and_their_results_survive_the_per_organisation_run_names(
         assert schema_drift(engine) == []
     finally:
         engine.dispose()
+
+
+def test_notes_tekisei_wrote_in_japanese_are_carried_over_as_automatic_notes(
+    settings: Settings,
+) -> None:
+    from datetime import UTC, datetime
+
+    from tekisei.core.orgs import OrgActor, OrgCreate
+    from tekisei.core.systems import SystemFacts
+    from tekisei.db.migrate import upgrade
+    from tekisei.services import orgs, systems
+
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        upgrade(engine, "0014")
+        database = open_database(settings, check_schema=False)
+        with database.transaction() as session:
+            orgs.create_org(
+                session, OrgCreate(name="Acme", slug="acme", actors=[OrgActor.BUSINESS]), "cli"
+            )
+            who = orgs.cli_principal(session, "acme")
+            facts = SystemFacts.model_validate({"name": "相談ボット", "org_role": "provider"})
+            system = systems.register_system(session, who, facts).id
+        database.close()
+        now = datetime.now(UTC)
+        eval_note = (
+            "評価実行 nightly の結果を証跡として添付しました（3件不合格）。"
+            "回答の状態は担当者が判断してください。"
+        )
+        provenance_note = (
+            "サンプル出力の来歴（電子透かし・コンテンツ認証情報）を確認した結果を添付しました。"
+            "回答の状態は担当者が判断してください。"
+        )
+        rows = [
+            "INSERT INTO assessments (id, org_id, system_id, framework_id, status, created_at) "
+            "VALUES (1, :org, :system, 'jp-ai-appropriateness-2025', 'open', :now)",
+            "INSERT INTO evidence (id, org_id, kind, title, reference, created_by, created_at) "
+            "VALUES (1, :org, 'reference', '評価実行 nightly（s 1）合格率 83%', 'eval:1', 'cli', "
+            ":now)",
+            "INSERT INTO evidence (id, org_id, kind, title, created_by, created_at) VALUES "
+            "(2, :org, 'file', '来歴の確認（相談ボット）: 文章 1/2・画像 0/0', 'cli', :now)",
+            "INSERT INTO evidence (id, org_id, kind, title, created_by, created_at) VALUES "
+            "(3, :org, 'link', '評価実行 の手順書', 'cli', :now)",
+            "INSERT INTO eval_runs (id, org_id, system_id, key, source, suite, suite_version, "
+            "target, probes, status, cases, answered, passed, errors, summary, started_by, "
+            "started_at, pass_rate, evidence_id) VALUES (1, :org, :system, 'nightly', 'run', "
+            "'s', '1', 't', '[]', 'finished', 6, 6, 5, 0, '{}', 'cli', :now, 0.8333, 1)",
+            "INSERT INTO provenance_checks (org_id, system_id, texts, texts_detected, images, "
+            "images_verified, passed, details, evidence_id, checked_by, checked_at) VALUES "
+            "(:org, :system, 2, 1, 0, 0, false, '[]', 2, 'cli', :now)",
+            "INSERT INTO reviews (id, org_id, system_id, trigger, reason, status, due, plan, "
+            '"do", "check", act, opened_by, opened_at) VALUES (1, :org, :system, '
+            "'model_change', :reason, 'open', '2027-01-01', '', '', '', '', 'cli', :now)",
+        ]
+        answers = {1: eval_note, 2: provenance_note, 3: "人が書いた取組"}
+        with engine.begin() as connection:
+            values = {"org": who.org_id, "system": system, "now": now,
+                      "reason": "定期点検\nmodels changed\ncatalog changed: 2.3, fn8"}  # fmt: skip
+            for sql in rows:
+                connection.execute(text(sql), values)
+            for answer, notes in answers.items():
+                connection.execute(
+                    text(
+                        "INSERT INTO answers (id, assessment_id, node_urn, state, notes, owner, "
+                        "justification, updated_by, updated_at, version) VALUES (:id, 1, :urn, "
+                        "'not_started', :notes, '', '', 'cli', :now, 1)"
+                    ),
+                    {"id": answer, "urn": f"urn:x:{answer}", "notes": notes, "now": now},
+                )
+        upgrade(engine)
+        with engine.connect() as connection:
+
+            def read(sql: str) -> list[tuple[object, ...]]:
+                return [tuple(r) for r in connection.execute(text(sql))]
+
+            answered = read("SELECT id, notes, auto_note FROM answers ORDER BY id")
+            titled = read("SELECT id, title, auto_title FROM evidence ORDER BY id")
+            [review] = read("SELECT reason, auto_reasons FROM reviews")
+        assert schema_drift(engine) == []
+    finally:
+        engine.dispose()
+
+    def loaded(value: object) -> object:
+        import json
+
+        return json.loads(value) if isinstance(value, str) else value
+
+    assert [(i, n, loaded(a)) for i, n, a in answered] == [
+        (1, "", {"key": "eval-attached", "params": {"run": "nightly", "failing": 3}}),
+        (2, "", {"key": "provenance-attached", "params": {}}),
+        (3, "人が書いた取組", None),  # what a person wrote stays theirs
+    ]
+    assert [loaded(a) for _, _, a in titled] == [
+        {"key": "eval-evidence",
+         "params": {"run": "nightly", "suite": "s", "version": "1", "pass_percent": 83}},
+        {"key": "provenance-evidence",
+         "params": {"system": "相談ボット", "texts_detected": 1, "texts": 2,
+                    "images_verified": 0, "images": 0}},
+        None,
+    ]  # fmt: skip
+    assert [t for _, t, _ in titled][2] == "評価実行 の手順書"
+    assert review[0] == "定期点検"
+    assert loaded(review[1]) == [
+        {"key": "models-changed", "params": {}},
+        {"key": "catalog-changed", "params": {"sections": "2.3, fn8"}},
+    ]

@@ -1,4 +1,5 @@
-"""Spreadsheets and CSV out: no user text ever becomes a formula (OWASP CSV injection)."""
+"""Spreadsheets and CSV out: no user text ever becomes a formula (OWASP CSV injection),
+and sheets are laid out for reading (widths, filter, frozen header, percentages)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,17 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from tekisei.render.sheets import FORMULA_START, Table, csv_cell, csv_text, xlsx_bytes
+from tekisei.render.sheets import (
+    FORMULA_START,
+    PERCENT_FORMAT,
+    WIDTH_MAX,
+    Percent,
+    Table,
+    csv_cell,
+    csv_text,
+    display_width,
+    xlsx_bytes,
+)
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "tekisei"
 
@@ -101,6 +112,44 @@ def test_sheet_titles_stay_unique() -> None:
     tables = [Table(title="x" * 40, header=["h"], rows=[]) for _ in range(3)]
     names = load_workbook(io.BytesIO(xlsx_bytes(tables))).sheetnames
     assert len(set(names)) == 3 and all(len(n) <= 31 for n in names)
+
+
+def test_columns_fit_their_text_with_full_width_characters_counted_twice() -> None:
+    table = Table(
+        title="t",
+        header=["ID", "Name", "説明"],
+        rows=[[1, "abcdefghij", "画像生成サービス"], [2, "x" * 500, "短い"]],
+    )
+    sheet = load_workbook(io.BytesIO(xlsx_bytes([table]))).worksheets[0]
+    widths = {c: sheet.column_dimensions[c].width for c in "ABC"}
+    assert display_width("画像生成サービス") == 16 and display_width("abc") == 3
+    assert widths["C"] >= 16  # eight full-width characters need sixteen widths
+    assert widths["A"] < widths["C"]  # a short column stays narrow
+    assert widths["B"] == WIDTH_MAX  # a long text does not make a column endless
+    assert sheet["B3"].alignment.wrap_text  # it wraps instead
+
+
+def test_the_header_row_is_bold_filtered_and_frozen_below_the_preamble() -> None:
+    table = Table(
+        title="t",
+        preamble=[["システム", "チャットボット"]],
+        header=["section", "answer", "notes"],
+        rows=[["1", "yes", ""], ["2", "no", ""]],
+    )
+    sheet = load_workbook(io.BytesIO(xlsx_bytes([table]))).worksheets[0]
+    assert sheet["A3"].value == "section" and sheet["A3"].font.b  # preamble, blank line
+    assert sheet.auto_filter.ref == "A3:C5"
+    assert sheet.freeze_panes == "A4"  # scrolling keeps the header in view
+
+
+def test_percentages_are_numbers_with_a_percent_format_and_text_in_csv() -> None:
+    table = Table(title="t", header=["share"], rows=[[Percent(0.8333)], [Percent(1.0)], ["—"]])
+    sheet = load_workbook(io.BytesIO(xlsx_bytes([table]))).worksheets[0]
+    assert sheet["A2"].value == pytest.approx(0.8333)  # a number a formula can use
+    assert sheet["A2"].number_format == PERCENT_FORMAT == "0.0%"
+    assert sheet["A4"].value == "—"
+    rows = list(csv.reader(io.StringIO(csv_text(table), newline="")))
+    assert [r[0] for r in rows] == ["share", "83.3%", "100.0%", "—"]
 
 
 def _writes_spreadsheets(path: Path) -> list[str]:

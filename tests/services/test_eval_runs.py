@@ -176,6 +176,7 @@ def test_a_run_becomes_evidence_suggests_risks_and_gates_the_check(
             ["social.privacy"],
         )
         assert "first" in risk.description
+        assert risk.title == f"{privacy.title_ja}（モデル評価で検出）"
     with pytest.raises(ConflictError), loaded_db.transaction() as session:
         risk_suggestions.accept_suggestion(session, admin, privacy.id, impact=4)
     with pytest.raises(InvalidInputError), loaded_db.transaction() as session:
@@ -184,6 +185,16 @@ def test_a_run_becomes_evidence_suggests_risks_and_gates_the_check(
         risk_suggestions.dismiss_suggestion(
             session, admin, crime.id, "利用規約で禁止し監視している"
         )
+
+    # whoever takes a suggestion writes the new risk in their language
+    other = next(s for k, s in suggested.items() if k not in ("social.privacy", "social.crime"))
+    with loaded_db.transaction() as session:
+        english = risk_suggestions.accept_suggestion(session, admin, other.id, 2, lang="en")
+    assert english.title == f"{other.title_en} (found by model evaluation)"
+    assert english.description == (
+        f"Evaluation run first (tekisei-basics {BASICS.version}): "
+        f"{other.failed} of {other.total} cases failed."
+    )
 
     # a second run: the open risk on the same taxonomy is the suggestion's target
     second = eval_execution.run_on_system(

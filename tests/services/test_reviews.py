@@ -16,6 +16,7 @@ from tekisei.errors import ConflictError, InvalidInputError
 from tekisei.services import assessments, catalog, orgs, reviews, systems
 from tekisei.services.catalog_files import shipped_files
 from tekisei.services.database import Database
+from tekisei.services.people import ActorNames
 
 
 @pytest.fixture
@@ -51,9 +52,12 @@ def test_a_model_change_opens_a_review(ctx: tuple[Database, Principal, int]) -> 
     with db.transaction() as session:
         systems.update_system(session, admin, system_id, {"models": ["model-b"]}, 1)
     with db.reading() as session:
-        [review] = reviews.list_reviews(session, admin, system_id)
+        [row] = reviews.list_reviews(session, admin, system_id)
+        review = reviews.view(row, ActorNames(session, admin))
     assert (review.trigger, review.status) == ("model_change", "open")
-    assert "models changed" in review.reason
+    assert review.reason == ""  # nothing a person wrote
+    [why] = review.auto_reasons  # what tekisei noted, in the reader's language
+    assert (why.ja, why.en) == ("利用するモデルが変更されました。", "The system's models changed.")
 
 
 def test_completing_needs_all_four_records_and_feeds_maturity(
@@ -110,5 +114,7 @@ def test_a_new_catalog_version_reopens_reviews_of_answered_requirements(
     with loaded_db.reading() as session:
         [review] = reviews.list_reviews(session, admin, answered)
         assert reviews.list_reviews(session, admin, untouched) == []
+        seen = reviews.view(review, ActorNames(session, admin))
     assert (review.trigger, review.status) == ("catalog_change", "open")
-    assert "2.3" in review.reason
+    [why] = seen.auto_reasons
+    assert why.ja.endswith(": 2.3") and why.en == "The catalog changed these requirements: 2.3"

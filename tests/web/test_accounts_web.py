@@ -154,13 +154,13 @@ async def test_an_invited_account_accepts_then_picks_and_switches_its_organisati
     chooser = soup(await again.get(signed.headers["location"]))
     assert {r["data-org"] for r in chooser.select("tr[data-org]")} == {"acme", "other"}
     header = soup(await again.get("/systems")).select_one("#org-switch")
-    assert header is not None and header.get_text() == "acme"
+    assert header is not None and header.get_text() == "Acme"  # the name, not the slug
     switched = await again.post(
         "/account/orgs",
         data={"csrf": await field(again, "/account/orgs"), "org": "other", "next": "/systems"},
     )
     assert switched.status_code == 303
-    assert soup(await again.get("/systems")).select_one("#org-switch").get_text() == "other"
+    assert soup(await again.get("/systems")).select_one("#org-switch").get_text() == "Other"
     api = await again.put(
         "/api/account/org",
         json={"org": "acme"},

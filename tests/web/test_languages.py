@@ -1,25 +1,47 @@
-"""Every page in one language: the Japanese interface shows no English prose and the
-English one no Japanese, in the pages a new user meets and their form errors. What the
-users wrote (names, purposes, risk titles: their data) is left out; so are proper names,
-acronyms, commands, codes, addresses and the other-language links marked ``lang``."""
+"""Every page and report in one language: the Japanese interface shows no English prose
+and the English one no Japanese, in the pages a new user meets, their form errors, and
+what they download (the assessment report as HTML, PDF and XLSX, the risk register as
+XLSX and CSV, an evaluation run's report), including the notes tekisei writes itself.
+What the users wrote (names, purposes, risk titles, notes: their data) is left out; so
+are proper names, acronyms, commands, codes, addresses and the other-language text
+marked ``lang`` (a test case's prompt and the model's answer)."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
-from pathlib import Path
+from dataclasses import dataclass
 
+import anyio
 import httpx
 import pytest
 from bs4 import BeautifulSoup
+from openpyxl import load_workbook
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from tekisei.config import Settings
+from tekisei.core.assessments import AnswerFields, AnswerState
+from tekisei.db.assessments import AnswerRow, EvidenceRow
 from tekisei.db.orgs import OrgRow
 from tekisei.db.risks import RiskRow
 from tekisei.db.systems import SystemRow
+from tekisei.evals import NetworkPolicy
+from tekisei.services import (
+    assessments,
+    eval_execution,
+    eval_runs,
+    evidence,
+    risk_suggestions,
+    systems,
+)
 from tekisei.services.database import Database
 from tekisei.services.demo import load_demo
+from tekisei.services.evals import RunRequest
+from tekisei.services.users import principal_for
 from tekisei.web.app import create_app
+from tests.conftest import skip_or_fail
 
 pytestmark = pytest.mark.anyio
 
@@ -31,6 +53,7 @@ ALLOWED_IN_JAPANESE = {
     "NIST", "RMF", "HAIP", "CAIO", "AISI", "URL", "API", "OpenAI", "Chat", "Completions",
     "Base64", "Inspect", "Ray", "openai", "responses", "temperature", "seed", "https",
     "http", "Hugging", "Face", "SmolLM2", "Instruct", "Office", "Excel",
+    "Plan", "Check", "Act",  # the PDCA cycle's own names, given after the Japanese ones
 }  # fmt: skip
 # Code and addresses: commands, options, e-mail addresses, host names, URNs, ids.
 CODE = re.compile(
@@ -46,65 +69,197 @@ PAGES = [
     "/catalog/nodes/urn:tekisei:req:jp-ai-appropriateness-2025:2.1",
     "/catalog/nodes/urn:tekisei:req:jp-ai-appropriateness-2025:fn16",
     "/systems/{system}/assessment?framework=iso-iec-42001-2023",
+    "/systems/{system}/assessment/answer?requirement=urn:tekisei:req:jp-ai-appropriateness-2025:fn8",
+    "/evals/runs/{run}",
 ]  # fmt: skip
+# What a reader downloads: (address, format).
+REPORTS = [
+    ("/api/systems/{system}/assessment/report?format=html", "html"),
+    ("/api/systems/{system}/assessment/report?format=pdf", "pdf"),
+    ("/api/systems/{system}/assessment/report?format=xlsx", "xlsx"),
+    ("/api/risks/export?format=xlsx", "xlsx"),
+    ("/api/risks/export?format=csv", "csv"),
+    ("/api/evals/runs/{run}/report?format=html", "html"),
+]
+ADMIN = "admin@demo-corp.example"
+QUOTED = re.compile(r"'([^']+)'|「([^」]+)」")
 
 
-def _text(html: str, data: list[str]) -> str:
-    soup = BeautifulSoup(html, "html.parser")
-    for element in soup.select("body [lang], script, style, code, pre, input, textarea"):
-        element.decompose()
-    text = soup.body.get_text(" ", strip=True) if soup.body else ""
-    for value in data:  # what the users wrote is theirs, in their language
-        text = text.replace(value, " ")
+def _without(text: str, data: list[str]) -> str:
+    """``text`` without what the users wrote (theirs, in their language), wherever a
+    report wrapped it across lines."""
+    for value in data:
+        spaced = r"\s*".join(re.escape(c) for c in value if not c.isspace())
+        text = re.sub(spaced, " ", text) if spaced else text
     return CODE.sub(" ", text)
 
 
-def foreign(html: str, lang: str, data: list[str]) -> list[str]:
-    """The words of the other language in a page's visible text."""
-    text = _text(html, data)
+def html_text(html: str) -> str:
+    """The visible text of a page, without the other-language text marked ``lang``."""
+    soup = BeautifulSoup(html, "html.parser")
+    for element in soup.select("body [lang], script, style, code, pre, input, textarea"):
+        element.decompose()
+    return soup.body.get_text(" ", strip=True) if soup.body else ""
+
+
+def pdf_text(content: bytes) -> str:
+    """The text of every page of a PDF."""
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+
+
+def xlsx_text(content: bytes) -> str:
+    """Every sheet name and text cell of a workbook."""
+    book = load_workbook(io.BytesIO(content))
+    cells = [
+        str(cell.value)
+        for sheet in book.worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+        if isinstance(cell.value, str)
+    ]
+    return "\n".join([*book.sheetnames, *cells])
+
+
+def csv_cells(content: bytes) -> str:
+    """Every cell of a CSV file."""
+    rows = csv.reader(io.StringIO(content.decode("utf-8-sig"), newline=""))
+    return "\n".join(cell for row in rows for cell in row)
+
+
+def foreign_words(text: str, lang: str, data: list[str]) -> list[str]:
+    """The words of the other language in a text (what the users wrote left out)."""
+    text = _without(text, data)
     if lang == "en":
         return sorted(set(JAPANESE.findall(text)))
     return sorted({w for w in ENGLISH_WORD.findall(text) if w not in ALLOWED_IN_JAPANESE})
 
 
-@pytest.mark.parametrize("lang", ["ja", "en"])
-async def test_pages_speak_one_language(
-    settings: Settings, loaded_db: Database, tmp_path: Path, lang: str
-) -> None:
-    demo = load_demo(loaded_db, settings.data_dir)
-    with loaded_db.reading() as session:
+def foreign(html: str, lang: str, data: list[str]) -> list[str]:
+    """The words of the other language in a page's visible text."""
+    return foreign_words(html_text(html), lang, data)
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """The demo with work done on its first system, as a user would have done it."""
+
+    system: int
+    risk: int
+    run: int
+    data: list[str]
+    password: str
+
+
+def _workspace(db: Database, settings: Settings, demo_url: str, lang: str) -> Workspace:
+    """The demo, and on its first system: an assessment with answers, a link and an
+    evaluation run attached (tekisei notes it on the answers), a risk taken from the
+    run's suggestions by a reader of ``lang``, a model change (tekisei opens a review)."""
+    demo = load_demo(db, settings.data_dir)
+    with db.transaction() as session:
+        admin = principal_for(session, ADMIN, "demo-corp")
         system = session.scalars(select(SystemRow.id).order_by(SystemRow.id)).first()
+        assert system is not None
+        row = assessments.start_assessment(session, admin, system)
+        assessments.answer_requirement(
+            session,
+            admin,
+            row.id,
+            "jp-ai-appropriateness-2025:2(3)",
+            AnswerFields(state=AnswerState.IMPLEMENTED, notes="全ての出力に透かしを付与"),
+        )
+        link = evidence.add_link(
+            session, admin, url="https://intra.example/policy", title="AI利用規程"
+        )
+        assessments.attach_evidence(
+            session, admin, row.id, "jp-ai-appropriateness-2025:2(3)", link.id
+        )
+    run = eval_execution.run_on_system(
+        db,
+        admin,
+        settings.data_dir,
+        system,
+        RunRequest(
+            suite="tekisei-basics",
+            target=f"openai:tekisei-demo-1@{demo_url}",
+            run_id="walk-1",
+            network=NetworkPolicy.local(),
+        ),
+    )
+    with db.transaction() as session:
+        suggestion = risk_suggestions.list_suggestions(session, admin, system)[0]
+        risk_suggestions.accept_suggestion(
+            session, admin, suggestion.id, impact=3, lang="ja" if lang == "ja" else "en"
+        )
+        current = systems.visible_system(session, admin, system)
+        systems.update_system(session, admin, system, {"models": ["model-z"]}, current.version)
+    with db.reading() as session:
         risk = session.scalars(select(RiskRow.id).order_by(RiskRow.id)).first()
+        assert risk is not None
         data = [r.name for r in session.scalars(select(OrgRow))]
-        for row in session.scalars(select(SystemRow)):
-            data += [row.name, row.purpose or "", *(row.models or []), *(row.vendors or [])]
+        for s in session.scalars(select(SystemRow)):
+            data += [s.name, s.purpose or "", *(s.models or []), *(s.vendors or [])]
         for r in session.scalars(select(RiskRow)):
             data += [r.title, r.description, r.treatment_plan, r.owner, r.acceptance_note or ""]
-    data = sorted((d for d in data if d), key=len, reverse=True)
+        data += [a.notes for a in session.scalars(select(AnswerRow))]
+        data += [e.title for e in session.scalars(select(EvidenceRow)) if e.auto_title is None]
+        data += [run.target, run.key]
+        # what a scorer quotes from the suite's case (a phrase it looks for) is the case's
+        for result in eval_runs.run_results(session, admin, run.id, failing_only=True):
+            for score in result.scores:
+                for said in (score.get("explanation"), score.get("explanation_ja")):
+                    data += ["".join(m) for m in QUOTED.findall(said or "")]
+    return Workspace(
+        system=system,
+        risk=risk,
+        run=run.id,
+        data=sorted((d for d in data if d), key=len, reverse=True),
+        password=demo.password or "",
+    )
+
+
+async def _signed_in(client: httpx.AsyncClient, password: str) -> None:
+    signin = BeautifulSoup((await client.get("/signin")).text, "html.parser")
+    token = signin.select_one('input[name="login_csrf"]')["value"]  # type: ignore[index]
+    await client.post(
+        "/signin",
+        data={"email": ADMIN, "password": password, "next": "/dashboard", "login_csrf": token},
+    )
+
+
+def _report_text(content: bytes, kind: str) -> str:
+    if kind == "html":
+        return html_text(content.decode("utf-8"))
+    if kind == "pdf":
+        return pdf_text(content)
+    if kind == "xlsx":
+        return xlsx_text(content)
+    return csv_cells(content)
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+async def test_pages_and_reports_speak_one_language(
+    settings: Settings, loaded_db: Database, demo_url: str, lang: str
+) -> None:
+    import shutil
+
+    if shutil.which("fc-list") is None:
+        skip_or_fail("fontconfig is missing (apt-get install fonts-noto-cjk)")
+    # the run drives its own event loop, so the workspace is made on a thread of its own
+    work = await anyio.to_thread.run_sync(_workspace, loaded_db, settings, demo_url, lang)
     app = create_app(settings)
     transport = httpx.ASGITransport(app=app)
     problems: list[str] = []
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            signin = BeautifulSoup((await client.get("/signin")).text, "html.parser")
-            token = signin.select_one('input[name="login_csrf"]')["value"]  # type: ignore[index]
-            await client.post(
-                "/signin",
-                data={
-                    "email": "admin@demo-corp.example",
-                    "password": demo.password,
-                    "next": "/dashboard",
-                    "login_csrf": token,
-                },
-            )
+            await _signed_in(client, work.password)
             for page in PAGES:
-                url = page.format(system=system, risk=risk)
+                url = page.format(system=work.system, risk=work.risk, run=work.run)
                 separator = "&" if "?" in url else "?"
                 response = await client.get(f"{url}{separator}lang={lang}")
                 assert response.status_code in (200, 404), url
-                if found := foreign(response.text, lang, data):
+                if found := foreign(response.text, lang, work.data):
                     problems.append(f"{url}: {found[:12]}")
-            # form errors: a system without a name, a risk without categories
+            # form errors: a system without a name
             page = await client.get(f"/systems/new?lang={lang}")
             csrf = BeautifulSoup(page.text, "html.parser").select_one('input[name="csrf"]')
             refused = await client.post(
@@ -112,8 +267,16 @@ async def test_pages_speak_one_language(
                 data={"csrf": csrf["value"], "name": ""},  # type: ignore[index]
             )
             assert refused.status_code == 422
-            if found := foreign(refused.text, lang, data):
+            if found := foreign(refused.text, lang, work.data):
                 problems.append(f"POST /systems/new: {found[:12]}")
+            for report, kind in REPORTS:
+                url = f"{report.format(system=work.system, run=work.run)}&lang={lang}"
+                response = await client.get(url)
+                assert response.status_code == 200, url
+                text = _report_text(response.content, kind)
+                assert len(text) > 200, url  # the check read the report, not an empty shell
+                if found := foreign_words(text, lang, work.data):
+                    problems.append(f"{url}: {found[:12]}")
     finally:
         app.state.database.close()
     assert not problems, "\n".join(problems)

@@ -629,3 +629,11 @@ async def test_a_saved_form_is_confirmed_once_on_the_next_page(site: Any) -> Non
     admin.cookies.set("tekisei_flash", "<script>alert(1)</script>")
     forged = await admin.get(risk)
     assert soup(forged).select_one("#flash") is None and "alert(1)" not in forged.text
+
+
+async def test_the_page_header_names_the_organisation_not_its_slug(site: Any) -> None:
+    client = await site("admin@acme.example")
+    page = BeautifulSoup((await client.get("/systems")).text, "html.parser")
+    switch = page.select_one("#org-switch")
+    assert switch is not None
+    assert switch.get_text(strip=True) == "Acme"  # its name; "acme" is for addresses

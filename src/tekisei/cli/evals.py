@@ -607,11 +607,14 @@ def suggestions_accept(
     note: Annotated[str, typer.Option(help="Why, for the record.")] = "",
     user: UserOption = None,
     as_json: JsonOption = False,
+    lang: LangOption = None,
 ) -> None:
-    """Take a suggestion into the risk register."""
+    """Take a suggestion into the risk register (a new risk is named in --lang)."""
     with database().transaction() as session:
         who = principal(session, org, user)
-        risk = risk_suggestions.accept_suggestion(session, who, suggestion, impact, note)
+        risk = risk_suggestions.accept_suggestion(
+            session, who, suggestion, impact, note, resolve_lang(lang)
+        )
         out = {"risk": risk.id, "likelihood": risk.likelihood, "impact": risk.impact}
     if as_json:
         print_json(out)

@@ -115,6 +115,9 @@ class Principal:
     org_slug: str
     role: Role
     via: Literal["session", "token", "cli"] = "cli"
+    org_name: str = ""
+    """The organisation's name as people read it (the slug is for addresses and files);
+    empty where only the slug is known (a queued job acting for someone)."""
 
 
 ROLE_NAMES_JA: dict[Role, str] = {

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tekisei.db.base import Base, UtcDateTime
@@ -38,6 +39,8 @@ class AnswerRow(Base):
     node_urn: Mapped[str] = mapped_column(String(200))
     state: Mapped[str] = mapped_column(String(20))
     notes: Mapped[str] = mapped_column(Text)
+    auto_note: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """What tekisei noted itself (core.notes.AutoNote), worded in the reader's language."""
     owner: Mapped[str] = mapped_column(String(200))
     justification: Mapped[str] = mapped_column(Text)
     updated_by: Mapped[str] = mapped_column(String(320))
@@ -56,6 +59,9 @@ class EvidenceRow(Base):
     org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
     title: Mapped[str] = mapped_column(String(200))
+    auto_title: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """The title tekisei gave it (core.notes.AutoNote), worded in the reader's language;
+    ``title`` then holds the Japanese wording of the day, for readers of the column."""
     sha256: Mapped[str | None] = mapped_column(String(64))
     size: Mapped[int | None] = mapped_column(Integer)
     content_type: Mapped[str | None] = mapped_column(String(100))

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Date, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tekisei.db.base import Base, UtcDateTime
@@ -20,6 +21,9 @@ class ReviewRow(Base):
     system_id: Mapped[int] = mapped_column(ForeignKey("systems.id", ondelete="CASCADE"), index=True)
     trigger: Mapped[str] = mapped_column(String(30))
     reason: Mapped[str] = mapped_column(Text)
+    auto_reasons: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    """Why tekisei opened or extended it (core.notes.AutoNote each), in the reader's words;
+    ``reason`` keeps what people wrote."""
     status: Mapped[str] = mapped_column(String(20), index=True)
     due: Mapped[date] = mapped_column(Date)
     plan: Mapped[str] = mapped_column(Text, default="")

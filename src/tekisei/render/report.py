@@ -1,56 +1,54 @@
-"""The assessment report as HTML, PDF (WeasyPrint) and XLSX (openpyxl), in Japanese or English."""
+"""The assessment report as HTML, PDF (WeasyPrint) and XLSX (openpyxl), in Japanese or English.
+
+Every word comes from the message catalogs the web pages use (``tekisei.i18n``): a risk
+tier, an answer's state or a crosswalk relation reads the same in the report as on the
+assessment page, in the reader's language.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from tekisei.render.sheets import Table, xlsx_bytes
+from tekisei.core.catalog_views import section_label
+from tekisei.i18n import Lang, messages
+from tekisei.render.sheets import Percent, Table, Value, xlsx_bytes
 
-Lang = Literal["ja", "en"]
-
-LABELS: dict[str, dict[Lang, str]] = {
-    "title": {"ja": "AIシステム評価報告書", "en": "AI system assessment report"},
-    "system": {"ja": "システム", "en": "System"},
-    "tier": {"ja": "リスク区分", "en": "Risk tier"},
-    "reasons": {"ja": "区分の理由", "en": "Reasons for the tier"},
-    "status": {"ja": "評価の状態", "en": "Assessment status"},
-    "completeness": {"ja": "回答率", "en": "Completeness"},
-    "conformity": {"ja": "適合率", "en": "Conformity"},
-    "elements": {"ja": "要素ごとの結果", "en": "By element"},
-    "element": {"ja": "要素", "en": "Element"},
-    "requirements": {"ja": "項目ごとの回答", "en": "Answers by requirement"},
-    "section": {"ja": "項番", "en": "Section"},
-    "requirement": {"ja": "項目", "en": "Requirement"},
-    "answer": {"ja": "回答", "en": "Answer"},
-    "notes": {"ja": "取組・理由", "en": "Notes and justification"},
-    "evidence": {"ja": "根拠資料", "en": "Evidence"},
-    "view": {"ja": "他の枠組みから見た結果", "en": "Seen as another framework"},
-    "from": {"ja": "導出元", "en": "Derived from"},
-    "direct": {"ja": "直接回答が必要", "en": "Needs a direct answer"},
-    "generated": {"ja": "作成日時", "en": "Generated"},
-    "org": {"ja": "組織", "en": "Organisation"},
-    "not_started": {"ja": "未着手", "en": "not started"},
-    "implemented": {"ja": "実施済み", "en": "implemented"},
-    "partial": {"ja": "一部実施", "en": "partially"},
-    "not_implemented": {"ja": "未実施", "en": "not implemented"},
-    "not_applicable": {"ja": "該当しない", "en": "not applicable"},
-    "open": {"ja": "作業中", "en": "open"},
-    "closed": {"ja": "締め済み", "en": "closed"},
-    "minimal": {"ja": "最小", "en": "minimal"},
-    "limited": {"ja": "限定", "en": "limited"},
-    "high": {"ja": "高", "en": "high"},
-    "critical": {"ja": "重大", "en": "critical"},
-}
+__all__ = ["Lang", "report_html", "report_pdf", "report_xlsx"]
 
 
 def _environment() -> Environment:
     folder = Path(str(resources.files("tekisei.render") / "templates"))
     return Environment(loader=FileSystemLoader(folder), autoescape=select_autoescape(["html"]))
+
+
+def generated_at() -> str:
+    """When a report was made, as its header prints it."""
+    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def words(lang: Lang) -> dict[str, Callable[..., str]]:
+    """The template helpers every report shares: ``_`` (the catalog, as on the pages),
+    ``say`` (a catalog id with ``%(name)s`` fields), ``section`` (a section number in
+    the reader's words) and ``pct`` (a share as a whole percentage)."""
+    catalog = messages(lang)
+    return {
+        "_": catalog.gettext,
+        "say": catalog.format,
+        "section": lambda value: section_label(str(value), lang),
+        "pct": lambda value: f"{value:.0%}",
+    }
+
+
+def _notes(item: Any, lang: Lang) -> str:
+    """What the answer says: tekisei's own note, then the people's notes and reasons."""
+    auto = item.auto_note.get(lang) if item.auto_note else ""
+    return " ".join(x for x in (auto, item.notes, item.justification) if x)
 
 
 def report_html(
@@ -62,7 +60,7 @@ def report_html(
     element_titles: dict[str, str],
     lang: Lang,
 ) -> str:
-    """The report as one self-contained HTML document."""
+    """The report as one self-contained HTML document; ``org`` is the organisation's name."""
     template = _environment().get_template("report.html")
     return template.render(
         lang=lang,
@@ -71,9 +69,9 @@ def report_html(
         report=report,
         views=views,
         titles=element_titles,
-        generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        t=lambda key: LABELS.get(key, {}).get(lang, key),
-        pct=lambda value: f"{value:.0%}",
+        generated=generated_at(),
+        notes=lambda item: _notes(item, lang),
+        **words(lang),
     )
 
 
@@ -86,30 +84,29 @@ def report_pdf(html: str) -> bytes:
 
 
 def report_xlsx(*, system: Any, report: Any, views: list[Any], lang: Lang) -> bytes:
-    """The report as a workbook: answers on one sheet, each framework view on its own."""
+    """The report as a workbook: answers on one sheet, each framework view on its own.
+    Completeness and conformity are percentages; conformity where nothing applies is '—'."""
+    _ = messages(lang).gettext
 
-    def t(key: str) -> str:
-        return LABELS.get(key, {}).get(lang, key)
+    def section(value: str) -> str:
+        return section_label(value, lang)
 
+    overall = report.overall
+    conformity: Value = Percent(overall.conformity) if overall.applicable else "—"
     answers = Table(
-        title=t("requirements"),
+        title=_("Answers by requirement"),
         preamble=[
-            [t("system"), system.name, t("tier"), t(system.tier)],
-            [
-                t("completeness"),
-                round(report.overall.completeness, 4),
-                t("conformity"),
-                round(report.overall.conformity, 4) if report.overall.applicable else "—",
-            ],
+            [_("AI system"), system.name, _("Risk tier"), _(f"tier:{system.tier}")],
+            [_("Completeness"), Percent(overall.completeness), _("Conformity"), conformity],
         ],
-        header=[t("section"), t("requirement"), t("answer"), t("notes"), t("evidence")],
+        header=[_("Section"), _("Requirement"), _("Answer"), _("Notes and reasons"), _("Evidence")],
         rows=[
             [
-                item.section,
+                section(item.section),
                 item.title_ja if lang == "ja" else item.title_en,
-                t(item.state.value),
-                " ".join(x for x in (item.notes, item.justification) if x),
-                "; ".join(e.url or e.title for e in item.evidence),
+                _(f"state:{item.state.value}"),
+                _notes(item, lang),
+                "; ".join(e.url or e.title_in(lang) for e in item.evidence),
             ]
             for item in report.items
         ],
@@ -117,13 +114,18 @@ def report_xlsx(*, system: Any, report: Any, views: list[Any], lang: Lang) -> by
     framework_views = [
         Table(
             title=view.framework,
-            header=[t("section"), t("requirement"), t("answer"), t("from")],
+            header=[_("Section"), _("Requirement"), _("Answer"), _("From the guideline")],
             rows=[
                 [
-                    item.section,
+                    section(item.section),
                     item.title_ja if lang == "ja" else item.title_en,
-                    t(item.state.value) if item.state else t("direct"),
-                    ", ".join(f"{s.section} ({s.relation})" for s in item.sources),
+                    _(f"state:{item.state.value}")
+                    if item.state
+                    else _("No counterpart: answer directly"),
+                    ", ".join(
+                        f"{section(s.section)} ({_(f'relation:{s.relation}')})"
+                        for s in item.sources
+                    ),
                 ]
                 for item in view.items
             ],

@@ -21,7 +21,8 @@ from tekisei.core.assessments import (
     elements_of,
     score,
 )
-from tekisei.core.catalog import Relation, urn
+from tekisei.core.catalog import Localized, Relation, urn
+from tekisei.core.notes import AutoNote, read_note
 from tekisei.core.orgs import Permission, Principal, require
 from tekisei.core.systems import RECOMMENDED
 from tekisei.db.assessments import AnswerEvidenceRow, AnswerRow, AssessmentRow, EvidenceRow
@@ -32,6 +33,7 @@ from tekisei.services import audit, catalog, scope, systems
 from tekisei.services.changes import check_version
 from tekisei.services.evidence import EvidenceView, visible_evidence
 from tekisei.services.evidence import view as evidence_view
+from tekisei.services.notes import note_words
 from tekisei.services.people import ActorNames
 
 GUIDELINE = "jp-ai-appropriateness-2025"
@@ -78,6 +80,8 @@ class ItemOut(BaseModel):
     elements: list[str]
     state: AnswerState
     notes: str
+    auto_note: Localized | None = None
+    """What tekisei noted itself (e.g. a run's results were attached), in both languages."""
     owner: str
     justification: str
     version: int | None
@@ -194,6 +198,7 @@ def start_assessment(
                 node_urn=old.node_urn,
                 state=old.state,
                 notes=old.notes,
+                auto_note=old.auto_note,
                 owner=old.owner,
                 justification=old.justification,
                 updated_by=old.updated_by,
@@ -386,7 +391,7 @@ def attach_test_evidence(
     system_id: int,
     node_urns: list[str],
     evidence: EvidenceRow,
-    note: str,
+    note: AutoNote,
 ) -> list[str]:
     """Attach the evidence of a test run to requirements of the system's open guideline
     assessment; returns the URNs it was attached to (none when no assessment is open).
@@ -410,7 +415,8 @@ def attach_test_evidence(
                 assessment_id=row.id,
                 node_urn=node_urn,
                 state=AnswerState.NOT_STARTED.value,
-                notes=note,
+                notes="",
+                auto_note=note.stored(),
                 owner="",
                 justification="",
                 updated_by=principal.email,
@@ -468,6 +474,11 @@ def _answers(session: Session, assessment_id: int) -> dict[str, AnswerRow]:
         a.node_urn: a
         for a in session.scalars(select(AnswerRow).where(AnswerRow.assessment_id == assessment_id))
     }
+
+
+def _auto_note(answer: AnswerRow | None) -> Localized | None:
+    note = read_note(answer.auto_note) if answer else None
+    return note_words(note) if note else None
 
 
 def _evidence_by_answer(
@@ -531,6 +542,7 @@ def assessment_report(session: Session, principal: Principal, assessment_id: int
                 elements=list(elements_of(ref)) if row.framework_id == GUIDELINE else [],
                 state=AnswerState(answer.state) if answer else AnswerState.NOT_STARTED,
                 notes=answer.notes if answer else "",
+                auto_note=_auto_note(answer),
                 owner=answer.owner if answer else "",
                 justification=answer.justification if answer else "",
                 version=answer.version if answer else None,

@@ -32,6 +32,7 @@ from tekisei.core.catalog_views import (
     NodeDetail,
     NodeSummary,
 )
+from tekisei.core.notes import AutoNote, NoteKey
 from tekisei.db.catalog import CatalogNodeRow, CrosswalkLinkRow, CrosswalkRow, FrameworkRow
 from tekisei.errors import InvalidInputError, NotFoundError
 from tekisei.services.catalog_files import parse_file, parse_files, shipped_files
@@ -121,14 +122,19 @@ def _reopen_reviews(session: Session, changed: set[str]) -> None:
         if system is None or org is None:
             continue
         operator = Principal(
-            user_id=None, email="catalog", org_id=org.id, org_slug=org.slug, role=Role.ADMIN
+            user_id=None,
+            email="catalog",
+            org_id=org.id,
+            org_slug=org.slug,
+            role=Role.ADMIN,
+            org_name=org.name,
         )
         reviews.open_for(
             session,
             operator,
             system,
             Trigger.CATALOG_CHANGE,
-            f"catalog changed: {', '.join(sorted(refs))}",
+            AutoNote.of(NoteKey.CATALOG_CHANGED, sections=", ".join(sorted(refs))),
         )
 
 

@@ -25,6 +25,7 @@ from tekisei.core.eval_findings import (
     RED_TEAMING_REF,
     Tally,
 )
+from tekisei.core.notes import AutoNote, NoteKey
 from tekisei.core.orgs import Permission, Principal, require
 from tekisei.core.stats import differs, wilson
 from tekisei.db.assessments import EvidenceRow
@@ -44,6 +45,8 @@ from tekisei.evals import (
 from tekisei.render.sheets import Table, csv_text
 from tekisei.services import assessments, audit, eval_jobs, risk_suggestions, scope, systems
 from tekisei.services.database import Database
+from tekisei.services.evidence import MAX_TITLE
+from tekisei.services.notes import note_text
 from tekisei.services.people import ActorNames
 
 JAISI = "jaisi-eval-perspectives-1.10"
@@ -642,10 +645,18 @@ def finish_run(
     if not rows or run.errors > MAX_ERROR_SHARE * len(rows):
         return _fail(session, principal, run, tallies)
     run.status = "finished"
+    title = AutoNote.of(
+        NoteKey.EVAL_EVIDENCE,
+        run=run.key,
+        suite=run.suite,
+        version=run.suite_version,
+        pass_percent=round(run.pass_rate * 100),
+    )
     evidence = EvidenceRow(
         org_id=principal.org_id,
         kind="reference",
-        title=f"評価実行 {run.key}（{run.suite} {run.suite_version}）合格率 {run.pass_rate:.0%}",
+        title=note_text(title, "ja")[:MAX_TITLE],
+        auto_title=title.stored(),
         reference=f"eval:{run.id}",
         created_by=principal.email,
         created_at=run.finished_at,
@@ -671,8 +682,7 @@ def finish_run(
         run.system_id,
         requirements,
         evidence,
-        f"評価実行 {run.key} の結果を証跡として添付しました（{failing}件不合格）。"
-        "回答の状態は担当者が判断してください。",
+        AutoNote.of(NoteKey.EVAL_ATTACHED, run=run.key, failing=failing),
     )
     run.summary = {
         **({"judge": run.summary["judge"]} if run.summary.get("judge") else {}),

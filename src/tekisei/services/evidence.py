@@ -13,13 +13,16 @@ from urllib.parse import urlparse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from tekisei.core.catalog import Lang, Localized
 from tekisei.core.evidence import detect, safe_filename
+from tekisei.core.notes import AutoNote, read_note
 from tekisei.core.orgs import Permission, Principal, require
 from tekisei.db.assessments import EvidenceRow
 from tekisei.db.orgs import OrgRow
 from tekisei.errors import InvalidInputError, NotFoundError
 from tekisei.private import private_dir
 from tekisei.services import audit, storage
+from tekisei.services.notes import note_text, note_words
 from tekisei.services.people import ActorNames
 from tekisei.services.scope import visible_evidence as visible_evidence  # where callers look
 
@@ -30,6 +33,8 @@ class EvidenceView(BaseModel):
     id: int
     kind: str
     title: str
+    auto_title: Localized | None = None
+    """The title tekisei gave it (a run, a provenance check), in both languages."""
     sha256: str | None
     size: int | None
     content_type: str | None
@@ -39,11 +44,28 @@ class EvidenceView(BaseModel):
     created_by: str
     created_at: datetime
 
+    def title_in(self, lang: Lang) -> str:
+        """The title a reader of ``lang`` sees."""
+        return self.auto_title.get(lang) if self.auto_title else self.title
+
 
 def view(row: EvidenceRow, actors: ActorNames) -> EvidenceView:
     """The reader's view of ``row`` (``actors``: how the one who added it is shown)."""
-    out = EvidenceView.model_validate(row, from_attributes=True)
-    return out.model_copy(update={"created_by": actors(out.created_by)})
+    note = read_note(row.auto_title)
+    return EvidenceView(
+        id=row.id,
+        kind=row.kind,
+        title=row.title,
+        auto_title=note_words(note) if note else None,
+        sha256=row.sha256,
+        size=row.size,
+        content_type=row.content_type,
+        filename=row.filename,
+        url=row.url,
+        reference=row.reference,
+        created_by=actors(row.created_by),
+        created_at=row.created_at,
+    )
 
 
 MAX_TITLE = 200
@@ -89,8 +111,10 @@ def add_file(
     content_type: str,
     max_bytes: int,
     title: str = "",
+    auto_title: AutoNote | None = None,
 ) -> EvidenceRow:
-    """Keep an uploaded file as evidence.
+    """Keep an uploaded file as evidence; a file tekisei made itself has an ``auto_title``
+    (worded for each reader) instead of a ``title``.
 
     Raises:
         InvalidInputError: empty, too large, or its bytes are not what it claims to be.
@@ -113,7 +137,8 @@ def add_file(
     row = EvidenceRow(
         org_id=principal.org_id,
         kind="file",
-        title=_title(title, name),
+        title=_title(note_text(auto_title, "ja") if auto_title else title, name),
+        auto_title=auto_title.stored() if auto_title else None,
         sha256=digest,
         size=len(data),
         content_type=found.content_type,

@@ -19,6 +19,7 @@ from tekisei.db.orgs import OrgRow
 from tekisei.db.risks import RiskRow
 from tekisei.db.systems import SystemRow
 from tekisei.errors import ConflictError, InvalidInputError, NotFoundError
+from tekisei.i18n import messages
 from tekisei.services import assessments, audit, gate_facts, scope, systems
 from tekisei.services.database import policy_of
 from tekisei.services.orgs import approver_facts
@@ -179,9 +180,6 @@ class ChecklistOut(BaseModel):
     items: list[ChecklistItem]
 
 
-_TIER_JA = {"minimal": "最小", "limited": "限定的", "high": "高", "critical": "重大"}
-
-
 def gate_checklist(session: Session, principal: Principal, system_id: int) -> ChecklistOut:
     """The gate checklist of a system, each line with a link to where it is put right:
     the assessment's completeness against the tier's threshold and the critical risks no
@@ -194,7 +192,7 @@ def gate_checklist(session: Session, principal: Principal, system_id: int) -> Ch
     items: list[ChecklistItem] = []
     missing = {m.code: m for m in check.missing}
     threshold = f"{check.threshold:.0%}"
-    tier_ja = _TIER_JA.get(tier, tier)
+    tier_ja, tier_en = messages("ja").words("tier", tier), messages("en").words("tier", tier)
     if "no-assessment" in missing:
         items.append(
             ChecklistItem(
@@ -202,7 +200,7 @@ def gate_checklist(session: Session, principal: Principal, system_id: int) -> Ch
                 state="missing",
                 ja=f"指針に基づくアセスメントがまだありません（リスク区分「{tier_ja}」では回答率"
                 f"{threshold}以上が必要です）。",
-                en=f"No guideline assessment yet (a {tier} tier system needs {threshold} of it "
+                en=f"No guideline assessment yet (a {tier_en} tier system needs {threshold} of it "
                 "answered).",
                 link=f"{base}/assessment",
             )
@@ -215,7 +213,7 @@ def gate_checklist(session: Session, principal: Principal, system_id: int) -> Ch
                 state="missing" if "completeness" in missing else "met",
                 ja=f"アセスメントの回答率 {done}"
                 f"（リスク区分「{tier_ja}」で必要な回答率 {threshold}）",
-                en=f"Assessment {done} answered ({threshold} needed for the {tier} tier)",
+                en=f"Assessment {done} answered ({threshold} needed for the {tier_en} tier)",
                 link=f"{base}/assessment",
             )
         )

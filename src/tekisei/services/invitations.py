@@ -260,6 +260,7 @@ def _accept(session: Session, user: UserRow | None, code: str, via: ViaKind) -> 
         org_slug=org.slug,
         role=Role(row.role),
         via=via,
+        org_name=org.name,
     )
 
 
@@ -339,4 +340,5 @@ def register_with_invitation(database: Database, code: str, name: str, password:
             org_slug=org.slug,
             role=Role(row.role),
             via="session",
+            org_name=org.name,
         )

@@ -372,5 +372,11 @@ def cli_principal(session: Session, slug: str) -> Principal:
     """The principal of a local operator using the CLI on the server (acts as admin)."""
     org = get_org(session, slug)
     return Principal(
-        user_id=None, email="cli", org_id=org.id, org_slug=org.slug, role=Role.ADMIN, via="cli"
+        user_id=None,
+        email="cli",
+        org_id=org.id,
+        org_slug=org.slug,
+        role=Role.ADMIN,
+        via="cli",
+        org_name=org.name,
     )

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tekisei.core.catalog import urn
+from tekisei.core.notes import AutoNote, NoteKey
 from tekisei.core.orgs import Permission, Principal, require
 from tekisei.db.orgs import OrgRow
 from tekisei.db.provenance import ProvenanceCheckRow, ProvenanceKeyRow, SystemProvenanceRow
@@ -195,7 +196,14 @@ def check_samples(
         data=json.dumps(report, ensure_ascii=False, indent=2).encode("utf-8"),
         content_type="application/json",
         max_bytes=max_bytes,
-        title=f"来歴の確認（{system.name}）: 文章 {detected}/{texts}・画像 {verified}/{images}",
+        auto_title=AutoNote.of(
+            NoteKey.PROVENANCE_EVIDENCE,
+            system=system.name,
+            texts_detected=detected,
+            texts=texts,
+            images_verified=verified,
+            images=images,
+        ),
     )
     requirement = urn(assessments.GUIDELINE, REQUIREMENT)
     if requirement in {r.urn for r in systems.system_requirements(session, principal, system.id)}:
@@ -205,8 +213,7 @@ def check_samples(
             system.id,
             [requirement],
             kept,
-            "サンプル出力の来歴（電子透かし・コンテンツ認証情報）を確認した結果を添付しました。"
-            "回答の状態は担当者が判断してください。",
+            AutoNote.of(NoteKey.PROVENANCE_ATTACHED),
         )
     row = ProvenanceCheckRow(
         org_id=principal.org_id,

@@ -10,11 +10,13 @@ from typing import Literal
 from sqlalchemy.orm import Session
 
 from tekisei.core.orgs import Principal
+from tekisei.db.orgs import OrgRow
 from tekisei.errors import InvalidInputError
+from tekisei.i18n import messages
 from tekisei.render.eval_report import eval_report_html
 from tekisei.render.report import report_html, report_pdf, report_xlsx
 from tekisei.render.sheets import Table, csv_text, xlsx_bytes
-from tekisei.services import assessments, catalog, eval_runs, risks, systems
+from tekisei.services import assessments, catalog, eval_runs, risk_suggestions, risks, systems
 from tekisei.services.evals import promptless_perspectives
 from tekisei.services.people import ActorNames
 
@@ -35,6 +37,12 @@ class Report:
     content: bytes
     media_type: str
     filename: str
+
+
+def _org_name(session: Session, principal: Principal) -> str:
+    """The organisation's name as its reports print it (its slug stays in file names)."""
+    org = session.get(OrgRow, principal.org_id)
+    return org.name if org is not None else principal.org_slug
 
 
 def assessment_report(
@@ -68,7 +76,7 @@ def assessment_report(
         content = report_xlsx(system=system, report=report, views=views, lang=lang)
     else:
         html = report_html(
-            org=principal.org_slug,
+            org=_org_name(session, principal),
             system=system,
             report=report,
             views=views,
@@ -79,24 +87,12 @@ def assessment_report(
     return Report(content, MEDIA[fmt], name)
 
 
-RISK_COLUMNS: dict[str, dict[str, str]] = {
-    "id": {"ja": "ID", "en": "ID"},
-    "system": {"ja": "AIシステム", "en": "AI system"},
-    "title": {"ja": "リスク", "en": "Risk"},
-    "taxonomy": {"ja": "分類", "en": "Taxonomy"},
-    "description": {"ja": "説明", "en": "Description"},
-    "likelihood": {"ja": "発生可能性", "en": "Likelihood"},
-    "impact": {"ja": "影響度", "en": "Impact"},
-    "inherent": {"ja": "固有リスク", "en": "Inherent"},
-    "residual": {"ja": "残存リスク", "en": "Residual"},
-    "treatment": {"ja": "対応", "en": "Treatment"},
-    "plan": {"ja": "対応計画", "en": "Treatment plan"},
-    "owner": {"ja": "担当者", "en": "Owner"},
-    "due": {"ja": "期限", "en": "Due"},
-    "status": {"ja": "状態", "en": "Status"},
-    "acceptance": {"ja": "受容の理由", "en": "Acceptance note"},
-    "updated": {"ja": "更新日時", "en": "Updated"},
-}
+RISK_COLUMNS = (
+    "ID", "AI system", "Risk name", "Risk categories", "Description", "Likelihood", "Impact",
+    "Inherent", "Residual", "Treatment", "Treatment plan", "Owner", "Due", "Status",
+    "Why it is accepted", "Updated",
+)  # fmt: skip
+"""The risk register's columns, as message ids of the catalogs."""
 RISK_EXPORT_MAX = 100_000
 
 
@@ -121,25 +117,34 @@ def risk_register(
     names = {
         s.id: s.name for s in systems.list_systems(session, principal, limit=RISK_EXPORT_MAX)[1]
     }
+    words = messages(lang)
+    _ = words.gettext
+    categories = risk_suggestions.taxonomy_titles(session)
+    joiner = "、" if lang == "ja" else ", "
+
+    def category(ref: str) -> str:
+        ja, en = categories.get(ref, (ref, ref))
+        return ja if lang == "ja" else en
+
     table = Table(
-        title="リスク登録簿" if lang == "ja" else "Risk register",
-        header=[label[lang] for label in RISK_COLUMNS.values()],
+        title=_("Risk register"),
+        header=[_(column) for column in RISK_COLUMNS],
         rows=[
             [
                 r.id,
                 names.get(r.system_id, str(r.system_id)),
                 r.title,
-                " ".join(r.taxonomy),
+                joiner.join(category(ref) for ref in r.taxonomy),
                 r.description,
                 r.likelihood,
                 r.impact,
                 r.inherent,
                 r.residual,
-                r.treatment,
+                words.words("treatment", r.treatment) if r.treatment else "",
                 r.treatment_plan,
                 r.owner,
                 r.due,
-                r.status,
+                words.words("risk-status", r.status),
                 r.acceptance_note,
                 r.updated_at,
             ]
@@ -180,7 +185,7 @@ def eval_run_report(
         }
 
     html = eval_report_html(
-        org=principal.org_slug,
+        org=_org_name(session, principal),
         run=run,
         failing=failing,
         perspectives=titles(eval_runs.JAISI),

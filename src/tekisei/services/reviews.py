@@ -8,6 +8,8 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tekisei.core.catalog import Localized
+from tekisei.core.notes import AutoNote, read_notes
 from tekisei.core.orgs import Permission, Principal, require
 from tekisei.core.reviews import PHASES, Trigger, missing_phases, next_due
 from tekisei.core.systems import Tier
@@ -17,6 +19,7 @@ from tekisei.db.systems import SystemRow
 from tekisei.errors import ConflictError, InvalidInputError, NotFoundError
 from tekisei.services import audit, scope, systems
 from tekisei.services.database import policy_of
+from tekisei.services.notes import note_words
 from tekisei.services.people import ActorNames
 
 
@@ -27,6 +30,9 @@ class ReviewOut(BaseModel):
     system_id: int
     trigger: str
     reason: str
+    """What people wrote."""
+    auto_reasons: list[Localized] = []
+    """What tekisei noted itself (a model or catalog change), in both languages."""
     status: str
     due: date
     plan: str
@@ -61,7 +67,12 @@ class MaturityPoint(BaseModel):
 
 def view(row: ReviewRow, actors: ActorNames) -> ReviewOut:
     """The reader's view of ``row`` (``actors``: how the people who acted are shown)."""
-    out = ReviewOut.model_validate(row, from_attributes=True)
+    out = ReviewOut.model_validate(
+        {
+            **{name: getattr(row, name) for name in ReviewOut.model_fields},
+            "auto_reasons": [note_words(n) for n in read_notes(row.auto_reasons)],
+        }
+    )
     return out.model_copy(
         update={"opened_by": actors(out.opened_by), "completed_by": actors(out.completed_by)}
     )
@@ -109,19 +120,30 @@ def open_review(
 
 
 def open_for(
-    session: Session, principal: Principal, system: SystemRow, trigger: Trigger, reason: str
+    session: Session,
+    principal: Principal,
+    system: SystemRow,
+    trigger: Trigger,
+    reason: str | AutoNote,
 ) -> ReviewRow:
-    """Open (or extend) the review of a system the caller already holds (used by triggers)."""
+    """Open (or extend) the review of a system the caller already holds (used by triggers).
+
+    ``reason`` is what a person wrote, or an automatic note when tekisei opens it."""
+    note = reason.stored() if isinstance(reason, AutoNote) else None
+    text = "" if isinstance(reason, AutoNote) else reason.strip()
     existing = _open(session, system.id)
     if existing is not None:
-        if reason:
-            existing.reason = f"{existing.reason}\n{reason}".strip()
+        if text:
+            existing.reason = f"{existing.reason}\n{text}".strip()
+        if note:
+            existing.auto_reasons = [*(existing.auto_reasons or []), note]
         return existing
     row = ReviewRow(
         org_id=system.org_id,
         system_id=system.id,
         trigger=trigger.value,
-        reason=reason.strip(),
+        reason=text,
+        auto_reasons=[note] if note else [],
         status="open",
         due=min(due_date(session, system), datetime.now(UTC).date())
         if trigger is not Trigger.SCHEDULED
@@ -142,7 +164,12 @@ def open_for(
         "review.open",
         "review",
         row.id,
-        {"system": system.id, "trigger": trigger.value, "reason": row.reason},
+        {
+            "system": system.id,
+            "trigger": trigger.value,
+            "reason": row.reason,
+            **({"note": note} if note else {}),
+        },
     )
     return row
 

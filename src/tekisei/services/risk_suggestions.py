@@ -17,6 +17,7 @@ from tekisei.db.evals import EvalRunRow, RiskSuggestionRow
 from tekisei.db.orgs import OrgRow
 from tekisei.db.risks import RiskRow
 from tekisei.errors import ConflictError, InvalidInputError, NotFoundError
+from tekisei.i18n import Lang, messages
 from tekisei.services import audit, risks, scope, systems
 from tekisei.services.people import ActorNames
 
@@ -171,12 +172,14 @@ def accept_suggestion(
     suggestion_id: int,
     impact: int | None = None,
     note: str = "",
+    lang: Lang = "ja",
 ) -> RiskRow:
     """A person takes a suggestion into the register.
 
     When the system already has an open risk on the same taxonomy id, its likelihood is
     raised to the suggested one (never lowered). Otherwise a new risk is added with the
-    suggested likelihood and the ``impact`` the person judges.
+    suggested likelihood and the ``impact`` the person judges; its name and description,
+    which the person owns from then on, are written in ``lang``, the person's language.
 
     Raises:
         InvalidInputError: a new risk is needed and no impact (1-5) was given.
@@ -185,11 +188,15 @@ def accept_suggestion(
     row = _pending_suggestion(session, principal, suggestion_id)
     run = session.get(EvalRunRow, row.run_id)
     assert run is not None
-    titles = taxonomy_titles(session)
-    ja, _ = titles.get(row.taxonomy, (row.taxonomy, row.taxonomy))
-    evidence = (
-        f"評価実行 {run.key}（{run.suite} {run.suite_version}）で"
-        f"{row.total}件中{row.failed}件が不合格。"
+    ja, en = taxonomy_titles(session).get(row.taxonomy, (row.taxonomy, row.taxonomy))
+    words = messages(lang)
+    evidence = words.format(
+        "note:risk-found",
+        run=run.key,
+        suite=run.suite,
+        version=run.suite_version,
+        failed=row.failed,
+        total=row.total,
     )
     existing = session.get(RiskRow, row.risk_id) if row.risk_id else None
     if existing is not None and existing.status != RiskStatus.CLOSED.value:
@@ -211,7 +218,7 @@ def accept_suggestion(
             principal,
             row.system_id,
             RiskFields(
-                title=f"{ja}（評価で検出）",
+                title=words.format("note:risk-found-title", risk=ja if lang == "ja" else en),
                 taxonomy=[row.taxonomy],
                 description=evidence + (f"\n{note.strip()}" if note.strip() else ""),
                 likelihood=row.likelihood,

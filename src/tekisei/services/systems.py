@@ -10,6 +10,7 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from tekisei.core.gates import gated
+from tekisei.core.notes import AutoNote, NoteKey
 from tekisei.core.orgs import Permission, Principal, Role, require
 from tekisei.core.systems import (
     RECOMMENDED,
@@ -179,8 +180,13 @@ def update_system(
         from tekisei.core.reviews import Trigger
         from tekisei.services import reviews
 
-        changed = ", ".join(f for f in ("models", "vendors") if f in change.fields)
-        reviews.open_for(session, principal, row, Trigger.MODEL_CHANGE, f"{changed} changed")
+        if {"models", "vendors"} <= set(change.fields):
+            key = NoteKey.MODELS_VENDORS_CHANGED
+        elif "models" in change.fields:
+            key = NoteKey.MODELS_CHANGED
+        else:
+            key = NoteKey.VENDORS_CHANGED
+        reviews.open_for(session, principal, row, Trigger.MODEL_CHANGE, AutoNote.of(key))
     return row
 
 

@@ -271,7 +271,13 @@ def _principal(
     user: UserRow, org: OrgRow, role: Role, via: Literal["session", "token", "cli"]
 ) -> Principal:
     return Principal(
-        user_id=user.id, email=user.email, org_id=org.id, org_slug=org.slug, role=role, via=via
+        user_id=user.id,
+        email=user.email,
+        org_id=org.id,
+        org_slug=org.slug,
+        role=role,
+        via=via,
+        org_name=org.name,
     )
 
 

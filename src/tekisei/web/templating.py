@@ -72,13 +72,6 @@ def render(
         """Whether the signed-in reader's role grants ``permission`` (menus and forms)."""
         return principal is not None and can(principal.role, Permission(permission))
 
-    def words(prefix: str, value: object) -> str:
-        """``value`` in the reader's words when the catalog has them (an audit action, an
-        object type, a system actor such as ``cli``), else as it is (a person's name)."""
-        key = f"{prefix}:{value}"
-        found = catalog.gettext(key)
-        return str(value) if found == key else found
-
     flash = take(request)
     html = template.render(
         request=request,
@@ -90,7 +83,7 @@ def render(
         _=catalog.gettext,
         principal=principal,
         may=may,
-        words=words,
+        words=catalog.words,  # an audit action, an object type, a system actor such as cli
         when=when,
         csrf=getattr(request.state, "csrf", ""),
         flash=flash,

@@ -251,7 +251,7 @@ def accept(
     """Take a suggestion into the register (a new risk needs the impact)."""
     with transaction(request) as session:
         risk = risk_suggestions.accept_suggestion(
-            session, principal, suggestion_id, body.impact, body.note
+            session, principal, suggestion_id, body.impact, body.note, request.state.lang
         )
         return {"risk": risk.id, "likelihood": risk.likelihood, "impact": risk.impact}
 

@@ -11,6 +11,7 @@ from markupsafe import Markup
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from tekisei.core.catalog_views import section_label
 from tekisei.core.orgs import Permission, Principal, can
 from tekisei.errors import ConflictError, InvalidInputError, ThrottledError
 from tekisei.render.radar import perspective_radar
@@ -130,7 +131,7 @@ def _run_context(request: Request, principal: Principal, run: RunRef) -> dict[st
         perspectives = _titles(session, eval_runs.JAISI, lang)
         risk_titles = _titles(session, "tekisei-risks-1", lang)
         requirement_titles = {
-            r.urn: f"{r.section} {r.title_ja if lang == 'ja' else r.title_en}"
+            r.urn: f"{section_label(r.section, lang)} {r.title_ja if lang == 'ja' else r.title_en}"
             for r in system_service.system_requirements(session, principal, out.system_id)
         }
         others = [
@@ -235,6 +236,7 @@ async def decide(request: Request, principal: PrincipalDep, suggestion_id: IdPat
                     suggestion_id,
                     int(impact) if impact.isdigit() else None,
                     str(data.get("note", "")),
+                    request.state.lang,
                 )
     except (InvalidInputError, ConflictError) as exc:
         context = _run_context(request, principal, back)

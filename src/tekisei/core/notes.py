@@ -1,0 +1,81 @@
+"""Automatic notes: text tekisei writes itself into records people read later (the note on
+an answer when a run's results are attached, the title of that evidence, the reason a
+review was opened), kept as a key and values rather than as words, so that each reader
+sees it in their own language and in today's terminology.
+
+The words live in the message catalogs under the id ``note:<key>``, with ``{name}`` fields
+for the values (``services/notes.py`` words them). What people write stays what they wrote.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+NoteValue = str | int | float
+
+
+class NoteKey(StrEnum):
+    """Each kind of automatic note; the catalog id is ``note:<value>``."""
+
+    EVAL_EVIDENCE = "eval-evidence"
+    """The title of an evaluation run kept as evidence (run, suite, version, pass_percent)."""
+    EVAL_ATTACHED = "eval-attached"
+    """On an answer: a run's results were attached, the state is a person's call (run,
+    failing)."""
+    PROVENANCE_EVIDENCE = "provenance-evidence"
+    """The title of a provenance check kept as evidence (system, texts_detected, texts,
+    images_verified, images)."""
+    PROVENANCE_ATTACHED = "provenance-attached"
+    """On an answer: a provenance check was attached, the state is a person's call."""
+    MODELS_CHANGED = "models-changed"
+    """Why a review opened: the system's models changed."""
+    VENDORS_CHANGED = "vendors-changed"
+    """Why a review opened: the system's vendors changed."""
+    MODELS_VENDORS_CHANGED = "models-vendors-changed"
+    """Why a review opened: the system's models and vendors changed."""
+    CATALOG_CHANGED = "catalog-changed"
+    """Why a review opened: requirements the system answers changed (sections)."""
+
+
+class AutoNote(BaseModel):
+    """One automatic note: what to say (``key``) and the values it names (``params``).
+
+    ``key`` is kept as a string, not a :class:`NoteKey`, so that a stored note of a kind a
+    later version drops still reads back (it is then shown as its key)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    params: dict[str, NoteValue] = Field(default_factory=dict)
+
+    @classmethod
+    def of(cls, key: NoteKey, **params: NoteValue) -> AutoNote:
+        """A note of ``key`` naming ``params``."""
+        return cls(key=key.value, params=params)
+
+    def stored(self) -> dict[str, Any]:
+        """The note as a JSON column holds it."""
+        return self.model_dump(mode="json")
+
+
+def read_note(value: object) -> AutoNote | None:
+    """The note a JSON column holds, or None (empty, or not a note)."""
+    if not isinstance(value, dict) or not isinstance(value.get("key"), str):
+        return None
+    params = value.get("params")
+    kept = {
+        str(k): v
+        for k, v in (params.items() if isinstance(params, dict) else ())
+        if isinstance(v, str | int | float) and not isinstance(v, bool)
+    }
+    return AutoNote(key=value["key"], params=kept)
+
+
+def read_notes(value: object) -> list[AutoNote]:
+    """The notes a JSON list column holds (anything else in it is skipped)."""
+    if not isinstance(value, list):
+        return []
+    return [note for item in value if (note := read_note(item)) is not None]
