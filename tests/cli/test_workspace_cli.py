@@ -485,3 +485,20 @@ def test_what_a_target_answered_is_printed_as_text_never_as_markup_or_escapes(
     assert "\x1b" not in out and "\x07" not in out and "\x00" not in out
     stored = cli.json("eval", "results", key, "--org", "chiyoda")
     assert "\x00" not in stored[0]["output"] and "\ufffd" in stored[0]["output"]
+
+
+def test_an_organisations_time_zone_is_set_from_the_cli_and_an_unknown_one_refused(
+    cli: Any,
+) -> None:
+    shown = cli.json("orgs", "show", "--org", "chiyoda")
+    assert (shown["time_zone"], shown["time_zone_is_default"]) == ("Asia/Tokyo", True)
+    changed = cli.json("orgs", "update", "--org", "chiyoda", "--time-zone", "Europe/London")
+    assert (changed["time_zone"], changed["time_zone_is_default"]) == ("Europe/London", False)
+    assert changed["name"] == "Chiyoda City" and changed["responsible_person"] == "山田 花子"
+    refused = cli("orgs", "update", "--org", "chiyoda", "--time-zone", "Asia/Tokio", code=4)
+    assert "unknown time zone 'Asia/Tokio'" in refused.output + (refused.stderr or "")
+    assert cli.json("orgs", "show", "--org", "chiyoda")["time_zone"] == "Europe/London"
+    back = cli.json("orgs", "update", "--org", "chiyoda", "--time-zone", "")
+    assert (back["time_zone"], back["time_zone_is_default"]) == ("Asia/Tokyo", True)
+    events = cli.json("audit", "events", "--org", "chiyoda", "--action", "org.update")["items"]
+    assert [e["summary"]["after"]["time_zone"] for e in events] == [None, "Europe/London"]

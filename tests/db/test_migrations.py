@@ -108,23 +108,30 @@ def test_runs_and_their_results_survive_the_per_organisation_run_names(
 ) -> None:
     from datetime import UTC, datetime
 
-    from tekisei.core.orgs import OrgActor, OrgCreate
-    from tekisei.core.systems import SystemFacts
     from tekisei.db.migrate import upgrade
-    from tekisei.services import orgs, systems
 
     engine = make_engine(settings.resolved_database_url)
     try:
         upgrade(engine, "0010")
-        database = open_database(settings, check_schema=False)
-        with database.transaction() as session:
-            orgs.create_org(
-                session, OrgCreate(name="Acme", slug="acme", actors=[OrgActor.BUSINESS]), "cli"
+        # Rows written as SQL: the models describe the newest schema, not 0010's.
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO orgs (id, slug, name, actors, created_at, version, audit_seq, "
+                    "audit_head) VALUES (1, 'acme', 'Acme', '[\"business\"]', "
+                    "'2026-01-01 00:00:00', 1, 0, 'x')"
+                )
             )
-            who = orgs.cli_principal(session, "acme")
-            facts = SystemFacts.model_validate({"name": "bot", "org_role": "provider"})
-            system = systems.register_system(session, who, facts).id
-        database.close()
+            connection.execute(
+                text(
+                    "INSERT INTO systems (id, org_id, name, purpose, domain, org_role, stage, "
+                    "models, vendors, data_categories, affected, autonomy, scale, deployment, "
+                    "responsible_person, contact_window, tier, created_at, updated_at, version) "
+                    "VALUES (1, 1, 'bot', '', 'other', 'provider', 'plan', '[]', '[]', '[]', "
+                    "'[]', 'assistive', 'small', 'internal', '', '', 'minimal', "
+                    "'2026-01-01 00:00:00', '2026-01-01 00:00:00', 1)"
+                )
+            )
         now = datetime.now(UTC)
         with engine.begin() as connection:
             connection.execute(
@@ -134,7 +141,7 @@ def test_runs_and_their_results_survive_the_per_organisation_run_names(
                     "summary, started_by, started_at) VALUES (1, :org, :system, 'nightly', "
                     "'run', 's', '1', 't', '[]', 'finished', 2, 2, 1, 0, '{}', 'cli', :now)"
                 ),
-                {"org": who.org_id, "system": system, "now": now},
+                {"org": 1, "system": 1, "now": now},
             )
             for case in ("a", "b"):
                 connection.execute(
@@ -154,3 +161,45 @@ def test_runs_and_their_results_survive_the_per_organisation_run_names(
         assert schema_drift(engine) == []
     finally:
         engine.dispose()
+
+
+def test_existing_organisations_follow_the_deployments_zone_after_the_time_zone_migration(
+    settings: Settings,
+) -> None:
+    """0015 adds each organisation's time zone; organisations made before it read times in
+    the deployment's zone (TEKISEI_TIME_ZONE) until an admin chooses one."""
+    from tekisei.core.times import shown
+    from tekisei.db.migrate import upgrade
+    from tekisei.services import orgs
+
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        upgrade(engine, "0014")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO orgs (id, slug, name, actors, created_at, version, audit_seq, "
+                    "audit_head) VALUES (1, 'acme', 'Acme', '[\"business\"]', "
+                    "'2026-12-02 10:13:00', 1, 0, 'x')"
+                )
+            )
+        upgrade(engine)
+        with engine.connect() as connection:
+            row = connection.execute(text("SELECT slug, name, time_zone FROM orgs")).one()
+        assert tuple(row) == ("acme", "Acme", None)
+        assert schema_drift(engine) == []
+    finally:
+        engine.dispose()
+    for deployment in ("Asia/Tokyo", "Europe/London"):
+        database = open_database(settings.model_copy(update={"time_zone": deployment}))
+        try:
+            with database.reading() as session:
+                org = orgs.get_org(session, "acme")
+                view = orgs.org_view(session, org)
+                where = orgs.org_zone(session, orgs.cli_principal(session, "acme"))
+                created = shown(org.created_at, where)
+        finally:
+            database.close()
+        assert (view.time_zone, view.time_zone_is_default) == (deployment, True)
+        expected = "2026-12-02 19:13 JST" if deployment == "Asia/Tokyo" else "2026-12-02 10:13 GMT"
+        assert created == expected

@@ -115,6 +115,9 @@ class Principal:
     org_slug: str
     role: Role
     via: Literal["session", "token", "cli"] = "cli"
+    time_zone: str | None = None
+    """The IANA zone the organisation reads times in, when the principal was made from a
+    sign-in, a token or the CLI; None elsewhere (``services.orgs.org_zone`` looks it up)."""
 
 
 ROLE_NAMES_JA: dict[Role, str] = {
@@ -164,3 +167,10 @@ class OrgCreate(BaseModel):
         description="Who answers for AI governance; for a ministry, the CAIO (guideline fn 20)",
     )
     responsible_title: Name | None = None
+    time_zone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] | None = (
+        Field(
+            default=None,
+            description="IANA zone its pages, reports and exports show times in, e.g. "
+            "Asia/Tokyo; by default the deployment's (TEKISEI_TIME_ZONE)",
+        )
+    )

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 
+from tekisei.core.times import shown
 from tekisei.render.radar import perspective_radar
 from tekisei.render.report import Lang, _environment
 
@@ -70,10 +72,12 @@ def eval_report_html(
     perspectives: dict[str, str],
     risks: dict[str, str],
     lang: Lang,
+    zone: ZoneInfo,
     promptless: list[dict[str, Any]] | None = None,
 ) -> str:
     """The report of one run: settings and digest, summary with intervals, perspectives
-    (radar and table), risks, and every failing case with input, output and reasons."""
+    (radar and table), risks, and every failing case with input, output and reasons.
+    Times are in ``zone``, named."""
 
     def t(key: str) -> str:
         return LABELS.get(key, {}).get(lang, key)
@@ -90,7 +94,8 @@ def eval_report_html(
         risks=risks,
         radar=radar,
         promptless=promptless or [],
-        generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        generated=shown(datetime.now(UTC), zone),
+        when=lambda value: shown(value, zone),
         t=t,
         pct=lambda value: f"{value:.0%}",
     )

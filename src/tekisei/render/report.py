@@ -6,9 +6,11 @@ from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from tekisei.core.times import shown
 from tekisei.render.sheets import Table, xlsx_bytes
 
 Lang = Literal["ja", "en"]
@@ -61,8 +63,9 @@ def report_html(
     views: list[Any],
     element_titles: dict[str, str],
     lang: Lang,
+    zone: ZoneInfo,
 ) -> str:
-    """The report as one self-contained HTML document."""
+    """The report as one self-contained HTML document; times in ``zone``, named."""
     template = _environment().get_template("report.html")
     return template.render(
         lang=lang,
@@ -71,7 +74,7 @@ def report_html(
         report=report,
         views=views,
         titles=element_titles,
-        generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        generated=shown(datetime.now(UTC), zone),
         t=lambda key: LABELS.get(key, {}).get(lang, key),
         pct=lambda value: f"{value:.0%}",
     )

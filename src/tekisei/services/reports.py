@@ -10,12 +10,14 @@ from typing import Literal
 from sqlalchemy.orm import Session
 
 from tekisei.core.orgs import Principal
+from tekisei.core.times import local
 from tekisei.errors import InvalidInputError
 from tekisei.render.eval_report import eval_report_html
 from tekisei.render.report import report_html, report_pdf, report_xlsx
 from tekisei.render.sheets import Table, csv_text, xlsx_bytes
 from tekisei.services import assessments, catalog, eval_runs, risks, systems
 from tekisei.services.evals import promptless_perspectives
+from tekisei.services.orgs import org_zone
 from tekisei.services.people import ActorNames
 
 Format = Literal["html", "pdf", "xlsx"]
@@ -74,6 +76,7 @@ def assessment_report(
             views=views,
             element_titles=titles,
             lang=lang,
+            zone=org_zone(session, principal),
         )
         content = html.encode("utf-8") if fmt == "html" else report_pdf(html)
     return Report(content, MEDIA[fmt], name)
@@ -107,7 +110,8 @@ def risk_register(
     lang: Literal["ja", "en"] = "ja",
     system_id: int | None = None,
 ) -> Report:
-    """The risk register of the visible systems (or of one) as XLSX or CSV, highest first.
+    """The risk register of the visible systems (or of one) as XLSX or CSV, highest first;
+    times in the organisation's zone, with their offset.
 
     Raises:
         InvalidInputError: an unknown format.
@@ -121,6 +125,7 @@ def risk_register(
     names = {
         s.id: s.name for s in systems.list_systems(session, principal, limit=RISK_EXPORT_MAX)[1]
     }
+    zone = org_zone(session, principal)
     table = Table(
         title="リスク登録簿" if lang == "ja" else "Risk register",
         header=[label[lang] for label in RISK_COLUMNS.values()],
@@ -141,7 +146,7 @@ def risk_register(
                 r.due,
                 r.status,
                 r.acceptance_note,
-                r.updated_at,
+                local(r.updated_at, zone),
             ]
             for r in rows
         ],
@@ -186,6 +191,7 @@ def eval_run_report(
         perspectives=titles(eval_runs.JAISI),
         risks=titles("tekisei-risks-1"),
         lang=lang,
+        zone=org_zone(session, principal),
         promptless=promptless_perspectives(),
     )
     content = html.encode("utf-8") if fmt == "html" else report_pdf(html)
