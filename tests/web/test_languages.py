@@ -14,7 +14,7 @@ from bs4 import BeautifulSoup
 from sqlalchemy import select
 
 from tekisei.config import Settings
-from tekisei.db.orgs import OrgRow
+from tekisei.db.orgs import OrgRow, UserRow
 from tekisei.db.risks import RiskRow
 from tekisei.db.systems import SystemRow
 from tekisei.services.database import Database
@@ -79,7 +79,14 @@ async def test_pages_speak_one_language(
         for row in session.scalars(select(SystemRow)):
             data += [row.name, row.purpose or "", *(row.models or []), *(row.vendors or [])]
         for r in session.scalars(select(RiskRow)):
-            data += [r.title, r.description, r.treatment_plan, r.owner, r.acceptance_note or ""]
+            data += [
+                r.title,
+                r.description,
+                r.treatment_plan,
+                r.owner_text,
+                r.acceptance_note or "",
+            ]
+        data += list(session.scalars(select(UserRow.name)))  # the members' names
     data = sorted((d for d in data if d), key=len, reverse=True)
     app = create_app(settings)
     transport = httpx.ASGITransport(app=app)

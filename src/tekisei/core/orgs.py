@@ -150,6 +150,8 @@ Slug = Annotated[
     str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$", strip_whitespace=True)
 ]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+UserId = Annotated[int, Field(ge=1, le=2**31 - 1)]
+"""An account's id, as the members list gives it."""
 
 
 class OrgCreate(BaseModel):

@@ -38,7 +38,10 @@ class AnswerRow(Base):
     node_urn: Mapped[str] = mapped_column(String(200))
     state: Mapped[str] = mapped_column(String(20))
     notes: Mapped[str] = mapped_column(Text)
-    owner: Mapped[str] = mapped_column(String(200))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    """The member who owns the answer (kept when they leave the organisation)."""
+    owner_text: Mapped[str] = mapped_column(String(200))
+    """The owner as written before owners were chosen from members (0016); empty since."""
     justification: Mapped[str] = mapped_column(Text)
     updated_by: Mapped[str] = mapped_column(String(320))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())

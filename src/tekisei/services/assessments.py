@@ -32,6 +32,7 @@ from tekisei.services import audit, catalog, scope, systems
 from tekisei.services.changes import check_version
 from tekisei.services.evidence import EvidenceView, visible_evidence
 from tekisei.services.evidence import view as evidence_view
+from tekisei.services.owners import OwnerView, check_owner, check_owner_text, owner_email
 from tekisei.services.people import ActorNames
 
 GUIDELINE = "jp-ai-appropriateness-2025"
@@ -78,7 +79,10 @@ class ItemOut(BaseModel):
     elements: list[str]
     state: AnswerState
     notes: str
-    owner: str
+    owner_id: int | None = None
+    owner_text: str = ""
+    owner: OwnerView | None = None
+    """Who owns the answer, as the reader is shown them."""
     justification: str
     version: int | None
     evidence: list[EvidenceView]
@@ -194,7 +198,8 @@ def start_assessment(
                 node_urn=old.node_urn,
                 state=old.state,
                 notes=old.notes,
-                owner=old.owner,
+                owner_id=old.owner_id,
+                owner_text=old.owner_text,
                 justification=old.justification,
                 updated_by=old.updated_by,
                 updated_at=old.updated_at,
@@ -279,7 +284,8 @@ def answer_requirement(
 
     Raises:
         ConflictError: the assessment is closed, or ``version`` is stale.
-        InvalidInputError: the requirement is not part of this assessment.
+        InvalidInputError: the requirement is not part of this assessment, or a new owner
+            who is not a member of the organisation (or written as text).
     """
     row = visible_assessment(session, principal, assessment_id)
     require(principal, Permission.WRITE_ASSESSMENTS)
@@ -303,6 +309,10 @@ def answer_requirement(
     answer = session.scalars(
         select(AnswerRow).where(AnswerRow.assessment_id == row.id, AnswerRow.node_urn == node.urn)
     ).first()
+    if fields.owner_id is not None and fields.owner_text:  # a member replaces the text
+        fields = fields.model_copy(update={"owner_text": ""})
+    check_owner_text(fields.owner_text, answer.owner_text if answer else "")
+    check_owner(session, principal, fields.owner_id, answer.owner_id if answer else None)
     now = datetime.now(UTC)
     before: dict[str, Any] | None = None
     if answer is None:
@@ -314,13 +324,16 @@ def answer_requirement(
         before = {
             "state": answer.state,
             "notes": answer.notes,
-            "owner": answer.owner,
+            "owner_id": answer.owner_id,
+            "owner_text": answer.owner_text,
+            "owner_email": owner_email(session, answer.owner_id),
             "justification": answer.justification,
         }
         answer.version += 1
     answer.state = fields.state.value
     answer.notes = fields.notes
-    answer.owner = fields.owner
+    answer.owner_id = fields.owner_id
+    answer.owner_text = fields.owner_text
     answer.justification = fields.justification
     answer.updated_by = principal.email
     answer.updated_at = now
@@ -332,7 +345,12 @@ def answer_requirement(
         "assessment.answer",
         "assessment",
         row.id,
-        {"requirement": node.urn, "before": before, "after": fields.model_dump(mode="json")},
+        {
+            "requirement": node.urn,
+            "before": before,
+            "after": fields.model_dump(mode="json")
+            | {"owner_email": owner_email(session, fields.owner_id)},
+        },
     )
     return answer
 
@@ -411,7 +429,8 @@ def attach_test_evidence(
                 node_urn=node_urn,
                 state=AnswerState.NOT_STARTED.value,
                 notes=note,
-                owner="",
+                owner_id=None,
+                owner_text="",
                 justification="",
                 updated_by=principal.email,
                 updated_at=now,
@@ -496,9 +515,8 @@ def assessment_report(session: Session, principal: Principal, assessment_id: int
     row = visible_assessment(session, principal, assessment_id)
     system = systems.visible_system(session, principal, row.system_id)
     answers = _answers(session, row.id)
-    evidence = _evidence_by_answer(
-        session, [a.id for a in answers.values()], ActorNames(session, principal)
-    )
+    actors = ActorNames(session, principal)
+    evidence = _evidence_by_answer(session, [a.id for a in answers.values()], actors)
     if row.framework_id == GUIDELINE:
         requirements = [
             (r.urn, r.section, r.title_ja, r.title_en, r.group)
@@ -531,7 +549,9 @@ def assessment_report(session: Session, principal: Principal, assessment_id: int
                 elements=list(elements_of(ref)) if row.framework_id == GUIDELINE else [],
                 state=AnswerState(answer.state) if answer else AnswerState.NOT_STARTED,
                 notes=answer.notes if answer else "",
-                owner=answer.owner if answer else "",
+                owner_id=answer.owner_id if answer else None,
+                owner_text=answer.owner_text if answer else "",
+                owner=actors.owner(answer.owner_id, answer.owner_text) if answer else None,
                 justification=answer.justification if answer else "",
                 version=answer.version if answer else None,
                 evidence=evidence.get(answer.id, []) if answer else [],

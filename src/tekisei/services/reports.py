@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from tekisei.core.orgs import Principal
 from tekisei.core.times import local
+from tekisei.db.risks import RiskRow
 from tekisei.errors import InvalidInputError
 from tekisei.render.eval_report import eval_report_html
 from tekisei.render.report import report_html, report_pdf, report_xlsx
@@ -101,6 +102,8 @@ RISK_COLUMNS: dict[str, dict[str, str]] = {
     "updated": {"ja": "更新日時", "en": "Updated"},
 }
 RISK_EXPORT_MAX = 100_000
+FORMER = {"ja": "{name}（元メンバー）", "en": "{name} (former member)"}
+"""An owner who has left the organisation, in the register."""
 
 
 def risk_register(
@@ -126,6 +129,14 @@ def risk_register(
         s.id: s.name for s in systems.list_systems(session, principal, limit=RISK_EXPORT_MAX)[1]
     }
     zone = org_zone(session, principal)
+    actors = ActorNames(session, principal)
+
+    def owner(row: RiskRow) -> str:
+        shown = actors.owner(row.owner_id, row.owner_text)
+        if shown is None:
+            return ""
+        return FORMER[lang].format(name=shown.name) if shown.former_member else shown.name
+
     table = Table(
         title="リスク登録簿" if lang == "ja" else "Risk register",
         header=[label[lang] for label in RISK_COLUMNS.values()],
@@ -142,7 +153,7 @@ def risk_register(
                 r.residual,
                 r.treatment,
                 r.treatment_plan,
-                r.owner,
+                owner(r),
                 r.due,
                 r.status,
                 r.acceptance_note,
