@@ -360,6 +360,8 @@ def test_check_exits_non_zero_until_the_gates_are_met(cli: Any) -> None:
 def test_apply_twice_then_check(cli: Any, tmp_path: Path) -> None:
     example = Path(__file__).resolve().parents[2] / "examples" / "governance" / "system.yaml"
     text = example.read_text(encoding="utf-8").replace("org: demo-corp", "org: chiyoda")
+    text = text.replace("owner: admin@demo-corp.example", "owner: admin@city.example")
+    text = text.replace("owner: exec@demo-corp.example", "owner: ceo@city.example")
     path = tmp_path / "system.yaml"
     path.write_text(text, encoding="utf-8")
     first = cli.json("apply", "-f", str(path))
