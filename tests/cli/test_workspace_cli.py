@@ -504,3 +504,28 @@ def test_an_organisations_time_zone_is_set_from_the_cli_and_an_unknown_one_refus
     assert (back["time_zone"], back["time_zone_is_default"]) == ("Asia/Tokyo", True)
     events = cli.json("audit", "events", "--org", "chiyoda", "--action", "org.update")["items"]
     assert [e["summary"]["after"]["time_zone"] for e in events] == [None, "Europe/London"]
+
+
+def test_owners_are_named_by_a_members_email_on_the_command_line(cli: Any) -> None:
+    system = str(
+        cli.json("systems", "create", "--org", "chiyoda", "--name", "窓口AI", "--role", "user")[
+            "id"
+        ]
+    )
+    add = ["risks", "add", "--org", "chiyoda", "--system", system, "--title", "誤案内"]
+    add += ["--taxonomy", "technical.hallucination", "--likelihood", "3", "--impact", "3"]
+    risk = cli.json(*add, "--owner", "ceo@city.example")
+    assert risk["owner"]["email"] == "ceo@city.example" and risk["owner_id"]
+    refused = cli(*add, "--owner", "someone@elsewhere.example", code=4)
+    assert "someone@elsewhere.example is not a member" in refused.stderr
+    cleared = cli.json(
+        "risks", "update", str(risk["id"]), "--org", "chiyoda", "--version", "1", "--owner", ""
+    )
+    assert (cleared["owner"], cleared["owner_id"], cleared["version"]) == (None, None, 2)
+    cli("assessments", "start", system, "--org", "chiyoda")
+    answer = ["assessments", "answer", system, "1(3)①", "--org", "chiyoda", "--state", "partial"]
+    cli(*answer, "--owner", "admin@city.example")
+    shown = cli.json("assessments", "show", system, "--org", "chiyoda")
+    owned = [i["owner"] for i in shown["items"] if i["owner"]]
+    assert [o["email"] for o in owned] == ["admin@city.example"]
+    cli(*answer, "--owner", "nobody@city.example", code=4)
