@@ -105,9 +105,7 @@ def test_errors_in_a_file_name_line_and_column(tmp_path: Path) -> None:
     assert problem.message.startswith("risks.1.likelihood")
 
 
-def test_owners_in_a_file_are_members_named_by_email(
-    loaded_db: Database, corp: Principal
-) -> None:
+def test_owners_in_a_file_are_members_named_by_email(loaded_db: Database, corp: Principal) -> None:
     result = governance.apply_file(loaded_db, corp, example())
     with loaded_db.reading() as session:
         owned = {
