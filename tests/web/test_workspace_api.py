@@ -554,9 +554,9 @@ def _same_page(response: httpx.Response) -> tuple[int, str]:
     return response.status_code, re.sub(r'name="login_csrf" value="[^"]*"', "", response.text)
 
 
-async def test_another_organisation_never_sees_or_changes_data(
-    api: dict[str, Any], demo_url: str
-) -> None:
+async def _one_of_every_kind(api: dict[str, Any], demo_url: str) -> dict[str, Any]:
+    """Acme's objects of every kind (a finished run, its suggestion, an assessment, a
+    link, a stage request, a review, an invitation), by the walker's names for them."""
     system_id, risk_id = await _create(api)
     client = api["client"]
     admin = auth(api["tokens"]["admin"])
@@ -612,6 +612,16 @@ async def test_another_organisation_never_sees_or_changes_data(
         "invitation_id": invitation.json()["id"],
         "user_id": next(m["user_id"] for m in members if m["email"] == "admin@acme.example"),
     }
+    return ids
+
+
+async def test_another_organisation_never_sees_or_changes_data(
+    api: dict[str, Any], demo_url: str
+) -> None:
+    ids = await _one_of_every_kind(api, demo_url)
+    system_id = ids["system_id"]
+    client = api["client"]
+    admin = auth(api["tokens"]["admin"])
     other = signed_in(api, "admin@other.example", "other")
     secrets = (
         "採用書類スクリーニング",
@@ -641,6 +651,54 @@ async def test_another_organisation_never_sees_or_changes_data(
     assert mine["name"] == SYSTEM["name"] and mine["version"] == 1
     targets = await client.get("/api/orgs/current/eval-targets", headers=admin)
     assert targets.json()["hosts"] == []  # the other organisation changed only its own list
+
+
+ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+
+
+def _times_without_offset(value: Any, where: str = "") -> list[str]:
+    """Every string of ``value`` (JSON, walked) that is a time of day without an offset."""
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _times_without_offset(v, f"{where}.{k}")]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _times_without_offset(v, f"{where}[{i}]")]
+    if isinstance(value, str) and ISO_TIME.match(value):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return [f"{where}: {value!r} is not ISO 8601"]
+        if moment.utcoffset() is None:
+            return [f"{where}: {value!r} has no offset"]
+    return []
+
+
+async def test_every_time_the_api_answers_with_carries_its_offset(
+    api: dict[str, Any], demo_url: str
+) -> None:
+    """SQLite hands back naive datetimes: whatever the backend, every time in every JSON
+    answer of the API is ISO 8601 with an offset (Z or ±HH:MM)."""
+    ids = await _one_of_every_kind(api, demo_url)
+    client, admin = api["client"], auth(api["tokens"]["admin"])
+    accepted = await client.post(
+        f"/api/risks/{ids['risk_id']}/accept",
+        headers=auth(api["tokens"]["executive"]),
+        json={"version": 1, "note": "受容"},
+    )
+    assert accepted.status_code in (200, 422), accepted.text
+    answered, times, problems = 0, 0, []
+    for route in app_routes(api["app"]):
+        if route.method != "GET" or not route.path.startswith("/api/"):
+            continue
+        for call in _calls(route, ids):
+            response = await client.get(call.url, params=call.params, headers=admin)
+            if not response.headers.get("content-type", "").startswith("application/json"):
+                continue
+            answered += 1
+            body = response.json()
+            times += len(re.findall(r'"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}', response.text))
+            problems += [f"GET {call.url}{p}" for p in _times_without_offset(body)]
+    assert not problems, "\n".join(problems)
+    assert answered > 30 and times > 30, (answered, times)
 
 
 HIDDEN = "HIDDEN"

@@ -25,6 +25,7 @@ from tekisei.core.assessments import AnswerFields, AnswerState
 from tekisei.errors import InvalidInputError
 from tekisei.services import assessments as assessment_service
 from tekisei.services import evidence as evidence_service
+from tekisei.services import owners
 from tekisei.services import reports as report_service
 from tekisei.services.assessments import GUIDELINE
 from tekisei.services.people import ActorNames
@@ -124,7 +125,9 @@ def answer(
     org: OrgOption,
     state: Annotated[AnswerState, typer.Option(help="How far it is met.")],
     notes: Annotated[str, typer.Option(help="What was done.")] = "",
-    owner: Annotated[str, typer.Option(help="Who owns it.")] = "",
+    owner: Annotated[
+        str, typer.Option(help="The email of the member who owns it (a member of the org).")
+    ] = "",
     justification: Annotated[str, typer.Option(help="Why it does not apply.")] = "",
     evidence: Annotated[
         list[int] | None, typer.Option("--evidence", help="Evidence id to attach (repeatable).")
@@ -134,9 +137,14 @@ def answer(
 ) -> None:
     """Answer one requirement of the open guideline assessment."""
     reference = requirement if ":" in requirement else f"{GUIDELINE}:{requirement}"
-    fields = AnswerFields(state=state, notes=notes, owner=owner, justification=justification)
     with database().transaction() as session:
         actor = principal(session, org, user)
+        fields = AnswerFields(
+            state=state,
+            notes=notes,
+            owner_id=owners.owner_by_email(session, actor, owner),
+            justification=justification,
+        )
         row = assessment_service.current_assessment(session, actor, system)
         saved = assessment_service.answer_requirement(session, actor, row.id, reference, fields)
         for evidence_id in evidence or []:

@@ -38,6 +38,15 @@ eval_targets_app = typer.Typer(
 )
 orgs_app.add_typer(eval_targets_app, name="eval-targets")
 
+TimeZoneOption = Annotated[
+    str | None,
+    typer.Option(
+        "--time-zone",
+        help="IANA zone pages, reports and exports show times in, e.g. Asia/Tokyo; '' "
+        "follows the deployment's default (TEKISEI_TIME_ZONE).",
+    ),
+]
+
 
 @orgs_app.command("create")
 @handle_errors
@@ -49,6 +58,7 @@ def create_org(
         str | None, typer.Option(help="Person responsible for AI governance (the CAIO).")
     ] = None,
     responsible_title: Annotated[str | None, typer.Option(help="Their title.")] = None,
+    time_zone: TimeZoneOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Register an organisation."""
@@ -58,13 +68,51 @@ def create_org(
         actors=actor,
         responsible_person=responsible,
         responsible_title=responsible_title,
+        time_zone=time_zone,
     )
     with database().transaction() as session:
-        view = org_service.org_view(org_service.create_org(session, data, actor="cli"))
+        view = org_service.org_view(session, org_service.create_org(session, data, actor="cli"))
     if as_json:
         print_json(view.__dict__)
         return
     console.print(f"created {view.slug} ({view.name})", markup=False)
+
+
+@orgs_app.command("update")
+@handle_errors
+def update_org(
+    org: OrgOption,
+    name: Annotated[str | None, typer.Option(help="The organisation's new name.")] = None,
+    actor: Annotated[
+        list[OrgActor] | None,
+        typer.Option("--actor", help="Actor role (repeatable; replaces the current ones)."),
+    ] = None,
+    responsible: Annotated[
+        str | None, typer.Option(help="Person responsible for AI governance ('' clears it).")
+    ] = None,
+    responsible_title: Annotated[str | None, typer.Option(help="Their title.")] = None,
+    time_zone: TimeZoneOption = None,
+    user: UserOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Change an organisation's settings (audited); what is not given stays as it is."""
+    with database().transaction() as session:
+        acting = principal(session, org, user)
+        row = org_service.update_org(
+            session,
+            acting,
+            version=org_service.get_org(session, org).version,
+            name=name,
+            actors=actor or None,
+            responsible_person=responsible,
+            responsible_title=responsible_title,
+            time_zone=time_zone,
+        )
+        view = org_service.org_view(session, row)
+    if as_json:
+        print_json(view.__dict__)
+        return
+    console.print(f"updated {view.slug}; time zone {view.time_zone}", markup=False)
 
 
 @orgs_app.command("show")
@@ -72,7 +120,7 @@ def create_org(
 def show_org(org: OrgOption, as_json: JsonOption = False) -> None:
     """Show an organisation and its members."""
     with database().reading() as session:
-        view = org_service.org_view(org_service.get_org(session, org))
+        view = org_service.org_view(session, org_service.get_org(session, org))
         members = org_service.list_members(session, org_service.cli_principal(session, org))
     if as_json:
         print_json(view.__dict__ | {"members": [m.__dict__ for m in members]})
@@ -82,6 +130,8 @@ def show_org(org: OrgOption, as_json: JsonOption = False) -> None:
         console.print(
             f"responsible: {view.responsible_person} {view.responsible_title or ''}", markup=False
         )
+    default = " (the deployment's default)" if view.time_zone_is_default else ""
+    console.print(f"time zone: {view.time_zone}{default}", markup=False)
     table(["id", "email", "name", "role"], [[m.user_id, m.email, m.name, m.role] for m in members])
 
 

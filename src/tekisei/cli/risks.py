@@ -23,6 +23,7 @@ from tekisei.cli.common import (
     table,
 )
 from tekisei.core.risks import RiskFields, Treatment
+from tekisei.services import owners
 from tekisei.services import reports as report_service
 from tekisei.services import risks as risk_service
 from tekisei.services.people import ActorNames
@@ -36,6 +37,10 @@ ScoreOpt = Annotated[int | None, typer.Option(min=1, max=5)]
 TreatmentOpt = Annotated[Treatment | None, typer.Option(help="How the risk is handled.")]
 TextOpt = Annotated[str | None, typer.Option()]
 DueOpt = Annotated[str | None, typer.Option(help="Due date, YYYY-MM-DD.")]
+OwnerOpt = Annotated[
+    str | None,
+    typer.Option(help="The email of the member who owns it (a member of the org; '' for none)."),
+]
 
 
 def _changes(**values: Any) -> dict[str, Any]:
@@ -59,29 +64,29 @@ def add(
     residual_impact: ScoreOpt = None,
     treatment: TreatmentOpt = None,
     plan: TextOpt = None,
-    owner: TextOpt = None,
+    owner: OwnerOpt = None,
     due: DueOpt = None,
     user: UserOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Add a risk to a system's register."""
-    fields = RiskFields.model_validate(
-        _changes(
-            title=title,
-            taxonomy=taxonomy,
-            likelihood=likelihood,
-            impact=impact,
-            description=description,
-            residual_likelihood=residual_likelihood,
-            residual_impact=residual_impact,
-            treatment=treatment,
-            treatment_plan=plan,
-            owner=owner,
-            due=due,
-        )
+    values = _changes(
+        title=title,
+        taxonomy=taxonomy,
+        likelihood=likelihood,
+        impact=impact,
+        description=description,
+        residual_likelihood=residual_likelihood,
+        residual_impact=residual_impact,
+        treatment=treatment,
+        treatment_plan=plan,
+        due=due,
     )
     with database().transaction() as session:
         actor = principal(session, org, user)
+        if owner:
+            values["owner_id"] = owners.owner_by_email(session, actor, owner)
+        fields = RiskFields.model_validate(values)
         row = risk_service.add_risk(session, actor, system, fields)
         view = risk_service.view(row, ActorNames(session, actor))
     if as_json:
@@ -107,7 +112,7 @@ def update(
     residual_impact: ScoreOpt = None,
     treatment: TreatmentOpt = None,
     plan: TextOpt = None,
-    owner: TextOpt = None,
+    owner: OwnerOpt = None,
     due: DueOpt = None,
     user: UserOption = None,
     as_json: JsonOption = False,
@@ -123,13 +128,15 @@ def update(
         residual_impact=residual_impact,
         treatment=treatment,
         treatment_plan=plan,
-        owner=owner,
         due=due,
     )
     with database().transaction() as session:
-        row = risk_service.update_risk(
-            session, actor := principal(session, org, user), risk_id, changes, version
-        )
+        actor = principal(session, org, user)
+        if owner is not None:  # '' takes the owner away, a text written before included
+            changes["owner_id"] = owners.owner_by_email(session, actor, owner)
+            if changes["owner_id"] is None:
+                changes["owner_text"] = ""
+        row = risk_service.update_risk(session, actor, risk_id, changes, version)
         view = risk_service.view(row, ActorNames(session, actor))
     if as_json:
         print_json(view)

@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from tekisei.core.catalog import Relation
+from tekisei.core.orgs import UserId
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
@@ -27,14 +28,13 @@ class AnswerState(StrEnum):
     NOT_APPLICABLE = "not_applicable"
 
 
-class AnswerFields(BaseModel):
-    """What an assessor records for one requirement."""
+class AnswerBase(BaseModel):
+    """What an assessor records for one requirement, apart from who owns it."""
 
     model_config = ConfigDict(extra="forbid")
 
     state: AnswerState = AnswerState.NOT_STARTED
     notes: Text = ""
-    owner: ShortText = ""
     justification: Text = ""
 
     @model_validator(mode="after")
@@ -44,6 +44,22 @@ class AnswerFields(BaseModel):
                 "say why the requirement does not apply: 'not applicable' needs a justification"
             )
         return self
+
+
+class AnswerFields(AnswerBase):
+    """What an assessor records for one requirement, with its owner: a member of the
+    organisation."""
+
+    owner_id: UserId | None = Field(
+        default=None,
+        description="The member who owns the answer: a user id of the organisation "
+        "(GET /api/orgs/current/members)",
+    )
+    owner_text: ShortText = Field(
+        default="",
+        description="The owner as written before owners were chosen from members; it can be "
+        "kept or cleared, not changed, and choosing owner_id clears it",
+    )
 
 
 # The ten elements of 1(2), as catalog refs of the guideline.

@@ -7,13 +7,21 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints
 
-from tekisei.core.assessments import AnswerFields
-from tekisei.core.risks import RiskFields
+from tekisei.core.assessments import AnswerBase
+from tekisei.core.risks import RiskBase
 from tekisei.core.systems import SystemFacts
 
 FORMAT = "tekisei-system/1"
 Code = Annotated[
     str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{0,79}$", strip_whitespace=True)
+]
+Owner = Annotated[
+    str,
+    Field(
+        description="The email of the member who owns it (owners are chosen from the "
+        "organisation's members); empty for none"
+    ),
+    StringConstraints(strip_whitespace=True, max_length=320),
 ]
 
 
@@ -23,15 +31,17 @@ class SystemSpec(SystemFacts):
     code: Code = Field(description="Stable key of the system within the organisation")
 
 
-class RiskSpec(RiskFields):
-    """A risk and the stable code that finds it again."""
+class RiskSpec(RiskBase):
+    """A risk, its owner and the stable code that finds it again."""
 
     code: Code = Field(description="Stable key of the risk within the system")
+    owner: Owner = ""
 
 
-class AnswerSpec(AnswerFields):
-    """The answer to one guideline requirement, with links that back it."""
+class AnswerSpec(AnswerBase):
+    """The answer to one guideline requirement, its owner, and links that back it."""
 
+    owner: Owner = ""
     requirement: Annotated[str, StringConstraints(min_length=1, max_length=250)] = Field(
         description="A section as printed (e.g. '2(3)') or a URN"
     )

@@ -118,6 +118,9 @@ class Principal:
     org_name: str = ""
     """The organisation's name as people read it (the slug is for addresses and files);
     empty where only the slug is known (a queued job acting for someone)."""
+    time_zone: str | None = None
+    """The IANA zone the organisation reads times in, when the principal was made from a
+    sign-in, a token or the CLI; None elsewhere (``services.orgs.org_zone`` looks it up)."""
 
 
 ROLE_NAMES_JA: dict[Role, str] = {
@@ -150,6 +153,8 @@ Slug = Annotated[
     str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$", strip_whitespace=True)
 ]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+UserId = Annotated[int, Field(ge=1, le=2**31 - 1)]
+"""An account's id, as the members list gives it."""
 
 
 class OrgCreate(BaseModel):
@@ -167,3 +172,10 @@ class OrgCreate(BaseModel):
         description="Who answers for AI governance; for a ministry, the CAIO (guideline fn 20)",
     )
     responsible_title: Name | None = None
+    time_zone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] | None = (
+        Field(
+            default=None,
+            description="IANA zone its pages, reports and exports show times in, e.g. "
+            "Asia/Tokyo; by default the deployment's (TEKISEI_TIME_ZONE)",
+        )
+    )

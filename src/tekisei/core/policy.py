@@ -1,5 +1,6 @@
-"""The organisation-wide numbers a deployment may set: review intervals, gate thresholds
-and the age below which an approver is flagged."""
+"""The organisation-wide numbers a deployment may set: review intervals, gate thresholds,
+the age below which an approver is flagged, and the time zone of organisations that chose
+none."""
 
 from __future__ import annotations
 
@@ -9,16 +10,19 @@ from datetime import timedelta
 from tekisei.core.gates import COMPLETENESS
 from tekisei.core.reviews import INTERVAL_DAYS
 from tekisei.core.systems import Tier
+from tekisei.core.times import DEFAULT_TIME_ZONE
 
 
 @dataclass(frozen=True)
 class Policy:
     """Days between reviews and the completeness a gate needs, by tier; how old an
-    approver's account and membership must be not to be flagged in the audit log."""
+    approver's account and membership must be not to be flagged in the audit log; the time
+    zone times are shown in for organisations that chose none (``TEKISEI_TIME_ZONE``)."""
 
     review_days: dict[Tier, int] = field(default_factory=lambda: dict(INTERVAL_DAYS))
     completeness: dict[Tier, float] = field(default_factory=lambda: dict(COMPLETENESS))
     approver_min_age: timedelta = timedelta(days=7)
+    time_zone: str = DEFAULT_TIME_ZONE
 
     @classmethod
     def from_settings(
@@ -26,6 +30,7 @@ class Policy:
         review_days: dict[str, int] | None,
         completeness: dict[str, float] | None,
         approver_min_age_days: int = 7,
+        time_zone: str = DEFAULT_TIME_ZONE,
     ) -> Policy:
         """Defaults, overridden tier by tier (keys: minimal, limited, high, critical).
 
@@ -42,4 +47,4 @@ class Policy:
             if not 0 <= share <= 1:
                 raise ValueError(f"completeness for {name} must be between 0 and 1")
             thresholds[Tier.parse(name)] = share
-        return cls(days, thresholds, timedelta(days=approver_min_age_days))
+        return cls(days, thresholds, timedelta(days=approver_min_age_days), time_zone)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from tekisei.core.orgs import UserId
 
 Score = Annotated[int, Field(ge=1, le=5)]
 TaxonomyId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9.-]*$", max_length=80)]
@@ -61,8 +63,8 @@ def level(value: int) -> Level:
     return Level.LOW
 
 
-class RiskFields(BaseModel):
-    """What a person writes about one risk."""
+class RiskBase(BaseModel):
+    """What a person writes about one risk, apart from who owns it."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -77,11 +79,10 @@ class RiskFields(BaseModel):
     residual_impact: Score | None = None
     treatment: Treatment | None = None
     treatment_plan: Text = ""
-    owner: ShortText = ""
     due: date | None = None
 
     @model_validator(mode="after")
-    def _residual_pairs(self) -> RiskFields:
+    def _residual_pairs(self) -> Self:
         if (self.residual_likelihood is None) != (self.residual_impact is None):
             raise ValueError("give both residual_likelihood and residual_impact, or neither")
         return self
@@ -97,6 +98,21 @@ class RiskFields(BaseModel):
         if self.residual_likelihood is None or self.residual_impact is None:
             return None
         return score(self.residual_likelihood, self.residual_impact)
+
+
+class RiskFields(RiskBase):
+    """What a person writes about one risk, with its owner: a member of the organisation."""
+
+    owner_id: UserId | None = Field(
+        default=None,
+        description="The member who owns the risk: a user id of the organisation "
+        "(GET /api/orgs/current/members)",
+    )
+    owner_text: ShortText = Field(
+        default="",
+        description="The owner as written before owners were chosen from members; it can be "
+        "kept or cleared, not changed, and choosing owner_id clears it",
+    )
 
 
 def unknown_taxonomy(ids: list[str], known: set[str]) -> list[str]:

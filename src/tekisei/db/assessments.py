@@ -41,7 +41,10 @@ class AnswerRow(Base):
     notes: Mapped[str] = mapped_column(Text)
     auto_note: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     """What tekisei noted itself (core.notes.AutoNote), worded in the reader's language."""
-    owner: Mapped[str] = mapped_column(String(200))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    """The member who owns the answer (kept when they leave the organisation)."""
+    owner_text: Mapped[str] = mapped_column(String(200))
+    """The owner as written before owners were chosen from members (0017); empty since."""
     justification: Mapped[str] = mapped_column(Text)
     updated_by: Mapped[str] = mapped_column(String(320))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())

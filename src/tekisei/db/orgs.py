@@ -32,6 +32,9 @@ class OrgRow(Base):
     actors: Mapped[list[str]] = mapped_column(JSON)
     responsible_person: Mapped[str | None] = mapped_column(String(200))
     responsible_title: Mapped[str | None] = mapped_column(String(200))
+    time_zone: Mapped[str | None] = mapped_column(String(64))
+    """IANA name of the zone its members read times in; None: the deployment's
+    ``TEKISEI_TIME_ZONE``."""
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     version: Mapped[int] = mapped_column(Integer, default=1)
 

@@ -32,7 +32,10 @@ class RiskRow(Base):
     residual: Mapped[int | None] = mapped_column(Integer)
     treatment: Mapped[str | None] = mapped_column(String(20))
     treatment_plan: Mapped[str] = mapped_column(Text)
-    owner: Mapped[str] = mapped_column(String(200))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    """The member who owns the risk (kept when they leave the organisation)."""
+    owner_text: Mapped[str] = mapped_column(String(200))
+    """The owner as written before owners were chosen from members (0016); empty since."""
     due: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20))
     accepted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -5,12 +5,13 @@ message catalogs the run's page uses."""
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 
 from tekisei.i18n import Lang, messages
 from tekisei.render.radar import perspective_radar
-from tekisei.render.report import _environment, generated_at, words
+from tekisei.render.report import _environment, words
 
 
 def eval_report_html(
@@ -21,11 +22,12 @@ def eval_report_html(
     perspectives: dict[str, str],
     risks: dict[str, str],
     lang: Lang,
+    zone: ZoneInfo,
     promptless: list[dict[str, Any]] | None = None,
 ) -> str:
     """The report of one run: settings and digest, summary with intervals, perspectives
     (radar and table), risks, and every failing case with input, output and reasons;
-    ``org`` is the organisation's name."""
+    ``org`` is the organisation's name; times are in ``zone``, named."""
     drawn = perspective_radar(
         run.by_perspective,
         perspectives,
@@ -42,6 +44,5 @@ def eval_report_html(
         risks=risks,
         radar=radar,
         promptless=promptless or [],
-        generated=generated_at(),
-        **words(lang),
+        **words(lang, zone),
     )

@@ -7,15 +7,16 @@ assessment page, in the reader's language.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from tekisei.core.catalog_views import section_label
+from tekisei.core.times import shown
 from tekisei.i18n import Lang, messages
 from tekisei.render.sheets import Percent, Table, Value, xlsx_bytes
 
@@ -27,21 +28,19 @@ def _environment() -> Environment:
     return Environment(loader=FileSystemLoader(folder), autoescape=select_autoescape(["html"]))
 
 
-def generated_at() -> str:
-    """When a report was made, as its header prints it."""
-    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def words(lang: Lang) -> dict[str, Callable[..., str]]:
+def words(lang: Lang, zone: ZoneInfo) -> dict[str, Any]:
     """The template helpers every report shares: ``_`` (the catalog, as on the pages),
     ``say`` (a catalog id with ``%(name)s`` fields), ``section`` (a section number in
-    the reader's words) and ``pct`` (a share as a whole percentage)."""
+    the reader's words), ``pct`` (a share as a whole percentage) and ``when`` (a stored
+    time on the organisation's clock, the zone named); ``generated`` is now, so shown."""
     catalog = messages(lang)
     return {
         "_": catalog.gettext,
         "say": catalog.format,
         "section": lambda value: section_label(str(value), lang),
         "pct": lambda value: f"{value:.0%}",
+        "when": lambda value: shown(value, zone),
+        "generated": shown(datetime.now(UTC), zone),
     }
 
 
@@ -59,8 +58,10 @@ def report_html(
     views: list[Any],
     element_titles: dict[str, str],
     lang: Lang,
+    zone: ZoneInfo,
 ) -> str:
-    """The report as one self-contained HTML document; ``org`` is the organisation's name."""
+    """The report as one self-contained HTML document; ``org`` is the organisation's name,
+    times are in ``zone``, named."""
     template = _environment().get_template("report.html")
     return template.render(
         lang=lang,
@@ -69,9 +70,8 @@ def report_html(
         report=report,
         views=views,
         titles=element_titles,
-        generated=generated_at(),
         notes=lambda item: _notes(item, lang),
-        **words(lang),
+        **words(lang, zone),
     )
 
 

@@ -34,6 +34,7 @@ from tekisei.services.changes import check_version
 from tekisei.services.evidence import EvidenceView, visible_evidence
 from tekisei.services.evidence import view as evidence_view
 from tekisei.services.notes import note_words
+from tekisei.services.owners import OwnerView, check_owner, check_owner_text, owner_email
 from tekisei.services.people import ActorNames
 
 GUIDELINE = "jp-ai-appropriateness-2025"
@@ -82,7 +83,10 @@ class ItemOut(BaseModel):
     notes: str
     auto_note: Localized | None = None
     """What tekisei noted itself (e.g. a run's results were attached), in both languages."""
-    owner: str
+    owner_id: int | None = None
+    owner_text: str = ""
+    owner: OwnerView | None = None
+    """Who owns the answer, as the reader is shown them."""
     justification: str
     version: int | None
     evidence: list[EvidenceView]
@@ -199,7 +203,8 @@ def start_assessment(
                 state=old.state,
                 notes=old.notes,
                 auto_note=old.auto_note,
-                owner=old.owner,
+                owner_id=old.owner_id,
+                owner_text=old.owner_text,
                 justification=old.justification,
                 updated_by=old.updated_by,
                 updated_at=old.updated_at,
@@ -284,7 +289,8 @@ def answer_requirement(
 
     Raises:
         ConflictError: the assessment is closed, or ``version`` is stale.
-        InvalidInputError: the requirement is not part of this assessment.
+        InvalidInputError: the requirement is not part of this assessment, or a new owner
+            who is not a member of the organisation (or written as text).
     """
     row = visible_assessment(session, principal, assessment_id)
     require(principal, Permission.WRITE_ASSESSMENTS)
@@ -308,6 +314,10 @@ def answer_requirement(
     answer = session.scalars(
         select(AnswerRow).where(AnswerRow.assessment_id == row.id, AnswerRow.node_urn == node.urn)
     ).first()
+    if fields.owner_id is not None and fields.owner_text:  # a member replaces the text
+        fields = fields.model_copy(update={"owner_text": ""})
+    check_owner_text(fields.owner_text, answer.owner_text if answer else "")
+    check_owner(session, principal, fields.owner_id, answer.owner_id if answer else None)
     now = datetime.now(UTC)
     before: dict[str, Any] | None = None
     if answer is None:
@@ -319,13 +329,16 @@ def answer_requirement(
         before = {
             "state": answer.state,
             "notes": answer.notes,
-            "owner": answer.owner,
+            "owner_id": answer.owner_id,
+            "owner_text": answer.owner_text,
+            "owner_email": owner_email(session, answer.owner_id),
             "justification": answer.justification,
         }
         answer.version += 1
     answer.state = fields.state.value
     answer.notes = fields.notes
-    answer.owner = fields.owner
+    answer.owner_id = fields.owner_id
+    answer.owner_text = fields.owner_text
     answer.justification = fields.justification
     answer.updated_by = principal.email
     answer.updated_at = now
@@ -337,7 +350,12 @@ def answer_requirement(
         "assessment.answer",
         "assessment",
         row.id,
-        {"requirement": node.urn, "before": before, "after": fields.model_dump(mode="json")},
+        {
+            "requirement": node.urn,
+            "before": before,
+            "after": fields.model_dump(mode="json")
+            | {"owner_email": owner_email(session, fields.owner_id)},
+        },
     )
     return answer
 
@@ -417,7 +435,8 @@ def attach_test_evidence(
                 state=AnswerState.NOT_STARTED.value,
                 notes="",
                 auto_note=note.stored(),
-                owner="",
+                owner_id=None,
+                owner_text="",
                 justification="",
                 updated_by=principal.email,
                 updated_at=now,
@@ -507,9 +526,8 @@ def assessment_report(session: Session, principal: Principal, assessment_id: int
     row = visible_assessment(session, principal, assessment_id)
     system = systems.visible_system(session, principal, row.system_id)
     answers = _answers(session, row.id)
-    evidence = _evidence_by_answer(
-        session, [a.id for a in answers.values()], ActorNames(session, principal)
-    )
+    actors = ActorNames(session, principal)
+    evidence = _evidence_by_answer(session, [a.id for a in answers.values()], actors)
     if row.framework_id == GUIDELINE:
         requirements = [
             (r.urn, r.section, r.title_ja, r.title_en, r.group)
@@ -543,7 +561,9 @@ def assessment_report(session: Session, principal: Principal, assessment_id: int
                 state=AnswerState(answer.state) if answer else AnswerState.NOT_STARTED,
                 notes=answer.notes if answer else "",
                 auto_note=_auto_note(answer),
-                owner=answer.owner if answer else "",
+                owner_id=answer.owner_id if answer else None,
+                owner_text=answer.owner_text if answer else "",
+                owner=actors.owner(answer.owner_id, answer.owner_text) if answer else None,
                 justification=answer.justification if answer else "",
                 version=answer.version if answer else None,
                 evidence=evidence.get(answer.id, []) if answer else [],

@@ -159,7 +159,10 @@ def open_database(settings: Settings, *, check_schema: bool = True) -> Database:
         files_dir=settings.files_dir,
         max_upload_bytes=settings.max_upload_mb * 1024 * 1024,
         policy=Policy.from_settings(
-            settings.review_days, settings.gate_completeness, settings.approver_min_age_days
+            settings.review_days,
+            settings.gate_completeness,
+            settings.approver_min_age_days,
+            settings.time_zone,
         ),
     )
     if check_schema:

@@ -22,7 +22,7 @@ from tekisei.core.risks import RiskFields
 from tekisei.core.systems import SystemFacts
 from tekisei.db.orgs import OrgRow
 from tekisei.private import private_dir, write_private
-from tekisei.services import credentials, orgs, provenance, risks, systems, users
+from tekisei.services import credentials, orgs, owners, provenance, risks, systems, users
 from tekisei.services.database import Database
 
 CREDENTIALS_FILE = "demo-signin.txt"
@@ -57,6 +57,15 @@ class DemoResult:
     password: str | None
     credentials_file: str | None
 
+
+NAMES = {
+    "admin@demo-corp.example": "田中 美咲",
+    "exec@demo-corp.example": "佐藤 一郎",
+    "audit@demo-corp.example": "中村 健",
+    "admin@demo-city.example": "伊藤 直子",
+    "caio@demo-city.example": "山田 花子",
+}
+"""The demo accounts' names (owners of risks are shown by name)."""
 
 ORGS: list[dict[str, Any]] = [
     {
@@ -105,7 +114,7 @@ ORGS: list[dict[str, Any]] = [
                         "treatment_plan": (
                             "属性別の通過率を毎月監視し、学習データを再重み付けする。"
                         ),
-                        "owner": "人事部 田中",
+                        "owner": "admin@demo-corp.example",
                     },
                     {
                         "title": "不採用理由を説明できない",
@@ -297,7 +306,7 @@ def load_demo(
             for email, role in item["accounts"]:
                 users.create_user(
                     session,
-                    users.UserCreate(email=email, password=password),
+                    users.UserCreate(email=email, name=NAMES.get(email, ""), password=password),
                     org.slug,
                     role,
                     actor="demo",
@@ -312,7 +321,9 @@ def load_demo(
                 row = systems.register_system(session, operator, facts)
                 registered.append(row.id)
                 for risk in system["risks"]:
-                    fields = {k: v for k, v in risk.items() if k != "accept"}
+                    fields = {k: v for k, v in risk.items() if k not in ("accept", "owner")}
+                    if "owner" in risk:
+                        fields["owner_id"] = owners.owner_by_email(session, operator, risk["owner"])
                     added = risks.add_risk(
                         session, operator, row.id, RiskFields.model_validate(fields)
                     )

@@ -10,16 +10,16 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tekisei.core.assessments import AnswerFields
+from tekisei.core.assessments import AnswerBase, AnswerFields
 from tekisei.core.governance import GovernanceFile, RiskSpec
 from tekisei.core.orgs import Principal
-from tekisei.core.risks import RiskFields
+from tekisei.core.risks import RiskBase, RiskFields
 from tekisei.core.systems import SystemFacts
 from tekisei.db.assessments import AnswerEvidenceRow, AnswerRow, AssessmentRow, EvidenceRow
 from tekisei.db.risks import RiskRow
 from tekisei.db.systems import SystemRow
 from tekisei.errors import CatalogFileError, FileLimitError, Problem
-from tekisei.services import assessments, catalog, evidence, risks, scope, systems
+from tekisei.services import assessments, catalog, evidence, owners, risks, scope, systems
 from tekisei.services.catalog_files import problem_at
 from tekisei.services.database import Database
 from tekisei.services.people import ActorNames
@@ -27,8 +27,9 @@ from tekisei.untrusted import compose_yaml, construct_yaml
 
 GUIDELINE = assessments.GUIDELINE
 FACT_FIELDS = tuple(SystemFacts.model_fields)
-RISK_FIELDS = tuple(RiskFields.model_fields)
-ANSWER_FIELDS = ("state", "notes", "owner", "justification")
+RISK_FIELDS = tuple(RiskBase.model_fields)
+ANSWER_FIELDS = tuple(AnswerBase.model_fields)
+OWNER_FIELDS = ("owner_id", "owner_text")
 
 
 @dataclass
@@ -147,20 +148,32 @@ def _apply(session: Session, principal: Principal, document: GovernanceFile) -> 
     return result
 
 
+def _owner(
+    session: Session, principal: Principal, email: str, stored: AnswerRow | RiskRow | None
+) -> dict[str, Any]:
+    """The owner fields for the file's ``owner`` (a member's email). A file that still
+    names the owner written as text before keeps that text as it is."""
+    if stored is not None and stored.owner_id is None and email and email == stored.owner_text:
+        return {"owner_id": None, "owner_text": stored.owner_text}
+    return {"owner_id": owners.owner_by_email(session, principal, email), "owner_text": ""}
+
+
 def _apply_risk(
     session: Session, principal: Principal, system_id: int, spec: RiskSpec, result: ApplyResult
 ) -> None:
-    fields = RiskFields.model_validate(spec.model_dump(include=set(RISK_FIELDS)))
     row = session.scalars(
         select(RiskRow).where(RiskRow.system_id == system_id, RiskRow.code == spec.code)
     ).first()
+    fields = RiskFields.model_validate(
+        spec.model_dump(include=set(RISK_FIELDS)) | _owner(session, principal, spec.owner, row)
+    )
     if row is None:
         added = risks.add_risk(session, principal, system_id, fields)
         added.code = spec.code
         result.changes.append(f"risk {spec.code}: created")
         return
     have = risks.view(row, ActorNames(session, principal)).model_dump(
-        mode="json", include=set(RISK_FIELDS)
+        mode="json", include=set(RiskFields.model_fields)
     )
     wanted = fields.model_dump(mode="json")
     changes: dict[str, Any] = {k: v for k, v in fields.model_dump().items() if wanted[k] != have[k]}
@@ -196,9 +209,12 @@ def _apply_answers(
                 AnswerRow.assessment_id == open_row.id, AnswerRow.node_urn == node.urn
             )
         ).first()
-        fields = AnswerFields.model_validate(spec.model_dump(include=set(ANSWER_FIELDS)))
+        fields = AnswerFields.model_validate(
+            spec.model_dump(include=set(ANSWER_FIELDS))
+            | _owner(session, principal, spec.owner, answer)
+        )
         wanted = fields.model_dump(mode="json")
-        have = {k: getattr(answer, k) for k in ANSWER_FIELDS} if answer else None
+        have = {k: getattr(answer, k) for k in (*ANSWER_FIELDS, *OWNER_FIELDS)} if answer else None
         if have != wanted:
             answer = assessments.answer_requirement(
                 session, principal, open_row.id, node.urn, fields

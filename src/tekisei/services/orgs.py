@@ -7,6 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import CursorResult
@@ -23,10 +24,12 @@ from tekisei.core.orgs import (
     require,
     sees_all_systems,
 )
+from tekisei.core.times import check_time_zone, zone
 from tekisei.db.orgs import ApiTokenRow, MembershipRow, OrgRow, UserRow, WebSessionRow
 from tekisei.db.systems import SystemAssignmentRow, SystemRow
 from tekisei.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
 from tekisei.services import audit
+from tekisei.services.database import policy_of
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,10 @@ class OrgView:
     actors: list[str]
     responsible_person: str | None
     responsible_title: str | None
+    time_zone: str
+    """The IANA zone pages, reports and exports show its times in."""
+    time_zone_is_default: bool
+    """The organisation chose no zone: ``time_zone`` is the deployment's default."""
     version: int
 
 
@@ -52,7 +59,7 @@ class MemberView:
     role: str
 
 
-def org_view(row: OrgRow) -> OrgView:
+def org_view(session: Session, row: OrgRow) -> OrgView:
     """The reader's view of ``row``."""
     return OrgView(
         row.id,
@@ -61,8 +68,24 @@ def org_view(row: OrgRow) -> OrgView:
         list(row.actors),
         row.responsible_person,
         row.responsible_title,
+        time_zone_name(session, row),
+        row.time_zone is None,
         row.version,
     )
+
+
+def time_zone_name(session: Session, org: OrgRow) -> str:
+    """The IANA name of the zone ``org`` reads times in: its own, else the deployment's."""
+    return org.time_zone or policy_of(session).time_zone
+
+
+def org_zone(session: Session, principal: Principal) -> ZoneInfo:
+    """The zone the principal's organisation reads times in (pages, reports, exports)."""
+    if principal.time_zone:
+        return zone(principal.time_zone)
+    org = session.get(OrgRow, principal.org_id)
+    assert org is not None
+    return zone(time_zone_name(session, org))
 
 
 def _slugify(name: str) -> str:
@@ -75,9 +98,11 @@ def create_org(session: Session, data: OrgCreate, actor: str) -> OrgRow:
     """Register an organisation and record it as the first event of its audit chain.
 
     Raises:
-        InvalidInputError: no usable slug could be derived from a non-Latin name.
+        InvalidInputError: no usable slug could be derived from a non-Latin name, or an
+            unknown time zone.
         ConflictError: the slug is taken.
     """
+    time_zone = check_time_zone(data.time_zone) if data.time_zone else None
     slug = data.slug or _slugify(data.name)
     if not slug:
         raise InvalidInputError(
@@ -95,6 +120,7 @@ def create_org(session: Session, data: OrgCreate, actor: str) -> OrgRow:
         actors=[a.value for a in data.actors],
         responsible_person=data.responsible_person,
         responsible_title=data.responsible_title,
+        time_zone=time_zone,
         created_at=datetime.now(UTC),
         version=1,
         audit_seq=0,
@@ -109,7 +135,14 @@ def create_org(session: Session, data: OrgCreate, actor: str) -> OrgRow:
         "org.create",
         "org",
         row.id,
-        {"after": {"name": row.name, "slug": slug, "actors": row.actors}},
+        {
+            "after": {
+                "name": row.name,
+                "slug": slug,
+                "actors": row.actors,
+                **({"time_zone": time_zone} if time_zone else {}),
+            }
+        },
     )
     return row
 
@@ -143,12 +176,17 @@ def update_org(
     actors: list[OrgActor] | None = None,
     responsible_person: str | None = None,
     responsible_title: str | None = None,
+    time_zone: str | None = None,
 ) -> OrgRow:
     """Change the organisation's settings (admins only; stale versions are refused).
+
+    ``None`` leaves a setting as it is. ``time_zone`` is an IANA name such as
+    ``Asia/Tokyo``, or ``""`` to follow the deployment's default (``TEKISEI_TIME_ZONE``).
 
     Raises:
         PermissionDeniedError: not an admin.
         ConflictError: ``version`` is not the current version.
+        InvalidInputError: no actor role, or an unknown time zone.
     """
     require(principal, Permission.MANAGE_ORG)
     row = session.get(OrgRow, principal.org_id)
@@ -160,10 +198,12 @@ def update_org(
             ja=f"組織の設定はバージョン{version}以降に変更されています（現在{row.version}）。"
             "読み込み直してから変更してください。",
         )
+    wanted_zone = check_time_zone(time_zone) if time_zone else time_zone
     before = {
         "name": row.name,
         "actors": list(row.actors),
         "responsible_person": row.responsible_person,
+        "time_zone": row.time_zone,
     }
     if name is not None:
         row.name = name
@@ -178,11 +218,14 @@ def update_org(
         row.responsible_person = responsible_person or None
     if responsible_title is not None:
         row.responsible_title = responsible_title or None
+    if wanted_zone is not None:
+        row.time_zone = wanted_zone or None
     row.version += 1
     after = {
         "name": row.name,
         "actors": list(row.actors),
         "responsible_person": row.responsible_person,
+        "time_zone": row.time_zone,
     }
     audit.record(
         session,
@@ -379,4 +422,5 @@ def cli_principal(session: Session, slug: str) -> Principal:
         role=Role.ADMIN,
         via="cli",
         org_name=org.name,
+        time_zone=time_zone_name(session, org),
     )

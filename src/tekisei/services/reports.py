@@ -10,7 +10,9 @@ from typing import Literal
 from sqlalchemy.orm import Session
 
 from tekisei.core.orgs import Principal
+from tekisei.core.times import local
 from tekisei.db.orgs import OrgRow
+from tekisei.db.risks import RiskRow
 from tekisei.errors import InvalidInputError
 from tekisei.i18n import messages
 from tekisei.render.eval_report import eval_report_html
@@ -18,6 +20,7 @@ from tekisei.render.report import report_html, report_pdf, report_xlsx
 from tekisei.render.sheets import Table, csv_text, xlsx_bytes
 from tekisei.services import assessments, catalog, eval_runs, risk_suggestions, risks, systems
 from tekisei.services.evals import promptless_perspectives
+from tekisei.services.orgs import org_zone
 from tekisei.services.people import ActorNames
 
 Format = Literal["html", "pdf", "xlsx"]
@@ -82,6 +85,7 @@ def assessment_report(
             views=views,
             element_titles=titles,
             lang=lang,
+            zone=org_zone(session, principal),
         )
         content = html.encode("utf-8") if fmt == "html" else report_pdf(html)
     return Report(content, MEDIA[fmt], name)
@@ -94,6 +98,8 @@ RISK_COLUMNS = (
 )  # fmt: skip
 """The risk register's columns, as message ids of the catalogs."""
 RISK_EXPORT_MAX = 100_000
+FORMER = {"ja": "{name}（元メンバー）", "en": "{name} (former member)"}
+"""An owner who has left the organisation, in the register."""
 
 
 def risk_register(
@@ -103,7 +109,8 @@ def risk_register(
     lang: Literal["ja", "en"] = "ja",
     system_id: int | None = None,
 ) -> Report:
-    """The risk register of the visible systems (or of one) as XLSX or CSV, highest first.
+    """The risk register of the visible systems (or of one) as XLSX or CSV, highest first;
+    times in the organisation's zone, with their offset.
 
     Raises:
         InvalidInputError: an unknown format.
@@ -126,6 +133,15 @@ def risk_register(
         ja, en = categories.get(ref, (ref, ref))
         return ja if lang == "ja" else en
 
+    zone = org_zone(session, principal)
+    actors = ActorNames(session, principal)
+
+    def owner(row: RiskRow) -> str:
+        shown = actors.owner(row.owner_id, row.owner_text)
+        if shown is None:
+            return ""
+        return FORMER[lang].format(name=shown.name) if shown.former_member else shown.name
+
     table = Table(
         title=_("Risk register"),
         header=[_(column) for column in RISK_COLUMNS],
@@ -142,11 +158,11 @@ def risk_register(
                 r.residual,
                 words.words("treatment", r.treatment) if r.treatment else "",
                 r.treatment_plan,
-                r.owner,
+                owner(r),
                 r.due,
                 words.words("risk-status", r.status),
                 r.acceptance_note,
-                r.updated_at,
+                local(r.updated_at, zone),
             ]
             for r in rows
         ],
@@ -191,6 +207,7 @@ def eval_run_report(
         perspectives=titles(eval_runs.JAISI),
         risks=titles("tekisei-risks-1"),
         lang=lang,
+        zone=org_zone(session, principal),
         promptless=promptless_perspectives(),
     )
     content = html.encode("utf-8") if fmt == "html" else report_pdf(html)

@@ -29,10 +29,13 @@ from tekisei.errors import InvalidInputError, NotFoundError
 from tekisei.services import audit
 from tekisei.services.changes import check_version, merge
 from tekisei.services.orgs import approver_facts
+from tekisei.services.owners import OwnerView, check_owner, check_owner_text, owner_email
 from tekisei.services.people import ActorNames
 from tekisei.services.scope import visible, visible_row, visible_system
 
 FIELDS = tuple(RiskFields.model_fields)
+SHOWN_AS = {"owner_id": "owner", "owner_text": "owner"}
+"""Fields a risk's history names by another name: both are who owns it."""
 SORTS = {"-inherent", "inherent", "-residual", "residual", "due", "title", "-updated"}
 
 
@@ -51,6 +54,8 @@ class RiskView(RiskFields):
     acceptance_note: str | None
     acceptor_added_by: str | None = None
     """Who made the accepting executive a member (separation of duties)."""
+    owner: OwnerView | None = None
+    """Who owns the risk, as the reader is shown them (``owner_id``, or ``owner_text``)."""
     created_at: datetime
     updated_at: datetime
     version: int
@@ -83,6 +88,7 @@ def view(row: RiskRow, actors: ActorNames) -> RiskView:
         accepted_at=row.accepted_at,
         acceptance_note=row.acceptance_note,
         acceptor_added_by=actors(row.acceptor_added_by),
+        owner=actors.owner(row.owner_id, row.owner_text),
         created_at=row.created_at,
         updated_at=row.updated_at,
         version=row.version,
@@ -108,6 +114,7 @@ def _check_taxonomy(session: Session, ids: list[str]) -> None:
             "social.bias (see 'tekisei catalog show tekisei-risks-1')",
             ja=f"不明なリスクID: {'、'.join(unknown)}。{RISK_TAXONOMY} のID（例: social.bias）を"
             "指定してください。",
+            field="taxonomy",
         )
 
 
@@ -136,11 +143,14 @@ def add_risk(session: Session, principal: Principal, system_id: int, fields: Ris
     Raises:
         PermissionDeniedError: the role may not write risks.
         NotFoundError: the system is not visible.
-        InvalidInputError: unknown taxonomy ids.
+        InvalidInputError: unknown taxonomy ids, or an owner who is not a member of the
+            organisation (or written as text).
     """
     system = visible_system(session, principal, system_id)
     require(principal, Permission.WRITE_RISKS)
     _check_taxonomy(session, fields.taxonomy)
+    check_owner_text(fields.owner_text, "")
+    check_owner(session, principal, fields.owner_id)
     now = datetime.now(UTC)
     row = RiskRow(
         org_id=principal.org_id,
@@ -160,7 +170,11 @@ def add_risk(session: Session, principal: Principal, system_id: int, fields: Ris
         "risk.create",
         "risk",
         row.id,
-        {"system": system.id, "after": fields.model_dump(mode="json")},
+        {
+            "system": system.id,
+            "after": fields.model_dump(mode="json")
+            | {"owner_email": owner_email(session, fields.owner_id)},
+        },
     )
     return row
 
@@ -186,24 +200,33 @@ def update_risk(
     session: Session, principal: Principal, risk_id: int, changes: dict[str, Any], version: int
 ) -> RiskRow:
     """Change a risk. Changing the scores or treatment of an accepted risk withdraws the
-    acceptance, since the executive accepted something else.
+    acceptance, since the executive accepted something else. Choosing an owner
+    (``owner_id``) replaces an owner written as text before.
 
     Raises:
         ConflictError: ``version`` is not current.
-        InvalidInputError: invalid values or unknown fields.
+        InvalidInputError: invalid values or unknown fields, or a new owner who is not a
+            member of the organisation (or written as text).
     """
     row = visible_risk(session, principal, risk_id)
     require(principal, Permission.WRITE_RISKS)
     check_version("リスク", risk_id, version, row.version)
     before = _fields(row)
     change = merge(before, changes)
+    if change.after.owner_id is not None and change.after.owner_text:
+        change = merge(before, changes | {"owner_text": ""})
     after = change.after
     if after.taxonomy != before.taxonomy:
         _check_taxonomy(session, after.taxonomy)
+    check_owner_text(after.owner_text, before.owner_text)
+    check_owner(session, principal, after.owner_id, before.owner_id)
     if not change.fields:
         return row
     changed = change.fields
     summary: dict[str, Any] = dict(change.summary)
+    if "owner_id" in changed:  # the audit log records people by email
+        summary["before"]["owner_email"] = owner_email(session, before.owner_id)
+        summary["after"]["owner_email"] = owner_email(session, after.owner_id)
     material = {"likelihood", "impact", "residual_likelihood", "residual_impact", "treatment"}
     if row.status == RiskStatus.ACCEPTED.value and material & set(changed):
         row.accepted_by = None
@@ -417,7 +440,7 @@ class RiskEventOut(BaseModel):
     action: str
     """``risk.create``, ``risk.update`` or ``risk.accept``."""
     changed: list[str]
-    """The fields the change touched (for an update)."""
+    """The fields the change touched (for an update); ``owner`` for a change of owner."""
     note: str | None = None
     """The reason given with an acceptance."""
 
@@ -448,7 +471,7 @@ def risk_history(session: Session, principal: Principal, risk_id: int) -> list[R
                 at=datetime.fromisoformat(event.at),
                 actor=actors(event.actor) or "",
                 action=event.action,
-                changed=[name for name in changed if name in FIELDS],
+                changed=sorted({SHOWN_AS.get(n, n) for n in changed if n in FIELDS}),
                 note=str(note) if note is not None else None,
             )
         )

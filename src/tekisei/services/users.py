@@ -33,7 +33,7 @@ from tekisei.errors import (
 )
 from tekisei.services import audit, passwords, throttling
 from tekisei.services.database import Database, WriterBusyError, policy_of
-from tekisei.services.orgs import add_member, get_org, membership
+from tekisei.services.orgs import add_member, get_org, membership, time_zone_name
 
 logger = logging.getLogger(__name__)
 
@@ -268,7 +268,11 @@ def sign_in(
 
 
 def _principal(
-    user: UserRow, org: OrgRow, role: Role, via: Literal["session", "token", "cli"]
+    session: Session,
+    user: UserRow,
+    org: OrgRow,
+    role: Role,
+    via: Literal["session", "token", "cli"],
 ) -> Principal:
     return Principal(
         user_id=user.id,
@@ -278,6 +282,7 @@ def _principal(
         role=role,
         via=via,
         org_name=org.name,
+        time_zone=time_zone_name(session, org),
     )
 
 
@@ -298,7 +303,7 @@ def principal_for(session: Session, email: str, org_slug: str) -> Principal:
             f"{email} is not a member of {org_slug}",
             ja=f"{email} は {org_slug} のメンバーではありません。",
         )
-    return _principal(user, org, Role(member.role), "cli")
+    return _principal(session, user, org, Role(member.role), "cli")
 
 
 # ----------------------------------------------------------------------------- sessions
@@ -359,7 +364,7 @@ def start_session(session: Session, user: UserRow, org_slug: str | None = None) 
     return NewSession(
         token,
         csrf,
-        _principal(user, org, Role(role), "session"),
+        _principal(session, user, org, Role(role), "session"),
         org_count=len(found),
         password_change_required=user.must_change_password,
     )
@@ -426,7 +431,7 @@ def resolve_session(
             "choose your own password first: the current one was set by someone else",
             ja="まずご自身のパスワードを設定してください。現在のパスワードは他の人が設定したものです。",
         )
-    return _principal(user, org, Role(role), "session"), row.csrf
+    return _principal(session, user, org, Role(role), "session"), row.csrf
 
 
 def end_session(session: Session, token: str) -> None:
@@ -503,7 +508,7 @@ def switch_org(session: Session, token: str, principal: Principal, org_slug: str
             )
     member = membership(session, user.id, target.id)
     assert member is not None
-    return _principal(user, target, Role(member.role), "session")
+    return _principal(session, user, target, Role(member.role), "session")
 
 
 # ----------------------------------------------------------------------------- passwords
@@ -726,7 +731,7 @@ def _token_principal(session: Session, secret: str) -> tuple[Principal, ApiToken
     role = Role(row.role)
     if not ROLE_PERMISSIONS[role] <= ROLE_PERMISSIONS[Role(member_role)]:
         role = Role(member_role)  # the member was demoted since the token was issued
-    return _principal(user, org, role, "token"), row
+    return _principal(session, user, org, role, "token"), row
 
 
 def resolve_token(session: Session, secret: str) -> Principal:

@@ -110,3 +110,28 @@ def field_errors(exc: ValidationError, lang: str = "en") -> dict[str, str]:
 def blank_to_none(data: dict[str, Any], *fields: str) -> dict[str, Any]:
     """Drop empty optional inputs so that defaults apply."""
     return {k: v for k, v in data.items() if not (k in fields and v in ("", None))}
+
+
+KEEP_OWNER_TEXT = "text"
+"""The owner <select>'s value that keeps the owner written as text before owners were chosen
+from members (the text itself comes back in the hidden ``owner_text``)."""
+
+
+def owner_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """``owner_id`` and ``owner_text`` from the owner <select> of a form (templates
+    ``owners/_owner.html``): a member's id, nothing (no owner), or the text kept as it is.
+    Empty when the form has no owner <select>: nothing about the owner changes then."""
+    if "owner_id" not in data:
+        return {}
+    chosen = str(data.get("owner_id", "")).strip()
+    text = str(data.get("owner_text", ""))
+    if chosen == KEEP_OWNER_TEXT:
+        return {"owner_id": None, "owner_text": text}
+    if not chosen:
+        return {"owner_id": None, "owner_text": ""}
+    return {"owner_id": chosen, "owner_text": text}
+
+
+def without_owner(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` without the owner <select>'s raw fields (see :func:`owner_fields`)."""
+    return {k: v for k, v in data.items() if k not in ("owner_id", "owner_text")}

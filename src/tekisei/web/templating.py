@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
-from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -17,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescap
 from tekisei import __version__
 from tekisei.core.catalog_views import section_label
 from tekisei.core.orgs import Permission, can
+from tekisei.core.times import shown, zone
 from tekisei.web.flash import FLASH_COOKIE, take
 from tekisei.web.i18n import Lang, messages
 
@@ -51,22 +50,16 @@ def render(
     query = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "lang"])
     here = request.url.path + (f"?{query}" if query else "")
     principal = getattr(request.state, "principal", None)
-    zone = ZoneInfo(request.app.state.settings.time_zone)
+    # The reader's organisation's zone; the deployment's on pages read without signing in.
+    where = zone(
+        principal.time_zone if principal is not None else None,
+        request.app.state.settings.time_zone,
+    )
 
     def when(value: object, with_time: bool = True) -> str:
-        """A stored time (UTC; naive values are UTC) in the deployment's time zone, with
-        the zone named: ``2026-12-02 16:42 JST``."""
-        if value is None or value == "":
-            return "—"
-        moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-        if not isinstance(moment, datetime):
-            return str(moment)
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        local = moment.astimezone(zone)
-        if not with_time:
-            return local.strftime("%Y-%m-%d")
-        return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
+        """A stored time (UTC; naive values are UTC) in the organisation's time zone, with
+        the zone named: ``2026-12-02 16:42 JST``; or only its date there."""
+        return shown(value, where, with_time=with_time)
 
     def may(permission: str) -> bool:
         """Whether the signed-in reader's role grants ``permission`` (menus and forms)."""

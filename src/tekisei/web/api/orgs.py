@@ -33,6 +33,14 @@ class OrgOut(BaseModel):
     actors: list[str]
     responsible_person: str | None
     responsible_title: str | None
+    time_zone: str = Field(
+        description="The IANA time zone pages, reports and exports show times in (the API "
+        "always gives times in ISO 8601 with their offset)"
+    )
+    time_zone_is_default: bool = Field(
+        description="The organisation chose no zone: time_zone is the deployment's default "
+        "(TEKISEI_TIME_ZONE)"
+    )
     version: int
 
 
@@ -46,6 +54,11 @@ class OrgUpdate(BaseModel):
     actors: Annotated[list[OrgActor], Field(min_length=1, max_length=4)] | None = None
     responsible_person: Annotated[str, StringConstraints(max_length=200)] | None = None
     responsible_title: Annotated[str, StringConstraints(max_length=200)] | None = None
+    time_zone: Annotated[str, StringConstraints(max_length=64)] | None = Field(
+        default=None,
+        description="An IANA name such as Asia/Tokyo or Europe/London; an empty string "
+        "follows the deployment's default (TEKISEI_TIME_ZONE)",
+    )
 
 
 @router.get("/current", response_model=OrgOut)
@@ -53,7 +66,7 @@ def current_org(request: Request, principal: PrincipalDep) -> OrgOut:
     """The organisation the caller acts for."""
     with reading(request) as session:
         row = org_service.get_org(session, principal.org_slug)
-        return OrgOut(**org_service.org_view(row).__dict__)
+        return OrgOut(**org_service.org_view(session, row).__dict__)
 
 
 @router.patch("/current", response_model=OrgOut)
@@ -68,8 +81,9 @@ def update_org(request: Request, principal: PrincipalDep, body: OrgUpdate) -> Or
             actors=body.actors,
             responsible_person=body.responsible_person,
             responsible_title=body.responsible_title,
+            time_zone=body.time_zone,
         )
-        return OrgOut(**org_service.org_view(row).__dict__)
+        return OrgOut(**org_service.org_view(session, row).__dict__)
 
 
 @router.get("/current/members", response_model=list[MemberOut])

@@ -3,7 +3,7 @@ the answer form, and evidence downloads."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
@@ -17,12 +17,13 @@ from tekisei.errors import ConflictError, InvalidInputError, NotFoundError
 from tekisei.services import assessments as assessment_service
 from tekisei.services import catalog as catalog_service
 from tekisei.services import evidence as evidence_service
+from tekisei.services import owners as owner_service
 from tekisei.services import systems as system_service
 from tekisei.services.assessments import GUIDELINE
 from tekisei.web.api.common import IdPath, database, reading, transaction
 from tekisei.web.auth import PrincipalDep
 from tekisei.web.files import attachment
-from tekisei.web.forms import check_csrf, field_errors
+from tekisei.web.forms import check_csrf, field_errors, owner_fields
 from tekisei.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -102,7 +103,7 @@ def _answer_page(
     system_id: IdPath,
     requirement: str,
     errors: dict[str, str] | None = None,
-    values: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
     status: int = 200,
 ) -> HTMLResponse:
     with reading(request) as session:
@@ -112,13 +113,19 @@ def _answer_page(
         row = assessment_service.current_assessment(session, principal, system_id)
         report = assessment_service.assessment_report(session, principal, row.id)
         node = catalog_service.get_node(session, requirement)
+        owners = (
+            owner_service.owner_choices(session, principal)
+            if can(principal.role, Permission.WRITE_ASSESSMENTS)
+            else []
+        )
     item = next((i for i in report.items if i.urn == node.urn), None)
     urns = [i.urn for i in report.items]
     place = urns.index(node.urn) if node.urn in urns else None
     current = values or {
         "state": item.state.value if item else "not_started",
         "notes": item.notes if item else "",
-        "owner": item.owner if item else "",
+        "owner_id": item.owner_id if item else None,
+        "owner_text": item.owner_text if item else "",
         "justification": item.justification if item else "",
     }
     return render(
@@ -129,6 +136,7 @@ def _answer_page(
             "node": node,
             "item": item,
             "values": current,
+            "owners": owners,
             "states": STATES,
             "errors": errors or {},
             "assessment": report,
@@ -163,7 +171,9 @@ async def save_answer(
 ) -> Response:
     """Save the answer; an uploaded file or a link becomes evidence backing it."""
     form = await request.form()
-    fields = {k: str(form.get(k, "")) for k in ("state", "notes", "owner", "justification")}
+    fields: dict[str, Any] = {
+        k: str(form.get(k, "")) for k in ("state", "notes", "justification")
+    } | owner_fields({k: str(v) for k, v in form.items() if k in ("owner_id", "owner_text")})
     check_csrf(request, {"csrf": str(form.get("csrf", ""))})
     upload = form.get("file")
     url = str(form.get("url", "")).strip()
@@ -205,12 +215,13 @@ async def save_answer(
             status=422,
         )
     except (InvalidInputError, ConflictError) as exc:
+        field = exc.field if isinstance(exc, InvalidInputError) else None
         return _answer_page(
             request,
             principal,
             system_id,
             requirement,
-            {"__all__": exc.localized(request.state.lang)},
+            {field or "__all__": exc.localized(request.state.lang)},
             fields,
             status=422,
         )

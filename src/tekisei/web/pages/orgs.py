@@ -7,6 +7,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from tekisei.core.orgs import OrgActor, Permission, Role, can, sees_all_systems
+from tekisei.core.times import time_zone_names
 from tekisei.errors import ConflictError, InvalidInputError, NotFoundError
 from tekisei.services import eval_targets
 from tekisei.services import invitations as invitation_service
@@ -31,7 +32,7 @@ def _page(
 ) -> HTMLResponse:
     manage = can(principal.role, Permission.MANAGE_ORG)
     with reading(request) as session:
-        org = org_service.org_view(org_service.get_org(session, principal.org_slug))
+        org = org_service.org_view(session, org_service.get_org(session, principal.org_slug))
         members = (
             org_service.list_members(session, principal)
             if sees_all_systems(principal.role)
@@ -51,6 +52,8 @@ def _page(
             "roles": [r.value for r in Role],
             "eval_targets": targets,
             "actors": [a.value for a in OrgActor],
+            "time_zones": time_zone_names() if manage else (),
+            "default_time_zone": request.app.state.settings.time_zone,
             "can_manage": manage,
             "error": error,
         },
@@ -80,6 +83,7 @@ async def save(request: Request, principal: PrincipalDep) -> Response:
                 actors=actors,
                 responsible_person=str(data.get("responsible_person", "")),
                 responsible_title=str(data.get("responsible_title", "")),
+                time_zone=str(data.get("time_zone", "")),
             )
     except (ConflictError, InvalidInputError, ValueError) as exc:
         message = (

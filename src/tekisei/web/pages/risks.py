@@ -16,6 +16,7 @@ from tekisei.core.risks import RISK_TAXONOMY, RiskFields, Treatment
 from tekisei.errors import ConflictError, InvalidInputError, PermissionDeniedError
 from tekisei.render.heatmap import heat_map_svg
 from tekisei.services import catalog as catalog_service
+from tekisei.services import owners as owner_service
 from tekisei.services import risks as risk_service
 from tekisei.services import systems as system_service
 from tekisei.services.people import ActorNames
@@ -24,7 +25,14 @@ from tekisei.web.api.common import IdPath, IdQuery, reading, transaction
 from tekisei.web.api.risks import Basis, Level, heat_cell
 from tekisei.web.auth import PrincipalDep
 from tekisei.web.flash import done
-from tekisei.web.forms import blank_to_none, check_csrf, field_errors, read_form
+from tekisei.web.forms import (
+    blank_to_none,
+    check_csrf,
+    field_errors,
+    owner_fields,
+    read_form,
+    without_owner,
+)
 from tekisei.web.i18n import messages
 from tekisei.web.templating import render
 
@@ -32,9 +40,19 @@ router = APIRouter(prefix="/risks", include_in_schema=False)
 OPTIONAL = ("residual_likelihood", "residual_impact", "treatment", "due")
 
 
-def _taxonomy(request: Request) -> list[Any]:
+def _choices(request: Request, principal: Principal) -> tuple[list[Any], list[Any]]:
+    """The taxonomy's top categories and, for roles that write risks, the members a risk's
+    owner is chosen from (of the principal's organisation only)."""
     with reading(request) as session:
-        return [n for n in catalog_service.framework_tree(session, RISK_TAXONOMY) if n.depth == 1]
+        taxonomy = [
+            n for n in catalog_service.framework_tree(session, RISK_TAXONOMY) if n.depth == 1
+        ]
+        owners = (
+            owner_service.owner_choices(session, principal)
+            if can(principal.role, Permission.WRITE_RISKS)
+            else []
+        )
+    return taxonomy, owners
 
 
 def heat_link(basis: str = "inherent", system_id: int | None = None) -> Callable[[int, int], str]:
@@ -105,6 +123,7 @@ def register_page(
 
 def _form(
     request: Request,
+    principal: Principal,
     values: dict[str, Any],
     errors: dict[str, str],
     system: Any,
@@ -113,7 +132,7 @@ def _form(
     status: int = 200,
     extra: dict[str, Any] | None = None,
 ) -> HTMLResponse:
-    taxonomy = _taxonomy(request)
+    taxonomy, owners = _choices(request, principal)
     lang = request.state.lang
     return render(
         request,
@@ -129,6 +148,7 @@ def _form(
                 n.ref: (n.title_ja if lang == "ja" else n.title_en) for n in taxonomy
             },
             "history": [],
+            "owners": owners,
             "treatments": [t.value for t in Treatment],
             **(extra or {}),
         },
@@ -160,10 +180,11 @@ def new_page(
         "likelihood": 3,
         "impact": 3,
         "treatment_plan": "",
-        "owner": "",
+        "owner_id": None,
+        "owner_text": "",
         "due": "",
     }
-    return _form(request, values, {}, shown)
+    return _form(request, principal, values, {}, shown)
 
 
 @router.post("/new", response_model=None)
@@ -173,7 +194,9 @@ async def create(
     """Add the risk; errors are shown next to their fields."""
     data = await read_form(request)
     check_csrf(request, data)
-    values = blank_to_none(data | {"taxonomy": data.get("taxonomy", [])}, *OPTIONAL)
+    values = blank_to_none(
+        without_owner(data) | {"taxonomy": data.get("taxonomy", [])}, *OPTIONAL
+    ) | owner_fields(data)
     try:
         fields = RiskFields.model_validate(values)
         with transaction(request) as session:
@@ -182,6 +205,7 @@ async def create(
     except ValidationError as exc:
         return _form(
             request,
+            principal,
             values,
             field_errors(exc, request.state.lang),
             _system(request, principal, system),
@@ -190,8 +214,9 @@ async def create(
     except InvalidInputError as exc:
         return _form(
             request,
+            principal,
             values,
-            {"taxonomy": exc.localized(request.state.lang)},
+            {exc.field or "__all__": exc.localized(request.state.lang)},
             _system(request, principal, system),
             status=422,
         )
@@ -210,6 +235,7 @@ def detail_page(request: Request, principal: PrincipalDep, risk_id: IdPath) -> H
     values = risk.model_dump(mode="json", include=set(RiskFields.model_fields))
     return _form(
         request,
+        principal,
         values,
         {},
         _system(request, principal, risk.system_id),
@@ -230,11 +256,12 @@ async def update(request: Request, principal: PrincipalDep, risk_id: IdPath) -> 
     data = await read_form(request)
     check_csrf(request, data)
     version = int(data.pop("version", "0") or 0)
-    values = data | {"taxonomy": data.get("taxonomy", [])}
+    values = without_owner(data) | {"taxonomy": data.get("taxonomy", [])}
     for field in OPTIONAL:
         values.setdefault(field, None)
         if values[field] == "":
             values[field] = None
+    values |= owner_fields(data)
     try:
         RiskFields.model_validate(values)
         with transaction(request) as session:
@@ -244,8 +271,13 @@ async def update(request: Request, principal: PrincipalDep, risk_id: IdPath) -> 
             request, principal, risk_id, values, field_errors(exc, request.state.lang)
         )
     except (ConflictError, InvalidInputError) as exc:
+        at = exc.field if isinstance(exc, InvalidInputError) else None
         return _detail_with_errors(
-            request, principal, risk_id, values, {"__all__": exc.localized(request.state.lang)}
+            request,
+            principal,
+            risk_id,
+            values,
+            {at or "__all__": exc.localized(request.state.lang)},
         )
     return done(f"/risks/{risk_id}")
 
@@ -264,6 +296,7 @@ def _detail_with_errors(
         history = risk_service.risk_history(session, principal, risk_id)
     return _form(
         request,
+        principal,
         values,
         errors,
         _system(request, principal, risk.system_id),
@@ -302,6 +335,7 @@ async def accept(request: Request, principal: PrincipalDep, risk_id: IdPath) -> 
         values = risk.model_dump(mode="json", include=set(RiskFields.model_fields))
         return _form(
             request,
+            principal,
             values,
             {"accept": exc.localized(request.state.lang)},
             _system(request, principal, risk.system_id),
