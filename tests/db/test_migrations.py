@@ -168,23 +168,31 @@ def test_notes_tekisei_wrote_in_japanese_are_carried_over_as_automatic_notes(
 ) -> None:
     from datetime import UTC, datetime
 
-    from tekisei.core.orgs import OrgActor, OrgCreate
-    from tekisei.core.systems import SystemFacts
     from tekisei.db.migrate import upgrade
-    from tekisei.services import orgs, systems
 
     engine = make_engine(settings.resolved_database_url)
     try:
         upgrade(engine, "0014")
-        database = open_database(settings, check_schema=False)
-        with database.transaction() as session:
-            orgs.create_org(
-                session, OrgCreate(name="Acme", slug="acme", actors=[OrgActor.BUSINESS]), "cli"
+        # rows as 0014 held them, written in SQL: the models describe the newest schema
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO orgs (id, slug, name, actors, created_at, version, audit_seq, "
+                    "audit_head) VALUES (1, 'acme', 'Acme', '[\"business\"]', "
+                    "'2026-12-02 10:13:00', 1, 0, 'x')"
+                )
             )
-            who = orgs.cli_principal(session, "acme")
-            facts = SystemFacts.model_validate({"name": "相談ボット", "org_role": "provider"})
-            system = systems.register_system(session, who, facts).id
-        database.close()
+            connection.execute(
+                text(
+                    "INSERT INTO systems (id, org_id, name, purpose, domain, org_role, stage, "
+                    "models, vendors, data_categories, affected, autonomy, scale, deployment, "
+                    "responsible_person, contact_window, tier, created_at, updated_at, version) "
+                    "VALUES (1, 1, '相談ボット', '', 'other', 'provider', 'plan', '[]', '[]', "
+                    "'[]', '[]', 'assistive', 'small', 'internal', '', '', 'limited', "
+                    "'2026-12-02 10:13:00', '2026-12-02 10:13:00', 1)"
+                )
+            )
+        org_id, system = 1, 1
         now = datetime.now(UTC)
         eval_note = (
             "評価実行 nightly の結果を証跡として添付しました（3件不合格）。"
@@ -217,7 +225,7 @@ def test_notes_tekisei_wrote_in_japanese_are_carried_over_as_automatic_notes(
         ]
         answers = {1: eval_note, 2: provenance_note, 3: "人が書いた取組"}
         with engine.begin() as connection:
-            values = {"org": who.org_id, "system": system, "now": now,
+            values = {"org": org_id, "system": system, "now": now,
                       "reason": "定期点検\nmodels changed\ncatalog changed: 2.3, fn8"}  # fmt: skip
             for sql in rows:
                 connection.execute(text(sql), values)
