@@ -198,6 +198,7 @@ def _workspace(db: Database, settings: Settings, demo_url: str, lang: str) -> Wo
         data = [r.name for r in session.scalars(select(OrgRow))]
         for s in session.scalars(select(SystemRow)):
             data += [s.name, s.purpose or "", *(s.models or []), *(s.vendors or [])]
+            data += [s.responsible_person or "", s.contact_window or ""]
         for r in session.scalars(select(RiskRow)):
             data += [
                 r.title,
