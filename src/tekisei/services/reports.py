@@ -1,15 +1,18 @@
-"""Reports for auditors and executives: the assessment report (HTML, PDF, XLSX) and the
-risk register (XLSX, CSV). Spreadsheets and CSV are written only through
+"""Reports for auditors and executives: the assessment report (HTML, PDF, XLSX), the risk
+register and the system inventory (XLSX, CSV). Spreadsheets and CSV are written only through
 ``tekisei.render.sheets``, which never lets a cell become a formula."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
 from tekisei.core.orgs import Principal
+from tekisei.core.risks import RiskFields
+from tekisei.core.sheets import RISK_COLUMNS, SYSTEM_COLUMNS, Column, Lang, export_value
+from tekisei.core.systems import SystemFacts
 from tekisei.errors import InvalidInputError
 from tekisei.render.eval_report import eval_report_html
 from tekisei.render.report import report_html, report_pdf, report_xlsx
@@ -79,25 +82,30 @@ def assessment_report(
     return Report(content, MEDIA[fmt], name)
 
 
-RISK_COLUMNS: dict[str, dict[str, str]] = {
-    "id": {"ja": "ID", "en": "ID"},
-    "system": {"ja": "AIシステム", "en": "AI system"},
-    "title": {"ja": "リスク", "en": "Risk"},
-    "taxonomy": {"ja": "分類", "en": "Taxonomy"},
-    "description": {"ja": "説明", "en": "Description"},
-    "likelihood": {"ja": "発生可能性", "en": "Likelihood"},
-    "impact": {"ja": "影響度", "en": "Impact"},
-    "inherent": {"ja": "固有リスク", "en": "Inherent"},
-    "residual": {"ja": "残存リスク", "en": "Residual"},
-    "treatment": {"ja": "対応", "en": "Treatment"},
-    "plan": {"ja": "対応計画", "en": "Treatment plan"},
-    "owner": {"ja": "担当者", "en": "Owner"},
-    "due": {"ja": "期限", "en": "Due"},
-    "status": {"ja": "状態", "en": "Status"},
-    "acceptance": {"ja": "受容の理由", "en": "Acceptance note"},
-    "updated": {"ja": "更新日時", "en": "Updated"},
-}
-RISK_EXPORT_MAX = 100_000
+EXPORT_MAX = 100_000
+"""Rows an export writes at most."""
+
+
+def _sheet(
+    fmt: str, title: str, columns: tuple[Column, ...], rows: list[dict[str, Any]], lang: Lang
+) -> bytes:
+    """Rows (column key → value) as XLSX or CSV (UTF-8 with a BOM, which Excel needs to
+    read Japanese), with the columns' headers in ``lang``."""
+    table = Table(
+        title=title,
+        header=[column.label(lang) for column in columns],
+        rows=[[export_value(c, row.get(c.key)) for c in columns] for row in rows],
+    )
+    if fmt == "xlsx":
+        return xlsx_bytes([table])
+    return csv_text(table).encode("utf-8-sig")
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in ("xlsx", "csv"):
+        raise InvalidInputError(
+            "the format is xlsx or csv", ja="形式は xlsx か csv のいずれかです。"
+        )
 
 
 def risk_register(
@@ -107,50 +115,56 @@ def risk_register(
     lang: Literal["ja", "en"] = "ja",
     system_id: int | None = None,
 ) -> Report:
-    """The risk register of the visible systems (or of one) as XLSX or CSV, highest first.
+    """The risk register of the visible systems (or of one) as XLSX or CSV, highest first,
+    in the columns an import reads back (``tekisei.core.sheets.RISK_COLUMNS``).
 
     Raises:
         InvalidInputError: an unknown format.
         NotFoundError: the system is not visible.
     """
-    if fmt not in ("xlsx", "csv"):
-        raise InvalidInputError(
-            "the format is xlsx or csv", ja="形式は xlsx か csv のいずれかです。"
-        )
-    _total, rows = risks.list_risks(session, principal, system_id=system_id, limit=RISK_EXPORT_MAX)
-    names = {
-        s.id: s.name for s in systems.list_systems(session, principal, limit=RISK_EXPORT_MAX)[1]
-    }
-    table = Table(
-        title="リスク登録簿" if lang == "ja" else "Risk register",
-        header=[label[lang] for label in RISK_COLUMNS.values()],
-        rows=[
-            [
-                r.id,
-                names.get(r.system_id, str(r.system_id)),
-                r.title,
-                " ".join(r.taxonomy),
-                r.description,
-                r.likelihood,
-                r.impact,
-                r.inherent,
-                r.residual,
-                r.treatment,
-                r.treatment_plan,
-                r.owner,
-                r.due,
-                r.status,
-                r.acceptance_note,
-                r.updated_at,
-            ]
-            for r in rows
-        ],
-    )
+    _check_format(fmt)
+    _total, rows = risks.list_risks(session, principal, system_id=system_id, limit=EXPORT_MAX)
+    names = {s.id: s.name for s in systems.list_systems(session, principal, limit=EXPORT_MAX)[1]}
+    values = [
+        {name: getattr(r, name) for name in RiskFields.model_fields}
+        | {
+            "id": r.id,
+            "system": names.get(r.system_id, str(r.system_id)),
+            "inherent": r.inherent,
+            "residual": r.residual,
+            "status": r.status,
+            "acceptance": r.acceptance_note,
+            "updated": r.updated_at,
+            "system_id": r.system_id,
+            "version": r.version,
+        }
+        for r in rows
+    ]
+    title = "リスク登録簿" if lang == "ja" else "Risk register"
     scope = f"system-{system_id}" if system_id is not None else principal.org_slug
     name = f"risks-{scope}.{fmt}"
-    if fmt == "xlsx":
-        return Report(xlsx_bytes([table]), MEDIA["xlsx"], name)
-    return Report(csv_text(table).encode("utf-8-sig"), MEDIA["csv"], name)
+    return Report(_sheet(fmt, title, RISK_COLUMNS, values, lang), MEDIA[fmt], name)
+
+
+def system_inventory(
+    session: Session, principal: Principal, fmt: str, lang: Literal["ja", "en"] = "ja"
+) -> Report:
+    """The inventory of the systems the principal may see as XLSX or CSV, by name, in the
+    columns an import reads back (``tekisei.core.sheets.SYSTEM_COLUMNS``).
+
+    Raises:
+        InvalidInputError: an unknown format.
+    """
+    _check_format(fmt)
+    _total, rows = systems.list_systems(session, principal, limit=EXPORT_MAX)
+    values = [
+        {name: getattr(r, name) for name in SystemFacts.model_fields}
+        | {"id": r.id, "tier": r.tier, "updated": r.updated_at, "version": r.version}
+        for r in rows
+    ]
+    title = "AIシステム台帳" if lang == "ja" else "AI system inventory"
+    name = f"systems-{principal.org_slug}.{fmt}"
+    return Report(_sheet(fmt, title, SYSTEM_COLUMNS, values, lang), MEDIA[fmt], name)
 
 
 def eval_run_report(
