@@ -125,7 +125,7 @@ def test_the_risk_register_export_never_writes_a_formula(
     if fmt == "xlsx":
         assert_text_only(found.content, [*stored, "@owner"])
         sheet = load_workbook(io.BytesIO(found.content)).worksheets[0]
-        assert [c.value for c in sheet[1]][:3] == ["ID", "AIシステム", "リスク"]
+        assert [c.value for c in sheet[1]][:3] == ["ID", "AIシステム", "リスク名"]
         assert len(list(sheet.iter_rows())) == 1 + len(titles)
     else:
         text = found.content.decode("utf-8-sig")

@@ -18,6 +18,7 @@ withdrawn); the import itself leaves one more event with the counts.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -397,7 +398,11 @@ def _validation_problems(
 ) -> list[SheetProblem]:
     problems = []
     for error in exc.errors():
-        key = str(error["loc"][0]) if error["loc"] else ""
+        if error["loc"]:
+            key = str(error["loc"][0])
+        else:  # a rule of the whole record: shown at the first field it names
+            named = [k for k in labels if re.search(rf"\b{k}\b", error["msg"])]
+            key = named[0] if named else ""
         en, ja = problem_text(error)
         problems.append(_problem(number, labels.get(key, key), en, ja))
     return problems
@@ -568,7 +573,8 @@ def _planned(session: Session, principal: Principal, kind: _Kind, sheet: SheetDa
         planned = _plan_row(plan, row, existing, seen)
         if planned is not None:
             plan.rows.append(planned)
-    plan.errors.sort(key=lambda p: p.row)
+    position = {label: index for index, label in header.labels.items()}
+    plan.errors.sort(key=lambda p: (p.row, position.get(p.column, len(position))))
     return plan
 
 
