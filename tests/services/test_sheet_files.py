@@ -34,7 +34,9 @@ def workbook(rows: list[list[object]], *, text_cells: bool = False, sheets: int 
     return buffer.getvalue()
 
 
-def rezipped(xlsx: bytes, extra: dict[str, bytes], replace: dict[str, bytes] | None = None) -> bytes:
+def rezipped(
+    xlsx: bytes, extra: dict[str, bytes], replace: dict[str, bytes] | None = None
+) -> bytes:
     """``xlsx`` with members added or replaced."""
     out = io.BytesIO()
     with (
@@ -49,7 +51,9 @@ def rezipped(xlsx: bytes, extra: dict[str, bytes], replace: dict[str, bytes] | N
     return out.getvalue()
 
 
-def refused(data: bytes, name: str = "upload.csv", limits: SheetLimits = LIMITS) -> InvalidInputError:
+def refused(
+    data: bytes, name: str = "upload.csv", limits: SheetLimits = LIMITS
+) -> InvalidInputError:
     with pytest.raises(InvalidInputError) as caught:
         read_sheet(data, name, limits)
     assert caught.value.message_ja and caught.value.message
@@ -100,7 +104,7 @@ def test_a_csv_cell_that_reads_as_a_formula_is_refused_with_its_row_and_column(c
 
 
 def test_text_behind_the_exports_apostrophe_and_plain_numbers_are_data() -> None:
-    text = HEADER + "\"'=1+1\",user,\"'@owner\"\r\n-1,user,-\r\n"
+    text = HEADER + '"\'=1+1",user,"\'@owner"\r\n-1,user,-\r\n'
     sheet = read_sheet(text.encode(), "x.csv")
     assert sheet.problems == []
     assert sheet.rows[0].cells == ("=1+1", "user", "@owner")
@@ -154,7 +158,9 @@ def test_too_many_rows_or_columns_and_too_large_files_are_refused() -> None:
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, ".xls"),
     ],
 )
-def test_empty_files_and_files_that_are_not_csv_or_xlsx_are_refused(data: bytes, words: str) -> None:
+def test_empty_files_and_files_that_are_not_csv_or_xlsx_are_refused(
+    data: bytes, words: str
+) -> None:
     assert words in refused(data).message
 
 
@@ -163,7 +169,10 @@ def test_empty_files_and_files_that_are_not_csv_or_xlsx_are_refused(data: bytes,
 
 def test_xlsx_cells_keep_their_types_and_text_that_starts_with_equals_is_text() -> None:
     data = workbook(
-        [["名称", "自組織の立場", "期限", "発生可能性"], ["=SUM(A1)", "user", datetime(2026, 3, 31), 4]],
+        [
+            ["名称", "自組織の立場", "期限", "発生可能性"],
+            ["=SUM(A1)", "user", datetime(2026, 3, 31), 4],
+        ],
         text_cells=True,
     )
     sheet = read_sheet(data, "x.xlsx")
@@ -181,7 +190,11 @@ def test_an_xlsx_formula_or_error_cell_is_refused_never_evaluated() -> None:
         ]
     )
     sheet = read_sheet(data, "x.xlsx")
-    assert [(p.row, p.column) for p in sheet.problems] == [(2, "利用目的"), (3, "利用目的"), (4, "利用目的")]
+    assert [(p.row, p.column) for p in sheet.problems] == [
+        (2, "利用目的"),
+        (3, "利用目的"),
+        (4, "利用目的"),
+    ]
     assert "formula" in sheet.problems[0].message and "#N/A" in sheet.problems[2].message
     assert all(row.cells[1:] in ((), (None,)) for row in sheet.rows)
 

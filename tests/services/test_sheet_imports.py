@@ -266,7 +266,13 @@ def test_one_bad_row_writes_nothing_and_every_problem_is_named(acme: dict[str, A
     result = _import(db, admin, "systems", _csv(rows), "bad.csv")
     assert not result.applied and _state(db) == before
     found = [(p.row, p.column) for p in result.errors]
-    assert found == [(3, "名称"), (4, "自組織の立場"), (4, "利用分野"), (5, "バージョン"), (6, "ID")]
+    assert found == [
+        (3, "名称"),
+        (4, "自組織の立場"),
+        (4, "利用分野"),
+        (5, "バージョン"),
+        (6, "ID"),
+    ]
     assert result.errors[0].message_ja == "値を入力してください。"
     assert "owner" in result.errors[1].message_ja and "developer" in result.errors[1].message
     assert "version 7" in result.errors[3].message
@@ -337,12 +343,20 @@ def test_the_rules_of_single_edits_hold_for_imported_rows(acme: dict[str, Any]) 
     second = acme["systems"][1]
     gate = _csv([["ID", "ライフサイクル段階"], [second, "deploy"]])
     result = _import(db, admin, "systems", gate, "gate.csv")
-    assert "approval" in result.errors[0].message and result.errors[0].column == "ライフサイクル段階"
+    assert (
+        "approval" in result.errors[0].message and result.errors[0].column == "ライフサイクル段階"
+    )
     twice = _csv([["ID", "責任者"], [second, "a"], [second, "b"]])
     result = _import(db, admin, "systems", twice, "twice.csv")
     assert [(p.row, p.column) for p in result.errors] == [(3, "ID")]
     header = ["ID", "リスクの分類", "対策後の発生可能性", "対策後の影響度"]
-    rules = _csv([header, [acme["risk"], "social.nonsense", 2, 2], [acme["risk"] + 1, "technical.hallucination", 2, ""]])
+    rules = _csv(
+        [
+            header,
+            [acme["risk"], "social.nonsense", 2, 2],
+            [acme["risk"] + 1, "technical.hallucination", 2, ""],
+        ]
+    )
     result = _import(db, admin, "risks", rules, "rules.csv")
     messages = {(p.row, p.column): p.message_ja for p in result.errors}
     assert "social.nonsense" in messages[(2, "リスクの分類")]
@@ -361,7 +375,9 @@ def test_an_accepted_risk_changed_by_an_import_loses_its_acceptance(acme: dict[s
         )
         ceo = users.principal_for(session, "ceo@acme.example", "acme")
         risks.accept_risk(session, ceo, acme["risk"], "残余は許容範囲", 1)
-    result = _import(db, acme["admin"], "risks", _csv([["ID", "影響度"], [acme["risk"], 4]]), "x.csv")
+    result = _import(
+        db, acme["admin"], "risks", _csv([["ID", "影響度"], [acme["risk"], 4]]), "x.csv"
+    )
     assert result.updated == 1
     with db.reading() as session:
         assert risks.visible_risk(session, acme["admin"], acme["risk"]).status == "treating"

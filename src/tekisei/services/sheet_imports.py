@@ -581,6 +581,16 @@ def _planned(session: Session, principal: Principal, kind: _Kind, sheet: SheetDa
 # ----------------------------------------------------------------------------- the use case
 
 
+def check_may_import(principal: Principal, target: Target) -> None:
+    """Refuse a principal whose role may not write what ``target`` imports (called by the
+    edges before they read an upload, and by :func:`import_sheet`).
+
+    Raises:
+        PermissionDeniedError: the role may not write systems (risks).
+    """
+    require(principal, _kind(target).permission)
+
+
 def import_sheet(
     session: Session,
     principal: Principal,
@@ -602,7 +612,7 @@ def import_sheet(
         ConflictError: a record changed while the import was written (nothing is kept).
     """
     kind = _kind(target)
-    require(principal, kind.permission)
+    check_may_import(principal, target)
     sheet = read_sheet(data, filename)
     plan = _planned(session, principal, kind, sheet)
     rows = [r.plan for r in plan.rows]
