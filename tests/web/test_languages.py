@@ -46,6 +46,7 @@ PAGES = [
     "/catalog/nodes/urn:tekisei:req:jp-ai-appropriateness-2025:2.1",
     "/catalog/nodes/urn:tekisei:req:jp-ai-appropriateness-2025:fn16",
     "/systems/{system}/assessment?framework=iso-iec-42001-2023",
+    "/systems/import", "/risks/import",
 ]  # fmt: skip
 
 
