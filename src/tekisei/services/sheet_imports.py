@@ -110,10 +110,10 @@ class ImportResult(BaseModel):
                 else f"nothing was imported: {count} problem{'s' if count != 1 else ''} found"
             )
         if lang == "ja":
-            verb = "しました" if self.applied else "します"
+            verb = "取り込みました" if self.applied else "取り込みます"
             return (
                 f"{what[0]}: 追加 {self.created}件、変更 {self.updated}件、"
-                f"変更なし {self.unchanged}件を取り込み{verb}。"
+                f"変更なし {self.unchanged}件を{verb}。"
             )
         verb = "" if self.applied else "would be "
         return (
