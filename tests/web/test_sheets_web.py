@@ -331,3 +331,16 @@ async def test_a_confirmation_is_only_the_uploaders_and_needs_the_forms_token(
         "/systems/import/confirm", data={"csrf": form_token(preview), "token": token}
     )
     assert mine.status_code == 200 and len(await system_names(site)) == 2
+
+
+async def test_a_file_over_the_size_limit_is_refused_with_the_limit_named(
+    site: dict[str, Any],
+) -> None:
+    big = b"ID,\xe5\x90\x8d\xe7\xa7\xb0\r\n" + b"1,x\r\n" * (10 * 1024 * 1024 // 5)
+    answer = await site["api"].post(
+        "/api/systems/import",
+        headers=bearer(site, "admin@acme"),
+        files={"file": ("big.csv", big, "text/csv")},
+    )
+    assert answer.status_code == 422
+    assert "10 MB" in answer.json()["detail"] and "10 MB" in answer.json()["detail_ja"]
