@@ -24,17 +24,12 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tekisei.core.orgs import Permission, Principal, require
-from tekisei.core.risks import RiskFields, unknown_taxonomy
+from tekisei.core.orgs import Principal, require
 from tekisei.core.sheets import (
     MISSING,
-    RISK_COLUMNS,
-    SYSTEM_COLUMNS,
     Cell,
-    Column,
     Header,
     Kind,
     SheetProblem,
@@ -43,17 +38,14 @@ from tekisei.core.sheets import (
     problem_text,
     whole_number,
 )
-from tekisei.core.systems import Stage, SystemFacts
 from tekisei.db.orgs import OrgRow
-from tekisei.db.risks import RiskRow
-from tekisei.db.systems import SystemRow
-from tekisei.services import audit, risks, systems
-from tekisei.services.scope import visible
+from tekisei.services import audit
 from tekisei.services.sheet_files import Format, SheetData, SheetRow, read_sheet
+from tekisei.services.sheet_targets import SheetTarget, Target, problem, sheet_target
 
-Target = Literal["systems", "risks"]
+__all__ = ["FieldChange", "ImportResult", "RowPlan", "Target", "check_may_import", "import_sheet"]
+
 Action = Literal["create", "update", "unchanged"]
-_CHUNK = 500
 
 
 class FieldChange(BaseModel):
@@ -133,233 +125,6 @@ class _Row:
     version: int = 0
 
 
-def _problem(row: int, column: str, en: str, ja: str) -> SheetProblem:
-    return SheetProblem(row=row, column=column, message=en, message_ja=ja)
-
-
-# ----------------------------------------------------------------------------- targets
-
-
-class _Kind:
-    """What differs between importing systems and risks."""
-
-    target: Target
-    columns: tuple[Column, ...]
-    model: type[BaseModel]
-    permission: Permission
-    noun: tuple[str, str]  # Japanese, English
-
-    def load(self, session: Session, principal: Principal, ids: set[int]) -> dict[int, Any]:
-        raise NotImplementedError
-
-    def current(self, row: Any) -> BaseModel:
-        raise NotImplementedError
-
-    def prepare(self, session: Session, principal: Principal, references: set[int]) -> None:
-        """Read once what :meth:`check` needs."""
-
-    def check(
-        self,
-        number: int,
-        labels: dict[str, str],
-        after: BaseModel,
-        before: Any,
-        reference: int | None,
-    ) -> list[SheetProblem]:
-        return []
-
-    def name(self, fields: BaseModel) -> str:
-        raise NotImplementedError
-
-    def create(
-        self, session: Session, principal: Principal, fields: BaseModel, reference: int | None
-    ) -> int:
-        raise NotImplementedError
-
-    def update(
-        self,
-        session: Session,
-        principal: Principal,
-        ident: int,
-        changes: dict[str, Any],
-        version: int,
-    ) -> None:
-        raise NotImplementedError
-
-
-def _visible_rows(
-    session: Session, principal: Principal, table: type[SystemRow] | type[RiskRow], ids: set[int]
-) -> dict[int, Any]:
-    found: dict[int, Any] = {}
-    ordered = sorted(ids)
-    for start in range(0, len(ordered), _CHUNK):
-        chunk = ordered[start : start + _CHUNK]
-        if table is SystemRow:
-            query: Any = select(SystemRow).where(
-                SystemRow.id.in_(chunk), visible(principal, SystemRow.org_id, SystemRow.id)
-            )
-        else:
-            query = select(RiskRow).where(
-                RiskRow.id.in_(chunk), visible(principal, RiskRow.org_id, RiskRow.system_id)
-            )
-        found.update({row.id: row for row in session.scalars(query)})
-    return found
-
-
-class _Systems(_Kind):
-    target: Target = "systems"
-    columns = SYSTEM_COLUMNS
-    model = SystemFacts
-    permission = Permission.WRITE_SYSTEMS
-    noun = ("AIシステム", "AI system")
-
-    def load(self, session: Session, principal: Principal, ids: set[int]) -> dict[int, Any]:
-        return _visible_rows(session, principal, SystemRow, ids)
-
-    def current(self, row: Any) -> BaseModel:
-        return SystemFacts.model_validate({n: getattr(row, n) for n in SystemFacts.model_fields})
-
-    def check(
-        self,
-        number: int,
-        labels: dict[str, str],
-        after: BaseModel,
-        before: Any,
-        reference: int | None,
-    ) -> list[SheetProblem]:
-        assert isinstance(after, SystemFacts)
-        if before is None:
-            return []
-        refusal = systems.gate_refusal(Stage(before.stage), after.stage)
-        if refusal is None:
-            return []
-        return [
-            _problem(number, labels.get("stage", ""), refusal.message, refusal.message_ja or "")
-        ]
-
-    def name(self, fields: BaseModel) -> str:
-        assert isinstance(fields, SystemFacts)
-        return fields.name
-
-    def create(
-        self, session: Session, principal: Principal, fields: BaseModel, reference: int | None
-    ) -> int:
-        assert isinstance(fields, SystemFacts)
-        return systems.register_system(session, principal, fields).id
-
-    def update(
-        self,
-        session: Session,
-        principal: Principal,
-        ident: int,
-        changes: dict[str, Any],
-        version: int,
-    ) -> None:
-        systems.update_system(session, principal, ident, changes, version)
-
-
-class _Risks(_Kind):
-    target: Target = "risks"
-    columns = RISK_COLUMNS
-    model = RiskFields
-    permission = Permission.WRITE_RISKS
-    noun = ("リスク", "risk")
-
-    def __init__(self) -> None:
-        self.taxonomy: set[str] = set()
-        self.systems: set[int] = set()
-
-    def load(self, session: Session, principal: Principal, ids: set[int]) -> dict[int, Any]:
-        return _visible_rows(session, principal, RiskRow, ids)
-
-    def current(self, row: Any) -> BaseModel:
-        return RiskFields.model_validate({n: getattr(row, n) for n in RiskFields.model_fields})
-
-    def prepare(self, session: Session, principal: Principal, references: set[int]) -> None:
-        self.taxonomy = risks.known_taxonomy(session)
-        self.systems = set(_visible_rows(session, principal, SystemRow, references))
-
-    def check(
-        self,
-        number: int,
-        labels: dict[str, str],
-        after: BaseModel,
-        before: Any,
-        reference: int | None,
-    ) -> list[SheetProblem]:
-        assert isinstance(after, RiskFields)
-        problems = []
-        unknown = unknown_taxonomy(after.taxonomy, self.taxonomy)
-        if unknown:
-            problems.append(
-                _problem(
-                    number,
-                    labels.get("taxonomy", ""),
-                    f"unknown risk ids: {', '.join(unknown)}; use ids of tekisei-risks-1 such "
-                    "as social.bias",
-                    f"不明なリスクID: {'、'.join(unknown)}。tekisei-risks-1 のID（例: social.bias）"
-                    "を書いてください。",
-                )
-            )
-        column = labels.get("system_id", "")
-        if before is not None:
-            if reference is not None and reference != before.system_id:
-                problems.append(
-                    _problem(
-                        number,
-                        column,
-                        f"risk {before.id} belongs to AI system {before.system_id}; a risk "
-                        "cannot move to another system (add it there as a new risk)",
-                        f"リスク {before.id} はAIシステム {before.system_id} のものです。"
-                        "別のシステムには移せません（そのシステムに新しいリスクとして追加してください）。",
-                    )
-                )
-        elif reference is None:
-            problems.append(
-                _problem(
-                    number,
-                    column,
-                    "give the ID of the AI system the new risk belongs to",
-                    "新しいリスクが属するAIシステムのIDを書いてください。",
-                )
-            )
-        elif reference not in self.systems:
-            problems.append(
-                _problem(
-                    number,
-                    column,
-                    f"no AI system with ID {reference} in this organisation (or you may not "
-                    "see it)",
-                    f"この組織に ID {reference} のAIシステムはありません（または閲覧できません）。",
-                )
-            )
-        return problems
-
-    def name(self, fields: BaseModel) -> str:
-        assert isinstance(fields, RiskFields)
-        return fields.title
-
-    def create(
-        self, session: Session, principal: Principal, fields: BaseModel, reference: int | None
-    ) -> int:
-        assert isinstance(fields, RiskFields) and reference is not None
-        return risks.add_risk(session, principal, reference, fields).id
-
-    def update(
-        self,
-        session: Session,
-        principal: Principal,
-        ident: int,
-        changes: dict[str, Any],
-        version: int,
-    ) -> None:
-        risks.update_risk(session, principal, ident, changes, version)
-
-
-def _kind(target: Target) -> _Kind:
-    return _Systems() if target == "systems" else _Risks()
-
-
 # ----------------------------------------------------------------------------- planning
 
 
@@ -376,7 +141,7 @@ def _same(before: Any, after: Any) -> bool:
 
 @dataclass
 class _Plan:
-    kind: _Kind
+    kind: SheetTarget
     header: Header
     sheet: SheetData
     lang_of_file: str
@@ -404,7 +169,7 @@ def _validation_problems(
             named = [k for k in labels if re.search(rf"\b{k}\b", error["msg"])]
             key = named[0] if named else ""
         en, ja = problem_text(error)
-        problems.append(_problem(number, labels.get(key, key), en, ja))
+        problems.append(problem(number, labels.get(key, key), en, ja))
     return problems
 
 
@@ -420,7 +185,7 @@ def _plan_row(
             numbers[key] = whole_number(cells.get(key))
         except ValueError as exc:
             problems.append(
-                _problem(
+                problem(
                     number,
                     labels.get(key, key),
                     f"'{exc}' is not an ID (a whole number)",
@@ -430,7 +195,7 @@ def _plan_row(
     for index, value in enumerate(row.cells):
         if index not in plan.header.columns and value not in (None, ""):
             problems.append(
-                _problem(
+                problem(
                     number,
                     plan.header.labels.get(index, ""),
                     "a value in a column without a header; give the column a header or "
@@ -452,7 +217,7 @@ def _plan_row(
     if ident is not None:
         if ident in seen:
             plan.errors.append(
-                _problem(
+                problem(
                     number,
                     labels["id"],
                     f"ID {ident} is also in row {seen[ident]}; each record may appear once",
@@ -464,7 +229,7 @@ def _plan_row(
         before = existing.get(ident)
         if before is None:
             plan.errors.append(
-                _problem(
+                problem(
                     number,
                     labels["id"],
                     f"no {kind.noun[1]} with ID {ident} in this organisation (or you may not "
@@ -477,7 +242,7 @@ def _plan_row(
         version = numbers["version"]
         if version is not None and version != before.version:
             plan.errors.append(
-                _problem(
+                problem(
                     number,
                     labels.get("version", ""),
                     f"{kind.noun[1]} {ident} changed since version {version} (now "
@@ -528,7 +293,7 @@ def _file_language(header: Header) -> str:
     return "en" if en > ja else "ja"
 
 
-def _planned(session: Session, principal: Principal, kind: _Kind, sheet: SheetData) -> _Plan:
+def _planned(session: Session, principal: Principal, kind: SheetTarget, sheet: SheetData) -> _Plan:
     header = match_header(sheet.header, kind.columns, sheet.header_row)
     lang = _file_language(header)
     labels = {c.key: c.label("ja" if lang == "ja" else "en") for c in kind.columns}
@@ -542,7 +307,7 @@ def _planned(session: Session, principal: Principal, kind: _Kind, sheet: SheetDa
     if missing and adds:
         names = [labels[c.key] for c in missing]
         plan.errors.append(
-            _problem(
+            problem(
                 sheet.header_row,
                 "",
                 f"the file has no column {', '.join(names)}; a row without an ID adds a new "
@@ -588,7 +353,7 @@ def check_may_import(principal: Principal, target: Target) -> None:
     Raises:
         PermissionDeniedError: the role may not write systems (risks).
     """
-    require(principal, _kind(target).permission)
+    require(principal, sheet_target(target).permission)
 
 
 def import_sheet(
@@ -611,7 +376,7 @@ def import_sheet(
         NotFoundError: the risk taxonomy is not loaded (risks).
         ConflictError: a record changed while the import was written (nothing is kept).
     """
-    kind = _kind(target)
+    kind = sheet_target(target)
     check_may_import(principal, target)
     sheet = read_sheet(data, filename)
     plan = _planned(session, principal, kind, sheet)
@@ -658,7 +423,7 @@ def import_sheet(
     return result
 
 
-def _write(session: Session, principal: Principal, kind: _Kind, rows: Iterable[_Row]) -> None:
+def _write(session: Session, principal: Principal, kind: SheetTarget, rows: Iterable[_Row]) -> None:
     for row in rows:
         plan = row.plan
         if plan.action == "create":
