@@ -253,3 +253,29 @@ def test_xlsx_limits_on_rows_and_columns_apply_as_for_csv() -> None:
     assert "at most 50" in refused(wide, "wide.xlsx").message
     tall = workbook([["名称"], *([["a"]] * 30)])
     assert "more than 20 rows" in refused(tall, "t.xlsx", SheetLimits(max_rows=20)).message
+
+
+def test_a_cell_at_the_last_column_does_not_widen_every_row() -> None:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["名称", "自組織の立場"])
+    for number in range(2, 2002):
+        sheet.cell(row=number, column=1, value=f"system {number}")
+        sheet.cell(row=number, column=16384).number_format = "0.00"  # styled, empty
+    buffer = io.BytesIO()
+    book.save(buffer)
+    read = read_sheet(buffer.getvalue(), "wide.xlsx")
+    assert len(read.rows) == 2000 and all(len(row.cells) == 1 for row in read.rows)
+
+
+def test_an_xlsx_with_more_texts_than_the_limits_hold_is_refused() -> None:
+    base = workbook([["名称"], ["a"]])
+    texts = b"".join(b"<si><t>%d</t></si>" % i for i in range(300_000))
+    strings = (
+        b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        + texts
+        + b"</sst>"
+    )
+    error = refused(rezipped(base, {"xl/sharedStrings.xml": strings}), "texts.xlsx")
+    assert isinstance(error, FileLimitError) and "texts" in error.message

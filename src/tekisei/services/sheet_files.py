@@ -67,7 +67,7 @@ class SheetLimits(BaseModel):
     """Parts of an XLSX archive."""
     max_inflated_bytes: int = 50 * 1024 * 1024
     """All parts of an XLSX archive once inflated (zip bombs)."""
-    max_scanned_rows: int = 100_000
+    max_scanned_rows: int = 50_000
     """Rows of an XLSX sheet looked at, blank ones included."""
 
 
@@ -288,7 +288,15 @@ def _checked_archive(data: bytes, name: str, limits: SheetLimits) -> None:
                 "（取り込むのは最初のシートだけです）。",
             )
         for member in members:
-            if _DTD.search(archive.read(member)):
+            part = archive.read(member)
+            if member.endswith("sharedStrings.xml") and part.count(b"<si") > _most_texts(limits):
+                raise FileLimitError(
+                    f"{name} holds more texts than {limits.max_rows:,} rows of "
+                    f"{limits.max_columns} columns can; it is not read",
+                    ja=f"{name} には {limits.max_rows:,} 行 × {limits.max_columns} 列に"
+                    "収まらない数の文字列があります。読み込みません。",
+                )
+            if _DTD.search(part):
                 raise _refuse(
                     f"{name}: its part {member} declares a DTD or entities, which no Excel "
                     "workbook needs; it is not read",
@@ -297,6 +305,11 @@ def _checked_archive(data: bytes, name: str, limits: SheetLimits) -> None:
                 )
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError):
         raise _damaged(name) from None
+
+
+def _most_texts(limits: SheetLimits) -> int:
+    """The most distinct texts a workbook within the limits can hold (plus its header)."""
+    return (limits.max_rows + 1) * limits.max_columns
 
 
 def _damaged(name: str) -> InvalidInputError:
@@ -336,7 +349,10 @@ def _read_xlsx(data: bytes, name: str, limits: SheetLimits) -> SheetData:
             raise _damaged(name)
         sheet = book.worksheets[0]
         sheet.reset_dimensions()  # the sheet's own claim to its size is not believed
-        return _sheet_rows(sheet.iter_rows(), name, limits)
+        # One column past the limit is read, to see a value there; never more, so that a
+        # cell at column XFD does not make every row 16,384 cells wide.
+        rows = sheet.iter_rows(max_col=limits.max_columns + 1)
+        return _sheet_rows(rows, name, limits)
     except damaged:
         raise _damaged(name) from None
     finally:
