@@ -40,9 +40,11 @@ class SheetTarget:
     noun: tuple[str, str]  # Japanese, English
 
     def load(self, session: Session, principal: Principal, ids: set[int]) -> dict[int, Any]:
+        """The records with these ids the principal may see, by id."""
         raise NotImplementedError
 
     def current(self, row: Any) -> BaseModel:
+        """A record's fields as its model holds them."""
         raise NotImplementedError
 
     def prepare(self, session: Session, principal: Principal, references: set[int]) -> None:
@@ -56,14 +58,19 @@ class SheetTarget:
         before: Any,
         reference: int | None,
     ) -> list[SheetProblem]:
+        """What the rules beyond the model say of row ``number``: ``after`` its validated
+        fields, ``before`` the record it changes (None when it adds one), ``reference``
+        the record it belongs to (a risk's AI system); ``labels`` name the columns."""
         return []
 
     def name(self, fields: BaseModel) -> str:
+        """How a record is named in a preview."""
         raise NotImplementedError
 
     def create(
         self, session: Session, principal: Principal, fields: BaseModel, reference: int | None
     ) -> int:
+        """Add a record through its service; its id."""
         raise NotImplementedError
 
     def update(
@@ -74,6 +81,7 @@ class SheetTarget:
         changes: dict[str, Any],
         version: int,
     ) -> None:
+        """Change a record through its service."""
         raise NotImplementedError
 
 
