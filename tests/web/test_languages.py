@@ -71,6 +71,7 @@ PAGES = [
     "/systems/{system}/assessment?framework=iso-iec-42001-2023",
     "/systems/{system}/assessment/answer?requirement=urn:tekisei:req:jp-ai-appropriateness-2025:fn8",
     "/evals/runs/{run}",
+    "/systems/import", "/risks/import",
 ]  # fmt: skip
 # What a reader downloads: (address, format).
 REPORTS = [

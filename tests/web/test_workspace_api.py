@@ -366,12 +366,38 @@ FORMS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/evals/runs/{run}/resume"): {},
     ("POST", "/evals/suggestions/{suggestion_id}"): {"decision": "dismiss", "note": "stolen"},
     ("POST", "/verify"): {"text": "w1 w2 w3 w4"},
+    ("POST", "/systems/import/confirm"): {"token": "A" * 32},
+    ("POST", "/risks/import/confirm"): {"token": "A" * 32},
 }
-FILES: dict[tuple[str, str], dict[str, Any]] = {
-    # Uploads (multipart) of API routes and pages.
+
+
+def _systems_sheet(ids: dict[str, Any]) -> dict[str, Any]:
+    """An inventory file that tries to change the walker's system."""
+    text = f"ID,名称,自組織の立場\r\n{ids['system_id']},stolen,user\r\n"
+    return {"file": ("systems.csv", text.encode("utf-8"), "text/csv")}
+
+
+def _risks_sheet(ids: dict[str, Any]) -> dict[str, Any]:
+    """A risk-register file that tries to change the walker's risk and add one to its system."""
+    text = (
+        "ID,AIシステムID,リスク名,リスクの分類,発生可能性,影響度\r\n"
+        f"{ids['risk_id']},,stolen,social.bias,1,1\r\n"
+        f",{ids['system_id']},stolen,social.bias,1,1\r\n"
+    )
+    return {"file": ("risks.csv", text.encode("utf-8"), "text/csv")}
+
+
+FILES: dict[tuple[str, str], Any] = {
+    # Uploads (multipart) of API routes and pages: the files, or a function of the
+    # walker's ids that makes them (imports whose rows name the walker's objects: each
+    # such row is the row's "not found", a 422 with the problem, never a change).
     ("POST", "/api/evidence/files"): {"file": ("note.txt", b"plain evidence", "text/plain")},
     ("POST", "/api/provenance/verify/image"): {"file": ("a.png", PNG, "image/png")},
     ("POST", "/verify/image"): {"file": ("a.png", PNG, "image/png")},
+    ("POST", "/api/systems/import"): _systems_sheet,
+    ("POST", "/api/risks/import"): _risks_sheet,
+    ("POST", "/systems/import"): _systems_sheet,
+    ("POST", "/risks/import"): _risks_sheet,
 }
 SKIP: dict[tuple[str, str], str] = {
     ("POST", "/signout"): "ends the walker's own session and names no object",
@@ -478,6 +504,7 @@ def fill(route: Route, ids: dict[str, Any], *, with_optional_ids: bool) -> Call:
             if route.key not in FILES:
                 pytest.fail(f"{where}: add the files it uploads to FILES {hint}")
             files = FILES[route.key]
+            files = files(ids) if callable(files) else files
             data = _fill_value(dict(FORMS.get(route.key, {})), ids, named)
         elif forms:
             if route.key not in FORMS:

@@ -22,6 +22,7 @@ from tekisei.cli.common import (
     resolve_lang,
     table,
 )
+from tekisei.cli.sheets import DryRunOption, FormatOption, SheetFile, run_import
 from tekisei.core.risks import RiskFields, Treatment
 from tekisei.services import owners
 from tekisei.services import reports as report_service
@@ -217,15 +218,32 @@ def list_command(
 def export(
     org: OrgOption,
     output: Annotated[Path, typer.Option("-o", "--output", help="File to write.")],
-    fmt: Annotated[str, typer.Option("--format", help="xlsx or csv.")] = "xlsx",
+    fmt: FormatOption = "xlsx",
     system: Annotated[int | None, typer.Option(help="Only this system.")] = None,
     lang: LangOption = None,
     user: UserOption = None,
 ) -> None:
-    """Write the risk register as a spreadsheet (xlsx) or CSV; text never becomes a formula."""
+    """Write the risk register as a spreadsheet (xlsx) or CSV, in the columns 'import'
+    reads back; text never becomes a formula."""
     with database().reading() as session:
         found = report_service.risk_register(
             session, principal(session, org, user), fmt, resolve_lang(lang), system
         )
     output.write_bytes(found.content)
     console.print(f"risk register → {output}", markup=False)
+
+
+@app.command("import")
+@handle_errors
+def import_command(
+    file: SheetFile,
+    org: OrgOption,
+    dry_run: DryRunOption = False,
+    user: UserOption = None,
+    lang: LangOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Add and change risks from a CSV or XLSX file: rows with an ID change that risk, rows
+    without one add a risk to the system in 'AI system ID'. Every row is checked first;
+    with any problem nothing is written (exit code 4)."""
+    run_import("risks", file, org, user, dry_run=dry_run, as_json=as_json, lang=lang)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -20,6 +21,7 @@ from tekisei.cli.common import (
     resolve_lang,
     table,
 )
+from tekisei.cli.sheets import DryRunOption, FormatOption, SheetFile, run_import
 from tekisei.core.catalog import SystemRole
 from tekisei.core.systems import (
     AffectedGroup,
@@ -31,6 +33,7 @@ from tekisei.core.systems import (
     SystemFacts,
     UseDomain,
 )
+from tekisei.services import reports as report_service
 from tekisei.services import risks as risk_service
 from tekisei.services import systems as system_service
 from tekisei.services.people import ActorNames
@@ -240,3 +243,38 @@ def assign(
     with database().transaction() as session:
         system_service.assign_tester(session, principal(session, org, user), system_id, tester)
     console.print(f"{tester} assigned to system {system_id}", markup=False)
+
+
+@app.command("export")
+@handle_errors
+def export(
+    org: OrgOption,
+    output: Annotated[Path, typer.Option("-o", "--output", help="File to write.")],
+    fmt: FormatOption = "xlsx",
+    lang: LangOption = None,
+    user: UserOption = None,
+) -> None:
+    """Write the inventory as a spreadsheet (xlsx) or CSV, in the columns 'import' reads
+    back; text never becomes a formula."""
+    with database().reading() as session:
+        found = report_service.system_inventory(
+            session, principal(session, org, user), fmt, resolve_lang(lang)
+        )
+    output.write_bytes(found.content)
+    console.print(f"inventory → {output}", markup=False)
+
+
+@app.command("import")
+@handle_errors
+def import_command(
+    file: SheetFile,
+    org: OrgOption,
+    dry_run: DryRunOption = False,
+    user: UserOption = None,
+    lang: LangOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Add and change systems from a CSV or XLSX file: rows with an ID change that system,
+    rows without one add a system. Every row is checked first; with any problem nothing
+    is written (exit code 4)."""
+    run_import("systems", file, org, user, dry_run=dry_run, as_json=as_json, lang=lang)

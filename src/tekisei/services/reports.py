@@ -5,22 +5,25 @@ risk register (XLSX, CSV). Spreadsheets and CSV are written only through
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
 from tekisei.core.orgs import Principal
+from tekisei.core.risks import RiskFields
+from tekisei.core.sheets import RISK_COLUMNS, SYSTEM_COLUMNS, Column, Lang, export_value
+from tekisei.core.systems import SystemFacts
 from tekisei.core.times import local
 from tekisei.db.orgs import OrgRow
-from tekisei.db.risks import RiskRow
 from tekisei.errors import InvalidInputError
 from tekisei.i18n import messages
 from tekisei.render.eval_report import eval_report_html
 from tekisei.render.report import report_html, report_pdf, report_xlsx
 from tekisei.render.sheets import Table, csv_text, xlsx_bytes
-from tekisei.services import assessments, catalog, eval_runs, risk_suggestions, risks, systems
+from tekisei.services import assessments, catalog, eval_runs, risks, systems
 from tekisei.services.evals import promptless_perspectives
 from tekisei.services.orgs import org_zone
+from tekisei.services.owners import owner_email
 from tekisei.services.people import ActorNames
 
 Format = Literal["html", "pdf", "xlsx"]
@@ -91,15 +94,30 @@ def assessment_report(
     return Report(content, MEDIA[fmt], name)
 
 
-RISK_COLUMNS = (
-    "ID", "AI system", "Risk name", "Risk categories", "Description", "Likelihood", "Impact",
-    "Inherent", "Residual", "Treatment", "Treatment plan", "Owner", "Due", "Status",
-    "Why it is accepted", "Updated",
-)  # fmt: skip
-"""The risk register's columns, as message ids of the catalogs."""
-RISK_EXPORT_MAX = 100_000
-FORMER = {"ja": "{name}（元メンバー）", "en": "{name} (former member)"}
-"""An owner who has left the organisation, in the register."""
+EXPORT_MAX = 100_000
+"""Rows an export writes at most."""
+
+
+def _sheet(
+    fmt: str, title: str, columns: tuple[Column, ...], rows: list[dict[str, Any]], lang: Lang
+) -> bytes:
+    """Rows (column key → value) as XLSX or CSV (UTF-8 with a BOM, which Excel needs to
+    read Japanese), with the columns' headers in ``lang``."""
+    table = Table(
+        title=title,
+        header=[column.label(lang) for column in columns],
+        rows=[[export_value(c, row.get(c.key)) for c in columns] for row in rows],
+    )
+    if fmt == "xlsx":
+        return xlsx_bytes([table])
+    return csv_text(table).encode("utf-8-sig")
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in ("xlsx", "csv"):
+        raise InvalidInputError(
+            "the format is xlsx or csv", ja="形式は xlsx か csv のいずれかです。"
+        )
 
 
 def risk_register(
@@ -109,69 +127,67 @@ def risk_register(
     lang: Literal["ja", "en"] = "ja",
     system_id: int | None = None,
 ) -> Report:
-    """The risk register of the visible systems (or of one) as XLSX or CSV, highest first;
-    times in the organisation's zone, with their offset.
+    """The risk register of the visible systems (or of one) as XLSX or CSV, highest first,
+    in the columns an import reads back (``tekisei.core.sheets.RISK_COLUMNS``); owners by
+    email, times in the organisation's zone with their offset.
 
     Raises:
         InvalidInputError: an unknown format.
         NotFoundError: the system is not visible.
     """
-    if fmt not in ("xlsx", "csv"):
-        raise InvalidInputError(
-            "the format is xlsx or csv", ja="形式は xlsx か csv のいずれかです。"
-        )
-    _total, rows = risks.list_risks(session, principal, system_id=system_id, limit=RISK_EXPORT_MAX)
-    names = {
-        s.id: s.name for s in systems.list_systems(session, principal, limit=RISK_EXPORT_MAX)[1]
-    }
-    words = messages(lang)
-    _ = words.gettext
-    categories = risk_suggestions.taxonomy_titles(session)
-    joiner = "、" if lang == "ja" else ", "
-
-    def category(ref: str) -> str:
-        ja, en = categories.get(ref, (ref, ref))
-        return ja if lang == "ja" else en
-
+    _check_format(fmt)
+    _total, rows = risks.list_risks(session, principal, system_id=system_id, limit=EXPORT_MAX)
+    names = {s.id: s.name for s in systems.list_systems(session, principal, limit=EXPORT_MAX)[1]}
     zone = org_zone(session, principal)
-    actors = ActorNames(session, principal)
-
-    def owner(row: RiskRow) -> str:
-        shown = actors.owner(row.owner_id, row.owner_text)
-        if shown is None:
-            return ""
-        return FORMER[lang].format(name=shown.name) if shown.former_member else shown.name
-
-    table = Table(
-        title=_("Risk register"),
-        header=[_(column) for column in RISK_COLUMNS],
-        rows=[
-            [
-                r.id,
-                names.get(r.system_id, str(r.system_id)),
-                r.title,
-                joiner.join(category(ref) for ref in r.taxonomy),
-                r.description,
-                r.likelihood,
-                r.impact,
-                r.inherent,
-                r.residual,
-                words.words("treatment", r.treatment) if r.treatment else "",
-                r.treatment_plan,
-                owner(r),
-                r.due,
-                words.words("risk-status", r.status),
-                r.acceptance_note,
-                local(r.updated_at, zone),
-            ]
-            for r in rows
-        ],
-    )
+    status = messages(lang)
+    values = [
+        {name: getattr(r, name) for name in RiskFields.model_fields if hasattr(r, name)}
+        | {
+            "id": r.id,
+            "system": names.get(r.system_id, str(r.system_id)),
+            # a member by the email an import finds them by; an owner written before
+            # owners were members, as written
+            "owner": owner_email(session, r.owner_id) or r.owner_text,
+            "inherent": r.inherent,
+            "residual": r.residual,
+            "status": status.words("risk-status", r.status),
+            "acceptance": r.acceptance_note,
+            "updated": local(r.updated_at, zone),
+            "system_id": r.system_id,
+            "version": r.version,
+        }
+        for r in rows
+    ]
+    title = "リスク登録簿" if lang == "ja" else "Risk register"
     scope = f"system-{system_id}" if system_id is not None else principal.org_slug
     name = f"risks-{scope}.{fmt}"
-    if fmt == "xlsx":
-        return Report(xlsx_bytes([table]), MEDIA["xlsx"], name)
-    return Report(csv_text(table).encode("utf-8-sig"), MEDIA["csv"], name)
+    return Report(_sheet(fmt, title, RISK_COLUMNS, values, lang), MEDIA[fmt], name)
+
+
+def system_inventory(
+    session: Session, principal: Principal, fmt: str, lang: Literal["ja", "en"] = "ja"
+) -> Report:
+    """The inventory of the systems the principal may see as XLSX or CSV, by name, in the
+    columns an import reads back (``tekisei.core.sheets.SYSTEM_COLUMNS``).
+
+    Raises:
+        InvalidInputError: an unknown format.
+    """
+    _check_format(fmt)
+    _total, rows = systems.list_systems(session, principal, limit=EXPORT_MAX)
+    values = [
+        {name: getattr(r, name) for name in SystemFacts.model_fields}
+        | {
+            "id": r.id,
+            "tier": r.tier,
+            "updated": local(r.updated_at, org_zone(session, principal)),
+            "version": r.version,
+        }
+        for r in rows
+    ]
+    title = "AIシステム台帳" if lang == "ja" else "AI system inventory"
+    name = f"systems-{principal.org_slug}.{fmt}"
+    return Report(_sheet(fmt, title, SYSTEM_COLUMNS, values, lang), MEDIA[fmt], name)
 
 
 def eval_run_report(

@@ -95,7 +95,12 @@ def view(row: RiskRow, actors: ActorNames) -> RiskView:
     )
 
 
-def _check_taxonomy(session: Session, ids: list[str]) -> None:
+def known_taxonomy(session: Session) -> set[str]:
+    """The ids of the risk taxonomy (``social.bias`` …).
+
+    Raises:
+        NotFoundError: the taxonomy is not loaded.
+    """
     known = set(
         session.scalars(
             select(CatalogNodeRow.ref).where(CatalogNodeRow.framework_id == RISK_TAXONOMY)
@@ -107,7 +112,11 @@ def _check_taxonomy(session: Session, ids: list[str]) -> None:
             ja=f"リスク分類 {RISK_TAXONOMY} が読み込まれていません。"
             "tekisei catalog load を実行してください。",
         )
-    unknown = unknown_taxonomy(ids, known)
+    return known
+
+
+def _check_taxonomy(session: Session, ids: list[str]) -> None:
+    unknown = unknown_taxonomy(ids, known_taxonomy(session))
     if unknown:
         raise InvalidInputError(
             f"unknown risk ids: {', '.join(unknown)}; use ids of {RISK_TAXONOMY} such as "

@@ -134,6 +134,19 @@ def _org(session: Session, principal: Principal) -> OrgRow:
     return org
 
 
+def gate_refusal(before: Stage, after: Stage) -> ConflictError | None:
+    """Why a plain edit may not move a system from ``before`` to ``after`` (the move passes
+    a lifecycle gate, which needs an executive's approval), or None when it may."""
+    if not gated(before, after):
+        return None
+    return ConflictError(
+        f"moving from {before.value} to {after.value} passes a lifecycle gate; "
+        "request an executive's approval ('tekisei approvals request')",
+        ja=f"{before.value} から {after.value} への移行には経営層の承認が必要です。"
+        "承認を申請してください。",
+    )
+
+
 def update_system(
     session: Session, principal: Principal, system_id: int, changes: dict[str, Any], version: int
 ) -> SystemRow:
@@ -151,13 +164,9 @@ def update_system(
     change = merge(_facts(row), changes)
     if not change.fields:
         return row
-    if "stage" in change.fields and gated(Stage(row.stage), change.after.stage):
-        raise ConflictError(
-            f"moving from {row.stage} to {change.after.stage.value} passes a lifecycle gate; "
-            "request an executive's approval ('tekisei approvals request')",
-            ja=f"{row.stage} から {change.after.stage.value} への移行には経営層の承認が必要です。"
-            "承認を申請してください。",
-        )
+    refusal = gate_refusal(Stage(row.stage), change.after.stage)
+    if "stage" in change.fields and refusal is not None:
+        raise refusal
     old_tier = row.tier
     _apply(row, change.after)
     row.version += 1

@@ -14,6 +14,7 @@ from tekisei.services import reports as report_service
 from tekisei.services import risks as risk_service
 from tekisei.services.people import ActorNames
 from tekisei.services.risks import HeatCell, HeatMap, RiskView
+from tekisei.services.sheet_imports import ImportResult
 from tekisei.web.api.common import (
     IdPath,
     IdQuery,
@@ -26,8 +27,16 @@ from tekisei.web.api.common import (
     reading,
     transaction,
 )
+from tekisei.web.api.sheets import (
+    IMPORT_BODY,
+    IMPORT_DESCRIPTION,
+    DryRunQuery,
+    FormatQuery,
+    LangQuery,
+    download,
+    imported,
+)
 from tekisei.web.auth import PrincipalDep
-from tekisei.web.files import attachment
 
 router = APIRouter(prefix="/api/risks", tags=["risks"])
 
@@ -117,21 +126,30 @@ def heat_map(request: Request, principal: PrincipalDep, system: IdQuery = None) 
 def export(
     request: Request,
     principal: PrincipalDep,
-    format: Annotated[str, Query(pattern="^(xlsx|csv)$")] = "xlsx",
-    lang: Annotated[str, Query(pattern="^(ja|en)$")] = "ja",
+    format: FormatQuery = "xlsx",
+    lang: LangQuery = "ja",
     system: IdQuery = None,
 ) -> Response:
-    """The risk register as a spreadsheet (XLSX) or CSV attachment; text is never written
-    as a formula."""
+    """The risk register as a spreadsheet (XLSX) or CSV attachment, in the columns
+    ``POST /api/risks/import`` reads back; text is never written as a formula."""
     with reading(request) as session:
         found = report_service.risk_register(
             session, principal, format, "ja" if lang == "ja" else "en", system
         )
-    return Response(
-        found.content,
-        media_type=found.media_type,
-        headers={"Content-Disposition": attachment(found.filename)},
-    )
+    return download(found)
+
+
+@router.post(
+    "/import",
+    response_model=ImportResult,
+    description=IMPORT_DESCRIPTION,
+    openapi_extra=IMPORT_BODY,
+)
+async def import_risks(
+    request: Request, principal: PrincipalDep, dry_run: DryRunQuery = False
+) -> Response:
+    """Add and change risks from a CSV or XLSX file, all rows or none."""
+    return await imported(request, principal, "risks", dry_run)
 
 
 @router.get("/{risk_id}", response_model=RiskView)

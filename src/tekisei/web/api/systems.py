@@ -5,14 +5,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from tekisei.core.risks import RiskFields
 from tekisei.core.systems import SystemFacts
+from tekisei.services import reports as report_service
 from tekisei.services import risks as risk_service
 from tekisei.services import systems as system_service
 from tekisei.services.people import ActorNames
 from tekisei.services.risks import RiskView
+from tekisei.services.sheet_imports import ImportResult
 from tekisei.services.systems import RequirementOut, SystemView
 from tekisei.web.api.common import (
     IdPath,
@@ -23,6 +26,15 @@ from tekisei.web.api.common import (
     changes_model,
     reading,
     transaction,
+)
+from tekisei.web.api.sheets import (
+    IMPORT_BODY,
+    IMPORT_DESCRIPTION,
+    DryRunQuery,
+    FormatQuery,
+    LangQuery,
+    download,
+    imported,
 )
 from tekisei.web.auth import PrincipalDep
 
@@ -79,6 +91,33 @@ def create_system(request: Request, principal: PrincipalDep, body: SystemFacts) 
     with transaction(request) as session:
         row = system_service.register_system(session, principal, body)
         return system_service.view(row, principal.org_slug)
+
+
+@router.get("/export", response_class=Response)
+def export(
+    request: Request, principal: PrincipalDep, format: FormatQuery = "xlsx", lang: LangQuery = "ja"
+) -> Response:
+    """The inventory of the systems the caller may see as a spreadsheet (XLSX) or CSV
+    attachment, in the columns ``POST /api/systems/import`` reads back; text is never
+    written as a formula."""
+    with reading(request) as session:
+        found = report_service.system_inventory(
+            session, principal, format, "ja" if lang == "ja" else "en"
+        )
+    return download(found)
+
+
+@router.post(
+    "/import",
+    response_model=ImportResult,
+    description=IMPORT_DESCRIPTION,
+    openapi_extra=IMPORT_BODY,
+)
+async def import_systems(
+    request: Request, principal: PrincipalDep, dry_run: DryRunQuery = False
+) -> Response:
+    """Add and change systems from a CSV or XLSX file, all rows or none."""
+    return await imported(request, principal, "systems", dry_run)
 
 
 @router.get("/{system_id}", response_model=SystemView)

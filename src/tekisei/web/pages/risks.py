@@ -34,6 +34,7 @@ from tekisei.web.forms import (
     without_owner,
 )
 from tekisei.web.i18n import messages
+from tekisei.web.pages import sheets as sheet_pages
 from tekisei.web.templating import render
 
 router = APIRouter(prefix="/risks", include_in_schema=False)
@@ -221,6 +222,24 @@ async def create(
             status=422,
         )
     return done(f"/risks/{risk_id}", "created")
+
+
+@router.get("/import", response_class=HTMLResponse)
+def import_page(request: Request, principal: PrincipalDep) -> HTMLResponse:
+    """The import form (JSON twin: POST /api/risks/import)."""
+    return sheet_pages.upload_page(request, principal, "risks")
+
+
+@router.post("/import", response_class=HTMLResponse)
+async def import_preview(request: Request, principal: PrincipalDep) -> HTMLResponse:
+    """What the uploaded file would change, or every problem in it."""
+    return await sheet_pages.preview(request, principal, "risks")
+
+
+@router.post("/import/confirm", response_class=HTMLResponse)
+async def import_confirm(request: Request, principal: PrincipalDep) -> HTMLResponse:
+    """Import the previewed file (all rows or none)."""
+    return await sheet_pages.confirm(request, principal, "risks")
 
 
 @router.get("/{risk_id}", response_class=HTMLResponse)

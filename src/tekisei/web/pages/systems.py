@@ -36,6 +36,7 @@ from tekisei.web.auth import PrincipalDep
 from tekisei.web.flash import done
 from tekisei.web.forms import check_csrf, field_errors, read_form
 from tekisei.web.i18n import messages
+from tekisei.web.pages import sheets as sheet_pages
 from tekisei.web.pages.risks import heat_link
 from tekisei.web.templating import render
 
@@ -145,6 +146,24 @@ def _with_lists(data: dict[str, Any]) -> dict[str, Any]:
     for field in ("models", "vendors", "data_categories", "affected"):
         values.setdefault(field, [])
     return values
+
+
+@router.get("/import", response_class=HTMLResponse)
+def import_page(request: Request, principal: PrincipalDep) -> HTMLResponse:
+    """The import form (JSON twin: POST /api/systems/import)."""
+    return sheet_pages.upload_page(request, principal, "systems")
+
+
+@router.post("/import", response_class=HTMLResponse)
+async def import_preview(request: Request, principal: PrincipalDep) -> HTMLResponse:
+    """What the uploaded file would change, or every problem in it."""
+    return await sheet_pages.preview(request, principal, "systems")
+
+
+@router.post("/import/confirm", response_class=HTMLResponse)
+async def import_confirm(request: Request, principal: PrincipalDep) -> HTMLResponse:
+    """Import the previewed file (all rows or none)."""
+    return await sheet_pages.confirm(request, principal, "systems")
 
 
 @router.get("/{system_id}", response_class=HTMLResponse)
