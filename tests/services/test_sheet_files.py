@@ -279,3 +279,11 @@ def test_an_xlsx_with_more_texts_than_the_limits_hold_is_refused() -> None:
     )
     error = refused(rezipped(base, {"xl/sharedStrings.xml": strings}), "texts.xlsx")
     assert isinstance(error, FileLimitError) and "texts" in error.message
+
+
+@pytest.mark.parametrize(
+    "part", ["xl/worksheets/sheet1.xml", "xl/workbook.xml", "xl/styles.xml", "[Content_Types].xml"]
+)
+def test_a_workbook_with_a_malformed_part_is_refused_as_damaged(part: str) -> None:
+    broken = rezipped(workbook([["名称"], ["a"]]), {}, {part: b"<worksheet><sheetData><row"})
+    assert "damaged" in refused(broken, "broken.xlsx").message

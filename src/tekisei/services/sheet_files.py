@@ -34,7 +34,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Literal
-from xml.etree.ElementTree import ParseError
 
 from pydantic import BaseModel, ConfigDict
 
@@ -325,7 +324,9 @@ def _read_xlsx(data: bytes, name: str, limits: SheetLimits) -> SheetData:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
-    # What openpyxl raises on a damaged part of an archive that passed the checks above.
+    # What openpyxl raises on a damaged part of an archive that passed the checks above;
+    # SyntaxError is the base of the XML parsers' errors (ElementTree's ParseError, and
+    # lxml's XMLSyntaxError when lxml is installed and openpyxl uses it).
     damaged = (
         InvalidFileException,
         zipfile.BadZipFile,
@@ -333,7 +334,7 @@ def _read_xlsx(data: bytes, name: str, limits: SheetLimits) -> SheetData:
         ValueError,
         TypeError,
         IndexError,
-        ParseError,
+        SyntaxError,
         EOFError,
     )
     try:
