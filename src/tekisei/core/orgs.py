@@ -126,7 +126,7 @@ class Principal:
 ROLE_NAMES_JA: dict[Role, str] = {
     Role.ADMIN: "管理者",
     Role.EDITOR: "編集者",
-    Role.ASSESSOR: "評価者",
+    Role.ASSESSOR: "アセスメント担当者",
     Role.EXECUTIVE: "経営層（承認者）",
     Role.AUDITOR: "監査人",
     Role.EXTERNAL_TESTER: "外部テスター",

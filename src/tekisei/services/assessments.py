@@ -179,7 +179,7 @@ def start_assessment(
         raise ConflictError(
             f"system {system_id} already has an open {framework_id} assessment; "
             "answer it or close it first",
-            ja=f"システム {system_id} には作業中の評価があります。回答するか、先に締めてください。",
+            ja=f"システム {system_id} には作業中のアセスメントがあります。回答を続けるか、先に確定してください。",
         )
     previous = _latest(session, system.id, framework_id, "closed")
     row = AssessmentRow(
@@ -242,7 +242,7 @@ def visible_assessment(session: Session, principal: Principal, assessment_id: in
         session.get(AssessmentRow, assessment_id),
         NotFoundError(
             f"no assessment {assessment_id} in this organisation",
-            ja=f"この組織に評価 {assessment_id} はありません。",
+            ja=f"この組織にアセスメント {assessment_id} はありません。",
         ),
     )
 
@@ -262,7 +262,7 @@ def current_assessment(
     if row is None:
         raise NotFoundError(
             f"system {system_id} has no {framework_id} assessment yet; start one",
-            ja=f"システム {system_id} の評価はまだありません。評価を開始してください。",
+            ja=f"システム {system_id} のアセスメントはまだありません。アセスメントを開始してください。",
         )
     return row
 
@@ -297,7 +297,7 @@ def answer_requirement(
     if row.status != "open":
         raise ConflictError(
             f"assessment {assessment_id} is closed; start a new one to change answers",
-            ja=f"評価 {assessment_id} は締められています。変更するには新しい評価を始めてください。",
+            ja=f"アセスメント {assessment_id} は確定済みです。変更するには新しいアセスメントを始めてください。",
         )
     node = catalog.resolve_node(session, reference)
     in_framework = node.framework_id == row.framework_id
@@ -309,7 +309,7 @@ def answer_requirement(
     if not node.assessable or (not in_framework and row.framework_id != GUIDELINE):
         raise InvalidInputError(
             f"{node.urn} is not a requirement of this assessment",
-            ja=f"{node.urn} はこの評価の対象ではありません。",
+            ja=f"{node.urn} はこのアセスメントの項目ではありません。",
         )
     answer = session.scalars(
         select(AnswerRow).where(AnswerRow.assessment_id == row.id, AnswerRow.node_urn == node.urn)
@@ -372,7 +372,7 @@ def attach_evidence(
     require(principal, Permission.WRITE_ASSESSMENTS)
     if row.status != "open":
         raise ConflictError(
-            f"assessment {assessment_id} is closed", ja=f"評価 {assessment_id} は締められています。"
+            f"assessment {assessment_id} is closed", ja=f"アセスメント {assessment_id} は確定済みです。"
         )
     evidence = visible_evidence(session, principal, evidence_id)
     node = catalog.resolve_node(session, reference)
@@ -471,7 +471,7 @@ def close_assessment(session: Session, principal: Principal, assessment_id: int)
     if row.status != "open":
         raise ConflictError(
             f"assessment {assessment_id} is already closed",
-            ja=f"評価 {assessment_id} はすでに締められています。",
+            ja=f"アセスメント {assessment_id} はすでに確定済みです。",
         )
     row.status = "closed"
     row.closed_at = datetime.now(UTC)

@@ -717,7 +717,7 @@ def promptless_perspectives() -> list[dict[str, Any]]:
                 "title_en": titles[perspective]["en"],
                 "covered_by": covered,
                 "why_ja": "プロンプトへの回答では確かめられないため、記録（データ品質の確認、"
-                "ログ、開発記録）を根拠資料とする指針の評価項目で確かめます。",
+                "ログ、開発記録）を根拠資料とする指針のアセスメント項目で確かめます。",
                 "why_en": "No answer to a prompt can show it; the guideline assessment items "
                 "below cover it with records (data-quality checks, logs, development records).",
             }
