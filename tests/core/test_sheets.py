@@ -13,6 +13,7 @@ from tekisei.core.sheets import (
     SYSTEM_COLUMNS,
     Column,
     cell_text,
+    choice_key,
     column_letter,
     export_value,
     field_value,
@@ -53,6 +54,7 @@ def test_unknown_and_repeated_headers_are_problems_of_the_header_row() -> None:
         ("purpose", None, ""),
         ("models", "gpt-4o\n社内モデル, other ", ["gpt-4o", "社内モデル", "other"]),
         ("data_categories", "personal、Sensitive  public", ["personal", "sensitive", "public"]),
+        ("taxonomy", "social.over-reliance social.bias", ["social.over-reliance", "social.bias"]),
         ("stage", "運用", "operate"),
         ("stage", "Operation", "operate"),
         ("domain", "雇用・人事", "employment"),
@@ -102,3 +104,34 @@ def test_cells_read_as_text_without_a_needless_decimal_point() -> None:
         "3", "2.5", "TRUE", "2026-01-02", "",
     ]  # fmt: skip
     assert [column_letter(i) for i in (0, 25, 26, 701)] == ["A", "Z", "AA", "ZZ"]
+
+
+TITLES = {
+    choice_key("Bias and discrimination"): "social.bias",
+    choice_key("偏見・差別の助長"): "social.bias",
+    choice_key("Impersonation for blackmail, fraud or defamation"): "deepfake.impersonation",
+}
+
+
+def test_choices_are_read_by_their_words_a_line_whole_before_it_is_split() -> None:
+    cell = "impersonation for blackmail, fraud or defamation\n偏見・差別の助長, social.privacy"
+    assert field_value(COLUMNS["taxonomy"], cell, TITLES) == [
+        "deepfake.impersonation", "social.bias", "social.privacy",
+    ]  # fmt: skip
+    treatment = {choice_key("低減"): "mitigate", choice_key("mitigate"): "mitigate"}
+    assert field_value(COLUMNS["treatment"], "低減", treatment) == "mitigate"
+    assert field_value(COLUMNS["treatment"], "軽減", treatment) == "軽減"  # for the model's message
+
+
+def test_choices_are_written_as_the_words_given_and_read_back_by_them() -> None:
+    words = {"social.bias": "偏見・差別の助長", "deepfake.impersonation": TITLES_EN}
+    written = export_value(COLUMNS["taxonomy"], ["deepfake.impersonation", "social.bias"], words)
+    assert written == f"{TITLES_EN}\n偏見・差別の助長"
+    assert field_value(COLUMNS["taxonomy"], written, TITLES) == [
+        "deepfake.impersonation", "social.bias",
+    ]  # fmt: skip
+    assert export_value(COLUMNS["stage"], "operate", {"operate": "運用"}) == "運用"
+    assert export_value(COLUMNS["stage"], "operate") == "operate"  # no words: the code
+
+
+TITLES_EN = "Impersonation for blackmail, fraud or defamation"

@@ -16,6 +16,7 @@ from tekisei.core.catalog import Relation
 from tekisei.core.orgs import OrgActor, OrgCreate, Principal, Role
 from tekisei.core.risks import RiskFields, Treatment
 from tekisei.core.systems import SystemFacts
+from tekisei.db.risks import RiskRow
 from tekisei.errors import InvalidInputError, NotFoundError
 from tekisei.services import assessments, orgs, reports, risks, systems, users
 from tekisei.services.database import Database
@@ -113,7 +114,6 @@ def test_the_risk_register_export_never_writes_a_formula(
     db, admin, system_id = assessed
     titles = ["=1+1", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\t=1", "\r=1", "普通のリスク"]
     with db.transaction() as session:
-        # a member's name is theirs to write: it becomes the owner column as text too
         member = users.create_user(
             session,
             users.UserCreate(email="o@acme.example", name="@owner", password=PASSWORD),
@@ -130,7 +130,11 @@ def test_the_risk_register_export_never_writes_a_formula(
                 treatment_plan='=WEBSERVICE("http://evil.example")',
                 owner_id=member.id,
             )
-            risks.add_risk(session, admin, system_id, fields)
+            added = risks.add_risk(session, admin, system_id, fields)
+        # an owner written as text before owners were members is written as it was
+        row = session.get(RiskRow, added.id)
+        assert row is not None
+        row.owner_id, row.owner_text = None, "@owner"
     with db.reading() as session:
         found = reports.risk_register(session, admin, fmt, "ja")
         with pytest.raises(InvalidInputError):
@@ -138,7 +142,7 @@ def test_the_risk_register_export_never_writes_a_formula(
     assert found.filename == f"risks-acme.{fmt}"
     stored = [t.strip() for t in titles]
     if fmt == "xlsx":
-        assert_text_only(found.content, [*stored, "@owner"])
+        assert_text_only(found.content, [*stored, "@owner", "o@acme.example"])
         sheet = load_workbook(io.BytesIO(found.content)).worksheets[0]
         assert [c.value for c in sheet[1]][:3] == ["ID", "AIシステム", "リスク名"]
         assert len(list(sheet.iter_rows())) == 1 + len(titles)
@@ -148,6 +152,8 @@ def test_the_risk_register_export_never_writes_a_formula(
         rows = list(csv.reader(io.StringIO(text, newline="")))
         assert len(rows) == 1 + len(titles)
         assert {r[2] for r in rows[1:]} == {"'" + t if t != "普通のリスク" else t for t in stored}
+        owner = rows[0].index("担当者")
+        assert {r[owner] for r in rows[1:]} == {"o@acme.example", "'@owner"}
 
 
 def test_the_report_names_the_organisation_not_its_slug(
@@ -247,10 +253,11 @@ def test_the_risk_register_speaks_the_readers_language(
     header, row = list(csv.reader(io.StringIO(ja, newline="")))
     found = dict(zip(header, row, strict=True))
     assert found["リスクの分類"] == "偽・誤情報の生成・拡散"  # its name, not its id
-    assert (found["対応"], found["状態"]) == ("低減", "対応中")
+    assert (found["対応方針"], found["状態"]) == ("低減", "対応中")
     sheet = load_workbook(io.BytesIO(en)).worksheets[0]
     assert sheet.title == "Risk register"
     named = {h.value: c.value for h, c in zip(sheet[1], sheet[2], strict=True)}
+    assert named["Taxonomy"] == "Mis- and disinformation"
     assert (named["Treatment"], named["Status"]) == ("mitigate", "treating")
 
 

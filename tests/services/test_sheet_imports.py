@@ -33,21 +33,23 @@ TRICKY = "=1+1 は数式ではない"
 
 @pytest.fixture
 def acme(loaded_db: Database) -> dict[str, Any]:
-    """Acme with two systems and two risks, an Other organisation with one of each, and
-    Acme's members of several roles."""
+    """Acme with two systems and two risks (one owned as written before owners were members,
+    one by a member), an Other organisation with one of each and a member, and Acme's
+    members of several roles."""
     with loaded_db.transaction() as session:
         for name, slug in (("Acme", "acme"), ("Other", "other")):
             orgs.create_org(
                 session, OrgCreate(name=name, slug=slug, actors=[OrgActor.BUSINESS]), "cli"
             )
-        for email, role in (
-            ("viewer@acme.example", Role.VIEWER),
-            ("audit@acme.example", Role.AUDITOR),
-            ("assessor@acme.example", Role.ASSESSOR),
-            ("editor@acme.example", Role.EDITOR),
+        for email, org, role in (
+            ("viewer@acme.example", "acme", Role.VIEWER),
+            ("audit@acme.example", "acme", Role.AUDITOR),
+            ("assessor@acme.example", "acme", Role.ASSESSOR),
+            ("editor@acme.example", "acme", Role.EDITOR),
+            ("stranger@other.example", "other", Role.EDITOR),
         ):
             users.create_user(
-                session, users.UserCreate(email=email, password=PASSWORD), "acme", role, "cli"
+                session, users.UserCreate(email=email, password=PASSWORD), org, role, "cli"
             )
         admin = orgs.cli_principal(session, "acme")
         other = orgs.cli_principal(session, "other")
@@ -89,15 +91,24 @@ def acme(loaded_db: Database) -> dict[str, Any]:
                 residual_impact=3,
                 treatment="mitigate",
                 treatment_plan="@担当: 四半期ごとに監査",
-                owner="人事部",
                 due=date(2026, 3, 31),
             ),
         )
-        risks.add_risk(
+        row = session.get(RiskRow, risk.id)
+        assert row is not None
+        row.owner_text = "人事部"  # as migration 0017 keeps an owner written before
+        editor = users.principal_for(session, "editor@acme.example", "acme")
+        owned = risks.add_risk(
             session,
             admin,
             second.id,
-            RiskFields(title="幻覚", taxonomy=["technical.hallucination"], likelihood=3, impact=2),
+            RiskFields(
+                title="幻覚",
+                taxonomy=["technical.hallucination", "social.over-reliance"],
+                likelihood=3,
+                impact=2,
+                owner_id=editor.user_id,
+            ),
         )
         foreign = systems.register_system(
             session, other, SystemFacts.model_validate({"name": "他社の秘密", "org_role": "user"})
@@ -119,6 +130,7 @@ def acme(loaded_db: Database) -> dict[str, Any]:
         **people,
         "systems": [first.id, second.id],
         "risk": risk.id,
+        "owned": owned.id,
         "foreign": foreign.id,
         "foreign_risk": foreign_risk.id,
     }
@@ -216,25 +228,76 @@ def test_changed_cells_update_and_rows_without_an_id_add_systems(acme: dict[str,
 
 def test_a_file_of_ids_and_one_column_changes_only_that_column(acme: dict[str, Any]) -> None:
     db, admin = acme["db"], acme["admin"]
-    data = _csv([["ID", "担当者"], [acme["risk"], "品質保証部"]])
+    data = _csv([["ID", "担当者"], [acme["risk"], "Editor@Acme.example "]])
     result = _import(db, admin, "risks", data, "owners.csv")
     assert result.errors == [] and result.updated == 1
+    # one change, shown as the file writes it: the owner as written before → the email
+    assert [c.model_dump() for c in result.rows[0].changes] == [
+        {"field": "owner", "column": "担当者", "before": "人事部", "after": "editor@acme.example"}
+    ]
     with db.reading() as session:
+        editor = users.principal_for(session, "editor@acme.example", "acme")
         risk = risks.visible_risk(session, admin, acme["risk"])
-        assert (risk.owner, risk.likelihood, risk.taxonomy) == (
-            "品質保証部",
+        assert (risk.owner_id, risk.owner_text, risk.likelihood, risk.taxonomy) == (
+            editor.user_id,
+            "",  # choosing a member replaces the owner written before
             4,
             ["social.bias", "social.privacy"],
         )
+
+
+def test_the_owner_as_exported_is_kept_and_an_empty_cell_clears_it(acme: dict[str, Any]) -> None:
+    db, admin = acme["db"], acme["admin"]
+    kept = _csv([["ID", "Owner"], [acme["risk"], "人事部"], [acme["owned"], "EDITOR@acme.example"]])
+    before = _state(db)
+    result = _import(db, admin, "risks", kept, "kept.csv")
+    assert result.errors == [] and (result.updated, result.unchanged) == (0, 2)
+    assert _state(db)[:2] == before[:2]
+    cleared = _csv([["ID", "担当者"], [acme["risk"], ""], [acme["owned"], " "]])
+    result = _import(db, admin, "risks", cleared, "cleared.csv")
+    assert result.errors == [] and result.updated == 2
+    assert [c.before for r in result.rows for c in r.changes] == ["人事部", "editor@acme.example"]
+    with db.reading() as session:
+        for ident in (acme["risk"], acme["owned"]):
+            risk = risks.visible_risk(session, admin, ident)
+            assert (risk.owner_id, risk.owner_text) == (None, "")
+
+
+def test_an_owner_who_is_not_a_member_is_the_rows_problem(acme: dict[str, Any]) -> None:
+    db, admin = acme["db"], acme["admin"]
+    before = _state(db)
+    rows = [
+        ["ID", "AIシステムID", "リスク名", "リスクの分類", "発生可能性", "影響度", "担当者"],
+        [acme["risk"], "", "性別による偏り", "social.bias", 4, 5, "品質保証部"],  # new text
+        [acme["owned"], "", "幻覚", "technical.hallucination", 3, 2, "stranger@other.example"],
+        ["", acme["systems"][0], "新しいリスク", "social.bias", 1, 1, "nobody@acme.example"],
+        ["", acme["systems"][0], "もう一つ", "social.bias", 1, 1, "人事部"],  # not its owner
+    ]
+    result = _import(db, admin, "risks", _csv(rows), "owners.csv")
+    assert not result.applied and _state(db) == before
+    assert [(p.row, p.column) for p in result.errors] == [(n, "担当者") for n in (2, 3, 4, 5)]
+    # another organisation's member is refused with the words of an unknown email
+    stranger, nobody = result.errors[1], result.errors[2]
+    assert stranger.message.replace("stranger@other.example", "X") == nobody.message.replace(
+        "nobody@acme.example", "X"
+    )
+    assert stranger.message_ja.replace("stranger@other.example", "X") == (
+        nobody.message_ja.replace("nobody@acme.example", "X")
+    )
+    assert "write the owner's email" in stranger.message and "Organisation page" in stranger.message
+    assert (
+        "メールアドレスで書いて" in stranger.message_ja and "「組織」ページ" in stranger.message_ja
+    )
 
 
 def test_risks_are_added_to_a_visible_system_and_scores_and_dates_are_read(
     acme: dict[str, Any],
 ) -> None:
     db = acme["db"]
-    header = ["AI system ID", "Risk name", "Taxonomy", "Likelihood", "Impact", "Due", "Treatment"]
+    header = ["AI system ID", "Risk name", "Taxonomy", "Likelihood", "Impact", "Due", "Treatment",
+              "Owner"]  # fmt: skip
     row = [acme["systems"][1], "誤情報の拡散", "social.disinformation, social.bias", "３", 4.0,
-           "2026/4/1", "avoid"]  # fmt: skip
+           "2026/4/1", "avoid", "assessor@acme.example"]  # fmt: skip
     result = _import(db, acme["assessor"], "risks", _csv([header, row]), "risks.csv")
     assert result.errors == [] and result.created == 1
     with db.reading() as session:
@@ -247,6 +310,87 @@ def test_risks_are_added_to_a_visible_system_and_scores_and_dates_are_read(
             "treating",
         )
         assert added.taxonomy == ["social.disinformation", "social.bias"]
+        assert added.owner_id == acme["assessor"].user_id
+
+
+def test_exports_write_choices_in_the_readers_words(acme: dict[str, Any]) -> None:
+    db, admin = acme["db"], acme["admin"]
+    for lang, words in (
+        ("ja", {"自組織の立場": "利用者", "利用分野": "雇用・人事", "ライフサイクル段階": "運用",
+                "扱うデータ": "個人情報", "影響を受ける人": "利用者以外の第三者",
+                "自律の度合い": "提案のみ（人が判断）", "利用規模（年間）": "1,000人未満",
+                "提供範囲": "組織内", "リスク区分": "高"}),
+        ("en", {"Our role": "User", "Field of use": "employment", "Lifecycle stage": "operate",
+                "Data categories": "personal", "Affected people": "third parties",
+                "Degree of autonomy": "assistive (a person decides)",
+                "Scale (per year)": "under 1,000", "Deployment": "internal", "Risk tier": "high"}),
+    ):  # fmt: skip
+        header, *rows = _rows(_export(db, admin, "systems", "csv", lang), "csv")
+        first = next(
+            dict(zip(header, r, strict=True)) for r in rows if r[1] == "採用書類スクリーニング"
+        )
+        assert {key: first[key] for key in words} == words
+    header, *rows = _rows(_export(db, admin, "risks", "xlsx", "ja"), "xlsx")
+    risk = next(dict(zip(header, r, strict=True)) for r in rows if r[0] == acme["risk"])
+    assert (risk["リスクの分類"], risk["対応方針"], risk["状態"], risk["担当者"]) == (
+        "偏見・差別の助長\nプライバシーの侵害",
+        "低減",
+        "対応中",
+        "人事部",
+    )
+    owned = next(dict(zip(header, r, strict=True)) for r in rows if r[0] == acme["owned"])
+    assert owned["担当者"] == "editor@acme.example"
+    assert "過度な依存" in owned["リスクの分類"]
+
+
+def test_choices_are_read_as_codes_or_words_of_either_language(acme: dict[str, Any]) -> None:
+    db, admin = acme["db"], acme["admin"]
+    header = ["名称", "自組織の立場", "利用分野", "扱うデータ", "影響を受ける人", "自律の度合い",
+              "Scale (per year)", "提供範囲"]  # fmt: skip
+    rows = [
+        header,
+        ["一", "提供者", "Finance", "個人情報\nconfidential", "the public\n子ども", "autonomous",
+         "1,000万人まで", "partners"],
+        ["二", "Developer", "医療・健康", "personal, Sensitive", "staff、customers",
+         "a person approves each output", "up to 100,000", "一般公開"],
+    ]  # fmt: skip
+    result = _import(db, admin, "systems", _csv(rows), "words.csv")
+    assert result.errors == [] and result.created == 2
+    with db.reading() as session:
+        found = {
+            row.name: row
+            for row in (systems.visible_system(session, admin, r.id or 0) for r in result.rows)
+        }
+    first, second = found["一"], found["二"]
+    assert (first.org_role, first.domain, first.autonomy, first.scale, first.deployment) == (
+        "provider", "finance", "autonomous", "large", "partners",
+    )  # fmt: skip
+    assert (first.data_categories, first.affected) == (
+        ["personal", "confidential"], ["public", "children"],
+    )  # fmt: skip
+    assert (second.org_role, second.domain, second.autonomy, second.scale) == (
+        "developer", "healthcare", "human_in_the_loop", "medium",
+    )  # fmt: skip
+    assert (second.data_categories, second.affected, second.deployment) == (
+        ["personal", "sensitive"], ["staff", "customers"], "public",
+    )  # fmt: skip
+    titles = ["Bias and discrimination\n偽・誤情報の生成・拡散", "social.over-reliance",
+              "Impersonation for blackmail, fraud or defamation\nsocial.bias"]  # fmt: skip
+    risk_rows = [["AIシステムID", "リスク名", "リスクの分類", "発生可能性", "影響度", "対応方針"]]
+    risk_rows += [[acme["systems"][0], f"r{i}", t, 2, 2, "移転"] for i, t in enumerate(titles)]
+    result = _import(db, admin, "risks", _csv(risk_rows), "risks.csv")
+    assert result.errors == [] and result.created == 3
+    with db.reading() as session:
+        added = [risks.visible_risk(session, admin, r.id or 0) for r in result.rows]
+    assert [(r.taxonomy, r.treatment) for r in added] == [
+        (["social.bias", "social.disinformation"], "transfer"),
+        (["social.over-reliance"], "transfer"),
+        (["deepfake.impersonation", "social.bias"], "transfer"),
+    ]
+    unknown = _csv([risk_rows[0], [acme["systems"][0], "x", "偏見", 2, 2, "低減"]])
+    refused = _import(db, admin, "risks", unknown, "unknown.csv").errors
+    assert [(p.row, p.column) for p in refused] == [(2, "リスクの分類")]
+    assert "偏見" in refused[0].message_ja and "social.bias" in refused[0].message
 
 
 # ----------------------------------------------------------------------------- all or nothing

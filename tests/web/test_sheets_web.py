@@ -241,9 +241,9 @@ async def test_upload_preview_and_confirm_import_the_changes(site: dict[str, Any
     assert page.status_code == 200
     data = csv_file(
         [
-            ["ID", "名称", "自組織の立場", "責任者"],
-            [site["system"], "採用書類スクリーニング", "user", "佐藤 一郎"],
-            ["", "問い合わせ対応ボット", "provider", "鈴木"],
+            ["ID", "名称", "自組織の立場", "責任者", "利用分野"],
+            [site["system"], "採用書類スクリーニング", "利用者", "佐藤 一郎", "金融"],
+            ["", "問い合わせ対応ボット", "provider", "鈴木", ""],
         ]
     )
     preview = await admin.post(
@@ -258,7 +258,12 @@ async def test_upload_preview_and_confirm_import_the_changes(site: dict[str, Any
         for tr in shown.select("table.import-changes tr[data-row]")
     }
     assert actions == {"2": "update", "3": "create"}
-    assert "佐藤 一郎" in shown.select_one("tr[data-row='2']").get_text()  # type: ignore[union-attr]
+    changed = shown.select_one("tr[data-row='2']")
+    assert changed is not None and "佐藤 一郎" in changed.get_text()
+    # a choice is shown in the reader's words, as the file writes it
+    assert ("雇用・人事", "金融") in [(d.get_text(), i.get_text()) for d, i in zip(
+        changed.select("del"), changed.select("ins"), strict=True
+    )]  # fmt: skip
     assert len(await system_names(site)) == 1  # nothing written yet
     confirm = shown.select_one("#import-confirm")
     assert confirm is not None

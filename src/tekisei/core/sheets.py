@@ -5,8 +5,14 @@ Each column has a header in Japanese and in English; an import recognises either
 the field's own name, and a few older headers), whatever the language of the others.
 Columns that tekisei computes (risk tier, scores, status, time of the last change) are
 written for the reader and ignored on import; the version, when given, must be the
-record's current one. Codes (``plan``, ``employment``, ``mitigate``, …) are written as
-codes; stages and fields of use are also recognised by their Japanese or English names.
+record's current one.
+
+A choice column's codes (``plan``, ``employment``, ``mitigate``, …) are written as words
+in the reader's language and read back from the code or from its words in either
+language. The words themselves come from the message catalogs and the risk taxonomy,
+which this module does not read: the caller passes them to :func:`export_value` and
+:func:`field_value` (``tekisei.services.sheet_words`` builds them). A risk's owner is
+written as a member's email; the importing service finds the member.
 """
 
 from __future__ import annotations
@@ -21,7 +27,19 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from tekisei.core.systems import DOMAIN_NAMES, STAGE_NAMES
+from tekisei.core.catalog import SystemRole
+from tekisei.core.risks import Treatment
+from tekisei.core.systems import (
+    DOMAIN_NAMES,
+    STAGE_NAMES,
+    AffectedGroup,
+    Autonomy,
+    DataCategory,
+    Deployment,
+    Scale,
+    Stage,
+    UseDomain,
+)
 
 Lang = Literal["ja", "en"]
 Cell = str | int | float | bool | date | datetime | None
@@ -41,11 +59,16 @@ class Kind(StrEnum):
     LIST = "list"
     """Several texts, one per line (commas also separate them)."""
     CHOICE = "choice"
-    """One code; an empty cell leaves the value as it is."""
+    """One code (or its words); an empty cell leaves the value as it is."""
     OPTIONAL_CHOICE = "optional_choice"
-    """One code, or nothing (an empty cell)."""
+    """One code (or its words), or nothing (an empty cell)."""
     CHOICES = "choices"
-    """Several codes, separated by lines, commas or spaces."""
+    """Several codes (or their words), one per line; commas also separate them, and
+    spaces separate codes."""
+    OWNER = "owner"
+    """A member of the organisation by email (or the owner written as text before owners
+    were members, as it was exported); turned into the owner's fields by the importing
+    service, which alone can find members."""
     SCORE = "score"
     """A whole number; an empty cell leaves the value as it is."""
     OPTIONAL_SCORE = "optional_score"
@@ -67,6 +90,10 @@ class Column:
     """A row that adds a record needs it."""
     aliases: tuple[str, ...] = ()
     """Other headers recognised on import (older exports, the form's labels)."""
+    codes: type[StrEnum] | None = None
+    """A choice column's codes (the risk taxonomy's come from its catalog instead)."""
+    words: str = ""
+    """The message-catalog prefix of the codes' words (``treatment`` → ``treatment:mitigate``)."""
 
     def label(self, lang: Lang) -> str:
         """The header in ``lang``."""
@@ -82,18 +109,65 @@ SYSTEM_COLUMNS: tuple[Column, ...] = (
     Column("id", "ID", "ID", Kind.ID),
     Column("name", "名称", "Name", Kind.TEXT, required=True, aliases=("システム名", "System name")),
     Column("purpose", "利用目的", "Purpose", Kind.TEXT),
-    Column("org_role", "自組織の立場", "Our role", Kind.CHOICE, required=True),
-    Column("domain", "利用分野", "Field of use", Kind.CHOICE),
-    Column("stage", "ライフサイクル段階", "Lifecycle stage", Kind.CHOICE),
+    Column(
+        "org_role",
+        "自組織の立場",
+        "Our role",
+        Kind.CHOICE,
+        required=True,
+        codes=SystemRole,
+        words="role",
+    ),
+    Column("domain", "利用分野", "Field of use", Kind.CHOICE, codes=UseDomain, words="domain"),
+    Column(
+        "stage", "ライフサイクル段階", "Lifecycle stage", Kind.CHOICE, codes=Stage, words="stage"
+    ),
     Column("models", "利用するモデル", "Models", Kind.LIST),
     Column("vendors", "ベンダー", "Vendors", Kind.LIST),
-    Column("data_categories", "扱うデータ", "Data categories", Kind.CHOICES, aliases=("Data",)),
-    Column("affected", "影響を受ける人", "Affected people", Kind.CHOICES),
-    Column("autonomy", "自律の度合い", "Degree of autonomy", Kind.CHOICE, aliases=("Autonomy",)),
     Column(
-        "scale", "利用規模（年間）", "Scale (per year)", Kind.CHOICE, aliases=("利用規模", "Scale")
+        "data_categories",
+        "扱うデータ",
+        "Data categories",
+        Kind.CHOICES,
+        aliases=("Data",),
+        codes=DataCategory,
+        words="data_categories",
     ),
-    Column("deployment", "提供範囲", "Deployment", Kind.CHOICE, aliases=("Who can use it",)),
+    Column(
+        "affected",
+        "影響を受ける人",
+        "Affected people",
+        Kind.CHOICES,
+        codes=AffectedGroup,
+        words="affected",
+    ),
+    Column(
+        "autonomy",
+        "自律の度合い",
+        "Degree of autonomy",
+        Kind.CHOICE,
+        aliases=("Autonomy",),
+        codes=Autonomy,
+        words="autonomy",
+    ),
+    Column(
+        "scale",
+        "利用規模（年間）",
+        "Scale (per year)",
+        Kind.CHOICE,
+        aliases=("利用規模", "Scale"),
+        codes=Scale,
+        words="scale",
+    ),
+    Column(
+        "deployment",
+        "提供範囲",
+        "Deployment",
+        Kind.CHOICE,
+        aliases=("Who can use it",),
+        codes=Deployment,
+        words="deployment",
+    ),
     Column("responsible_person", "責任者", "Responsible person", Kind.TEXT),
     Column("contact_window", "問い合わせ窓口", "Contact window", Kind.TEXT),
     Column("tier", "リスク区分", "Risk tier", Kind.COMPUTED),
@@ -114,9 +188,23 @@ RISK_COLUMNS: tuple[Column, ...] = (
     Column("residual_impact", "対策後の影響度", "Residual impact", Kind.OPTIONAL_SCORE),
     Column("inherent", "固有リスク", "Inherent", Kind.COMPUTED),
     Column("residual", "残存リスク", "Residual", Kind.COMPUTED),
-    Column("treatment", "対応方針", "Treatment", Kind.OPTIONAL_CHOICE, aliases=("対応",)),
+    Column(
+        "treatment",
+        "対応方針",
+        "Treatment",
+        Kind.OPTIONAL_CHOICE,
+        aliases=("対応",),
+        codes=Treatment,
+        words="treatment",
+    ),
     Column("treatment_plan", "対応計画", "Treatment plan", Kind.TEXT),
-    Column("owner", "担当者", "Owner", Kind.TEXT),
+    Column(
+        "owner",
+        "担当者",
+        "Owner",
+        Kind.OWNER,
+        aliases=("担当者のメールアドレス", "Owner email", "Owner (email)"),
+    ),
     Column("due", "期限", "Due", Kind.DATE),
     Column("status", "状態", "Status", Kind.COMPUTED),
     Column("acceptance", "受容の理由", "Acceptance note", Kind.COMPUTED),
@@ -126,13 +214,26 @@ RISK_COLUMNS: tuple[Column, ...] = (
 )
 """The risk register's columns, in the order an export writes them."""
 
-# Names recognised for codes, besides the codes themselves.
+
+def choice_key(text: str) -> str:
+    """A code or a word as compared on import: full-width forms folded (NFKC), spaces
+    collapsed, case ignored."""
+    return " ".join(unicodedata.normalize("NFKC", text).split()).casefold()
+
+
 CHOICE_NAMES: dict[str, dict[str, str]] = {
-    "stage": {name: stage.value for stage, names in STAGE_NAMES.items() for name in names},
-    "domain": {name: domain.value for domain, names in DOMAIN_NAMES.items() for name in names},
+    "stage": {
+        choice_key(name): stage.value for stage, names in STAGE_NAMES.items() for name in names
+    },
+    "domain": {
+        choice_key(name): domain.value for domain, names in DOMAIN_NAMES.items() for name in names
+    },
 }
+"""Names recognised for codes on import whatever words the caller passes (stages and
+fields of use by the names this package's messages use), keyed by :func:`choice_key`."""
 LIST_SEPARATORS = re.compile(r"[\n,，、]")
-CODE_SEPARATORS = re.compile(r"[\s,，、;；]+")
+ITEM_SEPARATORS = re.compile(r"[,，、;；]+")
+"""What separates several choices on one line (besides line breaks)."""
 DATE_TEXT = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
 
 
@@ -166,7 +267,7 @@ class SheetProblem(BaseModel):
 def header_key(text: str) -> str:
     """A header as compared: full-width letters and brackets folded (NFKC), spaces
     collapsed, case ignored."""
-    return " ".join(unicodedata.normalize("NFKC", text).split()).casefold()
+    return choice_key(text)
 
 
 def column_names(column: Column) -> set[str]:
@@ -265,13 +366,39 @@ def cell_text(value: Cell) -> str:
     return value.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _code(column: Column, text: str) -> str:
-    names = CHOICE_NAMES.get(column.key, {})
-    if text in names:
-        return names[text]
-    lowered = {name.casefold(): code for name, code in names.items()}
-    folded = unicodedata.normalize("NFKC", text).strip().casefold()
-    return lowered.get(folded, re.sub(r"[\s-]+", "_", folded))
+def _code(column: Column, text: str, names: Mapping[str, str]) -> str:
+    """The code ``text`` names: itself, or one of its words (``names``: word → code, keyed
+    by :func:`choice_key`). An unknown text is passed on for the model's message, spaces
+    and hyphens as underscores for an enum's codes (``Human in the loop``)."""
+    key = choice_key(text)
+    found = names.get(key) or CHOICE_NAMES.get(column.key, {}).get(key)
+    if found is not None:
+        return found
+    return re.sub(r"[\s-]+", "_", key) if column.codes is not None else key
+
+
+def _codes(column: Column, text: str, names: Mapping[str, str]) -> list[str]:
+    """Several choices: one per line, a line read whole when it is a known word (the
+    words of a risk's categories may hold commas and spaces), else split at commas, then
+    a part that is no known word at spaces."""
+
+    def known(part: str) -> bool:
+        key = choice_key(part)
+        return key in names or key in CHOICE_NAMES.get(column.key, {})
+
+    found: list[str] = []
+    for line in text.split("\n"):
+        if not line.strip():
+            continue
+        if known(line):
+            found.append(_code(column, line, names))
+            continue
+        for part in ITEM_SEPARATORS.split(line):
+            if known(part):
+                found.append(_code(column, part, names))
+            else:
+                found += [_code(column, word, names) for word in part.split()]
+    return found
 
 
 def _whole_number(value: Cell) -> Any:
@@ -300,22 +427,30 @@ def _date(value: Cell) -> Any:
     return text
 
 
-def field_value(column: Column, value: Cell) -> Any:
+def field_value(column: Column, value: Cell, names: Mapping[str, str] | None = None) -> Any:
     """The value a cell gives ``column``'s field, to be validated by the record's model
     (a value that cannot be converted is passed on as text, for the model's message), or
-    :data:`MISSING` for an empty cell of a field that has no empty value."""
+    :data:`MISSING` for an empty cell of a field that has no empty value.
+
+    ``names`` are the words a choice column's codes may be written as (word → code, keyed
+    by :func:`choice_key`); the codes themselves are always read. An owner cell is given
+    as its text, stripped, for the importing service to find the member.
+    """
     text = cell_text(value)
     empty = not text.strip()
+    names = names or {}
     if column.kind is Kind.TEXT:
         return text
+    if column.kind is Kind.OWNER:
+        return text.strip()
     if column.kind is Kind.LIST:
         return [part.strip() for part in LIST_SEPARATORS.split(text) if part.strip()]
     if column.kind is Kind.CHOICES:
-        return [_code(column, part) for part in CODE_SEPARATORS.split(text) if part]
+        return _codes(column, text, names)
     if column.kind is Kind.CHOICE:
-        return MISSING if empty else _code(column, text)
+        return MISSING if empty else _code(column, text, names)
     if column.kind is Kind.OPTIONAL_CHOICE:
-        return None if empty else _code(column, text)
+        return None if empty else _code(column, text, names)
     if column.kind is Kind.SCORE:
         return MISSING if empty else _whole_number(value)
     if column.kind is Kind.OPTIONAL_SCORE:
@@ -335,18 +470,27 @@ def whole_number(value: Cell) -> int | None:
     return number
 
 
-def export_value(column: Column, value: Any) -> Cell:
-    """A field's value as an export writes it: lists one item per line, codes as codes."""
+def export_value(column: Column, value: Any, words: Mapping[str, str] | None = None) -> Cell:
+    """A field's value as an export writes it: lists one item per line, a choice
+    column's codes as their ``words`` (code → word, in the reader's language; a code
+    without a word as itself)."""
     if value is None:
         return None
+    words = words or {}
     if column.kind in (Kind.LIST, Kind.CHOICES) and isinstance(value, list | tuple):
-        separator = " " if column.key == "taxonomy" else "\n"
-        return separator.join(str(item) for item in value)
+        return "\n".join(_word(item, words) for item in value)
+    if column.kind in (Kind.CHOICE, Kind.OPTIONAL_CHOICE):
+        return _word(value, words)
     if isinstance(value, StrEnum):
         return value.value
     if isinstance(value, str | int | float | bool | date | datetime):
         return value
     return str(value)
+
+
+def _word(code: Any, words: Mapping[str, str]) -> str:
+    text = code.value if isinstance(code, StrEnum) else str(code)
+    return words.get(text, text)
 
 
 # ----------------------------------------------------------------------------- messages
@@ -359,9 +503,12 @@ _RULES_JA = {
 }
 
 
-def problem_text(error: Mapping[str, Any]) -> tuple[str, str]:
+def problem_text(
+    error: Mapping[str, Any], words: tuple[Sequence[str], Sequence[str]] = ((), ())
+) -> tuple[str, str]:
     """A validation error as a person editing a spreadsheet understands it (English,
-    Japanese)."""
+    Japanese); ``words`` are the field's choices in words (English, Japanese), listed
+    when a cell names none of them."""
     kind = error["type"]
     ctx = error.get("ctx") or {}
     if (
@@ -385,6 +532,14 @@ def problem_text(error: Mapping[str, Any]) -> tuple[str, str]:
         return f"out of range ({shown})", f"範囲外の値です（{shown}）。"
     if kind in ("enum", "literal_error"):
         expected = str(ctx.get("expected", "")).replace("'", "")
+        english, japanese = words
+        if english and japanese:
+            return (
+                f"'{error.get('input')}' is not one of: {' / '.join(english)} (or the codes "
+                f"{expected})",
+                f"「{error.get('input')}」は使えません。次のいずれかを書いてください: "
+                f"{'、'.join(japanese)}（コード {expected} も使えます）",
+            )
         return (
             f"'{error.get('input')}' is not one of the codes: {expected}",
             f"「{error.get('input')}」は使えません。次のいずれかを書いてください: {expected}",
@@ -393,8 +548,10 @@ def problem_text(error: Mapping[str, Any]) -> tuple[str, str]:
         return "write the date as YYYY-MM-DD", "日付は YYYY-MM-DD の形で書いてください。"
     if kind == "string_pattern_mismatch":
         return (
-            f"'{error.get('input')}' is not an id such as social.bias",
-            f"「{error.get('input')}」は social.bias のようなIDではありません。",
+            f"'{error.get('input')}' is neither the name of a risk category of "
+            "tekisei-risks-1 (as exported, one per line) nor an id such as social.bias",
+            f"「{error.get('input')}」は tekisei-risks-1 のリスクの分類名（書き出したとおりに"
+            "1行に1つ）でも、social.bias のようなIDでもありません。",
         )
     text = str(error["msg"]).removeprefix("Value error, ")
     return text, _RULES_JA.get(text, text)

@@ -179,7 +179,8 @@ def start_assessment(
         raise ConflictError(
             f"system {system_id} already has an open {framework_id} assessment; "
             "answer it or close it first",
-            ja=f"システム {system_id} には作業中のアセスメントがあります。回答を続けるか、先に確定してください。",
+            ja=f"システム {system_id} には作業中のアセスメントがあります。"
+            "回答を続けるか、先に確定してください。",
         )
     previous = _latest(session, system.id, framework_id, "closed")
     row = AssessmentRow(
@@ -262,7 +263,8 @@ def current_assessment(
     if row is None:
         raise NotFoundError(
             f"system {system_id} has no {framework_id} assessment yet; start one",
-            ja=f"システム {system_id} のアセスメントはまだありません。アセスメントを開始してください。",
+            ja=f"システム {system_id} のアセスメントはまだありません。"
+            "アセスメントを開始してください。",
         )
     return row
 
@@ -297,7 +299,8 @@ def answer_requirement(
     if row.status != "open":
         raise ConflictError(
             f"assessment {assessment_id} is closed; start a new one to change answers",
-            ja=f"アセスメント {assessment_id} は確定済みです。変更するには新しいアセスメントを始めてください。",
+            ja=f"アセスメント {assessment_id} は確定済みです。"
+            "変更するには新しいアセスメントを始めてください。",
         )
     node = catalog.resolve_node(session, reference)
     in_framework = node.framework_id == row.framework_id
@@ -372,7 +375,8 @@ def attach_evidence(
     require(principal, Permission.WRITE_ASSESSMENTS)
     if row.status != "open":
         raise ConflictError(
-            f"assessment {assessment_id} is closed", ja=f"アセスメント {assessment_id} は確定済みです。"
+            f"assessment {assessment_id} is closed",
+            ja=f"アセスメント {assessment_id} は確定済みです。",
         )
     evidence = visible_evidence(session, principal, evidence_id)
     node = catalog.resolve_node(session, reference)

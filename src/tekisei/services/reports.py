@@ -25,6 +25,8 @@ from tekisei.services.evals import promptless_perspectives
 from tekisei.services.orgs import org_zone
 from tekisei.services.owners import owner_email
 from tekisei.services.people import ActorNames
+from tekisei.services.risk_suggestions import taxonomy_titles
+from tekisei.services.sheet_words import Titles, choice_words
 
 Format = Literal["html", "pdf", "xlsx"]
 MEDIA = {
@@ -99,14 +101,21 @@ EXPORT_MAX = 100_000
 
 
 def _sheet(
-    fmt: str, title: str, columns: tuple[Column, ...], rows: list[dict[str, Any]], lang: Lang
+    fmt: str,
+    title: str,
+    columns: tuple[Column, ...],
+    rows: list[dict[str, Any]],
+    lang: Lang,
+    titles: Titles | None = None,
 ) -> bytes:
     """Rows (column key → value) as XLSX or CSV (UTF-8 with a BOM, which Excel needs to
-    read Japanese), with the columns' headers in ``lang``."""
+    read Japanese), with the columns' headers and the choices' words in ``lang`` (a
+    risk's categories by their ``titles``)."""
+    words = choice_words(columns, lang, titles)
     table = Table(
         title=title,
         header=[column.label(lang) for column in columns],
-        rows=[[export_value(c, row.get(c.key)) for c in columns] for row in rows],
+        rows=[[export_value(c, row.get(c.key), words.get(c.key)) for c in columns] for row in rows],
     )
     if fmt == "xlsx":
         return xlsx_bytes([table])
@@ -128,8 +137,9 @@ def risk_register(
     system_id: int | None = None,
 ) -> Report:
     """The risk register of the visible systems (or of one) as XLSX or CSV, highest first,
-    in the columns an import reads back (``tekisei.core.sheets.RISK_COLUMNS``); owners by
-    email, times in the organisation's zone with their offset.
+    in the columns an import reads back (``tekisei.core.sheets.RISK_COLUMNS``): choices
+    and status in words of ``lang``, categories by their titles, owners by email, times
+    in the organisation's zone with their offset.
 
     Raises:
         InvalidInputError: an unknown format.
@@ -139,7 +149,8 @@ def risk_register(
     _total, rows = risks.list_risks(session, principal, system_id=system_id, limit=EXPORT_MAX)
     names = {s.id: s.name for s in systems.list_systems(session, principal, limit=EXPORT_MAX)[1]}
     zone = org_zone(session, principal)
-    status = messages(lang)
+    words = messages(lang)
+    emails = {user_id: owner_email(session, user_id) for user_id in {r.owner_id for r in rows}}
     values = [
         {name: getattr(r, name) for name in RiskFields.model_fields if hasattr(r, name)}
         | {
@@ -147,10 +158,10 @@ def risk_register(
             "system": names.get(r.system_id, str(r.system_id)),
             # a member by the email an import finds them by; an owner written before
             # owners were members, as written
-            "owner": owner_email(session, r.owner_id) or r.owner_text,
+            "owner": emails[r.owner_id] or r.owner_text,
             "inherent": r.inherent,
             "residual": r.residual,
-            "status": status.words("risk-status", r.status),
+            "status": words.words("risk-status", r.status),
             "acceptance": r.acceptance_note,
             "updated": local(r.updated_at, zone),
             "system_id": r.system_id,
@@ -161,26 +172,30 @@ def risk_register(
     title = "リスク登録簿" if lang == "ja" else "Risk register"
     scope = f"system-{system_id}" if system_id is not None else principal.org_slug
     name = f"risks-{scope}.{fmt}"
-    return Report(_sheet(fmt, title, RISK_COLUMNS, values, lang), MEDIA[fmt], name)
+    content = _sheet(fmt, title, RISK_COLUMNS, values, lang, taxonomy_titles(session))
+    return Report(content, MEDIA[fmt], name)
 
 
 def system_inventory(
     session: Session, principal: Principal, fmt: str, lang: Literal["ja", "en"] = "ja"
 ) -> Report:
     """The inventory of the systems the principal may see as XLSX or CSV, by name, in the
-    columns an import reads back (``tekisei.core.sheets.SYSTEM_COLUMNS``).
+    columns an import reads back (``tekisei.core.sheets.SYSTEM_COLUMNS``): choices and
+    tier in words of ``lang``, times in the organisation's zone with their offset.
 
     Raises:
         InvalidInputError: an unknown format.
     """
     _check_format(fmt)
     _total, rows = systems.list_systems(session, principal, limit=EXPORT_MAX)
+    zone = org_zone(session, principal)
+    words = messages(lang)
     values = [
         {name: getattr(r, name) for name in SystemFacts.model_fields}
         | {
             "id": r.id,
-            "tier": r.tier,
-            "updated": local(r.updated_at, org_zone(session, principal)),
+            "tier": words.words("tier", r.tier),
+            "updated": local(r.updated_at, zone),
             "version": r.version,
         }
         for r in rows

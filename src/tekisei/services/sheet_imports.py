@@ -41,21 +41,18 @@ from tekisei.core.sheets import (
 from tekisei.db.orgs import OrgRow
 from tekisei.services import audit
 from tekisei.services.sheet_files import Format, SheetData, SheetRow, read_sheet
-from tekisei.services.sheet_targets import SheetTarget, Target, problem, sheet_target
+from tekisei.services.sheet_targets import (
+    FieldChange,
+    SheetTarget,
+    Target,
+    problem,
+    sheet_target,
+)
+from tekisei.services.sheet_words import choice_words
 
 __all__ = ["FieldChange", "ImportResult", "RowPlan", "Target", "check_may_import", "import_sheet"]
 
 Action = Literal["create", "update", "unchanged"]
-
-
-class FieldChange(BaseModel):
-    """One field a row changes: before and after, as JSON values."""
-
-    field: str
-    column: str
-    """The column's header as written in the file."""
-    before: Any = None
-    after: Any = None
 
 
 class RowPlan(BaseModel):
@@ -159,7 +156,7 @@ def _cells(row: SheetRow, header: Header) -> dict[str, Cell]:
 
 
 def _validation_problems(
-    number: int, exc: ValidationError, labels: dict[str, str]
+    number: int, exc: ValidationError, labels: dict[str, str], kind: SheetTarget
 ) -> list[SheetProblem]:
     problems = []
     for error in exc.errors():
@@ -168,13 +165,21 @@ def _validation_problems(
         else:  # a rule of the whole record: shown at the first field it names
             named = [k for k in labels if re.search(rf"\b{k}\b", error["msg"])]
             key = named[0] if named else ""
-        en, ja = problem_text(error)
+        words = tuple(
+            list(choice_words(kind.columns, lang).get(key, {}).values()) for lang in ("en", "ja")
+        )
+        en, ja = problem_text(error, (words[0], words[1]))
         problems.append(problem(number, labels.get(key, key), en, ja))
     return problems
 
 
 def _plan_row(
-    plan: _Plan, row: SheetRow, existing: dict[int, Any], seen: dict[int, int]
+    session: Session,
+    principal: Principal,
+    plan: _Plan,
+    row: SheetRow,
+    existing: dict[int, Any],
+    seen: dict[int, int],
 ) -> _Row | None:
     kind, labels, number = plan.kind, plan.labels, row.number
     cells = _cells(row, plan.header)
@@ -210,7 +215,8 @@ def _plan_row(
         column.key: value
         for column in kind.columns
         if column.editable and column.key in cells
-        if (value := field_value(column, cells[column.key])) is not MISSING
+        if (value := field_value(column, cells[column.key], kind.names.get(column.key)))
+        is not MISSING
     }
     ident, reference = numbers["id"], numbers["system_id"]
     before: Any = None
@@ -252,11 +258,15 @@ def _plan_row(
                 )
             )
             return None
+    read = kind.fields(session, principal, number, labels, given, before)
+    if read.problems:
+        plan.errors += read.problems
+        return None
     current = kind.current(before).model_dump() if before is not None else {}
     try:
-        after = kind.model.model_validate(current | given)
+        after = kind.model.model_validate(current | read.values)
     except ValidationError as exc:
-        plan.errors += _validation_problems(number, exc, labels)
+        plan.errors += _validation_problems(number, exc, labels, kind)
         return None
     checks = kind.check(number, labels, after, before, reference)
     if checks:
@@ -269,7 +279,14 @@ def _plan_row(
         )
     old = kind.current(before).model_dump(mode="json")
     new = after.model_dump(mode="json")
-    changed = [key for key in given if not _same(old[key], new[key])]
+    changed = [key for key in read.values if not _same(old[key], new[key])]
+    shown: list[FieldChange] = []
+    for key in changed:
+        change = read.shown.get(key) or FieldChange(
+            field=key, column=labels.get(key, key), before=old[key], after=new[key]
+        )
+        if change not in shown:  # one change for the fields one column writes
+            shown.append(change)
     return _Row(
         RowPlan(
             row=number,
@@ -277,10 +294,7 @@ def _plan_row(
             id=ident,
             name=kind.name(after),
             system_id=getattr(before, "system_id", None),
-            changes=[
-                FieldChange(field=k, column=labels.get(k, k), before=old[k], after=new[k])
-                for k in changed
-            ],
+            changes=shown,
         ),
         changes={k: new[k] for k in changed},
         version=before.version,
@@ -335,7 +349,7 @@ def _planned(session: Session, principal: Principal, kind: SheetTarget, sheet: S
     for row in sheet.rows:
         if row.number in failed_rows:
             continue
-        planned = _plan_row(plan, row, existing, seen)
+        planned = _plan_row(session, principal, plan, row, existing, seen)
         if planned is not None:
             plan.rows.append(planned)
     position = {label: index for index, label in header.labels.items()}

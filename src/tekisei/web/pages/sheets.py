@@ -16,6 +16,8 @@ from tekisei.errors import InvalidInputError, NotFoundError
 from tekisei.services import sheet_uploads
 from tekisei.services.sheet_files import LIMITS
 from tekisei.services.sheet_imports import ImportResult, Target, check_may_import
+from tekisei.services.sheet_targets import sheet_target
+from tekisei.services.sheet_words import choice_words
 from tekisei.web.api.sheets import read_sheet_upload, run_import
 from tekisei.web.forms import check_csrf, read_form
 from tekisei.web.templating import render
@@ -37,6 +39,8 @@ def _page(
         "token": token,
         "error": error,
         "limits": LIMITS,
+        # a change of a choice shown in the reader's words, as the file may write it
+        "choice_words": choice_words(sheet_target(target).columns, request.state.lang),
     }
     return render(request, "sheets/import.html", context, status_code=status)
 
