@@ -43,7 +43,7 @@ def test_the_executive_reads_the_whole_risk_before_accepting_it(page: Any, base_
     page.get_by_role("link", name="性別・年齢による評価の偏り").click()
     details = page.locator("#risk-details")
     text = details.inner_text()
-    for expected in ("人事部 田中", "対応計画", "特定の属性を不利に扱う", "起きやすい"):
+    for expected in ("田中 美咲", "対応計画", "特定の属性を不利に扱う", "起きやすい"):
         assert expected in text, expected
     assert page.locator("#risk-history").is_visible()
     accept = page.locator("section.accept form")

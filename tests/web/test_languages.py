@@ -72,6 +72,8 @@ PAGES = [
     "/systems/{system}/assessment/answer?requirement=urn:tekisei:req:jp-ai-appropriateness-2025:fn8",
     "/evals/runs/{run}",
     "/systems/import", "/risks/import",
+    "/systems/{system}/notice", "/records/models/new?system={system}",
+    "/records/datasets/new?system={system}",
 ]  # fmt: skip
 # What a reader downloads: (address, format).
 REPORTS = [

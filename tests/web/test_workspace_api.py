@@ -254,6 +254,9 @@ OBJECT_PARAMS: dict[str, str] = {
     "invitation_id": "invitation_id",
     "user_id": "user_id",
     "system": "system_id",
+    "model_id": "model_id",
+    "dataset_id": "dataset_id",
+    "public_id": "public_id",
     "before": "run",
     "after": "run",
 }
@@ -262,6 +265,7 @@ CONSTANT_PARAMS: dict[str, str] = {
     "framework_id": "jp-ai-appropriateness-2025",
     "reference": "jp-ai-appropriateness-2025:2(3)",
     "code": "en",
+    "number": "1",
 }
 REQUIREMENT = "jp-ai-appropriateness-2025:2(3)"
 QUERIES: dict[tuple[str, str], dict[str, Any]] = {
@@ -319,6 +323,20 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "alg": "com.tekisei.watermark.1",
         "value": "00000000",
     },
+    ("POST", "/api/systems/{system_id}/records/models"): {"name": "stolen"},
+    ("POST", "/api/systems/{system_id}/records/datasets"): {"name": "stolen"},
+    ("PATCH", "/api/records/models/{model_id}"): {"version": 1, "name": "stolen"},
+    ("PATCH", "/api/records/datasets/{dataset_id}"): {"version": 1, "name": "stolen"},
+    ("POST", "/api/systems/{system_id}/notice"): {"regenerate": True, "version": 1},
+    ("PUT", "/api/systems/{system_id}/notice"): {"version": 1, "ja": {"title": "stolen"}},
+    ("POST", "/api/systems/{system_id}/notice/approval-request"): {"version": 1},
+    ("POST", "/api/systems/{system_id}/notice/approval"): {
+        "version": 1,
+        "approve": True,
+        "reason": "stolen",
+    },
+    ("POST", "/api/systems/{system_id}/notice/publish"): {"version": 1},
+    ("POST", "/api/systems/{system_id}/notice/unpublish"): {"reason": "stolen"},
 }
 FORMS: dict[tuple[str, str], dict[str, Any]] = {
     # Form fields of page posts and of form routes (the walker adds the CSRF token).
@@ -368,6 +386,20 @@ FORMS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/verify"): {"text": "w1 w2 w3 w4"},
     ("POST", "/systems/import/confirm"): {"token": "A" * 32},
     ("POST", "/risks/import/confirm"): {"token": "A" * 32},
+    ("POST", "/records/models/new"): {"name": "stolen"},
+    ("POST", "/records/datasets/new"): {"name": "stolen"},
+    ("POST", "/records/models/{model_id}"): {"name": "stolen", "version": "1"},
+    ("POST", "/records/datasets/{dataset_id}"): {"name": "stolen", "version": "1"},
+    ("POST", "/systems/{system_id}/notice/generate"): {"regenerate": "1", "version": "1"},
+    ("POST", "/systems/{system_id}/notice"): {"version": "1", "ja-title": "stolen"},
+    ("POST", "/systems/{system_id}/notice/request-approval"): {"version": "1"},
+    ("POST", "/systems/{system_id}/notice/approval"): {
+        "version": "1",
+        "decision": "approve",
+        "reason": "stolen",
+    },
+    ("POST", "/systems/{system_id}/notice/publish"): {"version": "1"},
+    ("POST", "/systems/{system_id}/notice/unpublish"): {"reason": "stolen"},
 }
 
 
@@ -626,6 +658,7 @@ async def _one_of_every_kind(api: dict[str, Any], demo_url: str) -> dict[str, An
     )
     assert invitation.status_code == 201, invitation.text
     members = (await client.get("/api/orgs/current/members", headers=admin)).json()
+    transparency = await _records_and_notice(api, system_id, "性別による偏り")
     ids = {
         "system_id": system_id,
         "risk_id": risk_id,
@@ -638,6 +671,7 @@ async def _one_of_every_kind(api: dict[str, Any], demo_url: str) -> dict[str, An
         "asset_id": "00000000",  # public provenance lookups: an unknown asset is 404
         "invitation_id": invitation.json()["id"],
         "user_id": next(m["user_id"] for m in members if m["email"] == "admin@acme.example"),
+        **transparency,
     }
     return ids
 
@@ -839,7 +873,9 @@ async def _hidden_system(
         _, image = credentials.sign(
             session, owner, settings.data_dir, PNG, system_id, f"{HIDDEN} generator"
         )
+    transparency = await _records_and_notice(api, system_id, f"{HIDDEN} record")
     return {
+        **transparency,
         "system_id": system_id,
         "risk_id": risk.json()["id"],
         "assessment_id": assessment_id,
@@ -852,6 +888,31 @@ async def _hidden_system(
         # Members and invitations belong to no system: the tester is shown those of the
         # other organisation, which must be as unknown to them as any hidden object.
         **await _other_organisations_people(api),
+    }
+
+
+async def _records_and_notice(api: dict[str, Any], system_id: int, text: str) -> dict[str, Any]:
+    """A model and a dataset record of the system, each with ``text`` in every field it
+    discloses, and a draft of its notice (drafts are private: their public id is 404)."""
+    client, admin = api["client"], auth(api["tokens"]["admin"])
+    model = await client.post(
+        f"/api/systems/{system_id}/records/models",
+        headers=admin,
+        json={"name": text, "notes": text, "disclosed": ["name", "notes"]},
+    )
+    assert model.status_code == 201, model.text
+    dataset = await client.post(
+        f"/api/systems/{system_id}/records/datasets",
+        headers=admin,
+        json={"name": text, "source": text, "data_holders": [text], "disclosed": ["name"]},
+    )
+    assert dataset.status_code == 201, dataset.text
+    notice = await client.post(f"/api/systems/{system_id}/notice", headers=admin, json={})
+    assert notice.status_code == 201, notice.text
+    return {
+        "model_id": model.json()["id"],
+        "dataset_id": dataset.json()["id"],
+        "public_id": notice.json()["public_id"],
     }
 
 

@@ -38,6 +38,18 @@ class NoteKey(StrEnum):
     """Why a review opened: the system's models and vendors changed."""
     CATALOG_CHANGED = "catalog-changed"
     """Why a review opened: requirements the system answers changed (sections)."""
+    MODEL_RECORD_EVIDENCE = "model-record-evidence"
+    """The title of a model record kept as evidence (name)."""
+    DATASET_RECORD_EVIDENCE = "dataset-record-evidence"
+    """The title of a dataset record kept as evidence (name)."""
+    NOTICE_EVIDENCE = "notice-evidence"
+    """The title of a published disclosure notice kept as evidence (system, number)."""
+    MODEL_RECORD_ATTACHED = "model-record-attached"
+    """On an answer: a model record was attached and the answer started as partial."""
+    DATASET_RECORD_ATTACHED = "dataset-record-attached"
+    """On an answer: a dataset record was attached and the answer started as partial."""
+    NOTICE_ATTACHED = "notice-attached"
+    """On an answer: a published notice was attached and the answer started as partial."""
 
 
 class AutoNote(BaseModel):

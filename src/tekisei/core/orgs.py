@@ -54,6 +54,8 @@ class Permission(StrEnum):
     """Accept a residual risk (the executive decision of 1(3)①)."""
     APPROVE_STAGE = "approve_stage"
     """Approve or reject moving a system through a lifecycle gate (1(3)③)."""
+    APPROVE_NOTICE = "approve_notice"
+    """Approve publishing the disclosure notice of a high or critical tier system (2(2))."""
     MANAGE_ORG = "manage_org"
     """Change the organisation's settings, members and tokens."""
     WRITE_ASSESSMENTS = "write_assessments"
@@ -67,7 +69,8 @@ class Permission(StrEnum):
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # Accepting a residual risk is the executive's decision alone, not an admin's.
-    Role.ADMIN: frozenset(Permission) - {Permission.ACCEPT_RISK, Permission.APPROVE_STAGE},
+    Role.ADMIN: frozenset(Permission)
+    - {Permission.ACCEPT_RISK, Permission.APPROVE_STAGE, Permission.APPROVE_NOTICE},
     Role.EDITOR: frozenset(
         {
             Permission.READ,
@@ -87,7 +90,13 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         }
     ),
     Role.EXECUTIVE: frozenset(
-        {Permission.READ, Permission.ACCEPT_RISK, Permission.APPROVE_STAGE, Permission.READ_AUDIT}
+        {
+            Permission.READ,
+            Permission.ACCEPT_RISK,
+            Permission.APPROVE_STAGE,
+            Permission.APPROVE_NOTICE,
+            Permission.READ_AUDIT,
+        }
     ),
     Role.AUDITOR: frozenset({Permission.READ, Permission.READ_AUDIT, Permission.EXPORT_AUDIT}),
     Role.EXTERNAL_TESTER: frozenset({Permission.READ, Permission.RUN_EVALS}),

@@ -13,6 +13,7 @@ from tekisei.db.evals import (
     RiskSuggestionRow,
 )
 from tekisei.db.limits import RateLimitRow
+from tekisei.db.notices import NoticeRow, NoticeVersionRow
 from tekisei.db.orgs import (
     ApiTokenRow,
     InvitationRow,
@@ -28,6 +29,7 @@ from tekisei.db.provenance import (
     ProvenanceKeyRow,
     SystemProvenanceRow,
 )
+from tekisei.db.records import DatasetRecordRow, ModelRecordRow, RecordVersionRow
 from tekisei.db.reviews import ReviewRow
 from tekisei.db.risks import RiskRow
 from tekisei.db.systems import SystemAssignmentRow, SystemRow
@@ -44,6 +46,7 @@ __all__ = [
     "CatalogNodeRow",
     "CrosswalkLinkRow",
     "CrosswalkRow",
+    "DatasetRecordRow",
     "EvalJobRow",
     "EvalResultRow",
     "EvalRunRow",
@@ -53,10 +56,14 @@ __all__ = [
     "ImageCredentialRow",
     "InvitationRow",
     "MembershipRow",
+    "ModelRecordRow",
+    "NoticeRow",
+    "NoticeVersionRow",
     "OrgRow",
     "ProvenanceCheckRow",
     "ProvenanceKeyRow",
     "RateLimitRow",
+    "RecordVersionRow",
     "ReviewRow",
     "RiskRow",
     "RiskSuggestionRow",

@@ -219,6 +219,12 @@ def start_assessment(
             for evidence_id in links:
                 session.add(AnswerEvidenceRow(answer_id=copy.id, evidence_id=evidence_id))
     session.flush()
+    if framework_id == GUIDELINE:
+        # The system's records and published notice are evidence from the start (2(2),
+        # fn 17, fn 18, 2(5)); imported here because transparency builds on systems.
+        from tekisei.services import transparency
+
+        transparency.link_existing(session, principal, row)
     audit.record(
         session,
         _org(session, principal),

@@ -22,8 +22,10 @@ from tekisei.web.api import evals as evals_api
 from tekisei.web.api import gates as gates_api
 from tekisei.web.api import health as health_api
 from tekisei.web.api import invitations as invitations_api
+from tekisei.web.api import notices as notices_api
 from tekisei.web.api import orgs as orgs_api
 from tekisei.web.api import provenance as provenance_api
+from tekisei.web.api import records as records_api
 from tekisei.web.api import reviews as reviews_api
 from tekisei.web.api import risks as risks_api
 from tekisei.web.api import systems as systems_api
@@ -40,7 +42,9 @@ from tekisei.web.pages import catalog as catalog_pages
 from tekisei.web.pages import dashboard as dashboard_pages
 from tekisei.web.pages import evals as evals_pages
 from tekisei.web.pages import invitations as invitations_pages
+from tekisei.web.pages import notices as notices_pages
 from tekisei.web.pages import orgs as orgs_pages
+from tekisei.web.pages import records as records_pages
 from tekisei.web.pages import reviews as reviews_pages
 from tekisei.web.pages import risks as risks_pages
 from tekisei.web.pages import site
@@ -94,6 +98,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(evals_api.router)
     app.include_router(eval_targets_api.router)
     app.include_router(provenance_api.router)
+    app.include_router(records_api.router)
+    app.include_router(notices_api.router)
+    app.include_router(notices_api.public_router)
     app.include_router(site.router)
     app.include_router(catalog_pages.router)
     app.include_router(auth_pages.router)
@@ -109,6 +116,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(reviews_pages.router)
     app.include_router(evals_pages.router)
     app.include_router(verify_pages.router)
+    app.include_router(records_pages.router)
+    app.include_router(notices_pages.router)
+    app.include_router(notices_pages.public_router)
     app.include_router(dashboard_pages.api)
     evals_api.declare_limits(app, settings)
     install_error_handlers(app)

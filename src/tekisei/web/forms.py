@@ -54,6 +54,10 @@ _RULES_JA = {
         "「該当しない」とする場合は、その理由を書いてください。"
     ),
     "likelihood and impact are each 1 to 5": "発生可能性と影響度は1から5で選んでください。",
+    "give an http:// or https:// address": (
+        "http:// または https:// で始まるアドレスを入力してください。"
+    ),
+    "an address cannot contain spaces or quotes": "アドレスに空白や引用符は使えません。",
 }
 
 

@@ -9,6 +9,7 @@ from tekisei.core.orgs import Permission, can
 from tekisei.core.systems import Stage
 from tekisei.errors import ConflictError, InvalidInputError
 from tekisei.services import gates as gate_service
+from tekisei.services import notice_views
 from tekisei.web.api.common import IdPath, reading, transaction
 from tekisei.web.auth import PrincipalDep
 from tekisei.web.flash import done
@@ -37,6 +38,7 @@ def _inbox(
             for a in gate_service.list_approvals(session, principal, None)
             if a.status != "pending"
         ][-20:]
+        notices = notice_views.list_notices(session, principal, awaiting_approval=True)
     return render(
         request,
         "approvals/index.html",
@@ -48,6 +50,7 @@ def _inbox(
             "failed_id": failed[0] if failed else None,
             "typed_reason": failed[1] if failed else "",
             "can_decide": can(principal.role, Permission.APPROVE_STAGE),
+            "notices": notices,
         },
         status_code=status,
     )

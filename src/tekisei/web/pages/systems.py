@@ -26,8 +26,9 @@ from tekisei.core.systems import (
 from tekisei.errors import ConflictError, InvalidInputError
 from tekisei.render.heatmap import heat_map_svg
 from tekisei.services import gates as gate_service
+from tekisei.services import notice_views, provenance_checks
 from tekisei.services import provenance as text_provenance
-from tekisei.services import provenance_checks
+from tekisei.services import records as record_service
 from tekisei.services import risks as risk_service
 from tekisei.services import systems as system_service
 from tekisei.services.people import ActorNames
@@ -168,8 +169,9 @@ async def import_confirm(request: Request, principal: PrincipalDep) -> HTMLRespo
 
 @router.get("/{system_id}", response_class=HTMLResponse)
 def detail_page(request: Request, principal: PrincipalDep, system_id: IdPath) -> HTMLResponse:
-    """A system: facts, tier with reasons, applicable requirements, risks and heat map
-    (JSON twins: /api/systems/{id}, /requirements, /risks)."""
+    """A system: facts, tier with reasons, applicable requirements, risks and heat map,
+    models and training data, and its notice (JSON twins: /api/systems/{id},
+    /requirements, /risks, /records/models, /records/datasets, /notice)."""
     lang = request.state.lang
     with reading(request) as session:
         row = system_service.visible_system(session, principal, system_id)
@@ -183,6 +185,16 @@ def detail_page(request: Request, principal: PrincipalDep, system_id: IdPath) ->
         text_keys = [
             k for k in text_provenance.list_keys(session, principal) if k.status.value != "retired"
         ]
+        actors = ActorNames(session, principal)
+        record_models = [
+            record_service.model_view(r, actors)
+            for r in record_service.list_models(session, principal, system_id)
+        ]
+        record_datasets = [
+            record_service.dataset_view(r, actors)
+            for r in record_service.list_datasets(session, principal, system_id)
+        ]
+        notice = notice_views.notice_summary(session, principal, system_id)
     groups: dict[str, dict[str, Any]] = {}
     for requirement in requirements:
         group = groups.setdefault(
@@ -216,6 +228,9 @@ def detail_page(request: Request, principal: PrincipalDep, system_id: IdPath) ->
             "provenance": provenance,
             "checklist": checklist,
             "text_keys": text_keys,
+            "record_models": record_models,
+            "record_datasets": record_datasets,
+            "notice": notice,
         },
     )
 

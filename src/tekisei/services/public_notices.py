@@ -1,0 +1,126 @@
+"""Published notices as anyone reads them, without signing in: by their unguessable
+public id, only what was published (the draft, who published it and who approved it stay
+inside the organisation), every version at its own address, and a record of when and why
+a notice was taken down instead of pretending it never existed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tekisei.core.notices import Lang, NoticeContent
+from tekisei.db.notices import NoticeRow, NoticeVersionRow
+from tekisei.db.orgs import OrgRow
+from tekisei.errors import NotFoundError
+from tekisei.render.notices import notice_html, notice_pdf
+from tekisei.services.notice_views import VersionSummary, version_summaries
+
+
+class PublicVersion(BaseModel):
+    """One published version of a notice, exactly as published."""
+
+    number: int
+    published_at: datetime
+    approved_by_executive: bool
+    """An executive approved this version before it was published (high and critical
+    tiers)."""
+    languages: list[Lang]
+    content: NoticeContent
+
+
+class PublicNotice(BaseModel):
+    """A published notice: the version asked for (the latest by default) and the list of
+    every version."""
+
+    public_id: str
+    organisation: str
+    latest: int
+    version: PublicVersion
+    versions: list[VersionSummary]
+
+
+class Withdrawal(BaseModel):
+    """What the address of a notice that was taken down says."""
+
+    public_id: str
+    organisation: str
+    withdrawn_at: datetime
+    reason: str
+
+
+def _not_found() -> NotFoundError:
+    return NotFoundError(
+        "no notice is published at this address; check it",
+        ja="このアドレスで公開されているお知らせはありません。アドレスを確かめてください。",
+    )
+
+
+def read_notice(
+    session: Session, public_id: str, number: int | None = None
+) -> PublicNotice | Withdrawal:
+    """The published notice at ``public_id`` (version ``number``, else the latest), or
+    the record of its withdrawal.
+
+    Raises:
+        NotFoundError: nothing was ever published there, or there is no such version.
+    """
+    row = session.scalars(select(NoticeRow).where(NoticeRow.public_id == public_id)).first()
+    if row is None or row.published_version is None:
+        raise _not_found()
+    org = session.get(OrgRow, row.org_id)
+    assert org is not None
+    if row.withdrawn_at is not None:
+        return Withdrawal(
+            public_id=row.public_id,
+            organisation=org.name,
+            withdrawn_at=row.withdrawn_at,
+            reason=row.withdrawal_reason or "",
+        )
+    wanted = row.published_version if number is None else number
+    found = session.scalars(
+        select(NoticeVersionRow).where(
+            NoticeVersionRow.notice_id == row.id, NoticeVersionRow.number == wanted
+        )
+    ).first()
+    if found is None:
+        raise _not_found()
+    content = NoticeContent.model_validate(found.content)
+    return PublicNotice(
+        public_id=row.public_id,
+        organisation=org.name,
+        latest=row.published_version,
+        version=PublicVersion(
+            number=found.number,
+            published_at=found.published_at,
+            approved_by_executive=found.approved_by is not None,
+            languages=content.languages(),
+            content=content,
+        ),
+        versions=version_summaries(session, row),
+    )
+
+
+def pdf(notice: PublicNotice, lang: Lang, time_zone: str) -> bytes:
+    """The version as a PDF in ``lang`` (the other language when it is not given in
+    ``lang``, saying so). A published version never changes, so its PDF is made once per
+    process."""
+    html = notice_html(
+        organisation=notice.organisation,
+        public_id=notice.public_id,
+        number=notice.version.number,
+        latest=notice.latest,
+        published_at=notice.version.published_at,
+        content=notice.version.content,
+        lang=lang,
+        time_zone=time_zone,
+    )
+    return _pdf(html)
+
+
+@lru_cache(maxsize=64)
+def _pdf(html: str) -> bytes:
+    return notice_pdf(html)
