@@ -23,6 +23,12 @@ VALUES: dict[NoteKey, dict[str, str | int | float]] = {
     NoteKey.VENDORS_CHANGED: {},
     NoteKey.MODELS_VENDORS_CHANGED: {},
     NoteKey.CATALOG_CHANGED: {"sections": "2.3, fn8"},
+    NoteKey.MODEL_RECORD_EVIDENCE: {"name": "Llama"},
+    NoteKey.DATASET_RECORD_EVIDENCE: {"name": "Corpus"},
+    NoteKey.NOTICE_EVIDENCE: {"system": "Chatbot", "number": 2},
+    NoteKey.MODEL_RECORD_ATTACHED: {},
+    NoteKey.DATASET_RECORD_ATTACHED: {},
+    NoteKey.NOTICE_ATTACHED: {},
 }  # fmt: skip
 
 
