@@ -529,3 +529,19 @@ def test_owners_are_named_by_a_members_email_on_the_command_line(cli: Any) -> No
     owned = [i["owner"] for i in shown["items"] if i["owner"]]
     assert [o["email"] for o in owned] == ["admin@city.example"]
     cli(*answer, "--owner", "nobody@city.example", code=4)
+    # options left out keep what was recorded; an empty one clears it
+    cli(*answer, "--notes", "監視を始めた")
+    cli(*answer[:-1], "implemented")
+    item = next(
+        i
+        for i in cli.json("assessments", "show", system, "--org", "chiyoda")["items"]
+        if i["owner"]
+    )
+    assert (item["state"], item["notes"], item["owner"]["email"]) == (
+        "implemented", "監視を始めた", "admin@city.example",
+    )  # fmt: skip
+    cli(*answer, "--owner", "", "--notes", "")
+    items = cli.json("assessments", "show", system, "--org", "chiyoda")["items"]
+    assert not [i for i in items if i["owner"] or i["notes"] == "監視を始めた"]
+    refused = cli(*answer[:-1], "not_applicable", code=4)
+    assert "理由" in refused.stderr or "justification" in refused.stderr

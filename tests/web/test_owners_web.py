@@ -296,3 +296,45 @@ async def test_a_member_who_leaves_is_shown_as_a_former_member(
     register = soup(await browser.get("/risks", params={"lang": "en"}))
     cell = register.select_one("span.owner.former")
     assert cell is not None and cell.get_text() == "田中 一郎 <tanaka@acme.example> (former member)"
+
+
+async def test_an_answer_put_without_the_owner_or_notes_keeps_them(
+    owners_site: dict[str, Any],
+) -> None:
+    client, ids = owners_site["client"], owners_site["ids"]
+    admin = bearer(owners_site, "admin@acme.example")
+    url = f"/api/assessments/{owners_site['assessment']}/answers"
+    params = {"requirement": "jp-ai-appropriateness-2025:2(3)"}
+    tanaka = ids["tanaka@acme.example"]
+    first = await client.put(
+        url,
+        headers=admin,
+        params=params,
+        json={"state": "partial", "notes": "監視を始めた", "owner_id": tanaka},
+    )
+    assert first.status_code == 200, first.text
+    # a script that only moves the state on
+    second = await client.put(
+        url, headers=admin, params=params, json={"state": "implemented", "version": 1}
+    )
+    assert second.status_code == 200, second.text
+    report = await client.get(f"/api/assessments/{owners_site['assessment']}", headers=admin)
+    item = next(i for i in report.json()["items"] if i["urn"].endswith(":2.3"))
+    assert (item["state"], item["notes"]) == ("implemented", "監視を始めた")
+    assert item["owner"]["user_id"] == tanaka
+    # sending the fields empty clears them
+    cleared = await client.put(
+        url,
+        headers=admin,
+        params=params,
+        json={"state": "implemented", "version": 2, "notes": "", "owner_id": None},
+    )
+    assert cleared.status_code == 200, cleared.text
+    report = await client.get(f"/api/assessments/{owners_site['assessment']}", headers=admin)
+    item = next(i for i in report.json()["items"] if i["urn"].endswith(":2.3"))
+    assert (item["notes"], item["owner"]) == ("", None)
+    # "not applicable" still needs a reason
+    refused = await client.put(
+        url, headers=admin, params=params, json={"state": "not_applicable", "version": 3}
+    )
+    assert refused.status_code == 422 and "justification" in refused.text

@@ -124,11 +124,19 @@ def answer(
     requirement: Annotated[str, typer.Argument(help="Section (e.g. '2(3)') or URN.")],
     org: OrgOption,
     state: Annotated[AnswerState, typer.Option(help="How far it is met.")],
-    notes: Annotated[str, typer.Option(help="What was done.")] = "",
+    notes: Annotated[
+        str | None, typer.Option(help="What was done (left out: kept as it is).")
+    ] = None,
     owner: Annotated[
-        str, typer.Option(help="The email of the member who owns it (a member of the org).")
-    ] = "",
-    justification: Annotated[str, typer.Option(help="Why it does not apply.")] = "",
+        str | None,
+        typer.Option(
+            help="The email of the member who owns it (a member of the org); '' takes the "
+            "owner away, left out: kept as it is."
+        ),
+    ] = None,
+    justification: Annotated[
+        str | None, typer.Option(help="Why it does not apply (left out: kept as it is).")
+    ] = None,
     evidence: Annotated[
         list[int] | None, typer.Option("--evidence", help="Evidence id to attach (repeatable).")
     ] = None,
@@ -139,14 +147,27 @@ def answer(
     reference = requirement if ":" in requirement else f"{GUIDELINE}:{requirement}"
     with database().transaction() as session:
         actor = principal(session, org, user)
-        fields = AnswerFields(
+        keep = [
+            name
+            for name, value in (
+                ("notes", notes),
+                ("justification", justification),
+                ("owner", owner),
+            )
+            if value is None
+        ]
+        # Validated by the service once the kept fields are merged in.
+        fields = AnswerFields.model_construct(
             state=state,
-            notes=notes,
-            owner_id=owners.owner_by_email(session, actor, owner),
-            justification=justification,
+            notes=notes or "",
+            owner_id=owners.owner_by_email(session, actor, owner or ""),
+            owner_text="",
+            justification=justification or "",
         )
         row = assessment_service.current_assessment(session, actor, system)
-        saved = assessment_service.answer_requirement(session, actor, row.id, reference, fields)
+        saved = assessment_service.answer_requirement(
+            session, actor, row.id, reference, fields, keep=keep
+        )
         for evidence_id in evidence or []:
             assessment_service.attach_evidence(session, actor, row.id, reference, evidence_id)
         result = {"requirement": saved.node_urn, "state": saved.state, "version": saved.version}

@@ -3,6 +3,7 @@ same answers as an ISO/IEC 42001, NIST AI RMF, Hiroshima Code or METI view."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
 
@@ -288,8 +289,12 @@ def answer_requirement(
     reference: str,
     fields: AnswerFields,
     version: int | None = None,
+    keep: Collection[str] = (),
 ) -> AnswerRow:
     """Record the answer to one requirement.
+
+    ``keep`` names the fields the caller did not send ("notes", "justification",
+    "owner"): an existing answer keeps them as they are rather than having them cleared.
 
     ``reference`` is a URN or ``<framework>:<section>``. In a guideline assessment
     the requirement must apply to the system, or be a requirement of another
@@ -323,6 +328,21 @@ def answer_requirement(
     answer = session.scalars(
         select(AnswerRow).where(AnswerRow.assessment_id == row.id, AnswerRow.node_urn == node.urn)
     ).first()
+    if answer is not None and keep:
+        kept: dict[str, Any] = {}
+        if "notes" in keep:
+            kept["notes"] = answer.notes
+        if "justification" in keep:
+            kept["justification"] = answer.justification
+        if "owner" in keep:
+            kept |= {"owner_id": answer.owner_id, "owner_text": answer.owner_text}
+        fields = fields.model_copy(update=kept)
+    if fields.state is AnswerState.NOT_APPLICABLE and not fields.justification:
+        raise InvalidInputError(
+            "say why the requirement does not apply: 'not applicable' needs a justification",
+            ja="「該当しない」とする理由を書いてください。",
+        )
+    fields = AnswerFields.model_validate(fields.model_dump())  # limits, once merged
     if fields.owner_id is not None and fields.owner_text:  # a member replaces the text
         fields = fields.model_copy(update={"owner_text": ""})
     check_owner_text(fields.owner_text, answer.owner_text if answer else "")

@@ -116,11 +116,17 @@ def put_answer(
     requirement: Requirement,
     body: AnswerIn,
 ) -> AnswerOut:
-    """Answer one requirement (a stale ``version`` gets 409)."""
+    """Answer one requirement (a stale ``version`` gets 409). Fields left out of the
+    body keep their values (``notes``, ``justification``, the owner); send ``""`` or
+    ``null`` to clear one."""
     fields = AnswerFields.model_validate(body.model_dump(exclude={"version"}))
+    sent = body.model_fields_set
+    keep = [f for f in ("notes", "justification") if f not in sent]
+    if not sent & {"owner_id", "owner_text"}:
+        keep.append("owner")
     with transaction(request) as session:
         row = assessment_service.answer_requirement(
-            session, principal, assessment_id, requirement, fields, body.version
+            session, principal, assessment_id, requirement, fields, body.version, keep
         )
         return AnswerOut(
             requirement=row.node_urn, state=AnswerState(row.state), version=row.version
