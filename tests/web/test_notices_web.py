@@ -485,3 +485,30 @@ async def test_notice_endpoints_are_404_for_another_organisation(site: Any) -> N
     assert (await other.get(f"/systems/{system_id}/notice")).status_code == 404
     mine = (await admin.get(api, headers=headers)).json()
     assert mine["version"] == version and mine["status"] == "draft"
+
+
+async def test_the_public_notice_shows_times_on_the_organisations_clock(site: Any) -> None:
+    admin = await site("admin@acme.example")
+    headers = auth(site.tokens["admin"])
+    org = (await admin.get("/api/orgs/current", headers=headers)).json()
+    moved = await admin.patch(
+        "/api/orgs/current",
+        headers=headers,
+        json={"version": org["version"], "time_zone": "America/New_York"},
+    )
+    assert moved.status_code == 200, moved.text
+    system_id = await new_system(admin, site.tokens["admin"])
+    api = f"/api/systems/{system_id}/notice"
+    draft = (await admin.post(api, headers=headers, json={})).json()
+    published = await admin.post(
+        f"{api}/publish", headers=headers, json={"version": draft["version"]}
+    )
+    public = published.json()["public_path"]
+    reader = await site()  # signed out: the deployment's zone is Tokyo, the notice's New York
+    meta = soup(await reader.get(f"{public}?lang=en")).select_one("#notice-meta")
+    assert meta is not None and ("EST" in meta.get_text() or "EDT" in meta.get_text())
+    assert "JST" not in meta.get_text()
+    document = (await reader.get(f"/api/public/notices/{public.rsplit('/', 1)[1]}")).json()
+    assert document["time_zone"] == "America/New_York"
+    printed = pdf_text((await reader.get(f"{public}/pdf?lang=en")).content)
+    assert "EST" in printed or "EDT" in printed

@@ -18,6 +18,7 @@ from tekisei.db.orgs import OrgRow
 from tekisei.errors import NotFoundError
 from tekisei.render.notices import notice_html, notice_pdf
 from tekisei.services.notice_views import VersionSummary, version_summaries
+from tekisei.services.orgs import time_zone_name
 
 
 class PublicVersion(BaseModel):
@@ -38,6 +39,8 @@ class PublicNotice(BaseModel):
 
     public_id: str
     organisation: str
+    time_zone: str
+    """The IANA zone the organisation reads times in (its pages and PDF show them so)."""
     latest: int
     version: PublicVersion
     versions: list[VersionSummary]
@@ -48,6 +51,7 @@ class Withdrawal(BaseModel):
 
     public_id: str
     organisation: str
+    time_zone: str
     withdrawn_at: datetime
     reason: str
 
@@ -77,6 +81,7 @@ def read_notice(
         return Withdrawal(
             public_id=row.public_id,
             organisation=org.name,
+            time_zone=time_zone_name(session, org),
             withdrawn_at=row.withdrawn_at,
             reason=row.withdrawal_reason or "",
         )
@@ -92,6 +97,7 @@ def read_notice(
     return PublicNotice(
         public_id=row.public_id,
         organisation=org.name,
+        time_zone=time_zone_name(session, org),
         latest=row.published_version,
         version=PublicVersion(
             number=found.number,
@@ -104,7 +110,7 @@ def read_notice(
     )
 
 
-def pdf(notice: PublicNotice, lang: Lang, time_zone: str) -> bytes:
+def pdf(notice: PublicNotice, lang: Lang) -> bytes:
     """The version as a PDF in ``lang`` (the other language when it is not given in
     ``lang``, saying so). A published version never changes, so its PDF is made once per
     process."""
@@ -116,7 +122,7 @@ def pdf(notice: PublicNotice, lang: Lang, time_zone: str) -> bytes:
         published_at=notice.version.published_at,
         content=notice.version.content,
         lang=lang,
-        time_zone=time_zone,
+        time_zone=notice.time_zone,
     )
     return _pdf(html)
 

@@ -40,9 +40,14 @@ def environment() -> Environment:
 
 
 def render(
-    request: Request, name: str, context: dict[str, Any], status_code: int = 200
+    request: Request,
+    name: str,
+    context: dict[str, Any],
+    status_code: int = 200,
+    time_zone: str | None = None,
 ) -> HTMLResponse:
-    """Render ``name`` in the request's language."""
+    """Render ``name`` in the request's language; times in ``time_zone`` when given (a
+    public page of one organisation), else in the reader's organisation's zone."""
     lang: Lang = getattr(request.state, "lang", "ja")
     catalog = messages(lang)
     env = environment()
@@ -52,7 +57,7 @@ def render(
     principal = getattr(request.state, "principal", None)
     # The reader's organisation's zone; the deployment's on pages read without signing in.
     where = zone(
-        principal.time_zone if principal is not None else None,
+        time_zone or (principal.time_zone if principal is not None else None),
         request.app.state.settings.time_zone,
     )
 

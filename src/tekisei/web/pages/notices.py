@@ -249,7 +249,10 @@ def _read(request: Request, public_id: str, number: int | None) -> PublicNotice 
 def _public(request: Request, public_id: str, number: int | None) -> HTMLResponse:
     found = _read(request, public_id, number)
     if isinstance(found, Withdrawal):
-        return render(request, "notices/gone.html", {"gone": found}, status_code=410)
+        return render(
+            request, "notices/gone.html", {"gone": found}, status_code=410,
+            time_zone=found.time_zone,
+        )  # fmt: skip
     lang: Lang = request.state.lang
     shown: Lang = lang if found.version.content.text(lang) is not None else _other(lang)
     base = f"/notices/{found.public_id}"
@@ -267,6 +270,7 @@ def _public(request: Request, public_id: str, number: int | None) -> HTMLRespons
             "json_url": f"/api/public/notices/{found.public_id}"
             + ("" if number is None else f"/versions/{number}"),
         },
+        time_zone=found.time_zone,
     )
 
 
@@ -286,9 +290,12 @@ def public_version_page(request: Request, public_id: PublicId, number: Number) -
 def _pdf(request: Request, public_id: str, number: int | None) -> Response:
     found = _read(request, public_id, number)
     if isinstance(found, Withdrawal):
-        return render(request, "notices/gone.html", {"gone": found}, status_code=410)
+        return render(
+            request, "notices/gone.html", {"gone": found}, status_code=410,
+            time_zone=found.time_zone,
+        )  # fmt: skip
     lang: Lang = request.state.lang
-    content = public_notices.pdf(found, lang, request.app.state.settings.time_zone)
+    content = public_notices.pdf(found, lang)
     name = f"notice-{found.public_id}-v{found.version.number}-{lang}.pdf"
     return Response(
         content, media_type="application/pdf", headers={"Content-Disposition": attachment(name)}
