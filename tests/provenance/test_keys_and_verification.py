@@ -181,6 +181,8 @@ def test_provenance_commands(cli: Any, tmp_path: Path) -> None:
     assert made["status"] == "active" and made["scheme"] == "keyed-kgw-v1"
     listed = json.loads(cli("provenance", "keys", "list", "--org", "acme", "--json").stdout)
     assert [k["key_id"] for k in listed] == [made["key_id"]]
+    table = cli("provenance", "keys", "list", "--org", "acme").stdout
+    assert " JST" in table  # on the organisation's clock (Tokyo unless it chose another)
     rng = random.Random(5)
     human = " ".join(rng.choice(WORDS) for _ in range(120))
     out = cli("provenance", "verify-text", "--lang", "ja", stdin=human, code=1).stdout

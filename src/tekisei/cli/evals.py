@@ -31,12 +31,14 @@ from tekisei.cli.common import (
     settings,
     table,
 )
+from tekisei.core import times
 from tekisei.errors import InvalidInputError
 from tekisei.logs import configure_logging
 from tekisei.services import eval_execution, eval_runs, eval_targets, eval_worker, risk_suggestions
 from tekisei.services import evals as eval_service
 from tekisei.services import reports as report_service
 from tekisei.services.eval_jobs import LeaseConfig
+from tekisei.services.orgs import org_zone
 
 EXIT_BELOW_THRESHOLD = 2
 EXIT_RUN_FAILED = 10
@@ -351,7 +353,9 @@ def list_command(
 ) -> None:
     """List the evaluation runs of the organisation's systems, newest first."""
     with database().reading() as session:
-        rows = eval_runs.list_runs(session, principal(session, org, user), system)
+        actor = principal(session, org, user)
+        rows = eval_runs.list_runs(session, actor, system)
+        where = org_zone(session, actor)
     if as_json:
         print_json(rows)
         return
@@ -365,7 +369,7 @@ def list_command(
                 r.state,
                 f"{r.passed}/{r.answered}",
                 "" if r.pass_rate is None else f"{r.pass_rate:.0%}",
-                r.finished_at.strftime("%Y-%m-%d %H:%M") if r.finished_at else "",
+                times.shown(r.finished_at, where) if r.finished_at else "",
             ]
             for r in rows
         ],

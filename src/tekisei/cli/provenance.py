@@ -22,9 +22,11 @@ from tekisei.cli.common import (
     settings,
     table,
 )
+from tekisei.core import times
 from tekisei.errors import InvalidInputError
 from tekisei.services import credentials, provenance_checks
 from tekisei.services import provenance as provenance_service
+from tekisei.services.orgs import org_zone
 from tekisei.services.provenance import Verdict, WatermarkParams
 from tekisei.untrusted import MAX_FILE_BYTES, read_bytes, read_text
 
@@ -89,7 +91,9 @@ def keys_create(
 def keys_list(org: OrgOption, user: UserOption = None, as_json: JsonOption = False) -> None:
     """List the organisation's keys."""
     with database().reading() as session:
-        rows = provenance_service.list_keys(session, principal(session, org, user))
+        actor = principal(session, org, user)
+        rows = provenance_service.list_keys(session, actor)
+        where = org_zone(session, actor)
     if as_json:
         print_json(rows)
         return
@@ -102,7 +106,7 @@ def keys_list(org: OrgOption, user: UserOption = None, as_json: JsonOption = Fal
                 f"{k.params.gamma}/{k.params.delta}/{k.params.context}",
                 f"{k.tokenizer_name} {k.tokenizer_sha256[:12]}",
                 k.status.value,
-                k.created_at.strftime("%Y-%m-%d %H:%M"),
+                times.shown(k.created_at, where),
             ]
             for k in rows
         ],
