@@ -210,7 +210,9 @@ def test_evidence_of_the_answers_a_control_draws_on_is_listed(
     assert control(loaded_db, admin, "A.2.4").control.evidence == []
     answer(loaded_db, admin, system_id, f"{ISO}:A.2.4", AnswerState.PARTIAL)
     with loaded_db.transaction() as session:
-        review = evidence.add_link(session, admin, url="https://acme.example/review", title="見直し")
+        review = evidence.add_link(
+            session, admin, url="https://acme.example/review", title="見直し"
+        )
         assessments.attach_evidence(session, admin, row, f"{ISO}:A.2.4", review.id)
     assert [e.title for e in control(loaded_db, admin, "A.2.4").control.evidence] == ["見直し"]
 

@@ -108,18 +108,17 @@ def _preamble(statement: Statement, lang: Lang, zone: ZoneInfo) -> list[list[Val
         if approval is not None
         else _("soa:not-approved")
     )
-    rows: list[list[Value]] = [
+    # always as many lines, so that the header row is always the ninth
+    return [
         [_("soa:doc-title")],
         [_("Organisation"), statement.org_name],
         [_("soa:statement-version"), statement.version, _("Generated"),
          shown(statement.generated_at, zone)],
         [_("soa:approval"), approved],
+        [_("soa:approval-note"), approval.note if approval is not None and approval.note else "—"],
         [_("soa:systems-counted"), statement.systems],
         [_("soa:wording")],
     ]  # fmt: skip
-    if approval is not None and approval.note:
-        rows.insert(4, [_("soa:approval-note"), approval.note])
-    return rows
 
 
 def _row(control: ControlLine, lang: Lang, zone: ZoneInfo) -> list[Value]:
@@ -142,8 +141,8 @@ def _row(control: ControlLine, lang: Lang, zone: ZoneInfo) -> list[Value]:
 
 
 def soa_xlsx(statement: Statement, lang: Lang, zone: ZoneInfo) -> bytes:
-    """The statement as a workbook: a preamble (organisation, version, approval), then one
-    row per control under a bold, frozen, filtered header."""
+    """The statement as a workbook: a preamble of seven lines (organisation, version,
+    approval), then one row per control under a bold, frozen, filtered header (row 9)."""
     _ = messages(lang).gettext
     table = Table(
         title=_("soa:sheet-title"),
