@@ -24,7 +24,7 @@ from tekisei.core.soa import (
     tally,
 )
 
-I, P, NI, NS, NA = (
+IM, P, NI, NS, NA = (
     AnswerState.IMPLEMENTED,
     AnswerState.PARTIAL,
     AnswerState.NOT_IMPLEMENTED,
@@ -40,17 +40,17 @@ def source(relation: Relation, state: AnswerState, ref: str = "2.1") -> Source:
 @pytest.mark.parametrize(
     ("states", "expected"),
     [
-        ([I, I, I], I),  # every system implemented it
-        ([I, NS], P),  # mixed
-        ([I, NI], P),
+        ([IM, IM, IM], IM),  # every system implemented it
+        ([IM, NS], P),  # mixed
+        ([IM, NI], P),
         ([P, P], P),
         ([NS, NS], NS),  # nobody answered
         ([NI, NS], NI),
         ([NI, NI], NI),
-        ([I, NA], I),  # a system for which it does not apply is left out
+        ([IM, NA], IM),  # a system for which it does not apply is left out
         ([NS, NA, NA], NS),
         ([NA, NA], NA),  # it applies to no system
-        ([I, None], I),  # a system the control draws nothing from is left out
+        ([IM, None], IM),  # a system the control draws nothing from is left out
         ([None, None], None),
         ([], None),
     ],
@@ -62,29 +62,29 @@ def test_the_organisations_state_combines_its_systems(
 
 
 def test_a_systems_state_is_its_direct_answer_else_what_the_crosswalk_carries() -> None:
-    carrying = [source(Relation.EQUAL, I), source(Relation.INTERSECT, NS, "fn16")]
-    assert system_state(carrying, None) == (I, Origin.DERIVED)
+    carrying = [source(Relation.EQUAL, IM), source(Relation.INTERSECT, NS, "fn16")]
+    assert system_state(carrying, None) == (IM, Origin.DERIVED)
     # an intersecting item carries at most "partial"
-    assert system_state([source(Relation.INTERSECT, I)], None) == (P, Origin.DERIVED)
+    assert system_state([source(Relation.INTERSECT, IM)], None) == (P, Origin.DERIVED)
     # a direct answer to the control wins over the derivation
     assert system_state(carrying, NI) == (NI, Origin.DIRECT)
     # related items carry nothing: no state
-    assert system_state([source(Relation.RELATED, I)], None) == (None, Origin.NONE)
+    assert system_state([source(Relation.RELATED, IM)], None) == (None, Origin.NONE)
     assert system_state([], None) == (None, Origin.NONE)
 
 
 def test_every_system_implemented_through_equal_links_makes_the_control_implemented() -> None:
     systems = [
-        system_state([source(Relation.EQUAL, I)], None)[0],
-        system_state([source(Relation.SUPERSET, I)], None)[0],
+        system_state([source(Relation.EQUAL, IM)], None)[0],
+        system_state([source(Relation.SUPERSET, IM)], None)[0],
     ]
-    assert combine(systems) is I
+    assert combine(systems) is IM
     systems.append(system_state([source(Relation.EQUAL, NS)], None)[0])
     assert combine(systems) is P
 
 
 def test_an_excluded_control_is_not_applicable_whatever_the_assessments_say() -> None:
-    assert stated(False, I, systems=2) == (NA, None)
+    assert stated(False, IM, systems=2) == (NA, None)
     assert stated(False, None, systems=0) == (NA, None)
 
 
@@ -133,7 +133,7 @@ def test_an_approval_vouches_for_what_is_stated_not_for_when_or_how_names_read()
         }
     )
     assert substance(first) == substance(later)
-    changed = first.model_copy(update={"controls": [_line("A.2.2", I)]})
+    changed = first.model_copy(update={"controls": [_line("A.2.2", IM)]})
     assert substance(first) != substance(changed)
 
 

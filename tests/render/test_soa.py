@@ -161,8 +161,11 @@ def test_the_pdf_holds_every_control_with_its_state(
         soa.set_control(
             session, admin, "A.10.3", {"applicable": False, "justification": "外部調達なし"}, 0
         )
-    for lang, words in (("ja", ("適用宣言書", "外部調達なし", "該当しない")),
-                        ("en", ("Statement of Applicability", "Does not apply", "Suppliers"))):  # fmt: skip
+    expected = {
+        "ja": ("適用宣言書", "外部調達なし", "該当しない"),
+        "en": ("Statement of Applicability", "Does not apply", "Suppliers"),
+    }
+    for lang, words in expected.items():
         content = _export(db, admin, "pdf", lang)  # type: ignore[arg-type]
         assert content.startswith(b"%PDF")
         text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(content)).pages)
