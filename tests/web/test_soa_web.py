@@ -356,3 +356,23 @@ async def test_an_executive_approves_on_the_page_and_the_version_is_kept(site: A
     tester = await site("tester@lab.example")
     assert (await tester.get("/soa")).status_code == 403
     assert soup(await tester.get("/systems")).select_one('nav a[href="/soa"]') is None
+
+
+async def test_an_owner_who_left_stays_the_owner_shown_as_a_former_member(
+    site: Any, loaded_db: Database
+) -> None:
+    members = await site.api.get("/api/orgs/current/members", headers=auth(site.tokens["admin"]))
+    assessor = next(m["user_id"] for m in members.json() if m["email"] == "assessor@acme.example")
+    assert (await patch(site, "admin", "A.3.2", version=0, owner_id=assessor)).status_code == 200
+    with loaded_db.transaction() as session:
+        orgs.remove_member(session, orgs.cli_principal(session, "acme"), assessor)
+    client = await site("editor@acme.example")
+    page = soup(await client.get("/soa/controls/A.3.2"))
+    chosen = page.select_one("#owner_id option[selected]")
+    assert chosen is not None and chosen["value"] == str(assessor)
+    assert "元メンバー" in chosen.get_text()
+    # keeping them is allowed; choosing them anew elsewhere is not
+    kept = await patch(site, "admin", "A.3.2", version=1, notes="担当者は退職", owner_id=assessor)
+    assert kept.status_code == 200
+    refused = await patch(site, "admin", "A.3.3", version=0, owner_id=assessor)
+    assert refused.status_code == 422
