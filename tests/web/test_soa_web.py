@@ -376,3 +376,46 @@ async def test_an_owner_who_left_stays_the_owner_shown_as_a_former_member(
     assert kept.status_code == 200
     refused = await patch(site, "admin", "A.3.3", version=0, owner_id=assessor)
     assert refused.status_code == 422
+
+
+async def test_a_controls_page_shows_which_systems_items_and_answers_its_state_comes_from(
+    site: Any,
+) -> None:
+    api, admin = site.api, auth(site.tokens["admin"])
+    created = await api.post(
+        "/api/systems", json={"name": "応答AI", "org_role": "provider"}, headers=admin
+    )
+    system_id = created.json()["id"]
+    started = await api.post(f"/api/systems/{system_id}/assessments", headers=admin)
+    assessment = started.json()["id"]
+    requirement = "jp-ai-appropriateness-2025:2(1)"
+    answered = await api.put(
+        f"/api/assessments/{assessment}/answers",
+        params={"requirement": requirement},
+        json={"state": "implemented"},
+        headers=admin,
+    )
+    assert answered.status_code == 200, answered.text
+    link = await api.post(
+        "/api/evidence/links", json={"url": "https://acme.example/policy", "title": "AI方針"},
+        headers=admin,
+    )  # fmt: skip
+    attached = await api.post(
+        f"/api/assessments/{assessment}/evidence",
+        json={"requirement": requirement, "evidence_id": link.json()["id"]},
+        headers=admin,
+    )
+    assert attached.status_code < 300, attached.text
+    editor = await site("editor@acme.example")
+    page = soup(await editor.get("/soa/controls/A.2.2"))
+    row = page.select_one(f'#derivation tr[data-system="{system_id}"]')
+    assert row is not None and row["data-state"] == "partial" and row["data-origin"] == "derived"
+    assert "2(1)" in row.get_text() and "重なり" in row.get_text() and "実施済み" in row.get_text()
+    direct = row.select_one("a.answer-directly")
+    assert direct is not None and "A.2.2" in str(direct["href"])
+    assert page.select_one('#evidence a[href="https://acme.example/policy"]') is not None
+    assert page.select_one("#state").get_text() == "一部実施"  # type: ignore[union-attr]
+    viewer = await site("viewer@acme.example")
+    seen = soup(await viewer.get("/soa/controls/A.2.2?lang=en"))
+    assert seen.select_one("#derivation a.answer-directly") is None
+    assert "intersect" in seen.select_one("#derivation").get_text()  # type: ignore[union-attr]

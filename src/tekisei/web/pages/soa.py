@@ -14,7 +14,7 @@ from tekisei.core.assessments import AnswerState
 from tekisei.core.orgs import Permission, Principal, can
 from tekisei.core.soa import ControlFields
 from tekisei.errors import ConflictError, InvalidInputError
-from tekisei.render.soa import derivation_text, evidence_text
+from tekisei.render.soa import derivation_text
 from tekisei.services import owners as owner_service
 from tekisei.services import soa as soa_service
 from tekisei.services import soa_approvals, soa_overview
@@ -109,7 +109,6 @@ def _control(
         "owner_id": line.owner.user_id if line.owner else None,
         "owner_text": "",
     }
-    lang = request.state.lang
     return render(
         request,
         "soa/control.html",
@@ -120,9 +119,6 @@ def _control(
             "owners": owners,
             "errors": errors or {},
             "can_write": writable,
-            "can_answer": writable,
-            "derivation": derivation_text(line, lang),
-            "evidence_words": evidence_text(line.evidence, lang),
         },
         status_code=status,
     )
@@ -215,6 +211,5 @@ def approval_page(request: Request, principal: PrincipalDep, number: Number) -> 
             "approval": found,
             "statement": found.statement,
             "derivation": lambda c: derivation_text(c, lang),
-            "evidence_words": lambda c: evidence_text(c.evidence, lang),
         },
     )
