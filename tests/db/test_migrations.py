@@ -382,3 +382,68 @@ def test_owners_written_as_text_survive_the_member_owners_migration_and_back(
         assert schema_drift(engine) == []
     finally:
         engine.dispose()
+
+
+def test_the_statement_of_applicability_tables_come_and_go_with_their_migration(
+    settings: Settings,
+) -> None:
+    """0021 adds the statement's tables, empty, next to what is there; going back drops
+    only them; going forward again gives the schema the models describe."""
+    import sqlalchemy.exc
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    from tekisei.db.migrate import alembic_config, upgrade
+
+    engine = make_engine(settings.resolved_database_url)
+    config = alembic_config(engine)
+    before = ScriptDirectory.from_config(config).get_revision("0021").down_revision
+    assert isinstance(before, str)
+    tables = {"soa", "soa_controls", "soa_changes", "soa_approvals"}
+    at = "'2026-01-01 00:00:00'"
+    try:
+        upgrade(engine, before)
+        assert not tables & set(inspect(engine).get_table_names())
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO orgs (id, slug, name, actors, created_at, version, audit_seq, "
+                    f"audit_head) VALUES (1, 'acme', 'Acme', '[\"business\"]', {at}, 1, 0, 'x')"
+                )
+            )
+        upgrade(engine)
+        assert tables <= set(inspect(engine).get_table_names())
+        assert schema_drift(engine) == []
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO soa (id, org_id, version, created_at, updated_at, updated_by) "
+                    f"VALUES (1, 1, 1, {at}, {at}, 'cli')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO soa_controls (id, org_id, control_urn, applicable, "
+                    "justification, notes, owner_id, updated_at, updated_by, version) VALUES "
+                    "(1, 1, 'urn:tekisei:req:iso-iec-42001-2023:A.2.2', false, '不要', '', "
+                    f"NULL, {at}, 'cli', 1)"
+                )
+            )
+        with engine.begin() as connection, pytest.raises(sqlalchemy.exc.IntegrityError):
+            connection.execute(
+                text(
+                    "INSERT INTO soa_controls (id, org_id, control_urn, applicable, "
+                    "justification, notes, owner_id, updated_at, updated_by, version) VALUES "
+                    "(2, 1, 'urn:tekisei:req:iso-iec-42001-2023:A.2.2', true, '', '', "
+                    f"NULL, {at}, 'cli', 1)"
+                )
+            )
+        command.downgrade(config, before)
+        remaining = set(inspect(engine).get_table_names())
+        assert not tables & remaining and "orgs" in remaining
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT slug FROM orgs")).scalar() == "acme"
+        upgrade(engine)
+        assert schema_drift(engine) == []
+    finally:
+        engine.dispose()

@@ -29,6 +29,8 @@ VALUES: dict[NoteKey, dict[str, str | int | float]] = {
     NoteKey.MODEL_RECORD_ATTACHED: {},
     NoteKey.DATASET_RECORD_ATTACHED: {},
     NoteKey.NOTICE_ATTACHED: {},
+    NoteKey.SOA_EVIDENCE: {"number": 2, "version": 7},
+    NoteKey.SOA_ATTACHED: {},
 }  # fmt: skip
 
 

@@ -34,6 +34,8 @@ from tekisei.services import (
     eval_runs,
     evidence,
     risk_suggestions,
+    soa,
+    soa_approvals,
     systems,
 )
 from tekisei.services.database import Database
@@ -74,6 +76,8 @@ PAGES = [
     "/systems/import", "/risks/import",
     "/systems/{system}/notice", "/records/models/new?system={system}",
     "/records/datasets/new?system={system}",
+    "/soa", "/soa?state=partial", "/soa/controls/A.2.2", "/soa/controls/A.6.2.4", "/soa/history",
+    "/soa/approvals/1",
 ]  # fmt: skip
 # What a reader downloads: (address, format).
 REPORTS = [
@@ -83,6 +87,9 @@ REPORTS = [
     ("/api/risks/export?format=xlsx", "xlsx"),
     ("/api/risks/export?format=csv", "csv"),
     ("/api/evals/runs/{run}/report?format=html", "html"),
+    ("/api/soa/export?format=xlsx", "xlsx"),
+    ("/api/soa/export?format=pdf", "pdf"),
+    ("/api/soa/export?format=xlsx&approval=1", "xlsx"),
 ]
 ADMIN = "admin@demo-corp.example"
 QUOTED = re.compile(r"'([^']+)'|「([^」]+)」")
@@ -106,8 +113,10 @@ def html_text(html: str) -> str:
 
 
 def pdf_text(content: bytes) -> str:
-    """The text of every page of a PDF."""
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+    """The text of every page of a PDF, with the words a line broke after a hyphen
+    (``tekisei-`` / ``basics``) joined again."""
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+    return re.sub(r"(?<=[a-z])-\n(?=[a-z])", "-", text)
 
 
 def xlsx_text(content: bytes) -> str:
@@ -195,6 +204,14 @@ def _workspace(db: Database, settings: Settings, demo_url: str, lang: str) -> Wo
         )
         current = systems.visible_system(session, admin, system)
         systems.update_system(session, admin, system, {"models": ["model-z"]}, current.version)
+    with db.transaction() as session:  # the statement: an excluded control, notes, approval
+        soa.set_control(
+            session, admin, "A.10.3", {"applicable": False, "justification": "調達はしない"}, 0
+        )
+        soa.set_control(session, admin, "A.2.2", {"notes": "AI基本方針を定めた"}, 0)
+        executive = principal_for(session, "exec@demo-corp.example", "demo-corp")
+    with db.transaction() as session:
+        soa_approvals.approve(session, executive, 2, "確認済み")
     with db.reading() as session:
         risk = session.scalars(select(RiskRow.id).order_by(RiskRow.id)).first()
         assert risk is not None
@@ -214,6 +231,7 @@ def _workspace(db: Database, settings: Settings, demo_url: str, lang: str) -> Wo
         data += [a.notes for a in session.scalars(select(AnswerRow))]
         data += [e.title for e in session.scalars(select(EvidenceRow)) if e.auto_title is None]
         data += [run.target, run.key]
+        data += ["調達はしない", "AI基本方針を定めた", "確認済み"]  # the statement's texts
         # what a scorer quotes from the suite's case (a phrase it looks for) is the case's
         for result in eval_runs.run_results(session, admin, run.id, failing_only=True):
             for score in result.scores:

@@ -266,6 +266,7 @@ CONSTANT_PARAMS: dict[str, str] = {
     "reference": "jp-ai-appropriateness-2025:2(3)",
     "code": "en",
     "number": "1",
+    "control": "A.2.2",
 }
 REQUIREMENT = "jp-ai-appropriateness-2025:2(3)"
 QUERIES: dict[tuple[str, str], dict[str, Any]] = {
@@ -337,6 +338,8 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("POST", "/api/systems/{system_id}/notice/publish"): {"version": 1},
     ("POST", "/api/systems/{system_id}/notice/unpublish"): {"reason": "stolen"},
+    ("PATCH", "/api/soa/controls/{control}"): {"version": 1, "notes": "stolen"},
+    ("POST", "/api/soa/approvals"): {"version": 1, "note": "stolen"},
 }
 FORMS: dict[tuple[str, str], dict[str, Any]] = {
     # Form fields of page posts and of form routes (the walker adds the CSRF token).
@@ -400,6 +403,8 @@ FORMS: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("POST", "/systems/{system_id}/notice/publish"): {"version": "1"},
     ("POST", "/systems/{system_id}/notice/unpublish"): {"reason": "stolen"},
+    ("POST", "/soa/controls/{control}"): {"version": "1", "applicable": "yes", "notes": "stolen"},
+    ("POST", "/soa/approve"): {"version": "1", "note": "stolen"},
 }
 
 
@@ -659,6 +664,7 @@ async def _one_of_every_kind(api: dict[str, Any], demo_url: str) -> dict[str, An
     assert invitation.status_code == 201, invitation.text
     members = (await client.get("/api/orgs/current/members", headers=admin)).json()
     transparency = await _records_and_notice(api, system_id, "性別による偏り")
+    await _statement(api, "性別による偏り")
     ids = {
         "system_id": system_id,
         "risk_id": risk_id,
@@ -874,6 +880,7 @@ async def _hidden_system(
             session, owner, settings.data_dir, PNG, system_id, f"{HIDDEN} generator"
         )
     transparency = await _records_and_notice(api, system_id, f"{HIDDEN} record")
+    await _statement(api, f"{HIDDEN} statement")
     return {
         **transparency,
         "system_id": system_id,
@@ -914,6 +921,25 @@ async def _records_and_notice(api: dict[str, Any], system_id: int, text: str) ->
         "dataset_id": dataset.json()["id"],
         "public_id": notice.json()["public_id"],
     }
+
+
+async def _statement(api: dict[str, Any], text: str) -> None:
+    """A control of the organisation's Statement of Applicability stated with ``text``,
+    and the statement approved by its executive (approval 1 on the first call)."""
+    client, admin = api["client"], auth(api["tokens"]["admin"])
+    current = (await client.get("/api/soa/controls/A.2.2", headers=admin)).json()
+    stated = await client.patch(
+        "/api/soa/controls/A.2.2",
+        headers=admin,
+        json={"version": current["control"]["version"], "notes": text, "justification": text},
+    )
+    assert stated.status_code == 200, stated.text
+    approved = await client.post(
+        "/api/soa/approvals",
+        headers=auth(api["tokens"]["executive"]),
+        json={"version": stated.json()["soa_version"], "note": text},
+    )
+    assert approved.status_code == 201, approved.text
 
 
 async def _other_organisations_people(api: dict[str, Any]) -> dict[str, int]:

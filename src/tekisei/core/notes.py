@@ -50,6 +50,12 @@ class NoteKey(StrEnum):
     """On an answer: a dataset record was attached and the answer started as partial."""
     NOTICE_ATTACHED = "notice-attached"
     """On an answer: a published notice was attached and the answer started as partial."""
+    SOA_EVIDENCE = "soa-evidence"
+    """The title of an approved Statement of Applicability kept as evidence (number,
+    version)."""
+    SOA_ATTACHED = "soa-attached"
+    """On an answer: an approved Statement of Applicability was attached and the answer
+    started as partial."""
 
 
 class AutoNote(BaseModel):

@@ -56,6 +56,9 @@ class Permission(StrEnum):
     """Approve or reject moving a system through a lifecycle gate (1(3)③)."""
     APPROVE_NOTICE = "approve_notice"
     """Approve publishing the disclosure notice of a high or critical tier system (2(2))."""
+    APPROVE_DOCUMENTS = "approve_documents"
+    """Approve the organisation's governance documents, such as its ISO/IEC 42001 Statement
+    of Applicability (2(1): management's involvement)."""
     MANAGE_ORG = "manage_org"
     """Change the organisation's settings, members and tokens."""
     WRITE_ASSESSMENTS = "write_assessments"
@@ -70,7 +73,12 @@ class Permission(StrEnum):
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # Accepting a residual risk is the executive's decision alone, not an admin's.
     Role.ADMIN: frozenset(Permission)
-    - {Permission.ACCEPT_RISK, Permission.APPROVE_STAGE, Permission.APPROVE_NOTICE},
+    - {
+        Permission.ACCEPT_RISK,
+        Permission.APPROVE_STAGE,
+        Permission.APPROVE_NOTICE,
+        Permission.APPROVE_DOCUMENTS,
+    },
     Role.EDITOR: frozenset(
         {
             Permission.READ,
@@ -95,6 +103,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.ACCEPT_RISK,
             Permission.APPROVE_STAGE,
             Permission.APPROVE_NOTICE,
+            Permission.APPROVE_DOCUMENTS,
             Permission.READ_AUDIT,
         }
     ),

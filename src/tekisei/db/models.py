@@ -32,6 +32,7 @@ from tekisei.db.provenance import (
 from tekisei.db.records import DatasetRecordRow, ModelRecordRow, RecordVersionRow
 from tekisei.db.reviews import ReviewRow
 from tekisei.db.risks import RiskRow
+from tekisei.db.soa import SoaApprovalRow, SoaChangeRow, SoaControlRow, SoaRow
 from tekisei.db.systems import SystemAssignmentRow, SystemRow
 
 __all__ = [
@@ -68,6 +69,10 @@ __all__ = [
     "RiskRow",
     "RiskSuggestionRow",
     "SigninFailureRow",
+    "SoaApprovalRow",
+    "SoaChangeRow",
+    "SoaControlRow",
+    "SoaRow",
     "SystemAssignmentRow",
     "SystemProvenanceRow",
     "SystemRow",

@@ -3,10 +3,12 @@
 A model record serves 2(2) and fn 17 (where training data and models come from, so that a
 disclosure request can be answered); a dataset record serves those and 2(5) (care for the
 holders of the data); a published notice serves 2(2) and fn 18 (what users are told, with
-warnings and a contact window). Each is attached as evidence to the items that apply to
-the system in its open guideline assessment, and when a new assessment starts, to that
-one. An item nobody has answered yet becomes "partially implemented", so the assessment's
-completeness shows the work; an answer a person gave is never changed.
+warnings and a contact window); an approved ISO/IEC 42001 Statement of Applicability
+serves 2(1) and fn 16 (governance with management's involvement, based on the standard).
+Each is attached as evidence to the items that apply to the system in its open guideline
+assessment, and when a new assessment starts, to that one. An item nobody has answered yet
+becomes "partially implemented", so the assessment's completeness shows the work; an
+answer a person gave is never changed.
 """
 
 from __future__ import annotations
@@ -25,15 +27,17 @@ from tekisei.db.assessments import AnswerEvidenceRow, AnswerRow, AssessmentRow, 
 from tekisei.db.notices import NoticeRow, NoticeVersionRow
 from tekisei.db.orgs import OrgRow
 from tekisei.db.records import DatasetRecordRow, ModelRecordRow
+from tekisei.db.soa import SoaApprovalRow
 from tekisei.services import audit, systems
 from tekisei.services.notes import note_text
 
-Purpose = Literal["model", "dataset", "notice"]
+Purpose = Literal["model", "dataset", "notice", "soa"]
 
 ITEMS: dict[Purpose, tuple[str, ...]] = {
     "model": ("2.2", "fn17"),
     "dataset": ("2.2", "fn17", "2.5"),
     "notice": ("2.2", "fn18"),
+    "soa": ("2.1", "fn16"),
 }
 """The guideline items each kind of evidence serves."""
 
@@ -41,6 +45,7 @@ NOTES: dict[Purpose, NoteKey] = {
     "model": NoteKey.MODEL_RECORD_ATTACHED,
     "dataset": NoteKey.DATASET_RECORD_ATTACHED,
     "notice": NoteKey.NOTICE_ATTACHED,
+    "soa": NoteKey.SOA_ATTACHED,
 }
 """The automatic note an answer gets when the evidence starts it (worded per reader)."""
 
@@ -156,8 +161,9 @@ def link(
 
 
 def link_existing(session: Session, principal: Principal, assessment: AssessmentRow) -> None:
-    """Attach the system's records and its published notice to a new guideline
-    assessment (called when one starts)."""
+    """Attach the system's records, its published notice and the organisation's latest
+    approved Statement of Applicability to a new guideline assessment (called when one
+    starts)."""
     system_id = assessment.system_id
     found: list[tuple[int, Purpose]] = []
     for table, purpose in ((ModelRecordRow, "model"), (DatasetRecordRow, "dataset")):
@@ -177,5 +183,12 @@ def link_existing(session: Session, principal: Principal, assessment: Assessment
         ).first()
         if latest is not None:
             found.append((latest, "notice"))
+    approved = session.scalars(
+        select(SoaApprovalRow.evidence_id)
+        .where(SoaApprovalRow.org_id == assessment.org_id)
+        .order_by(SoaApprovalRow.number.desc())
+    ).first()
+    if approved is not None:
+        found.append((approved, "soa"))
     for evidence_id, purpose in found:
         link(session, principal, system_id, evidence_id, purpose, assessment)

@@ -28,6 +28,7 @@ from tekisei.web.api import provenance as provenance_api
 from tekisei.web.api import records as records_api
 from tekisei.web.api import reviews as reviews_api
 from tekisei.web.api import risks as risks_api
+from tekisei.web.api import soa as soa_api
 from tekisei.web.api import systems as systems_api
 from tekisei.web.api import users as users_api
 from tekisei.web.bodylimit import RequestSizeLimit
@@ -48,6 +49,7 @@ from tekisei.web.pages import records as records_pages
 from tekisei.web.pages import reviews as reviews_pages
 from tekisei.web.pages import risks as risks_pages
 from tekisei.web.pages import site
+from tekisei.web.pages import soa as soa_pages
 from tekisei.web.pages import systems as systems_pages
 from tekisei.web.pages import users as users_pages
 from tekisei.web.pages import verify as verify_pages
@@ -101,6 +103,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(records_api.router)
     app.include_router(notices_api.router)
     app.include_router(notices_api.public_router)
+    app.include_router(soa_api.router)
     app.include_router(site.router)
     app.include_router(catalog_pages.router)
     app.include_router(auth_pages.router)
@@ -119,6 +122,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(records_pages.router)
     app.include_router(notices_pages.router)
     app.include_router(notices_pages.public_router)
+    app.include_router(soa_pages.router)
     app.include_router(dashboard_pages.api)
     evals_api.declare_limits(app, settings)
     install_error_handlers(app)
