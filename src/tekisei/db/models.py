@@ -23,6 +23,7 @@ from tekisei.db.orgs import (
     UserRow,
     WebSessionRow,
 )
+from tekisei.db.policies import PolicyAcknowledgementRow, PolicyRow, PolicyVersionRow
 from tekisei.db.provenance import (
     ImageCredentialRow,
     ProvenanceCheckRow,
@@ -32,6 +33,7 @@ from tekisei.db.provenance import (
 from tekisei.db.records import DatasetRecordRow, ModelRecordRow, RecordVersionRow
 from tekisei.db.reviews import ReviewRow
 from tekisei.db.risks import RiskRow
+from tekisei.db.statements import StatementRow, StatementVersionRow
 from tekisei.db.systems import SystemAssignmentRow, SystemRow
 
 __all__ = [
@@ -60,6 +62,9 @@ __all__ = [
     "NoticeRow",
     "NoticeVersionRow",
     "OrgRow",
+    "PolicyAcknowledgementRow",
+    "PolicyRow",
+    "PolicyVersionRow",
     "ProvenanceCheckRow",
     "ProvenanceKeyRow",
     "RateLimitRow",
@@ -68,6 +73,8 @@ __all__ = [
     "RiskRow",
     "RiskSuggestionRow",
     "SigninFailureRow",
+    "StatementRow",
+    "StatementVersionRow",
     "SystemAssignmentRow",
     "SystemProvenanceRow",
     "SystemRow",
