@@ -49,6 +49,7 @@ class StatementWithdrawal(BaseModel):
 
     organisation: str
     slug: str
+    time_zone: str
     withdrawn_at: datetime
     reason: str
 
@@ -82,6 +83,7 @@ def read_statement(
         return StatementWithdrawal(
             organisation=org.name,
             slug=org.slug,
+            time_zone=time_zone_name(session, org),
             withdrawn_at=row.withdrawn_at,
             reason=row.withdrawal_reason or "",
         )
