@@ -306,16 +306,17 @@ def list_policies(
     order = list(PolicyKind)
     rows.sort(key=lambda r: (order.index(PolicyKind(r.kind)), r.id))
     today = policy_versions.today(session, policies.org_of(session, principal))
-    mine = set()
+    mine: set[tuple[int, int]] = set()
     if principal.user_id is not None:
-        mine = set(
-            session.execute(
+        mine = {
+            (policy_id, number)
+            for policy_id, number in session.execute(
                 select(PolicyAcknowledgementRow.policy_id, PolicyAcknowledgementRow.number).where(
                     PolicyAcknowledgementRow.org_id == principal.org_id,
                     PolicyAcknowledgementRow.user_id == principal.user_id,
                 )
-            ).tuples()
-        )
+            )
+        }
     out: list[PolicySummary] = []
     for row in rows:
         versions = policy_versions.published(session, row.id)
