@@ -29,6 +29,10 @@ VALUES: dict[NoteKey, dict[str, str | int | float]] = {
     NoteKey.MODEL_RECORD_ATTACHED: {},
     NoteKey.DATASET_RECORD_ATTACHED: {},
     NoteKey.NOTICE_ATTACHED: {},
+    NoteKey.POLICY_EVIDENCE: {"title": "Basic AI Policy", "number": 2},
+    NoteKey.POLICY_ATTACHED: {},
+    NoteKey.STATEMENT_EVIDENCE: {"number": 3},
+    NoteKey.STATEMENT_ATTACHED: {},
 }  # fmt: skip
 
 

@@ -23,8 +23,8 @@ from tekisei.core.policies import PolicyContent, PolicyKind
 
 FORMAT = "tekisei-statement/1"
 SECTION_KEY = r"^[a-z][a-z0-9-]{0,39}$"
-SITE_PATH = r"^/[A-Za-z0-9/_.~%-]{0,500}$"
-"""An address on this site: a path only, never a scheme, a host or a query."""
+SITE_PATH = r"^/([A-Za-z0-9_.~%-][A-Za-z0-9/_.~%-]{0,499})?$"
+"""An address on this site: a path only, never a scheme, a host (``//host``) or a query."""
 
 
 class Responsible(BaseModel):
