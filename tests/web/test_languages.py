@@ -25,6 +25,7 @@ from tekisei.config import Settings
 from tekisei.core.assessments import AnswerFields, AnswerState
 from tekisei.db.assessments import AnswerRow, EvidenceRow
 from tekisei.db.orgs import OrgRow, UserRow
+from tekisei.db.policies import PolicyRow, PolicyVersionRow
 from tekisei.db.risks import RiskRow
 from tekisei.db.systems import SystemRow
 from tekisei.evals import NetworkPolicy
@@ -34,6 +35,7 @@ from tekisei.services import (
     eval_runs,
     evidence,
     risk_suggestions,
+    statements,
     systems,
 )
 from tekisei.services.database import Database
@@ -74,6 +76,8 @@ PAGES = [
     "/systems/import", "/risks/import",
     "/systems/{system}/notice", "/records/models/new?system={system}",
     "/records/datasets/new?system={system}",
+    "/policies", "/policies/{policy}", "/policies/{policy}/versions/1", "/statement",
+    "/orgs/demo-corp/statement",
 ]  # fmt: skip
 # What a reader downloads: (address, format).
 REPORTS = [
@@ -83,6 +87,7 @@ REPORTS = [
     ("/api/risks/export?format=xlsx", "xlsx"),
     ("/api/risks/export?format=csv", "csv"),
     ("/api/evals/runs/{run}/report?format=html", "html"),
+    ("/orgs/demo-corp/statement/pdf?", "pdf"),
 ]
 ADMIN = "admin@demo-corp.example"
 QUOTED = re.compile(r"'([^']+)'|「([^」]+)」")
@@ -106,8 +111,9 @@ def html_text(html: str) -> str:
 
 
 def pdf_text(content: bytes) -> str:
-    """The text of every page of a PDF."""
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+    """The text of every page of a PDF (a word wrapped at its hyphen read whole)."""
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+    return re.sub(r"(?<=[a-z])-\n(?=[a-z])", "-", text)
 
 
 def xlsx_text(content: bytes) -> str:
@@ -149,6 +155,7 @@ class Workspace:
     system: int
     risk: int
     run: int
+    policy: int
     data: list[str]
     password: str
 
@@ -195,10 +202,24 @@ def _workspace(db: Database, settings: Settings, demo_url: str, lang: str) -> Wo
         )
         current = systems.visible_system(session, admin, system)
         systems.update_system(session, admin, system, {"models": ["model-z"]}, current.version)
+        # the demo's basic policy, in force, on the published statement
+        statements.publish_statement(session, admin)
     with db.reading() as session:
         risk = session.scalars(select(RiskRow.id).order_by(RiskRow.id)).first()
         assert risk is not None
         data = [r.name for r in session.scalars(select(OrgRow))]
+        for o in session.scalars(select(OrgRow)):  # the organisation's own words
+            data += [o.responsible_person or "", o.responsible_title or ""]
+        policy = session.scalars(select(PolicyRow.id).order_by(PolicyRow.id)).first()
+        assert policy is not None
+        for p in session.scalars(select(PolicyRow)):  # what the executive wrote
+            data += [p.decision_reason or "", p.approval_note or ""]
+        for texts in [r.content for r in session.scalars(select(PolicyRow))] + [
+            v.content for v in session.scalars(select(PolicyVersionRow))
+        ]:
+            for text in texts.values():
+                if text:
+                    data += [text["title"], *text["body"].splitlines()]
         for s in session.scalars(select(SystemRow)):
             data += [s.name, s.purpose or "", *(s.models or []), *(s.vendors or [])]
             data += [s.responsible_person or "", s.contact_window or ""]
@@ -223,6 +244,7 @@ def _workspace(db: Database, settings: Settings, demo_url: str, lang: str) -> Wo
         system=system,
         risk=risk,
         run=run.id,
+        policy=policy,
         data=sorted((d for d in data if d), key=len, reverse=True),
         password=demo.password or "",
     )
@@ -264,7 +286,9 @@ async def test_pages_and_reports_speak_one_language(
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
             await _signed_in(client, work.password)
             for page in PAGES:
-                url = page.format(system=work.system, risk=work.risk, run=work.run)
+                url = page.format(
+                    system=work.system, risk=work.risk, run=work.run, policy=work.policy
+                )
                 separator = "&" if "?" in url else "?"
                 response = await client.get(f"{url}{separator}lang={lang}")
                 assert response.status_code in (200, 404), url
