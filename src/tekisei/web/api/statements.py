@@ -42,7 +42,9 @@ class Publication(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    digest: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")] | None = None
+    digest: (
+        Annotated[str, Field(min_length=64, max_length=64, pattern=r"^[0-9a-f]{64}$")] | None
+    ) = None
 
 
 class Unpublication(BaseModel):
