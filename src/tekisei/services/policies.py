@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from importlib import resources
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from tekisei.core.orgs import Permission, Principal, require, sees_all_systems
@@ -312,8 +313,20 @@ def publish_version(
             ja=f"承認済みの最新版は第{latest.number}版です。その版を公開してください（古い版や"
             "廃止した版は公開し直せません。新しい下書きを承認してもらってください）。",
         )
-    version.published_at = datetime.now(UTC)
-    version.published_by = principal.email
+    # Written only where it is still unwritten: of two people publishing at the same
+    # moment, the second finds it done (the row lock makes PostgreSQL re-read it).
+    stamped = session.execute(
+        update(PolicyVersionRow)
+        .where(PolicyVersionRow.id == version.id, PolicyVersionRow.published_at.is_(None))
+        .values(published_at=datetime.now(UTC), published_by=principal.email)
+        .execution_options(synchronize_session=False)
+    )
+    if cast("CursorResult[Any]", stamped).rowcount != 1:
+        raise ConflictError(
+            f"version {number} was published at the same moment by someone else",
+            ja=f"第{number}版は、同時に別の人が公開しました。",
+        )
+    session.refresh(version)
     reinstated = row.withdrawn_at is not None
     row.withdrawn_at = row.withdrawn_by = row.withdrawal_reason = None
     session.flush()

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 from pydantic import BaseModel
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tekisei.core.orgs import Permission, Principal, Role, can, require
@@ -95,8 +96,15 @@ def acknowledge(
         user_id=principal.user_id,
         acknowledged_at=datetime.now(UTC),
     )
-    session.add(made)
-    session.flush()
+    try:
+        with session.begin_nested():  # two presses at the same moment: the second is told
+            session.add(made)
+            session.flush()
+    except IntegrityError:
+        raise ConflictError(
+            f"you acknowledged version {number} already",
+            ja=f"第{number}版はすでに確認済みです。",
+        ) from None
     audit.record(
         session,
         policies.org_of(session, principal),

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tekisei.core.notes import AutoNote, NoteKey
@@ -132,7 +133,13 @@ def decide_approval(
     made = (
         _make_version(session, principal, row, now, facts["approver_added_by"]) if approve else None
     )
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:  # another executive approved the same draft at the same moment
+        raise ConflictError(
+            "the draft was approved at the same moment by someone else; read it again",
+            ja="この下書きは、同時に別の人が承認しました。読み込み直してください。",
+        ) from None
     audit.record(
         session,
         policies.org_of(session, principal),
