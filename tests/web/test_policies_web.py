@@ -537,3 +537,24 @@ async def test_an_unknown_or_unpublished_statement_is_404_and_a_taken_down_one_4
     assert (
         today[:4] in (await reader.get("/api/statement", headers=admin_api)).json()["withdrawn_at"]
     )
+
+
+async def test_an_assessment_started_after_publication_links_the_policy_and_the_statement(
+    site: Any,
+) -> None:
+    client = await site()
+    admin = auth(site, "admin@acme.example")
+    view = await in_force(site, client)
+    await client.post("/api/statement/publish", headers=admin, json={})
+    system = await client.post(
+        "/api/systems", headers=admin, json={"name": "提供AI", "org_role": "provider"}
+    )
+    system_id = system.json()["id"]
+    started = await client.post(f"/api/systems/{system_id}/assessments", headers=admin)
+    assert started.status_code == 201, started.text
+    page = await site("viewer@acme.example")
+    html = soup(await page.get(f"/systems/{system_id}/assessment?lang=en"))
+    links = {a["data-evidence"]: a["href"] for a in html.select("a[data-evidence]")}
+    assert links.get(f"policy:{view['id']}") == f"/policies/{view['id']}"
+    assert links.get("statement:1") == "/statement"
+    assert "AI policy “AI基本方針”, version 1" in html.get_text()
