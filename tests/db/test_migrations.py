@@ -447,3 +447,59 @@ def test_the_statement_of_applicability_tables_come_and_go_with_their_migration(
         assert schema_drift(engine) == []
     finally:
         engine.dispose()
+
+
+def test_the_policies_migration_adds_its_tables_and_goes_back_leaving_the_rest(
+    settings: Settings,
+) -> None:
+    """0019 adds the AI policies (with their versions and acknowledgements) and the
+    governance statements (with their versions); going back drops them and nothing else."""
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    from tekisei.db.migrate import alembic_config, upgrade
+
+    engine = make_engine(settings.resolved_database_url)
+    config = alembic_config(engine)
+    before = ScriptDirectory.from_config(config).get_revision("0019").down_revision
+    assert isinstance(before, str)
+    at = "'2026-01-01 00:00:00'"
+    tables = {"policies", "policy_versions", "policy_acknowledgements", "statements",
+              "statement_versions"}  # fmt: skip
+    try:
+        upgrade(engine, before)
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO orgs (id, slug, name, actors, created_at, version, audit_seq, "
+                    f"audit_head) VALUES (1, 'acme', 'Acme', '[\"business\"]', {at}, 1, 0, 'x')"
+                )
+            )
+        assert not tables & set(inspect(engine).get_table_names())
+        upgrade(engine, "0019")
+        assert tables <= set(inspect(engine).get_table_names())
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO policies (id, org_id, kind, content, items, audience, template, "
+                    "approval_status, created_at, created_by, updated_at, updated_by, version) "
+                    f"VALUES (1, 1, 'basic', '{{}}', '[\"2.1\"]', 'public', '', '', {at}, 'cli', "
+                    f"{at}, 'cli', 1)"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO statements (id, org_id, created_at, updated_at, updated_by, "
+                    f"version) VALUES (1, 1, {at}, {at}, 'cli', 1)"
+                )
+            )
+        upgrade(engine)
+        assert schema_drift(engine) == []
+        command.downgrade(config, before)
+        assert not tables & set(inspect(engine).get_table_names())
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT slug FROM orgs")).scalar() == "acme"
+        upgrade(engine)
+        assert schema_drift(engine) == []
+    finally:
+        engine.dispose()

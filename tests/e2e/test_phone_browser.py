@@ -82,6 +82,8 @@ def test_main_pages_fit_a_phone(phone: Any, base_url: str) -> None:
     system = page.locator("tr[data-system] a").first.get_attribute("href")
     page.goto(f"{base_url}/risks")
     risk = page.locator("main table a[href^='/risks/']").first.get_attribute("href")
+    page.goto(f"{base_url}/policies")
+    policy = page.locator("tr[data-policy] a").first.get_attribute("href")
     urls = [
         "/dashboard",
         "/systems",
@@ -99,6 +101,10 @@ def test_main_pages_fit_a_phone(phone: Any, base_url: str) -> None:
         "/catalog/frameworks/jp-ai-appropriateness-2025",
         "/catalog/search?q=透明性",
         "/verify",
+        "/policies",
+        policy,
+        f"{policy}/versions/1",
+        "/statement",
         "/no-such-page",
     ]
     for url in urls:

@@ -10,7 +10,17 @@ from tekisei.core.orgs import OrgActor, OrgCreate
 from tekisei.db.audit import AuditEventRow
 from tekisei.db.provenance import ProvenanceKeyRow
 from tekisei.provenance import GreenList, TokenizerFile, Verdict, detect_text, smollm2_tokenizer
-from tekisei.services import audit, credentials, orgs, provenance, risks, systems, users
+from tekisei.services import (
+    audit,
+    credentials,
+    orgs,
+    policies,
+    policy_views,
+    provenance,
+    risks,
+    systems,
+    users,
+)
 from tekisei.services.database import Database
 from tekisei.services.demo import (
     DEMO_TEXT_SAMPLE,
@@ -48,6 +58,16 @@ def test_the_demo_has_systems_risks_and_a_verifying_audit_chain(
         total, rows = risks.list_risks(session, corp)
         assert total == 6
         assert [r.status for r in rows].count("accepted") == 1
+        # a new user sees an approved basic AI policy in force, for the public
+        listed = policy_views.list_policies(session, corp)
+        assert [(p.kind.value, p.status, p.audience.value) for p in listed] == [
+            ("basic", "in_force", "public")
+        ]
+        approved = policy_views.view(
+            session, corp, policies.get_policy(session, corp, listed[0].id)
+        )
+        assert approved.versions[0].approved_by == "exec@demo-corp.example"
+        assert policy_views.list_policies(session, city) == []
         for principal in (corp, city):
             ok, _, problems = audit.verify_live(session, principal, loaded_db.signer)
             assert ok, problems

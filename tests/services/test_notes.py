@@ -31,6 +31,10 @@ VALUES: dict[NoteKey, dict[str, str | int | float]] = {
     NoteKey.NOTICE_ATTACHED: {},
     NoteKey.SOA_EVIDENCE: {"number": 2, "version": 7},
     NoteKey.SOA_ATTACHED: {},
+    NoteKey.POLICY_EVIDENCE: {"title": "Basic AI Policy", "number": 2},
+    NoteKey.POLICY_ATTACHED: {},
+    NoteKey.STATEMENT_EVIDENCE: {"number": 3},
+    NoteKey.STATEMENT_ATTACHED: {},
 }  # fmt: skip
 
 

@@ -25,6 +25,7 @@ from tekisei.config import Settings
 from tekisei.core.assessments import AnswerFields, AnswerState
 from tekisei.db.assessments import AnswerRow, EvidenceRow
 from tekisei.db.orgs import OrgRow, UserRow
+from tekisei.db.policies import PolicyRow, PolicyVersionRow
 from tekisei.db.risks import RiskRow
 from tekisei.db.systems import SystemRow
 from tekisei.evals import NetworkPolicy
@@ -36,6 +37,7 @@ from tekisei.services import (
     risk_suggestions,
     soa,
     soa_approvals,
+    statements,
     systems,
 )
 from tekisei.services.database import Database
@@ -78,6 +80,8 @@ PAGES = [
     "/records/datasets/new?system={system}",
     "/soa", "/soa?state=partial", "/soa/controls/A.2.2", "/soa/controls/A.6.2.4", "/soa/history",
     "/soa/approvals/1",
+    "/policies", "/policies/{policy}", "/policies/{policy}/versions/1", "/statement",
+    "/orgs/demo-corp/statement",
 ]  # fmt: skip
 # What a reader downloads: (address, format).
 REPORTS = [
@@ -90,6 +94,7 @@ REPORTS = [
     ("/api/soa/export?format=xlsx", "xlsx"),
     ("/api/soa/export?format=pdf", "pdf"),
     ("/api/soa/export?format=xlsx&approval=1", "xlsx"),
+    ("/orgs/demo-corp/statement/pdf?", "pdf"),
 ]
 ADMIN = "admin@demo-corp.example"
 QUOTED = re.compile(r"'([^']+)'|「([^」]+)」")
@@ -158,6 +163,7 @@ class Workspace:
     system: int
     risk: int
     run: int
+    policy: int
     data: list[str]
     password: str
 
@@ -179,9 +185,7 @@ def _workspace(db: Database, settings: Settings, demo_url: str, lang: str) -> Wo
             "jp-ai-appropriateness-2025:2(3)",
             AnswerFields(state=AnswerState.IMPLEMENTED, notes="全ての出力に透かしを付与"),
         )
-        link = evidence.add_link(
-            session, admin, url="https://intra.example/policy", title="AI利用規程"
-        )
+        link = evidence.add_link(session, admin, url="https://intra.example/42", title="AI利用規程")
         assessments.attach_evidence(
             session, admin, row.id, "jp-ai-appropriateness-2025:2(3)", link.id
         )
@@ -212,10 +216,24 @@ def _workspace(db: Database, settings: Settings, demo_url: str, lang: str) -> Wo
         executive = principal_for(session, "exec@demo-corp.example", "demo-corp")
     with db.transaction() as session:
         soa_approvals.approve(session, executive, 2, "確認済み")
+        # the demo's basic policy, in force, on the published statement
+        statements.publish_statement(session, admin)
     with db.reading() as session:
         risk = session.scalars(select(RiskRow.id).order_by(RiskRow.id)).first()
         assert risk is not None
         data = [r.name for r in session.scalars(select(OrgRow))]
+        for o in session.scalars(select(OrgRow)):  # the organisation's own words
+            data += [o.responsible_person or "", o.responsible_title or ""]
+        policy = session.scalars(select(PolicyRow.id).order_by(PolicyRow.id)).first()
+        assert policy is not None
+        for p in session.scalars(select(PolicyRow)):  # what the executive wrote
+            data += [p.decision_reason or "", p.approval_note or ""]
+        for texts in [r.content for r in session.scalars(select(PolicyRow))] + [
+            v.content for v in session.scalars(select(PolicyVersionRow))
+        ]:
+            for text in texts.values():
+                if text:
+                    data += [text["title"], *text["body"].splitlines()]
         for s in session.scalars(select(SystemRow)):
             data += [s.name, s.purpose or "", *(s.models or []), *(s.vendors or [])]
             data += [s.responsible_person or "", s.contact_window or ""]
@@ -241,6 +259,7 @@ def _workspace(db: Database, settings: Settings, demo_url: str, lang: str) -> Wo
         system=system,
         risk=risk,
         run=run.id,
+        policy=policy,
         data=sorted((d for d in data if d), key=len, reverse=True),
         password=demo.password or "",
     )
@@ -282,7 +301,9 @@ async def test_pages_and_reports_speak_one_language(
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
             await _signed_in(client, work.password)
             for page in PAGES:
-                url = page.format(system=work.system, risk=work.risk, run=work.run)
+                url = page.format(
+                    system=work.system, risk=work.risk, run=work.run, policy=work.policy
+                )
                 separator = "&" if "?" in url else "?"
                 response = await client.get(f"{url}{separator}lang={lang}")
                 assert response.status_code in (200, 404), url

@@ -257,6 +257,7 @@ OBJECT_PARAMS: dict[str, str] = {
     "model_id": "model_id",
     "dataset_id": "dataset_id",
     "public_id": "public_id",
+    "policy_id": "policy_id",
     "before": "run",
     "after": "run",
 }
@@ -267,6 +268,7 @@ CONSTANT_PARAMS: dict[str, str] = {
     "code": "en",
     "number": "1",
     "control": "A.2.2",
+    "org": "acme",  # public statements: an organisation's short id
 }
 REQUIREMENT = "jp-ai-appropriateness-2025:2(3)"
 QUERIES: dict[tuple[str, str], dict[str, Any]] = {
@@ -340,6 +342,25 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/systems/{system_id}/notice/unpublish"): {"reason": "stolen"},
     ("PATCH", "/api/soa/controls/{control}"): {"version": 1, "notes": "stolen"},
     ("POST", "/api/soa/approvals"): {"version": 1, "note": "stolen"},
+    ("POST", "/api/policies"): {"kind": "basic"},
+    ("PUT", "/api/policies/{policy_id}"): {
+        "version": 1,
+        "ja": {"title": "stolen", "body": "stolen"},
+        "items": ["2.1"],
+        "audience": "public",
+        "effective_on": "2026-01-01",
+    },
+    ("POST", "/api/policies/{policy_id}/approval-request"): {"version": 1},
+    ("POST", "/api/policies/{policy_id}/approval"): {
+        "version": 1,
+        "approve": True,
+        "reason": "stolen",
+    },
+    ("POST", "/api/policies/{policy_id}/publish"): {"number": 1},
+    ("POST", "/api/policies/{policy_id}/withdraw"): {"reason": "stolen"},
+    ("POST", "/api/policies/{policy_id}/acknowledgements"): {"number": 1},
+    ("POST", "/api/statement/publish"): {},
+    ("POST", "/api/statement/unpublish"): {"reason": "stolen"},
 }
 FORMS: dict[tuple[str, str], dict[str, Any]] = {
     # Form fields of page posts and of form routes (the walker adds the CSRF token).
@@ -405,6 +426,25 @@ FORMS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/systems/{system_id}/notice/unpublish"): {"reason": "stolen"},
     ("POST", "/soa/controls/{control}"): {"version": "1", "applicable": "yes", "notes": "stolen"},
     ("POST", "/soa/approve"): {"version": "1", "note": "stolen"},
+    ("POST", "/policies/new"): {"kind": "basic", "template": "1"},
+    ("POST", "/policies/{policy_id}"): {
+        "version": "1",
+        "ja-title": "stolen",
+        "ja-body": "stolen",
+        "audience": "public",
+        "items": "2.1",
+    },
+    ("POST", "/policies/{policy_id}/request-approval"): {"version": "1"},
+    ("POST", "/policies/{policy_id}/approval"): {
+        "version": "1",
+        "decision": "approve",
+        "reason": "stolen",
+    },
+    ("POST", "/policies/{policy_id}/publish"): {"number": "1"},
+    ("POST", "/policies/{policy_id}/withdraw"): {"reason": "stolen"},
+    ("POST", "/policies/{policy_id}/acknowledge"): {"number": "1"},
+    ("POST", "/statement/publish"): {},
+    ("POST", "/statement/unpublish"): {"reason": "stolen"},
 }
 
 
@@ -665,6 +705,7 @@ async def _one_of_every_kind(api: dict[str, Any], demo_url: str) -> dict[str, An
     members = (await client.get("/api/orgs/current/members", headers=admin)).json()
     transparency = await _records_and_notice(api, system_id, "性別による偏り")
     await _statement(api, "性別による偏り")
+    transparency["policy_id"] = await _policy(api, "性別による偏り")
     ids = {
         "system_id": system_id,
         "risk_id": risk_id,
@@ -881,6 +922,7 @@ async def _hidden_system(
         )
     transparency = await _records_and_notice(api, system_id, f"{HIDDEN} record")
     await _statement(api, f"{HIDDEN} statement")
+    transparency["policy_id"] = await _policy(api, f"{HIDDEN} policy")
     return {
         **transparency,
         "system_id": system_id,
@@ -940,6 +982,36 @@ async def _statement(api: dict[str, Any], text: str) -> None:
         json={"version": stated.json()["soa_version"], "note": text},
     )
     assert approved.status_code == 201, approved.text
+
+
+async def _policy(api: dict[str, Any], text: str) -> int:
+    """A policy of acme, approved by its executive and published (members only), with
+    ``text`` in its title and body."""
+    client, admin = api["client"], auth(api["tokens"]["admin"])
+    created = await client.post("/api/policies", headers=admin, json={"kind": "acceptable_use"})
+    assert created.status_code == 201, created.text
+    policy = created.json()
+    saved = await client.put(
+        f"/api/policies/{policy['id']}",
+        headers=admin,
+        json={"version": 1, "ja": {"title": text, "body": text}, "items": ["2.1"],
+              "audience": "internal", "effective_on": "2026-01-01"},
+    )  # fmt: skip
+    assert saved.status_code == 200, saved.text
+    await client.post(
+        f"/api/policies/{policy['id']}/approval-request", headers=admin, json={"version": 2}
+    )
+    approved = await client.post(
+        f"/api/policies/{policy['id']}/approval",
+        headers=auth(api["tokens"]["executive"]),
+        json={"version": 2, "approve": True, "reason": text},
+    )
+    assert approved.status_code == 200, approved.text
+    published = await client.post(
+        f"/api/policies/{policy['id']}/publish", headers=admin, json={"number": 1}
+    )
+    assert published.status_code == 200, published.text
+    return int(policy["id"])
 
 
 async def _other_organisations_people(api: dict[str, Any]) -> dict[str, int]:

@@ -45,4 +45,4 @@ def soa(
             session, principal(session, org, user), fmt, resolve_lang(lang), approval
         )
     output.write_bytes(found.content)
-    console.print(plain(f"{output}: {len(found.content)} bytes"))
+    console.print(plain(f"{output}: {len(found.content)} bytes"), soft_wrap=True)

@@ -56,6 +56,15 @@ class NoteKey(StrEnum):
     SOA_ATTACHED = "soa-attached"
     """On an answer: an approved Statement of Applicability was attached and the answer
     started as partial."""
+    POLICY_EVIDENCE = "policy-evidence"
+    """The title of an approved version of an AI policy kept as evidence (title, number)."""
+    POLICY_ATTACHED = "policy-attached"
+    """On an answer: a policy in force was attached and the answer started as partial."""
+    STATEMENT_EVIDENCE = "statement-evidence"
+    """The title of a published governance statement kept as evidence (number)."""
+    STATEMENT_ATTACHED = "statement-attached"
+    """On an answer: the published governance statement was attached and the answer
+    started as partial."""
 
 
 class AutoNote(BaseModel):

@@ -68,6 +68,12 @@ class Permission(StrEnum):
     RUN_EVALS = "run_evals"
     """Run evaluations and red-teaming on a system (external testers: assigned systems only,
     the independent external tests of fn 8)."""
+    WRITE_POLICIES = "write_policies"
+    """Write the organisation's AI policies, ask for their approval and publish them (2(1))."""
+    APPROVE_POLICY = "approve_policy"
+    """Approve a version of an AI policy (management's involvement, 2(1))."""
+    PUBLISH_STATEMENT = "publish_statement"
+    """Publish or take down the organisation's public governance statement (2(1), 3(4))."""
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -78,6 +84,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.APPROVE_STAGE,
         Permission.APPROVE_NOTICE,
         Permission.APPROVE_DOCUMENTS,
+        Permission.APPROVE_POLICY,
     },
     Role.EDITOR: frozenset(
         {
@@ -87,6 +94,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.WRITE_ASSESSMENTS,
             Permission.READ_AUDIT,
             Permission.RUN_EVALS,
+            Permission.WRITE_POLICIES,
         }
     ),
     Role.ASSESSOR: frozenset(
@@ -105,6 +113,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.APPROVE_NOTICE,
             Permission.APPROVE_DOCUMENTS,
             Permission.READ_AUDIT,
+            Permission.APPROVE_POLICY,
         }
     ),
     Role.AUDITOR: frozenset({Permission.READ, Permission.READ_AUDIT, Permission.EXPORT_AUDIT}),

@@ -23,6 +23,7 @@ from tekisei.db.orgs import (
     UserRow,
     WebSessionRow,
 )
+from tekisei.db.policies import PolicyAcknowledgementRow, PolicyRow, PolicyVersionRow
 from tekisei.db.provenance import (
     ImageCredentialRow,
     ProvenanceCheckRow,
@@ -33,6 +34,7 @@ from tekisei.db.records import DatasetRecordRow, ModelRecordRow, RecordVersionRo
 from tekisei.db.reviews import ReviewRow
 from tekisei.db.risks import RiskRow
 from tekisei.db.soa import SoaApprovalRow, SoaChangeRow, SoaControlRow, SoaRow
+from tekisei.db.statements import StatementRow, StatementVersionRow
 from tekisei.db.systems import SystemAssignmentRow, SystemRow
 
 __all__ = [
@@ -61,6 +63,9 @@ __all__ = [
     "NoticeRow",
     "NoticeVersionRow",
     "OrgRow",
+    "PolicyAcknowledgementRow",
+    "PolicyRow",
+    "PolicyVersionRow",
     "ProvenanceCheckRow",
     "ProvenanceKeyRow",
     "RateLimitRow",
@@ -73,6 +78,8 @@ __all__ = [
     "SoaChangeRow",
     "SoaControlRow",
     "SoaRow",
+    "StatementRow",
+    "StatementVersionRow",
     "SystemAssignmentRow",
     "SystemProvenanceRow",
     "SystemRow",

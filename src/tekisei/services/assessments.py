@@ -221,8 +221,9 @@ def start_assessment(
                 session.add(AnswerEvidenceRow(answer_id=copy.id, evidence_id=evidence_id))
     session.flush()
     if framework_id == GUIDELINE:
-        # The system's records and published notice are evidence from the start (2(2),
-        # fn 17, fn 18, 2(5)); imported here because transparency builds on systems.
+        # The system's records and published notice, and the organisation's policies in
+        # force and published statement, are evidence from the start (2(1), 2(2), 2(5),
+        # 3(4), fn 17, fn 18); imported here because transparency builds on systems.
         from tekisei.services import transparency
 
         transparency.link_existing(session, principal, row)

@@ -18,11 +18,23 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tekisei.core.orgs import OrgActor, OrgCreate, Principal, Role
+from tekisei.core.policies import PolicyKind
 from tekisei.core.risks import RiskFields
 from tekisei.core.systems import SystemFacts
 from tekisei.db.orgs import OrgRow
 from tekisei.private import private_dir, write_private
-from tekisei.services import credentials, orgs, owners, provenance, risks, systems, users
+from tekisei.services import (
+    credentials,
+    orgs,
+    owners,
+    policies,
+    policy_approvals,
+    policy_versions,
+    provenance,
+    risks,
+    systems,
+    users,
+)
 from tekisei.services.database import Database
 
 CREDENTIALS_FILE = "demo-signin.txt"
@@ -331,6 +343,12 @@ def load_demo(
                         risks.accept_risk(
                             session, executive, added.id, risk["accept"], added.version
                         )
+            if org.slug == "demo-corp":
+                _basic_policy(
+                    session,
+                    users.principal_for(session, item["accounts"][0][0], org.slug),
+                    executive,
+                )
             if master is not None and org.slug == "demo-corp":
                 _provenance_samples(session, operator, master, data_dir, registered[0])
     private_dir(data_dir)
@@ -338,6 +356,28 @@ def load_demo(
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(password + "\n")
     return DemoResult(True, None, accounts, password, str(path))
+
+
+def _basic_policy(session: Session, admin: Principal, executive: Principal) -> None:
+    """The demo company's basic AI policy from tekisei's template: approved by its
+    executive, published for the public and in force from today."""
+    row = policies.create_policy(session, admin, PolicyKind.BASIC)
+    content = policies.content_of(row)
+    terms = policies.terms_of(row).model_copy(
+        update={"effective_on": policy_versions.today(session, policies.org_of(session, admin))}
+    )
+    policies.save_draft(session, admin, row.id, {"ja": content.ja, "en": content.en}, terms, 1)
+    policy_approvals.request_approval(session, admin, row.id, row.version, "")
+    made = policy_approvals.decide_approval(
+        session,
+        executive,
+        row.id,
+        approve=True,
+        reason="雛形をもとに当社の方針として確認した。",
+        version=row.version,
+    )
+    assert made is not None
+    policies.publish_version(session, admin, row.id, made.number)
 
 
 def _provenance_samples(

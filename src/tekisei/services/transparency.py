@@ -1,18 +1,25 @@
-"""Records and published notices as evidence in a system's guideline assessment.
+"""Records, published notices, policies in force and the published governance statement
+as evidence in the guideline assessments.
 
 A model record serves 2(2) and fn 17 (where training data and models come from, so that a
 disclosure request can be answered); a dataset record serves those and 2(5) (care for the
 holders of the data); a published notice serves 2(2) and fn 18 (what users are told, with
-warnings and a contact window); an approved ISO/IEC 42001 Statement of Applicability
-serves 2(1) and fn 16 (governance with management's involvement, based on the standard).
+warnings and a contact window). These belong to one system. An organisation's documents
+belong to all its systems: a policy in force serves the guideline items its version names,
+the published governance statement serves 2(1) and 3(4), and an approved ISO/IEC 42001
+Statement of Applicability serves 2(1) and fn 16.
+
 Each is attached as evidence to the items that apply to the system in its open guideline
-assessment, and when a new assessment starts, to that one. An item nobody has answered yet
+assessment (an organisation's document: in every system's), and when a new assessment
+starts, to that one (:data:`FINDERS` find what exists). An item nobody has answered yet
 becomes "partially implemented", so the assessment's completeness shows the work; an
 answer a person gave is never changed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -28,26 +35,35 @@ from tekisei.db.notices import NoticeRow, NoticeVersionRow
 from tekisei.db.orgs import OrgRow
 from tekisei.db.records import DatasetRecordRow, ModelRecordRow
 from tekisei.db.soa import SoaApprovalRow
-from tekisei.services import audit, systems
+from tekisei.db.statements import StatementRow, StatementVersionRow
+from tekisei.services import audit, policy_versions, systems
 from tekisei.services.notes import note_text
 
-Purpose = Literal["model", "dataset", "notice", "soa"]
+Purpose = Literal["model", "dataset", "notice", "statement", "soa"]
 
-ITEMS: dict[Purpose, tuple[str, ...]] = {
-    "model": ("2.2", "fn17"),
-    "dataset": ("2.2", "fn17", "2.5"),
-    "notice": ("2.2", "fn18"),
-    "soa": ("2.1", "fn16"),
-}
-"""The guideline items each kind of evidence serves."""
 
-NOTES: dict[Purpose, NoteKey] = {
-    "model": NoteKey.MODEL_RECORD_ATTACHED,
-    "dataset": NoteKey.DATASET_RECORD_ATTACHED,
-    "notice": NoteKey.NOTICE_ATTACHED,
-    "soa": NoteKey.SOA_ATTACHED,
+@dataclass(frozen=True)
+class Use:
+    """What a piece of evidence serves: the guideline items (catalog references such as
+    ``2.2``) and the automatic note an answer it starts gets (worded per reader)."""
+
+    items: tuple[str, ...]
+    note: NoteKey
+
+
+USES: dict[Purpose, Use] = {
+    "model": Use(("2.2", "fn17"), NoteKey.MODEL_RECORD_ATTACHED),
+    "dataset": Use(("2.2", "fn17", "2.5"), NoteKey.DATASET_RECORD_ATTACHED),
+    "notice": Use(("2.2", "fn18"), NoteKey.NOTICE_ATTACHED),
+    "statement": Use(("2.1", "3.4"), NoteKey.STATEMENT_ATTACHED),
+    "soa": Use(("2.1", "fn16"), NoteKey.SOA_ATTACHED),
 }
-"""The automatic note an answer gets when the evidence starts it (worded per reader)."""
+"""What each kind of evidence with fixed items serves."""
+
+
+def policy_use(items: list[str] | tuple[str, ...]) -> Use:
+    """What a version of a policy serves: the items it names."""
+    return Use(tuple(items), NoteKey.POLICY_ATTACHED)
 
 
 def reference(session: Session, principal: Principal, *, ref: str, title: AutoNote) -> EvidenceRow:
@@ -99,7 +115,7 @@ def link(
     principal: Principal,
     system_id: int,
     evidence_id: int,
-    purpose: Purpose,
+    purpose: Purpose | Use,
     assessment: AssessmentRow | None = None,
 ) -> list[str]:
     """Attach a piece of evidence to the items ``purpose`` serves in the system's open
@@ -108,8 +124,9 @@ def link(
     row = assessment or _open_assessment(session, system_id)
     if row is None:
         return []
+    use = purpose if isinstance(purpose, Use) else USES[purpose]
     applicable = {r.urn for r in systems.system_requirements(session, principal, system_id)}
-    wanted = [u for u in (urn(systems.GUIDELINE, ref) for ref in ITEMS[purpose]) if u in applicable]
+    wanted = [u for u in (urn(systems.GUIDELINE, ref) for ref in use.items) if u in applicable]
     answers = {
         a.node_urn: a
         for a in session.scalars(select(AnswerRow).where(AnswerRow.assessment_id == row.id))
@@ -122,7 +139,7 @@ def link(
         if answer is None:
             answer = AnswerRow(
                 assessment_id=row.id, node_urn=node_urn, state=AnswerState.PARTIAL.value,
-                notes="", auto_note=AutoNote.of(NOTES[purpose]).stored(), owner_id=None,
+                notes="", auto_note=AutoNote.of(use.note).stored(), owner_id=None,
                 owner_text="", justification="", updated_by=principal.email,
                 updated_at=now, version=1,
             )  # fmt: skip
@@ -132,7 +149,7 @@ def link(
         elif answer.state == AnswerState.NOT_STARTED.value:
             answer.state = AnswerState.PARTIAL.value
             if not answer.notes and answer.auto_note is None:
-                answer.auto_note = AutoNote.of(NOTES[purpose]).stored()
+                answer.auto_note = AutoNote.of(use.note).stored()
             answer.updated_by = principal.email
             answer.updated_at = now
             answer.version += 1
@@ -160,35 +177,101 @@ def link(
     return attached
 
 
-def link_existing(session: Session, principal: Principal, assessment: AssessmentRow) -> None:
-    """Attach the system's records, its published notice and the organisation's latest
-    approved Statement of Applicability to a new guideline assessment (called when one
-    starts)."""
-    system_id = assessment.system_id
-    found: list[tuple[int, Purpose]] = []
+def link_org(session: Session, principal: Principal, evidence_id: int, use: Use) -> list[str]:
+    """Attach a document of the organisation (a policy in force, the published statement)
+    to the items ``use`` serves in the open guideline assessment of each of its systems,
+    where they apply; returns the URNs attached to, across systems."""
+    open_ones = session.scalars(
+        select(AssessmentRow)
+        .where(
+            AssessmentRow.org_id == principal.org_id,
+            AssessmentRow.framework_id == systems.GUIDELINE,
+            AssessmentRow.status == "open",
+        )
+        .order_by(AssessmentRow.id)
+    )
+    attached: list[str] = []
+    for row in open_ones:
+        attached += link(session, principal, row.system_id, evidence_id, use, row)
+    return attached
+
+
+Found = tuple[int, Use]
+"""A piece of evidence that exists (its id) and what it serves."""
+Finder = Callable[[Session, AssessmentRow], list[Found]]
+"""Finds what exists for a new assessment: evidence ids and what each serves."""
+
+
+def _records(session: Session, assessment: AssessmentRow) -> list[Found]:
+    found: list[Found] = []
     for table, purpose in ((ModelRecordRow, "model"), (DatasetRecordRow, "dataset")):
         ids = session.scalars(
             select(table.evidence_id)
-            .where(table.system_id == system_id, table.evidence_id.is_not(None))
+            .where(table.system_id == assessment.system_id, table.evidence_id.is_not(None))
             .order_by(table.id)
         )
-        found.extend((i, purpose) for i in ids if i is not None)  # type: ignore[misc]
-    notice = session.scalars(select(NoticeRow).where(NoticeRow.system_id == system_id)).first()
-    if notice is not None and notice.published_version and notice.withdrawn_at is None:
-        latest = session.scalars(
-            select(NoticeVersionRow.evidence_id).where(
-                NoticeVersionRow.notice_id == notice.id,
-                NoticeVersionRow.number == notice.published_version,
-            )
-        ).first()
-        if latest is not None:
-            found.append((latest, "notice"))
+        found.extend((i, USES[purpose]) for i in ids if i is not None)  # type: ignore[index]
+    return found
+
+
+def _notice(session: Session, assessment: AssessmentRow) -> list[Found]:
+    notice = session.scalars(
+        select(NoticeRow).where(NoticeRow.system_id == assessment.system_id)
+    ).first()
+    if notice is None or not notice.published_version or notice.withdrawn_at is not None:
+        return []
+    latest = session.scalars(
+        select(NoticeVersionRow.evidence_id).where(
+            NoticeVersionRow.notice_id == notice.id,
+            NoticeVersionRow.number == notice.published_version,
+        )
+    ).first()
+    return [] if latest is None else [(latest, USES["notice"])]
+
+
+def _policies(session: Session, assessment: AssessmentRow) -> list[Found]:
+    org = session.get(OrgRow, assessment.org_id)
+    assert org is not None
+    return [
+        (v.evidence_id, policy_use(v.items))
+        for v in policy_versions.in_force_for_org(session, org)
+        if v.evidence_id is not None
+    ]
+
+
+def _statement(session: Session, assessment: AssessmentRow) -> list[Found]:
+    statement = session.scalars(
+        select(StatementRow).where(StatementRow.org_id == assessment.org_id)
+    ).first()
+    if statement is None or not statement.published_version or statement.withdrawn_at:
+        return []
+    latest = session.scalars(
+        select(StatementVersionRow.evidence_id).where(
+            StatementVersionRow.statement_id == statement.id,
+            StatementVersionRow.number == statement.published_version,
+        )
+    ).first()
+    return [] if latest is None else [(latest, USES["statement"])]
+
+
+def _soa(session: Session, assessment: AssessmentRow) -> list[Found]:
     approved = session.scalars(
         select(SoaApprovalRow.evidence_id)
         .where(SoaApprovalRow.org_id == assessment.org_id)
         .order_by(SoaApprovalRow.number.desc())
     ).first()
-    if approved is not None:
-        found.append((approved, "soa"))
-    for evidence_id, purpose in found:
-        link(session, principal, system_id, evidence_id, purpose, assessment)
+    return [] if approved is None else [(approved, USES["soa"])]
+
+
+FINDERS: tuple[Finder, ...] = (_records, _notice, _policies, _statement, _soa)
+"""What a new guideline assessment starts with: the system's records and published notice,
+the organisation's policies in force, its published governance statement and its latest
+approved ISO/IEC 42001 Statement of Applicability."""
+
+
+def link_existing(session: Session, principal: Principal, assessment: AssessmentRow) -> None:
+    """Attach what exists (:data:`FINDERS`) to a new guideline assessment (called when one
+    starts)."""
+    for finder in FINDERS:
+        for evidence_id, use in finder(session, assessment):
+            link(session, principal, assessment.system_id, evidence_id, use, assessment)

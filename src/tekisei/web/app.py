@@ -24,11 +24,13 @@ from tekisei.web.api import health as health_api
 from tekisei.web.api import invitations as invitations_api
 from tekisei.web.api import notices as notices_api
 from tekisei.web.api import orgs as orgs_api
+from tekisei.web.api import policies as policies_api
 from tekisei.web.api import provenance as provenance_api
 from tekisei.web.api import records as records_api
 from tekisei.web.api import reviews as reviews_api
 from tekisei.web.api import risks as risks_api
 from tekisei.web.api import soa as soa_api
+from tekisei.web.api import statements as statements_api
 from tekisei.web.api import systems as systems_api
 from tekisei.web.api import users as users_api
 from tekisei.web.bodylimit import RequestSizeLimit
@@ -45,11 +47,13 @@ from tekisei.web.pages import evals as evals_pages
 from tekisei.web.pages import invitations as invitations_pages
 from tekisei.web.pages import notices as notices_pages
 from tekisei.web.pages import orgs as orgs_pages
+from tekisei.web.pages import policies as policies_pages
 from tekisei.web.pages import records as records_pages
 from tekisei.web.pages import reviews as reviews_pages
 from tekisei.web.pages import risks as risks_pages
 from tekisei.web.pages import site
 from tekisei.web.pages import soa as soa_pages
+from tekisei.web.pages import statements as statements_pages
 from tekisei.web.pages import systems as systems_pages
 from tekisei.web.pages import users as users_pages
 from tekisei.web.pages import verify as verify_pages
@@ -104,6 +108,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(notices_api.router)
     app.include_router(notices_api.public_router)
     app.include_router(soa_api.router)
+    app.include_router(policies_api.router)
+    app.include_router(statements_api.router)
+    app.include_router(statements_api.public_router)
     app.include_router(site.router)
     app.include_router(catalog_pages.router)
     app.include_router(auth_pages.router)
@@ -123,6 +130,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(notices_pages.router)
     app.include_router(notices_pages.public_router)
     app.include_router(soa_pages.router)
+    app.include_router(policies_pages.router)
+    app.include_router(statements_pages.router)
+    app.include_router(statements_pages.public_router)
     app.include_router(dashboard_pages.api)
     evals_api.declare_limits(app, settings)
     install_error_handlers(app)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from tekisei.core.orgs import Permission, can
+from tekisei.core.orgs import Permission, can, sees_all_systems
 from tekisei.core.systems import Stage
 from tekisei.errors import ConflictError, InvalidInputError
 from tekisei.services import gates as gate_service
-from tekisei.services import notice_views
+from tekisei.services import notice_views, policy_views
 from tekisei.web.api.common import IdPath, reading, transaction
 from tekisei.web.auth import PrincipalDep
 from tekisei.web.flash import done
@@ -39,6 +39,11 @@ def _inbox(
             if a.status != "pending"
         ][-20:]
         notices = notice_views.list_notices(session, principal, awaiting_approval=True)
+        policies = (
+            policy_views.list_policies(session, principal, awaiting_approval=True)
+            if sees_all_systems(principal.role)
+            else []
+        )
     return render(
         request,
         "approvals/index.html",
@@ -51,6 +56,7 @@ def _inbox(
             "typed_reason": failed[1] if failed else "",
             "can_decide": can(principal.role, Permission.APPROVE_STAGE),
             "notices": notices,
+            "policies": policies,
         },
         status_code=status,
     )

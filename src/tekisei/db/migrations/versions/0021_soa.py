@@ -13,7 +13,7 @@ from alembic import op
 from sqlalchemy.schema import SchemaItem
 
 revision = "0021"
-down_revision = "0018"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
