@@ -65,12 +65,17 @@ class Permission(StrEnum):
     RUN_EVALS = "run_evals"
     """Run evaluations and red-teaming on a system (external testers: assigned systems only,
     the independent external tests of fn 8)."""
+    WRITE_REPORTS = "write_reports"
+    """Write, publish and take down the organisation's HAIP reports (fn 16)."""
+    APPROVE_REPORTS = "approve_reports"
+    """Approve a HAIP report for publication (the management's involvement of 2(1))."""
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # Accepting a residual risk is the executive's decision alone, not an admin's.
     Role.ADMIN: frozenset(Permission)
-    - {Permission.ACCEPT_RISK, Permission.APPROVE_STAGE, Permission.APPROVE_NOTICE},
+    - {Permission.ACCEPT_RISK, Permission.APPROVE_STAGE, Permission.APPROVE_NOTICE}
+    - {Permission.APPROVE_REPORTS},
     Role.EDITOR: frozenset(
         {
             Permission.READ,
@@ -79,6 +84,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.WRITE_ASSESSMENTS,
             Permission.READ_AUDIT,
             Permission.RUN_EVALS,
+            Permission.WRITE_REPORTS,
         }
     ),
     Role.ASSESSOR: frozenset(
@@ -96,6 +102,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.APPROVE_STAGE,
             Permission.APPROVE_NOTICE,
             Permission.READ_AUDIT,
+            Permission.APPROVE_REPORTS,
         }
     ),
     Role.AUDITOR: frozenset({Permission.READ, Permission.READ_AUDIT, Permission.EXPORT_AUDIT}),
