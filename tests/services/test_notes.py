@@ -29,6 +29,8 @@ VALUES: dict[NoteKey, dict[str, str | int | float]] = {
     NoteKey.MODEL_RECORD_ATTACHED: {},
     NoteKey.DATASET_RECORD_ATTACHED: {},
     NoteKey.NOTICE_ATTACHED: {},
+    NoteKey.HAIP_REPORT_EVIDENCE: {"title": "HAIP 2026", "number": 2},
+    NoteKey.HAIP_REPORT_ATTACHED: {},
 }  # fmt: skip
 
 

@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "orgs": ("tekisei.cli.orgs", "orgs_app", "Organisations."),
     "provenance": ("tekisei.cli.provenance", "app", "Watermarks and content credentials."),
     "records": ("tekisei.cli.records", "app", "Models and training data of systems."),
+    "reports": ("tekisei.cli.reports", "app", "Reports an organisation hands out (HAIP)."),
     "reviews": ("tekisei.cli.reviews", "app", "Periodic (PDCA) reviews."),
     "risks": ("tekisei.cli.risks", "app", "The risk register."),
     "serve": ("tekisei.cli.serve", "serve_command", "Run the web app."),

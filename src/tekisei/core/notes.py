@@ -50,6 +50,11 @@ class NoteKey(StrEnum):
     """On an answer: a dataset record was attached and the answer started as partial."""
     NOTICE_ATTACHED = "notice-attached"
     """On an answer: a published notice was attached and the answer started as partial."""
+    HAIP_REPORT_EVIDENCE = "haip-report-evidence"
+    """The title of a published HAIP report kept as evidence (title, number)."""
+    HAIP_REPORT_ATTACHED = "haip-report-attached"
+    """On an answer: a published HAIP report was attached and the answer started as
+    partial."""
 
 
 class AutoNote(BaseModel):

@@ -3,7 +3,8 @@
 A model record serves 2(2) and fn 17 (where training data and models come from, so that a
 disclosure request can be answered); a dataset record serves those and 2(5) (care for the
 holders of the data); a published notice serves 2(2) and fn 18 (what users are told, with
-warnings and a contact window). Each is attached as evidence to the items that apply to
+warnings and a contact window); a published HAIP report serves 2(1) and fn 16 in every
+system's assessment. Each is attached as evidence to the items that apply to
 the system in its open guideline assessment, and when a new assessment starts, to that
 one. An item nobody has answered yet becomes "partially implemented", so the assessment's
 completeness shows the work; an answer a person gave is never changed.
@@ -22,18 +23,20 @@ from tekisei.core.catalog import urn
 from tekisei.core.notes import AutoNote, NoteKey
 from tekisei.core.orgs import Principal
 from tekisei.db.assessments import AnswerEvidenceRow, AnswerRow, AssessmentRow, EvidenceRow
+from tekisei.db.haip_reports import HaipReportRow, HaipReportVersionRow
 from tekisei.db.notices import NoticeRow, NoticeVersionRow
 from tekisei.db.orgs import OrgRow
 from tekisei.db.records import DatasetRecordRow, ModelRecordRow
 from tekisei.services import audit, systems
 from tekisei.services.notes import note_text
 
-Purpose = Literal["model", "dataset", "notice"]
+Purpose = Literal["model", "dataset", "notice", "haip"]
 
 ITEMS: dict[Purpose, tuple[str, ...]] = {
     "model": ("2.2", "fn17"),
     "dataset": ("2.2", "fn17", "2.5"),
     "notice": ("2.2", "fn18"),
+    "haip": ("2.1", "fn16"),
 }
 """The guideline items each kind of evidence serves."""
 
@@ -41,6 +44,7 @@ NOTES: dict[Purpose, NoteKey] = {
     "model": NoteKey.MODEL_RECORD_ATTACHED,
     "dataset": NoteKey.DATASET_RECORD_ATTACHED,
     "notice": NoteKey.NOTICE_ATTACHED,
+    "haip": NoteKey.HAIP_REPORT_ATTACHED,
 }
 """The automatic note an answer gets when the evidence starts it (worded per reader)."""
 
@@ -156,8 +160,8 @@ def link(
 
 
 def link_existing(session: Session, principal: Principal, assessment: AssessmentRow) -> None:
-    """Attach the system's records and its published notice to a new guideline
-    assessment (called when one starts)."""
+    """Attach the system's records, its published notice and the organisation's published
+    HAIP reports to a new guideline assessment (called when one starts)."""
     system_id = assessment.system_id
     found: list[tuple[int, Purpose]] = []
     for table, purpose in ((ModelRecordRow, "model"), (DatasetRecordRow, "dataset")):
@@ -177,5 +181,17 @@ def link_existing(session: Session, principal: Principal, assessment: Assessment
         ).first()
         if latest is not None:
             found.append((latest, "notice"))
+    reports = session.scalars(
+        select(HaipReportVersionRow.evidence_id)
+        .join(HaipReportRow, HaipReportRow.id == HaipReportVersionRow.report_id)
+        .where(
+            HaipReportRow.org_id == assessment.org_id,
+            HaipReportRow.withdrawn_at.is_(None),
+            HaipReportVersionRow.number == HaipReportRow.published_version,
+            HaipReportVersionRow.evidence_id.is_not(None),
+        )
+        .order_by(HaipReportRow.id)
+    )
+    found.extend((i, "haip") for i in reports if i is not None)
     for evidence_id, purpose in found:
         link(session, principal, system_id, evidence_id, purpose, assessment)

@@ -14,7 +14,9 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse
 
 FLASH_COOKIE = "tekisei_flash"
-Kind = Literal["saved", "created", "accepted", "decided", "requested", "removed"]
+Kind = Literal[
+    "saved", "created", "accepted", "decided", "requested", "removed", "published", "withdrawn"
+]
 KINDS: frozenset[str] = frozenset(get_args(Kind))
 MAX_AGE = 60
 """Seconds the confirmation waits for the next page (a redirect takes far less)."""

@@ -9,7 +9,7 @@ from tekisei.core.orgs import Permission, can
 from tekisei.core.systems import Stage
 from tekisei.errors import ConflictError, InvalidInputError
 from tekisei.services import gates as gate_service
-from tekisei.services import notice_views
+from tekisei.services import haip_views, notice_views
 from tekisei.web.api.common import IdPath, reading, transaction
 from tekisei.web.auth import PrincipalDep
 from tekisei.web.flash import done
@@ -39,6 +39,7 @@ def _inbox(
             if a.status != "pending"
         ][-20:]
         notices = notice_views.list_notices(session, principal, awaiting_approval=True)
+        reports = haip_views.awaiting_approval(session, principal)
     return render(
         request,
         "approvals/index.html",
@@ -51,6 +52,7 @@ def _inbox(
             "typed_reason": failed[1] if failed else "",
             "can_decide": can(principal.role, Permission.APPROVE_STAGE),
             "notices": notices,
+            "reports": reports,
         },
         status_code=status,
     )

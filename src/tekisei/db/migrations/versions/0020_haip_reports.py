@@ -96,9 +96,7 @@ def upgrade() -> None:
             ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_haip_report_versions")),
-        sa.UniqueConstraint(
-            "report_id", "number", name=op.f("uq_haip_report_versions_report_id")
-        ),
+        sa.UniqueConstraint("report_id", "number", name=op.f("uq_haip_report_versions_report_id")),
     )
     for column in ("report_id", "org_id"):
         op.create_index(
@@ -111,9 +109,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     for column in ("org_id", "report_id"):
-        op.drop_index(
-            op.f(f"ix_haip_report_versions_{column}"), table_name="haip_report_versions"
-        )
+        op.drop_index(op.f(f"ix_haip_report_versions_{column}"), table_name="haip_report_versions")
     op.drop_table("haip_report_versions")
     op.drop_index(op.f("ix_haip_reports_org_id"), table_name="haip_reports")
     op.drop_table("haip_reports")
