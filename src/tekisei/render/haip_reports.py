@@ -331,7 +331,9 @@ def haip_docx(doc: HaipDocument, lang: Lang, zone: ZoneInfo) -> bytes:
             table = document.add_table(rows=1, cols=3)
             table.style = "Table Grid"
             for cell, label in zip(
-                table.rows[0].cells, (_("Action"), _("Coverage"), _("From")), strict=True
+                table.rows[0].cells,
+                (_("Code of Conduct action"), _("Coverage"), _("From")),
+                strict=True,
             ):
                 cell.text = label
             for action in section.actions:

@@ -88,6 +88,12 @@ def register_fact_source(section: SectionId, provider: FactProvider) -> None:
         _SOURCES[section].append(provider)
 
 
+def unregister_fact_source(section: SectionId, provider: FactProvider) -> None:
+    """Take ``provider`` off ``section``'s sources (a test's own source, for one)."""
+    if provider in _SOURCES.get(section, []):
+        _SOURCES[section].remove(provider)
+
+
 def fact_sources(section: SectionId) -> tuple[FactProvider, ...]:
     """The fact sources of ``section``, built-in and plugged in."""
     for module in SOURCE_MODULES:
