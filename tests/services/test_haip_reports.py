@@ -5,7 +5,7 @@ hostile text does (nothing)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -89,7 +89,7 @@ def _member(db: Database, email: str, role: Role, org: str = "acme") -> Principa
 
 
 @pytest.fixture
-def bare(loaded_db: Database, tmp_path: Path) -> Iterator[Workspace]:
+def bare(loaded_db: Database, tmp_path: Path) -> Workspace:
     """Acme and Other, their members, and Acme's two systems with nothing recorded."""
     with loaded_db.transaction() as session:
         for slug in ("acme", "other"):
@@ -128,7 +128,7 @@ def bare(loaded_db: Database, tmp_path: Path) -> Iterator[Workspace]:
                 deployment="public", contact_window="support@acme.example",
             ),
         ).id  # fmt: skip
-    yield Workspace(
+    return Workspace(
         loaded_db,
         admin,
         people,
