@@ -236,7 +236,7 @@ def haip_html(
     printed when given."""
     catalog = messages(lang)
     template = _environment().get_template("haip_report.html")
-    return template.render(
+    html = template.render(
         lang=lang,
         doc=doc,
         meta=_meta(doc, lang, zone),
@@ -250,6 +250,7 @@ def haip_html(
         sources=lambda found: sources_text(found, lang),
         generated=shown(generated_at, zone) if generated_at else "",
     )
+    return _clean(html)  # a control character would garble the PDF's text layer
 
 
 def haip_pdf(html: str) -> bytes:
