@@ -58,7 +58,8 @@ def document(narrative: str = HOSTILE, **changes: object) -> HaipDocument:
         table=table(
             [FactColumn(key="system"), FactColumn(key="risk"),
              FactColumn(key="level", kind="word", words="level")],
-            [["採用書類スクリーニング", RISKS[0], "critical"], ["問い合わせ応答AI", RISKS[1], "high"]],
+            [["採用書類スクリーニング", RISKS[0], "critical"],
+             ["問い合わせ応答AI", RISKS[1], "high"]],
         ),
         covers=["1"],
     )  # fmt: skip
@@ -90,7 +91,7 @@ def document(narrative: str = HOSTILE, **changes: object) -> HaipDocument:
                         sources=["risks"] if s == "1" else [],
                     )
                 ],
-            ),  # fmt: skip
+            ),
         )
         for s in SECTIONS
     ]
