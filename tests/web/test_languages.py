@@ -12,8 +12,10 @@ import csv
 import io
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import anyio
+import docx
 import httpx
 import pytest
 from bs4 import BeautifulSoup
@@ -33,11 +35,13 @@ from tekisei.services import (
     eval_execution,
     eval_runs,
     evidence,
+    haip_approvals,
+    haip_reports,
     risk_suggestions,
     systems,
 )
 from tekisei.services.database import Database
-from tekisei.services.demo import load_demo
+from tekisei.services.demo import HAIP_SECTIONS, HAIP_TITLE, load_demo
 from tekisei.services.evals import RunRequest
 from tekisei.services.users import principal_for
 from tekisei.web.app import create_app
@@ -74,6 +78,8 @@ PAGES = [
     "/systems/import", "/risks/import",
     "/systems/{system}/notice", "/records/models/new?system={system}",
     "/records/datasets/new?system={system}",
+    "/reports/haip", "/reports/haip/{report}", "/public/reports/{public}",
+    "/public/reports/{public}/versions/1", "/approvals",
 ]  # fmt: skip
 # What a reader downloads: (address, format).
 REPORTS = [
@@ -83,8 +89,13 @@ REPORTS = [
     ("/api/risks/export?format=xlsx", "xlsx"),
     ("/api/risks/export?format=csv", "csv"),
     ("/api/evals/runs/{run}/report?format=html", "html"),
+    ("/api/reports/haip/{report}/export?format=docx", "docx"),
+    ("/api/reports/haip/{report}/export?format=pdf", "pdf"),
+    ("/public/reports/{public}/pdf?x=1", "pdf"),
 ]
 ADMIN = "admin@demo-corp.example"
+REASON = "内容を確認しました"
+"""The executive's reason for approving the demo's HAIP report (theirs, in Japanese)."""
 QUOTED = re.compile(r"'([^']+)'|「([^」]+)」")
 
 
@@ -106,8 +117,10 @@ def html_text(html: str) -> str:
 
 
 def pdf_text(content: bytes) -> str:
-    """The text of every page of a PDF."""
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+    """The text of every page of a PDF, with a code the layout wrapped at its hyphen
+    (``tekisei-`` / ``basics`` in a narrow table column) joined again."""
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+    return re.sub(r"(?<=[a-z0-9])-\n(?=[a-z0-9])", "-", text)
 
 
 def xlsx_text(content: bytes) -> str:
@@ -121,6 +134,13 @@ def xlsx_text(content: bytes) -> str:
         if isinstance(cell.value, str)
     ]
     return "\n".join([*book.sheetnames, *cells])
+
+
+def docx_text(content: bytes) -> str:
+    """Every paragraph and table cell of a Word document."""
+    opened = docx.Document(io.BytesIO(content))
+    cells = [c.text for t in opened.tables for row in t.rows for c in row.cells]
+    return "\n".join([*(p.text for p in opened.paragraphs), *cells])
 
 
 def csv_cells(content: bytes) -> str:
@@ -149,6 +169,8 @@ class Workspace:
     system: int
     risk: int
     run: int
+    report: int
+    public: str
     data: list[str]
     password: str
 
@@ -195,10 +217,32 @@ def _workspace(db: Database, settings: Settings, demo_url: str, lang: str) -> Wo
         )
         current = systems.visible_system(session, admin, system)
         systems.update_system(session, admin, system, {"models": ["model-z"]}, current.version)
+        # the demo's draft HAIP report, approved and published (its public page is walked)
+        report = haip_reports.list_reports(session, admin)[0]
+        haip_approvals.request_approval(session, admin, report.id, report.version)
+        executive = principal_for(session, "exec@demo-corp.example", "demo-corp")
+        haip_approvals.decide_approval(
+            session, executive, report.id, approve=True, reason=REASON, version=report.version
+        )
+        haip_reports.publish_report(
+            session,
+            admin,
+            report.id,
+            report.version,
+            files_dir=settings.files_dir,
+            max_bytes=settings.max_upload_mb * 1024 * 1024,
+        )
+        report_id, public = report.id, report.public_id
     with db.reading() as session:
         risk = session.scalars(select(RiskRow.id).order_by(RiskRow.id)).first()
         assert risk is not None
-        data = [r.name for r in session.scalars(select(OrgRow))]
+        data = [
+            text
+            for r in session.scalars(select(OrgRow))
+            for text in (r.name, r.responsible_person or "", r.responsible_title or "")
+        ]
+        data += [HAIP_TITLE.format(year=datetime.now(UTC).year), REASON]
+        data += [t for text in HAIP_SECTIONS.values() for t in (text.ja, text.en)]
         for s in session.scalars(select(SystemRow)):
             data += [s.name, s.purpose or "", *(s.models or []), *(s.vendors or [])]
             data += [s.responsible_person or "", s.contact_window or ""]
@@ -223,6 +267,8 @@ def _workspace(db: Database, settings: Settings, demo_url: str, lang: str) -> Wo
         system=system,
         risk=risk,
         run=run.id,
+        report=report_id,
+        public=public,
         data=sorted((d for d in data if d), key=len, reverse=True),
         password=demo.password or "",
     )
@@ -244,6 +290,8 @@ def _report_text(content: bytes, kind: str) -> str:
         return pdf_text(content)
     if kind == "xlsx":
         return xlsx_text(content)
+    if kind == "docx":
+        return docx_text(content)
     return csv_cells(content)
 
 
@@ -264,7 +312,13 @@ async def test_pages_and_reports_speak_one_language(
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
             await _signed_in(client, work.password)
             for page in PAGES:
-                url = page.format(system=work.system, risk=work.risk, run=work.run)
+                url = page.format(
+                    system=work.system,
+                    risk=work.risk,
+                    run=work.run,
+                    report=work.report,
+                    public=work.public,
+                )
                 separator = "&" if "?" in url else "?"
                 response = await client.get(f"{url}{separator}lang={lang}")
                 assert response.status_code in (200, 404), url
@@ -281,7 +335,10 @@ async def test_pages_and_reports_speak_one_language(
             if found := foreign(refused.text, lang, work.data):
                 problems.append(f"POST /systems/new: {found[:12]}")
             for report, kind in REPORTS:
-                url = f"{report.format(system=work.system, run=work.run)}&lang={lang}"
+                address = report.format(
+                    system=work.system, run=work.run, report=work.report, public=work.public
+                )
+                url = f"{address}&lang={lang}"
                 response = await client.get(url)
                 assert response.status_code == 200, url
                 text = _report_text(response.content, kind)

@@ -257,6 +257,8 @@ OBJECT_PARAMS: dict[str, str] = {
     "model_id": "model_id",
     "dataset_id": "dataset_id",
     "public_id": "public_id",
+    "report_id": "report_id",
+    "report_public_id": "report_public_id",
     "before": "run",
     "after": "run",
 }
@@ -337,6 +339,20 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("POST", "/api/systems/{system_id}/notice/publish"): {"version": 1},
     ("POST", "/api/systems/{system_id}/notice/unpublish"): {"reason": "stolen"},
+    ("POST", "/api/reports/haip"): {
+        "title": "別組織の報告",
+        "period_start": "2026-01-01",
+        "period_end": "2026-12-31",
+    },
+    ("PUT", "/api/reports/haip/{report_id}"): {"version": 1, "title": "stolen"},
+    ("POST", "/api/reports/haip/{report_id}/approval-request"): {"version": 1},
+    ("POST", "/api/reports/haip/{report_id}/approval"): {
+        "version": 1,
+        "approve": True,
+        "reason": "stolen",
+    },
+    ("POST", "/api/reports/haip/{report_id}/publish"): {"version": 1},
+    ("POST", "/api/reports/haip/{report_id}/unpublish"): {"reason": "stolen"},
 }
 FORMS: dict[tuple[str, str], dict[str, Any]] = {
     # Form fields of page posts and of form routes (the walker adds the CSRF token).
@@ -400,6 +416,26 @@ FORMS: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("POST", "/systems/{system_id}/notice/publish"): {"version": "1"},
     ("POST", "/systems/{system_id}/notice/unpublish"): {"reason": "stolen"},
+    ("POST", "/reports/haip"): {
+        "title": "stolen",
+        "period_start": "2026-01-01",
+        "period_end": "2026-12-31",
+    },
+    ("POST", "/reports/haip/{report_id}"): {
+        "version": "1",
+        "title": "stolen",
+        "period_start": "2026-01-01",
+        "period_end": "2026-12-31",
+        "1-ja": "stolen",
+    },
+    ("POST", "/reports/haip/{report_id}/request-approval"): {"version": "1"},
+    ("POST", "/reports/haip/{report_id}/approval"): {
+        "version": "1",
+        "decision": "approve",
+        "reason": "stolen",
+    },
+    ("POST", "/reports/haip/{report_id}/publish"): {"version": "1"},
+    ("POST", "/reports/haip/{report_id}/unpublish"): {"reason": "stolen"},
 }
 
 
@@ -659,6 +695,7 @@ async def _one_of_every_kind(api: dict[str, Any], demo_url: str) -> dict[str, An
     assert invitation.status_code == 201, invitation.text
     members = (await client.get("/api/orgs/current/members", headers=admin)).json()
     transparency = await _records_and_notice(api, system_id, "性別による偏り")
+    transparency |= await _haip_report(api, "性別による偏り")
     ids = {
         "system_id": system_id,
         "risk_id": risk_id,
@@ -874,6 +911,7 @@ async def _hidden_system(
             session, owner, settings.data_dir, PNG, system_id, f"{HIDDEN} generator"
         )
     transparency = await _records_and_notice(api, system_id, f"{HIDDEN} record")
+    transparency |= await _haip_report(api, f"{HIDDEN} report")
     return {
         **transparency,
         "system_id": system_id,
@@ -914,6 +952,24 @@ async def _records_and_notice(api: dict[str, Any], system_id: int, text: str) ->
         "dataset_id": dataset.json()["id"],
         "public_id": notice.json()["public_id"],
     }
+
+
+async def _haip_report(api: dict[str, Any], text: str) -> dict[str, Any]:
+    """A draft HAIP report of acme with ``text`` as a narrative (its facts draw on every
+    system, so an external tester must see none of it, and drafts are not public)."""
+    client, admin = api["client"], auth(api["tokens"]["admin"])
+    report = await client.post(
+        "/api/reports/haip",
+        headers=admin,
+        json={
+            "title": text,
+            "period_start": "2026-01-01",
+            "period_end": "2026-12-31",
+            "sections": {"1": {"ja": text, "en": text}},
+        },
+    )
+    assert report.status_code == 201, report.text
+    return {"report_id": report.json()["id"], "report_public_id": report.json()["public_id"]}
 
 
 async def _other_organisations_people(api: dict[str, Any]) -> dict[str, int]:

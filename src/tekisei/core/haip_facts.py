@@ -29,7 +29,7 @@ MAX_FACT_ROWS = 200
 """Rows a fact table keeps; the rest are counted."""
 
 Cell = str | int | float | None
-ColumnKind = Literal["text", "number", "percent", "date", "word"]
+ColumnKind = Literal["text", "number", "percent", "date", "word", "labels"]
 CoverageStatus = Literal["evidenced", "answered", "missing"]
 
 
@@ -82,6 +82,15 @@ class FactKey(StrEnum):
     """more (rows left out of a table)."""
 
 
+class Label(BaseModel):
+    """A code's name in both languages, as a catalog of frameworks holds it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    ja: str
+    en: str
+
+
 class FactColumn(BaseModel):
     """A column of a fact table: its heading (``haip-col:<key>``) and how its cells read."""
 
@@ -91,6 +100,9 @@ class FactColumn(BaseModel):
     kind: ColumnKind = "text"
     words: str = ""
     """For ``word`` cells: the catalog prefix that words a code (``tier`` → ``tier:high``)."""
+    labels: dict[str, Label] = Field(default_factory=dict)
+    """For ``labels`` cells (codes separated by commas): each code's name, taken from the
+    framework catalog (a risk category's title, for one)."""
 
 
 class FactTable(BaseModel):

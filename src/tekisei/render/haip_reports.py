@@ -72,6 +72,12 @@ def cell_text(column: FactColumn, value: Cell, lang: Lang) -> str:
         return "—"
     if column.kind == "word":
         return messages(lang).words(column.words, value)
+    if column.kind == "labels":
+        names = [
+            getattr(column.labels[code], lang) if code in column.labels else code
+            for code in str(value).split(",")
+        ]
+        return ("、" if lang == "ja" else ", ").join(names)
     if column.kind == "percent" and isinstance(value, int | float):
         return f"{value:.0%}"
     return str(value)
@@ -128,11 +134,13 @@ def _file_block(block: FactBlock) -> FileBlock:
     table = None
     if block.table is not None:
         columns = []
-        for column in block.table.columns:
-            codes = sorted(
-                {str(row[i]) for row in block.table.rows for i, c in enumerate(block.table.columns)
-                 if c.key == column.key and row[i] not in (None, "")}
-            ) if column.kind == "word" else []  # fmt: skip
+        for index, column in enumerate(block.table.columns):
+            codes: set[str] = set()
+            if column.kind in ("word", "labels"):
+                for row in block.table.rows:
+                    if row[index] not in (None, ""):
+                        codes.update(str(row[index]).split(",") if column.kind == "labels" else
+                                     [str(row[index])])  # fmt: skip
             columns.append(
                 FileColumn(
                     key=column.key,
@@ -142,7 +150,7 @@ def _file_block(block: FactBlock) -> FileBlock:
                         code: FileWords(
                             ja=cell_text(column, code, "ja"), en=cell_text(column, code, "en")
                         )
-                        for code in codes
+                        for code in sorted(codes)
                     },
                 )
             )

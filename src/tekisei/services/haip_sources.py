@@ -21,7 +21,7 @@ from datetime import datetime
 
 from sqlalchemy import Integer, cast, func, select
 
-from tekisei.core.haip_facts import Cell, FactBlock, FactColumn, FactKey, table
+from tekisei.core.haip_facts import Cell, FactBlock, FactColumn, FactKey, Label, table
 from tekisei.core.notes import AutoNote
 from tekisei.core.orgs import Role
 from tekisei.core.risks import level
@@ -38,6 +38,7 @@ from tekisei.db.systems import SystemRow
 from tekisei.services import assessments
 from tekisei.services.haip_facts import GUIDELINE, FactContext, register_fact_source
 from tekisei.services.notices import public_path
+from tekisei.services.risk_suggestions import taxonomy_titles
 from tekisei.services.scope import visible
 
 SECURITY_PERSPECTIVES = ("P5", "P6", "P8")
@@ -88,15 +89,21 @@ def risk_facts(ctx: FactContext) -> FactBlock:
     for risk, _ in found:
         levels[level(risk.inherent).value] += 1
     categories = {c.split(".")[0] for risk, _ in found for c in risk.taxonomy}
+    titles = taxonomy_titles(ctx.session)
+    used = {c for risk, _ in found for c in risk.taxonomy}
     columns = [
         FactColumn(key="system"),
         FactColumn(key="risk"),
-        FactColumn(key="categories"),
+        FactColumn(
+            key="categories",
+            kind="labels",
+            labels={c: Label(ja=titles[c][0], en=titles[c][1]) for c in used if c in titles},
+        ),
         FactColumn(key="level", kind="word", words="level"),
         FactColumn(key="status", kind="word", words="risk-status"),
     ]
     rows: list[list[Cell]] = [
-        [system.name, risk.title, ", ".join(risk.taxonomy), level(risk.inherent).value, risk.status]
+        [system.name, risk.title, ",".join(risk.taxonomy), level(risk.inherent).value, risk.status]
         for risk, system in found
     ]
     return FactBlock(
