@@ -374,11 +374,13 @@ def sources_text(found: ActionCoverage, lang: Lang) -> str:
     items, or (when missing) what would cover it."""
     _ = messages(lang).gettext
     if found.sources:
-        return ", ".join(_(f"haip-source:{s}") for s in found.sources)
+        return ("、" if lang == "ja" else ", ").join(_(f"haip-source:{s}") for s in found.sources)
     if found.answered.systems:
         return messages(lang).format(
             "haip-answered",
-            items=", ".join(section_label(i, lang) for i in found.answered.items),
+            items=("、" if lang == "ja" else ", ").join(
+                section_label(i, lang) for i in found.answered.items
+            ),
             systems=found.answered.systems,
         )
     return _(f"haip-hint:{found.action}")
