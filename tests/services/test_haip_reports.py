@@ -721,7 +721,69 @@ def test_a_stale_edit_is_refused_and_the_first_edit_kept(bare: Workspace) -> Non
     assert view.content.section("3").ja == "先に保存" and view.version == 2
 
 
-Exporter = Callable[[str], bytes]
+def _at_once(*writes: Callable[[], object]) -> list[str]:
+    """Run ``writes`` on threads released together; each outcome, ``ok`` or ``conflict``."""
+    import threading
+
+    barrier = threading.Barrier(len(writes))
+    outcomes: list[str] = []
+
+    def run(write: Callable[[], object]) -> None:
+        barrier.wait()
+        try:
+            write()
+            outcomes.append("ok")
+        except ConflictError:
+            outcomes.append("conflict")
+
+    threads = [threading.Thread(target=run, args=(w,)) for w in writes]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return sorted(outcomes)
+
+
+def test_concurrent_edits_of_one_version_let_exactly_one_win(bare: Workspace) -> None:
+    report_id = _create(bare)
+
+    def edit(text: str) -> Callable[[], object]:
+        def write() -> object:
+            with bare.db.transaction() as session:
+                return haip_reports.save_report(
+                    session, bare.admin, report_id, 1, sections={"1": SectionText(ja=text)}
+                )
+
+        return write
+
+    assert _at_once(edit("甲"), edit("乙")) == ["conflict", "ok"]
+    view = _view(bare, report_id)
+    assert view.version == 2 and view.content.section("1").ja in ("甲", "乙")
+
+
+def test_an_edit_racing_an_approval_request_never_leaves_unread_text_waiting(
+    bare: Workspace,
+) -> None:
+    report_id = _create(bare, **NARRATIVE)
+
+    def edit() -> object:
+        with bare.db.transaction() as session:
+            return haip_reports.save_report(
+                session, bare.admin, report_id, 1, sections={"1": SectionText(ja="書き換え")}
+            )
+
+    def ask() -> object:
+        with bare.db.transaction() as session:
+            return haip_approvals.request_approval(session, bare.people[Role.EDITOR], report_id, 1)
+
+    outcomes = _at_once(edit, ask)
+    assert "ok" in outcomes
+    view = _view(bare, report_id)
+    waiting = view.approval is not None and view.approval.status == "pending"
+    if view.version == 2:  # the edit won: no request may cover the new text
+        assert not (waiting and view.approval is not None and view.approval.version == 2)
+        with bare.db.reading() as session:
+            assert haip_views.awaiting_approval(session, bare.people[Role.EXECUTIVE]) == []
 
 
 def test_exports_are_named_by_ids_only(bare: Workspace) -> None:

@@ -5,7 +5,8 @@ A fact source is a function of a :class:`FactContext` that returns a
 :class:`~tekisei.core.haip_facts.FactBlock` (or None when it has nothing to say). It is
 registered for a section with :func:`register_fact_source`, at import time of the module
 that defines it; :data:`SOURCE_MODULES` lists the modules imported before facts are
-collected. The built-in sources (``services/haip_sources.py``) cover the risk register,
+collected. The built-in sources (``services/haip_sources.py``,
+``services/haip_disclosure_sources.py``) cover the risk register,
 evaluation runs, records, notices, assessments, executive decisions and provenance; an
 incident register or AI policies plug in the same way when they exist::
 
@@ -70,7 +71,10 @@ FactProvider = Callable[[FactContext], FactBlock | None]
 """A fact source: what it found for the reader in the period, or None."""
 
 _SOURCES: dict[SectionId, list[FactProvider]] = {section: [] for section in SECTIONS}
-SOURCE_MODULES: tuple[str, ...] = ("tekisei.services.haip_sources",)
+SOURCE_MODULES: tuple[str, ...] = (
+    "tekisei.services.haip_sources",
+    "tekisei.services.haip_disclosure_sources",
+)
 """Modules that register fact sources when imported (add one line per new module)."""
 _loaded: list[str] = []
 

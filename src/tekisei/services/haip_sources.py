@@ -3,13 +3,11 @@
 Section 1 (risk identification and evaluation): the risk register, and evaluation runs
 with their findings. Section 2 (risk management and information security): the treatment
 and acceptance of risks, the security, privacy and robustness results of the runs, and
-the dataset records. Section 3 (transparency reporting): published disclosure notices and
-model records. Section 4 (organisational governance): the guideline assessments'
-completeness, the responsible person and the executive decisions of the period. Section 5
-(content authentication and provenance): the provenance register and its checks.
-Sections 6 and 7 have no source: research, investment and contributions to global
-challenges are what people write. No source is made up for what tekisei does not record
-(incidents, AI policies): those plug in when their registers exist.
+the dataset records. Sections 3 to 5 (transparency reporting, organisational governance,
+content provenance) are in ``services/haip_disclosure_sources.py``; this module holds the
+helpers both share. Sections 6 and 7 have no source: research, investment and
+contributions to global challenges are what people write. No source is made up for what
+tekisei does not record (incidents, AI policies): those plug in when their registers exist.
 
 Each source reads only what the reader may see (``scope.visible``); counts of systems are
 of the visible ones.
@@ -26,18 +24,12 @@ from tekisei.core.notes import AutoNote
 from tekisei.core.orgs import Role
 from tekisei.core.risks import level
 from tekisei.core.times import local
-from tekisei.db.approvals import ApprovalRow
-from tekisei.db.assessments import AssessmentRow
 from tekisei.db.evals import EvalResultRow, EvalRunRow, RiskSuggestionRow
-from tekisei.db.notices import NoticeRow, NoticeVersionRow
-from tekisei.db.orgs import MembershipRow, OrgRow, UserRow
-from tekisei.db.provenance import ProvenanceCheckRow, SystemProvenanceRow
-from tekisei.db.records import DatasetRecordRow, ModelRecordRow
+from tekisei.db.orgs import MembershipRow, UserRow
+from tekisei.db.records import DatasetRecordRow
 from tekisei.db.risks import RiskRow
 from tekisei.db.systems import SystemRow
-from tekisei.services import assessments
-from tekisei.services.haip_facts import GUIDELINE, FactContext, register_fact_source
-from tekisei.services.notices import public_path
+from tekisei.services.haip_facts import FactContext, register_fact_source
 from tekisei.services.risk_suggestions import taxonomy_titles
 from tekisei.services.scope import visible
 
@@ -45,19 +37,22 @@ SECURITY_PERSPECTIVES = ("P5", "P6", "P8")
 """J-AISI perspectives of section 2: privacy (P5), security (P6), robustness (P8)."""
 
 
-def _note(key: FactKey, **params: str | int | float) -> AutoNote:
+def note(key: FactKey, **params: str | int | float) -> AutoNote:
+    """A summary line of ``key`` naming ``params``."""
     return AutoNote(key=key.value, params=params)
 
 
-def _percent(share: float) -> int:
+def percent(share: float) -> int:
+    """A share as a whole percentage."""
     return round(share * 100)
 
 
-def _day(ctx: FactContext, moment: datetime | None) -> str | None:
+def day(ctx: FactContext, moment: datetime | None) -> str | None:
+    """The date of ``moment`` on the organisation's clock (None stays None)."""
     return None if moment is None else f"{local(moment, ctx.zone):%Y-%m-%d}"
 
 
-def _systems(ctx: FactContext) -> dict[int, SystemRow]:
+def visible_systems(ctx: FactContext) -> dict[int, SystemRow]:
     """The visible systems, by id."""
     rows = ctx.session.scalars(
         select(SystemRow)
@@ -84,7 +79,7 @@ def risk_facts(ctx: FactContext) -> FactBlock:
     """Section 1: the risks identified, by level and category."""
     found = _risks(ctx)
     if not found:
-        return FactBlock(source="risks", lines=[_note(FactKey.NO_RISKS)])
+        return FactBlock(source="risks", lines=[note(FactKey.NO_RISKS)])
     levels = dict.fromkeys(("critical", "high", "medium", "low"), 0)
     for risk, _ in found:
         levels[level(risk.inherent).value] += 1
@@ -109,14 +104,14 @@ def risk_facts(ctx: FactContext) -> FactBlock:
     return FactBlock(
         source="risks",
         lines=[
-            _note(
+            note(
                 FactKey.RISKS,
                 risks=len(found),
                 systems=len({s.id for _, s in found}),
-                all_systems=len(_systems(ctx)),
+                all_systems=len(visible_systems(ctx)),
                 categories=len(categories),
             ),
-            _note(FactKey.RISK_LEVELS, **levels),
+            note(FactKey.RISK_LEVELS, **levels),
         ],
         table=table(columns, rows),
         covers=["1"],
@@ -157,7 +152,7 @@ def eval_facts(ctx: FactContext) -> FactBlock:
     """Section 1: evaluation and red-teaming runs of the period, and their findings."""
     found = _runs(ctx)
     if not found:
-        return FactBlock(source="evals", lines=[_note(FactKey.NO_RUNS)])
+        return FactBlock(source="evals", lines=[note(FactKey.NO_RUNS)])
     external = _external_testers(ctx)
     cases = sum(run.answered for run, _ in found)
     passed = sum(run.passed for run, _ in found)
@@ -181,7 +176,7 @@ def eval_facts(ctx: FactContext) -> FactBlock:
             run.key,
             system.name,
             run.suite,
-            _day(ctx, run.finished_at),
+            day(ctx, run.finished_at),
             run.answered,
             run.pass_rate,
             "true" if run.started_by in external else "false",
@@ -189,20 +184,20 @@ def eval_facts(ctx: FactContext) -> FactBlock:
         for run, system in found
     ]
     lines = [
-        _note(
+        note(
             FactKey.RUNS,
             runs=len(found),
             systems=len({s.id for _, s in found}),
             cases=cases,
-            pass_percent=_percent(passed / cases) if cases else 0,
+            pass_percent=percent(passed / cases) if cases else 0,
         )
     ]
     by_testers = sum(1 for run, _ in found if run.started_by in external)
     if by_testers:
-        lines.append(_note(FactKey.EXTERNAL_RUNS, runs=by_testers))
+        lines.append(note(FactKey.EXTERNAL_RUNS, runs=by_testers))
     if by_status:
         lines.append(
-            _note(
+            note(
                 FactKey.FINDINGS,
                 suggested=sum(by_status.values()),
                 accepted=by_status.get("accepted", 0),
@@ -219,7 +214,7 @@ def treatment_facts(ctx: FactContext) -> FactBlock:
     """Section 2: how the risks are treated, their residual level and acceptance."""
     found = _risks(ctx)
     if not found:
-        return FactBlock(source="treatment", lines=[_note(FactKey.NO_TREATMENT)])
+        return FactBlock(source="treatment", lines=[note(FactKey.NO_TREATMENT)])
     treated = [r for r, _ in found if r.treatment]
     accepted = [r for r, _ in found if r.accepted_at is not None]
     columns = [
@@ -237,12 +232,12 @@ def treatment_facts(ctx: FactContext) -> FactBlock:
             risk.treatment,
             level(risk.residual).value if risk.residual is not None else None,
             risk.status,
-            _day(ctx, risk.accepted_at),
+            day(ctx, risk.accepted_at),
         ]
         for risk, system in found
     ]
     lines = [
-        _note(
+        note(
             FactKey.TREATMENT,
             treated=len(treated),
             residual=sum(1 for r, _ in found if r.residual is not None),
@@ -250,7 +245,7 @@ def treatment_facts(ctx: FactContext) -> FactBlock:
         )
     ]
     if accepted:
-        lines.append(_note(FactKey.ACCEPTED, accepted=len(accepted)))
+        lines.append(note(FactKey.ACCEPTED, accepted=len(accepted)))
     return FactBlock(
         source="treatment",
         lines=lines,
@@ -277,7 +272,7 @@ def security_facts(ctx: FactContext) -> FactBlock:
     ).all()
     found = {p: (int(total), int(good or 0)) for p, total, good in counted if total}
     if not found:
-        return FactBlock(source="security", lines=[_note(FactKey.NO_SECURITY)])
+        return FactBlock(source="security", lines=[note(FactKey.NO_SECURITY)])
     cases = sum(total for total, _ in found.values())
     passed = sum(good for _, good in found.values())
     columns = [
@@ -294,7 +289,7 @@ def security_facts(ctx: FactContext) -> FactBlock:
     covers = [action for p, action in (("P6", "6"), ("P5", "11")) if p in found]
     return FactBlock(
         source="security",
-        lines=[_note(FactKey.SECURITY, cases=cases, pass_percent=_percent(passed / cases))],
+        lines=[note(FactKey.SECURITY, cases=cases, pass_percent=percent(passed / cases))],
         table=table(columns, rows),
         covers=covers,
     )
@@ -309,7 +304,7 @@ def dataset_facts(ctx: FactContext) -> FactBlock:
         .order_by(SystemRow.name, DatasetRecordRow.id)
     ).all()
     if not found:
-        return FactBlock(source="datasets", lines=[_note(FactKey.NO_DATASETS)])
+        return FactBlock(source="datasets", lines=[note(FactKey.NO_DATASETS)])
     columns = [
         FactColumn(key="system"),
         FactColumn(key="dataset"),
@@ -332,7 +327,7 @@ def dataset_facts(ctx: FactContext) -> FactBlock:
     return FactBlock(
         source="datasets",
         lines=[
-            _note(
+            note(
                 FactKey.DATASETS,
                 datasets=len(found),
                 systems=len({s.id for _, s in found}),
@@ -346,252 +341,8 @@ def dataset_facts(ctx: FactContext) -> FactBlock:
     )
 
 
-def notice_facts(ctx: FactContext) -> FactBlock:
-    """Section 3: the disclosure notices the organisation published for its systems."""
-    found = ctx.session.execute(
-        select(NoticeRow, SystemRow, NoticeVersionRow.published_at)
-        .join(SystemRow, SystemRow.id == NoticeRow.system_id)
-        .join(
-            NoticeVersionRow,
-            (NoticeVersionRow.notice_id == NoticeRow.id)
-            & (NoticeVersionRow.number == NoticeRow.published_version),
-        )
-        .where(visible(ctx.principal, NoticeRow.org_id, NoticeRow.system_id))
-        .order_by(SystemRow.name, SystemRow.id)
-    ).all()
-    live = [(n, s, at) for n, s, at in found if n.withdrawn_at is None]
-    if not live:
-        lines = [_note(FactKey.NO_NOTICES)]
-        if found:
-            lines.append(_note(FactKey.NOTICES, published=0, systems=0, withdrawn=len(found)))
-        return FactBlock(source="notices", lines=lines)
-    columns = [
-        FactColumn(key="system"),
-        FactColumn(key="version", kind="number"),
-        FactColumn(key="published", kind="date"),
-        FactColumn(key="address"),
-    ]
-    rows: list[list[Cell]] = [
-        [system.name, notice.published_version, _day(ctx, at), public_path(notice.public_id)]
-        for notice, system, at in live
-    ]
-    return FactBlock(
-        source="notices",
-        lines=[
-            _note(
-                FactKey.NOTICES,
-                published=len(live),
-                systems=len(_systems(ctx)),
-                withdrawn=len(found) - len(live),
-            )
-        ],
-        table=table(columns, rows),
-        covers=["3"],
-    )
-
-
-def model_facts(ctx: FactContext) -> FactBlock:
-    """Section 3: the model records, with their model cards."""
-    found = ctx.session.execute(
-        select(ModelRecordRow, SystemRow)
-        .join(SystemRow, SystemRow.id == ModelRecordRow.system_id)
-        .where(visible(ctx.principal, ModelRecordRow.org_id, ModelRecordRow.system_id))
-        .order_by(SystemRow.name, ModelRecordRow.id)
-    ).all()
-    if not found:
-        return FactBlock(source="models", lines=[_note(FactKey.NO_MODELS)])
-    cards = sum(1 for r, _ in found if r.model_card_url)
-    columns = [
-        FactColumn(key="system"),
-        FactColumn(key="model"),
-        FactColumn(key="provider"),
-        FactColumn(key="model-version"),
-        FactColumn(key="licence"),
-        FactColumn(key="model-card"),
-    ]
-    rows: list[list[Cell]] = [
-        [s.name, r.name, r.provider, r.model_version, r.licence, r.model_card_url] for r, s in found
-    ]
-    return FactBlock(
-        source="models",
-        lines=[
-            _note(
-                FactKey.MODELS,
-                models=len(found),
-                systems=len({s.id for _, s in found}),
-                cards=cards,
-            )
-        ],
-        table=table(columns, rows),
-        covers=["3"] if cards else [],
-    )
-
-
-def assessment_facts(ctx: FactContext) -> FactBlock:
-    """Section 4: how complete each system's latest guideline assessment is."""
-    systems = _systems(ctx)
-    rows: list[list[Cell]] = []
-    shares: list[float] = []
-    for system in systems.values():
-        latest = ctx.session.scalars(
-            select(AssessmentRow)
-            .where(AssessmentRow.system_id == system.id, AssessmentRow.framework_id == GUIDELINE)
-            .order_by(AssessmentRow.id.desc())
-        ).first()
-        if latest is None:
-            continue
-        overall = assessments.assessment_report(ctx.session, ctx.principal, latest.id).overall
-        shares.append(overall.completeness)
-        rows.append(
-            [
-                system.name,
-                system.tier,
-                latest.status,
-                overall.completeness,
-                overall.conformity if overall.applicable else None,
-            ]
-        )
-    if not rows:
-        return FactBlock(source="assessments", lines=[_note(FactKey.NO_ASSESSMENTS)])
-    columns = [
-        FactColumn(key="system"),
-        FactColumn(key="tier", kind="word", words="tier"),
-        FactColumn(key="assessment", kind="word", words="assessment"),
-        FactColumn(key="completeness", kind="percent"),
-        FactColumn(key="conformity", kind="percent"),
-    ]
-    return FactBlock(
-        source="assessments",
-        lines=[
-            _note(
-                FactKey.ASSESSMENTS,
-                assessed=len(rows),
-                systems=len(systems),
-                completeness_percent=_percent(sum(shares) / len(shares)),
-            )
-        ],
-        table=table(columns, rows),
-    )
-
-
-def governance_facts(ctx: FactContext) -> FactBlock:
-    """Section 4: the responsible person and the executive decisions of the period."""
-    org = ctx.session.get(OrgRow, ctx.principal.org_id)
-    assert org is not None
-    person = " ".join(p for p in (org.responsible_title, org.responsible_person) if p)
-    lines = [_note(FactKey.RESPONSIBLE, person=person) if person else _note(FactKey.NO_RESPONSIBLE)]
-    in_period = (ctx.start, ctx.end)
-    accepted = ctx.session.scalar(
-        select(func.count())
-        .select_from(RiskRow)
-        .where(
-            visible(ctx.principal, RiskRow.org_id, RiskRow.system_id),
-            RiskRow.accepted_at.between(*in_period),
-        )
-    )
-    stages = ctx.session.scalar(
-        select(func.count())
-        .select_from(ApprovalRow)
-        .where(
-            visible(ctx.principal, ApprovalRow.org_id, ApprovalRow.system_id),
-            ApprovalRow.decided_at.between(*in_period),
-        )
-    )
-    notices = ctx.session.scalar(
-        select(func.count())
-        .select_from(NoticeRow)
-        .where(
-            visible(ctx.principal, NoticeRow.org_id, NoticeRow.system_id),
-            NoticeRow.decided_at.between(*in_period),
-        )
-    )
-    lines.append(
-        _note(
-            FactKey.DECISIONS,
-            accepted=accepted or 0,
-            stages=stages or 0,
-            notices=notices or 0,
-        )
-    )
-    return FactBlock(source="governance", lines=lines)
-
-
-def provenance_facts(ctx: FactContext) -> FactBlock:
-    """Section 5: which systems mark their outputs, and the checks of the period."""
-    systems = _systems(ctx)
-    marks = {
-        row.system_id: row
-        for row in ctx.session.scalars(
-            select(SystemProvenanceRow).where(SystemProvenanceRow.system_id.in_(list(systems)))
-        )
-    }
-    marked = {
-        sid: m for sid, m in marks.items() if m.text_key_id or m.c2pa or (m.other or "").strip()
-    }
-    checks = ctx.session.scalars(
-        select(ProvenanceCheckRow)
-        .where(
-            ProvenanceCheckRow.system_id.in_(list(systems)),
-            ProvenanceCheckRow.checked_at >= ctx.start,
-            ProvenanceCheckRow.checked_at < ctx.end,
-        )
-        .order_by(ProvenanceCheckRow.checked_at)
-    ).all()
-    if not marked and not checks:
-        return FactBlock(source="provenance", lines=[_note(FactKey.NO_PROVENANCE)])
-    last = {check.system_id: check for check in checks}
-    columns = [
-        FactColumn(key="system"),
-        FactColumn(key="text-watermark", kind="word", words="haip-bool"),
-        FactColumn(key="c2pa", kind="word", words="haip-bool"),
-        FactColumn(key="other-mark"),
-        FactColumn(key="checked", kind="date"),
-        FactColumn(key="check-passed", kind="word", words="haip-bool"),
-    ]
-    rows: list[list[Cell]] = []
-    for sid, system in systems.items():
-        mark, check = marks.get(sid), last.get(sid)
-        if sid not in marked and check is None:
-            continue
-        rows.append(
-            [
-                system.name,
-                "true" if mark and mark.text_key_id else "false",
-                "true" if mark and mark.c2pa else "false",
-                (mark.other if mark else "") or None,
-                _day(ctx, check.checked_at) if check else None,
-                None if check is None else ("true" if check.passed else "false"),
-            ]
-        )
-    lines = [
-        _note(
-            FactKey.PROVENANCE,
-            systems=len(marked),
-            all_systems=len(systems),
-            watermark=sum(1 for m in marked.values() if m.text_key_id),
-            c2pa=sum(1 for m in marked.values() if m.c2pa),
-            other=sum(1 for m in marked.values() if (m.other or "").strip()),
-        )
-    ]
-    if checks:
-        lines.append(
-            _note(FactKey.CHECKS, checks=len(checks), passed=sum(c.passed for c in checks))
-        )
-    return FactBlock(
-        source="provenance",
-        lines=lines,
-        table=table(columns, rows),
-        covers=["7"] if marked else [],
-    )
-
-
 register_fact_source("1", risk_facts)
 register_fact_source("1", eval_facts)
 register_fact_source("2", treatment_facts)
 register_fact_source("2", security_facts)
 register_fact_source("2", dataset_facts)
-register_fact_source("3", notice_facts)
-register_fact_source("3", model_facts)
-register_fact_source("4", assessment_facts)
-register_fact_source("4", governance_facts)
-register_fact_source("5", provenance_facts)
