@@ -28,6 +28,7 @@ from tekisei.cli.common import (
 from tekisei.core.haip_documents import HaipReportFile
 from tekisei.core.haip_reports import SECTIONS, HaipReportFields, SectionId, SectionText
 from tekisei.errors import InvalidInputError, NotFoundError
+from tekisei.i18n import Lang, messages
 from tekisei.render.haip_reports import line_text
 from tekisei.services import haip_approvals, haip_views
 from tekisei.services import haip_reports as report_service
@@ -41,11 +42,6 @@ app = typer.Typer(help="Reports: the HAIP report.", no_args_is_help=True)
 ReportArg = Annotated[int, typer.Argument(metavar="REPORT", help="The report's id.")]
 VersionOpt = Annotated[int, typer.Option(help="The draft version you read.")]
 MAX_FILE = 512 * 1024
-STATUS = {
-    "draft": ("下書き", "draft"),
-    "published": ("公開中", "published"),
-    "withdrawn": ("公開取り下げ", "taken down"),
-}
 
 
 def _haip_view(org: str, user: str | None, report: int) -> HaipReportView:
@@ -54,21 +50,27 @@ def _haip_view(org: str, user: str | None, report: int) -> HaipReportView:
         return haip_views.view(session, actor, report_service.get_report(session, actor, report))
 
 
-def _haip_summary(view: HaipReportView, lang: str) -> None:
-    pick = 0 if lang == "ja" else 1
-    lines = [
-        f"#{view.id} {view.title}: {STATUS[view.status][pick]}",
-        f"period {view.period_start} – {view.period_end}, draft version {view.version}"
-        + (f", published version {view.published_version}" if view.published_version else ""),
-    ]
-    if view.approval is not None:
-        lines.append(f"approval: {view.approval.status} (version {view.approval.version})")
+def _haip_summary(view: HaipReportView, lang: Lang) -> None:
+    words = messages(lang)
+    _ = words.gettext
+    line = f"{_('Reporting period')}: {view.period_start} – {view.period_end} · "
+    line += f"{_('Draft version')}: {view.version}"
+    if view.published_version:
+        line += " · " + words.format("Version %(n)s", n=view.published_version)
+    lines = [f"#{view.id} {view.title}: {_('haip-status:' + view.status)}", line]
+    if view.approval is not None and view.approval.version == view.version:
+        decided = {
+            "pending": _("Waiting for an executive"),
+            "approved": _("Approved for this draft"),
+            "rejected": _("Rejected"),
+        }
+        lines.append(f"{_('Executive approval')}: {decided.get(view.approval.status, '—')}")
     if view.public_path:
-        lines.append(f"public: {view.public_path}")
+        lines.append(f"{_('Public page')}: {view.public_path}")
     for problem in view.problems:
         lines.append(f"- {problem.ja if lang == 'ja' else problem.en}")
-    for line in lines:
-        console.print(plain(line))
+    for text in lines:
+        console.print(plain(text))
 
 
 def _haip_done(org: str, user: str | None, report: int, lang: str | None, as_json: bool) -> None:
@@ -148,17 +150,17 @@ def haip_list(
     if as_json:
         print_json(found)
         return
-    pick = 0 if resolve_lang(lang) == "ja" else 1
+    _ = messages(resolve_lang(lang)).gettext
     table(
-        ["ID", "title", "period", "status", "version", "published"],
+        ["ID", _("Report title"), _("Reporting period"), _("Status"), _("Draft version")],
         [
             [
                 r.id,
                 r.title,
                 f"{r.period_start} – {r.period_end}",
-                STATUS[r.status][pick],
+                _(f"haip-status:{r.status}")
+                + (f" ({r.published_version})" if r.published_version else ""),
                 r.version,
-                r.published_version or "—",
             ]
             for r in found
         ],
@@ -262,6 +264,7 @@ def haip_show(
         return
     language = resolve_lang(lang)
     _haip_summary(view, language)
+    _ = messages(language).gettext
     for section in view.document.sections:
         name = section.title_ja if language == "ja" else section.title_en
         console.print(plain(f"\n[{section.section}. {name}]"))
@@ -270,9 +273,10 @@ def haip_show(
                 console.print(plain(f"  * {line_text(note, language)}"))
         if section.coverage is not None:
             for action in section.coverage.actions:
-                console.print(plain(f"  Code of Conduct {action.action}: {action.status}"))
+                status = _(f"haip-coverage:{action.status}")
+                console.print(plain(f"  {_('Code of Conduct action')} {action.action}: {status}"))
         text = section.narrative.text(language)
-        console.print(plain(text or ("（本文なし）" if language == "ja" else "(no narrative)")))
+        console.print(plain(text or _("Not written in this language yet.")))
 
 
 @app.command("haip-request-approval")
