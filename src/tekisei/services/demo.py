@@ -353,7 +353,7 @@ def load_demo(
     return DemoResult(True, None, accounts, password, str(path))
 
 
-HAIP_TITLE = "{year}年 HAIP報告（下書き）"
+HAIP_TITLE = "{year}年 HAIP報告"
 HAIP_SECTIONS: dict[SectionId, SectionText] = {
     "1": SectionText(
         ja="リスクは、システムごとにリスク台帳で特定・評価し、導入前と運用中にモデル評価"
