@@ -503,3 +503,61 @@ def test_the_policies_migration_adds_its_tables_and_goes_back_leaving_the_rest(
         assert schema_drift(engine) == []
     finally:
         engine.dispose()
+
+
+def test_haip_reports_are_made_by_0020_and_removed_by_going_back_to_0019(
+    settings: Settings,
+) -> None:
+    """0020 adds the HAIP reports and their published versions; going back to 0019 drops
+    them and nothing else; upgrading again gives the schema the models describe."""
+    from alembic import command
+
+    from tekisei.db.migrate import alembic_config, upgrade
+
+    engine = make_engine(settings.resolved_database_url)
+    at = "'2026-01-01 00:00:00'"
+    try:
+        upgrade(engine, "0019")
+        assert "haip_reports" not in inspect(engine).get_table_names()
+        upgrade(engine)
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO orgs (id, slug, name, actors, created_at, version, audit_seq, "
+                    f"audit_head, time_zone) VALUES (1, 'acme', 'Acme', '[\"business\"]', {at}, "
+                    "1, 0, 'x', 'Asia/Tokyo')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO haip_reports (id, org_id, public_id, title, period_start, "
+                    "period_end, details_public, content, approval_status, published_version, "
+                    "created_by, created_at, updated_at, updated_by, version) VALUES (1, 1, "
+                    f"'p{'x' * 21}', 'HAIP 2026', '2026-01-01', '2026-12-31', false, "
+                    f"'{{\"sections\": {{}}}}', 'approved', 1, 'cli', {at}, {at}, 'cli', 1)"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO haip_report_versions (id, report_id, org_id, number, title, "
+                    "period_start, period_end, details_public, content, facts, published_at, "
+                    "published_by, approved_by, approved_at) VALUES (1, 1, 1, 1, 'HAIP 2026', "
+                    "'2026-01-01', '2026-12-31', false, '{}', '{}', "
+                    f"{at}, 'cli', 'ceo@acme.example', {at})"
+                )
+            )
+        assert schema_drift(engine) == []
+        with engine.begin() as connection:  # a published version belongs to its report
+            connection.execute(text("DELETE FROM haip_reports"))
+            assert (
+                connection.execute(text("SELECT count(*) FROM haip_report_versions")).scalar() == 0
+            )
+        command.downgrade(alembic_config(engine), "0019")
+        tables = set(inspect(engine).get_table_names())
+        assert not {"haip_reports", "haip_report_versions"} & tables and "notices" in tables
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT slug FROM orgs")).scalar() == "acme"
+        upgrade(engine)
+        assert schema_drift(engine) == []
+    finally:
+        engine.dispose()

@@ -35,6 +35,8 @@ VALUES: dict[NoteKey, dict[str, str | int | float]] = {
     NoteKey.POLICY_ATTACHED: {},
     NoteKey.STATEMENT_EVIDENCE: {"number": 3},
     NoteKey.STATEMENT_ATTACHED: {},
+    NoteKey.HAIP_REPORT_EVIDENCE: {"title": "HAIP 2026", "number": 2},
+    NoteKey.HAIP_REPORT_ATTACHED: {},
 }  # fmt: skip
 
 

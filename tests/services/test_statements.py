@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tekisei.core.catalog import Localized
+from tekisei.core.haip_reports import HaipReportFields, SectionText
 from tekisei.core.orgs import OrgActor, OrgCreate, Principal, Role
 from tekisei.core.policies import Audience, PolicyKind, PolicyTerms, PolicyText
 from tekisei.core.statements import StatementSection
@@ -25,6 +26,8 @@ from tekisei.db.statements import StatementVersionRow
 from tekisei.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
 from tekisei.services import (
     assessments,
+    haip_approvals,
+    haip_reports,
     notices,
     orgs,
     policies,
@@ -91,7 +94,8 @@ def files(tmp_path: Path) -> dict[str, object]:
 
 @pytest.fixture
 def section() -> Iterator[list[str]]:
-    """A section provider registered for the test (the HAIP report plugs in this way)."""
+    """A section provider registered for the test, beside the HAIP report's (which plugs
+    in the same way)."""
     seen: list[str] = []
 
     def latest_report(session: Session, org: OrgRow) -> StatementSection | None:
@@ -99,7 +103,7 @@ def section() -> Iterator[list[str]]:
         if org.slug != "acme":
             return None
         return StatementSection(
-            key="haip",
+            key="example",
             heading=Localized(ja="HAIP報告書", en="HAIP report"),
             title="2026年度 HAIP報告 <script>",
             detail="2026-04-01 – 2027-03-31",
@@ -107,9 +111,9 @@ def section() -> Iterator[list[str]]:
             path="/reports/haip/abc123",
         )
 
-    statements.register_section("haip", latest_report)
+    statements.register_section("example", latest_report)
     yield seen
-    statements.unregister_section("haip")
+    statements.unregister_section("example")
 
 
 def policy(
@@ -274,9 +278,9 @@ def test_an_empty_statement_is_refused(loaded_db: Database, admin: Principal) ->
 def test_a_registered_section_appears_and_returns_nothing_elsewhere(
     loaded_db: Database, admin: Principal, section: list[str]
 ) -> None:
-    assert statements.registered_sections() == ["haip"]
+    assert statements.registered_sections() == ["example", "haip"]
     content = preview(loaded_db, admin).content
-    assert [s.key for s in content.sections] == ["haip"]
+    assert [s.key for s in content.sections] == ["example"]  # no HAIP report is published
     assert content.sections[0].heading.en == "HAIP report"
     publish(loaded_db, admin)
     with loaded_db.reading() as session:
@@ -295,9 +299,39 @@ def test_a_registered_section_appears_and_returns_nothing_elsewhere(
                          path="//evil.example/x")  # fmt: skip
 
 
-def test_statements_have_no_sections_by_default(loaded_db: Database, admin: Principal) -> None:
-    assert statements.registered_sections() == []
-    assert preview(loaded_db, admin).content.sections == []
+def test_the_latest_published_haip_report_is_on_the_statement(
+    loaded_db: Database, admin: Principal, executive: Principal, files: dict[str, object]
+) -> None:
+    assert statements.registered_sections() == ["haip"]
+    assert preview(loaded_db, admin).content.sections == []  # nothing published yet
+    with loaded_db.transaction() as session:
+        report = haip_reports.create_report(
+            session,
+            admin,
+            HaipReportFields(
+                title="2026年度 HAIP報告",
+                period_start=date(2026, 4, 1),
+                period_end=date(2027, 3, 31),
+            ),
+            {"1": SectionText(ja="リスクを特定し、評価している。", en="We identify risks.")},
+        )
+        report_id, version = report.id, report.version
+        haip_approvals.request_approval(session, admin, report_id, version)
+    with loaded_db.transaction() as session:
+        haip_approvals.decide_approval(
+            session, executive, report_id, approve=True, reason="確認した", version=version
+        )
+    assert preview(loaded_db, admin).content.sections == []  # approved is not published
+    with loaded_db.transaction() as session:
+        haip_reports.publish_report(session, admin, report_id, version, **files)  # type: ignore[arg-type]
+    sections = preview(loaded_db, admin).content.sections
+    assert [(s.key, s.title, s.detail) for s in sections] == [
+        ("haip", "2026年度 HAIP報告", "2026-04-01 – 2027-03-31")
+    ]
+    assert sections[0].path is not None and sections[0].path.startswith("/public/reports/")
+    with loaded_db.reading() as session:  # another organisation's statement does not show it
+        other = orgs.cli_principal(session, "other")
+        assert statements.preview(session, other).content.sections == []
 
 
 def test_external_testers_do_not_preview_and_other_organisations_see_their_own(

@@ -12,8 +12,10 @@ import csv
 import io
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import anyio
+import docx
 import httpx
 import pytest
 from bs4 import BeautifulSoup
@@ -34,6 +36,8 @@ from tekisei.services import (
     eval_execution,
     eval_runs,
     evidence,
+    haip_approvals,
+    haip_reports,
     risk_suggestions,
     soa,
     soa_approvals,
@@ -41,7 +45,7 @@ from tekisei.services import (
     systems,
 )
 from tekisei.services.database import Database
-from tekisei.services.demo import load_demo
+from tekisei.services.demo import HAIP_SECTIONS, HAIP_TITLE, load_demo
 from tekisei.services.evals import RunRequest
 from tekisei.services.users import principal_for
 from tekisei.web.app import create_app
@@ -82,6 +86,8 @@ PAGES = [
     "/soa/approvals/1",
     "/policies", "/policies/{policy}", "/policies/{policy}/versions/1", "/statement",
     "/orgs/demo-corp/statement",
+    "/reports/haip", "/reports/haip/{report}", "/public/reports/{public}",
+    "/public/reports/{public}/versions/1", "/approvals",
 ]  # fmt: skip
 # What a reader downloads: (address, format).
 REPORTS = [
@@ -95,8 +101,13 @@ REPORTS = [
     ("/api/soa/export?format=pdf", "pdf"),
     ("/api/soa/export?format=xlsx&approval=1", "xlsx"),
     ("/orgs/demo-corp/statement/pdf?", "pdf"),
+    ("/api/reports/haip/{report}/export?format=docx", "docx"),
+    ("/api/reports/haip/{report}/export?format=pdf", "pdf"),
+    ("/public/reports/{public}/pdf?x=1", "pdf"),
 ]
 ADMIN = "admin@demo-corp.example"
+REASON = "内容を確認しました"
+"""The executive's reason for approving the demo's HAIP report (theirs, in Japanese)."""
 QUOTED = re.compile(r"'([^']+)'|「([^」]+)」")
 
 
@@ -118,10 +129,10 @@ def html_text(html: str) -> str:
 
 
 def pdf_text(content: bytes) -> str:
-    """The text of every page of a PDF, with the words a line broke after a hyphen
-    (``tekisei-`` / ``basics``) joined again."""
+    """The text of every page of a PDF, with a code the layout wrapped at its hyphen
+    (``tekisei-`` / ``basics`` in a narrow table column) joined again."""
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
-    return re.sub(r"(?<=[a-z])-\n(?=[a-z])", "-", text)
+    return re.sub(r"(?<=[a-z0-9])-\n(?=[a-z0-9])", "-", text)
 
 
 def xlsx_text(content: bytes) -> str:
@@ -135,6 +146,13 @@ def xlsx_text(content: bytes) -> str:
         if isinstance(cell.value, str)
     ]
     return "\n".join([*book.sheetnames, *cells])
+
+
+def docx_text(content: bytes) -> str:
+    """Every paragraph and table cell of a Word document."""
+    opened = docx.Document(io.BytesIO(content))
+    cells = [c.text for t in opened.tables for row in t.rows for c in row.cells]
+    return "\n".join([*(p.text for p in opened.paragraphs), *cells])
 
 
 def csv_cells(content: bytes) -> str:
@@ -164,6 +182,8 @@ class Workspace:
     risk: int
     run: int
     policy: int
+    report: int
+    public: str
     data: list[str]
     password: str
 
@@ -218,12 +238,30 @@ def _workspace(db: Database, settings: Settings, demo_url: str, lang: str) -> Wo
         soa_approvals.approve(session, executive, 2, "確認済み")
         # the demo's basic policy, in force, on the published statement
         statements.publish_statement(session, admin)
+    with db.transaction() as session:
+        # the demo's draft HAIP report, approved and published (its public page is walked)
+        report = haip_reports.list_reports(session, admin)[0]
+        haip_approvals.request_approval(session, admin, report.id, report.version)
+        haip_approvals.decide_approval(
+            session, executive, report.id, approve=True, reason=REASON, version=report.version
+        )
+        haip_reports.publish_report(
+            session,
+            admin,
+            report.id,
+            report.version,
+            files_dir=settings.files_dir,
+            max_bytes=settings.max_upload_mb * 1024 * 1024,
+        )
+        report_id, public = report.id, report.public_id
     with db.reading() as session:
         risk = session.scalars(select(RiskRow.id).order_by(RiskRow.id)).first()
         assert risk is not None
         data = [r.name for r in session.scalars(select(OrgRow))]
         for o in session.scalars(select(OrgRow)):  # the organisation's own words
             data += [o.responsible_person or "", o.responsible_title or ""]
+        data += [HAIP_TITLE.format(year=datetime.now(UTC).year), REASON]
+        data += [t for text in HAIP_SECTIONS.values() for t in (text.ja, text.en)]
         policy = session.scalars(select(PolicyRow.id).order_by(PolicyRow.id)).first()
         assert policy is not None
         for p in session.scalars(select(PolicyRow)):  # what the executive wrote
@@ -260,6 +298,8 @@ def _workspace(db: Database, settings: Settings, demo_url: str, lang: str) -> Wo
         risk=risk,
         run=run.id,
         policy=policy,
+        report=report_id,
+        public=public,
         data=sorted((d for d in data if d), key=len, reverse=True),
         password=demo.password or "",
     )
@@ -281,6 +321,8 @@ def _report_text(content: bytes, kind: str) -> str:
         return pdf_text(content)
     if kind == "xlsx":
         return xlsx_text(content)
+    if kind == "docx":
+        return docx_text(content)
     return csv_cells(content)
 
 
@@ -302,7 +344,12 @@ async def test_pages_and_reports_speak_one_language(
             await _signed_in(client, work.password)
             for page in PAGES:
                 url = page.format(
-                    system=work.system, risk=work.risk, run=work.run, policy=work.policy
+                    system=work.system,
+                    risk=work.risk,
+                    run=work.run,
+                    policy=work.policy,
+                    report=work.report,
+                    public=work.public,
                 )
                 separator = "&" if "?" in url else "?"
                 response = await client.get(f"{url}{separator}lang={lang}")
@@ -320,7 +367,10 @@ async def test_pages_and_reports_speak_one_language(
             if found := foreign(refused.text, lang, work.data):
                 problems.append(f"POST /systems/new: {found[:12]}")
             for report, kind in REPORTS:
-                url = f"{report.format(system=work.system, run=work.run)}&lang={lang}"
+                address = report.format(
+                    system=work.system, run=work.run, report=work.report, public=work.public
+                )
+                url = f"{address}&lang={lang}"
                 response = await client.get(url)
                 assert response.status_code == 200, url
                 text = _report_text(response.content, kind)

@@ -258,6 +258,8 @@ OBJECT_PARAMS: dict[str, str] = {
     "dataset_id": "dataset_id",
     "public_id": "public_id",
     "policy_id": "policy_id",
+    "report_id": "report_id",
+    "report_public_id": "report_public_id",
     "before": "run",
     "after": "run",
 }
@@ -361,6 +363,20 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/policies/{policy_id}/acknowledgements"): {"number": 1},
     ("POST", "/api/statement/publish"): {},
     ("POST", "/api/statement/unpublish"): {"reason": "stolen"},
+    ("POST", "/api/reports/haip"): {
+        "title": "別組織の報告",
+        "period_start": "2026-01-01",
+        "period_end": "2026-12-31",
+    },
+    ("PUT", "/api/reports/haip/{report_id}"): {"version": 1, "title": "stolen"},
+    ("POST", "/api/reports/haip/{report_id}/approval-request"): {"version": 1},
+    ("POST", "/api/reports/haip/{report_id}/approval"): {
+        "version": 1,
+        "approve": True,
+        "reason": "stolen",
+    },
+    ("POST", "/api/reports/haip/{report_id}/publish"): {"version": 1},
+    ("POST", "/api/reports/haip/{report_id}/unpublish"): {"reason": "stolen"},
 }
 FORMS: dict[tuple[str, str], dict[str, Any]] = {
     # Form fields of page posts and of form routes (the walker adds the CSRF token).
@@ -445,6 +461,26 @@ FORMS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/policies/{policy_id}/acknowledge"): {"number": "1"},
     ("POST", "/statement/publish"): {},
     ("POST", "/statement/unpublish"): {"reason": "stolen"},
+    ("POST", "/reports/haip"): {
+        "title": "stolen",
+        "period_start": "2026-01-01",
+        "period_end": "2026-12-31",
+    },
+    ("POST", "/reports/haip/{report_id}"): {
+        "version": "1",
+        "title": "stolen",
+        "period_start": "2026-01-01",
+        "period_end": "2026-12-31",
+        "1-ja": "stolen",
+    },
+    ("POST", "/reports/haip/{report_id}/request-approval"): {"version": "1"},
+    ("POST", "/reports/haip/{report_id}/approval"): {
+        "version": "1",
+        "decision": "approve",
+        "reason": "stolen",
+    },
+    ("POST", "/reports/haip/{report_id}/publish"): {"version": "1"},
+    ("POST", "/reports/haip/{report_id}/unpublish"): {"reason": "stolen"},
 }
 
 
@@ -706,6 +742,7 @@ async def _one_of_every_kind(api: dict[str, Any], demo_url: str) -> dict[str, An
     transparency = await _records_and_notice(api, system_id, "性別による偏り")
     await _statement(api, "性別による偏り")
     transparency["policy_id"] = await _policy(api, "性別による偏り")
+    transparency |= await _haip_report(api, "性別による偏り")
     ids = {
         "system_id": system_id,
         "risk_id": risk_id,
@@ -923,6 +960,7 @@ async def _hidden_system(
     transparency = await _records_and_notice(api, system_id, f"{HIDDEN} record")
     await _statement(api, f"{HIDDEN} statement")
     transparency["policy_id"] = await _policy(api, f"{HIDDEN} policy")
+    transparency |= await _haip_report(api, f"{HIDDEN} report")
     return {
         **transparency,
         "system_id": system_id,
@@ -1012,6 +1050,24 @@ async def _policy(api: dict[str, Any], text: str) -> int:
     )
     assert published.status_code == 200, published.text
     return int(policy["id"])
+
+
+async def _haip_report(api: dict[str, Any], text: str) -> dict[str, Any]:
+    """A draft HAIP report of acme with ``text`` as a narrative (its facts draw on every
+    system, so an external tester must see none of it, and drafts are not public)."""
+    client, admin = api["client"], auth(api["tokens"]["admin"])
+    report = await client.post(
+        "/api/reports/haip",
+        headers=admin,
+        json={
+            "title": text,
+            "period_start": "2026-01-01",
+            "period_end": "2026-12-31",
+            "sections": {"1": {"ja": text, "en": text}},
+        },
+    )
+    assert report.status_code == 201, report.text
+    return {"report_id": report.json()["id"], "report_public_id": report.json()["public_id"]}
 
 
 async def _other_organisations_people(api: dict[str, Any]) -> dict[str, int]:

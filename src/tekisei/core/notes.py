@@ -65,6 +65,11 @@ class NoteKey(StrEnum):
     STATEMENT_ATTACHED = "statement-attached"
     """On an answer: the published governance statement was attached and the answer
     started as partial."""
+    HAIP_REPORT_EVIDENCE = "haip-report-evidence"
+    """The title of a published HAIP report kept as evidence (title, number)."""
+    HAIP_REPORT_ATTACHED = "haip-report-attached"
+    """On an answer: a published HAIP report was attached and the answer started as
+    partial."""
 
 
 class AutoNote(BaseModel):

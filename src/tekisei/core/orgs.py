@@ -74,6 +74,10 @@ class Permission(StrEnum):
     """Approve a version of an AI policy (management's involvement, 2(1))."""
     PUBLISH_STATEMENT = "publish_statement"
     """Publish or take down the organisation's public governance statement (2(1), 3(4))."""
+    WRITE_REPORTS = "write_reports"
+    """Write, publish and take down the organisation's HAIP reports (fn 16)."""
+    APPROVE_REPORTS = "approve_reports"
+    """Approve a HAIP report for publication (the management's involvement of 2(1))."""
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -85,6 +89,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.APPROVE_NOTICE,
         Permission.APPROVE_DOCUMENTS,
         Permission.APPROVE_POLICY,
+        Permission.APPROVE_REPORTS,
     },
     Role.EDITOR: frozenset(
         {
@@ -95,6 +100,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.READ_AUDIT,
             Permission.RUN_EVALS,
             Permission.WRITE_POLICIES,
+            Permission.WRITE_REPORTS,
         }
     ),
     Role.ASSESSOR: frozenset(
@@ -114,6 +120,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.APPROVE_DOCUMENTS,
             Permission.READ_AUDIT,
             Permission.APPROVE_POLICY,
+            Permission.APPROVE_REPORTS,
         }
     ),
     Role.AUDITOR: frozenset({Permission.READ, Permission.READ_AUDIT, Permission.EXPORT_AUDIT}),

@@ -12,6 +12,7 @@ from tekisei.db.evals import (
     EvalTargetHostRow,
     RiskSuggestionRow,
 )
+from tekisei.db.haip_reports import HaipReportRow, HaipReportVersionRow
 from tekisei.db.limits import RateLimitRow
 from tekisei.db.notices import NoticeRow, NoticeVersionRow
 from tekisei.db.orgs import (
@@ -56,6 +57,8 @@ __all__ = [
     "EvalTargetHostRow",
     "EvidenceRow",
     "FrameworkRow",
+    "HaipReportRow",
+    "HaipReportVersionRow",
     "ImageCredentialRow",
     "InvitationRow",
     "MembershipRow",

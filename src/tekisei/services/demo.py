@@ -10,6 +10,7 @@ import io
 import os
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tekisei.core.haip_reports import HaipReportFields, SectionId, SectionText
 from tekisei.core.orgs import OrgActor, OrgCreate, Principal, Role
 from tekisei.core.policies import PolicyKind
 from tekisei.core.risks import RiskFields
@@ -25,6 +27,7 @@ from tekisei.db.orgs import OrgRow
 from tekisei.private import private_dir, write_private
 from tekisei.services import (
     credentials,
+    haip_reports,
     orgs,
     owners,
     policies,
@@ -351,6 +354,8 @@ def load_demo(
                 )
             if master is not None and org.slug == "demo-corp":
                 _provenance_samples(session, operator, master, data_dir, registered[0])
+            if org.slug == "demo-corp":
+                _haip_draft(session, operator)
     private_dir(data_dir)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -378,6 +383,38 @@ def _basic_policy(session: Session, admin: Principal, executive: Principal) -> N
     )
     assert made is not None
     policies.publish_version(session, admin, row.id, made.number)
+
+
+HAIP_TITLE = "{year}年 HAIP報告"
+HAIP_SECTIONS: dict[SectionId, SectionText] = {
+    "1": SectionText(
+        ja="リスクは、システムごとにリスク台帳で特定・評価し、導入前と運用中にモデル評価"
+        "（レッドチーミングを含む）を行っています。",
+        en="Risks are identified and evaluated per system in the risk register; models are "
+        "evaluated, red teaming included, before release and in operation.",
+    ),
+    "4": SectionText(
+        ja="AIガバナンス責任者が取組を統括し、リスクの受容と段階移行は経営層が判断します。",
+        en="The head of AI governance leads the work; the executives decide on accepting "
+        "risks and on moving systems between stages.",
+    ),
+}
+"""The demo company's draft HAIP report: two sections written, the rest for the user."""
+
+
+def _haip_draft(session: Session, operator: Principal) -> None:
+    """A draft HAIP report for this year, so that a new user sees one."""
+    year = datetime.now(UTC).year
+    haip_reports.create_report(
+        session,
+        operator,
+        HaipReportFields(
+            title=HAIP_TITLE.format(year=year),
+            period_start=date(year, 1, 1),
+            period_end=date(year, 12, 31),
+        ),
+        dict(HAIP_SECTIONS),
+    )
 
 
 def _provenance_samples(

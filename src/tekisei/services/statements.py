@@ -22,6 +22,7 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tekisei.core.catalog import Localized
 from tekisei.core.notes import AutoNote, NoteKey
 from tekisei.core.orgs import Permission, Principal, require, sees_all_systems
 from tekisei.core.policies import Audience, PolicyKind
@@ -39,7 +40,7 @@ from tekisei.db.policies import PolicyRow
 from tekisei.db.statements import StatementRow, StatementVersionRow
 from tekisei.db.systems import SystemRow
 from tekisei.errors import ConflictError, InvalidInputError, PermissionDeniedError
-from tekisei.services import audit, policy_versions, transparency
+from tekisei.services import audit, haip_reports, policy_versions, transparency
 from tekisei.services.notices import public_path as notice_path
 from tekisei.services.people import ActorNames
 
@@ -375,3 +376,23 @@ def unpublish_statement(session: Session, principal: Principal, reason: str) -> 
         {"number": row.published_version, "reason": row.withdrawal_reason},
     )
     return row
+
+
+def _haip_section(session: Session, org: OrgRow) -> StatementSection | None:
+    """The organisation's latest published HAIP report (guideline fn 16), when there is one."""
+    report = haip_reports.latest_published(session, org.id)
+    if report is None:
+        return None
+    return StatementSection(
+        key="haip",
+        heading=Localized(
+            ja="HAIP報告書（広島AIプロセス）", en="HAIP report (Hiroshima AI Process)"
+        ),
+        title=report.title,
+        detail=f"{report.period_start.isoformat()} – {report.period_end.isoformat()}",
+        published_at=report.published_at,
+        path=report.public_path,
+    )
+
+
+register_section("haip", _haip_section)

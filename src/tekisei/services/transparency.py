@@ -7,7 +7,7 @@ holders of the data); a published notice serves 2(2) and fn 18 (what users are t
 warnings and a contact window). These belong to one system. An organisation's documents
 belong to all its systems: a policy in force serves the guideline items its version names,
 the published governance statement serves 2(1) and 3(4), and an approved ISO/IEC 42001
-Statement of Applicability serves 2(1) and fn 16.
+Statement of Applicability and a published HAIP report serve 2(1) and fn 16.
 
 Each is attached as evidence to the items that apply to the system in its open guideline
 assessment (an organisation's document: in every system's), and when a new assessment
@@ -31,6 +31,7 @@ from tekisei.core.catalog import urn
 from tekisei.core.notes import AutoNote, NoteKey
 from tekisei.core.orgs import Principal
 from tekisei.db.assessments import AnswerEvidenceRow, AnswerRow, AssessmentRow, EvidenceRow
+from tekisei.db.haip_reports import HaipReportRow, HaipReportVersionRow
 from tekisei.db.notices import NoticeRow, NoticeVersionRow
 from tekisei.db.orgs import OrgRow
 from tekisei.db.records import DatasetRecordRow, ModelRecordRow
@@ -39,7 +40,7 @@ from tekisei.db.statements import StatementRow, StatementVersionRow
 from tekisei.services import audit, policy_versions, systems
 from tekisei.services.notes import note_text
 
-Purpose = Literal["model", "dataset", "notice", "statement", "soa"]
+Purpose = Literal["model", "dataset", "notice", "statement", "soa", "haip"]
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ USES: dict[Purpose, Use] = {
     "notice": Use(("2.2", "fn18"), NoteKey.NOTICE_ATTACHED),
     "statement": Use(("2.1", "3.4"), NoteKey.STATEMENT_ATTACHED),
     "soa": Use(("2.1", "fn16"), NoteKey.SOA_ATTACHED),
+    "haip": Use(("2.1", "fn16"), NoteKey.HAIP_REPORT_ATTACHED),
 }
 """What each kind of evidence with fixed items serves."""
 
@@ -263,10 +265,25 @@ def _soa(session: Session, assessment: AssessmentRow) -> list[Found]:
     return [] if approved is None else [(approved, USES["soa"])]
 
 
-FINDERS: tuple[Finder, ...] = (_records, _notice, _policies, _statement, _soa)
+def _haip(session: Session, assessment: AssessmentRow) -> list[Found]:
+    reports = session.scalars(
+        select(HaipReportVersionRow.evidence_id)
+        .join(HaipReportRow, HaipReportRow.id == HaipReportVersionRow.report_id)
+        .where(
+            HaipReportRow.org_id == assessment.org_id,
+            HaipReportRow.withdrawn_at.is_(None),
+            HaipReportVersionRow.number == HaipReportRow.published_version,
+            HaipReportVersionRow.evidence_id.is_not(None),
+        )
+        .order_by(HaipReportRow.id)
+    )
+    return [(i, USES["haip"]) for i in reports if i is not None]
+
+
+FINDERS: tuple[Finder, ...] = (_records, _notice, _policies, _statement, _soa, _haip)
 """What a new guideline assessment starts with: the system's records and published notice,
-the organisation's policies in force, its published governance statement and its latest
-approved ISO/IEC 42001 Statement of Applicability."""
+the organisation's policies in force, its published governance statement, its latest
+approved ISO/IEC 42001 Statement of Applicability and its published HAIP reports."""
 
 
 def link_existing(session: Session, principal: Principal, assessment: AssessmentRow) -> None:

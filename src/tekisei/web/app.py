@@ -20,6 +20,7 @@ from tekisei.web.api import catalog as catalog_api
 from tekisei.web.api import eval_targets as eval_targets_api
 from tekisei.web.api import evals as evals_api
 from tekisei.web.api import gates as gates_api
+from tekisei.web.api import haip_reports as haip_reports_api
 from tekisei.web.api import health as health_api
 from tekisei.web.api import invitations as invitations_api
 from tekisei.web.api import notices as notices_api
@@ -44,6 +45,7 @@ from tekisei.web.pages import auth as auth_pages
 from tekisei.web.pages import catalog as catalog_pages
 from tekisei.web.pages import dashboard as dashboard_pages
 from tekisei.web.pages import evals as evals_pages
+from tekisei.web.pages import haip_reports as haip_reports_pages
 from tekisei.web.pages import invitations as invitations_pages
 from tekisei.web.pages import notices as notices_pages
 from tekisei.web.pages import orgs as orgs_pages
@@ -111,6 +113,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(policies_api.router)
     app.include_router(statements_api.router)
     app.include_router(statements_api.public_router)
+    app.include_router(haip_reports_api.router)
+    app.include_router(haip_reports_api.public_router)
     app.include_router(site.router)
     app.include_router(catalog_pages.router)
     app.include_router(auth_pages.router)
@@ -133,6 +137,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(policies_pages.router)
     app.include_router(statements_pages.router)
     app.include_router(statements_pages.public_router)
+    app.include_router(haip_reports_pages.router)
+    app.include_router(haip_reports_pages.public_router)
     app.include_router(dashboard_pages.api)
     evals_api.declare_limits(app, settings)
     install_error_handlers(app)

@@ -9,7 +9,7 @@ from tekisei.core.orgs import Permission, can, sees_all_systems
 from tekisei.core.systems import Stage
 from tekisei.errors import ConflictError, InvalidInputError
 from tekisei.services import gates as gate_service
-from tekisei.services import notice_views, policy_views
+from tekisei.services import haip_views, notice_views, policy_views
 from tekisei.web.api.common import IdPath, reading, transaction
 from tekisei.web.auth import PrincipalDep
 from tekisei.web.flash import done
@@ -44,6 +44,7 @@ def _inbox(
             if sees_all_systems(principal.role)
             else []
         )
+        reports = haip_views.awaiting_approval(session, principal)
     return render(
         request,
         "approvals/index.html",
@@ -57,6 +58,7 @@ def _inbox(
             "can_decide": can(principal.role, Permission.APPROVE_STAGE),
             "notices": notices,
             "policies": policies,
+            "reports": reports,
         },
         status_code=status,
     )

@@ -2,7 +2,7 @@
 states per control, every change and every approved version (guideline 2(1), fn 16).
 
 Revision ID: 0021
-Revises: 0018
+Revises: 0020
 Create Date: 2026-12-05 10:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from sqlalchemy.schema import SchemaItem
 
 revision = "0021"
-down_revision = "0019"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
