@@ -20,6 +20,7 @@ from tekisei.core.haip_facts import FactBlock, FactKey, HaipFacts
 from tekisei.core.haip_reports import HaipReportFields, SectionText
 from tekisei.core.notes import AutoNote, NoteKey, read_note
 from tekisei.core.orgs import OrgActor, OrgCreate, Principal, Role
+from tekisei.core.policies import Audience, PolicyKind, PolicyTerms, PolicyText
 from tekisei.core.records import DatasetFields, ModelFields
 from tekisei.core.risks import RiskFields
 from tekisei.core.systems import SystemFacts
@@ -37,6 +38,8 @@ from tekisei.services import (
     haip_views,
     notices,
     orgs,
+    policies,
+    policy_approvals,
     provenance_checks,
     records,
     risks,
@@ -269,7 +272,7 @@ def test_each_section_shows_the_facts_of_the_workspace_and_what_they_cover(
         "1": ["risks", "evals"],
         "2": ["treatment", "security", "datasets"],
         "3": ["notices", "models"],
-        "4": ["assessments", "governance"],
+        "4": ["assessments", "governance", "policies"],
         "5": ["provenance"],
         "6": [],
         "7": [],
@@ -363,7 +366,8 @@ def test_a_plugged_in_source_shows_in_its_section_and_covers_its_action(bare: Wo
     finally:
         haip_facts.unregister_fact_source("4", incidents)
     four = next(s for s in view.document.sections if s.section == "4")
-    assert [b.source for b in four.blocks] == ["assessments", "governance", "incidents"]
+    sources = [b.source for b in four.blocks]  # built-in sources load on first use
+    assert sorted(sources) == ["assessments", "governance", "incidents", "policies"]
     assert _coverage(view)[("4", "4")] == "evidenced"
     with pytest.raises(ValueError, match="sections 1 to 7"):
         haip_facts.register_fact_source("8", incidents)  # type: ignore[arg-type]
@@ -807,3 +811,58 @@ def test_exports_are_named_by_ids_only(bare: Workspace) -> None:
         "docx": f"haip-report-{report_id}-v2-en.docx",
         "json": f"haip-report-{report_id}-v2.json",
     }
+
+
+def test_section_four_names_the_ai_policies_in_force_and_covers_action_five(
+    bare: Workspace,
+) -> None:
+    empty = _blocks(_view(bare, _create(bare)))
+    assert _keys(empty["policies"]) == [FactKey.NO_POLICIES.value]
+    assert empty["policies"].covers == []
+    executive = bare.people[Role.EXECUTIVE]
+    made: dict[str, int] = {}
+    for kind, title, audience in (
+        (PolicyKind.ACCEPTABLE_USE, 'AI利用規程 =HYPERLINK("x")', Audience.INTERNAL),
+        (PolicyKind.DATA, "データ取扱方針（下書き）", Audience.PUBLIC),
+    ):
+        with bare.db.transaction() as session:
+            row = policies.create_policy(session, bare.admin, kind)
+            policies.save_draft(
+                session,
+                bare.admin,
+                row.id,
+                {"ja": PolicyText(title=title, body="本文"), "en": None},
+                PolicyTerms(
+                    items=list(row.items), audience=audience, effective_on=date(2020, 1, 1)
+                ),
+                1,
+            )
+            made[kind.value] = row.id
+            if kind is PolicyKind.DATA:
+                continue  # a draft is not in force
+            policy_approvals.request_approval(session, bare.admin, row.id, 2)
+            approved = policy_approvals.decide_approval(
+                session, executive, row.id, approve=True, reason="可", version=2
+            )
+            assert approved is not None
+            policies.publish_version(session, bare.admin, row.id, approved.number)
+    view = _view(bare, _create(bare))
+    block = _blocks(view)["policies"]
+    assert _keys(block) == [FactKey.POLICIES.value, FactKey.NO_BASIC_POLICY.value]
+    assert block.lines[0].params == {"policies": 1, "public": 0}
+    assert block.table is not None
+    assert block.table.rows == [
+        ["acceptable_use", 'AI利用規程 =HYPERLINK("x")', 1, "2020-01-01", "internal"]
+    ]
+    assert block.covers == ["5"]
+    assert _coverage(view)[("4", "5")] == "evidenced"
+    # a period that ended before the policy took effect names none
+    with bare.db.transaction() as session:
+        early = haip_reports.create_report(
+            session,
+            bare.admin,
+            HaipReportFields(
+                title="2019年度", period_start=date(2019, 1, 1), period_end=date(2019, 12, 31)
+            ),
+        ).id
+    assert _keys(_blocks(_view(bare, early))["policies"]) == [FactKey.NO_POLICIES.value]

@@ -78,6 +78,10 @@ class FactKey(StrEnum):
     CHECKS = "haip-checks"
     """checks, passed (provenance checks in the period)."""
     NO_PROVENANCE = "haip-no-provenance"
+    POLICIES = "haip-policies"
+    """policies (in force at the period's end), public (of them, published for anyone)."""
+    NO_POLICIES = "haip-no-policies"
+    NO_BASIC_POLICY = "haip-no-basic-policy"
     MORE_ROWS = "haip-more-rows"
     """more (rows left out of a table)."""
 

@@ -7,8 +7,9 @@ registered for a section with :func:`register_fact_source`, at import time of th
 that defines it; :data:`SOURCE_MODULES` lists the modules imported before facts are
 collected. The built-in sources (``services/haip_sources.py``,
 ``services/haip_disclosure_sources.py``) cover the risk register,
-evaluation runs, records, notices, assessments, executive decisions and provenance; an
-incident register or AI policies plug in the same way when they exist::
+evaluation runs, records, notices, assessments, executive decisions and provenance, and
+``services/haip_policy_sources.py`` the AI policies in force; an incident register plugs
+in the same way when it exists::
 
     register_fact_source("4", incident_facts)
 
@@ -74,6 +75,7 @@ _SOURCES: dict[SectionId, list[FactProvider]] = {section: [] for section in SECT
 SOURCE_MODULES: tuple[str, ...] = (
     "tekisei.services.haip_sources",
     "tekisei.services.haip_disclosure_sources",
+    "tekisei.services.haip_policy_sources",
 )
 """Modules that register fact sources when imported (add one line per new module)."""
 _loaded: list[str] = []
