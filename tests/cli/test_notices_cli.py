@@ -132,3 +132,32 @@ def test_a_high_tier_notice_waits_for_the_executive_from_the_cli(cli: Any) -> No
         code=8,
     )  # fmt: skip  nothing waits
     assert "no approval" in denied.stderr
+
+
+def test_an_edit_file_changes_only_the_fields_it_names(cli: Any, tmp_path: Path) -> None:
+    system = str(_system(cli))
+    drafted = cli.json("notices", "draft", system, "--org", "acme")
+    before = drafted["content"]
+    file = tmp_path / "notice.json"
+    file.write_text(
+        json.dumps({"ja": {"limits": "誤りを含むことがあります。"}, "en": {"contact": "help desk"}},
+                   ensure_ascii=False),
+        encoding="utf-8",
+    )  # fmt: skip
+    saved = cli.json("notices", "edit", system, "--org", "acme", "--version", "1",
+                     "--file", str(file))  # fmt: skip
+    after = saved["content"]
+    assert after["ja"]["limits"] == "誤りを含むことがあります。"
+    assert after["en"]["contact"] == "help desk"
+    for lang, field in (("ja", "title"), ("ja", "contact"), ("en", "title"), ("en", "limits")):
+        assert after[lang][field] == before[lang][field] and after[lang][field], (lang, field)
+    assert saved["problems"] == []
+    # null takes a language out; a language left out stays
+    file.write_text(json.dumps({"en": None}), encoding="utf-8")
+    out = cli.json("notices", "edit", system, "--org", "acme", "--version", "2",
+                   "--file", str(file))  # fmt: skip
+    assert out["content"]["en"] is None and out["content"]["ja"]["limits"] == after["ja"]["limits"]
+    file.write_text(json.dumps({"ja": "全部"}), encoding="utf-8")
+    refused = cli("notices", "edit", system, "--org", "acme", "--version", "3",
+                  "--file", str(file), code=4)  # fmt: skip
+    assert "null" in refused.stderr

@@ -21,7 +21,7 @@ from tekisei.cli.common import (
     print_json,
     resolve_lang,
 )
-from tekisei.core.notices import LANGS, SECTION_NAMES, SECTIONS, Lang, NoticeText
+from tekisei.core.notices import LANGS, SECTION_NAMES, SECTIONS, Lang, NoticeContent, NoticeText
 from tekisei.errors import InvalidInputError
 from tekisei.services import notice_approvals, notice_views
 from tekisei.services import notices as notice_service
@@ -99,8 +99,9 @@ def edit(
     lang: LangOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Replace the draft's texts with those in a JSON file (a language left out or null
-    is not given)."""
+    """Change the draft's texts from a JSON file: the fields it names are replaced, the
+    fields and languages it leaves out keep their text, and a language set to null is
+    taken out of the notice."""
     try:
         given = json.loads(read_text(file, MAX_FILE))
     except (OSError, ValueError) as exc:
@@ -113,12 +114,28 @@ def edit(
             'the file holds an object with "ja" and/or "en"',
             ja="ファイルには「ja」と「en」をキーとするオブジェクトを書いてください。",
         )
-    texts: dict[Lang, NoticeText | None] = {
-        code: None if given.get(code) is None else NoticeText.model_validate(given[code])
-        for code in LANGS
-    }
+    for code in LANGS:
+        if given.get(code) is not None and not isinstance(given[code], dict):
+            raise InvalidInputError(
+                f'"{code}" holds an object of texts (or null to take the language out)',
+                ja=f"「{code}」には文章のオブジェクト（言語を外すときは null）を書いてください。",
+            )
     with database().transaction() as session:
-        notice_service.save_notice(session, principal(session, org, user), system, texts, version)
+        actor = principal(session, org, user)
+        content = NoticeContent.model_validate(
+            notice_service.get_notice(session, actor, system).content
+        )
+        texts: dict[Lang, NoticeText | None] = {}
+        for code in LANGS:
+            current = content.text(code)
+            kept = current.model_dump(include=set(NoticeText.model_fields)) if current else {}
+            if code not in given:
+                texts[code] = NoticeText.model_validate(kept) if current else None
+            elif given[code] is None:
+                texts[code] = None
+            else:
+                texts[code] = NoticeText.model_validate(kept | given[code])
+        notice_service.save_notice(session, actor, system, texts, version)
     view = _view(org, user, system)
     if as_json:
         print_json(view)
