@@ -517,12 +517,15 @@ def problem_text(
         or (kind == "too_short" and not ctx.get("actual_length"))
     ):
         return "fill this in", "値を入力してください。"
-    if kind in ("string_too_long", "too_long"):
+    if kind == "string_too_long":
         limit = ctx.get("max_length", "")
         return (
-            f"too long: at most {limit} characters (items)",
-            f"長すぎます。{limit}文字（件）以内にしてください。",
+            f"too long: at most {limit} characters",
+            f"長すぎます。{limit}文字以内にしてください。",
         )
+    if kind == "too_long":
+        limit = ctx.get("max_length", "")
+        return f"too many: at most {limit} items", f"多すぎます。{limit}件以内にしてください。"
     if kind in ("int_parsing", "int_type", "int_from_float", "float_parsing", "bool_type"):
         return "write a whole number", "整数で入力してください。"
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):

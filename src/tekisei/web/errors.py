@@ -35,6 +35,7 @@ from tekisei.errors import (
     TekiseiError,
     ThrottledError,
 )
+from tekisei.web.forms import error_message
 from tekisei.web.templating import render
 
 log = logging.getLogger(__name__)
@@ -177,7 +178,15 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
         if request.url.path.startswith("/api/"):
             errors = [{**error, "input": clipped(error.get("input"))} for error in exc.errors()]
-            return JSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)
+            # FastAPI's list of errors, and the same in Japanese words for people.
+            said = "; ".join(
+                f"{'.'.join(str(p) for p in error.get('loc', ())[1:]) or '—'}: "
+                f"{error_message(error, 'ja')}"
+                for error in exc.errors()[:20]
+            )
+            return JSONResponse(
+                {"detail": jsonable_encoder(errors), "detail_ja": said}, status_code=422
+            )
         in_path = any(error.get("loc", ("",))[0] == "path" for error in exc.errors())
         if in_path:  # /systems/99999999999999999999 names no system
             return _page(request, 404, _in_lang(request, *_NOT_FOUND))

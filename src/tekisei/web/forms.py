@@ -61,7 +61,7 @@ _RULES_JA = {
 }
 
 
-def _message(error: Any, lang: str) -> str:
+def error_message(error: Any, lang: str) -> str:
     """One validation error in words a person filling in a form understands."""
     kind = error["type"]
     ctx = error.get("ctx") or {}
@@ -70,13 +70,12 @@ def _message(error: Any, lang: str) -> str:
         kind == "too_short" and not ctx.get("actual_length")
     ):
         return "入力してください。" if ja else "Fill this in."
-    if kind in ("string_too_long", "too_long"):
+    if kind == "string_too_long":
         limit = ctx.get("max_length", "")
-        return (
-            f"{limit}文字（件）以内にしてください。"
-            if ja
-            else f"Keep it to {limit} characters (items)."
-        )
+        return f"{limit}文字以内にしてください。" if ja else f"Keep it to {limit} characters."
+    if kind == "too_long":
+        limit = ctx.get("max_length", "")
+        return f"{limit}件以内にしてください。" if ja else f"Keep it to {limit} items."
     if kind in ("int_parsing", "int_type", "float_parsing", "float_type"):
         return "数字で入力してください。" if ja else "Enter a number."
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
@@ -107,7 +106,7 @@ def field_errors(exc: ValidationError, lang: str = "en") -> dict[str, str]:
     errors: dict[str, str] = {}
     for error in exc.errors():
         field = str(error["loc"][0]) if error["loc"] else "__all__"
-        errors.setdefault(field, _message(error, lang))
+        errors.setdefault(field, error_message(error, lang))
     return errors
 
 
