@@ -168,19 +168,61 @@ ROLE_NAMES_JA: dict[Role, str] = {
 }
 
 
+PERMISSION_WORDS: dict[Permission, tuple[str, str]] = {
+    Permission.READ: ("read the organisation's records", "組織の記録の閲覧"),
+    Permission.WRITE_SYSTEMS: ("change AI systems", "AIシステムの登録・変更"),
+    Permission.WRITE_RISKS: ("change the risk register", "リスクの登録・変更"),
+    Permission.ACCEPT_RISK: ("accept risk", "リスクの受容"),
+    Permission.APPROVE_STAGE: ("approve a stage change", "段階移行の承認"),
+    Permission.APPROVE_NOTICE: ("approve a disclosure notice", "利用者へのお知らせの承認"),
+    Permission.APPROVE_DOCUMENTS: (
+        "approve the Statement of Applicability",
+        "適用宣言書の承認",
+    ),
+    Permission.MANAGE_ORG: (
+        "manage the organisation's settings, members and tokens",
+        "組織の設定・メンバー・トークンの管理",
+    ),
+    Permission.WRITE_ASSESSMENTS: (
+        "answer assessments and add evidence",
+        "アセスメントの回答・根拠資料の追加",
+    ),
+    Permission.READ_AUDIT: ("read the audit log", "監査ログの閲覧"),
+    Permission.EXPORT_AUDIT: ("export the audit log", "監査ログの書き出し"),
+    Permission.RUN_EVALS: ("run evaluations", "評価の実行"),
+    Permission.WRITE_POLICIES: ("write AI policies", "AI方針の作成・公開"),
+    Permission.APPROVE_POLICY: ("approve AI policies", "AI方針の承認"),
+    Permission.PUBLISH_STATEMENT: (
+        "publish the governance statement",
+        "AIガバナンス声明の公開",
+    ),
+    Permission.WRITE_REPORTS: ("write HAIP reports", "HAIP報告書の作成・公開"),
+    Permission.APPROVE_REPORTS: ("approve reports", "HAIP報告書の承認"),
+}
+"""What each permission lets a person do, in English and Japanese (error messages)."""
+
+_ARTICLE = {Role.ADMIN: "an", Role.EDITOR: "an", Role.ASSESSOR: "an", Role.EXECUTIVE: "an",
+            Role.AUDITOR: "an", Role.EXTERNAL_TESTER: "an", Role.VIEWER: "a"}  # fmt: skip
+
+
 def require(principal: Principal, permission: Permission) -> None:
     """Raise unless the principal's role grants ``permission``.
 
     Raises:
-        PermissionDeniedError: naming the role and what it lacks.
+        PermissionDeniedError: naming the role, what it may not do and who may.
     """
-    if not can(principal.role, permission):
-        raise PermissionDeniedError(
-            f"the role '{principal.role.value}' may not {permission.value.replace('_', ' ')}; "
-            "ask an administrator of the organisation",
-            ja=f"「{ROLE_NAMES_JA[principal.role]}」の権限ではこの操作（{permission.value}）は"
-            "できません。組織の管理者に依頼してください。",
-        )
+    if can(principal.role, permission):
+        return
+    en, ja = PERMISSION_WORDS[permission]
+    holders = [role for role in Role if permission in ROLE_PERMISSIONS[role]]
+    who_en = " or ".join(f"{_ARTICLE[role]} {role.value.replace('_', ' ')}" for role in holders)
+    who_ja = "・".join(f"「{ROLE_NAMES_JA[role]}」" for role in holders)
+    raise PermissionDeniedError(
+        f"the role '{principal.role.value}' may not {en}; "
+        f"ask {who_en or 'nobody'} of the organisation to do it",
+        ja=f"「{ROLE_NAMES_JA[principal.role]}」の権限では{ja}はできません。"
+        f"組織の{who_ja}の権限を持つ人に依頼してください。",
+    )
 
 
 Slug = Annotated[
