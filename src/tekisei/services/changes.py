@@ -18,6 +18,13 @@ def check_version(kind_ja: str, ident: int | str, version: int, current: int) ->
     Raises:
         ConflictError: ``version`` is not ``current``.
     """
+    if version > current:
+        raise ConflictError(
+            f"{ident} has no version {version} yet (it is at {current}); "
+            "read it again and send the version you read",
+            ja=f"{kind_ja} {ident} にバージョン{version}はまだありません（現在{current}）。"
+            "読み込み直して、読んだときのバージョンを送ってください。",
+        )
     if version != current:
         raise ConflictError(
             f"{ident} changed since version {version} (now {current}); "
