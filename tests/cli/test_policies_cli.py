@@ -83,6 +83,8 @@ def test_a_basic_policy_goes_from_template_to_acknowledged_from_the_cli(
     assert read["number"] == 1 and read["acknowledged"] == 1
     cli("policies", "acknowledge", policy, "--org", "acme", "--user", "viewer@acme.example",
         code=8)  # fmt: skip
+    who = cli("policies", "acknowledgements", policy, "--org", "acme").stdout
+    assert " JST" in who and "+00:00" not in who  # on the organisation's clock
     listed = cli("policies", "list", "--org", "acme", "--lang", "ja").stdout
     assert "当社のAI基本方針" in listed and "施行中" in listed
     shown = cli("policies", "show", policy, "--org", "acme", "--lang", "en").stdout

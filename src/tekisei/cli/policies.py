@@ -23,6 +23,7 @@ from tekisei.cli.common import (
     resolve_lang,
     table,
 )
+from tekisei.core import times
 from tekisei.core.policies import (
     LANGS,
     Audience,
@@ -35,6 +36,7 @@ from tekisei.core.policies import (
 from tekisei.errors import ConflictError, InvalidInputError
 from tekisei.services import policies as policy_service
 from tekisei.services import policy_acknowledgements, policy_approvals, policy_views
+from tekisei.services.orgs import org_zone
 from tekisei.services.policy_views import PolicyView
 from tekisei.untrusted import read_text
 
@@ -340,9 +342,9 @@ def acknowledgements(
 ) -> None:
     """Who has and has not acknowledged the current version."""
     with database().reading() as session:
-        found = policy_acknowledgements.acknowledgements(
-            session, principal(session, org, user), policy
-        )
+        actor = principal(session, org, user)
+        found = policy_acknowledgements.acknowledgements(session, actor, policy)
+        where = org_zone(session, actor)
     if as_json:
         print_json(found)
         return
@@ -352,8 +354,7 @@ def acknowledgements(
         return
     table(
         ["メンバー" if ja else "Member", "確認" if ja else "Acknowledged"],
-        [[p.email or p.name, p.acknowledged_at.isoformat() if p.acknowledged_at else "—"]
-         for p in found.people],
+        [[p.email or p.name, times.shown(p.acknowledged_at, where)] for p in found.people],
         title=f"v{found.number}: {found.acknowledged}/{found.members}",
     )  # fmt: skip
 

@@ -70,6 +70,12 @@ class Table:
     """Rows written before the header (e.g. the system's name and scores)."""
 
 
+def moment_text(value: datetime) -> str:
+    """A time as a cell holds it: ISO 8601 to the second, with the offset of the clock it
+    is read on (``2026-12-03T00:22:54+09:00``); the zone's name is in the sheet's heading."""
+    return value.isoformat(timespec="seconds")
+
+
 def csv_cell(value: Value) -> str:
     """``value`` as CSV cell text that no spreadsheet software reads as a formula."""
     if value is None:
@@ -78,7 +84,9 @@ def csv_cell(value: Value) -> str:
         return "1" if value else "0"
     if isinstance(value, int | float | Percent):
         return str(value)
-    if isinstance(value, datetime | date):
+    if isinstance(value, datetime):
+        return moment_text(value)
+    if isinstance(value, date):
         return value.isoformat()
     if value.startswith(FORMULA_START):
         return "'" + value
@@ -113,7 +121,7 @@ def display_width(value: Value) -> int:
     if value is None:
         return 0
     if isinstance(value, datetime):
-        text = value.isoformat()
+        text = moment_text(value)
     elif isinstance(value, bool):
         text = str(value).upper()  # spreadsheet software shows TRUE / FALSE
     else:
@@ -148,7 +156,7 @@ def _write(sheet: Worksheet, number: int, row: Sequence[Value]) -> None:
             if display_width(value) > WIDTH_MAX - 2 or "\n" in value:
                 cell.alignment = wrap
         elif isinstance(value, datetime):
-            cell.value = value.isoformat()  # keeps the offset, which Excel cannot
+            cell.value = moment_text(value)  # keeps the offset, which Excel cannot
             cell.data_type = "s"
         elif isinstance(value, Percent):
             cell.value = value.share
