@@ -146,3 +146,27 @@ def test_an_unknown_time_zone_is_refused_with_what_to_write(tmp_path: Path) -> N
     with pytest.raises(ConfigError, match="Asia/Tokyo"):
         load_settings(data_dir=tmp_path, time_zone="Mars/Olympus")
     assert load_settings(data_dir=tmp_path).time_zone == "Asia/Tokyo"
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [("", ""), ("https://ai.example.jp/", "https://ai.example.jp"),
+     ("http://127.0.0.1:8000/tekisei", "http://127.0.0.1:8000/tekisei")],
+)  # fmt: skip
+def test_the_public_url_is_a_site_address(
+    monkeypatch: pytest.MonkeyPatch, given: str, kept: str
+) -> None:
+    monkeypatch.setenv("TEKISEI_PUBLIC_URL", given)
+    assert load_settings().public_url == kept
+
+
+@pytest.mark.parametrize(
+    "given",
+    ["javascript:alert(1)", 'https://a.example/"><script>', "ftp://a.example", "https://"],
+)
+def test_a_public_url_that_is_no_site_address_is_refused(
+    monkeypatch: pytest.MonkeyPatch, given: str
+) -> None:
+    monkeypatch.setenv("TEKISEI_PUBLIC_URL", given)
+    with pytest.raises(ConfigError, match="TEKISEI_PUBLIC_URL"):
+        load_settings()

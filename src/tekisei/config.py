@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import secrets
 from pathlib import Path
 from typing import Any, Literal
@@ -102,6 +103,13 @@ class Settings(BaseSettings):
         "private (RFC 1918, fc00::/7), link-local and shared (100.64/10) addresses, e.g. a "
         "model served on the intranet; cloud metadata addresses stay out of reach",
     )
+    public_url: str = Field(
+        default="",
+        max_length=200,
+        description="The address people reach this site at (e.g. https://ai.example.jp), "
+        "printed before the public addresses in PDFs so that a printed notice, statement or "
+        "report can be followed; empty: PDFs print the address relative to the site",
+    )
     demo_target_url: str = Field(
         default="http://127.0.0.1:8900/v1",
         max_length=500,
@@ -174,6 +182,18 @@ class Settings(BaseSettings):
                 raise ValueError(
                     f"unknown tiers {sorted(unknown)}; use minimal, limited, high, critical"
                 )
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _site_address(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and not re.fullmatch(
+            r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~/-]*)?", value
+        ):
+            raise ValueError(
+                "write the site's address as http(s)://host[:port][/path], e.g. https://ai.example.jp"
+            )
         return value
 
     @field_validator("demo_target_url")

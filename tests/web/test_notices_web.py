@@ -512,3 +512,28 @@ async def test_the_public_notice_shows_times_on_the_organisations_clock(site: An
     assert document["time_zone"] == "America/New_York"
     printed = pdf_text((await reader.get(f"{public}/pdf?lang=en")).content)
     assert "EST" in printed or "EDT" in printed
+
+
+async def test_the_pdf_prints_the_whole_address_when_the_site_says_where_it_is(
+    settings: Settings, site: Any
+) -> None:
+    admin = await site("admin@acme.example")
+    system_id = await new_system(admin, site.tokens["admin"])
+    api = f"/api/systems/{system_id}/notice"
+    headers = auth(site.tokens["admin"])
+    draft = (await admin.post(api, headers=headers, json={})).json()
+    published = await admin.post(
+        f"{api}/publish", headers=headers, json={"version": draft["version"]}
+    )
+    public = published.json()["public_path"]
+    relative = pdf_text((await (await site()).get(f"{public}/pdf?lang=en")).content)
+    assert f"{public}/versions/1" in relative.replace("\n", "") and "https://" not in relative
+    app = create_app(settings.model_copy(update={"public_url": "https://ai.example.jp"}))
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://t"
+        ) as reader:
+            printed = pdf_text((await reader.get(f"{public}/pdf?lang=en")).content)
+    finally:
+        app.state.database.close()
+    assert f"https://ai.example.jp{public}/versions/1" in printed.replace("\n", "")

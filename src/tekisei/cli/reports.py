@@ -24,6 +24,7 @@ from tekisei.cli.common import (
     principal,
     print_json,
     resolve_lang,
+    settings,
     table,
 )
 from tekisei.core.haip_documents import HaipReportFile
@@ -134,7 +135,12 @@ def haip(
     chosen = report if report is not None else _latest(org, user)
     with database().reading() as session:
         found = haip_views.export(
-            session, principal(session, org, user), chosen, fmt, resolve_lang(lang)
+            session,
+            principal(session, org, user),
+            chosen,
+            fmt,
+            resolve_lang(lang),
+            settings().public_url,
         )
     output.write_bytes(found.content)
     console.print(f"{output}: {len(found.content)} bytes", markup=False, soft_wrap=True)

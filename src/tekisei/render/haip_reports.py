@@ -237,6 +237,7 @@ def haip_html(
     *,
     public: bool = False,
     generated_at: datetime | None = None,
+    site: str = "",
 ) -> str:
     """The report as one self-contained HTML document in ``lang`` (the narratives of the
     other language are not shown; an unwritten section says so). ``public`` leaves out the
@@ -257,6 +258,7 @@ def haip_html(
         coverage_of=coverage_of,
         sources=lambda found: sources_text(found, lang),
         generated=shown(generated_at, zone) if generated_at else "",
+        site=site,
     )
     return _clean(html)  # a control character would garble the PDF's text layer
 

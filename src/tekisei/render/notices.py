@@ -43,6 +43,7 @@ def notice_html(
     content: NoticeContent,
     lang: Lang,
     time_zone: str,
+    site: str = "",
 ) -> str:
     """One version of a notice as HTML in ``lang``; when the notice is not given in
     ``lang``, the other language's text, saying so. Every text is escaped."""
@@ -67,6 +68,7 @@ def notice_html(
         text=text,
         sections=[(name, SECTION_NAMES[name][0 if shown == "ja" else 1]) for name in SECTIONS],
         t=lambda key: LABELS[key][shown],
+        site=site,
     )
 
 

@@ -228,10 +228,16 @@ class ReportFile:
 
 
 def export(
-    session: Session, principal: Principal, report_id: int, fmt: str, lang: Lang = "ja"
+    session: Session,
+    principal: Principal,
+    report_id: int,
+    fmt: str,
+    lang: Lang = "ja",
+    site: str = "",
 ) -> ReportFile:
     """The report (its draft, with the facts it shows) as DOCX, PDF or JSON; the file
-    name is made of ids only.
+    name is made of ids only; ``site`` (the site's address) goes before the public
+    address a PDF prints.
 
     Raises:
         InvalidInputError: an unknown format.
@@ -248,7 +254,7 @@ def export(
     if fmt == "docx":
         content = haip_docx(doc, lang, zone)
     elif fmt == "pdf":
-        content = haip_pdf(haip_html(doc, lang, zone, generated_at=datetime.now(UTC)))
+        content = haip_pdf(haip_html(doc, lang, zone, generated_at=datetime.now(UTC), site=site))
     else:
         content = haip_json(doc, datetime.now(UTC))
     suffix = "" if fmt == "json" else f"-{lang}"

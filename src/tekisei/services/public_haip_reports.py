@@ -129,10 +129,11 @@ def read_report(
     return Published(public, document, time_zone_name(session, org))
 
 
-def pdf(found: Published, lang: Lang) -> bytes:
+def pdf(found: Published, lang: Lang, site: str = "") -> bytes:
     """The version as a PDF in ``lang``. A published version never changes, so its PDF is
     made once per process."""
-    return _pdf(haip_html(found.document, lang, ZoneInfo(found.time_zone), public=True))
+    zone = ZoneInfo(found.time_zone)
+    return _pdf(haip_html(found.document, lang, zone, public=True, site=site))
 
 
 @lru_cache(maxsize=32)

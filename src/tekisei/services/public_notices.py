@@ -110,7 +110,7 @@ def read_notice(
     )
 
 
-def pdf(notice: PublicNotice, lang: Lang) -> bytes:
+def pdf(notice: PublicNotice, lang: Lang, site: str = "") -> bytes:
     """The version as a PDF in ``lang`` (the other language when it is not given in
     ``lang``, saying so). A published version never changes, so its PDF is made once per
     process."""
@@ -123,6 +123,7 @@ def pdf(notice: PublicNotice, lang: Lang) -> bytes:
         content=notice.version.content,
         lang=lang,
         time_zone=notice.time_zone,
+        site=site,
     )
     return _pdf(html)
 

@@ -112,7 +112,7 @@ def read_statement(
     )
 
 
-def pdf(statement: PublicStatement, lang: Lang) -> bytes:
+def pdf(statement: PublicStatement, lang: Lang, site: str = "") -> bytes:
     """The version as a PDF in ``lang``. A published version never changes, so its PDF is
     made once per process."""
     html = statement_html(
@@ -122,7 +122,7 @@ def pdf(statement: PublicStatement, lang: Lang) -> bytes:
         published_at=statement.published_at,
         lang=lang,
         time_zone=statement.time_zone,
-        site_path=f"{public_path(statement.slug)}/versions/{statement.number}",
+        site_path=f"{site}{public_path(statement.slug)}/versions/{statement.number}",
     )
     return _pdf(html)
 

@@ -225,7 +225,12 @@ def export_report(
     """The report as DOCX, PDF (in ``lang``) or JSON (both languages), as an attachment."""
     with reading(request) as session:
         found = haip_views.export(
-            session, principal, report_id, format, "ja" if lang == "ja" else "en"
+            session,
+            principal,
+            report_id,
+            format,
+            "ja" if lang == "ja" else "en",
+            request.app.state.settings.public_url,
         )
     return Response(
         found.content,

@@ -331,7 +331,7 @@ def _pdf(request: Request, public_id: str, number: int | None) -> Response:
     if isinstance(found, Withdrawal):
         return render(request, "haip_reports/gone.html", {"gone": found}, status_code=410)
     lang: Lang = request.state.lang
-    content = public_haip_reports.pdf(found, lang)
+    content = public_haip_reports.pdf(found, lang, request.app.state.settings.public_url)
     name = f"haip-report-{found.public.public_id}-v{found.public.number}-{lang}.pdf"
     return Response(
         content, media_type="application/pdf", headers={"Content-Disposition": attachment(name)}

@@ -295,7 +295,7 @@ def _pdf(request: Request, public_id: str, number: int | None) -> Response:
             time_zone=found.time_zone,
         )  # fmt: skip
     lang: Lang = request.state.lang
-    content = public_notices.pdf(found, lang)
+    content = public_notices.pdf(found, lang, request.app.state.settings.public_url)
     name = f"notice-{found.public_id}-v{found.version.number}-{lang}.pdf"
     return Response(
         content, media_type="application/pdf", headers={"Content-Disposition": attachment(name)}

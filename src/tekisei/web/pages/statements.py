@@ -150,7 +150,7 @@ def _pdf(request: Request, org: str, number: int | None) -> Response:
     if isinstance(found, StatementWithdrawal):
         return _gone(request, found)
     lang: Lang = request.state.lang
-    content = public_statements.pdf(found, lang)
+    content = public_statements.pdf(found, lang, request.app.state.settings.public_url)
     name = f"statement-{found.slug}-v{found.number}-{lang}.pdf"
     return Response(
         content, media_type="application/pdf", headers={"Content-Disposition": attachment(name)}
