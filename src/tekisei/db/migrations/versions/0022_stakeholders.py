@@ -92,9 +92,7 @@ def upgrade() -> None:
         ),
     )
     for column in ("org_id", "stakeholder_id", "system_id"):
-        op.create_index(
-            op.f(f"ix_stakeholder_systems_{column}"), "stakeholder_systems", [column]
-        )
+        op.create_index(op.f(f"ix_stakeholder_systems_{column}"), "stakeholder_systems", [column])
     op.create_table(
         "stakeholder_engagements",
         *_owned("stakeholder_engagements"),
