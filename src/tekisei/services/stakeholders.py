@@ -469,3 +469,19 @@ def engagements(session: Session, principal: Principal, stakeholder_id: int) -> 
             .order_by(EngagementRow.happened_on.desc(), EngagementRow.id.desc())
         )
     )
+
+
+def for_system(
+    session: Session, principal: Principal, system_id: int
+) -> list[StakeholderView] | None:
+    """The current stakeholders concerned with a visible system, for its page; None for
+    external testers, who do not see the register.
+
+    Raises:
+        NotFoundError: the system is not the organisation's.
+    """
+    if not sees_all_systems(principal.role):
+        return None
+    actors = ActorNames(session, principal)
+    rows = list_stakeholders(session, principal, system_id=system_id)
+    return [view(session, principal, r, actors) for r in rows]
