@@ -135,7 +135,7 @@ def test_external_testers_and_other_organisations_see_nothing_of_the_register(
         systems.assign_tester(session, admin, system_id, "tester@lab.example")
     other = member("admin@other.example", Role.ADMIN, "other")
     with loaded_db.reading() as session:
-        with pytest.raises(PermissionDeniedError):
+        with pytest.raises(NotFoundError):
             stakeholders.list_stakeholders(session, tester)
         assert stakeholders.for_system(session, tester, system_id) is None
         assert stakeholders.list_stakeholders(session, other) == []

@@ -4,7 +4,7 @@ the active involvement of stakeholders, including indirect ones).
 A stakeholder belongs to the organisation and is concerned with some of its systems, or
 with all of them when linked to none. Every role of the organisation reads the register
 except external testers, who see only the systems assigned to them: for them the register
-does not exist (a list is refused, an id is "not found"). Roles that write systems
+does not exist (everything in it, the list included, is "not found"). Roles that write systems
 (administrators and editors) add, change, archive and engage stakeholders, and they alone
 see a stakeholder's contact, which is personal data; the audit log records that a contact
 changed, never the contact itself. Every change is checked against the version the writer
@@ -38,7 +38,7 @@ from tekisei.core.stakeholders import (
 from tekisei.db.orgs import OrgRow
 from tekisei.db.stakeholders import EngagementRow, StakeholderRow, StakeholderSystemRow
 from tekisei.db.systems import SystemRow
-from tekisei.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
+from tekisei.errors import ConflictError, InvalidInputError, NotFoundError
 from tekisei.services import audit, policy_versions, transparency
 from tekisei.services.changes import check_version, merge
 from tekisei.services.people import ActorNames
@@ -103,9 +103,9 @@ def _not_found(stakeholder_id: int) -> NotFoundError:
 def _reads_register(principal: Principal) -> None:
     require(principal, Permission.READ)
     if not sees_all_systems(principal.role):
-        raise PermissionDeniedError(
-            "external testers do not see the stakeholder register",
-            ja="外部テスターはステークホルダー一覧を見ることができません。",
+        raise NotFoundError(
+            "this organisation has no stakeholder register you can see",
+            ja="この組織に、閲覧できるステークホルダー一覧はありません。",
         )
 
 
@@ -229,8 +229,8 @@ def add_stakeholder(
     """Add a stakeholder to the organisation's register.
 
     Raises:
-        PermissionDeniedError: the role may not write systems, or is an external tester.
-        NotFoundError: a linked system is not the organisation's.
+        NotFoundError: an external tester, or a linked system is not the organisation's.
+        PermissionDeniedError: the role may not write systems.
         InvalidInputError: the register holds :data:`MAX_STAKEHOLDERS` already.
     """
     _reads_register(principal)
@@ -374,8 +374,7 @@ def list_stakeholders(
     ``archived``.
 
     Raises:
-        PermissionDeniedError: external testers.
-        NotFoundError: ``system_id`` is not the organisation's.
+        NotFoundError: external testers, or ``system_id`` is not the organisation's.
     """
     _reads_register(principal)
     if system_id is not None:

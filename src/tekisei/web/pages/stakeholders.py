@@ -18,7 +18,7 @@ from tekisei.core.stakeholders import (
     StakeholderFields,
     StakeholderKind,
 )
-from tekisei.errors import ConflictError, InvalidInputError, NotFoundError
+from tekisei.errors import ConflictError, InvalidInputError
 from tekisei.services import stakeholders as stakeholder_service
 from tekisei.services import systems as system_service
 from tekisei.services.people import ActorNames
@@ -30,7 +30,7 @@ from tekisei.web.templating import render
 
 router = APIRouter(prefix="/stakeholders", include_in_schema=False)
 KindQuery = Annotated[StakeholderKind | None, Query()]
-Failure = ConflictError | InvalidInputError | NotFoundError
+Failure = ConflictError | InvalidInputError
 
 
 async def _read(request: Request) -> dict[str, Any]:
@@ -137,7 +137,7 @@ async def create(request: Request, principal: PrincipalDep) -> Response:
         with transaction(request) as session:
             row = stakeholder_service.add_stakeholder(session, principal, fields)
             stakeholder_id = row.id
-    except (ValidationError, ConflictError, InvalidInputError, NotFoundError) as exc:
+    except (ValidationError, ConflictError, InvalidInputError) as exc:
         return _register(
             request, principal, system=None, kind=None, archived=False, values=values,
             errors=_problem(exc, request.state.lang), status=_status(exc),
@@ -214,7 +214,7 @@ async def update(request: Request, principal: PrincipalDep, stakeholder_id: IdPa
             stakeholder_service.update_stakeholder(
                 session, principal, stakeholder_id, values, version
             )
-    except (ValidationError, ConflictError, InvalidInputError, NotFoundError) as exc:
+    except (ValidationError, ConflictError, InvalidInputError) as exc:
         return _detail(
             request, principal, stakeholder_id, values=_blank() | values,
             errors=_problem(exc, request.state.lang), status=_status(exc),
@@ -249,7 +249,7 @@ async def engage(request: Request, principal: PrincipalDep, stakeholder_id: IdPa
         )
         with transaction(request) as session:
             stakeholder_service.engage(session, principal, stakeholder_id, fields)
-    except (ValidationError, ConflictError, InvalidInputError, NotFoundError) as exc:
+    except (ValidationError, ConflictError, InvalidInputError) as exc:
         problem = {f"engagement-{k}": v for k, v in _problem(exc, request.state.lang).items()}
         return _detail(
             request, principal, stakeholder_id, engagement=values, errors=problem,
