@@ -4,6 +4,7 @@ the guideline assessments."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
@@ -362,3 +363,33 @@ def test_linking_a_stakeholder_to_another_system_later_attaches_it_there(
     with loaded_db.transaction() as session:
         stakeholders.update_stakeholder(session, admin, sid, {"systems": [first, second]}, 1)
     assert len(_items(loaded_db, admin, b)["1.3.2"].evidence) == 1
+
+
+def test_concurrent_edits_of_one_version_let_exactly_one_win(
+    loaded_db: Database, admin: Principal
+) -> None:
+    sid = add(loaded_db, admin)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def write(text: str) -> None:
+        barrier.wait()
+        try:
+            with loaded_db.transaction() as session:
+                stakeholders.update_stakeholder(session, admin, sid, {"interests": text}, 1)
+            outcomes.append("saved")
+        except ConflictError:
+            outcomes.append("conflict")
+
+    threads = [threading.Thread(target=write, args=(t,)) for t in ("対価", "同意")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(outcomes) == ["conflict", "saved"]
+    with loaded_db.reading() as session:
+        row = stakeholders.get_stakeholder(session, admin, sid)
+        updates = session.scalars(
+            select(AuditEventRow.id).where(AuditEventRow.action == "stakeholder.update")
+        ).all()
+    assert row.version == 2 and row.interests in ("対価", "同意") and len(updates) == 1
