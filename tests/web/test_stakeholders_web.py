@@ -267,3 +267,34 @@ async def test_a_stale_edit_is_shown_as_a_conflict_and_readers_get_no_forms(site
     after = soup(await admin.get(f"/stakeholders/{sid}?lang=en"))
     assert "Archived" in after.select_one("h1").get_text()  # type: ignore[union-attr]
     assert not after.select("#engagement-form")
+
+
+async def test_the_assessment_links_the_evidence_and_a_tester_sees_no_stakeholders(
+    site: Any,
+) -> None:
+    admin = await site("admin@acme.example")
+    system_id = await _system(site, admin)
+    headers = auth(site, "admin@acme.example")
+    started = await admin.post(f"/api/systems/{system_id}/assessments", headers=headers)
+    assert started.status_code == 201, started.text
+    sid = (
+        await admin.post(
+            "/api/stakeholders", headers=headers,
+            json={"name": "応募者", "kind": "affected", "systems": [system_id]},
+        )
+    ).json()["id"]  # fmt: skip
+    engaged = await admin.post(
+        f"/api/stakeholders/{sid}/engagements", headers=headers, json={"summary": "面談"}
+    )
+    assert engaged.status_code == 201
+    page = soup(await admin.get(f"/systems/{system_id}/assessment?lang=en"))
+    links = {a["href"] for a in page.select("a[data-evidence]")}
+    assert f"/stakeholders/{sid}" in links and f"/stakeholders/{sid}#log" in links
+    assigned = await admin.post(
+        f"/api/systems/{system_id}/testers", headers=headers, json={"email": "tester@lab.example"}
+    )
+    assert assigned.status_code < 300, assigned.text
+    tester = await site("tester@lab.example")
+    shown = await tester.get(f"/systems/{system_id}")
+    assert shown.status_code == 200
+    assert soup(shown).select_one("#stakeholders") is None

@@ -445,7 +445,7 @@ def engage(
     evidence = transparency.reference(
         session,
         principal,
-        ref=f"engagement:{entry.id}",
+        ref=f"engagement:{row.id}:{entry.id}",
         title=AutoNote.of(NoteKey.ENGAGEMENT_EVIDENCE, name=row.name, day=day.isoformat()),
     )
     entry.evidence_id = evidence.id
