@@ -66,3 +66,6 @@ def test_a_stakeholder_is_added_and_engaged_on_a_phone(phone: Any, base_url: str
     page.goto(f"{base_url}/systems/{system_id}")
     assert NAME in page.locator("#system-stakeholders").inner_text()
     _fits(page)
+    page.goto(f"{base_url}/stakeholders?kind=data_holders")
+    assert NAME in page.locator("#stakeholders-table").inner_text()
+    _fits(page)

@@ -393,3 +393,25 @@ def test_concurrent_edits_of_one_version_let_exactly_one_win(
             select(AuditEventRow.id).where(AuditEventRow.action == "stakeholder.update")
         ).all()
     assert row.version == 2 and row.interests in ("対価", "同意") and len(updates) == 1
+
+
+def test_the_register_and_a_log_are_limited_per_organisation_and_per_stakeholder(
+    loaded_db: Database, admin: Principal, member: MakeMember, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(stakeholders, "MAX_STAKEHOLDERS", 2)
+    monkeypatch.setattr(stakeholders, "MAX_ENGAGEMENTS", 1)
+    first = add(loaded_db, admin, name="一")
+    second = add(loaded_db, admin, name="二")
+    with loaded_db.transaction() as session:
+        stakeholders.archive_stakeholder(session, admin, second, 1)
+    with pytest.raises(InvalidInputError) as full:
+        add(loaded_db, admin, name="三")  # archived ones count
+    assert "アーカイブ済みを含む" in full.value.localized("ja")
+    add(loaded_db, member("admin@other.example", Role.ADMIN, "other"), name="他社")
+    with loaded_db.transaction() as session:
+        stakeholders.engage(session, admin, first, EngagementFields(summary="一回目"))
+    with pytest.raises(InvalidInputError), loaded_db.transaction() as session:
+        stakeholders.engage(session, admin, first, EngagementFields(summary="二回目"))
+    with loaded_db.reading() as session:
+        assert len(stakeholders.list_stakeholders(session, admin, archived=True)) == 2
+        assert [e.summary for e in stakeholders.engagements(session, admin, first)] == ["一回目"]

@@ -241,10 +241,10 @@ def add_stakeholder(
     )
     if (held or 0) >= MAX_STAKEHOLDERS:
         raise InvalidInputError(
-            f"an organisation holds at most {MAX_STAKEHOLDERS} stakeholders; archive is not "
-            "deletion, so reuse one that no longer applies",
-            ja=f"ステークホルダーは1組織{MAX_STAKEHOLDERS}件までです。使わなくなったものを"
-            "書き換えて使ってください。",
+            f"an organisation holds at most {MAX_STAKEHOLDERS} stakeholders, archived ones "
+            "included; change one that no longer applies instead of adding another",
+            ja=f"ステークホルダーは1組織につき{MAX_STAKEHOLDERS}件（アーカイブ済みを含む）まで"
+            "です。不要になったものを書き換えてお使いください。",
         )
     now = datetime.now(UTC)
     data = fields.model_dump(mode="json", exclude={"systems"})
