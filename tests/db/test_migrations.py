@@ -561,3 +561,65 @@ def test_haip_reports_are_made_by_0020_and_removed_by_going_back_to_0019(
         assert schema_drift(engine) == []
     finally:
         engine.dispose()
+
+
+def test_the_stakeholder_tables_come_with_0022_and_go_back_leaving_the_rest(
+    settings: Settings,
+) -> None:
+    """0022 adds the stakeholder register, its system links and the engagement log; an
+    engagement belongs to its stakeholder; going back drops only these three tables;
+    upgrading again gives the schema the models describe."""
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    from tekisei.db.migrate import alembic_config, upgrade
+
+    engine = make_engine(settings.resolved_database_url)
+    config = alembic_config(engine)
+    before = ScriptDirectory.from_config(config).get_revision("0022").down_revision
+    assert isinstance(before, str)
+    tables = {"stakeholders", "stakeholder_systems", "stakeholder_engagements"}
+    at = "'2026-01-01 00:00:00'"
+    try:
+        upgrade(engine, before)
+        assert not tables & set(inspect(engine).get_table_names())
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO orgs (id, slug, name, actors, created_at, version, audit_seq, "
+                    f"audit_head) VALUES (1, 'acme', 'Acme', '[\"business\"]', {at}, 1, 0, 'x')"
+                )
+            )
+        upgrade(engine)
+        assert tables <= set(inspect(engine).get_table_names())
+        assert schema_drift(engine) == []
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO stakeholders (id, org_id, name, kind, relation, interests, "
+                    "engagement, contact, archived_at, evidence_id, created_at, updated_at, "
+                    "updated_by, version) VALUES (1, 1, '住民', 'communities', 'indirect', '', "
+                    f"'', '', NULL, NULL, {at}, {at}, 'cli', 1)"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO stakeholder_engagements (id, org_id, stakeholder_id, "
+                    "happened_on, kind, summary, outcome, systems, evidence_id, created_at, "
+                    "created_by) VALUES (1, 1, 1, '2026-01-01', 'meeting', '説明会', '', '[]', "
+                    f"NULL, {at}, 'cli')"
+                )
+            )
+        with engine.begin() as connection:
+            connection.execute(text("DELETE FROM stakeholders"))
+            count = "SELECT count(*) FROM stakeholder_engagements"
+            assert connection.execute(text(count)).scalar() == 0
+        command.downgrade(config, before)
+        remaining = set(inspect(engine).get_table_names())
+        assert not tables & remaining and "soa" in remaining
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT slug FROM orgs")).scalar() == "acme"
+        upgrade(engine)
+        assert schema_drift(engine) == []
+    finally:
+        engine.dispose()

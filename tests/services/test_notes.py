@@ -37,6 +37,9 @@ VALUES: dict[NoteKey, dict[str, str | int | float]] = {
     NoteKey.STATEMENT_ATTACHED: {},
     NoteKey.HAIP_REPORT_EVIDENCE: {"title": "HAIP 2026", "number": 2},
     NoteKey.HAIP_REPORT_ATTACHED: {},
+    NoteKey.STAKEHOLDER_EVIDENCE: {"name": "Photographers"},
+    NoteKey.ENGAGEMENT_EVIDENCE: {"name": "Photographers", "day": "2026-11-30"},
+    NoteKey.STAKEHOLDER_ATTACHED: {},
 }  # fmt: skip
 
 

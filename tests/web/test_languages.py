@@ -25,6 +25,7 @@ from sqlalchemy import select
 
 from tekisei.config import Settings
 from tekisei.core.assessments import AnswerFields, AnswerState
+from tekisei.core.stakeholders import EngagementFields, StakeholderFields
 from tekisei.db.assessments import AnswerRow, EvidenceRow
 from tekisei.db.orgs import OrgRow, UserRow
 from tekisei.db.policies import PolicyRow, PolicyVersionRow
@@ -41,6 +42,7 @@ from tekisei.services import (
     risk_suggestions,
     soa,
     soa_approvals,
+    stakeholders,
     statements,
     systems,
 )
@@ -88,6 +90,8 @@ PAGES = [
     "/orgs/demo-corp/statement",
     "/reports/haip", "/reports/haip/{report}", "/public/reports/{public}",
     "/public/reports/{public}/versions/1", "/approvals",
+    "/stakeholders", "/stakeholders?system={system}&kind=data_holders&archived=true",
+    "/stakeholders/{stakeholder}",
 ]  # fmt: skip
 # What a reader downloads: (address, format).
 REPORTS = [
@@ -186,6 +190,7 @@ class Workspace:
     public: str
     data: list[str]
     password: str
+    stakeholder: int = 0
 
 
 def _workspace(db: Database, settings: Settings, demo_url: str, lang: str) -> Workspace:
@@ -254,6 +259,16 @@ def _workspace(db: Database, settings: Settings, demo_url: str, lang: str) -> Wo
             max_bytes=settings.max_upload_mb * 1024 * 1024,
         )
         report_id, public = report.id, report.public_id
+    with db.transaction() as session:  # a stakeholder of the system, with an engagement
+        stakeholder = stakeholders.add_stakeholder(
+            session, admin, StakeholderFields(name="写真家協会", kind="data_holders",
+                                              interests="作品の無断学習", systems=[system])
+        )  # fmt: skip
+        stakeholders.engage(
+            session, admin, stakeholder.id,
+            EngagementFields(kind="consultation", summary="説明会を開いた", outcome="窓口を設けた"),
+        )  # fmt: skip
+        stakeholder_id = stakeholder.id
     with db.reading() as session:
         risk = session.scalars(select(RiskRow.id).order_by(RiskRow.id)).first()
         assert risk is not None
@@ -288,6 +303,7 @@ def _workspace(db: Database, settings: Settings, demo_url: str, lang: str) -> Wo
         data += [e.title for e in session.scalars(select(EvidenceRow)) if e.auto_title is None]
         data += [run.target, run.key]
         data += ["調達はしない", "AI基本方針を定めた", "確認済み"]  # the statement's texts
+        data += ["写真家協会", "作品の無断学習", "説明会を開いた", "窓口を設けた"]
         # what a scorer quotes from the suite's case (a phrase it looks for) is the case's
         for result in eval_runs.run_results(session, admin, run.id, failing_only=True):
             for score in result.scores:
@@ -302,6 +318,7 @@ def _workspace(db: Database, settings: Settings, demo_url: str, lang: str) -> Wo
         public=public,
         data=sorted((d for d in data if d), key=len, reverse=True),
         password=demo.password or "",
+        stakeholder=stakeholder_id,
     )
 
 
@@ -350,6 +367,7 @@ async def test_pages_and_reports_speak_one_language(
                     policy=work.policy,
                     report=work.report,
                     public=work.public,
+                    stakeholder=work.stakeholder,
                 )
                 separator = "&" if "?" in url else "?"
                 response = await client.get(f"{url}{separator}lang={lang}")

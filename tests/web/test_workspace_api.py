@@ -260,6 +260,7 @@ OBJECT_PARAMS: dict[str, str] = {
     "policy_id": "policy_id",
     "report_id": "report_id",
     "report_public_id": "report_public_id",
+    "stakeholder_id": "stakeholder_id",
     "before": "run",
     "after": "run",
 }
@@ -332,6 +333,10 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/systems/{system_id}/records/datasets"): {"name": "stolen"},
     ("PATCH", "/api/records/models/{model_id}"): {"version": 1, "name": "stolen"},
     ("PATCH", "/api/records/datasets/{dataset_id}"): {"version": 1, "name": "stolen"},
+    ("POST", "/api/stakeholders"): {"name": "stolen", "systems": [Ref("system_id")]},
+    ("PATCH", "/api/stakeholders/{stakeholder_id}"): {"version": 1, "name": "stolen"},
+    ("POST", "/api/stakeholders/{stakeholder_id}/archive"): {"version": 1},
+    ("POST", "/api/stakeholders/{stakeholder_id}/engagements"): {"summary": "stolen"},
     ("POST", "/api/systems/{system_id}/notice"): {"regenerate": True, "version": 1},
     ("PUT", "/api/systems/{system_id}/notice"): {"version": 1, "ja": {"title": "stolen"}},
     ("POST", "/api/systems/{system_id}/notice/approval-request"): {"version": 1},
@@ -430,6 +435,10 @@ FORMS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/records/datasets/new"): {"name": "stolen"},
     ("POST", "/records/models/{model_id}"): {"name": "stolen", "version": "1"},
     ("POST", "/records/datasets/{dataset_id}"): {"name": "stolen", "version": "1"},
+    ("POST", "/stakeholders/new"): {"name": "stolen", "systems": Ref("system_id")},
+    ("POST", "/stakeholders/{stakeholder_id}"): {"name": "stolen", "version": "1"},
+    ("POST", "/stakeholders/{stakeholder_id}/archive"): {"version": "1"},
+    ("POST", "/stakeholders/{stakeholder_id}/engagements"): {"summary": "stolen"},
     ("POST", "/systems/{system_id}/notice/generate"): {"regenerate": "1", "version": "1"},
     ("POST", "/systems/{system_id}/notice"): {"version": "1", "ja-title": "stolen"},
     ("POST", "/systems/{system_id}/notice/request-approval"): {"version": "1"},
@@ -743,6 +752,7 @@ async def _one_of_every_kind(api: dict[str, Any], demo_url: str) -> dict[str, An
     await _statement(api, "性別による偏り")
     transparency["policy_id"] = await _policy(api, "性別による偏り")
     transparency |= await _haip_report(api, "性別による偏り")
+    transparency["stakeholder_id"] = await _stakeholder(api, system_id, "性別による偏り")
     ids = {
         "system_id": system_id,
         "risk_id": risk_id,
@@ -961,6 +971,7 @@ async def _hidden_system(
     await _statement(api, f"{HIDDEN} statement")
     transparency["policy_id"] = await _policy(api, f"{HIDDEN} policy")
     transparency |= await _haip_report(api, f"{HIDDEN} report")
+    transparency["stakeholder_id"] = await _stakeholder(api, system_id, f"{HIDDEN} stakeholder")
     return {
         **transparency,
         "system_id": system_id,
@@ -1001,6 +1012,26 @@ async def _records_and_notice(api: dict[str, Any], system_id: int, text: str) ->
         "dataset_id": dataset.json()["id"],
         "public_id": notice.json()["public_id"],
     }
+
+
+async def _stakeholder(api: dict[str, Any], system_id: int, text: str) -> int:
+    """A stakeholder of the system with ``text`` in every field, and an engagement with it
+    written the same way; the stakeholder's id."""
+    client, admin = api["client"], auth(api["tokens"]["admin"])
+    added = await client.post(
+        "/api/stakeholders",
+        headers=admin,
+        json={"name": text, "interests": text, "engagement": text, "contact": text,
+              "systems": [system_id]},
+    )  # fmt: skip
+    assert added.status_code == 201, added.text
+    engaged = await client.post(
+        f"/api/stakeholders/{added.json()['id']}/engagements",
+        headers=admin,
+        json={"summary": text, "outcome": text},
+    )
+    assert engaged.status_code == 201, engaged.text
+    return int(added.json()["id"])
 
 
 async def _statement(api: dict[str, Any], text: str) -> None:

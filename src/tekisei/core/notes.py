@@ -70,6 +70,13 @@ class NoteKey(StrEnum):
     HAIP_REPORT_ATTACHED = "haip-report-attached"
     """On an answer: a published HAIP report was attached and the answer started as
     partial."""
+    STAKEHOLDER_EVIDENCE = "stakeholder-evidence"
+    """The title of a stakeholder kept as evidence (name)."""
+    ENGAGEMENT_EVIDENCE = "engagement-evidence"
+    """The title of an engagement with a stakeholder kept as evidence (name, day)."""
+    STAKEHOLDER_ATTACHED = "stakeholder-attached"
+    """On an answer: a stakeholder or an engagement with one was attached and the answer
+    started as partial."""
 
 
 class AutoNote(BaseModel):

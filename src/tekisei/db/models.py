@@ -35,6 +35,7 @@ from tekisei.db.records import DatasetRecordRow, ModelRecordRow, RecordVersionRo
 from tekisei.db.reviews import ReviewRow
 from tekisei.db.risks import RiskRow
 from tekisei.db.soa import SoaApprovalRow, SoaChangeRow, SoaControlRow, SoaRow
+from tekisei.db.stakeholders import EngagementRow, StakeholderRow, StakeholderSystemRow
 from tekisei.db.statements import StatementRow, StatementVersionRow
 from tekisei.db.systems import SystemAssignmentRow, SystemRow
 
@@ -51,6 +52,7 @@ __all__ = [
     "CrosswalkLinkRow",
     "CrosswalkRow",
     "DatasetRecordRow",
+    "EngagementRow",
     "EvalJobRow",
     "EvalResultRow",
     "EvalRunRow",
@@ -81,6 +83,8 @@ __all__ = [
     "SoaChangeRow",
     "SoaControlRow",
     "SoaRow",
+    "StakeholderRow",
+    "StakeholderSystemRow",
     "StatementRow",
     "StatementVersionRow",
     "SystemAssignmentRow",

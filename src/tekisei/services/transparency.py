@@ -7,7 +7,9 @@ holders of the data); a published notice serves 2(2) and fn 18 (what users are t
 warnings and a contact window). These belong to one system. An organisation's documents
 belong to all its systems: a policy in force serves the guideline items its version names,
 the published governance statement serves 2(1) and 3(4), and an approved ISO/IEC 42001
-Statement of Applicability and a published HAIP report serve 2(1) and fn 16.
+Statement of Applicability and a published HAIP report serve 2(1) and fn 16. A stakeholder
+and each engagement with one serve 1(3)② and 2(2), for the systems they are linked to, or
+for every system when they are linked to none.
 
 Each is attached as evidence to the items that apply to the system in its open guideline
 assessment (an organisation's document: in every system's), and when a new assessment
@@ -37,10 +39,10 @@ from tekisei.db.orgs import OrgRow
 from tekisei.db.records import DatasetRecordRow, ModelRecordRow
 from tekisei.db.soa import SoaApprovalRow
 from tekisei.db.statements import StatementRow, StatementVersionRow
-from tekisei.services import audit, policy_versions, systems
+from tekisei.services import audit, policy_versions, stakeholder_evidence, systems
 from tekisei.services.notes import note_text
 
-Purpose = Literal["model", "dataset", "notice", "statement", "soa", "haip"]
+Purpose = Literal["model", "dataset", "notice", "statement", "soa", "haip", "stakeholder"]
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,7 @@ USES: dict[Purpose, Use] = {
     "statement": Use(("2.1", "3.4"), NoteKey.STATEMENT_ATTACHED),
     "soa": Use(("2.1", "fn16"), NoteKey.SOA_ATTACHED),
     "haip": Use(("2.1", "fn16"), NoteKey.HAIP_REPORT_ATTACHED),
+    "stakeholder": Use(("1.3.2", "2.2"), NoteKey.STAKEHOLDER_ATTACHED),
 }
 """What each kind of evidence with fixed items serves."""
 
@@ -280,10 +283,17 @@ def _haip(session: Session, assessment: AssessmentRow) -> list[Found]:
     return [(i, USES["haip"]) for i in reports if i is not None]
 
 
-FINDERS: tuple[Finder, ...] = (_records, _notice, _policies, _statement, _soa, _haip)
+def _stakeholders(session: Session, assessment: AssessmentRow) -> list[Found]:
+    return [(i, USES["stakeholder"]) for i in stakeholder_evidence.found(session, assessment)]
+
+
+FINDERS: tuple[Finder, ...] = (
+    _records, _notice, _policies, _statement, _soa, _haip, _stakeholders,
+)  # fmt: skip
 """What a new guideline assessment starts with: the system's records and published notice,
 the organisation's policies in force, its published governance statement, its latest
-approved ISO/IEC 42001 Statement of Applicability and its published HAIP reports."""
+approved ISO/IEC 42001 Statement of Applicability, its published HAIP reports, and the
+stakeholders concerned with the system and the engagements with them."""
 
 
 def link_existing(session: Session, principal: Principal, assessment: AssessmentRow) -> None:

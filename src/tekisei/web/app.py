@@ -31,6 +31,7 @@ from tekisei.web.api import records as records_api
 from tekisei.web.api import reviews as reviews_api
 from tekisei.web.api import risks as risks_api
 from tekisei.web.api import soa as soa_api
+from tekisei.web.api import stakeholders as stakeholders_api
 from tekisei.web.api import statements as statements_api
 from tekisei.web.api import systems as systems_api
 from tekisei.web.api import users as users_api
@@ -55,6 +56,7 @@ from tekisei.web.pages import reviews as reviews_pages
 from tekisei.web.pages import risks as risks_pages
 from tekisei.web.pages import site
 from tekisei.web.pages import soa as soa_pages
+from tekisei.web.pages import stakeholders as stakeholders_pages
 from tekisei.web.pages import statements as statements_pages
 from tekisei.web.pages import systems as systems_pages
 from tekisei.web.pages import users as users_pages
@@ -107,6 +109,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(eval_targets_api.router)
     app.include_router(provenance_api.router)
     app.include_router(records_api.router)
+    app.include_router(stakeholders_api.router)
     app.include_router(notices_api.router)
     app.include_router(notices_api.public_router)
     app.include_router(soa_api.router)
@@ -131,6 +134,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(evals_pages.router)
     app.include_router(verify_pages.router)
     app.include_router(records_pages.router)
+    app.include_router(stakeholders_pages.router)
     app.include_router(notices_pages.router)
     app.include_router(notices_pages.public_router)
     app.include_router(soa_pages.router)

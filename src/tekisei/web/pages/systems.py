@@ -30,6 +30,7 @@ from tekisei.services import notice_views, provenance_checks
 from tekisei.services import provenance as text_provenance
 from tekisei.services import records as record_service
 from tekisei.services import risks as risk_service
+from tekisei.services import stakeholders as stakeholder_views
 from tekisei.services import systems as system_service
 from tekisei.services.people import ActorNames
 from tekisei.web.api.common import IdPath, reading, transaction
@@ -195,6 +196,7 @@ def detail_page(request: Request, principal: PrincipalDep, system_id: IdPath) ->
             for r in record_service.list_datasets(session, principal, system_id)
         ]
         notice = notice_views.notice_summary(session, principal, system_id)
+        system_stakeholders = stakeholder_views.for_system(session, principal, system_id)
     groups: dict[str, dict[str, Any]] = {}
     for requirement in requirements:
         group = groups.setdefault(
@@ -231,6 +233,7 @@ def detail_page(request: Request, principal: PrincipalDep, system_id: IdPath) ->
             "record_models": record_models,
             "record_datasets": record_datasets,
             "notice": notice,
+            "system_stakeholders": system_stakeholders,
         },
     )
 
