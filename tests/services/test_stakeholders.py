@@ -415,3 +415,21 @@ def test_the_register_and_a_log_are_limited_per_organisation_and_per_stakeholder
     with loaded_db.reading() as session:
         assert len(stakeholders.list_stakeholders(session, admin, archived=True)) == 2
         assert [e.summary for e in stakeholders.engagements(session, admin, first)] == ["一回目"]
+
+
+def test_an_external_tester_reads_the_assessment_without_organisation_records(
+    loaded_db: Database, admin: Principal, member: MakeMember
+) -> None:
+    system_id = system(loaded_db, admin)
+    with loaded_db.transaction() as session:
+        assessment = assessments.start_assessment(session, admin, system_id).id
+    tester = member("tester@lab.example", Role.EXTERNAL_TESTER)
+    with loaded_db.transaction() as session:
+        systems.assign_tester(session, admin, system_id, "tester@lab.example")
+    sid = add(loaded_db, admin, systems=[system_id])
+    with loaded_db.transaction() as session:
+        stakeholders.engage(session, admin, sid, EngagementFields(summary="説明会"))
+    assert len(_items(loaded_db, admin, assessment)["1.3.2"].evidence) == 2
+    seen = _items(loaded_db, tester, assessment)["1.3.2"]
+    assert seen.evidence == []  # the organisation's register is not the tester's to read
+    assert seen.state.value == "partial"  # the answer itself is the system's

@@ -24,7 +24,7 @@ from tekisei.core.assessments import (
 )
 from tekisei.core.catalog import Localized, Relation, urn
 from tekisei.core.notes import AutoNote, read_note
-from tekisei.core.orgs import Permission, Principal, require
+from tekisei.core.orgs import Permission, Principal, require, sees_all_systems
 from tekisei.core.systems import RECOMMENDED
 from tekisei.db.assessments import AnswerEvidenceRow, AnswerRow, AssessmentRow, EvidenceRow
 from tekisei.db.catalog import CatalogNodeRow, CrosswalkLinkRow
@@ -531,8 +531,13 @@ def _auto_note(answer: AnswerRow | None) -> Localized | None:
     return note_words(note) if note else None
 
 
+ORG_DOCUMENTS = frozenset({"policy", "statement", "soa", "stakeholder", "engagement"})
+"""Kinds of evidence that refer to the whole organisation's records (``policy:3``): a
+reader who sees only some systems (an external tester) is not shown them."""
+
+
 def _evidence_by_answer(
-    session: Session, answer_ids: list[int], actors: ActorNames
+    session: Session, answer_ids: list[int], actors: ActorNames, whole_org: bool = True
 ) -> dict[int, list[EvidenceView]]:
     out: dict[int, list[EvidenceView]] = {}
     if not answer_ids:
@@ -544,6 +549,9 @@ def _evidence_by_answer(
         .order_by(EvidenceRow.id)
     )
     for answer_id, evidence in rows:
+        kind = (evidence.reference or "").split(":", 1)[0]
+        if not whole_org and evidence.kind == "reference" and kind in ORG_DOCUMENTS:
+            continue
         out.setdefault(answer_id, []).append(evidence_view(evidence, actors))
     return out
 
@@ -558,7 +566,9 @@ def assessment_report(session: Session, principal: Principal, assessment_id: int
     system = systems.visible_system(session, principal, row.system_id)
     answers = _answers(session, row.id)
     actors = ActorNames(session, principal)
-    evidence = _evidence_by_answer(session, [a.id for a in answers.values()], actors)
+    evidence = _evidence_by_answer(
+        session, [a.id for a in answers.values()], actors, sees_all_systems(principal.role)
+    )
     if row.framework_id == GUIDELINE:
         requirements = [
             (r.urn, r.section, r.title_ja, r.title_en, r.group)
