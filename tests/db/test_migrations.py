@@ -623,3 +623,75 @@ def test_the_stakeholder_tables_come_with_0022_and_go_back_leaving_the_rest(
         assert schema_drift(engine) == []
     finally:
         engine.dispose()
+
+
+def test_the_data_holder_tables_come_with_0024_and_go_back_leaving_the_rest(
+    settings: Settings,
+) -> None:
+    """0024 adds the data-holder register, its dataset links, the communication log and the
+    benefit arrangements; log and benefits belong to their holder; going back drops only
+    these four tables; upgrading again gives the schema the models describe."""
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    from tekisei.db.migrate import alembic_config, upgrade
+
+    engine = make_engine(settings.resolved_database_url)
+    config = alembic_config(engine)
+    before = ScriptDirectory.from_config(config).get_revision("0024").down_revision
+    assert isinstance(before, str)
+    tables = {
+        "data_holders", "data_holder_datasets", "data_holder_communications",
+        "data_holder_benefits",
+    }  # fmt: skip
+    at = "'2026-01-01 00:00:00'"
+    try:
+        upgrade(engine, before)
+        assert not tables & set(inspect(engine).get_table_names())
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO orgs (id, slug, name, actors, created_at, version, audit_seq, "
+                    f"audit_head) VALUES (1, 'acme', 'Acme', '[\"business\"]', {at}, 1, 0, 'x')"
+                )
+            )
+        upgrade(engine)
+        assert tables <= set(inspect(engine).get_table_names())
+        assert schema_drift(engine) == []
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO data_holders (id, org_id, name, kind, data, rights, interests, "
+                    "contact, archived_at, evidence_id, created_at, updated_at, updated_by, "
+                    "version) VALUES (1, 1, '写真家協会', 'creators', '写真', '[\"copyright\"]', "
+                    f"'', '', NULL, NULL, {at}, {at}, 'cli', 1)"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO data_holder_communications (id, org_id, holder_id, "
+                    "happened_on, channel, summary, outcome, created_at, created_by) VALUES "
+                    f"(1, 1, 1, '2026-01-01', 'meeting', '説明会', '', {at}, 'cli')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO data_holder_benefits (id, org_id, holder_id, kind, recipient, "
+                    "method, since, until, status, created_at, updated_at, updated_by, version) "
+                    "VALUES (1, 1, 1, 'attribution', '写真家協会', '', '2026-01-01', NULL, "
+                    f"'active', {at}, {at}, 'cli', 1)"
+                )
+            )
+        with engine.begin() as connection:
+            connection.execute(text("DELETE FROM data_holders"))
+            for table in ("data_holder_communications", "data_holder_benefits"):
+                assert connection.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 0
+        command.downgrade(config, before)
+        remaining = set(inspect(engine).get_table_names())
+        assert not tables & remaining and "stakeholders" in remaining
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT slug FROM orgs")).scalar() == "acme"
+        upgrade(engine)
+        assert schema_drift(engine) == []
+    finally:
+        engine.dispose()

@@ -77,6 +77,11 @@ class NoteKey(StrEnum):
     STAKEHOLDER_ATTACHED = "stakeholder-attached"
     """On an answer: a stakeholder or an engagement with one was attached and the answer
     started as partial."""
+    DATA_HOLDER_EVIDENCE = "data-holder-evidence"
+    """The title of a data holder kept as evidence (name)."""
+    DATA_HOLDER_ATTACHED = "data-holder-attached"
+    """On an answer: a data holder linked to a dataset of the system was attached and the
+    answer started as partial."""
 
 
 class AutoNote(BaseModel):

@@ -5,6 +5,12 @@ from tekisei.db.assessments import AnswerEvidenceRow, AnswerRow, AssessmentRow, 
 from tekisei.db.audit import AuditCheckpointRow, AuditEventRow
 from tekisei.db.base import Base
 from tekisei.db.catalog import CatalogNodeRow, CrosswalkLinkRow, CrosswalkRow, FrameworkRow
+from tekisei.db.data_holders import (
+    DataHolderBenefitRow,
+    DataHolderCommunicationRow,
+    DataHolderDatasetRow,
+    DataHolderRow,
+)
 from tekisei.db.evals import (
     EvalJobRow,
     EvalResultRow,
@@ -51,6 +57,10 @@ __all__ = [
     "CatalogNodeRow",
     "CrosswalkLinkRow",
     "CrosswalkRow",
+    "DataHolderBenefitRow",
+    "DataHolderCommunicationRow",
+    "DataHolderDatasetRow",
+    "DataHolderRow",
     "DatasetRecordRow",
     "EngagementRow",
     "EvalJobRow",
