@@ -181,14 +181,12 @@ def _check_datasets(session: Session, principal: Principal, dataset_ids: list[in
     """The systems of the named dataset records, all of which must be the organisation's."""
     if not dataset_ids:
         return set()
-    known: dict[int, int] = {
-        dataset_id: system_id
-        for dataset_id, system_id in session.execute(
-            select(DatasetRecordRow.id, DatasetRecordRow.system_id).where(
-                DatasetRecordRow.org_id == principal.org_id, DatasetRecordRow.id.in_(dataset_ids)
-            )
+    rows = session.execute(
+        select(DatasetRecordRow.id, DatasetRecordRow.system_id).where(
+            DatasetRecordRow.org_id == principal.org_id, DatasetRecordRow.id.in_(dataset_ids)
         )
-    }
+    )
+    known: dict[int, int] = {row.id: row.system_id for row in rows}
     missing = [str(d) for d in dataset_ids if d not in known]
     if missing:
         raise NotFoundError(
