@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "backup": ("tekisei.cli.backups", "app", "Backups."),
     "catalog": ("tekisei.cli.catalog", "app", "Frameworks and crosswalks."),
     "check": ("tekisei.cli.gates", "check_command", "Whether a system meets its gates."),
+    "data-holders": ("tekisei.cli.data_holders", "app", "Data holders and benefits returned."),
     "db": ("tekisei.cli.db", "app", "The database."),
     "demo": ("tekisei.cli.demo", "app", "Demo data."),
     "demo-target": ("tekisei.cli.evals", "demo_target_command", "Serve the demo model."),

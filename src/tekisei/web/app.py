@@ -17,6 +17,7 @@ from tekisei.services.database import open_database
 from tekisei.web.api import assessments as assessments_api
 from tekisei.web.api import audit as audit_api
 from tekisei.web.api import catalog as catalog_api
+from tekisei.web.api import data_holders as data_holders_api
 from tekisei.web.api import eval_targets as eval_targets_api
 from tekisei.web.api import evals as evals_api
 from tekisei.web.api import gates as gates_api
@@ -110,6 +111,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(provenance_api.router)
     app.include_router(records_api.router)
     app.include_router(stakeholders_api.router)
+    app.include_router(data_holders_api.router)
     app.include_router(notices_api.router)
     app.include_router(notices_api.public_router)
     app.include_router(soa_api.router)
