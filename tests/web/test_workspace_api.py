@@ -261,6 +261,9 @@ OBJECT_PARAMS: dict[str, str] = {
     "report_id": "report_id",
     "report_public_id": "report_public_id",
     "stakeholder_id": "stakeholder_id",
+    "holder_id": "holder_id",
+    "benefit_id": "benefit_id",
+    "dataset": "dataset_id",
     "before": "run",
     "after": "run",
 }
@@ -337,6 +340,16 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/api/stakeholders/{stakeholder_id}"): {"version": 1, "name": "stolen"},
     ("POST", "/api/stakeholders/{stakeholder_id}/archive"): {"version": 1},
     ("POST", "/api/stakeholders/{stakeholder_id}/engagements"): {"summary": "stolen"},
+    ("POST", "/api/data-holders"): {"name": "stolen", "datasets": [Ref("dataset_id")]},
+    ("PATCH", "/api/data-holders/{holder_id}"): {"version": 1, "name": "stolen"},
+    ("POST", "/api/data-holders/{holder_id}/archive"): {"version": 1},
+    ("POST", "/api/data-holders/{holder_id}/communications"): {"summary": "stolen"},
+    ("POST", "/api/data-holders/{holder_id}/benefits"): {
+        "kind": "access",
+        "recipient": "stolen",
+        "since": "2026-01-01",
+    },
+    ("PATCH", "/api/data-holder-benefits/{benefit_id}"): {"version": 1, "status": "ended"},
     ("POST", "/api/systems/{system_id}/notice"): {"regenerate": True, "version": 1},
     ("PUT", "/api/systems/{system_id}/notice"): {"version": 1, "ja": {"title": "stolen"}},
     ("POST", "/api/systems/{system_id}/notice/approval-request"): {"version": 1},
@@ -753,6 +766,7 @@ async def _one_of_every_kind(api: dict[str, Any], demo_url: str) -> dict[str, An
     transparency["policy_id"] = await _policy(api, "性別による偏り")
     transparency |= await _haip_report(api, "性別による偏り")
     transparency["stakeholder_id"] = await _stakeholder(api, system_id, "性別による偏り")
+    transparency |= await _data_holder(api, transparency["dataset_id"], "性別による偏り")
     ids = {
         "system_id": system_id,
         "risk_id": risk_id,
@@ -972,6 +986,7 @@ async def _hidden_system(
     transparency["policy_id"] = await _policy(api, f"{HIDDEN} policy")
     transparency |= await _haip_report(api, f"{HIDDEN} report")
     transparency["stakeholder_id"] = await _stakeholder(api, system_id, f"{HIDDEN} stakeholder")
+    transparency |= await _data_holder(api, transparency["dataset_id"], f"{HIDDEN} holder")
     return {
         **transparency,
         "system_id": system_id,
@@ -1032,6 +1047,33 @@ async def _stakeholder(api: dict[str, Any], system_id: int, text: str) -> int:
     )
     assert engaged.status_code == 201, engaged.text
     return int(added.json()["id"])
+
+
+async def _data_holder(api: dict[str, Any], dataset_id: int, text: str) -> dict[str, int]:
+    """A data holder linked to the dataset record with ``text`` in every field, a
+    communication with it and a benefit arrangement written the same way; their ids."""
+    client, admin = api["client"], auth(api["tokens"]["admin"])
+    added = await client.post(
+        "/api/data-holders",
+        headers=admin,
+        json={"name": text, "data": text, "interests": text, "contact": text,
+              "rights": ["copyright"], "datasets": [dataset_id]},
+    )  # fmt: skip
+    assert added.status_code == 201, added.text
+    holder_id = int(added.json()["id"])
+    logged = await client.post(
+        f"/api/data-holders/{holder_id}/communications",
+        headers=admin,
+        json={"summary": text, "outcome": text},
+    )
+    assert logged.status_code == 201, logged.text
+    benefit = await client.post(
+        f"/api/data-holders/{holder_id}/benefits",
+        headers=admin,
+        json={"kind": "revenue_share", "recipient": text, "method": text, "since": "2026-01-01"},
+    )
+    assert benefit.status_code == 201, benefit.text
+    return {"holder_id": holder_id, "benefit_id": int(benefit.json()["id"])}
 
 
 async def _statement(api: dict[str, Any], text: str) -> None:
