@@ -142,7 +142,7 @@ class BenefitFields(BaseModel):
     @model_validator(mode="after")
     def _ordered(self) -> Self:
         if self.until is not None and self.until < self.since:
-            raise ValueError("until must not be before since")
+            raise ValueError("the end date cannot be before the start date")
         return self
 
 

@@ -230,8 +230,11 @@ def update_benefit(
     benefit_id: int,
     changes: dict[str, Any],
     version: int,
+    *,
+    holder_id: int | None = None,
 ) -> DataHolderBenefitRow:
-    """Change an arrangement (only the fields in ``changes``), e.g. end it.
+    """Change an arrangement (only the fields in ``changes``), e.g. end it; when
+    ``holder_id`` is given, the arrangement must be that holder's.
 
     Raises:
         NotFoundError: not visible.
@@ -240,6 +243,8 @@ def update_benefit(
         InvalidInputError: unknown fields or invalid values (an end before the start).
     """
     row = get_benefit(session, principal, benefit_id)
+    if holder_id is not None and row.holder_id != holder_id:
+        raise _benefit_not_found(benefit_id)
     require(principal, Permission.WRITE_SYSTEMS)
     check_version("利益還元の取り決め", row.id, version, row.version)
     writable(session, principal, row.holder_id)

@@ -36,6 +36,8 @@ from tekisei.services.changes import check_version, merge
 from tekisei.services.people import ActorNames
 
 _KIND_JA = "データ保有者"
+MAX_CHOICES = 500
+"""Dataset records offered in a form at most."""
 
 
 class LinkedDataset(BaseModel):
@@ -371,6 +373,22 @@ def list_holders(
     if right is not None:
         rows = [r for r in rows if right.value in r.rights]
     return rows
+
+
+def dataset_choices(session: Session, principal: Principal) -> list[LinkedDataset]:
+    """The organisation's dataset records a holder may be linked to, by name (for forms).
+
+    Raises:
+        NotFoundError: external testers.
+    """
+    reads_register(principal)
+    rows = session.scalars(
+        select(DatasetRecordRow)
+        .where(DatasetRecordRow.org_id == principal.org_id)
+        .order_by(DatasetRecordRow.name, DatasetRecordRow.id)
+        .limit(MAX_CHOICES)
+    )
+    return [LinkedDataset(id=r.id, name=r.name, system_id=r.system_id) for r in rows]
 
 
 def for_dataset(

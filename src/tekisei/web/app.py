@@ -46,6 +46,7 @@ from tekisei.web.pages import audit as audit_pages
 from tekisei.web.pages import auth as auth_pages
 from tekisei.web.pages import catalog as catalog_pages
 from tekisei.web.pages import dashboard as dashboard_pages
+from tekisei.web.pages import data_holders as data_holders_pages
 from tekisei.web.pages import evals as evals_pages
 from tekisei.web.pages import haip_reports as haip_reports_pages
 from tekisei.web.pages import invitations as invitations_pages
@@ -137,6 +138,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(verify_pages.router)
     app.include_router(records_pages.router)
     app.include_router(stakeholders_pages.router)
+    app.include_router(data_holders_pages.router)
     app.include_router(notices_pages.router)
     app.include_router(notices_pages.public_router)
     app.include_router(soa_pages.router)

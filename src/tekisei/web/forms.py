@@ -58,6 +58,7 @@ _RULES_JA = {
         "http:// または https:// で始まるアドレスを入力してください。"
     ),
     "an address cannot contain spaces or quotes": "アドレスに空白や引用符は使えません。",
+    "the end date cannot be before the start date": "終了日は開始日より前にできません。",
 }
 
 

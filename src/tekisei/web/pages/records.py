@@ -20,6 +20,7 @@ from tekisei.core.records import (
     PersonalData,
 )
 from tekisei.errors import ConflictError, InvalidInputError, PermissionDeniedError
+from tekisei.services import data_holders as data_holder_service
 from tekisei.services import records as record_service
 from tekisei.services import systems as system_service
 from tekisei.services.people import ActorNames
@@ -93,6 +94,7 @@ def _page(
     *,
     record: Any = None,
     history: list[Any] | None = None,
+    holders: list[Any] | None = None,
     status: int = 200,
 ) -> HTMLResponse:
     return render(
@@ -105,6 +107,7 @@ def _page(
             "errors": errors,
             "record": record,
             "history": history or [],
+            "holders": holders,
             "fields": MODEL_FIELDS if kind == "model" else DATASET_FIELDS,
             "choices": CHOICES,
             "can_write": can(principal.role, Permission.WRITE_SYSTEMS),
@@ -181,6 +184,10 @@ def _detail(
 ) -> HTMLResponse:
     view, history = _loaded(request, principal, kind, record_id)
     shown = values if values is not None else view.model_dump(mode="json")
+    holders = None
+    if kind == "dataset":
+        with reading(request) as session:
+            holders = data_holder_service.for_dataset(session, principal, record_id)
     return _page(
         request,
         principal,
@@ -190,6 +197,7 @@ def _detail(
         errors or {},
         record=view,
         history=history,
+        holders=holders,
         status=status,
     )
 
