@@ -25,6 +25,8 @@ from sqlalchemy import select
 
 from tekisei.config import Settings
 from tekisei.core.assessments import AnswerFields, AnswerState
+from tekisei.core.data_holders import BenefitFields, CommunicationFields, DataHolderFields
+from tekisei.core.records import DatasetFields
 from tekisei.core.stakeholders import EngagementFields, StakeholderFields
 from tekisei.db.assessments import AnswerRow, EvidenceRow
 from tekisei.db.orgs import OrgRow, UserRow
@@ -34,11 +36,14 @@ from tekisei.db.systems import SystemRow
 from tekisei.evals import NetworkPolicy
 from tekisei.services import (
     assessments,
+    data_holder_logs,
+    data_holders,
     eval_execution,
     eval_runs,
     evidence,
     haip_approvals,
     haip_reports,
+    records,
     risk_suggestions,
     soa,
     soa_approvals,
@@ -92,6 +97,8 @@ PAGES = [
     "/public/reports/{public}/versions/1", "/approvals",
     "/stakeholders", "/stakeholders?system={system}&kind=data_holders&archived=true",
     "/stakeholders/{stakeholder}",
+    "/data-holders", "/data-holders?dataset={dataset}&kind=creators&right=copyright&archived=true",
+    "/data-holders/{holder}", "/records/datasets/{dataset}",
 ]  # fmt: skip
 # What a reader downloads: (address, format).
 REPORTS = [
@@ -191,6 +198,8 @@ class Workspace:
     data: list[str]
     password: str
     stakeholder: int = 0
+    holder: int = 0
+    dataset: int = 0
 
 
 def _workspace(db: Database, settings: Settings, demo_url: str, lang: str) -> Workspace:
@@ -269,6 +278,22 @@ def _workspace(db: Database, settings: Settings, demo_url: str, lang: str) -> Wo
             EngagementFields(kind="consultation", summary="説明会を開いた", outcome="窓口を設けた"),
         )  # fmt: skip
         stakeholder_id = stakeholder.id
+    with db.transaction() as session:  # a holder of a dataset of the system, logged, with a benefit
+        dataset = records.add_dataset(session, admin, system, DatasetFields(name="報道写真"))
+        holder = data_holders.add_holder(
+            session, admin, DataHolderFields(name="写真通信社", kind="companies", data="写真12万点",
+                                             rights=["copyright"], datasets=[dataset.id])
+        )  # fmt: skip
+        data_holder_logs.log_communication(
+            session, admin, holder.id,
+            CommunicationFields(channel="letter", summary="利用状況を報告した", outcome="合意した"),
+        )  # fmt: skip
+        data_holder_logs.add_benefit(
+            session, admin, holder.id,
+            BenefitFields(kind="attribution", recipient="写真通信社", method="説明欄に表記",
+                          since="2026-04-01"),
+        )  # fmt: skip
+        holder_id, dataset_id = holder.id, dataset.id
     with db.reading() as session:
         risk = session.scalars(select(RiskRow.id).order_by(RiskRow.id)).first()
         assert risk is not None
@@ -304,6 +329,8 @@ def _workspace(db: Database, settings: Settings, demo_url: str, lang: str) -> Wo
         data += [run.target, run.key]
         data += ["調達はしない", "AI基本方針を定めた", "確認済み"]  # the statement's texts
         data += ["写真家協会", "作品の無断学習", "説明会を開いた", "窓口を設けた"]
+        data += ["報道写真", "写真通信社", "写真12万点", "利用状況を報告した", "合意した"]
+        data += ["説明欄に表記"]
         # what a scorer quotes from the suite's case (a phrase it looks for) is the case's
         for result in eval_runs.run_results(session, admin, run.id, failing_only=True):
             for score in result.scores:
@@ -319,6 +346,8 @@ def _workspace(db: Database, settings: Settings, demo_url: str, lang: str) -> Wo
         data=sorted((d for d in data if d), key=len, reverse=True),
         password=demo.password or "",
         stakeholder=stakeholder_id,
+        holder=holder_id,
+        dataset=dataset_id,
     )
 
 
@@ -368,6 +397,8 @@ async def test_pages_and_reports_speak_one_language(
                     report=work.report,
                     public=work.public,
                     stakeholder=work.stakeholder,
+                    holder=work.holder,
+                    dataset=work.dataset,
                 )
                 separator = "&" if "?" in url else "?"
                 response = await client.get(f"{url}{separator}lang={lang}")
