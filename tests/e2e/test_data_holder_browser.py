@@ -85,7 +85,7 @@ def test_a_data_holder_is_added_logged_and_given_benefits_on_a_phone(
     benefit.locator("#benefit-status").select_option("active")
     benefit.get_by_role("button", name="追加する").click()
     page.wait_for_load_state()
-    row = page.locator("#benefits-table tr[data-benefit]")
+    row = page.locator("#benefit-list li[data-benefit]")
     assert row.count() == 1 and "クレジット表記" in row.inner_text()
     _fits(page)
     page.screenshot(path=str(SCREENSHOTS / "data-holder-phone-ja.png"), full_page=True)

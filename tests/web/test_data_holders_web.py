@@ -278,7 +278,7 @@ async def test_adding_a_holder_logging_and_returning_benefits_through_the_pages(
     entries = detail.select("#communication-log li[data-communication]")
     assert len(entries) == 1 and "継続の合意" in entries[0].get_text()
     assert ("書面" if lang == "ja" else "Letter") in entries[0].get_text()
-    rows = detail.select("#benefits-table tr[data-benefit]")
+    rows = detail.select("#benefit-list li[data-benefit]")
     assert len(rows) == 1 and ("収益の分配" if lang == "ja" else "Revenue share") in rows[0].text
     bid = rows[0]["data-benefit"]
     ended = await editor.post(
@@ -292,9 +292,13 @@ async def test_adding_a_holder_logging_and_returning_benefits_through_the_pages(
     )
     assert stale.status_code == 409
     detail = soup(stale)
-    assert "2027-03-31" in detail.select_one("#benefits-table").get_text() or detail.select_one(  # type: ignore[union-attr]
-        f"#until-{bid}[value='2027-03-31']"
-    )
+    # the stale change is refused in the reader's language; what was saved stays shown
+    ended_row = detail.select_one(f'#benefit-list li[data-benefit="{bid}"]')
+    assert ended_row is not None
+    assert ("終了" if lang == "ja" else "Ended") in ended_row.select_one("p").get_text()  # type: ignore[union-attr]
+    assert ended_row.select_one(f"#until-{bid}")["value"] == "2027-03-31"  # type: ignore[index]
+    refusal = ended_row.select_one(".error-message").get_text()  # type: ignore[union-attr]
+    assert ("読み込み直して" in refusal) == (lang == "ja")
     # the dataset record page lists the holders linked to it; the register filters
     record = soup(await editor.get(f"/records/datasets/{dataset_id}?lang={lang}"))
     assert len(record.select("#dataset-holders li[data-holder]")) == 1
