@@ -531,7 +531,7 @@ def _auto_note(answer: AnswerRow | None) -> Localized | None:
     return note_words(note) if note else None
 
 
-ORG_DOCUMENTS = frozenset({"policy", "statement", "soa", "stakeholder", "engagement"})
+ORG_DOCUMENTS = frozenset({"policy", "statement", "soa", "stakeholder", "engagement", "vendor"})
 """Kinds of evidence that refer to the whole organisation's records (``policy:3``): a
 reader who sees only some systems (an external tester) is not shown them."""
 

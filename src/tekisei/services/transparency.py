@@ -9,7 +9,8 @@ belong to all its systems: a policy in force serves the guideline items its vers
 the published governance statement serves 2(1) and 3(4), and an approved ISO/IEC 42001
 Statement of Applicability and a published HAIP report serve 2(1) and fn 16. A stakeholder
 and each engagement with one serve 1(3)② and 2(2), for the systems they are linked to, or
-for every system when they are linked to none.
+for every system when they are linked to none. A vendor serves 2(4) (the dependencies a
+business continuity plan names) for the systems that depend on it.
 
 Each is attached as evidence to the items that apply to the system in its open guideline
 assessment (an organisation's document: in every system's), and when a new assessment
@@ -39,10 +40,16 @@ from tekisei.db.orgs import OrgRow
 from tekisei.db.records import DatasetRecordRow, ModelRecordRow
 from tekisei.db.soa import SoaApprovalRow
 from tekisei.db.statements import StatementRow, StatementVersionRow
-from tekisei.services import audit, policy_versions, stakeholder_evidence, systems
+from tekisei.services import (
+    audit,
+    policy_versions,
+    stakeholder_evidence,
+    systems,
+    vendor_evidence,
+)
 from tekisei.services.notes import note_text
 
-Purpose = Literal["model", "dataset", "notice", "statement", "soa", "haip", "stakeholder"]
+Purpose = Literal["model", "dataset", "notice", "statement", "soa", "haip", "stakeholder", "vendor"]
 
 
 @dataclass(frozen=True)
@@ -62,6 +69,7 @@ USES: dict[Purpose, Use] = {
     "soa": Use(("2.1", "fn16"), NoteKey.SOA_ATTACHED),
     "haip": Use(("2.1", "fn16"), NoteKey.HAIP_REPORT_ATTACHED),
     "stakeholder": Use(("1.3.2", "2.2"), NoteKey.STAKEHOLDER_ATTACHED),
+    "vendor": Use(("2.4",), NoteKey.VENDOR_ATTACHED),
 }
 """What each kind of evidence with fixed items serves."""
 
@@ -287,13 +295,18 @@ def _stakeholders(session: Session, assessment: AssessmentRow) -> list[Found]:
     return [(i, USES["stakeholder"]) for i in stakeholder_evidence.found(session, assessment)]
 
 
+def _vendors(session: Session, assessment: AssessmentRow) -> list[Found]:
+    return [(i, USES["vendor"]) for i in vendor_evidence.found(session, assessment)]
+
+
 FINDERS: tuple[Finder, ...] = (
-    _records, _notice, _policies, _statement, _soa, _haip, _stakeholders,
+    _records, _notice, _policies, _statement, _soa, _haip, _stakeholders, _vendors,
 )  # fmt: skip
 """What a new guideline assessment starts with: the system's records and published notice,
 the organisation's policies in force, its published governance statement, its latest
 approved ISO/IEC 42001 Statement of Applicability, its published HAIP reports, and the
-stakeholders concerned with the system and the engagements with them."""
+stakeholders concerned with the system and the engagements with them, and the vendors it
+depends on."""
 
 
 def link_existing(session: Session, principal: Principal, assessment: AssessmentRow) -> None:
