@@ -26,6 +26,7 @@ from sqlalchemy import select
 from tekisei.config import Settings
 from tekisei.core.assessments import AnswerFields, AnswerState
 from tekisei.core.stakeholders import EngagementFields, StakeholderFields
+from tekisei.core.vendors import ChangeReason, VendorChange, VendorFields
 from tekisei.db.assessments import AnswerRow, EvidenceRow
 from tekisei.db.orgs import OrgRow, UserRow
 from tekisei.db.policies import PolicyRow, PolicyVersionRow
@@ -45,6 +46,7 @@ from tekisei.services import (
     stakeholders,
     statements,
     systems,
+    vendors,
 )
 from tekisei.services.database import Database
 from tekisei.services.demo import HAIP_SECTIONS, HAIP_TITLE, load_demo
@@ -92,6 +94,8 @@ PAGES = [
     "/public/reports/{public}/versions/1", "/approvals",
     "/stakeholders", "/stakeholders?system={system}&kind=data_holders&archived=true",
     "/stakeholders/{stakeholder}",
+    "/vendors", "/vendors?system={system}&kind=ai_api&abroad=true&archived=true",
+    "/vendors/{vendor}",
 ]  # fmt: skip
 # What a reader downloads: (address, format).
 REPORTS = [
@@ -191,6 +195,7 @@ class Workspace:
     data: list[str]
     password: str
     stakeholder: int = 0
+    vendor: int = 0
 
 
 def _workspace(db: Database, settings: Settings, demo_url: str, lang: str) -> Workspace:
@@ -269,6 +274,18 @@ def _workspace(db: Database, settings: Settings, demo_url: str, lang: str) -> Wo
             EngagementFields(kind="consultation", summary="説明会を開いた", outcome="窓口を設けた"),
         )  # fmt: skip
         stakeholder_id = stakeholder.id
+    with db.transaction() as session:  # a vendor of the system that changed its model
+        vendor = vendors.add_vendor(
+            session, admin, VendorFields(name="Example LLM", kind="ai_api", region="米国",
+                                         abroad=True, abroad_basis="本人の同意",
+                                         covers_ai_use=True, data_categories=["personal"],
+                                         review_result="問題なし", systems=[system])
+        )  # fmt: skip
+        vendors.mark_changed(
+            session, admin, vendor.id,
+            VendorChange(reason=ChangeReason.MODEL_CHANGE, detail="新しいモデル"), 1,
+        )  # fmt: skip
+        vendor_id = vendor.id
     with db.reading() as session:
         risk = session.scalars(select(RiskRow.id).order_by(RiskRow.id)).first()
         assert risk is not None
@@ -304,6 +321,7 @@ def _workspace(db: Database, settings: Settings, demo_url: str, lang: str) -> Wo
         data += [run.target, run.key]
         data += ["調達はしない", "AI基本方針を定めた", "確認済み"]  # the statement's texts
         data += ["写真家協会", "作品の無断学習", "説明会を開いた", "窓口を設けた"]
+        data += ["Example LLM", "米国", "本人の同意", "問題なし", "新しいモデル"]
         # what a scorer quotes from the suite's case (a phrase it looks for) is the case's
         for result in eval_runs.run_results(session, admin, run.id, failing_only=True):
             for score in result.scores:
@@ -319,6 +337,7 @@ def _workspace(db: Database, settings: Settings, demo_url: str, lang: str) -> Wo
         data=sorted((d for d in data if d), key=len, reverse=True),
         password=demo.password or "",
         stakeholder=stakeholder_id,
+        vendor=vendor_id,
     )
 
 
@@ -368,6 +387,7 @@ async def test_pages_and_reports_speak_one_language(
                     report=work.report,
                     public=work.public,
                     stakeholder=work.stakeholder,
+                    vendor=work.vendor,
                 )
                 separator = "&" if "?" in url else "?"
                 response = await client.get(f"{url}{separator}lang={lang}")

@@ -261,6 +261,7 @@ OBJECT_PARAMS: dict[str, str] = {
     "report_id": "report_id",
     "report_public_id": "report_public_id",
     "stakeholder_id": "stakeholder_id",
+    "vendor_id": "vendor_id",
     "before": "run",
     "after": "run",
 }
@@ -337,6 +338,10 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/api/stakeholders/{stakeholder_id}"): {"version": 1, "name": "stolen"},
     ("POST", "/api/stakeholders/{stakeholder_id}/archive"): {"version": 1},
     ("POST", "/api/stakeholders/{stakeholder_id}/engagements"): {"summary": "stolen"},
+    ("POST", "/api/vendors"): {"name": "stolen", "systems": [Ref("system_id")]},
+    ("PATCH", "/api/vendors/{vendor_id}"): {"version": 1, "name": "stolen"},
+    ("POST", "/api/vendors/{vendor_id}/change"): {"version": 1, "reason": "other"},
+    ("POST", "/api/vendors/{vendor_id}/archive"): {"version": 1},
     ("POST", "/api/systems/{system_id}/notice"): {"regenerate": True, "version": 1},
     ("PUT", "/api/systems/{system_id}/notice"): {"version": 1, "ja": {"title": "stolen"}},
     ("POST", "/api/systems/{system_id}/notice/approval-request"): {"version": 1},
@@ -439,6 +444,10 @@ FORMS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/stakeholders/{stakeholder_id}"): {"name": "stolen", "version": "1"},
     ("POST", "/stakeholders/{stakeholder_id}/archive"): {"version": "1"},
     ("POST", "/stakeholders/{stakeholder_id}/engagements"): {"summary": "stolen"},
+    ("POST", "/vendors/new"): {"name": "stolen", "systems": Ref("system_id")},
+    ("POST", "/vendors/{vendor_id}"): {"name": "stolen", "version": "1"},
+    ("POST", "/vendors/{vendor_id}/change"): {"reason": "other", "version": "1"},
+    ("POST", "/vendors/{vendor_id}/archive"): {"version": "1"},
     ("POST", "/systems/{system_id}/notice/generate"): {"regenerate": "1", "version": "1"},
     ("POST", "/systems/{system_id}/notice"): {"version": "1", "ja-title": "stolen"},
     ("POST", "/systems/{system_id}/notice/request-approval"): {"version": "1"},
@@ -753,6 +762,7 @@ async def _one_of_every_kind(api: dict[str, Any], demo_url: str) -> dict[str, An
     transparency["policy_id"] = await _policy(api, "性別による偏り")
     transparency |= await _haip_report(api, "性別による偏り")
     transparency["stakeholder_id"] = await _stakeholder(api, system_id, "性別による偏り")
+    transparency["vendor_id"] = await _vendor(api, system_id, "性別による偏り")
     ids = {
         "system_id": system_id,
         "risk_id": risk_id,
@@ -972,6 +982,7 @@ async def _hidden_system(
     transparency["policy_id"] = await _policy(api, f"{HIDDEN} policy")
     transparency |= await _haip_report(api, f"{HIDDEN} report")
     transparency["stakeholder_id"] = await _stakeholder(api, system_id, f"{HIDDEN} stakeholder")
+    transparency["vendor_id"] = await _vendor(api, system_id, f"{HIDDEN} vendor")
     return {
         **transparency,
         "system_id": system_id,
@@ -1031,6 +1042,20 @@ async def _stakeholder(api: dict[str, Any], system_id: int, text: str) -> int:
         json={"summary": text, "outcome": text},
     )
     assert engaged.status_code == 201, engaged.text
+    return int(added.json()["id"])
+
+
+async def _vendor(api: dict[str, Any], system_id: int, text: str) -> int:
+    """A vendor the system depends on, with ``text`` in every field; the vendor's id."""
+    client, admin = api["client"], auth(api["tokens"]["admin"])
+    added = await client.post(
+        "/api/vendors",
+        headers=admin,
+        json={"name": text, "region": text, "abroad": True, "abroad_basis": text,
+              "contract_ref": text, "review_result": text, "contact": text,
+              "systems": [system_id]},
+    )  # fmt: skip
+    assert added.status_code == 201, added.text
     return int(added.json()["id"])
 
 

@@ -83,13 +83,11 @@ def list_vendors(
         print_json(views)
         return
     table(
-        ["id", "name", "kind", "region", "abroad", "systems", "next review", "archived",
-         "version"],
+        ["id", "name", "kind", "abroad", "next review", "version"],
         [
-            [v.id, v.name, v.kind.value, v.region, "yes" if v.abroad else "",
-             ", ".join(map(str, v.systems)),
-             v.next_review.isoformat() if v.next_review else "",
-             "yes" if v.archived_at else "", v.version]
+            [v.id, v.name + (" (archived)" if v.archived_at else ""), v.kind.value,
+             "yes" if v.abroad else "", v.next_review.isoformat() if v.next_review else "",
+             v.version]
             for v in views
         ],
     )  # fmt: skip
