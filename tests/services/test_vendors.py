@@ -389,3 +389,22 @@ def test_the_register_and_a_history_are_limited(
         vendors.update_vendor(session, admin, first, {"region": "JP"}, 2)
     with loaded_db.reading() as session:
         assert vendors.get_vendor(session, admin, first).region == "EU"
+
+
+def test_only_linked_systems_get_reviews_not_those_that_merely_name_the_vendor(
+    loaded_db: Database, admin: Principal
+) -> None:
+    named = system(loaded_db, admin, "A", vendors=["Example LLM"])
+    vid = add(loaded_db, admin)
+    with loaded_db.transaction() as session:
+        event = vendors.mark_changed(
+            session, admin, vid, VendorChange(reason=ChangeReason.TERMS_CHANGE), 1
+        )
+    assert event.reviews == [] and _reviews(loaded_db, named) == []
+    with loaded_db.transaction() as session:
+        vendors.update_vendor(session, admin, vid, {"systems": [named]}, 2)
+        vendors.archive_vendor(session, admin, vid, 3)
+    (review,) = _reviews(loaded_db, named)
+    note = read_note(review.auto_reasons[0])
+    assert note is not None
+    assert note_text(note, "ja") == "依存していたベンダー「Example LLM」の利用を終了しました。"
