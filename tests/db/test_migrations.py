@@ -695,3 +695,65 @@ def test_the_data_holder_tables_come_with_0024_and_go_back_leaving_the_rest(
         assert schema_drift(engine) == []
     finally:
         engine.dispose()
+
+
+def test_the_vendor_tables_come_with_0023_and_go_back_leaving_the_rest(
+    settings: Settings,
+) -> None:
+    """0023 adds the vendor register, the systems that depend on a vendor and its history;
+    the history belongs to its vendor; going back drops only these three tables; upgrading
+    again gives the schema the models describe."""
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    from tekisei.db.migrate import alembic_config, upgrade
+
+    engine = make_engine(settings.resolved_database_url)
+    config = alembic_config(engine)
+    before = ScriptDirectory.from_config(config).get_revision("0023").down_revision
+    assert isinstance(before, str)
+    tables = {"vendors", "vendor_systems", "vendor_events"}
+    at = "'2026-01-01 00:00:00'"
+    try:
+        upgrade(engine, before)
+        assert not tables & set(inspect(engine).get_table_names())
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO orgs (id, slug, name, actors, created_at, version, audit_seq, "
+                    f"audit_head) VALUES (1, 'acme', 'Acme', '[\"business\"]', {at}, 1, 0, 'x')"
+                )
+            )
+        upgrade(engine)
+        assert tables <= set(inspect(engine).get_table_names())
+        assert schema_drift(engine) == []
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO vendors (id, org_id, name, kind, region, abroad, abroad_basis, "
+                    "contract_ref, covers_ai_use, covers_data_use, covers_incidents, "
+                    "covers_exit, data_categories, review_result, contact, created_at, "
+                    "updated_at, updated_by, version) VALUES (1, 1, 'LLM社', 'ai_api', '米国', "
+                    "TRUE, '同意', '', TRUE, FALSE, FALSE, FALSE, '[\"personal\"]', '', '', "
+                    f"{at}, {at}, 'cli', 1)"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO vendor_events (id, org_id, vendor_id, kind, reason, detail, "
+                    "fields, reviews, created_at, created_by) VALUES (1, 1, 1, 'changed', "
+                    f"'model_change', '', '[]', '[]', {at}, 'cli')"
+                )
+            )
+        with engine.begin() as connection:
+            connection.execute(text("DELETE FROM vendors"))
+            assert connection.execute(text("SELECT count(*) FROM vendor_events")).scalar() == 0
+        command.downgrade(config, before)
+        remaining = set(inspect(engine).get_table_names())
+        assert not tables & remaining and "stakeholders" in remaining
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT slug FROM orgs")).scalar() == "acme"
+        upgrade(engine)
+        assert schema_drift(engine) == []
+    finally:
+        engine.dispose()

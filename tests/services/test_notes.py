@@ -40,6 +40,15 @@ VALUES: dict[NoteKey, dict[str, str | int | float]] = {
     NoteKey.STAKEHOLDER_EVIDENCE: {"name": "Photographers"},
     NoteKey.ENGAGEMENT_EVIDENCE: {"name": "Photographers", "day": "2026-11-30"},
     NoteKey.STAKEHOLDER_ATTACHED: {},
+    NoteKey.DATA_HOLDER_EVIDENCE: {"name": "Photo agency"},
+    NoteKey.DATA_HOLDER_ATTACHED: {},
+    NoteKey.VENDOR_EVIDENCE: {"name": "Example LLM"},
+    NoteKey.VENDOR_ATTACHED: {},
+    NoteKey.VENDOR_MODEL_CHANGED: {"name": "Example LLM"},
+    NoteKey.VENDOR_TERMS_CHANGED: {"name": "Example LLM"},
+    NoteKey.VENDOR_SECURITY_INCIDENT: {"name": "Example LLM"},
+    NoteKey.VENDOR_CHANGED: {"name": "Example LLM"},
+    NoteKey.VENDOR_EXITED: {"name": "Example LLM"},
 }  # fmt: skip
 
 

@@ -28,6 +28,7 @@ from tekisei.core.assessments import AnswerFields, AnswerState
 from tekisei.core.data_holders import BenefitFields, CommunicationFields, DataHolderFields
 from tekisei.core.records import DatasetFields
 from tekisei.core.stakeholders import EngagementFields, StakeholderFields
+from tekisei.core.vendors import ChangeReason, VendorChange, VendorFields
 from tekisei.db.assessments import AnswerRow, EvidenceRow
 from tekisei.db.orgs import OrgRow, UserRow
 from tekisei.db.policies import PolicyRow, PolicyVersionRow
@@ -50,6 +51,7 @@ from tekisei.services import (
     stakeholders,
     statements,
     systems,
+    vendors,
 )
 from tekisei.services.database import Database
 from tekisei.services.demo import HAIP_SECTIONS, HAIP_TITLE, load_demo
@@ -99,6 +101,8 @@ PAGES = [
     "/stakeholders/{stakeholder}",
     "/data-holders", "/data-holders?dataset={dataset}&kind=creators&right=copyright&archived=true",
     "/data-holders/{holder}", "/records/datasets/{dataset}",
+    "/vendors", "/vendors?system={system}&kind=ai_api&abroad=true&archived=true",
+    "/vendors/{vendor}",
 ]  # fmt: skip
 # What a reader downloads: (address, format).
 REPORTS = [
@@ -200,6 +204,7 @@ class Workspace:
     stakeholder: int = 0
     holder: int = 0
     dataset: int = 0
+    vendor: int = 0
 
 
 def _workspace(db: Database, settings: Settings, demo_url: str, lang: str) -> Workspace:
@@ -294,6 +299,18 @@ def _workspace(db: Database, settings: Settings, demo_url: str, lang: str) -> Wo
                           since="2026-04-01"),
         )  # fmt: skip
         holder_id, dataset_id = holder.id, dataset.id
+    with db.transaction() as session:  # a vendor of the system that changed its model
+        vendor = vendors.add_vendor(
+            session, admin, VendorFields(name="Example LLM", kind="ai_api", region="米国",
+                                         abroad=True, abroad_basis="本人の同意",
+                                         covers_ai_use=True, data_categories=["personal"],
+                                         review_result="問題なし", systems=[system])
+        )  # fmt: skip
+        vendors.mark_changed(
+            session, admin, vendor.id,
+            VendorChange(reason=ChangeReason.MODEL_CHANGE, detail="新しいモデル"), 1,
+        )  # fmt: skip
+        vendor_id = vendor.id
     with db.reading() as session:
         risk = session.scalars(select(RiskRow.id).order_by(RiskRow.id)).first()
         assert risk is not None
@@ -331,6 +348,7 @@ def _workspace(db: Database, settings: Settings, demo_url: str, lang: str) -> Wo
         data += ["写真家協会", "作品の無断学習", "説明会を開いた", "窓口を設けた"]
         data += ["報道写真", "写真通信社", "写真12万点", "利用状況を報告した", "合意した"]
         data += ["説明欄に表記"]
+        data += ["Example LLM", "米国", "本人の同意", "問題なし", "新しいモデル"]
         # what a scorer quotes from the suite's case (a phrase it looks for) is the case's
         for result in eval_runs.run_results(session, admin, run.id, failing_only=True):
             for score in result.scores:
@@ -348,6 +366,7 @@ def _workspace(db: Database, settings: Settings, demo_url: str, lang: str) -> Wo
         stakeholder=stakeholder_id,
         holder=holder_id,
         dataset=dataset_id,
+        vendor=vendor_id,
     )
 
 
@@ -399,6 +418,7 @@ async def test_pages_and_reports_speak_one_language(
                     stakeholder=work.stakeholder,
                     holder=work.holder,
                     dataset=work.dataset,
+                    vendor=work.vendor,
                 )
                 separator = "&" if "?" in url else "?"
                 response = await client.get(f"{url}{separator}lang={lang}")

@@ -264,6 +264,7 @@ OBJECT_PARAMS: dict[str, str] = {
     "holder_id": "holder_id",
     "benefit_id": "benefit_id",
     "dataset": "dataset_id",
+    "vendor_id": "vendor_id",
     "before": "run",
     "after": "run",
 }
@@ -350,6 +351,10 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "since": "2026-01-01",
     },
     ("PATCH", "/api/data-holder-benefits/{benefit_id}"): {"version": 1, "status": "ended"},
+    ("POST", "/api/vendors"): {"name": "stolen", "systems": [Ref("system_id")]},
+    ("PATCH", "/api/vendors/{vendor_id}"): {"version": 1, "name": "stolen"},
+    ("POST", "/api/vendors/{vendor_id}/change"): {"version": 1, "reason": "other"},
+    ("POST", "/api/vendors/{vendor_id}/archive"): {"version": 1},
     ("POST", "/api/systems/{system_id}/notice"): {"regenerate": True, "version": 1},
     ("PUT", "/api/systems/{system_id}/notice"): {"version": 1, "ja": {"title": "stolen"}},
     ("POST", "/api/systems/{system_id}/notice/approval-request"): {"version": 1},
@@ -465,6 +470,10 @@ FORMS: dict[tuple[str, str], dict[str, Any]] = {
         "version": "1",
         "status": "ended",
     },
+    ("POST", "/vendors/new"): {"name": "stolen", "systems": Ref("system_id")},
+    ("POST", "/vendors/{vendor_id}"): {"name": "stolen", "version": "1"},
+    ("POST", "/vendors/{vendor_id}/change"): {"reason": "other", "version": "1"},
+    ("POST", "/vendors/{vendor_id}/archive"): {"version": "1"},
     ("POST", "/systems/{system_id}/notice/generate"): {"regenerate": "1", "version": "1"},
     ("POST", "/systems/{system_id}/notice"): {"version": "1", "ja-title": "stolen"},
     ("POST", "/systems/{system_id}/notice/request-approval"): {"version": "1"},
@@ -780,6 +789,7 @@ async def _one_of_every_kind(api: dict[str, Any], demo_url: str) -> dict[str, An
     transparency |= await _haip_report(api, "性別による偏り")
     transparency["stakeholder_id"] = await _stakeholder(api, system_id, "性別による偏り")
     transparency |= await _data_holder(api, transparency["dataset_id"], "性別による偏り")
+    transparency["vendor_id"] = await _vendor(api, system_id, "性別による偏り")
     ids = {
         "system_id": system_id,
         "risk_id": risk_id,
@@ -1000,6 +1010,7 @@ async def _hidden_system(
     transparency |= await _haip_report(api, f"{HIDDEN} report")
     transparency["stakeholder_id"] = await _stakeholder(api, system_id, f"{HIDDEN} stakeholder")
     transparency |= await _data_holder(api, transparency["dataset_id"], f"{HIDDEN} holder")
+    transparency["vendor_id"] = await _vendor(api, system_id, f"{HIDDEN} vendor")
     return {
         **transparency,
         "system_id": system_id,
@@ -1087,6 +1098,20 @@ async def _data_holder(api: dict[str, Any], dataset_id: int, text: str) -> dict[
     )
     assert benefit.status_code == 201, benefit.text
     return {"holder_id": holder_id, "benefit_id": int(benefit.json()["id"])}
+
+
+async def _vendor(api: dict[str, Any], system_id: int, text: str) -> int:
+    """A vendor the system depends on, with ``text`` in every field; the vendor's id."""
+    client, admin = api["client"], auth(api["tokens"]["admin"])
+    added = await client.post(
+        "/api/vendors",
+        headers=admin,
+        json={"name": text, "region": text, "abroad": True, "abroad_basis": text,
+              "contract_ref": text, "review_result": text, "contact": text,
+              "systems": [system_id]},
+    )  # fmt: skip
+    assert added.status_code == 201, added.text
+    return int(added.json()["id"])
 
 
 async def _statement(api: dict[str, Any], text: str) -> None:

@@ -42,6 +42,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "serve": ("tekisei.cli.serve", "serve_command", "Run the web app."),
     "soa": ("tekisei.cli.soa", "app", "The ISO/IEC 42001 Statement of Applicability."),
     "stakeholders": ("tekisei.cli.stakeholders", "app", "Stakeholders and engagements."),
+    "vendors": ("tekisei.cli.vendors", "app", "Vendors and third parties."),
     "statement": ("tekisei.cli.statements", "app", "The public AI governance statement."),
     "systems": ("tekisei.cli.systems", "app", "AI systems."),
     "tokens": ("tekisei.cli.orgs", "tokens_app", "API tokens."),

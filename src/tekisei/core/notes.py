@@ -82,6 +82,22 @@ class NoteKey(StrEnum):
     DATA_HOLDER_ATTACHED = "data-holder-attached"
     """On an answer: a data holder linked to a dataset of the system was attached and the
     answer started as partial."""
+    VENDOR_EVIDENCE = "vendor-evidence"
+    """The title of a vendor kept as evidence (name)."""
+    VENDOR_ATTACHED = "vendor-attached"
+    """On an answer: a vendor the system depends on was attached and the answer started as
+    partial."""
+    VENDOR_MODEL_CHANGED = "vendor-model-changed"
+    """Why a review opened: a vendor the system depends on changed its model (name)."""
+    VENDOR_TERMS_CHANGED = "vendor-terms-changed"
+    """Why a review opened: a vendor the system depends on changed its terms (name)."""
+    VENDOR_SECURITY_INCIDENT = "vendor-security-incident"
+    """Why a review opened: a vendor the system depends on had a security incident (name)."""
+    VENDOR_CHANGED = "vendor-changed"
+    """Why a review opened: a vendor the system depends on changed otherwise (name)."""
+    VENDOR_EXITED = "vendor-exited"
+    """Why a review opened: the organisation stopped using a vendor the system depended on
+    (name)."""
 
 
 class AutoNote(BaseModel):

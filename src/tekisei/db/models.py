@@ -44,6 +44,7 @@ from tekisei.db.soa import SoaApprovalRow, SoaChangeRow, SoaControlRow, SoaRow
 from tekisei.db.stakeholders import EngagementRow, StakeholderRow, StakeholderSystemRow
 from tekisei.db.statements import StatementRow, StatementVersionRow
 from tekisei.db.systems import SystemAssignmentRow, SystemRow
+from tekisei.db.vendors import VendorEventRow, VendorRow, VendorSystemRow
 
 __all__ = [
     "AnswerEvidenceRow",
@@ -101,5 +102,8 @@ __all__ = [
     "SystemProvenanceRow",
     "SystemRow",
     "UserRow",
+    "VendorEventRow",
+    "VendorRow",
+    "VendorSystemRow",
     "WebSessionRow",
 ]

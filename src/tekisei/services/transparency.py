@@ -10,7 +10,8 @@ the published governance statement serves 2(1) and 3(4), and an approved ISO/IEC
 Statement of Applicability and a published HAIP report serve 2(1) and fn 16. A stakeholder
 and each engagement with one serve 1(3)② and 2(2), for the systems they are linked to, or
 for every system when they are linked to none. A data holder linked to a dataset record of
-a system serves 2(5) for that system.
+a system serves 2(5) for that system, and a vendor serves 2(4) (the dependencies a business
+continuity plan names) for the systems that depend on it.
 
 Each is attached as evidence to the items that apply to the system in its open guideline
 assessment (an organisation's document: in every system's), and when a new assessment
@@ -46,11 +47,20 @@ from tekisei.services import (
     policy_versions,
     stakeholder_evidence,
     systems,
+    vendor_evidence,
 )
 from tekisei.services.notes import note_text
 
 Purpose = Literal[
-    "model", "dataset", "notice", "statement", "soa", "haip", "stakeholder", "data_holder"
+    "model",
+    "dataset",
+    "notice",
+    "statement",
+    "soa",
+    "haip",
+    "stakeholder",
+    "data_holder",
+    "vendor",
 ]
 
 
@@ -72,6 +82,7 @@ USES: dict[Purpose, Use] = {
     "haip": Use(("2.1", "fn16"), NoteKey.HAIP_REPORT_ATTACHED),
     "stakeholder": Use(("1.3.2", "2.2"), NoteKey.STAKEHOLDER_ATTACHED),
     "data_holder": Use(("2.5",), NoteKey.DATA_HOLDER_ATTACHED),
+    "vendor": Use(("2.4",), NoteKey.VENDOR_ATTACHED),
 }
 """What each kind of evidence with fixed items serves."""
 
@@ -301,14 +312,19 @@ def _data_holders(session: Session, assessment: AssessmentRow) -> list[Found]:
     return [(i, USES["data_holder"]) for i in data_holder_evidence.found(session, assessment)]
 
 
+def _vendors(session: Session, assessment: AssessmentRow) -> list[Found]:
+    return [(i, USES["vendor"]) for i in vendor_evidence.found(session, assessment)]
+
+
 FINDERS: tuple[Finder, ...] = (
     _records, _notice, _policies, _statement, _soa, _haip, _stakeholders, _data_holders,
+    _vendors,
 )  # fmt: skip
 """What a new guideline assessment starts with: the system's records and published notice,
 the organisation's policies in force, its published governance statement, its latest
 approved ISO/IEC 42001 Statement of Applicability, its published HAIP reports, and the
-stakeholders concerned with the system and the engagements with them, and the data holders
-linked to its dataset records."""
+stakeholders concerned with the system and the engagements with them, the data holders
+linked to its dataset records, and the vendors it depends on."""
 
 
 def link_existing(session: Session, principal: Principal, assessment: AssessmentRow) -> None:

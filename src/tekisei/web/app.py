@@ -36,6 +36,7 @@ from tekisei.web.api import stakeholders as stakeholders_api
 from tekisei.web.api import statements as statements_api
 from tekisei.web.api import systems as systems_api
 from tekisei.web.api import users as users_api
+from tekisei.web.api import vendors as vendors_api
 from tekisei.web.bodylimit import RequestSizeLimit
 from tekisei.web.errors import document_errors, install_error_handlers
 from tekisei.web.headers import ResponseHeaders
@@ -62,6 +63,7 @@ from tekisei.web.pages import stakeholders as stakeholders_pages
 from tekisei.web.pages import statements as statements_pages
 from tekisei.web.pages import systems as systems_pages
 from tekisei.web.pages import users as users_pages
+from tekisei.web.pages import vendors as vendors_pages
 from tekisei.web.pages import verify as verify_pages
 from tekisei.web.proxies import ForwardedHeaders
 from tekisei.web.threads import use_threads
@@ -113,6 +115,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(records_api.router)
     app.include_router(stakeholders_api.router)
     app.include_router(data_holders_api.router)
+    app.include_router(vendors_api.router)
     app.include_router(notices_api.router)
     app.include_router(notices_api.public_router)
     app.include_router(soa_api.router)
@@ -139,6 +142,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(records_pages.router)
     app.include_router(stakeholders_pages.router)
     app.include_router(data_holders_pages.router)
+    app.include_router(vendors_pages.router)
     app.include_router(notices_pages.router)
     app.include_router(notices_pages.public_router)
     app.include_router(soa_pages.router)

@@ -32,6 +32,7 @@ from tekisei.services import records as record_service
 from tekisei.services import risks as risk_service
 from tekisei.services import stakeholders as stakeholder_views
 from tekisei.services import systems as system_service
+from tekisei.services import vendors as vendor_views
 from tekisei.services.people import ActorNames
 from tekisei.web.api.common import IdPath, reading, transaction
 from tekisei.web.auth import PrincipalDep
@@ -197,6 +198,7 @@ def detail_page(request: Request, principal: PrincipalDep, system_id: IdPath) ->
         ]
         notice = notice_views.notice_summary(session, principal, system_id)
         system_stakeholders = stakeholder_views.for_system(session, principal, system_id)
+        system_vendors = vendor_views.for_system(session, principal, system_id)
     groups: dict[str, dict[str, Any]] = {}
     for requirement in requirements:
         group = groups.setdefault(
@@ -234,6 +236,7 @@ def detail_page(request: Request, principal: PrincipalDep, system_id: IdPath) ->
             "record_datasets": record_datasets,
             "notice": notice,
             "system_stakeholders": system_stakeholders,
+            "system_vendors": system_vendors,
         },
     )
 

@@ -2,7 +2,7 @@
 benefit-return arrangements (guideline 2(5)).
 
 Revision ID: 0024
-Revises: 0022
+Revises: 0023
 Create Date: 2026-12-02 16:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from sqlalchemy.schema import SchemaItem
 
 revision = "0024"
-down_revision = "0022"
+down_revision = "0023"
 branch_labels = None
 depends_on = None
 
