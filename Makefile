@@ -52,8 +52,9 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy --strict src
 
+# The slowest tests are listed at the end of the run, to keep the suite's time in view.
 pytest: venv
-	$(BIN)/pytest
+	$(BIN)/pytest --durations=40
 
 test: lint typecheck pytest
 
