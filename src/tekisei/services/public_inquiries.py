@@ -51,10 +51,14 @@ _DUMMY_HASH = secret_hash("not a secret anyone holds")
 
 @dataclass(frozen=True)
 class Receiver:
-    """Who an inquiry goes to: an organisation and, for a published system, the system."""
+    """Who an inquiry goes to: an organisation and, for a published system, the system
+    (plain values: a form reads it in one session and sends in another)."""
 
-    org: OrgRow
-    system: SystemRow | None
+    org_id: int
+    org_slug: str
+    organisation: str
+    system_id: int | None
+    system: str | None
     notice_public_id: str | None
 
 
@@ -137,7 +141,11 @@ def receiver(session: Session, org_slug: str | None, notice_public_id: str | Non
         org = session.scalars(select(OrgRow).where(OrgRow.slug == (org_slug or "")[:64])).first()
         if org is None or not _publishes(session, org.id):
             raise _no_receiver()
-    return Receiver(org=org, system=system, notice_public_id=notice_public_id or None)
+    return Receiver(
+        org_id=org.id, org_slug=org.slug, organisation=org.name,
+        system_id=system.id if system else None, system=system.name if system else None,
+        notice_public_id=notice_public_id or None,
+    )  # fmt: skip
 
 
 def submit(
@@ -159,17 +167,19 @@ def submit(
         select(InquiryRow.id).where(InquiryRow.form_nonce == form_nonce)
     ):
         raise _sent_twice()
-    settings = settings_of(session, to.org.id)
+    org = session.get(OrgRow, to.org_id)
+    assert org is not None
+    settings = settings_of(session, org.id)
     secret = new_secret()
     tracking = new_tracking()
     while session.scalar(select(InquiryRow.id).where(InquiryRow.tracking == tracking)):
         tracking = new_tracking()  # pragma: no cover - 31**10 numbers
     row = InquiryRow(
-        org_id=to.org.id, tracking=tracking, secret_hash=secret_hash(secret),
+        org_id=org.id, tracking=tracking, secret_hash=secret_hash(secret),
         form_nonce=form_nonce, kind=submission.kind.value, state=InquiryState.RECEIVED.value,
         subject=submission.subject, message=submission.message, name=submission.name,
         contact=submission.contact, lang=submission.lang, reason="",
-        system_id=to.system.id if to.system else None, dataset_id=None, holder_id=None,
+        system_id=to.system_id, dataset_id=None, holder_id=None,
         assignee_id=None, received_at=now, due_at=due_at(now, submission.kind, settings),
         first_reply_at=None, ended_at=None, erased_at=None, evidence_id=None,
         updated_at=now, updated_by=PUBLIC_ACTOR, version=1,
@@ -192,7 +202,7 @@ def submit(
         )
     )
     audit.record(
-        session, to.org, PUBLIC_ACTOR, "inquiry.receive", "inquiry", row.id,
+        session, org, PUBLIC_ACTOR, "inquiry.receive", "inquiry", row.id,
         {"tracking": tracking, "kind": submission.kind.value, "system_id": row.system_id,
          "has_name": bool(submission.name), "has_contact": bool(submission.contact)},
     )  # fmt: skip

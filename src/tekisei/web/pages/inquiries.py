@@ -83,13 +83,13 @@ def _form(
     errors: dict[str, str] | None = None,
     status: int = 200,
 ) -> HTMLResponse:
-    scope = _scope(to.org.slug, to.notice_public_id)
+    scope = _scope(to.org_slug, to.notice_public_id)
     response = render(
         request,
         "inquiries/form.html",
         {
-            "organisation": to.org.name,
-            "system": to.system.name if to.system else None,
+            "organisation": to.organisation,
+            "system": to.system,
             "notice_url": f"/notices/{to.notice_public_id}" if to.notice_public_id else None,
             "action": action,
             "kinds": [k.value for k in InquiryKind],
@@ -111,7 +111,7 @@ async def _send(request: Request, to: Receiver, action: str) -> Response:
         limiter(request).check(request)
         refuse_honeypot(str(data.get("website", "")))
         nonce = check_form_token(
-            form_key(request), _scope(to.org.slug, to.notice_public_id),
+            form_key(request), _scope(to.org_slug, to.notice_public_id),
             str(data.get("token", "")), time.time(),
             min_seconds=request.app.state.settings.inquiry_min_seconds,
         )  # fmt: skip
@@ -131,8 +131,8 @@ async def _send(request: Request, to: Receiver, action: str) -> Response:
         "inquiries/sent.html",
         {
             "sent": sent,
-            "organisation": to.org.name,
-            "system": to.system.name if to.system else None,
+            "organisation": to.organisation,
+            "system": to.system,
         },
         status_code=201,
     )
