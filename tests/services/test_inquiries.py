@@ -335,6 +335,13 @@ def test_due_dates_follow_the_settings_overdue_and_due_soon(
         counts = inquiries.stats(session, admin, later)
         assert counts is not None and (counts.open, counts.overdue) == (1, 1)
         assert inquiries.list_inquiries(session, admin, overdue=True) == []
+    with loaded_db.transaction() as session:  # three days later, as the database sees it
+        row = inquiries.get_inquiry(session, admin, iid)
+        row.due_at = now - timedelta(days=1)
+    with loaded_db.reading() as session:
+        assert [r.id for r in inquiries.list_inquiries(session, viewer, overdue=True)] == [iid]
+        counts = inquiries.stats(session, admin)
+        assert counts is not None and (counts.open, counts.overdue) == (1, 1)
 
 
 def test_personal_data_is_erased_after_retention_and_on_request(
