@@ -82,6 +82,20 @@ class Settings(BaseSettings):
         description="Requests per minute one client may send to the public verification page "
         "and API (limits learning the green lists from the verifier)",
     )
+    inquiries_per_minute: int = Field(
+        default=10,
+        ge=1,
+        le=1_000_000,
+        description="Inquiries (and status look-ups) per minute one client may send through "
+        "the public form, status page and API",
+    )
+    inquiry_min_seconds: float = Field(
+        default=3.0,
+        ge=0,
+        le=600,
+        description="A public inquiry form sent sooner than this many seconds after it was "
+        "shown is refused as automatic (a bot)",
+    )
     threads: int = Field(
         default=8,
         ge=1,

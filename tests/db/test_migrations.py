@@ -757,3 +757,65 @@ def test_the_vendor_tables_come_with_0023_and_go_back_leaving_the_rest(
         assert schema_drift(engine) == []
     finally:
         engine.dispose()
+
+
+def test_the_inquiry_tables_come_with_0025_and_go_back_leaving_the_rest(
+    settings: Settings,
+) -> None:
+    """0025 adds inquiries, their history and the organisation's settings; a tracking
+    number and a form are used once; the history belongs to its inquiry; going back drops
+    only these three tables; upgrading again gives the schema the models describe."""
+    from alembic import command
+    from alembic.script import ScriptDirectory
+    from sqlalchemy.exc import IntegrityError
+
+    from tekisei.db.migrate import alembic_config, upgrade
+
+    engine = make_engine(settings.resolved_database_url)
+    config = alembic_config(engine)
+    before = ScriptDirectory.from_config(config).get_revision("0025").down_revision
+    assert isinstance(before, str)
+    tables = {"inquiries", "inquiry_entries", "inquiry_settings"}
+    at = "'2026-01-01 00:00:00'"
+    insert = (
+        "INSERT INTO inquiries (id, org_id, tracking, secret_hash, form_nonce, kind, state, "
+        "subject, message, name, contact, lang, reason, received_at, due_at, updated_at, "
+        "updated_by, version) VALUES ({id}, 1, '{tracking}', 'h', '{nonce}', 'question', "
+        f"'received', '件名', '本文', '', '', 'ja', '', {at}, {at}, {at}, 'public', 1)"
+    )
+    try:
+        upgrade(engine, before)
+        assert not tables & set(inspect(engine).get_table_names())
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO orgs (id, slug, name, actors, created_at, version, audit_seq, "
+                    f"audit_head) VALUES (1, 'acme', 'Acme', '[\"business\"]', {at}, 1, 0, 'x')"
+                )
+            )
+        upgrade(engine)
+        assert tables <= set(inspect(engine).get_table_names())
+        assert schema_drift(engine) == []
+        with engine.begin() as connection:
+            connection.execute(text(insert.format(id=1, tracking="INQ-AAAAAAAAAA", nonce="n1")))
+            connection.execute(
+                text(
+                    "INSERT INTO inquiry_entries (id, org_id, inquiry_id, kind, state, text, "
+                    f"created_at, created_by) VALUES (1, 1, 1, 'note', '', 'メモ', {at}, 'cli')"
+                )
+            )
+        for tracking, nonce in (("INQ-AAAAAAAAAA", "n2"), ("INQ-BBBBBBBBBB", "n1")):
+            with pytest.raises(IntegrityError), engine.begin() as connection:
+                connection.execute(text(insert.format(id=2, tracking=tracking, nonce=nonce)))
+        with engine.begin() as connection:
+            connection.execute(text("DELETE FROM inquiries"))
+            assert connection.execute(text("SELECT count(*) FROM inquiry_entries")).scalar() == 0
+        command.downgrade(config, before)
+        remaining = set(inspect(engine).get_table_names())
+        assert not tables & remaining and "vendors" in remaining
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT slug FROM orgs")).scalar() == "acme"
+        upgrade(engine)
+        assert schema_drift(engine) == []
+    finally:
+        engine.dispose()

@@ -49,6 +49,8 @@ VALUES: dict[NoteKey, dict[str, str | int | float]] = {
     NoteKey.VENDOR_SECURITY_INCIDENT: {"name": "Example LLM"},
     NoteKey.VENDOR_CHANGED: {"name": "Example LLM"},
     NoteKey.VENDOR_EXITED: {"name": "Example LLM"},
+    NoteKey.INQUIRY_EVIDENCE: {"tracking": "INQ-ABCDEFGHJK"},
+    NoteKey.INQUIRY_ATTACHED: {},
 }  # fmt: skip
 
 

@@ -26,10 +26,12 @@ from sqlalchemy import select
 from tekisei.config import Settings
 from tekisei.core.assessments import AnswerFields, AnswerState
 from tekisei.core.data_holders import BenefitFields, CommunicationFields, DataHolderFields
+from tekisei.core.inquiries import InquirySubmission
 from tekisei.core.records import DatasetFields
 from tekisei.core.stakeholders import EngagementFields, StakeholderFields
 from tekisei.core.vendors import ChangeReason, VendorChange, VendorFields
 from tekisei.db.assessments import AnswerRow, EvidenceRow
+from tekisei.db.inquiries import InquiryRow
 from tekisei.db.orgs import OrgRow, UserRow
 from tekisei.db.policies import PolicyRow, PolicyVersionRow
 from tekisei.db.risks import RiskRow
@@ -44,6 +46,8 @@ from tekisei.services import (
     evidence,
     haip_approvals,
     haip_reports,
+    inquiries,
+    public_inquiries,
     records,
     risk_suggestions,
     soa,
@@ -103,6 +107,9 @@ PAGES = [
     "/data-holders/{holder}", "/records/datasets/{dataset}",
     "/vendors", "/vendors?system={system}&kind=ai_api&abroad=true&archived=true",
     "/vendors/{vendor}",
+    "/inquiries", "/inquiries?state=answered&kind=disclosure&system={system}&overdue=true",
+    "/inquiries/{inquiry}", "/inquiries/settings", "/orgs/demo-corp/inquiries/new",
+    "/inquiries/status",
 ]  # fmt: skip
 # What a reader downloads: (address, format).
 REPORTS = [
@@ -205,6 +212,7 @@ class Workspace:
     holder: int = 0
     dataset: int = 0
     vendor: int = 0
+    inquiry: int = 0
 
 
 def _workspace(db: Database, settings: Settings, demo_url: str, lang: str) -> Workspace:
@@ -311,6 +319,18 @@ def _workspace(db: Database, settings: Settings, demo_url: str, lang: str) -> Wo
             VendorChange(reason=ChangeReason.MODEL_CHANGE, detail="新しいモデル"), 1,
         )  # fmt: skip
         vendor_id = vendor.id
+    with db.transaction() as session:  # a disclosure request about the system, answered
+        to = public_inquiries.receiver(session, "demo-corp", None)
+        sent = public_inquiries.submit(
+            session, to, InquirySubmission(kind="disclosure", subject="学習データの開示",
+                                           message="私の写真は使われましたか", name="山田 花子")
+        )  # fmt: skip
+        inquiry_id = session.scalars(
+            select(InquiryRow.id).where(InquiryRow.tracking == sent.tracking)
+        ).one()
+        inquiries.link(session, admin, inquiry_id, inquiries.Links(system_id=system), 1)
+        inquiries.add_note(session, admin, inquiry_id, "法務に確認した")
+        inquiries.reply(session, admin, inquiry_id, "使用していません", 2)
     with db.reading() as session:
         risk = session.scalars(select(RiskRow.id).order_by(RiskRow.id)).first()
         assert risk is not None
@@ -349,6 +369,8 @@ def _workspace(db: Database, settings: Settings, demo_url: str, lang: str) -> Wo
         data += ["報道写真", "写真通信社", "写真12万点", "利用状況を報告した", "合意した"]
         data += ["説明欄に表記"]
         data += ["Example LLM", "米国", "本人の同意", "問題なし", "新しいモデル"]
+        data += ["学習データの開示", "私の写真は使われましたか", "山田 花子", "法務に確認した"]
+        data += ["使用していません"]
         # what a scorer quotes from the suite's case (a phrase it looks for) is the case's
         for result in eval_runs.run_results(session, admin, run.id, failing_only=True):
             for score in result.scores:
@@ -367,6 +389,7 @@ def _workspace(db: Database, settings: Settings, demo_url: str, lang: str) -> Wo
         holder=holder_id,
         dataset=dataset_id,
         vendor=vendor_id,
+        inquiry=inquiry_id,
     )
 
 
@@ -419,6 +442,7 @@ async def test_pages_and_reports_speak_one_language(
                     holder=work.holder,
                     dataset=work.dataset,
                     vendor=work.vendor,
+                    inquiry=work.inquiry,
                 )
                 separator = "&" if "?" in url else "?"
                 response = await client.get(f"{url}{separator}lang={lang}")

@@ -21,9 +21,11 @@ from sqlalchemy import select, update
 from starlette.routing import BaseRoute, Mount
 
 from tekisei.config import Settings
+from tekisei.core.inquiries import InquiryKind, InquirySubmission
 from tekisei.core.orgs import OrgActor, OrgCreate, Role
-from tekisei.db.orgs import ApiTokenRow, UserRow
-from tekisei.services import credentials, orgs, provenance_checks, users
+from tekisei.db.inquiries import InquiryRow
+from tekisei.db.orgs import ApiTokenRow, OrgRow, UserRow
+from tekisei.services import credentials, orgs, provenance_checks, public_inquiries, users
 from tekisei.services import provenance as provenance_service
 from tekisei.services.database import Database
 from tekisei.web.app import create_app
@@ -265,6 +267,8 @@ OBJECT_PARAMS: dict[str, str] = {
     "benefit_id": "benefit_id",
     "dataset": "dataset_id",
     "vendor_id": "vendor_id",
+    "inquiry_id": "inquiry_id",
+    "tracking": "tracking",
     "before": "run",
     "after": "run",
 }
@@ -355,6 +359,20 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/api/vendors/{vendor_id}"): {"version": 1, "name": "stolen"},
     ("POST", "/api/vendors/{vendor_id}/change"): {"version": 1, "reason": "other"},
     ("POST", "/api/vendors/{vendor_id}/archive"): {"version": 1},
+    ("POST", "/api/public/inquiries"): {
+        "org": "acme",
+        "kind": "question",
+        "subject": "stolen",
+        "message": "stolen",
+    },
+    ("PUT", "/api/inquiries/settings"): {"version": 0},
+    ("POST", "/api/inquiries/{inquiry_id}/notes"): {"text": "stolen"},
+    ("POST", "/api/inquiries/{inquiry_id}/replies"): {"version": 1, "text": "stolen"},
+    ("POST", "/api/inquiries/{inquiry_id}/start"): {"version": 1},
+    ("POST", "/api/inquiries/{inquiry_id}/close"): {"version": 1},
+    ("POST", "/api/inquiries/{inquiry_id}/reject"): {"version": 1, "reason": "stolen"},
+    ("POST", "/api/inquiries/{inquiry_id}/assign"): {"version": 1, "user_id": None},
+    ("POST", "/api/inquiries/{inquiry_id}/links"): {"version": 1, "system_id": Ref("system_id")},
     ("POST", "/api/systems/{system_id}/notice"): {"regenerate": True, "version": 1},
     ("PUT", "/api/systems/{system_id}/notice"): {"version": 1, "ja": {"title": "stolen"}},
     ("POST", "/api/systems/{system_id}/notice/approval-request"): {"version": 1},
@@ -474,6 +492,18 @@ FORMS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/vendors/{vendor_id}"): {"name": "stolen", "version": "1"},
     ("POST", "/vendors/{vendor_id}/change"): {"reason": "other", "version": "1"},
     ("POST", "/vendors/{vendor_id}/archive"): {"version": "1"},
+    ("POST", "/orgs/{org}/inquiries/new"): {"kind": "question", "subject": "x", "message": "x"},
+    ("POST", "/notices/{public_id}/inquiry"): {"kind": "question", "subject": "x", "message": "x"},
+    ("POST", "/inquiries/status"): {"tracking": Ref("tracking"), "secret": "wrong"},
+    ("POST", "/inquiries/settings"): {"version": "0", "retention_days": "1"},
+    ("POST", "/inquiries/{inquiry_id}/reply"): {"version": "1", "text": "stolen"},
+    ("POST", "/inquiries/{inquiry_id}/note"): {"text": "stolen"},
+    ("POST", "/inquiries/{inquiry_id}/start"): {"version": "1"},
+    ("POST", "/inquiries/{inquiry_id}/close"): {"version": "1"},
+    ("POST", "/inquiries/{inquiry_id}/reject"): {"version": "1", "reason": "stolen"},
+    ("POST", "/inquiries/{inquiry_id}/assign"): {"version": "1", "user_id": ""},
+    ("POST", "/inquiries/{inquiry_id}/links"): {"version": "1", "system_id": Ref("system_id")},
+    ("POST", "/inquiries/{inquiry_id}/erase"): {},
     ("POST", "/systems/{system_id}/notice/generate"): {"regenerate": "1", "version": "1"},
     ("POST", "/systems/{system_id}/notice"): {"version": "1", "ja-title": "stolen"},
     ("POST", "/systems/{system_id}/notice/request-approval"): {"version": "1"},
@@ -790,6 +820,7 @@ async def _one_of_every_kind(api: dict[str, Any], demo_url: str) -> dict[str, An
     transparency["stakeholder_id"] = await _stakeholder(api, system_id, "性別による偏り")
     transparency |= await _data_holder(api, transparency["dataset_id"], "性別による偏り")
     transparency["vendor_id"] = await _vendor(api, system_id, "性別による偏り")
+    transparency |= await _inquiry(api, system_id, "性別による偏り")
     ids = {
         "system_id": system_id,
         "risk_id": risk_id,
@@ -1011,6 +1042,7 @@ async def _hidden_system(
     transparency["stakeholder_id"] = await _stakeholder(api, system_id, f"{HIDDEN} stakeholder")
     transparency |= await _data_holder(api, transparency["dataset_id"], f"{HIDDEN} holder")
     transparency["vendor_id"] = await _vendor(api, system_id, f"{HIDDEN} vendor")
+    transparency |= await _inquiry(api, system_id, f"{HIDDEN} inquiry")
     return {
         **transparency,
         "system_id": system_id,
@@ -1112,6 +1144,31 @@ async def _vendor(api: dict[str, Any], system_id: int, text: str) -> int:
     )  # fmt: skip
     assert added.status_code == 201, added.text
     return int(added.json()["id"])
+
+
+async def _inquiry(api: dict[str, Any], system_id: int, text: str) -> dict[str, Any]:
+    """An inquiry about the system with ``text`` in every field the sender writes, a note
+    and a reply written the same way; its id and tracking number."""
+    with api["db"].transaction() as session:
+        org = session.scalars(select(OrgRow).where(OrgRow.slug == "acme")).one()
+        to = public_inquiries.Receiver(
+            org_id=org.id, org_slug=org.slug, organisation=org.name, system_id=system_id,
+            system=text, notice_public_id=None,
+        )  # fmt: skip
+        submission = InquirySubmission(
+            kind=InquiryKind.DISCLOSURE, subject=text, message=text, name=text,
+            contact="sender@acme.example",
+        )  # fmt: skip
+        sent = public_inquiries.submit(session, to, submission)
+        inquiry_id = session.scalars(
+            select(InquiryRow.id).where(InquiryRow.tracking == sent.tracking)
+        ).one()
+    client, admin = api["client"], auth(api["tokens"]["admin"])
+    noted = await client.post(
+        f"/api/inquiries/{inquiry_id}/notes", headers=admin, json={"text": text}
+    )
+    assert noted.status_code == 201, noted.text
+    return {"inquiry_id": inquiry_id, "tracking": sent.tracking}
 
 
 async def _statement(api: dict[str, Any], text: str) -> None:

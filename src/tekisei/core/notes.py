@@ -98,6 +98,11 @@ class NoteKey(StrEnum):
     VENDOR_EXITED = "vendor-exited"
     """Why a review opened: the organisation stopped using a vendor the system depended on
     (name)."""
+    INQUIRY_EVIDENCE = "inquiry-evidence"
+    """The title of an answered inquiry kept as evidence (tracking)."""
+    INQUIRY_ATTACHED = "inquiry-attached"
+    """On an answer: an answered inquiry about the system was attached and the answer
+    started as partial."""
 
 
 class AutoNote(BaseModel):

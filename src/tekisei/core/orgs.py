@@ -78,6 +78,10 @@ class Permission(StrEnum):
     """Write, publish and take down the organisation's HAIP reports (fn 16)."""
     APPROVE_REPORTS = "approve_reports"
     """Approve a HAIP report for publication (the management's involvement of 2(1))."""
+    # Added with inquiries (issue 14): who answers the public and sees who wrote.
+    HANDLE_INQUIRIES = "handle_inquiries"
+    """Answer, assign, close and reject inquiries from the public, see the sender's name and
+    contact, set the days to answer and erase personal data (fn 17, fn 18)."""
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -101,6 +105,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.RUN_EVALS,
             Permission.WRITE_POLICIES,
             Permission.WRITE_REPORTS,
+            Permission.HANDLE_INQUIRIES,
         }
     ),
     Role.ASSESSOR: frozenset(
@@ -198,6 +203,7 @@ PERMISSION_WORDS: dict[Permission, tuple[str, str]] = {
     ),
     Permission.WRITE_REPORTS: ("write HAIP reports", "HAIP報告書の作成・公開"),
     Permission.APPROVE_REPORTS: ("approve reports", "HAIP報告書の承認"),
+    Permission.HANDLE_INQUIRIES: ("handle inquiries", "問い合わせへの対応"),
 }
 """What each permission lets a person do, in English and Japanese (error messages)."""
 

@@ -19,6 +19,7 @@ from tekisei.db.evals import (
     RiskSuggestionRow,
 )
 from tekisei.db.haip_reports import HaipReportRow, HaipReportVersionRow
+from tekisei.db.inquiries import InquiryEntryRow, InquiryRow, InquirySettingsRow
 from tekisei.db.limits import RateLimitRow
 from tekisei.db.notices import NoticeRow, NoticeVersionRow
 from tekisei.db.orgs import (
@@ -73,6 +74,9 @@ __all__ = [
     "HaipReportRow",
     "HaipReportVersionRow",
     "ImageCredentialRow",
+    "InquiryEntryRow",
+    "InquiryRow",
+    "InquirySettingsRow",
     "InvitationRow",
     "MembershipRow",
     "ModelRecordRow",

@@ -12,6 +12,8 @@ from tekisei.core.systems import Tier
 from tekisei.db.assessments import AssessmentRow
 from tekisei.services import assessments, gates, reviews, risks, systems
 from tekisei.services.gates import ApprovalOut
+from tekisei.services.inquiries import InquiryStats
+from tekisei.services.inquiries import stats as inquiry_stats
 from tekisei.services.reviews import DueOut, MaturityPoint
 from tekisei.services.risks import HeatMap
 
@@ -75,6 +77,9 @@ class DashboardOut(BaseModel):
     unassessed_in_use: list[UnassessedOut] = []
     """Systems in deployment or operation that have no guideline assessment at all (put
     there directly, not through a gate)."""
+    inquiries: InquiryStats | None = None
+    """Inquiries from the public: open, overdue, received lately, time to first reply
+    (None for external testers)."""
 
 
 class UnassessedOut(BaseModel):
@@ -176,6 +181,7 @@ def dashboard(session: Session, principal: Principal) -> DashboardOut:
             grouped, key=lambda g: (-Tier.parse(g.tier), -g.total, g.system, g.system_id)
         ),
         unassessed_in_use=sorted(unassessed, key=lambda u: (-Tier.parse(u.tier), u.system_id)),
+        inquiries=inquiry_stats(session, principal),
     )
 
 

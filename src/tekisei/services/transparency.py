@@ -44,6 +44,7 @@ from tekisei.db.statements import StatementRow, StatementVersionRow
 from tekisei.services import (
     audit,
     data_holder_evidence,
+    inquiry_evidence,
     policy_versions,
     stakeholder_evidence,
     systems,
@@ -61,6 +62,7 @@ Purpose = Literal[
     "stakeholder",
     "data_holder",
     "vendor",
+    "inquiry",
 ]
 
 
@@ -83,6 +85,7 @@ USES: dict[Purpose, Use] = {
     "stakeholder": Use(("1.3.2", "2.2"), NoteKey.STAKEHOLDER_ATTACHED),
     "data_holder": Use(("2.5",), NoteKey.DATA_HOLDER_ATTACHED),
     "vendor": Use(("2.4",), NoteKey.VENDOR_ATTACHED),
+    "inquiry": Use(("fn17", "fn18"), NoteKey.INQUIRY_ATTACHED),
 }
 """What each kind of evidence with fixed items serves."""
 
@@ -316,15 +319,20 @@ def _vendors(session: Session, assessment: AssessmentRow) -> list[Found]:
     return [(i, USES["vendor"]) for i in vendor_evidence.found(session, assessment)]
 
 
+def _inquiries(session: Session, assessment: AssessmentRow) -> list[Found]:
+    return [(i, USES["inquiry"]) for i in inquiry_evidence.found(session, assessment)]
+
+
 FINDERS: tuple[Finder, ...] = (
     _records, _notice, _policies, _statement, _soa, _haip, _stakeholders, _data_holders,
-    _vendors,
+    _vendors, _inquiries,
 )  # fmt: skip
 """What a new guideline assessment starts with: the system's records and published notice,
 the organisation's policies in force, its published governance statement, its latest
 approved ISO/IEC 42001 Statement of Applicability, its published HAIP reports, and the
 stakeholders concerned with the system and the engagements with them, the data holders
-linked to its dataset records, and the vendors it depends on."""
+linked to its dataset records, the vendors it depends on, and the inquiries about it that
+were answered."""
 
 
 def link_existing(session: Session, principal: Principal, assessment: AssessmentRow) -> None:

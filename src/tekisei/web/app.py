@@ -23,6 +23,7 @@ from tekisei.web.api import evals as evals_api
 from tekisei.web.api import gates as gates_api
 from tekisei.web.api import haip_reports as haip_reports_api
 from tekisei.web.api import health as health_api
+from tekisei.web.api import inquiries as inquiries_api
 from tekisei.web.api import invitations as invitations_api
 from tekisei.web.api import notices as notices_api
 from tekisei.web.api import orgs as orgs_api
@@ -50,6 +51,7 @@ from tekisei.web.pages import dashboard as dashboard_pages
 from tekisei.web.pages import data_holders as data_holders_pages
 from tekisei.web.pages import evals as evals_pages
 from tekisei.web.pages import haip_reports as haip_reports_pages
+from tekisei.web.pages import inquiries as inquiries_pages
 from tekisei.web.pages import invitations as invitations_pages
 from tekisei.web.pages import notices as notices_pages
 from tekisei.web.pages import orgs as orgs_pages
@@ -116,6 +118,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(stakeholders_api.router)
     app.include_router(data_holders_api.router)
     app.include_router(vendors_api.router)
+    app.include_router(inquiries_api.router)
+    app.include_router(inquiries_api.public_router)
     app.include_router(notices_api.router)
     app.include_router(notices_api.public_router)
     app.include_router(soa_api.router)
@@ -143,6 +147,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(stakeholders_pages.router)
     app.include_router(data_holders_pages.router)
     app.include_router(vendors_pages.router)
+    app.include_router(inquiries_pages.public_router)
+    app.include_router(inquiries_pages.router)
     app.include_router(notices_pages.router)
     app.include_router(notices_pages.public_router)
     app.include_router(soa_pages.router)
