@@ -173,6 +173,13 @@ class Settings(BaseSettings):
         description='Completeness a lifecycle gate needs by tier, as JSON, e.g. {"limited": 0.8}; '
         "defaults 0.5/0.7/0.9/1.0",
     )
+    continuity_drill_days: int = Field(
+        default=365,
+        ge=1,
+        le=3650,
+        description="How recent a business continuity drill must be (days) for a high or "
+        "critical tier system to go into operation",
+    )
 
     audit_anchor_file: Path | None = Field(
         default=None,

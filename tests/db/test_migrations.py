@@ -819,3 +819,81 @@ def test_the_inquiry_tables_come_with_0025_and_go_back_leaving_the_rest(
         assert schema_drift(engine) == []
     finally:
         engine.dispose()
+
+
+def test_the_continuity_tables_come_with_0027_and_go_back_leaving_the_rest(
+    settings: Settings,
+) -> None:
+    """0027 adds continuity plans (one per system) and drills; a plan and its drills go
+    with their system; going back drops only these two tables; upgrading again gives the
+    schema the models describe."""
+    from alembic import command
+    from alembic.script import ScriptDirectory
+    from sqlalchemy.exc import IntegrityError
+
+    from tekisei.db.migrate import alembic_config, upgrade
+
+    engine = make_engine(settings.resolved_database_url)
+    config = alembic_config(engine)
+    before = ScriptDirectory.from_config(config).get_revision("0027").down_revision
+    assert isinstance(before, str)
+    tables = {"continuity_plans", "continuity_drills"}
+    at = "'2026-01-01 00:00:00'"
+    plan = (
+        "INSERT INTO continuity_plans (id, org_id, system_id, dependencies, scenarios, "
+        "contacts, notes, created_at, updated_at, updated_by, version) VALUES "
+        f"({{id}}, 1, 1, '[]', '[{{{{\"kind\": \"outage\"}}}}]', '[]', '', {at}, {at}, 'cli', 1)"
+    )
+    try:
+        upgrade(engine, before)
+        assert not tables & set(inspect(engine).get_table_names())
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO orgs (id, slug, name, actors, created_at, version, audit_seq, "
+                    f"audit_head) VALUES (1, 'acme', 'Acme', '[\"business\"]', {at}, 1, 0, 'x')"
+                )
+            )
+        upgrade(engine)
+        assert tables <= set(inspect(engine).get_table_names())
+        assert schema_drift(engine) == []
+        columns = {c["name"] for c in inspect(engine).get_columns("systems")}
+        values = {
+            "id": "1", "org_id": "1", "name": "'与信'", "purpose": "''", "domain": "'finance'",
+            "org_role": "'developer'", "stage": "'deploy'", "tier": "'high'",
+            "created_at": at, "updated_at": at, "version": "1",
+        }  # fmt: skip
+        with engine.begin() as connection:
+            kept = {k: v for k, v in values.items() if k in columns}
+            for name in columns - set(kept):
+                column = next(
+                    c for c in inspect(engine).get_columns("systems") if c["name"] == name
+                )
+                if not column["nullable"]:
+                    kept[name] = "'[]'" if "JSON" in str(column["type"]).upper() else "''"
+            connection.execute(
+                text(f"INSERT INTO systems ({', '.join(kept)}) VALUES ({', '.join(kept.values())})")
+            )
+            connection.execute(text(plan.format(id=1)))
+            connection.execute(
+                text(
+                    "INSERT INTO continuity_drills (id, org_id, system_id, held_on, scenario, "
+                    "outcome, findings, actions, created_at, created_by) VALUES (1, 1, 1, "
+                    f"'2026-01-10', 'outage', 'passed', '', '', {at}, 'cli')"
+                )
+            )
+        with pytest.raises(IntegrityError), engine.begin() as connection:
+            connection.execute(text(plan.format(id=2)))  # one plan per system
+        with engine.begin() as connection:
+            connection.execute(text("DELETE FROM systems"))
+            for table in tables:
+                assert connection.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 0
+        command.downgrade(config, before)
+        remaining = set(inspect(engine).get_table_names())
+        assert not tables & remaining and "vendors" in remaining
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT slug FROM orgs")).scalar() == "acme"
+        upgrade(engine)
+        assert schema_drift(engine) == []
+    finally:
+        engine.dispose()

@@ -22,7 +22,9 @@ def sign_in(page: Any, base_url: str, email: str) -> None:
 
 def test_register_a_system_add_a_risk_and_see_it_in_the_heat_map(page: Any, base_url: str) -> None:
     sign_in(page, base_url, "admin@demo-corp.example")
-    assert page.locator("tr[data-system]").count() == 3
+    # other browser tests on this server may have registered systems of their own
+    before = page.locator("tr[data-system]").count()
+    assert before >= 3
     page.get_by_role("link", name="システムを登録").click()
     page.fill("#name", "コールセンター要約")
     page.fill("#purpose", "通話記録を要約し、オペレーターの記録作業を助ける。")
@@ -43,6 +45,9 @@ def test_register_a_system_add_a_risk_and_see_it_in_the_heat_map(page: Any, base
     cell = page.locator('svg.heatmap g[data-likelihood="5"][data-impact="4"]')
     assert cell.get_attribute("data-count") == "1"
     page.screenshot(path=str(SCREENSHOTS / "system-detail-ja.png"), full_page=True)
+    page.goto(f"{base_url}/systems")
+    assert page.locator("tr[data-system]").count() == before + 1
+    page.get_by_role("link", name="コールセンター要約").click()
     page.get_by_role("link", name="リスク登録簿").click()
     org_cell = page.locator('#heatmap-inherent g[data-likelihood="5"][data-impact="4"]')
     assert org_cell.get_attribute("data-count") == "1"

@@ -51,6 +51,8 @@ VALUES: dict[NoteKey, dict[str, str | int | float]] = {
     NoteKey.VENDOR_EXITED: {"name": "Example LLM"},
     NoteKey.INQUIRY_EVIDENCE: {"tracking": "INQ-ABCDEFGHJK"},
     NoteKey.INQUIRY_ATTACHED: {},
+    NoteKey.CONTINUITY_EVIDENCE: {"name": "Credit check"},
+    NoteKey.CONTINUITY_ATTACHED: {},
 }  # fmt: skip
 
 

@@ -12,7 +12,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import anyio
 import docx
@@ -25,6 +25,7 @@ from sqlalchemy import select
 
 from tekisei.config import Settings
 from tekisei.core.assessments import AnswerFields, AnswerState
+from tekisei.core.continuity import DrillFields
 from tekisei.core.data_holders import BenefitFields, CommunicationFields, DataHolderFields
 from tekisei.core.inquiries import InquirySubmission
 from tekisei.core.records import DatasetFields
@@ -39,6 +40,7 @@ from tekisei.db.systems import SystemRow
 from tekisei.evals import NetworkPolicy
 from tekisei.services import (
     assessments,
+    continuity,
     data_holder_logs,
     data_holders,
     eval_execution,
@@ -110,6 +112,7 @@ PAGES = [
     "/inquiries", "/inquiries?state=answered&kind=disclosure&system={system}&overdue=true",
     "/inquiries/{inquiry}", "/inquiries/settings", "/orgs/demo-corp/inquiries/new",
     "/inquiries/status",
+    "/continuity", "/systems/{system}/continuity",
 ]  # fmt: skip
 # What a reader downloads: (address, format).
 REPORTS = [
@@ -331,6 +334,19 @@ def _workspace(db: Database, settings: Settings, demo_url: str, lang: str) -> Wo
         inquiries.link(session, admin, inquiry_id, inquiries.Links(system_id=system), 1)
         inquiries.add_note(session, admin, inquiry_id, "法務に確認した")
         inquiries.reply(session, admin, inquiry_id, "使用していません", 2)
+    with db.transaction() as session:  # a continuity plan of the system, drilled once
+        continuity.save_plan(
+            session, admin, system,
+            {"dependencies": [{"kind": "api", "name": "Example LLM"}],
+             "scenarios": [{"kind": "outage", "procedure": "窓口で手作業の受付に切り替える",
+                            "rto": {"value": 4, "unit": "hours"}}],
+             "contacts": [{"name": "運用担当", "role": "当番", "reach": "内線 100"}]}, 0,
+        )  # fmt: skip
+        continuity.record_drill(
+            session, admin, system,
+            DrillFields(held_on=date(2026, 1, 15), scenario="outage", outcome="partial",
+                        findings="切り替えに時間がかかった", actions="手順書を直す"),
+        )  # fmt: skip
     with db.reading() as session:
         risk = session.scalars(select(RiskRow.id).order_by(RiskRow.id)).first()
         assert risk is not None
@@ -371,6 +387,8 @@ def _workspace(db: Database, settings: Settings, demo_url: str, lang: str) -> Wo
         data += ["Example LLM", "米国", "本人の同意", "問題なし", "新しいモデル"]
         data += ["学習データの開示", "私の写真は使われましたか", "山田 花子", "法務に確認した"]
         data += ["使用していません"]
+        data += ["窓口で手作業の受付に切り替える", "運用担当", "当番", "内線 100"]
+        data += ["切り替えに時間がかかった", "手順書を直す"]
         # what a scorer quotes from the suite's case (a phrase it looks for) is the case's
         for result in eval_runs.run_results(session, admin, run.id, failing_only=True):
             for score in result.scores:

@@ -373,6 +373,13 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/inquiries/{inquiry_id}/reject"): {"version": 1, "reason": "stolen"},
     ("POST", "/api/inquiries/{inquiry_id}/assign"): {"version": 1, "user_id": None},
     ("POST", "/api/inquiries/{inquiry_id}/links"): {"version": 1, "system_id": Ref("system_id")},
+    ("PUT", "/api/systems/{system_id}/continuity"): {"version": 1, "notes": "stolen"},
+    ("POST", "/api/systems/{system_id}/continuity/review"): {"version": 1},
+    ("POST", "/api/systems/{system_id}/continuity/drills"): {
+        "held_on": "2026-01-01",
+        "scenario": "outage",
+        "outcome": "passed",
+    },
     ("POST", "/api/systems/{system_id}/notice"): {"regenerate": True, "version": 1},
     ("PUT", "/api/systems/{system_id}/notice"): {"version": 1, "ja": {"title": "stolen"}},
     ("POST", "/api/systems/{system_id}/notice/approval-request"): {"version": 1},
@@ -504,6 +511,13 @@ FORMS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/inquiries/{inquiry_id}/assign"): {"version": "1", "user_id": ""},
     ("POST", "/inquiries/{inquiry_id}/links"): {"version": "1", "system_id": Ref("system_id")},
     ("POST", "/inquiries/{inquiry_id}/erase"): {},
+    ("POST", "/systems/{system_id}/continuity"): {"version": "1", "notes": "stolen"},
+    ("POST", "/systems/{system_id}/continuity/review"): {"version": "1"},
+    ("POST", "/systems/{system_id}/continuity/drills"): {
+        "held_on": "2026-01-01",
+        "scenario": "outage",
+        "outcome": "passed",
+    },
     ("POST", "/systems/{system_id}/notice/generate"): {"regenerate": "1", "version": "1"},
     ("POST", "/systems/{system_id}/notice"): {"version": "1", "ja-title": "stolen"},
     ("POST", "/systems/{system_id}/notice/request-approval"): {"version": "1"},
@@ -821,6 +835,7 @@ async def _one_of_every_kind(api: dict[str, Any], demo_url: str) -> dict[str, An
     transparency |= await _data_holder(api, transparency["dataset_id"], "性別による偏り")
     transparency["vendor_id"] = await _vendor(api, system_id, "性別による偏り")
     transparency |= await _inquiry(api, system_id, "性別による偏り")
+    await _continuity(api, system_id, "性別による偏り")
     ids = {
         "system_id": system_id,
         "risk_id": risk_id,
@@ -1043,6 +1058,7 @@ async def _hidden_system(
     transparency |= await _data_holder(api, transparency["dataset_id"], f"{HIDDEN} holder")
     transparency["vendor_id"] = await _vendor(api, system_id, f"{HIDDEN} vendor")
     transparency |= await _inquiry(api, system_id, f"{HIDDEN} inquiry")
+    await _continuity(api, system_id, f"{HIDDEN} continuity")
     return {
         **transparency,
         "system_id": system_id,
@@ -1169,6 +1185,28 @@ async def _inquiry(api: dict[str, Any], system_id: int, text: str) -> dict[str, 
     )
     assert noted.status_code == 201, noted.text
     return {"inquiry_id": inquiry_id, "tracking": sent.tracking}
+
+
+async def _continuity(api: dict[str, Any], system_id: int, text: str) -> None:
+    """A continuity plan of the system with ``text`` in every field, and a drill of it
+    written the same way."""
+    client, admin = api["client"], auth(api["tokens"]["admin"])
+    saved = await client.put(
+        f"/api/systems/{system_id}/continuity",
+        headers=admin,
+        json={"version": 0, "notes": text,
+              "dependencies": [{"kind": "data", "name": text, "link": text}],
+              "scenarios": [{"kind": "outage", "procedure": text}],
+              "contacts": [{"name": text, "role": text, "reach": text}]},
+    )  # fmt: skip
+    assert saved.status_code == 200, saved.text
+    drilled = await client.post(
+        f"/api/systems/{system_id}/continuity/drills",
+        headers=admin,
+        json={"held_on": "2026-01-01", "scenario": "outage", "outcome": "partial",
+              "findings": text, "actions": text},
+    )  # fmt: skip
+    assert drilled.status_code == 201, drilled.text
 
 
 async def _statement(api: dict[str, Any], text: str) -> None:

@@ -47,6 +47,10 @@ def check_command(
     require_provenance: Annotated[
         bool, typer.Option(help="Require a passing check of sample outputs' provenance marks.")
     ] = False,
+    to: Annotated[
+        Stage | None,
+        typer.Option("--to", help="Check the move to this stage (default: the next gate)."),
+    ] = None,
     user: UserOption = None,
     lang: LangOption = None,
     as_json: JsonOption = False,
@@ -62,6 +66,7 @@ def check_command(
             min_completeness,
             gate,
             require_provenance,
+            to,
         )
     if as_json:
         out = {

@@ -103,6 +103,12 @@ class NoteKey(StrEnum):
     INQUIRY_ATTACHED = "inquiry-attached"
     """On an answer: an answered inquiry about the system was attached and the answer
     started as partial."""
+    CONTINUITY_EVIDENCE = "continuity-evidence"
+    """The title of a system's business continuity plan, tested by a drill, kept as
+    evidence (the system's name)."""
+    CONTINUITY_ATTACHED = "continuity-attached"
+    """On an answer: the system's business continuity plan, tested by a drill, was attached
+    and the answer started as partial."""
 
 
 class AutoNote(BaseModel):

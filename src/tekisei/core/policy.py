@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from tekisei.core.continuity import DRILL_DAYS
 from tekisei.core.gates import COMPLETENESS
 from tekisei.core.reviews import INTERVAL_DAYS
 from tekisei.core.systems import Tier
@@ -23,6 +24,9 @@ class Policy:
     completeness: dict[Tier, float] = field(default_factory=lambda: dict(COMPLETENESS))
     approver_min_age: timedelta = timedelta(days=7)
     time_zone: str = DEFAULT_TIME_ZONE
+    drill_days: int = DRILL_DAYS
+    """How recent a business continuity drill must be for a high or critical tier system
+    to go into operation (``TEKISEI_CONTINUITY_DRILL_DAYS``)."""
 
     @classmethod
     def from_settings(
@@ -31,6 +35,7 @@ class Policy:
         completeness: dict[str, float] | None,
         approver_min_age_days: int = 7,
         time_zone: str = DEFAULT_TIME_ZONE,
+        drill_days: int = DRILL_DAYS,
     ) -> Policy:
         """Defaults, overridden tier by tier (keys: minimal, limited, high, critical).
 
@@ -47,4 +52,6 @@ class Policy:
             if not 0 <= share <= 1:
                 raise ValueError(f"completeness for {name} must be between 0 and 1")
             thresholds[Tier.parse(name)] = share
-        return cls(days, thresholds, timedelta(days=approver_min_age_days), time_zone)
+        if not 1 <= drill_days <= 3650:
+            raise ValueError("continuity drill days must be 1-3650")
+        return cls(days, thresholds, timedelta(days=approver_min_age_days), time_zone, drill_days)

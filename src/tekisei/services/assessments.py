@@ -532,7 +532,16 @@ def _auto_note(answer: AnswerRow | None) -> Localized | None:
 
 
 ORG_DOCUMENTS = frozenset(
-    {"policy", "statement", "soa", "stakeholder", "engagement", "data_holder", "vendor"}
+    {
+        "policy",
+        "statement",
+        "soa",
+        "stakeholder",
+        "engagement",
+        "data_holder",
+        "vendor",
+        "continuity",
+    }
 )
 """Kinds of evidence that refer to the whole organisation's records (``policy:3``): a
 reader who sees only some systems (an external tester) is not shown them."""

@@ -10,7 +10,8 @@ from tekisei.core.assessments import ELEMENTS, Score
 from tekisei.core.orgs import Permission, Principal, require
 from tekisei.core.systems import Tier
 from tekisei.db.assessments import AssessmentRow
-from tekisei.services import assessments, gates, reviews, risks, systems
+from tekisei.services import assessments, continuity, gates, reviews, risks, systems
+from tekisei.services.continuity import ContinuitySummary
 from tekisei.services.gates import ApprovalOut
 from tekisei.services.inquiries import InquiryStats
 from tekisei.services.inquiries import stats as inquiry_stats
@@ -80,6 +81,9 @@ class DashboardOut(BaseModel):
     inquiries: InquiryStats | None = None
     """Inquiries from the public: open, overdue, received lately, time to first reply
     (None for external testers)."""
+    continuity: ContinuitySummary | None = None
+    """High and critical tier systems without a continuity plan or a recent drill (2(4));
+    None for external testers."""
 
 
 class UnassessedOut(BaseModel):
@@ -182,6 +186,7 @@ def dashboard(session: Session, principal: Principal) -> DashboardOut:
         ),
         unassessed_in_use=sorted(unassessed, key=lambda u: (-Tier.parse(u.tier), u.system_id)),
         inquiries=inquiry_stats(session, principal),
+        continuity=continuity.summary(session, principal),
     )
 
 

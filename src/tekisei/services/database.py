@@ -163,6 +163,7 @@ def open_database(settings: Settings, *, check_schema: bool = True) -> Database:
             settings.gate_completeness,
             settings.approver_min_age_days,
             settings.time_zone,
+            settings.continuity_drill_days,
         ),
     )
     if check_schema:

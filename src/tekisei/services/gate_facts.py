@@ -10,11 +10,18 @@ from datetime import UTC
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tekisei.core.continuity import continuity_problems
 from tekisei.core.eval_findings import EvalGate, RunFacts
 from tekisei.core.gates import Missing
+from tekisei.core.systems import Tier
+from tekisei.db.continuity import ContinuityDrillRow, ContinuityPlanRow
 from tekisei.db.evals import EvalRunRow
+from tekisei.db.orgs import OrgRow
 from tekisei.db.provenance import ProvenanceCheckRow
+from tekisei.db.systems import SystemRow
 from tekisei.errors import InvalidInputError
+from tekisei.services import policy_versions
+from tekisei.services.database import policy_of
 
 
 def latest_finished(session: Session, system_id: int, suite: str | None = None) -> RunFacts | None:
@@ -84,3 +91,28 @@ def gate_problems(session: Session, system_id: int) -> list[Missing]:
             )
         ]
     return []
+
+
+def continuity_gate(session: Session, system: SystemRow) -> list[Missing]:
+    """Business continuity before operation (2(4)): a high or critical tier system needs a
+    plan and a drill no older than the deployment's ``drill_days``; nothing otherwise."""
+    has_plan = (
+        session.scalars(
+            select(ContinuityPlanRow.id).where(ContinuityPlanRow.system_id == system.id)
+        ).first()
+        is not None
+    )
+    last = session.scalars(
+        select(ContinuityDrillRow.held_on)
+        .where(ContinuityDrillRow.system_id == system.id)
+        .order_by(ContinuityDrillRow.held_on.desc())
+    ).first()
+    org = session.get(OrgRow, system.org_id)
+    assert org is not None
+    return continuity_problems(
+        tier=Tier.parse(system.tier),
+        has_plan=has_plan,
+        last_drill=last,
+        today=policy_versions.today(session, org),
+        drill_days=policy_of(session).drill_days,
+    )

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tekisei.core.continuity import REQUIRED_TIERS
 from tekisei.core.eval_findings import EvalGate, eval_gate_problems
 from tekisei.core.gates import RiskFacts, gate_problems, gated
 from tekisei.core.orgs import Permission, Principal, require
@@ -26,6 +27,7 @@ from tekisei.services.orgs import approver_facts
 from tekisei.services.people import ActorNames
 
 GUIDELINE = assessments.GUIDELINE
+CONTINUITY_CODES = frozenset({"no-continuity-plan", "no-recent-drill"})
 
 
 class MissingOut(BaseModel):
@@ -102,6 +104,17 @@ def _risks(session: Session, system: SystemRow) -> list[RiskFacts]:
     ]
 
 
+def _target(system: SystemRow, to_stage: Stage | None) -> Stage | None:
+    """The stage a check is for: ``to_stage``, else the next gated stage, else the
+    system's own stage when it operates already."""
+    if to_stage is not None:
+        return to_stage
+    ahead = [stage for stage in Stage if gated(Stage(system.stage), stage)]
+    if ahead:
+        return ahead[0]
+    return Stage.OPERATE if system.stage == Stage.OPERATE.value else None
+
+
 def check_system(
     session: Session,
     principal: Principal,
@@ -109,10 +122,14 @@ def check_system(
     min_completeness: float | None = None,
     eval_gate: EvalGate | None = None,
     require_provenance: bool = False,
+    to_stage: Stage | None = None,
 ) -> CheckOut:
     """Whether a system meets its gates: a complete enough guideline assessment, no
     critical risk left unaccepted and, when ``eval_gate`` is given, a recent enough
-    evaluation run that passes it (approvals are not part of the check).
+    evaluation run that passes it (approvals are not part of the check). Moving into
+    operation (``to_stage``, by default the next gated stage, or operation itself for a
+    system already operating) also needs, for a high or critical tier, a business
+    continuity plan and a recent drill (2(4)).
 
     Raises:
         InvalidInputError: ``min_completeness`` outside 0-1.
@@ -141,6 +158,8 @@ def check_system(
         missing += eval_gate_problems(eval_gate, latest, datetime.now(UTC))
     if require_provenance:
         missing += gate_facts.gate_problems(session, system.id)
+    if _target(system, to_stage) is Stage.OPERATE:
+        missing += gate_facts.continuity_gate(session, system)
     return CheckOut(
         system_id=system.id,
         ok=not missing,
@@ -271,6 +290,7 @@ def gate_checklist(session: Session, principal: Principal, system_id: int) -> Ch
             link=f"{base}#provenance",
         )
     )
+    items.append(_continuity_item(session, system, missing))
     ahead = [stage for stage in Stage if gated(Stage(system.stage), stage)]
     next_gate = ahead[0].value if ahead else None
     pending = session.scalars(
@@ -311,6 +331,44 @@ def gate_checklist(session: Session, principal: Principal, system_id: int) -> Ch
         pending_approval=pending.id if pending is not None else None,
         items=items,
     )
+
+
+def _continuity_item(
+    session: Session, system: SystemRow, missing: dict[str, MissingOut]
+) -> ChecklistItem:
+    """The business continuity line: required (met or missing) when the check is for
+    operation and the tier is high or critical; otherwise shown as advice."""
+    link = f"/systems/{system.id}/continuity"
+    found = [m for code, m in missing.items() if code in CONTINUITY_CODES]
+    if found:
+        return ChecklistItem(
+            code="continuity",
+            state="missing",
+            ja=" ".join(m.ja for m in found),
+            en=" ".join(m.en for m in found),
+            link=link,
+        )
+    if _target(system, None) is Stage.OPERATE and Tier.parse(system.tier) in REQUIRED_TIERS:
+        return ChecklistItem(
+            code="continuity",
+            state="met",
+            ja="事業継続計画があり、最近の訓練も記録されています。",
+            en="There is a business continuity plan and a recent drill.",
+            link=link,
+        )
+    ahead = gate_facts.continuity_gate(session, system)
+    if Tier.parse(system.tier) in REQUIRED_TIERS:
+        ja = "運用に移る前に、事業継続計画と訓練の記録が必要です。"
+        en = "Before operation, a business continuity plan and a recent drill are required."
+        if not ahead:
+            ja, en = (
+                "事業継続計画と最近の訓練の記録があります。",
+                ("There is a business continuity plan and a recent drill."),
+            )
+    else:
+        ja = "事業継続計画と訓練は、このリスク区分では移行の条件ではありませんが、推奨されます。"
+        en = "A business continuity plan and drills are advised, though not required for this tier."
+    return ChecklistItem(code="continuity", state="info", ja=ja, en=en, link=link)
 
 
 def _view(row: ApprovalRow, name: str, actors: ActorNames) -> ApprovalOut:
@@ -425,7 +483,7 @@ def decide(
             "変わりました。改めて申請してください。",
         )
     if approve:
-        check = check_system(session, principal, system.id)
+        check = check_system(session, principal, system.id, to_stage=Stage(row.to_stage))
         if not check.ok:
             lines = "; ".join(m.en for m in check.missing)
             lines_ja = " ".join(m.ja for m in check.missing)

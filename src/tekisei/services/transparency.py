@@ -11,7 +11,8 @@ Statement of Applicability and a published HAIP report serve 2(1) and fn 16. A s
 and each engagement with one serve 1(3)② and 2(2), for the systems they are linked to, or
 for every system when they are linked to none. A data holder linked to a dataset record of
 a system serves 2(5) for that system, and a vendor serves 2(4) (the dependencies a business
-continuity plan names) for the systems that depend on it.
+continuity plan names) for the systems that depend on it, as does a system's continuity
+plan once a drill has tested it.
 
 Each is attached as evidence to the items that apply to the system in its open guideline
 assessment (an organisation's document: in every system's), and when a new assessment
@@ -43,6 +44,7 @@ from tekisei.db.soa import SoaApprovalRow
 from tekisei.db.statements import StatementRow, StatementVersionRow
 from tekisei.services import (
     audit,
+    continuity_evidence,
     data_holder_evidence,
     inquiry_evidence,
     policy_versions,
@@ -63,6 +65,7 @@ Purpose = Literal[
     "data_holder",
     "vendor",
     "inquiry",
+    "continuity",
 ]
 
 
@@ -86,6 +89,7 @@ USES: dict[Purpose, Use] = {
     "data_holder": Use(("2.5",), NoteKey.DATA_HOLDER_ATTACHED),
     "vendor": Use(("2.4",), NoteKey.VENDOR_ATTACHED),
     "inquiry": Use(("fn17", "fn18"), NoteKey.INQUIRY_ATTACHED),
+    "continuity": Use(("2.4",), NoteKey.CONTINUITY_ATTACHED),
 }
 """What each kind of evidence with fixed items serves."""
 
@@ -323,9 +327,13 @@ def _inquiries(session: Session, assessment: AssessmentRow) -> list[Found]:
     return [(i, USES["inquiry"]) for i in inquiry_evidence.found(session, assessment)]
 
 
+def _continuity(session: Session, assessment: AssessmentRow) -> list[Found]:
+    return [(i, USES["continuity"]) for i in continuity_evidence.found(session, assessment)]
+
+
 FINDERS: tuple[Finder, ...] = (
     _records, _notice, _policies, _statement, _soa, _haip, _stakeholders, _data_holders,
-    _vendors, _inquiries,
+    _vendors, _inquiries, _continuity,
 )  # fmt: skip
 """What a new guideline assessment starts with: the system's records and published notice,
 the organisation's policies in force, its published governance statement, its latest

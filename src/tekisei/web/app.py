@@ -17,6 +17,7 @@ from tekisei.services.database import open_database
 from tekisei.web.api import assessments as assessments_api
 from tekisei.web.api import audit as audit_api
 from tekisei.web.api import catalog as catalog_api
+from tekisei.web.api import continuity as continuity_api
 from tekisei.web.api import data_holders as data_holders_api
 from tekisei.web.api import eval_targets as eval_targets_api
 from tekisei.web.api import evals as evals_api
@@ -47,6 +48,7 @@ from tekisei.web.pages import assessments as assessments_pages
 from tekisei.web.pages import audit as audit_pages
 from tekisei.web.pages import auth as auth_pages
 from tekisei.web.pages import catalog as catalog_pages
+from tekisei.web.pages import continuity as continuity_pages
 from tekisei.web.pages import dashboard as dashboard_pages
 from tekisei.web.pages import data_holders as data_holders_pages
 from tekisei.web.pages import evals as evals_pages
@@ -120,6 +122,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(vendors_api.router)
     app.include_router(inquiries_api.router)
     app.include_router(inquiries_api.public_router)
+    app.include_router(continuity_api.router)
     app.include_router(notices_api.router)
     app.include_router(notices_api.public_router)
     app.include_router(soa_api.router)
@@ -149,6 +152,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(vendors_pages.router)
     app.include_router(inquiries_pages.public_router)
     app.include_router(inquiries_pages.router)
+    app.include_router(continuity_pages.router)
     app.include_router(notices_pages.router)
     app.include_router(notices_pages.public_router)
     app.include_router(soa_pages.router)

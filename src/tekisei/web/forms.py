@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import Request
 from pydantic import ValidationError
 
+from tekisei.core.continuity import RULES_JA as CONTINUITY_RULES_JA
 from tekisei.errors import PermissionDeniedError
 
 LIST_FIELDS = {"models", "vendors", "data_categories", "affected", "taxonomy", "actors", "probes"}
@@ -59,6 +60,7 @@ _RULES_JA = {
     ),
     "an address cannot contain spaces or quotes": "アドレスに空白や引用符は使えません。",
     "the end date cannot be before the start date": "終了日は開始日より前にできません。",
+    **CONTINUITY_RULES_JA,
 }
 
 

@@ -44,13 +44,18 @@ def check(
     eval_pass_rate: Annotated[float | None, Query(ge=0, le=1)] = None,
     eval_max_age: Annotated[int | None, Query(ge=1, le=3650)] = None,
     eval_suite: Annotated[str | None, Query(max_length=200)] = None,
+    to_stage: Stage | None = None,
 ) -> CheckOut:
     """Whether the system meets its gates, and what is missing. With ``eval_pass_rate``
     the latest finished evaluation run must pass at least that share and be no older
-    than ``eval_max_age`` days (90 by default)."""
+    than ``eval_max_age`` days (90 by default). ``to_stage`` checks the move to that stage
+    (by default the next gated one): moving into operation also needs, for a high or
+    critical tier, a business continuity plan and a recent drill."""
     gate = gate_facts.parse_gate(eval_pass_rate, eval_max_age, eval_suite)
     with reading(request) as session:
-        return gate_service.check_system(session, principal, system_id, min_completeness, gate)
+        return gate_service.check_system(
+            session, principal, system_id, min_completeness, gate, to_stage=to_stage
+        )
 
 
 @router.get("/api/systems/{system_id}/gate", response_model=ChecklistOut)
