@@ -15,7 +15,7 @@ from bs4 import BeautifulSoup
 from tekisei.config import Settings
 from tekisei.core.assessments import AnswerFields, AnswerState
 from tekisei.core.orgs import OrgActor, OrgCreate, Role
-from tekisei.services import assessments, orgs, users
+from tekisei.services import assessments, orgs, systems, users
 from tekisei.services.database import Database
 from tekisei.web.app import create_app
 
@@ -145,6 +145,32 @@ async def test_strangers_testers_and_readers_cannot_write_or_see(site: Any) -> N
     assert (await client.get(base, headers=admin)).json()["version"] == 1
 
 
+async def test_a_tester_assigned_to_a_system_does_not_learn_whether_it_has_a_plan(
+    site: Any,
+) -> None:
+    client = await site("admin@acme.example")
+    system_id = await _system(site, client)  # a high tier system in deployment
+    database: Database = site.app.state.database
+    with database.transaction() as session:
+        systems.assign_tester(
+            session, orgs.cli_principal(session, "acme"), system_id, "tester@lab.example"
+        )
+    admin, tester = auth(site, "admin@acme.example"), auth(site, "tester@lab.example")
+    query = ""
+    seen = (await client.get(f"/api/systems/{system_id}/check{query}", headers=admin)).json()
+    assert "no-continuity-plan" in [m["code"] for m in seen["missing"]]
+    checked = await client.get(f"/api/systems/{system_id}/check{query}", headers=tester)
+    assert checked.status_code == 200, checked.text
+    assert not {m["code"] for m in checked.json()["missing"]} & {
+        "no-continuity-plan", "no-recent-drill",
+    }  # fmt: skip
+    gate = await client.get(f"/api/systems/{system_id}/gate", headers=tester)
+    assert gate.status_code == 200
+    assert "continuity" not in [item["code"] for item in gate.json()["items"]]
+    page = await (await site("tester@lab.example")).get(f"/systems/{system_id}")
+    assert page.status_code == 200 and "/continuity" not in str(soup(page).select_one("main"))
+
+
 async def test_limits_and_stale_versions_are_refused_with_reasons_in_both_languages(
     site: Any,
 ) -> None:
@@ -259,6 +285,14 @@ async def test_the_pages_write_a_plan_record_a_drill_and_show_the_gate(site: Any
     assert html.select_one("#dep-name-1")["value"] == SCRIPT  # type: ignore[index]
     assert not any("alert" in (tag.string or "") for tag in html.select("script"))
     assert html.select_one("#sc-outage-rto-value")["value"] == "4"  # type: ignore[index]
+    future = {"csrf": csrf(html), "held_on": "2999-01-01", "scenario": "outage",
+              "outcome": "partial", "findings": "未来の訓練"}  # fmt: skip
+    refused = await client.post(f"/systems/{system_id}/continuity/drills", data=future)
+    assert refused.status_code == 422
+    kept = soup(refused)  # the drill form keeps the choices that were made
+    assert kept.select_one("#drill-outcome option[selected]")["value"] == "partial"  # type: ignore[index]
+    assert kept.select_one("#drill-scenario option[selected]")["value"] == "outage"  # type: ignore[index]
+    assert kept.select_one("#drill-findings").get_text() == "未来の訓練"  # type: ignore[union-attr]
     drill = {"csrf": csrf(html), "held_on": date.today().isoformat(), "scenario": "outage",
              "outcome": "passed", "findings": "4時間で復旧"}  # fmt: skip
     assert (

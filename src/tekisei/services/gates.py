@@ -158,7 +158,9 @@ def check_system(
         missing += eval_gate_problems(eval_gate, latest, datetime.now(UTC))
     if require_provenance:
         missing += gate_facts.gate_problems(session, system.id)
-    if _target(system, to_stage) is Stage.OPERATE:
+    # An external tester sees the system, not its continuity plan (2(4) is the
+    # organisation's own business), so the check they see leaves that line out.
+    if _target(system, to_stage) is Stage.OPERATE and scope.sees_every_system(principal):
         missing += gate_facts.continuity_gate(session, system)
     return CheckOut(
         system_id=system.id,
@@ -290,7 +292,8 @@ def gate_checklist(session: Session, principal: Principal, system_id: int) -> Ch
             link=f"{base}#provenance",
         )
     )
-    items.append(_continuity_item(session, system, missing))
+    if scope.sees_every_system(principal):
+        items.append(_continuity_item(session, system, missing))
     ahead = [stage for stage in Stage if gated(Stage(system.stage), stage)]
     next_gate = ahead[0].value if ahead else None
     pending = session.scalars(

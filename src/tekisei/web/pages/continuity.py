@@ -195,7 +195,7 @@ async def drill(request: Request, principal: PrincipalDep, system_id: IdPath) ->
     except (ValidationError, ConflictError, InvalidInputError) as exc:
         return _page(
             request, principal, system_id, drill_errors=_problems(exc, request.state.lang),
-            plan_input=data, status=_status(exc),
+            drill_input=data, status=_status(exc),
         )  # fmt: skip
     return done(f"/systems/{system_id}/continuity#drills", "saved")
 
