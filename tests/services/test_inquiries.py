@@ -218,12 +218,17 @@ def test_limits_and_codes_are_enforced_before_anything_is_stored() -> None:
         {"contact": "not an address"},
         {"contact": "a@" + "b" * 260 + ".jp"},
         {"kind": "lawsuit"},
-        {"subject": "   "},
+        {"message": "   "},
+        {"message": "   ", "subject": "   "},
         {"lang": "fr"},
         {"extra": "field"},
     ):
         with pytest.raises(ValidationError):
             InquirySubmission.model_validate(QUESTION | bad)
+    blank = InquirySubmission.model_validate(
+        QUESTION | {"subject": "   ", "message": "一行目\n二行目"}
+    )
+    assert blank.subject == "一行目"  # a blank subject is the message's first line
     with pytest.raises(ValidationError):
         InquirySettings.model_validate({"retention_days": 0})
     with pytest.raises(ValidationError):

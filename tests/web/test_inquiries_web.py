@@ -148,6 +148,30 @@ async def test_the_public_api_receives_and_answers_only_with_the_secret(
         assert got.status_code == 404
 
 
+async def test_only_the_message_is_required_the_subject_is_its_first_line(
+    site: dict[str, Any],
+) -> None:
+    public = await site["browser"]()
+    long_line = "学習データについて" * 10
+    bodies = [
+        ({"system": site["public_id"], "message": "この判定は誰が確認していますか？"},
+         "この判定は誰が確認していますか？"),
+        ({"org": "acme", "subject": "  ", "message": f"\n\n{long_line}\n二行目"},
+         long_line[:59] + "…"),
+    ]  # fmt: skip
+    for body, subject in bodies:
+        sent = await public.post("/api/public/inquiries", json=body)
+        assert sent.status_code == 201, sent.text
+        read = await public.get(
+            f"/api/public/inquiries/{sent.json()['tracking']}",
+            headers={"X-Inquiry-Secret": sent.json()["secret"]},
+        )
+        assert read.json()["kind"] == "question" and read.json()["subject"] == subject
+    for body in ({"org": "acme"}, {"org": "acme", "message": "   "}, {"org": "acme", "message": 5}):
+        refused = await public.post("/api/public/inquiries", json=body)
+        assert refused.status_code == 422, (body, refused.text)
+
+
 async def test_answering_through_the_api_shows_on_the_status_api_never_the_notes(
     site: dict[str, Any],
 ) -> None:

@@ -19,7 +19,14 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from tekisei.errors import InvalidInputError
 
@@ -100,17 +107,36 @@ DEFAULT_DUE_DAYS: dict[InquiryKind, int] = dict.fromkeys(InquiryKind, 14) | {
 """Days to answer each kind, unless the organisation sets its own."""
 
 
+SUBJECT_FROM_MESSAGE = 60
+"""Characters of the message's first line that stand in for a subject left out."""
+
+
 class InquirySubmission(BaseModel):
-    """What a sender writes."""
+    """What a sender writes. Only the message is required: the kind defaults to a question
+    and a subject left out (or blank) is the message's first line, shortened."""
 
     model_config = ConfigDict(extra="forbid")
 
-    kind: InquiryKind
+    kind: InquiryKind = InquiryKind.QUESTION
     subject: Subject
     message: Message
     name: PersonName = Field(default="", description="Optional; personal data")
     contact: Email = Field(default="", description="Optional e-mail address; personal data")
     lang: Lang = Field(default="ja", description="The language answers should be in")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _subject(cls, data: object) -> object:
+        if not isinstance(data, dict) or not isinstance(data.get("message"), str):
+            return data
+        subject = data.get("subject")
+        if subject is None or (isinstance(subject, str) and not subject.strip()):
+            lines = [line.strip() for line in data["message"].splitlines() if line.strip()]
+            first = lines[0] if lines else ""
+            if len(first) > SUBJECT_FROM_MESSAGE:
+                first = first[: SUBJECT_FROM_MESSAGE - 1] + "…"
+            return {**data, "subject": first}
+        return data
 
     @field_validator("contact")
     @classmethod
