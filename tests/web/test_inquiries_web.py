@@ -170,6 +170,24 @@ async def test_only_the_message_is_required_the_subject_is_its_first_line(
     for body in ({"org": "acme"}, {"org": "acme", "message": "   "}, {"org": "acme", "message": 5}):
         refused = await public.post("/api/public/inquiries", json=body)
         assert refused.status_code == 422, (body, refused.text)
+    # a published system may also be named by its number; an unpublished one is not found
+    listed = await public.get("/api/inquiries", headers=auth(site, "editor@acme.example"))
+    system_id = next(i["system_id"] for i in listed.json() if i["system_id"])
+    by_number = await public.post(
+        "/api/public/inquiries", json={"system": system_id, "message": "番号で送る"}
+    )
+    assert by_number.status_code == 201, by_number.text
+    hidden = await public.post(
+        "/api/systems",
+        headers=auth(site, "admin@acme.example"),
+        json={"name": "未公開", "org_role": "user", "domain": "general"},
+    )
+    assert hidden.status_code == 201, hidden.text
+    for number, code in ((hidden.json()["id"], 404), (999999, 404), (True, 422)):
+        refused = await public.post(
+            "/api/public/inquiries", json={"system": number, "message": "届かない"}
+        )
+        assert refused.status_code == code, (number, refused.text)
 
 
 async def test_answering_through_the_api_shows_on_the_status_api_never_the_notes(

@@ -118,8 +118,9 @@ def _publishes(session: Session, org_id: int) -> bool:
 
 
 def receiver(session: Session, org_slug: str | None, notice_public_id: str | None) -> Receiver:
-    """The organisation (by its short id) and, when a notice's public id is given, the
-    system whose published notice it is; the notice alone names its organisation.
+    """The organisation (by its short id) and, when a notice's public id (or the number of
+    a system whose notice is published) is given, the system whose published notice it
+    is; the notice alone names its organisation.
 
     Raises:
         NotFoundError: no such organisation, it publishes nothing, or no published notice
@@ -131,8 +132,18 @@ def receiver(session: Session, org_slug: str | None, notice_public_id: str | Non
         notice = session.scalars(
             select(NoticeRow).where(NoticeRow.public_id == notice_public_id[:32])
         ).first()
+        if notice is None and notice_public_id.isdigit() and len(notice_public_id) <= 9:
+            # a system's number stands for its notice, when that notice is published
+            notice = session.scalars(
+                select(NoticeRow).where(
+                    NoticeRow.system_id == int(notice_public_id),
+                    NoticeRow.published_version.is_not(None),
+                    NoticeRow.withdrawn_at.is_(None),
+                )
+            ).first()
         if notice is None or notice.published_version is None or notice.withdrawn_at:
             raise _no_receiver()
+        notice_public_id = notice.public_id
         org = session.get(OrgRow, notice.org_id)
         system = session.get(SystemRow, notice.system_id)
         if org is None or system is None or (org_slug and org.slug != org_slug):

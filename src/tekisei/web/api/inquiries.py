@@ -8,7 +8,7 @@ import hmac
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Request
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from tekisei.core.inquiries import (
     Honeypot,
@@ -74,13 +74,20 @@ def refuse_honeypot(value: str) -> None:
 # ----------------------------------------------------------------------------- public
 
 
+def _as_text(value: object) -> object:
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
 class PublicInquiry(InquirySubmission):
     """An inquiry sent without an account: to an organisation (``org``, its short id) or
     about a published system (``system``, the public id of its disclosure notice)."""
 
     org: str = Field(default="", max_length=64, description="The organisation's short id")
-    system: str | None = Field(
-        default=None, max_length=32, description="The public id of the system's notice"
+    system: Annotated[str | None, BeforeValidator(_as_text)] = Field(
+        default=None,
+        max_length=32,
+        description="The public id of the system's disclosure notice (or the system's number, "
+        "when its notice is published)",
     )
     website: Honeypot = Field(default="", description="Leave empty (bots fill it in)")
 
