@@ -125,6 +125,10 @@ def test_plan_drill_and_the_gate_from_the_command_line(cli: Any, tmp_path: Path)
     verify = json.loads(cli("check", system, "--org", "acme", "--to", "deploy", "--json",
                             code=2).stdout)  # fmt: skip
     assert "no-continuity-plan" not in verify["codes"]
+    assert verify["to_stage"] == "deploy"
+    assert {"no-continuity-plan", "no-recent-drill"} == set(verify["before_operation_codes"])
+    told = cli("check", system, "--org", "acme", "--to", "deploy", "--lang", "en", code=2)
+    assert "Before operation it will also need" in told.stderr
     plan = tmp_path / "plan.yaml"
     plan.write_text(PLAN_YAML, encoding="utf-8")
     saved = cli.json("continuity", "plan", system, "--org", "acme", "--file", str(plan))
@@ -150,6 +154,7 @@ def test_plan_drill_and_the_gate_from_the_command_line(cli: Any, tmp_path: Path)
     assert drilled["outcome"] == "passed"
     passed = json.loads(cli("check", system, "--org", "acme", "--json", code=2).stdout)
     assert not {"no-continuity-plan", "no-recent-drill"} & set(passed["codes"])
+    assert passed["before_operation_codes"] == []
     drills = cli.json("continuity", "drills", system, "--org", "acme")
     assert [d["outcome"] for d in drills] == ["passed", "failed"]
     assert drills[1]["findings"] == '=HYPERLINK("x")'

@@ -327,6 +327,9 @@ def test_check_exits_non_zero_until_the_gates_are_met(cli: Any) -> None:
         "codes": [],
         "completeness": 1.0,
         "threshold": 0.5,
+        "to_stage": "deploy",
+        "before_operation": [],
+        "before_operation_codes": [],
     }
     request = cli.json("approvals", "request", system, "--org", "chiyoda", "--to", "operate")
     cli(

@@ -75,6 +75,11 @@ def check_command(
             "codes": [m.code for m in result.missing],
             "completeness": result.completeness,
             "threshold": result.threshold,
+            "to_stage": result.to_stage,
+            "before_operation": [
+                m.ja if language == "ja" else m.en for m in result.before_operation
+            ],
+            "before_operation_codes": [m.code for m in result.before_operation],
         }
         if gate is not None:
             out["latest_eval"] = result.latest_eval
@@ -84,6 +89,15 @@ def check_command(
     else:
         typer.echo(f"system {system} does not meet its gates:", err=True)
         for item in result.missing:
+            typer.echo(f"  - {item.ja if language == 'ja' else item.en}", err=True)
+    if result.before_operation and not as_json:
+        typer.echo(
+            "運用に移る前には、さらに次も必要です:"
+            if language == "ja"
+            else "Before operation it will also need:",
+            err=True,
+        )
+        for item in result.before_operation:
             typer.echo(f"  - {item.ja if language == 'ja' else item.en}", err=True)
     if not result.ok:
         raise typer.Exit(EXIT_GATE)

@@ -59,6 +59,11 @@ class CheckOut(BaseModel):
     latest_eval: LatestEvalOut | None = None
     """The latest finished evaluation run, when the check asked for one."""
     missing: list[MissingOut]
+    to_stage: str | None = None
+    """The stage the check is for (the next gate unless asked for another)."""
+    before_operation: list[MissingOut] = []
+    """When the check is for an earlier stage: what would still block the later move into
+    operation (a high or critical tier's continuity plan and drill), so it is known early."""
 
 
 class ApprovalOut(BaseModel):
@@ -160,8 +165,13 @@ def check_system(
         missing += gate_facts.gate_problems(session, system.id)
     # An external tester sees the system, not its continuity plan (2(4) is the
     # organisation's own business), so the check they see leaves that line out.
-    if _target(system, to_stage) is Stage.OPERATE and scope.sees_every_system(principal):
-        missing += gate_facts.continuity_gate(session, system)
+    target = _target(system, to_stage)
+    later = []
+    if scope.sees_every_system(principal):
+        if target is Stage.OPERATE:
+            missing += gate_facts.continuity_gate(session, system)
+        elif target is not None and gated(Stage(system.stage), Stage.OPERATE):
+            later = gate_facts.continuity_gate(session, system)
     return CheckOut(
         system_id=system.id,
         ok=not missing,
@@ -171,6 +181,8 @@ def check_system(
         threshold=threshold,
         latest_eval=None if latest is None else LatestEvalOut(**vars(latest)),
         missing=[MissingOut(code=m.code, ja=m.ja, en=m.en) for m in missing],
+        to_stage=None if target is None else target.value,
+        before_operation=[MissingOut(code=m.code, ja=m.ja, en=m.en) for m in later],
     )
 
 
