@@ -75,6 +75,13 @@ class Settings(BaseSettings):
         description="Largest request that is not a multipart upload (JSON, forms), refused "
         "with 413 before anything is read",
     )
+    public_pdfs_per_minute: int = Field(
+        default=20,
+        ge=1,
+        le=1_000_000,
+        description="PDFs of public notices, statements and HAIP reports one client may "
+        "download per minute (each costs a rendering)",
+    )
     public_verify_per_minute: int = Field(
         default=30,
         ge=1,

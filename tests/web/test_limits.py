@@ -76,3 +76,35 @@ async def test_two_server_processes_share_the_public_limit(
     with loaded_db.reading() as session:
         windows = set(session.scalars(select(RateLimitRow.window_start)))
     assert windows == {int(clock.now)}  # the finished minute was pruned
+
+
+async def test_public_pdfs_are_limited_per_client_across_notices_statements_and_reports(
+    settings: Settings, loaded_db: Database
+) -> None:
+    limited = load_settings(
+        database_url=settings.resolved_database_url,
+        data_dir=settings.data_dir,
+        public_pdfs_per_minute=3,
+    )
+    app = create_app(limited)
+    app.state.pdf_limiter.clock = Clock(1_800_000_000.0)
+    try:
+        async with _client(app) as one, _client(app, "192.0.2.9") as other:
+            unknown = "A" * 20  # well formed, published by nobody
+            for url in (
+                f"/notices/{unknown}/pdf",
+                "/orgs/acme/statement/pdf",
+                f"/public/reports/{unknown}/pdf",
+            ):
+                assert (await one.get(url)).status_code == 404  # counted, then not found
+            over = await one.get(
+                f"/notices/{unknown}/versions/1/pdf", headers={"Accept-Language": "ja"}
+            )
+            assert over.status_code == 429 and int(over.headers["Retry-After"]) > 0
+            assert "PDFのダウンロードが多すぎます" in over.text
+            english = await one.get("/orgs/acme/statement/pdf", headers={"Accept-Language": "en"})
+            assert english.status_code == 429 and "too many PDF downloads" in english.text
+            assert (await other.get(f"/notices/{unknown}/pdf")).status_code == 404  # another client
+            assert (await one.get(f"/notices/{unknown}")).status_code == 404  # pages: not counted
+    finally:
+        app.state.database.close()

@@ -99,6 +99,10 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.database = database
     app.state.public_limiter = ClientLimiter(database, settings.public_verify_per_minute)
+    app.state.pdf_limiter = ClientLimiter(
+        database, settings.public_pdfs_per_minute, name="pdfs",
+        what=("PDF downloads", "PDFのダウンロード"),
+    )  # fmt: skip
 
     static = Path(str(resources.files("tekisei.web") / "static"))
     app.mount("/static", StaticFiles(directory=static), name="static")

@@ -23,9 +23,12 @@ class ClientLimiter:
         *,
         name: str = "public",
         clock: Callable[[], float] = time.time,
+        what: tuple[str, str] = ("checks", "確認"),
     ) -> None:
         self.per_minute = per_minute
         self.clock = clock
+        self.what = what
+        """What is counted, in English and Japanese, for the message over the limit."""
         self._counter = Counter(database, name, window_s=60)
 
     def check(self, request: Request) -> None:
@@ -39,7 +42,17 @@ class ClientLimiter:
         if hit.hits > self.per_minute:
             wait = hit.retry_after
             raise ThrottledError(
-                f"too many checks from this address; try again in {wait} s",
-                ja=f"このアドレスからの確認が多すぎます。{wait}秒後にもう一度お試しください。",
+                f"too many {self.what[0]} from this address; try again in {wait} s",
+                ja=f"このアドレスからの{self.what[1]}が多すぎます。{wait}秒後にもう一度お試しください。",
                 retry_after=int(wait),
             )
+
+
+def check_pdf_limit(request: Request) -> None:
+    """Count one public PDF download of the client (PDFs cost a rendering each).
+
+    Raises:
+        ThrottledError: the client's minute is full.
+    """
+    limiter: ClientLimiter = request.app.state.pdf_limiter
+    limiter.check(request)

@@ -26,6 +26,7 @@ from tekisei.web.auth import PrincipalDep
 from tekisei.web.files import attachment
 from tekisei.web.flash import done
 from tekisei.web.forms import check_csrf, field_errors, read_form
+from tekisei.web.limits import check_pdf_limit
 from tekisei.web.templating import render
 
 router = APIRouter(prefix="/reports/haip", include_in_schema=False)
@@ -327,6 +328,7 @@ def public_version_page(
 
 
 def _pdf(request: Request, public_id: str, number: int | None) -> Response:
+    check_pdf_limit(request)
     found = _read(request, public_id, number)
     if isinstance(found, Withdrawal):
         return render(request, "haip_reports/gone.html", {"gone": found}, status_code=410)

@@ -23,6 +23,7 @@ from tekisei.web.auth import PrincipalDep
 from tekisei.web.files import attachment
 from tekisei.web.forms import check_csrf, field_errors, read_form
 from tekisei.web.i18n import messages
+from tekisei.web.limits import check_pdf_limit
 from tekisei.web.templating import render
 
 router = APIRouter(prefix="/systems", include_in_schema=False)
@@ -288,6 +289,7 @@ def public_version_page(request: Request, public_id: PublicId, number: Number) -
 
 
 def _pdf(request: Request, public_id: str, number: int | None) -> Response:
+    check_pdf_limit(request)
     found = _read(request, public_id, number)
     if isinstance(found, Withdrawal):
         return render(

@@ -25,6 +25,7 @@ from tekisei.web.auth import PrincipalDep
 from tekisei.web.files import attachment
 from tekisei.web.flash import done
 from tekisei.web.forms import check_csrf, read_form
+from tekisei.web.limits import check_pdf_limit
 from tekisei.web.templating import render
 
 router = APIRouter(prefix="/statement", include_in_schema=False)
@@ -146,6 +147,7 @@ def public_version_page(request: Request, org: OrgSlug, number: Number) -> HTMLR
 
 
 def _pdf(request: Request, org: str, number: int | None) -> Response:
+    check_pdf_limit(request)
     found = _read(request, org, number)
     if isinstance(found, StatementWithdrawal):
         return _gone(request, found)
