@@ -50,6 +50,7 @@ __all__ = [
     "read_settings",
     "unread_count",
     "update_settings",
+    "view",
 ]
 
 
