@@ -170,3 +170,17 @@ def test_a_public_url_that_is_no_site_address_is_refused(
     monkeypatch.setenv("TEKISEI_PUBLIC_URL", given)
     with pytest.raises(ConfigError, match="TEKISEI_PUBLIC_URL"):
         load_settings()
+
+
+def test_an_smtp_server_needs_a_sender_on_one_line_and_one_kind_of_tls() -> None:
+    assert load_settings().mail_enabled is False
+    with pytest.raises(ConfigError, match="TEKISEI_SMTP_FROM"):
+        load_settings(smtp_host="smtp.example.jp")
+    with pytest.raises(ConfigError, match="one line"):
+        load_settings(smtp_host="smtp.example.jp", smtp_from="a@example.jp\r\nBcc: b@example.jp")
+    with pytest.raises(ConfigError, match="STARTTLS"):
+        load_settings(smtp_host="smtp.example.jp", smtp_from="a@example.jp", smtp_ssl=True)
+    mail = load_settings(
+        smtp_host="smtp.example.jp", smtp_from="a@example.jp", smtp_ssl=True, smtp_starttls=False
+    )
+    assert mail.mail_enabled and mail.smtp_port == 587

@@ -188,6 +188,69 @@ class Settings(BaseSettings):
         "critical tier system to go into operation",
     )
 
+    smtp_host: str = Field(
+        default="",
+        max_length=253,
+        description="The SMTP server notifications are sent through (e.g. smtp.example.jp); "
+        "empty (the default): no e-mail, notifications stay inside the app",
+    )
+    smtp_port: int = Field(
+        default=587, ge=1, le=65535, description="The SMTP server's port (587 with STARTTLS)"
+    )
+    smtp_username: str = Field(
+        default="", max_length=320, description="The account to sign in to the SMTP server as"
+    )
+    smtp_password: SecretStr | None = Field(
+        default=None, description="The SMTP account's password (never logged)"
+    )
+    smtp_from: str = Field(
+        default="",
+        max_length=320,
+        description="The sender of notification e-mails, e.g. tekisei@example.jp (required "
+        "with TEKISEI_SMTP_HOST)",
+    )
+    smtp_starttls: bool = Field(
+        default=True, description="Upgrade the SMTP connection with STARTTLS (port 587)"
+    )
+    smtp_ssl: bool = Field(
+        default=False, description="Connect to the SMTP server over TLS from the start (port 465)"
+    )
+    smtp_timeout: float = Field(
+        default=30.0, gt=0, le=600, description="Seconds to wait for the SMTP server"
+    )
+    notifications_courier: bool = Field(
+        default=True,
+        description="Let the web app send pending notification e-mails every minute (when "
+        "TEKISEI_SMTP_HOST is set) and look for due inquiries and reviews once a day; turn "
+        "it off when cron runs 'tekisei notifications deliver' and 'sweep' instead",
+    )
+
+    @field_validator("smtp_host", "smtp_from", "smtp_username")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        if any(c in value for c in "\r\n\x00"):
+            raise ValueError("write it on one line")
+        return value.strip()
+
+    @model_validator(mode="after")
+    def _mail_has_a_sender(self) -> Settings:
+        if self.smtp_host and "@" not in self.smtp_from:
+            raise ValueError(
+                "TEKISEI_SMTP_HOST is set but TEKISEI_SMTP_FROM is not an e-mail address; "
+                "set TEKISEI_SMTP_FROM to the sender, e.g. tekisei@example.jp"
+            )
+        if self.smtp_ssl and self.smtp_starttls and self.smtp_host:
+            raise ValueError(
+                "TEKISEI_SMTP_SSL and TEKISEI_SMTP_STARTTLS are both on; with SSL (port 465) "
+                "set TEKISEI_SMTP_STARTTLS=false"
+            )
+        return self
+
+    @property
+    def mail_enabled(self) -> bool:
+        """Whether notifications may be sent by e-mail (an SMTP server is set)."""
+        return bool(self.smtp_host)
+
     audit_anchor_file: Path | None = Field(
         default=None,
         description="Append-only JSON-lines file that 'tekisei audit anchor' adds the signed "

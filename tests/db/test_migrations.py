@@ -897,3 +897,71 @@ def test_the_continuity_tables_come_with_0027_and_go_back_leaving_the_rest(
         assert schema_drift(engine) == []
     finally:
         engine.dispose()
+
+
+def test_the_notification_tables_come_with_0028_and_go_back_leaving_the_rest(
+    settings: Settings,
+) -> None:
+    """0028 adds notifications, each person's choices and the e-mail outbox; a key tells a
+    person once; a person's notifications go with their account while the outbox keeps
+    its e-mails; going back drops only these three tables; upgrading again gives the
+    schema the models describe."""
+    from alembic import command
+    from sqlalchemy.exc import IntegrityError
+
+    from tekisei.db.migrate import alembic_config, upgrade
+
+    engine = make_engine(settings.resolved_database_url)
+    config = alembic_config(engine)
+    tables = {"notifications", "notification_settings", "mail_outbox"}
+    at = "'2026-01-01 00:00:00'"
+    notification = (
+        "INSERT INTO notifications (id, org_id, user_id, event, title_ja, title_en, link, key, "
+        f"in_app, created_at) VALUES ({{id}}, 1, 1, 'review_due', 'x', 'x', '/', 'k', true, {at})"
+    )
+    try:
+        upgrade(engine, "0027")
+        assert not tables & set(inspect(engine).get_table_names())
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO orgs (id, slug, name, actors, created_at, version, audit_seq, "
+                    f"audit_head) VALUES (1, 'acme', 'Acme', '[\"business\"]', {at}, 1, 0, 'x')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO users (id, email, name, password_hash, active, created_at, "
+                    f"must_change_password) VALUES (1, 'a@acme.example', 'A', 'x', true, {at}, "
+                    "false)"
+                )
+            )
+        upgrade(engine)
+        assert tables <= set(inspect(engine).get_table_names())
+        assert schema_drift(engine) == []
+        with engine.begin() as connection:
+            connection.execute(text(notification.format(id=1)))
+            connection.execute(
+                text(
+                    "INSERT INTO mail_outbox (id, org_id, notification_id, to_address, lang, "
+                    "title, link, status, attempts, next_attempt_at, last_error, created_at) "
+                    f"VALUES (1, 1, 1, 'a@acme.example', 'ja', 'x', '/', 'pending', 0, {at}, '', "
+                    f"{at})"
+                )
+            )
+        with pytest.raises(IntegrityError), engine.begin() as connection:
+            connection.execute(text(notification.format(id=2)))  # the same key, the same person
+        with engine.begin() as connection:
+            connection.execute(text("DELETE FROM users"))
+            assert connection.execute(text("SELECT count(*) FROM notifications")).scalar() == 0
+            kept = connection.execute(text("SELECT notification_id FROM mail_outbox")).all()
+            assert kept == [(None,)]
+        command.downgrade(config, "0027")
+        remaining = set(inspect(engine).get_table_names())
+        assert not tables & remaining and "continuity_plans" in remaining
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT slug FROM orgs")).scalar() == "acme"
+        upgrade(engine)
+        assert schema_drift(engine) == []
+    finally:
+        engine.dispose()

@@ -24,6 +24,7 @@ from tekisei.config import Settings
 from tekisei.core.inquiries import InquiryKind, InquirySubmission
 from tekisei.core.orgs import OrgActor, OrgCreate, Role
 from tekisei.db.inquiries import InquiryRow
+from tekisei.db.notifications import NotificationRow
 from tekisei.db.orgs import ApiTokenRow, OrgRow, UserRow
 from tekisei.services import credentials, orgs, provenance_checks, public_inquiries, users
 from tekisei.services import provenance as provenance_service
@@ -269,6 +270,7 @@ OBJECT_PARAMS: dict[str, str] = {
     "vendor_id": "vendor_id",
     "inquiry_id": "inquiry_id",
     "tracking": "tracking",
+    "notification_id": "notification_id",
     "before": "run",
     "after": "run",
 }
@@ -366,6 +368,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "message": "stolen",
     },
     ("PUT", "/api/inquiries/settings"): {"version": 0},
+    ("PUT", "/api/notifications/settings"): {"version": 0, "lang": "en"},
     ("POST", "/api/inquiries/{inquiry_id}/notes"): {"text": "stolen"},
     ("POST", "/api/inquiries/{inquiry_id}/replies"): {"version": 1, "text": "stolen"},
     ("POST", "/api/inquiries/{inquiry_id}/start"): {"version": 1},
@@ -511,6 +514,9 @@ FORMS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/inquiries/{inquiry_id}/assign"): {"version": "1", "user_id": ""},
     ("POST", "/inquiries/{inquiry_id}/links"): {"version": "1", "system_id": Ref("system_id")},
     ("POST", "/inquiries/{inquiry_id}/erase"): {},
+    ("POST", "/notifications/read"): {},
+    ("POST", "/notifications/{notification_id}/read"): {},
+    ("POST", "/notifications/settings"): {"version": "0", "lang": "en"},
     ("POST", "/systems/{system_id}/continuity"): {"version": "1", "notes": "stolen"},
     ("POST", "/systems/{system_id}/continuity/review"): {"version": "1"},
     ("POST", "/systems/{system_id}/continuity/drills"): {
@@ -835,6 +841,7 @@ async def _one_of_every_kind(api: dict[str, Any], demo_url: str) -> dict[str, An
     transparency |= await _data_holder(api, transparency["dataset_id"], "性別による偏り")
     transparency["vendor_id"] = await _vendor(api, system_id, "性別による偏り")
     transparency |= await _inquiry(api, system_id, "性別による偏り")
+    transparency["notification_id"] = _notification(api)
     await _continuity(api, system_id, "性別による偏り")
     ids = {
         "system_id": system_id,
@@ -1058,6 +1065,7 @@ async def _hidden_system(
     transparency |= await _data_holder(api, transparency["dataset_id"], f"{HIDDEN} holder")
     transparency["vendor_id"] = await _vendor(api, system_id, f"{HIDDEN} vendor")
     transparency |= await _inquiry(api, system_id, f"{HIDDEN} inquiry")
+    transparency["notification_id"] = _notification(api)
     await _continuity(api, system_id, f"{HIDDEN} continuity")
     return {
         **transparency,
@@ -1185,6 +1193,21 @@ async def _inquiry(api: dict[str, Any], system_id: int, text: str) -> dict[str, 
     )
     assert noted.status_code == 201, noted.text
     return {"inquiry_id": inquiry_id, "tracking": sent.tracking}
+
+
+def _notification(api: dict[str, Any]) -> int:
+    """The newest notification of acme's administrator (the inquiry just received)."""
+    with api["db"].reading() as session:
+        user_id = session.scalars(
+            select(UserRow.id).where(UserRow.email == "admin@acme.example")
+        ).one()
+        found = session.scalars(
+            select(NotificationRow.id)
+            .where(NotificationRow.user_id == user_id)
+            .order_by(NotificationRow.id.desc())
+        ).first()
+    assert found is not None
+    return found
 
 
 async def _continuity(api: dict[str, Any], system_id: int, text: str) -> None:

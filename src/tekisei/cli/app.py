@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "evidence": ("tekisei.cli.assessments", "evidence_app", "Evidence for assessments."),
     "inquiries": ("tekisei.cli.inquiries", "app", "Inquiries from the public."),
     "notices": ("tekisei.cli.notices", "app", "Disclosure notices of systems."),
+    "notifications": ("tekisei.cli.notifications", "app", "Notifications and e-mail."),
     "orgs": ("tekisei.cli.orgs", "orgs_app", "Organisations."),
     "policies": ("tekisei.cli.policies", "app", "AI policies of the organisation."),
     "provenance": ("tekisei.cli.provenance", "app", "Watermarks and content credentials."),

@@ -27,6 +27,10 @@ class Policy:
     drill_days: int = DRILL_DAYS
     """How recent a business continuity drill must be for a high or critical tier system
     to go into operation (``TEKISEI_CONTINUITY_DRILL_DAYS``)."""
+    mail: bool = False
+    """Whether notifications may go out by e-mail (``TEKISEI_SMTP_HOST`` is set)."""
+    default_lang: str = "ja"
+    """The language of e-mails to people who chose none (``TEKISEI_DEFAULT_LANG``)."""
 
     @classmethod
     def from_settings(

@@ -23,6 +23,7 @@ from tekisei.db.haip_reports import HaipReportRow, HaipReportVersionRow
 from tekisei.db.inquiries import InquiryEntryRow, InquiryRow, InquirySettingsRow
 from tekisei.db.limits import RateLimitRow
 from tekisei.db.notices import NoticeRow, NoticeVersionRow
+from tekisei.db.notifications import MailOutboxRow, NotificationRow, NotificationSettingsRow
 from tekisei.db.orgs import (
     ApiTokenRow,
     InvitationRow,
@@ -81,10 +82,13 @@ __all__ = [
     "InquiryRow",
     "InquirySettingsRow",
     "InvitationRow",
+    "MailOutboxRow",
     "MembershipRow",
     "ModelRecordRow",
     "NoticeRow",
     "NoticeVersionRow",
+    "NotificationRow",
+    "NotificationSettingsRow",
     "OrgRow",
     "PolicyAcknowledgementRow",
     "PolicyRow",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sqlalchemy import Engine, text
@@ -158,12 +158,16 @@ def open_database(settings: Settings, *, check_schema: bool = True) -> Database:
         signer=signer_for(settings),
         files_dir=settings.files_dir,
         max_upload_bytes=settings.max_upload_mb * 1024 * 1024,
-        policy=Policy.from_settings(
-            settings.review_days,
-            settings.gate_completeness,
-            settings.approver_min_age_days,
-            settings.time_zone,
-            settings.continuity_drill_days,
+        policy=replace(
+            Policy.from_settings(
+                settings.review_days,
+                settings.gate_completeness,
+                settings.approver_min_age_days,
+                settings.time_zone,
+                settings.continuity_drill_days,
+            ),
+            mail=settings.mail_enabled,
+            default_lang=settings.default_lang,
         ),
     )
     if check_schema:

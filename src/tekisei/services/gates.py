@@ -23,6 +23,7 @@ from tekisei.errors import ConflictError, InvalidInputError, NotFoundError
 from tekisei.i18n import messages
 from tekisei.services import assessments, audit, gate_facts, scope, systems
 from tekisei.services.database import policy_of
+from tekisei.services.notifications import Event, notify
 from tekisei.services.orgs import approver_facts
 from tekisei.services.people import ActorNames
 
@@ -454,6 +455,13 @@ def request_stage_change(
         system.id,
         {"approval": row.id, "from": current.value, "to": to_stage.value, "note": row.note},
     )
+    (from_ja, from_en), (to_ja, to_en) = STAGE_NAMES[current], STAGE_NAMES[to_stage]
+    notify(
+        session, principal.org_id, Event.APPROVAL_REQUESTED,
+        permission=Permission.APPROVE_STAGE, skip=principal.user_id, link="/approvals",
+        title_ja=f"「{system.name}」を「{from_ja}」から「{to_ja}」へ移す承認を求められています",
+        title_en=f"Approval asked: move “{system.name}” from {from_en} to {to_en}",
+    )  # fmt: skip
     return row
 
 

@@ -21,6 +21,7 @@ from tekisei.db.haip_reports import HaipReportRow
 from tekisei.errors import ConflictError, InvalidInputError
 from tekisei.services import audit, haip_reports
 from tekisei.services.changes import check_version
+from tekisei.services.notifications import Event, notify
 from tekisei.services.orgs import approver_facts
 
 
@@ -72,6 +73,13 @@ def request_approval(
         row.id,
         {"version": row.version, "note": row.approval_note},
     )
+    notify(
+        session, principal.org_id, Event.APPROVAL_REQUESTED,
+        permission=Permission.APPROVE_REPORTS, skip=principal.user_id,
+        link=f"/reports/haip/{row.id}",
+        title_ja=f"HAIP報告書「{row.title}」の公開について承認を求められています",
+        title_en=f"Approval asked: publish the HAIP report “{row.title}”",
+    )  # fmt: skip
     return row
 
 

@@ -19,6 +19,7 @@ from tekisei.db.notices import NoticeRow
 from tekisei.errors import ConflictError, InvalidInputError
 from tekisei.services import audit, notices
 from tekisei.services.changes import check_version
+from tekisei.services.notifications import Event, notify
 from tekisei.services.orgs import approver_facts
 from tekisei.services.scope import visible_system
 
@@ -68,6 +69,13 @@ def request_approval(
         row.id,
         {"system": system.id, "version": row.version, "note": row.approval_note},
     )
+    notify(
+        session, principal.org_id, Event.APPROVAL_REQUESTED,
+        permission=Permission.APPROVE_NOTICE, skip=principal.user_id,
+        link=f"/systems/{system.id}/notice",
+        title_ja=f"「{system.name}」の利用者へのお知らせの公開について承認を求められています",
+        title_en=f"Approval asked: publish the disclosure notice of “{system.name}”",
+    )  # fmt: skip
     return row
 
 

@@ -22,6 +22,7 @@ from tekisei.db.policies import PolicyRow, PolicyVersionRow
 from tekisei.errors import ConflictError, InvalidInputError
 from tekisei.services import audit, policies, transparency
 from tekisei.services.changes import check_version
+from tekisei.services.notifications import Event, notify
 from tekisei.services.orgs import approver_facts
 
 
@@ -85,6 +86,14 @@ def request_approval(
         row.id,
         {"version": row.version, "note": row.approval_note},
     )
+    content = policies.content_of(row)
+    notify(
+        session, principal.org_id, Event.APPROVAL_REQUESTED,
+        permission=Permission.APPROVE_POLICY, skip=principal.user_id,
+        link=f"/policies/{row.id}",
+        title_ja=f"AI方針「{content.title('ja')}」の承認を求められています",
+        title_en=f"Approval asked: the AI policy “{content.title('en')}”",
+    )  # fmt: skip
     return row
 
 

@@ -35,14 +35,17 @@ from tekisei.core.inquiries import (
     secret_hash,
     secret_matches,
 )
+from tekisei.core.orgs import Permission
 from tekisei.db.inquiries import InquiryEntryRow, InquiryRow
 from tekisei.db.notices import NoticeRow
 from tekisei.db.orgs import OrgRow
 from tekisei.db.statements import StatementRow
 from tekisei.db.systems import SystemRow
 from tekisei.errors import ConflictError, NotFoundError
+from tekisei.i18n import messages
 from tekisei.services import audit
 from tekisei.services.inquiry_settings import settings_of
+from tekisei.services.notifications import Event, notify
 
 PUBLIC_ACTOR = "public"
 """The actor the audit log names for what the public sends."""
@@ -218,6 +221,18 @@ def submit(
          "has_name": bool(submission.name), "has_contact": bool(submission.contact)},
     )  # fmt: skip
     session.flush()
+    # The title names the kind and the tracking number, never what the sender wrote:
+    # that is personal data, erased after the retention period (a notification is not).
+    kind_ja = messages("ja").words("inquiry-kind", submission.kind.value)
+    kind_en = messages("en").words("inquiry-kind", submission.kind.value)
+    about_ja = f"「{to.system}」について" if to.system else ""
+    about_en = f" about “{to.system}”" if to.system else ""
+    notify(
+        session, org.id, Event.INQUIRY_RECEIVED, permission=Permission.HANDLE_INQUIRIES,
+        link=f"/inquiries/{row.id}",
+        title_ja=f"{about_ja}新しい問い合わせ（{kind_ja}）が届きました: {tracking}",
+        title_en=f"A new inquiry ({kind_en}){about_en} arrived: {tracking}",
+    )  # fmt: skip
     return Submitted(tracking=tracking, secret=secret, status_url="/inquiries/status")
 
 

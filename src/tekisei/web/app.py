@@ -14,6 +14,8 @@ from tekisei import __version__
 from tekisei.config import Settings, load_settings
 from tekisei.logs import configure_logging
 from tekisei.services.database import open_database
+from tekisei.services.notification_delivery import start_courier
+from tekisei.services.notification_sweeps import sweep
 from tekisei.web.api import assessments as assessments_api
 from tekisei.web.api import audit as audit_api
 from tekisei.web.api import catalog as catalog_api
@@ -27,6 +29,7 @@ from tekisei.web.api import health as health_api
 from tekisei.web.api import inquiries as inquiries_api
 from tekisei.web.api import invitations as invitations_api
 from tekisei.web.api import notices as notices_api
+from tekisei.web.api import notifications as notifications_api
 from tekisei.web.api import orgs as orgs_api
 from tekisei.web.api import policies as policies_api
 from tekisei.web.api import provenance as provenance_api
@@ -56,6 +59,7 @@ from tekisei.web.pages import haip_reports as haip_reports_pages
 from tekisei.web.pages import inquiries as inquiries_pages
 from tekisei.web.pages import invitations as invitations_pages
 from tekisei.web.pages import notices as notices_pages
+from tekisei.web.pages import notifications as notifications_pages
 from tekisei.web.pages import orgs as orgs_pages
 from tekisei.web.pages import policies as policies_pages
 from tekisei.web.pages import records as records_pages
@@ -84,7 +88,12 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         use_threads(settings.threads)
+        # The courier sends notification e-mails and runs the daily sweep of due dates;
+        # with cron running 'tekisei notifications deliver|sweep' it can be turned off.
+        halt = start_courier(database, settings, sweep) if settings.notifications_courier else None
         yield
+        if halt is not None:
+            halt()
         database.close()
 
     app = FastAPI(
@@ -128,6 +137,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(inquiries_api.public_router)
     app.include_router(continuity_api.router)
     app.include_router(notices_api.router)
+    app.include_router(notifications_api.router)
     app.include_router(notices_api.public_router)
     app.include_router(soa_api.router)
     app.include_router(policies_api.router)
@@ -158,6 +168,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(inquiries_pages.router)
     app.include_router(continuity_pages.router)
     app.include_router(notices_pages.router)
+    app.include_router(notifications_pages.router)
     app.include_router(notices_pages.public_router)
     app.include_router(soa_pages.router)
     app.include_router(policies_pages.router)

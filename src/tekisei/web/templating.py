@@ -16,6 +16,7 @@ from tekisei import __version__
 from tekisei.core.catalog_views import section_label
 from tekisei.core.orgs import Permission, can
 from tekisei.core.times import shown, zone
+from tekisei.services.notifications import unread_count
 from tekisei.web.flash import FLASH_COOKIE, take
 from tekisei.web.i18n import Lang, messages
 
@@ -71,6 +72,10 @@ def render(
         return principal is not None and can(principal.role, Permission(permission))
 
     flash = take(request)
+    unread = 0
+    if principal is not None and principal.user_id is not None and status_code < 500:
+        with request.app.state.database.reading() as session:
+            unread = unread_count(session, principal)
     html = template.render(
         request=request,
         lang=lang,
@@ -85,6 +90,7 @@ def render(
         when=when,
         csrf=getattr(request.state, "csrf", ""),
         flash=flash,
+        unread_count=unread,
         **context,
     )
     response = HTMLResponse(html, status_code=status_code)
