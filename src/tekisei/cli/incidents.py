@@ -6,7 +6,9 @@ take in (AIID, OECD AIM)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 from pydantic import ValidationError
@@ -20,6 +22,7 @@ from tekisei.cli.common import (
     handle_errors,
     principal,
     print_json,
+    settings,
     table,
 )
 from tekisei.core.incidents import (
@@ -30,6 +33,7 @@ from tekisei.core.incidents import (
     Severity,
     Source,
 )
+from tekisei.core.times import zone
 from tekisei.errors import InvalidInputError
 from tekisei.services import incident_drafts, incident_exports, public_incidents
 from tekisei.services import incidents as incident_service
@@ -63,6 +67,17 @@ def _show(view: IncidentView, as_json: bool, said: str) -> None:
     )
 
 
+def _moment(text: str, where: ZoneInfo) -> datetime | str | None:
+    """An ISO 8601 time; one without an offset is read in the organisation's zone."""
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    return moment if moment.tzinfo else moment.replace(tzinfo=where)
+
+
 @app.command("report")
 @handle_errors
 def report(
@@ -81,12 +96,14 @@ def report(
     as_json: JsonOption = False,
 ) -> None:
     """Report an incident on systems; their PDCA reviews open at once."""
-    data: dict[str, object] = {
-        "title": title, "severity": severity, "description": description, "systems": systems,
-        "harms": harm or [], "occurred_at": occurred or None, "detected_at": detected or None,
-    }  # fmt: skip
     with database().transaction() as session:
         actor = principal(session, org, user)
+        where = zone(actor.time_zone, settings().time_zone)
+        data: dict[str, object] = {
+            "title": title, "severity": severity, "description": description,
+            "systems": systems, "harms": harm or [], "occurred_at": _moment(occurred, where),
+            "detected_at": _moment(detected, where),
+        }  # fmt: skip
         if from_inquiry is not None:
             draft = incident_drafts.from_inquiry(session, actor, from_inquiry, "en")
             data |= {"source": Source.INQUIRY, "source_ref": draft.source_ref}

@@ -10,11 +10,17 @@ machine: open → contained → closed, where closing asks for the lessons learn
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from tekisei.core.risks import Score, TaxonomyId, Treatment
 from tekisei.errors import ConflictError, InvalidInputError
@@ -109,8 +115,8 @@ class IncidentFields(BaseModel):
     title: Title
     description: Text = ""
     severity: Severity = Severity.MEDIUM
-    occurred_at: datetime | None = None
-    detected_at: datetime | None = None
+    occurred_at: AwareDatetime | None = Field(default=None, description="With its offset")
+    detected_at: AwareDatetime | None = Field(default=None, description="With its offset")
     systems: list[SystemId] = Field(
         min_length=1, max_length=MAX_SYSTEMS, description="The affected systems"
     )
@@ -145,7 +151,7 @@ class TimelineEntry(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    at: datetime
+    at: AwareDatetime
     text: Said
 
 
@@ -156,7 +162,7 @@ class Notification(BaseModel):
 
     party: NotifiedParty
     name: Title = Field(description="Whom: the authority, the stakeholder, the group")
-    at: datetime
+    at: AwareDatetime
     channel: Short = Field(default="", description="How: letter, e-mail, phone, web page …")
 
 

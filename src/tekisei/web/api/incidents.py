@@ -172,6 +172,7 @@ def draft(
 ) -> IncidentDraft:
     """A report pre-filled from an inquiry, a failing evaluation run or a failing
     provenance check (one of them), to review and send with POST /api/incidents."""
+    incident_service.reads_register(principal)
     with reading(request) as session:
         if inquiry is not None:
             return incident_drafts.from_inquiry(session, principal, inquiry, lang)
