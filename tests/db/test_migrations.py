@@ -965,3 +965,81 @@ def test_the_notification_tables_come_with_0028_and_go_back_leaving_the_rest(
         assert schema_drift(engine) == []
     finally:
         engine.dispose()
+
+
+def test_the_incident_tables_come_with_0029_and_go_back_leaving_the_rest(
+    settings: Settings,
+) -> None:
+    """0029 adds incidents, the systems they affected and the published versions of their
+    notices; a public id is unique; an incident's links and versions go with it, a
+    system's links with the system; going back drops only these tables; upgrading again
+    gives the schema the models describe."""
+    from alembic import command
+    from sqlalchemy.exc import IntegrityError
+
+    from tekisei.db.migrate import alembic_config, upgrade
+
+    engine = make_engine(settings.resolved_database_url)
+    config = alembic_config(engine)
+    tables = {"incidents", "incident_systems", "incident_notice_versions"}
+    at = "'2026-01-01 00:00:00'"
+    incident = (
+        "INSERT INTO incidents (id, org_id, title, description, severity, state, "
+        "affected_parties, harms, containment, root_cause, lessons, timeline, actions, "
+        "notifications, source, source_ref, public_id, reported_at, reported_by, updated_at, "
+        "updated_by, version) VALUES ({id}, 1, '誤判断', '', 'high', 'open', '', '[]', '', '', "
+        f"'', '[]', '[]', '[]', 'form', '', '{{public_id}}', {at}, 'cli', {at}, 'cli', 1)"
+    )
+    try:
+        upgrade(engine, "0028")
+        assert not tables & set(inspect(engine).get_table_names())
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO orgs (id, slug, name, actors, created_at, version, audit_seq, "
+                    f"audit_head) VALUES (1, 'acme', 'Acme', '[\"business\"]', {at}, 1, 0, 'x')"
+                )
+            )
+        upgrade(engine)
+        assert tables <= set(inspect(engine).get_table_names())
+        assert schema_drift(engine) == []
+        columns = inspect(engine).get_columns("systems")
+        values = {"id": "1", "org_id": "1", "name": "'与信'", "created_at": at,
+                  "updated_at": at, "version": "1"}  # fmt: skip
+        for column in columns:
+            if column["name"] not in values and not column["nullable"]:
+                values[column["name"]] = "'[]'" if "JSON" in str(column["type"]).upper() else "''"
+        with engine.begin() as connection:
+            names, given = ", ".join(values), ", ".join(values.values())
+            connection.execute(text(f"INSERT INTO systems ({names}) VALUES ({given})"))
+            connection.execute(text(incident.format(id=1, public_id="p" * 22)))
+            connection.execute(
+                text(
+                    "INSERT INTO incident_systems (id, org_id, incident_id, system_id) "
+                    "VALUES (1, 1, 1, 1)"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO incident_notice_versions (id, org_id, incident_id, number, "
+                    f"content, published_at, published_by) VALUES (1, 1, 1, 1, '{{}}', {at}, 'cli')"
+                )
+            )
+        with pytest.raises(IntegrityError), engine.begin() as connection:
+            connection.execute(text(incident.format(id=2, public_id="p" * 22)))
+        with engine.begin() as connection:
+            connection.execute(text("DELETE FROM systems"))
+            assert connection.execute(text("SELECT count(*) FROM incident_systems")).scalar() == 0
+            assert connection.execute(text("SELECT count(*) FROM incidents")).scalar() == 1
+            connection.execute(text("DELETE FROM incidents"))
+            for table in tables:
+                assert connection.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 0
+        command.downgrade(config, "0028")
+        remaining = set(inspect(engine).get_table_names())
+        assert not tables & remaining and "notifications" in remaining
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT slug FROM orgs")).scalar() == "acme"
+        upgrade(engine)
+        assert schema_drift(engine) == []
+    finally:
+        engine.dispose()

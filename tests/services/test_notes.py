@@ -53,6 +53,9 @@ VALUES: dict[NoteKey, dict[str, str | int | float]] = {
     NoteKey.INQUIRY_ATTACHED: {},
     NoteKey.CONTINUITY_EVIDENCE: {"name": "Credit check"},
     NoteKey.CONTINUITY_ATTACHED: {},
+    NoteKey.INCIDENT_REPORTED: {"number": 42},
+    NoteKey.INCIDENT_EVIDENCE: {"number": 42},
+    NoteKey.INCIDENT_ATTACHED: {},
 }  # fmt: skip
 
 

@@ -268,3 +268,39 @@ def test_delivering_without_an_smtp_server_says_what_to_set(
 ) -> None:
     with pytest.raises(ConfigError, match="TEKISEI_SMTP_HOST"):
         deliver_pending(loaded_db, settings)
+
+
+def test_a_reported_incident_is_mailed_to_administrators_executives_and_writers_not_the_reporter(
+    mailing: Database, acme: dict[str, Principal], mailbox: Mailbox, settings: Settings,
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    from tekisei.core.incidents import IncidentReport
+    from tekisei.services import incidents
+
+    with mailing.transaction() as session:
+        users.create_user(
+            session, users.UserCreate(email="ceo@acme.example", password=PASSWORD), "acme",
+            Role.EXECUTIVE, actor="cli", must_change_password=False,
+        )  # fmt: skip
+    system_id, _ = published(mailing, acme["cli"], tmp_path)
+    report = IncidentReport(
+        title="<script>x</script> 誤った回答を公開した\r\nBcc: all@example.jp",
+        systems=[system_id], severity="high",
+    )  # fmt: skip
+    with mailing.transaction() as session:
+        done = incidents.report_incident(session, acme["editor@acme.example"], report)
+        incident_id = done.row.id
+    sent = deliver_pending(mailing, mail_settings(settings, mailbox.port))
+    assert sent.sent == 2  # the administrator and the executive; the editor reported it
+    subjects = {m["To"]: m["Subject"] for m in mailbox.received}
+    assert set(subjects) == {"admin@acme.example", "ceo@acme.example"}
+    assert subjects["ceo@acme.example"] == (
+        f"[tekisei] インシデント #{incident_id}（深刻度: 高）が報告されました"
+    )
+    body = mailbox.to("admin@acme.example")[0].get_content()
+    assert f"{SITE}/incidents/{incident_id}" in body and "script" not in body
+    with mailing.reading() as session:
+        assert notifications.unread_count(session, acme["viewer@acme.example"]) == 0
+        assert notifications.unread_count(session, acme["admin@other.example"]) == 0
+        assert notifications.unread_count(session, acme["editor@acme.example"]) == 0
+        assert notifications.unread_count(session, acme["admin@acme.example"]) == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import re
+import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -271,6 +272,10 @@ OBJECT_PARAMS: dict[str, str] = {
     "inquiry_id": "inquiry_id",
     "tracking": "tracking",
     "notification_id": "notification_id",
+    "incident_id": "incident_id",
+    "incident_public_id": "incident_public_id",
+    "inquiry": "inquiry_id",
+    "check": "check_id",
     "before": "run",
     "after": "run",
 }
@@ -376,6 +381,32 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/inquiries/{inquiry_id}/reject"): {"version": 1, "reason": "stolen"},
     ("POST", "/api/inquiries/{inquiry_id}/assign"): {"version": 1, "user_id": None},
     ("POST", "/api/inquiries/{inquiry_id}/links"): {"version": 1, "system_id": Ref("system_id")},
+    ("POST", "/api/incidents"): {"title": "stolen", "systems": [Ref("system_id")]},
+    ("PATCH", "/api/incidents/{incident_id}"): {"version": 1, "title": "stolen"},
+    ("POST", "/api/incidents/{incident_id}/timeline"): {
+        "version": 1,
+        "at": "2026-01-01T00:00:00+09:00",
+        "text": "stolen",
+    },
+    ("POST", "/api/incidents/{incident_id}/actions"): {
+        "version": 1,
+        "text": "stolen",
+        "system_id": Ref("system_id"),
+        "update": {"risk_id": Ref("risk_id"), "version": 1},
+    },
+    ("POST", "/api/incidents/{incident_id}/notifications"): {
+        "version": 1,
+        "party": "authority",
+        "name": "stolen",
+        "at": "2026-01-01T00:00:00+09:00",
+    },
+    ("POST", "/api/incidents/{incident_id}/state"): {"version": 1, "state": "contained"},
+    ("POST", "/api/incidents/{incident_id}/publish"): {
+        "version": 1,
+        "title": "stolen",
+        "summary": "stolen",
+    },
+    ("POST", "/api/incidents/{incident_id}/unpublish"): {"reason": "stolen"},
     ("PUT", "/api/systems/{system_id}/continuity"): {"version": 1, "notes": "stolen"},
     ("POST", "/api/systems/{system_id}/continuity/review"): {"version": 1},
     ("POST", "/api/systems/{system_id}/continuity/drills"): {
@@ -517,6 +548,35 @@ FORMS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/notifications/read"): {},
     ("POST", "/notifications/{notification_id}/read"): {},
     ("POST", "/notifications/settings"): {"version": "0", "lang": "en"},
+    ("POST", "/incidents/new"): {"title": "stolen", "systems": Ref("system_id")},
+    ("POST", "/incidents/{incident_id}"): {"version": "1", "title": "stolen"},
+    ("POST", "/incidents/{incident_id}/timeline"): {
+        "version": "1",
+        "at": "2026-01-01T00:00",
+        "text": "stolen",
+    },
+    ("POST", "/incidents/{incident_id}/actions"): {
+        "version": "1",
+        "text": "stolen",
+        "system_id": Ref("system_id"),
+        "risk_title": "stolen",
+        "taxonomy": "social.bias",
+        "likelihood": "1",
+        "impact": "1",
+    },
+    ("POST", "/incidents/{incident_id}/notifications"): {
+        "version": "1",
+        "party": "authority",
+        "name": "stolen",
+        "at": "2026-01-01T00:00",
+    },
+    ("POST", "/incidents/{incident_id}/state"): {"version": "1", "state": "contained"},
+    ("POST", "/incidents/{incident_id}/publish"): {
+        "version": "1",
+        "title": "stolen",
+        "summary": "stolen",
+    },
+    ("POST", "/incidents/{incident_id}/unpublish"): {"reason": "stolen"},
     ("POST", "/systems/{system_id}/continuity"): {"version": "1", "notes": "stolen"},
     ("POST", "/systems/{system_id}/continuity/review"): {"version": "1"},
     ("POST", "/systems/{system_id}/continuity/drills"): {
@@ -843,6 +903,7 @@ async def _one_of_every_kind(api: dict[str, Any], demo_url: str) -> dict[str, An
     transparency |= await _inquiry(api, system_id, "性別による偏り")
     transparency["notification_id"] = _notification(api)
     await _continuity(api, system_id, "性別による偏り")
+    transparency |= await _incident(api, system_id, "性別による偏り")
     ids = {
         "system_id": system_id,
         "risk_id": risk_id,
@@ -1067,6 +1128,7 @@ async def _hidden_system(
     transparency |= await _inquiry(api, system_id, f"{HIDDEN} inquiry")
     transparency["notification_id"] = _notification(api)
     await _continuity(api, system_id, f"{HIDDEN} continuity")
+    transparency |= await _incident(api, system_id, f"{HIDDEN} incident")
     return {
         **transparency,
         "system_id": system_id,
@@ -1230,6 +1292,52 @@ async def _continuity(api: dict[str, Any], system_id: int, text: str) -> None:
               "findings": text, "actions": text},
     )  # fmt: skip
     assert drilled.status_code == 201, drilled.text
+
+
+async def _incident(api: dict[str, Any], system_id: int, text: str) -> dict[str, Any]:
+    """An incident on the system with ``text`` in every field, a timeline entry, a
+    notification and a corrective action written the same way (its notice is not
+    published: its public id is 404), and a failing provenance check of the system to
+    draft a report from; their ids."""
+    client, admin = api["client"], auth(api["tokens"]["admin"])
+    reported = await client.post(
+        "/api/incidents",
+        headers=admin,
+        json={"title": text, "description": text, "severity": "high", "systems": [system_id],
+              "affected_parties": text, "harms": ["discrimination"], "containment": text,
+              "root_cause": text, "people_affected": 3},
+    )  # fmt: skip
+    assert reported.status_code == 201, reported.text
+    incident = reported.json()
+    at = "2026-01-01T09:00:00+09:00"
+    for path, body in (
+        ("timeline", {"version": 1, "at": at, "text": text}),
+        ("notifications", {"version": 2, "party": "authority", "name": text, "at": at,
+                           "channel": text}),
+        ("actions", {"version": 3, "text": text, "system_id": system_id,
+                     "new_risk": {"title": text, "taxonomy": ["social.bias"],
+                                  "likelihood": 2, "impact": 2}}),
+    ):  # fmt: skip
+        added = await client.post(
+            f"/api/incidents/{incident['id']}/{path}", headers=admin, json=body
+        )
+        assert added.status_code == 200, added.text
+    samples = Path(tempfile.mkdtemp()) / "samples"
+    samples.mkdir()
+    (samples / "sample.txt").write_text(f"{text} sample output", encoding="utf-8")
+    settings = api["app"].state.settings
+    with api["db"].transaction() as session:
+        check = provenance_checks.check_samples(
+            session, orgs.cli_principal(session, "acme"),
+            master=provenance_service.master_key(settings), data_dir=settings.data_dir,
+            files_dir=settings.files_dir, max_bytes=1024 * 1024, system_id=system_id,
+            folder=samples,
+        )  # fmt: skip
+    return {
+        "incident_id": incident["id"],
+        "incident_public_id": incident["public_id"],
+        "check_id": check.id,
+    }
 
 
 async def _statement(api: dict[str, Any], text: str) -> None:

@@ -109,6 +109,14 @@ class NoteKey(StrEnum):
     CONTINUITY_ATTACHED = "continuity-attached"
     """On an answer: the system's business continuity plan, tested by a drill, was attached
     and the answer started as partial."""
+    INCIDENT_REPORTED = "incident-reported"
+    """Why a review opened: an incident affecting the system was reported (number)."""
+    INCIDENT_EVIDENCE = "incident-evidence"
+    """The title of a closed incident, with its lessons learned, kept as evidence
+    (number)."""
+    INCIDENT_ATTACHED = "incident-attached"
+    """On an answer: a closed incident of the system, with its lessons learned, was
+    attached and the answer started as partial."""
 
 
 class AutoNote(BaseModel):

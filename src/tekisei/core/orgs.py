@@ -82,6 +82,12 @@ class Permission(StrEnum):
     HANDLE_INQUIRIES = "handle_inquiries"
     """Answer, assign, close and reject inquiries from the public, see the sender's name and
     contact, set the days to answer and erase personal data (fn 17, fn 18)."""
+    # Added with incidents (issue 14): who reports and handles them, who publishes notices.
+    WRITE_INCIDENTS = "write_incidents"
+    """Report incidents, write their timeline, corrective actions and notifications, move
+    and close them (fn 16, 1(3)④)."""
+    PUBLISH_INCIDENTS = "publish_incidents"
+    """Publish and take down the public notice of an incident (fn 16)."""
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -106,6 +112,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.WRITE_POLICIES,
             Permission.WRITE_REPORTS,
             Permission.HANDLE_INQUIRIES,
+            Permission.WRITE_INCIDENTS,
+            Permission.PUBLISH_INCIDENTS,
         }
     ),
     Role.ASSESSOR: frozenset(
@@ -114,6 +122,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.WRITE_RISKS,
             Permission.WRITE_ASSESSMENTS,
             Permission.RUN_EVALS,
+            Permission.WRITE_INCIDENTS,
         }
     ),
     Role.EXECUTIVE: frozenset(
@@ -204,6 +213,11 @@ PERMISSION_WORDS: dict[Permission, tuple[str, str]] = {
     Permission.WRITE_REPORTS: ("write HAIP reports", "HAIP報告書の作成・公開"),
     Permission.APPROVE_REPORTS: ("approve reports", "HAIP報告書の承認"),
     Permission.HANDLE_INQUIRIES: ("handle inquiries", "問い合わせへの対応"),
+    Permission.WRITE_INCIDENTS: ("report and handle incidents", "インシデントの報告・対応"),
+    Permission.PUBLISH_INCIDENTS: (
+        "publish incident notices",
+        "インシデントのお知らせの公開",
+    ),
 }
 """What each permission lets a person do, in English and Japanese (error messages)."""
 

@@ -20,6 +20,11 @@ from tekisei.db.evals import (
     RiskSuggestionRow,
 )
 from tekisei.db.haip_reports import HaipReportRow, HaipReportVersionRow
+from tekisei.db.incidents import (
+    IncidentNoticeVersionRow,
+    IncidentRow,
+    IncidentSystemRow,
+)
 from tekisei.db.inquiries import InquiryEntryRow, InquiryRow, InquirySettingsRow
 from tekisei.db.limits import RateLimitRow
 from tekisei.db.notices import NoticeRow, NoticeVersionRow
@@ -78,6 +83,9 @@ __all__ = [
     "HaipReportRow",
     "HaipReportVersionRow",
     "ImageCredentialRow",
+    "IncidentNoticeVersionRow",
+    "IncidentRow",
+    "IncidentSystemRow",
     "InquiryEntryRow",
     "InquiryRow",
     "InquirySettingsRow",

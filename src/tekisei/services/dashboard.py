@@ -13,6 +13,8 @@ from tekisei.db.assessments import AssessmentRow
 from tekisei.services import assessments, continuity, gates, reviews, risks, systems
 from tekisei.services.continuity import ContinuitySummary
 from tekisei.services.gates import ApprovalOut
+from tekisei.services.incidents import IncidentStats
+from tekisei.services.incidents import stats as incident_stats
 from tekisei.services.inquiries import InquiryStats
 from tekisei.services.inquiries import stats as inquiry_stats
 from tekisei.services.reviews import DueOut, MaturityPoint
@@ -84,6 +86,9 @@ class DashboardOut(BaseModel):
     continuity: ContinuitySummary | None = None
     """High and critical tier systems without a continuity plan or a recent drill (2(4));
     None for external testers."""
+    incidents: IncidentStats | None = None
+    """Open incidents by severity, and how many were closed (fn 16); None for external
+    testers."""
 
 
 class UnassessedOut(BaseModel):
@@ -187,6 +192,7 @@ def dashboard(session: Session, principal: Principal) -> DashboardOut:
         unassessed_in_use=sorted(unassessed, key=lambda u: (-Tier.parse(u.tier), u.system_id)),
         inquiries=inquiry_stats(session, principal),
         continuity=continuity.summary(session, principal),
+        incidents=incident_stats(session, principal),
     )
 
 

@@ -46,6 +46,7 @@ from tekisei.services import (
     audit,
     continuity_evidence,
     data_holder_evidence,
+    incident_evidence,
     inquiry_evidence,
     policy_versions,
     stakeholder_evidence,
@@ -66,6 +67,7 @@ Purpose = Literal[
     "vendor",
     "inquiry",
     "continuity",
+    "incident",
 ]
 
 
@@ -90,6 +92,7 @@ USES: dict[Purpose, Use] = {
     "vendor": Use(("2.4",), NoteKey.VENDOR_ATTACHED),
     "inquiry": Use(("fn17", "fn18"), NoteKey.INQUIRY_ATTACHED),
     "continuity": Use(("2.4",), NoteKey.CONTINUITY_ATTACHED),
+    "incident": Use(("1.3.4", "fn16"), NoteKey.INCIDENT_ATTACHED),
 }
 """What each kind of evidence with fixed items serves."""
 
@@ -331,16 +334,21 @@ def _continuity(session: Session, assessment: AssessmentRow) -> list[Found]:
     return [(i, USES["continuity"]) for i in continuity_evidence.found(session, assessment)]
 
 
+def _incidents(session: Session, assessment: AssessmentRow) -> list[Found]:
+    return [(i, USES["incident"]) for i in incident_evidence.found(session, assessment)]
+
+
 FINDERS: tuple[Finder, ...] = (
     _records, _notice, _policies, _statement, _soa, _haip, _stakeholders, _data_holders,
-    _vendors, _inquiries, _continuity,
+    _vendors, _inquiries, _continuity, _incidents,
 )  # fmt: skip
 """What a new guideline assessment starts with: the system's records and published notice,
 the organisation's policies in force, its published governance statement, its latest
 approved ISO/IEC 42001 Statement of Applicability, its published HAIP reports, and the
 stakeholders concerned with the system and the engagements with them, the data holders
-linked to its dataset records, the vendors it depends on, and the inquiries about it that
-were answered."""
+linked to its dataset records, the vendors it depends on, the inquiries about it that
+were answered, its continuity plan once drilled, and the incidents on it that were closed
+with lessons learned."""
 
 
 def link_existing(session: Session, principal: Principal, assessment: AssessmentRow) -> None:

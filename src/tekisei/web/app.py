@@ -26,6 +26,7 @@ from tekisei.web.api import evals as evals_api
 from tekisei.web.api import gates as gates_api
 from tekisei.web.api import haip_reports as haip_reports_api
 from tekisei.web.api import health as health_api
+from tekisei.web.api import incidents as incidents_api
 from tekisei.web.api import inquiries as inquiries_api
 from tekisei.web.api import invitations as invitations_api
 from tekisei.web.api import notices as notices_api
@@ -56,6 +57,7 @@ from tekisei.web.pages import dashboard as dashboard_pages
 from tekisei.web.pages import data_holders as data_holders_pages
 from tekisei.web.pages import evals as evals_pages
 from tekisei.web.pages import haip_reports as haip_reports_pages
+from tekisei.web.pages import incidents as incidents_pages
 from tekisei.web.pages import inquiries as inquiries_pages
 from tekisei.web.pages import invitations as invitations_pages
 from tekisei.web.pages import notices as notices_pages
@@ -136,6 +138,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(inquiries_api.router)
     app.include_router(inquiries_api.public_router)
     app.include_router(continuity_api.router)
+    app.include_router(incidents_api.router)
+    app.include_router(incidents_api.public_router)
     app.include_router(notices_api.router)
     app.include_router(notifications_api.router)
     app.include_router(notices_api.public_router)
@@ -167,6 +171,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(inquiries_pages.public_router)
     app.include_router(inquiries_pages.router)
     app.include_router(continuity_pages.router)
+    app.include_router(incidents_pages.router)
+    app.include_router(incidents_pages.public_router)
     app.include_router(notices_pages.router)
     app.include_router(notifications_pages.router)
     app.include_router(notices_pages.public_router)

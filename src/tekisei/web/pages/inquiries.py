@@ -15,6 +15,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
+from tekisei.core.incidents import Source
 from tekisei.core.inquiries import (
     RULES_JA,
     InquiryKind,
@@ -26,6 +27,7 @@ from tekisei.core.inquiries import (
 )
 from tekisei.core.orgs import Permission, Principal, can
 from tekisei.errors import ConflictError, InvalidInputError, NotFoundError
+from tekisei.services import incidents as incident_service
 from tekisei.services import inquiries as inquiry_service
 from tekisei.services import inquiry_settings, public_inquiries
 from tekisei.services import systems as system_service
@@ -327,6 +329,12 @@ def _detail(
             for e in inquiry_service.history(session, principal, inquiry_id)
         ]
         members = owner_choices(session, principal) if inquiry_service.handles(principal) else []
+        linked = [
+            incident_service.view(session, r, actors)
+            for r in incident_service.list_incidents(
+                session, principal, source=Source.INQUIRY, source_ref=str(inquiry_id)
+            )
+        ]
     return render(
         request,
         "inquiries/detail.html",
@@ -339,6 +347,8 @@ def _detail(
             "erases": can(principal.role, Permission.MANAGE_ORG),
             "ended": shown.state.value in ("closed", "rejected"),
             "errors": errors or {},
+            "incidents": linked,
+            "reports_incidents": incident_service.writes(principal),
         },
         status_code=status,
     )

@@ -26,6 +26,7 @@ from tekisei.core.systems import (
 from tekisei.errors import ConflictError, InvalidInputError
 from tekisei.render.heatmap import heat_map_svg
 from tekisei.services import gates as gate_service
+from tekisei.services import incidents as incident_views
 from tekisei.services import notice_views, provenance_checks
 from tekisei.services import provenance as text_provenance
 from tekisei.services import records as record_service
@@ -199,6 +200,7 @@ def detail_page(request: Request, principal: PrincipalDep, system_id: IdPath) ->
         notice = notice_views.notice_summary(session, principal, system_id)
         system_stakeholders = stakeholder_views.for_system(session, principal, system_id)
         system_vendors = vendor_views.for_system(session, principal, system_id)
+        system_incidents = incident_views.for_system(session, principal, system_id)
     groups: dict[str, dict[str, Any]] = {}
     for requirement in requirements:
         group = groups.setdefault(
@@ -237,6 +239,8 @@ def detail_page(request: Request, principal: PrincipalDep, system_id: IdPath) ->
             "notice": notice,
             "system_stakeholders": system_stakeholders,
             "system_vendors": system_vendors,
+            "system_incidents": system_incidents,
+            "can_report_incident": can(principal.role, Permission.WRITE_INCIDENTS),
         },
     )
 

@@ -1,0 +1,97 @@
+"""Incidents from the command line: report (the review opens; --json names it), list,
+show, update with versions, close with lessons, publish and unpublish, and the export, with
+errors and their exit codes (not found, invalid, denied, conflict)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from tekisei.cli.app import app
+from tekisei.config import Settings
+from tekisei.services.database import Database
+
+PASSWORD = "correct horse battery\n"
+
+
+@pytest.fixture
+def cli(settings: Settings, loaded_db: Database) -> Any:
+    env = {
+        "TEKISEI_DATABASE_URL": settings.resolved_database_url,
+        "TEKISEI_DATA_DIR": str(settings.data_dir),
+        "LANG": "C.UTF-8",
+        "LC_ALL": "",
+        "LC_MESSAGES": "",
+    }
+
+    def run(*args: str, code: int = 0, stdin: str | None = None) -> Any:
+        result = CliRunner().invoke(app, list(args), env=env, input=stdin)
+        assert result.exit_code == code, result.output + (result.stderr or "")
+        return result
+
+    run.json = lambda *args: json.loads(run(*args, "--json").stdout)  # type: ignore[attr-defined]
+    for slug in ("acme", "other"):
+        run("orgs", "create", slug.title(), "--slug", slug, "--actor", "business")
+    run("users", "create", "viewer@acme.example", "--org", "acme", "--role", "viewer",
+        "--password-stdin", stdin=PASSWORD)  # fmt: skip
+    return run
+
+
+def _system(cli: Any, org: str = "acme") -> str:
+    created = cli.json(
+        "systems", "create", "--org", org, "--name", "与信審査AI", "--role", "provider",
+        "--purpose", "与信の判断を補助する。",
+    )  # fmt: skip
+    return str(created["id"])
+
+
+def test_an_incident_from_report_to_public_notice_on_the_command_line(cli: Any) -> None:
+    system = _system(cli)
+    reported = cli.json(
+        "incidents", "report", system, "--org", "acme", "--severity", "high",
+        "--title", "誤った否決", "--description", "一部の申込者が否決された",
+        "--harm", "discrimination", "--occurred", "2026-03-01T09:00",
+    )  # fmt: skip
+    assert reported["state"] == "open" and len(reported["reviews"]) == 1
+    occurred = datetime.fromisoformat(reported["occurred_at"])
+    assert occurred == datetime(2026, 3, 1, 0, 0, tzinfo=UTC)  # 09:00 in Tokyo
+    due = cli.json("reviews", "due", "--org", "acme")
+    assert [d["open_review"] for d in due] == reported["reviews"]
+    incident = str(reported["id"])
+    assert [i["id"] for i in cli.json("incidents", "list", "--org", "acme")] == [reported["id"]]
+    assert cli.json("incidents", "show", "--org", "acme", incident)["title"] == "誤った否決"
+    cli("incidents", "update", "--org", "acme", incident, "--version", "9",
+        "--root-cause", "x", code=8)  # fmt: skip
+    updated = cli.json("incidents", "update", "--org", "acme", incident, "--version", "1",
+                       "--root-cause", "閾値の誤設定")  # fmt: skip
+    assert updated["version"] == 2
+    cli("incidents", "close", "--org", "acme", incident, "--version", "2", "--lessons", " ",
+        code=4)  # fmt: skip
+    closed = cli.json("incidents", "close", "--org", "acme", incident, "--version", "2",
+                      "--lessons", "閾値を毎月見直す")  # fmt: skip
+    assert closed["state"] == "closed"
+    published = cli.json(
+        "incidents", "publish", "--org", "acme", incident, "--version", "3",
+        "--title", "お知らせ", "--summary", "概要", "--show", "lessons",
+    )  # fmt: skip
+    assert published["number"] == 1 and published["url"].startswith("/public/incidents/")
+    export = json.loads(cli("incidents", "export", "--org", "acme", "--public").stdout)
+    assert export["version"] == 1 and [i["title"] for i in export["incidents"]] == ["お知らせ"]
+    cli("incidents", "unpublish", "--org", "acme", incident, "--reason", "精査中")
+    export = json.loads(cli("incidents", "export", "--org", "acme", "--public").stdout)
+    assert export["incidents"] == []
+
+
+def test_another_organisation_and_a_viewer_are_refused_with_their_exit_codes(cli: Any) -> None:
+    system = _system(cli)
+    cli("incidents", "report", system, "--org", "other", "--title", "x", code=3)
+    cli("incidents", "report", system, "--org", "acme", "--title", "x",
+        "--user", "viewer@acme.example", code=7)  # fmt: skip
+    cli("incidents", "report", system, "--org", "acme", "--title", "x" * 201, code=4)
+    cli("incidents", "report", system, "--org", "acme", "--title", "x", "--from-inquiry", "99",
+        code=3)  # fmt: skip
+    cli("incidents", "show", "--org", "acme", "99", code=3)
