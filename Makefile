@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export TEKISEI_DATA_DIR ?= var
 
-.PHONY: app venv run test lint typecheck pytest schemas messages clean
+.PHONY: app venv run test lint typecheck pytest schemas clean
 
 # Idempotent: re-running only installs what changed in pyproject.toml.
 # `make run` installs what the app needs (the web app, the workspace, HTTP evaluation
@@ -61,9 +61,6 @@ test: lint typecheck pytest
 # Regenerate the shipped JSON Schemas and the .po message catalogs.
 schemas: venv
 	$(BIN)/python tools/schemas.py
-
-messages: venv
-	$(BIN)/python tools/messages.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
