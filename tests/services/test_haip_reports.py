@@ -272,7 +272,7 @@ def test_each_section_shows_the_facts_of_the_workspace_and_what_they_cover(
         "1": ["risks", "evals"],
         "2": ["treatment", "security", "datasets"],
         "3": ["notices", "models"],
-        "4": ["assessments", "governance", "policies"],
+        "4": ["assessments", "governance", "policies", "incidents"],
         "5": ["provenance"],
         "6": [],
         "7": [],
@@ -355,22 +355,55 @@ def test_runs_outside_the_period_are_left_out(seeded: Workspace) -> None:
 
 
 def test_a_plugged_in_source_shows_in_its_section_and_covers_its_action(bare: Workspace) -> None:
-    def incidents(context: haip_facts.FactContext) -> FactBlock:
+    def plugged(context: haip_facts.FactContext) -> FactBlock:
         assert context.start < context.end
-        return FactBlock(source="incidents", lines=[], covers=["4"])
+        return FactBlock(source="plugged", lines=[], covers=["4"])
 
-    haip_facts.register_fact_source("4", incidents)
-    haip_facts.register_fact_source("4", incidents)  # registering again adds nothing
+    haip_facts.register_fact_source("4", plugged)
+    haip_facts.register_fact_source("4", plugged)  # registering again adds nothing
     try:
         view = _view(bare, _create(bare))
     finally:
-        haip_facts.unregister_fact_source("4", incidents)
+        haip_facts.unregister_fact_source("4", plugged)
     four = next(s for s in view.document.sections if s.section == "4")
     sources = [b.source for b in four.blocks]  # built-in sources load on first use
-    assert sorted(sources) == ["assessments", "governance", "incidents", "policies"]
+    assert sorted(sources) == ["assessments", "governance", "incidents", "plugged", "policies"]
     assert _coverage(view)[("4", "4")] == "evidenced"
     with pytest.raises(ValueError, match="sections 1 to 7"):
-        haip_facts.register_fact_source("8", incidents)  # type: ignore[arg-type]
+        haip_facts.register_fact_source("8", plugged)  # type: ignore[arg-type]
+
+
+def test_section_4_counts_the_incidents_of_the_period_and_names_only_public_notices(
+    bare: Workspace,
+) -> None:
+    from tekisei.core.incidents import IncidentReport, IncidentState, PublicChoice
+    from tekisei.services import incidents, public_incidents
+
+    secret = "社外秘の原因メモ"
+    with bare.db.transaction() as session:
+        first = incidents.report_incident(
+            session, bare.admin,
+            IncidentReport(title=secret, systems=[bare.screening], severity="critical"),
+        ).row  # fmt: skip
+        incidents.report_incident(
+            session, bare.admin, IncidentReport(title=secret, systems=[bare.screening])
+        )
+        public_incidents.publish_incident(
+            session, bare.admin, first.id,
+            PublicChoice(title="回答の誤り", summary="誤った回答を表示しました。"), first.version,
+        )  # fmt: skip
+        closed = incidents.get_incident(session, bare.admin, first.id)
+        incidents.move(
+            session, bare.admin, first.id, IncidentState.CLOSED, closed.version, lessons="確認手順"
+        )
+        public_id = closed.public_id
+    block = _blocks(_view(bare, _create(bare)))["incidents"]
+    assert block.lines[0].params == {"incidents": 2, "closed": 1, "open": 1, "published": 1}
+    assert block.lines[1].params == {"critical": 1, "high": 0, "medium": 1, "low": 0}
+    assert block.table is not None and len(block.table.rows) == 1
+    assert block.table.rows[0][1:] == ["critical", "closed", f"/public/incidents/{public_id}"]
+    assert secret not in block.model_dump_json()
+    assert block.covers == ["4"]
 
 
 # ----------------------------------------------------------------------------- roles

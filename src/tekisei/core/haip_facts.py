@@ -82,6 +82,11 @@ class FactKey(StrEnum):
     """policies (in force at the period's end), public (of them, published for anyone)."""
     NO_POLICIES = "haip-no-policies"
     NO_BASIC_POLICY = "haip-no-basic-policy"
+    INCIDENTS = "haip-incidents"
+    """incidents (reported in the period), closed, open, published (with a public notice)."""
+    INCIDENT_SEVERITIES = "haip-incident-severities"
+    """critical, high, medium, low (incidents reported in the period, by severity)."""
+    NO_INCIDENTS = "haip-no-incidents"
     MORE_ROWS = "haip-more-rows"
     """more (rows left out of a table)."""
 

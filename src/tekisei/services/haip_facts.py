@@ -8,8 +8,9 @@ that defines it; :data:`SOURCE_MODULES` lists the modules imported before facts 
 collected. The built-in sources (``services/haip_sources.py``,
 ``services/haip_disclosure_sources.py``) cover the risk register,
 evaluation runs, records, notices, assessments, executive decisions and provenance, and
-``services/haip_policy_sources.py`` the AI policies in force; an incident register plugs
-in the same way when it exists::
+``services/haip_policy_sources.py`` the AI policies in force and
+``services/haip_incident_sources.py`` the incident register; another register plugs in
+the same way::
 
     register_fact_source("4", incident_facts)
 
@@ -76,6 +77,7 @@ SOURCE_MODULES: tuple[str, ...] = (
     "tekisei.services.haip_sources",
     "tekisei.services.haip_disclosure_sources",
     "tekisei.services.haip_policy_sources",
+    "tekisei.services.haip_incident_sources",
 )
 """Modules that register fact sources when imported (add one line per new module)."""
 _loaded: list[str] = []

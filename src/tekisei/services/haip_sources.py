@@ -7,7 +7,7 @@ the dataset records. Sections 3 to 5 (transparency reporting, organisational gov
 content provenance) are in ``services/haip_disclosure_sources.py``; this module holds the
 helpers both share. Sections 6 and 7 have no source: research, investment and
 contributions to global challenges are what people write. No source is made up for what
-tekisei does not record (incidents, AI policies): those plug in when their registers exist.
+tekisei does not record; the AI policies and incidents have their own modules.
 
 Each source reads only what the reader may see (``scope.visible``); counts of systems are
 of the visible ones.
