@@ -27,6 +27,7 @@ from sqlalchemy.pool import NullPool
 from tekisei.config import Settings, load_settings
 from tekisei.evals import create_demo_app
 from tekisei.services import catalog as catalog_service
+from tekisei.services import passwords
 from tekisei.services.database import Database, open_database, upgrade_database
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -35,6 +36,12 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
     # Each xdist worker has a core of its own: torch's threads spinning over the other
     # worker's core made the tests that run a model three times slower.
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+
+# Passwords are hashed at argon2-cffi's cheapest profile (in subprocesses too): at the
+# production cost, hashing was a third of the CPU time of the tests that create accounts.
+# Tests of what hashing's cost does to concurrent requests ask for real_password_hashing.
+os.environ.setdefault("TEKISEI_PASSWORD_HASH_COST", "cheapest")
 
 
 def skip_or_fail(reason: str) -> None:
@@ -251,6 +258,17 @@ def shared_db(shared_settings: Settings) -> Iterator[Database]:
     database = open_database(shared_settings)
     yield database
     database.close()
+
+
+@pytest.fixture
+def real_password_hashing() -> Iterator[None]:
+    """New password hashes at the production cost during the test. A hash is checked at the
+    cost it was made at: list the fixture before those that create accounts (or use
+    ``pytest.mark.usefixtures``)."""
+    before = passwords.hash_cost()
+    passwords.use_hash_cost("rfc9106-low-memory")
+    yield
+    passwords.use_hash_cost(before)
 
 
 @pytest.fixture
