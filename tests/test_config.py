@@ -38,6 +38,7 @@ def test_environment_variables_are_read(monkeypatch: pytest.MonkeyPatch, tmp_pat
         ("TEKISEI_DATABASE_URL", "postgresql://db", "psycopg 3"),
         ("TEKISEI_SECRET_KEY", "short", "at least 32 characters"),
         ("TEKISEI_PORT", "99999", "TEKISEI_PORT"),
+        ("TEKISEI_PASSWORD_HASH_COST", "cheap", "'rfc9106-low-memory' or 'cheapest'"),
     ],
 )
 def test_invalid_settings_name_the_variable_and_the_fix(

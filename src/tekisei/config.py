@@ -16,6 +16,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from tekisei.errors import ConfigError
 from tekisei.private import private_dir
 
+PasswordHashCost = Literal["rfc9106-low-memory", "cheapest"]
+
 
 class Settings(BaseSettings):
     """Deployment settings.
@@ -110,6 +112,13 @@ class Settings(BaseSettings):
         description="Threads per server process that run requests' database work (password "
         "hashing has its own, one per core). Fewer threads serve more requests a second under "
         "load on SQLite; raise it when many requests wait on a remote database",
+    )
+    password_hash_cost: PasswordHashCost = Field(
+        default="rfc9106-low-memory",
+        description="Cost of new argon2id password hashes: rfc9106-low-memory (64 MiB and 3 "
+        "passes, RFC 9106's low-memory profile; keep it) or cheapest (argon2-cffi's profile for "
+        "test suites: 8 KiB and 1 pass, cracked in no time, never for real accounts). A hash "
+        "made at another cost is replaced at its owner's next sign-in",
     )
     approver_min_age_days: int = Field(
         default=7,

@@ -18,7 +18,9 @@ from tekisei.evals import (
 )
 from tests.conftest import skip_or_fail
 
-pytestmark = pytest.mark.anyio
+# On the worker of the other tests that run SmolLM2 (tests/provenance), not split across
+# workers that would each load it for the module.
+pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("smollm2")]
 
 
 @pytest.fixture(scope="module")

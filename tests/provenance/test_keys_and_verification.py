@@ -211,12 +211,14 @@ def test_generated_text_is_detected_by_verify_text(cli: Any, settings: Settings)
     key = json.loads(cli("provenance", "keys", "create", "--org", "acme", "--json").stdout)
     text = cli(
         "provenance", "generate", "--key", key["key_id"], "--org", "acme",
-        "--prompt", "Write a short story about a lighthouse keeper.", "--max-new-tokens", "200",
+        "--prompt", "Write a short story about a lighthouse keeper.", "--max-new-tokens", "130",
     ).stdout  # fmt: skip
     found = json.loads(cli("provenance", "verify-text", "--json", stdin=text).stdout)
     assert found["verdict"] == "watermark_detected" and found["key_id"] == key["key_id"]
-    # the key is random; in the reference measurements (8 texts) the lowest z at 200 tokens was 8.0
-    assert found["tokens_scored"] >= 150
+    # The key is random; in the reference measurements (8 texts) the lowest z at 200 tokens
+    # was 8.0, so about 6.4 at 130 (z grows with the square root of the tokens), well over
+    # the 4 that detection needs; 130 tokens as in tests/provenance/test_smollm2.py.
+    assert found["tokens_scored"] >= 100
     # and by the public API, which shows only the verdict, a band and the token count
     web = create_app(settings)
     try:

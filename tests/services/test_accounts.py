@@ -118,6 +118,7 @@ def test_one_address_guessing_across_unknown_emails_is_capped(db: Database) -> N
     assert not any("@" in digest for digest in stored)
 
 
+@pytest.mark.usefixtures("real_password_hashing")  # hashing's real cost is the point
 def test_many_people_signing_in_at_once_from_one_address_are_not_throttled(
     db: Database,
 ) -> None:
@@ -135,6 +136,7 @@ def test_many_people_signing_in_at_once_from_one_address_are_not_throttled(
         assert session.scalar(select(func.count()).select_from(SigninFailureRow)) == 0
 
 
+@pytest.mark.usefixtures("real_password_hashing")  # hashing's real cost is the point
 def test_a_burst_of_parallel_guesses_is_cut_short_after_the_free_failures(
     db: Database,
 ) -> None:

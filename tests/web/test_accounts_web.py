@@ -303,6 +303,7 @@ async def test_failures_from_an_attackers_address_never_stop_the_owner_signing_i
     assert (await signin(owner, "admin@acme.example", PASSWORD)).status_code == 303
 
 
+@pytest.mark.usefixtures("real_password_hashing")  # hashing's real cost is the point
 async def test_a_burst_of_sign_ins_waits_for_hashing_without_holding_up_other_requests(
     web: Any,
 ) -> None:

@@ -42,7 +42,12 @@ ADMIN = "admin@demo-corp.example"
 OUTBOUND_FIELDS = ("target", "judge")
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
+# One worker takes both modes of a backend (xdist groups): the deployment is made once per
+# backend instead of once per backend and worker, and the long group starts early.
+@pytest.fixture(
+    scope="module",
+    params=[pytest.param(b, marks=pytest.mark.xdist_group(f"openapi-{b}")) for b in BACKENDS],
+)
 def loaded(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, Any]]:

@@ -22,6 +22,7 @@ SIGNERS, SIGN_INS = 10, 6
 READERS, READS = 6, 15
 
 
+@pytest.mark.usefixtures("real_password_hashing")  # hashing's real cost is the point
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_concurrent_sign_ins_with_random_emails_never_fail_a_read(
     settings: Settings, loaded_db: Database
