@@ -190,6 +190,16 @@ async def test_only_the_message_is_required_the_subject_is_its_first_line(
         assert refused.status_code == code, (number, refused.text)
 
 
+async def test_the_openapi_document_asks_only_for_the_message_as_the_api_does(
+    site: dict[str, Any],
+) -> None:
+    public = await site["browser"]()
+    document = (await public.get("/openapi.json")).json()
+    schema = document["components"]["schemas"]["PublicInquiry"]
+    assert schema["required"] == ["message"]
+    assert "first line" in schema["properties"]["subject"]["description"]
+
+
 async def test_answering_through_the_api_shows_on_the_status_api_never_the_notes(
     site: dict[str, Any],
 ) -> None:
