@@ -225,6 +225,8 @@ async def test_answering_through_the_api_shows_on_the_status_api_never_the_notes
     assert replied.status_code == 201, replied.text
     stale = await public.post(f"/api/inquiries/{iid}/close", headers=editor, json={"version": 1})
     assert stale.status_code == 409
+    assert stale.json()["detail"].startswith(f"inquiry {iid} changed since version 1 (now 2)")
+    assert stale.json()["detail_ja"].startswith(f"問い合わせ {iid} はバージョン1以降に変更")
     closed = await public.post(f"/api/inquiries/{iid}/close", headers=editor, json={"version": 2})
     assert closed.status_code == 200 and closed.json()["state"] == "closed"
     status = await public.get(
