@@ -336,6 +336,9 @@ async def test_the_public_endpoints_are_rate_limited_per_client(
         assert codes == [201, 201, 429]
         limited = await public.get("/api/public/inquiries/INQ-2222222222?secret=x")
         assert limited.status_code == 429 and int(limited.headers["retry-after"]) >= 1
+        # the sender is told what was counted: inquiries and look-ups, not "checks"
+        assert limited.json()["detail"].startswith("too many inquiries and status look-ups")
+        assert limited.json()["detail_ja"].startswith("このアドレスからの問い合わせの送信と状況")
     app.state.database.close()
 
 
