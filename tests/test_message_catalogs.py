@@ -30,3 +30,11 @@ def test_every_japanese_message_is_translated() -> None:
     with (LOCALES / "ja" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
         catalog = read_po(handle, locale="ja")
     assert [str(m.id) for m in catalog if m.id and not m.string] == []
+
+
+def test_the_japanese_pages_call_the_guideline_shishin_as_the_glossary_does() -> None:
+    # ガイドライン only as part of another document's name (AI事業者ガイドライン)
+    with (LOCALES / "ja" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        catalog = read_po(handle, locale="ja")
+    texts = [str(m.string) for m in catalog if m.id and m.string]
+    assert [t for t in texts if "ガイドライン" in t.replace("AI事業者ガイドライン", "")] == []

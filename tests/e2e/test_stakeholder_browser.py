@@ -69,3 +69,22 @@ def test_a_stakeholder_is_added_and_engaged_on_a_phone(phone: Any, base_url: str
     page.goto(f"{base_url}/stakeholders?kind=data_holders")
     assert NAME in page.locator("#stakeholders-table").inner_text()
     _fits(page)
+
+
+def test_a_long_unbroken_name_wraps_in_the_title_on_a_phone(phone: Any, base_url: str) -> None:  # noqa: F811
+    # a name with no place to break (a formula, a URL) must not widen the page
+    page = phone
+    long_name = '=HYPERLINK("https://example.com/' + "a" * 60 + '")'
+    page.goto(f"{base_url}/signin")
+    page.fill("#email", "admin@demo-corp.example")
+    page.fill("#password", DEMO_PASSWORD[0])
+    page.get_by_role("button", name="サインイン").click()
+    page.wait_for_load_state()
+    page.goto(f"{base_url}/stakeholders")
+    form = page.locator("#stakeholder-form")
+    form.locator("#name").fill(long_name)
+    form.get_by_role("button", name="保存").click()
+    page.wait_for_url(f"{base_url}/stakeholders/*")
+    assert page.locator("h1").inner_text() == long_name
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    _fits(page)

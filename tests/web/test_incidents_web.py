@@ -75,6 +75,7 @@ async def site(settings: Settings, loaded_db: Database) -> AsyncIterator[Any]:
 
     browser.tokens = tokens  # type: ignore[attr-defined]
     browser.db = loaded_db  # type: ignore[attr-defined]
+    browser.app = app  # type: ignore[attr-defined]
     yield browser
     for client in clients:
         await client.aclose()
@@ -244,6 +245,33 @@ async def test_the_export_validates_against_its_versioned_schema(site: Any) -> N
         "/api/incidents/export.json", headers=auth(site, ADMIN), params={"public": "true"}
     )
     assert public.json()["incidents"] == []
+
+
+async def test_the_export_gives_the_public_notice_at_the_sites_address(site: Any) -> None:
+    # an AI incident database needs a link it can follow, not a path on our site
+    client = await site()
+    system_id = await _system(site, client)
+    incident = await _report(site, client, system_id)
+    published = await client.post(
+        f"/api/incidents/{incident['id']}/publish",
+        headers=auth(site, ADMIN),
+        json={"version": incident["version"], "title": "否決の誤り", "summary": "概要"},
+    )
+    assert published.status_code == 200, published.text
+    path = f"/public/incidents/{published.json()['public_id']}"
+    app = site.app
+    app.state.settings = app.state.settings.model_copy(update={"public_url": ""})
+    relative = await client.get("/api/incidents/export.json", headers=auth(site, ADMIN))
+    assert relative.json()["incidents"][0]["url"] == path
+    app.state.settings = app.state.settings.model_copy(
+        update={"public_url": "https://ai.example.jp"}
+    )
+    for address in ("/api/incidents/export.json", f"/api/incidents/{incident['id']}/export.json"):
+        for public in ("false", "true"):
+            exported = await client.get(
+                address, headers=auth(site, ADMIN), params={"public": public}
+            )
+            assert exported.json()["incidents"][0]["url"] == "https://ai.example.jp" + path
 
 
 async def test_reporting_from_an_inquiry_in_japanese_pre_fills_the_form_and_links_back(

@@ -190,6 +190,16 @@ async def test_only_the_message_is_required_the_subject_is_its_first_line(
         assert refused.status_code == code, (number, refused.text)
 
 
+async def test_the_openapi_document_asks_only_for_the_message_as_the_api_does(
+    site: dict[str, Any],
+) -> None:
+    public = await site["browser"]()
+    document = (await public.get("/openapi.json")).json()
+    schema = document["components"]["schemas"]["PublicInquiry"]
+    assert schema["required"] == ["message"]
+    assert "first line" in schema["properties"]["subject"]["description"]
+
+
 async def test_answering_through_the_api_shows_on_the_status_api_never_the_notes(
     site: dict[str, Any],
 ) -> None:
@@ -215,6 +225,8 @@ async def test_answering_through_the_api_shows_on_the_status_api_never_the_notes
     assert replied.status_code == 201, replied.text
     stale = await public.post(f"/api/inquiries/{iid}/close", headers=editor, json={"version": 1})
     assert stale.status_code == 409
+    assert stale.json()["detail"].startswith(f"inquiry {iid} changed since version 1 (now 2)")
+    assert stale.json()["detail_ja"].startswith(f"問い合わせ {iid} はバージョン1以降に変更")
     closed = await public.post(f"/api/inquiries/{iid}/close", headers=editor, json={"version": 2})
     assert closed.status_code == 200 and closed.json()["state"] == "closed"
     status = await public.get(
@@ -324,6 +336,9 @@ async def test_the_public_endpoints_are_rate_limited_per_client(
         assert codes == [201, 201, 429]
         limited = await public.get("/api/public/inquiries/INQ-2222222222?secret=x")
         assert limited.status_code == 429 and int(limited.headers["retry-after"]) >= 1
+        # the sender is told what was counted: inquiries and look-ups, not "checks"
+        assert limited.json()["detail"].startswith("too many inquiries and status look-ups")
+        assert limited.json()["detail_ja"].startswith("このアドレスからの問い合わせの送信と状況")
     app.state.database.close()
 
 

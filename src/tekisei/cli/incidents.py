@@ -271,5 +271,7 @@ def export(
     """Print the register as JSON for public AI incident databases (AIID, OECD AIM)."""
     with database().reading() as session:
         actor = principal(session, org, user)
-        found = incident_exports.export(session, actor, public=public, incident_id=incident)
+        found = incident_exports.export(
+            session, actor, public=public, incident_id=incident, public_url=settings().public_url
+        )
     print_json(found)

@@ -118,7 +118,10 @@ class InquirySubmission(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: InquiryKind = InquiryKind.QUESTION
-    subject: Subject
+    subject: Subject = Field(
+        default="",
+        description="Left out or blank: the message's first line, shortened to 60 characters",
+    )
     message: Message
     name: PersonName = Field(default="", description="Optional; personal data")
     contact: Email = Field(default="", description="Optional e-mail address; personal data")

@@ -355,7 +355,7 @@ def answer_requirement(
         session.add(answer)
     else:
         if version is not None:
-            check_version("回答", node.section, version, answer.version)
+            check_version("回答", node.section, version, answer.version, kind_en="the answer to")
         before = {
             "state": answer.state,
             "notes": answer.notes,

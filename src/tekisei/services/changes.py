@@ -12,24 +12,31 @@ from tekisei.errors import ConflictError, InvalidInputError
 M = TypeVar("M", bound=BaseModel)
 
 
-def check_version(kind_ja: str, ident: int | str, version: int, current: int) -> None:
-    """Refuse a change based on an outdated version.
+def check_version(
+    kind_ja: str, ident: int | str, version: int, current: int, *, kind_en: str
+) -> None:
+    """Refuse a change based on an outdated version. The record is named ``kind ident`` in
+    each language (``kind_en`` "inquiry", ident 12: "inquiry 12"); a record that is one of
+    its kind per organisation or system passes ``ident=""`` and its whole name as the kind.
 
     Raises:
         ConflictError: ``version`` is not ``current``.
     """
+    named = ident != ""
+    name_en = f"{kind_en} {ident}" if named else kind_en
+    name_ja = f"{kind_ja} {ident} " if named else kind_ja
     if version > current:
         raise ConflictError(
-            f"{ident} has no version {version} yet (it is at {current}); "
+            f"{name_en} has no version {version} yet (it is at {current}); "
             "read it again and send the version you read",
-            ja=f"{kind_ja} {ident} にバージョン{version}はまだありません（現在{current}）。"
+            ja=f"{name_ja}にバージョン{version}はまだありません（現在{current}）。"
             "読み込み直して、読んだときのバージョンを送ってください。",
         )
     if version != current:
         raise ConflictError(
-            f"{ident} changed since version {version} (now {current}); "
+            f"{name_en} changed since version {version} (now {current}); "
             "reload it and apply your change again",
-            ja=f"{kind_ja} {ident} はバージョン{version}以降に変更されています（現在{current}）。"
+            ja=f"{name_ja}はバージョン{version}以降に変更されています（現在{current}）。"
             "読み込み直してから変更してください。",
         )
 

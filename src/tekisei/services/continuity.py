@@ -53,6 +53,7 @@ from tekisei.services.database import policy_of
 from tekisei.services.people import ActorNames
 
 _KIND_JA = "事業継続計画"
+_KIND_EN = "the continuity plan of system"
 
 
 class PlanView(PlanFields):
@@ -230,7 +231,7 @@ def save_plan(
     system = _system(session, principal, system_id)
     require(principal, Permission.WRITE_SYSTEMS)
     row = _plan_row(session, system.id)
-    check_version(_KIND_JA, system.id, version, row.version if row else 0)
+    check_version(_KIND_JA, system.id, version, row.version if row else 0, kind_en=_KIND_EN)
     before = fields_of(row) if row else draft_fields(session, system)
     change = merge(before, changes)
     after = change.after
@@ -289,7 +290,7 @@ def review_plan(
     system = _system(session, principal, system_id)
     require(principal, Permission.WRITE_SYSTEMS)
     row = _existing(session, system)
-    check_version(_KIND_JA, system.id, version, row.version)
+    check_version(_KIND_JA, system.id, version, row.version, kind_en=_KIND_EN)
     org = _org(session, principal)
     row.reviewed_on = policy_versions.today(session, org)
     row.reviewed_by = principal.email

@@ -246,7 +246,7 @@ def update_benefit(
     if holder_id is not None and row.holder_id != holder_id:
         raise _benefit_not_found(benefit_id)
     require(principal, Permission.WRITE_SYSTEMS)
-    check_version("利益還元の取り決め", row.id, version, row.version)
+    check_version("利益還元の取り決め", row.id, version, row.version, kind_en="benefit arrangement")
     writable(session, principal, row.holder_id)
     change = merge(_fields(row), changes)
     if not change.fields:

@@ -36,6 +36,7 @@ from tekisei.services.changes import check_version, merge
 from tekisei.services.people import ActorNames
 
 _KIND_JA = "データ保有者"
+_KIND_EN = "data holder"
 MAX_CHOICES = 500
 """Dataset records offered in a form at most."""
 
@@ -282,7 +283,7 @@ def update_holder(
     """
     row = get_holder(session, principal, holder_id)
     require(principal, Permission.WRITE_SYSTEMS)
-    check_version(_KIND_JA, row.id, version, row.version)
+    check_version(_KIND_JA, row.id, version, row.version, kind_en=_KIND_EN)
     row = writable(session, principal, holder_id)
     change = merge(fields_of(session, row), changes)
     if not change.fields:
@@ -324,7 +325,7 @@ def archive_holder(
     """
     row = get_holder(session, principal, holder_id)
     require(principal, Permission.WRITE_SYSTEMS)
-    check_version(_KIND_JA, row.id, version, row.version)
+    check_version(_KIND_JA, row.id, version, row.version, kind_en=_KIND_EN)
     row = writable(session, principal, holder_id)
     now = datetime.now(UTC)
     row.archived_at = now

@@ -39,7 +39,9 @@ def request_approval(
     """
     row = haip_reports.get_report(session, principal, report_id)
     require(principal, Permission.WRITE_REPORTS)
-    check_version(haip_reports.KIND_JA, report_id, version, row.version)
+    check_version(
+        haip_reports.KIND_JA, report_id, version, row.version, kind_en=haip_reports.KIND_EN
+    )
     if row.approval_status in ("pending", "approved") and row.approval_version == row.version:
         raise ConflictError(
             "this draft is already waiting for an executive or approved",

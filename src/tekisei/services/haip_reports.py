@@ -51,6 +51,7 @@ from tekisei.services.scope import visible
 MAX_REPORTS = 500
 """Reports an organisation keeps at most (one a year is the usual pace)."""
 KIND_JA = "HAIP報告書"
+KIND_EN = "HAIP report"
 
 
 def org_of(session: Session, principal: Principal) -> OrgRow:
@@ -195,7 +196,7 @@ def save_report(
     """
     row = get_report(session, principal, report_id)
     require(principal, Permission.WRITE_REPORTS)
-    check_version(KIND_JA, report_id, version, row.version)
+    check_version(KIND_JA, report_id, version, row.version, kind_en=KIND_EN)
     changed: list[str] = []
     if fields is not None:
         check_period(fields.period_start, fields.period_end)
@@ -300,7 +301,7 @@ def publish_report(
     """
     row = get_report(session, principal, report_id)
     require(principal, Permission.WRITE_REPORTS)
-    check_version(KIND_JA, report_id, version, row.version)
+    check_version(KIND_JA, report_id, version, row.version, kind_en=KIND_EN)
     problems = problems_of(row)
     if problems:
         raise InvalidInputError(

@@ -48,7 +48,10 @@ class ExportedIncident(BaseModel):
     severity: Severity
     state: IncidentState
     systems: list[ExportedSystem]
-    url: str | None = Field(description="Its public notice, when published")
+    url: str | None = Field(
+        description="Its public notice, when published: the site's address (TEKISEI_PUBLIC_URL) "
+        "and the path, or the path alone when that is not set"
+    )
 
 
 class IncidentExport(BaseModel):
@@ -75,7 +78,7 @@ def _parties(org: OrgRow, systems: list[SystemRow]) -> tuple[list[str], list[str
 
 
 def _exported(
-    session: Session, org: OrgRow, row: IncidentRow, *, public: bool
+    session: Session, org: OrgRow, row: IncidentRow, *, public: bool, site: str
 ) -> ExportedIncident | None:
     systems = list(
         session.scalars(
@@ -87,7 +90,7 @@ def _exported(
     deployer, developer = _parties(org, systems)
     published = public_incidents.status_of(row) == "published"
     moment = row.occurred_at or row.detected_at or row.reported_at
-    url = public_incidents.public_path(row.public_id) if published else None
+    url = site + public_incidents.public_path(row.public_id) if published else None
     common = {"incident_id": f"tekisei:{org.slug}:incident:{row.id}", "date": moment.date(),
               "deployer": deployer, "developer": developer, "url": url}  # fmt: skip
     if not public:
@@ -117,9 +120,12 @@ def export(
     *,
     public: bool = False,
     incident_id: int | None = None,
+    public_url: str = "",
 ) -> IncidentExport:
     """The organisation's incidents (or one), oldest first; with ``public``, only the
-    published notices as their latest version shows them.
+    published notices as their latest version shows them. Each notice's ``url`` starts with
+    ``public_url`` (the site's address, ``Settings.public_url``) so that a database can
+    follow it.
 
     Raises:
         NotFoundError: external testers, or ``incident_id`` is not visible.
@@ -136,7 +142,8 @@ def export(
                 .order_by(IncidentRow.id)
             )
         )
-    found = [_exported(session, org, r, public=public) for r in rows]
+    site = public_url.rstrip("/")
+    found = [_exported(session, org, r, public=public, site=site) for r in rows]
     return IncidentExport(
         organisation=org.name,
         public=public,

@@ -51,6 +51,7 @@ from tekisei.services.notifications import Event, notify
 from tekisei.services.people import ActorNames
 
 _KIND_JA = "インシデント"
+_KIND_EN = "incident"
 
 
 class TimelineView(BaseModel):
@@ -368,7 +369,7 @@ def writable(session: Session, principal: Principal, incident_id: int, version: 
     """
     row = get_incident(session, principal, incident_id)
     require(principal, Permission.WRITE_INCIDENTS)
-    check_version(_KIND_JA, row.id, version, row.version)
+    check_version(_KIND_JA, row.id, version, row.version, kind_en=_KIND_EN)
     return row
 
 

@@ -47,6 +47,7 @@ from tekisei.services.owners import OwnerView, check_owner
 from tekisei.services.people import ActorNames
 
 _KIND_JA = "問い合わせ"
+_KIND_EN = "inquiry"
 ERASED = ""
 """What erased personal data reads as."""
 
@@ -252,7 +253,7 @@ def _check_system(session: Session, principal: Principal, system_id: int) -> Non
 def _writable(session: Session, principal: Principal, inquiry_id: int, version: int) -> InquiryRow:
     row = get_inquiry(session, principal, inquiry_id)
     require(principal, Permission.HANDLE_INQUIRIES)
-    check_version(_KIND_JA, row.id, version, row.version)
+    check_version(_KIND_JA, row.id, version, row.version, kind_en=_KIND_EN)
     return row
 
 

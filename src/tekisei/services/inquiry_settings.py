@@ -71,7 +71,10 @@ def update_settings(
     _reader(principal)
     require(principal, Permission.HANDLE_INQUIRIES)
     row = session.get(InquirySettingsRow, principal.org_id)
-    check_version("問い合わせの設定", "inquiry settings", version, row.version if row else 0)
+    check_version(
+        "問い合わせの設定", "", version, row.version if row else 0,
+        kind_en="the inquiry settings",
+    )  # fmt: skip
     now = datetime.now(UTC)
     days = {k.value: v for k, v in settings.due_days.items()}
     if row is None:

@@ -37,7 +37,7 @@ def request_approval(
     row = notices.get_notice(session, principal, system_id)
     require(principal, Permission.WRITE_SYSTEMS)
     system = visible_system(session, principal, system_id)
-    check_version("お知らせ", system_id, version, row.version)
+    check_version("お知らせ", system_id, version, row.version, kind_en="the notice of system")
     if not needs_approval(notices.tier_of(system)):
         raise InvalidInputError(
             "this system's tier needs no approval to publish its notice; publish it",

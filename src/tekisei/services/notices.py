@@ -162,7 +162,13 @@ def draft_notice(
             "（作り直すと下書きは置き換わります）。",
         )
     else:
-        check_version("お知らせ", system_id, version if version is not None else 0, row.version)
+        check_version(
+            "お知らせ",
+            system_id,
+            version if version is not None else 0,
+            row.version,
+            kind_en="the notice of system",
+        )
         row.content = content.model_dump(mode="json")
         _changed(row, principal, now)
     session.flush()
@@ -201,7 +207,7 @@ def save_notice(
     """
     row = get_notice(session, principal, system_id)
     require(principal, Permission.WRITE_SYSTEMS)
-    check_version("お知らせ", system_id, version, row.version)
+    check_version("お知らせ", system_id, version, row.version, kind_en="the notice of system")
     system = visible_system(session, principal, system_id)
     facts = facts_of(session, principal, system)
     before = content_of(row)
@@ -289,7 +295,7 @@ def publish_notice(
     row = get_notice(session, principal, system_id)
     require(principal, Permission.WRITE_SYSTEMS)
     system = visible_system(session, principal, system_id)
-    check_version("お知らせ", system_id, version, row.version)
+    check_version("お知らせ", system_id, version, row.version, kind_en="the notice of system")
     content = content_of(row)
     problems = publishing_problems(content)
     if problems:

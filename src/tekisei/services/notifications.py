@@ -345,7 +345,10 @@ def update_settings(
         ConflictError: ``version`` is not the one read.
     """
     row = _settings_row(session, principal)
-    check_version("通知の設定", "notification settings", version, row.version if row else 0)
+    check_version(
+        "通知の設定", "", version, row.version if row else 0,
+        kind_en="the notification settings",
+    )  # fmt: skip
     events = {e.value: c.model_dump() for e, c in preferences.events.items()}
     now = datetime.now(UTC)
     if row is None:

@@ -228,7 +228,7 @@ def save_draft(
     """
     row = get_policy(session, principal, policy_id)
     require(principal, Permission.WRITE_POLICIES)
-    check_version("方針", policy_id, version, row.version)
+    check_version("方針", policy_id, version, row.version, kind_en="policy")
     items = check_items(session, list(terms.items))
     after_terms = terms.model_copy(update={"items": items})
     content = PolicyContent.model_validate(

@@ -40,7 +40,7 @@ def request_approval(
     """
     row = policies.get_policy(session, principal, policy_id)
     require(principal, Permission.WRITE_POLICIES)
-    check_version("方針", policy_id, version, row.version)
+    check_version("方針", policy_id, version, row.version, kind_en="policy")
     if row.approval_status == "pending" and row.approval_version == row.version:
         raise ConflictError(
             "this draft is already waiting for an executive",

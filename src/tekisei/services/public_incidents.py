@@ -137,7 +137,7 @@ def publish_incident(
     """
     row = incidents.get_incident(session, principal, incident_id)
     require(principal, Permission.PUBLISH_INCIDENTS)
-    check_version("インシデント", row.id, version, row.version)
+    check_version("インシデント", row.id, version, row.version, kind_en="incident")
     content = content_of(session, row, choice).model_dump(mode="json")
     latest = latest_version(session, row)
     if latest is not None and row.withdrawn_at is None and latest.content == content:

@@ -234,7 +234,7 @@ def _update(
 ) -> None:
     require(principal, Permission.WRITE_SYSTEMS)
     kind = _kind(row)
-    check_version(_NAMES[kind][0], row.id, version, row.version)
+    check_version(_NAMES[kind][0], row.id, version, row.version, kind_en=_NAMES[kind][1])
     change = merge(before, changes)
     if not change.fields:
         return

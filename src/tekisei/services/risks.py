@@ -219,7 +219,7 @@ def update_risk(
     """
     row = visible_risk(session, principal, risk_id)
     require(principal, Permission.WRITE_RISKS)
-    check_version("リスク", risk_id, version, row.version)
+    check_version("リスク", risk_id, version, row.version, kind_en="risk")
     before = _fields(row)
     change = merge(before, changes)
     if change.after.owner_id is not None and change.after.owner_text:
@@ -268,7 +268,7 @@ def accept_risk(
     """
     row = visible_risk(session, principal, risk_id)
     require(principal, Permission.ACCEPT_RISK)
-    check_version("リスク", risk_id, version, row.version)
+    check_version("リスク", risk_id, version, row.version, kind_en="risk")
     if row.residual is None:
         raise InvalidInputError(
             "assess the residual likelihood and impact before accepting the risk",

@@ -163,7 +163,7 @@ def set_control(
     node = control_node(session, control)
     org = lock(session, principal)
     row = _row(session, principal.org_id, node.urn)
-    check_version("管理策", node.ref, version, row.version if row else 0)
+    check_version("管理策", node.ref, version, row.version if row else 0, kind_en="control")
     before = soa_views.stated_fields(row)
     _checked(changes)
     after = before.model_dump() | {k: v for k, v in changes.items() if k in FIELDS}

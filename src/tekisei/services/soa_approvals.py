@@ -96,7 +96,7 @@ def approve(session: Session, principal: Principal, version: int, note: str = ""
             ja="適用宣言書にはまだ何も記入されていません。承認の前に、各管理策を適用するか"
             "どうか（とその理由）を記入してください。",
         )
-    check_version("適用宣言書", "SoA", version, current)
+    check_version("適用宣言書", "", version, current, kind_en="the Statement of Applicability")
     live = soa_views.statement(session, principal)
     latest = _latest(session, principal.org_id)
     if latest is not None and substance(Statement.model_validate(latest.content)) == substance(

@@ -45,6 +45,7 @@ from tekisei.services.people import ActorNames
 from tekisei.services.stakeholder_evidence import links
 
 _KIND_JA = "ステークホルダー"
+_KIND_EN = "stakeholder"
 
 
 class StakeholderView(BaseModel):
@@ -304,7 +305,7 @@ def update_stakeholder(
     """
     row = get_stakeholder(session, principal, stakeholder_id)
     require(principal, Permission.WRITE_SYSTEMS)
-    check_version(_KIND_JA, row.id, version, row.version)
+    check_version(_KIND_JA, row.id, version, row.version, kind_en=_KIND_EN)
     row = _writable(session, principal, stakeholder_id)
     change = merge(fields_of(session, row), changes)
     if not change.fields:
@@ -346,7 +347,7 @@ def archive_stakeholder(
     """
     row = get_stakeholder(session, principal, stakeholder_id)
     require(principal, Permission.WRITE_SYSTEMS)
-    check_version(_KIND_JA, row.id, version, row.version)
+    check_version(_KIND_JA, row.id, version, row.version, kind_en=_KIND_EN)
     row = _writable(session, principal, stakeholder_id)
     now = datetime.now(UTC)
     row.archived_at = now

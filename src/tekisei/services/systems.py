@@ -160,7 +160,7 @@ def update_system(
     """
     row = visible_system(session, principal, system_id)
     require(principal, Permission.WRITE_SYSTEMS)
-    check_version("システム", system_id, version, row.version)
+    check_version("システム", system_id, version, row.version, kind_en="system")
     change = merge(_facts(row), changes)
     if not change.fields:
         return row

@@ -47,6 +47,7 @@ from tekisei.services.changes import check_version, merge
 from tekisei.services.people import ActorNames
 
 _KIND_JA = "ベンダー"
+_KIND_EN = "vendor"
 
 CHANGE_NOTES: dict[ChangeReason, NoteKey] = {
     ChangeReason.MODEL_CHANGE: NoteKey.VENDOR_MODEL_CHANGED,
@@ -324,7 +325,7 @@ def add_vendor(session: Session, principal: Principal, fields: VendorFields) -> 
 def _writable(session: Session, principal: Principal, vendor_id: int, version: int) -> VendorRow:
     row = get_vendor(session, principal, vendor_id)
     require(principal, Permission.WRITE_SYSTEMS)
-    check_version(_KIND_JA, row.id, version, row.version)
+    check_version(_KIND_JA, row.id, version, row.version, kind_en=_KIND_EN)
     if row.archived_at is not None:
         raise ConflictError(
             f"vendor {vendor_id} is archived and can no longer change",

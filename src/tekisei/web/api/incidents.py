@@ -158,7 +158,9 @@ def export_all(request: Request, principal: PrincipalDep, public: bool = False) 
     """The register for public AI incident databases (AIID, OECD AIM); ``public``: only
     published notices, as published."""
     with reading(request) as session:
-        return incident_exports.export(session, principal, public=public)
+        return incident_exports.export(
+            session, principal, public=public, public_url=request.app.state.settings.public_url
+        )
 
 
 @router.get("/api/incidents/draft", response_model=IncidentDraft)
@@ -198,7 +200,10 @@ def export_one(
 ) -> IncidentExport:
     """One incident in the export format."""
     with reading(request) as session:
-        return incident_exports.export(session, principal, public=public, incident_id=incident_id)
+        return incident_exports.export(
+            session, principal, public=public, incident_id=incident_id,
+            public_url=request.app.state.settings.public_url,
+        )  # fmt: skip
 
 
 @router.patch("/api/incidents/{incident_id}", response_model=IncidentView)

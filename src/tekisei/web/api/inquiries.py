@@ -45,8 +45,9 @@ def limiter(request: Request) -> ClientLimiter:
     if found is None:
         settings = request.app.state.settings
         found = ClientLimiter(
-            request.app.state.database, settings.inquiries_per_minute, name="inquiries"
-        )
+            request.app.state.database, settings.inquiries_per_minute, name="inquiries",
+            what=("inquiries and status look-ups", "問い合わせの送信と状況の確認"),
+        )  # fmt: skip
         request.app.state.inquiry_limiter = found
     return found
 
