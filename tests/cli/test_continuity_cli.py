@@ -122,6 +122,7 @@ def test_plan_drill_and_the_gate_from_the_command_line(cli: Any, tmp_path: Path)
     refused = cli("approvals", "approve", str(request["id"]), "--org", "acme",
                   "--user", "ceo@acme.example", "--reason", "ok", code=8)  # fmt: skip
     assert "business continuity plan" in refused.stderr
+    assert ".;" not in refused.stderr  # each reason is a sentence of its own
     verify = json.loads(cli("check", system, "--org", "acme", "--to", "deploy", "--json",
                             code=2).stdout)  # fmt: skip
     assert "no-continuity-plan" not in verify["codes"]

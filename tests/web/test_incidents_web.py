@@ -216,6 +216,23 @@ async def test_a_public_notice_shows_only_what_was_chosen_escaped_and_leaves_a_t
     assert soup(first).select_one("#old-version") is not None
     latest = await anonymous.get(f"/public/incidents/{public_id}")
     assert "内部の原因" in latest.text
+    assert soup(latest).select_one("#state-now") is None  # nothing has changed since
+    closed = await client.post(
+        f"/api/incidents/{incident['id']}/state",
+        headers=admin,
+        json={"version": again.json()["version"], "state": "closed", "lessons": "二重確認"},
+    )
+    assert closed.status_code == 200, closed.text
+    after = await anonymous.get(f"/public/incidents/{public_id}")
+    told = soup(after).select_one("#state-now")  # the version stays; readers learn it closed
+    assert told is not None and "完了しました" in told.get_text()
+    assert soup(after).select_one("#public-state").get_text() != "完了"  # type: ignore[union-attr]
+    now = (await anonymous.get(f"/api/public/incidents/{public_id}")).json()
+    assert now["state_now"] == "closed" and now["content"]["state"] == "open"
+    english = await anonymous.get(
+        f"/public/incidents/{public_id}", headers={"Accept-Language": "en"}
+    )
+    assert "has closed the incident" in soup(english).select_one("#state-now").get_text()  # type: ignore[union-attr]
     down = await client.post(
         f"/api/incidents/{incident['id']}/unpublish", headers=admin, json={"reason": "精査中"}
     )

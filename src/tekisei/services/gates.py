@@ -508,7 +508,7 @@ def decide(
     if approve:
         check = check_system(session, principal, system.id, to_stage=Stage(row.to_stage))
         if not check.ok:
-            lines = "; ".join(m.en for m in check.missing)
+            lines = " ".join(m.en for m in check.missing)
             lines_ja = " ".join(m.ja for m in check.missing)
             raise ConflictError(
                 f"the gate is not met: {lines}", ja=f"移行の条件を満たしていません。{lines_ja}"

@@ -70,6 +70,11 @@ class PublicIncident(BaseModel):
     published_at: datetime
     content: NoticeContent
     versions: list[VersionSummary]
+    state_now: IncidentState
+    """The incident's state today; a version keeps the state it was published with, so a
+    reader is told when the incident has moved on since (closed, for one)."""
+    closed_at: datetime | None = None
+    """When the incident was closed, if it is."""
 
 
 class IncidentWithdrawal(BaseModel):
@@ -264,6 +269,7 @@ def read_public(
         public_id=row.public_id, organisation=org.name, time_zone=zone,
         latest=row.published_version, number=found.number, published_at=found.published_at,
         content=NoticeContent.model_validate(found.content), versions=versions_of(session, row),
+        state_now=IncidentState(row.state), closed_at=row.closed_at,
     )  # fmt: skip
 
 
