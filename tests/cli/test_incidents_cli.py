@@ -95,3 +95,46 @@ def test_another_organisation_and_a_viewer_are_refused_with_their_exit_codes(cli
     cli("incidents", "report", system, "--org", "acme", "--title", "x", "--from-inquiry", "99",
         code=3)  # fmt: skip
     cli("incidents", "show", "--org", "acme", "99", code=3)
+
+
+def test_the_timeline_who_was_told_and_corrective_actions_from_the_command_line(
+    cli: Any,
+) -> None:
+    system = _system(cli)
+    reported = cli.json("incidents", "report", system, "--org", "acme", "--title", "誤った否決")
+    incident = str(reported["id"])
+    moment = cli.json("incidents", "timeline", "--org", "acme", incident, "--version", "1",
+                      "--at", "2026-03-01T09:30", "--text", "=HYPERLINK(\"x\")")  # fmt: skip
+    assert moment["timeline"][0]["text"] == '=HYPERLINK("x")'
+    assert datetime.fromisoformat(moment["timeline"][0]["at"]) == datetime(
+        2026, 3, 1, 0, 30, tzinfo=UTC
+    )  # 09:30 in Tokyo
+    told = cli.json("incidents", "told", "--org", "acme", incident, "--version", "2",
+                    "--party", "authority", "--name", "個人情報保護委員会",
+                    "--channel", "報告フォーム")  # fmt: skip
+    assert told["notifications"][0]["party"] == "authority"
+    cli("incidents", "told", "--org", "acme", incident, "--version", "3", "--party", "press",
+        "--name", "x", code=2)  # fmt: skip
+    cli("incidents", "timeline", "--org", "acme", incident, "--version", "3",
+        "--at", "yesterday", "--text", "x", code=4)  # fmt: skip
+    added = cli.json("incidents", "action", "--org", "acme", incident, "--version", "3",
+                     "--system", system, "--text", "閾値を見直す", "--new-risk", "閾値の誤り",
+                     "--taxonomy", "technical.misjudgement", "--likelihood", "3",
+                     "--impact", "4")  # fmt: skip
+    [done] = added["actions"]
+    assert done["kind"] == "new_risk" and done["system_id"] == int(system)
+    risks = cli.json("risks", "list", "--org", "acme")
+    assert [r["title"] for r in risks["items"]] == ["閾値の誤り"]
+    cli("incidents", "action", "--org", "acme", incident, "--version", "4", "--system", system,
+        "--text", "x", code=4)  # neither a new risk nor a risk to update  # fmt: skip
+    cli("incidents", "action", "--org", "acme", incident, "--version", "4", "--system", system,
+        "--text", "x", "--risk", str(done["risk_id"]), "--risk-version", "1",
+        "--user", "viewer@acme.example", code=7)  # fmt: skip
+    risk = str(done["risk_id"])
+    updated = cli.json("incidents", "action", "--org", "acme", incident, "--version", "4",
+                       "--system", system, "--text", "対策済み", "--risk", risk,
+                       "--risk-version", "1", "--likelihood", "1")  # fmt: skip
+    assert updated["actions"][1]["kind"] == "risk_update"
+    other = _system(cli, "other")
+    cli("incidents", "action", "--org", "acme", incident, "--version", "5", "--system", other,
+        "--text", "x", "--risk", "1", "--risk-version", "1", code=3)  # fmt: skip

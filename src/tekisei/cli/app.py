@@ -32,7 +32,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "demo-target": ("tekisei.cli.evals", "demo_target_command", "Serve the demo model."),
     "eval": ("tekisei.cli.evals", "app", "Evaluation and red-teaming runs."),
     "evidence": ("tekisei.cli.assessments", "evidence_app", "Evidence for assessments."),
-    "incidents": ("tekisei.cli.incidents", "app", "Incidents and their public notices."),
+    # incident_records adds timeline, told and action to the incidents app
+    "incidents": ("tekisei.cli.incident_records", "app", "Incidents and their public notices."),
     "inquiries": ("tekisei.cli.inquiries", "app", "Inquiries from the public."),
     "notices": ("tekisei.cli.notices", "app", "Disclosure notices of systems."),
     "notifications": ("tekisei.cli.notifications", "app", "Notifications and e-mail."),

@@ -56,7 +56,7 @@ def _checked(model: type[IncidentReport] | type[PublicChoice], data: dict[str, o
         ) from None
 
 
-def _show(view: IncidentView, as_json: bool, said: str) -> None:
+def say(view: IncidentView, as_json: bool, said: str) -> None:
     if as_json:
         print_json(view)
         return
@@ -67,7 +67,7 @@ def _show(view: IncidentView, as_json: bool, said: str) -> None:
     )
 
 
-def _moment(text: str, where: ZoneInfo) -> datetime | str | None:
+def moment_of(text: str, where: ZoneInfo) -> datetime | str | None:
     """An ISO 8601 time; one without an offset is read in the organisation's zone."""
     if not text:
         return None
@@ -101,8 +101,8 @@ def report(
         where = zone(actor.time_zone, settings().time_zone)
         data: dict[str, object] = {
             "title": title, "severity": severity, "description": description,
-            "systems": systems, "harms": harm or [], "occurred_at": _moment(occurred, where),
-            "detected_at": _moment(detected, where),
+            "systems": systems, "harms": harm or [], "occurred_at": moment_of(occurred, where),
+            "detected_at": moment_of(detected, where),
         }  # fmt: skip
         if from_inquiry is not None:
             draft = incident_drafts.from_inquiry(session, actor, from_inquiry, "en")
@@ -117,7 +117,7 @@ def report(
     if as_json:
         print_json(view)
         return
-    _show(view, False, "reported")
+    say(view, False, "reported")
     console.print(f"reviews opened: {', '.join(map(str, view.reviews))}", markup=False)
 
 
@@ -190,7 +190,7 @@ def update(
         actor = principal(session, org, user)
         row = incident_service.update_incident(session, actor, incident, changes, version)
         view = incident_service.view(session, row, ActorNames(session, actor))
-    _show(view, as_json, "updated")
+    say(view, as_json, "updated")
 
 
 @app.command("close")
@@ -210,7 +210,7 @@ def close(
             session, actor, incident, IncidentState.CLOSED, version, lessons
         )
         view = incident_service.view(session, row, ActorNames(session, actor))
-    _show(view, as_json, "closed")
+    say(view, as_json, "closed")
 
 
 @app.command("publish")
@@ -257,7 +257,7 @@ def unpublish(
         actor = principal(session, org, user)
         row = public_incidents.unpublish_incident(session, actor, incident, reason)
         view = incident_service.view(session, row, ActorNames(session, actor))
-    _show(view, as_json, "taken down")
+    say(view, as_json, "taken down")
 
 
 @app.command("export")
