@@ -322,7 +322,9 @@ def test_answers_files_that_cannot_be_scored_say_why(tmp_path: Path) -> None:
     code, out, err = run(
         tmp_path, "eval", "score", "--suite", "tekisei-misuse", "--answers", str(mixed), "--json"
     )
-    assert code == 4 and out == "" and "mixed.jsonl:2" in err
+    assert code == 4 and "mixed.jsonl:2" in err
+    assert list(json.loads(out)) == ["error"]  # no result, only the error
+    assert "mixed.jsonl:2" in json.loads(out)["error"]["message"]
     suite = tmp_path / "bad.yaml"
     suite.write_text(
         'name: x\nversion: "1"\nscorers: [nosuchscorer]\ncases:\n'

@@ -138,3 +138,15 @@ def test_the_timeline_who_was_told_and_corrective_actions_from_the_command_line(
     other = _system(cli, "other")
     cli("incidents", "action", "--org", "acme", incident, "--version", "5", "--system", other,
         "--text", "x", "--risk", "1", "--risk-version", "1", code=3)  # fmt: skip
+
+
+def test_with_json_an_error_is_also_json_on_stdout(cli: Any) -> None:
+    system = _system(cli)
+    missing = cli("incidents", "show", "--org", "acme", "999", "--json", code=3)
+    error = json.loads(missing.stdout)["error"]
+    assert error["exit_code"] == 3 and "999" in error["message"] and error["message_ja"]
+    assert "999" in missing.stderr  # the message on stderr stays
+    too_long = cli("incidents", "report", system, "--org", "acme", "--title", "x" * 201,
+                   "--json", code=4)  # fmt: skip
+    assert json.loads(too_long.stdout)["error"]["exit_code"] == 4
+    assert cli("incidents", "show", "--org", "acme", "999", code=3).stdout == ""

@@ -114,19 +114,31 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
             raise typer.Exit(EXIT_INVALID) from None
         except ValidationError as exc:
             label = "エラー" if lang == "ja" else "error"
+            lines = []
             for error in exc.errors():
                 where = ".".join(str(p) for p in error["loc"]) or "input"
                 message = error["msg"].removeprefix("Value error, ")
+                lines.append(f"{where}: {message}")
                 sys.stderr.write(f"{label}: {where}: {message}\n")
+            if kwargs.get("as_json") is True:
+                _json_error(EXIT_INVALID, "; ".join(lines), None)
             raise typer.Exit(EXIT_INVALID) from None
         except TekiseiError as exc:
             label = "エラー" if lang == "ja" else "error"
             sys.stderr.write(f"{label}: {exc.localized(lang)}\n")
             if isinstance(exc, StorageError):  # the operator is at the terminal
                 sys.stderr.write(f"  {exc.where}: {exc.reason}\n")
+            if kwargs.get("as_json") is True:
+                _json_error(_exit_code(exc), exc.message, exc.message_ja)
             raise typer.Exit(_exit_code(exc)) from None
 
     return wrapper
+
+
+def _json_error(code: int, message: str, message_ja: str | None) -> None:
+    """With ``--json``, the error as JSON on stdout too, so that a script reading stdout
+    learns what went wrong (the exit code and the message on stderr stay as they are)."""
+    print_json({"error": {"exit_code": code, "message": message, "message_ja": message_ja}})
 
 
 def _exit_code(exc: TekiseiError) -> int:
