@@ -84,7 +84,8 @@ def test_the_register_from_the_command_line(cli: Any) -> None:
     assert changed["reviews"] == [int(system)] and changed["reason"] == "model_change"
     shown = cli.json("vendors", "show", vid, "--org", "acme")
     assert [e["kind"] for e in shown["history"]] == ["changed", "updated", "created"]
-    assert "model_change" in cli("vendors", "show", vid, "--org", "acme").stdout
+    shown_text = cli("vendors", "show", vid, "--org", "acme").stdout
+    assert "model_change" in shown_text and " JST" in shown_text  # the organisation's clock
     archived = cli.json("vendors", "archive", vid, "--org", "acme", "--version", "3")
     assert archived["archived_at"]
     assert [v["name"] for v in cli.json("vendors", "list", "--org", "acme")] == ["=1+2"]

@@ -20,9 +20,11 @@ from tekisei.cli.common import (
     print_json,
     table,
 )
+from tekisei.core import times
 from tekisei.core.inquiries import InquiryKind, InquiryState
 from tekisei.services import inquiries as inquiry_service
 from tekisei.services.inquiries import InquiryView
+from tekisei.services.orgs import org_zone
 from tekisei.services.owners import owner_by_email
 from tekisei.services.people import ActorNames
 
@@ -69,6 +71,7 @@ def list_inquiries(
             session, actor, state=state, kind=kind, system_id=system, overdue=overdue
         )
         views = [inquiry_service.view(actor, r, actors) for r in rows]
+        where = org_zone(session, actor)
     if as_json:
         print_json(views)
         return
@@ -76,7 +79,7 @@ def list_inquiries(
         ["id", "tracking", "kind", "state", "due", "subject", "version"],
         [
             [v.id, v.tracking, v.kind.value, v.state.value + (" (overdue)" if v.overdue else ""),
-             v.due_at.date().isoformat(), v.subject, v.version]
+             times.shown(v.due_at, where, with_time=False), v.subject, v.version]
             for v in views
         ],
     )  # fmt: skip
@@ -94,6 +97,7 @@ def show(
         view = inquiry_service.view(
             actor, inquiry_service.get_inquiry(session, actor, inquiry), actors
         )
+        where = org_zone(session, actor)
         entries = [
             inquiry_service.entry_view(e, actors)
             for e in inquiry_service.history(session, actor, inquiry)
@@ -105,7 +109,7 @@ def show(
     table(["field", "value"], [[k, "" if v is None else str(v)] for k, v in facts.items()])
     table(
         ["when", "what", "state", "text"],
-        [[e.created_at.isoformat(), e.kind.value, e.state.value if e.state else "", e.text]
+        [[times.shown(e.created_at, where), e.kind.value, e.state.value if e.state else "", e.text]
          for e in entries],
     )  # fmt: skip
 

@@ -24,7 +24,9 @@ from tekisei.cli.common import (
     settings,
     table,
 )
+from tekisei.core import times
 from tekisei.services import notification_delivery, notification_sweeps, notifications
+from tekisei.services.orgs import org_zone
 
 app = typer.Typer(help="Notifications in the app and by e-mail.", no_args_is_help=True)
 
@@ -47,13 +49,14 @@ def list_notifications(
         actor = users.principal_for(session, user, org)
         rows = notifications.list_notifications(session, actor, unread=unread, limit=200)
         views = [notifications.view(r) for r in rows]
+        where = org_zone(session, actor)
     if as_json:
         print_json(views)
         return
     table(
         ["id", "event", "title", "link", "created", "read"],
         [[v.id, v.event.value, v.title_en if lang == "en" else v.title_ja, v.link,
-          v.created_at.isoformat(), v.read_at.isoformat() if v.read_at else ""]
+          times.shown(v.created_at, where), times.shown(v.read_at, where) if v.read_at else ""]
          for v in views],
     )  # fmt: skip
 

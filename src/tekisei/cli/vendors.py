@@ -19,9 +19,11 @@ from tekisei.cli.common import (
     print_json,
     table,
 )
+from tekisei.core import times
 from tekisei.core.systems import DataCategory
 from tekisei.core.vendors import ChangeReason, VendorChange, VendorFields, VendorKind
 from tekisei.services import vendors as vendor_service
+from tekisei.services.orgs import org_zone
 from tekisei.services.people import ActorNames
 from tekisei.services.vendors import VendorView
 
@@ -109,6 +111,7 @@ def show(
             vendor_service.event_view(e, actors)
             for e in vendor_service.history(session, actor, vendor)
         ]
+        where = org_zone(session, actor)
     if as_json:
         print_json({"vendor": view, "history": events})
         return
@@ -117,7 +120,7 @@ def show(
     table(
         ["when", "what", "reason", "detail", "reviews opened"],
         [
-            [e.created_at.isoformat(), e.kind.value, e.reason.value if e.reason else "",
+            [times.shown(e.created_at, where), e.kind.value, e.reason.value if e.reason else "",
              e.detail, ", ".join(map(str, e.reviews))]
             for e in events
         ],
