@@ -64,9 +64,24 @@ def load_command(name: str) -> Any:
     holder = typer.Typer(add_completion=False)
     if isinstance(target, typer.Typer):
         holder.add_typer(target, name=name)
-        return typer.main.get_command(holder).commands[name]  # type: ignore[attr-defined]
+        return _plain(typer.main.get_command(holder).commands[name])  # type: ignore[attr-defined]
     holder.command(name)(target)
-    return typer.main.get_command(holder)
+    return _plain(typer.main.get_command(holder))
+
+
+def _plain(command: Any) -> Any:
+    """``command`` with its help read as a terminal shows it: docstrings mark code with
+    double backticks for the API documentation, which the terminal would print as is."""
+    for attribute in ("help", "short_help"):
+        text = getattr(command, attribute, None)
+        if isinstance(text, str):
+            setattr(command, attribute, text.replace("``", ""))
+    for param in getattr(command, "params", []):
+        if isinstance(getattr(param, "help", None), str):
+            param.help = param.help.replace("``", "")
+    for sub in getattr(command, "commands", {}).values():
+        _plain(sub)
+    return command
 
 
 class LazyGroup(TyperGroup):
