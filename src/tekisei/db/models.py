@@ -48,6 +48,7 @@ from tekisei.db.provenance import (
 from tekisei.db.records import DatasetRecordRow, ModelRecordRow, RecordVersionRow
 from tekisei.db.reviews import ReviewRow
 from tekisei.db.risks import RiskRow
+from tekisei.db.registers import RegisterEntryRow, RegisterRow
 from tekisei.db.soa import SoaApprovalRow, SoaChangeRow, SoaControlRow, SoaRow
 from tekisei.db.stakeholders import EngagementRow, StakeholderRow, StakeholderSystemRow
 from tekisei.db.statements import StatementRow, StatementVersionRow
@@ -105,6 +106,8 @@ __all__ = [
     "ProvenanceKeyRow",
     "RateLimitRow",
     "RecordVersionRow",
+    "RegisterEntryRow",
+    "RegisterRow",
     "ReviewRow",
     "RiskRow",
     "RiskSuggestionRow",

@@ -35,6 +35,7 @@ from tekisei.web.api import orgs as orgs_api
 from tekisei.web.api import policies as policies_api
 from tekisei.web.api import provenance as provenance_api
 from tekisei.web.api import records as records_api
+from tekisei.web.api import registers as registers_api
 from tekisei.web.api import reviews as reviews_api
 from tekisei.web.api import risks as risks_api
 from tekisei.web.api import soa as soa_api
@@ -65,6 +66,7 @@ from tekisei.web.pages import notifications as notifications_pages
 from tekisei.web.pages import orgs as orgs_pages
 from tekisei.web.pages import policies as policies_pages
 from tekisei.web.pages import records as records_pages
+from tekisei.web.pages import registers as registers_pages
 from tekisei.web.pages import reviews as reviews_pages
 from tekisei.web.pages import risks as risks_pages
 from tekisei.web.pages import site
@@ -145,6 +147,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(notices_api.public_router)
     app.include_router(soa_api.router)
     app.include_router(policies_api.router)
+    app.include_router(registers_api.router)
+    app.include_router(registers_api.public_router)
     app.include_router(statements_api.router)
     app.include_router(statements_api.public_router)
     app.include_router(haip_reports_api.router)
@@ -178,6 +182,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(notices_pages.public_router)
     app.include_router(soa_pages.router)
     app.include_router(policies_pages.router)
+    app.include_router(registers_pages.router)
+    app.include_router(registers_pages.public_router)
     app.include_router(statements_pages.router)
     app.include_router(statements_pages.public_router)
     app.include_router(haip_reports_pages.router)

@@ -1,0 +1,181 @@
+"""Published registers of AI use as anyone reads them, without signing in: by the
+organisation's short id, the listed systems with only their public facts. Every lookup
+is made once for the whole register (vendors, reviews, notices), never once per system,
+so a register of thousands of systems is one handful of queries.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tekisei.core.registers import (
+    CSV_HEADER,
+    Contribution,
+    PublicRegister,
+    RegisterEntry,
+    RegisterReason,
+)
+from tekisei.core.systems import SystemFacts, risk_tier
+from tekisei.db.notices import NoticeRow
+from tekisei.db.orgs import OrgRow
+from tekisei.db.registers import RegisterEntryRow, RegisterRow
+from tekisei.db.reviews import ReviewRow
+from tekisei.db.statements import StatementRow
+from tekisei.db.systems import SystemRow
+from tekisei.db.vendors import VendorRow, VendorSystemRow
+from tekisei.errors import NotFoundError
+from tekisei.render.sheets import csv_cell
+from tekisei.services.notices import public_path as notice_path
+from tekisei.services.orgs import time_zone_name
+from tekisei.services.statements import public_path as statement_path
+from tekisei.services.systems import FACT_FIELDS
+
+
+def _not_found() -> NotFoundError:
+    return NotFoundError(
+        "no register of AI use is published at this address; check it",
+        ja="このアドレスで公開されているAI利用登録簿はありません。アドレスを確かめてください。",
+    )
+
+
+def read_register(session: Session, slug: str) -> PublicRegister:
+    """The published register of the organisation ``slug``.
+
+    Raises:
+        NotFoundError: no such organisation, or its register is not published (the same
+            answer for both).
+    """
+    org = session.scalars(select(OrgRow).where(OrgRow.slug == slug)).first()
+    row = (
+        session.scalars(select(RegisterRow).where(RegisterRow.org_id == org.id)).first()
+        if org is not None
+        else None
+    )
+    if org is None or row is None or row.published_at is None:
+        raise _not_found()
+    listed = session.execute(
+        select(SystemRow, RegisterEntryRow)
+        .join(RegisterEntryRow, RegisterEntryRow.system_id == SystemRow.id)
+        .where(RegisterEntryRow.org_id == org.id, SystemRow.org_id == org.id)
+        .order_by(SystemRow.name, SystemRow.id)
+    ).all()
+    ids = [system.id for system, _ in listed]
+    vendors = _vendors(session, org.id, ids)
+    reviews = _last_reviews(session, org.id, ids)
+    notices = _notices(session, org.id, ids)
+    statement = session.scalars(select(StatementRow).where(StatementRow.org_id == org.id)).first()
+    published_statement = (
+        statement is not None
+        and statement.published_version is not None
+        and statement.withdrawn_at is None
+    )
+    entries = []
+    for system, entry in listed:
+        facts = SystemFacts.model_validate({n: getattr(system, n) for n in FACT_FIELDS})
+        tier = risk_tier(facts)
+        entries.append(
+            RegisterEntry(
+                name=system.name,
+                purpose=system.purpose,
+                division=entry.division,
+                contribution=Contribution(entry.contribution),
+                tier=tier.tier.label,
+                tier_reasons=[RegisterReason(code=r.code, ja=r.ja, en=r.en) for r in tier.reasons],
+                stage=system.stage,
+                domain=system.domain,
+                notice_url=notices.get(system.id),
+                vendors=_merged(vendors.get(system.id, []), system.vendors),
+                last_review=reviews.get(system.id),
+            )
+        )
+    return PublicRegister(
+        organisation=org.name,
+        slug=org.slug,
+        actor=list(org.actors),
+        time_zone=time_zone_name(session, org),
+        published_at=row.published_at,
+        statement_url=statement_path(org.slug) if published_statement else None,
+        systems=entries,
+    )
+
+
+def _merged(linked: list[str], named: list[str]) -> list[str]:
+    """The vendor records linked to the system, then names only the system's facts give."""
+    return list(dict.fromkeys([*linked, *named]))
+
+
+def _vendors(session: Session, org_id: int, ids: list[int]) -> dict[int, list[str]]:
+    found: dict[int, list[str]] = defaultdict(list)
+    if not ids:
+        return found
+    rows = session.execute(
+        select(VendorSystemRow.system_id, VendorRow.name)
+        .join(VendorRow, VendorRow.id == VendorSystemRow.vendor_id)
+        .where(
+            VendorSystemRow.org_id == org_id,
+            VendorRow.org_id == org_id,
+            VendorRow.archived_at.is_(None),
+        )
+        .order_by(VendorRow.name)
+    )
+    wanted = set(ids)
+    for system_id, name in rows:
+        if system_id in wanted:
+            found[system_id].append(name)
+    return found
+
+
+def _last_reviews(session: Session, org_id: int, ids: list[int]) -> dict[int, date]:
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(ReviewRow.system_id, func.max(ReviewRow.completed_at))
+        .where(ReviewRow.org_id == org_id, ReviewRow.completed_at.is_not(None))
+        .group_by(ReviewRow.system_id)
+    )
+    return {system_id: at.date() for system_id, at in rows if at is not None}
+
+
+def _notices(session: Session, org_id: int, ids: list[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(NoticeRow.system_id, NoticeRow.public_id).where(
+            NoticeRow.org_id == org_id,
+            NoticeRow.published_version.is_not(None),
+            NoticeRow.withdrawn_at.is_(None),
+        )
+    )
+    return {system_id: notice_path(public_id) for system_id, public_id in rows}
+
+
+def register_csv(register: PublicRegister, site: str = "") -> str:
+    """The register as CSV (UTF-8 with a BOM for spreadsheet software, every field quoted,
+    no cell ever read as a formula), one row per system, the columns of ``CSV_HEADER``."""
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+    writer.writerow(CSV_HEADER)
+    for e in register.systems:
+        writer.writerow(
+            [
+                csv_cell(e.name),
+                csv_cell(e.purpose),
+                csv_cell(e.division),
+                e.contribution.value,
+                e.tier,
+                csv_cell(" / ".join(r.code for r in e.tier_reasons)),
+                e.stage,
+                e.domain,
+                csv_cell(f"{site}{e.notice_url}" if e.notice_url else ""),
+                csv_cell(" / ".join(e.vendors)),
+                csv_cell(e.last_review),
+            ]
+        )
+    return buffer.getvalue()
