@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from tekisei.core.haip_reports import HaipReportFields, SectionId, SectionText
 from tekisei.core.orgs import OrgActor, OrgCreate, Principal, Role
 from tekisei.core.policies import PolicyKind
+from tekisei.core.registers import Contribution, EntryChoice
 from tekisei.core.risks import RiskFields
 from tekisei.core.systems import SystemFacts
 from tekisei.db.orgs import OrgRow
@@ -28,12 +29,15 @@ from tekisei.private import private_dir, write_private
 from tekisei.services import (
     credentials,
     haip_reports,
+    notice_approvals,
+    notices,
     orgs,
     owners,
     policies,
     policy_approvals,
     policy_versions,
     provenance,
+    registers,
     risks,
     systems,
     users,
@@ -356,6 +360,8 @@ def load_demo(
                 _provenance_samples(session, operator, master, data_dir, registered[0])
             if org.slug == "demo-corp":
                 _haip_draft(session, operator)
+            if org.slug == "demo-city":
+                _public_register(session, database, operator, executive, registered[0])
     private_dir(data_dir)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -400,6 +406,34 @@ HAIP_SECTIONS: dict[SectionId, SectionText] = {
     ),
 }
 """The demo company's draft HAIP report: two sections written, the rest for the user."""
+
+
+def _public_register(
+    session: Session,
+    database: Database,
+    operator: Principal,
+    executive: Principal,
+    system_id: int,
+) -> None:
+    """The city's chatbot with its notice published (approved by the CAIO, as its tier
+    asks) and listed on the city's public register of AI use (3(1), 3(4))."""
+    version = notices.draft_notice(session, operator, system_id).version
+    notice_approvals.request_approval(session, operator, system_id, version)
+    row = notice_approvals.decide_approval(
+        session, executive, system_id, approve=True, reason="確認しました。", version=version
+    )
+    assert database.files_dir is not None
+    notices.publish_notice(
+        session,
+        operator,
+        system_id,
+        row.version,
+        files_dir=database.files_dir,
+        max_bytes=database.max_upload_bytes,
+    )
+    choice = EntryChoice(division="市民課", contribution=Contribution.INFORMS)
+    registers.list_system(session, operator, system_id, choice)
+    registers.publish_register(session, operator)
 
 
 def _haip_draft(session: Session, operator: Principal) -> None:
