@@ -1043,3 +1043,61 @@ def test_the_incident_tables_come_with_0029_and_go_back_leaving_the_rest(
         assert schema_drift(engine) == []
     finally:
         engine.dispose()
+
+
+def test_the_register_tables_come_with_0030_and_go_back_leaving_the_rest(
+    settings: Settings,
+) -> None:
+    """0030 adds the register of AI use and its entries; a system is listed at most once
+    and its entry goes with it; going back drops only these tables; upgrading again gives
+    the schema the models describe."""
+    from alembic import command
+    from sqlalchemy.exc import IntegrityError
+
+    from tekisei.db.migrate import alembic_config, upgrade
+
+    engine = make_engine(settings.resolved_database_url)
+    config = alembic_config(engine)
+    tables = {"registers", "register_entries"}
+    at = "'2026-01-01 00:00:00'"
+    entry = ("INSERT INTO register_entries (id, org_id, system_id, division, contribution, "
+             f"updated_at, updated_by) VALUES ({{id}}, 1, 1, '市民課', 'informs', {at}, 'cli')")  # fmt: skip
+    try:
+        upgrade(engine)
+        assert tables <= set(inspect(engine).get_table_names())
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO orgs (id, slug, name, actors, created_at, version, audit_seq, "
+                    f"audit_head) VALUES (1, 'acme', 'Acme', '[]', {at}, 1, 0, 'x')"
+                )  # fmt: skip
+            )
+        columns = inspect(engine).get_columns("systems")
+        values = {"id": "1", "org_id": "1", "name": "'窓口'", "created_at": at,
+                  "updated_at": at, "version": "1"}  # fmt: skip
+        for column in columns:
+            if column["name"] not in values and not column["nullable"]:
+                values[column["name"]] = "'[]'" if "JSON" in str(column["type"]).upper() else "''"
+        with engine.begin() as connection:
+            names, given = ", ".join(values), ", ".join(values.values())
+            connection.execute(text(f"INSERT INTO systems ({names}) VALUES ({given})"))
+            connection.execute(text(entry.format(id=1)))
+            connection.execute(
+                text(
+                    "INSERT INTO registers (id, org_id, published_at, updated_at, updated_by) "
+                    f"VALUES (1, 1, {at}, {at}, 'cli')"
+                )  # fmt: skip
+            )
+        with pytest.raises(IntegrityError), engine.begin() as connection:
+            connection.execute(text(entry.format(id=2)))
+        with engine.begin() as connection:
+            connection.execute(text("DELETE FROM systems"))
+            assert connection.execute(text("SELECT count(*) FROM register_entries")).scalar() == 0
+            assert connection.execute(text("SELECT count(*) FROM registers")).scalar() == 1
+        command.downgrade(config, "0029")
+        remaining = set(inspect(engine).get_table_names())
+        assert not tables & remaining and "incidents" in remaining
+        upgrade(engine)
+        assert schema_drift(engine) == []
+    finally:
+        engine.dispose()

@@ -78,7 +78,7 @@ async def test_an_unpublished_register_is_not_found_and_only_listed_systems_appe
 ) -> None:
     client, tokens = api
     admin = _auth(tokens, "admin@city.example")
-    listed = await _system(client, admin, f"=HYPERLINK(\"http://x\"){SCRIPT}")
+    listed = await _system(client, admin, f'=HYPERLINK("http://x"){SCRIPT}')
     hidden = await _system(client, admin, "内部の試作")
     assert (await client.get("/api/public/orgs/city/register")).status_code == 404
     assert (await client.get("/orgs/city/register")).status_code == 404

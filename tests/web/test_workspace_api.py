@@ -444,6 +444,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/policies/{policy_id}/withdraw"): {"reason": "stolen"},
     ("POST", "/api/policies/{policy_id}/acknowledgements"): {"number": 1},
     ("POST", "/api/statement/publish"): {},
+    ("PUT", "/api/register/systems/{system_id}"): {"division": "stolen"},
     ("POST", "/api/statement/unpublish"): {"reason": "stolen"},
     ("POST", "/api/reports/haip"): {
         "title": "別組織の報告",
@@ -614,6 +615,10 @@ FORMS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/policies/{policy_id}/withdraw"): {"reason": "stolen"},
     ("POST", "/policies/{policy_id}/acknowledge"): {"number": "1"},
     ("POST", "/statement/publish"): {},
+    ("POST", "/register/systems/{system_id}"): {"division": "stolen"},
+    ("POST", "/register/systems/{system_id}/unlist"): {},
+    ("POST", "/register/publish"): {},
+    ("POST", "/register/unpublish"): {},
     ("POST", "/statement/unpublish"): {"reason": "stolen"},
     ("POST", "/reports/haip"): {
         "title": "stolen",
