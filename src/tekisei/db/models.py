@@ -46,9 +46,9 @@ from tekisei.db.provenance import (
     SystemProvenanceRow,
 )
 from tekisei.db.records import DatasetRecordRow, ModelRecordRow, RecordVersionRow
+from tekisei.db.registers import RegisterEntryRow, RegisterRow
 from tekisei.db.reviews import ReviewRow
 from tekisei.db.risks import RiskRow
-from tekisei.db.registers import RegisterEntryRow, RegisterRow
 from tekisei.db.soa import SoaApprovalRow, SoaChangeRow, SoaControlRow, SoaRow
 from tekisei.db.stakeholders import EngagementRow, StakeholderRow, StakeholderSystemRow
 from tekisei.db.statements import StatementRow, StatementVersionRow
