@@ -222,6 +222,10 @@ PERMISSION_WORDS: dict[Permission, tuple[str, str]] = {
         "publish incident notices",
         "インシデントのお知らせの公開",
     ),
+    Permission.SIGN_JUDGEMENTS: (
+        "sign high-risk judgements (DS-920)",
+        "高リスク判定（DS-920）への署名",
+    ),
 }
 """What each permission lets a person do, in English and Japanese (error messages)."""
 
