@@ -17,6 +17,7 @@ from tekisei.db.audit import AuditEventRow
 from tekisei.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
 from tekisei.services import assessments, judgements, orgs, systems, users
 from tekisei.services.database import Database
+from tekisei.services.people import ActorNames
 
 PASSWORD = "correct horse battery"
 MakeMember = Callable[..., Principal]
@@ -118,7 +119,9 @@ def test_viewers_cannot_answer_and_editors_cannot_sign_but_executives_can(
             judgements.sign(session, who, sid, jid, 1)
     signed(loaded_db, executive, sid, jid)
     with loaded_db.reading() as session:
-        view = judgements.view(session, judgements.get_judgement(session, admin, sid, jid))
+        view = judgements.view(
+            session, judgements.get_judgement(session, admin, sid, jid), ActorNames(session, admin)
+        )
     assert view.signed and view.signed_by == "exec@city.example" and view.signed_at
 
 
@@ -150,7 +153,7 @@ def test_a_signed_judgement_never_changes_and_a_new_one_supersedes_it(
     signed(loaded_db, admin, sid, second)
     with loaded_db.reading() as session:
         rows = judgements.list_judgements(session, admin, sid)
-        views = [judgements.view(session, r) for r in rows]
+        views = [judgements.view(session, r, ActorNames(session, admin)) for r in rows]
         actions = list(session.scalars(select(AuditEventRow.action)))
     assert [(v.number, v.superseded, v.high_risk) for v in views] == [
         (2, False, False),

@@ -21,6 +21,7 @@ from tekisei.core.judgements import OUR_WORDING, PERSPECTIVES, QUESTIONS, Answer
 from tekisei.errors import InvalidInputError
 from tekisei.services import judgements as judgement_service
 from tekisei.services.judgements import JudgementView
+from tekisei.services.people import ActorNames
 
 app = typer.Typer(help="High-risk judgements of systems (DS-920, 3(1)).", no_args_is_help=True)
 
@@ -62,7 +63,8 @@ def show(
             if judgement is None
             else judgement_service.get_judgement(session, actor, system, judgement)
         )
-        view = None if row is None else judgement_service.view(session, row)
+        actors = ActorNames(session, actor)
+        view = None if row is None else judgement_service.view(session, row, actors)
     if as_json:
         print_json(view)
         return
@@ -110,7 +112,7 @@ def answer(
     with database().transaction() as session:
         actor = principal(session, org, user)
         row = judgement_service.answer(session, actor, system, answers, version)
-        view = judgement_service.view(session, row)
+        view = judgement_service.view(session, row, ActorNames(session, actor))
     _show(view, as_json, "answered")
 
 
@@ -138,7 +140,7 @@ def sign(
     with database().transaction() as session:
         actor = principal(session, org, user)
         row = judgement_service.sign(session, actor, system, judgement, version)
-        view = judgement_service.view(session, row)
+        view = judgement_service.view(session, row, ActorNames(session, actor))
     _show(view, as_json, "signed")
 
 
@@ -151,7 +153,7 @@ def list_judgements(
     with database().reading() as session:
         actor = principal(session, org, user)
         rows = judgement_service.list_judgements(session, actor, system)
-        views = [judgement_service.view(session, r) for r in rows]
+        views = [judgement_service.view(session, r, ActorNames(session, actor)) for r in rows]
     if as_json:
         print_json(views)
         return

@@ -35,6 +35,7 @@ from tekisei.db.systems import SystemRow
 from tekisei.errors import ConflictError, InvalidInputError, NotFoundError
 from tekisei.services import audit, systems, transparency
 from tekisei.services.changes import check_version
+from tekisei.services.people import ActorNames
 
 
 class ReasonOut(BaseModel):
@@ -89,8 +90,9 @@ def _outcome(row: JudgementRow) -> Outcome:
     return decide({k: Answer.model_validate(v) for k, v in row.answers.items()})
 
 
-def view(session: Session, row: JudgementRow) -> JudgementView:
-    """The reader's view of a judgement, with whether it is stale."""
+def view(session: Session, row: JudgementRow, actors: ActorNames) -> JudgementView:
+    """The reader's view of a judgement, with whether it is stale; members are named as
+    ``actors`` shows them to the reader."""
     outcome = _outcome(row)
     stale = False
     if row.signed_at is not None and row.superseded_at is None:
@@ -103,9 +105,10 @@ def view(session: Session, row: JudgementRow) -> JudgementView:
         high_risk=outcome.high_risk, perspectives=[p.value for p in outcome.perspectives],
         reasons=[ReasonOut(ja=ja, en=en) for ja, en in reasons(outcome)],
         unanswered=list(outcome.unanswered), signed=row.signed_at is not None,
-        signed_by=row.signed_by, signed_at=row.signed_at,
-        superseded=row.superseded_at is not None, stale=stale, created_by=row.created_by,
-        created_at=row.created_at, updated_at=row.updated_at, version=row.version,
+        signed_by=actors(row.signed_by), signed_at=row.signed_at,
+        superseded=row.superseded_at is not None, stale=stale,
+        created_by=actors(row.created_by) or "", created_at=row.created_at,
+        updated_at=row.updated_at, version=row.version,
     )  # fmt: skip
 
 

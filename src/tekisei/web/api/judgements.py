@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from tekisei.core.judgements import OUR_WORDING, PERSPECTIVES, QUESTIONS, Answer
 from tekisei.services import judgements as judgement_service
 from tekisei.services.judgements import JudgementView
+from tekisei.services.people import ActorNames
 from tekisei.web.api.common import IdPath, VersionField, reading, transaction
 from tekisei.web.auth import PrincipalDep
 
@@ -73,7 +74,7 @@ def list_judgements(request: Request, principal: PrincipalDep, system_id: IdPath
     """The sheet and the system's judgements; ``stale`` marks one to be redone."""
     with reading(request) as session:
         rows = judgement_service.list_judgements(session, principal, system_id)
-        views = [judgement_service.view(session, r) for r in rows]
+        views = [judgement_service.view(session, r, ActorNames(session, principal)) for r in rows]
         return Sheet(
             wording_ja=OUR_WORDING[0], wording_en=OUR_WORDING[1], questions=questions(),
             in_force=next((v for v in views if v.signed and not v.superseded), None),
@@ -88,7 +89,7 @@ def answer(
     """Answer questions of the system's draft judgement."""
     with transaction(request) as session:
         row = judgement_service.answer(session, principal, system_id, body.answers, body.version)
-        return judgement_service.view(session, row)
+        return judgement_service.view(session, row, ActorNames(session, principal))
 
 
 @router.get("/api/systems/{system_id}/judgements/{judgement_id}", response_model=JudgementView)
@@ -98,7 +99,7 @@ def get_judgement(
     """One judgement of the system."""
     with reading(request) as session:
         row = judgement_service.get_judgement(session, principal, system_id, judgement_id)
-        return judgement_service.view(session, row)
+        return judgement_service.view(session, row, ActorNames(session, principal))
 
 
 @router.post(
@@ -115,4 +116,4 @@ def sign(
     and feeds the system's tier and assessment."""
     with transaction(request) as session:
         row = judgement_service.sign(session, principal, system_id, judgement_id, body.version)
-        return judgement_service.view(session, row)
+        return judgement_service.view(session, row, ActorNames(session, principal))
