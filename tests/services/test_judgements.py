@@ -192,9 +192,8 @@ def test_a_judgement_is_stale_after_the_facts_it_rests_on_change(
 
     def stale() -> bool:
         with loaded_db.reading() as session:
-            return judgements.view(
-                session, judgements.get_judgement(session, admin, sid, jid)
-            ).stale
+            row = judgements.get_judgement(session, admin, sid, jid)
+            return judgements.view(session, row, ActorNames(session, admin)).stale
 
     assert not stale()
     with loaded_db.transaction() as session:
