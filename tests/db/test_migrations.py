@@ -1103,3 +1103,66 @@ def test_the_register_tables_come_with_0030_and_go_back_leaving_the_rest(
         assert schema_drift(engine) == []
     finally:
         engine.dispose()
+
+
+def test_the_judgement_table_comes_with_0031_and_goes_back_leaving_the_rest(
+    settings: Settings,
+) -> None:
+    """0031 adds DS-920 judgements and the system's judged perspectives (empty for existing
+    systems, which keep their tier); a number is unique per system; a system's judgements
+    go with it; going back drops only these; upgrading again gives the schema the models
+    describe."""
+    from alembic import command
+    from sqlalchemy.exc import IntegrityError
+
+    from tekisei.db.migrate import alembic_config, upgrade
+
+    engine = make_engine(settings.resolved_database_url)
+    config = alembic_config(engine)
+    at = "'2026-12-03 00:00:00+00:00'"
+    judgement = (
+        "INSERT INTO judgements (id, org_id, system_id, number, answers, high_risk, "
+        "perspectives, created_by, created_at, updated_by, updated_at, version) VALUES "
+        f"({{id}}, 1, 1, 1, '{{{{}}}}', false, '[]', 'cli', {at}, 'cli', {at}, 1)"
+    )
+    try:
+        upgrade(engine, "0030")
+        assert "judgements" not in inspect(engine).get_table_names()
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO orgs (id, slug, name, actors, created_at, version, audit_seq, "
+                    f"audit_head) VALUES (1, 'city', 'City', '[\"local\"]', {at}, 1, 0, 'x')"
+                )
+            )
+        columns = inspect(engine).get_columns("systems")
+        values = {"id": "1", "org_id": "1", "name": "'窓口案内'", "tier": "'minimal'",
+                  "created_at": at, "updated_at": at, "version": "1"}  # fmt: skip
+        for column in columns:
+            if column["name"] not in values and not column["nullable"]:
+                values[column["name"]] = "'[]'" if "JSON" in str(column["type"]).upper() else "''"
+        with engine.begin() as connection:
+            names, given = ", ".join(values), ", ".join(values.values())
+            connection.execute(text(f"INSERT INTO systems ({names}) VALUES ({given})"))
+        upgrade(engine)
+        assert "judgements" in inspect(engine).get_table_names()
+        assert schema_drift(engine) == []
+        with engine.begin() as connection:
+            row = connection.execute(text("SELECT tier, judged_high_risk FROM systems")).one()
+            assert tuple(row) == ("minimal", None)
+            connection.execute(text(judgement.format(id=1)))
+        with pytest.raises(IntegrityError), engine.begin() as connection:
+            connection.execute(text(judgement.format(id=2)))
+        with engine.begin() as connection:
+            connection.execute(text("DELETE FROM systems"))
+            assert connection.execute(text("SELECT count(*) FROM judgements")).scalar() == 0
+        command.downgrade(config, "0030")
+        remaining = set(inspect(engine).get_table_names())
+        assert "judgements" not in remaining and "incidents" in remaining
+        assert "judged_high_risk" not in {c["name"] for c in inspect(engine).get_columns("systems")}
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT slug FROM orgs")).scalar() == "city"
+        upgrade(engine)
+        assert schema_drift(engine) == []
+    finally:
+        engine.dispose()

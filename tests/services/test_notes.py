@@ -56,6 +56,8 @@ VALUES: dict[NoteKey, dict[str, str | int | float]] = {
     NoteKey.INCIDENT_REPORTED: {"number": 42},
     NoteKey.INCIDENT_EVIDENCE: {"number": 42},
     NoteKey.INCIDENT_ATTACHED: {},
+    NoteKey.JUDGEMENT_EVIDENCE: {"system": "Credit check", "number": 3},
+    NoteKey.JUDGEMENT_ATTACHED: {},
 }  # fmt: skip
 
 

@@ -274,6 +274,7 @@ OBJECT_PARAMS: dict[str, str] = {
     "notification_id": "notification_id",
     "incident_id": "incident_id",
     "incident_public_id": "incident_public_id",
+    "judgement_id": "judgement_id",
     "inquiry": "inquiry_id",
     "check": "check_id",
     "before": "run",
@@ -407,6 +408,10 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "summary": "stolen",
     },
     ("POST", "/api/incidents/{incident_id}/unpublish"): {"reason": "stolen"},
+    ("POST", "/api/systems/{system_id}/judgements"): {
+        "answers": {"users-public": {"answer": "no", "note": "stolen"}}
+    },
+    ("POST", "/api/systems/{system_id}/judgements/{judgement_id}/sign"): {"version": 1},
     ("PUT", "/api/systems/{system_id}/continuity"): {"version": 1, "notes": "stolen"},
     ("POST", "/api/systems/{system_id}/continuity/review"): {"version": 1},
     ("POST", "/api/systems/{system_id}/continuity/drills"): {
@@ -909,6 +914,7 @@ async def _one_of_every_kind(api: dict[str, Any], demo_url: str) -> dict[str, An
     transparency["notification_id"] = _notification(api)
     await _continuity(api, system_id, "性別による偏り")
     transparency |= await _incident(api, system_id, "性別による偏り")
+    transparency["judgement_id"] = await _judgement(api, system_id, "性別による偏り")
     ids = {
         "system_id": system_id,
         "risk_id": risk_id,
@@ -1134,6 +1140,7 @@ async def _hidden_system(
     transparency["notification_id"] = _notification(api)
     await _continuity(api, system_id, f"{HIDDEN} continuity")
     transparency |= await _incident(api, system_id, f"{HIDDEN} incident")
+    transparency["judgement_id"] = await _judgement(api, system_id, f"{HIDDEN} judgement")
     return {
         **transparency,
         "system_id": system_id,
@@ -1275,6 +1282,24 @@ def _notification(api: dict[str, Any]) -> int:
         ).first()
     assert found is not None
     return found
+
+
+async def _judgement(api: dict[str, Any], system_id: int, text: str) -> int:
+    """A signed DS-920 judgement of the system with ``text`` in every note; its id."""
+    client, admin = api["client"], auth(api["tokens"]["admin"])
+    sheet = (await client.get(f"/api/systems/{system_id}/judgements", headers=admin)).json()
+    answers = {q["id"]: {"answer": "yes", "note": text} for q in sheet["questions"]}
+    drafted = await client.post(
+        f"/api/systems/{system_id}/judgements", headers=admin, json={"answers": answers}
+    )
+    assert drafted.status_code == 201, drafted.text
+    signed = await client.post(
+        f"/api/systems/{system_id}/judgements/{drafted.json()['id']}/sign",
+        headers=admin,
+        json={"version": drafted.json()["version"]},
+    )
+    assert signed.status_code == 200, signed.text
+    return int(drafted.json()["id"])
 
 
 async def _continuity(api: dict[str, Any], system_id: int, text: str) -> None:

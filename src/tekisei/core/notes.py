@@ -117,6 +117,12 @@ class NoteKey(StrEnum):
     INCIDENT_ATTACHED = "incident-attached"
     """On an answer: a closed incident of the system, with its lessons learned, was
     attached and the answer started as partial."""
+    JUDGEMENT_EVIDENCE = "judgement-evidence"
+    """The title of a signed DS-920 high-risk judgement kept as evidence (system, number,
+    outcome)."""
+    JUDGEMENT_ATTACHED = "judgement-attached"
+    """On an answer: a signed DS-920 high-risk judgement of the system was attached and the
+    answer started as partial."""
 
 
 class AutoNote(BaseModel):

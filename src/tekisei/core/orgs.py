@@ -88,6 +88,9 @@ class Permission(StrEnum):
     and close them (fn 16, 1(3)④)."""
     PUBLISH_INCIDENTS = "publish_incidents"
     """Publish and take down the public notice of an incident (fn 16)."""
+    # Added with judgements (issue 15): who signs a DS-920 high-risk judgement.
+    SIGN_JUDGEMENTS = "sign_judgements"
+    """Sign a DS-920 high-risk judgement of a system (3(1)); the signed one feeds the tier."""
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -135,6 +138,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.READ_AUDIT,
             Permission.APPROVE_POLICY,
             Permission.APPROVE_REPORTS,
+            Permission.SIGN_JUDGEMENTS,
         }
     ),
     Role.AUDITOR: frozenset({Permission.READ, Permission.READ_AUDIT, Permission.EXPORT_AUDIT}),
@@ -217,6 +221,10 @@ PERMISSION_WORDS: dict[Permission, tuple[str, str]] = {
     Permission.PUBLISH_INCIDENTS: (
         "publish incident notices",
         "インシデントのお知らせの公開",
+    ),
+    Permission.SIGN_JUDGEMENTS: (
+        "sign high-risk judgements (DS-920)",
+        "高リスク判定（DS-920）への署名",
     ),
 }
 """What each permission lets a person do, in English and Japanese (error messages)."""

@@ -224,12 +224,13 @@ class TierResult:
     reasons: tuple[TierReason, ...]
 
 
-def risk_tier(facts: SystemFacts) -> TierResult:
+def risk_tier(facts: SystemFacts, judged: TierReason | None = None) -> TierResult:
     """The risk tier implied by a system's facts, with the reasons.
 
-    The tier is the highest any rule gives; with no rule, it is minimal.
+    The tier is the highest any rule gives; with no rule, it is minimal. ``judged`` is
+    the reason a signed high-risk judgement gives (core/judgements.py), counted as a rule.
     """
-    reasons: list[TierReason] = []
+    reasons: list[TierReason] = [] if judged is None else [judged]
     high_impact = facts.domain in HIGH_IMPACT_DOMAINS
     data = set(facts.data_categories)
     affected = set(facts.affected)
@@ -389,8 +390,11 @@ def applies(
 
 
 def applicable(
-    requirements: list[Requirement], org_actors: set[OrgActor], facts: SystemFacts
+    requirements: list[Requirement],
+    org_actors: set[OrgActor],
+    facts: SystemFacts,
+    judged: TierReason | None = None,
 ) -> list[Requirement]:
     """The requirements that apply to a system, in catalog order."""
-    tier = risk_tier(facts).tier
+    tier = risk_tier(facts, judged).tier
     return [r for r in requirements if applies(r, org_actors, facts, tier)]

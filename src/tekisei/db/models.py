@@ -26,6 +26,7 @@ from tekisei.db.incidents import (
     IncidentSystemRow,
 )
 from tekisei.db.inquiries import InquiryEntryRow, InquiryRow, InquirySettingsRow
+from tekisei.db.judgements import JudgementRow
 from tekisei.db.limits import RateLimitRow
 from tekisei.db.notices import NoticeRow, NoticeVersionRow
 from tekisei.db.notifications import MailOutboxRow, NotificationRow, NotificationSettingsRow
@@ -91,6 +92,7 @@ __all__ = [
     "InquiryRow",
     "InquirySettingsRow",
     "InvitationRow",
+    "JudgementRow",
     "MailOutboxRow",
     "MembershipRow",
     "ModelRecordRow",

@@ -41,6 +41,9 @@ class SystemRow(Base):
     responsible_person: Mapped[str] = mapped_column(String(200))
     contact_window: Mapped[str] = mapped_column(String(200))
     tier: Mapped[str] = mapped_column(String(20), index=True)
+    judged_high_risk: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    """The perspectives of the system's signed DS-920 judgement when it judged the system
+    high-risk (a tier reason), else None."""
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -10,6 +10,7 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from tekisei.core.gates import gated
+from tekisei.core.judgements import tier_reason
 from tekisei.core.notes import AutoNote, NoteKey
 from tekisei.core.orgs import Permission, Principal, Role, require
 from tekisei.core.systems import (
@@ -18,6 +19,7 @@ from tekisei.core.systems import (
     Stage,
     SystemFacts,
     Tier,
+    TierReason,
     applicable,
     risk_tier,
 )
@@ -75,6 +77,11 @@ def _facts(row: SystemRow) -> SystemFacts:
     return SystemFacts.model_validate({name: getattr(row, name) for name in FACT_FIELDS})
 
 
+def facts_of(row: SystemRow) -> SystemFacts:
+    """The facts recorded for ``row``."""
+    return _facts(row)
+
+
 def view(row: SystemRow, org_slug: str) -> SystemView:
     """The reader's view of ``row``: validated once, then given the tier and reasons its
     facts imply (a SystemView is a SystemFacts, so the rules read it directly)."""
@@ -90,7 +97,7 @@ def view(row: SystemRow, org_slug: str) -> SystemView:
             "version": row.version,
         }
     )
-    result = risk_tier(out)
+    result = risk_tier(out, judged(row))
     out.tier = result.tier.label
     out.tier_reasons = [
         TierReasonOut(code=r.code, tier=r.tier.label, ja=r.ja, en=r.en) for r in result.reasons
@@ -98,10 +105,15 @@ def view(row: SystemRow, org_slug: str) -> SystemView:
     return out
 
 
+def judged(row: SystemRow) -> TierReason | None:
+    """The tier reason the system's signed high-risk DS-920 judgement gives, if any."""
+    return tier_reason(row.judged_high_risk) if row.judged_high_risk else None
+
+
 def _apply(row: SystemRow, facts: SystemFacts) -> None:
     for name, value in facts.model_dump(mode="json").items():
         setattr(row, name, value)
-    row.tier = risk_tier(facts).tier.label
+    row.tier = risk_tier(facts, judged(row)).tier.label
 
 
 def register_system(session: Session, principal: Principal, facts: SystemFacts) -> SystemRow:
@@ -300,7 +312,7 @@ def system_requirements(
         for n in nodes
     ]
     org = _org(session, principal)
-    chosen = applicable(requirements, org_actors(org), _facts(row))
+    chosen = applicable(requirements, org_actors(org), _facts(row), judged(row))
     out = []
     for requirement in chosen:
         node = by_urn[requirement.urn]

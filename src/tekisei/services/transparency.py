@@ -48,6 +48,7 @@ from tekisei.services import (
     data_holder_evidence,
     incident_evidence,
     inquiry_evidence,
+    judgement_evidence,
     policy_versions,
     stakeholder_evidence,
     systems,
@@ -68,6 +69,7 @@ Purpose = Literal[
     "inquiry",
     "continuity",
     "incident",
+    "judgement",
 ]
 
 
@@ -93,6 +95,7 @@ USES: dict[Purpose, Use] = {
     "inquiry": Use(("fn17", "fn18"), NoteKey.INQUIRY_ATTACHED),
     "continuity": Use(("2.4",), NoteKey.CONTINUITY_ATTACHED),
     "incident": Use(("1.3.4", "fn16"), NoteKey.INCIDENT_ATTACHED),
+    "judgement": Use(("3.1", "1.3.1"), NoteKey.JUDGEMENT_ATTACHED),
 }
 """What each kind of evidence with fixed items serves."""
 
@@ -338,17 +341,21 @@ def _incidents(session: Session, assessment: AssessmentRow) -> list[Found]:
     return [(i, USES["incident"]) for i in incident_evidence.found(session, assessment)]
 
 
+def _judgements(session: Session, assessment: AssessmentRow) -> list[Found]:
+    return [(i, USES["judgement"]) for i in judgement_evidence.found(session, assessment)]
+
+
 FINDERS: tuple[Finder, ...] = (
     _records, _notice, _policies, _statement, _soa, _haip, _stakeholders, _data_holders,
-    _vendors, _inquiries, _continuity, _incidents,
+    _vendors, _inquiries, _continuity, _incidents, _judgements,
 )  # fmt: skip
 """What a new guideline assessment starts with: the system's records and published notice,
 the organisation's policies in force, its published governance statement, its latest
 approved ISO/IEC 42001 Statement of Applicability, its published HAIP reports, and the
 stakeholders concerned with the system and the engagements with them, the data holders
 linked to its dataset records, the vendors it depends on, the inquiries about it that
-were answered, its continuity plan once drilled, and the incidents on it that were closed
-with lessons learned."""
+were answered, its continuity plan once drilled, the incidents on it that were closed
+with lessons learned, and its signed DS-920 high-risk judgement in force."""
 
 
 def link_existing(session: Session, principal: Principal, assessment: AssessmentRow) -> None:

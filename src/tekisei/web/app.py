@@ -29,6 +29,7 @@ from tekisei.web.api import health as health_api
 from tekisei.web.api import incidents as incidents_api
 from tekisei.web.api import inquiries as inquiries_api
 from tekisei.web.api import invitations as invitations_api
+from tekisei.web.api import judgements as judgements_api
 from tekisei.web.api import notices as notices_api
 from tekisei.web.api import notifications as notifications_api
 from tekisei.web.api import orgs as orgs_api
@@ -142,6 +143,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(continuity_api.router)
     app.include_router(incidents_api.router)
     app.include_router(incidents_api.public_router)
+    app.include_router(judgements_api.router)
     app.include_router(notices_api.router)
     app.include_router(notifications_api.router)
     app.include_router(notices_api.public_router)
