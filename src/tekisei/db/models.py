@@ -19,6 +19,7 @@ from tekisei.db.evals import (
     EvalTargetHostRow,
     RiskSuggestionRow,
 )
+from tekisei.db.decisions import DecisionRow, DecisionSettingsRow
 from tekisei.db.haip_reports import HaipReportRow, HaipReportVersionRow
 from tekisei.db.incidents import (
     IncidentNoticeVersionRow,
@@ -73,6 +74,8 @@ __all__ = [
     "DataHolderDatasetRow",
     "DataHolderRow",
     "DatasetRecordRow",
+    "DecisionRow",
+    "DecisionSettingsRow",
     "EngagementRow",
     "EvalJobRow",
     "EvalResultRow",
