@@ -12,6 +12,7 @@ from tekisei.db.data_holders import (
     DataHolderDatasetRow,
     DataHolderRow,
 )
+from tekisei.db.decisions import DecisionRow, DecisionSettingsRow
 from tekisei.db.evals import (
     EvalJobRow,
     EvalResultRow,
@@ -19,7 +20,6 @@ from tekisei.db.evals import (
     EvalTargetHostRow,
     RiskSuggestionRow,
 )
-from tekisei.db.decisions import DecisionRow, DecisionSettingsRow
 from tekisei.db.haip_reports import HaipReportRow, HaipReportVersionRow
 from tekisei.db.incidents import (
     IncidentNoticeVersionRow,
