@@ -214,7 +214,7 @@ def _members(session: Session, org_id: int) -> dict[str, int]:
         .join(MembershipRow, MembershipRow.user_id == UserRow.id)
         .where(MembershipRow.org_id == org_id)
     )
-    return dict(rows.tuples().all())
+    return {str(email): int(user_id) for email, user_id in rows.all()}
 
 
 def _fields(decision: Decision, members: dict[str, int]) -> dict[str, object]:

@@ -274,9 +274,7 @@ def purge(session: Session, principal: Principal, today: date | None = None) -> 
             .where(*expired)
             .group_by(DecisionRow.system_id)
             .order_by(DecisionRow.system_id)
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     if not counts:
         return 0

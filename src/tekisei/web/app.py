@@ -21,6 +21,7 @@ from tekisei.web.api import audit as audit_api
 from tekisei.web.api import catalog as catalog_api
 from tekisei.web.api import continuity as continuity_api
 from tekisei.web.api import data_holders as data_holders_api
+from tekisei.web.api import decisions as decisions_api
 from tekisei.web.api import eval_targets as eval_targets_api
 from tekisei.web.api import evals as evals_api
 from tekisei.web.api import gates as gates_api
@@ -137,6 +138,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(vendors_api.router)
     app.include_router(inquiries_api.router)
     app.include_router(inquiries_api.public_router)
+    app.include_router(decisions_api.router)
+    app.include_router(decisions_api.public_router)
     app.include_router(continuity_api.router)
     app.include_router(incidents_api.router)
     app.include_router(incidents_api.public_router)

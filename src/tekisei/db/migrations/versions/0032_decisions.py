@@ -55,9 +55,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("system_id", "case_ref", name=op.f("uq_decisions_system_id")),
     )
     op.create_index(op.f("ix_decisions_org_id"), "decisions", ["org_id"])
-    op.create_index(
-        "ix_decisions_system_id_decided_on", "decisions", ["system_id", "decided_on"]
-    )
+    op.create_index("ix_decisions_system_id_decided_on", "decisions", ["system_id", "decided_on"])
     op.create_table(
         "decision_settings",
         sa.Column("org_id", sa.Integer(), nullable=False),
