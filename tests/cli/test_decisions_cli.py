@@ -67,9 +67,7 @@ def test_decisions_import_list_stats_and_purge_from_the_command_line(
     assert "deleted 0" in cli("decisions", "purge", "--org", "acme").stdout
 
 
-def test_a_file_with_problems_names_each_row_and_exits_as_invalid(
-    cli: Any, tmp_path: Path
-) -> None:
+def test_a_file_with_problems_names_each_row_and_exits_as_invalid(cli: Any, tmp_path: Path) -> None:
     system = str(cli.json("systems", "list", "--org", "acme")["items"][0]["id"])
     bad = tmp_path / "bad.csv"
     bad.write_text(f"{HEADER}\nR7-1,2026-13-01,=1+1,,占い,,採用,山田\n", encoding="utf-8")
