@@ -373,6 +373,11 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "message": "stolen",
     },
     ("PUT", "/api/inquiries/settings"): {"version": 0},
+    ("PUT", "/api/decisions/settings"): {
+        "version": 0,
+        "retention_days": 400,
+        "published": [Ref("system_id")],
+    },
     ("PUT", "/api/notifications/settings"): {"version": 0, "lang": "en"},
     ("POST", "/api/inquiries/{inquiry_id}/notes"): {"text": "stolen"},
     ("POST", "/api/inquiries/{inquiry_id}/replies"): {"version": 1, "text": "stolen"},
@@ -665,6 +670,22 @@ FILES: dict[tuple[str, str], Any] = {
     ("POST", "/api/risks/import"): _risks_sheet,
     ("POST", "/systems/import"): _systems_sheet,
     ("POST", "/risks/import"): _risks_sheet,
+    ("POST", "/systems/{system_id}/decisions/import"): {
+        "file": (
+            "cases.csv",
+            "案件番号,決定日,決定内容,AIの関与,審査結果,審査・決定者\n"
+            "X-1,2026-04-01,stolen,check,kept,stolen\n".encode(),
+            "text/csv",
+        )
+    },  # fmt: skip
+    ("POST", "/api/systems/{system_id}/decisions/import"): {
+        "file": (
+            "cases.csv",
+            "案件番号,決定日,決定内容,AIの関与,審査結果,審査・決定者\n"
+            "X-1,2026-04-01,stolen,check,kept,stolen\n".encode(),
+            "text/csv",
+        )
+    },  # fmt: skip
 }
 SKIP: dict[tuple[str, str], str] = {
     ("POST", "/signout"): "ends the walker's own session and names no object",
@@ -904,6 +925,7 @@ async def _one_of_every_kind(api: dict[str, Any], demo_url: str) -> dict[str, An
     transparency["notification_id"] = _notification(api)
     await _continuity(api, system_id, "性別による偏り")
     transparency |= await _incident(api, system_id, "性別による偏り")
+    await _decision(api, system_id, "性別による偏り")
     ids = {
         "system_id": system_id,
         "risk_id": risk_id,
@@ -1129,6 +1151,7 @@ async def _hidden_system(
     transparency["notification_id"] = _notification(api)
     await _continuity(api, system_id, f"{HIDDEN} continuity")
     transparency |= await _incident(api, system_id, f"{HIDDEN} incident")
+    await _decision(api, system_id, f"{HIDDEN} decision")
     return {
         **transparency,
         "system_id": system_id,
@@ -1255,6 +1278,19 @@ async def _inquiry(api: dict[str, Any], system_id: int, text: str) -> dict[str, 
     )
     assert noted.status_code == 201, noted.text
     return {"inquiry_id": inquiry_id, "tracking": sent.tracking}
+
+
+async def _decision(api: dict[str, Any], system_id: int, text: str) -> None:
+    """A decision record of the system with ``text`` in every field it has."""
+    client, admin = api["client"], auth(api["tokens"]["admin"])
+    header = "案件番号,決定日,決定内容,根拠,AIの関与,AIの提案,審査結果,審査・決定者"
+    row = f"{text},2026-04-01,{text},{text},proposal,{text},changed,{text}"
+    imported = await client.post(
+        f"/api/systems/{system_id}/decisions/import",
+        headers=admin,
+        files={"file": ("cases.csv", f"{header}\n{row}\n".encode(), "text/csv")},
+    )
+    assert imported.status_code == 200, imported.text
 
 
 def _notification(api: dict[str, Any]) -> int:

@@ -56,6 +56,7 @@ from tekisei.web.pages import catalog as catalog_pages
 from tekisei.web.pages import continuity as continuity_pages
 from tekisei.web.pages import dashboard as dashboard_pages
 from tekisei.web.pages import data_holders as data_holders_pages
+from tekisei.web.pages import decisions as decisions_pages
 from tekisei.web.pages import evals as evals_pages
 from tekisei.web.pages import haip_reports as haip_reports_pages
 from tekisei.web.pages import incidents as incidents_pages
@@ -173,6 +174,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(vendors_pages.router)
     app.include_router(inquiries_pages.public_router)
     app.include_router(inquiries_pages.router)
+    app.include_router(decisions_pages.router)
     app.include_router(continuity_pages.router)
     app.include_router(incidents_pages.router)
     app.include_router(incidents_pages.public_router)

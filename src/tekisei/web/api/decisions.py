@@ -86,9 +86,10 @@ def stats(
         return decision_service.decision_stats(session, principal, system_id, start, end)
 
 
-def _run(
+def run_import(
     request: Request, principal: Principal, system_id: int, name: str, data: bytes, dry: bool
 ) -> DecisionImport:
+    """Import (or with ``dry``, only check) in a transaction of its own."""
     db = database(request)
     if dry:
         with db.reading() as session:
@@ -113,7 +114,7 @@ async def import_file(
     upload = files["file"]
     data = await upload.read(MAX_BYTES + 1)
     name = upload.filename or "upload.csv"
-    result = await run_in_threadpool(_run, request, principal, system_id, name, data, dry_run)
+    result = await run_in_threadpool(run_import, request, principal, system_id, name, data, dry_run)
     body = result.model_dump(mode="json")
     if result.errors:
         summary = {"detail": result.summary("en"), "detail_ja": result.summary("ja")}
