@@ -659,6 +659,11 @@ def _risks_sheet(ids: dict[str, Any]) -> dict[str, Any]:
     return {"file": ("risks.csv", text.encode("utf-8"), "text/csv")}
 
 
+DECISIONS_CSV = (
+    "cases.csv",
+    "案件番号,決定日,決定内容,AIの関与,審査結果,審査・決定者\nX-1,2026-04-01,stolen,check,kept,stolen\n".encode(),
+    "text/csv",
+)
 FILES: dict[tuple[str, str], Any] = {
     # Uploads (multipart) of API routes and pages: the files, or a function of the
     # walker's ids that makes them (imports whose rows name the walker's objects: each
@@ -670,22 +675,8 @@ FILES: dict[tuple[str, str], Any] = {
     ("POST", "/api/risks/import"): _risks_sheet,
     ("POST", "/systems/import"): _systems_sheet,
     ("POST", "/risks/import"): _risks_sheet,
-    ("POST", "/systems/{system_id}/decisions/import"): {
-        "file": (
-            "cases.csv",
-            "案件番号,決定日,決定内容,AIの関与,審査結果,審査・決定者\n"
-            "X-1,2026-04-01,stolen,check,kept,stolen\n".encode(),
-            "text/csv",
-        )
-    },  # fmt: skip
-    ("POST", "/api/systems/{system_id}/decisions/import"): {
-        "file": (
-            "cases.csv",
-            "案件番号,決定日,決定内容,AIの関与,審査結果,審査・決定者\n"
-            "X-1,2026-04-01,stolen,check,kept,stolen\n".encode(),
-            "text/csv",
-        )
-    },  # fmt: skip
+    ("POST", "/systems/{system_id}/decisions/import"): {"file": DECISIONS_CSV},
+    ("POST", "/api/systems/{system_id}/decisions/import"): {"file": DECISIONS_CSV},
 }
 SKIP: dict[tuple[str, str], str] = {
     ("POST", "/signout"): "ends the walker's own session and names no object",
