@@ -105,6 +105,11 @@ def test_english_headers_codes_and_a_member_as_reviewer_are_read(
     with loaded_db.reading() as session:
         (view,) = decisions.list_decisions(session, admin, system_id)
     assert view.decided_on == date(2026, 5, 3) and view.reviewer_id is not None
+    assert view.reviewer_name == "reviewer@acme.example"
+    viewer = member("viewer@acme.example", Role.VIEWER)
+    with loaded_db.reading() as session:
+        (seen,) = decisions.list_decisions(session, viewer, system_id)
+    assert "@" not in seen.reviewer_name and "@" not in seen.updated_by
 
 
 def test_one_bad_row_writes_nothing_and_names_row_and_column_in_both_languages(

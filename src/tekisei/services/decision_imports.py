@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from pydantic import BaseModel
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tekisei.core.decisions import (
@@ -208,22 +208,24 @@ def _checked(data: bytes, filename: str) -> tuple[list[_Checked], list[SheetProb
     return checked, problems
 
 
-def _members(session: Session, org_id: int) -> dict[str, int]:
+def _members(session: Session, org_id: int) -> dict[str, tuple[int, str]]:
+    """The organisation's members by lower-cased email: their id and email as stored."""
     rows = session.execute(
-        select(func.lower(UserRow.email), UserRow.id)
+        select(UserRow.id, UserRow.email)
         .join(MembershipRow, MembershipRow.user_id == UserRow.id)
         .where(MembershipRow.org_id == org_id)
     )
-    return {str(email): int(user_id) for email, user_id in rows.all()}
+    return {str(email).lower(): (int(user_id), str(email)) for user_id, email in rows.all()}
 
 
-def _fields(decision: Decision, members: dict[str, int]) -> dict[str, object]:
+def _fields(decision: Decision, members: dict[str, tuple[int, str]]) -> dict[str, object]:
+    member = members.get(decision.reviewer.lower())
     return {
         "decided_on": decision.decided_on, "decision": decision.decision,
         "grounds": decision.grounds, "contribution": decision.contribution.value,
         "ai_suggestion": decision.ai_suggestion, "outcome": decision.outcome.value,
-        "reviewer_id": members.get(decision.reviewer.lower()),
-        "reviewer_name": decision.reviewer,
+        "reviewer_id": member[0] if member else None,
+        "reviewer_name": member[1] if member else decision.reviewer,
     }  # fmt: skip
 
 

@@ -32,6 +32,7 @@ from tekisei.db.systems import SystemRow
 from tekisei.errors import InvalidInputError, NotFoundError
 from tekisei.services import audit
 from tekisei.services.changes import check_version
+from tekisei.services.people import ActorNames
 from tekisei.services.scope import visible_system
 
 MAX_LISTED = 500
@@ -101,13 +102,15 @@ def system_of(session: Session, principal: Principal, system_id: int) -> SystemR
     return visible_system(session, principal, system_id)
 
 
-def _view(row: DecisionRow) -> DecisionView:
+def _view(row: DecisionRow, actors: ActorNames) -> DecisionView:
+    # A member is shown as the reader may see people (a name, or the email to managers).
+    reviewer = (actors(row.reviewer_name) if row.reviewer_id else row.reviewer_name) or ""
     return DecisionView(
         id=row.id, system_id=row.system_id, case_ref=row.case_ref, decided_on=row.decided_on,
         decision=row.decision, grounds=row.grounds, contribution=Contribution(row.contribution),
         ai_suggestion=row.ai_suggestion, outcome=Outcome(row.outcome),
-        reviewer_id=row.reviewer_id, reviewer_name=row.reviewer_name,
-        updated_at=row.updated_at, updated_by=row.updated_by, version=row.version,
+        reviewer_id=row.reviewer_id, reviewer_name=reviewer,
+        updated_at=row.updated_at, updated_by=actors(row.updated_by) or "", version=row.version,
     )  # fmt: skip
 
 
@@ -146,7 +149,8 @@ def list_decisions(
     rows = session.scalars(
         query.order_by(DecisionRow.decided_on.desc(), DecisionRow.id.desc()).limit(MAX_LISTED)
     )
-    return [_view(row) for row in rows]
+    actors = ActorNames(session, principal)
+    return [_view(row, actors) for row in rows]
 
 
 def _stats_rows(
