@@ -1166,3 +1166,68 @@ def test_the_judgement_table_comes_with_0031_and_goes_back_leaving_the_rest(
         assert schema_drift(engine) == []
     finally:
         engine.dispose()
+
+
+def test_the_decision_tables_come_with_0032_and_go_back_leaving_the_rest(
+    settings: Settings,
+) -> None:
+    """0032 adds decision records and their settings; a case reference is unique within a
+    system; a system's records go with it; going back drops only these tables; upgrading
+    again gives the schema the models describe."""
+    from alembic import command
+    from sqlalchemy.exc import IntegrityError
+
+    from tekisei.db.migrate import alembic_config, upgrade
+
+    engine = make_engine(settings.resolved_database_url)
+    config = alembic_config(engine)
+    tables = {"decisions", "decision_settings"}
+    at = "'2026-01-01 00:00:00'"
+    decision = (
+        "INSERT INTO decisions (id, org_id, system_id, case_ref, decided_on, decision, grounds, "
+        "contribution, ai_suggestion, outcome, reviewer_name, updated_at, updated_by, version) "
+        "VALUES ({id}, 1, 1, 'R6-001', '2026-01-05', '支給', '', 'proposal', '', 'kept', "
+        f"'山田', {at}, 'cli', 1)"
+    )
+    try:
+        upgrade(engine, "0031")
+        assert not tables & set(inspect(engine).get_table_names())
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO orgs (id, slug, name, actors, created_at, version, audit_seq, "
+                    f"audit_head) VALUES (1, 'acme', 'Acme', '[\"business\"]', {at}, 1, 0, 'x')"
+                )
+            )
+        upgrade(engine, "0032")
+        assert tables <= set(inspect(engine).get_table_names())
+        columns = inspect(engine).get_columns("systems")
+        values = {"id": "1", "org_id": "1", "name": "'与信'", "created_at": at,
+                  "updated_at": at, "version": "1"}  # fmt: skip
+        for column in columns:
+            if column["name"] not in values and not column["nullable"]:
+                values[column["name"]] = "'[]'" if "JSON" in str(column["type"]).upper() else "''"
+        with engine.begin() as connection:
+            names, given = ", ".join(values), ", ".join(values.values())
+            connection.execute(text(f"INSERT INTO systems ({names}) VALUES ({given})"))
+            connection.execute(text(decision.format(id=1)))
+            connection.execute(
+                text(
+                    "INSERT INTO decision_settings (org_id, retention_days, published, "
+                    f"updated_at, updated_by, version) VALUES (1, 1826, '[1]', {at}, 'cli', 1)"
+                )
+            )
+        with pytest.raises(IntegrityError), engine.begin() as connection:
+            connection.execute(text(decision.format(id=2)))
+        with engine.begin() as connection:
+            connection.execute(text("DELETE FROM systems"))
+            assert connection.execute(text("SELECT count(*) FROM decisions")).scalar() == 0
+        command.downgrade(config, "0031")
+        remaining = set(inspect(engine).get_table_names())
+        assert not tables & remaining and "incidents" in remaining
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT slug FROM orgs")).scalar() == "acme"
+        upgrade(engine)
+        assert schema_drift(engine) == []
+    finally:
+        engine.dispose()

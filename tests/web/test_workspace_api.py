@@ -374,6 +374,11 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "message": "stolen",
     },
     ("PUT", "/api/inquiries/settings"): {"version": 0},
+    ("PUT", "/api/decisions/settings"): {
+        "version": 0,
+        "retention_days": 400,
+        "published": [Ref("system_id")],
+    },
     ("PUT", "/api/notifications/settings"): {"version": 0, "lang": "en"},
     ("POST", "/api/inquiries/{inquiry_id}/notes"): {"text": "stolen"},
     ("POST", "/api/inquiries/{inquiry_id}/replies"): {"version": 1, "text": "stolen"},
@@ -664,6 +669,11 @@ def _risks_sheet(ids: dict[str, Any]) -> dict[str, Any]:
     return {"file": ("risks.csv", text.encode("utf-8"), "text/csv")}
 
 
+DECISIONS_CSV = (
+    "cases.csv",
+    "案件番号,決定日,決定内容,AIの関与,審査結果,審査・決定者\nX-1,2026-04-01,stolen,check,kept,stolen\n".encode(),
+    "text/csv",
+)
 FILES: dict[tuple[str, str], Any] = {
     # Uploads (multipart) of API routes and pages: the files, or a function of the
     # walker's ids that makes them (imports whose rows name the walker's objects: each
@@ -675,6 +685,8 @@ FILES: dict[tuple[str, str], Any] = {
     ("POST", "/api/risks/import"): _risks_sheet,
     ("POST", "/systems/import"): _systems_sheet,
     ("POST", "/risks/import"): _risks_sheet,
+    ("POST", "/systems/{system_id}/decisions/import"): {"file": DECISIONS_CSV},
+    ("POST", "/api/systems/{system_id}/decisions/import"): {"file": DECISIONS_CSV},
 }
 SKIP: dict[tuple[str, str], str] = {
     ("POST", "/signout"): "ends the walker's own session and names no object",
@@ -915,6 +927,7 @@ async def _one_of_every_kind(api: dict[str, Any], demo_url: str) -> dict[str, An
     await _continuity(api, system_id, "性別による偏り")
     transparency |= await _incident(api, system_id, "性別による偏り")
     transparency["judgement_id"] = await _judgement(api, system_id, "性別による偏り")
+    await _decision(api, system_id, "性別による偏り")
     ids = {
         "system_id": system_id,
         "risk_id": risk_id,
@@ -1141,6 +1154,7 @@ async def _hidden_system(
     await _continuity(api, system_id, f"{HIDDEN} continuity")
     transparency |= await _incident(api, system_id, f"{HIDDEN} incident")
     transparency["judgement_id"] = await _judgement(api, system_id, f"{HIDDEN} judgement")
+    await _decision(api, system_id, f"{HIDDEN} decision")
     return {
         **transparency,
         "system_id": system_id,
@@ -1267,6 +1281,19 @@ async def _inquiry(api: dict[str, Any], system_id: int, text: str) -> dict[str, 
     )
     assert noted.status_code == 201, noted.text
     return {"inquiry_id": inquiry_id, "tracking": sent.tracking}
+
+
+async def _decision(api: dict[str, Any], system_id: int, text: str) -> None:
+    """A decision record of the system with ``text`` in every field it has."""
+    client, admin = api["client"], auth(api["tokens"]["admin"])
+    header = "案件番号,決定日,決定内容,根拠,AIの関与,AIの提案,審査結果,審査・決定者"
+    row = f"{text},2026-04-01,{text},{text},proposal,{text},changed,{text}"
+    imported = await client.post(
+        f"/api/systems/{system_id}/decisions/import",
+        headers=admin,
+        files={"file": ("cases.csv", f"{header}\n{row}\n".encode(), "text/csv")},
+    )
+    assert imported.status_code == 200, imported.text
 
 
 def _notification(api: dict[str, Any]) -> int:

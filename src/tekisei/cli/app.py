@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "data-holders": ("tekisei.cli.data_holders", "app", "Data holders and benefits returned."),
     "db": ("tekisei.cli.db", "app", "The database."),
     "continuity": ("tekisei.cli.continuity", "app", "Business continuity plans and drills."),
+    "decisions": ("tekisei.cli.decisions", "app", "Records of AI-assisted decisions."),
     "demo": ("tekisei.cli.demo", "app", "Demo data."),
     "demo-target": ("tekisei.cli.evals", "demo_target_command", "Serve the demo model."),
     "eval": ("tekisei.cli.evals", "app", "Evaluation and red-teaming runs."),

@@ -12,6 +12,7 @@ from tekisei.db.data_holders import (
     DataHolderDatasetRow,
     DataHolderRow,
 )
+from tekisei.db.decisions import DecisionRow, DecisionSettingsRow
 from tekisei.db.evals import (
     EvalJobRow,
     EvalResultRow,
@@ -75,6 +76,8 @@ __all__ = [
     "DataHolderDatasetRow",
     "DataHolderRow",
     "DatasetRecordRow",
+    "DecisionRow",
+    "DecisionSettingsRow",
     "EngagementRow",
     "EvalJobRow",
     "EvalResultRow",

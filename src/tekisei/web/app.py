@@ -21,6 +21,7 @@ from tekisei.web.api import audit as audit_api
 from tekisei.web.api import catalog as catalog_api
 from tekisei.web.api import continuity as continuity_api
 from tekisei.web.api import data_holders as data_holders_api
+from tekisei.web.api import decisions as decisions_api
 from tekisei.web.api import eval_targets as eval_targets_api
 from tekisei.web.api import evals as evals_api
 from tekisei.web.api import gates as gates_api
@@ -57,6 +58,7 @@ from tekisei.web.pages import catalog as catalog_pages
 from tekisei.web.pages import continuity as continuity_pages
 from tekisei.web.pages import dashboard as dashboard_pages
 from tekisei.web.pages import data_holders as data_holders_pages
+from tekisei.web.pages import decisions as decisions_pages
 from tekisei.web.pages import evals as evals_pages
 from tekisei.web.pages import haip_reports as haip_reports_pages
 from tekisei.web.pages import incidents as incidents_pages
@@ -140,6 +142,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(vendors_api.router)
     app.include_router(inquiries_api.router)
     app.include_router(inquiries_api.public_router)
+    app.include_router(decisions_api.router)
+    app.include_router(decisions_api.public_router)
     app.include_router(continuity_api.router)
     app.include_router(incidents_api.router)
     app.include_router(incidents_api.public_router)
@@ -176,6 +180,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(vendors_pages.router)
     app.include_router(inquiries_pages.public_router)
     app.include_router(inquiries_pages.router)
+    app.include_router(decisions_pages.router)
     app.include_router(continuity_pages.router)
     app.include_router(incidents_pages.router)
     app.include_router(incidents_pages.public_router)
