@@ -17,7 +17,7 @@ from bs4 import BeautifulSoup
 
 from tekisei.config import Settings
 from tekisei.core.orgs import OrgActor, OrgCreate, Role
-from tekisei.services import orgs, users
+from tekisei.services import orgs, registers, statements, users
 from tekisei.services.database import Database
 from tekisei.services.demo import load_demo
 from tekisei.web.app import create_app
@@ -161,4 +161,15 @@ async def test_the_demo_citys_register_lists_its_chatbot_with_tier_and_notice(
         assert notice.status_code == 200
         page = await client.get("/orgs/demo-city/register")
         assert "住民問い合わせチャットボット" in page.text and "@" not in page.text
+        # the city's public statement leads to its register once both are published
+        with loaded_db.transaction() as session:
+            statements.publish_statement(session, orgs.cli_principal(session, "demo-city"))
+        statement = await client.get("/orgs/demo-city/statement")
+        assert statement.status_code == 200, statement.text
+        link = BeautifulSoup(statement.text, "html.parser").select_one("#register-link")
+        assert link is not None and link["href"] == "/orgs/demo-city/register"
+        with loaded_db.transaction() as session:
+            registers.unpublish_register(session, orgs.cli_principal(session, "demo-city"))
+        hidden = BeautifulSoup((await client.get("/orgs/demo-city/statement")).text, "html.parser")
+        assert hidden.select_one("#register-link") is None
     app.state.database.close()

@@ -44,6 +44,17 @@ def _not_found() -> NotFoundError:
     )
 
 
+def published_path(session: Session, slug: str) -> str | None:
+    """The public address of the register of the organisation ``slug`` when it is
+    published (None otherwise), for the pages that link to it."""
+    published = session.scalar(
+        select(RegisterRow.published_at)
+        .join(OrgRow, OrgRow.id == RegisterRow.org_id)
+        .where(OrgRow.slug == slug[:64])
+    )
+    return f"/orgs/{slug}/register" if published is not None else None
+
+
 def read_register(session: Session, slug: str) -> PublicRegister:
     """The published register of the organisation ``slug``.
 

@@ -15,7 +15,7 @@ from tekisei.core.policies import KIND_NAMES, Lang
 from tekisei.core.policy_text import blocks
 from tekisei.core.times import shown, zone
 from tekisei.errors import ConflictError, InvalidInputError
-from tekisei.services import public_statements
+from tekisei.services import public_registers, public_statements
 from tekisei.services import statements as statement_service
 from tekisei.services.orgs import org_zone
 from tekisei.services.public_statements import PublicStatement, StatementWithdrawal
@@ -99,6 +99,11 @@ def _read(request: Request, org: str, number: int | None) -> PublicStatement | S
         return public_statements.read_statement(session, org, number)
 
 
+def _register(request: Request, org: str) -> str | None:
+    with reading(request) as session:
+        return public_registers.published_path(session, org)
+
+
 def _clock(time_zone: str) -> Callable[[Any], str]:
     where = zone(time_zone)
     return lambda value: shown(value, where)
@@ -129,6 +134,7 @@ def _public(request: Request, org: str, number: int | None) -> HTMLResponse:
             "page_url": here,
             "json_url": f"/api/public/orgs/{found.slug}/statement"
             + ("" if number is None else f"/versions/{number}"),
+            "register_url": _register(request, found.slug),
         },
     )
 
