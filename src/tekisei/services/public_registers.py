@@ -6,8 +6,6 @@ so a register of thousands of systems is one handful of queries.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from datetime import date
 
@@ -30,7 +28,7 @@ from tekisei.db.statements import StatementRow
 from tekisei.db.systems import SystemRow
 from tekisei.db.vendors import VendorRow, VendorSystemRow
 from tekisei.errors import NotFoundError
-from tekisei.render.sheets import csv_cell
+from tekisei.render.sheets import Table, csv_text
 from tekisei.services.notices import public_path as notice_path
 from tekisei.services.orgs import time_zone_name
 from tekisei.services.statements import public_path as statement_path
@@ -169,24 +167,13 @@ def _notices(session: Session, org_id: int, ids: list[int]) -> dict[int, str]:
 def register_csv(register: PublicRegister, site: str = "") -> str:
     """The register as CSV (UTF-8 with a BOM for spreadsheet software, every field quoted,
     no cell ever read as a formula), one row per system, the columns of ``CSV_HEADER``."""
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
-    for e in register.systems:
-        writer.writerow(
-            [
-                csv_cell(e.name),
-                csv_cell(e.purpose),
-                csv_cell(e.division),
-                e.contribution.value,
-                e.tier,
-                csv_cell(" / ".join(r.code for r in e.tier_reasons)),
-                e.stage,
-                e.domain,
-                csv_cell(f"{site}{e.notice_url}" if e.notice_url else ""),
-                csv_cell(" / ".join(e.vendors)),
-                csv_cell(e.last_review),
-            ]
-        )
-    return buffer.getvalue()
+    rows = [
+        [
+            e.name, e.purpose, e.division, e.contribution.value, e.tier,
+            " / ".join(r.code for r in e.tier_reasons), e.stage, e.domain,
+            f"{site}{e.notice_url}" if e.notice_url else "", " / ".join(e.vendors),
+            e.last_review,
+        ]
+        for e in register.systems
+    ]  # fmt: skip
+    return "\ufeff" + csv_text(Table(title="register", header=CSV_HEADER, rows=rows))
