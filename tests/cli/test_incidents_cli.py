@@ -150,3 +150,13 @@ def test_with_json_an_error_is_also_json_on_stdout(cli: Any) -> None:
                    "--json", code=4)  # fmt: skip
     assert json.loads(too_long.stdout)["error"]["exit_code"] == 4
     assert cli("incidents", "show", "--org", "acme", "999", code=3).stdout == ""
+
+
+def test_a_timeline_moment_too_long_is_refused_with_the_field_named(cli: Any) -> None:
+    system = _system(cli)
+    incident = str(cli.json("incidents", "report", system, "--org", "acme", "--title", "x")["id"])
+    refused = cli("incidents", "timeline", "--org", "acme", incident, "--version", "1",
+                  "--text", "あ" * 5001, "--json", code=4)  # fmt: skip
+    error = json.loads(refused.stdout)["error"]
+    assert error["exit_code"] == 4 and "text" in error["message"]
+    assert cli.json("incidents", "show", "--org", "acme", incident)["timeline"] == []

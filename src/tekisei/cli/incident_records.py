@@ -5,10 +5,9 @@ actions, which add a risk to an affected system's register or update one of its 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
-from pydantic import BaseModel, ValidationError
 
 from tekisei.cli.common import (
     JsonOption,
@@ -23,7 +22,6 @@ from tekisei.cli.incidents import IdArg, VersionOpt, app, moment_of, say
 from tekisei.core.incidents import CorrectiveAction, Notification, NotifiedParty, TimelineEntry
 from tekisei.core.risks import Treatment
 from tekisei.core.times import zone
-from tekisei.errors import InvalidInputError
 from tekisei.services import incident_actions
 from tekisei.services import incidents as incident_service
 from tekisei.services.people import ActorNames
@@ -35,18 +33,6 @@ AtOpt = Annotated[
     ),
 ]
 Score = Annotated[int | None, typer.Option(min=1, max=5)]
-M = TypeVar("M", bound=BaseModel)
-
-
-def _valid(model: type[M], data: dict[str, object]) -> M:
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise InvalidInputError(
-            "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()),
-            ja="入力内容に誤りがあります: "
-            + "、".join(".".join(map(str, e["loc"])) for e in exc.errors()),
-        ) from None
 
 
 def _when(text: str, time_zone: str | None) -> datetime | str:
@@ -68,7 +54,7 @@ def timeline(
     """Add a moment to an incident's timeline."""
     with database().transaction() as session:
         actor = principal(session, org, user)
-        entry = _valid(TimelineEntry, {"at": _when(at, actor.time_zone), "text": text})
+        entry = TimelineEntry.model_validate({"at": _when(at, actor.time_zone), "text": text})
         row = incident_service.add_timeline(session, actor, incident, entry, version)
         view = incident_service.view(session, row, ActorNames(session, actor))
     say(view, as_json, "updated")
@@ -94,7 +80,7 @@ def told(
             "party": party, "name": name, "at": _when(at, actor.time_zone), "channel": channel,
         }  # fmt: skip
         row = incident_service.add_notification(
-            session, actor, incident, _valid(Notification, data), version
+            session, actor, incident, Notification.model_validate(data), version
         )
         view = incident_service.view(session, row, ActorNames(session, actor))
     say(view, as_json, "updated")
@@ -141,7 +127,7 @@ def action(
     with database().transaction() as session:
         actor = principal(session, org, user)
         row = incident_actions.add_action(
-            session, actor, incident, _valid(CorrectiveAction, data), version
+            session, actor, incident, CorrectiveAction.model_validate(data), version
         )
         view = incident_service.view(session, row, ActorNames(session, actor))
     say(view, as_json, "updated")

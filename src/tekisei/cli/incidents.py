@@ -11,7 +11,6 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import typer
-from pydantic import ValidationError
 
 from tekisei.cli.common import (
     JsonOption,
@@ -34,7 +33,6 @@ from tekisei.core.incidents import (
     Source,
 )
 from tekisei.core.times import zone
-from tekisei.errors import InvalidInputError
 from tekisei.services import incident_drafts, incident_exports, public_incidents
 from tekisei.services import incidents as incident_service
 from tekisei.services.incidents import IncidentView, ReportedView
@@ -44,16 +42,6 @@ app = typer.Typer(help="Incidents (fn 16, 1(3)④).", no_args_is_help=True)
 
 IdArg = Annotated[int, typer.Argument(help="The incident's id.", min=1, max=2**31 - 1)]
 VersionOpt = Annotated[int, typer.Option("--version", help="The version you read.", min=1)]
-
-
-def _checked(model: type[IncidentReport] | type[PublicChoice], data: dict[str, object]) -> object:
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise InvalidInputError(
-            "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()),
-            ja="入力内容に誤りがあります。",
-        ) from None
 
 
 def say(view: IncidentView, as_json: bool, said: str) -> None:
@@ -109,7 +97,7 @@ def report(
             data |= {"source": Source.INQUIRY, "source_ref": draft.source_ref}
             data["description"] = description or draft.description
             data["detected_at"] = data["detected_at"] or draft.detected_at
-        sent = _checked(IncidentReport, data)
+        sent = IncidentReport.model_validate(data)
         assert isinstance(sent, IncidentReport)
         done = incident_service.report_incident(session, actor, sent)
         shown = incident_service.view(session, done.row, ActorNames(session, actor))
@@ -230,7 +218,7 @@ def publish(
 ) -> None:
     """Publish the incident's public notice as its next version."""
     extra = {f"show_{name}": True for name in show or []}
-    choice = _checked(PublicChoice, {"title": title, "summary": summary, **extra})
+    choice = PublicChoice.model_validate({"title": title, "summary": summary, **extra})
     assert isinstance(choice, PublicChoice)
     with database().transaction() as session:
         actor = principal(session, org, user)
