@@ -1231,3 +1231,65 @@ def test_the_decision_tables_come_with_0032_and_go_back_leaving_the_rest(
         assert schema_drift(engine) == []
     finally:
         engine.dispose()
+
+
+def test_the_procurement_table_comes_with_0033_and_goes_back_leaving_the_rest(
+    settings: Settings,
+) -> None:
+    """0033 adds procurements; a system's procurements go with it, a vendor's deletion
+    only unlinks them; going back drops only this table; upgrading again gives the schema
+    the models describe."""
+    from alembic import command
+
+    from tekisei.db.migrate import alembic_config, upgrade
+
+    engine = make_engine(settings.resolved_database_url)
+    config = alembic_config(engine)
+    at = "'2026-01-01 00:00:00'"
+    try:
+        upgrade(engine, "0032")
+        assert "procurements" not in set(inspect(engine).get_table_names())
+        upgrade(engine, "0033")
+        assert "procurements" in set(inspect(engine).get_table_names())
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO orgs (id, slug, name, actors, created_at, version, audit_seq, "
+                    f"audit_head) VALUES (1, 'acme', 'Acme', '[\"local\"]', {at}, 1, 0, 'x')"
+                )
+            )
+        for table, values in (
+            ("systems", {"id": "1", "org_id": "1", "name": "'窓口AI'", "created_at": at,
+                         "updated_at": at, "version": "1"}),
+            ("vendors", {"id": "1", "org_id": "1", "name": "'事業者'", "abroad": "false",
+                         "covers_ai_use": "false", "covers_data_use": "false",
+                         "covers_incidents": "false", "covers_exit": "false",
+                         "created_at": at, "updated_at": at, "version": "1"}),
+        ):  # fmt: skip
+            for column in inspect(engine).get_columns(table):
+                if column["name"] not in values and not column["nullable"]:
+                    kind = str(column["type"]).upper()
+                    values[column["name"]] = "'[]'" if "JSON" in kind else "''"
+            with engine.begin() as connection:
+                names, given = ", ".join(values), ", ".join(values.values())
+                connection.execute(text(f"INSERT INTO {table} ({names}) VALUES ({given})"))
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO procurements (id, org_id, system_id, vendor_id, title, "
+                    "reference, kind, phase, checklist, created_at, created_by, updated_at, "
+                    f"updated_by, version) VALUES (1, 1, 1, 1, '調達', '', 'service', "
+                    f"'planning', '{{}}', {at}, 'cli', {at}, 'cli', 1)"
+                )
+            )
+            connection.execute(text("DELETE FROM vendors"))
+            assert connection.execute(text("SELECT vendor_id FROM procurements")).scalar() is None
+            connection.execute(text("DELETE FROM systems"))
+            assert connection.execute(text("SELECT count(*) FROM procurements")).scalar() == 0
+        command.downgrade(config, "0032")
+        remaining = set(inspect(engine).get_table_names())
+        assert "procurements" not in remaining and "decisions" in remaining
+        upgrade(engine)
+        assert schema_drift(engine) == []
+    finally:
+        engine.dispose()

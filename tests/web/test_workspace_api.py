@@ -275,6 +275,7 @@ OBJECT_PARAMS: dict[str, str] = {
     "incident_id": "incident_id",
     "incident_public_id": "incident_public_id",
     "judgement_id": "judgement_id",
+    "procurement_id": "procurement_id",
     "inquiry": "inquiry_id",
     "check": "check_id",
     "before": "run",
@@ -417,6 +418,18 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "answers": {"users-public": {"answer": "no", "note": "stolen"}}
     },
     ("POST", "/api/systems/{system_id}/judgements/{judgement_id}/sign"): {"version": 1},
+    ("POST", "/api/systems/{system_id}/procurements"): {
+        "title": "stolen",
+        "vendor_id": Ref("vendor_id"),
+    },
+    ("PATCH", "/api/systems/{system_id}/procurements/{procurement_id}"): {
+        "version": 1,
+        "title": "stolen",
+    },
+    ("PUT", "/api/systems/{system_id}/procurements/{procurement_id}/checklist"): {
+        "version": 1,
+        "items": {"data-location": {"status": "open", "note": "stolen"}},
+    },
     ("PUT", "/api/systems/{system_id}/continuity"): {"version": 1, "notes": "stolen"},
     ("POST", "/api/systems/{system_id}/continuity/review"): {"version": 1},
     ("POST", "/api/systems/{system_id}/continuity/drills"): {
@@ -544,6 +557,15 @@ FORMS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/vendors/{vendor_id}"): {"name": "stolen", "version": "1"},
     ("POST", "/vendors/{vendor_id}/change"): {"reason": "other", "version": "1"},
     ("POST", "/vendors/{vendor_id}/archive"): {"version": "1"},
+    ("POST", "/systems/{system_id}/procurements/new"): {"title": "stolen"},
+    ("POST", "/systems/{system_id}/procurements/{procurement_id}"): {
+        "title": "stolen",
+        "version": "1",
+    },
+    ("POST", "/systems/{system_id}/procurements/{procurement_id}/checklist"): {
+        "version": "1",
+        "status-data-location": "open",
+    },
     ("POST", "/orgs/{org}/inquiries/new"): {"kind": "question", "subject": "x", "message": "x"},
     ("POST", "/notices/{public_id}/inquiry"): {"kind": "question", "subject": "x", "message": "x"},
     ("POST", "/inquiries/status"): {"tracking": Ref("tracking"), "secret": "wrong"},
@@ -922,6 +944,9 @@ async def _one_of_every_kind(api: dict[str, Any], demo_url: str) -> dict[str, An
     transparency["stakeholder_id"] = await _stakeholder(api, system_id, "性別による偏り")
     transparency |= await _data_holder(api, transparency["dataset_id"], "性別による偏り")
     transparency["vendor_id"] = await _vendor(api, system_id, "性別による偏り")
+    transparency["procurement_id"] = await _procurement(
+        api, system_id, transparency["vendor_id"], "性別による偏り"
+    )
     transparency |= await _inquiry(api, system_id, "性別による偏り")
     transparency["notification_id"] = _notification(api)
     await _continuity(api, system_id, "性別による偏り")
@@ -1149,6 +1174,9 @@ async def _hidden_system(
     transparency["stakeholder_id"] = await _stakeholder(api, system_id, f"{HIDDEN} stakeholder")
     transparency |= await _data_holder(api, transparency["dataset_id"], f"{HIDDEN} holder")
     transparency["vendor_id"] = await _vendor(api, system_id, f"{HIDDEN} vendor")
+    transparency["procurement_id"] = await _procurement(
+        api, system_id, transparency["vendor_id"], f"{HIDDEN} procurement"
+    )
     transparency |= await _inquiry(api, system_id, f"{HIDDEN} inquiry")
     transparency["notification_id"] = _notification(api)
     await _continuity(api, system_id, f"{HIDDEN} continuity")
@@ -1256,6 +1284,24 @@ async def _vendor(api: dict[str, Any], system_id: int, text: str) -> int:
     )  # fmt: skip
     assert added.status_code == 201, added.text
     return int(added.json()["id"])
+
+
+async def _procurement(api: dict[str, Any], system_id: int, vendor_id: int, text: str) -> int:
+    """A procurement of the system from the vendor with ``text`` in its title, reference
+    and a checklist note; its id."""
+    client, admin = api["client"], auth(api["tokens"]["admin"])
+    url = f"/api/systems/{system_id}/procurements"
+    made = await client.post(
+        url, headers=admin, json={"title": text, "reference": text[:100], "vendor_id": vendor_id}
+    )
+    assert made.status_code == 201, made.text
+    filled = await client.put(
+        f"{url}/{made.json()['id']}/checklist",
+        headers=admin,
+        json={"version": 1, "items": {"data-location": {"status": "confirmed", "note": text}}},
+    )
+    assert filled.status_code == 200, filled.text
+    return int(made.json()["id"])
 
 
 async def _inquiry(api: dict[str, Any], system_id: int, text: str) -> dict[str, Any]:

@@ -123,6 +123,11 @@ class NoteKey(StrEnum):
     JUDGEMENT_ATTACHED = "judgement-attached"
     """On an answer: a signed DS-920 high-risk judgement of the system was attached and the
     answer started as partial."""
+    PROCUREMENT_EVIDENCE = "procurement-evidence"
+    """The title of a procurement with its checklist kept as evidence (title)."""
+    PROCUREMENT_ATTACHED = "procurement-attached"
+    """On an answer: a procurement of the system with its checklist was attached and the
+    answer started as partial."""
 
 
 class AutoNote(BaseModel):

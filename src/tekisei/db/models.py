@@ -41,6 +41,7 @@ from tekisei.db.orgs import (
     WebSessionRow,
 )
 from tekisei.db.policies import PolicyAcknowledgementRow, PolicyRow, PolicyVersionRow
+from tekisei.db.procurements import ProcurementRow
 from tekisei.db.provenance import (
     ImageCredentialRow,
     ProvenanceCheckRow,
@@ -107,6 +108,7 @@ __all__ = [
     "PolicyAcknowledgementRow",
     "PolicyRow",
     "PolicyVersionRow",
+    "ProcurementRow",
     "ProvenanceCheckRow",
     "ProvenanceKeyRow",
     "RateLimitRow",

@@ -21,9 +21,11 @@ from sqlalchemy.orm import Session
 from tekisei.core.haip_reports import HaipReportFields, SectionId, SectionText
 from tekisei.core.orgs import OrgActor, OrgCreate, Principal, Role
 from tekisei.core.policies import PolicyKind
+from tekisei.core.procurements import Entry, ItemStatus, Kind, Phase, ProcurementFields
 from tekisei.core.registers import Contribution, EntryChoice
 from tekisei.core.risks import RiskFields
 from tekisei.core.systems import SystemFacts
+from tekisei.core.vendors import VendorFields, VendorKind
 from tekisei.db.orgs import OrgRow
 from tekisei.private import private_dir, write_private
 from tekisei.services import (
@@ -36,11 +38,13 @@ from tekisei.services import (
     policies,
     policy_approvals,
     policy_versions,
+    procurements,
     provenance,
     registers,
     risks,
     systems,
     users,
+    vendors,
 )
 from tekisei.services.database import Database
 
@@ -362,6 +366,7 @@ def load_demo(
                 _haip_draft(session, operator)
             if org.slug == "demo-city":
                 _public_register(session, database, operator, executive, registered[0])
+                _procurement(session, operator, registered[0])
     private_dir(data_dir)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -434,6 +439,41 @@ def _public_register(
     choice = EntryChoice(division="市民課", contribution=Contribution.INFORMS)
     registers.list_system(session, operator, system_id, choice)
     registers.publish_register(session, operator)
+
+
+DEMO_CHECKLIST: dict[str, tuple[ItemStatus, str]] = {
+    "data-location": (ItemStatus.IN_CONTRACT, "国内のデータセンターに限る（契約書第8条）"),
+    "data-no-training": (ItemStatus.IN_CONTRACT, "学習への利用を禁止（契約書第9条）"),
+    "personal-protection": (ItemStatus.CONFIRMED, "安全管理措置の説明書を受領"),
+    "personal-abroad": (ItemStatus.NOT_APPLICABLE, "個人データは国内でのみ取り扱う"),
+    "security-assurance": (ItemStatus.CONFIRMED, "ISMAP登録済みであることを確認"),
+    "eval-results": (ItemStatus.IN_TENDER, "仕様書4.2で提出を求めた"),
+    "incident-notice": (ItemStatus.IN_CONTRACT, "把握から24時間以内に市民課へ連絡"),
+    "exit-data-return": (ItemStatus.IN_TENDER, "仕様書5.1に記載、契約書には未記載"),
+    "transparency-explain": (ItemStatus.CONFIRMED, "住民向けお知らせの案文を受領"),
+}
+"""What the city filled of its chatbot's checklist; the rest is left open."""
+
+
+def _procurement(session: Session, operator: Principal, system_id: int) -> None:
+    """The city's chatbot service bought from a vendor, part of its checklist filled
+    (3(1)); two items are only in the tender, so the page shows the contract's gaps."""
+    vendor = vendors.add_vendor(
+        session, operator,
+        VendorFields(
+            name="自治体向けSaaS事業者", kind=VendorKind.AI_API, region="日本",
+            contract_ref="市民課-R8-003", covers_ai_use=True, covers_data_use=True,
+            covers_incidents=True, systems=[system_id],
+        ),
+    )  # fmt: skip
+    fields = ProcurementFields(
+        title="住民問い合わせチャットボットの利用（令和8年度）", reference="市民課-R8-003",
+        kind=Kind.SERVICE, phase=Phase.CONTRACTED, vendor_id=vendor.id,
+        tender_on=date(2026, 2, 2), contract_on=date(2026, 3, 27), ends_on=date(2027, 3, 31),
+    )  # fmt: skip
+    row = procurements.create_procurement(session, operator, system_id, fields)
+    entries = {k: Entry(status=s, note=n) for k, (s, n) in DEMO_CHECKLIST.items()}
+    procurements.set_items(session, operator, system_id, row.id, entries, row.version)
 
 
 def _haip_draft(session: Session, operator: Principal) -> None:

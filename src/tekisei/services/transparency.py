@@ -50,6 +50,7 @@ from tekisei.services import (
     inquiry_evidence,
     judgement_evidence,
     policy_versions,
+    procurement_evidence,
     stakeholder_evidence,
     systems,
     vendor_evidence,
@@ -70,6 +71,7 @@ Purpose = Literal[
     "continuity",
     "incident",
     "judgement",
+    "procurement",
 ]
 
 
@@ -96,6 +98,7 @@ USES: dict[Purpose, Use] = {
     "continuity": Use(("2.4",), NoteKey.CONTINUITY_ATTACHED),
     "incident": Use(("1.3.4", "fn16"), NoteKey.INCIDENT_ATTACHED),
     "judgement": Use(("3.1", "1.3.1"), NoteKey.JUDGEMENT_ATTACHED),
+    "procurement": Use(("3.1",), NoteKey.PROCUREMENT_ATTACHED),
 }
 """What each kind of evidence with fixed items serves."""
 
@@ -345,9 +348,13 @@ def _judgements(session: Session, assessment: AssessmentRow) -> list[Found]:
     return [(i, USES["judgement"]) for i in judgement_evidence.found(session, assessment)]
 
 
+def _procurements(session: Session, assessment: AssessmentRow) -> list[Found]:
+    return [(i, USES["procurement"]) for i in procurement_evidence.found(session, assessment)]
+
+
 FINDERS: tuple[Finder, ...] = (
     _records, _notice, _policies, _statement, _soa, _haip, _stakeholders, _data_holders,
-    _vendors, _inquiries, _continuity, _incidents, _judgements,
+    _vendors, _inquiries, _continuity, _incidents, _judgements, _procurements,
 )  # fmt: skip
 """What a new guideline assessment starts with: the system's records and published notice,
 the organisation's policies in force, its published governance statement, its latest
@@ -355,7 +362,8 @@ approved ISO/IEC 42001 Statement of Applicability, its published HAIP reports, a
 stakeholders concerned with the system and the engagements with them, the data holders
 linked to its dataset records, the vendors it depends on, the inquiries about it that
 were answered, its continuity plan once drilled, the incidents on it that were closed
-with lessons learned, and its signed DS-920 high-risk judgement in force."""
+with lessons learned, its signed DS-920 high-risk judgement in force, and its procurements
+with their checklists."""
 
 
 def link_existing(session: Session, principal: Principal, assessment: AssessmentRow) -> None:

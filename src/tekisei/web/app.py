@@ -35,6 +35,7 @@ from tekisei.web.api import notices as notices_api
 from tekisei.web.api import notifications as notifications_api
 from tekisei.web.api import orgs as orgs_api
 from tekisei.web.api import policies as policies_api
+from tekisei.web.api import procurements as procurements_api
 from tekisei.web.api import provenance as provenance_api
 from tekisei.web.api import records as records_api
 from tekisei.web.api import registers as registers_api
@@ -68,6 +69,7 @@ from tekisei.web.pages import notices as notices_pages
 from tekisei.web.pages import notifications as notifications_pages
 from tekisei.web.pages import orgs as orgs_pages
 from tekisei.web.pages import policies as policies_pages
+from tekisei.web.pages import procurements as procurements_pages
 from tekisei.web.pages import records as records_pages
 from tekisei.web.pages import registers as registers_pages
 from tekisei.web.pages import reviews as reviews_pages
@@ -148,6 +150,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(incidents_api.router)
     app.include_router(incidents_api.public_router)
     app.include_router(judgements_api.router)
+    app.include_router(procurements_api.router)
     app.include_router(notices_api.router)
     app.include_router(notifications_api.router)
     app.include_router(notices_api.public_router)
@@ -181,6 +184,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(inquiries_pages.public_router)
     app.include_router(inquiries_pages.router)
     app.include_router(decisions_pages.router)
+    app.include_router(procurements_pages.router)
     app.include_router(continuity_pages.router)
     app.include_router(incidents_pages.router)
     app.include_router(incidents_pages.public_router)

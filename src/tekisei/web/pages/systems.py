@@ -28,6 +28,7 @@ from tekisei.render.heatmap import heat_map_svg
 from tekisei.services import gates as gate_service
 from tekisei.services import incidents as incident_views
 from tekisei.services import notice_views, provenance_checks
+from tekisei.services import procurements as procurement_views
 from tekisei.services import provenance as text_provenance
 from tekisei.services import records as record_service
 from tekisei.services import risks as risk_service
@@ -200,6 +201,7 @@ def detail_page(request: Request, principal: PrincipalDep, system_id: IdPath) ->
         notice = notice_views.notice_summary(session, principal, system_id)
         system_stakeholders = stakeholder_views.for_system(session, principal, system_id)
         system_vendors = vendor_views.for_system(session, principal, system_id)
+        procurement_count = procurement_views.count_for_system(session, principal, system_id)
         system_incidents = incident_views.for_system(session, principal, system_id)
     groups: dict[str, dict[str, Any]] = {}
     for requirement in requirements:
@@ -239,6 +241,7 @@ def detail_page(request: Request, principal: PrincipalDep, system_id: IdPath) ->
             "notice": notice,
             "system_stakeholders": system_stakeholders,
             "system_vendors": system_vendors,
+            "procurement_count": procurement_count,
             "system_incidents": system_incidents,
             "can_report_incident": can(principal.role, Permission.WRITE_INCIDENTS),
         },

@@ -14,6 +14,7 @@ from tekisei.core.orgs import Permission, Principal, can
 from tekisei.core.systems import DataCategory
 from tekisei.core.vendors import RULES_JA, ChangeReason, VendorChange, VendorFields, VendorKind
 from tekisei.errors import ConflictError, InvalidInputError
+from tekisei.services import procurements as procurement_service
 from tekisei.services import systems as system_service
 from tekisei.services import vendors as vendor_service
 from tekisei.services.people import ActorNames
@@ -182,6 +183,10 @@ def _detail(
             vendor_service.event_view(e, actors)
             for e in vendor_service.history(session, principal, vendor_id)
         ]
+        bought = [
+            procurement_service.view(session, r, actors)
+            for r in procurement_service.for_vendor(session, principal, vendor_id)
+        ]
     current = shown.model_dump(mode="json") | {"contact": shown.contact or ""}
     current = {k: ("" if v is None else v) for k, v in current.items()}
     return render(
@@ -191,6 +196,7 @@ def _detail(
         | {
             "vendor": shown,
             "log": log,
+            "procurements": bought,
             "values": values if values is not None else current,
             "errors": errors or {},
         },
