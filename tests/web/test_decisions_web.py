@@ -119,6 +119,10 @@ async def test_published_statistics_are_public_and_name_no_case(site: dict[str, 
     client, admin, system = site["client"], bearer(site, "admin@acme.example"), site["system"]
     await client.post(f"/api/systems/{system}/decisions/import", headers=admin, files=upload(GOOD))
     public = "/api/public/orgs/acme/decisions/stats"
+    assert (await client.get(public)).status_code == 404  # no register published
+    listed = await client.put(f"/api/register/systems/{system}", headers=admin, json={})
+    assert listed.status_code == 200
+    assert (await client.post("/api/register/publish", headers=admin)).status_code == 200
     assert (await client.get(public)).json() == []
     long_body = {"version": 0, "retention_days": 3650, "published": [system] * 1001}
     assert (
