@@ -182,6 +182,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(inquiries_pages.public_router)
     app.include_router(inquiries_pages.router)
     app.include_router(decisions_pages.router)
+    app.include_router(decisions_pages.settings_router)
     app.include_router(judgements_pages.router)
     app.include_router(continuity_pages.router)
     app.include_router(incidents_pages.router)
