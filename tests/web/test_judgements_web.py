@@ -259,3 +259,39 @@ async def test_viewers_read_only_and_others_see_nothing(site: dict[str, Any]) ->
             f"{record_url}/sign", data={"csrf": csrf_of(page, ""), "version": "1"}
         )
         assert posted.status_code == 404
+
+
+async def test_a_signed_judgement_is_evidence_for_3_1_and_shows_in_the_ds920_view(
+    site: dict[str, Any],
+) -> None:
+    from tekisei.core.judgements import Answer
+    from tekisei.services import assessments, judgements
+
+    client, system = site["client"], site["system"]
+    with site["db"].transaction() as session:
+        admin = users.principal_for(session, "admin@acme.example", "acme")
+        replies = {q.id: Answer(answer="no") for q in QUESTIONS}
+        replies["output-unchecked"] = Answer(answer="yes")
+        row = judgements.answer(session, admin, system, replies)
+        judgements.sign(session, admin, system, row.id, row.version)
+        assessments.start_assessment(session, admin, system, "jp-ai-appropriateness-2025")
+    await sign_in(client, "admin@acme.example")
+    found = (await client.get(f"/api/systems/{system}/assessment")).json()
+    by_urn = {item["urn"].rsplit(":", 1)[1]: item for item in found["items"]}
+    assert len(by_urn["3.1"]["evidence"]) == 1 and by_urn["3.1"]["state"] == "partial"
+    view = await client.get(
+        f"/api/systems/{system}/assessment", params={"framework": "digital-agency-genai-2025"}
+    )
+    items = {item["urn"].rsplit(":", 1)[1]: item for item in view.json()["items"]}
+    # HR-1..HR-4 are read through the crosswalk from 1(3)① (intersect) and 3(1) (related),
+    # both of which the signed judgement is evidence for.
+    for ref in ("HR-1", "HR-2", "HR-3", "HR-4"):
+        item = items[ref]
+        states = {s["urn"].rsplit(":", 1)[1]: s["state"] for s in item["sources"]}
+        related = {s["urn"].rsplit(":", 1)[1]: s["state"] for s in item["related"]}
+        assert states["1.3.1"] == "partial" and related.get("3.1") == "partial", item
+        assert item["derived_state"] == "partial"
+    page = await client.get(
+        f"/systems/{system}/assessment", params={"framework": "digital-agency-genai-2025"}
+    )
+    assert page.status_code == 200 and "出力結果に対する職員の判断" in page.text
