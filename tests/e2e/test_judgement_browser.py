@@ -69,3 +69,29 @@ def test_a_judgement_is_answered_signed_and_feeds_the_tier_on_a_phone(
     assert page.locator("#judgement-summary").get_attribute("data-high-risk") == "yes"
     assert page.locator("#judgement-stale").count() == 0
     _fits(page)
+
+
+def test_the_citys_decision_statistics_and_settings_fit_a_phone(
+    phone: Any,  # noqa: F811
+    base_url: str,
+) -> None:
+    page = phone
+    page.goto(f"{base_url}/orgs/demo-city/register")
+    section = page.locator(".register-decisions").first
+    assert section.is_visible()
+    assert int(section.get_attribute("data-decisions") or "0") >= 12
+    page.locator(".register-records summary").first.click()
+    assert page.locator(".register-records tbody tr").first.is_visible()
+    _fits(page)
+    page.screenshot(path=str(SCREENSHOTS / "register-decisions-phone.png"), full_page=True)
+
+    page.goto(f"{base_url}/signin")
+    page.fill("#email", "admin@demo-city.example")
+    page.fill("#password", DEMO_PASSWORD[0])
+    page.get_by_role("button", name="サインイン").click()
+    page.wait_for_load_state()
+    page.goto(f"{base_url}/decisions/settings")
+    assert page.locator("h1").inner_text() == "決定記録の設定"
+    assert page.locator("#publish_records").is_checked()
+    assert page.locator("#register-state").get_attribute("data-published") == "yes"
+    _fits(page)
