@@ -76,3 +76,19 @@ def test_a_file_with_problems_names_each_row_and_exits_as_invalid(cli: Any, tmp_
     assert "row 2, 決定日" in result.stderr and "何も取り込んでいません" in result.stdout
     template = cli("decisions", "template", "--lang", "en").stdout
     assert template.lstrip("\ufeff").startswith("Case reference,Decided on")
+
+
+def test_decision_settings_are_shown_and_changed_from_the_command_line(cli: Any) -> None:
+    system = cli.json("systems", "list", "--org", "acme")["items"][0]["id"]
+    shown = cli.json("decisions", "settings", "--org", "acme")
+    assert (shown["published"], shown["publish_records"], shown["version"]) == ([], False, 0)
+    changed = cli.json("decisions", "settings", "--org", "acme", "--retention-days", "3650",
+                       "--publish", str(system), "--records")  # fmt: skip
+    assert changed["retention_days"] == 3650 and changed["published"] == [system]
+    assert changed["publish_records"] is True and changed["version"] == 1
+    text = cli("decisions", "settings", "--org", "acme", "--unpublish", str(system),
+               "--no-records").stdout  # fmt: skip
+    assert "published systems: -" in text and "records published: no" in text
+    cli("decisions", "settings", "--org", "acme", "--retention-days", "7", code=2)
+    cli("decisions", "settings", "--org", "acme", "--publish", "999999", code=3)
+    cli("decisions", "settings", "--org", "other", "--publish", str(system), code=3)

@@ -1293,3 +1293,43 @@ def test_the_procurement_table_comes_with_0033_and_goes_back_leaving_the_rest(
         assert schema_drift(engine) == []
     finally:
         engine.dispose()
+
+
+def test_publishing_decision_records_comes_with_0038_off_for_everyone_and_goes_back(
+    settings: Settings,
+) -> None:
+    """0038 adds whether an organisation publishes its anonymised decision records (off for
+    existing settings); going back drops only that column, keeping the settings."""
+    from alembic import command
+
+    from tekisei.db.migrate import alembic_config, upgrade
+
+    engine = make_engine(settings.resolved_database_url)
+    config = alembic_config(engine)
+    at = "'2026-01-01 00:00:00'"
+    try:
+        upgrade(engine, "0033")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO orgs (id, slug, name, actors, created_at, version, audit_seq, "
+                    f"audit_head) VALUES (1, 'acme', 'Acme', '[\"local\"]', {at}, 1, 0, 'x')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO decision_settings (org_id, retention_days, published, "
+                    f"updated_at, updated_by, version) VALUES (1, 1826, '[]', {at}, 'cli', 1)"
+                )
+            )
+        upgrade(engine, "0038")
+        with engine.connect() as connection:
+            found = connection.execute(text("SELECT publish_records FROM decision_settings"))
+            assert found.scalar() in (False, 0)
+        command.downgrade(config, "0033")
+        columns = {c["name"] for c in inspect(engine).get_columns("decision_settings")}
+        assert "publish_records" not in columns and "retention_days" in columns
+        upgrade(engine)
+        assert schema_drift(engine) == []
+    finally:
+        engine.dispose()

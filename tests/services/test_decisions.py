@@ -12,11 +12,12 @@ from sqlalchemy import select
 
 from tekisei.core.decisions import DecisionSettings, Outcome
 from tekisei.core.orgs import OrgActor, OrgCreate, Principal, Role
+from tekisei.core.registers import EntryChoice
 from tekisei.core.systems import SystemFacts
 from tekisei.db.audit import AuditEventRow
 from tekisei.db.decisions import DecisionRow
 from tekisei.errors import FileLimitError, InvalidInputError, NotFoundError, PermissionDeniedError
-from tekisei.services import decisions, orgs, systems, users
+from tekisei.services import decisions, orgs, registers, systems, users
 from tekisei.services.database import Database
 from tekisei.services.decision_imports import DecisionImport, import_decisions, template
 
@@ -249,23 +250,44 @@ def test_purge_deletes_records_past_the_retention_and_is_audited(
     assert {"decision.import", "decision.settings", "decision.purge"} <= set(actions)
 
 
-def test_public_statistics_cover_only_published_systems_and_name_no_case(
+def test_public_statistics_cover_only_published_listed_systems_and_name_no_case(
     loaded_db: Database, admin: Principal
 ) -> None:
     shown = system(loaded_db, admin)
     hidden = system(loaded_db, admin, "非公開のシステム")
-    for system_id in (shown, hidden):
+    unlisted = system(loaded_db, admin, "登録簿に載せないシステム")
+    for system_id in (shown, hidden, unlisted):
         run(loaded_db, admin, system_id, csv(ROW.format(n=9, m=4, d=1, o="修正")))
     with loaded_db.reading() as session:
         assert decisions.public_stats(session, admin.org_id) == []
     with loaded_db.transaction() as session:
-        decisions.update_settings(session, admin, DecisionSettings(published=[shown]), 0)
+        settings = DecisionSettings(published=[shown, unlisted])
+        decisions.update_settings(session, admin, settings, 0)
+        for listed in (shown, hidden):
+            registers.list_system(session, admin, listed, EntryChoice())
+    # The register is not published yet: nothing is public, as if there were nothing.
+    with loaded_db.reading() as session, pytest.raises(NotFoundError):
+        decisions.public_stats_of(session, "acme")
+    with loaded_db.transaction() as session:
+        registers.publish_register(session, admin)
     with loaded_db.reading() as session:
         (stats,) = decisions.public_stats_of(session, "acme")
         with pytest.raises(NotFoundError):
             decisions.public_stats_of(session, "nobody")
+        found = decisions.published_decisions(session, admin.org_id, [shown, hidden])
     assert stats.system_id == shown and stats.total.changed == 1
     assert "R7" not in stats.model_dump_json() and "山田" not in stats.model_dump_json()
+    assert set(found) == {shown} and found[shown].records is None  # records not opted in
+    with loaded_db.transaction() as session:
+        settings = DecisionSettings(published=[shown], publish_records=True)
+        decisions.update_settings(session, admin, settings, 1)
+    with loaded_db.reading() as session:
+        found = decisions.published_decisions(session, admin.org_id, [shown, hidden])
+    records = found[shown].records
+    assert records is not None and len(records) == 1
+    assert records[0].model_dump(mode="json") == {
+        "month": "2026-04", "contribution": "proposal", "outcome": "changed", "changed": True,
+    }  # fmt: skip
 
 
 def test_the_template_has_the_documented_header_and_imports_as_is(

@@ -135,3 +135,32 @@ def test_the_shipped_sample_verifies_only_with_the_demo_secret(tmp_path: Path) -
     )
     other = GreenList(bytes(32))
     assert detect_text(text, tokenizer, other).verdict is Verdict.NOT_DETECTED
+
+
+def test_the_demo_citys_chatbot_has_a_signed_judgement_and_published_decisions(
+    loaded_db: Database, tmp_path: Path
+) -> None:
+    from tekisei.services import decisions, judgements
+    from tekisei.services.people import ActorNames
+    from tekisei.services.public_registers import read_register
+
+    load_demo(loaded_db, tmp_path)
+    with loaded_db.reading() as session:
+        city = orgs.cli_principal(session, "demo-city")
+        chatbot = systems.list_systems(session, city)[1][0]
+        row = judgements.in_force(session, city, chatbot.id)
+        assert row is not None
+        view = judgements.view(session, row, ActorNames(session, city))
+        assert view.high_risk and view.perspectives == ["users", "work", "data", "output"]
+        assert row.signed_by == "caio@demo-city.example" and not view.stale
+        shown = systems.view(systems.visible_system(session, city, chatbot.id), "demo-city")
+        assert "ds920-high-risk" in [r.code for r in shown.tier_reasons]
+        stats = decisions.decision_stats(session, city, chatbot.id)
+        assert (stats.total.count, stats.total.changed, stats.total.overridden) == (12, 2, 2)
+        entry = read_register(session, "demo-city").systems[0]
+        assert entry.decisions is not None and entry.decisions.total.count == 12
+        assert entry.decisions.records is not None and len(entry.decisions.records) == 12
+        assert "ds920-high-risk" in [r.code for r in entry.tier_reasons]
+        assert [s.total.count for s in decisions.public_stats_of(session, "demo-city")] == [12]
+        actions = set(session.scalars(select(AuditEventRow.action)))
+    assert {"judgement.answer", "judgement.sign", "decision.import", "decision.settings"} <= actions

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
+import jsonschema
 import pytest
 from bs4 import BeautifulSoup
 
@@ -119,6 +120,10 @@ async def test_published_statistics_are_public_and_name_no_case(site: dict[str, 
     client, admin, system = site["client"], bearer(site, "admin@acme.example"), site["system"]
     await client.post(f"/api/systems/{system}/decisions/import", headers=admin, files=upload(GOOD))
     public = "/api/public/orgs/acme/decisions/stats"
+    assert (await client.get(public)).status_code == 404  # no register published
+    listed = await client.put(f"/api/register/systems/{system}", headers=admin, json={})
+    assert listed.status_code == 200
+    assert (await client.post("/api/register/publish", headers=admin)).status_code == 200
     assert (await client.get(public)).json() == []
     long_body = {"version": 0, "retention_days": 3650, "published": [system] * 1001}
     assert (
@@ -164,3 +169,110 @@ async def test_the_page_shows_problems_then_the_statistics_and_escapes_text(
     assert "<script>alert(1)</script>" not in done.text and len(html.select("tr[data-case]")) == 3
     forged = await client.post(url, data={"csrf": "forged"}, files=upload(GOOD))
     assert forged.status_code == 403
+
+
+async def sign_in_as(client: httpx.AsyncClient, email: str) -> None:
+    client.cookies.clear()
+    page = BeautifulSoup((await client.get("/signin")).text, "html.parser")
+    login = page.select_one('input[name="login_csrf"]')
+    assert login is not None
+    response = await client.post(
+        "/signin",
+        data={"email": email, "password": PASSWORD, "next": "/systems",
+              "login_csrf": str(login["value"])},
+    )  # fmt: skip
+    assert response.status_code == 303, response.text
+
+
+def page_csrf(text: str) -> str:
+    found = BeautifulSoup(text, "html.parser").select_one('input[name="csrf"]')
+    assert found is not None
+    return str(found["value"])
+
+
+async def test_the_settings_page_publishes_statistics_and_records_only_with_the_register(
+    site: dict[str, Any],
+) -> None:
+    client, system = site["client"], site["system"]
+    admin = bearer(site, "admin@acme.example")
+    await client.post(f"/api/systems/{system}/decisions/import", headers=admin, files=upload(GOOD))
+    await sign_in_as(client, "admin@acme.example")
+    page = await client.get("/decisions/settings")
+    soup = BeautifulSoup(page.text, "html.parser")
+    assert soup.select_one("#decision-settings") is not None
+    assert soup.select_one("#register-state")["data-published"] == "no"  # type: ignore[index]
+    csrf = page_csrf(page.text)
+    form = {"csrf": csrf, "version": "0", "retention_days": "3650", "published": str(system),
+            "publish_records": "1"}  # fmt: skip
+    assert (await client.post("/decisions/settings", data=form)).status_code == 303
+    stale = await client.post("/decisions/settings", data=form)
+    assert stale.status_code == 409 and "settings-error" in stale.text
+    bad = await client.post("/decisions/settings", data=form | {"retention_days": "七日"})
+    assert bad.status_code == 422
+
+    # Opted in, but the register is not published: nothing is public.
+    assert (await client.get("/api/public/orgs/acme/decisions/stats")).status_code == 404
+    assert (await client.get("/orgs/acme/register")).status_code == 404
+    await client.put(f"/api/register/systems/{system}", headers=admin, json={})
+    await client.post("/api/register/publish", headers=admin)
+    public = await client.get("/api/public/orgs/acme/register")
+    schema = (await client.get("/api/public/register.schema.json")).json()
+    jsonschema.validate(public.json(), schema)
+    decisions = public.json()["systems"][0]["decisions"]
+    assert decisions["total"] == {
+        "count": 3, "kept": 1, "changed": 1, "overridden": 1,
+        "kept_share": 0.333, "changed_share": 0.333, "overridden_share": 0.333,
+    }  # fmt: skip
+    assert sorted((r["month"], r["outcome"], r["changed"]) for r in decisions["records"]) == [
+        ("2026-04", "changed", True), ("2026-04", "kept", False),
+        ("2026-05", "overridden", True),
+    ]  # fmt: skip
+    for private in ("R7-", "山田", "法第", "script"):
+        assert private not in public.text
+    html = await client.get("/orgs/acme/register")
+    soup = BeautifulSoup(html.text, "html.parser")
+    assert soup.select_one(".register-decisions")["data-decisions"] == "3"  # type: ignore[index]
+    assert len(soup.select(".register-records tbody tr")) == 3
+    assert "R7-" not in html.text and "山田" not in html.text
+    assert (await client.get("/api/public/orgs/acme/decisions/stats")).json()[0]["total"][
+        "count"
+    ] == 3
+
+    # Records off: only the statistics; publication off: nothing.
+    form = {"csrf": csrf, "version": "1", "retention_days": "3650", "published": str(system)}
+    assert (await client.post("/decisions/settings", data=form)).status_code == 303
+    entry = (await client.get("/api/public/orgs/acme/register")).json()["systems"][0]
+    assert entry["decisions"]["records"] is None and entry["decisions"]["total"]["count"] == 3
+    html = await client.get("/orgs/acme/register")
+    assert BeautifulSoup(html.text, "html.parser").select_one(".register-records") is None
+    form = {"csrf": csrf, "version": "2", "retention_days": "3650"}
+    assert (await client.post("/decisions/settings", data=form)).status_code == 303
+    entry = (await client.get("/api/public/orgs/acme/register")).json()["systems"][0]
+    assert entry["decisions"] is None
+    await client.post("/api/register/unpublish", headers=admin)
+    assert (await client.get("/api/public/orgs/acme/decisions/stats")).status_code == 404
+
+    purged = await client.post("/decisions/purge", data={"csrf": csrf})
+    assert purged.status_code == 200 and 'data-deleted="0"' in purged.text
+
+
+async def test_only_administrators_change_the_settings_and_only_their_own_systems(
+    site: dict[str, Any],
+) -> None:
+    client, system = site["client"], site["system"]
+    await sign_in_as(client, "viewer@acme.example")
+    page = await client.get("/decisions/settings")
+    soup = BeautifulSoup(page.text, "html.parser")
+    assert soup.select_one("#decision-settings") is None
+    assert soup.select_one("#settings-facts") is not None
+    form = {"csrf": page_csrf(page.text), "version": "0", "retention_days": "3650"}
+    assert (await client.post("/decisions/settings", data=form)).status_code == 403
+    assert (await client.post("/decisions/purge", data={"csrf": form["csrf"]})).status_code == 403
+    await sign_in_as(client, "tester@acme.example")
+    assert (await client.get("/decisions/settings")).status_code == 404
+    await sign_in_as(client, "admin@other.example")
+    page = await client.get("/decisions/settings")
+    assert "児童手当審査支援" not in page.text
+    form = {"csrf": page_csrf(page.text), "version": "0", "retention_days": "3650",
+            "published": str(system)}  # fmt: skip
+    assert (await client.post("/decisions/settings", data=form)).status_code == 404

@@ -570,6 +570,18 @@ FORMS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/notices/{public_id}/inquiry"): {"kind": "question", "subject": "x", "message": "x"},
     ("POST", "/inquiries/status"): {"tracking": Ref("tracking"), "secret": "wrong"},
     ("POST", "/inquiries/settings"): {"version": "0", "retention_days": "1"},
+    ("POST", "/decisions/settings"): {
+        "version": "0",
+        "retention_days": "3650",
+        "published": Ref("system_id"),
+        "publish_records": "1",
+    },
+    ("POST", "/decisions/purge"): {},
+    ("POST", "/systems/{system_id}/judgement"): {
+        "answer-users-public": "yes",
+        "note-users-public": "stolen",
+    },
+    ("POST", "/systems/{system_id}/judgements/{judgement_id}/sign"): {"version": "1"},
     ("POST", "/inquiries/{inquiry_id}/reply"): {"version": "1", "text": "stolen"},
     ("POST", "/inquiries/{inquiry_id}/note"): {"text": "stolen"},
     ("POST", "/inquiries/{inquiry_id}/start"): {"version": "1"},

@@ -27,7 +27,7 @@ from tekisei.cli.common import (
     resolve_lang,
     table,
 )
-from tekisei.core.decisions import MAX_BYTES
+from tekisei.core.decisions import MAX_BYTES, DecisionSettings
 from tekisei.errors import FileLimitError
 from tekisei.services import decisions as decision_service
 from tekisei.services.decision_imports import import_decisions, template
@@ -155,3 +155,57 @@ def purge(org: OrgOption, user: UserOption = None, as_json: JsonOption = False) 
         print_json({"deleted": deleted})
         return
     console.print(f"deleted {deleted} decision records past the retention", markup=False)
+
+
+@app.command("settings")
+@handle_errors
+def settings(
+    org: OrgOption,
+    retention_days: Annotated[
+        int | None,
+        typer.Option("--retention-days", help="Keep records this many days.", min=30, max=36_500),
+    ] = None,
+    publish: Annotated[
+        list[int] | None,
+        typer.Option("--publish", help="Publish this system's statistics (repeatable).", min=1),
+    ] = None,
+    unpublish: Annotated[
+        list[int] | None,
+        typer.Option("--unpublish", help="Stop publishing this system's (repeatable).", min=1),
+    ] = None,
+    records: Annotated[
+        bool | None,
+        typer.Option(
+            "--records/--no-records",
+            help="Also publish the anonymised records of those systems (or stop).",
+        ),
+    ] = None,
+    user: UserOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show the retention and publication of decision records, or change them (admins).
+
+    The statistics (and, with --records, the anonymised records) of the published systems
+    appear on the public register of AI use while it is published and lists them."""
+    changing = retention_days is not None or publish or unpublish or records is not None
+    with database().reading() if not changing else database().transaction() as session:
+        actor = principal(session, org, user)
+        current = decision_service.read_settings(session, actor)
+        if changing:
+            chosen = (set(current.published) | set(publish or [])) - set(unpublish or [])
+            wanted = DecisionSettings(
+                retention_days=retention_days or current.retention_days,
+                published=sorted(chosen),
+                publish_records=current.publish_records if records is None else records,
+            )
+            current = decision_service.update_settings(session, actor, wanted, current.version)
+    if as_json:
+        print_json(current)
+        return
+    console.print(
+        f"retention: {current.retention_days} days\n"
+        f"published systems: {', '.join(map(str, current.published)) or '-'}\n"
+        f"anonymised records published: {'yes' if current.publish_records else 'no'}\n"
+        f"version: {current.version}",
+        markup=False,
+    )

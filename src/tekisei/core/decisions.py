@@ -33,6 +33,8 @@ MAX_ROWS = 50_000
 MAX_BYTES = 20 * 1024 * 1024
 MAX_PUBLISHED = 1000
 """Systems whose statistics one organisation publishes."""
+MAX_PUBLIC_RECORDS = 1000
+"""Anonymised records the public register shows per system (the newest)."""
 DEFAULT_RETENTION_DAYS = 5 * 365 + 1
 """Five years: the longest retention of ordinary administrative documents."""
 
@@ -101,6 +103,9 @@ class DecisionSettings(BaseModel):
     retention_days: int = Field(default=DEFAULT_RETENTION_DAYS, ge=30, le=36_500)
     published: list[int] = Field(default_factory=list, max_length=MAX_PUBLISHED)
     """Ids of the systems whose statistics are public (counts and shares, no cases)."""
+    publish_records: bool = False
+    """Whether the anonymised records of those systems are public too (no case reference,
+    no person, no free text: the month, the AI's contribution and the review outcome)."""
 
 
 @dataclass(frozen=True)
@@ -210,3 +215,34 @@ def by_month(rows: Iterable[tuple[date, Outcome]]) -> list[MonthTally]:
         MonthTally(month=month, **tally(outcomes).model_dump())
         for month, outcomes in sorted(months.items())
     ]
+
+
+class PublicDecision(BaseModel):
+    """One decision as the public reads it: anonymised, with no case reference, no person
+    and no free text."""
+
+    month: str = Field(description="The month of the decision (YYYY-MM)")
+    contribution: Contribution = Field(description="What the AI contributed")
+    outcome: Outcome = Field(description="What the reviewer did with the AI's suggestion")
+    changed: bool = Field(description="Whether the reviewer changed or overrode it")
+
+
+class PublicDecisions(BaseModel):
+    """A system's published decision statistics and, when the organisation opts in, its
+    anonymised records (newest first)."""
+
+    total: Tally
+    months: list[MonthTally]
+    records: list[PublicDecision] | None = Field(
+        default=None, description="Anonymised records; absent unless the organisation opts in"
+    )
+
+
+def anonymised(decided_on: date, contribution: Contribution, outcome: Outcome) -> PublicDecision:
+    """A record reduced to what may be published."""
+    return PublicDecision(
+        month=f"{decided_on.year:04d}-{decided_on.month:02d}",
+        contribution=contribution,
+        outcome=outcome,
+        changed=outcome is not Outcome.KEPT,
+    )

@@ -16,6 +16,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from tekisei.core.decisions import PublicDecisions
 from tekisei.core.systems import Autonomy
 
 REGISTER_VERSION = 1
@@ -103,6 +104,11 @@ class RegisterEntry(BaseModel):
     notice_url: str | None = Field(description="The published disclosure notice, if any")
     vendors: list[str] = Field(description="Vendors supplying the system or its models")
     last_review: date | None = Field(description="When the last PDCA review was completed")
+    decisions: PublicDecisions | None = Field(
+        default=None,
+        description="Statistics of the AI-assisted decisions (3(4)) and, if the organisation "
+        "opts in, anonymised records; absent unless it publishes them for this system",
+    )
 
 
 class PublicRegister(BaseModel):

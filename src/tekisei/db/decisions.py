@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tekisei.db.base import Base, UtcDateTime
@@ -52,6 +63,8 @@ class DecisionSettingsRow(Base):
     org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), primary_key=True)
     retention_days: Mapped[int] = mapped_column(Integer)
     published: Mapped[list[int]] = mapped_column(JSON)
+    publish_records: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """Whether the anonymised records of the published systems are public too."""
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_by: Mapped[str] = mapped_column(String(320))
     version: Mapped[int] = mapped_column(Integer, default=1)

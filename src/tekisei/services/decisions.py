@@ -17,17 +17,21 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from tekisei.core.decisions import (
+    MAX_PUBLIC_RECORDS,
     Contribution,
     DecisionSettings,
     MonthTally,
     Outcome,
+    PublicDecisions,
     Tally,
+    anonymised,
     by_month,
     tally,
 )
 from tekisei.core.orgs import Permission, Principal, require, sees_all_systems
 from tekisei.db.decisions import DecisionRow, DecisionSettingsRow
 from tekisei.db.orgs import OrgRow
+from tekisei.db.registers import RegisterEntryRow, RegisterRow
 from tekisei.db.systems import SystemRow
 from tekisei.errors import InvalidInputError, NotFoundError
 from tekisei.services import audit
@@ -194,7 +198,11 @@ def settings_of(session: Session, org_id: int) -> DecisionSettings:
     row = session.get(DecisionSettingsRow, org_id)
     if row is None:
         return DecisionSettings()
-    return DecisionSettings(retention_days=row.retention_days, published=list(row.published))
+    return DecisionSettings(
+        retention_days=row.retention_days,
+        published=list(row.published),
+        publish_records=row.publish_records,
+    )
 
 
 def read_settings(session: Session, principal: Principal) -> DecisionSettingsView:
@@ -233,12 +241,14 @@ def update_settings(
     if row is None:
         row = DecisionSettingsRow(
             org_id=principal.org_id, retention_days=settings.retention_days,
-            published=published, updated_at=now, updated_by=principal.email, version=1,
+            published=published, publish_records=settings.publish_records, updated_at=now,
+            updated_by=principal.email, version=1,
         )  # fmt: skip
         session.add(row)
     else:
         row.retention_days = settings.retention_days
         row.published = published
+        row.publish_records = settings.publish_records
         row.updated_at = now
         row.updated_by = principal.email
         row.version += 1
@@ -247,7 +257,7 @@ def update_settings(
         session, _org(session, principal.org_id), principal.email, "decision.settings", "org",
         principal.org_id,
         {"retention_days": settings.retention_days, "published": published,
-         "version": row.version},
+         "publish_records": settings.publish_records, "version": row.version},
     )  # fmt: skip
     return read_settings(session, principal)
 
@@ -293,36 +303,85 @@ def purge(session: Session, principal: Principal, today: date | None = None) -> 
     return total
 
 
+def published_decisions(
+    session: Session, org_id: int, listed: list[int]
+) -> dict[int, PublicDecisions]:
+    """What the public register shows of the decisions of its ``listed`` systems: for each
+    system the organisation publishes them for, the statistics and, when it opts in, the
+    anonymised records (newest :data:`MAX_PUBLIC_RECORDS`). One query for all systems."""
+    settings = settings_of(session, org_id)
+    wanted = sorted(set(settings.published) & set(listed))
+    if not wanted:
+        return {}
+    rows: dict[int, list[tuple[date, Outcome, Contribution]]] = {i: [] for i in wanted}
+    found = session.execute(
+        select(
+            DecisionRow.system_id,
+            DecisionRow.decided_on,
+            DecisionRow.outcome,
+            DecisionRow.contribution,
+        )
+        .where(DecisionRow.org_id == org_id, DecisionRow.system_id.in_(wanted))
+        .order_by(DecisionRow.decided_on.desc(), DecisionRow.id.desc())
+    )
+    for system_id, day, outcome, contribution in found:
+        rows[system_id].append((day, Outcome(outcome), Contribution(contribution)))
+    published = {}
+    for system_id, decided in rows.items():
+        records = None
+        if settings.publish_records:
+            records = [anonymised(day, c, o) for day, o, c in decided[:MAX_PUBLIC_RECORDS]]
+        published[system_id] = PublicDecisions(
+            total=tally(o for _, o, _ in decided),
+            months=by_month((day, o) for day, o, _ in decided),
+            records=records,
+        )
+    return published
+
+
 def public_stats(session: Session, org_id: int) -> list[PublicDecisionStats]:
-    """The anonymised statistics of the systems the organisation publishes them for
-    (counts and shares, in all and by month; no case, no person), by system name."""
-    published = settings_of(session, org_id).published
+    """The anonymised statistics of the systems listed on the organisation's register that
+    it publishes them for (counts and shares, in all and by month; no case, no person), by
+    system name."""
+    listed = list(
+        session.scalars(select(RegisterEntryRow.system_id).where(RegisterEntryRow.org_id == org_id))
+    )
+    published = published_decisions(session, org_id, listed)
     if not published:
         return []
     systems = session.scalars(
         select(SystemRow)
-        .where(SystemRow.org_id == org_id, SystemRow.id.in_(published))
+        .where(SystemRow.org_id == org_id, SystemRow.id.in_(list(published)))
         .order_by(SystemRow.name, SystemRow.id)
     )
-    found = []
-    for system in systems:
-        rows = _stats_rows(session, org_id, system.id, None, None)
-        total = tally(outcome for _, outcome in rows)
-        found.append(
-            PublicDecisionStats(
-                system_id=system.id, system_name=system.name, total=total, months=by_month(rows)
-            )
+    return [
+        PublicDecisionStats(
+            system_id=system.id,
+            system_name=system.name,
+            total=published[system.id].total,
+            months=published[system.id].months,
         )
-    return found
+        for system in systems
+    ]
 
 
 def public_stats_of(session: Session, slug: str) -> list[PublicDecisionStats]:
-    """:func:`public_stats` of the organisation whose short id is ``slug``.
+    """:func:`public_stats` of the organisation whose short id is ``slug``, while its
+    register of AI use is published.
 
     Raises:
-        NotFoundError: no such organisation.
+        NotFoundError: no such organisation, or its register is not published (the same
+            answer for both).
     """
     org = session.scalars(select(OrgRow).where(OrgRow.slug == slug)).first()
-    if org is None:
-        raise NotFoundError(f"no organisation {slug}", ja=f"組織 {slug} は見つかりません。")
+    register = (
+        session.scalars(select(RegisterRow).where(RegisterRow.org_id == org.id)).first()
+        if org is not None
+        else None
+    )
+    if org is None or register is None or register.published_at is None:
+        raise NotFoundError(
+            f"organisation {slug} publishes no register of AI use, so no decision statistics",
+            ja=f"組織 {slug} はAI利用登録簿を公開していないため、決定の統計も公開されていません。",
+        )
     return public_stats(session, org.id)

@@ -18,7 +18,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tekisei.core.decisions import DecisionSettings
 from tekisei.core.haip_reports import HaipReportFields, SectionId, SectionText
+from tekisei.core.judgements import Answer
 from tekisei.core.orgs import OrgActor, OrgCreate, Principal, Role
 from tekisei.core.policies import PolicyKind
 from tekisei.core.procurements import Entry, ItemStatus, Kind, Phase, ProcurementFields
@@ -30,7 +32,9 @@ from tekisei.db.orgs import OrgRow
 from tekisei.private import private_dir, write_private
 from tekisei.services import (
     credentials,
+    decisions,
     haip_reports,
+    judgements,
     notice_approvals,
     notices,
     orgs,
@@ -47,6 +51,7 @@ from tekisei.services import (
     vendors,
 )
 from tekisei.services.database import Database
+from tekisei.services.decision_imports import import_decisions
 
 CREDENTIALS_FILE = "demo-signin.txt"
 SAMPLES_DIR = "demo"
@@ -365,8 +370,11 @@ def load_demo(
             if org.slug == "demo-corp":
                 _haip_draft(session, operator)
             if org.slug == "demo-city":
+                admin = users.principal_for(session, item["accounts"][0][0], org.slug)
+                _judgement(session, admin, executive, registered[0])
                 _public_register(session, database, operator, executive, registered[0])
                 _procurement(session, operator, registered[0])
+                _decision_records(session, admin, registered[0])
     private_dir(data_dir)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -474,6 +482,54 @@ def _procurement(session: Session, operator: Principal, system_id: int) -> None:
     row = procurements.create_procurement(session, operator, system_id, fields)
     entries = {k: Entry(status=s, note=n) for k, (s, n) in DEMO_CHECKLIST.items()}
     procurements.set_items(session, operator, system_id, row.id, entries, row.version)
+CHATBOT_JUDGEMENT: dict[str, tuple[str, str]] = {
+    "users-public": ("yes", "住民が市のウェブサイトから直接使う。"),
+    "users-vulnerable": ("yes", "高齢者や子どもが使うことも想定される。"),
+    "work-rights": ("no", "手続きの案内だけで、申請の審査や決定には使わない。"),
+    "work-safety": ("no", "避難情報など命に関わる案内はせず、防災ページへ誘導する。"),
+    "work-trust": ("yes", "回答は市の案内として住民に表示される。"),
+    "data-confidential": ("no", "公開前の情報は入力も学習もしない。"),
+    "data-personal": ("yes", "住民が氏名や住所を書き込むことがある（ログでは自動で伏せる）。"),
+    "output-unchecked": ("yes", "回答は職員が確認する前に住民に表示される。"),
+    "output-hard-to-check": ("no", "市民課が毎週、回答の記録を抜き出して確かめている。"),
+}
+"""The city's DS-920 judgement of its chatbot: high-risk from all four perspectives."""
+
+
+def _judgement(session: Session, admin: Principal, executive: Principal, system_id: int) -> None:
+    """The chatbot's DS-920 judgement, answered by the administrator and signed by the
+    CAIO (3(1)); its tier reasons then name the judgement."""
+    answers = {
+        key: Answer.model_validate({"answer": reply, "note": note})
+        for key, (reply, note) in CHATBOT_JUDGEMENT.items()
+    }
+    row = judgements.answer(session, admin, system_id, answers)
+    judgements.sign(session, executive, system_id, row.id, row.version)
+
+
+DECISION_HEADER = "案件番号,決定日,決定内容,根拠,AIの関与,AIの提案,審査結果,審査・決定者"
+DECISION_OUTCOMES = ("採用", "採用", "修正", "採用", "採用", "不採用") * 2
+"""Twelve replies to residents the chatbot drafted and staff sent: 8 kept, 2 changed by the
+reviewer and 2 overridden."""
+
+
+def _decision_records(session: Session, admin: Principal, system_id: int) -> None:
+    """A dozen decisions the chatbot helped with (replies to escalated inquiries), imported
+    as a case system would send them, with the statistics (and anonymised records)
+    published on the city's register (3(4))."""
+    lines = [DECISION_HEADER]
+    for number, outcome in enumerate(DECISION_OUTCOMES, start=1):
+        month = 9 + (number - 1) // 4
+        lines.append(
+            f"R8-Q{number:03d},2026-{month:02d}-{(number * 2) % 27 + 1:02d},"
+            "問い合わせへの回答を送付,市民課の案内基準,文案の作成,手続き案内の回答案,"
+            f"{outcome},admin@demo-city.example"
+        )
+    data = ("\n".join(lines) + "\n").encode("utf-8")
+    result = import_decisions(session, admin, system_id, data, "demo-decisions.csv")
+    assert result.applied, result.errors
+    settings = DecisionSettings(published=[system_id], publish_records=True)
+    decisions.update_settings(session, admin, settings, 0)
 
 
 def _haip_draft(session: Session, operator: Principal) -> None:

@@ -86,6 +86,15 @@ def _system(session: Session, principal: Principal, system_id: int) -> SystemRow
     return row
 
 
+def system_of(session: Session, principal: Principal, system_id: int) -> SystemRow:
+    """The system, when the principal may see its judgements.
+
+    Raises:
+        NotFoundError: external testers, or no such system in the organisation.
+    """
+    return _system(session, principal, system_id)
+
+
 def _outcome(row: JudgementRow) -> Outcome:
     return decide({k: Answer.model_validate(v) for k, v in row.answers.items()})
 

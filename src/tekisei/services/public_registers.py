@@ -29,10 +29,11 @@ from tekisei.db.systems import SystemRow
 from tekisei.db.vendors import VendorRow, VendorSystemRow
 from tekisei.errors import NotFoundError
 from tekisei.render.sheets import Table, csv_text
+from tekisei.services.decisions import published_decisions
 from tekisei.services.notices import public_path as notice_path
 from tekisei.services.orgs import time_zone_name
 from tekisei.services.statements import public_path as statement_path
-from tekisei.services.systems import FACT_FIELDS
+from tekisei.services.systems import FACT_FIELDS, judged
 
 
 def _not_found() -> NotFoundError:
@@ -78,6 +79,7 @@ def read_register(session: Session, slug: str) -> PublicRegister:
     vendors = _vendors(session, org.id, ids)
     reviews = _last_reviews(session, org.id, ids)
     notices = _notices(session, org.id, ids)
+    decisions = published_decisions(session, org.id, ids)
     statement = session.scalars(select(StatementRow).where(StatementRow.org_id == org.id)).first()
     published_statement = (
         statement is not None
@@ -87,7 +89,7 @@ def read_register(session: Session, slug: str) -> PublicRegister:
     entries = []
     for system, entry in listed:
         facts = SystemFacts.model_validate({n: getattr(system, n) for n in FACT_FIELDS})
-        tier = risk_tier(facts)
+        tier = risk_tier(facts, judged(system))
         entries.append(
             RegisterEntry(
                 name=system.name,
@@ -101,6 +103,7 @@ def read_register(session: Session, slug: str) -> PublicRegister:
                 notice_url=notices.get(system.id),
                 vendors=_merged(vendors.get(system.id, []), system.vendors),
                 last_review=reviews.get(system.id),
+                decisions=decisions.get(system.id),
             )
         )
     return PublicRegister(

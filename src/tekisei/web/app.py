@@ -65,6 +65,7 @@ from tekisei.web.pages import haip_reports as haip_reports_pages
 from tekisei.web.pages import incidents as incidents_pages
 from tekisei.web.pages import inquiries as inquiries_pages
 from tekisei.web.pages import invitations as invitations_pages
+from tekisei.web.pages import judgements as judgements_pages
 from tekisei.web.pages import notices as notices_pages
 from tekisei.web.pages import notifications as notifications_pages
 from tekisei.web.pages import orgs as orgs_pages
@@ -185,6 +186,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(inquiries_pages.router)
     app.include_router(decisions_pages.router)
     app.include_router(procurements_pages.router)
+    app.include_router(decisions_pages.settings_router)
+    app.include_router(judgements_pages.router)
     app.include_router(continuity_pages.router)
     app.include_router(incidents_pages.router)
     app.include_router(incidents_pages.public_router)

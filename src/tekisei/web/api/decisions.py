@@ -49,13 +49,15 @@ IMPORT_DESCRIPTION = (
 
 
 class SettingsBody(BaseModel):
-    """The retention (days after the decision) and the systems whose statistics are
-    public; ``version``: the version you read (0 before the first save)."""
+    """The retention (days after the decision), the systems whose statistics are public on
+    the published register of AI use, and whether their anonymised records are public too;
+    ``version``: the version you read (0 before the first save)."""
 
     model_config = ConfigDict(extra="forbid")
 
     retention_days: int = Field(ge=30, le=36_500)
     published: list[IdField] = Field(default_factory=list, max_length=MAX_PUBLISHED)
+    publish_records: bool = False
     version: Annotated[int, Field(ge=0, le=2**31 - 1)]
 
 
@@ -145,7 +147,11 @@ def update_settings(
     request: Request, principal: PrincipalDep, body: SettingsBody
 ) -> DecisionSettingsView:
     """Change the retention and the published systems (administrators)."""
-    settings = DecisionSettings(retention_days=body.retention_days, published=body.published)
+    settings = DecisionSettings(
+        retention_days=body.retention_days,
+        published=body.published,
+        publish_records=body.publish_records,
+    )
     with transaction(request) as session:
         return decision_service.update_settings(session, principal, settings, body.version)
 
@@ -167,8 +173,9 @@ def purge(request: Request, principal: PrincipalDep) -> Purged:
     "/api/public/orgs/{org}/decisions/stats", response_model=list[PublicDecisionStats]
 )
 def public_stats(request: Request, org: OrgSlug) -> list[PublicDecisionStats]:
-    """The anonymised decision statistics of the systems the organisation publishes them
-    for: counts and shares of AI suggestions kept, changed and overridden, by month. No
-    case and no person is named."""
+    """The anonymised decision statistics of the systems listed on the organisation's
+    published register that it publishes them for: counts and shares of AI suggestions
+    kept, changed and overridden, by month. No case and no person is named. 404 while the
+    register is not published."""
     with reading(request) as session:
         return decision_service.public_stats_of(session, org)

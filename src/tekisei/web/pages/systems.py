@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from tekisei.core.catalog import SystemRole
 from tekisei.core.gates import gated
-from tekisei.core.orgs import Permission, can
+from tekisei.core.orgs import Permission, Role, can
 from tekisei.core.systems import (
     AffectedGroup,
     Autonomy,
@@ -27,6 +27,7 @@ from tekisei.errors import ConflictError, InvalidInputError
 from tekisei.render.heatmap import heat_map_svg
 from tekisei.services import gates as gate_service
 from tekisei.services import incidents as incident_views
+from tekisei.services import judgements as judgement_service
 from tekisei.services import notice_views, provenance_checks
 from tekisei.services import procurements as procurement_views
 from tekisei.services import provenance as text_provenance
@@ -203,6 +204,11 @@ def detail_page(request: Request, principal: PrincipalDep, system_id: IdPath) ->
         system_vendors = vendor_views.for_system(session, principal, system_id)
         procurement_count = procurement_views.count_for_system(session, principal, system_id)
         system_incidents = incident_views.for_system(session, principal, system_id)
+        judgement = None
+        if principal.role is not Role.EXTERNAL_TESTER:
+            in_force = judgement_service.in_force(session, principal, system_id)
+            if in_force is not None:
+                judgement = judgement_service.view(session, in_force, actors)
     groups: dict[str, dict[str, Any]] = {}
     for requirement in requirements:
         group = groups.setdefault(
@@ -243,6 +249,8 @@ def detail_page(request: Request, principal: PrincipalDep, system_id: IdPath) ->
             "system_vendors": system_vendors,
             "procurement_count": procurement_count,
             "system_incidents": system_incidents,
+            "judgement": judgement,
+            "may_judge": principal.role is not Role.EXTERNAL_TESTER,
             "can_report_incident": can(principal.role, Permission.WRITE_INCIDENTS),
         },
     )
