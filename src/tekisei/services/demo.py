@@ -482,6 +482,8 @@ def _procurement(session: Session, operator: Principal, system_id: int) -> None:
     row = procurements.create_procurement(session, operator, system_id, fields)
     entries = {k: Entry(status=s, note=n) for k, (s, n) in DEMO_CHECKLIST.items()}
     procurements.set_items(session, operator, system_id, row.id, entries, row.version)
+
+
 CHATBOT_JUDGEMENT: dict[str, tuple[str, str]] = {
     "users-public": ("yes", "住民が市のウェブサイトから直接使う。"),
     "users-vulnerable": ("yes", "高齢者や子どもが使うことも想定される。"),
