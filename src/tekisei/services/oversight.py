@@ -325,7 +325,7 @@ def _active_grants(session: Session, supervisor_id: int) -> list[tuple[Oversight
         )
         .order_by(OrgRow.name, OrgRow.id)
     )
-    return [(g, o) for g, o in rows.tuples()]
+    return [(g, o) for g, o in rows]
 
 
 def granting_orgs(session: Session, principal: Principal) -> list[GrantingOrg]:
@@ -432,7 +432,7 @@ def _shared_systems(session: Session, org: OrgRow, ids: list[int]) -> list[Share
             select(ReviewRow.system_id, func.max(ReviewRow.completed_at))
             .where(ReviewRow.org_id == org.id, ReviewRow.system_id.in_(ids))
             .group_by(ReviewRow.system_id)
-        ).tuples()
+        ).all()
     )
     return [
         SharedSystem(
