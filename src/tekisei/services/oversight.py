@@ -217,6 +217,8 @@ def grant(
         InvalidInputError: the organisation itself, or too many systems.
         ConflictError: a grant to it is already active.
     """
+    # Systems first: one the caller cannot see is "not found" whatever the role.
+    shared = _shared(session, principal, systems or [])
     require(principal, Permission.MANAGE_ORG)
     other = _org_by_slug(session, supervisor)
     if other.id == principal.org_id:
@@ -226,7 +228,6 @@ def grant(
             ja="自組織には許可できません。監督する組織の短縮名を指定してください。",
             field="supervisor",
         )
-    shared = _shared(session, principal, systems or [])
     row = _grant_row(session, principal.org_id, other.id)
     now = datetime.now(UTC)
     if row is not None and row.revoked_at is None:
@@ -268,12 +269,12 @@ def share_systems(
         NotFoundError: no active grant to it, or a system not in this organisation.
         ConflictError: ``version`` is not the one read.
     """
+    shared = _shared(session, principal, systems)
     require(principal, Permission.MANAGE_ORG)
     other = _org_by_slug(session, supervisor)
     row = _grant_row(session, principal.org_id, other.id)
     if row is None or row.revoked_at is not None:
         raise _no_grant(supervisor)
-    shared = _shared(session, principal, systems)
     check_version("監督の許可", supervisor, version, row.version, kind_en="the oversight grant to")
     row.systems = shared
     row.version += 1
