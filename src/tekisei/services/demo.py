@@ -32,6 +32,7 @@ from tekisei.services import (
     notice_approvals,
     notices,
     orgs,
+    oversight,
     owners,
     policies,
     policy_approvals,
@@ -83,6 +84,8 @@ NAMES = {
     "audit@demo-corp.example": "中村 健",
     "admin@demo-city.example": "伊藤 直子",
     "caio@demo-city.example": "山田 花子",
+    "admin@demo-pref.example": "小林 誠",
+    "audit@demo-pref.example": "加藤 恵",
 }
 """The demo accounts' names (owners of risks are shown by name)."""
 
@@ -281,6 +284,21 @@ ORGS: list[dict[str, Any]] = [
             },
         ],
     },
+    {
+        # The prefecture that oversees the city (3(2)): no systems of its own in the demo.
+        "org": OrgCreate(
+            name="デモ県",
+            slug="demo-pref",
+            actors=[OrgActor.LOCAL],
+            responsible_person="小林 誠",
+            responsible_title="デジタル推進課長",
+        ),
+        "accounts": [
+            ("admin@demo-pref.example", Role.ADMIN),
+            ("audit@demo-pref.example", Role.AUDITOR),
+        ],
+        "systems": [],
+    },
 ]
 
 
@@ -320,6 +338,7 @@ def load_demo(
         return DemoResult(False, "the database already has organisations", [], None, None)
     password = secrets.token_urlsafe(12)
     with database.transaction() as session:
+        city: tuple[Principal, int] | None = None
         for item in ORGS:
             org = orgs.create_org(session, item["org"], actor="demo")
             for email, role in item["accounts"]:
@@ -362,6 +381,9 @@ def load_demo(
                 _haip_draft(session, operator)
             if org.slug == "demo-city":
                 _public_register(session, database, operator, executive, registered[0])
+                city = (operator, registered[0])
+        assert city is not None
+        _oversight(session, *city)
     private_dir(data_dir)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -434,6 +456,11 @@ def _public_register(
     choice = EntryChoice(division="市民課", contribution=Contribution.INFORMS)
     registers.list_system(session, operator, system_id, choice)
     registers.publish_register(session, operator)
+
+
+def _oversight(session: Session, city: Principal, chatbot: int) -> None:
+    """The city grants the prefecture oversight of its AI use and shares its chatbot."""
+    oversight.grant(session, city, "demo-pref", [chatbot])
 
 
 def _haip_draft(session: Session, operator: Principal) -> None:
