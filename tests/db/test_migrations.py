@@ -1333,3 +1333,61 @@ def test_publishing_decision_records_comes_with_0038_off_for_everyone_and_goes_b
         assert schema_drift(engine) == []
     finally:
         engine.dispose()
+
+
+def test_the_oversight_tables_come_with_0034_and_go_back_leaving_the_rest(
+    settings: Settings,
+) -> None:
+    """0034 adds oversight grants and snapshots; one grant per pair of organisations; an
+    organisation's grants go with it; going back drops only these tables; upgrading again
+    gives the schema the models describe."""
+    from alembic import command
+    from sqlalchemy.exc import IntegrityError
+
+    from tekisei.db.migrate import alembic_config, upgrade
+
+    engine = make_engine(settings.resolved_database_url)
+    config = alembic_config(engine)
+    tables = {"oversight_grants", "oversight_snapshots"}
+    at = "'2026-01-01 00:00:00'"
+    grant = (
+        "INSERT INTO oversight_grants (id, org_id, supervisor_id, systems, granted_at, "
+        f"granted_by, version) VALUES ({{id}}, 1, 2, '[]', {at}, 'cli', 1)"
+    )
+    try:
+        upgrade(engine, "0038")
+        assert not tables & set(inspect(engine).get_table_names())
+        with engine.begin() as connection:
+            for org_id, slug in ((1, "city"), (2, "pref")):
+                connection.execute(
+                    text(
+                        "INSERT INTO orgs (id, slug, name, actors, created_at, version, "
+                        f"audit_seq, audit_head) VALUES ({org_id}, '{slug}', '{slug}', "
+                        f"'[\"local\"]', {at}, 1, 0, 'x')"
+                    )
+                )
+        upgrade(engine, "0034")
+        assert tables <= set(inspect(engine).get_table_names())
+        with engine.begin() as connection:
+            connection.execute(text(grant.format(id=1)))
+            connection.execute(
+                text(
+                    "INSERT INTO oversight_snapshots (id, org_id, supervisor_id, month, figures, "
+                    f"taken_at) VALUES (1, 1, 2, '2026-01', '{{}}', {at})"
+                )
+            )
+        with pytest.raises(IntegrityError), engine.begin() as connection:
+            connection.execute(text(grant.format(id=2)))
+        with engine.begin() as connection:
+            connection.execute(text("DELETE FROM orgs WHERE slug = 'pref'"))
+            for table in tables:
+                assert connection.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 0
+        command.downgrade(config, "0038")
+        remaining = set(inspect(engine).get_table_names())
+        assert not tables & remaining and "decisions" in remaining
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT slug FROM orgs")).scalar() == "city"
+        upgrade(engine)
+        assert schema_drift(engine) == []
+    finally:
+        engine.dispose()

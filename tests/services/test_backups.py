@@ -184,7 +184,11 @@ def test_a_populated_deployment_round_trips(
         assert database.signer.key_id == deployment.database.signer.key_id
         with database.reading() as session:
             verified = audit_anchors.check_all(session, database.signer, None)
-        assert verified.ok and {c.org for c in verified.checks} == {"demo-corp", "demo-city"}
+        assert verified.ok and {c.org for c in verified.checks} == {
+            "demo-corp",
+            "demo-city",
+            "demo-pref",
+        }
         admin = _operator(database)
         with database.reading() as session:
             found = evidence.download(session, admin, target.files_dir, deployment.evidence_id)

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from tekisei.core.orgs import OrgActor, OrgCreate
 from tekisei.db.audit import AuditEventRow
 from tekisei.db.provenance import ProvenanceKeyRow
+from tekisei.errors import NotFoundError
 from tekisei.provenance import GreenList, TokenizerFile, Verdict, detect_text, smollm2_tokenizer
 from tekisei.services import (
     audit,
     credentials,
     orgs,
+    oversight,
     policies,
     policy_views,
     provenance,
@@ -73,6 +76,26 @@ def test_the_demo_has_systems_risks_and_a_verifying_audit_chain(
             assert ok, problems
     opened = users.sign_in(loaded_db, "exec@demo-corp.example", result.password)
     assert opened.principal.org_slug == "demo-corp"
+
+
+def test_the_demo_prefecture_oversees_the_city_and_nothing_of_the_company(
+    loaded_db: Database, tmp_path: Path
+) -> None:
+    result = load_demo(loaded_db, tmp_path)
+    assert result.password
+    pref = users.sign_in(loaded_db, "admin@demo-pref.example", result.password).principal
+    with loaded_db.transaction() as session:
+        seen = oversight.overview(session, pref)
+        assert [o.slug for o in seen.orgs] == ["demo-city"]
+        assert [s.name for s in seen.orgs[0].systems] == ["住民問い合わせチャットボット"]
+        assert seen.totals.systems == 1
+        with pytest.raises(NotFoundError):
+            oversight.view_org(session, pref, "demo-corp")
+        for slug in ("demo-city", "demo-pref"):
+            ok, _, problems = audit.verify_live(
+                session, orgs.cli_principal(session, slug), loaded_db.signer
+            )
+            assert ok, problems
 
 
 def test_loading_again_changes_nothing_and_shows_the_same_password(

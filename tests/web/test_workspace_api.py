@@ -483,6 +483,8 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("POST", "/api/reports/haip/{report_id}/publish"): {"version": 1},
     ("POST", "/api/reports/haip/{report_id}/unpublish"): {"reason": "stolen"},
+    ("POST", "/api/oversight/grants"): {"supervisor": "acme", "systems": [Ref("system_id")]},
+    ("PUT", "/api/oversight/grants/{org}"): {"version": 1, "systems": [Ref("system_id")]},
 }
 FORMS: dict[tuple[str, str], dict[str, Any]] = {
     # Form fields of page posts and of form routes (the walker adds the CSRF token).
@@ -510,6 +512,9 @@ FORMS: dict[tuple[str, str], dict[str, Any]] = {
         "new_password_again": "a long enough passphrase",
     },
     ("POST", "/account/orgs"): {"org": "acme"},
+    ("POST", "/oversight/grants"): {"supervisor": "acme", "systems": Ref("system_id")},
+    ("POST", "/oversight/grants/{org}/systems"): {"version": "1", "systems": Ref("system_id")},
+    ("POST", "/oversight/grants/{org}/revoke"): {},
     ("POST", "/evals/runs/{run}/cancel"): {},
     ("POST", "/systems/{system_id}/assessment/start"): {},
     ("POST", "/systems/{system_id}/assessment/close"): {"confirm": "1"},

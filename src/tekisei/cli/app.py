@@ -48,6 +48,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "policies": ("tekisei.cli.policies", "app", "AI policies of the organisation."),
     "provenance": ("tekisei.cli.provenance", "app", "Watermarks and content credentials."),
     "records": ("tekisei.cli.records", "app", "Models and training data of systems."),
+    "oversight": ("tekisei.cli.oversight", "app", "Oversight across organisations (3(2))."),
     "register": ("tekisei.cli.registers", "app", "The public register of AI use."),
     "reports": ("tekisei.cli.reports", "app", "Reports to hand out (HAIP, SoA)."),
     "reviews": ("tekisei.cli.reviews", "app", "Periodic (PDCA) reviews."),

@@ -40,6 +40,7 @@ from tekisei.db.orgs import (
     UserRow,
     WebSessionRow,
 )
+from tekisei.db.oversight import OversightGrantRow, OversightSnapshotRow
 from tekisei.db.policies import PolicyAcknowledgementRow, PolicyRow, PolicyVersionRow
 from tekisei.db.procurements import ProcurementRow
 from tekisei.db.provenance import (
@@ -105,6 +106,8 @@ __all__ = [
     "NotificationRow",
     "NotificationSettingsRow",
     "OrgRow",
+    "OversightGrantRow",
+    "OversightSnapshotRow",
     "PolicyAcknowledgementRow",
     "PolicyRow",
     "PolicyVersionRow",

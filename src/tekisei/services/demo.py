@@ -38,6 +38,7 @@ from tekisei.services import (
     notice_approvals,
     notices,
     orgs,
+    oversight,
     owners,
     policies,
     policy_approvals,
@@ -92,6 +93,8 @@ NAMES = {
     "audit@demo-corp.example": "中村 健",
     "admin@demo-city.example": "伊藤 直子",
     "caio@demo-city.example": "山田 花子",
+    "admin@demo-pref.example": "小林 誠",
+    "audit@demo-pref.example": "加藤 恵",
 }
 """The demo accounts' names (owners of risks are shown by name)."""
 
@@ -290,6 +293,21 @@ ORGS: list[dict[str, Any]] = [
             },
         ],
     },
+    {
+        # The prefecture that oversees the city (3(2)): no systems of its own in the demo.
+        "org": OrgCreate(
+            name="デモ県",
+            slug="demo-pref",
+            actors=[OrgActor.LOCAL],
+            responsible_person="小林 誠",
+            responsible_title="デジタル推進課長",
+        ),
+        "accounts": [
+            ("admin@demo-pref.example", Role.ADMIN),
+            ("audit@demo-pref.example", Role.AUDITOR),
+        ],
+        "systems": [],
+    },
 ]
 
 
@@ -329,6 +347,7 @@ def load_demo(
         return DemoResult(False, "the database already has organisations", [], None, None)
     password = secrets.token_urlsafe(12)
     with database.transaction() as session:
+        city: tuple[Principal, int] | None = None
         for item in ORGS:
             org = orgs.create_org(session, item["org"], actor="demo")
             for email, role in item["accounts"]:
@@ -375,6 +394,9 @@ def load_demo(
                 _public_register(session, database, operator, executive, registered[0])
                 _procurement(session, operator, registered[0])
                 _decision_records(session, admin, registered[0])
+                city = (operator, registered[0])
+        assert city is not None
+        _oversight(session, *city)
     private_dir(data_dir)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -532,6 +554,11 @@ def _decision_records(session: Session, admin: Principal, system_id: int) -> Non
     assert result.applied, result.errors
     settings = DecisionSettings(published=[system_id], publish_records=True)
     decisions.update_settings(session, admin, settings, 0)
+
+
+def _oversight(session: Session, city: Principal, chatbot: int) -> None:
+    """The city grants the prefecture oversight of its AI use and shares its chatbot."""
+    oversight.grant(session, city, "demo-pref", [chatbot])
 
 
 def _haip_draft(session: Session, operator: Principal) -> None:

@@ -34,6 +34,7 @@ from tekisei.web.api import judgements as judgements_api
 from tekisei.web.api import notices as notices_api
 from tekisei.web.api import notifications as notifications_api
 from tekisei.web.api import orgs as orgs_api
+from tekisei.web.api import oversight as oversight_api
 from tekisei.web.api import policies as policies_api
 from tekisei.web.api import procurements as procurements_api
 from tekisei.web.api import provenance as provenance_api
@@ -69,6 +70,7 @@ from tekisei.web.pages import judgements as judgements_pages
 from tekisei.web.pages import notices as notices_pages
 from tekisei.web.pages import notifications as notifications_pages
 from tekisei.web.pages import orgs as orgs_pages
+from tekisei.web.pages import oversight as oversight_pages
 from tekisei.web.pages import policies as policies_pages
 from tekisei.web.pages import procurements as procurements_pages
 from tekisei.web.pages import records as records_pages
@@ -157,6 +159,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(notices_api.public_router)
     app.include_router(soa_api.router)
     app.include_router(policies_api.router)
+    app.include_router(oversight_api.router)
     app.include_router(registers_api.router)
     app.include_router(registers_api.public_router)
     app.include_router(statements_api.router)
@@ -196,6 +199,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(notices_pages.public_router)
     app.include_router(soa_pages.router)
     app.include_router(policies_pages.router)
+    app.include_router(oversight_pages.router)
     app.include_router(registers_pages.router)
     app.include_router(registers_pages.public_router)
     app.include_router(statements_pages.router)

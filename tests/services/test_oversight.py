@@ -1,0 +1,302 @@
+"""Oversight across organisations (3(2)), on both databases: grants and revocations
+audited in both organisations, aggregates and never records, "not found" for every
+organisation that has not granted (a third one, a revoked one, an unknown one), the roles
+on each side, systems shared item by item, and the monthly trend."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from tekisei.core.incidents import IncidentReport, IncidentState, Severity
+from tekisei.core.inquiries import InquirySubmission
+from tekisei.core.orgs import OrgActor, OrgCreate, Principal, Role
+from tekisei.core.systems import SystemFacts
+from tekisei.db.audit import AuditEventRow
+from tekisei.db.inquiries import InquiryRow
+from tekisei.db.orgs import OrgRow
+from tekisei.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
+from tekisei.services import incidents, inquiries, orgs, oversight, public_inquiries, systems, users
+from tekisei.services.database import Database
+
+PASSWORD = "correct horse battery"
+MakeMember = Callable[..., Principal]
+
+
+@pytest.fixture
+def city(loaded_db: Database) -> Principal:
+    with loaded_db.transaction() as session:
+        for slug, actor in (("city", OrgActor.LOCAL), ("pref", OrgActor.LOCAL),
+                            ("town", OrgActor.LOCAL), ("corp", OrgActor.BUSINESS)):  # fmt: skip
+            orgs.create_org(session, OrgCreate(name=slug.title(), slug=slug, actors=[actor]), "cli")
+        return orgs.cli_principal(session, "city")
+
+
+@pytest.fixture
+def member(loaded_db: Database, city: Principal) -> MakeMember:
+    def make(email: str, role: Role, org: str) -> Principal:
+        with loaded_db.transaction() as session:
+            users.create_user(
+                session, users.UserCreate(email=email, password=PASSWORD), org, role,
+                actor="cli", must_change_password=False,
+            )  # fmt: skip
+            return users.principal_for(session, email, org)
+
+    return make
+
+
+def cli(database: Database, slug: str) -> Principal:
+    with database.transaction() as session:
+        return orgs.cli_principal(session, slug)
+
+
+def add_system(
+    database: Database, principal: Principal, name: str, domain: str = "public_services"
+) -> int:
+    data = {"name": name, "org_role": "user", "purpose": f"{name}の目的", "domain": domain,
+            "deployment": "internal", "affected": ["public"], "stage": "operate",
+            "data_categories": ["personal"]}  # fmt: skip
+    with database.transaction() as session:
+        return systems.register_system(session, principal, SystemFacts.model_validate(data)).id
+
+
+def events(database: Database, slug: str, action: str) -> list[AuditEventRow]:
+    with database.reading() as session:
+        return list(
+            session.scalars(
+                select(AuditEventRow)
+                .join(OrgRow, OrgRow.id == AuditEventRow.org_id)
+                .where(OrgRow.slug == slug, AuditEventRow.action == action)
+                .order_by(AuditEventRow.seq)
+            )
+        )
+
+
+def test_a_grant_is_audited_in_both_organisations_and_the_supervisor_reads_only_aggregates(
+    loaded_db: Database, city: Principal, member: MakeMember
+) -> None:
+    chatbot = add_system(loaded_db, city, "住民問い合わせチャットボット")
+    add_system(loaded_db, city, "採用書類の一次選考", domain="employment")
+    with loaded_db.transaction() as session:
+        incidents.report_incident(
+            session, city, IncidentReport(title="誤案内", severity=Severity.HIGH, systems=[chatbot])
+        )
+        closed = incidents.report_incident(
+            session, city, IncidentReport(title="停止", systems=[chatbot])
+        ).row
+        incidents.move(session, city, closed.id, IncidentState.CLOSED, closed.version, "再発防止")
+    with loaded_db.transaction() as session:
+        granted = oversight.grant(session, city, "pref")
+    assert granted.active and granted.supervisor == "pref" and granted.systems == []
+    assert events(loaded_db, "city", "oversight.grant")[0].summary["supervisor"] == "pref"
+    assert events(loaded_db, "pref", "oversight.grant")[0].summary["org"] == "city"
+
+    reader = member("kansa@pref.example", Role.AUDITOR, "pref")
+    with loaded_db.transaction() as session:
+        seen = oversight.view_org(session, reader, "city")
+    figures = seen.aggregates
+    assert figures.systems == 2
+    assert sum(figures.by_tier.values()) == 2 and next(iter(figures.by_tier)) == "critical"
+    assert figures.by_domain == {"employment": 1, "public_services": 1}
+    assert figures.by_stage["operate"] == 2 and figures.by_stage["plan"] == 0
+    assert figures.incidents_open["high"] == 1 and sum(figures.incidents_open.values()) == 1
+    assert sum(figures.incidents_closed.values()) == 1
+    assert seen.systems == []  # nothing shared item by item: no system, not even a name
+    dumped = seen.model_dump_json()
+    assert (
+        "チャットボット" not in dumped
+        and "誤案内" not in dumped
+        and str(chatbot) not in (str(p) for p in seen.systems)
+    )
+    # The read is audited on both sides.
+    city_reads = events(loaded_db, "city", "oversight.read")
+    pref_reads = events(loaded_db, "pref", "oversight.read")
+    assert [e.summary["supervisor"] for e in city_reads] == ["pref"]
+    assert [e.object_id for e in pref_reads] == ["city"]
+    assert city_reads[0].actor == pref_reads[0].actor == "kansa@pref.example"
+
+
+def test_an_organisation_that_did_not_grant_or_revoked_is_not_found_never_forbidden(
+    loaded_db: Database, city: Principal, member: MakeMember
+) -> None:
+    add_system(loaded_db, city, "窓口AI")
+    town = cli(loaded_db, "town")
+    add_system(loaded_db, town, "町の翻訳AI")
+    reader = member("admin@pref.example", Role.ADMIN, "pref")
+    with loaded_db.transaction() as session:
+        oversight.grant(session, city, "pref")
+        oversight.grant(session, town, "corp")  # the town grants someone else
+    with loaded_db.transaction() as session:
+        assert [o.slug for o in oversight.overview(session, reader).orgs] == ["city"]
+    for slug in ("town", "corp", "pref", "nowhere"):
+        with pytest.raises(NotFoundError), loaded_db.transaction() as session:
+            oversight.view_org(session, reader, slug)
+    # A third organisation reads nothing of the city either.
+    corp_admin = member("admin@corp.example", Role.ADMIN, "corp")
+    with loaded_db.transaction() as session:
+        assert [o.slug for o in oversight.overview(session, corp_admin).orgs] == ["town"]
+    with pytest.raises(NotFoundError), loaded_db.transaction() as session:
+        oversight.view_org(session, corp_admin, "city")
+    with loaded_db.transaction() as session:
+        revoked = oversight.revoke(session, city, "pref")
+    assert not revoked.active and revoked.revoked_by == city.email
+    assert events(loaded_db, "pref", "oversight.revoke")[0].summary == {"org": "city"}
+    with pytest.raises(NotFoundError), loaded_db.transaction() as session:
+        oversight.view_org(session, reader, "city")
+    with loaded_db.transaction() as session:
+        after = oversight.overview(session, reader)
+    assert after.orgs == [] and after.totals.systems == 0
+    with pytest.raises(NotFoundError), loaded_db.transaction() as session:
+        oversight.revoke(session, city, "pref")  # nothing left to revoke
+    # Granting again works, and the history stays one row.
+    with loaded_db.transaction() as session:
+        again = oversight.grant(session, city, "pref")
+        assert again.active and len(oversight.list_grants(session, city)) == 1
+
+
+def test_roles_on_each_side(loaded_db: Database, city: Principal, member: MakeMember) -> None:
+    with loaded_db.transaction() as session:
+        oversight.grant(session, city, "pref")
+    viewer = member("viewer@city.example", Role.VIEWER, "city")
+    editor = member("editor@city.example", Role.EDITOR, "city")
+    tester = member("tester@city.example", Role.EXTERNAL_TESTER, "city")
+    for who in (viewer, editor):
+        with pytest.raises(PermissionDeniedError), loaded_db.transaction() as session:
+            oversight.grant(session, who, "corp")
+        with pytest.raises(PermissionDeniedError), loaded_db.transaction() as session:
+            oversight.revoke(session, who, "pref")
+        with loaded_db.reading() as session:
+            assert [g.supervisor for g in oversight.list_grants(session, who)] == ["pref"]
+    with pytest.raises(NotFoundError), loaded_db.reading() as session:
+        oversight.list_grants(session, tester)
+    executive = member("exec@pref.example", Role.EXECUTIVE, "pref")
+    with loaded_db.transaction() as session:
+        assert oversight.view_org(session, executive, "city").slug == "city"
+    for role in (Role.VIEWER, Role.EDITOR, Role.ASSESSOR, Role.EXTERNAL_TESTER):
+        someone = member(f"{role.value}@pref.example", role, "pref")
+        with pytest.raises(PermissionDeniedError), loaded_db.transaction() as session:
+            oversight.view_org(session, someone, "city")
+        with pytest.raises(PermissionDeniedError), loaded_db.transaction() as session:
+            oversight.overview(session, someone)
+
+
+def test_hostile_grants_are_refused(loaded_db: Database, city: Principal) -> None:
+    town = cli(loaded_db, "town")
+    theirs = add_system(loaded_db, town, "町の翻訳AI")
+    with pytest.raises(InvalidInputError), loaded_db.transaction() as session:
+        oversight.grant(session, city, "city")
+    with pytest.raises(NotFoundError), loaded_db.transaction() as session:
+        oversight.grant(session, city, "no-such-org")
+    with pytest.raises(NotFoundError), loaded_db.transaction() as session:
+        oversight.grant(session, city, "pref", [theirs])  # another organisation's system
+    with pytest.raises(InvalidInputError), loaded_db.transaction() as session:
+        oversight.grant(session, city, "pref", list(range(1, 300)))
+    with loaded_db.transaction() as session:
+        oversight.grant(session, city, "pref")
+    with pytest.raises(ConflictError), loaded_db.transaction() as session:
+        oversight.grant(session, city, "pref")
+    with pytest.raises(NotFoundError), loaded_db.transaction() as session:
+        oversight.share_systems(session, city, "corp", [], 1)
+
+
+def test_shared_systems_show_their_summary_and_nothing_else(
+    loaded_db: Database, city: Principal, member: MakeMember
+) -> None:
+    shared = add_system(loaded_db, city, "住民問い合わせチャットボット")
+    add_system(loaded_db, city, "内部の議事録要約")
+    with loaded_db.transaction() as session:
+        granted = oversight.grant(session, city, "pref", [shared])
+    assert [s.name for s in granted.systems] == ["住民問い合わせチャットボット"]
+    reader = member("admin@pref.example", Role.ADMIN, "pref")
+    with loaded_db.transaction() as session:
+        seen = oversight.view_org(session, reader, "city")
+    assert [s.name for s in seen.systems] == ["住民問い合わせチャットボット"]
+    assert set(seen.systems[0].model_dump()) == {
+        "id", "name", "purpose", "tier", "stage", "last_review"
+    }  # fmt: skip
+    assert "議事録" not in seen.model_dump_json()
+    with pytest.raises(ConflictError), loaded_db.transaction() as session:
+        oversight.share_systems(session, city, "pref", [], granted.version - 1)
+    with loaded_db.transaction() as session:
+        oversight.share_systems(session, city, "pref", [], granted.version)
+    with loaded_db.transaction() as session:
+        assert oversight.view_org(session, reader, "city").systems == []
+    assert events(loaded_db, "pref", "oversight.share")[0].summary == {"org": "city", "systems": 0}
+
+
+def test_the_trend_keeps_one_snapshot_per_month_and_totals_add_organisations(
+    loaded_db: Database, city: Principal, member: MakeMember
+) -> None:
+    town = cli(loaded_db, "town")
+    add_system(loaded_db, city, "窓口AI")
+    add_system(loaded_db, town, "町の翻訳AI")
+    with loaded_db.transaction() as session:
+        oversight.grant(session, city, "pref")
+        oversight.grant(session, town, "pref")
+    reader = member("admin@pref.example", Role.ADMIN, "pref")
+    today = datetime.now(UTC).date()
+    with loaded_db.transaction() as session:
+        oversight.view_org(session, reader, "city", today=today)
+        oversight.view_org(session, reader, "city", today=today)  # same month: replaced
+    add_system(loaded_db, city, "AI-OCR")
+    later = today + timedelta(days=62)
+    with loaded_db.transaction() as session:
+        seen = oversight.overview(session, reader, today=later)
+    assert [o.slug for o in seen.orgs] == ["city", "town"]
+    city_trend = seen.orgs[0].trend
+    assert [p.systems for p in city_trend] == [1, 2]
+    assert city_trend[0].month < city_trend[1].month
+    assert seen.totals.systems == 3
+    assert [(p.organisations, p.systems) for p in seen.trend] == [(1, 1), (2, 3)]
+    # Five years on, every review is overdue.
+    with loaded_db.transaction() as session:
+        far = oversight.view_org(session, reader, "city", today=today + timedelta(days=5 * 366))
+    assert far.aggregates.reviews_overdue == 2
+
+
+def test_inquiry_response_times_are_median_and_90th_percentile_days(
+    loaded_db: Database, city: Principal
+) -> None:
+    now = datetime.now(UTC)
+    to = public_inquiries.Receiver(city.org_id, "city", "City", None, None, None)
+    with loaded_db.transaction() as session:
+        tracking = [
+            public_inquiries.submit(
+                session, to, InquirySubmission(message=f"質問{days}"), now=now - timedelta(days)
+            ).tracking
+            for days in (1, 2, 3, 10)
+        ]
+        public_inquiries.submit(session, to, InquirySubmission(message="未回答"))
+    with loaded_db.transaction() as session:
+        ids = session.scalars(select(InquiryRow.id).where(InquiryRow.tracking.in_(tracking)))
+        for inquiry_id in list(ids):
+            row = inquiries.get_inquiry(session, city, inquiry_id)
+            inquiries.reply(session, city, inquiry_id, "回答します。", row.version)
+    with loaded_db.transaction() as session:
+        oversight.grant(session, city, "pref")
+    pref = cli(loaded_db, "pref")
+    with loaded_db.transaction() as session:
+        seen = oversight.view_org(session, pref, "city")
+    figures = seen.aggregates
+    assert (figures.inquiries_answered, figures.inquiries_open) == (4, 1)
+    assert (figures.response_median_days, figures.response_p90_days) == (2.0, 10.0)
+
+
+def test_percentiles_and_combining_figures() -> None:
+    from tekisei.core.oversight import Figures, combine, percentile, summarise
+
+    assert percentile([], 0.5) is None
+    assert percentile([5.0], 0.9) == 5.0
+    assert percentile([4.0, 1.0, 3.0, 2.0], 0.5) == 2.0
+    assert percentile([float(n) for n in range(1, 11)], 0.9) == 9.0
+    both = combine([Figures(systems=1, by_tier={"high": 1}, requirements=10, answered=5,
+                            response_days=[1.0]),
+                    Figures(systems=2, by_tier={"high": 1, "minimal": 1}, requirements=10,
+                            answered=10, response_days=[3.0, 5.0])])  # fmt: skip
+    totals = summarise(both)
+    assert totals.systems == 3 and totals.by_tier["high"] == 2 and totals.by_tier["limited"] == 0
+    assert totals.assessment_completeness == 0.75
+    assert totals.response_median_days == 3.0 and totals.inquiries_answered == 3
