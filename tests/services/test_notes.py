@@ -58,6 +58,8 @@ VALUES: dict[NoteKey, dict[str, str | int | float]] = {
     NoteKey.INCIDENT_ATTACHED: {},
     NoteKey.JUDGEMENT_EVIDENCE: {"system": "Credit check", "number": 3},
     NoteKey.JUDGEMENT_ATTACHED: {},
+    NoteKey.LITERACY_EVIDENCE: {"module": "what-ai-is"},
+    NoteKey.LITERACY_ATTACHED: {},
 }  # fmt: skip
 
 

@@ -39,6 +39,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "notices": ("tekisei.cli.notices", "app", "Disclosure notices of systems."),
     "notifications": ("tekisei.cli.notifications", "app", "Notifications and e-mail."),
     "judgements": ("tekisei.cli.judgements", "app", "High-risk judgements (DS-920)."),
+    "literacy": ("tekisei.cli.literacy", "app", "AI literacy modules, assignments, progress."),
     "orgs": ("tekisei.cli.orgs", "orgs_app", "Organisations."),
     "policies": ("tekisei.cli.policies", "app", "AI policies of the organisation."),
     "provenance": ("tekisei.cli.provenance", "app", "Watermarks and content credentials."),

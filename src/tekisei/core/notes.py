@@ -123,6 +123,12 @@ class NoteKey(StrEnum):
     JUDGEMENT_ATTACHED = "judgement-attached"
     """On an answer: a signed DS-920 high-risk judgement of the system was attached and the
     answer started as partial."""
+    LITERACY_EVIDENCE = "literacy-evidence"
+    """The title of the first passed quiz of an AI literacy module in the organisation,
+    kept as evidence (module)."""
+    LITERACY_ATTACHED = "literacy-attached"
+    """On an answer: members' completed AI literacy modules were attached and the answer
+    started as partial."""
 
 
 class AutoNote(BaseModel):
