@@ -50,7 +50,9 @@ def member(loaded_db: Database, admin: Principal) -> MakeMember:
     return make
 
 
-def assign(db: Database, who: Principal, module_id: str, ids: list[int] | None, due: Any) -> list[int]:
+def assign(
+    db: Database, who: Principal, module_id: str, ids: list[int] | None, due: Any
+) -> list[int]:
     with db.transaction() as session:
         return [r.id for r in literacy.assign(session, who, module_id, ids, due)]
 
