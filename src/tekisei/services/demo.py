@@ -10,7 +10,7 @@ import io
 import os
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,8 @@ from tekisei.private import private_dir, write_private
 from tekisei.services import (
     credentials,
     haip_reports,
+    literacy,
+    literacy_content,
     notice_approvals,
     notices,
     orgs,
@@ -362,6 +364,11 @@ def load_demo(
                 _haip_draft(session, operator)
             if org.slug == "demo-city":
                 _public_register(session, database, operator, executive, registered[0])
+                _literacy(
+                    session,
+                    users.principal_for(session, item["accounts"][0][0], org.slug),
+                    executive,
+                )
     private_dir(data_dir)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -434,6 +441,16 @@ def _public_register(
     choice = EntryChoice(division="市民課", contribution=Contribution.INFORMS)
     registers.list_system(session, operator, system_id, choice)
     registers.publish_register(session, operator)
+
+
+def _literacy(session: Session, admin: Principal, executive: Principal) -> None:
+    """The city assigns two AI literacy modules to its staff, due in a month; its CAIO
+    has passed the first (3(2))."""
+    due = literacy.today(session, admin.org_id) + timedelta(days=30)
+    for module_id in ("what-ai-is", "staff-policy-high-risk"):
+        literacy.assign(session, admin, module_id, None, due)
+    answers: list[int | None] = [q.answer for q in literacy_content.module("what-ai-is").quiz]
+    literacy.complete(session, executive, "what-ai-is", answers, "ja")
 
 
 def _haip_draft(session: Session, operator: Principal) -> None:
