@@ -11,7 +11,6 @@ from datetime import date
 from typing import Annotated
 
 import typer
-from sqlalchemy import select
 
 from tekisei.cli.common import (
     JsonOption,
@@ -27,8 +26,7 @@ from tekisei.cli.common import (
     table,
 )
 from tekisei.core.literacy import summary_of
-from tekisei.db.orgs import MembershipRow, UserRow
-from tekisei.errors import InvalidInputError, NotFoundError
+from tekisei.errors import InvalidInputError
 from tekisei.services import literacy as literacy_service
 from tekisei.services.literacy_content import MODULES
 
@@ -75,24 +73,7 @@ def assign(
         raise typer.BadParameter("write the date as YYYY-MM-DD", param_hint="--due") from None
     with database().transaction() as session:
         actor = principal(session, org, user)
-        ids: list[int] | None = None
-        if members:
-            ids = []
-            for email in members:
-                found = session.scalars(
-                    select(UserRow.id)
-                    .join(MembershipRow, MembershipRow.user_id == UserRow.id)
-                    .where(
-                        MembershipRow.org_id == actor.org_id,
-                        UserRow.email == email.strip().lower(),
-                    )
-                ).first()
-                if found is None:
-                    raise NotFoundError(
-                        f"no member {email} in this organisation",
-                        ja=f"この組織にメンバー {email} はいません。",
-                    )
-                ids.append(found)
+        ids = literacy_service.member_ids(session, actor, members) if members else None
         rows = literacy_service.assign(session, actor, module, ids, due_on)
         out = [
             {"id": r.id, "user_id": r.user_id, "module": r.module_id,

@@ -143,6 +143,33 @@ def _members(session: Session, org_id: int) -> list[tuple[UserRow, str]]:
     ]
 
 
+def member_ids(session: Session, principal: Principal, emails: list[str]) -> list[int]:
+    """The ids of the organisation's members with these e-mail addresses (the CLI names
+    members by e-mail).
+
+    Raises:
+        NotFoundError: an address that is no member of the organisation.
+    """
+    _staff(principal)
+    ids: list[int] = []
+    for email in emails:
+        found = session.scalars(
+            select(UserRow.id)
+            .join(MembershipRow, MembershipRow.user_id == UserRow.id)
+            .where(
+                MembershipRow.org_id == principal.org_id,
+                UserRow.email == email.strip().lower(),
+            )
+        ).first()
+        if found is None:
+            raise NotFoundError(
+                f"no member {email[:320]} in this organisation",
+                ja=f"この組織にメンバー {email[:320]} はいません。",
+            )
+        ids.append(found)
+    return ids
+
+
 def assign(
     session: Session,
     principal: Principal,
