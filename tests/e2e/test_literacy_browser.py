@@ -14,7 +14,7 @@ from tekisei.db.audit import AuditEventRow
 from tekisei.db.literacy import LiteracyCompletionRow
 from tekisei.services.database import open_database
 from tekisei.services.literacy_content import MODULES
-from tests.e2e.conftest import E2E_SETTINGS, SCREENSHOTS
+from tests.e2e.conftest import DEMO_PASSWORD, E2E_SETTINGS, SCREENSHOTS
 from tests.e2e.test_phone_browser import NARROW_CELLS, OVERFLOW, phone  # noqa: F401
 
 pytestmark = pytest.mark.e2e
@@ -67,3 +67,25 @@ def test_a_resident_takes_the_self_check_on_a_phone(
     _fits(page)
     page.screenshot(path=str(SCREENSHOTS / "literacy-self-check-phone.png"), full_page=True)
     assert _stored() == before  # nothing stored, nothing logged
+
+
+def test_the_city_administrator_sees_its_staff_progress_on_a_phone(
+    phone: Any,  # noqa: F811
+    base_url: str,
+) -> None:
+    page = phone
+    page.goto(f"{base_url}/signin")
+    page.fill("#email", "admin@demo-city.example")
+    page.fill("#password", DEMO_PASSWORD[0])
+    page.get_by_role("button", name="サインイン").click()
+    page.wait_for_load_state()
+    page.goto(f"{base_url}/literacy")
+    assert page.locator("h1").inner_text() == "AIリテラシー"
+    # the demo: two modules for every member, and the CAIO passed one
+    assert page.locator('tr[data-module="staff-policy-high-risk"]').count() >= 2
+    assert page.locator('tr[data-module="what-ai-is"][data-state="done"]').count() >= 1
+    assert int(page.locator("#count-completed").inner_text()) >= 1
+    _fits(page)
+    page.screenshot(path=str(SCREENSHOTS / "literacy-staff-phone.png"), full_page=True)
+    page.goto(f"{base_url}/dashboard")
+    assert "割り当て" in page.locator("#literacy-line").inner_text()
