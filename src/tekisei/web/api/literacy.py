@@ -42,7 +42,7 @@ ModulePath = Annotated[
         description="A module's short id (GET /api/public/literacy/modules)",
     ),
 ]
-Choice = Annotated[int, Field(ge=0, lt=MAX_CHOICES)]
+Choice = Annotated[int, Field(ge=0, le=MAX_CHOICES - 1)]
 SELF_CHECK_QUESTIONS = len(self_check_items(list(MODULES)))
 
 
