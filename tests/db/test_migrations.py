@@ -1391,3 +1391,70 @@ def test_the_oversight_tables_come_with_0034_and_go_back_leaving_the_rest(
         assert schema_drift(engine) == []
     finally:
         engine.dispose()
+
+
+def test_the_literacy_tables_come_with_0035_and_go_back_leaving_the_rest(
+    settings: Settings,
+) -> None:
+    """0035 adds literacy assignments and completions; a member has a module once; a
+    member's records go with the account; going back drops only these tables; upgrading
+    again gives the schema the models describe."""
+    from alembic import command
+    from sqlalchemy.exc import IntegrityError
+
+    from tekisei.db.migrate import alembic_config, upgrade
+
+    engine = make_engine(settings.resolved_database_url)
+    config = alembic_config(engine)
+    tables = {"literacy_assignments", "literacy_completions"}
+    at = "'2026-01-01 00:00:00'"
+    assignment = (
+        "INSERT INTO literacy_assignments (id, org_id, user_id, module_id, due_on, "
+        f"assigned_at, assigned_by, version) VALUES ({{id}}, 1, 1, 'bias', NULL, {at}, 'cli', 1)"
+    )
+    try:
+        upgrade(engine, "0034")
+        assert not tables & set(inspect(engine).get_table_names())
+        upgrade(engine, "0035")
+        assert tables <= set(inspect(engine).get_table_names())
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO orgs (id, slug, name, actors, created_at, version, audit_seq, "
+                    f"audit_head) VALUES (1, 'city', 'City', '[\"local\"]', {at}, 1, 0, 'x')"
+                )
+            )
+            columns = inspect(engine).get_columns("users")
+            values = {"id": "1", "email": "'staff@city.example'", "created_at": at}
+            for column in columns:
+                if column["name"] not in values and not column["nullable"]:
+                    kind = str(column["type"]).upper()
+                    values[column["name"]] = (
+                        "false" if "BOOL" in kind else "0" if "INT" in kind else
+                        at if "TIME" in kind else "''"
+                    )  # fmt: skip
+            names, given = ", ".join(values), ", ".join(values.values())
+            connection.execute(text(f"INSERT INTO users ({names}) VALUES ({given})"))
+            connection.execute(text(assignment.format(id=1)))
+            connection.execute(
+                text(
+                    "INSERT INTO literacy_completions (id, org_id, user_id, module_id, "
+                    "module_version, score, total, passed, completed_at) "
+                    f"VALUES (1, 1, 1, 'bias', 1, 3, 3, true, {at})"
+                )
+            )
+        with pytest.raises(IntegrityError), engine.begin() as connection:
+            connection.execute(text(assignment.format(id=2)))
+        with engine.begin() as connection:
+            connection.execute(text("DELETE FROM users"))
+            for table in sorted(tables):
+                assert connection.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 0
+        command.downgrade(config, "0034")
+        remaining = set(inspect(engine).get_table_names())
+        assert not tables & remaining and "decisions" in remaining
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT slug FROM orgs")).scalar() == "city"
+        upgrade(engine)
+        assert schema_drift(engine) == []
+    finally:
+        engine.dispose()

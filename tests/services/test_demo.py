@@ -15,6 +15,7 @@ from tekisei.provenance import GreenList, TokenizerFile, Verdict, detect_text, s
 from tekisei.services import (
     audit,
     credentials,
+    literacy,
     orgs,
     oversight,
     policies,
@@ -71,6 +72,13 @@ def test_the_demo_has_systems_risks_and_a_verifying_audit_chain(
         )
         assert approved.versions[0].approved_by == "exec@demo-corp.example"
         assert policy_views.list_policies(session, city) == []
+        # the city assigned two literacy modules to its staff; its CAIO passed one
+        staff = literacy.progress(session, city)
+        assert {a.module for m in staff.members for a in m.assignments} == {
+            "what-ai-is",
+            "staff-policy-high-risk",
+        }
+        assert sum(m.completed for m in staff.members) == 1
         for principal in (corp, city):
             ok, _, problems = audit.verify_live(session, principal, loaded_db.signer)
             assert ok, problems

@@ -60,6 +60,8 @@ VALUES: dict[NoteKey, dict[str, str | int | float]] = {
     NoteKey.JUDGEMENT_ATTACHED: {},
     NoteKey.PROCUREMENT_EVIDENCE: {"title": "Chatbot service 2026"},
     NoteKey.PROCUREMENT_ATTACHED: {},
+    NoteKey.LITERACY_EVIDENCE: {"module": "what-ai-is"},
+    NoteKey.LITERACY_ATTACHED: {},
 }  # fmt: skip
 
 

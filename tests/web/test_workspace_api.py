@@ -276,6 +276,7 @@ OBJECT_PARAMS: dict[str, str] = {
     "incident_public_id": "incident_public_id",
     "judgement_id": "judgement_id",
     "procurement_id": "procurement_id",
+    "assignment_id": "assignment_id",
     "inquiry": "inquiry_id",
     "check": "check_id",
     "before": "run",
@@ -289,6 +290,7 @@ CONSTANT_PARAMS: dict[str, str] = {
     "number": "1",
     "control": "A.2.2",
     "org": "acme",  # public statements: an organisation's short id
+    "module_id": "bias",  # literacy modules: the same for every organisation
 }
 REQUIREMENT = "jp-ai-appropriateness-2025:2(3)"
 QUERIES: dict[tuple[str, str], dict[str, Any]] = {
@@ -485,6 +487,10 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/reports/haip/{report_id}/unpublish"): {"reason": "stolen"},
     ("POST", "/api/oversight/grants"): {"supervisor": "acme", "systems": [Ref("system_id")]},
     ("PUT", "/api/oversight/grants/{org}"): {"version": 1, "systems": [Ref("system_id")]},
+    ("POST", "/api/literacy/assignments"): {"module": "bias", "users": [Ref("user_id")]},
+    ("POST", "/api/literacy/modules/{module_id}/complete"): {"answers": [0, 0, 0]},
+    ("POST", "/api/public/literacy/modules/{module_id}/check"): {"answers": [0, 0, 0]},
+    ("POST", "/api/public/literacy/self-check"): {"answers": [0]},
 }
 FORMS: dict[tuple[str, str], dict[str, Any]] = {
     # Form fields of page posts and of form routes (the walker adds the CSRF token).
@@ -689,6 +695,11 @@ FORMS: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("POST", "/reports/haip/{report_id}/publish"): {"version": "1"},
     ("POST", "/reports/haip/{report_id}/unpublish"): {"reason": "stolen"},
+    ("POST", "/learn/self-check"): {"q1": "0"},
+    ("POST", "/learn/{module_id}"): {"q1": "0"},
+    ("POST", "/literacy/assign"): {"module": "bias", "who": "chosen", "users": Ref("user_id")},
+    ("POST", "/literacy/assignments/{assignment_id}/remove"): {},
+    ("POST", "/literacy/modules/{module_id}"): {"q1": "0"},
 }
 
 
@@ -969,6 +980,7 @@ async def _one_of_every_kind(api: dict[str, Any], demo_url: str) -> dict[str, An
     await _continuity(api, system_id, "性別による偏り")
     transparency |= await _incident(api, system_id, "性別による偏り")
     transparency["judgement_id"] = await _judgement(api, system_id, "性別による偏り")
+    transparency["assignment_id"] = await _literacy(api)
     await _decision(api, system_id, "性別による偏り")
     ids = {
         "system_id": system_id,
@@ -1199,6 +1211,7 @@ async def _hidden_system(
     await _continuity(api, system_id, f"{HIDDEN} continuity")
     transparency |= await _incident(api, system_id, f"{HIDDEN} incident")
     transparency["judgement_id"] = await _judgement(api, system_id, f"{HIDDEN} judgement")
+    transparency["assignment_id"] = await _literacy(api)
     await _decision(api, system_id, f"{HIDDEN} decision")
     return {
         **transparency,
@@ -1372,6 +1385,17 @@ def _notification(api: dict[str, Any]) -> int:
         ).first()
     assert found is not None
     return found
+
+
+async def _literacy(api: dict[str, Any]) -> int:
+    """A literacy module assigned to every member, one of whom passed it; the first
+    assignment's id."""
+    client, admin = api["client"], auth(api["tokens"]["admin"])
+    made = await client.post(
+        "/api/literacy/assignments", headers=admin, json={"module": "bias", "due_on": None}
+    )
+    assert made.status_code == 201, made.text
+    return int(made.json()[0]["id"])
 
 
 async def _judgement(api: dict[str, Any], system_id: int, text: str) -> int:

@@ -44,6 +44,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "app",
         "Procurements of AI systems and their checklists.",
     ),
+    "literacy": ("tekisei.cli.literacy", "app", "AI literacy modules, assignments, progress."),
     "orgs": ("tekisei.cli.orgs", "orgs_app", "Organisations."),
     "policies": ("tekisei.cli.policies", "app", "AI policies of the organisation."),
     "provenance": ("tekisei.cli.provenance", "app", "Watermarks and content credentials."),

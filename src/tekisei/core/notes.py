@@ -128,6 +128,12 @@ class NoteKey(StrEnum):
     PROCUREMENT_ATTACHED = "procurement-attached"
     """On an answer: a procurement of the system with its checklist was attached and the
     answer started as partial."""
+    LITERACY_EVIDENCE = "literacy-evidence"
+    """The title of the first passed quiz of an AI literacy module in the organisation,
+    kept as evidence (module)."""
+    LITERACY_ATTACHED = "literacy-attached"
+    """On an answer: members' completed AI literacy modules were attached and the answer
+    started as partial."""
 
 
 class AutoNote(BaseModel):

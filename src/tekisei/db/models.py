@@ -29,6 +29,7 @@ from tekisei.db.incidents import (
 from tekisei.db.inquiries import InquiryEntryRow, InquiryRow, InquirySettingsRow
 from tekisei.db.judgements import JudgementRow
 from tekisei.db.limits import RateLimitRow
+from tekisei.db.literacy import LiteracyAssignmentRow, LiteracyCompletionRow
 from tekisei.db.notices import NoticeRow, NoticeVersionRow
 from tekisei.db.notifications import MailOutboxRow, NotificationRow, NotificationSettingsRow
 from tekisei.db.orgs import (
@@ -98,6 +99,8 @@ __all__ = [
     "InquirySettingsRow",
     "InvitationRow",
     "JudgementRow",
+    "LiteracyAssignmentRow",
+    "LiteracyCompletionRow",
     "MailOutboxRow",
     "MembershipRow",
     "ModelRecordRow",

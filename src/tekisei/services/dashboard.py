@@ -17,6 +17,8 @@ from tekisei.services.incidents import IncidentStats
 from tekisei.services.incidents import stats as incident_stats
 from tekisei.services.inquiries import InquiryStats
 from tekisei.services.inquiries import stats as inquiry_stats
+from tekisei.services.literacy import LiteracyCounts
+from tekisei.services.literacy import counts as literacy_counts
 from tekisei.services.reviews import DueOut, MaturityPoint
 from tekisei.services.risks import HeatMap
 
@@ -89,6 +91,9 @@ class DashboardOut(BaseModel):
     incidents: IncidentStats | None = None
     """Open incidents by severity, and how many were closed (fn 16); None for external
     testers."""
+    literacy: LiteracyCounts | None = None
+    """AI literacy modules assigned to members, completed and overdue (1(2), 3(2)); None
+    for external testers."""
 
 
 class UnassessedOut(BaseModel):
@@ -193,6 +198,7 @@ def dashboard(session: Session, principal: Principal) -> DashboardOut:
         inquiries=inquiry_stats(session, principal),
         continuity=continuity.summary(session, principal),
         incidents=incident_stats(session, principal),
+        literacy=literacy_counts(session, principal),
     )
 
 

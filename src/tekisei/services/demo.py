@@ -10,7 +10,7 @@ import io
 import os
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,8 @@ from tekisei.services import (
     decisions,
     haip_reports,
     judgements,
+    literacy,
+    literacy_content,
     notice_approvals,
     notices,
     orgs,
@@ -394,6 +396,7 @@ def load_demo(
                 _public_register(session, database, operator, executive, registered[0])
                 _procurement(session, operator, registered[0])
                 _decision_records(session, admin, registered[0])
+                _literacy(session, admin, executive)
                 city = (operator, registered[0])
         assert city is not None
         _oversight(session, *city)
@@ -559,6 +562,16 @@ def _decision_records(session: Session, admin: Principal, system_id: int) -> Non
 def _oversight(session: Session, city: Principal, chatbot: int) -> None:
     """The city grants the prefecture oversight of its AI use and shares its chatbot."""
     oversight.grant(session, city, "demo-pref", [chatbot])
+
+
+def _literacy(session: Session, admin: Principal, executive: Principal) -> None:
+    """The city assigns two AI literacy modules to its staff, due in a month; its CAIO
+    has passed the first (3(2))."""
+    due = literacy.today(session, admin.org_id) + timedelta(days=30)
+    for module_id in ("what-ai-is", "staff-policy-high-risk"):
+        literacy.assign(session, admin, module_id, None, due)
+    answers: list[int | None] = [q.answer for q in literacy_content.module("what-ai-is").quiz]
+    literacy.complete(session, executive, "what-ai-is", answers, "ja")
 
 
 def _haip_draft(session: Session, operator: Principal) -> None:

@@ -12,7 +12,8 @@ and each engagement with one serve 1(3)② and 2(2), for the systems they are li
 for every system when they are linked to none. A data holder linked to a dataset record of
 a system serves 2(5) for that system, and a vendor serves 2(4) (the dependencies a business
 continuity plan names) for the systems that depend on it, as does a system's continuity
-plan once a drill has tested it.
+plan once a drill has tested it. The first passed quiz of each AI literacy module serves
+1(2) AIリテラシー and 3(2) for every system of the organisation.
 
 Each is attached as evidence to the items that apply to the system in its open guideline
 assessment (an organisation's document: in every system's), and when a new assessment
@@ -49,6 +50,7 @@ from tekisei.services import (
     incident_evidence,
     inquiry_evidence,
     judgement_evidence,
+    literacy_evidence,
     policy_versions,
     procurement_evidence,
     stakeholder_evidence,
@@ -72,6 +74,7 @@ Purpose = Literal[
     "incident",
     "judgement",
     "procurement",
+    "literacy",
 ]
 
 
@@ -99,6 +102,7 @@ USES: dict[Purpose, Use] = {
     "incident": Use(("1.3.4", "fn16"), NoteKey.INCIDENT_ATTACHED),
     "judgement": Use(("3.1", "1.3.1"), NoteKey.JUDGEMENT_ATTACHED),
     "procurement": Use(("3.1",), NoteKey.PROCUREMENT_ATTACHED),
+    "literacy": Use(("1.2.ai-literacy.1", "3.2"), NoteKey.LITERACY_ATTACHED),
 }
 """What each kind of evidence with fixed items serves."""
 
@@ -352,9 +356,13 @@ def _procurements(session: Session, assessment: AssessmentRow) -> list[Found]:
     return [(i, USES["procurement"]) for i in procurement_evidence.found(session, assessment)]
 
 
+def _literacy(session: Session, assessment: AssessmentRow) -> list[Found]:
+    return [(i, USES["literacy"]) for i in literacy_evidence.found(session, assessment)]
+
+
 FINDERS: tuple[Finder, ...] = (
     _records, _notice, _policies, _statement, _soa, _haip, _stakeholders, _data_holders,
-    _vendors, _inquiries, _continuity, _incidents, _judgements, _procurements,
+    _vendors, _inquiries, _continuity, _incidents, _judgements, _procurements, _literacy,
 )  # fmt: skip
 """What a new guideline assessment starts with: the system's records and published notice,
 the organisation's policies in force, its published governance statement, its latest
@@ -362,8 +370,8 @@ approved ISO/IEC 42001 Statement of Applicability, its published HAIP reports, a
 stakeholders concerned with the system and the engagements with them, the data holders
 linked to its dataset records, the vendors it depends on, the inquiries about it that
 were answered, its continuity plan once drilled, the incidents on it that were closed
-with lessons learned, its signed DS-920 high-risk judgement in force, and its procurements
-with their checklists."""
+with lessons learned, its signed DS-920 high-risk judgement in force, its procurements
+with their checklists, and the organisation's passed AI literacy modules."""
 
 
 def link_existing(session: Session, principal: Principal, assessment: AssessmentRow) -> None:

@@ -31,6 +31,7 @@ from tekisei.web.api import incidents as incidents_api
 from tekisei.web.api import inquiries as inquiries_api
 from tekisei.web.api import invitations as invitations_api
 from tekisei.web.api import judgements as judgements_api
+from tekisei.web.api import literacy as literacy_api
 from tekisei.web.api import notices as notices_api
 from tekisei.web.api import notifications as notifications_api
 from tekisei.web.api import orgs as orgs_api
@@ -67,6 +68,7 @@ from tekisei.web.pages import incidents as incidents_pages
 from tekisei.web.pages import inquiries as inquiries_pages
 from tekisei.web.pages import invitations as invitations_pages
 from tekisei.web.pages import judgements as judgements_pages
+from tekisei.web.pages import literacy as literacy_pages
 from tekisei.web.pages import notices as notices_pages
 from tekisei.web.pages import notifications as notifications_pages
 from tekisei.web.pages import orgs as orgs_pages
@@ -154,6 +156,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(incidents_api.public_router)
     app.include_router(judgements_api.router)
     app.include_router(procurements_api.router)
+    app.include_router(literacy_api.router)
+    app.include_router(literacy_api.public_router)
     app.include_router(notices_api.router)
     app.include_router(notifications_api.router)
     app.include_router(notices_api.public_router)
@@ -206,6 +210,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(statements_pages.public_router)
     app.include_router(haip_reports_pages.router)
     app.include_router(haip_reports_pages.public_router)
+    app.include_router(literacy_pages.public_router)
+    app.include_router(literacy_pages.router)
     app.include_router(dashboard_pages.api)
     evals_api.declare_limits(app, settings)
     install_error_handlers(app)
