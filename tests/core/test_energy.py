@@ -31,7 +31,8 @@ from tekisei.core.energy import (
 
 def record(**changes: Any) -> EnergyFields:
     base = {"phase": "inference", "start": "2026-04-01", "end": "2026-09-30", "kwh": "1200",
-            "basis": "estimated", "factor": "0.441", "factor_source": "東西電力 2025年度 基礎排出係数",
+            "basis": "estimated", "factor": "0.441",
+            "factor_source": "東西電力 2025年度 基礎排出係数",
             "source": "GPU 2基 × 0.4 kW × 24時間 × 183日 × PUE 1.5"}  # fmt: skip
     return EnergyFields.model_validate(base | changes)
 

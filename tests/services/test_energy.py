@@ -48,17 +48,21 @@ def member(loaded_db: Database, admin: Principal) -> MakeMember:
     return make
 
 
-def system(database: Database, principal: Principal, name: str = "住民問い合わせチャットボット") -> int:
+def system(
+    database: Database, principal: Principal, name: str = "住民問い合わせチャットボット"
+) -> int:
     data = {"name": name, "org_role": "user", "purpose": "住民の問い合わせに答える。",
             "deployment": "public", "affected": ["public"],
-            "contact_window": "市民課 問い合わせ窓口", "responsible_person": "市民課長"}  # fmt: skip
+            "contact_window": "市民課 問い合わせ窓口",
+            "responsible_person": "市民課長"}  # fmt: skip
     with database.transaction() as session:
         return systems.register_system(session, principal, SystemFacts.model_validate(data)).id
 
 
 def fields(**changes: Any) -> EnergyFields:
     base = {"phase": "inference", "start": "2026-04-01", "end": "2026-09-30", "kwh": "1200",
-            "basis": "estimated", "factor": "0.441", "factor_source": "東西電力 2025年度 基礎排出係数",
+            "basis": "estimated", "factor": "0.441",
+            "factor_source": "東西電力 2025年度 基礎排出係数",
             "source": "GPU 2基 × 0.4 kW × 24時間 × 183日 × PUE 1.5",
             "compute": "クラウドGPU（L4）2基"}  # fmt: skip
     return EnergyFields.model_validate(base | changes)

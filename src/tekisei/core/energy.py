@@ -75,14 +75,6 @@ class Basis(StrEnum):
     """Worked out, e.g. GPU-hours × power draw × PUE."""
 
 
-PHASE_JA: dict[Phase, str] = {
-    Phase.TRAINING: "学習",
-    Phase.FINE_TUNING: "追加学習（ファインチューニング）",
-    Phase.INFERENCE: "推論（運用）",
-}
-BASIS_JA: dict[Basis, str] = {Basis.MEASURED: "実測", Basis.ESTIMATED: "推計"}
-
-
 class EnergyFields(BaseModel):
     """One record as a person writes it."""
 
