@@ -194,7 +194,7 @@ async def test_the_page_adds_shows_errors_switches_and_removes(site: dict[str, A
     page_url = f"/systems/{system}/energy"
     page, csrf = await csrf_of(client, page_url)
     assert page.select_one("#no-energy") is not None and page.select_one("#energy-form")
-    form = {k: v for k, v in RECORD.items()} | {"csrf": csrf}
+    form = RECORD | {"csrf": csrf}
     bad = await client.post(page_url, data=form | {"kwh": "12,5", "factor_source": ""},
                             params={"lang": "ja"})  # fmt: skip
     assert bad.status_code == 422
