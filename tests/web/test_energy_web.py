@@ -18,6 +18,7 @@ from tekisei.core.orgs import OrgActor, OrgCreate, Role
 from tekisei.core.systems import SystemFacts
 from tekisei.services import notices, orgs, statements, systems, users
 from tekisei.services.database import Database
+from tekisei.services.demo import load_demo
 from tekisei.web.app import create_app
 
 pytestmark = pytest.mark.anyio
@@ -238,3 +239,23 @@ async def test_viewers_see_the_page_without_forms(site: dict[str, Any]) -> None:
     assert page.select_one("#energy-records li") is not None
     assert [f for f in page.select("form") if "/energy" in str(f.get("action"))] == []
     assert page.select_one("#energy-form") is None
+
+
+async def test_the_demo_citys_chatbot_shows_its_inference_estimate_publicly(
+    settings: Settings, loaded_db: Database, tmp_path: Path
+) -> None:
+    load_demo(loaded_db, tmp_path)
+    app = create_app(settings)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as client:
+        figures = (await client.get("/api/public/orgs/demo-city/energy")).json()
+        assert [f["system_name"] for f in figures] == ["住民問い合わせチャットボット"]
+        assert figures[0]["phases"][0]["phase"] == "inference"
+        assert figures[0]["phases"][0]["basis"] == "estimated"
+        register = (await client.get("/api/public/orgs/demo-city/register")).json()
+        notice = await client.get(register["systems"][0]["notice_url"], params={"lang": "ja"})
+        section = BeautifulSoup(notice.text, "html.parser").select_one("#energy")
+        assert section is not None and "推計値" in section.get_text()
+        assert "711.5 kg-CO2e" in section.get_text()  # 1,581 kWh × 0.45
+    app.state.database.close()

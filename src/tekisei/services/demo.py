@@ -11,6 +11,7 @@ import os
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tekisei.core.energy import Basis, EnergyFields, Phase
 from tekisei.core.haip_reports import HaipReportFields, SectionId, SectionText
 from tekisei.core.orgs import OrgActor, OrgCreate, Principal, Role
 from tekisei.core.policies import PolicyKind
@@ -28,6 +30,7 @@ from tekisei.db.orgs import OrgRow
 from tekisei.private import private_dir, write_private
 from tekisei.services import (
     credentials,
+    energy,
     haip_reports,
     notice_approvals,
     notices,
@@ -362,6 +365,7 @@ def load_demo(
                 _haip_draft(session, operator)
             if org.slug == "demo-city":
                 _public_register(session, database, operator, executive, registered[0])
+                _energy_estimate(session, operator, registered[0])
     private_dir(data_dir)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -434,6 +438,20 @@ def _public_register(
     choice = EntryChoice(division="市民課", contribution=Contribution.INFORMS)
     registers.list_system(session, operator, system_id, choice)
     registers.publish_register(session, operator)
+
+
+def _energy_estimate(session: Session, operator: Principal, system_id: int) -> None:
+    """The city's chatbot: an estimate of the electricity its answers took over half a
+    year, shown on its notice and the city's statement (1(2))."""
+    fields = EnergyFields(
+        phase=Phase.INFERENCE, start=date(2026, 4, 1), end=date(2026, 9, 30),
+        compute="外部の生成AIサービスを利用。応答1回あたり約0.3 Wh、6か月で約527万回。",
+        kwh=Decimal("1581"), basis=Basis.ESTIMATED, factor=Decimal("0.45"),
+        factor_source="デモ用の仮の値（実際には契約する電気事業者が公表する排出係数を記載）",
+        source="提供事業者の公表値（応答1回あたりの消費電力量）× 応答回数（ログの集計）",
+    )  # fmt: skip
+    energy.add_energy(session, operator, system_id, fields)
+    energy.set_publication(session, operator, system_id, True, 0)
 
 
 def _haip_draft(session: Session, operator: Principal) -> None:
