@@ -17,9 +17,9 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, WithJsonSchema, field_validator
 
 MAX_KWH = Decimal("10000000000")
 """Ten terawatt-hours (exclusive): far above any training run reported so far, so a
@@ -75,6 +75,23 @@ class Basis(StrEnum):
     """Worked out, e.g. GPU-hours × power draw × PUE."""
 
 
+_KWH_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {"type": "number", "minimum": 0, "maximum": 9_999_999_999.999},
+        {"type": "string", "maxLength": 20, "pattern": r"^\d{1,10}(\.\d{1,3})?$"},
+    ],
+    "description": "kWh, at least 0 and below 10,000,000,000, up to 3 decimals",
+}
+_FACTOR_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {"type": "number", "minimum": 0, "maximum": 2},
+        {"type": "string", "maxLength": 10, "pattern": r"^\d(\.\d{1,6})?$"},
+        {"type": "null"},
+    ],
+    "description": "kg-CO2e per kWh, 0 to 2, up to 6 decimals; null: none stated",
+}
+
+
 class EnergyFields(BaseModel):
     """One record as a person writes it."""
 
@@ -87,9 +104,11 @@ class EnergyFields(BaseModel):
     """Last day of the period (the same day as ``start`` for one day)."""
     compute: str = Field(default="", max_length=MAX_COMPUTE)
     """The compute used: hardware, GPU-hours, cloud region, PUE — free text."""
-    kwh: Decimal = Field(ge=0, lt=MAX_KWH, decimal_places=KWH_PLACES, allow_inf_nan=False)
+    kwh: Annotated[Decimal, WithJsonSchema(_KWH_SCHEMA)] = Field(
+        ge=0, lt=MAX_KWH, decimal_places=KWH_PLACES, allow_inf_nan=False
+    )
     basis: Basis
-    factor: Decimal | None = Field(
+    factor: Annotated[Decimal | None, WithJsonSchema(_FACTOR_SCHEMA)] = Field(
         default=None, ge=0, le=MAX_FACTOR, decimal_places=FACTOR_PLACES, allow_inf_nan=False
     )
     """Emission factor in kg-CO2e per kWh, or None when none is stated."""
