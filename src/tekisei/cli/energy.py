@@ -96,8 +96,7 @@ def list_energy(
 def show(
     system: SystemArg, org: OrgOption, user: UserOption = None, as_json: JsonOption = False
 ) -> None:
-    """A system's summary: totals by phase, emissions, the share estimated, and whether
-    the figures are public."""
+    """A system's summary: totals by phase, emissions, share estimated, public or not."""
     with database().reading() as session:
         found = energy_service.energy_overview(session, principal(session, org, user), system)
     if as_json:
