@@ -1458,3 +1458,71 @@ def test_the_literacy_tables_come_with_0035_and_go_back_leaving_the_rest(
         assert schema_drift(engine) == []
     finally:
         engine.dispose()
+
+
+def test_the_energy_tables_come_with_0036_and_go_back_leaving_the_rest(
+    settings: Settings,
+) -> None:
+    """0036 adds energy records and the public switch; a system's records and switch go
+    with it; going back drops only these tables; upgrading again gives the schema the
+    models describe."""
+    from alembic import command
+
+    from tekisei.db.migrate import alembic_config, upgrade
+
+    engine = make_engine(settings.resolved_database_url)
+    config = alembic_config(engine)
+    tables = {"energy_records", "energy_publications"}
+    at = "'2026-01-01 00:00:00'"
+    try:
+        upgrade(engine, "0035")
+        assert not tables & set(inspect(engine).get_table_names())
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO orgs (id, slug, name, actors, created_at, version, audit_seq, "
+                    f"audit_head) VALUES (1, 'city', 'City', '[\"local\"]', {at}, 1, 0, 'x')"
+                )
+            )
+        upgrade(engine, "0036")
+        assert tables <= set(inspect(engine).get_table_names())
+        columns = inspect(engine).get_columns("systems")
+        values = {"id": "1", "org_id": "1", "name": "'窓口案内'", "created_at": at,
+                  "updated_at": at, "version": "1"}  # fmt: skip
+        for column in columns:
+            if column["name"] not in values and not column["nullable"]:
+                values[column["name"]] = "'[]'" if "JSON" in str(column["type"]).upper() else "''"
+        with engine.begin() as connection:
+            names, given = ", ".join(values), ", ".join(values.values())
+            connection.execute(text(f"INSERT INTO systems ({names}) VALUES ({given})"))
+            # ten terawatt-hours in watt-hours needs a big integer
+            connection.execute(
+                text(
+                    "INSERT INTO energy_records (id, org_id, system_id, phase, period_start, "
+                    "period_end, compute, energy_wh, basis, factor_mg, factor_source, source, "
+                    "recorded_at, recorded_by) VALUES (1, 1, 1, 'training', '2026-01-01', "
+                    f"'2026-01-31', '', 9999999999999, 'measured', 441000, '電力会社', '報告書', "
+                    f"{at}, 'cli')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO energy_publications (system_id, org_id, published, updated_at, "
+                    f"updated_by, version) VALUES (1, 1, true, {at}, 'cli', 1)"
+                )
+            )
+            kept = connection.execute(text("SELECT energy_wh FROM energy_records")).scalar()
+            assert kept == 9_999_999_999_999
+        with engine.begin() as connection:
+            connection.execute(text("DELETE FROM systems"))
+            for table in sorted(tables):
+                assert connection.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 0
+        command.downgrade(config, "0035")
+        remaining = set(inspect(engine).get_table_names())
+        assert not tables & remaining and "decisions" in remaining
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT slug FROM orgs")).scalar() == "city"
+        upgrade(engine)
+        assert schema_drift(engine) == []
+    finally:
+        engine.dispose()

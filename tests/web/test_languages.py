@@ -113,6 +113,7 @@ PAGES = [
     "/inquiries/{inquiry}", "/inquiries/settings", "/orgs/demo-corp/inquiries/new",
     "/inquiries/status",
     "/continuity", "/systems/{system}/continuity",
+    "/systems/{system}/energy",
 ]  # fmt: skip
 # What a reader downloads: (address, format).
 REPORTS = [

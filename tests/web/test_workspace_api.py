@@ -280,6 +280,7 @@ OBJECT_PARAMS: dict[str, str] = {
     "inquiry": "inquiry_id",
     "check": "check_id",
     "before": "run",
+    "energy_id": "energy_id",
     "after": "run",
 }
 CONSTANT_PARAMS: dict[str, str] = {
@@ -299,6 +300,14 @@ QUERIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PUT", "/api/assessments/{assessment_id}/answers"): {"requirement": REQUIREMENT},
     ("GET", "/systems/{system_id}/assessment/answer"): {"requirement": REQUIREMENT},
     ("POST", "/systems/{system_id}/assessment/answer"): {"requirement": REQUIREMENT},
+}
+ENERGY = {
+    "phase": "inference",
+    "start": "2026-01-01",
+    "end": "2026-01-31",
+    "kwh": "1",
+    "basis": "estimated",
+    "source": "stolen",
 }
 BODIES: dict[tuple[str, str], dict[str, Any]] = {
     # JSON bodies of API routes.
@@ -433,6 +442,8 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "items": {"data-location": {"status": "open", "note": "stolen"}},
     },
     ("PUT", "/api/systems/{system_id}/continuity"): {"version": 1, "notes": "stolen"},
+    ("POST", "/api/systems/{system_id}/energy"): ENERGY,
+    ("PUT", "/api/systems/{system_id}/energy/publication"): {"published": True, "version": 0},
     ("POST", "/api/systems/{system_id}/continuity/review"): {"version": 1},
     ("POST", "/api/systems/{system_id}/continuity/drills"): {
         "held_on": "2026-01-01",
@@ -634,6 +645,9 @@ FORMS: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("POST", "/incidents/{incident_id}/unpublish"): {"reason": "stolen"},
     ("POST", "/systems/{system_id}/continuity"): {"version": "1", "notes": "stolen"},
+    ("POST", "/systems/{system_id}/energy"): ENERGY,
+    ("POST", "/systems/{system_id}/energy/publication"): {"version": "0", "published": "1"},
+    ("POST", "/systems/{system_id}/energy/{energy_id}/remove"): {},
     ("POST", "/systems/{system_id}/continuity/review"): {"version": "1"},
     ("POST", "/systems/{system_id}/continuity/drills"): {
         "held_on": "2026-01-01",
@@ -982,6 +996,7 @@ async def _one_of_every_kind(api: dict[str, Any], demo_url: str) -> dict[str, An
     transparency["judgement_id"] = await _judgement(api, system_id, "性別による偏り")
     transparency["assignment_id"] = await _literacy(api)
     await _decision(api, system_id, "性別による偏り")
+    transparency["energy_id"] = await _energy(api, system_id, "性別による偏り")
     ids = {
         "system_id": system_id,
         "risk_id": risk_id,
@@ -1213,6 +1228,7 @@ async def _hidden_system(
     transparency["judgement_id"] = await _judgement(api, system_id, f"{HIDDEN} judgement")
     transparency["assignment_id"] = await _literacy(api)
     await _decision(api, system_id, f"{HIDDEN} decision")
+    transparency["energy_id"] = await _energy(api, system_id, f"{HIDDEN} energy")
     return {
         **transparency,
         "system_id": system_id,
@@ -1370,6 +1386,18 @@ async def _decision(api: dict[str, Any], system_id: int, text: str) -> None:
         files={"file": ("cases.csv", f"{header}\n{row}\n".encode(), "text/csv")},
     )
     assert imported.status_code == 200, imported.text
+
+
+async def _energy(api: dict[str, Any], system_id: int, text: str) -> int:
+    """An energy record of the system with ``text`` in every text field; its id."""
+    client, admin = api["client"], auth(api["tokens"]["admin"])
+    added = await client.post(
+        f"/api/systems/{system_id}/energy",
+        headers=admin,
+        json=ENERGY | {"compute": text, "source": text, "factor": "0.5", "factor_source": text},
+    )
+    assert added.status_code == 201, added.text
+    return int(added.json()["id"])
 
 
 def _notification(api: dict[str, Any]) -> int:

@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "decisions": ("tekisei.cli.decisions", "app", "Records of AI-assisted decisions."),
     "demo": ("tekisei.cli.demo", "app", "Demo data."),
     "demo-target": ("tekisei.cli.evals", "demo_target_command", "Serve the demo model."),
+    "energy": ("tekisei.cli.energy", "app", "Compute and energy records of systems."),
     "eval": ("tekisei.cli.evals", "app", "Evaluation and red-teaming runs."),
     "evidence": ("tekisei.cli.assessments", "evidence_app", "Evidence for assessments."),
     # incident_records adds timeline, told and action to the incidents app

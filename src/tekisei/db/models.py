@@ -13,6 +13,7 @@ from tekisei.db.data_holders import (
     DataHolderRow,
 )
 from tekisei.db.decisions import DecisionRow, DecisionSettingsRow
+from tekisei.db.energy import EnergyPublicationRow, EnergyRecordRow
 from tekisei.db.evals import (
     EvalJobRow,
     EvalResultRow,
@@ -81,6 +82,8 @@ __all__ = [
     "DatasetRecordRow",
     "DecisionRow",
     "DecisionSettingsRow",
+    "EnergyPublicationRow",
+    "EnergyRecordRow",
     "EngagementRow",
     "EvalJobRow",
     "EvalResultRow",

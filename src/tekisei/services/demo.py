@@ -11,6 +11,7 @@ import os
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tekisei.core.decisions import DecisionSettings
+from tekisei.core.energy import Basis, EnergyFields
+from tekisei.core.energy import Phase as EnergyPhase
 from tekisei.core.haip_reports import HaipReportFields, SectionId, SectionText
 from tekisei.core.judgements import Answer
 from tekisei.core.orgs import OrgActor, OrgCreate, Principal, Role
@@ -33,6 +36,7 @@ from tekisei.private import private_dir, write_private
 from tekisei.services import (
     credentials,
     decisions,
+    energy,
     haip_reports,
     judgements,
     literacy,
@@ -397,6 +401,7 @@ def load_demo(
                 _procurement(session, operator, registered[0])
                 _decision_records(session, admin, registered[0])
                 _literacy(session, admin, executive)
+                _energy_estimate(session, operator, registered[0])
                 city = (operator, registered[0])
         assert city is not None
         _oversight(session, *city)
@@ -572,6 +577,20 @@ def _literacy(session: Session, admin: Principal, executive: Principal) -> None:
         literacy.assign(session, admin, module_id, None, due)
     answers: list[int | None] = [q.answer for q in literacy_content.module("what-ai-is").quiz]
     literacy.complete(session, executive, "what-ai-is", answers, "ja")
+
+
+def _energy_estimate(session: Session, operator: Principal, system_id: int) -> None:
+    """The city's chatbot: an estimate of the electricity its answers took over half a
+    year, shown on its notice and the city's statement (1(2))."""
+    fields = EnergyFields(
+        phase=EnergyPhase.INFERENCE, start=date(2026, 4, 1), end=date(2026, 9, 30),
+        compute="外部の生成AIサービスを利用。応答1回あたり約0.3 Wh、6か月で約527万回。",
+        kwh=Decimal("1581"), basis=Basis.ESTIMATED, factor=Decimal("0.45"),
+        factor_source="デモ用の仮の値（実際には契約する電気事業者が公表する排出係数を記載）",
+        source="提供事業者の公表値（応答1回あたりの消費電力量）× 応答回数（ログの集計）",
+    )  # fmt: skip
+    energy.add_energy(session, operator, system_id, fields)
+    energy.set_publication(session, operator, system_id, True, 0)
 
 
 def _haip_draft(session: Session, operator: Principal) -> None:

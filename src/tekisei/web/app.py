@@ -22,6 +22,7 @@ from tekisei.web.api import catalog as catalog_api
 from tekisei.web.api import continuity as continuity_api
 from tekisei.web.api import data_holders as data_holders_api
 from tekisei.web.api import decisions as decisions_api
+from tekisei.web.api import energy as energy_api
 from tekisei.web.api import eval_targets as eval_targets_api
 from tekisei.web.api import evals as evals_api
 from tekisei.web.api import gates as gates_api
@@ -62,6 +63,7 @@ from tekisei.web.pages import continuity as continuity_pages
 from tekisei.web.pages import dashboard as dashboard_pages
 from tekisei.web.pages import data_holders as data_holders_pages
 from tekisei.web.pages import decisions as decisions_pages
+from tekisei.web.pages import energy as energy_pages
 from tekisei.web.pages import evals as evals_pages
 from tekisei.web.pages import haip_reports as haip_reports_pages
 from tekisei.web.pages import incidents as incidents_pages
@@ -151,6 +153,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(inquiries_api.public_router)
     app.include_router(decisions_api.router)
     app.include_router(decisions_api.public_router)
+    app.include_router(energy_api.router)
+    app.include_router(energy_api.public_router)
     app.include_router(continuity_api.router)
     app.include_router(incidents_api.router)
     app.include_router(incidents_api.public_router)
@@ -195,6 +199,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(procurements_pages.router)
     app.include_router(decisions_pages.settings_router)
     app.include_router(judgements_pages.router)
+    app.include_router(energy_pages.router)
     app.include_router(continuity_pages.router)
     app.include_router(incidents_pages.router)
     app.include_router(incidents_pages.public_router)

@@ -9,6 +9,7 @@ from fastapi import Request
 from pydantic import ValidationError
 
 from tekisei.core.continuity import RULES_JA as CONTINUITY_RULES_JA
+from tekisei.core.energy import RULES_JA as ENERGY_RULES_JA
 from tekisei.errors import PermissionDeniedError
 
 LIST_FIELDS = {"models", "vendors", "data_categories", "affected", "taxonomy", "actors", "probes"}
@@ -61,6 +62,7 @@ _RULES_JA = {
     "an address cannot contain spaces or quotes": "アドレスに空白や引用符は使えません。",
     "the end date cannot be before the start date": "終了日は開始日より前にできません。",
     **CONTINUITY_RULES_JA,
+    **ENERGY_RULES_JA,
 }
 
 
@@ -79,7 +81,20 @@ def error_message(error: Any, lang: str) -> str:
     if kind == "too_long":
         limit = ctx.get("max_length", "")
         return f"{limit}件以内にしてください。" if ja else f"Keep it to {limit} items."
-    if kind in ("int_parsing", "int_type", "float_parsing", "float_type"):
+    if kind == "decimal_max_places":
+        places = ctx.get("decimal_places", "")
+        return (
+            f"小数点以下{places}桁までにしてください。" if ja else f"Keep it to {places} decimals."
+        )
+    if kind in (
+        "int_parsing",
+        "int_type",
+        "float_parsing",
+        "float_type",
+        "decimal_parsing",
+        "decimal_type",
+        "finite_number",
+    ):
         return "数字で入力してください。" if ja else "Enter a number."
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
         bound = next((v for k, v in ctx.items() if k in ("ge", "le", "gt", "lt")), "")

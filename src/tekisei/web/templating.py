@@ -14,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescap
 
 from tekisei import __version__
 from tekisei.core.catalog_views import section_label
+from tekisei.core.energy import emissions_text, factor_text, kwh_text
 from tekisei.core.orgs import Permission, can
 from tekisei.core.times import shown, zone
 from tekisei.services.notifications import unread_count
@@ -36,6 +37,9 @@ def environment() -> Environment:
     env.filters["section"] = pass_context(
         lambda context, value: section_label(str(value), context.get("lang", "ja"))
     )
+    env.filters["kwh"] = kwh_text
+    env.filters["emissions"] = emissions_text
+    env.filters["factor"] = factor_text
     env.globals["tekisei_version"] = __version__
     return env
 

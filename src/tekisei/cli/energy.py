@@ -1,0 +1,162 @@
+"""``tekisei energy``: compute and energy records of a system (guideline 1(2)).
+
+``add`` records a phase and period (kWh measured or estimated, an optional emission
+factor with its source); ``list`` and ``show`` read the records and the summary;
+``remove`` deletes one; ``publish`` and ``unpublish`` switch the environmental section of
+the system's public notice and the organisation's governance statement."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from tekisei.cli.common import (
+    JsonOption,
+    LangOption,
+    OrgOption,
+    UserOption,
+    console,
+    database,
+    handle_errors,
+    principal,
+    print_json,
+    table,
+)
+from tekisei.core.energy import Basis, EnergyFields, Phase, emissions_text, factor_text, kwh_text
+from tekisei.services import energy as energy_service
+
+app = typer.Typer(help="Compute and energy records of systems (1(2)).", no_args_is_help=True)
+
+SystemArg = Annotated[int, typer.Argument(help="The system's id.", min=1, max=2**31 - 1)]
+RecordArg = Annotated[int, typer.Argument(help="The record's id.", min=1, max=2**31 - 1)]
+
+
+@app.command("add")
+@handle_errors
+def add(
+    system: SystemArg,
+    org: OrgOption,
+    phase: Annotated[Phase, typer.Option("--phase", help="training, fine_tuning or inference.")],
+    start: Annotated[str, typer.Option("--from", help="First day (YYYY-MM-DD).")],
+    end: Annotated[str, typer.Option("--to", help="Last day (YYYY-MM-DD).")],
+    kwh: Annotated[str, typer.Option("--kwh", help="Electricity in kWh (up to 3 decimals).")],
+    basis: Annotated[Basis, typer.Option("--basis", help="measured or estimated.")],
+    source: Annotated[str, typer.Option("--source", help="Where the kWh figure comes from.")],
+    factor: Annotated[
+        str | None, typer.Option("--factor", help="Emission factor in kg-CO2e/kWh.")
+    ] = None,
+    factor_source: Annotated[
+        str, typer.Option("--factor-source", help="Where the factor comes from (with --factor).")
+    ] = "",
+    compute: Annotated[
+        str, typer.Option("--compute", help="Hardware, GPU-hours, region, PUE (free text).")
+    ] = "",
+    user: UserOption = None,
+    lang: LangOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Record a phase and period of a system's energy use."""
+    del lang  # the language of errors (handle_errors)
+    fields = EnergyFields.model_validate(
+        {"phase": phase, "start": start, "end": end, "kwh": kwh, "source": source,
+         "basis": basis, "factor": factor,
+         "factor_source": factor_source, "compute": compute}
+    )  # fmt: skip
+    with database().transaction() as session:
+        view = energy_service.add_energy(session, principal(session, org, user), system, fields)
+    if as_json:
+        print_json(view)
+        return
+    console.print(f"recorded energy record {view.id}: {kwh_text(view.kwh)}", markup=False)
+
+
+@app.command("list")
+@handle_errors
+def list_energy(
+    system: SystemArg, org: OrgOption, user: UserOption = None, as_json: JsonOption = False
+) -> None:
+    """List a system's records, the latest period first, with their emissions."""
+    with database().reading() as session:
+        views = energy_service.list_energy(session, principal(session, org, user), system)
+    if as_json:
+        print_json(views)
+        return
+    table(
+        ["id", "phase", "period", "energy", "basis", "factor", "emissions", "source"],
+        [[v.id, v.phase.value, f"{v.start} – {v.end}", kwh_text(v.kwh), v.basis.value,
+          factor_text(v.factor) if v.factor is not None else "-",
+          emissions_text(v.emissions_kg) if v.emissions_kg is not None else "-",
+          v.source[:60]] for v in views],
+    )  # fmt: skip
+
+
+@app.command("show")
+@handle_errors
+def show(
+    system: SystemArg, org: OrgOption, user: UserOption = None, as_json: JsonOption = False
+) -> None:
+    """A system's summary: totals by phase, emissions, share estimated, public or not."""
+    with database().reading() as session:
+        found = energy_service.energy_overview(session, principal(session, org, user), system)
+    if as_json:
+        print_json(found)
+        return
+    summary = found.summary
+    rows = [[p.phase.value, f"{p.start} – {p.end}", kwh_text(p.kwh),
+             emissions_text(p.emissions_kg) if p.emissions_kg is not None else "-", p.basis]
+            for p in summary.phases]  # fmt: skip
+    share = "-" if summary.estimated_share is None else f"{summary.estimated_share:.0%} estimated"
+    rows.append(["total", "", kwh_text(summary.kwh), emissions_text(summary.emissions_kg), share])
+    table(["phase", "period", "energy", "emissions", "basis"], rows)
+    for used in summary.factors:
+        console.print(f"factor {factor_text(used.factor)} — {used.source}", markup=False)
+    public = "shown publicly" if found.publication.published else "not shown publicly"
+    console.print(f"{public} (version {found.publication.version})", markup=False)
+
+
+@app.command("remove")
+@handle_errors
+def remove(
+    system: SystemArg,
+    record: RecordArg,
+    org: OrgOption,
+    user: UserOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Remove a record (the audit log keeps what it said)."""
+    with database().transaction() as session:
+        energy_service.remove_energy(session, principal(session, org, user), system, record)
+    if as_json:
+        print_json({"removed": record})
+        return
+    console.print(f"removed energy record {record}", markup=False)
+
+
+def _switch(system: int, org: str, user: str | None, on: bool, as_json: bool) -> None:
+    with database().transaction() as session:
+        actor = principal(session, org, user)
+        current = energy_service.energy_overview(session, actor, system).publication
+        found = energy_service.set_publication(session, actor, system, on, current.version)
+    if as_json:
+        print_json(found)
+        return
+    console.print("shown publicly" if found.published else "not shown publicly", markup=False)
+
+
+@app.command("publish")
+@handle_errors
+def publish(
+    system: SystemArg, org: OrgOption, user: UserOption = None, as_json: JsonOption = False
+) -> None:
+    """Show the figures on the system's public notice and the governance statement."""
+    _switch(system, org, user, True, as_json)
+
+
+@app.command("unpublish")
+@handle_errors
+def unpublish(
+    system: SystemArg, org: OrgOption, user: UserOption = None, as_json: JsonOption = False
+) -> None:
+    """Stop showing the figures publicly."""
+    _switch(system, org, user, False, as_json)
