@@ -35,6 +35,7 @@ from tekisei.web.api import notices as notices_api
 from tekisei.web.api import notifications as notifications_api
 from tekisei.web.api import orgs as orgs_api
 from tekisei.web.api import policies as policies_api
+from tekisei.web.api import portal as portal_api
 from tekisei.web.api import provenance as provenance_api
 from tekisei.web.api import records as records_api
 from tekisei.web.api import registers as registers_api
@@ -68,6 +69,7 @@ from tekisei.web.pages import notices as notices_pages
 from tekisei.web.pages import notifications as notifications_pages
 from tekisei.web.pages import orgs as orgs_pages
 from tekisei.web.pages import policies as policies_pages
+from tekisei.web.pages import portal as portal_pages
 from tekisei.web.pages import records as records_pages
 from tekisei.web.pages import registers as registers_pages
 from tekisei.web.pages import reviews as reviews_pages
@@ -159,7 +161,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(statements_api.public_router)
     app.include_router(haip_reports_api.router)
     app.include_router(haip_reports_api.public_router)
+    app.include_router(portal_api.public_router)
     app.include_router(site.router)
+    app.include_router(portal_pages.router)
     app.include_router(catalog_pages.router)
     app.include_router(auth_pages.router)
     app.include_router(systems_pages.router)
