@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tekisei.core.haip_reports import HaipReportFields, SectionId, SectionText
+from tekisei.core.incidents import IncidentReport, PublicChoice, Severity
 from tekisei.core.orgs import OrgActor, OrgCreate, Principal, Role
 from tekisei.core.policies import PolicyKind
 from tekisei.core.registers import Contribution, EntryChoice
@@ -29,6 +30,7 @@ from tekisei.private import private_dir, write_private
 from tekisei.services import (
     credentials,
     haip_reports,
+    incidents,
     notice_approvals,
     notices,
     orgs,
@@ -37,8 +39,10 @@ from tekisei.services import (
     policy_approvals,
     policy_versions,
     provenance,
+    public_incidents,
     registers,
     risks,
+    statements,
     systems,
     users,
 )
@@ -362,6 +366,7 @@ def load_demo(
                 _haip_draft(session, operator)
             if org.slug == "demo-city":
                 _public_register(session, database, operator, executive, registered[0])
+                _portal_items(session, operator, registered[0])
     private_dir(data_dir)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -434,6 +439,27 @@ def _public_register(
     choice = EntryChoice(division="市民課", contribution=Contribution.INFORMS)
     registers.list_system(session, operator, system_id, choice)
     registers.publish_register(session, operator)
+
+
+def _portal_items(session: Session, operator: Principal, system_id: int) -> None:
+    """The city's governance statement and one incident notice, published, so that its
+    page on the citizens' portal links to each kind of thing an organisation publishes."""
+    statements.publish_statement(session, operator)
+    report = IncidentReport(
+        title="チャットボットが古い収集日程を案内",
+        description="年末年始のごみ収集日程の変更が回答に反映されていなかった。",
+        severity=Severity.LOW,
+        systems=[system_id],
+        containment="該当する回答を停止し、最新の日程ページを案内するよう修正した。",
+    )
+    row = incidents.report_incident(session, operator, report).row
+    choice = PublicChoice(
+        title="チャットボットによるごみ収集日程の誤案内について",
+        summary="年末年始のごみ収集日程について、チャットボットが変更前の日程を案内して"
+        "いました。現在は修正済みです。ご迷惑をおかけしました。",
+        show_containment=True,
+    )
+    public_incidents.publish_incident(session, operator, row.id, choice, row.version)
 
 
 def _haip_draft(session: Session, operator: Principal) -> None:
