@@ -128,6 +128,13 @@ async def test_the_portal_finds_the_demo_city_and_its_chatbot_and_every_link_wor
     for name, href in links.items():
         response = await client.get(href)
         assert response.status_code == 200, (name, href, response.text[:300])
+    # landmarks and headings: the register's main is named, the notice's title is its h1
+    register = _page(await client.get(links["register"]))
+    assert register.select_one("main[aria-labelledby=register-org]") is not None
+    notice = _page(await client.get(links["notice"]))
+    assert [h.get_text(strip=True) for h in notice.select("h1")] == [
+        "「住民問い合わせチャットボット」でのAIの利用について"
+    ]
     twin = (await client.get("/api/public/orgs/demo-city")).json()
     assert twin["register_systems"] == 1 and len(twin["incident_notices"]) == 1
     assert twin["statement_url"] == links["statement"]
