@@ -35,6 +35,11 @@ from tekisei.services.statements import public_path as statement_path
 from tekisei.services.systems import FACT_FIELDS
 
 
+_TIER_FIELDS = tuple(name for name in FACT_FIELDS if name != "models")
+"""The system's facts the register reads: all but the models, which it does not show
+and the tier does not depend on (a missing field takes its default)."""
+
+
 def _not_found() -> NotFoundError:
     return NotFoundError(
         "no register of AI use is published at this address; check it",
@@ -68,13 +73,18 @@ def read_register(session: Session, slug: str) -> PublicRegister:
     )
     if org is None or row is None or row.published_at is None:
         raise _not_found()
+    # Only the columns the register shows or the tier is computed from, as plain rows:
+    # no ORM object per system, no JSON column decoded that is not needed.
     listed = session.execute(
-        select(SystemRow, RegisterEntryRow)
+        select(
+            SystemRow.id, *(getattr(SystemRow, name) for name in _TIER_FIELDS),
+            RegisterEntryRow.division, RegisterEntryRow.contribution,
+        )
         .join(RegisterEntryRow, RegisterEntryRow.system_id == SystemRow.id)
         .where(RegisterEntryRow.org_id == org.id, SystemRow.org_id == org.id)
         .order_by(SystemRow.name, SystemRow.id)
     ).all()
-    ids = [system.id for system, _ in listed]
+    ids = [system.id for system in listed]
     vendors = _vendors(session, org.id, ids)
     reviews = _last_reviews(session, org.id, ids)
     notices = _notices(session, org.id, ids)
@@ -85,15 +95,15 @@ def read_register(session: Session, slug: str) -> PublicRegister:
         and statement.withdrawn_at is None
     )
     entries = []
-    for system, entry in listed:
-        facts = SystemFacts.model_validate({n: getattr(system, n) for n in FACT_FIELDS})
+    for system in listed:
+        facts = SystemFacts.model_validate({n: getattr(system, n) for n in _TIER_FIELDS})
         tier = risk_tier(facts)
         entries.append(
             RegisterEntry(
                 name=system.name,
                 purpose=system.purpose,
-                division=entry.division,
-                contribution=Contribution(entry.contribution),
+                division=system.division,
+                contribution=Contribution(system.contribution),
                 tier=tier.tier.label,
                 tier_reasons=[RegisterReason(code=r.code, ja=r.ja, en=r.en) for r in tier.reasons],
                 stage=system.stage,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -86,6 +87,16 @@ from tekisei.web.proxies import ForwardedHeaders
 from tekisei.web.threads import use_threads
 
 
+def freeze_heap() -> None:
+    """Move everything alive now (the app, its routes, templates, catalogs) out of the
+    garbage collector's reach, so that a full collection scans only what requests made.
+    Called once the server has started: without it a public register of 1,000 systems
+    took several times longer on every other request, while a full collection walked the
+    whole heap."""
+    gc.collect()
+    gc.freeze()
+
+
 def create_app(settings: Settings) -> FastAPI:
     """Build the app for ``settings``.
 
@@ -97,6 +108,7 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         use_threads(settings.threads)
+        freeze_heap()
         # The courier sends notification e-mails and runs the daily sweep of due dates;
         # with cron running 'tekisei notifications deliver|sweep' it can be turned off.
         halt = start_courier(database, settings, sweep) if settings.notifications_courier else None
