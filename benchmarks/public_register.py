@@ -69,7 +69,9 @@ def prepare(backend: str, folder: Path, systems: int, notices: int, postgres: st
     from tekisei.services import systems as system_service
     from tekisei.services.database import open_database, upgrade_database
 
-    url = f"sqlite:///{folder / 'bench.db'}" if backend == "sqlite" else _postgres_database(postgres)
+    url = (
+        f"sqlite:///{folder / 'bench.db'}" if backend == "sqlite" else _postgres_database(postgres)
+    )
     settings = load_settings(database_url=url, data_dir=folder / "var")
     upgrade_database(settings)
     database = open_database(settings)
@@ -185,7 +187,9 @@ def main(argv: list[str] | None = None) -> int:
             settings = prepare(backend, Path(folder), args.systems, args.notices, args.postgres)
             built = time.perf_counter() - began
             rows = asyncio.run(measure(settings, args.requests))
-        print(f"\n{backend}: {args.systems} systems, {args.notices} notices (built in {built:.0f} s)")
+        print(
+            f"\n{backend}: {args.systems} systems, {args.notices} notices (built in {built:.0f} s)"
+        )
         print(
             "| scenario | requests | p50 ms | p95 ms | p50 ÷ 100 ms | CPU p50 ms "
             "| CPU ÷ 100 ms | SQL statements | bytes |"

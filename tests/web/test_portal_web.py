@@ -56,9 +56,7 @@ def _system(database: Database, slug: str, name: str, purpose: str, *, listed: b
              "contact_window": "窓口", "responsible_person": "担当課"}  # fmt: skip
     with database.transaction() as session:
         operator = orgs.cli_principal(session, slug)
-        system_id = systems.register_system(
-            session, operator, SystemFacts.model_validate(facts)
-        ).id
+        system_id = systems.register_system(session, operator, SystemFacts.model_validate(facts)).id
         if listed:
             registers.list_system(session, operator, system_id, EntryChoice(division="情報課"))
     return system_id
@@ -157,9 +155,10 @@ async def test_only_what_is_published_is_ever_found(
     assert (await client.get("/api/public/orgs/hidden-town")).status_code == 404
     missing = await client.get("/api/public/orgs/no-such-org")
     assert missing.status_code == 404
-    assert missing.json()["detail"] == (await client.get("/api/public/orgs/hidden-town")).json()[
-        "detail"
-    ]
+    assert (
+        missing.json()["detail"]
+        == (await client.get("/api/public/orgs/hidden-town")).json()["detail"]
+    )
     assert "非公開町" not in (await client.get("/")).text
 
     _publish_register(loaded_db, "hidden-town")
@@ -231,7 +230,8 @@ async def test_a_signed_in_member_is_offered_the_way_to_the_workspace(
     _org(loaded_db, "member-city", "会員市")
     with loaded_db.transaction() as session:
         users.create_user(
-            session, users.UserCreate(email="admin@member.example", password="correct horse battery"),
+            session,
+            users.UserCreate(email="admin@member.example", password="correct horse battery"),
             "member-city", Role.ADMIN, "cli", must_change_password=False,
         )  # fmt: skip
     form = _page(await client.get("/signin"))

@@ -139,7 +139,7 @@ def search(session: Session, query: str) -> PortalSearch:
     """
     terms = search_terms(query)
     findable = select(OrgRow.id).where(_publishes(OrgRow.id))
-    hits: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
+    hits: dict[int, dict[int, tuple[int, str, str]]] = defaultdict(dict)
     if not terms:
         org_ids: set[int] | None = None
     else:
@@ -165,8 +165,7 @@ def search(session: Session, query: str) -> PortalSearch:
                 )
             ).all()
             for org_id, system_id, name, purpose in rows:
-                if (system_id, name, purpose) not in hits[org_id]:
-                    hits[org_id].append((system_id, name, purpose))
+                hits[org_id][system_id] = (system_id, name, purpose)
             found = by_name | {org_id for org_id, *_ in rows}
             org_ids = found if org_ids is None else org_ids & found
             if not org_ids:
@@ -178,7 +177,9 @@ def search(session: Session, query: str) -> PortalSearch:
     more = len(orgs) > MAX_RESULTS
     orgs = orgs[:MAX_RESULTS]
     shown = {
-        org.id: sorted(hits.get(org.id, []), key=lambda s: (s[1], s[0]))[:MAX_SYSTEMS_SHOWN]
+        org.id: sorted(hits.get(org.id, {}).values(), key=lambda s: (s[1], s[0]))[
+            :MAX_SYSTEMS_SHOWN
+        ]
         for org in orgs
     }
     notices = _notice_paths(session, [s[0] for systems in shown.values() for s in systems])
@@ -192,7 +193,7 @@ def search(session: Session, query: str) -> PortalSearch:
                 FoundSystem(name=name, purpose=purpose, notice_url=notices.get(system_id))
                 for system_id, name, purpose in shown[org.id]
             ],
-            more_systems=max(0, len(hits.get(org.id, [])) - MAX_SYSTEMS_SHOWN),
+            more_systems=max(0, len(hits.get(org.id, {})) - MAX_SYSTEMS_SHOWN),
         )
         for org in orgs
     ]
@@ -320,7 +321,9 @@ def _incident_notices(session: Session, org_id: int) -> list[PublishedItem]:
 
 def _reports(session: Session, org_id: int) -> list[PublishedItem]:
     rows = session.execute(
-        select(HaipReportRow.public_id, HaipReportVersionRow.title, HaipReportVersionRow.published_at)
+        select(
+            HaipReportRow.public_id, HaipReportVersionRow.title, HaipReportVersionRow.published_at
+        )
         .join(
             HaipReportVersionRow,
             and_(

@@ -19,7 +19,7 @@ from tekisei.core.registers import (
     RegisterEntry,
     RegisterReason,
 )
-from tekisei.core.systems import SystemFacts, risk_tier
+from tekisei.core.systems import SystemFacts, TierResult, risk_tier
 from tekisei.db.notices import NoticeRow
 from tekisei.db.orgs import OrgRow
 from tekisei.db.registers import RegisterEntryRow, RegisterRow
@@ -34,10 +34,13 @@ from tekisei.services.orgs import time_zone_name
 from tekisei.services.statements import public_path as statement_path
 from tekisei.services.systems import FACT_FIELDS
 
-
 _TIER_FIELDS = tuple(name for name in FACT_FIELDS if name != "models")
 """The system's facts the register reads: all but the models, which it does not show
 and the tier does not depend on (a missing field takes its default)."""
+_FREE_TEXT = frozenset({"name", "purpose", "vendors", "responsible_person", "contact_window"})
+_JUDGED_FIELDS = tuple(name for name in _TIER_FIELDS if name not in _FREE_TEXT)
+"""The facts a risk tier is judged from: every fact but the free text (names, purpose,
+vendors, people), which no rule of :func:`risk_tier` reads (a test holds it so)."""
 
 
 def _not_found() -> NotFoundError:
@@ -77,8 +80,10 @@ def read_register(session: Session, slug: str) -> PublicRegister:
     # no ORM object per system, no JSON column decoded that is not needed.
     listed = session.execute(
         select(
-            SystemRow.id, *(getattr(SystemRow, name) for name in _TIER_FIELDS),
-            RegisterEntryRow.division, RegisterEntryRow.contribution,
+            SystemRow.id,
+            *(getattr(SystemRow, name) for name in _TIER_FIELDS),
+            RegisterEntryRow.division,
+            RegisterEntryRow.contribution,
         )
         .join(RegisterEntryRow, RegisterEntryRow.system_id == SystemRow.id)
         .where(RegisterEntryRow.org_id == org.id, SystemRow.org_id == org.id)
@@ -95,9 +100,18 @@ def read_register(session: Session, slug: str) -> PublicRegister:
         and statement.withdrawn_at is None
     )
     entries = []
+    tiers: dict[tuple[object, ...], TierResult] = {}
     for system in listed:
-        facts = SystemFacts.model_validate({n: getattr(system, n) for n in _TIER_FIELDS})
-        tier = risk_tier(facts)
+        # systems of one organisation share a few combinations of the facts a tier is
+        # judged from: each combination is validated and judged once
+        key = tuple(
+            tuple(value) if isinstance(value, list) else value
+            for value in (getattr(system, name) for name in _JUDGED_FIELDS)
+        )
+        tier = tiers.get(key)
+        if tier is None:
+            values = {n: getattr(system, n) for n in _TIER_FIELDS}
+            tier = tiers[key] = risk_tier(SystemFacts.model_validate(values))
         entries.append(
             RegisterEntry(
                 name=system.name,
