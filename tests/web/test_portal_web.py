@@ -95,7 +95,6 @@ async def test_the_portal_finds_the_demo_city_and_its_chatbot_and_every_link_wor
     assert [a["href"] for a in front.select("#portal-orgs a")] == ["/orgs/demo-city"]
     for link in ("#task-verify", "#task-learn", "#task-self-check", "#task-status"):
         assert front.select_one(link) is not None, link
-    assert front.select_one("#workspace-link") is None  # a visitor is not asked to sign in
 
     for query in ("チャットボット", "デモ市", "ごみ 手続き", "ﾁｬｯﾄﾎﾞｯﾄ"):  # half-width too
         page = _page(await client.get("/orgs", params={"q": query}))
@@ -224,7 +223,7 @@ async def test_hostile_searches_are_answered_plainly(
     assert (await client.get("/api/public/orgs/A_B")).status_code == 422
 
 
-async def test_a_signed_in_member_is_offered_the_way_to_the_workspace(
+async def test_the_portal_is_the_same_for_everyone_and_shows_members_their_workspace(
     client: httpx.AsyncClient, loaded_db: Database
 ) -> None:
     _org(loaded_db, "member-city", "会員市")
@@ -234,6 +233,9 @@ async def test_a_signed_in_member_is_offered_the_way_to_the_workspace(
             users.UserCreate(email="admin@member.example", password="correct horse battery"),
             "member-city", Role.ADMIN, "cli", must_change_password=False,
         )  # fmt: skip
+    visitor = _page(await client.get("/"))
+    link = visitor.select_one("#workspace-link a")
+    assert link is not None and link["href"] == "/dashboard"
     form = _page(await client.get("/signin"))
     token = form.select_one('input[name="login_csrf"]')["value"]  # type: ignore[index]
     signed = await client.post(
@@ -242,13 +244,13 @@ async def test_a_signed_in_member_is_offered_the_way_to_the_workspace(
               "next": "/", "login_csrf": token},
     )  # fmt: skip
     assert signed.status_code == 303
-    front = _page(await client.get("/"))
-    link = front.select_one("#workspace-link a")
-    assert link is not None and link["href"] == "/dashboard"
-    # a broken session cookie is only a visitor here
+    member = _page(await client.get("/"))
+    assert str(member.main) == str(visitor.main)  # nothing about who reads it
+    assert (await client.get("/dashboard")).status_code == 200
+    # a broken session cookie is only a visitor on the portal
     client.cookies.clear()
     client.cookies.set("tekisei_session", "not-a-session")
-    assert _page(await client.get("/")).select_one("#workspace-link") is None
+    assert _page(await client.get("/")).select_one("#workspace-link a") is not None
 
 
 @contextmanager

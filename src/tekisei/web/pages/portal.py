@@ -1,20 +1,18 @@
 """Pages of the citizens' portal (guideline section 4), without signing in and Japanese
 first: the front page, finding an organisation, and an organisation's page linking to
-everything it has published."""
+everything it has published. Every page is the same for everyone, signed in or not."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from tekisei.core.orgs import Principal
 from tekisei.core.portal import MAX_QUERY, PortalSearch
 from tekisei.core.times import shown, zone
-from tekisei.errors import InvalidInputError, TekiseiError
+from tekisei.errors import InvalidInputError
 from tekisei.services import portal as portal_service
 from tekisei.web.api.common import reading
 from tekisei.web.api.registers import OrgSlug
-from tekisei.web.auth import SESSION_COOKIE, current_principal
 from tekisei.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -23,29 +21,16 @@ FRONT_ORGS = 12
 """How many organisations the front page names before pointing to the full list."""
 
 
-def _member(request: Request) -> Principal | None:
-    """The signed-in member, when the visitor is one; a stale or broken session is just a
-    visitor here (the portal never asks anyone to sign in)."""
-    if not request.cookies.get(SESSION_COOKIE) and not request.headers.get("authorization"):
-        return None
-    try:
-        return current_principal(request)
-    except TekiseiError:
-        return None
-
-
 @router.get("/", response_class=HTMLResponse)
 def front_page(request: Request) -> HTMLResponse:
     """The portal: find an organisation, check a text or image, learn about AI (JSON twin
     of the list: /api/public/orgs)."""
-    member = _member(request)
     with reading(request) as session:
         found = portal_service.search(session, "")
     return render(
         request,
         "portal/home.html",
         {
-            "member": member,
             "orgs": found.results[:FRONT_ORGS],
             "more": found.more or len(found.results) > FRONT_ORGS,
             "max_query": MAX_QUERY,
@@ -57,7 +42,6 @@ def front_page(request: Request) -> HTMLResponse:
 def search_page(request: Request, q: str = "") -> HTMLResponse:
     """Organisations found by their name or the systems on their published register (JSON
     twin: /api/public/orgs?q=)."""
-    _member(request)
     error = None
     status = 200
     try:
@@ -78,7 +62,6 @@ def search_page(request: Request, q: str = "") -> HTMLResponse:
 def hub_page(request: Request, org: OrgSlug) -> HTMLResponse:
     """An organisation's page: its statement, register, notices, incident notices and
     reports, and where to ask a question or object (JSON twin: /api/public/orgs/{org})."""
-    _member(request)
     with reading(request) as session:
         hub = portal_service.read_hub(session, org)
     where = zone(hub.time_zone)
