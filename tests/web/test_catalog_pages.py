@@ -20,10 +20,12 @@ def soup(response: httpx.Response) -> BeautifulSoup:
     return BeautifulSoup(response.text, "html.parser")
 
 
-async def test_the_front_page_leads_to_the_catalog(client: httpx.AsyncClient) -> None:
-    response = await client.get("/")
-    assert response.status_code == 303
-    assert response.headers["location"] == "/catalog"
+async def test_the_front_page_is_the_portal_and_leads_to_the_catalog(
+    client: httpx.AsyncClient,
+) -> None:
+    page = soup(await client.get("/"))
+    link = page.select_one("main a#task-catalog")
+    assert link is not None and link["href"] == "/catalog"
 
 
 @pytest.mark.parametrize(

@@ -114,6 +114,7 @@ PAGES = [
     "/inquiries/status",
     "/continuity", "/systems/{system}/continuity",
     "/systems/{system}/energy",
+    "/", "/orgs", "/orgs/demo-corp",
 ]  # fmt: skip
 # What a reader downloads: (address, format).
 REPORTS = [

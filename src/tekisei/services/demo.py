@@ -23,6 +23,7 @@ from tekisei.core.decisions import DecisionSettings
 from tekisei.core.energy import Basis, EnergyFields
 from tekisei.core.energy import Phase as EnergyPhase
 from tekisei.core.haip_reports import HaipReportFields, SectionId, SectionText
+from tekisei.core.incidents import IncidentReport, PublicChoice, Severity
 from tekisei.core.judgements import Answer
 from tekisei.core.orgs import OrgActor, OrgCreate, Principal, Role
 from tekisei.core.policies import PolicyKind
@@ -38,6 +39,7 @@ from tekisei.services import (
     decisions,
     energy,
     haip_reports,
+    incidents,
     judgements,
     literacy,
     literacy_content,
@@ -51,8 +53,10 @@ from tekisei.services import (
     policy_versions,
     procurements,
     provenance,
+    public_incidents,
     registers,
     risks,
+    statements,
     systems,
     users,
     vendors,
@@ -402,6 +406,7 @@ def load_demo(
                 _decision_records(session, admin, registered[0])
                 _literacy(session, admin, executive)
                 _energy_estimate(session, operator, registered[0])
+                _portal_items(session, operator, registered[0])
                 city = (operator, registered[0])
         assert city is not None
         _oversight(session, *city)
@@ -591,6 +596,27 @@ def _energy_estimate(session: Session, operator: Principal, system_id: int) -> N
     )  # fmt: skip
     energy.add_energy(session, operator, system_id, fields)
     energy.set_publication(session, operator, system_id, True, 0)
+
+
+def _portal_items(session: Session, operator: Principal, system_id: int) -> None:
+    """The city's governance statement and one incident notice, published, so that its
+    page on the citizens' portal links to each kind of thing an organisation publishes."""
+    statements.publish_statement(session, operator)
+    report = IncidentReport(
+        title="チャットボットが古い収集日程を案内",
+        description="年末年始のごみ収集日程の変更が回答に反映されていなかった。",
+        severity=Severity.LOW,
+        systems=[system_id],
+        containment="該当する回答を停止し、最新の日程ページを案内するよう修正した。",
+    )
+    row = incidents.report_incident(session, operator, report).row
+    choice = PublicChoice(
+        title="チャットボットによるごみ収集日程の誤案内について",
+        summary="年末年始のごみ収集日程について、チャットボットが変更前の日程を案内して"
+        "いました。現在は修正済みです。ご迷惑をおかけしました。",
+        show_containment=True,
+    )
+    public_incidents.publish_incident(session, operator, row.id, choice, row.version)
 
 
 def _haip_draft(session: Session, operator: Principal) -> None:

@@ -12,6 +12,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tekisei.core.judgements import tier_reason
 from tekisei.core.registers import (
     CSV_HEADER,
     Contribution,
@@ -19,7 +20,7 @@ from tekisei.core.registers import (
     RegisterEntry,
     RegisterReason,
 )
-from tekisei.core.systems import SystemFacts, risk_tier
+from tekisei.core.systems import SystemFacts, TierResult, risk_tier
 from tekisei.db.notices import NoticeRow
 from tekisei.db.orgs import OrgRow
 from tekisei.db.registers import RegisterEntryRow, RegisterRow
@@ -33,7 +34,15 @@ from tekisei.services.decisions import published_decisions
 from tekisei.services.notices import public_path as notice_path
 from tekisei.services.orgs import time_zone_name
 from tekisei.services.statements import public_path as statement_path
-from tekisei.services.systems import FACT_FIELDS, judged
+from tekisei.services.systems import FACT_FIELDS
+
+_TIER_FIELDS = tuple(name for name in FACT_FIELDS if name != "models")
+"""The system's facts the register reads: all but the models, which it does not show
+and the tier does not depend on (a missing field takes its default)."""
+_FREE_TEXT = frozenset({"name", "purpose", "vendors", "responsible_person", "contact_window"})
+_JUDGED_FIELDS = tuple(name for name in _TIER_FIELDS if name not in _FREE_TEXT)
+"""The facts a risk tier is judged from: every fact but the free text (names, purpose,
+vendors, people), which no rule of :func:`risk_tier` reads (a test holds it so)."""
 
 
 def _not_found() -> NotFoundError:
@@ -69,13 +78,21 @@ def read_register(session: Session, slug: str) -> PublicRegister:
     )
     if org is None or row is None or row.published_at is None:
         raise _not_found()
+    # Only the columns the register shows or the tier is computed from, as plain rows:
+    # no ORM object per system, no JSON column decoded that is not needed.
     listed = session.execute(
-        select(SystemRow, RegisterEntryRow)
+        select(
+            SystemRow.id,
+            *(getattr(SystemRow, name) for name in _TIER_FIELDS),
+            SystemRow.judged_high_risk,
+            RegisterEntryRow.division,
+            RegisterEntryRow.contribution,
+        )
         .join(RegisterEntryRow, RegisterEntryRow.system_id == SystemRow.id)
         .where(RegisterEntryRow.org_id == org.id, SystemRow.org_id == org.id)
         .order_by(SystemRow.name, SystemRow.id)
     ).all()
-    ids = [system.id for system, _ in listed]
+    ids = [system.id for system in listed]
     vendors = _vendors(session, org.id, ids)
     reviews = _last_reviews(session, org.id, ids)
     notices = _notices(session, org.id, ids)
@@ -87,15 +104,30 @@ def read_register(session: Session, slug: str) -> PublicRegister:
         and statement.withdrawn_at is None
     )
     entries = []
-    for system, entry in listed:
-        facts = SystemFacts.model_validate({n: getattr(system, n) for n in FACT_FIELDS})
-        tier = risk_tier(facts, judged(system))
+    tiers: dict[tuple[object, ...], TierResult] = {}
+    for system in listed:
+        # systems of one organisation share a few combinations of the facts a tier is
+        # judged from (and of the perspectives of a signed DS-920 judgement): each
+        # combination is validated and judged once
+        perspectives = system.judged_high_risk
+        key = (
+            tuple(perspectives) if perspectives else None,
+            *(
+                tuple(value) if isinstance(value, list) else value
+                for value in (getattr(system, name) for name in _JUDGED_FIELDS)
+            ),
+        )
+        tier = tiers.get(key)
+        if tier is None:
+            values = {n: getattr(system, n) for n in _TIER_FIELDS}
+            reason = tier_reason(perspectives) if perspectives else None
+            tier = tiers[key] = risk_tier(SystemFacts.model_validate(values), reason)
         entries.append(
             RegisterEntry(
                 name=system.name,
                 purpose=system.purpose,
-                division=entry.division,
-                contribution=Contribution(entry.contribution),
+                division=system.division,
+                contribution=Contribution(system.contribution),
                 tier=tier.tier.label,
                 tier_reasons=[RegisterReason(code=r.code, ja=r.ja, en=r.en) for r in tier.reasons],
                 stage=system.stage,

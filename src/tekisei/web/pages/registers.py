@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from tekisei.core.orgs import Permission, Principal, can
 from tekisei.core.registers import Contribution, EntryChoice
+from tekisei.core.systems import Stage, Tier
 from tekisei.core.times import shown, zone
 from tekisei.errors import ConflictError, InvalidInputError
 from tekisei.services import public_registers
@@ -19,6 +20,7 @@ from tekisei.web.api.registers import OrgSlug
 from tekisei.web.auth import PrincipalDep
 from tekisei.web.flash import done
 from tekisei.web.forms import check_csrf, read_form
+from tekisei.web.i18n import messages
 from tekisei.web.templating import render
 
 router = APIRouter(prefix="/register", include_in_schema=False)
@@ -112,11 +114,19 @@ def public_page(request: Request, org: OrgSlug) -> HTMLResponse:
     with reading(request) as session:
         found = public_registers.read_register(session, org)
     where = zone(found.time_zone)
+    words = messages(request.state.lang)
+    # the words of every value, looked up once here rather than once per listed system
+    names = {
+        "contribution": {c.value: words.gettext(f"contribution:{c.value}") for c in Contribution},
+        "tier": {t.label: words.gettext(f"tier:{t.label}") for t in Tier},
+        "stage": {s.value: words.gettext(f"stage:{s.value}") for s in Stage},
+    }
     return render(
         request,
         "registers/public.html",
         {
             "register": found,
+            "names": names,
             "page_url": public_path(found.slug),
             "json_url": f"/api/public/orgs/{found.slug}/register",
             "org_when": lambda value: shown(value, where),

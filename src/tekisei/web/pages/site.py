@@ -1,4 +1,5 @@
-"""Site-wide pages: the home redirect and the language switch."""
+"""Site-wide pages: the language switch (the front page is the portal's,
+:mod:`tekisei.web.pages.portal`)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,6 @@ from fastapi.responses import RedirectResponse
 from tekisei.web.headers import LANG_COOKIE
 
 router = APIRouter(include_in_schema=False)
-
-
-@router.get("/")
-def home() -> RedirectResponse:
-    """The catalog is the front page for now."""
-    return RedirectResponse("/catalog", status_code=303)
 
 
 @router.get("/lang/{code}")
