@@ -95,13 +95,23 @@ from tekisei.web.pages import verify as verify_pages
 from tekisei.web.proxies import ForwardedHeaders
 from tekisei.web.threads import use_threads
 
+_frozen = False
+
 
 def freeze_heap() -> None:
     """Move everything alive now (the app, its routes, templates, catalogs) out of the
     garbage collector's reach, so that a full collection scans only what requests made.
     Called once the server has started: without it a public register of 1,000 systems
     took several times longer on every other request, while a full collection walked the
-    whole heap."""
+    whole heap.
+
+    Once per process: a process that starts apps one after another (the tests, an
+    embedding host) would otherwise pay a full collection at every start and keep
+    forever whatever the earlier apps left behind."""
+    global _frozen
+    if _frozen:
+        return
+    _frozen = True
     gc.collect()
     gc.freeze()
 
