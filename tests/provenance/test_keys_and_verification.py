@@ -218,7 +218,9 @@ def test_generated_text_is_detected_by_verify_text(cli: Any, settings: Settings)
     # The key is random; in the reference measurements (8 texts) the lowest z at 200 tokens
     # was 8.0, so about 6.4 at 130 (z grows with the square root of the tokens), well over
     # the 4 that detection needs; 130 tokens as in tests/provenance/test_smollm2.py.
-    assert found["tokens_scored"] >= 100
+    # The model may stop before its limit and repeated contexts are not scored twice (one
+    # CI run scored 97 of 130 and still detected the mark): ask for half the limit.
+    assert found["tokens_scored"] >= 65
     # and by the public API, which shows only the verdict, a band and the token count
     web = create_app(settings)
     try:
