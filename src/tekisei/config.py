@@ -140,6 +140,14 @@ class Settings(BaseSettings):
         "printed before the public addresses in PDFs so that a printed notice, statement or "
         "report can be followed; empty: PDFs print the address relative to the site",
     )
+    public_cache_mb: int = Field(
+        default=64,
+        ge=0,
+        le=4096,
+        description="Memory (MiB) each server process may use to keep built public pages "
+        "(the published registers) and serve them again until what they show changes; "
+        "0 builds every page anew",
+    )
     demo_target_url: str = Field(
         default="http://127.0.0.1:8900/v1",
         max_length=500,

@@ -1526,3 +1526,38 @@ def test_the_energy_tables_come_with_0036_and_go_back_leaving_the_rest(
         assert schema_drift(engine) == []
     finally:
         engine.dispose()
+
+
+def test_content_versions_come_with_0037_and_go_back(settings: Settings) -> None:
+    """0037 adds the versions of what public pages are built from (empty: an organisation
+    gets its token at its first change); the upsert the app writes them with works on the
+    migrated table; going back drops only it."""
+    from alembic import command
+    from sqlalchemy.orm import Session
+
+    from tekisei.db.content_versions import replace_tokens
+    from tekisei.db.migrate import alembic_config, upgrade
+
+    engine = make_engine(settings.resolved_database_url)
+    config = alembic_config(engine)
+    tokens = "SELECT scope, token FROM content_versions"
+    try:
+        upgrade(engine, "0036")
+        assert "content_versions" not in inspect(engine).get_table_names()
+        upgrade(engine, "0037")
+        with Session(engine) as session, session.begin():
+            replace_tokens(session, [0, 7])
+        with Session(engine) as session, session.begin():
+            first = dict(session.execute(text("SELECT scope, token FROM content_versions")).all())
+            replace_tokens(session, [7])
+        with engine.connect() as connection:
+            again = dict(
+                connection.execute(text("SELECT scope, token FROM content_versions")).all()
+            )
+        assert set(first) == {0, 7} and again[0] == first[0] and again[7] != first[7]
+        command.downgrade(config, "0036")
+        assert "content_versions" not in inspect(engine).get_table_names()
+        upgrade(engine)
+        assert schema_drift(engine) == []
+    finally:
+        engine.dispose()

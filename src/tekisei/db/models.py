@@ -5,6 +5,7 @@ from tekisei.db.assessments import AnswerEvidenceRow, AnswerRow, AssessmentRow, 
 from tekisei.db.audit import AuditCheckpointRow, AuditEventRow
 from tekisei.db.base import Base
 from tekisei.db.catalog import CatalogNodeRow, CrosswalkLinkRow, CrosswalkRow, FrameworkRow
+from tekisei.db.content_versions import ContentVersionRow
 from tekisei.db.continuity import ContinuityDrillRow, ContinuityPlanRow
 from tekisei.db.data_holders import (
     DataHolderBenefitRow,
@@ -71,6 +72,7 @@ __all__ = [
     "AuditEventRow",
     "Base",
     "CatalogNodeRow",
+    "ContentVersionRow",
     "ContinuityDrillRow",
     "ContinuityPlanRow",
     "CrosswalkLinkRow",

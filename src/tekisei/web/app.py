@@ -17,6 +17,7 @@ from tekisei.logs import configure_logging
 from tekisei.services.database import open_database
 from tekisei.services.notification_delivery import start_courier
 from tekisei.services.notification_sweeps import sweep
+from tekisei.services.public_cache import PageCache
 from tekisei.web.api import assessments as assessments_api
 from tekisei.web.api import audit as audit_api
 from tekisei.web.api import catalog as catalog_api
@@ -147,6 +148,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.database = database
+    app.state.page_cache = PageCache(settings.public_cache_mb * 1024 * 1024)
     app.state.public_limiter = ClientLimiter(database, settings.public_verify_per_minute)
     app.state.pdf_limiter = ClientLimiter(
         database, settings.public_pdfs_per_minute, name="pdfs",

@@ -4,14 +4,16 @@ Schema of its format, without signing in."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
 from tekisei.core.registers import EntryChoice, PublicRegister
-from tekisei.services import public_registers
+from tekisei.services import public_cache, public_registers
 from tekisei.services import registers as register_service
+from tekisei.services.public_cache import PageCache
 from tekisei.services.registers import RegisterView
 from tekisei.web.api.common import IdPath, reading, transaction
 from tekisei.web.auth import PrincipalDep
@@ -88,25 +90,44 @@ def register_schema() -> dict[str, Any]:
     return PublicRegister.model_json_schema()
 
 
+def published(
+    request: Request, org: str, kind: str, build: Callable[[PublicRegister], bytes]
+) -> bytes:
+    """The published register of ``org`` made into ``kind`` by ``build``: from memory
+    while nothing it is built from has changed, else built now and kept.
+
+    Raises:
+        NotFoundError: no such organisation, or its register is not published.
+    """
+    cache: PageCache = request.app.state.page_cache
+    with reading(request) as session:
+        key = (*public_cache.versions(session, org), "register", kind)
+        page = cache.get(key)
+        if page is None:
+            page = build(public_registers.read_register(session, org))
+            cache.put(key, page)
+    return page
+
+
 @public_router.get("/api/public/orgs/{org}/register", response_model=PublicRegister)
 def public_register(request: Request, org: OrgSlug) -> Response:
     """An organisation's published register of AI use; no sign-in. 404 when it is not
     published."""
-    with reading(request) as session:
-        found = public_registers.read_register(session, org)
     # written out directly: the register was built and checked as a PublicRegister just
     # now, and validating thousands of entries a second time would double the time
-    return Response(found.model_dump_json(), media_type="application/json")
+    page = published(request, org, "json", lambda found: found.model_dump_json().encode())
+    return Response(page, media_type="application/json")
 
 
 @public_router.get("/api/public/orgs/{org}/register.csv", response_class=Response)
 def public_register_csv(request: Request, org: OrgSlug) -> Response:
     """The published register as CSV (UTF-8 with a BOM; the columns are the JSON fields)."""
-    with reading(request) as session:
-        found = public_registers.read_register(session, org)
-    text = public_registers.register_csv(found, request.app.state.settings.public_url)
+    site = request.app.state.settings.public_url
+    page = published(
+        request, org, "csv", lambda found: public_registers.register_csv(found, site).encode()
+    )
     return Response(
-        text.encode("utf-8"),
+        page,
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": attachment(f"register-{found.slug}.csv")},
+        headers={"Content-Disposition": attachment(f"register-{org}.csv")},
     )

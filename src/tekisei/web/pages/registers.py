@@ -8,15 +8,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from tekisei.core.orgs import Permission, Principal, can
-from tekisei.core.registers import Contribution, EntryChoice
+from tekisei.core.registers import Contribution, EntryChoice, PublicRegister
 from tekisei.core.systems import Stage, Tier
 from tekisei.core.times import shown, zone
 from tekisei.errors import ConflictError, InvalidInputError
-from tekisei.services import public_registers
 from tekisei.services import registers as register_service
 from tekisei.services.registers import public_path
 from tekisei.web.api.common import IdPath, reading, transaction
-from tekisei.web.api.registers import OrgSlug
+from tekisei.web.api.registers import OrgSlug, published
 from tekisei.web.auth import PrincipalDep
 from tekisei.web.flash import done
 from tekisei.web.forms import check_csrf, read_form
@@ -110,25 +109,32 @@ async def unpublish(request: Request, principal: PrincipalDep) -> Response:
 @public_router.get("/{org}/register", response_class=HTMLResponse)
 def public_page(request: Request, org: OrgSlug) -> HTMLResponse:
     """An organisation's published register of AI use, without signing in (JSON twin:
-    /api/public/orgs/{org}/register)."""
-    with reading(request) as session:
-        found = public_registers.read_register(session, org)
-    where = zone(found.time_zone)
-    words = messages(request.state.lang)
-    # the words of every value, looked up once here rather than once per listed system
-    names = {
-        "contribution": {c.value: words.gettext(f"contribution:{c.value}") for c in Contribution},
-        "tier": {t.label: words.gettext(f"tier:{t.label}") for t in Tier},
-        "stage": {s.value: words.gettext(f"stage:{s.value}") for s in Stage},
-    }
-    return render(
-        request,
-        "registers/public.html",
-        {
-            "register": found,
-            "names": names,
-            "page_url": public_path(found.slug),
-            "json_url": f"/api/public/orgs/{found.slug}/register",
-            "org_when": lambda value: shown(value, where),
-        },
-    )
+    /api/public/orgs/{org}/register). Built once per version of what it shows and
+    language, then served from memory."""
+    lang = request.state.lang
+
+    def build(found: PublicRegister) -> bytes:
+        where = zone(found.time_zone)
+        words = messages(lang)
+        # the words of every value, looked up once here rather than once per system
+        names = {
+            "contribution": {
+                c.value: words.gettext(f"contribution:{c.value}") for c in Contribution
+            },
+            "tier": {t.label: words.gettext(f"tier:{t.label}") for t in Tier},
+            "stage": {s.value: words.gettext(f"stage:{s.value}") for s in Stage},
+        }
+        page = render(
+            request,
+            "registers/public.html",
+            {
+                "register": found,
+                "names": names,
+                "page_url": public_path(found.slug),
+                "json_url": f"/api/public/orgs/{found.slug}/register",
+                "org_when": lambda value: shown(value, where),
+            },
+        )
+        return bytes(page.body)
+
+    return HTMLResponse(published(request, org, f"page:{lang}", build))
