@@ -1548,12 +1548,10 @@ def test_content_versions_come_with_0037_and_go_back(settings: Settings) -> None
         with Session(engine) as session, session.begin():
             replace_tokens(session, [0, 7])
         with Session(engine) as session, session.begin():
-            first = dict(session.execute(text("SELECT scope, token FROM content_versions")).all())
+            first = dict(session.execute(text(tokens)).all())
             replace_tokens(session, [7])
         with engine.connect() as connection:
-            again = dict(
-                connection.execute(text("SELECT scope, token FROM content_versions")).all()
-            )
+            again = dict(connection.execute(text(tokens)).all())
         assert set(first) == {0, 7} and again[0] == first[0] and again[7] != first[7]
         command.downgrade(config, "0036")
         assert "content_versions" not in inspect(engine).get_table_names()
