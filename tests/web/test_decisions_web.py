@@ -4,6 +4,8 @@ statistics, and what other roles and organisations get."""
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -237,6 +239,12 @@ async def test_the_settings_page_publishes_statistics_and_records_only_with_the_
     assert (await client.get("/api/public/orgs/acme/decisions/stats")).json()[0]["total"][
         "count"
     ] == 3
+    sheet = await client.get("/api/public/orgs/acme/register.csv")
+    header, row = list(csv.reader(io.StringIO(sheet.content.decode("utf-8-sig"))))
+    counts = dict(zip(header, row, strict=True))
+    assert [counts[f"decisions_{k}"] for k in ("total", "kept", "changed", "overridden")] == [
+        "3", "1", "1", "1"
+    ]  # fmt: skip
 
     # Records off: only the statistics; publication off: nothing.
     form = {"csrf": csrf, "version": "1", "retention_days": "3650", "published": str(system)}
@@ -249,6 +257,10 @@ async def test_the_settings_page_publishes_statistics_and_records_only_with_the_
     assert (await client.post("/decisions/settings", data=form)).status_code == 303
     entry = (await client.get("/api/public/orgs/acme/register")).json()["systems"][0]
     assert entry["decisions"] is None
+    sheet = await client.get("/api/public/orgs/acme/register.csv")
+    header, row = list(csv.reader(io.StringIO(sheet.content.decode("utf-8-sig"))))
+    assert header[-4:] == ["decisions_total", "decisions_kept", "decisions_changed",
+                           "decisions_overridden"] and row[-4:] == ["", "", "", ""]  # fmt: skip
     await client.post("/api/register/unpublish", headers=admin)
     assert (await client.get("/api/public/orgs/acme/decisions/stats")).status_code == 404
 

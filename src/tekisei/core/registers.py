@@ -136,5 +136,11 @@ CSV_HEADER = (
     "notice_url",
     "vendors",
     "last_review",
+    "decisions_total",
+    "decisions_kept",
+    "decisions_changed",
+    "decisions_overridden",
 )
-"""The CSV's columns, in order (the same names as the JSON's fields)."""
+"""The CSV's columns, in order (the same names as the JSON's fields; the ``decisions_``
+columns are the counts of ``decisions.total``, empty when the organisation does not
+publish the system's decisions)."""

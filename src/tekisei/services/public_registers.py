@@ -208,6 +208,8 @@ def register_csv(register: PublicRegister, site: str = "") -> str:
             " / ".join(r.code for r in e.tier_reasons), e.stage, e.domain,
             f"{site}{e.notice_url}" if e.notice_url else "", " / ".join(e.vendors),
             e.last_review,
+            *((e.decisions.total.count, e.decisions.total.kept, e.decisions.total.changed,
+               e.decisions.total.overridden) if e.decisions else ("", "", "", "")),
         ]
         for e in register.systems
     ]  # fmt: skip
