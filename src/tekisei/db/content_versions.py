@@ -39,6 +39,7 @@ UNTRACKED = frozenset(
         "mail_outbox",
         "notifications",
         "eval_jobs",
+        "eval_runs",
         "eval_results",
         "oversight_snapshots",
         "answers",
@@ -46,9 +47,9 @@ UNTRACKED = frozenset(
         "system_assignments",
     }
 )
-"""Tables written often (sign-ins, audit, sessions, limits, queues, answers being filled)
-that no cached public page reads: a change to them keeps the cached pages. A test holds
-that building a published register reads none of them."""
+"""Tables written often (sign-ins, audit, sessions, limits, queues, evaluation runs in
+progress, answers being filled) that no cached public page reads: a change to them keeps
+the cached pages. A test holds that building a published register reads none of them."""
 
 UNTRACKED_COLUMNS = {"orgs": frozenset({"audit_seq", "audit_head"})}
 """Columns of tracked tables that no cached public page reads and that change often: the
