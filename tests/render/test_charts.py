@@ -53,6 +53,9 @@ def test_heat_map_cells_with_risks_are_links_with_escaped_addresses() -> None:
         y_label="Likelihood",
         link=lambda likelihood, impact: f'/risks?likelihood={likelihood}&impact={impact}"x',
     )
-    links = re.findall(r'<a href="([^"]*)" class="heat-cell">', svg)
-    assert links == ["/risks?likelihood=4&amp;impact=3&quot;x"]
-    assert heat_map_svg(grid, title="t", x_label="i", y_label="l").count("<a ") == 0
+    links = re.findall(r'<a href="([^"]*)" class="heat-cell" aria-label="([^"]*)">', svg)
+    assert links == [("/risks?likelihood=4&amp;impact=3&quot;x", "Likelihood 4 × Impact 3: 2")]
+    # links inside: a group (an image may hold nothing interactive, axe nested-interactive)
+    assert 'role="group"' in svg and 'role="img"' not in svg
+    plain = heat_map_svg(grid, title="t", x_label="i", y_label="l")
+    assert plain.count("<a ") == 0 and 'role="img"' in plain

@@ -233,11 +233,14 @@ def test_purge_deletes_records_past_the_retention_and_is_audited(
     loaded_db: Database, admin: Principal, member: MakeMember
 ) -> None:
     system_id = system(loaded_db, admin)
-    run(loaded_db, admin, system_id, csv(
+    with loaded_db.transaction() as session:
+        decisions.update_settings(session, admin, DecisionSettings(retention_days=3650), 0)
+    imported = run(loaded_db, admin, system_id, csv(
         "old,2020-01-01,支給,,check,,kept,山田", "new,2026-01-01,支給,,check,,kept,山田",
     ))  # fmt: skip
+    assert imported.created == 2, imported.errors
     with loaded_db.transaction() as session:
-        decisions.update_settings(session, admin, DecisionSettings(retention_days=365), 0)
+        decisions.update_settings(session, admin, DecisionSettings(retention_days=365), 1)
     editor = member("ed@acme.example", Role.EDITOR)
     with pytest.raises(PermissionDeniedError), loaded_db.transaction() as session:
         decisions.purge(session, editor, date(2026, 6, 1))
@@ -297,3 +300,35 @@ def test_the_template_has_the_documented_header_and_imports_as_is(
     assert template("ja").decode("utf-8-sig").splitlines()[0] == HEADER
     assert run(loaded_db, admin, system_id, template("ja")).created == 1
     assert run(loaded_db, admin, system_id, template("en")).updated == 1
+
+
+def test_hostile_rows_are_reported_and_nothing_is_written(
+    loaded_db: Database, admin: Principal
+) -> None:
+    system_id = system(loaded_db, admin)
+    today = date.today()
+    future = today.replace(year=today.year + 1).isoformat()
+    cases = {
+        # the same column twice: one of the two would be dropped without a word
+        "twice": csv("R7-1,2026-04-01,支給,,check,,kept,山田,R7-9",
+                     header=HEADER + ",案件番号"),
+        "future": csv(f"R7-1,{future},支給,,check,,kept,山田"),
+        "before retention": csv("R7-1,1900-01-01,支給,,check,,kept,山田"),
+        # nothing visible: zero-width spaces and a direction override only
+        "invisible reviewer": csv("R7-1,2026-04-01,支給,,check,,kept,\u200b\u200b"),
+        "override only": csv("R7-1,2026-04-01,\u202e,,check,,kept,山田"),
+        # a formula behind an invisible character
+        "hidden formula": csv("R7-1,2026-04-01,\u200b=HYPERLINK(\"x\"),,check,,kept,山田"),
+    }  # fmt: skip
+    for name, data in cases.items():
+        found = run(loaded_db, admin, system_id, data)
+        assert found.errors and not found.applied, name
+        for problem in found.errors:
+            assert problem.message and problem.message_ja, (name, problem)
+    with loaded_db.reading() as session:
+        assert decisions.list_decisions(session, admin, system_id) == []
+    # bidirectional controls inside a value are removed, the rest is kept
+    run(loaded_db, admin, system_id, csv("R7-2,2026-04-01,支給\u202eの決定,,check,,kept,山田"))
+    with loaded_db.reading() as session:
+        [row] = decisions.list_decisions(session, admin, system_id)
+    assert row.decision == "支給の決定"

@@ -170,6 +170,10 @@ def test_the_sender_reads_status_and_replies_only_with_the_right_secret(
         assert len(set(answers)) == 1  # the same answer for every wrong pair
     assert normal_tracking(" inq-abcdefghjk ") == "INQ-ABCDEFGHJK"
     assert normal_tracking("INQ-ABCDEFGHJ0") == ""  # 0 is not in the alphabet
+    # typed on a Japanese keyboard: full-width letters and dash, a long vowel mark
+    assert normal_tracking("ＩＮＱ－ＡＢＣＤＥＦＧＨＪＫ") == "INQ-ABCDEFGHJK"
+    assert normal_tracking("inq ー abcde fghjk") == "INQ-ABCDEFGHJK"
+    assert normal_tracking("INQ-ABCDE\u200bFGHJK") == ""
 
 
 def test_the_form_token_refuses_forged_other_forms_too_fast_and_stale() -> None:

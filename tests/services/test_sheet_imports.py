@@ -320,10 +320,10 @@ def test_exports_write_choices_in_the_readers_words(acme: dict[str, Any]) -> Non
                 "扱うデータ": "個人情報", "影響を受ける人": "利用者以外の第三者",
                 "自律の度合い": "提案のみ（人が判断）", "利用規模（年間）": "1,000人未満",
                 "提供範囲": "組織内", "リスク区分": "高"}),
-        ("en", {"Our role": "User", "Field of use": "employment", "Lifecycle stage": "operate",
+        ("en", {"Our role": "User", "Field of use": "employment", "Lifecycle stage": "Operate",
                 "Data categories": "personal", "Affected people": "third parties",
                 "Degree of autonomy": "assistive (a person decides)",
-                "Scale (per year)": "under 1,000", "Deployment": "internal", "Risk tier": "high"}),
+                "Scale (per year)": "under 1,000", "Deployment": "internal", "Risk tier": "High"}),
     ):  # fmt: skip
         header, *rows = _rows(_export(db, admin, "systems", "csv", lang), "csv")
         first = next(

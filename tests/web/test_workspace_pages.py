@@ -179,7 +179,7 @@ async def test_system_detail_shows_tier_reasons_and_requirements(site: Any) -> N
     system_id = await create_system(client, domain="employment", data_categories="personal")
     page = soup(await client.get(f"/systems/{system_id}", params={"lang": "en"}))
     assert page.select_one(".tier-box .tier") is not None
-    assert "high" in page.select_one(".tier-box .tier").get_text()  # type: ignore[union-attr]
+    assert "High" in page.select_one(".tier-box .tier").get_text()  # type: ignore[union-attr]
     assert page.select('ul.reasons li[data-code="high-impact-domain"]')
     sections = [s.get_text() for s in page.select("ul.requirements .section")]
     assert "1(3)①" in sections

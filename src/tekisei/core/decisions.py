@@ -22,6 +22,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tekisei.core.text import VisibleText
+
 MAX_CASE_REF = 100
 """Characters of a case reference (the case system's id)."""
 MAX_DECISION = 2000
@@ -83,14 +85,14 @@ class Decision(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    case_ref: str = Field(min_length=1, max_length=MAX_CASE_REF)
+    case_ref: VisibleText = Field(min_length=1, max_length=MAX_CASE_REF)
     decided_on: date
-    decision: str = Field(min_length=1, max_length=MAX_DECISION)
-    grounds: str = Field(default="", max_length=MAX_GROUNDS)
+    decision: VisibleText = Field(min_length=1, max_length=MAX_DECISION)
+    grounds: VisibleText = Field(default="", max_length=MAX_GROUNDS)
     contribution: Contribution
-    ai_suggestion: str = Field(default="", max_length=MAX_SUGGESTION)
+    ai_suggestion: VisibleText = Field(default="", max_length=MAX_SUGGESTION)
     outcome: Outcome
-    reviewer: str = Field(min_length=1, max_length=MAX_REVIEWER)
+    reviewer: VisibleText = Field(min_length=1, max_length=MAX_REVIEWER)
     """A member's email address, or the name of the person who reviewed and decided."""
 
 
@@ -137,17 +139,23 @@ def fold(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", text).split()).casefold()
 
 
-def header_map(cells: Iterable[str]) -> tuple[dict[int, Column], list[str]]:
-    """The header's cells matched to :data:`COLUMNS` (index → column), and the
-    headers of required columns it lacks."""
+def header_map(cells: Iterable[str]) -> tuple[dict[int, Column], list[str], list[str]]:
+    """The header's cells matched to :data:`COLUMNS` (index → column), the headers of
+    required columns it lacks, and the columns it names more than once (whichever of the
+    two the reader meant, the other would be dropped without a word)."""
     names = {fold(name): c for c in COLUMNS for name in (c.key, c.ja, c.en)}
     found: dict[int, Column] = {}
+    twice: list[str] = []
     for index, cell in enumerate(cells):
         column = names.get(fold(cell))
-        if column is not None and column not in found.values():
+        if column is None:
+            continue
+        if column in found.values():
+            twice.append(column.ja + " / " + column.en)
+        else:
             found[index] = column
     missing = [c.ja + " / " + c.en for c in COLUMNS if c.required and c not in found.values()]
-    return found, missing
+    return found, missing, list(dict.fromkeys(twice))
 
 
 def contribution_of(text: str) -> Contribution | None:

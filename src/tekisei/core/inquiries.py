@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import unicodedata
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Literal
@@ -182,9 +183,15 @@ def new_tracking() -> str:
     )
 
 
+_DASHES = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2212\u30fc\uff70", "-"))
+"""Hyphens, dashes, the minus sign and the long vowel mark people type for "-"."""
+
+
 def normal_tracking(text: str) -> str:
-    """A tracking number as typed, normalised (case, spaces); "" when it cannot be one."""
-    value = text.strip().upper().replace(" ", "")
+    """A tracking number as typed, normalised (full-width forms, case, spaces, dashes);
+    "" when it cannot be one."""
+    value = unicodedata.normalize("NFKC", text).translate(_DASHES)
+    value = "".join(value.split()).upper()
     if not value.startswith(TRACKING_PREFIX):
         value = TRACKING_PREFIX + value
     body = value[len(TRACKING_PREFIX) :]

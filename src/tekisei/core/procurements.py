@@ -25,6 +25,8 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from tekisei.core.text import VisibleText
+
 OUR_WORDING = (
     "tekisei による記載例です（公的な文書の原文ではありません）。",
     "Written by tekisei (not an official text).",
@@ -40,7 +42,7 @@ MAX_PROCUREMENTS = 200
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TITLE)]
 Reference = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_REFERENCE)]
-Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_NOTE)]
+Note = Annotated[VisibleText, StringConstraints(strip_whitespace=True, max_length=MAX_NOTE)]
 VendorId = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 

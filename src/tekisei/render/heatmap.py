@@ -35,7 +35,9 @@ def heat_map_svg(
     height = TOP + 5 * CELL + 48
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" role="img" aria-labelledby="hm-title" '
+        # with links inside, a group of them (an image may hold nothing interactive)
+        f'width="{width}" height="{height}" role="{"img" if link is None else "group"}" '
+        'aria-labelledby="hm-title" '
         f'class="heatmap">',
         f'<title id="hm-title">{escape(title)}</title>',
     ]
@@ -52,7 +54,9 @@ def heat_map_svg(
             label = f"{y_label} {likelihood} × {x_label} {impact}: {count}"
             href = link(likelihood, impact) if link is not None and count else None
             if href is not None:
-                parts.append(f'<a href="{escape(href)}" class="heat-cell">')
+                parts.append(
+                    f'<a href="{escape(href)}" class="heat-cell" aria-label="{escape(label)}">'
+                )
             parts.append(
                 f'<g data-likelihood="{likelihood}" data-impact="{impact}" data-count="{count}">'
                 f"<title>{escape(label)}</title>"

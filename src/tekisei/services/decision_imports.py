@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from pydantic import BaseModel
 from sqlalchemy import select
@@ -34,10 +34,11 @@ from tekisei.core.decisions import (
 )
 from tekisei.core.orgs import Permission, Principal, require
 from tekisei.core.sheets import DATE_TEXT, Cell, SheetProblem, cell_text
+from tekisei.core.text import visible
 from tekisei.db.decisions import DecisionRow
 from tekisei.db.orgs import MembershipRow, OrgRow, UserRow
 from tekisei.services import audit
-from tekisei.services.decisions import system_of
+from tekisei.services.decisions import settings_of, system_of
 from tekisei.services.sheet_files import SheetLimits, read_sheet
 
 LIMITS = SheetLimits(max_bytes=MAX_BYTES, max_rows=MAX_ROWS, max_columns=30)
@@ -117,8 +118,10 @@ def _choices_en(codes: type[Contribution] | type[Outcome]) -> str:
     return ", ".join(code.value for code in codes)
 
 
-def _value(column: Column, label: str, value: Cell, row: int) -> tuple[object, SheetProblem | None]:
-    text = cell_text(value).strip()
+def _value(
+    column: Column, label: str, value: Cell, row: int, oldest: date, today: date
+) -> tuple[object, SheetProblem | None]:
+    text = visible(cell_text(value))
     if not text:
         if column.required:
             return None, _problem(
@@ -137,6 +140,19 @@ def _value(column: Column, label: str, value: Cell, row: int) -> tuple[object, S
             return None, _problem(
                 row, label, f"'{text[:40]}' is not a date; write it as YYYY-MM-DD",
                 f"「{text[:40]}」は日付として読めません。YYYY-MM-DD の形で書いてください。",
+            )  # fmt: skip
+        if day > today:
+            return None, _problem(
+                row, label, f"{day} is in the future; a decision is recorded once it is made",
+                f"{day} は未来の日付です。判断は、行ってから記録してください。",
+            )  # fmt: skip
+        if day < oldest:
+            return None, _problem(
+                row, label,
+                f"{day} is older than the retention period (kept from {oldest}); such a "
+                "record would be deleted at once: leave it out, or lengthen the retention",
+                f"{day} は保存期間（{oldest} 以降）より古い日付です。取り込んでもすぐに削除される"
+                "ため、この行を除くか、保存期間を延ばしてください。",
             )  # fmt: skip
         return day, None
     if column.key == "contribution":
@@ -161,10 +177,20 @@ def _value(column: Column, label: str, value: Cell, row: int) -> tuple[object, S
     return text, None
 
 
-def _checked(data: bytes, filename: str) -> tuple[list[_Checked], list[SheetProblem]]:
+def _checked(
+    data: bytes, filename: str, oldest: date, today: date
+) -> tuple[list[_Checked], list[SheetProblem]]:
     sheet = read_sheet(data, filename, LIMITS)
     problems = list(sheet.problems)
-    columns, missing = header_map(sheet.header)
+    columns, missing, twice = header_map(sheet.header)
+    if twice:
+        problems.append(_problem(
+            sheet.header_row, "", "the header names these columns more than once: "
+            + ", ".join(twice) + "; keep one of each",
+            "見出しに同じ列が2回以上あります: " + "、".join(twice)
+            + "。どちらか一方だけにしてください。",
+        ))  # fmt: skip
+        return [], problems
     if missing:
         problems.append(_problem(
             sheet.header_row, "", "the header lacks the columns " + ", ".join(missing)
@@ -185,7 +211,7 @@ def _checked(data: bytes, filename: str) -> tuple[list[_Checked], list[SheetProb
                 row_ok = False
                 continue
             cell = row.cells[index] if index < len(row.cells) else None
-            value, problem = _value(column, label, cell, row.number)
+            value, problem = _value(column, label, cell, row.number, oldest, today)
             if problem:
                 problems.append(problem)
                 row_ok = False
@@ -248,7 +274,10 @@ def import_decisions(
         InvalidInputError: the file is empty, not CSV or XLSX, or in an unknown encoding.
     """
     check_may_import(session, principal, system_id)
-    checked, problems = _checked(data, filename)
+    # a day ahead of UTC: "today" somewhere in the organisation's zone
+    today = datetime.now(UTC).date() + timedelta(days=1)
+    oldest = today - timedelta(days=settings_of(session, principal.org_id).retention_days + 1)
+    checked, problems = _checked(data, filename, oldest, today)
     result = DecisionImport(system_id=system_id, filename=filename, dry_run=dry_run,
                             applied=False, errors=problems)  # fmt: skip
     if problems:

@@ -15,6 +15,7 @@ answer.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -263,7 +264,8 @@ def read_status(session: Session, tracking: str, secret: str) -> PublicStatus:
         if number
         else None
     )
-    matches = secret_matches(secret[:200], row.secret_hash if row else _DUMMY_HASH)
+    typed = unicodedata.normalize("NFKC", secret[:200]).strip()  # a full-width copy
+    matches = secret_matches(typed, row.secret_hash if row else _DUMMY_HASH)
     if row is None or not matches:
         raise not_found()
     org = session.get(OrgRow, row.org_id)

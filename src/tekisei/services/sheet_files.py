@@ -38,6 +38,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from tekisei.core.sheets import Cell, SheetProblem, column_letter
+from tekisei.core.text import visible
 from tekisei.errors import FileLimitError, InvalidInputError
 from tekisei.render.sheets import FORMULA_START
 from tekisei.untrusted import BoundedZip
@@ -133,8 +134,10 @@ def read_sheet(data: bytes, filename: str, limits: SheetLimits = LIMITS) -> Shee
         )
     if not data.strip():
         raise _refuse(
-            f"{name} is empty; export the list first to get a file with the columns",
-            ja=f"{name} は空です。まず一覧を書き出して、列のそろったファイルを使ってください。",
+            f"{name} is empty; use a file with the columns (an export of the list, or the "
+            "template)",
+            ja=f"{name} は空です。列のそろったファイル（一覧を書き出したもの、"
+            "またはテンプレート）を使ってください。",
         )
     if data.startswith(_ZIP):
         return _read_xlsx(data, name, limits)
@@ -202,22 +205,39 @@ def _lines(text: str, name: str, limits: SheetLimits) -> Iterator[str]:
 
 
 def csv_cell(text: str) -> tuple[Cell, tuple[str, str] | None]:
-    """A CSV cell's value, and why it is refused (English, Japanese) when it reads as a
-    formula: the apostrophe tekisei's export writes before such text is removed."""
+    """A CSV cell's value (without bidirectional controls, and without invisible
+    characters at its ends: see :func:`tekisei.core.text.visible`), and why it is refused
+    (English, Japanese) when it reads as a formula, as it stands or once what cannot be
+    seen before it is gone: the apostrophe tekisei's export writes before such text is
+    removed."""
+    refused = _formula(text)
+    if refused is not None:
+        return None, refused
+    cleaned = visible(text)
+    if cleaned.startswith("'") and cleaned[1:].startswith(FORMULA_START):
+        return cleaned[1:], None
+    refused = _formula(cleaned)
+    return (None, refused) if refused is not None else (cleaned, None)
+
+
+_FIRST_WORDS = {"\t": ("a tab", "タブ文字"), "\r": ("a carriage return", "改行文字（CR）")}
+
+
+def _formula(text: str) -> tuple[str, str] | None:
     if text.startswith("'") and text[1:].startswith(FORMULA_START):
-        return text[1:], None
-    if text.startswith(FORMULA_START) and not (
+        return None
+    if not text.startswith(FORMULA_START) or (
         text.strip() in _DASHES or _NUMBER.fullmatch(text) or _FULLWIDTH_NUMBER.fullmatch(text)
     ):
-        first = text[0].replace("\t", "tab").replace("\r", "CR")
-        return None, (
-            f"starts with '{first}', which spreadsheet software reads as a formula; tekisei "
-            "does not evaluate formulas: write the value itself, or put an apostrophe (') "
-            "before the text",
-            f"「{first}」で始まるため、表計算ソフトでは数式として扱われます。tekisei は数式を"
-            "計算しません。値そのものを書くか、文字列として先頭にアポストロフィ（'）を付けてください。",
-        )
-    return text, None
+        return None
+    en, ja = _FIRST_WORDS.get(text[0], (f"'{text[0]}'", f"「{text[0]}」"))
+    return (
+        f"starts with {en}, which spreadsheet software reads as a formula; tekisei "
+        "does not evaluate formulas: write the value itself, or put an apostrophe (') "
+        "before the text",
+        f"{ja}で始まるため、表計算ソフトでは数式として扱われます。tekisei は数式を"
+        "計算しません。値そのものを書くか、文字列として先頭にアポストロフィ（'）を付けてください。",
+    )
 
 
 def _read_csv(text: str, name: str, limits: SheetLimits) -> SheetData:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import hmac
+import importlib
+import pkgutil
 from typing import Any
 
 from fastapi import Request
 from pydantic import ValidationError
 
-from tekisei.core.continuity import RULES_JA as CONTINUITY_RULES_JA
-from tekisei.core.energy import RULES_JA as ENERGY_RULES_JA
+import tekisei.core
+from tekisei.core.text import visible
 from tekisei.errors import PermissionDeniedError
 
 LIST_FIELDS = {"models", "vendors", "data_categories", "affected", "taxonomy", "actors", "probes"}
@@ -24,10 +26,10 @@ async def read_form(request: Request) -> dict[str, Any]:
         if key in LIST_FIELDS:
             items: list[str] = []
             for value in values:
-                items.extend(p.strip() for p in value.replace(",", "\n").splitlines())
+                items.extend(visible(p) for p in value.replace(",", "\n").splitlines())
             data[key] = [item for item in items if item]
         else:
-            data[key] = values[-1].strip() if values else ""
+            data[key] = visible(values[-1]) if values else ""
     return data
 
 
@@ -61,9 +63,31 @@ _RULES_JA = {
     ),
     "an address cannot contain spaces or quotes": "アドレスに空白や引用符は使えません。",
     "the end date cannot be before the start date": "終了日は開始日より前にできません。",
-    **CONTINUITY_RULES_JA,
-    **ENERGY_RULES_JA,
 }
+
+
+def _core_rules_ja() -> dict[str, str]:
+    """Every ``RULES_JA`` a module of :mod:`tekisei.core` declares (the Japanese of the
+    rules its models state), so that no rule reaches a reader in English by being
+    forgotten here."""
+    found: dict[str, str] = {}
+    for module in pkgutil.iter_modules(tekisei.core.__path__):
+        rules = getattr(importlib.import_module(f"tekisei.core.{module.name}"), "RULES_JA", {})
+        found.update(rules)
+    return found
+
+
+_RULES_JA |= _core_rules_ja()
+
+_TYPES_JA = {
+    "bool": ("はい・いいえ（true か false）で指定してください。", "Give true or false."),
+    "dict": ("項目名と値の組（JSON のオブジェクト）で指定してください。", "Give an object."),
+    "list": ("一覧（JSON の配列）で指定してください。", "Give a list."),
+    "string": ("文字列で指定してください。", "Give a text."),
+    "model": ("項目名と値の組（JSON のオブジェクト）で指定してください。", "Give an object."),
+}
+"""What a value of the wrong kind should have been, by the first word of pydantic's
+error type (``bool_type``, ``dict_type``, ``list_type``, ``string_type``, ...)."""
 
 
 def error_message(error: Any, lang: str) -> str:
@@ -115,8 +139,20 @@ def error_message(error: Any, lang: str) -> str:
             if ja
             else "It contains characters that cannot be used."
         )
+    if kind == "extra_forbidden":
+        return "この項目は受け付けていません。" if ja else "This field is not accepted."
+    if kind in ("json_invalid", "json_type"):
+        return "JSON として読めません。" if ja else "This is not valid JSON."
+    if kind.endswith(("_type", "_parsing")) and kind.split("_")[0] in _TYPES_JA:
+        return _TYPES_JA[kind.split("_")[0]][0 if ja else 1]
     text = str(error["msg"]).removeprefix("Value error, ")
-    return _RULES_JA.get(text, text) if ja else text
+    if not ja:
+        return text
+    if text in _RULES_JA:
+        return _RULES_JA[text]
+    # a rule written in English only: said in Japanese as a general refusal (the API's
+    # ``detail`` keeps the English) rather than mixed into a Japanese message
+    return text if not text.isascii() else "この値は受け付けられません。内容を確かめてください。"
 
 
 def field_errors(exc: ValidationError, lang: str = "en") -> dict[str, str]:

@@ -131,6 +131,7 @@ def public_page(request: Request, org: OrgSlug) -> HTMLResponse:
                 "register": found,
                 "names": names,
                 "page_url": public_path(found.slug),
+                "org_slug": found.slug,
                 "json_url": f"/api/public/orgs/{found.slug}/register",
                 "org_when": lambda value: shown(value, where),
             },

@@ -132,6 +132,7 @@ def _public(request: Request, org: str, number: int | None) -> HTMLResponse:
         "statements/public.html",
         {
             "statement": found,
+            "org_slug": found.slug,
             "content": found.content,
             "blocks": blocks,
             "kind_names": KIND_NAMES,

@@ -1,0 +1,42 @@
+"""Text as people typed it, without what they cannot see: bidirectional controls, which
+reorder what a page shows (an inquiry's subject read backwards, a file name that hides
+its extension), are removed wherever they stand; whitespace and invisible format
+characters (zero-width spaces, joiners, byte order marks) are removed at the ends, so
+that a value made of nothing visible counts as empty and a required field refuses it.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator
+
+BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+"""Arabic letter mark, LRM/RLM, the embeddings and overrides, and the isolates."""
+
+_DROP = str.maketrans("", "", BIDI_CONTROLS)
+
+
+def _invisible(char: str) -> bool:
+    return char.isspace() or unicodedata.category(char) == "Cf"
+
+
+def visible(value: str) -> str:
+    """``value`` without bidirectional controls, and without whitespace or invisible
+    format characters at either end."""
+    text = value.translate(_DROP)
+    start, end = 0, len(text)
+    while start < end and _invisible(text[start]):
+        start += 1
+    while end > start and _invisible(text[end - 1]):
+        end -= 1
+    return text[start:end]
+
+
+def _visible_if_text(value: Any) -> Any:
+    return visible(value) if isinstance(value, str) else value
+
+
+VisibleText = Annotated[str, BeforeValidator(_visible_if_text)]
+"""A text field cleaned by :func:`visible` before its own limits are checked."""
