@@ -11,10 +11,10 @@ from typing import Annotated
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from tekisei.core.energy import EnergyFields
+from tekisei.core.energy import EnergyFields, PublicEnergy
 from tekisei.errors import NotFoundError
 from tekisei.services import energy as energy_service
-from tekisei.services.energy import EnergyOverview, EnergyView, Publication, PublicEnergy
+from tekisei.services.energy import EnergyOverview, EnergyView, Publication
 from tekisei.web.api.common import MAX_ID, IdPath, reading, transaction
 from tekisei.web.api.notices import PublicId
 from tekisei.web.api.statements import OrgSlug
