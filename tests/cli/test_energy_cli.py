@@ -71,7 +71,8 @@ def test_energy_add_list_show_publish_and_remove_from_the_command_line(cli: Any)
     ("changes", "english", "japanese"),
     [
         ({"--kwh": "12,5"}, "--kwh: give a number", "電力量（--kwh）: 数値で入力してください"),
-        ({"--kwh": "-5"}, "--kwh: give a figure at least 0", "電力量（--kwh）: 0以上にしてください"),
+        ({"--kwh": "-5"}, "--kwh: give a figure at least 0",
+         "電力量（--kwh）: 0以上にしてください"),
         ({"--kwh": "1e10"}, "below 10,000,000,000", "10,000,000,000未満にしてください"),
         ({"--kwh": "1.2345"}, "keep it to 3 decimals", "小数点以下3桁までにしてください"),
         ({"--kwh": "NaN"}, "--kwh: give a number", "数値で入力してください"),

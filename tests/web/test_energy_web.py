@@ -343,8 +343,8 @@ async def test_the_organisation_default_shows_systems_that_have_not_chosen(
     await client.post(f"/api/systems/{system}/energy", headers=admin, json=RECORD)
     read = (await client.get(default_url, headers=viewer)).json()
     assert (read["published"], read["version"], read["following"]) == (False, 0, 1)
-    assert (await client.put(default_url, headers=viewer,
-                             json={"published": True, "version": 0})).status_code == 403  # fmt: skip
+    denied = await client.put(default_url, headers=viewer, json={"published": True, "version": 0})
+    assert denied.status_code == 403
     there = await client.put(default_url, headers=other, json={"published": True, "version": 0})
     assert there.status_code == 200 and there.json()["following"] == 0
     assert (await client.get("/api/public/orgs/acme/energy")).json() == []
