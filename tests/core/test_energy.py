@@ -26,7 +26,9 @@ from tekisei.core.energy import (
     summarise,
     to_mg,
     to_wh,
+    validated,
 )
+from tekisei.errors import InvalidInputError
 
 
 def record(**changes: Any) -> EnergyFields:
@@ -112,3 +114,26 @@ def test_the_summary_adds_up_by_phase_and_says_how_much_is_estimated() -> None:
     assert len(found.factors) == 2
     empty = summarise([])
     assert (empty.records, empty.kwh, empty.estimated_share, empty.phases) == (0, 0, None, [])
+
+
+def test_every_problem_is_named_with_its_field_in_japanese_and_english() -> None:
+    """All problems at once, each with its field (and the caller's name for it), the
+    first field kept for a form; Japanese text never falls back to pydantic's English."""
+    given = {"phase": "mining", "start": "2026-04-01", "end": "2026-03-01", "kwh": "abc",
+             "basis": "estimated", "source": "", "colour": "green"}  # fmt: skip
+    with pytest.raises(InvalidInputError) as refused:
+        validated(given, {"phase": "--phase", "end": "--to"})
+    error = refused.value
+    assert error.field == "phase"
+    for part in ("--phase: choose one of", "--to: the period ends", "kWh: give a number",
+                 "source of the figure: required", "colour: not a field"):  # fmt: skip
+        assert part in error.message, error.message
+    ja = error.localized("ja")
+    for part in ("段階（--phase）", "終了日（--to）: 期間の終了日が開始日より前です",
+                 "電力量: 数値で入力してください", "数値の出典: 入力してください",
+                 "colour: この項目は使えません"):  # fmt: skip
+        assert part in ja, ja
+    assert "Input should" not in ja and "Value error" not in ja
+    fine = {k: v for k, v in given.items() if k != "colour"}
+    fine |= {"phase": "training", "end": "2026-04-01", "kwh": "1.5", "source": "請求書"}
+    assert validated(fine).kwh == Decimal("1.5")

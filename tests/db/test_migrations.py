@@ -1559,3 +1559,46 @@ def test_content_versions_come_with_0037_and_go_back(settings: Settings) -> None
         assert schema_drift(engine) == []
     finally:
         engine.dispose()
+
+
+def test_the_energy_default_comes_with_0039_and_goes_with_its_organisation(
+    settings: Settings,
+) -> None:
+    """0039 adds the organisation's default (no row: off, as before, so no organisation
+    starts showing figures by upgrading); a default goes with its organisation; going
+    back drops only it."""
+    from alembic import command
+
+    from tekisei.db.migrate import alembic_config, upgrade
+
+    engine = make_engine(settings.resolved_database_url)
+    config = alembic_config(engine)
+    at = "'2026-01-01 00:00:00'"
+    try:
+        upgrade(engine, "0037")
+        assert "energy_defaults" not in inspect(engine).get_table_names()
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO orgs (id, slug, name, actors, created_at, version, audit_seq, "
+                    f"audit_head) VALUES (1, 'city', 'City', '[\"local\"]', {at}, 1, 0, 'x')"
+                )
+            )
+        upgrade(engine, "0039")
+        with engine.begin() as connection:
+            assert connection.execute(text("SELECT count(*) FROM energy_defaults")).scalar() == 0
+            connection.execute(
+                text(
+                    "INSERT INTO energy_defaults (org_id, published, updated_at, updated_by, "
+                    f"version) VALUES (1, true, {at}, 'cli', 1)"
+                )
+            )
+            connection.execute(text("DELETE FROM orgs"))
+            assert connection.execute(text("SELECT count(*) FROM energy_defaults")).scalar() == 0
+        command.downgrade(config, "0037")
+        remaining = set(inspect(engine).get_table_names())
+        assert "energy_defaults" not in remaining and "energy_publications" in remaining
+        upgrade(engine)
+        assert schema_drift(engine) == []
+    finally:
+        engine.dispose()

@@ -187,3 +187,64 @@ def test_the_public_switch_has_a_version_and_shows_figures_only_when_on(
     with loaded_db.reading() as session:
         assert energy.public_for_notice(session, public_id) is None
         assert energy.public_for_org(session, "acme") == []
+
+
+def test_the_organisation_default_covers_systems_without_a_choice_of_their_own(
+    loaded_db: Database, admin: Principal, member: MakeMember
+) -> None:
+    """Off by default; an administrator turns it on for every system that has not chosen
+    (today's and later ones), with a version and an audit event; a system's own choice
+    holds either way; editors and viewers may not change it; other organisations keep
+    their own default and see nothing of this one."""
+    chosen, silent = system(loaded_db, admin), system(loaded_db, admin, "議事録要約")
+    editor, viewer = (
+        member("editor@acme.example", Role.EDITOR),
+        member("v@acme.example", Role.VIEWER),
+    )
+    with loaded_db.transaction() as session:
+        other = orgs.cli_principal(session, "other")
+        for target in (chosen, silent):
+            energy.add_energy(session, admin, target, fields())
+        energy.set_publication(session, admin, chosen, False, 0)
+    with loaded_db.reading() as session:
+        start = energy.read_default(session, viewer)
+        assert (start.published, start.version, start.following) == (False, 0, 1)
+        assert energy.public_for_org(session, "acme") == []
+    for who in (editor, viewer):
+        with loaded_db.transaction() as session, pytest.raises(PermissionDeniedError):
+            energy.set_default(session, who, True, 0)
+    with loaded_db.transaction() as session:
+        energy.set_default(session, other, True, 0)
+    with loaded_db.reading() as session:
+        assert energy.public_for_org(session, "acme") == []
+        assert energy.read_default(session, admin).published is False
+    with loaded_db.transaction() as session:
+        on = energy.set_default(session, admin, True, 0)
+    assert (on.published, on.version, on.following) == (True, 1, 1)
+    with loaded_db.transaction() as session, pytest.raises(ConflictError) as stale:
+        energy.set_default(session, admin, False, 0)
+    assert "既定値" in stale.value.localized("ja")
+    later = system(loaded_db, admin, "窓口案内")
+    with loaded_db.transaction() as session:
+        energy.add_energy(session, admin, later, fields(kwh="3"))
+    with loaded_db.reading() as session:
+        shown = sorted(e.system_name for e in energy.public_for_org(session, "acme"))
+        overview = energy.energy_overview(session, admin, later)
+        assert energy.public_for_system(session, chosen) is None  # switched off itself
+        assert energy.public_for_org(session, "other") == []  # no records there
+    assert shown == ["窓口案内", "議事録要約"]
+    assert overview.publication.published and not overview.publication.own_choice
+    with loaded_db.transaction() as session:
+        energy.set_publication(session, admin, later, True, 0)
+        off = energy.set_default(session, admin, False, 1)
+    assert off.following == 1  # 議事録要約 (窓口案内 chose)
+    with loaded_db.reading() as session:
+        assert [e.system_name for e in energy.public_for_org(session, "acme")] == ["窓口案内"]
+        events = session.scalars(
+            select(AuditEventRow)
+            .where(AuditEventRow.action == "energy.default")
+            .order_by(AuditEventRow.id)
+        ).all()
+    assert [(e.org_id, e.summary["published"]) for e in events] == [
+        (other.org_id, True), (admin.org_id, True), (admin.org_id, False)
+    ]  # fmt: skip

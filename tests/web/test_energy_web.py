@@ -5,6 +5,7 @@ governance statement — there when the switch is on, absent when it is off."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from bs4 import BeautifulSoup
+from pypdf import PdfReader
 
 from tekisei.config import Settings
 from tekisei.core.orgs import OrgActor, OrgCreate, Role
@@ -79,6 +81,12 @@ async def site(
     app.state.database.close()
 
 
+def pdf_text(content: bytes) -> str:
+    """The PDF's text, lines joined (a table cell may be broken over lines)."""
+    pages = PdfReader(io.BytesIO(content)).pages
+    return "".join(page.extract_text() or "" for page in pages).replace("\n", "")
+
+
 def bearer(site: dict[str, Any], email: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {site['tokens'][email]}"}
 
@@ -124,8 +132,8 @@ async def test_the_api_records_figures_exactly_and_refuses_what_cannot_be_right(
     assert "出典" in japanese.json()["detail_ja"]
     summary = (await client.get(f"{url}/summary", headers=admin)).json()
     assert summary["summary"]["kwh"] == "1200.100" and summary["summary"]["estimated_share"] == 1.0
-    assert summary["publication"] == {"published": False, "version": 0, "updated_at": None,
-                                      "updated_by": None}  # fmt: skip
+    assert summary["publication"] == {"published": False, "own_choice": False, "version": 0,
+                                      "updated_at": None, "updated_by": None}  # fmt: skip
     viewer = bearer(site, "viewer@acme.example")
     assert len((await client.get(url, headers=viewer)).json()) == 2
     assert (await client.post(url, headers=viewer, json=RECORD)).status_code == 403
@@ -259,3 +267,158 @@ async def test_the_demo_citys_chatbot_shows_its_inference_estimate_publicly(
         assert section is not None and "推計値" in section.get_text()
         assert "711.5 kg-CO2e" in section.get_text()  # 1,581 kWh × 0.45
     app.state.database.close()
+
+
+async def test_the_pdfs_and_json_twins_carry_the_figures_and_follow_every_change(
+    site: dict[str, Any],
+) -> None:
+    """The notice's and statement's PDFs (kept per process) and JSON show what the pages
+    show: after the switch is turned on, a record added, the switch turned off, each PDF
+    read again says so, in Japanese and English."""
+    client, admin, system = site["client"], bearer(site, "admin@acme.example"), site["system"]
+    url = f"/api/systems/{system}/energy"
+    await client.post(url, headers=admin, json=RECORD)
+    notice_pdf, statement_pdf = f"/notices/{site['public_id']}/pdf", "/orgs/acme/statement/pdf"
+    notice_json = f"/api/public/notices/{site['public_id']}"
+    statement_json = "/api/public/orgs/acme/statement"
+
+    async def printed(lang: str = "ja") -> list[str]:
+        found = []
+        for address in (notice_pdf, statement_pdf):
+            response = await client.get(address, params={"lang": lang})
+            assert response.headers["content-type"] == "application/pdf", response.text
+            found.append(pdf_text(response.content))
+        return found
+
+    before = await printed()
+    assert all("環境負荷" not in text and "kWh" not in text for text in before)
+    assert (await client.get(notice_json)).json()["energy"] is None
+    assert (await client.get(statement_json)).json()["energy"] == []
+    on = await client.put(f"{url}/publication", headers=admin,
+                          json={"published": True, "version": 0})  # fmt: skip
+    assert on.status_code == 200
+    notice, statement = await printed()
+    for text in (notice, statement):
+        assert "環境負荷" in text and "1,200 kWh" in text and "529.2 kg-CO2e" in text
+        assert "0.441 kg-CO2e/kWh" in text and "東西電力 2025年度 基礎排出係数" in text
+        assert "推計値" in text and "推論（運用）" in text
+        assert "GPU 2基" not in text and "クラウドGPU" not in text  # never public
+    assert "住民問い合わせチャットボット" in statement
+    english = await printed("en")
+    assert all("Environmental load" in t and "Estimate" in t for t in english)
+    twin = (await client.get(notice_json)).json()["energy"]
+    assert (twin["kwh"], twin["emissions_kg"]) == ("1200.000", "529.200")
+    assert twin["factors"] == [{"factor": "0.441", "source": "東西電力 2025年度 基礎排出係数"}]
+    assert (await client.get(f"{notice_json}/versions/1")).json()["energy"] == twin
+    listed = (await client.get(statement_json)).json()["energy"]
+    assert [e["system_name"] for e in listed] == ["住民問い合わせチャットボット"]
+    assert listed[0] == twin | {"system_name": "住民問い合わせチャットボット"}
+    measured = RECORD | {"kwh": "100.5", "basis": "measured", "factor": None,
+                         "factor_source": ""}  # fmt: skip
+    assert (await client.post(url, headers=admin, json=measured)).status_code == 201
+    notice, statement = await printed()
+    for text in (notice, statement):
+        assert "1,300.5 kWh" in text and "1,200 kWh" not in text
+        assert "100.5 kWh" in text  # has no emission factor: left out of the emissions
+    assert (await client.get(notice_json)).json()["energy"]["kwh"] == "1300.500"
+    off = await client.put(f"{url}/publication", headers=admin,
+                           json={"published": False, "version": 1})  # fmt: skip
+    assert off.status_code == 200
+    assert all("環境負荷" not in t and "kWh" not in t for t in await printed())
+    assert all("Environmental load" not in t for t in await printed("en"))
+    assert (await client.get(notice_json)).json()["energy"] is None
+    assert (await client.get(statement_json)).json()["energy"] == []
+
+
+async def test_the_organisation_default_shows_systems_that_have_not_chosen(
+    site: dict[str, Any], loaded_db: Database
+) -> None:
+    """Off until an administrator turns it on; then every system without its own choice
+    (also one registered later) is shown, a system switched off itself is not; viewers and
+    stale versions are refused; another organisation's default changes nothing here."""
+    client, system = site["client"], site["system"]
+    admin, viewer = bearer(site, "admin@acme.example"), bearer(site, "viewer@acme.example")
+    other = bearer(site, "admin@other.example")
+    default_url = "/api/orgs/current/energy-default"
+    await client.post(f"/api/systems/{system}/energy", headers=admin, json=RECORD)
+    read = (await client.get(default_url, headers=viewer)).json()
+    assert (read["published"], read["version"], read["following"]) == (False, 0, 1)
+    denied = await client.put(default_url, headers=viewer, json={"published": True, "version": 0})
+    assert denied.status_code == 403
+    there = await client.put(default_url, headers=other, json={"published": True, "version": 0})
+    assert there.status_code == 200 and there.json()["following"] == 0
+    assert (await client.get("/api/public/orgs/acme/energy")).json() == []
+    assert (await client.get(default_url, headers=admin)).json()["published"] is False
+    for bad in ({"published": True, "version": 5}, {"published": True, "version": -1},
+                {"published": "yes please", "version": 0}, {"published": True}):  # fmt: skip
+        refused = await client.put(default_url, headers=admin, json=bad)
+        assert refused.status_code in (409, 422), bad
+    on = await client.put(default_url, headers=admin, json={"published": True, "version": 0})
+    assert on.status_code == 200 and on.json()["version"] == 1
+    notice_json = f"/api/public/notices/{site['public_id']}"
+    assert (await client.get(notice_json)).json()["energy"]["kwh"] == "1200.000"
+    summary = (await client.get(f"/api/systems/{system}/energy/summary", headers=admin)).json()
+    assert summary["publication"] | {"updated_at": None} == {
+        "published": True, "own_choice": False, "version": 0, "updated_at": None,
+        "updated_by": None,
+    }  # fmt: skip
+    later = await client.post("/api/systems", headers=admin,
+                              json={"name": "議事録要約", "org_role": "user"})  # fmt: skip
+    assert later.status_code == 201, later.text
+    later_id = later.json()["id"]
+    await client.post(f"/api/systems/{later_id}/energy", headers=admin,
+                      json=RECORD | {"kwh": "7"})  # fmt: skip
+    shown = (await client.get("/api/public/orgs/acme/energy")).json()
+    assert sorted(e["system_name"] for e in shown) == ["住民問い合わせチャットボット", "議事録要約"]
+    await client.put(f"/api/systems/{system}/energy/publication", headers=admin,
+                     json={"published": False, "version": 0})  # fmt: skip
+    assert (await client.get(notice_json)).json()["energy"] is None
+    statement = (await client.get("/api/public/orgs/acme/statement")).json()
+    assert [e["system_name"] for e in statement["energy"]] == ["議事録要約"]
+    pdf = pdf_text((await client.get("/orgs/acme/statement/pdf?lang=ja")).content)
+    assert "議事録要約" in pdf and "7 kWh" in pdf and "1,200 kWh" not in pdf
+    assert (await client.get(default_url, headers=admin)).json()["following"] == 1
+    await client.put(f"/api/systems/{later_id}/energy/publication", headers=admin,
+                     json={"published": True, "version": 0})  # fmt: skip
+    off = await client.put(default_url, headers=admin, json={"published": False, "version": 1})
+    assert off.status_code == 200 and off.json()["following"] == 0
+    shown = (await client.get("/api/public/orgs/acme/energy")).json()
+    assert [e["system_name"] for e in shown] == ["議事録要約"]  # its own choice holds
+    events = (await client.get("/api/audit/events", headers=admin,
+                               params={"action": "energy.default"})).json()  # fmt: skip
+    assert [e["summary"]["published"] for e in events["items"]] == [False, True]
+    theirs = (await client.get("/api/audit/events", headers=other,
+                               params={"action": "energy.default"})).json()  # fmt: skip
+    assert theirs["total"] == 1
+
+
+async def test_the_organisation_page_switches_the_default_for_administrators_only(
+    site: dict[str, Any],
+) -> None:
+    client = site["client"]
+    await signed_in(client, "viewer@acme.example")
+    page = BeautifulSoup((await client.get("/org", params={"lang": "ja"})).text, "html.parser")
+    assert "公開しません" in page.select_one("#energy-default-state").get_text()  # type: ignore[union-attr]
+    assert page.select_one("#energy-default-form") is None
+    client.cookies.clear()
+    await signed_in(client)
+    page, _ = await csrf_of(client, "/org")
+    form = page.select_one("#energy-default-form")
+    assert form is not None and form["action"] == "/org/energy-default"
+    fields = {str(i["name"]): str(i.get("value", "")) for i in form.select("input")}
+    assert fields["published"] == "1" and fields["version"] == "0"
+    assert (await client.post("/org/energy-default", data=fields)).status_code == 303
+    stale = await client.post("/org/energy-default", data=fields, params={"lang": "ja"})
+    assert stale.status_code == 409
+    assert (
+        "変更されています"
+        in BeautifulSoup(stale.text, "html.parser").select_one(".error-message").get_text()
+    )  # type: ignore[union-attr]
+    page = BeautifulSoup((await client.get("/org", params={"lang": "ja"})).text, "html.parser")
+    assert "掲載します" in page.select_one("#energy-default-state").get_text()  # type: ignore[union-attr]
+    assert "1件" in page.select_one("#energy-default-following").get_text()  # type: ignore[union-attr]
+    energy = BeautifulSoup(
+        (await client.get(f"/systems/{site['system']}/energy", params={"lang": "ja"})).text,
+        "html.parser",
+    )
+    assert energy.select_one("#publication-default") is not None

@@ -444,6 +444,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PUT", "/api/systems/{system_id}/continuity"): {"version": 1, "notes": "stolen"},
     ("POST", "/api/systems/{system_id}/energy"): ENERGY,
     ("PUT", "/api/systems/{system_id}/energy/publication"): {"published": True, "version": 0},
+    ("PUT", "/api/orgs/current/energy-default"): {"published": True, "version": 0},
     ("POST", "/api/systems/{system_id}/continuity/review"): {"version": 1},
     ("POST", "/api/systems/{system_id}/continuity/drills"): {
         "held_on": "2026-01-01",
@@ -648,6 +649,7 @@ FORMS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/systems/{system_id}/energy"): ENERGY,
     ("POST", "/systems/{system_id}/energy/publication"): {"version": "0", "published": "1"},
     ("POST", "/systems/{system_id}/energy/{energy_id}/remove"): {},
+    ("POST", "/org/energy-default"): {"version": "0", "published": "1"},
     ("POST", "/systems/{system_id}/continuity/review"): {"version": "1"},
     ("POST", "/systems/{system_id}/continuity/drills"): {
         "held_on": "2026-01-01",
@@ -1050,6 +1052,8 @@ async def test_another_organisation_never_sees_or_changes_data(
     assert mine["name"] == SYSTEM["name"] and mine["version"] == 1
     targets = await client.get("/api/orgs/current/eval-targets", headers=admin)
     assert targets.json()["hosts"] == []  # the other organisation changed only its own list
+    energy_default = await client.get("/api/orgs/current/energy-default", headers=admin)
+    assert energy_default.json()["version"] == 0  # nor did it turn on acme's default
 
 
 ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")

@@ -3,7 +3,13 @@
 ``add`` records a phase and period (kWh measured or estimated, an optional emission
 factor with its source); ``list`` and ``show`` read the records and the summary;
 ``remove`` deletes one; ``publish`` and ``unpublish`` switch the environmental section of
-the system's public notice and the organisation's governance statement."""
+the system's public notice and the organisation's governance statement; ``default`` reads
+or sets the organisation's default for systems that have not chosen.
+
+Every refusal of a value (a wrong number, a period that ends before it starts, an unknown
+phase, a factor without its source) names the option and reads in Japanese with
+``--lang ja``: phase and basis are read as text and checked with the other values, not
+by the option parser, whose messages are English only."""
 
 from __future__ import annotations
 
@@ -23,10 +29,18 @@ from tekisei.cli.common import (
     print_json,
     table,
 )
-from tekisei.core.energy import Basis, EnergyFields, Phase, emissions_text, factor_text, kwh_text
+from tekisei.core.energy import emissions_text, factor_text, kwh_text, validated
+from tekisei.errors import InvalidInputError
 from tekisei.services import energy as energy_service
 
 app = typer.Typer(help="Compute and energy records of systems (1(2)).", no_args_is_help=True)
+
+OPTIONS = {
+    "phase": "--phase", "start": "--from", "end": "--to", "kwh": "--kwh", "basis": "--basis",
+    "source": "--source", "factor": "--factor", "factor_source": "--factor-source",
+    "compute": "--compute",
+}  # fmt: skip
+"""The option that gives each field, named in the messages."""
 
 SystemArg = Annotated[int, typer.Argument(help="The system's id.", min=1, max=2**31 - 1)]
 RecordArg = Annotated[int, typer.Argument(help="The record's id.", min=1, max=2**31 - 1)]
@@ -37,11 +51,11 @@ RecordArg = Annotated[int, typer.Argument(help="The record's id.", min=1, max=2*
 def add(
     system: SystemArg,
     org: OrgOption,
-    phase: Annotated[Phase, typer.Option("--phase", help="training, fine_tuning or inference.")],
+    phase: Annotated[str, typer.Option("--phase", help="training, fine_tuning or inference.")],
     start: Annotated[str, typer.Option("--from", help="First day (YYYY-MM-DD).")],
     end: Annotated[str, typer.Option("--to", help="Last day (YYYY-MM-DD).")],
     kwh: Annotated[str, typer.Option("--kwh", help="Electricity in kWh (up to 3 decimals).")],
-    basis: Annotated[Basis, typer.Option("--basis", help="measured or estimated.")],
+    basis: Annotated[str, typer.Option("--basis", help="measured or estimated.")],
     source: Annotated[str, typer.Option("--source", help="Where the kWh figure comes from.")],
     factor: Annotated[
         str | None, typer.Option("--factor", help="Emission factor in kg-CO2e/kWh.")
@@ -58,10 +72,11 @@ def add(
 ) -> None:
     """Record a phase and period of a system's energy use."""
     del lang  # the language of errors (handle_errors)
-    fields = EnergyFields.model_validate(
+    fields = validated(
         {"phase": phase, "start": start, "end": end, "kwh": kwh, "source": source,
          "basis": basis, "factor": factor,
-         "factor_source": factor_source, "compute": compute}
+         "factor_source": factor_source, "compute": compute},
+        OPTIONS,
     )  # fmt: skip
     with database().transaction() as session:
         view = energy_service.add_energy(session, principal(session, org, user), system, fields)
@@ -74,9 +89,14 @@ def add(
 @app.command("list")
 @handle_errors
 def list_energy(
-    system: SystemArg, org: OrgOption, user: UserOption = None, as_json: JsonOption = False
+    system: SystemArg,
+    org: OrgOption,
+    user: UserOption = None,
+    lang: LangOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """List a system's records, the latest period first, with their emissions."""
+    del lang  # the language of errors (handle_errors)
     with database().reading() as session:
         views = energy_service.list_energy(session, principal(session, org, user), system)
     if as_json:
@@ -94,9 +114,14 @@ def list_energy(
 @app.command("show")
 @handle_errors
 def show(
-    system: SystemArg, org: OrgOption, user: UserOption = None, as_json: JsonOption = False
+    system: SystemArg,
+    org: OrgOption,
+    user: UserOption = None,
+    lang: LangOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """A system's summary: totals by phase, emissions, share estimated, public or not."""
+    del lang  # the language of errors (handle_errors)
     with database().reading() as session:
         found = energy_service.energy_overview(session, principal(session, org, user), system)
     if as_json:
@@ -112,7 +137,8 @@ def show(
     for used in summary.factors:
         console.print(f"factor {factor_text(used.factor)} — {used.source}", markup=False)
     public = "shown publicly" if found.publication.published else "not shown publicly"
-    console.print(f"{public} (version {found.publication.version})", markup=False)
+    own = "" if found.publication.own_choice else ", following the organisation's default"
+    console.print(f"{public} (version {found.publication.version}{own})", markup=False)
 
 
 @app.command("remove")
@@ -122,9 +148,11 @@ def remove(
     record: RecordArg,
     org: OrgOption,
     user: UserOption = None,
+    lang: LangOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Remove a record (the audit log keeps what it said)."""
+    del lang  # the language of errors (handle_errors)
     with database().transaction() as session:
         energy_service.remove_energy(session, principal(session, org, user), system, record)
     if as_json:
@@ -147,16 +175,63 @@ def _switch(system: int, org: str, user: str | None, on: bool, as_json: bool) ->
 @app.command("publish")
 @handle_errors
 def publish(
-    system: SystemArg, org: OrgOption, user: UserOption = None, as_json: JsonOption = False
+    system: SystemArg,
+    org: OrgOption,
+    user: UserOption = None,
+    lang: LangOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Show the figures on the system's public notice and the governance statement."""
+    del lang  # the language of errors (handle_errors)
     _switch(system, org, user, True, as_json)
 
 
 @app.command("unpublish")
 @handle_errors
 def unpublish(
-    system: SystemArg, org: OrgOption, user: UserOption = None, as_json: JsonOption = False
+    system: SystemArg,
+    org: OrgOption,
+    user: UserOption = None,
+    lang: LangOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Stop showing the figures publicly."""
+    del lang  # the language of errors (handle_errors)
     _switch(system, org, user, False, as_json)
+
+
+def _on_off(value: str) -> bool:
+    if value not in ("on", "off"):
+        raise InvalidInputError(
+            f"say on or off, not {value[:20]!r}",
+            ja=f"on か off を指定してください（「{value[:20]}」は指定できません）。",
+        )
+    return value == "on"
+
+
+@app.command("default")
+@handle_errors
+def default(
+    org: OrgOption,
+    value: Annotated[
+        str | None, typer.Argument(help="on or off; leave it out to read the default.")
+    ] = None,
+    user: UserOption = None,
+    lang: LangOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Read or set whether systems that have not chosen show their figures publicly
+    (administrators set it; a system's own publish or unpublish overrides it)."""
+    del lang  # the language of errors (handle_errors)
+    wanted = None if value is None else _on_off(value)
+    with database().transaction() as session:
+        actor = principal(session, org, user)
+        found = energy_service.read_default(session, actor)
+        if wanted is not None:
+            found = energy_service.set_default(session, actor, wanted, found.version)
+    if as_json:
+        print_json(found)
+        return
+    state = "on" if found.published else "off"
+    following = "" if found.following is None else f"; {found.following} systems follow it"
+    console.print(f"default: {state} (version {found.version}){following}", markup=False)

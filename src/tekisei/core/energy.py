@@ -13,13 +13,23 @@ nothing of databases, pages or terminals.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, WithJsonSchema, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
+
+from tekisei.errors import InvalidInputError
 
 MAX_KWH = Decimal("10000000000")
 """Ten terawatt-hours (exclusive): far above any training run reported so far, so a
@@ -301,3 +311,113 @@ def summarise(records: Iterable[EnergyFields]) -> EnergySummary:
         estimated_share=round(float(estimated / total), 3) if total else None,
         factors=list(seen.values()),
     )  # fmt: skip
+
+
+class PublicEnergy(BaseModel):
+    """A system's figures as the public reads them on its notice and the organisation's
+    governance statement (pages, JSON and PDF alike): totals by phase, the emissions, the
+    factors used with their sources, and how much is estimated (no people, no compute
+    descriptions, no sources of individual figures)."""
+
+    system_name: str
+    phases: list[PhaseTotal]
+    kwh: Decimal
+    emissions_kg: Decimal
+    kwh_without_factor: Decimal
+    estimated_share: float | None
+    factors: list[FactorUsed]
+
+
+def public_figures(system_name: str, summary: EnergySummary) -> PublicEnergy | None:
+    """What of ``summary`` the public reads (None when nothing is recorded)."""
+    if not summary.records:
+        return None
+    return PublicEnergy(
+        system_name=system_name, phases=summary.phases, kwh=summary.kwh,
+        emissions_kg=summary.emissions_kg, kwh_without_factor=summary.kwh_without_factor,
+        estimated_share=summary.estimated_share, factors=summary.factors,
+    )  # fmt: skip
+
+
+FIELD_NAMES: dict[str, tuple[str, str]] = {
+    "phase": ("段階", "phase"),
+    "start": ("開始日", "start"),
+    "end": ("終了日", "end"),
+    "compute": ("計算資源", "compute"),
+    "kwh": ("電力量", "kWh"),
+    "basis": ("実測・推計の別", "basis"),
+    "factor": ("排出係数", "emission factor"),
+    "factor_source": ("排出係数の出典", "source of the emission factor"),
+    "source": ("数値の出典", "source of the figure"),
+}
+"""Each field in Japanese and English, for messages."""
+
+
+def _choices(field: str) -> tuple[str, str]:
+    values = [p.value for p in Phase] if field == "phase" else [b.value for b in Basis]
+    return (
+        f"{'、'.join(values)} のいずれかを指定してください。",
+        f"choose one of {', '.join(values)}",
+    )
+
+
+def problem(error: Mapping[str, Any]) -> tuple[str, str]:
+    """One validation error of :class:`EnergyFields` as ``(Japanese, English)``, saying
+    what to give instead (every rule the model checks has its own words)."""
+    kind = str(error.get("type", ""))
+    ctx: Mapping[str, Any] = error.get("ctx") or {}
+    field = str(error["loc"][0]) if error.get("loc") else ""
+    if kind in ("missing", "string_too_short"):
+        return "入力してください。", "required; give it"
+    if kind == "string_too_long":
+        limit = ctx.get("max_length", "")
+        return f"{limit}文字以内にしてください。", f"keep it to {limit} characters"
+    if kind == "enum":
+        return _choices(field)
+    if kind.startswith("date"):
+        return "日付を YYYY-MM-DD の形で入力してください。", "give a date as YYYY-MM-DD"
+    if kind in ("decimal_parsing", "decimal_type", "finite_number", "float_parsing"):
+        return (
+            "数値で入力してください（例: 1200、0.441）。",
+            "give a number, such as 1200 or 0.441",
+        )
+    if kind == "decimal_max_places":
+        places = ctx.get("decimal_places", "")
+        return f"小数点以下{places}桁までにしてください。", f"keep it to {places} decimals"
+    bounds = {
+        "greater_than_equal": ("ge", "以上", "at least"),
+        "greater_than": ("gt", "より大きい値", "more than"),
+        "less_than_equal": ("le", "以下", "at most"),
+        "less_than": ("lt", "未満", "below"),
+    }
+    if kind in bounds:
+        key, ja, en = bounds[kind]
+        bound = f"{Decimal(str(ctx.get(key, 0))):,f}"
+        return f"{bound}{ja}にしてください。", f"give a figure {en} {bound}"
+    if kind == "extra_forbidden":
+        return "この項目は使えません。", "not a field of an energy record; leave it out"
+    text = str(error.get("msg", "")).removeprefix("Value error, ")
+    return RULES_JA.get(text, "この値は使えません。入力内容を確かめてください。"), text
+
+
+def validated(data: Mapping[str, Any], names: Mapping[str, str] | None = None) -> EnergyFields:
+    """``data`` as a record; ``names`` are how the caller calls the fields (a command's
+    options, ``{"start": "--from"}``), named in the message next to the field's own name.
+
+    Raises:
+        InvalidInputError: every problem, each with its field, in Japanese and English;
+            ``field`` names the first field at fault.
+    """
+    try:
+        return EnergyFields.model_validate(dict(data))
+    except ValidationError as exc:
+        en_parts, ja_parts, first = [], [], None
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error["loc"] else ""
+            first = first or field or None
+            ja_name, en_name = FIELD_NAMES.get(field, (field, field))
+            given = (names or {}).get(field)
+            ja, en = problem(error)
+            ja_parts.append(f"{ja_name}{f'（{given}）' if given else ''}: {ja}")
+            en_parts.append(f"{given or en_name}: {en}")
+        raise InvalidInputError("; ".join(en_parts), ja=" ".join(ja_parts), field=first) from None

@@ -52,3 +52,19 @@ class EnergyPublicationRow(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # noqa: RUF012
+
+
+class EnergyDefaultRow(Base):
+    """The organisation's default for systems that have made no choice of their own (no
+    :class:`EnergyPublicationRow`): whether their figures are shown publicly (no row: not
+    shown)."""
+
+    __tablename__ = "energy_defaults"
+
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), primary_key=True)
+    published: Mapped[bool] = mapped_column(Boolean)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_by: Mapped[str] = mapped_column(String(320))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # noqa: RUF012

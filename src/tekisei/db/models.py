@@ -14,7 +14,7 @@ from tekisei.db.data_holders import (
     DataHolderRow,
 )
 from tekisei.db.decisions import DecisionRow, DecisionSettingsRow
-from tekisei.db.energy import EnergyPublicationRow, EnergyRecordRow
+from tekisei.db.energy import EnergyDefaultRow, EnergyPublicationRow, EnergyRecordRow
 from tekisei.db.evals import (
     EvalJobRow,
     EvalResultRow,
@@ -84,6 +84,7 @@ __all__ = [
     "DatasetRecordRow",
     "DecisionRow",
     "DecisionSettingsRow",
+    "EnergyDefaultRow",
     "EnergyPublicationRow",
     "EnergyRecordRow",
     "EngagementRow",

@@ -3,10 +3,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from tekisei.core.energy import PublicEnergy, emissions_text, factor_text, kwh_text
 from tekisei.core.notices import SECTION_NAMES, SECTIONS, Lang, NoticeContent
+from tekisei.i18n import messages
 from tekisei.render.report import _environment
 
 LABELS: dict[str, dict[Lang, str]] = {
@@ -44,9 +48,11 @@ def notice_html(
     lang: Lang,
     time_zone: str,
     site: str = "",
+    energy: Sequence[PublicEnergy] = (),
 ) -> str:
     """One version of a notice as HTML in ``lang``; when the notice is not given in
-    ``lang``, the other language's text, saying so. Every text is escaped."""
+    ``lang``, the other language's text, saying so. ``energy``: the system's figures when
+    the organisation shows them, in ``lang`` as on the page. Every text is escaped."""
     shown: Lang = lang if content.text(lang) is not None else ("en" if lang == "ja" else "ja")
     text = content.text(shown)
     assert text is not None, "a published notice is given in at least one language"
@@ -69,7 +75,21 @@ def notice_html(
         sections=[(name, SECTION_NAMES[name][0 if shown == "ja" else 1]) for name in SECTIONS],
         t=lambda key: LABELS[key][shown],
         site=site,
+        **energy_words(lang, energy, names=False),
     )
+
+
+def energy_words(lang: Lang, energy: Sequence[PublicEnergy], *, names: bool) -> dict[str, Any]:
+    """What the environmental section (``_energy.html``) needs: the figures, whether it
+    names each system, the catalog of ``lang`` and the ways figures are written."""
+    return {
+        "energy_sections": list(energy),
+        "energy_names": names,
+        "_": messages(lang).gettext,
+        "kwh_text": kwh_text,
+        "emissions_text": emissions_text,
+        "factor_text": factor_text,
+    }
 
 
 def notice_pdf(html: str) -> bytes:

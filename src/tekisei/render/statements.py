@@ -5,12 +5,15 @@ texts are laid out from their blocks (``core/policy_text.py``), never as markup.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from tekisei.core.energy import PublicEnergy
 from tekisei.core.policies import Lang, kind_name
 from tekisei.core.policy_text import blocks
 from tekisei.core.statements import StatementContent
+from tekisei.render.notices import energy_words
 from tekisei.render.report import _environment, words
 
 
@@ -28,9 +31,11 @@ def statement_html(
     lang: Lang,
     time_zone: str,
     site_path: str,
+    energy: Sequence[PublicEnergy] = (),
 ) -> str:
     """One version of a statement as HTML in ``lang`` (a policy not given in ``lang`` is
-    shown in the other language, saying so)."""
+    shown in the other language, saying so), with ``energy``: the figures of each system
+    the organisation shows them for, as on the page."""
     template = _environment().get_template("statement.html")
     return template.render(
         lang=lang,
@@ -42,7 +47,7 @@ def statement_html(
         blocks=blocks,
         kind_name=lambda kind: kind_name(kind, lang),
         other="en" if lang == "ja" else "ja",
-        **words(lang, ZoneInfo(time_zone)),
+        **(words(lang, ZoneInfo(time_zone)) | energy_words(lang, energy, names=True)),
     )
 
 

@@ -1,5 +1,6 @@
 """Compute and energy records of AI systems (guideline 1(2)): add, list, remove, the
-summary per system, and the switch that shows a system's figures publicly.
+summary per system, the switch that shows a system's figures publicly, and the
+organisation's default for systems that have not chosen.
 
 Records of a system are visible exactly when the system is (``services/scope.py``):
 everyone in the organisation reads them, external testers those of their assigned
@@ -7,7 +8,11 @@ systems, other organisations nothing ("not found"). Administrators and editors a
 remove records and turn the public switch on and off; every change is audited in the same
 transaction. When the switch is on, the system's public notice and the organisation's
 public governance statement show a short environmental section, computed from the current
-records each time the page is read; when it is off, nothing of them is public.
+records each time the page (or its JSON twin or PDF) is read; when it is off, nothing of
+them is public.
+
+A system that has never been switched follows the organisation's default (off until an
+administrator turns it on); once switched, its own choice holds whatever the default.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from pydantic import BaseModel
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from tekisei.core.energy import (
@@ -24,17 +29,17 @@ from tekisei.core.energy import (
     Basis,
     EnergyFields,
     EnergySummary,
-    FactorUsed,
     Phase,
-    PhaseTotal,
+    PublicEnergy,
     from_mg,
     from_wh,
+    public_figures,
     summarise,
     to_mg,
     to_wh,
 )
-from tekisei.core.orgs import Permission, Principal, require
-from tekisei.db.energy import EnergyPublicationRow, EnergyRecordRow
+from tekisei.core.orgs import Permission, Principal, require, sees_all_systems
+from tekisei.db.energy import EnergyDefaultRow, EnergyPublicationRow, EnergyRecordRow
 from tekisei.db.notices import NoticeRow
 from tekisei.db.orgs import OrgRow
 from tekisei.db.systems import SystemRow
@@ -74,9 +79,25 @@ class Publication(BaseModel):
     (0: never switched)."""
 
     published: bool
+    """Shown publicly now: the system's own choice, else the organisation's default."""
+    own_choice: bool
+    """The system was switched on or off itself (False: it follows the default)."""
     version: int
     updated_at: datetime | None
     updated_by: str | None
+
+
+class EnergyDefault(BaseModel):
+    """The organisation's default for systems that have not chosen; ``version`` to send
+    back when changing it (0: never set, so off)."""
+
+    published: bool
+    version: int
+    updated_at: datetime | None
+    updated_by: str | None
+    following: int | None
+    """Systems that follow the default (no choice of their own); None for external
+    testers, who do not see every system."""
 
 
 class EnergyOverview(BaseModel):
@@ -85,20 +106,6 @@ class EnergyOverview(BaseModel):
     system_id: int
     summary: EnergySummary
     publication: Publication
-
-
-class PublicEnergy(BaseModel):
-    """A system's figures as the public reads them: totals by phase, the emissions, the
-    factors used with their sources, and how much is estimated (no people, no compute
-    descriptions, no sources of individual figures)."""
-
-    system_name: str
-    phases: list[PhaseTotal]
-    kwh: Decimal
-    emissions_kg: Decimal
-    kwh_without_factor: Decimal
-    estimated_share: float | None
-    factors: list[FactorUsed]
 
 
 def _org(session: Session, org_id: int) -> OrgRow:
@@ -246,13 +253,21 @@ def _summary(session: Session, org_id: int, system_id: int) -> EnergySummary:
     return summarise(fields_of(row) for row in _rows(session, org_id, system_id))
 
 
-def _publication(session: Session, system_id: int, actors: ActorNames | None) -> Publication:
-    row = session.get(EnergyPublicationRow, system_id)
+def _default(session: Session, org_id: int) -> bool:
+    row = session.get(EnergyDefaultRow, org_id)
+    return row is not None and row.published
+
+
+def _publication(session: Session, system: SystemRow, actors: ActorNames | None) -> Publication:
+    row = session.get(EnergyPublicationRow, system.id)
     if row is None:
-        return Publication(published=False, version=0, updated_at=None, updated_by=None)
+        return Publication(
+            published=_default(session, system.org_id), own_choice=False, version=0,
+            updated_at=None, updated_by=None,
+        )  # fmt: skip
     return Publication(
-        published=row.published, version=row.version, updated_at=row.updated_at,
-        updated_by=actors(row.updated_by) if actors else None,
+        published=row.published, own_choice=True, version=row.version,
+        updated_at=row.updated_at, updated_by=actors(row.updated_by) if actors else None,
     )  # fmt: skip
 
 
@@ -266,7 +281,7 @@ def energy_overview(session: Session, principal: Principal, system_id: int) -> E
     return EnergyOverview(
         system_id=system.id,
         summary=_summary(session, principal.org_id, system.id),
-        publication=_publication(session, system.id, ActorNames(session, principal)),
+        publication=_publication(session, system, ActorNames(session, principal)),
     )
 
 
@@ -305,23 +320,89 @@ def set_publication(
         session, _org(session, principal.org_id), principal.email, "energy.publication",
         "system", system.id, {"published": published, "version": row.version},
     )  # fmt: skip
-    return _publication(session, system.id, ActorNames(session, principal))
+    return _publication(session, system, ActorNames(session, principal))
 
 
-def _public(session: Session, system: SystemRow) -> PublicEnergy | None:
-    summary = _summary(session, system.org_id, system.id)
-    if not summary.records:
-        return None
-    return PublicEnergy(
-        system_name=system.name, phases=summary.phases, kwh=summary.kwh,
-        emissions_kg=summary.emissions_kg, kwh_without_factor=summary.kwh_without_factor,
-        estimated_share=summary.estimated_share, factors=summary.factors,
+def _default_view(session: Session, principal: Principal) -> EnergyDefault:
+    row = session.get(EnergyDefaultRow, principal.org_id)
+    following = None
+    if sees_all_systems(principal.role):
+        following = session.scalar(
+            select(func.count(SystemRow.id))
+            .outerjoin(EnergyPublicationRow, EnergyPublicationRow.system_id == SystemRow.id)
+            .where(SystemRow.org_id == principal.org_id, EnergyPublicationRow.system_id.is_(None))
+        )
+    if row is None:
+        return EnergyDefault(
+            published=False, version=0, updated_at=None, updated_by=None, following=following
+        )
+    return EnergyDefault(
+        published=row.published, version=row.version, updated_at=row.updated_at,
+        updated_by=ActorNames(session, principal)(row.updated_by), following=following,
     )  # fmt: skip
 
 
-def _published(session: Session, system_id: int) -> bool:
-    row = session.get(EnergyPublicationRow, system_id)
-    return row is not None and row.published
+def read_default(session: Session, principal: Principal) -> EnergyDefault:
+    """The organisation's default for systems that have not chosen, as a member reads it."""
+    require(principal, Permission.READ)
+    return _default_view(session, principal)
+
+
+def set_default(
+    session: Session, principal: Principal, published: bool, version: int
+) -> EnergyDefault:
+    """Show (or stop showing) by default the figures of the organisation's systems that
+    have not chosen themselves, those of today and those registered later (administrators).
+    A system switched on or off itself keeps its choice.
+
+    Raises:
+        PermissionDeniedError: not an administrator.
+        ConflictError: ``version`` is not the one read.
+    """
+    require(principal, Permission.MANAGE_ORG)
+    row = session.get(EnergyDefaultRow, principal.org_id)
+    check_version(
+        "環境負荷の公開の既定値", "", version, row.version if row else 0,
+        kind_en="the default publication of the energy figures",
+    )  # fmt: skip
+    now = datetime.now(UTC)
+    if row is None:
+        row = EnergyDefaultRow(
+            org_id=principal.org_id, published=published, updated_at=now,
+            updated_by=principal.email, version=1,
+        )  # fmt: skip
+        session.add(row)
+    else:
+        row.published = published
+        row.updated_at = now
+        row.updated_by = principal.email
+        row.version += 1
+    session.flush()
+    view = _default_view(session, principal)
+    audit.record(
+        session, _org(session, principal.org_id), principal.email, "energy.default", "org",
+        principal.org_id,
+        {"published": published, "version": row.version, "following": view.following},
+    )  # fmt: skip
+    return view
+
+
+def _public(session: Session, system: SystemRow) -> PublicEnergy | None:
+    return public_figures(system.name, _summary(session, system.org_id, system.id))
+
+
+def _published(session: Session, system: SystemRow) -> bool:
+    row = session.get(EnergyPublicationRow, system.id)
+    return row.published if row is not None else _default(session, system.org_id)
+
+
+def public_for_system(session: Session, system_id: int) -> PublicEnergy | None:
+    """The figures of the system as its public notice shows them, when the organisation
+    shows them (the system's own choice, else the default) and there are some."""
+    system = session.get(SystemRow, system_id)
+    if system is None or not _published(session, system):
+        return None
+    return _public(session, system)
 
 
 def public_for_notice(session: Session, public_id: str) -> PublicEnergy | None:
@@ -331,10 +412,23 @@ def public_for_notice(session: Session, public_id: str) -> PublicEnergy | None:
     notice = session.scalars(select(NoticeRow).where(NoticeRow.public_id == public_id[:32])).first()
     if notice is None or notice.published_version is None or notice.withdrawn_at is not None:
         return None
-    if not _published(session, notice.system_id):
-        return None
-    system = session.get(SystemRow, notice.system_id)
-    return None if system is None else _public(session, system)
+    return public_for_system(session, notice.system_id)
+
+
+def public_of_org(session: Session, org: OrgRow) -> list[PublicEnergy]:
+    """The figures of every system of ``org`` that shows them (its own choice, else the
+    organisation's default), by system name (at most :data:`MAX_PUBLIC_SYSTEMS`)."""
+    shown: ColumnElement[bool] = EnergyPublicationRow.published.is_(True)
+    if _default(session, org.id):
+        shown = or_(shown, EnergyPublicationRow.system_id.is_(None))
+    systems = session.scalars(
+        select(SystemRow)
+        .outerjoin(EnergyPublicationRow, EnergyPublicationRow.system_id == SystemRow.id)
+        .where(and_(SystemRow.org_id == org.id, shown))
+        .order_by(SystemRow.name, SystemRow.id)
+        .limit(MAX_PUBLIC_SYSTEMS)
+    )
+    return [found for system in systems if (found := _public(session, system)) is not None]
 
 
 def public_for_org(session: Session, slug: str) -> list[PublicEnergy]:
@@ -347,11 +441,4 @@ def public_for_org(session: Session, slug: str) -> list[PublicEnergy]:
     org = session.scalars(select(OrgRow).where(OrgRow.slug == slug[:64])).first()
     if org is None:
         raise NotFoundError(f"no organisation {slug}", ja=f"組織 {slug} は見つかりません。")
-    systems = session.scalars(
-        select(SystemRow)
-        .join(EnergyPublicationRow, EnergyPublicationRow.system_id == SystemRow.id)
-        .where(SystemRow.org_id == org.id, EnergyPublicationRow.published.is_(True))
-        .order_by(SystemRow.name, SystemRow.id)
-        .limit(MAX_PUBLIC_SYSTEMS)
-    )
-    return [found for system in systems if (found := _public(session, system)) is not None]
+    return public_of_org(session, org)

@@ -12,11 +12,13 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tekisei.core.energy import PublicEnergy
 from tekisei.core.notices import Lang, NoticeContent
 from tekisei.db.notices import NoticeRow, NoticeVersionRow
 from tekisei.db.orgs import OrgRow
 from tekisei.errors import NotFoundError
 from tekisei.render.notices import notice_html, notice_pdf
+from tekisei.services import energy
 from tekisei.services.notice_views import VersionSummary, version_summaries
 from tekisei.services.orgs import time_zone_name
 
@@ -44,6 +46,10 @@ class PublicNotice(BaseModel):
     latest: int
     version: PublicVersion
     versions: list[VersionSummary]
+    energy: PublicEnergy | None = None
+    """The system's compute and energy figures, when the organisation shows them
+    (guideline 1(2)): built from the current records at each reading, on every version's
+    address alike (they are not part of a published version); null when not shown."""
 
 
 class Withdrawal(BaseModel):
@@ -107,13 +113,16 @@ def read_notice(
             content=content,
         ),
         versions=version_summaries(session, row),
+        energy=energy.public_for_system(session, row.system_id),
     )
 
 
 def pdf(notice: PublicNotice, lang: Lang, site: str = "") -> bytes:
     """The version as a PDF in ``lang`` (the other language when it is not given in
-    ``lang``, saying so). A published version never changes, so its PDF is made once per
-    process."""
+    ``lang``, saying so), with the energy figures shown at the time of reading. A PDF is
+    kept per process by the HTML it is typeset from: a published version never changes,
+    and the HTML carries the energy section, so changed figures or a turned switch make
+    another HTML, hence another PDF."""
     html = notice_html(
         organisation=notice.organisation,
         public_id=notice.public_id,
@@ -124,6 +133,7 @@ def pdf(notice: PublicNotice, lang: Lang, site: str = "") -> bytes:
         lang=lang,
         time_zone=notice.time_zone,
         site=site,
+        energy=[notice.energy] if notice.energy else [],
     )
     return _pdf(html)
 

@@ -12,12 +12,14 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tekisei.core.energy import PublicEnergy
 from tekisei.core.policies import Lang
 from tekisei.core.statements import StatementContent
 from tekisei.db.orgs import OrgRow
 from tekisei.db.statements import StatementRow, StatementVersionRow
 from tekisei.errors import NotFoundError
 from tekisei.render.statements import statement_html, statement_pdf
+from tekisei.services import energy
 from tekisei.services.orgs import time_zone_name
 from tekisei.services.statements import public_path
 
@@ -42,6 +44,10 @@ class PublicStatement(BaseModel):
     published_at: datetime
     content: StatementContent
     versions: list[PublicVersionSummary]
+    energy: list[PublicEnergy] = []
+    """The compute and energy figures of each system the organisation shows them for
+    (guideline 1(2)), by system name: built from the current records at each reading, on
+    every version's address alike (they are not part of a published version)."""
 
 
 class StatementWithdrawal(BaseModel):
@@ -109,12 +115,15 @@ def read_statement(
         versions=[
             PublicVersionSummary(number=v.number, published_at=v.published_at) for v in versions
         ],
+        energy=energy.public_of_org(session, org),
     )
 
 
 def pdf(statement: PublicStatement, lang: Lang, site: str = "") -> bytes:
-    """The version as a PDF in ``lang``. A published version never changes, so its PDF is
-    made once per process."""
+    """The version as a PDF in ``lang``, with the energy figures shown at the time of
+    reading. A PDF is kept per process by the HTML it is typeset from: a published version
+    never changes, and the HTML carries the energy section, so changed figures or a turned
+    switch make another HTML, hence another PDF."""
     html = statement_html(
         content=statement.content,
         number=statement.number,
@@ -123,6 +132,7 @@ def pdf(statement: PublicStatement, lang: Lang, site: str = "") -> bytes:
         lang=lang,
         time_zone=statement.time_zone,
         site_path=f"{site}{public_path(statement.slug)}/versions/{statement.number}",
+        energy=statement.energy,
     )
     return _pdf(html)
 

@@ -1,5 +1,6 @@
 """JSON API of compute and energy records (guideline 1(2)): a system's records, their
-summary, the switch that shows them publicly, and the figures anyone may read.
+summary, the switch that shows them publicly, the organisation's default for systems that
+have not chosen, and the figures anyone may read.
 
 Figures travel as decimal strings (``"1200.000"`` kWh, ``"0.441"`` kg-CO2e/kWh) so that
 nothing is lost to floating point; a request may send them as strings or numbers."""
@@ -11,10 +12,10 @@ from typing import Annotated
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from tekisei.core.energy import EnergyFields
+from tekisei.core.energy import EnergyFields, PublicEnergy
 from tekisei.errors import NotFoundError
 from tekisei.services import energy as energy_service
-from tekisei.services.energy import EnergyOverview, EnergyView, Publication, PublicEnergy
+from tekisei.services.energy import EnergyDefault, EnergyOverview, EnergyView, Publication
 from tekisei.web.api.common import MAX_ID, IdPath, reading, transaction
 from tekisei.web.api.notices import PublicId
 from tekisei.web.api.statements import OrgSlug
@@ -32,6 +33,22 @@ class PublicationBody(BaseModel):
 
     published: bool
     version: Annotated[int, Field(ge=0, le=MAX_ID)]
+
+
+@router.get("/api/orgs/current/energy-default", response_model=EnergyDefault)
+def read_default(request: Request, principal: PrincipalDep) -> EnergyDefault:
+    """Whether the figures of systems that have not chosen are shown publicly, and how
+    many systems follow this default."""
+    with reading(request) as session:
+        return energy_service.read_default(session, principal)
+
+
+@router.put("/api/orgs/current/energy-default", response_model=EnergyDefault)
+def set_default(request: Request, principal: PrincipalDep, body: PublicationBody) -> EnergyDefault:
+    """Show (or stop showing) by default the figures of every system that has not chosen
+    itself, today's and those registered later (administrators)."""
+    with transaction(request) as session:
+        return energy_service.set_default(session, principal, body.published, body.version)
 
 
 @router.get("/api/systems/{system_id}/energy", response_model=list[EnergyView])

@@ -13,10 +13,9 @@ from pydantic import ValidationError
 from tekisei.core.notices import LANGS, SECTIONS, Lang, NoticeText
 from tekisei.core.orgs import Permission, Principal, can
 from tekisei.errors import ConflictError, InvalidInputError
-from tekisei.services import energy, notice_approvals, notice_views, public_notices
+from tekisei.services import notice_approvals, notice_views, public_notices
 from tekisei.services import notices as notice_service
 from tekisei.services import systems as system_service
-from tekisei.services.energy import PublicEnergy
 from tekisei.services.public_notices import PublicNotice, Withdrawal
 from tekisei.web.api.common import IdPath, database, reading, transaction
 from tekisei.web.api.notices import Number, PublicId
@@ -248,12 +247,6 @@ def _read(request: Request, public_id: str, number: int | None) -> PublicNotice 
         return public_notices.read_notice(session, public_id, number)
 
 
-def _energy(request: Request, public_id: str) -> list[PublicEnergy]:
-    with reading(request) as session:
-        found = energy.public_for_notice(session, public_id)
-    return [found] if found else []
-
-
 def _public(request: Request, public_id: str, number: int | None) -> HTMLResponse:
     found = _read(request, public_id, number)
     if isinstance(found, Withdrawal):
@@ -277,7 +270,7 @@ def _public(request: Request, public_id: str, number: int | None) -> HTMLRespons
             "page_url": here,
             "json_url": f"/api/public/notices/{found.public_id}"
             + ("" if number is None else f"/versions/{number}"),
-            "energy_sections": _energy(request, found.public_id),
+            "energy_sections": [found.energy] if found.energy else [],
         },
         time_zone=found.time_zone,
     )

@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from tekisei.core.orgs import OrgActor, Permission, Role, can, sees_all_systems
 from tekisei.core.times import time_zone_names
 from tekisei.errors import ConflictError, InvalidInputError, NotFoundError
+from tekisei.services import energy as energy_service
 from tekisei.services import eval_targets
 from tekisei.services import invitations as invitation_service
 from tekisei.services import orgs as org_service
@@ -41,6 +42,7 @@ def _page(
         invitations = invitation_service.list_invitations(session, principal) if manage else []
         config = eval_targets.WebEvalSettings.from_settings(request.app.state.settings)
         targets = eval_targets.targets_view(session, principal, config)
+        energy_default = energy_service.read_default(session, principal)
     return render(
         request,
         "orgs/settings.html",
@@ -51,6 +53,7 @@ def _page(
             "issued": issued,
             "roles": [r.value for r in Role],
             "eval_targets": targets,
+            "energy_default": energy_default,
             "actors": [a.value for a in OrgActor],
             "time_zones": time_zone_names() if manage else (),
             "default_time_zone": request.app.state.settings.time_zone,
@@ -168,3 +171,21 @@ async def save_eval_targets(request: Request, principal: PrincipalDep) -> Respon
     except InvalidInputError as exc:
         return _page(request, principal, exc.localized(request.state.lang), status=422)
     return done("/org#eval-targets")
+
+
+@router.post("/energy-default", response_model=None)
+async def save_energy_default(request: Request, principal: PrincipalDep) -> Response:
+    """Turn on or off the default for showing the energy figures of systems that have not
+    chosen (admins; JSON twin: PUT /api/orgs/current/energy-default); a stale page gets
+    the conflict explained."""
+    data = await read_form(request)
+    check_csrf(request, data)
+    published = str(data.get("published", "")) == "1"
+    text = str(data.get("version", ""))
+    version = int(text) if text.isdigit() and len(text) < 10 else -1
+    try:
+        with transaction(request) as session:
+            energy_service.set_default(session, principal, published, version)
+    except ConflictError as exc:
+        return _page(request, principal, exc.localized(request.state.lang), status=409)
+    return done("/org#energy-default", "published" if published else "withdrawn")

@@ -15,9 +15,8 @@ from tekisei.core.policies import KIND_NAMES, Lang
 from tekisei.core.policy_text import blocks
 from tekisei.core.times import shown, zone
 from tekisei.errors import ConflictError, InvalidInputError
-from tekisei.services import energy, public_registers, public_statements
+from tekisei.services import public_registers, public_statements
 from tekisei.services import statements as statement_service
-from tekisei.services.energy import PublicEnergy
 from tekisei.services.orgs import org_zone
 from tekisei.services.public_statements import PublicStatement, StatementWithdrawal
 from tekisei.web.api.common import reading, transaction
@@ -105,11 +104,6 @@ def _register(request: Request, org: str) -> str | None:
         return public_registers.published_path(session, org)
 
 
-def _energy(request: Request, org: str) -> list[PublicEnergy]:
-    with reading(request) as session:
-        return energy.public_for_org(session, org)
-
-
 def _clock(time_zone: str) -> Callable[[Any], str]:
     where = zone(time_zone)
     return lambda value: shown(value, where)
@@ -142,7 +136,7 @@ def _public(request: Request, org: str, number: int | None) -> HTMLResponse:
             "json_url": f"/api/public/orgs/{found.slug}/statement"
             + ("" if number is None else f"/versions/{number}"),
             "register_url": _register(request, found.slug),
-            "energy_sections": _energy(request, found.slug),
+            "energy_sections": found.energy,
         },
     )
 
