@@ -444,3 +444,18 @@ def test_the_trend_fills_gaps_and_adds_totals() -> None:
     legacy = point.model_copy(update={"requirements": None, "answered": None})
     assert total_point("2026-11", [point, legacy]).assessment_completeness is None
     assert total_point("2026-12", [filled[1]]).data is False
+
+
+def test_the_web_apps_daily_run_takes_the_snapshots_once_a_day(
+    loaded_db: Database, city: Principal
+) -> None:
+    from tekisei.web.app import daily
+
+    with loaded_db.transaction() as session:
+        oversight.grant(session, city, "pref")
+    today = datetime.now(UTC).date()
+    daily(loaded_db, today)
+    daily(loaded_db, today)  # another process, or a restart, the same day
+    reads = events(loaded_db, "city", "oversight.read")
+    assert [(e.actor, e.summary["view"]) for e in reads] == [("courier", "snapshot")]
+    assert [(o, s) for o, s, _, _ in snapshot_rows(loaded_db)] == [("city", "pref")]
