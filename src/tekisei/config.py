@@ -238,8 +238,9 @@ class Settings(BaseSettings):
     notifications_courier: bool = Field(
         default=True,
         description="Let the web app send pending notification e-mails every minute (when "
-        "TEKISEI_SMTP_HOST is set) and look for due inquiries and reviews once a day; turn "
-        "it off when cron runs 'tekisei notifications deliver' and 'sweep' instead",
+        "TEKISEI_SMTP_HOST is set), and once a day look for due inquiries and reviews and take "
+        "the month's oversight snapshots; turn it off when cron runs 'tekisei notifications "
+        "deliver' and 'sweep' and 'tekisei oversight snapshot' instead",
     )
 
     @field_validator("smtp_host", "smtp_from", "smtp_username")

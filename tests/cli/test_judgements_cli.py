@@ -75,3 +75,28 @@ def test_a_judgement_from_the_command_line(cli: Any) -> None:
     listed = cli("judgements", "list", system, "--org", "city")
     assert "in force" in listed.stdout and "high-risk" in listed.stdout
     cli("judgements", "show", system, "--org", "other", code=3)
+
+
+def test_a_redo_from_the_command_line_needs_every_perspective_confirmed(cli: Any) -> None:
+    made = cli.json("systems", "create", "--org", "city", "--name", "窓口案内AI", "--role", "user")
+    system = str(made["id"])
+    replies = [a for q in QUESTIONS for a in ("--answer", f"{q.id}=no")]
+    first = cli.json("judgements", "answer", system, "--org", "city", *replies)
+    cli("judgements", "sign", system, str(first["id"]), "--org", "city",
+        "--version", str(first["version"]))  # fmt: skip
+    version = str(cli.json("systems", "list", "--org", "city")["items"][0]["version"])
+    cli("systems", "update", system, "--org", "city", "--version", version,
+        "--deployment", "public")  # fmt: skip
+    redo = cli.json("judgements", "answer", system, "--org", "city", *replies)
+    assert redo["redo_of"]["id"] == first["id"]
+    assert redo["redo_of"]["changed_facts"] == ["deployment"]
+    shown = cli("judgements", "show", system, "--org", "city", "--id", str(redo["id"])).stdout
+    assert "--confirm" in shown and "deployment" in shown
+    base = ("judgements", "sign", system, str(redo["id"]), "--org", "city",
+            "--version", str(redo["version"]))  # fmt: skip
+    refused = cli(*base, "--confirm", "users", "--confirm", "work", code=8)
+    assert "not confirmed: confidential or personal data, staff judgement" in refused.output
+    cli(*base, "--confirm", "everything", code=2)
+    every = [a for p in ("users", "work", "data", "output") for a in ("--confirm", p)]
+    signed = cli.json(*base, *every)
+    assert signed["reconfirmed"] == ["users", "work", "data", "output"]

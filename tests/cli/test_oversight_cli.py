@@ -83,3 +83,30 @@ def test_grant_view_list_share_and_revoke_from_the_command_line(
     assert cli.json("oversight", "revoke", "pref", "--org", "city")["active"] is False
     cli("oversight", "view", "city", "--org", "pref", code=3)
     assert cli.json("oversight", "list", "--org", "city")["given"][0]["active"] is False
+
+
+def test_the_snapshot_command_takes_each_active_grant_once_a_month(
+    cli: Any, loaded_db: Database
+) -> None:
+    from sqlalchemy import func, select
+
+    from tekisei.db.oversight import OversightSnapshotRow
+
+    def count() -> int:
+        with loaded_db.reading() as session:
+            return session.scalar(select(func.count(OversightSnapshotRow.id))) or 0
+
+    assert cli.json("oversight", "snapshot")["taken"] == []
+    cli("oversight", "grant", "pref", "--org", "city")
+    cli("oversight", "grant", "pref", "--org", "town")
+    cli("oversight", "revoke", "pref", "--org", "town")
+    first = cli.json("oversight", "snapshot")
+    assert [(t["org"], t["supervisor"]) for t in first["taken"]] == [("city", "pref")]
+    assert count() == 1
+    again = cli("oversight", "snapshot", "--org", "city").stdout
+    assert "1 snapshots" in again and count() == 1
+    # The supervisor's trend holds the month taken.
+    trend = cli.json("oversight", "view", "--org", "pref")["trend"]
+    assert [(p["organisations"], p["data"], p["systems"]) for p in trend] == [(1, True, 1)]
+    cli("oversight", "snapshot", "--org", "nowhere", code=3)
+    assert cli.json("oversight", "snapshot", "--org", "town")["taken"] == []

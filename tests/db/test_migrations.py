@@ -1602,3 +1602,61 @@ def test_the_energy_default_comes_with_0039_and_goes_with_its_organisation(
         assert schema_drift(engine) == []
     finally:
         engine.dispose()
+
+
+def test_literacy_rules_and_judgement_redos_come_with_0040_and_go_back(
+    settings: Settings,
+) -> None:
+    """0040 adds the standing literacy rules, the rule of each assignment (none for those
+    made before) and the redo columns of judgements; going back drops only them, keeping
+    the assignments."""
+    from alembic import command
+
+    from tekisei.db.migrate import alembic_config, upgrade
+
+    engine = make_engine(settings.resolved_database_url)
+    config = alembic_config(engine)
+    at = "'2026-01-01 00:00:00'"
+    try:
+        upgrade(engine, "0039")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO orgs (id, slug, name, actors, created_at, version, audit_seq, "
+                    f"audit_head) VALUES (1, 'acme', 'Acme', '[\"local\"]', {at}, 1, 0, 'x')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO users (id, email, name, password_hash, active, created_at, "
+                    f"must_change_password) VALUES (1, 'a@acme.example', 'A', 'x', true, {at}, "
+                    "false)"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO literacy_assignments (org_id, user_id, module_id, assigned_at, "
+                    f"assigned_by, version) VALUES (1, 1, 'what-ai-is', {at}, 'cli', 1)"
+                )
+            )
+        upgrade(engine, "0040")
+        assert "literacy_rules" in inspect(engine).get_table_names()
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT rule_id FROM literacy_assignments")).all() == [
+                (None,)
+            ]
+        columns = {c["name"] for c in inspect(engine).get_columns("judgements")}
+        assert {"redo_of", "reconfirmed"} <= columns
+        command.downgrade(config, "0039")
+        assert "literacy_rules" not in inspect(engine).get_table_names()
+        columns = {c["name"] for c in inspect(engine).get_columns("literacy_assignments")}
+        assert "rule_id" not in columns and "module_id" in columns
+        assert "redo_of" not in {c["name"] for c in inspect(engine).get_columns("judgements")}
+        with engine.connect() as connection:
+            assert (
+                connection.execute(text("SELECT count(*) FROM literacy_assignments")).scalar() == 1
+            )
+        upgrade(engine)
+        assert schema_drift(engine) == []
+    finally:
+        engine.dispose()

@@ -230,3 +230,78 @@ def test_only_a_signed_judgement_is_evidence_for_3_1(loaded_db: Database, admin:
     assert [e.title_in("ja") for e in items(again)["3.1"].evidence] == [
         "議事録要約 の高リスク判定（DS-920） #1（署名済み）"
     ]
+
+
+def test_a_redo_after_the_facts_change_says_what_changed_and_needs_every_perspective(
+    loaded_db: Database, admin: Principal, member: MakeMember
+) -> None:
+    sid = system(loaded_db, admin)
+    first = judged(loaded_db, admin, sid, answers())
+    signed(loaded_db, admin, sid, first)
+    # Not stale yet: a new draft is no redo and signs as before.
+    second = judged(loaded_db, admin, sid, answers())
+    with loaded_db.reading() as session:
+        row = judgements.get_judgement(session, admin, sid, second)
+        assert judgements.view(session, row, ActorNames(session, admin)).redo_of is None
+    signed(loaded_db, admin, sid, second)
+    with loaded_db.transaction() as session:
+        systems.update_system(
+            session, admin, sid, {"deployment": "public", "affected": ["public"]}, 1
+        )
+    with loaded_db.reading() as session:
+        stale = judgements.view(
+            session,
+            judgements.get_judgement(session, admin, sid, second),
+            ActorNames(session, admin),
+        )
+    assert stale.stale and stale.changed_facts == ["affected", "deployment"]
+    redo = judged(loaded_db, admin, sid, answers())
+    with loaded_db.reading() as session:
+        row = judgements.get_judgement(session, admin, sid, redo)
+        view = judgements.view(session, row, ActorNames(session, admin))
+        version = row.version
+    assert view.redo_of is not None
+    assert (view.redo_of.id, view.redo_of.number) == (second, 2)
+    assert view.redo_of.changed_facts == ["affected", "deployment"]
+    executive = member("exec@city.example", Role.EXECUTIVE)
+    # Worst values: nothing, three of four, unknown names, duplicates.
+    for confirmed in (None, [], ["users", "work", "data"], ["users", "users", "x", "work"]):
+        with loaded_db.transaction() as session, pytest.raises(ConflictError) as refused:
+            judgements.sign(session, executive, sid, redo, version, confirmed)
+        assert "確認し直してください" in refused.value.localized("ja")
+        assert "confirm each perspective again" in refused.value.localized("en")
+    with loaded_db.transaction() as session, pytest.raises(ConflictError) as refused:
+        judgements.sign(session, executive, sid, redo, version, ["users", "work", "data"])
+    assert "出力結果に対する職員の判断" in refused.value.localized("ja")
+    assert "利用者の範囲" not in refused.value.localized("ja")
+    with loaded_db.transaction() as session:
+        row = judgements.sign(
+            session, executive, sid, redo, version, ["output", "data", "work", "users"]
+        )
+        assert row.reconfirmed == ["users", "work", "data", "output"]
+    with loaded_db.reading() as session:
+        event = session.scalars(
+            select(AuditEventRow)
+            .where(AuditEventRow.action == "judgement.sign")
+            .order_by(AuditEventRow.id.desc())
+        ).first()
+        assert event is not None
+        assert event.summary["redo_of"] == second
+        assert event.summary["reconfirmed"] == ["users", "work", "data", "output"]
+        signed_view = judgements.view(
+            session, judgements.get_judgement(session, admin, sid, redo), ActorNames(session, admin)
+        )
+    assert not signed_view.stale and signed_view.reconfirmed is not None
+
+
+def test_changed_facts_ignore_list_order_and_name_every_fact_when_none_was_kept() -> None:
+    from tekisei.core.judgements import JUDGED_FACTS, changed_facts, unconfirmed
+
+    now = SystemFacts.model_validate(
+        {"name": "x", "org_role": "user", "affected": ["public", "staff"], "scale": "large"}
+    )
+    kept = now.model_dump(mode="json")
+    assert changed_facts(kept | {"affected": ["staff", "public"]}, now) == []
+    assert changed_facts(kept | {"scale": "small", "name": "y"}, now) == ["scale"]
+    assert changed_facts(None, now) == list(JUDGED_FACTS)
+    assert [p.value for p in unconfirmed(["data", "bogus"])] == ["users", "work", "output"]

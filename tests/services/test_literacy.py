@@ -197,3 +197,135 @@ def test_the_first_pass_of_a_module_is_evidence_for_literacy_and_3_2(
         assessments.close_assessment(session, admin, aid)
         again = assessments.start_assessment(session, admin, sid).id
     assert len(items(again)["3.2"].evidence) == 1
+
+
+# ----------------------------------------------------------------- the "every member" rule
+
+
+def assignments_of(db: Database, who: Principal) -> dict[str, tuple[Any, bool]]:
+    """The member's assignments as an administrator sees them: module → (due, by rule)."""
+    with db.reading() as session:
+        admin = orgs.cli_principal(session, who.org_slug)
+        found = literacy.progress(session, admin, who.user_id)
+    return {a.module: (a.due_on, a.by_rule) for a in found.members[0].assignments}
+
+
+def org_today(db: Database, slug: str = "city") -> date:
+    with db.reading() as session:
+        return literacy.today(session, orgs.cli_principal(session, slug).org_id)
+
+
+def test_assigning_to_everyone_is_a_rule_that_users_create_follows_with_the_same_days(
+    loaded_db: Database, admin: Principal, member: MakeMember
+) -> None:
+    early = member("early@city.example", Role.EDITOR)
+    today = org_today(loaded_db)
+    assign(loaded_db, admin, "what-ai-is", None, today + timedelta(days=30))
+    assign(loaded_db, admin, "bias", None, None)
+    assert assignments_of(loaded_db, early) == {
+        "what-ai-is": (today + timedelta(days=30), True), "bias": (None, True),
+    }  # fmt: skip
+    late = member("late@city.example", Role.VIEWER)
+    # Joined today: due 30 days after joining, like the first members.
+    assert assignments_of(loaded_db, late) == {
+        "what-ai-is": (today + timedelta(days=30), True), "bias": (None, True),
+    }  # fmt: skip
+    with loaded_db.reading() as session:
+        rules = literacy.list_rules(session, admin)
+    assert [(r.module, r.due_days) for r in rules] == [("what-ai-is", 30), ("bias", None)]
+    assert progress(loaded_db, admin).rules == rules
+    assert progress(loaded_db, late).rules == []  # only administrators see the rules
+    # A member assigned by name is not "by rule"; an external tester is assigned nothing.
+    assign(loaded_db, admin, "hallucination", [late.user_id], None)
+    assert assignments_of(loaded_db, late)["hallucination"] == (None, False)
+    tester = member("tester@city.example", Role.EXTERNAL_TESTER)
+    with loaded_db.reading() as session:
+        held = session.scalars(
+            select(LiteracyAssignmentRow).where(LiteracyAssignmentRow.user_id == tester.user_id)
+        ).all()
+    assert held == []
+    # Another organisation's newcomer is nobody's business here.
+    other = member("other@other.example", Role.EDITOR, "other")
+    with loaded_db.reading() as session:
+        assert (
+            literacy.progress(session, orgs.cli_principal(session, "other"), other.user_id)
+            .members[0]
+            .assignments
+            == []
+        )
+    with loaded_db.reading() as session:
+        audit_rows = session.scalars(
+            select(AuditEventRow).where(AuditEventRow.action == "literacy.assign")
+        ).all()
+    assert any(e.summary.get("rule") and e.summary["users"] == [late.user_id] for e in audit_rows)
+
+
+def test_an_invitation_accepted_by_a_new_or_existing_account_follows_the_rule(
+    loaded_db: Database, admin: Principal, member: MakeMember
+) -> None:
+    from tekisei.services import invitations
+
+    today = org_today(loaded_db)
+    assign(loaded_db, admin, "what-ai-is", None, today + timedelta(days=14))
+    with loaded_db.transaction() as session:
+        new_code, _ = invitations.create_invitation(session, admin, "new@city.example", Role.EDITOR)
+        old_code, _ = invitations.create_invitation(
+            session, admin, "other@other.example", Role.VIEWER
+        )
+    newcomer = invitations.register_with_invitation(loaded_db, new_code, "新人", PASSWORD)
+    assert assignments_of(loaded_db, newcomer) == {"what-ai-is": (today + timedelta(days=14), True)}
+    # A person of another organisation accepts with the account they have.
+    elsewhere = member("other@other.example", Role.EDITOR, "other")
+    with loaded_db.transaction() as session:
+        joined = invitations.accept_invitation(session, elsewhere, old_code)
+    assert joined.org_slug == "city"
+    assert assignments_of(loaded_db, joined) == {"what-ai-is": (today + timedelta(days=14), True)}
+
+
+def test_an_external_tester_made_staff_follows_the_rule_and_a_module_held_is_kept(
+    loaded_db: Database, admin: Principal, member: MakeMember
+) -> None:
+    tester = member("tester@city.example", Role.EXTERNAL_TESTER)
+    staff = member("staff@city.example", Role.VIEWER)
+    today = org_today(loaded_db)
+    assign(loaded_db, admin, "bias", [staff.user_id], today + timedelta(days=3))
+    assign(loaded_db, admin, "what-ai-is", None, today + timedelta(days=10))
+    with loaded_db.transaction() as session:
+        org = orgs.get_org(session, "city")
+        user = users.find_user(session, "tester@city.example")
+        assert user is not None
+        orgs.add_member(session, org, user, Role.EDITOR, "cli")  # the tester becomes staff
+        staff_user = users.find_user(session, "staff@city.example")
+        assert staff_user is not None
+        orgs.add_member(session, org, staff_user, Role.ADMIN, "cli")  # a role change only
+    assert assignments_of(loaded_db, tester) == {"what-ai-is": (today + timedelta(days=10), True)}
+    assert assignments_of(loaded_db, staff) == {
+        "bias": (today + timedelta(days=3), False),
+        "what-ai-is": (today + timedelta(days=10), True),
+    }
+
+
+def test_removing_the_rule_stops_new_assignments_and_keeps_what_was_done(
+    loaded_db: Database, admin: Principal, member: MakeMember
+) -> None:
+    early = member("early@city.example", Role.EDITOR)
+    assign(loaded_db, admin, "what-ai-is", None, None)
+    complete(loaded_db, early, "what-ai-is", RIGHT)
+    viewer = member("viewer@city.example", Role.VIEWER)
+    with loaded_db.transaction() as session:
+        with pytest.raises(PermissionDeniedError):
+            literacy.remove_rule(session, viewer, "what-ai-is")
+        with pytest.raises(NotFoundError):
+            literacy.remove_rule(session, admin, "bias")
+        with pytest.raises(NotFoundError):
+            literacy.remove_rule(session, orgs.cli_principal(session, "other"), "what-ai-is")
+        literacy.remove_rule(session, admin, "what-ai-is")
+    late = member("late@city.example", Role.EDITOR)
+    assert assignments_of(loaded_db, late) == {}
+    # The assignment it made and the completion stay; it is no longer "by rule".
+    kept = progress(loaded_db, early).members[0]
+    assert [(a.module, a.by_rule, a.completed_at is not None) for a in kept.assignments] == [
+        ("what-ai-is", False, True)
+    ]
+    assert progress(loaded_db, admin).rules == []
+    assert "literacy.rule_remove" in actions(loaded_db)

@@ -247,10 +247,13 @@ def test_the_trend_keeps_one_snapshot_per_month_and_totals_add_organisations(
         seen = oversight.overview(session, reader, today=later)
     assert [o.slug for o in seen.orgs] == ["city", "town"]
     city_trend = seen.orgs[0].trend
-    assert [p.systems for p in city_trend] == [1, 2]
-    assert city_trend[0].month < city_trend[1].month
+    # The month(s) between the two reads are in the trend, as "no data".
+    assert [p.systems for p in city_trend] == [1, *[None] * (len(city_trend) - 2), 2]
+    assert len(city_trend) >= 3 and not any(p.data for p in city_trend[1:-1])
+    assert [p.month for p in city_trend] == sorted(p.month for p in city_trend)
     assert seen.totals.systems == 3
-    assert [(p.organisations, p.systems) for p in seen.trend] == [(1, 1), (2, 3)]
+    totals = [(p.organisations, p.systems) for p in seen.trend]
+    assert totals == [(1, 1), *[(0, None)] * (len(totals) - 2), (2, 3)]
     # Five years on, every review is overdue.
     with loaded_db.transaction() as session:
         far = oversight.view_org(session, reader, "city", today=today + timedelta(days=5 * 366))
@@ -300,3 +303,159 @@ def test_percentiles_and_combining_figures() -> None:
     assert totals.systems == 3 and totals.by_tier["high"] == 2 and totals.by_tier["limited"] == 0
     assert totals.assessment_completeness == 0.75
     assert totals.response_median_days == 3.0 and totals.inquiries_answered == 3
+
+
+def snapshot_rows(database: Database) -> list[tuple[str, str, str, int]]:
+    """(organisation, supervisor, month, systems) of every snapshot, in order."""
+    from tekisei.db.oversight import OversightSnapshotRow
+
+    with database.reading() as session:
+        slugs = dict(session.execute(select(OrgRow.id, OrgRow.slug)).all())
+        return sorted(
+            (slugs[r.org_id], slugs[r.supervisor_id], r.month, r.figures["systems"])
+            for r in session.scalars(select(OversightSnapshotRow))
+        )
+
+
+def test_the_snapshot_takes_every_active_grant_once_a_month_audited_in_both(
+    loaded_db: Database, city: Principal
+) -> None:
+    town = cli(loaded_db, "town")
+    add_system(loaded_db, city, "窓口AI")
+    with loaded_db.transaction() as session:
+        oversight.grant(session, city, "pref")
+        oversight.grant(session, town, "pref")
+        oversight.revoke(session, town, "pref")
+    today = datetime.now(UTC).date()
+    with loaded_db.transaction() as session:
+        report = oversight.take_snapshots(session, "cli", today)
+    month = f"{today.year:04d}-{today.month:02d}"
+    assert [(t.org, t.supervisor, t.month) for t in report.taken] == [("city", "pref", month)]
+    # The revoked grant gets none.
+    assert snapshot_rows(loaded_db) == [("city", "pref", month, 1)]
+    assert [e.summary for e in events(loaded_db, "city", "oversight.read")] == [
+        {"supervisor": "pref", "view": "snapshot"}
+    ]
+    assert [e.summary for e in events(loaded_db, "pref", "oversight.read")] == [
+        {"org": "city", "view": "snapshot"}
+    ]
+    assert events(loaded_db, "town", "oversight.read") == []
+    # Again the same month: the month's row is brought up to date, not added to.
+    add_system(loaded_db, city, "AI-OCR")
+    with loaded_db.transaction() as session:
+        oversight.take_snapshots(session, "cli", today)
+    assert snapshot_rows(loaded_db) == [("city", "pref", month, 2)]
+    assert len(events(loaded_db, "city", "oversight.read")) == 2
+    # The daily run skips a grant whose snapshot was taken that day already.
+    with loaded_db.transaction() as session:
+        daily = oversight.take_snapshots(session, "courier", today, once_a_day=True)
+    assert (daily.taken, daily.skipped) == ([], 1)
+    assert len(events(loaded_db, "city", "oversight.read")) == 2
+    # One organisation's grants only (either side), and an unknown one is not found.
+    with loaded_db.transaction() as session:
+        assert oversight.take_snapshots(session, "cli", today, "town").taken == []
+        assert len(oversight.take_snapshots(session, "cli", today, "pref").taken) == 1
+        with pytest.raises(NotFoundError):
+            oversight.take_snapshots(session, "cli", today, "nowhere")
+
+
+def test_a_month_without_a_snapshot_is_shown_as_no_data_with_completeness_kept(
+    loaded_db: Database, city: Principal, member: MakeMember
+) -> None:
+    from tekisei.services import assessments
+
+    system = add_system(loaded_db, city, "窓口AI")
+    with loaded_db.transaction() as session:
+        assessments.start_assessment(session, city, system)
+        oversight.grant(session, city, "pref")
+    today = datetime.now(UTC).date()
+    first = (today.replace(day=1) - timedelta(days=70)).replace(day=15)  # 3 months back
+    with loaded_db.transaction() as session:
+        oversight.take_snapshots(session, "cli", first)
+    reader = member("admin@pref.example", Role.ADMIN, "pref")
+    with loaded_db.transaction() as session:
+        seen = oversight.overview(session, reader, today=today)
+    trend = seen.orgs[0].trend
+    assert len(trend) == 4
+    assert [p.data for p in trend] == [True, False, False, True]
+    assert [p.systems for p in trend] == [1, None, None, 1]
+    # Completeness and overdue reviews are in every month with data.
+    assert trend[0].assessment_completeness == 0.0 and (trend[0].requirements or 0) > 0
+    assert trend[-1].reviews_overdue == 0
+    assert [(p.organisations, p.data, p.assessment_completeness) for p in seen.trend] == [
+        (1, True, 0.0), (0, False, None), (0, False, None), (1, True, 0.0),
+    ]  # fmt: skip
+
+
+def test_a_supervisor_never_sees_the_snapshots_taken_for_another(
+    loaded_db: Database, city: Principal
+) -> None:
+    town = cli(loaded_db, "town")
+    add_system(loaded_db, town, "町の翻訳AI")
+    with loaded_db.transaction() as session:
+        oversight.grant(session, city, "pref")
+        oversight.grant(session, town, "corp")
+    today = datetime.now(UTC).date()
+    earlier = today.replace(day=1) - timedelta(days=1)
+    with loaded_db.transaction() as session:
+        oversight.take_snapshots(session, "cli", earlier)
+    # The city grants corp only now: corp's trend of the city starts now, without the
+    # month taken for pref.
+    with loaded_db.transaction() as session:
+        oversight.grant(session, city, "corp")
+    corp, pref = cli(loaded_db, "corp"), cli(loaded_db, "pref")
+    with loaded_db.transaction() as session:
+        seen = oversight.overview(session, corp, today=today)
+        assert [o.slug for o in seen.orgs] == ["city", "town"]
+        city_trend = next(o.trend for o in seen.orgs if o.slug == "city")
+        assert [p.month for p in city_trend] == [f"{today.year:04d}-{today.month:02d}"]
+        with pytest.raises(NotFoundError):
+            oversight.view_org(session, pref, "town", today=today)
+        assert [o.slug for o in oversight.overview(session, pref, today=today).orgs] == ["city"]
+
+
+def test_the_trend_fills_gaps_and_adds_totals() -> None:
+    from tekisei.core.oversight import (
+        MAX_TREND,
+        TrendPoint,
+        months,
+        next_month,
+        total_point,
+        with_gaps,
+    )
+
+    assert next_month("2026-12") == "2027-01" and next_month("2026-09") == "2026-10"
+    assert months("2026-11", "2027-02") == ["2026-11", "2026-12", "2027-01", "2027-02"]
+    assert len(months("2000-01", "2026-12")) == MAX_TREND
+    assert months("2027-01", "2026-12") == []
+    point = TrendPoint(month="2026-11", systems=2, high_or_critical=1,
+                       assessment_completeness=0.5, requirements=10, answered=5,
+                       reviews_overdue=1, incidents_open=0, inquiries_open=0)  # fmt: skip
+    filled = with_gaps([point], "2027-01")
+    assert [(p.month, p.data) for p in filled] == [
+        ("2026-11", True), ("2026-12", False), ("2027-01", False),
+    ]  # fmt: skip
+    assert with_gaps([], "2027-01") == []
+    other = point.model_copy(update={"requirements": 30, "answered": 30,
+                                     "assessment_completeness": 1.0})  # fmt: skip
+    total = total_point("2026-11", [point, other, filled[1]])
+    assert (total.organisations, total.systems, total.assessment_completeness) == (2, 4, 0.875)
+    # A snapshot taken before the counts were kept: no made-up completeness.
+    legacy = point.model_copy(update={"requirements": None, "answered": None})
+    assert total_point("2026-11", [point, legacy]).assessment_completeness is None
+    assert total_point("2026-12", [filled[1]]).data is False
+
+
+def test_the_web_apps_daily_run_takes_the_snapshots_once_a_day(
+    loaded_db: Database, city: Principal
+) -> None:
+    from tekisei.web.app import daily
+
+    with loaded_db.transaction() as session:
+        oversight.grant(session, city, "pref")
+    today = datetime.now(UTC).date()
+    daily(loaded_db, today)
+    daily(loaded_db, today)  # another process, or a restart, the same day
+    reads = events(loaded_db, "city", "oversight.read")
+    assert [(e.actor, e.summary["view"]) for e in reads] == [("courier", "snapshot")]
+    assert [(o, s) for o, s, _, _ in snapshot_rows(loaded_db)] == [("city", "pref")]

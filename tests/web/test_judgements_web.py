@@ -295,3 +295,106 @@ async def test_a_signed_judgement_is_evidence_for_3_1_and_shows_in_the_ds920_vie
         f"/systems/{system}/assessment", params={"framework": "digital-agency-genai-2025"}
     )
     assert page.status_code == 200 and "出力結果に対する職員の判断" in page.text
+
+
+async def test_a_redo_shows_where_the_answers_come_from_and_the_signer_confirms_each_perspective(
+    site: dict[str, Any],
+) -> None:
+    from tekisei.services import judgements
+    from tekisei.services.people import ActorNames
+
+    client, system, db = site["client"], site["system"], site["db"]
+    with db.transaction() as session:
+        acme = orgs.cli_principal(session, "acme")
+        replies = {q.id: {"answer": "no", "note": f"{q.id}の前回のメモ"} for q in QUESTIONS}
+        row = judgements.answer(
+            session, acme, system,
+            {k: judgements.Answer.model_validate(v) for k, v in replies.items()},
+        )  # fmt: skip
+        first = judgements.sign(session, acme, system, row.id, row.version)
+        signed_on = judgements.view(session, first, ActorNames(session, acme)).signed_at
+        current = systems.visible_system(session, acme, system)
+        systems.update_system(
+            session, acme, system, {"deployment": "public", "scale": "large"}, current.version
+        )
+    assert signed_on is not None
+    await sign_in(client, "admin@acme.example")
+    # The form carries the old answers over, and says so: from which judgement, of when,
+    # and which facts changed since.
+    form = html(await client.get(f"/systems/{system}/judgement"))
+    notice = form.select_one("#judgement-redo")
+    assert notice is not None and notice["data-redo-of"] == str(first.id)
+    assert "判定 1" in notice.get_text() and signed_on.date().isoformat()[:4] in notice.get_text()
+    assert [s["data-fact"] for s in notice.select("[data-fact]")] == ["scale", "deployment"]
+    assert "提供範囲" in notice.get_text() and "利用規模" in notice.get_text()
+    note = form.select_one('textarea[name="note-users-public"]')
+    assert note is not None and note.get_text() == "users-publicの前回のメモ"
+    english = html(await client.get(f"/systems/{system}/judgement", params={"lang": "en"}))
+    text = english.select_one("#judgement-redo").get_text()  # type: ignore[union-attr]
+    assert "carried over from judgement 1" in text and "Who can use it" in text
+    assert "confirms each of the four perspectives" in text
+    # Saving the form starts the redo draft; its record asks for each perspective.
+    data = {"csrf": csrf_of(form, "#judgement-form")}
+    for q in QUESTIONS:
+        data[f"answer-{q.id}"] = "no"
+        data[f"note-{q.id}"] = replies[q.id]["note"]
+    saved = await client.post(f"/systems/{system}/judgement", data=data)
+    assert saved.status_code == 303
+    record_url = saved.headers["location"]
+    record = html(await client.get(record_url))
+    assert record.select_one("#judgement-redo") is not None
+    boxes = record.select('#sign-form input[type="checkbox"]')
+    assert [b["name"] for b in boxes] == [
+        "confirm-users", "confirm-work", "confirm-data", "confirm-output",
+    ]  # fmt: skip
+    version = str(record.select_one('#sign-form input[name="version"]')["value"])  # type: ignore[index]
+    token = csrf_of(record, "#sign-form")
+    partial = {"csrf": token, "version": version, "confirm-users": "yes", "confirm-work": "yes",
+               "confirm-data": "yes", "confirm-output": "no"}  # fmt: skip
+    refused = await client.post(f"{record_url}/sign", data=partial)
+    assert refused.status_code == 409
+    error = html(refused).select_one("#judgement-error")
+    assert error is not None and "確認し直してください" in error.get_text()
+    assert "出力結果に対する職員の判断" in error.get_text()
+    refused_en = await client.post(f"{record_url}/sign?lang=en", data=partial)
+    assert "confirm each perspective again" in refused_en.text
+    done = await client.post(f"{record_url}/sign", data=partial | {"confirm-output": "yes"})
+    assert done.status_code == 303
+    signed_page = html(await client.get(record_url))
+    assert signed_page.select_one("#judgement-redo-of") is not None
+    assert signed_page.select_one("#judgement-redo") is None
+
+
+async def test_the_api_signs_a_redo_only_with_every_perspective_confirmed(
+    site: dict[str, Any],
+) -> None:
+    from tekisei.services import judgements
+
+    client, system, db = site["client"], site["system"], site["db"]
+    with db.transaction() as session:
+        acme = orgs.cli_principal(session, "acme")
+        no = {q.id: judgements.Answer.model_validate({"answer": "no"}) for q in QUESTIONS}
+        row = judgements.answer(session, acme, system, no)
+        judgements.sign(session, acme, system, row.id, row.version)
+        current = systems.visible_system(session, acme, system)
+        systems.update_system(session, acme, system, {"deployment": "public"}, current.version)
+        redo = judgements.answer(session, acme, system, no)
+        redo_id, version = redo.id, redo.version
+        token = users.create_token(session, "admin@acme.example", "acme")[0]
+    auth = {"Authorization": f"Bearer {token}"}
+    url = f"/api/systems/{system}/judgements/{redo_id}"
+    shown = (await client.get(url, headers=auth)).json()
+    assert shown["redo_of"]["changed_facts"] == ["deployment"]
+    bad = await client.post(
+        f"{url}/sign", headers=auth, json={"version": version, "confirmed": ["users", "nope"]}
+    )
+    assert bad.status_code == 422
+    short = await client.post(
+        f"{url}/sign", headers=auth, json={"version": version, "confirmed": ["users", "work"]}
+    )
+    assert short.status_code == 409
+    every = ["users", "work", "data", "output"]
+    ok = await client.post(
+        f"{url}/sign", headers=auth, json={"version": version, "confirmed": every}
+    )
+    assert ok.status_code == 200 and ok.json()["reconfirmed"] == every

@@ -222,3 +222,44 @@ async def test_the_staff_page_assigns_and_takes_a_quiz(site: dict[str, Any]) -> 
     assert done.select_one("#recorded") is not None
     assert done.select_one("#result")["data-passed"] == "yes"  # type: ignore[index]
     assert (await client.post("/literacy/modules/bias", data=right)).status_code == 403
+
+
+async def test_the_every_member_rule_on_the_page_and_the_api(site: dict[str, Any]) -> None:
+    client, ids, db = site["client"], site["ids"], site["db"]
+    admin, viewer = bearer(site, "admin@acme.example"), bearer(site, "viewer@acme.example")
+    body = {"module": "bias", "due_on": "2999-12-31"}
+    assert (
+        await client.post("/api/literacy/assignments", headers=admin, json=body)
+    ).status_code == 201
+    rules = (await client.get("/api/literacy/rules", headers=admin)).json()
+    assert [r["module"] for r in rules] == ["bias"] and rules[0]["due_days"] > 300_000
+    # A member who joins later is assigned it, and the page says by which rule.
+    with db.transaction() as session:
+        users.create_user(
+            session, users.UserCreate(email="late@acme.example", name="late", password=PASSWORD),
+            "acme", Role.EDITOR, "cli", must_change_password=False,
+        )  # fmt: skip
+    await signed_in(client, "admin@acme.example")
+    page = soup(await client.get("/literacy"))
+    rule_row = page.select_one('#literacy-rules tr[data-rule="bias"]')
+    assert rule_row is not None and "加わった日から" in rule_row.get_text()
+    late = page.select('section.member tr[data-module="bias"] [data-by-rule]')
+    assert len(late) == 3  # admin, viewer and the newcomer; not the external tester
+    # Nobody else removes it: a viewer is refused, another organisation finds no rule.
+    refused = await client.delete("/api/literacy/rules/bias", headers=viewer)
+    assert refused.status_code == 403
+    other = bearer(site, "admin@other.example")
+    assert (await client.delete("/api/literacy/rules/bias", headers=other)).status_code == 404
+    long = await client.delete("/api/literacy/rules/" + "a" * 61, headers=admin)
+    unknown = await client.delete("/api/literacy/rules/no-such-module", headers=admin)
+    assert (long.status_code, unknown.status_code) == (422, 404)
+    token = page.select_one('#literacy-rules form input[name="csrf"]')
+    assert token is not None
+    removed = await client.post("/literacy/rules/bias/remove", data={"csrf": str(token["value"])})
+    assert removed.status_code == 303
+    after = soup(await client.get("/literacy"))
+    assert after.select_one("#no-rules") is not None
+    assert after.select('section.member tr[data-module="bias"]') != []  # assignments stay
+    assert after.select("[data-by-rule]") == []
+    tester = await client.get(f"/api/literacy/progress/{ids['tester@acme.example']}", headers=admin)
+    assert tester.status_code == 404  # never assigned, not even shown

@@ -212,3 +212,33 @@ async def test_the_pages_grant_show_aggregates_and_revoke(site: dict[str, Any]) 
     assert (await client.get("/oversight/orgs/city")).status_code == 404
     empty = BeautifulSoup((await client.get("/oversight")).text, "html.parser")
     assert empty.select_one("#no-grants") is not None and "みどり市" not in empty.get_text()
+
+
+async def test_the_trend_shows_completeness_and_a_month_without_a_snapshot_as_no_data(
+    site: dict[str, Any], loaded_db: Database
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from tekisei.services import oversight
+
+    client = site["client"]
+    city = bearer(site, "admin@city.example")
+    assert (
+        await client.post("/api/oversight/grants", headers=city, json={"supervisor": "pref"})
+    ).status_code == 201
+    today = datetime.now(UTC).date()
+    back = (today.replace(day=1) - timedelta(days=40)).replace(day=10)  # two months back
+    with loaded_db.transaction() as session:
+        oversight.take_snapshots(session, "cli", back)
+    pref = bearer(site, "admin@pref.example")
+    trend = (await client.get("/api/oversight", headers=pref)).json()["trend"]
+    assert [(p["data"], p["organisations"]) for p in trend] == [(True, 1), (False, 0), (True, 1)]
+    assert trend[1]["systems"] is None and "assessment_completeness" in trend[0]
+    await signed_in(client, "admin@pref.example")
+    board = BeautifulSoup((await client.get("/oversight")).text, "html.parser")
+    headers = [th.get_text() for th in board.select("#oversight-trend thead th")]
+    assert "アセスメントの回答率" in headers
+    gap = board.select("#oversight-trend tr[data-no-data]")
+    assert len(gap) == 1 and "データなし" in gap[0].get_text()
+    detail = BeautifulSoup((await client.get("/oversight/orgs/city")).text, "html.parser")
+    assert len(detail.select("#org-trend tr[data-no-data]")) == 1

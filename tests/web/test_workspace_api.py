@@ -715,6 +715,7 @@ FORMS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/learn/{module_id}"): {"q1": "0"},
     ("POST", "/literacy/assign"): {"module": "bias", "who": "chosen", "users": Ref("user_id")},
     ("POST", "/literacy/assignments/{assignment_id}/remove"): {},
+    ("POST", "/literacy/rules/{module_id}/remove"): {},
     ("POST", "/literacy/modules/{module_id}"): {"q1": "0"},
 }
 

@@ -17,7 +17,7 @@ from tekisei.cli.common import (
     print_json,
     table,
 )
-from tekisei.core.judgements import OUR_WORDING, PERSPECTIVES, QUESTIONS, Answer, Reply
+from tekisei.core.judgements import OUR_WORDING, PERSPECTIVES, QUESTIONS, Answer, Perspective, Reply
 from tekisei.errors import InvalidInputError
 from tekisei.services import judgements as judgement_service
 from tekisei.services.judgements import JudgementView
@@ -43,6 +43,15 @@ def _show(view: JudgementView, as_json: bool, said: str) -> None:
     )
     for reason in view.reasons:
         console.print(f"  {reason.en}", markup=False)
+    if view.stale:
+        console.print(f"  facts changed since: {', '.join(view.changed_facts)}", markup=False)
+    if view.redo_of is not None and not view.signed:
+        console.print(
+            f"  redoes judgement {view.redo_of.id} (#{view.redo_of.number}); facts changed "
+            f"since: {', '.join(view.redo_of.changed_facts) or 'none'}; sign with --confirm "
+            "for each perspective (users, work, data, output)",
+            markup=False,
+        )
 
 
 @app.command("show")
@@ -133,13 +142,23 @@ def sign(
     system: SystemArg,
     judgement: IdArg,
     version: Annotated[int, typer.Option("--version", help="The version you read.", min=1)],
+    confirm: Annotated[
+        list[Perspective] | None,
+        typer.Option(
+            "--confirm",
+            help="For a redo of a stale judgement: a perspective you confirmed again against "
+            "today's facts (repeat for each of users, work, data, output).",
+        ),
+    ] = None,
     user: UserOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Sign a complete draft (administrators and executives)."""
+    """Sign a complete draft (administrators and executives). A redo of a stale judgement
+    needs --confirm for every perspective."""
     with database().transaction() as session:
         actor = principal(session, org, user)
-        row = judgement_service.sign(session, actor, system, judgement, version)
+        confirmed = [p.value for p in confirm or []]
+        row = judgement_service.sign(session, actor, system, judgement, version, confirmed)
         view = judgement_service.view(session, row, ActorNames(session, actor))
     _show(view, as_json, "signed")
 

@@ -29,6 +29,7 @@ from tekisei.core.literacy import summary_of
 from tekisei.errors import InvalidInputError
 from tekisei.services import literacy as literacy_service
 from tekisei.services.literacy_content import MODULES
+from tekisei.services.literacy_rules import RuleView
 
 app = typer.Typer(help="AI literacy modules, assignments and progress.", no_args_is_help=True)
 
@@ -61,7 +62,9 @@ def assign(
     user: UserOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Assign a module to every member or to the members named, with a due date."""
+    """Assign a module to every member or to the members named, with a due date. With
+    --all it is a standing rule: a member who joins later is assigned it too, due as many
+    days after joining as the members of today have until --due."""
     if everyone == bool(members):
         raise InvalidInputError(
             "give either --all or one or more --member",
@@ -102,5 +105,46 @@ def progress(org: OrgOption, user: UserOption = None, as_json: JsonOption = Fals
             state = "completed" if a.completed_at else ("overdue" if a.overdue else "open")
             score = f"{a.score}/{a.total}" if a.score is not None else "-"
             rows.append([member.name, member.email or "", a.module,
-                         a.due_on.isoformat() if a.due_on else "-", state, score])  # fmt: skip
-    table(["member", "email", "module", "due", "state", "best score"], rows)
+                         a.due_on.isoformat() if a.due_on else "-", state, score,
+                         "all" if a.by_rule else "named"])  # fmt: skip
+    table(["member", "email", "module", "due", "state", "best score", "to"], rows)
+    if found.rules:
+        _rules_table(found.rules)
+
+
+def _rules_table(rules: list[RuleView]) -> None:
+    table(
+        ["module", "newcomers due", "since", "by"],
+        [[r.module, "-" if r.due_days is None else f"{r.due_days} days after joining",
+          r.created_at.date().isoformat(), r.created_by] for r in rules],
+        title="assigned to every member, present and future",
+    )  # fmt: skip
+
+
+@app.command("rules")
+@handle_errors
+def rules(org: OrgOption, user: UserOption = None, as_json: JsonOption = False) -> None:
+    """The modules assigned to every member as a standing rule: a member who joins later
+    is assigned them too (assign with --all to make one)."""
+    with database().reading() as session:
+        actor = principal(session, org, user)
+        found = literacy_service.list_rules(session, actor)
+    if as_json:
+        print_json(found)
+        return
+    _rules_table(found)
+
+
+@app.command("remove-rule")
+@handle_errors
+def remove_rule(
+    module: Annotated[str, typer.Argument(help="The module's id.")],
+    org: OrgOption,
+    user: UserOption = None,
+) -> None:
+    """Stop assigning MODULE to members who join from now on; the assignments made and
+    every completion stay."""
+    with database().transaction() as session:
+        actor = principal(session, org, user)
+        literacy_service.remove_rule(session, actor, module)
+    console.print(f"{module} is no longer assigned to members who join", markup=False)

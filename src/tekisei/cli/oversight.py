@@ -183,3 +183,29 @@ def view(
     for o in every.orgs:
         table(["figure", "value"], _aggregate_rows(o.aggregates), title=o.name)
     table(["figure", "value"], _aggregate_rows(every.totals), title="all together")
+
+
+@app.command("snapshot")
+@handle_errors
+def snapshot(
+    org: Annotated[
+        str | None,
+        typer.Option(
+            "--org", help="Only the grants this organisation gives or receives (default: all)."
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Take this month's snapshot of every active grant (for cron, e.g. daily): a month
+    nobody read is then no gap in the trend. Running it again the same month updates the
+    month's figures. Each snapshot is audited in both organisations."""
+    with database().transaction() as session:
+        report = oversight_service.take_snapshots(session, "cli", org=org)
+    if as_json:
+        print_json(report)
+        return
+    table(
+        ["organisation", "supervisor", "month"],
+        [[t.org, t.supervisor, t.month] for t in report.taken],
+        title=f"{len(report.taken)} snapshots for {report.month}",
+    )

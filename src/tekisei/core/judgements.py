@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Literal
@@ -226,3 +227,28 @@ def facts_digest(facts: SystemFacts) -> str:
             data[key] = sorted(value)
     text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _comparable(value: object) -> object:
+    return sorted(value) if isinstance(value, list) else value
+
+
+def changed_facts(signed: Mapping[str, object] | None, now: SystemFacts) -> list[str]:
+    """The facts a judgement rests on (:data:`JUDGED_FACTS`, in that order) whose value
+    changed between ``signed`` (the facts stored when it was signed) and ``now``; list
+    order does not count. Without stored facts, every one of them."""
+    current = now.model_dump(mode="json", include=set(JUDGED_FACTS))
+    if signed is None:
+        return list(JUDGED_FACTS)
+    return [
+        name
+        for name in JUDGED_FACTS
+        if _comparable(signed.get(name)) != _comparable(current.get(name))
+    ]
+
+
+def unconfirmed(confirmed: Iterable[str]) -> list[Perspective]:
+    """The perspectives not among ``confirmed``, in sheet order: a redo is signed only
+    when the signer confirmed each of them again."""
+    given = set(confirmed)
+    return [p for p in Perspective if p.value not in given]

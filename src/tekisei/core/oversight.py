@@ -171,28 +171,116 @@ def summarise(figures: Figures) -> Aggregates:
 
 
 class TrendPoint(BaseModel):
-    """One month of the trend: the aggregates as the supervisor last read them that
-    month (a snapshot is written at every read; months without a read have none)."""
+    """One month of the trend: the aggregates as last taken that month (at a read, or by
+    ``tekisei oversight snapshot``). A month with no snapshot is in the trend all the
+    same, with ``data`` false and no figures: a gap is shown, never skipped."""
 
     month: str
-    systems: int
-    high_or_critical: int
+    data: bool = True
+    """False: no snapshot was taken that month ("no data")."""
+    systems: int | None
+    high_or_critical: int | None
     assessment_completeness: float | None
-    reviews_overdue: int
-    incidents_open: int
-    inquiries_open: int
+    """Requirements answered over requirements (0 to 1; None: nothing assessed, or no
+    data)."""
+    requirements: int | None = None
+    """Requirements in the latest guideline assessments (None: no data, or a snapshot
+    taken before the count was kept)."""
+    answered: int | None = None
+    reviews_overdue: int | None
+    incidents_open: int | None
+    inquiries_open: int | None
 
 
-def trend_point(month: str, aggregates: Aggregates) -> TrendPoint:
-    """The trend's figures of ``aggregates`` for ``month`` (YYYY-MM)."""
+class TotalTrendPoint(TrendPoint):
+    """A month of the totals: the snapshots of the ``organisations`` taken that month."""
+
+    organisations: int
+
+
+def trend_point(
+    month: str, aggregates: Aggregates, requirements: int | None, answered: int | None
+) -> TrendPoint:
+    """The trend's figures of ``aggregates`` for ``month`` (YYYY-MM), with the requirement
+    counts behind its completeness (None when the snapshot did not keep them)."""
     return TrendPoint(
         month=month,
         systems=aggregates.systems,
         high_or_critical=aggregates.by_tier.get("high", 0) + aggregates.by_tier.get("critical", 0),
         assessment_completeness=aggregates.assessment_completeness,
+        requirements=requirements,
+        answered=answered,
         reviews_overdue=aggregates.reviews_overdue,
         incidents_open=sum(aggregates.incidents_open.values()),
         inquiries_open=aggregates.inquiries_open,
+    )
+
+
+def no_data(month: str) -> TrendPoint:
+    """A month without a snapshot."""
+    return TrendPoint(
+        month=month, data=False, systems=None, high_or_critical=None,
+        assessment_completeness=None, reviews_overdue=None, incidents_open=None,
+        inquiries_open=None,
+    )  # fmt: skip
+
+
+def next_month(month: str) -> str:
+    """The calendar month after ``month`` (YYYY-MM)."""
+    year, number = int(month[:4]), int(month[5:7])
+    return f"{year + number // 12:04d}-{number % 12 + 1:02d}"
+
+
+def months(first: str, last: str) -> list[str]:
+    """Every month from ``first`` to ``last`` (YYYY-MM, both included), at most the last
+    :data:`MAX_TREND`."""
+    found: list[str] = []
+    month = first
+    while month <= last:
+        found.append(month)
+        month = next_month(month)
+    return found[-MAX_TREND:]
+
+
+def with_gaps(points: Sequence[TrendPoint], last: str) -> list[TrendPoint]:
+    """``points`` (one per month with a snapshot) on every month from the first of them to
+    ``last``, a :func:`no_data` point where a month has none; at most :data:`MAX_TREND`
+    months."""
+    if not points:
+        return []
+    by_month = {p.month: p for p in points}
+    first = min(by_month)
+    end = max(last, max(by_month))
+    return [by_month.get(m) or no_data(m) for m in months(first, end)]
+
+
+def _sum(values: Iterable[int | None]) -> int | None:
+    found = list(values)
+    return None if any(v is None for v in found) else sum(v for v in found if v is not None)
+
+
+def total_point(month: str, points: Sequence[TrendPoint]) -> TotalTrendPoint:
+    """The organisations' points of ``month`` added together (those with data); "no data"
+    when none has. The completeness is answered over requirements across them, None when
+    a snapshot did not keep the counts."""
+    found = [p for p in points if p.data]
+    if not found:
+        return TotalTrendPoint(**no_data(month).model_dump(), organisations=0)
+    requirements = _sum(p.requirements for p in found)
+    answered = _sum(p.answered for p in found)
+    return TotalTrendPoint(
+        month=month,
+        organisations=len(found),
+        systems=_sum(p.systems for p in found),
+        high_or_critical=_sum(p.high_or_critical for p in found),
+        assessment_completeness=(
+            round(answered / requirements, 3) if requirements and answered is not None else None
+        ),
+        requirements=requirements,
+        answered=answered,
+        reviews_overdue=_sum(p.reviews_overdue for p in found),
+        incidents_open=_sum(p.incidents_open for p in found),
+        inquiries_open=_sum(p.inquiries_open for p in found),
     )
 
 

@@ -43,6 +43,13 @@ class JudgementRow(Base):
     superseded_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     evidence_id: Mapped[int | None] = mapped_column(ForeignKey("evidence.id", ondelete="SET NULL"))
     """The signed judgement as evidence for 3(1) in its system's assessment."""
+    redo_of: Mapped[int | None] = mapped_column(
+        ForeignKey("judgements.id", ondelete="SET NULL"), nullable=True
+    )
+    """The stale judgement this draft redoes (its answers were carried over): the signer
+    must confirm every perspective again."""
+    reconfirmed: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    """The perspectives the signer confirmed again when signing a redo."""
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # noqa: RUF012

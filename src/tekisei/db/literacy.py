@@ -11,6 +11,22 @@ from sqlalchemy.orm import Mapped, mapped_column
 from tekisei.db.base import Base, UtcDateTime
 
 
+class LiteracyRuleRow(Base):
+    """A standing rule of the organisation: a module assigned to every member, present and
+    future; one per (organisation, module). A member who joins later is assigned the
+    module ``due_days`` days after joining (None: no due date)."""
+
+    __tablename__ = "literacy_rules"
+    __table_args__ = (UniqueConstraint("org_id", "module_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), index=True)
+    module_id: Mapped[str] = mapped_column(String(60))
+    due_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    created_by: Mapped[str] = mapped_column(String(320))
+
+
 class LiteracyAssignmentRow(Base):
     """A module assigned to one member, with a due date; one per (member, module)."""
 
@@ -24,6 +40,11 @@ class LiteracyAssignmentRow(Base):
     due_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     assigned_at: Mapped[datetime] = mapped_column(UtcDateTime())
     assigned_by: Mapped[str] = mapped_column(String(320))
+    rule_id: Mapped[int | None] = mapped_column(
+        ForeignKey("literacy_rules.id", ondelete="SET NULL"), nullable=True
+    )
+    """The "every member" rule it was assigned by (None: assigned to the member by name,
+    or the rule was removed since)."""
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # noqa: RUF012

@@ -31,7 +31,7 @@ from tekisei.db.incidents import (
 from tekisei.db.inquiries import InquiryEntryRow, InquiryRow, InquirySettingsRow
 from tekisei.db.judgements import JudgementRow
 from tekisei.db.limits import RateLimitRow
-from tekisei.db.literacy import LiteracyAssignmentRow, LiteracyCompletionRow
+from tekisei.db.literacy import LiteracyAssignmentRow, LiteracyCompletionRow, LiteracyRuleRow
 from tekisei.db.notices import NoticeRow, NoticeVersionRow
 from tekisei.db.notifications import MailOutboxRow, NotificationRow, NotificationSettingsRow
 from tekisei.db.orgs import (
@@ -107,6 +107,7 @@ __all__ = [
     "JudgementRow",
     "LiteracyAssignmentRow",
     "LiteracyCompletionRow",
+    "LiteracyRuleRow",
     "MailOutboxRow",
     "MembershipRow",
     "ModelRecordRow",

@@ -8,6 +8,11 @@ judgement rests on change later, it is "stale" (to be redone) until a new one is
 A signed high-risk judgement is a reason for the system's tier (at least high), and the
 signed judgement in force is evidence for 3(1) and 1(3)① in its guideline assessment.
 External testers see no judgement.
+
+A draft started while the judgement in force is stale is a redo of it: its view says
+which judgement it redoes and which facts changed since (the form carries that
+judgement's answers over), and signing it needs the signer to confirm every perspective
+again, against the facts of today.
 """
 
 from __future__ import annotations
@@ -19,12 +24,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tekisei.core.judgements import (
+    PERSPECTIVES,
     QUESTION_IDS,
     Answer,
     Outcome,
+    changed_facts,
     decide,
     facts_digest,
     reasons,
+    unconfirmed,
 )
 from tekisei.core.notes import AutoNote, NoteKey
 from tekisei.core.orgs import Permission, Principal, Role, require
@@ -45,6 +53,16 @@ class ReasonOut(BaseModel):
     en: str
 
 
+class RedoOf(BaseModel):
+    """The stale judgement a draft redoes, and the facts changed since it was signed."""
+
+    id: int
+    number: int
+    signed_at: datetime | None
+    changed_facts: list[str]
+    """Names of the system's facts (``purpose``, ``domain``, …) changed since."""
+
+
 class JudgementView(BaseModel):
     """A judgement as readers see it."""
 
@@ -62,6 +80,13 @@ class JudgementView(BaseModel):
     superseded: bool
     stale: bool
     """Signed, in force, and the system's facts changed since: to be redone."""
+    changed_facts: list[str]
+    """When stale: the system's facts changed since it was signed."""
+    redo_of: RedoOf | None
+    """A draft (or a judgement signed as one) that redoes a stale judgement: its answers
+    were carried over, and the signer confirms every perspective again."""
+    reconfirmed: list[str] | None
+    """The perspectives the signer confirmed again when signing a redo."""
     created_by: str
     created_at: datetime
     updated_at: datetime
@@ -104,10 +129,21 @@ def view(session: Session, row: JudgementRow, actors: ActorNames) -> JudgementVi
     ``actors`` shows them to the reader."""
     outcome = _outcome(row)
     stale = False
+    changed: list[str] = []
+    system = session.get(SystemRow, row.system_id)
+    assert system is not None
+    facts = systems.facts_of(system)
     if row.signed_at is not None and row.superseded_at is None:
-        system = session.get(SystemRow, row.system_id)
-        assert system is not None
-        stale = row.facts_digest != facts_digest(systems.facts_of(system))
+        stale = row.facts_digest != facts_digest(facts)
+        changed = changed_facts(row.facts, facts) if stale else []
+    redo: RedoOf | None = None
+    if row.redo_of is not None:
+        earlier = session.get(JudgementRow, row.redo_of)
+        if earlier is not None:
+            redo = RedoOf(
+                id=earlier.id, number=earlier.number, signed_at=earlier.signed_at,
+                changed_facts=changed_facts(earlier.facts, facts),
+            )  # fmt: skip
     return JudgementView(
         id=row.id, system_id=row.system_id, number=row.number,
         answers={k: Answer.model_validate(v) for k, v in row.answers.items()},
@@ -115,7 +151,8 @@ def view(session: Session, row: JudgementRow, actors: ActorNames) -> JudgementVi
         reasons=[ReasonOut(ja=ja, en=en) for ja, en in reasons(outcome)],
         unanswered=list(outcome.unanswered), signed=row.signed_at is not None,
         signed_by=actors(row.signed_by), signed_at=row.signed_at,
-        superseded=row.superseded_at is not None, stale=stale,
+        superseded=row.superseded_at is not None, stale=stale, changed_facts=changed,
+        redo_of=redo, reconfirmed=row.reconfirmed,
         created_by=actors(row.created_by) or "", created_at=row.created_at,
         updated_at=row.updated_at, version=row.version,
     )  # fmt: skip
@@ -191,7 +228,8 @@ def answer(
         row = JudgementRow(
             org_id=principal.org_id, system_id=system.id, number=(number or 0) + 1, answers={},
             high_risk=False, perspectives=[], created_by=principal.email, created_at=now,
-            updated_by=principal.email, updated_at=now, version=1,
+            updated_by=principal.email, updated_at=now, redo_of=_stale_in_force(session, system),
+            version=1,
         )  # fmt: skip
         session.add(row)
     else:
@@ -213,16 +251,38 @@ def answer(
     return row
 
 
+def _stale_in_force(session: Session, system: SystemRow) -> int | None:
+    """The id of the system's judgement in force when it is stale (a new draft redoes it)."""
+    row = session.scalars(
+        select(JudgementRow).where(
+            JudgementRow.system_id == system.id,
+            JudgementRow.signed_at.is_not(None),
+            JudgementRow.superseded_at.is_(None),
+        )
+    ).first()
+    if row is None or row.facts_digest == facts_digest(systems.facts_of(system)):
+        return None
+    return row.id
+
+
 def sign(
-    session: Session, principal: Principal, system_id: int, judgement_id: int, version: int
+    session: Session,
+    principal: Principal,
+    system_id: int,
+    judgement_id: int,
+    version: int,
+    confirmed: list[str] | None = None,
 ) -> JudgementRow:
     """Sign a complete draft: it becomes the judgement in force, supersedes the one before,
-    sets the system's tier reason and becomes evidence for 3(1) and 1(3)①.
+    sets the system's tier reason and becomes evidence for 3(1) and 1(3)①. A redo of a
+    stale judgement is signed only when ``confirmed`` names every perspective: the signer
+    confirms that the answers carried over still hold for the facts of today.
 
     Raises:
         NotFoundError: the system or the judgement is not visible.
         PermissionDeniedError: the role may not sign judgements.
-        ConflictError: already signed, stale ``version``, or questions unanswered.
+        ConflictError: already signed, stale ``version``, questions unanswered, or a redo
+            with a perspective not confirmed again.
     """
     row = get_judgement(session, principal, system_id, judgement_id)
     require(principal, Permission.SIGN_JUDGEMENTS)
@@ -239,6 +299,20 @@ def sign(
             ja="署名の前にすべての設問に回答してください"
             f"（未回答: {'、'.join(outcome.unanswered)}）。",
         )
+    if row.redo_of is not None:
+        missing = unconfirmed(confirmed or [])
+        if missing:
+            ja = "、".join(PERSPECTIVES[p][1] for p in missing)
+            en = ", ".join(PERSPECTIVES[p][2] for p in missing)
+            raise ConflictError(
+                "this judgement redoes one whose facts changed, and its answers were carried "
+                "over from it: confirm each perspective again against the facts of today "
+                f"before signing (not confirmed: {en})",
+                ja="この判定は、システムの事実が変わった前回の判定のやり直しで、回答は前回から"
+                "引き継いだものです。署名の前に、今の事実に照らして各観点を確認し直してください"
+                f"（未確認: {ja}）。",
+            )
+        row.reconfirmed = [p.value for p in unconfirmed([])]
     system = session.get(SystemRow, row.system_id)
     assert system is not None
     now = datetime.now(UTC)
@@ -267,7 +341,8 @@ def sign(
         row.id,
         {"system": system.id, "number": row.number, "high_risk": outcome.high_risk,
          "perspectives": row.perspectives, "tier": {"before": old_tier, "after": system.tier},
-         "supersedes": previous.id if previous is not None else None},
+         "supersedes": previous.id if previous is not None else None,
+         "redo_of": row.redo_of, "reconfirmed": row.reconfirmed},
     )  # fmt: skip
     evidence = transparency.reference(
         session, principal, ref=f"judgement:{row.id}",

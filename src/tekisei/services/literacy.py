@@ -3,7 +3,11 @@ assigned to members with a due date, the quizzes members complete signed in, and
 member's progress.
 
 Administrators (who manage the organisation) assign modules — to every member or to the
-members they choose — and see everyone's progress; every other member sees their own. A
+members they choose — and see everyone's progress; every other member sees their own.
+Assigning to every member makes a standing rule of the organisation: a member who joins
+later is assigned the module too, due as many days after joining as the first members
+were given (:mod:`tekisei.services.literacy_rules`); removing the rule stops that, and
+keeps the assignments made and every completion. A
 member takes a quiz for themselves (the CLI's operator is nobody's account); each attempt
 is stored with its score, whether it passed and the module's version. External testers
 are not the organisation's staff: for them none of this exists ("not found"), and they
@@ -27,11 +31,12 @@ from tekisei.core.catalog import Lang
 from tekisei.core.literacy import Answers, Graded, grade_module, overdue
 from tekisei.core.notes import AutoNote, NoteKey
 from tekisei.core.orgs import Permission, Principal, Role, can, require
-from tekisei.db.literacy import LiteracyAssignmentRow, LiteracyCompletionRow
+from tekisei.db.literacy import LiteracyAssignmentRow, LiteracyCompletionRow, LiteracyRuleRow
 from tekisei.db.orgs import MembershipRow, OrgRow, UserRow
 from tekisei.errors import InvalidInputError, NotFoundError
 from tekisei.services import audit, policy_versions, transparency
 from tekisei.services.literacy_content import MODULES, module
+from tekisei.services.literacy_rules import RuleView, rule_view, rules_of
 from tekisei.services.people import UNKNOWN
 
 MAX_MEMBERS = 500
@@ -52,6 +57,8 @@ class AssignmentView(BaseModel):
     """The best score so far (None: never taken)."""
     total: int | None
     overdue: bool
+    by_rule: bool = False
+    """Assigned by the standing "every member" rule of its module."""
 
 
 class CompletionView(BaseModel):
@@ -90,6 +97,8 @@ class Progress(BaseModel):
     everyone: bool
     today: date
     members: list[MemberProgress]
+    rules: list[RuleView] = []
+    """The standing "every member" rules (administrators only; empty for others)."""
 
 
 class LiteracyCounts(BaseModel):
@@ -178,7 +187,9 @@ def assign(
     due_on: date | None,
 ) -> list[LiteracyAssignmentRow]:
     """Assign a module to the members ``user_ids`` (None: every member but external
-    testers) with a due date; a member who has it already gets the new due date.
+    testers, and, by the module's standing rule, every member who joins later; with no
+    member yet, only the rule is made) with a due date; a member who has it already gets
+    the new due date.
 
     Raises:
         NotFoundError: no such module, or a member not of the organisation (or an
@@ -191,7 +202,7 @@ def assign(
     found = module(module_id)
     staff = {user.id for user, _ in _members(session, principal.org_id)}
     chosen = sorted(staff) if user_ids is None else sorted(set(user_ids))
-    if not chosen:
+    if not chosen and user_ids is not None:
         raise InvalidInputError(
             "choose at least one member", ja="メンバーを一人以上選んでください。", field="users"
         )
@@ -223,6 +234,7 @@ def assign(
         )
     }
     now = datetime.now(UTC)
+    rule = _set_rule(session, principal, found.id, due_on, now) if user_ids is None else None
     rows: list[LiteracyAssignmentRow] = []
     for user_id in chosen:
         row = existing.get(user_id)
@@ -237,15 +249,87 @@ def assign(
             row.assigned_at = now
             row.assigned_by = principal.email
             row.version += 1
+        if rule is not None:
+            row.rule_id = rule.id
         rows.append(row)
     session.flush()
     audit.record(
         session, _org(session, principal.org_id), principal.email, "literacy.assign", "org",
         principal.org_id,
         {"module": found.id, "users": chosen, "all": user_ids is None,
-         "due_on": due_on.isoformat() if due_on else None},
+         "due_on": due_on.isoformat() if due_on else None,
+         "rule_due_days": rule.due_days if rule is not None else None},
     )  # fmt: skip
     return rows
+
+
+def _set_rule(
+    session: Session, principal: Principal, module_id: str, due_on: date | None, now: datetime
+) -> LiteracyRuleRow:
+    """Make (or renew) the module's "every member" rule: a newcomer gets as many days from
+    joining as the members of today get from today."""
+    days = None if due_on is None else (due_on - today(session, principal.org_id)).days
+    row = session.scalars(
+        select(LiteracyRuleRow).where(
+            LiteracyRuleRow.org_id == principal.org_id, LiteracyRuleRow.module_id == module_id
+        )
+    ).first()
+    if row is None:
+        row = LiteracyRuleRow(
+            org_id=principal.org_id, module_id=module_id, due_days=days, created_at=now,
+            created_by=principal.email,
+        )  # fmt: skip
+        session.add(row)
+    else:
+        row.due_days = days
+        row.created_at = now
+        row.created_by = principal.email
+    session.flush()
+    return row
+
+
+def list_rules(session: Session, principal: Principal) -> list[RuleView]:
+    """The organisation's standing "every member" rules (every staff member reads them).
+
+    Raises:
+        NotFoundError: external testers.
+    """
+    _staff(principal)
+    return [rule_view(r) for r in rules_of(session, principal.org_id)]
+
+
+def remove_rule(session: Session, principal: Principal, module_id: str) -> None:
+    """Remove the module's "every member" rule: members who join from now on are not
+    assigned it. The assignments it made stay (each can be withdrawn), and so does every
+    completion.
+
+    Raises:
+        NotFoundError: no rule for this module in the organisation; external testers.
+        PermissionDeniedError: the role may not manage the organisation.
+    """
+    _staff(principal)
+    row = session.scalars(
+        select(LiteracyRuleRow).where(
+            LiteracyRuleRow.org_id == principal.org_id, LiteracyRuleRow.module_id == module_id
+        )
+    ).first()
+    if row is None:
+        raise NotFoundError(
+            f"module {module_id[:60]} is not assigned to every member",
+            ja=f"モジュール {module_id[:60]} は全員への割り当てになっていません。",
+        )
+    require(principal, Permission.MANAGE_ORG)
+    for assignment in session.scalars(
+        select(LiteracyAssignmentRow).where(LiteracyAssignmentRow.rule_id == row.id)
+    ):
+        assignment.rule_id = None
+    session.flush()
+    session.delete(row)
+    session.flush()
+    audit.record(
+        session, _org(session, principal.org_id), principal.email, "literacy.rule_remove",
+        "org", principal.org_id, {"module": module_id, "due_days": row.due_days},
+    )  # fmt: skip
 
 
 def unassign(session: Session, principal: Principal, assignment_id: int) -> None:
@@ -416,6 +500,7 @@ def progress(session: Session, principal: Principal, user_id: int | None = None)
                     assigned_at=row.assigned_at, completed_at=passed_at,
                     score=None if score < 0 else score, total=None if score < 0 else total,
                     overdue=overdue(row.due_on, passed_at is not None, day),
+                    by_rule=row.rule_id is not None,
                 )
             )  # fmt: skip
         passed = [m.id for m in MODULES if best.get((user.id, m.id), (None,))[0] is not None]
@@ -427,7 +512,8 @@ def progress(session: Session, principal: Principal, user_id: int | None = None)
                 overdue=sum(1 for v in views if v.overdue), assignments=views, passed=passed,
             )
         )  # fmt: skip
-    return Progress(everyone=everyone, today=day, members=people)
+    rules = [rule_view(r) for r in rules_of(session, principal.org_id)] if everyone else []
+    return Progress(everyone=everyone, today=day, members=people, rules=rules)
 
 
 def my_completions(session: Session, principal: Principal) -> list[CompletionView]:

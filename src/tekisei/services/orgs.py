@@ -28,7 +28,7 @@ from tekisei.core.times import check_time_zone, zone
 from tekisei.db.orgs import ApiTokenRow, MembershipRow, OrgRow, UserRow, WebSessionRow
 from tekisei.db.systems import SystemAssignmentRow, SystemRow
 from tekisei.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
-from tekisei.services import audit
+from tekisei.services import audit, literacy_rules
 from tekisei.services.database import policy_of
 
 
@@ -252,7 +252,9 @@ def add_member(session: Session, org: OrgRow, user: UserRow, role: Role, actor: 
     """Give ``user`` ``role`` in ``org`` (changing the role when already a member).
 
     A new membership records ``actor`` as the one who created it, so that an approval
-    made through it can be traced to who made the approver a member.
+    made through it can be traced to who made the approver a member. A member who joins
+    as staff (or an external tester who becomes staff) is assigned the modules of the
+    organisation's standing literacy rules (:mod:`tekisei.services.literacy_rules`).
     """
     existing = membership(session, user.id, org.id)
     if existing is None:
@@ -279,6 +281,9 @@ def add_member(session: Session, org: OrgRow, user: UserRow, role: Role, actor: 
         user.id,
         {"email": user.email, "before": before, "after": role.value},
     )
+    tester = Role.EXTERNAL_TESTER.value
+    if role.value != tester and (existing is None or before == tester):
+        literacy_rules.apply_rules(session, org, user.id, actor, time_zone_name(session, org))
 
 
 def list_members(session: Session, principal: Principal) -> list[MemberView]:

@@ -28,12 +28,16 @@ from tekisei.core.oversight import (
     Aggregates,
     Figures,
     SharedSystem,
+    TotalTrendPoint,
     TrendPoint,
     combine,
     month_of,
+    months,
     require_reader,
     summarise,
+    total_point,
     trend_point,
+    with_gaps,
 )
 from tekisei.db.assessments import AssessmentRow
 from tekisei.db.incidents import IncidentRow
@@ -45,6 +49,7 @@ from tekisei.db.systems import SystemRow
 from tekisei.errors import ConflictError, InvalidInputError, NotFoundError
 from tekisei.services import assessments, audit, reviews
 from tekisei.services.changes import check_version
+from tekisei.services.database import Database
 from tekisei.services.scope import visible_system
 
 
@@ -88,13 +93,8 @@ class OrgOversight(BaseModel):
     systems: list[SharedSystem]
     """The systems it shared item by item (a summary of each, nothing else)."""
     trend: list[TrendPoint]
-    """One point per month with a read, oldest first (at most the last 24)."""
-
-
-class TotalTrendPoint(TrendPoint):
-    """A month of the totals: the snapshots of the ``organisations`` read that month."""
-
-    organisations: int
+    """One point per month from the first snapshot to this month, oldest first (at most
+    the last 24); a month without a snapshot is a "no data" point."""
 
 
 class Overview(BaseModel):
@@ -449,8 +449,15 @@ def _shared_systems(session: Session, org: OrgRow, ids: list[int]) -> list[Share
 
 
 def _snapshot(
-    session: Session, org: OrgRow, supervisor_id: int, month: str, aggregates: Aggregates
-) -> None:
+    session: Session, org: OrgRow, supervisor_id: int, month: str, raw: Figures
+) -> Aggregates:
+    """Write (or replace) the month's snapshot of ``org`` for ``supervisor_id``; the
+    requirement counts are kept beside the aggregates so that totals have a true
+    completeness."""
+    aggregates = summarise(raw)
+    kept = aggregates.model_dump(mode="json") | {
+        "requirements": raw.requirements, "answered": raw.answered,
+    }  # fmt: skip
     row = session.scalars(
         select(OversightSnapshotRow).where(
             OversightSnapshotRow.org_id == org.id,
@@ -465,17 +472,18 @@ def _snapshot(
                 org_id=org.id,
                 supervisor_id=supervisor_id,
                 month=month,
-                figures=aggregates.model_dump(mode="json"),
+                figures=kept,
                 taken_at=now,
             )
         )
     else:
-        row.figures = aggregates.model_dump(mode="json")
+        row.figures = kept
         row.taken_at = now
     session.flush()
+    return aggregates
 
 
-def _trend(session: Session, org_id: int, supervisor_id: int) -> list[TrendPoint]:
+def _trend(session: Session, org_id: int, supervisor_id: int, month: str) -> list[TrendPoint]:
     rows = session.scalars(
         select(OversightSnapshotRow)
         .where(
@@ -485,8 +493,14 @@ def _trend(session: Session, org_id: int, supervisor_id: int) -> list[TrendPoint
         .order_by(OversightSnapshotRow.month.desc())
         .limit(MAX_TREND)
     )
-    points = [trend_point(r.month, Aggregates.model_validate(r.figures)) for r in rows]
-    return points[::-1]
+    points = [
+        trend_point(
+            r.month, Aggregates.model_validate(r.figures), r.figures.get("requirements"),
+            r.figures.get("answered"),
+        )
+        for r in rows
+    ]  # fmt: skip
+    return with_gaps(points, month)
 
 
 def _read(
@@ -508,8 +522,7 @@ def _read(
     found = []
     for grant_row, org in pairs:
         raw = figures(session, org, principal, today)
-        aggregates = summarise(raw)
-        _snapshot(session, org, principal.org_id, month, aggregates)
+        aggregates = _snapshot(session, org, principal.org_id, month, raw)
         found.append(
             (
                 OrgOversight(
@@ -517,7 +530,7 @@ def _read(
                     name=org.name,
                     aggregates=aggregates,
                     systems=_shared_systems(session, org, list(grant_row.systems)),
-                    trend=_trend(session, org.id, principal.org_id),
+                    trend=_trend(session, org.id, principal.org_id, month),
                 ),
                 raw,
             )
@@ -556,25 +569,121 @@ def overview(session: Session, principal: Principal, today: date | None = None) 
     require_reader(principal)
     pairs = _active_grants(session, principal.org_id)
     read = _read(session, principal, pairs, today or datetime.now(UTC).date(), "overview")
-    months: dict[str, list[TrendPoint]] = {}
+    by_month: dict[str, list[TrendPoint]] = {}
     for org, _ in read:
         for point in org.trend:
-            months.setdefault(point.month, []).append(point)
-    trend = [
-        TotalTrendPoint(
-            month=month,
-            organisations=len(points),
-            systems=sum(p.systems for p in points),
-            high_or_critical=sum(p.high_or_critical for p in points),
-            assessment_completeness=None,
-            reviews_overdue=sum(p.reviews_overdue for p in points),
-            incidents_open=sum(p.incidents_open for p in points),
-            inquiries_open=sum(p.inquiries_open for p in points),
-        )
-        for month, points in sorted(months.items())[-MAX_TREND:]
-    ]
+            by_month.setdefault(point.month, []).append(point)
+    trend = (
+        [total_point(m, by_month.get(m, [])) for m in months(min(by_month), max(by_month))]
+        if by_month
+        else []
+    )
     return Overview(
         orgs=[org for org, _ in read],
         totals=summarise(combine(raw for _, raw in read)),
         trend=trend,
     )
+
+
+# ----------------------------------------------------------------------------- snapshots
+
+
+class SnapshotTaken(BaseModel):
+    """One snapshot written: of ``org`` for its supervisor ``supervisor``."""
+
+    org: str
+    supervisor: str
+    month: str
+
+
+class SnapshotReport(BaseModel):
+    """What :func:`take_snapshots` wrote."""
+
+    month: str
+    taken: list[SnapshotTaken]
+    skipped: int = 0
+    """Grants whose month's snapshot had already been taken that day (daily run only)."""
+
+
+def _grants_of(
+    session: Session, slug: str | None
+) -> list[tuple[OversightGrantRow, OrgRow, OrgRow]]:
+    """Every active grant (or those ``slug`` gives or receives) with the granting and the
+    supervising organisation, in a fixed order."""
+    rows = session.execute(
+        select(OversightGrantRow).where(OversightGrantRow.revoked_at.is_(None))
+    ).scalars()
+    found = []
+    for grant_row in rows:
+        org = session.get(OrgRow, grant_row.org_id)
+        supervisor = session.get(OrgRow, grant_row.supervisor_id)
+        assert org is not None and supervisor is not None
+        if slug is None or slug in (org.slug, supervisor.slug):
+            found.append((grant_row, org, supervisor))
+    return sorted(found, key=lambda t: (t[2].id, t[1].id))
+
+
+def take_snapshots(
+    session: Session,
+    actor: str,
+    today: date | None = None,
+    org: str | None = None,
+    *,
+    once_a_day: bool = False,
+) -> SnapshotReport:
+    """Take the month's snapshot of every active grant (or of the grants the organisation
+    ``org`` gives or receives), so that a month nobody read is not a gap in the trend.
+    The month's row is replaced, never added to: running it again the same month only
+    brings the figures up to date. Each snapshot is audited in both organisations as a
+    read (``oversight.read`` with view ``snapshot``), by ``actor``.
+
+    ``once_a_day`` (the web app's daily run, which several processes may do) skips a
+    grant whose month's snapshot was already taken that day, by a read or another run.
+
+    Raises:
+        NotFoundError: ``org`` is not an organisation.
+    """
+    today = today or datetime.now(UTC).date()
+    month = month_of(today)
+    if org is not None:
+        _org_by_slug(session, org)
+    grants = _grants_of(session, org)
+    due = []
+    for grant_row, granting, supervisor in grants:
+        taken = session.scalar(
+            select(OversightSnapshotRow.taken_at).where(
+                OversightSnapshotRow.org_id == granting.id,
+                OversightSnapshotRow.supervisor_id == supervisor.id,
+                OversightSnapshotRow.month == month,
+            )
+        )
+        if once_a_day and taken is not None and _aware(taken).date() == today:
+            continue
+        due.append((grant_row, granting, supervisor))
+    events: list[tuple[OrgRow, str, dict[str, Any]]] = []
+    for _, granting, supervisor in due:
+        events.append(
+            (granting, supervisor.slug, {"supervisor": supervisor.slug, "view": "snapshot"})
+        )
+        events.append((supervisor, granting.slug, {"org": granting.slug, "view": "snapshot"}))
+    # The audit events first, in the organisations' order: they lock the chain heads, so a
+    # read and a run at the same moment write the month's row one after the other.
+    _record_both(session, actor, "oversight.read", events)
+    taken_now: list[SnapshotTaken] = []
+    for _, granting, supervisor in due:
+        operator = Principal(
+            user_id=None, email=actor, org_id=supervisor.id, org_slug=supervisor.slug,
+            role=Role.AUDITOR, org_name=supervisor.name,
+        )  # fmt: skip
+        _snapshot(
+            session, granting, supervisor.id, month, figures(session, granting, operator, today)
+        )
+        taken_now.append(SnapshotTaken(org=granting.slug, supervisor=supervisor.slug, month=month))
+    return SnapshotReport(month=month, taken=taken_now, skipped=len(grants) - len(due))
+
+
+def daily_snapshots(database: Database, today: date) -> SnapshotReport:
+    """The web app's daily run of :func:`take_snapshots` (skipping the grants whose
+    snapshot was taken that day already), in its own transaction."""
+    with database.transaction() as session:
+        return take_snapshots(session, "courier", today, once_a_day=True)

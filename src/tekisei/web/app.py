@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import date
 from importlib import resources
 from pathlib import Path
 
@@ -14,7 +15,8 @@ from fastapi.staticfiles import StaticFiles
 from tekisei import __version__
 from tekisei.config import Settings, load_settings
 from tekisei.logs import configure_logging
-from tekisei.services.database import open_database
+from tekisei.services import oversight as oversight_service
+from tekisei.services.database import Database, open_database
 from tekisei.services.notification_delivery import start_courier
 from tekisei.services.notification_sweeps import sweep
 from tekisei.services.public_cache import PageCache
@@ -117,6 +119,13 @@ def freeze_heap() -> None:
     gc.freeze()
 
 
+def daily(database: Database, today: date) -> None:
+    """What the courier runs once a day: the sweep of due dates, then the month's
+    oversight snapshots (so that a month nobody read is not a gap in the trend)."""
+    sweep(database, today)
+    oversight_service.daily_snapshots(database, today)
+
+
 def create_app(settings: Settings) -> FastAPI:
     """Build the app for ``settings``.
 
@@ -129,9 +138,10 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         use_threads(settings.threads)
         freeze_heap()
-        # The courier sends notification e-mails and runs the daily sweep of due dates;
-        # with cron running 'tekisei notifications deliver|sweep' it can be turned off.
-        halt = start_courier(database, settings, sweep) if settings.notifications_courier else None
+        # The courier sends notification e-mails and runs the daily sweep of due dates and
+        # the oversight snapshots; with cron running 'tekisei notifications deliver|sweep'
+        # and 'tekisei oversight snapshot' it can be turned off.
+        halt = start_courier(database, settings, daily) if settings.notifications_courier else None
         yield
         if halt is not None:
             halt()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from tekisei.core.judgements import OUR_WORDING, PERSPECTIVES, QUESTIONS, Answer
+from tekisei.core.judgements import OUR_WORDING, PERSPECTIVES, QUESTIONS, Answer, Perspective
 from tekisei.services import judgements as judgement_service
 from tekisei.services.judgements import JudgementView
 from tekisei.services.people import ActorNames
@@ -49,11 +49,15 @@ class AnswersBody(BaseModel):
 
 
 class SignBody(BaseModel):
-    """``version``: the version of the draft you read (a stale one gets 409)."""
+    """``version``: the version of the draft you read (a stale one gets 409).
+    ``confirmed``: for a redo of a stale judgement (``redo_of`` in its view), every
+    perspective the signer confirmed again against the facts of today; a redo with one
+    missing gets 409."""
 
     model_config = ConfigDict(extra="forbid")
 
     version: VersionField
+    confirmed: list[Perspective] = Field(default_factory=list, max_length=len(Perspective))
 
 
 def questions() -> list[QuestionOut]:
@@ -115,5 +119,8 @@ def sign(
     """Sign a complete draft (admins and executives): it supersedes the judgement before
     and feeds the system's tier and assessment."""
     with transaction(request) as session:
-        row = judgement_service.sign(session, principal, system_id, judgement_id, body.version)
+        row = judgement_service.sign(
+            session, principal, system_id, judgement_id, body.version,
+            [p.value for p in body.confirmed],
+        )  # fmt: skip
         return judgement_service.view(session, row, ActorNames(session, principal))

@@ -25,6 +25,7 @@ from tekisei.core.literacy import (
 from tekisei.services import literacy as literacy_service
 from tekisei.services.literacy import CompletionResult, CompletionView, Progress
 from tekisei.services.literacy_content import MODULES, module
+from tekisei.services.literacy_rules import RuleView
 from tekisei.web.api.common import IdField, IdPath, reading, transaction
 from tekisei.web.auth import PrincipalDep
 
@@ -162,6 +163,22 @@ def unassign(request: Request, principal: PrincipalDep, assignment_id: IdPath) -
     """Withdraw an assignment (administrators); the member's completions stay."""
     with transaction(request) as session:
         literacy_service.unassign(session, principal, assignment_id)
+
+
+@router.get("/api/literacy/rules", response_model=list[RuleView])
+def rules(request: Request, principal: PrincipalDep) -> list[RuleView]:
+    """The standing "every member" rules: modules a member who joins later is assigned
+    too, due the rule's number of days after joining."""
+    with reading(request) as session:
+        return literacy_service.list_rules(session, principal)
+
+
+@router.delete("/api/literacy/rules/{module_id}", status_code=204)
+def remove_rule(request: Request, principal: PrincipalDep, module_id: ModulePath) -> None:
+    """Remove a module's "every member" rule (administrators): members who join from now
+    on are not assigned it; the assignments made and every completion stay."""
+    with transaction(request) as session:
+        literacy_service.remove_rule(session, principal, module_id)
 
 
 @router.get("/api/literacy/completions", response_model=list[CompletionView])

@@ -22,7 +22,7 @@ from tekisei.core.judgements import (
 from tekisei.core.orgs import Permission, Principal, can
 from tekisei.errors import ConflictError, InvalidInputError
 from tekisei.services import judgements as judgement_service
-from tekisei.services.judgements import JudgementView
+from tekisei.services.judgements import JudgementView, RedoOf
 from tekisei.services.people import ActorNames
 from tekisei.web.api.common import IdPath, reading, transaction
 from tekisei.web.auth import PrincipalDep
@@ -82,6 +82,13 @@ def _form(
     }
     if sent is not None:
         values = sent
+    # A redo: say where the answers come from and what changed since (never silently).
+    redo = draft.redo_of if draft is not None else None
+    if draft is None and in_force is not None and in_force.stale:
+        redo = RedoOf(
+            id=in_force.id, number=in_force.number, signed_at=in_force.signed_at,
+            changed_facts=in_force.changed_facts,
+        )  # fmt: skip
     return render(
         request,
         "judgements/form.html",
@@ -93,6 +100,7 @@ def _form(
             "values": values,
             "draft": draft,
             "in_force": in_force,
+            "redo": redo,
             "history": views,
             "names": _names(request.state.lang),
             "replies": REPLIES,
@@ -211,10 +219,11 @@ async def sign(
     """Sign a complete draft (administrators and executives)."""
     data = await read_form(request)
     check_csrf(request, data)
+    confirmed = [p.value for p in Perspective if data.get(f"confirm-{p.value}") == "yes"]
     try:
         with transaction(request) as session:
             judgement_service.sign(
-                session, principal, system_id, judgement_id, _version(data) or -1
+                session, principal, system_id, judgement_id, _version(data) or -1, confirmed
             )
     except ConflictError as exc:
         error = exc.localized(request.state.lang)

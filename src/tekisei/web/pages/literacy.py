@@ -223,6 +223,18 @@ async def unassign_submit(
     return done("/literacy", "removed")
 
 
+@router.post("/rules/{module_id}/remove", response_class=RedirectResponse)
+async def remove_rule_submit(
+    request: Request, principal: PrincipalDep, module_id: ModulePath
+) -> RedirectResponse:
+    """Stop assigning a module to members who join from now on (administrators)."""
+    form = await request.form()
+    check_csrf(request, {k: str(v) for k, v in form.items() if isinstance(v, str)})
+    with transaction(request) as session:
+        literacy_service.remove_rule(session, principal, module_id)
+    return done("/literacy", "removed")
+
+
 @router.get("/modules/{module_id}", response_class=HTMLResponse)
 def take_page(request: Request, principal: PrincipalDep, module_id: ModulePath) -> HTMLResponse:
     """A module to read and its quiz, taken as yourself: the attempt is kept."""
