@@ -170,7 +170,11 @@ async def test_the_public_notice_and_statement_show_the_figures_only_when_switch
     assert await sections() == [None, None]
     api = f"/api/public/notices/{site['public_id']}/energy"
     assert (await client.get(api)).status_code == 404
-    assert (await client.get("/api/public/orgs/acme/energy")).json() == []
+    # an organisation that shows nothing answers as one that does not exist
+    nothing = await client.get("/api/public/orgs/acme/energy")
+    unknown = await client.get("/api/public/orgs/no-such-org/energy")
+    assert nothing.status_code == unknown.status_code == 404
+    assert nothing.json() == unknown.json()
     stale = await client.put(f"{url}/publication", headers=admin,
                              json={"published": True, "version": 3})  # fmt: skip
     assert stale.status_code == 409
@@ -347,7 +351,7 @@ async def test_the_organisation_default_shows_systems_that_have_not_chosen(
     assert denied.status_code == 403
     there = await client.put(default_url, headers=other, json={"published": True, "version": 0})
     assert there.status_code == 200 and there.json()["following"] == 0
-    assert (await client.get("/api/public/orgs/acme/energy")).json() == []
+    assert (await client.get("/api/public/orgs/acme/energy")).status_code == 404
     assert (await client.get(default_url, headers=admin)).json()["published"] is False
     for bad in ({"published": True, "version": 5}, {"published": True, "version": -1},
                 {"published": "yes please", "version": 0}, {"published": True}):  # fmt: skip

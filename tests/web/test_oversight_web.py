@@ -71,8 +71,12 @@ async def test_grant_read_share_and_revoke_through_the_api(site: dict[str, Any])
         "/api/oversight/grants", headers=viewer, json={"supervisor": "pref"}
     )
     assert refused.status_code == 403 and "detail_ja" in refused.json()
-    made = await client.post("/api/oversight/grants", headers=city, json={"supervisor": "pref"})
+    # typed as people type it: full-width, capitals, spaces around
+    made = await client.post(
+        "/api/oversight/grants", headers=city, json={"supervisor": " ＰＲＥＦ "}
+    )
     assert made.status_code == 201, made.text
+    assert made.json()["supervisor"] == "pref"
     again = await client.post("/api/oversight/grants", headers=city, json={"supervisor": "pref"})
     assert again.status_code == 409
     seen = await client.get("/api/oversight/orgs/city", headers=pref)
@@ -133,6 +137,8 @@ async def test_an_organisation_that_did_not_grant_is_404_with_nothing_of_it(
     [
         {"supervisor": "x" * 65},
         {"supervisor": "Pref; DROP"},
+        {"supervisor": 12345},
+        {"supervisor": "pr\u200bef"},
         {"supervisor": "pref", "systems": [0]},
         {"supervisor": "pref", "systems": list(range(1, 202))},
         {"supervisor": "pref", "extra": 1},

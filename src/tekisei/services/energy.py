@@ -436,9 +436,14 @@ def public_for_org(session: Session, slug: str) -> list[PublicEnergy]:
     system name (at most :data:`MAX_PUBLIC_SYSTEMS`).
 
     Raises:
-        NotFoundError: no such organisation.
+        NotFoundError: no such organisation, or it shows no figures (the same answer, so
+            that the address tells nobody which organisations exist).
     """
     org = session.scalars(select(OrgRow).where(OrgRow.slug == slug[:64])).first()
-    if org is None:
-        raise NotFoundError(f"no organisation {slug}", ja=f"組織 {slug} は見つかりません。")
-    return public_of_org(session, org)
+    shown = public_of_org(session, org) if org is not None else []
+    if not shown:
+        raise NotFoundError(
+            "no environmental figures are published at this address; check it",
+            ja="このアドレスで公開されている環境負荷の数値はありません。アドレスを確かめてください。",
+        )
+    return shown

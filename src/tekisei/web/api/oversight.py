@@ -5,10 +5,11 @@ organisations that granted it. Every read of aggregates is audited in both organ
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Annotated
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from tekisei.core.oversight import MAX_SHARED
 from tekisei.services import oversight as oversight_service
@@ -19,8 +20,16 @@ from tekisei.web.auth import PrincipalDep
 
 router = APIRouter(tags=["oversight"])
 
+
+def _typed_slug(value: object) -> object:
+    """A short id as people type it: full-width forms, capitals and spaces around it
+    forgiven (the page's form reads it the same way)."""
+    return unicodedata.normalize("NFKC", value).strip().lower() if isinstance(value, str) else value
+
+
 Slug = Annotated[
     str,
+    BeforeValidator(_typed_slug),
     Field(
         min_length=3,
         max_length=64,

@@ -6,6 +6,7 @@ JSON twins: ``GET /api/oversight``, ``/api/oversight/orgs/{org}``,
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -105,7 +106,7 @@ def _version(fields: dict[str, str]) -> int:
 async def grant(request: Request, principal: PrincipalDep) -> Response:
     """Grant a supervising organisation oversight (by its short id)."""
     fields, ids = await _form(request)
-    supervisor = fields.get("supervisor", "").lower()[:64]
+    supervisor = unicodedata.normalize("NFKC", fields.get("supervisor", "")).strip().lower()[:64]
     try:
         with transaction(request) as session:
             oversight_service.grant(session, principal, supervisor, ids)
