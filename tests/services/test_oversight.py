@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tekisei.core.incidents import IncidentReport, IncidentState, Severity
 from tekisei.core.inquiries import InquirySubmission
@@ -459,3 +460,71 @@ def test_the_web_apps_daily_run_takes_the_snapshots_once_a_day(
     reads = events(loaded_db, "city", "oversight.read")
     assert [(e.actor, e.summary["view"]) for e in reads] == [("courier", "snapshot")]
     assert [(o, s) for o, s, _, _ in snapshot_rows(loaded_db)] == [("city", "pref")]
+
+
+def test_completeness_counted_in_bulk_equals_each_assessment_report(
+    loaded_db: Database, tmp_path: Path
+) -> None:
+    """The oversight figures count completeness for all systems at once; the counts are
+    the ones the assessment report of each system gives (the demo's systems: several
+    tiers, roles and actors, a DS-920 judgement; answers in every state, and a system
+    whose facts changed after it was answered, so that some answers no longer apply)."""
+    from tekisei.core.assessments import AnswerFields, AnswerState
+    from tekisei.db.assessments import AssessmentRow
+    from tekisei.db.systems import SystemRow
+    from tekisei.services import assessments
+    from tekisei.services.demo import load_demo
+
+    load_demo(loaded_db, tmp_path)
+    states = list(AnswerState)
+    with loaded_db.transaction() as session:
+        for org in session.scalars(select(OrgRow)).all():
+            admin = orgs.cli_principal(session, org.slug)
+            for n, row in enumerate(session.scalars(
+                select(SystemRow).where(SystemRow.org_id == org.id)
+            ).all()):  # fmt: skip
+                if n % 4 == 3:
+                    continue  # some systems have no assessment
+                assessment = assessments.start_assessment(session, admin, row.id)
+                for k, item in enumerate(systems.system_requirements(session, admin, row.id)):
+                    if k % 3 == 0:
+                        state = states[(k + n) % len(states)]
+                        justification = "対象外" if state is AnswerState.NOT_APPLICABLE else ""
+                        assessments.answer_requirement(
+                            session, admin, assessment.id, item.urn,
+                            AnswerFields(state=state, justification=justification),
+                        )  # fmt: skip
+            # a provider's system answered in full, then found to be a user's: the answers
+            # to the items only providers have no longer count
+            facts = SystemFacts.model_validate(
+                {"name": "再判定するシステム", "org_role": "provider", "deployment": "public"}
+            )
+            changed = systems.register_system(session, admin, facts)
+            assessment = assessments.start_assessment(session, admin, changed.id)
+            for item in systems.system_requirements(session, admin, changed.id):
+                assessments.answer_requirement(
+                    session, admin, assessment.id, item.urn,
+                    AnswerFields(state=AnswerState.IMPLEMENTED),
+                )  # fmt: skip
+            systems.update_system(session, admin, changed.id, {"org_role": "user"}, changed.version)
+    compared = 0
+    with loaded_db.reading() as session:
+        for org in session.scalars(select(OrgRow)).all():
+            rows = list(session.scalars(select(SystemRow).where(SystemRow.org_id == org.id)))
+            bulk = assessments.guideline_completeness(session, org, rows)
+            reader = orgs.cli_principal(session, org.slug)
+            for row in rows:
+                latest = session.scalar(
+                    select(func.max(AssessmentRow.id)).where(
+                        AssessmentRow.system_id == row.id,
+                        AssessmentRow.framework_id == assessments.GUIDELINE,
+                    )
+                )
+                if latest is None:
+                    assert row.id not in bulk
+                    continue
+                report = assessments.assessment_report(session, reader, latest).overall
+                assert bulk[row.id] == (report.total, report.answered), row.name
+                assert 0 < report.answered <= report.total
+                compared += 1
+    assert compared >= 3

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tekisei.core.assessments import (
@@ -29,6 +29,7 @@ from tekisei.core.systems import RECOMMENDED
 from tekisei.db.assessments import AnswerEvidenceRow, AnswerRow, AssessmentRow, EvidenceRow
 from tekisei.db.catalog import CatalogNodeRow, CrosswalkLinkRow
 from tekisei.db.orgs import OrgRow
+from tekisei.db.systems import SystemRow
 from tekisei.errors import ConflictError, InvalidInputError, NotFoundError
 from tekisei.services import audit, catalog, scope, systems
 from tekisei.services.changes import check_version
@@ -741,3 +742,42 @@ def framework_view(
         items=items,
         overall=_score_out(view_score),
     )
+
+
+def guideline_completeness(
+    session: Session, org: OrgRow, rows: list[SystemRow]
+) -> dict[int, tuple[int, int]]:
+    """For each of ``rows`` (systems of ``org``) with a guideline assessment: the
+    requirements that apply to it and how many of them its latest assessment answers,
+    the ``overall.total`` and ``overall.answered`` of :func:`assessment_report`, counted
+    with one query for the assessments and one for their answers whatever the number of
+    systems (an aggregate over many systems, not a report of each)."""
+    ids = [row.id for row in rows]
+    if not ids:
+        return {}
+    latest = dict(
+        session.execute(
+            select(AssessmentRow.system_id, func.max(AssessmentRow.id))
+            .where(
+                AssessmentRow.org_id == org.id,
+                AssessmentRow.framework_id == GUIDELINE,
+                AssessmentRow.system_id.in_(ids),
+            )
+            .group_by(AssessmentRow.system_id)
+        ).all()
+    )
+    if not latest:
+        return {}
+    answered: dict[int, set[str]] = {assessment: set() for assessment in latest.values()}
+    for assessment, node, state in session.execute(
+        select(AnswerRow.assessment_id, AnswerRow.node_urn, AnswerRow.state).where(
+            AnswerRow.assessment_id.in_(list(latest.values()))
+        )
+    ).all():
+        if state != AnswerState.NOT_STARTED.value:
+            answered[assessment].add(node)
+    applying = systems.applicable_urns(session, org, [r for r in rows if r.id in latest])
+    return {
+        system_id: (len(applying[system_id]), len(applying[system_id] & answered[assessment]))
+        for system_id, assessment in latest.items()
+    }

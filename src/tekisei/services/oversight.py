@@ -39,7 +39,6 @@ from tekisei.core.oversight import (
     trend_point,
     with_gaps,
 )
-from tekisei.db.assessments import AssessmentRow
 from tekisei.db.incidents import IncidentRow
 from tekisei.db.inquiries import InquiryRow
 from tekisei.db.orgs import OrgRow
@@ -363,17 +362,10 @@ def figures(session: Session, org: OrgRow, reader: Principal, today: date) -> Fi
         found.by_tier[s.tier] = found.by_tier.get(s.tier, 0) + 1
         found.by_domain[s.domain] = found.by_domain.get(s.domain, 0) + 1
         found.by_stage[s.stage] = found.by_stage.get(s.stage, 0) + 1
-        latest = session.scalar(
-            select(func.max(AssessmentRow.id)).where(
-                AssessmentRow.system_id == s.id,
-                AssessmentRow.framework_id == assessments.GUIDELINE,
-            )
-        )
-        if latest is not None:
-            report = assessments.assessment_report(session, inside, latest)
-            found.assessed += 1
-            found.requirements += report.overall.total
-            found.answered += report.overall.answered
+    for total, answered in assessments.guideline_completeness(session, org, systems).values():
+        found.assessed += 1
+        found.requirements += total
+        found.answered += answered
     found.systems = len(systems)
     found.reviews_overdue = sum(1 for d in reviews.due_list(session, inside, today) if d.overdue)
     for severity, state, count in session.execute(

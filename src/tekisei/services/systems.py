@@ -332,6 +332,36 @@ def system_requirements(
     return out
 
 
+def applicable_urns(session: Session, org: OrgRow, rows: list[SystemRow]) -> dict[int, set[str]]:
+    """The URNs of the guideline items that apply to each of ``rows`` (systems of
+    ``org``), as :func:`system_requirements` chooses them, with the catalog read once and
+    each combination of facts and judgement judged once."""
+    nodes = list(
+        session.scalars(
+            select(CatalogNodeRow)
+            .where(CatalogNodeRow.framework_id == GUIDELINE)
+            .order_by(CatalogNodeRow.position)
+        )
+    )
+    requirements = [
+        Requirement(
+            urn=n.urn, ref=n.ref, section=n.section, actors=tuple(n.actors),
+            system_roles=tuple(n.system_roles), assessable=n.assessable,
+        )
+        for n in nodes
+    ]  # fmt: skip
+    actors = org_actors(org)
+    chosen: dict[str, set[str]] = {}
+    found: dict[int, set[str]] = {}
+    for row in rows:
+        facts, reason = _facts(row), judged(row)
+        key = facts.model_dump_json() + repr(reason)
+        if key not in chosen:
+            chosen[key] = {r.urn for r in applicable(requirements, actors, facts, reason)}
+        found[row.id] = chosen[key]
+    return found
+
+
 def assign_tester(session: Session, principal: Principal, system_id: int, email: str) -> None:
     """Let an external tester see one system (guideline fn 8: independent external testing).
 
