@@ -115,3 +115,13 @@ def page(browser: Any) -> Iterator[Any]:
     SCREENSHOTS.mkdir(exist_ok=True)
     yield page
     context.close()
+
+
+def sign_in(page: Any, base_url: str, email: str, lang: str = "ja") -> None:
+    """Sign ``page`` in as the demo member ``email`` (the demo's password), in ``lang``."""
+    page.context.clear_cookies()
+    page.goto(f"{base_url}/lang/{lang}?next=/signin")
+    page.fill("#email", email)
+    page.fill("#password", DEMO_PASSWORD[0])
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()

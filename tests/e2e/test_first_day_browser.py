@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import DEMO_PASSWORD, SCREENSHOTS
+from tests.e2e.conftest import SCREENSHOTS
+from tests.e2e.conftest import sign_in as _sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -26,15 +27,6 @@ RADAR_LABELS_CUT = """() => {
   }
   return {count: svg.querySelectorAll('text').length, out};
 }"""
-
-
-def _sign_in(page: Any, base_url: str, email: str, lang: str = "ja") -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base_url}/lang/{lang}?next=/signin")
-    page.fill("#email", email)
-    page.fill("#password", DEMO_PASSWORD[0])
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_load_state()
 
 
 def test_the_executive_reads_the_whole_risk_before_accepting_it(page: Any, base_url: str) -> None:

@@ -8,18 +8,10 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import DEMO_PASSWORD, SCREENSHOTS
+from tests.e2e.conftest import SCREENSHOTS
+from tests.e2e.conftest import sign_in as _sign_in
 
 pytestmark = pytest.mark.e2e
-
-
-def _sign_in(page: Any, base_url: str, email: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base_url}/signin")
-    page.fill("#email", email)
-    page.fill("#password", DEMO_PASSWORD[0])
-    page.get_by_role("button", name="サインイン").click()
-    page.wait_for_load_state()
 
 
 def test_the_gate_checklist_shows_what_blocks_a_move_and_keeps_a_refused_reason(

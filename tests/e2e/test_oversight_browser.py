@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import DEMO_PASSWORD, SCREENSHOTS
+from tests.e2e.conftest import SCREENSHOTS
+from tests.e2e.conftest import sign_in as _sign_in
 from tests.e2e.test_phone_browser import NARROW_CELLS, OVERFLOW, phone  # noqa: F401
 
 pytestmark = pytest.mark.e2e
@@ -20,15 +21,6 @@ def _fits(page: Any) -> None:
     found = page.evaluate(OVERFLOW)
     assert found["page"] <= found["width"] + 1 and not found["out"], (page.url, found)
     assert page.evaluate(NARROW_CELLS) == [], page.url
-
-
-def _sign_in(page: Any, base_url: str, email: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base_url}/signin")
-    page.fill("#email", email)
-    page.fill("#password", DEMO_PASSWORD[0])
-    page.get_by_role("button", name="サインイン").click()
-    page.wait_for_load_state()
 
 
 def test_the_prefecture_reads_the_citys_aggregates_on_a_phone(
