@@ -116,6 +116,10 @@ async def test_the_self_check_is_graded_on_the_server_and_stores_nothing(
     assert page.select_one("#question-2")["data-right"] == "no"  # type: ignore[index]
     assert ITEMS[1][1].explanation.en in page.select_one("#feedback-2").get_text()  # type: ignore[union-attr]
     assert "Not answered" in page.select_one("#feedback-3").get_text()  # type: ignore[union-attr]
+    # q3 and q4 were hostile, so unanswered: the result says so, not only the score
+    assert "2 of the questions were not answered" in page.select_one("#unanswered").get_text()  # type: ignore[union-attr]
+    empty = soup(await client.post("/learn/self-check", data={}, params={"lang": "ja"}))
+    assert f"{len(ITEMS)}問に答えていません" in empty.select_one("#unanswered").get_text()  # type: ignore[union-attr]
     api = await client.post("/api/public/literacy/self-check", json={"answers": RIGHT})
     assert api.status_code == 200 and api.json()["score"] == len(ITEMS)
     assert api.json()["passed"] and api.json()["questions"][0]["module"] == "what-ai-is"
