@@ -58,6 +58,10 @@ def test_energy_add_list_show_publish_and_remove_from_the_command_line(cli: Any)
     assert cli.json("energy", "publish", system, "--org", "acme")["published"] is True
     assert cli.json("energy", "show", system, "--org", "acme")["publication"]["version"] == 1
     assert "not shown" in cli("energy", "unpublish", system, "--org", "acme").stdout
+    with_sources = cli("energy", "publish", system, "--org", "acme", "--with-sources")
+    assert "with the source of each figure" in with_sources.stdout
+    assert cli.json("energy", "show", system, "--org", "acme")["publication"]["show_sources"]
+    assert "not shown" in cli("energy", "unpublish", system, "--org", "acme").stdout
     cli("energy", "list", system, "--org", "other", code=3)
     cli("energy", "remove", system, str(added["id"]), "--org", "other", code=3)
     assert cli.json("energy", "remove", system, str(added["id"]), "--org", "acme") == {

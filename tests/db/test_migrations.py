@@ -1660,3 +1660,55 @@ def test_literacy_rules_and_judgement_redos_come_with_0040_and_go_back(
         assert schema_drift(engine) == []
     finally:
         engine.dispose()
+
+
+def test_showing_energy_sources_comes_with_0041_off_for_everyone_and_goes_back(
+    settings: Settings,
+) -> None:
+    """0041 adds whether a system's public figures show their sources: off for every
+    system switched on before (its sources were written as internal); going back drops
+    only the column and keeps the switch."""
+    from alembic import command
+
+    from tekisei.db.migrate import alembic_config, upgrade
+
+    engine = make_engine(settings.resolved_database_url)
+    config = alembic_config(engine)
+    at = "'2026-01-01 00:00:00'"
+    try:
+        upgrade(engine, "0040")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO orgs (id, slug, name, actors, created_at, version, audit_seq, "
+                    f"audit_head) VALUES (1, 'city', 'City', '[\"local\"]', {at}, 1, 0, 'x')"
+                )
+            )
+            columns = inspect(engine).get_columns("systems")
+            values = {"id": "1", "org_id": "1", "name": "'窓口案内'", "created_at": at,
+                      "updated_at": at, "version": "1"}  # fmt: skip
+            for column in columns:
+                if column["name"] not in values and not column["nullable"]:
+                    json_column = "JSON" in str(column["type"]).upper()
+                    values[column["name"]] = "'[]'" if json_column else "''"
+            names, given = ", ".join(values), ", ".join(values.values())
+            connection.execute(text(f"INSERT INTO systems ({names}) VALUES ({given})"))
+            connection.execute(
+                text(
+                    "INSERT INTO energy_publications (system_id, org_id, published, updated_at, "
+                    f"updated_by, version) VALUES (1, 1, true, {at}, 'cli', 1)"
+                )
+            )
+        upgrade(engine, "0041")
+        with engine.connect() as connection:
+            row = connection.execute(
+                text("SELECT published, show_sources FROM energy_publications")
+            ).one()
+        assert (bool(row[0]), bool(row[1])) == (True, False)
+        command.downgrade(config, "0040")
+        columns = {c["name"] for c in inspect(engine).get_columns("energy_publications")}
+        assert "show_sources" not in columns and "published" in columns
+        upgrade(engine)
+        assert schema_drift(engine) == []
+    finally:
+        engine.dispose()

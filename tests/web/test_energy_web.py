@@ -132,7 +132,8 @@ async def test_the_api_records_figures_exactly_and_refuses_what_cannot_be_right(
     assert "出典" in japanese.json()["detail_ja"]
     summary = (await client.get(f"{url}/summary", headers=admin)).json()
     assert summary["summary"]["kwh"] == "1200.100" and summary["summary"]["estimated_share"] == 1.0
-    assert summary["publication"] == {"published": False, "own_choice": False, "version": 0,
+    assert summary["publication"] == {"published": False, "show_sources": False,
+                                      "own_choice": False, "version": 0,
                                       "updated_at": None, "updated_by": None}  # fmt: skip
     viewer = bearer(site, "viewer@acme.example")
     assert len((await client.get(url, headers=viewer)).json()) == 2
@@ -363,8 +364,8 @@ async def test_the_organisation_default_shows_systems_that_have_not_chosen(
     assert (await client.get(notice_json)).json()["energy"]["kwh"] == "1200.000"
     summary = (await client.get(f"/api/systems/{system}/energy/summary", headers=admin)).json()
     assert summary["publication"] | {"updated_at": None} == {
-        "published": True, "own_choice": False, "version": 0, "updated_at": None,
-        "updated_by": None,
+        "published": True, "show_sources": False, "own_choice": False, "version": 0,
+        "updated_at": None, "updated_by": None,
     }  # fmt: skip
     later = await client.post("/api/systems", headers=admin,
                               json={"name": "議事録要約", "org_role": "user"})  # fmt: skip
@@ -426,3 +427,56 @@ async def test_the_organisation_page_switches_the_default_for_administrators_onl
         "html.parser",
     )
     assert energy.select_one("#publication-default") is not None
+
+
+async def test_the_source_of_each_figure_is_public_only_when_chosen(
+    site: dict[str, Any],
+) -> None:
+    """Off by default (a source may name an invoice or a contract); chosen, each record's
+    figure and source are on the notice, the statement, their JSON and PDFs, escaped;
+    taking the figures down takes the choice with them; only the system's own switch
+    shows sources, never the organisation's default."""
+    client, admin, system = site["client"], bearer(site, "admin@acme.example"), site["system"]
+    url = f"/api/systems/{system}/energy"
+    hostile = RECORD | {"source": "請求書 <script>alert(1)</script> 第42号"}
+    assert (await client.post(url, headers=admin, json=hostile)).status_code == 201
+    notice_json = f"/api/public/notices/{site['public_id']}"
+    notice_page = f"/notices/{site['public_id']}"
+    on = await client.put(f"{url}/publication", headers=admin,
+                          json={"published": True, "version": 0})  # fmt: skip
+    assert on.json()["show_sources"] is False
+    assert (await client.get(notice_json)).json()["energy"]["sources"] is None
+    page = await client.get(notice_page, params={"lang": "ja"})
+    assert "請求書" not in page.text and "energy-sources" not in page.text
+    chosen = await client.put(
+        f"{url}/publication", headers=admin,
+        json={"published": True, "show_sources": True, "version": 1},
+    )  # fmt: skip
+    assert chosen.status_code == 200 and chosen.json()["show_sources"] is True
+    [source] = (await client.get(notice_json)).json()["energy"]["sources"]
+    assert source["source"] == hostile["source"] and source["kwh"] == "1200.000"
+    assert source["phase"] == RECORD["phase"] and source["basis"] == "estimated"
+    statement = (await client.get("/api/public/orgs/acme/statement")).json()["energy"]
+    assert statement[0]["sources"] == [source]
+    page = await client.get(notice_page, params={"lang": "ja"})
+    listed = BeautifulSoup(page.text, "html.parser").select_one(".energy-sources")
+    assert listed is not None and hostile["source"] in listed.get_text()
+    assert "<script>alert(1)</script>" not in page.text
+    for address in (f"{notice_page}/pdf", "/orgs/acme/statement/pdf"):
+        text = pdf_text((await client.get(address, params={"lang": "ja"})).content)
+        assert "数値の出典" in text and "第42号" in text, address
+    viewer = bearer(site, "viewer@acme.example")
+    refused = await client.put(
+        f"{url}/publication", headers=viewer,
+        json={"published": True, "show_sources": False, "version": 2},
+    )  # fmt: skip
+    assert refused.status_code == 403
+    off = await client.put(
+        f"{url}/publication", headers=admin,
+        json={"published": False, "show_sources": True, "version": 2},
+    )  # fmt: skip
+    assert off.json()["show_sources"] is False  # nothing is shown, sources neither
+    again = await client.put(f"{url}/publication", headers=admin,
+                             json={"published": True, "version": 3})  # fmt: skip
+    assert again.json()["show_sources"] is False
+    assert (await client.get(notice_json)).json()["energy"]["sources"] is None

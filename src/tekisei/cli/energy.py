@@ -161,15 +161,18 @@ def remove(
     console.print(f"removed energy record {record}", markup=False)
 
 
-def _switch(system: int, org: str, user: str | None, on: bool, as_json: bool) -> None:
+def _switch(
+    system: int, org: str, user: str | None, on: bool, as_json: bool, sources: bool = False
+) -> None:
     with database().transaction() as session:
         actor = principal(session, org, user)
         current = energy_service.energy_overview(session, actor, system).publication
-        found = energy_service.set_publication(session, actor, system, on, current.version)
+        found = energy_service.set_publication(session, actor, system, on, current.version, sources)
     if as_json:
         print_json(found)
         return
-    console.print("shown publicly" if found.published else "not shown publicly", markup=False)
+    shown = "shown publicly" + (", with the source of each figure" if found.show_sources else "")
+    console.print(shown if found.published else "not shown publicly", markup=False)
 
 
 @app.command("publish")
@@ -180,10 +183,13 @@ def publish(
     user: UserOption = None,
     lang: LangOption = None,
     as_json: JsonOption = False,
+    with_sources: Annotated[
+        bool, typer.Option("--with-sources", help="Show the source of each figure too")
+    ] = False,
 ) -> None:
     """Show the figures on the system's public notice and the governance statement."""
     del lang  # the language of errors (handle_errors)
-    _switch(system, org, user, True, as_json)
+    _switch(system, org, user, True, as_json, with_sources)
 
 
 @app.command("unpublish")

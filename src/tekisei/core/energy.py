@@ -313,11 +313,23 @@ def summarise(records: Iterable[EnergyFields]) -> EnergySummary:
     )  # fmt: skip
 
 
+class PublicSource(BaseModel):
+    """One record's figure and where it comes from, shown when the organisation chooses
+    to show the sources of the figures."""
+
+    phase: Phase
+    start: date
+    end: date
+    kwh: Decimal
+    basis: Basis
+    source: str
+
+
 class PublicEnergy(BaseModel):
     """A system's figures as the public reads them on its notice and the organisation's
     governance statement (pages, JSON and PDF alike): totals by phase, the emissions, the
-    factors used with their sources, and how much is estimated (no people, no compute
-    descriptions, no sources of individual figures)."""
+    factors used with their sources, how much is estimated, and, when the organisation
+    chooses so, the source of each figure (never people or compute descriptions)."""
 
     system_name: str
     phases: list[PhaseTotal]
@@ -326,16 +338,29 @@ class PublicEnergy(BaseModel):
     kwh_without_factor: Decimal
     estimated_share: float | None
     factors: list[FactorUsed]
+    sources: list[PublicSource] | None = None
+    """Each record's figure and source (None: the organisation does not show them)."""
 
 
-def public_figures(system_name: str, summary: EnergySummary) -> PublicEnergy | None:
-    """What of ``summary`` the public reads (None when nothing is recorded)."""
+def public_figures(
+    system_name: str, summary: EnergySummary, records: Iterable[EnergyFields] | None = None
+) -> PublicEnergy | None:
+    """What of ``summary`` the public reads (None when nothing is recorded), with the
+    source of each of ``records`` when given (the organisation shows them)."""
     if not summary.records:
         return None
+    sources = None
+    if records is not None:
+        order = list(Phase)
+        sources = [
+            PublicSource(phase=r.phase, start=r.start, end=r.end, kwh=r.kwh, basis=r.basis,
+                         source=r.source)
+            for r in sorted(records, key=lambda r: (order.index(r.phase), r.start, r.end))
+        ]  # fmt: skip
     return PublicEnergy(
         system_name=system_name, phases=summary.phases, kwh=summary.kwh,
         emissions_kg=summary.emissions_kg, kwh_without_factor=summary.kwh_without_factor,
-        estimated_share=summary.estimated_share, factors=summary.factors,
+        estimated_share=summary.estimated_share, factors=summary.factors, sources=sources,
     )  # fmt: skip
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tekisei.db.base import Base, UtcDateTime
@@ -47,6 +47,8 @@ class EnergyPublicationRow(Base):
     )
     org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), index=True)
     published: Mapped[bool] = mapped_column(Boolean)
+    show_sources: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """The source of each figure is shown too (off: the totals and the factors' sources)."""
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_by: Mapped[str] = mapped_column(String(320))
     version: Mapped[int] = mapped_column(Integer, default=1)

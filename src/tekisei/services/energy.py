@@ -80,6 +80,8 @@ class Publication(BaseModel):
 
     published: bool
     """Shown publicly now: the system's own choice, else the organisation's default."""
+    show_sources: bool = False
+    """The source of each figure is shown too (only by the system's own choice)."""
     own_choice: bool
     """The system was switched on or off itself (False: it follows the default)."""
     version: int
@@ -266,7 +268,8 @@ def _publication(session: Session, system: SystemRow, actors: ActorNames | None)
             updated_at=None, updated_by=None,
         )  # fmt: skip
     return Publication(
-        published=row.published, own_choice=True, version=row.version,
+        published=row.published, show_sources=row.show_sources, own_choice=True,
+        version=row.version,
         updated_at=row.updated_at, updated_by=actors(row.updated_by) if actors else None,
     )  # fmt: skip
 
@@ -286,10 +289,16 @@ def energy_overview(session: Session, principal: Principal, system_id: int) -> E
 
 
 def set_publication(
-    session: Session, principal: Principal, system_id: int, published: bool, version: int
+    session: Session,
+    principal: Principal,
+    system_id: int,
+    published: bool,
+    version: int,
+    show_sources: bool = False,
 ) -> Publication:
     """Show (or stop showing) the system's figures on its public notice and the
-    organisation's governance statement.
+    organisation's governance statement; with ``show_sources``, the source of each figure
+    too.
 
     Raises:
         NotFoundError: the system is not visible to the principal.
@@ -307,18 +316,21 @@ def set_publication(
     if row is None:
         row = EnergyPublicationRow(
             system_id=system.id, org_id=principal.org_id, published=published,
-            updated_at=now, updated_by=principal.email, version=1,
+            show_sources=published and show_sources, updated_at=now,
+            updated_by=principal.email, version=1,
         )  # fmt: skip
         session.add(row)
     else:
         row.published = published
+        row.show_sources = published and show_sources
         row.updated_at = now
         row.updated_by = principal.email
         row.version += 1
     session.flush()
     audit.record(
         session, _org(session, principal.org_id), principal.email, "energy.publication",
-        "system", system.id, {"published": published, "version": row.version},
+        "system", system.id,
+        {"published": published, "show_sources": row.show_sources, "version": row.version},
     )  # fmt: skip
     return _publication(session, system, ActorNames(session, principal))
 
@@ -388,7 +400,10 @@ def set_default(
 
 
 def _public(session: Session, system: SystemRow) -> PublicEnergy | None:
-    return public_figures(system.name, _summary(session, system.org_id, system.id))
+    records = [fields_of(row) for row in _rows(session, system.org_id, system.id)]
+    row = session.get(EnergyPublicationRow, system.id)
+    shown = records if row is not None and row.published and row.show_sources else None
+    return public_figures(system.name, summarise(records), shown)
 
 
 def _published(session: Session, system: SystemRow) -> bool:

@@ -32,6 +32,9 @@ class PublicationBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     published: bool
+    show_sources: bool = Field(
+        default=False, description="Show the source of each figure too (only when published)"
+    )
     version: Annotated[int, Field(ge=0, le=MAX_ID)]
 
 
@@ -82,7 +85,7 @@ def set_publication(
     organisation's governance statement (administrators, editors)."""
     with transaction(request) as session:
         return energy_service.set_publication(
-            session, principal, system_id, body.published, body.version
+            session, principal, system_id, body.published, body.version, body.show_sources
         )
 
 

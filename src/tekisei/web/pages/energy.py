@@ -110,7 +110,10 @@ async def publication(request: Request, principal: PrincipalDep, system_id: IdPa
     published = str(data.get("published", "")) == "1"
     try:
         with transaction(request) as session:
-            energy_service.set_publication(session, principal, system_id, published, _version(data))
+            energy_service.set_publication(
+                session, principal, system_id, published, _version(data),
+                str(data.get("show_sources", "")) == "1",
+            )  # fmt: skip
     except ConflictError as exc:
         errors = {"publication": exc.localized(request.state.lang)}
         return _page(request, principal, system_id, errors=errors, status=409)
