@@ -97,3 +97,17 @@ async def test_rules_and_wrong_kinds_of_value_are_said_in_japanese(
                 assert _no_english_sentence(said), (body, said)
     finally:
         app.state.database.close()
+
+
+def test_bounds_and_a_body_that_is_not_json_are_said_plainly() -> None:
+    from tekisei.web.errors import _where
+    from tekisei.web.forms import error_message
+
+    low = {"type": "greater_than_equal", "ctx": {"ge": 0}, "msg": "Input should be >= 0"}
+    high = {"type": "less_than", "ctx": {"lt": 100}, "msg": "Input should be < 100"}
+    assert error_message(low, "ja") == "0以上にしてください。"
+    assert error_message(high, "ja") == "100未満にしてください。"
+    assert error_message(low, "en") == "Give a value at least 0."
+    # a body that is not JSON names a character position, not a field
+    assert _where({"type": "json_invalid", "loc": ("body", 1), "msg": "JSON decode error"}) == "—"
+    assert _where({"type": "missing", "loc": ("body", "name"), "msg": "Field required"}) == "name"

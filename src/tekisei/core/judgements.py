@@ -24,6 +24,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from tekisei.core.systems import SystemFacts, Tier, TierReason
+from tekisei.core.text import VisibleText
 
 OUR_WORDING = (
     "tekisei による設問（デジタル庁の原文ではありません）",
@@ -128,7 +129,7 @@ QUESTIONS: tuple[Question, ...] = (
 
 QUESTION_IDS = frozenset(q.id for q in QUESTIONS)
 
-Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_NOTE)]
+Note = Annotated[VisibleText, StringConstraints(strip_whitespace=True, max_length=MAX_NOTE)]
 
 
 class Answer(BaseModel):

@@ -40,7 +40,9 @@ MAX_NOTE = 1000
 MAX_PROCUREMENTS = 200
 """Procurements one system may have."""
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TITLE)]
+Title = Annotated[
+    VisibleText, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TITLE)
+]
 Reference = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_REFERENCE)]
 Note = Annotated[VisibleText, StringConstraints(strip_whitespace=True, max_length=MAX_NOTE)]
 VendorId = Annotated[int, Field(ge=1, le=2**31 - 1)]

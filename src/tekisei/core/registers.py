@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from tekisei.core.decisions import PublicDecisions
 from tekisei.core.systems import Autonomy
+from tekisei.core.text import VisibleText
 
 REGISTER_VERSION = 1
 """The version of the public register's format; raised on any change an aggregator would
@@ -68,7 +69,7 @@ def default_contribution(autonomy: Autonomy) -> Contribution:
     return _FROM_AUTONOMY[autonomy]
 
 
-Division = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+Division = Annotated[VisibleText, StringConstraints(strip_whitespace=True, max_length=200)]
 
 
 class EntryChoice(BaseModel):
@@ -113,6 +114,8 @@ class RegisterEntry(BaseModel):
 
 class PublicRegister(BaseModel):
     """An organisation's published register of AI use (format version 1)."""
+
+    model_config = ConfigDict(extra="forbid")
 
     version: Literal[1] = Field(default=1, description="The format's version")
     organisation: str

@@ -101,6 +101,14 @@ ERROR_STATUSES = {
 }
 
 
+def _where(error: Any) -> str:
+    """The field a validation error is about, as a dotted path (— for the body itself: a
+    body that is not JSON at all names a character position, not a field)."""
+    if error.get("type") == "json_invalid":
+        return "—"
+    return ".".join(str(p) for p in error.get("loc", ())[1:]) or "—"
+
+
 def document_errors(app: FastAPI) -> None:
     """Declare the errors every /api operation can answer with in the OpenAPI document,
     so that clients (and schema checks) know their shape: :class:`ErrorOut`, and for
@@ -180,9 +188,7 @@ def install_error_handlers(app: FastAPI) -> None:
             errors = [{**error, "input": clipped(error.get("input"))} for error in exc.errors()]
             # FastAPI's list of errors, and the same in Japanese words for people.
             said = "; ".join(
-                f"{'.'.join(str(p) for p in error.get('loc', ())[1:]) or '—'}: "
-                f"{error_message(error, 'ja')}"
-                for error in exc.errors()[:20]
+                f"{_where(error)}: {error_message(error, 'ja')}" for error in exc.errors()[:20]
             )
             return JSONResponse(
                 {"detail": jsonable_encoder(errors), "detail_ja": said}, status_code=422

@@ -120,9 +120,16 @@ def error_message(error: Any, lang: str) -> str:
         "finite_number",
     ):
         return "数字で入力してください。" if ja else "Enter a number."
-    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-        bound = next((v for k, v in ctx.items() if k in ("ge", "le", "gt", "lt")), "")
-        return f"範囲外の値です（{bound}）。" if ja else f"Out of range ({bound})."
+    bounds = {
+        "greater_than_equal": ("ge", "以上", "at least"),
+        "greater_than": ("gt", "より大きい値", "more than"),
+        "less_than_equal": ("le", "以下", "at most"),
+        "less_than": ("lt", "未満", "less than"),
+    }
+    if kind in bounds:
+        key, ja_word, en_word = bounds[kind]
+        bound = ctx.get(key, "")
+        return f"{bound}{ja_word}にしてください。" if ja else f"Give a value {en_word} {bound}."
     if kind in ("enum", "literal_error"):
         return "選択肢から選んでください。" if ja else "Choose one of the options."
     if kind.startswith("date") or kind.startswith("datetime"):

@@ -84,10 +84,15 @@ def unpublish_register(request: Request, principal: PrincipalDep) -> RegisterVie
 
 
 @public_router.get("/api/public/register.schema.json")
-def register_schema() -> dict[str, Any]:
-    """The JSON Schema of the published register's format (its ``version`` field names the
-    format's version)."""
-    return PublicRegister.model_json_schema()
+def register_schema(request: Request) -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of the published register's format (its
+    ``version`` field names the format's version)."""
+    site = request.app.state.settings.public_url
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"{site}/api/public/register.schema.json",
+        **PublicRegister.model_json_schema(),
+    }
 
 
 def published(
