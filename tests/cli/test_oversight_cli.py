@@ -55,7 +55,8 @@ def test_grant_view_list_share_and_revoke_from_the_command_line(
     cli: Any, loaded_db: Database
 ) -> None:
     system = str(cli.json("systems", "list", "--org", "city")["items"][0]["id"])
-    made = cli.json("oversight", "grant", "pref", "--org", "city", "--system", system)
+    # typed as people type it: full-width, capitals, spaces around
+    made = cli.json("oversight", "grant", " ＰＲＥＦ ", "--org", "city", "--system", system)
     assert made["active"] and [s["name"] for s in made["systems"]] == [
         "住民問い合わせチャットボット"
     ]

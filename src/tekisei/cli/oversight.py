@@ -7,6 +7,7 @@ every read is audited in both organisations. Example: ``tekisei oversight grant 
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Annotated, Any
 
 import typer
@@ -28,7 +29,16 @@ from tekisei.services.oversight import GrantView
 
 app = typer.Typer(help="Oversight across organisations (3(2)).", no_args_is_help=True)
 
-SlugArg = Annotated[str, typer.Argument(help="The other organisation's short id (slug).")]
+
+def _typed_slug(value: str | None) -> str | None:
+    """A short id as people type it: full-width forms, capitals and spaces forgiven."""
+    return unicodedata.normalize("NFKC", value).strip().lower() if value else value
+
+
+SlugArg = Annotated[
+    str,
+    typer.Argument(help="The other organisation's short id (slug).", callback=_typed_slug),
+]
 SystemsOpt = Annotated[
     list[int] | None,
     typer.Option("--system", help="A system to share one by one (repeat for more).", min=1),
@@ -152,7 +162,10 @@ def view(
     org: OrgOption,
     of: Annotated[
         str | None,
-        typer.Argument(help="The granting organisation (none: all of them and the totals)."),
+        typer.Argument(
+            help="The granting organisation (none: all of them and the totals).",
+            callback=_typed_slug,
+        ),
     ] = None,
     user: UserOption = None,
     as_json: JsonOption = False,
