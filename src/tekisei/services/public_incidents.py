@@ -64,6 +64,8 @@ class PublicIncident(BaseModel):
 
     public_id: str
     organisation: str
+    org_slug: str = ""
+    """The organisation's short id: its page is ``/orgs/{org_slug}``."""
     time_zone: str
     latest: int
     number: int
@@ -266,7 +268,7 @@ def read_public(
     if found is None:
         raise _not_found()
     return PublicIncident(
-        public_id=row.public_id, organisation=org.name, time_zone=zone,
+        public_id=row.public_id, organisation=org.name, org_slug=org.slug, time_zone=zone,
         latest=row.published_version, number=found.number, published_at=found.published_at,
         content=NoticeContent.model_validate(found.content), versions=versions_of(session, row),
         state_now=IncidentState(row.state), closed_at=row.closed_at,

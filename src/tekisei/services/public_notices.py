@@ -41,6 +41,8 @@ class PublicNotice(BaseModel):
 
     public_id: str
     organisation: str
+    org_slug: str = ""
+    """The organisation's short id: its page is ``/orgs/{org_slug}``."""
     time_zone: str
     """The IANA zone the organisation reads times in (its pages and PDF show them so)."""
     latest: int
@@ -103,6 +105,7 @@ def read_notice(
     return PublicNotice(
         public_id=row.public_id,
         organisation=org.name,
+        org_slug=org.slug,
         time_zone=time_zone_name(session, org),
         latest=row.published_version,
         version=PublicVersion(

@@ -392,6 +392,7 @@ def _public(request: Request, public_id: str, number: int | None) -> HTMLRespons
         "incidents/public.html",
         {
             "notice": found,
+            "org_slug": found.org_slug,
             "base": base,
             "page_url": here,
             "json_url": f"/api/public/incidents/{found.public_id}"

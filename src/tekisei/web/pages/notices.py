@@ -263,6 +263,7 @@ def _public(request: Request, public_id: str, number: int | None) -> HTMLRespons
         "notices/public.html",
         {
             "notice": found,
+            "org_slug": found.org_slug,
             "shown_lang": shown,
             "body": found.version.content.text(shown),
             "nt": messages(shown).gettext,
