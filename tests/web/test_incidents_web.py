@@ -233,6 +233,9 @@ async def test_a_public_notice_shows_only_what_was_chosen_escaped_and_leaves_a_t
         f"/public/incidents/{public_id}", headers={"Accept-Language": "en"}
     )
     assert "has closed the incident" in soup(english).select_one("#state-now").get_text()  # type: ignore[union-attr]
+    # what the organisation wrote in Japanese is marked so on the English page (WCAG 3.1.2)
+    summary = soup(english).select_one("#public-summary")
+    assert summary is not None and summary["lang"] == "ja" and soup(english).html["lang"] == "en"  # type: ignore[index]
     down = await client.post(
         f"/api/incidents/{incident['id']}/unpublish", headers=admin, json={"reason": "精査中"}
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -21,6 +22,14 @@ from tekisei.services.notifications import unread_count
 from tekisei.web.flash import FLASH_COOKIE, take
 from tekisei.web.i18n import Lang, messages
 
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff66-\uff9f]")
+
+
+def written_in(text: object, page_lang: str) -> str:
+    """The language a text an organisation wrote is in, for its ``lang`` attribute (WCAG
+    3.1.2): Japanese when it holds kana or kanji, else the page's language."""
+    return "ja" if _JAPANESE.search(str(text or "")) else page_lang
+
 
 @cache
 def environment() -> Environment:
@@ -37,6 +46,7 @@ def environment() -> Environment:
     env.filters["section"] = pass_context(
         lambda context, value: section_label(str(value), context.get("lang", "ja"))
     )
+    env.filters["written_in"] = written_in
     env.filters["kwh"] = kwh_text
     env.filters["emissions"] = emissions_text
     env.filters["factor"] = factor_text
