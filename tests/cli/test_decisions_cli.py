@@ -49,6 +49,11 @@ def test_decisions_import_list_stats_and_purge_from_the_command_line(
                      "R7-2,2026-04-02,不支給,法第8条,決定案の提示,支給,不採用,山田",
                      "R1-9,2019-04-02,不支給,,check,,kept,山田"]).encode("cp932")
     )  # fmt: skip
+    # a record from 2019 is past the default retention (five years): refused until the
+    # retention is longer
+    refused = cli("decisions", "import", system, str(good), "--org", "acme", code=4)
+    assert "retention" in refused.stdout + refused.stderr
+    cli.json("decisions", "settings", "--org", "acme", "--retention-days", "3650")
     dry = cli.json("decisions", "import", system, str(good), "--org", "acme", "--dry-run")
     assert (dry["applied"], dry["created"]) == (False, 3)
     assert cli.json("decisions", "list", system, "--org", "acme") == []
@@ -63,6 +68,7 @@ def test_decisions_import_list_stats_and_purge_from_the_command_line(
     assert "2026-04" in shown and "50.0%" in shown
     cli("decisions", "list", system, "--org", "other", code=3)
     cli("decisions", "list", system, "--org", "acme", "--from", "April", code=2)
+    cli.json("decisions", "settings", "--org", "acme", "--retention-days", "1826")
     assert cli.json("decisions", "purge", "--org", "acme") == {"deleted": 1}
     assert "deleted 0" in cli("decisions", "purge", "--org", "acme").stdout
 

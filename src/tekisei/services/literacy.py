@@ -37,7 +37,7 @@ from tekisei.errors import InvalidInputError, NotFoundError
 from tekisei.services import audit, policy_versions, transparency
 from tekisei.services.literacy_content import MODULES, module
 from tekisei.services.literacy_rules import RuleView, rule_view, rules_of
-from tekisei.services.people import UNKNOWN
+from tekisei.services.people import UNKNOWN, ActorNames
 
 MAX_MEMBERS = 500
 """The most members one assignment names."""
@@ -295,7 +295,8 @@ def list_rules(session: Session, principal: Principal) -> list[RuleView]:
         NotFoundError: external testers.
     """
     _staff(principal)
-    return [rule_view(r) for r in rules_of(session, principal.org_id)]
+    actors = ActorNames(session, principal)
+    return [rule_view(r, actors) for r in rules_of(session, principal.org_id)]
 
 
 def remove_rule(session: Session, principal: Principal, module_id: str) -> None:
@@ -512,7 +513,8 @@ def progress(session: Session, principal: Principal, user_id: int | None = None)
                 overdue=sum(1 for v in views if v.overdue), assignments=views, passed=passed,
             )
         )  # fmt: skip
-    rules = [rule_view(r) for r in rules_of(session, principal.org_id)] if everyone else []
+    actors = ActorNames(session, principal)
+    rules = [rule_view(r, actors) for r in rules_of(session, principal.org_id)] if everyone else []
     return Progress(everyone=everyone, today=day, members=people, rules=rules)
 
 

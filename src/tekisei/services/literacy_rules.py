@@ -21,6 +21,7 @@ from tekisei.core.times import local, zone
 from tekisei.db.literacy import LiteracyAssignmentRow, LiteracyRuleRow
 from tekisei.db.orgs import OrgRow
 from tekisei.services import audit
+from tekisei.services.people import ActorNames
 
 
 class RuleView(BaseModel):
@@ -33,11 +34,12 @@ class RuleView(BaseModel):
     created_by: str
 
 
-def rule_view(row: LiteracyRuleRow) -> RuleView:
-    """The rule as administrators read it."""
+def rule_view(row: LiteracyRuleRow, actors: ActorNames) -> RuleView:
+    """The rule as the reader may read it (who made it: an email only for roles that
+    manage people, the account's name otherwise)."""
     return RuleView(
         module=row.module_id, due_days=row.due_days, created_at=row.created_at,
-        created_by=row.created_by,
+        created_by=actors(row.created_by) or "",
     )  # fmt: skip
 
 
