@@ -55,6 +55,25 @@ def visitor(request: pytest.FixtureRequest, browser: Any) -> Iterator[Any]:
     context.close()
 
 
+def checked_pages(page: Any, base_url: str, paths: list[str]) -> list[str]:
+    """Each of ``paths`` opened (200 expected) and checked by axe-core, and at a phone's
+    width for anything wider than the screen: what fails, readably."""
+    failures = []
+    for path in paths:
+        response = page.goto(f"{base_url}{path}")
+        assert response is not None and response.status == 200, (path, response)
+        page.wait_for_load_state()
+        page.add_script_tag(path=str(AXE))
+        violations = page.evaluate(RUN_AXE, TAGS)
+        if violations:
+            failures.append(f"{path} ({page.width_name}):\n{_readable(violations)}")
+        if page.width_name == "phone":
+            found = page.evaluate(OVERFLOW)
+            if found["page"] > found["width"] + 1 or found["out"]:
+                failures.append(f"{path} is wider than the phone: {found}")
+    return failures
+
+
 def _portal_pages(page: Any, base_url: str) -> list[str]:
     """Every public page of the portal, found the way a visitor finds them: from the
     front page, the search and the demo city's page."""
@@ -93,18 +112,7 @@ def test_every_portal_page_meets_wcag_21_aa_and_fits_the_screen(
     visitor: Any, base_url: str
 ) -> None:
     page = visitor
-    failures = []
-    for path in _portal_pages(page, base_url):
-        page.goto(f"{base_url}{path}")
-        page.wait_for_load_state()
-        page.add_script_tag(path=str(AXE))
-        violations = page.evaluate(RUN_AXE, TAGS)
-        if violations:
-            failures.append(f"{path} ({page.width_name}):\n{_readable(violations)}")
-        if page.width_name == "phone":
-            found = page.evaluate(OVERFLOW)
-            if found["page"] > found["width"] + 1 or found["out"]:
-                failures.append(f"{path} is wider than the phone: {found}")
+    failures = checked_pages(page, base_url, _portal_pages(page, base_url))
     # the self-check's graded answer is a page a visitor reads too
     page.goto(f"{base_url}/learn/self-check")
     for group in page.locator("#quiz fieldset").all():

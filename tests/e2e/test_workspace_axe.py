@@ -9,29 +9,11 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import sign_in
-from tests.e2e.test_phone_browser import OVERFLOW
-from tests.e2e.test_portal_browser import AXE, RUN_AXE, TAGS, _readable, visitor  # noqa: F401
+from tests.e2e.test_portal_browser import checked_pages, visitor  # noqa: F401
 
 pytestmark = pytest.mark.e2e
 
 CHATBOT = "住民問い合わせチャットボット"
-
-
-def _checked(page: Any, base_url: str, paths: list[str]) -> list[str]:
-    failures = []
-    for path in paths:
-        response = page.goto(f"{base_url}{path}")
-        assert response is not None and response.status == 200, (path, response)
-        page.wait_for_load_state()
-        page.add_script_tag(path=str(AXE))
-        violations = page.evaluate(RUN_AXE, TAGS)
-        if violations:
-            failures.append(f"{path} ({page.width_name}):\n{_readable(violations)}")
-        if page.width_name == "phone":
-            found = page.evaluate(OVERFLOW)
-            if found["page"] > found["width"] + 1 or found["out"]:
-                failures.append(f"{path} is wider than the phone: {found}")
-    return failures
 
 
 def test_the_citys_and_the_prefectures_pages_meet_wcag_21_aa(
@@ -44,12 +26,12 @@ def test_the_citys_and_the_prefectures_pages_meet_wcag_21_aa(
     href = page.get_by_role("link", name=CHATBOT).first.get_attribute("href")
     assert href and href.startswith("/systems/"), href
     system = href.removeprefix("/systems/").split("/")[0]
-    failures = _checked(page, base_url, [
+    failures = checked_pages(page, base_url, [
         "/dashboard", "/register", "/org", "/literacy", "/oversight/grants",
         "/decisions/settings", f"/systems/{system}", f"/systems/{system}/judgement",
         f"/systems/{system}/procurements", f"/systems/{system}/decisions",
         f"/systems/{system}/energy",
     ])  # fmt: skip
     sign_in(page, base_url, "admin@demo-pref.example")
-    failures += _checked(page, base_url, ["/oversight", "/oversight/orgs/demo-city"])
+    failures += checked_pages(page, base_url, ["/oversight", "/oversight/orgs/demo-city"])
     assert not failures, "\n".join(failures)

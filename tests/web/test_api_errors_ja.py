@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -17,48 +18,11 @@ from tekisei.web.app import create_app
 pytestmark = pytest.mark.anyio
 
 
-async def test_a_too_long_text_gets_a_japanese_detail_too(
+@pytest.fixture
+async def api(
     settings: Settings, loaded_db: Database
-) -> None:
-    with loaded_db.transaction() as session:
-        orgs.create_org(
-            session, OrgCreate(name="Acme 株式会社", slug="acme", actors=[OrgActor.BUSINESS]), "cli"
-        )
-        users.create_user(
-            session,
-            users.UserCreate(email="admin@acme.example", password="correct horse battery 9"),
-            "acme",
-            Role.ADMIN,
-            "cli",
-            must_change_password=False,
-        )
-    with loaded_db.transaction() as session:
-        token = users.create_token(session, "admin@acme.example", "acme")[0]
-    app = create_app(settings)
-    try:
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://t"
-        ) as client:
-            headers = {"Authorization": f"Bearer {token}"}
-            body: dict[str, Any] = {"name": "x" * 100_000, "org_role": "provider"}
-            refused = await client.post("/api/systems", json=body, headers=headers)
-            assert refused.status_code == 422
-            document = refused.json()
-            assert document["detail"][0]["type"] == "string_too_long"  # FastAPI's list stays
-            assert "文字以内にしてください" in document["detail_ja"]
-            assert "name" in document["detail_ja"] and "件" not in document["detail_ja"]
-    finally:
-        app.state.database.close()
-
-
-def _no_english_sentence(text: str) -> bool:
-    """No run of three English words (field names and codes alone are allowed)."""
-    return re.search(r"[A-Za-z]+ [A-Za-z]+ [A-Za-z]+", text) is None
-
-
-async def test_rules_and_wrong_kinds_of_value_are_said_in_japanese(
-    settings: Settings, loaded_db: Database
-) -> None:
+) -> AsyncIterator[tuple[httpx.AsyncClient, dict[str, str]]]:
+    """A client of the app and the headers of an administrator of a local government."""
     with loaded_db.transaction() as session:
         orgs.create_org(
             session, OrgCreate(name="市役所", slug="city", actors=[OrgActor.LOCAL]), "cli"
@@ -71,32 +35,48 @@ async def test_rules_and_wrong_kinds_of_value_are_said_in_japanese(
     with loaded_db.transaction() as session:
         token = users.create_token(session, "admin@city.example", "city")[0]
     app = create_app(settings)
-    try:
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://t"
-        ) as client:
-            headers = {"Authorization": f"Bearer {token}"}
-            made = await client.post(
-                "/api/systems", json={"name": "窓口案内", "org_role": "user"}, headers=headers
-            )
-            system = made.json()["id"]
-            cases: list[tuple[str, dict[str, Any]]] = [
-                # a rule of the procurement model (a contract without its vendor)
-                (f"/api/systems/{system}/procurements",
-                 {"title": "x", "kind": "system", "phase": "contracted"}),
-                # values of the wrong kind, and a field that does not exist
-                ("/api/systems", {"name": ["窓口"], "org_role": "user"}),
-                ("/api/systems", {"name": "窓口", "org_role": "user", "vendors": "一社"}),
-                ("/api/systems", {"name": "窓口", "org_role": "user", "no_such": 1}),
-                ("/api/systems", {"name": "窓口", "org_role": "user", "personal_data": "多分"}),
-            ]  # fmt: skip
-            for url, body in cases:
-                refused = await client.post(url, json=body, headers=headers)
-                assert refused.status_code == 422, (url, body, refused.text)
-                said = refused.json()["detail_ja"]
-                assert _no_english_sentence(said), (body, said)
-    finally:
-        app.state.database.close()
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        yield c, {"Authorization": f"Bearer {token}"}
+    app.state.database.close()
+
+
+async def test_a_too_long_text_gets_a_japanese_detail_too(api: Any) -> None:
+    client, headers = api
+    body: dict[str, Any] = {"name": "x" * 100_000, "org_role": "provider"}
+    refused = await client.post("/api/systems", json=body, headers=headers)
+    assert refused.status_code == 422
+    document = refused.json()
+    assert document["detail"][0]["type"] == "string_too_long"  # FastAPI's list stays
+    assert "文字以内にしてください" in document["detail_ja"]
+    assert "name" in document["detail_ja"] and "件" not in document["detail_ja"]
+
+
+def _no_english_sentence(text: str) -> bool:
+    """No run of three English words (field names and codes alone are allowed)."""
+    return re.search(r"[A-Za-z]+ [A-Za-z]+ [A-Za-z]+", text) is None
+
+
+async def test_rules_and_wrong_kinds_of_value_are_said_in_japanese(api: Any) -> None:
+    client, headers = api
+    made = await client.post(
+        "/api/systems", json={"name": "窓口案内", "org_role": "user"}, headers=headers
+    )
+    system = made.json()["id"]
+    cases: list[tuple[str, dict[str, Any]]] = [
+        # a rule of the procurement model (a contract without its vendor)
+        (f"/api/systems/{system}/procurements",
+         {"title": "x", "kind": "system", "phase": "contracted"}),
+        # values of the wrong kind, and a field that does not exist
+        ("/api/systems", {"name": ["窓口"], "org_role": "user"}),
+        ("/api/systems", {"name": "窓口", "org_role": "user", "vendors": "一社"}),
+        ("/api/systems", {"name": "窓口", "org_role": "user", "no_such": 1}),
+        ("/api/systems", {"name": "窓口", "org_role": "user", "personal_data": "多分"}),
+    ]  # fmt: skip
+    for url, body in cases:
+        refused = await client.post(url, json=body, headers=headers)
+        assert refused.status_code == 422, (url, body, refused.text)
+        said = refused.json()["detail_ja"]
+        assert _no_english_sentence(said), (body, said)
 
 
 def test_bounds_and_a_body_that_is_not_json_are_said_plainly() -> None:
