@@ -29,6 +29,7 @@ from pydantic import (
     field_validator,
 )
 
+from tekisei.core.text import BOUND_WORDS
 from tekisei.errors import InvalidInputError
 
 MAX_KWH = Decimal("10000000000")
@@ -409,14 +410,8 @@ def problem(error: Mapping[str, Any]) -> tuple[str, str]:
     if kind == "decimal_max_places":
         places = ctx.get("decimal_places", "")
         return f"小数点以下{places}桁までにしてください。", f"keep it to {places} decimals"
-    bounds = {
-        "greater_than_equal": ("ge", "以上", "at least"),
-        "greater_than": ("gt", "より大きい値", "more than"),
-        "less_than_equal": ("le", "以下", "at most"),
-        "less_than": ("lt", "未満", "below"),
-    }
-    if kind in bounds:
-        key, ja, en = bounds[kind]
+    if kind in BOUND_WORDS:
+        key, ja, en = BOUND_WORDS[kind]
         bound = f"{Decimal(str(ctx.get(key, 0))):,f}"
         return f"{bound}{ja}にしてください。", f"give a figure {en} {bound}"
     if kind == "extra_forbidden":

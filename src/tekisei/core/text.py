@@ -40,3 +40,14 @@ def _visible_if_text(value: Any) -> Any:
 
 VisibleText = Annotated[str, BeforeValidator(_visible_if_text)]
 """A text field cleaned by :func:`visible` before its own limits are checked."""
+
+
+BOUND_WORDS: dict[str, tuple[str, str, str]] = {
+    "greater_than_equal": ("ge", "以上", "at least"),
+    "greater_than": ("gt", "より大きい値", "more than"),
+    "less_than_equal": ("le", "以下", "at most"),
+    "less_than": ("lt", "未満", "below"),
+}
+"""How a bound a value broke is said, by pydantic's error type: the key of the bound in
+the error's context, and the words after it in Japanese and before it in English
+("0以上", "at least 0")."""

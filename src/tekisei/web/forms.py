@@ -11,7 +11,7 @@ from fastapi import Request
 from pydantic import ValidationError
 
 import tekisei.core
-from tekisei.core.text import visible
+from tekisei.core.text import BOUND_WORDS, visible
 from tekisei.errors import PermissionDeniedError
 
 LIST_FIELDS = {"models", "vendors", "data_categories", "affected", "taxonomy", "actors", "probes"}
@@ -120,14 +120,8 @@ def error_message(error: Any, lang: str) -> str:
         "finite_number",
     ):
         return "数字で入力してください。" if ja else "Enter a number."
-    bounds = {
-        "greater_than_equal": ("ge", "以上", "at least"),
-        "greater_than": ("gt", "より大きい値", "more than"),
-        "less_than_equal": ("le", "以下", "at most"),
-        "less_than": ("lt", "未満", "less than"),
-    }
-    if kind in bounds:
-        key, ja_word, en_word = bounds[kind]
+    if kind in BOUND_WORDS:
+        key, ja_word, en_word = BOUND_WORDS[kind]
         bound = ctx.get(key, "")
         return f"{bound}{ja_word}にしてください。" if ja else f"Give a value {en_word} {bound}."
     if kind in ("enum", "literal_error"):
