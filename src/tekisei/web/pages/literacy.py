@@ -35,7 +35,7 @@ from tekisei.web.api.common import IdPath, reading, transaction
 from tekisei.web.api.literacy import ModulePath
 from tekisei.web.auth import PrincipalDep
 from tekisei.web.flash import done
-from tekisei.web.forms import check_csrf
+from tekisei.web.forms import check_csrf, read_form
 from tekisei.web.templating import render
 
 public_router = APIRouter(prefix="/learn", include_in_schema=False)
@@ -216,8 +216,7 @@ async def unassign_submit(
     request: Request, principal: PrincipalDep, assignment_id: IdPath
 ) -> RedirectResponse:
     """Withdraw an assignment (administrators)."""
-    form = await request.form()
-    check_csrf(request, {k: str(v) for k, v in form.items() if isinstance(v, str)})
+    check_csrf(request, await read_form(request))
     with transaction(request) as session:
         literacy_service.unassign(session, principal, assignment_id)
     return done("/literacy", "removed")
@@ -228,8 +227,7 @@ async def remove_rule_submit(
     request: Request, principal: PrincipalDep, module_id: ModulePath
 ) -> RedirectResponse:
     """Stop assigning a module to members who join from now on (administrators)."""
-    form = await request.form()
-    check_csrf(request, {k: str(v) for k, v in form.items() if isinstance(v, str)})
+    check_csrf(request, await read_form(request))
     with transaction(request) as session:
         literacy_service.remove_rule(session, principal, module_id)
     return done("/literacy", "removed")
