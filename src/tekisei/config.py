@@ -148,6 +148,15 @@ class Settings(BaseSettings):
         "(the published registers) and serve them again until what they show changes; "
         "0 builds every page anew",
     )
+    tsa_url: str = Field(
+        default="own",
+        max_length=500,
+        description="The RFC 3161 time-stamp authority image signatures are time-stamped by, "
+        "so that they keep validating after the signing certificate expires: 'own' (the "
+        "default) uses the deployment's own time-stamp responder and needs no network; an "
+        "http(s) URL uses that authority (the only outbound connection signing makes); "
+        "'none' signs without a time-stamp",
+    )
     demo_target_url: str = Field(
         default="http://127.0.0.1:8900/v1",
         max_length=500,
@@ -302,6 +311,19 @@ class Settings(BaseSettings):
         ):
             raise ValueError(
                 "write the site's address as http(s)://host[:port][/path], e.g. https://ai.example.jp"
+            )
+        return value
+
+    @field_validator("tsa_url")
+    @classmethod
+    def _time_stamp_authority(cls, value: str) -> str:
+        value = value.strip()
+        if value.lower() in {"own", "none", ""}:
+            return value.lower() or "own"
+        if not re.fullmatch(r"https?://[^\s/?#@]+(/[^\s#]*)?", value):
+            raise ValueError(
+                "write the time-stamp authority as 'own', 'none' or an http(s) URL, "
+                "e.g. http://timestamp.example.jp/tsa"
             )
         return value
 

@@ -205,12 +205,49 @@ app.add_typer(pki_app, name="pki")
 
 @pki_app.command("init")
 @handle_errors
-def pki_init(org: OrgOption, user: UserOption = None) -> None:
-    """Create a root CA and a claim-signing certificate in <data_dir>/pki."""
+def pki_init(org: OrgOption, user: UserOption = None, as_json: JsonOption = False) -> None:
+    """Issue the organisation its own image signing certificate (creating the deployment's
+    root CA in <data_dir>/pki first when there is none)."""
     config = settings()
     with database().transaction() as session:
         made = credentials.pki_init(session, principal(session, org, user), config.data_dir)
-    console.print(f"root (trust anchor): {made.root}\nsigning chain: {made.chain}", markup=False)
+    _print_pki(made, as_json)
+
+
+@pki_app.command("show")
+@handle_errors
+def pki_show(org: OrgOption, user: UserOption = None, as_json: JsonOption = False) -> None:
+    """Show the organisation's signing certificate, the trust anchors and the time-stamp
+    authority in use."""
+    config = settings()
+    with database().reading() as session:
+        found = credentials.pki_show(
+            session, principal(session, org, user), config.data_dir, config.tsa_url
+        )
+    _print_pki(found, as_json)
+
+
+def _print_pki(found: credentials.PkiOut, as_json: bool) -> None:
+    if as_json:
+        print_json(found)
+        return
+    lines = []
+    if found.signer is None:
+        lines.append("signer: none yet (issued on first signing, or: tekisei provenance pki init)")
+    else:
+        lines.append(
+            f"signer: {found.signer.subject} · serial {found.signer.serial} · valid "
+            f"{found.signer.not_before:%Y-%m-%d} to {found.signer.not_after:%Y-%m-%d}"
+        )
+    for anchor in found.trust_anchors:
+        lines.append(
+            f"trust anchor: {anchor.subject} · until {anchor.not_after:%Y-%m-%d} · "
+            f"sha256 {anchor.sha256}"
+        )
+    if not found.trust_anchors:
+        lines.append("trust anchor: none yet")
+    lines.append(f"time-stamps: {found.time_stamp_authority}")
+    console.print("\n".join(lines), markup=False)
 
 
 @app.command("sign-image")
@@ -227,8 +264,15 @@ def sign_image_command(
     """Watermark an AI-generated image and sign C2PA content credentials for it."""
     data = _read(image)
     with database().transaction() as session:
+        config = settings()
         signed, row = credentials.sign(
-            session, principal(session, org, user), settings().data_dir, data, system, generator
+            session,
+            principal(session, org, user),
+            config.data_dir,
+            data,
+            system,
+            generator,
+            time_stamps=config.tsa_url,
         )
         asset = row.asset_id
     output.write_bytes(signed)
@@ -251,6 +295,7 @@ def _read(path: Path) -> bytes:
 @handle_errors
 def verify_image_command(
     image: Annotated[Path, typer.Argument(metavar="IMAGE")],
+    lang: LangOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Check an image's content credentials, or find them through its watermark (exit 0
@@ -263,10 +308,13 @@ def verify_image_command(
     else:
         c2pa = result.c2pa
         if c2pa.present:
+            japanese = resolve_lang(lang) == "ja"
+            problems = [e.ja if japanese else e.en for e in c2pa.explanations]
             console.print(
                 f"content credentials: {c2pa.state} · signer {c2pa.signer} · "
                 f"{', '.join(c2pa.actions)} · {c2pa.digital_source_type or '-'}"
-                + (f" · failures: {', '.join(c2pa.failures)}" if c2pa.failures else ""),
+                + (f" · time-stamped {c2pa.time_stamped_at}" if c2pa.time_stamped_at else "")
+                + (f" · {'; '.join(problems)}" if problems else ""),
                 markup=False,
             )
         elif result.recovered is not None:

@@ -9,13 +9,18 @@ import importlib
 import importlib.util
 import io
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from pydantic import BaseModel
 
-from tekisei.provenance._pki import Pki
+from tekisei.provenance._explain import Explanation, Reason, explain_all, main_reason
+from tekisei.provenance._pki import ClaimSigner, Pki
+from tekisei.provenance._tsa import TimeStampError
 
 AI_GENERATED = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
 WATERMARK_ALG = "org.tekisei.dwtdctsvd.32"
@@ -111,6 +116,15 @@ class ImageCheck(BaseModel):
     soft_binding: str | None = None
     failures: list[str] = []
     manifest: dict[str, Any] | None = None
+    certificate_serial: str | None = None
+    """The signing certificate's serial number (decimal), as the credentials state it."""
+    time_stamped_at: str | None = None
+    """When an RFC 3161 time-stamp says the claim was signed (ISO 8601), if it has one."""
+    reason: Reason | None = None
+    """Why the credentials are not Trusted, in one word (``expired``: the signing
+    certificate's expiry is the only thing wrong)."""
+    explanations: list[Explanation] = []
+    """Each problem in plain English and Japanese, the most serious first."""
 
 
 def _c2pa() -> Any:
@@ -121,30 +135,46 @@ def _c2pa() -> Any:
 
 
 def sign_image(
-    data: bytes, pki: Pki, *, generator: str, system: str, soft_binding: str | None = None
+    data: bytes,
+    pki: Pki | ClaimSigner,
+    *,
+    generator: str,
+    system: str,
+    soft_binding: str | None = None,
+    watermarked: bool = False,
+    time_stamp_url: str | None = None,
 ) -> bytes:
     """The image with a signed C2PA manifest marking it AI-generated (``c2pa.created`` with
     IPTC ``trainedAlgorithmicMedia``), naming the generating system, and, when given, the
-    watermark that binds it. No timestamp authority and no thumbnail.
+    watermark that binds it, with a ``c2pa.watermarked`` action when the caller says the
+    watermark was embedded (``watermarked``). No thumbnail.
+
+    With ``time_stamp_url`` the signature is time-stamped by that RFC 3161 authority, so
+    it keeps validating after the signing certificate expires.
 
     Raises:
         ValueError: not a PNG/JPEG.
+        TimeStampError: the time-stamp authority did not answer.
     """
     c2pa = _c2pa()
     mime = mime_of(data)
-    assertions: list[dict[str, Any]] = [
+    actions: list[dict[str, Any]] = [
         {
-            "label": "c2pa.actions",
-            "data": {
-                "actions": [
-                    {
-                        "action": "c2pa.created",
-                        "digitalSourceType": AI_GENERATED,
-                        "softwareAgent": {"name": generator},
-                    }
-                ]
-            },
-        },
+            "action": "c2pa.created",
+            "digitalSourceType": AI_GENERATED,
+            "softwareAgent": {"name": generator},
+        }
+    ]
+    if watermarked:
+        actions.append(
+            {
+                "action": "c2pa.watermarked",
+                "softwareAgent": {"name": "tekisei"},
+                "parameters": {"description": f"invisible watermark {WATERMARK_ALG}"},
+            }
+        )
+    assertions: list[dict[str, Any]] = [
+        {"label": "c2pa.actions", "data": {"actions": actions}},
         {"label": "org.tekisei.system", "data": {"system": system, "generator": generator}},
     ]
     if soft_binding is not None:
@@ -159,26 +189,40 @@ def sign_image(
         "title": system,
         "assertions": assertions,
     }
+    credential = pki.signer() if isinstance(pki, Pki) else pki
     signer = c2pa.Signer.from_info(
         c2pa.C2paSignerInfo(
             alg=c2pa.C2paSigningAlg.ES256,
-            sign_cert=pki.chain.read_bytes(),
-            private_key=pki.key.read_bytes(),
-            ta_url=None,
+            sign_cert=credential.chain,
+            private_key=credential.key,
+            ta_url=time_stamp_url.encode("utf-8") if time_stamp_url else None,
         )
     )
     context = c2pa.Context(
         settings=c2pa.Settings.from_dict({"builder": {"thumbnail": {"enabled": False}}})
     )
     source, target = io.BytesIO(data), io.BytesIO()
-    with c2pa.Builder(manifest, context=context) as builder:
-        builder.sign(signer, mime, source, target)
+    try:
+        with c2pa.Builder(manifest, context=context) as builder:
+            builder.sign(signer, mime, source, target)
+    except Exception as exc:  # c2pa raises its own errors; a TSA failure is the one we expect
+        if time_stamp_url and ("request" in str(exc) or "time" in str(exc).lower()):
+            raise TimeStampError(time_stamp_url, str(exc)) from None
+        raise
     return target.getvalue()
 
 
-def check_image(data: bytes, trust_anchor: str | None) -> ImageCheck:
-    """Read and validate the embedded credentials, with ``trust_anchor`` (PEM) as the only
-    trusted root (none: Valid at best) and nothing fetched from the network.
+def check_image(
+    data: bytes, trust_anchor: str | None, *, issued: Sequence[x509.Certificate] = ()
+) -> ImageCheck:
+    """Read and validate the embedded credentials, with ``trust_anchor`` (PEM, one or more
+    roots) as the only trusted roots (none: Valid at best) and nothing fetched from the
+    network.
+
+    c2pa reports a signing certificate that has expired (without a time-stamp) as both
+    expired and untrusted; the reason is ``expired`` only when that certificate is one of
+    ``issued`` (the certificates the deployment issued, found byte for byte in the
+    image), else ``untrusted``.
 
     Raises:
         ValueError: not a PNG/JPEG.
@@ -222,6 +266,12 @@ def check_image(data: bytes, trust_anchor: str | None) -> ImageCheck:
             blocks = data_part.get("blocks") or [{}]
             binding = blocks[0].get("value")
     signature = active.get("signature_info") or {}
+    serial = signature.get("cert_serial_number")
+    reason = main_reason(state, failures)
+    if reason == "untrusted" and "signingCredential.expired" in failures:
+        ours = [c for c in issued if str(c.serial_number) == str(serial)]
+        if any(c.public_bytes(serialization.Encoding.DER) in data for c in ours):
+            reason = "expired"
     return ImageCheck(
         present=True,
         state=state,
@@ -233,4 +283,8 @@ def check_image(data: bytes, trust_anchor: str | None) -> ImageCheck:
         soft_binding=binding,
         failures=failures,
         manifest=json.loads(json.dumps(active, default=str)),
+        certificate_serial=str(serial) if serial is not None else None,
+        time_stamped_at=str(signature["time"]) if signature.get("time") else None,
+        reason=reason,
+        explanations=explain_all(failures),
     )

@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,62 +23,183 @@ from tekisei.errors import ConflictError, InvalidInputError, NotFoundError
 from tekisei.provenance import (
     MIN_BITS,
     WATERMARK_ALG,
+    ClaimSigner,
+    DeploymentPki,
     ImageCheck,
-    Pki,
+    TimeStampError,
     bits_matching,
     check_image,
     embed_watermark,
-    init_pki,
     read_watermark,
     sign_image,
 )
-from tekisei.services import audit, scope, systems
+from tekisei.services import audit, scope, systems, timestamps
 
 __all__ = [
     "WATERMARK_ALG",
+    "CertificateOut",
     "ImageCheck",
     "ImageVerification",
+    "PkiOut",
     "Recovered",
     "credential_by_asset",
     "find_by_binding",
+    "issued_certificates",
+    "org_signer",
     "pki",
     "pki_init",
+    "pki_show",
     "sign",
     "trust_anchor",
+    "trust_anchors",
     "verify",
 ]
 
 
-def pki(data_dir: Path) -> Pki:
+def pki(data_dir: Path) -> DeploymentPki:
     """The deployment's signing PKI (``<data_dir>/pki``)."""
-    return Pki(data_dir / "pki")
+    return DeploymentPki(data_dir / "pki")
 
 
-def pki_init(session: Session, principal: Principal, data_dir: Path) -> Pki:
-    """Create the deployment's root CA and claim-signing certificate.
+class CertificateOut(BaseModel):
+    """A certificate as people read it."""
+
+    subject: str
+    serial: str
+    """Decimal, as C2PA readers show it."""
+    not_before: datetime
+    not_after: datetime
+    sha256: str
+    """The fingerprint of the DER certificate."""
+
+
+def _certificate(found: x509.Certificate) -> CertificateOut:
+    return CertificateOut(
+        subject=found.subject.rfc4514_string(),
+        serial=str(found.serial_number),
+        not_before=found.not_valid_before_utc,
+        not_after=found.not_valid_after_utc,
+        sha256=found.fingerprint(hashes.SHA256()).hex(),
+    )
+
+
+class PkiOut(BaseModel):
+    """An organisation's image signer, the roots verifiers trust, and the time-stamps."""
+
+    signer: CertificateOut | None
+    """The organisation's current signing certificate (none until it first signs)."""
+    trust_anchors: list[CertificateOut]
+    time_stamp_authority: str
+
+
+def _org_row(session: Session, principal: Principal) -> OrgRow:
+    org = session.get(OrgRow, principal.org_id)
+    assert org is not None
+    return org
+
+
+def _not_set_up() -> InvalidInputError:
+    return InvalidInputError(
+        "there is no signing PKI yet; run: tekisei provenance pki init",
+        ja="署名用の証明書がまだありません。tekisei provenance pki init を実行してください。",
+    )
+
+
+def _unnamable(org: OrgRow) -> InvalidInputError:
+    return InvalidInputError(
+        f"the organisation's name {org.name!r} has nothing a certificate can hold; rename it",
+        ja="組織名に証明書に書ける文字がありません。組織名を変えてください。",
+    )
+
+
+def org_signer(session: Session, principal: Principal, data_dir: Path) -> ClaimSigner:
+    """The caller's organisation's claim-signing certificate, issued from the deployment
+    root on first need (and again when it nears its expiry or the organisation was
+    renamed). A deployment set up before per-organisation signers gets its new root here.
+
+    Raises:
+        InvalidInputError: signing was never set up.
+    """
+    deployment = pki(data_dir)
+    if not deployment.is_set_up():
+        raise _not_set_up()
+    org = _org_row(session, principal)
+    deployment.ensure_root()
+    try:
+        return deployment.signer(org.id, org.name)
+    except ValueError:
+        raise _unnamable(org) from None
+
+
+def pki_init(session: Session, principal: Principal, data_dir: Path) -> PkiOut:
+    """Issue the caller's organisation its claim-signing certificate, creating the
+    deployment's root CA first when there is none.
 
     Raises:
         PermissionDeniedError: only those who manage the organisation may.
-        ConflictError: a PKI exists already (it is never replaced silently).
+        ConflictError: the organisation has a signing certificate already (it is renewed
+            by itself before it expires, never replaced silently).
+        InvalidInputError: the organisation's name cannot go in a certificate.
     """
     require(principal, Permission.MANAGE_ORG)
-    org = session.get(OrgRow, principal.org_id)
-    assert org is not None
-    try:
-        made = init_pki(data_dir / "pki", org.name)
-    except FileExistsError:
+    org = _org_row(session, principal)
+    deployment = pki(data_dir)
+    if deployment.has_root() and deployment.current_signer(org.id) is not None:
         raise ConflictError(
-            "this deployment already has a signing PKI in <data_dir>/pki",
-            ja="この環境にはすでに署名用の証明書があります（<data_dir>/pki）。",
-        ) from None
-    audit.record(session, org, principal.email, "provenance.pki_init", "pki", "c2pa", {})
-    return made
+            f"{org.name} already has an image signing certificate",
+            ja=f"{org.name} にはすでに画像署名用の証明書があります。",
+        )
+    root_made = not deployment.has_root()
+    deployment.ensure_root()
+    try:
+        made = deployment.issue(org.id, org.name)
+    except ValueError:
+        raise _unnamable(org) from None
+    audit.record(
+        session,
+        org,
+        principal.email,
+        "provenance.pki_init",
+        "pki",
+        "c2pa",
+        {"serial": str(made.certificate.serial_number), "root_created": root_made},
+    )
+    return pki_show(session, principal, data_dir)
+
+
+def pki_show(
+    session: Session, principal: Principal, data_dir: Path, time_stamps: str = "own"
+) -> PkiOut:
+    """The caller's organisation's signer, the trust anchors and the time-stamp authority
+    (``time_stamps``: the ``TEKISEI_TSA_URL`` setting)."""
+    deployment = pki(data_dir)
+    org = _org_row(session, principal)
+    current = deployment.current_signer(org.id)
+    return PkiOut(
+        signer=_certificate(current.certificate) if current is not None else None,
+        trust_anchors=[
+            _certificate(x509.load_pem_x509_certificate(pem.encode("ascii")))
+            for pem in deployment.trust_anchors()
+        ],
+        time_stamp_authority=timestamps.authority_in_use(time_stamps),
+    )
+
+
+def trust_anchors(data_dir: Path) -> list[str]:
+    """The root certificates (PEM each) verifiers trust: the deployment root, and the root
+    of the deployment's earlier single signer when it had one."""
+    return pki(data_dir).trust_anchors()
 
 
 def trust_anchor(data_dir: Path) -> str | None:
-    """The root certificate (PEM) verifiers trust, when there is one."""
-    found = pki(data_dir)
-    return found.root.read_text(encoding="ascii") if found.root.is_file() else None
+    """The trust anchors as one PEM text, when there are any."""
+    return "".join(trust_anchors(data_dir)) or None
+
+
+def issued_certificates(data_dir: Path) -> list[x509.Certificate]:
+    """Every claim-signing certificate the deployment issued (to tell an expired one of
+    ours from a stranger's)."""
+    return pki(data_dir).all_issued()
 
 
 def _invalid(exc: ValueError) -> InvalidInputError:
@@ -90,34 +213,48 @@ def sign(
     data: bytes,
     system_id: int,
     generator: str,
+    *,
+    time_stamps: str = "own",
 ) -> tuple[bytes, ImageCredentialRow]:
     """Watermark an AI-generated image with a fresh 32-bit asset id, sign C2PA content
     credentials for it (naming the system and generator, with the watermark as soft
-    binding) and keep the manifest for lookups.
+    binding) and keep the manifest for lookups. The organisation's own certificate
+    signs, time-stamped as ``time_stamps`` says (``TEKISEI_TSA_URL``: ``own``, ``none``
+    or a URL).
 
     Raises:
-        InvalidInputError: not a PNG/JPEG of at least 256×256, or no PKI yet.
+        InvalidInputError: not a PNG/JPEG of at least 256×256, no PKI yet, or the
+            time-stamp authority did not answer.
     """
     system = systems.visible_system(session, principal, system_id)
     require(principal, Permission.WRITE_SYSTEMS)
-    signing = pki(data_dir)
-    if not signing.exists():
-        raise InvalidInputError(
-            "there is no signing PKI yet; run: tekisei provenance pki init",
-            ja="署名用の証明書がまだありません。tekisei provenance pki init を実行してください。",
-        )
+    signing = org_signer(session, principal, data_dir)
     taken = set(session.scalars(select(ImageCredentialRow.asset_id)))
     asset = secrets.randbits(32)
     while f"{asset:08x}" in taken:
         asset = secrets.randbits(32)
     try:
         marked = embed_watermark(data, asset)
-        signed = sign_image(
-            marked, signing, generator=generator, system=system.name, soft_binding=f"{asset:08x}"
-        )
+        with timestamps.time_stamp_url(time_stamps, data_dir) as tsa:
+            signed = sign_image(
+                marked,
+                signing,
+                generator=generator,
+                system=system.name,
+                soft_binding=f"{asset:08x}",
+                watermarked=True,
+                time_stamp_url=tsa,
+            )
         check = check_image(signed, trust_anchor(data_dir))
     except ValueError as exc:
         raise _invalid(exc) from None
+    except TimeStampError as exc:
+        raise InvalidInputError(
+            f"{exc}; check TEKISEI_TSA_URL, or set it to 'own' to use this deployment's "
+            "own time-stamps",
+            ja="タイムスタンプ局から応答がありませんでした。TEKISEI_TSA_URL を確かめるか、"
+            "own（この環境のタイムスタンプ）にしてください。",
+        ) from None
     row = ImageCredentialRow(
         org_id=principal.org_id,
         system_id=system.id,
@@ -188,7 +325,7 @@ def verify(
         InvalidInputError: not a PNG/JPEG, or unreadable.
     """
     try:
-        check = check_image(data, trust_anchor(data_dir))
+        check = check_image(data, trust_anchor(data_dir), issued=issued_certificates(data_dir))
     except ValueError as exc:
         raise _invalid(exc) from None
     try:

@@ -3,6 +3,7 @@ its sample outputs kept as evidence and read by ``tekisei check``."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,7 +17,12 @@ from tekisei.core.catalog import urn
 from tekisei.core.notes import AutoNote, NoteKey
 from tekisei.core.orgs import Permission, Principal, require
 from tekisei.db.orgs import OrgRow
-from tekisei.db.provenance import ProvenanceCheckRow, ProvenanceKeyRow, SystemProvenanceRow
+from tekisei.db.provenance import (
+    ImageCredentialRow,
+    ProvenanceCheckRow,
+    ProvenanceKeyRow,
+    SystemProvenanceRow,
+)
 from tekisei.errors import InvalidInputError, NotFoundError
 from tekisei.services import assessments, audit, credentials, evidence, systems
 from tekisei.services import provenance as text_provenance
@@ -121,6 +127,37 @@ def set_mechanisms(
     return mechanisms(session, principal, system.id)
 
 
+def _signed_by_org(
+    session: Session,
+    org_id: int,
+    data_dir: Path,
+    data: bytes,
+    result: credentials.ImageVerification,
+) -> bool:
+    """Whether the image carries the organisation's own credentials: Trusted and signed by
+    a certificate issued to it, or (signed before signers were per organisation) one of
+    its signed images byte for byte, or found again through the watermark as one of its
+    images. Another organisation's credentials on the same deployment do not count."""
+    if result.c2pa.state == "Trusted":
+        own = {str(c.serial_number) for c in credentials.pki(data_dir).issued(org_id)}
+        if result.c2pa.certificate_serial in own:
+            return True
+        digest = hashlib.sha256(data).hexdigest()
+        return (
+            session.scalars(
+                select(ImageCredentialRow.id).where(
+                    ImageCredentialRow.org_id == org_id,
+                    ImageCredentialRow.signed_sha256 == digest,
+                )
+            ).first()
+            is not None
+        )
+    if result.recovered is not None:
+        row = credentials.credential_by_asset(session, result.recovered.asset_id)
+        return row.org_id == org_id
+    return False
+
+
 def check_samples(
     session: Session,
     principal: Principal,
@@ -133,7 +170,8 @@ def check_samples(
     folder: Path,
 ) -> CheckOut:
     """Verify a folder of the system's sample outputs (.txt/.md texts against its text
-    key, .png/.jpg images against the deployment's credentials), keep the report as
+    key or the organisation's own keys, .png/.jpg images against the organisation's own
+    signing certificates), keep the report as
     evidence on 2(3) of the open guideline assessment, and record the result: it passes
     when every sample carries the system's marks.
 
@@ -161,7 +199,12 @@ def check_samples(
         if path.suffix.lower() in TEXT_SUFFIXES:
             texts += 1
             found = text_provenance.verify_text(
-                session, master, data_dir, read_text(path, MAX_FILE_BYTES), used.text_key_id
+                session,
+                master,
+                data_dir,
+                read_text(path, MAX_FILE_BYTES),
+                used.text_key_id,
+                org_id=principal.org_id,
             )
             ok = found.verdict.value == "watermark_detected"
             detected += ok
@@ -171,12 +214,14 @@ def check_samples(
             )  # fmt: skip
         else:
             images += 1
-            result = credentials.verify(session, data_dir, read_bytes(path, MAX_FILE_BYTES))
-            ok = result.c2pa.state == "Trusted" or result.recovered is not None
+            data = read_bytes(path, MAX_FILE_BYTES)
+            result = credentials.verify(session, data_dir, data)
+            ok = _signed_by_org(session, principal.org_id, data_dir, data, result)
             verified += ok
             details.append(
                 {"file": path.name, "kind": "image", "state": result.c2pa.state,
-                 "recovered": result.recovered is not None, "ok": ok}
+                 "signer": result.c2pa.signer, "recovered": result.recovered is not None,
+                 "ok": ok}
             )  # fmt: skip
     passed = detected == texts and verified == images
     now = datetime.now(UTC)

@@ -8,13 +8,14 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from tekisei.core.orgs import Principal
 from tekisei.errors import InvalidInputError
-from tekisei.services import credentials, provenance_checks
+from tekisei.services import credentials, provenance_checks, timestamps
 from tekisei.services import provenance as provenance_service
 from tekisei.services.credentials import ImageVerification
 from tekisei.services.provenance import Detection, PublicResult, WatermarkKey
@@ -67,25 +68,99 @@ def verify_text(
 
 
 class TrustOut(BaseModel):
-    """What a verifier may rely on: the text watermark keys and the C2PA trust anchor."""
+    """What a verifier may rely on: the text watermark keys and the C2PA trust anchors."""
 
     text_keys: list[WatermarkKey]
     c2pa_trust_anchor: str | None
-    """The deployment's root certificate (PEM), when it signs images."""
+    """Every root certificate image credentials may chain to, as one PEM text."""
+    c2pa_trust_anchors: list[str]
+    """The same roots one by one (PEM): the deployment root, and the root of its earlier
+    single signer when it had one."""
+    time_stamp_url: str
+    """Where the deployment answers RFC 3161 time-stamp queries."""
     soft_binding_alg: str
 
 
 @router.get("/api/provenance/trust", response_model=TrustOut)
 def trust(request: Request) -> TrustOut:
     """The watermark keys in use (ids, scheme, parameters, tokenizer hash, status) and the
-    root certificate that image credentials chain to."""
+    root certificates that image credentials chain to."""
     with reading(request) as session:
         keys = provenance_service.public_keys(session)
+    anchors = credentials.trust_anchors(request.app.state.settings.data_dir)
     return TrustOut(
         text_keys=keys,
-        c2pa_trust_anchor=credentials.trust_anchor(request.app.state.settings.data_dir),
+        c2pa_trust_anchor="".join(anchors) or None,
+        c2pa_trust_anchors=anchors,
+        time_stamp_url="/api/provenance/tsa",
         soft_binding_alg=credentials.WATERMARK_ALG,
     )
+
+
+@router.get("/api/provenance/pki", response_model=credentials.PkiOut)
+def pki_show(request: Request, principal: PrincipalDep) -> credentials.PkiOut:
+    """The organisation's image signing certificate (none until it first signs), the
+    trust anchors and the time-stamp authority signing uses."""
+    settings = request.app.state.settings
+    with reading(request) as session:
+        return credentials.pki_show(session, principal, settings.data_dir, settings.tsa_url)
+
+
+@router.post("/api/provenance/pki", response_model=credentials.PkiOut, status_code=201)
+def pki_init(request: Request, principal: PrincipalDep) -> credentials.PkiOut:
+    """Issue the organisation its own image signing certificate (those who manage the
+    organisation; the deployment root is created first when there is none). 409 when it
+    has one already."""
+    with transaction(request) as session:
+        return credentials.pki_init(session, principal, request.app.state.settings.data_dir)
+
+
+_TSA_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {timestamps.QUERY_MIME: {"schema": {"type": "string", "format": "binary"}}},
+    },
+    "responses": {
+        "200": {
+            "description": "A granted RFC 3161 time-stamp reply",
+            "content": {timestamps.REPLY_MIME: {"schema": {"type": "string", "format": "binary"}}},
+        },
+        "400": {"description": "Not an RFC 3161 time-stamp query"},
+    },
+}
+
+
+@router.post("/api/provenance/tsa", response_class=Response, openapi_extra=_TSA_BODY)
+async def time_stamp(request: Request) -> Response:
+    """The deployment's RFC 3161 time-stamp responder: a DER ``TimeStampReq`` in
+    (``application/timestamp-query``), a DER ``TimeStampResp`` out
+    (``application/timestamp-reply``), signed by the deployment's time-stamping
+    certificate. Public (C2PA signing tools send no credentials) and counted against the
+    public limit per client; a body that is not a query is refused with 400."""
+    await run_in_threadpool(request.app.state.public_limiter.check, request)
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind and kind != timestamps.QUERY_MIME:
+        return _refused(
+            415,
+            f"send the query as {timestamps.QUERY_MIME}",
+            f"タイムスタンプの要求は {timestamps.QUERY_MIME} で送ってください。",
+        )
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > timestamps.MAX_QUERY_BYTES:
+            break
+    try:
+        reply = await run_in_threadpool(
+            timestamps.answer, request.app.state.settings.data_dir, bytes(body)
+        )
+    except InvalidInputError as exc:
+        return _refused(400, exc.message, exc.message_ja or exc.message)
+    return Response(reply, media_type=timestamps.REPLY_MIME)
+
+
+def _refused(status: int, detail: str, detail_ja: str) -> JSONResponse:
+    return JSONResponse({"detail": detail, "detail_ja": detail_ja}, status_code=status)
 
 
 async def read_upload(request: Request, upload: UploadFile) -> bytes:
