@@ -223,7 +223,8 @@ def test_verify_reads_every_member_and_says_what_is_inside(
     assert f"data/files/{deployment.evidence_sha256[:2]}/{deployment.evidence_sha256}" in names
     assert any(n.startswith("data/runs/") for n in names)
     assert any(n.startswith("data/tokenizers/") for n in names)
-    assert {"data/pki/root.pem", "data/pki/signer.key"} <= set(names)
+    assert {"data/pki/ca/root.pem", "data/pki/ca/root.key"} <= set(names)
+    assert any(n.startswith("data/pki/orgs/") and n.endswith("/signer.pem") for n in names)
     assert "data/secret.key" not in names and "data/tekisei.db" not in names
 
 
