@@ -67,7 +67,7 @@ class DeploymentPki:
         """Whether the deployment root and its key are there."""
         return self.root_certificate.is_file() and self.root_key.is_file()
 
-    def is_set_up(self) -> bool:
+    def exists(self) -> bool:
         """Whether signing was set up (a root with its key, or an earlier deployment's root,
         which is replaced by a new root on first need)."""
         return self.has_root() or self.legacy_root.is_file()

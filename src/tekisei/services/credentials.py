@@ -121,7 +121,7 @@ def org_signer(session: Session, principal: Principal, data_dir: Path) -> ClaimS
         InvalidInputError: signing was never set up.
     """
     deployment = pki(data_dir)
-    if not deployment.is_set_up():
+    if not deployment.exists():
         raise _not_set_up()
     org = _org_row(session, principal)
     deployment.ensure_root()

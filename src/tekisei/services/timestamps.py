@@ -42,7 +42,7 @@ def answer(data_dir: Path, query: bytes) -> bytes:
         InvalidInputError: not a query the responder answers, or signing is not set up.
     """
     deployment = _pki(data_dir)
-    if not deployment.is_set_up():
+    if not deployment.exists():
         raise InvalidInputError(
             "this deployment does not time-stamp yet: it has no signing certificates "
             "(tekisei provenance pki init)",
