@@ -21,7 +21,7 @@ from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from tekisei.config import Settings, load_settings
-from tekisei.core.orgs import OrgActor, OrgCreate, Principal
+from tekisei.core.orgs import OrgActor, OrgCreate, Principal, Role
 from tekisei.core.systems import SystemFacts
 from tekisei.errors import ConflictError, InvalidInputError
 from tekisei.provenance import (
@@ -39,7 +39,7 @@ from tekisei.provenance import (
     token_time,
 )
 from tekisei.provenance._pki import issue_time_stamping
-from tekisei.services import credentials, orgs, provenance_checks, systems, timestamps
+from tekisei.services import credentials, orgs, provenance_checks, systems, timestamps, users
 from tekisei.services.database import Database
 from tekisei.web.app import create_app
 from tests.provenance.test_images import picture, reencode
@@ -441,3 +441,29 @@ def test_a_root_made_by_two_processes_at_once_is_one_root(tmp_path: Path) -> Non
     with pytest.raises(FileExistsError):
         deployment.create_root()
     assert deployment.ensure_root().certificate == first.certificate
+
+
+@pytest.mark.anyio
+async def test_the_pki_api_issues_the_callers_organisation_its_signer_for_admins_only(
+    public: httpx.AsyncClient, loaded_db: Database
+) -> None:
+    with loaded_db.transaction() as session:
+        tokens = {}
+        for email, role in (("v@co.example", Role.VIEWER), ("a@co.example", Role.ADMIN)):
+            users.create_user(
+                session, users.UserCreate(email=email, password="correct horse battery"),
+                "company", role, "cli",
+            )  # fmt: skip
+            bearer = users.create_token(session, email, "company")[0]
+            tokens[role] = {"Authorization": f"Bearer {bearer}"}
+    shown = await public.get("/api/provenance/pki", headers=tokens[Role.VIEWER])
+    assert shown.status_code == 200 and shown.json()["signer"] is None
+    assert len(shown.json()["trust_anchors"]) == 1  # the root the city's init made
+    refused = await public.post("/api/provenance/pki", headers=tokens[Role.VIEWER])
+    assert refused.status_code == 403 and refused.json()["detail_ja"]
+    made = await public.post("/api/provenance/pki", headers=tokens[Role.ADMIN])
+    assert made.status_code == 201, made.text
+    assert made.json()["signer"]["subject"] == "O=あおぞら広告株式会社,CN=あおぞら広告株式会社"
+    again = await public.post("/api/provenance/pki", headers=tokens[Role.ADMIN])
+    assert again.status_code == 409
+    assert (await public.get("/api/provenance/pki")).status_code == 401

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation.modes import GenerationMode
@@ -26,6 +27,7 @@ from schemathesis.specs.openapi.checks import (
 
 from tekisei.config import load_settings
 from tekisei.core.assessments import AnswerFields, AnswerState
+from tekisei.provenance import QUERY_MIME, query_for
 from tekisei.services import assessments, catalog, demo, evidence, reviews, users
 from tekisei.services.database import open_database, upgrade_database
 from tekisei.web.app import create_app
@@ -38,6 +40,10 @@ CHECKS = [
     content_type_conformance,
 ]
 EXAMPLES = 12
+# The time-stamp responder reads DER queries: a well-formed one, and any bytes at all.
+schemathesis.openapi.media_type(
+    QUERY_MIME, st.one_of(st.just(query_for(b"schemathesis", nonce=1)), st.binary(max_size=300))
+)
 ADMIN = "admin@demo-corp.example"
 OUTBOUND_FIELDS = ("target", "judge")
 

@@ -126,6 +126,10 @@ _TSA_BODY = {
             "content": {timestamps.REPLY_MIME: {"schema": {"type": "string", "format": "binary"}}},
         },
         "400": {"description": "Not an RFC 3161 time-stamp query"},
+        "415": {
+            "description": f"The body is not sent as {timestamps.QUERY_MIME}",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
+        },
     },
 }
 
