@@ -104,7 +104,8 @@ def time_stamp_url(setting: str, data_dir: Path) -> Iterator[str | None]:
         return
     handler = type("OwnTimeStamps", (_Handler,), {"authority": _authority(_pki(data_dir))})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # a short poll: stopping waits for the loop to look, which is every poll interval
+    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/tsa"
