@@ -467,3 +467,19 @@ async def test_the_pki_api_issues_the_callers_organisation_its_signer_for_admins
     again = await public.post("/api/provenance/pki", headers=tokens[Role.ADMIN])
     assert again.status_code == 409
     assert (await public.get("/api/provenance/pki")).status_code == 401
+
+
+def test_a_signer_from_a_replaced_root_is_reissued_before_it_signs(tmp_path: Path) -> None:
+    deployment = DeploymentPki(tmp_path / "pki")
+    deployment.create_root()
+    first = deployment.signer(7, "みどり市")
+    assert deployment.signer(7, "みどり市") == first  # kept while valid
+    assert deployment.signer(7, "みどり市 (改称)") != first  # renamed: a new subject
+    for path in (deployment.root_certificate, deployment.root_key):
+        path.unlink()
+    root = deployment.ensure_root()
+    again = deployment.signer(7, "みどり市 (改称)")
+    assert x509.load_pem_x509_certificates(again.chain)[-1] == root.certificate
+    signed = sign_image(picture(), again, generator="g", system="s")
+    assert check_image(signed, "".join(deployment.trust_anchors())).state == "Trusted"
+    assert len(deployment.issued(7)) == 3

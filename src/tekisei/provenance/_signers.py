@@ -150,7 +150,7 @@ class DeploymentPki:
                 leaf.not_valid_after_utc - moment > RENEW_BEFORE
                 and named
                 and named[0].value == subject_text(organisation)
-                and leaf.issuer == self.root().certificate.subject
+                and x509.load_pem_x509_certificates(current.chain)[-1] == self.root().certificate
             ):
                 return current
         return self.issue(org_id, organisation)
@@ -205,8 +205,8 @@ class DeploymentPki:
         root = self.root().certificate
         if path.is_file():
             key, chain = _split(path.read_bytes())
-            leaf = x509.load_pem_x509_certificates(chain)[0]
-            if leaf.issuer == root.subject and leaf.not_valid_after_utc > datetime.now(UTC):
+            leaf, *rest = x509.load_pem_x509_certificates(chain)
+            if rest[-1:] == [root] and leaf.not_valid_after_utc > datetime.now(UTC):
                 return TimeStampAuthority(chain=chain, key=key)
         made_chain, made_key = issue_time_stamping(self.root(), "tekisei deployment")
         write_private(path, made_key + made_chain)
