@@ -171,7 +171,9 @@ def check_samples(
             )  # fmt: skip
         else:
             images += 1
-            result = credentials.verify(session, data_dir, read_bytes(path, MAX_FILE_BYTES))
+            result = credentials.verify(
+                session, data_dir, read_bytes(path, MAX_FILE_BYTES), master=master
+            )
             ok = result.c2pa.state == "Trusted" or result.recovered is not None
             verified += ok
             details.append(
