@@ -187,8 +187,9 @@ def _open(data: bytes) -> Any:
             warnings.simplefilter("error", image_module.DecompressionBombWarning)
             image = image_module.open(io.BytesIO(data))
             image.load()
-    except (OSError, SyntaxError, ValueError, image_module.DecompressionBombWarning,
-            image_module.DecompressionBombError):  # fmt: skip
+    except (image_module.DecompressionBombWarning, image_module.DecompressionBombError):
+        raise ValueError("the image has too many pixels to decode") from None
+    except (OSError, SyntaxError, ValueError):
         raise ValueError("the image cannot be decoded") from None
     return image
 
