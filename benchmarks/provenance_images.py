@@ -46,11 +46,11 @@ from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from tekisei.db.base import Base  # noqa: E402
-from tekisei.db.orgs import OrgRow  # noqa: E402
-from tekisei.db.provenance import ImageCredentialRow  # noqa: E402
-from tekisei.db.systems import SystemRow  # noqa: E402
-from tekisei.provenance import (  # noqa: E402
+from tekisei.db.base import Base
+from tekisei.db.orgs import OrgRow
+from tekisei.db.provenance import ImageCredentialRow
+from tekisei.db.systems import SystemRow
+from tekisei.provenance import (
     HASH_BOUND,
     decode_payload,
     embed_watermark,
@@ -63,7 +63,7 @@ from tekisei.provenance import (  # noqa: E402
     perceptual_hash,
     read_bits,
 )
-from tekisei.provenance._watermark import BCH_T  # noqa: E402
+from tekisei.provenance._watermark import BCH_T
 
 KEY = bytes(range(32))
 SIZE = 512
