@@ -550,3 +550,24 @@ async def test_the_page_and_api_never_credit_a_copied_watermark(
         "/api/provenance/verify/image", files={"file": ("f.png", forged, "image/png")}
     )
     assert answer.json()["recovered"] is None and answer.json()["watermark"] == "mismatch"
+    direct = await http.post("/verify/image", files={"file": ("s.png", signed, "image/png")})
+    shown = BeautifulSoup(direct.text, "html.parser")
+    assert shown.select_one("#image-result h3")["data-state"] == "Trusted"  # type: ignore[index]
+    assert "署名された画像そのもの" in shown.select_one("#signed-image").get_text()  # type: ignore[union-attr]
+
+
+@pytest.mark.anyio
+async def test_the_binding_lookup_answers_only_its_exact_value_format(
+    client: tuple[httpx.AsyncClient, bytes],
+) -> None:
+    http, signed = client
+    asset = check_image(signed, None).soft_binding
+    url = "/api/provenance/matches/byBinding"
+    found = await http.post(url, json={"alg": WATERMARK_ALG, "value": asset})
+    assert found.status_code == 200 and found.json() == {"matches": [{"manifestId": asset}]}
+    upper = await http.post(url, json={"alg": WATERMARK_ALG, "value": "ABCDEF012345"})
+    assert upper.status_code == 422 and "12 lower-case hex" in upper.json()["detail"]
+    assert "16進数12桁" in upper.json()["detail_ja"]
+    legacy = await http.post(url, json={"alg": LEGACY_WATERMARK_ALG, "value": "9f3a1c2b"})
+    assert legacy.status_code == 422 and WATERMARK_ALG in legacy.json()["detail"]
+    assert "以前の32ビットの透かし" in legacy.json()["detail_ja"]
