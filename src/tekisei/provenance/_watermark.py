@@ -21,6 +21,7 @@ import importlib
 import importlib.util
 import io
 import math
+import threading
 import warnings
 from pathlib import Path
 from typing import Any
@@ -55,14 +56,15 @@ def _bch() -> Any:
     return module.BCH(BCH_T, m=BCH_M)
 
 
-_CODE = None
+_CODES = threading.local()
 
 
 def _code() -> Any:
-    global _CODE
-    if _CODE is None:
-        _CODE = _bch()
-    return _CODE
+    """The BCH codec of this thread (it keeps the last decoding's error positions)."""
+    code = getattr(_CODES, "code", None)
+    if code is None:
+        code = _CODES.code = _bch()
+    return code
 
 
 def payload_bits() -> int:
