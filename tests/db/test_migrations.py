@@ -1712,3 +1712,67 @@ def test_showing_energy_sources_comes_with_0041_off_for_everyone_and_goes_back(
         assert schema_drift(engine) == []
     finally:
         engine.dispose()
+
+
+def test_the_keyed_image_watermark_comes_with_0042_keeping_32_bit_images_and_goes_back(
+    settings: Settings,
+) -> None:
+    """0042 widens asset ids to 12 hex digits and adds each image's watermark algorithm and
+    perceptual hash: images signed before keep their rows, marked with the 32-bit
+    algorithm and no hash (so never offered through the watermark); going back drops the
+    columns and the 12-digit rows, which the earlier column cannot hold."""
+    from alembic import command
+
+    from tekisei.db.migrate import alembic_config, upgrade
+
+    engine = make_engine(settings.resolved_database_url)
+    config = alembic_config(engine)
+    at = "'2026-01-01 00:00:00'"
+    try:
+        upgrade(engine, "0041")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO orgs (id, slug, name, actors, created_at, version, audit_seq, "
+                    f"audit_head) VALUES (1, 'city', 'City', '[\"local\"]', {at}, 1, 0, 'x')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO image_credentials (id, org_id, asset_id, generator, mime, "
+                    "signed_sha256, manifest, created_by, created_at) VALUES (1, 1, "
+                    f"'9f3a1c2b', 'gen', 'image/png', 'ab', '{{}}', 'cli', {at})"
+                )
+            )
+        upgrade(engine, "0042")
+        with engine.begin() as connection:
+            row = connection.execute(
+                text("SELECT asset_id, watermark_alg, perceptual_hash FROM image_credentials")
+            ).one()
+            assert tuple(row) == ("9f3a1c2b", "org.tekisei.dwtdctsvd.32", None)
+            connection.execute(
+                text(
+                    "INSERT INTO image_credentials (id, org_id, asset_id, generator, mime, "
+                    "signed_sha256, manifest, created_by, created_at, watermark_alg, "
+                    f"perceptual_hash) VALUES (2, 1, '0123456789ab', 'gen', 'image/png', 'cd', "
+                    f"'{{}}', 'cli', {at}, 'org.tekisei.dwtdctsvd.bch.48', '00ff00ff00ff00ff')"
+                )
+            )
+        with pytest.raises(Exception, match=r"(?i)unique"), engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO image_credentials (id, org_id, asset_id, generator, mime, "
+                    "signed_sha256, manifest, created_by, created_at) VALUES (3, 1, "
+                    f"'0123456789ab', 'gen', 'image/png', 'ef', '{{}}', 'cli', {at})"
+                )
+            )
+        command.downgrade(config, "0041")
+        columns = {c["name"] for c in inspect(engine).get_columns("image_credentials")}
+        assert "watermark_alg" not in columns and "perceptual_hash" not in columns
+        with engine.connect() as connection:
+            kept = connection.execute(text("SELECT asset_id FROM image_credentials")).all()
+        assert [r[0] for r in kept] == ["9f3a1c2b"]
+        upgrade(engine)
+        assert schema_drift(engine) == []
+    finally:
+        engine.dispose()

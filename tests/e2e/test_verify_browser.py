@@ -40,8 +40,9 @@ def marked(base_url: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str,
             if not credentials.pki(settings.data_dir).exists():
                 credentials.pki_init(session, admin, settings.data_dir)
             signed, _ = credentials.sign(
-                session, admin, settings.data_dir, picture(), system, "demo-diffusion-1"
-            )
+                session, admin, settings.data_dir, picture(), system, "demo-diffusion-1",
+                master=master,
+            )  # fmt: skip
     finally:
         database.close()
     (folder / "signed.png").write_bytes(signed)

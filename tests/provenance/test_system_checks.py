@@ -54,8 +54,9 @@ def test_a_system_check_is_evidence_on_2_3_and_gates_the_check(
         ).key_id
         credentials.pki_init(session, admin, settings.data_dir)
         signed, _ = credentials.sign(
-            session, admin, settings.data_dir, picture(), system_id, "demo-diffusion-1"
-        )
+            session, admin, settings.data_dir, picture(), system_id, "demo-diffusion-1",
+            master=master,
+        )  # fmt: skip
         with pytest.raises(NotFoundError):
             provenance_checks.set_mechanisms(
                 session, admin, system_id, text_key_id="wk-nobody", c2pa=True

@@ -146,7 +146,9 @@ def test_the_demo_gives_the_checkers_something_to_check_against(
         person = provenance.verify_text(session, MASTER, tmp_path, HUMAN_EN)
         assert person.verdict is not Verdict.WATERMARK_DETECTED
         # the signed sample image is trusted, its credentials in place
-        checked = credentials.verify(session, tmp_path, found["image"].read_bytes(), None)
+        checked = credentials.verify(
+            session, tmp_path, found["image"].read_bytes(), None, master=MASTER
+        )
     assert checked.c2pa.present and checked.c2pa.state == "Trusted", checked
     assert (tmp_path / "demo").stat().st_mode & 0o777 == 0o700
     with loaded_db.reading() as session:

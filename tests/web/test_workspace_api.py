@@ -1009,7 +1009,7 @@ async def _one_of_every_kind(api: dict[str, Any], demo_url: str) -> dict[str, An
         "review_id": review.json()["id"],
         "run": run.json()["id"],
         "suggestion_id": suggestion["id"],
-        "asset_id": "00000000",  # public provenance lookups: an unknown asset is 404
+        "asset_id": "000000000000",  # public provenance lookups: an unknown asset is 404
         "invitation_id": invitation.json()["id"],
         "user_id": next(m["user_id"] for m in members if m["email"] == "admin@acme.example"),
         **transparency,
@@ -1214,8 +1214,9 @@ async def _hidden_system(
             folder=samples,
         )
         _, image = credentials.sign(
-            session, owner, settings.data_dir, PNG, system_id, f"{HIDDEN} generator"
-        )
+            session, owner, settings.data_dir, PNG, system_id, f"{HIDDEN} generator",
+            master=provenance_service.master_key(settings),
+        )  # fmt: skip
     transparency = await _records_and_notice(api, system_id, f"{HIDDEN} record")
     await _statement(api, f"{HIDDEN} statement")
     transparency["policy_id"] = await _policy(api, f"{HIDDEN} policy")

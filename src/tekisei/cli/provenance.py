@@ -263,8 +263,8 @@ def sign_image_command(
 ) -> None:
     """Watermark an AI-generated image and sign C2PA content credentials for it."""
     data = _read(image)
+    config = settings()
     with database().transaction() as session:
-        config = settings()
         signed, row = credentials.sign(
             session,
             principal(session, org, user),
@@ -272,12 +272,21 @@ def sign_image_command(
             data,
             system,
             generator,
+            master=provenance_service.master_key(config),
             time_stamps=config.tsa_url,
         )
-        asset = row.asset_id
+        asset, alg = row.asset_id, row.watermark_alg
     output.write_bytes(signed)
     if as_json:
-        print_json({"asset_id": asset, "output": str(output), "bytes": len(signed)})
+        print_json(
+            {"asset_id": asset, "watermark": alg, "output": str(output), "bytes": len(signed)}
+        )
+    elif alg is None:
+        console.print(
+            f"signed {output} (asset {asset}; no watermark: the image is too small or too "
+            "flat to carry one)",
+            markup=False,
+        )
     else:
         console.print(f"signed {output} (watermark {asset})", markup=False)
 
@@ -298,11 +307,14 @@ def verify_image_command(
     lang: LangOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Check an image's content credentials, or find them through its watermark (exit 0
-    when trusted credentials were found, 1 otherwise)."""
+    """Check an image's content credentials, or, when it carries none, find those of a
+    possibly related image through its watermark (exit 0 when trusted credentials or a
+    related image's were found, 1 otherwise)."""
     config = settings()
     with database().reading() as session:
-        result = credentials.verify(session, config.data_dir, _read(image))
+        result = credentials.verify(
+            session, config.data_dir, _read(image), master=provenance_service.master_key(config)
+        )
     if as_json:
         print_json(result)
     else:
@@ -320,9 +332,17 @@ def verify_image_command(
         elif result.recovered is not None:
             found = result.recovered
             console.print(
-                f"no embedded credentials; recovered through the watermark: {found.asset_id} "
-                f"({found.bits_matched}/32 bits) · generator {found.generator} · "
-                f"signed {found.signed_at:%Y-%m-%d}",
+                "no embedded credentials; credentials of a possibly related image, found "
+                f"through the watermark: {found.asset_id} · generator {found.generator} · "
+                f"signed {found.signed_on:%Y-%m-%d} · perceptual hash {found.hash_distance} "
+                f"of 64 bits apart (at most {found.hash_bound}) · {found.bits_corrected} of "
+                f"{found.bits_total} watermark bits corrected",
+                markup=False,
+            )
+        elif result.watermark is credentials.WatermarkFinding.MISMATCH:
+            console.print(
+                "no content credentials; the image carries the watermark of a signed image "
+                "but does not look like it (a copied watermark): no credentials apply",
                 markup=False,
             )
         else:

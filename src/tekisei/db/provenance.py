@@ -32,8 +32,9 @@ class ProvenanceKeyRow(Base):
 
 
 class ImageCredentialRow(Base):
-    """An image signed by the deployment: its watermark payload (the soft binding) and the
-    manifest, so that a copy whose manifest was stripped can be matched back."""
+    """An image signed by the deployment: its asset id (the watermark's payload and the
+    soft-binding value), its perceptual hash and the manifest, so that a copy whose
+    manifest was stripped can be matched back."""
 
     __tablename__ = "image_credentials"
 
@@ -42,8 +43,15 @@ class ImageCredentialRow(Base):
     system_id: Mapped[int | None] = mapped_column(
         ForeignKey("systems.id", ondelete="SET NULL"), index=True
     )
-    asset_id: Mapped[str] = mapped_column(String(8), unique=True)
-    """The 32-bit watermark payload, as 8 hex digits."""
+    asset_id: Mapped[str] = mapped_column(String(16), unique=True)
+    """The 48-bit asset id as 12 hex digits (8 hex digits: the earlier 32-bit watermark);
+    the watermark lookup is one query on its unique index."""
+    watermark_alg: Mapped[str | None] = mapped_column(String(40))
+    """The soft-binding algorithm of the watermark the image carries; None when it carries
+    none (smaller than 256 pixels a side, or the watermark did not read back)."""
+    perceptual_hash: Mapped[str | None] = mapped_column(String(16))
+    """64-bit pHash of the signed image (16 hex digits); None for images signed before it
+    was kept, which are therefore never offered through the watermark."""
     generator: Mapped[str] = mapped_column(String(200))
     mime: Mapped[str] = mapped_column(String(40))
     signed_sha256: Mapped[str] = mapped_column(String(64))

@@ -1,19 +1,15 @@
-"""Images: C2PA content credentials (c2pa-python) and an invisible 32-bit watermark
-(``dwtDctSvd`` from invisible-watermark) used as the credentials' soft binding, so an
-image whose manifest was stripped by re-encoding can be matched back to it.
+"""Images: C2PA content credentials (c2pa-python); the keyed watermark that serves as
+their soft binding is in ``_watermark``.
 """
 
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import io
 import json
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
-import numpy as np
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from pydantic import BaseModel
@@ -23,9 +19,12 @@ from tekisei.provenance._pki import ClaimSigner, Pki
 from tekisei.provenance._tsa import TimeStampError
 
 AI_GENERATED = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
-WATERMARK_ALG = "org.tekisei.dwtdctsvd.32"
-MIN_BITS = 29
-"""Bits of 32 that must agree for a match (by chance: about 1.3e-6)."""
+WATERMARK_ALG = "org.tekisei.dwtdctsvd.bch.48"
+"""The soft-binding algorithm of the keyed watermark (``_watermark``): the value is the
+48-bit asset id as 12 lower-case hex digits."""
+LEGACY_WATERMARK_ALG = "org.tekisei.dwtdctsvd.32"
+"""The earlier unkeyed 32-bit watermark: its images keep their embedded credentials, but
+their watermark is no longer looked up."""
 MIME = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
 
 
@@ -39,67 +38,6 @@ def mime_of(data: bytes) -> str:
         if data.startswith(magic):
             return mime
     raise ValueError("give a PNG or JPEG image")
-
-
-def _dwt() -> Any:
-    """invisible-watermark's dwtDctSvd module, loaded on its own: the package's
-    ``__init__`` imports torch for another method."""
-    found = importlib.util.find_spec("imwatermark")
-    if found is None or not found.submodule_search_locations:
-        raise RuntimeError("image watermarks need invisible-watermark (pip install --no-deps)")
-    path = Path(next(iter(found.submodule_search_locations))) / "dwtDctSvd.py"
-    spec = importlib.util.spec_from_file_location("tekisei_dwtdctsvd", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _bits(payload: int) -> list[int]:
-    return [(payload >> (31 - i)) & 1 for i in range(32)]
-
-
-def _pixels(data: bytes) -> Any:
-    cv2 = importlib.import_module("cv2")
-    image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
-    if image is None:
-        raise ValueError("the image cannot be decoded")
-    rows, cols = image.shape[:2]
-    if rows * cols < 256 * 256:
-        raise ValueError("the image is too small for a watermark (at least 256×256 pixels)")
-    return image
-
-
-def embed_watermark(data: bytes, payload: int) -> bytes:
-    """The image with ``payload`` (32 bits) embedded, in the same format (JPEG at 95).
-
-    Raises:
-        ValueError: not a PNG/JPEG, undecodable, or smaller than 256×256.
-    """
-    cv2 = importlib.import_module("cv2")
-    mime = mime_of(data)
-    marked = _dwt().EmbedDwtDctSvd(_bits(payload), wmLen=32, scales=[0, 36, 0], block=4)
-    pixels = marked.encode(_pixels(data))
-    ext, options = (".png", []) if mime == "image/png" else (".jpg", [cv2.IMWRITE_JPEG_QUALITY, 95])
-    ok, encoded = cv2.imencode(ext, pixels, options)
-    if not ok:
-        raise ValueError("the watermarked image cannot be encoded")
-    return bytes(encoded.tobytes())
-
-
-def read_watermark(data: bytes) -> int:
-    """The 32 bits the image carries (noise, for an image without a watermark)."""
-    decoder = _dwt().EmbedDwtDctSvd([], wmLen=32, scales=[0, 36, 0], block=4)
-    bits = decoder.decode(_pixels(data))
-    value = 0
-    for bit in bits:
-        value = (value << 1) | int(bool(bit))
-    return value
-
-
-def bits_matching(a: int, b: int) -> int:
-    """How many of the 32 bits of ``a`` and ``b`` agree."""
-    return 32 - bin((a ^ b) & 0xFFFFFFFF).count("1")
 
 
 class ImageCheck(BaseModel):

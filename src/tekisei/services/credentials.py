@@ -1,17 +1,21 @@
 """Content credentials for generated images: the deployment's signing PKI, signing with a
-watermark soft binding, and verification that falls back to the watermark when the
-manifest was stripped."""
+keyed watermark as soft binding, and verification that falls back to the watermark when
+the manifest was stripped, offering the stored manifest only for a picture that looks
+like the signed one."""
 
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,15 +25,22 @@ from tekisei.db.orgs import OrgRow
 from tekisei.db.provenance import ImageCredentialRow
 from tekisei.errors import ConflictError, InvalidInputError, NotFoundError
 from tekisei.provenance import (
-    MIN_BITS,
+    HASH_BOUND,
+    LEGACY_WATERMARK_ALG,
     WATERMARK_ALG,
     ClaimSigner,
     DeploymentPki,
     ImageCheck,
     TimeStampError,
-    bits_matching,
     check_image,
+    decode_payload,
     embed_watermark,
+    format_asset_id,
+    hash_distance,
+    image_fits,
+    payload_bits,
+    perceptual_hash,
+    read_bits,
     read_watermark,
     sign_image,
 )
@@ -42,6 +53,7 @@ __all__ = [
     "ImageVerification",
     "PkiOut",
     "Recovered",
+    "WatermarkFinding",
     "credential_by_asset",
     "find_by_binding",
     "issued_certificates",
@@ -53,6 +65,7 @@ __all__ = [
     "trust_anchor",
     "trust_anchors",
     "verify",
+    "watermark_key",
 ]
 
 
@@ -202,8 +215,36 @@ def issued_certificates(data_dir: Path) -> list[x509.Certificate]:
     return pki(data_dir).all_issued()
 
 
+_KEY_INFO = b"tekisei image watermark key v1"
+_ASSET_ID = re.compile(r"[0-9a-f]{12}")
+_LEGACY_ASSET_ID = re.compile(r"[0-9a-f]{8}")
+
+
+def watermark_key(master: bytes) -> bytes:
+    """The deployment's image watermark key: HKDF-SHA256 of the master key (itself
+    derived from the deployment secret), so that only this deployment can write an asset
+    id into a picture or read one out."""
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_KEY_INFO).derive(master)
+
+
 def _invalid(exc: ValueError) -> InvalidInputError:
-    return InvalidInputError(str(exc), ja=f"この画像は扱えません: {exc}")
+    return InvalidInputError(
+        f"this image cannot be used: {exc}",
+        ja="この画像は扱えません。壊れていない PNG または JPEG の画像を選んでください。",
+    )
+
+
+def _by_asset(session: Session, asset_id: str) -> ImageCredentialRow | None:
+    return session.scalars(
+        select(ImageCredentialRow).where(ImageCredentialRow.asset_id == asset_id)
+    ).one_or_none()
+
+
+def _new_asset_id(session: Session) -> int:
+    while True:  # 48 random bits: a repeat is rare even among millions of images
+        asset = secrets.randbits(48)
+        if _by_asset(session, format_asset_id(asset)) is None:
+            return asset
 
 
 def sign(
@@ -214,38 +255,47 @@ def sign(
     system_id: int,
     generator: str,
     *,
+    master: bytes,
     time_stamps: str = "own",
 ) -> tuple[bytes, ImageCredentialRow]:
-    """Watermark an AI-generated image with a fresh 32-bit asset id, sign C2PA content
-    credentials for it (naming the system and generator, with the watermark as soft
-    binding) and keep the manifest for lookups. The organisation's own certificate
-    signs, time-stamped as ``time_stamps`` says (``TEKISEI_TSA_URL``: ``own``, ``none``
-    or a URL).
+    """Watermark an AI-generated image with a fresh 48-bit asset id under the deployment's
+    watermark key, sign C2PA content credentials for it (naming the system and generator,
+    with the watermark as soft binding) and keep the manifest and the signed image's
+    perceptual hash for lookups. The organisation's own certificate signs, time-stamped
+    as ``time_stamps`` says (``TEKISEI_TSA_URL``: ``own``, ``none`` or a URL).
+
+    An image smaller than 256 pixels a side, or one whose watermark does not read back
+    (too flat to carry it), is signed without a watermark and without a soft binding.
 
     Raises:
-        InvalidInputError: not a PNG/JPEG of at least 256×256, no PKI yet, or the
-            time-stamp authority did not answer.
+        InvalidInputError: not a PNG/JPEG, no PKI yet, or the time-stamp authority did
+            not answer.
     """
     system = systems.visible_system(session, principal, system_id)
     require(principal, Permission.WRITE_SYSTEMS)
     signing = org_signer(session, principal, data_dir)
-    taken = set(session.scalars(select(ImageCredentialRow.asset_id)))
-    asset = secrets.randbits(32)
-    while f"{asset:08x}" in taken:
-        asset = secrets.randbits(32)
+    key = watermark_key(master)
+    asset = _new_asset_id(session)
     try:
-        marked = embed_watermark(data, asset)
+        marked, alg = data, None
+        if image_fits(data):
+            candidate = embed_watermark(data, key, asset)
+            read = read_watermark(candidate, key)
+            if read is not None and read[0] == asset:
+                marked, alg = candidate, WATERMARK_ALG
+        binding = format_asset_id(asset) if alg else None
         with timestamps.time_stamp_url(time_stamps, data_dir) as tsa:
             signed = sign_image(
                 marked,
                 signing,
                 generator=generator,
                 system=system.name,
-                soft_binding=f"{asset:08x}",
-                watermarked=True,
+                soft_binding=binding,
+                watermarked=alg is not None,
                 time_stamp_url=tsa,
             )
         check = check_image(signed, trust_anchor(data_dir))
+        pictured = perceptual_hash(signed)
     except ValueError as exc:
         raise _invalid(exc) from None
     except TimeStampError as exc:
@@ -258,7 +308,9 @@ def sign(
     row = ImageCredentialRow(
         org_id=principal.org_id,
         system_id=system.id,
-        asset_id=f"{asset:08x}",
+        asset_id=format_asset_id(asset),
+        watermark_alg=alg,
+        perceptual_hash=f"{pictured:016x}",
         generator=generator,
         mime="image/png" if signed.startswith(b"\x89PNG") else "image/jpeg",
         signed_sha256=hashlib.sha256(signed).hexdigest(),
@@ -277,116 +329,151 @@ def sign(
         "provenance.image_sign",
         "image",
         row.asset_id,
-        {"system": system.id, "generator": generator, "sha256": row.signed_sha256},
-    )
+        {"system": system.id, "generator": generator, "sha256": row.signed_sha256,
+         "watermark": alg},
+    )  # fmt: skip
     return signed, row
 
 
+class WatermarkFinding(StrEnum):
+    """What the watermark said, when it was read."""
+
+    NOT_CHECKED = "not_checked"
+    """The image carries content credentials: they decide, the watermark is not read."""
+    TOO_SMALL = "too_small"
+    """Smaller than 256 pixels a side: no watermark can be there."""
+    ABSENT = "absent"
+    """No watermark of this deployment (or one of an image no longer kept)."""
+    MISMATCH = "mismatch"
+    """A watermark naming a signed image, in a picture that does not look like it (a
+    copied watermark): no credentials are offered."""
+    FOUND = "found"
+    """A watermark naming a signed image that this picture looks like."""
+
+
 class Recovered(BaseModel):
-    """A manifest found again through the watermark (the embedded one was stripped)."""
+    """Credentials of a possibly related image: the stored manifest of a signed image
+    whose watermark this picture carries and which it looks like (perceptual hashes
+    within ``hash_bound`` bits). They describe the signed image, not this picture."""
 
     asset_id: str
-    bits_matched: int
-    system_id: int | None
-    """The signing system, for those who may see it."""
     generator: str
-    signed_at: datetime
-    manifest: dict[str, Any]
+    signed_on: date
+    bits_corrected: int
+    """Watermark bits the error-correcting code had to correct."""
+    bits_total: int
+    hash_distance: int
+    """Bits (of 64) by which this picture's perceptual hash differs from the signed image's."""
+    hash_bound: int
+    system_id: int | None = None
+    """The signing system, for those who may see it."""
+    manifest: dict[str, Any] | None = None
+    """The stored manifest (it names the system), for those who may see the system."""
 
 
 class ImageVerification(BaseModel):
     """What an image's credentials and watermark say."""
 
     c2pa: ImageCheck
-    watermark_bits_matched: int | None = None
-    """Bits agreeing with the asset id the credentials (or the lookup) name."""
+    watermark: WatermarkFinding = WatermarkFinding.NOT_CHECKED
     recovered: Recovered | None = None
 
 
-def _nearest(session: Session, value: int) -> tuple[ImageCredentialRow, int] | None:
-    best: tuple[ImageCredentialRow, int] | None = None
-    for row in session.scalars(select(ImageCredentialRow)):
-        matched = bits_matching(int(row.asset_id, 16), value)
-        if matched >= MIN_BITS and (best is None or matched > best[1]):
-            best = (row, matched)
-    return best
-
-
 def verify(
-    session: Session, data_dir: Path, data: bytes, principal: Principal | None = None
+    session: Session,
+    data_dir: Path,
+    data: bytes,
+    principal: Principal | None = None,
+    *,
+    master: bytes,
 ) -> ImageVerification:
-    """Check an image: the embedded C2PA credentials against the deployment's root; when
-    there are none, the watermark, matched (≥ 29 of 32 bits) against signed images.
+    """Check an image: the embedded C2PA credentials against the deployment's root; only
+    when there are none, the watermark under the deployment's key, looked up by its exact
+    asset id and offered as credentials of a possibly related image when the picture's
+    perceptual hash is within ``HASH_BOUND`` bits of the signed image's.
 
     A manifest found again names its system only to a ``principal`` who may see that
-    system; anyone else gets what the public gets.
+    system; anyone else gets what the public page shows.
 
     Raises:
         InvalidInputError: not a PNG/JPEG, or unreadable.
     """
     try:
         check = check_image(data, trust_anchor(data_dir), issued=issued_certificates(data_dir))
+        if check.present:
+            return ImageVerification(c2pa=check)
+        bits = read_bits(data)
     except ValueError as exc:
         raise _invalid(exc) from None
-    try:
-        value = read_watermark(data)
-    except ValueError:
-        value = None  # too small for a watermark: only the credentials count
-    if check.present:
-        matched = None
-        if check.soft_binding and value is not None:
-            matched = bits_matching(int(check.soft_binding, 16), value)
-        return ImageVerification(c2pa=check, watermark_bits_matched=matched)
-    found = _nearest(session, value) if value is not None else None
-    if found is None:
-        return ImageVerification(c2pa=check)
-    row, bits = found
+    if bits is None:
+        return ImageVerification(c2pa=check, watermark=WatermarkFinding.TOO_SMALL)
+    decoded = decode_payload(watermark_key(master), bits)
+    row = _by_asset(session, format_asset_id(decoded[0])) if decoded else None
+    if decoded is None or row is None or row.watermark_alg != WATERMARK_ALG:
+        return ImageVerification(c2pa=check, watermark=WatermarkFinding.ABSENT)
+    distance = (
+        hash_distance(perceptual_hash(data), int(row.perceptual_hash, 16))
+        if row.perceptual_hash
+        else None
+    )
+    if distance is None or distance > HASH_BOUND:
+        return ImageVerification(c2pa=check, watermark=WatermarkFinding.MISMATCH)
+    visible = principal is not None and scope.system_is_visible(session, principal, row.system_id)
     return ImageVerification(
         c2pa=check,
-        watermark_bits_matched=bits,
+        watermark=WatermarkFinding.FOUND,
         recovered=Recovered(
             asset_id=row.asset_id,
-            bits_matched=bits,
-            system_id=row.system_id
-            if principal is not None and scope.system_is_visible(session, principal, row.system_id)
-            else None,
             generator=row.generator,
-            signed_at=row.created_at,
-            manifest=row.manifest,
+            signed_on=row.created_at.date(),
+            bits_corrected=decoded[1],
+            bits_total=payload_bits(),
+            hash_distance=distance,
+            hash_bound=HASH_BOUND,
+            system_id=row.system_id if visible else None,
+            manifest=row.manifest if visible else None,
         ),
     )
 
 
 def find_by_binding(session: Session, alg: str, value: str) -> list[str]:
-    """Asset ids whose soft binding matches (C2PA soft-binding lookup).
+    """Asset ids whose soft binding is exactly ``value`` (C2PA soft-binding lookup).
 
     Raises:
-        InvalidInputError: another algorithm, or not 8 hex digits.
+        InvalidInputError: another algorithm (the earlier 32-bit one included), or a value
+            that is not 12 lower-case hex digits.
     """
+    if alg == LEGACY_WATERMARK_ALG:
+        raise InvalidInputError(
+            f"{LEGACY_WATERMARK_ALG} is the earlier 32-bit watermark, no longer looked up "
+            f"(too many chance matches); this service uses {WATERMARK_ALG}",
+            ja=f"{LEGACY_WATERMARK_ALG} は以前の32ビットの透かしで、偶然の一致が多いため照会を"
+            f"やめました。現在の方式は {WATERMARK_ALG} です。",
+        )
     if alg != WATERMARK_ALG:
         raise InvalidInputError(
-            f"unknown soft-binding algorithm {alg!r}; this service uses {WATERMARK_ALG}",
-            ja=f"ソフトバインディングの方式 {alg!r} には対応していません。",
+            f"unknown soft-binding algorithm; this service uses {WATERMARK_ALG}",
+            ja="指定されたソフトバインディングの方式には対応していません。"
+            f"現在の方式は {WATERMARK_ALG} です。",
         )
-    try:
-        wanted = int(value, 16)
-    except ValueError:
+    if not _ASSET_ID.fullmatch(value):
         raise InvalidInputError(
-            "the value is 8 hex digits", ja="値は16進数8桁で指定してください。"
-        ) from None
-    found = _nearest(session, wanted)
-    return [found[0].asset_id] if found else []
+            f"the value of {WATERMARK_ALG} is 12 lower-case hex digits (0-9, a-f)",
+            ja=f"{WATERMARK_ALG} の値は16進数12桁（0〜9 と小文字の a〜f）で指定してください。",
+        )
+    row = _by_asset(session, value)
+    return [row.asset_id] if row is not None and row.watermark_alg == WATERMARK_ALG else []
 
 
 def credential_by_asset(session: Session, asset_id: str) -> ImageCredentialRow:
-    """A signed image's record by its asset id.
+    """A signed image's record by its asset id (12 hex digits; 8 for images signed with
+    the earlier 32-bit watermark).
 
     Raises:
-        NotFoundError: none.
+        NotFoundError: none, or not an asset id.
     """
-    row = session.scalars(
-        select(ImageCredentialRow).where(ImageCredentialRow.asset_id == asset_id.lower())
-    ).first()
+    shaped = _ASSET_ID.fullmatch(asset_id) or _LEGACY_ASSET_ID.fullmatch(asset_id)
+    row = _by_asset(session, asset_id) if shaped else None
     if row is None:
-        raise NotFoundError(f"no manifest {asset_id}", ja=f"マニフェスト {asset_id} はありません。")
+        raise NotFoundError("no such manifest", ja="そのマニフェストはありません。")
     return row

@@ -646,8 +646,9 @@ def _provenance_samples(
     if not (data_dir / "pki").exists():
         credentials.pki_init(session, operator, data_dir)
     signed, _row = credentials.sign(
-        session, operator, data_dir, sample_image(), system_id, "tekisei demo image generator"
-    )
+        session, operator, data_dir, sample_image(), system_id, "tekisei demo image generator",
+        master=master,
+    )  # fmt: skip
     write_private(folder / IMAGE_SAMPLE, signed)
 
 

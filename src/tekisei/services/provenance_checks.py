@@ -215,7 +215,7 @@ def check_samples(
         else:
             images += 1
             data = read_bytes(path, MAX_FILE_BYTES)
-            result = credentials.verify(session, data_dir, data)
+            result = credentials.verify(session, data_dir, data, master=master)
             ok = _signed_by_org(session, principal.org_id, data_dir, data, result)
             verified += ok
             details.append(

@@ -185,8 +185,12 @@ def check_upload(
     request: Request, data: bytes, principal: Principal | None = None
 ) -> ImageVerification:
     """Verify an image with the deployment's trust anchor and soft-binding store."""
+    settings = request.app.state.settings
     with reading(request) as session:
-        return credentials.verify(session, request.app.state.settings.data_dir, data, principal)
+        return credentials.verify(
+            session, settings.data_dir, data, principal,
+            master=provenance_service.master_key(settings),
+        )  # fmt: skip
 
 
 @router.post(
@@ -196,10 +200,11 @@ def check_upload(
 )
 async def verify_image(request: Request, principal: OptionalPrincipalDep) -> ImageVerification:
     """An image's content credentials (C2PA state, signer, actions, source type,
-    failures), or the manifest found again through its watermark (naming its system only
-    to those who may see that system). Every call, signed in or not, counts against the
-    public limit per client, before the upload is read: the lookup searches every
-    organisation's images."""
+    failures); only when it carries none, its watermark: the credentials of a possibly
+    related image, offered when the picture's perceptual hash is close to the signed
+    image's (its system and stored manifest only to those who may see that system). Every
+    call, signed in or not, counts against the public limit per client, before the upload
+    is read: the lookup searches every organisation's images."""
     await run_in_threadpool(request.app.state.public_limiter.check, request)
     files, _ = await read_multipart(request, files=("file",))
     data = await read_upload(request, files["file"])
@@ -223,7 +228,8 @@ class Matches(BaseModel):
 
 @router.post("/api/provenance/matches/byBinding", response_model=Matches)
 def by_binding(request: Request, body: BindingQuery) -> Matches:
-    """Manifest ids whose watermark matches the value (at least 29 of 32 bits)."""
+    """The manifest id whose soft binding is exactly the value (``alg`` must be the
+    current watermark's, the value 12 lower-case hex digits)."""
     request.app.state.public_limiter.check(request)
     with reading(request) as session:
         found = credentials.find_by_binding(session, body.alg, body.value)
@@ -243,7 +249,7 @@ class ManifestOut(BaseModel):
 
 @router.get("/api/provenance/manifests/{asset_id}", response_model=ManifestOut)
 def manifest(
-    request: Request, asset_id: Annotated[str, Path(min_length=1, max_length=8)]
+    request: Request, asset_id: Annotated[str, Path(min_length=1, max_length=16)]
 ) -> ManifestOut:
     """The manifest stored when the image was signed."""
     request.app.state.public_limiter.check(request)
