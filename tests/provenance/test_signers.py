@@ -41,6 +41,7 @@ from tekisei.provenance import (
 from tekisei.provenance._pki import issue_time_stamping
 from tekisei.services import credentials, orgs, provenance_checks, systems, timestamps, users
 from tekisei.services.database import Database
+from tekisei.services.provenance import master_key
 from tekisei.web.app import create_app
 from tests.provenance.test_images import picture, reencode
 
@@ -81,15 +82,31 @@ def test_two_organisations_images_name_their_own_organisation_as_signer(
         with pytest.raises(ConflictError):
             credentials.pki_init(session, city, settings.data_dir)
         city_image, _ = credentials.sign(
-            session, city, settings.data_dir, picture(), city_system, "gen-1"
+            session,
+            city,
+            settings.data_dir,
+            picture(),
+            city_system,
+            "gen-1",
+            master=master_key(settings),
         )
         # the company never ran pki init: its certificate is issued on first need
         company_image, _ = credentials.sign(
-            session, company, settings.data_dir, picture(seed=2), company_system, "gen-1"
+            session,
+            company,
+            settings.data_dir,
+            picture(seed=2),
+            company_system,
+            "gen-1",
+            master=master_key(settings),
         )
     with loaded_db.reading() as session:
-        by_city = credentials.verify(session, settings.data_dir, city_image).c2pa
-        by_company = credentials.verify(session, settings.data_dir, company_image).c2pa
+        by_city = credentials.verify(
+            session, settings.data_dir, city_image, master=master_key(settings)
+        ).c2pa
+        by_company = credentials.verify(
+            session, settings.data_dir, company_image, master=master_key(settings)
+        ).c2pa
     assert (by_city.state, by_company.state) == ("Trusted", "Trusted")
     assert (by_city.signer, by_city.issuer) == ("みどり市", "みどり市")
     assert (by_company.signer, by_company.issuer) == ("あおぞら広告株式会社",) * 2
@@ -114,10 +131,22 @@ def test_a_check_of_one_organisation_fails_with_anothers_samples(
     with loaded_db.transaction() as session:
         credentials.pki_init(session, city, settings.data_dir)
         city_image, _ = credentials.sign(
-            session, city, settings.data_dir, picture(), city_system, "gen-1"
+            session,
+            city,
+            settings.data_dir,
+            picture(),
+            city_system,
+            "gen-1",
+            master=master_key(settings),
         )
         company_image, _ = credentials.sign(
-            session, company, settings.data_dir, picture(seed=3), company_system, "gen-1"
+            session,
+            company,
+            settings.data_dir,
+            picture(seed=3),
+            company_system,
+            "gen-1",
+            master=master_key(settings),
         )
     theirs, mine = tmp_path / "theirs", tmp_path / "mine"
     theirs.mkdir()
@@ -157,13 +186,24 @@ def test_an_earlier_deployments_images_keep_validating_beside_the_new_root(
     old_image = sign_image(picture(), old, generator="gen-0", system="old")
     with loaded_db.transaction() as session:
         new_image, _ = credentials.sign(
-            session, city, settings.data_dir, picture(seed=4), city_system, "gen-1"
+            session,
+            city,
+            settings.data_dir,
+            picture(seed=4),
+            city_system,
+            "gen-1",
+            master=master_key(settings),
         )
     anchors = credentials.trust_anchors(settings.data_dir)
     assert len(anchors) == 2 and old.root.read_text() in anchors
     with loaded_db.reading() as session:
         for image in (old_image, new_image):
-            assert credentials.verify(session, settings.data_dir, image).c2pa.state == "Trusted"
+            assert (
+                credentials.verify(
+                    session, settings.data_dir, image, master=master_key(settings)
+                ).c2pa.state
+                == "Trusted"
+            )
     new_root_pem = credentials.pki(settings.data_dir).root_certificate.read_bytes()
     assert new_root_pem != old.root.read_bytes()
 
@@ -177,7 +217,9 @@ def test_an_image_signed_under_another_deployments_root_is_not_trusted(
     stranger = issue_signer(new_root("tekisei C2PA root", "tekisei deployment"), "みどり市")
     forged = sign_image(picture(), stranger, generator="gen-1", system="x")
     with loaded_db.reading() as session:
-        found = credentials.verify(session, settings.data_dir, forged).c2pa
+        found = credentials.verify(
+            session, settings.data_dir, forged, master=master_key(settings)
+        ).c2pa
     assert found.state == "Valid" and found.signer == "みどり市"  # the same name, not ours
     assert found.reason == "untrusted"
     assert [e.code for e in found.explanations] == ["signingCredential.untrusted"]
@@ -242,12 +284,18 @@ async def test_an_expired_certificate_validates_when_time_stamped_and_is_named_w
         stamped = sign_image(picture(), short, generator="g", system="s", time_stamp_url=url)
     plain = sign_image(picture(seed=6), short, generator="g", system="s")
     with loaded_db.reading() as session:
-        before = credentials.verify(session, settings.data_dir, plain).c2pa
+        before = credentials.verify(
+            session, settings.data_dir, plain, master=master_key(settings)
+        ).c2pa
     assert before.state == "Trusted"  # the test is not vacuous: it was valid when signed
     _wait_until(short.certificate.not_valid_after_utc + timedelta(seconds=1))
     with loaded_db.reading() as session:
-        kept = credentials.verify(session, settings.data_dir, stamped).c2pa
-        lapsed = credentials.verify(session, settings.data_dir, plain).c2pa
+        kept = credentials.verify(
+            session, settings.data_dir, stamped, master=master_key(settings)
+        ).c2pa
+        lapsed = credentials.verify(
+            session, settings.data_dir, plain, master=master_key(settings)
+        ).c2pa
     assert kept.state == "Trusted" and kept.time_stamped_at is not None and kept.reason is None
     assert lapsed.state == "Invalid" and lapsed.reason == "expired"
     assert lapsed.time_stamped_at is None
@@ -380,7 +428,15 @@ async def test_the_trust_document_publishes_every_root(
     old = init_pki(settings.data_dir / "pki", "旧署名者")
     city, system = two_orgs["city"]
     with loaded_db.transaction() as session:
-        credentials.sign(session, city, settings.data_dir, picture(), system, "gen-1")
+        credentials.sign(
+            session,
+            city,
+            settings.data_dir,
+            picture(),
+            system,
+            "gen-1",
+            master=master_key(settings),
+        )
     web = create_app(load_settings(database_url=settings.resolved_database_url,
                                    data_dir=settings.data_dir))  # fmt: skip
     transport = httpx.ASGITransport(app=web)
@@ -405,15 +461,25 @@ def test_an_unreachable_time_stamp_authority_is_a_clear_error(
     ):
         credentials.sign(
                 session, city, settings.data_dir, picture(), system, "g",
-                time_stamps="http://127.0.0.1:9/tsa",
+                time_stamps="http://127.0.0.1:9/tsa", master=master_key(settings)
             )  # fmt: skip
     assert "タイムスタンプ" in (refused.value.message_ja or "")
     with loaded_db.transaction() as session:
         unstamped, _ = credentials.sign(
-            session, city, settings.data_dir, picture(), system, "g", time_stamps="none"
+            session,
+            city,
+            settings.data_dir,
+            picture(),
+            system,
+            "g",
+            time_stamps="none",
+            master=master_key(settings),
         )
         assert (
-            credentials.verify(session, settings.data_dir, unstamped).c2pa.time_stamped_at is None
+            credentials.verify(
+                session, settings.data_dir, unstamped, master=master_key(settings)
+            ).c2pa.time_stamped_at
+            is None
         )
 
 
