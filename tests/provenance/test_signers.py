@@ -163,7 +163,7 @@ def test_a_check_of_one_organisation_fails_with_anothers_samples(
             return provenance_checks.check_samples(
                 session,
                 company,
-                master=b"\0" * 32,
+                master=master_key(settings),
                 data_dir=settings.data_dir,
                 files_dir=db.files_dir,  # type: ignore[arg-type]
                 max_bytes=10 * 1024 * 1024,
