@@ -1,8 +1,10 @@
 """Content provenance: text watermarks and C2PA image credentials with a watermark soft
 binding, usable as a library on its own.
 
-The text watermark is a keyed-hash green list (KGW family): γ 0.25, δ 2, context 1,
-seeds from BLAKE2b with the key, the same on every platform. Detection needs only the
+The text watermark is a keyed-hash green list (KGW family): γ 0.25, δ 2, context 1
+(``lefthash``) or the ``selfhash`` scheme, seeds from BLAKE2b with the key, the same on
+every platform; texts are also tested in normalised forms (look-alike letters, invisible
+characters, capitals). Detection needs only the
 key and the generator's ``tokenizer.json``; generation uses a ``transformers`` logits
 processor (extra ``lm``).
 
@@ -42,6 +44,8 @@ if TYPE_CHECKING:
         DETECT_Z,
         MIN_TOKENS,
         SCHEME,
+        SCHEMES,
+        SELFHASH_SCHEME,
         Detection,
         GreenList,
         Verdict,
@@ -51,12 +55,15 @@ if TYPE_CHECKING:
         p_band,
         verdict,
     )
+    from tekisei.provenance._normalize import CONFUSABLES, normalised, text_variants
     from tekisei.provenance._pki import Pki, init_pki
     from tekisei.provenance._text import (
         Generator,
         TokenizerFile,
         detect_text,
         detect_transformers_watermark,
+        detect_variants,
+        encode_variants,
         export_tokenizer,
         logits_processor,
         smollm2_generator,
@@ -85,6 +92,13 @@ _WHERE: dict[str, str] = {
     "DETECT_Z": "tekisei.provenance._kgw",
     "MIN_TOKENS": "tekisei.provenance._kgw",
     "SCHEME": "tekisei.provenance._kgw",
+    "SCHEMES": "tekisei.provenance._kgw",
+    "SELFHASH_SCHEME": "tekisei.provenance._kgw",
+    "CONFUSABLES": "tekisei.provenance._normalize",
+    "normalised": "tekisei.provenance._normalize",
+    "text_variants": "tekisei.provenance._normalize",
+    "detect_variants": "tekisei.provenance._text",
+    "encode_variants": "tekisei.provenance._text",
     "Detection": "tekisei.provenance._kgw",
     "GreenList": "tekisei.provenance._kgw",
     "Verdict": "tekisei.provenance._kgw",
@@ -111,10 +125,13 @@ __getattr__ = attribute_loader(__name__, _WHERE)
 
 __all__ = [
     "AI_GENERATED",
+    "CONFUSABLES",
     "DETECT_Z",
     "MIN_BITS",
     "MIN_TOKENS",
     "SCHEME",
+    "SCHEMES",
+    "SELFHASH_SCHEME",
     "WATERMARK_ALG",
     "Detection",
     "Generator",
@@ -133,13 +150,16 @@ __all__ = [
     "detect",
     "detect_text",
     "detect_transformers_watermark",
+    "detect_variants",
     "embed_watermark",
+    "encode_variants",
     "export_tokenizer",
     "init_pki",
     "logits_processor",
     "mime_of",
     "new_key_id",
     "new_secret",
+    "normalised",
     "p_band",
     "read_watermark",
     "seal",
@@ -147,6 +167,7 @@ __all__ = [
     "smollm2_generator",
     "smollm2_location",
     "smollm2_tokenizer",
+    "text_variants",
     "unseal",
     "verdict",
 ]

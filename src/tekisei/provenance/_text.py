@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from tekisei.provenance._kgw import DETECT_Z, Detection, GreenList, detect, verdict
+from tekisei.provenance._normalize import text_variants
 
 SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 SMOLLM2_TOKENIZER = "smollm2-tokenizer.json.gz"
@@ -43,6 +44,31 @@ class TokenizerFile:
         return ids
 
 
+def encode_variants(text: str, tokenizer: TokenizerFile) -> list[list[int]]:
+    """The token ids of each form of ``text`` the detector tests (as given, normalised,
+    case restored; see :mod:`tekisei.provenance._normalize`)."""
+    return [tokenizer.encode(form) for form in text_variants(text)]
+
+
+def detect_variants(
+    forms: list[list[int]],
+    green_list: GreenList,
+    key_id: str | None = None,
+    keys_tried: int = 1,
+) -> Detection:
+    """The strongest finding over the forms of one text (from :func:`encode_variants`),
+    its p-value Bonferroni-corrected by keys tried × forms tried."""
+    best: Detection | None = None
+    for ids in forms:
+        found = detect(
+            ids, green_list, key_id=key_id, keys_tried=keys_tried, variants_tried=len(forms)
+        )
+        if best is None or found.z > best.z:
+            best = found
+    assert best is not None, "at least the text as given is a form"
+    return best
+
+
 def detect_text(
     text: str,
     tokenizer: TokenizerFile,
@@ -50,8 +76,11 @@ def detect_text(
     key_id: str | None = None,
     keys_tried: int = 1,
 ) -> Detection:
-    """Tokenize ``text`` with the generator's tokenizer and test it for one key."""
-    return detect(tokenizer.encode(text), green_list, key_id=key_id, keys_tried=keys_tried)
+    """Tokenize ``text`` (and its normalised forms) with the generator's tokenizer and test
+    it for one key."""
+    return detect_variants(
+        encode_variants(text, tokenizer), green_list, key_id=key_id, keys_tried=keys_tried
+    )
 
 
 def smollm2_location() -> tuple[Path, str]:
