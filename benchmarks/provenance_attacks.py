@@ -31,6 +31,7 @@ from pathlib import Path
 from tekisei.provenance import (
     Generator,
     GreenList,
+    Hashing,
     TokenizerFile,
     Verdict,
     WatermarkParams,
@@ -108,7 +109,9 @@ def main() -> None:
         tokenizer = TokenizerFile(path)
     schemes = {
         "lefthash h=1": GreenList(KEY),
-        "selfhash h=3 (+candidate)": GreenList(KEY, WatermarkParams(hashing="selfhash", context=3)),
+        "selfhash h=3 (+candidate)": GreenList(
+            KEY, WatermarkParams(hashing=Hashing.SELFHASH, context=3)
+        ),
     }
     generator = Generator(*smollm2_location())
     prompts = (PROMPTS * 4)[: args.texts]

@@ -15,6 +15,7 @@ from tekisei.provenance import (
     SCHEME,
     SELFHASH_SCHEME,
     GreenList,
+    Hashing,
     SealError,
     TokenizerFile,
     Verdict,
@@ -193,7 +194,7 @@ def test_normalised_forms_raise_no_false_positive_on_random_text(smollm2: Tokeni
 
 
 def test_selfhash_green_lists_depend_on_the_candidate_and_a_window_of_four() -> None:
-    params = WatermarkParams(hashing="selfhash", context=3)
+    params = WatermarkParams(hashing=Hashing.SELFHASH, context=3)
     assert params.scheme == SELFHASH_SCHEME and WatermarkParams().scheme == SCHEME
     green = GreenList(KEY, params)
     mask = green.mask([7, 8, 9], VOCAB)
@@ -210,7 +211,7 @@ def test_selfhash_green_lists_depend_on_the_candidate_and_a_window_of_four() -> 
 
 
 def test_a_stream_biased_towards_selfhash_green_is_detected_only_with_that_scheme() -> None:
-    green = GreenList(KEY, WatermarkParams(hashing="selfhash", context=3))
+    green = GreenList(KEY, WatermarkParams(hashing=Hashing.SELFHASH, context=3))
     rng = random.Random(11)
     ids = [rng.randrange(VOCAB) for _ in range(3)]
     for _ in range(150):

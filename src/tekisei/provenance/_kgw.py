@@ -25,16 +25,24 @@ from __future__ import annotations
 
 import hashlib
 import math
+from datetime import date
 from enum import StrEnum
-from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, Field
 
 SCHEME = "keyed-kgw-v1"
 SELFHASH_SCHEME = "keyed-kgw-selfhash-v1"
-Hashing = Literal["lefthash", "selfhash"]
-SCHEMES: dict[str, Hashing] = {SCHEME: "lefthash", SELFHASH_SCHEME: "selfhash"}
+
+
+class Hashing(StrEnum):
+    """How the green list of a step is seeded (see the module)."""
+
+    LEFTHASH = "lefthash"
+    SELFHASH = "selfhash"
+
+
+SCHEMES: dict[str, Hashing] = {SCHEME: Hashing.LEFTHASH, SELFHASH_SCHEME: Hashing.SELFHASH}
 """Scheme names as keys record them, and the hashing each uses."""
 
 _MASK = (1 << 64) - 1
@@ -90,12 +98,12 @@ class WatermarkParams(BaseModel):
     gamma: float = Field(default=0.25, gt=0, lt=1)
     delta: float = Field(default=2.0, gt=0, le=20)
     context: int = Field(default=1, ge=1, le=8)
-    hashing: Hashing = "lefthash"
+    hashing: Hashing = Hashing.LEFTHASH
 
     @property
     def scheme(self) -> str:
         """The scheme name a key records (``keyed-kgw-v1`` or ``keyed-kgw-selfhash-v1``)."""
-        return SELFHASH_SCHEME if self.hashing == "selfhash" else SCHEME
+        return SELFHASH_SCHEME if self.hashing is Hashing.SELFHASH else SCHEME
 
 
 class Detection(BaseModel):
@@ -113,6 +121,8 @@ class Detection(BaseModel):
     """How many forms of the text were tested (as given, normalised, case restored); the
     p-value is Bonferroni-corrected by keys tried × forms tried."""
     verdict: Verdict
+    retired_on: date | None = None
+    """With the verdict ``key_retired``: the day the key was retired."""
 
 
 class GreenList:
@@ -164,7 +174,7 @@ class GreenList:
         """Which of the ids 0..vocab_size-1 are green after ``context`` (bool array)."""
         ids = np.arange(vocab_size, dtype=np.uint64)
         with np.errstate(over="ignore"):
-            if self.params.hashing == "selfhash":
+            if self.params.hashing is Hashing.SELFHASH:
                 left = np.uint64(min(self.token_hash(t) for t in context))
                 anchors = np.minimum(self._hashes(vocab_size), left)
                 return _mix64(anchors ^ (ids * _PHI)) <= self._threshold
@@ -172,7 +182,7 @@ class GreenList:
 
     def is_green(self, context: list[int] | tuple[int, ...], token: int) -> bool:
         """Whether ``token`` is green after ``context``."""
-        if self.params.hashing == "selfhash":
+        if self.params.hashing is Hashing.SELFHASH:
             anchor = min(min(self.token_hash(t) for t in context), self.token_hash(token))
         else:
             anchor = self._seed_int(context)
