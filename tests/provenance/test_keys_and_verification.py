@@ -54,15 +54,6 @@ def green_text(green: GreenList, length: int, seed: int = 1) -> str:
     return " ".join(WORDS[i - 1] for i in ids)
 
 
-@pytest.fixture
-def acme(loaded_db: Database, settings: Settings) -> tuple[Principal, bytes]:
-    with loaded_db.transaction() as session:
-        orgs.create_org(
-            session, OrgCreate(name="Acme", slug="acme", actors=[OrgActor.BUSINESS]), "cli"
-        )
-        return orgs.cli_principal(session, "acme"), service.master_key(settings)
-
-
 def _secret(db: Database, key_id: str, master: bytes) -> GreenList:
     with db.reading() as session:
         row = session.scalars(

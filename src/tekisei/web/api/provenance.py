@@ -5,7 +5,7 @@ public list of watermark keys."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
@@ -33,6 +33,10 @@ class TextCheck(BaseModel):
 
     text: Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
     key_id: Annotated[str | None, Field(max_length=40)] = None
+    detector: Literal["tekisei", "transformers"] = "tekisei"
+    """``transformers``: check for the watermark of ``transformers``' own
+    ``WatermarkingConfig`` (its defaults, SmolLM2's tokenizer) instead of tekisei's keys;
+    refused when the deployment has no torch."""
 
 
 def check_text(
@@ -62,8 +66,32 @@ def verify_text(
     key they name, or the organisation's keys when one of them detects the watermark.
     Everything else gets the public answer (the verdict, a coarse p-value band and the
     token count) and counts against the public limit of ``public_verify_per_minute``
-    requests a minute per client."""
+    requests a minute per client. With ``detector: "transformers"`` the text is checked
+    for ``transformers``' own watermark instead (every call counts against the limit;
+    the exact score goes to signed-in callers only)."""
+    if body.detector == "transformers":
+        if body.key_id is not None:
+            raise InvalidInputError(
+                "key_id names a tekisei key; transformers' watermark has none",
+                ja="key_id は tekisei の鍵を指定するものです。transformers の透かしには使えません。",
+            )
+        request.app.state.public_limiter.check(request)
+        found = provenance_service.verify_transformers_text(body.text)
+        return found if principal is not None else provenance_service.public_result(found)
     return check_text(request, body.text, body.key_id, principal)
+
+
+@router.post("/api/provenance/keys/{key_id}/retire", response_model=WatermarkKey)
+def retire_key(
+    request: Request,
+    principal: PrincipalDep,
+    key_id: Annotated[str, Path(min_length=1, max_length=40)],
+) -> WatermarkKey:
+    """Retire one of the organisation's watermark keys for good (administrators only): it
+    marks nothing more and verifies no new text; a text carrying its watermark is
+    answered with the verdict ``key_retired`` and the day. Audited."""
+    with transaction(request) as session:
+        return provenance_service.view(provenance_service.retire_key(session, principal, key_id))
 
 
 class TrustOut(BaseModel):
