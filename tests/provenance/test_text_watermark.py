@@ -221,3 +221,17 @@ def test_a_stream_biased_towards_selfhash_green_is_detected_only_with_that_schem
     found = detect(ids, green)
     assert found.verdict is Verdict.WATERMARK_DETECTED and found.scheme == SELFHASH_SCHEME
     assert detect(ids, GreenList(KEY)).verdict is Verdict.NOT_DETECTED
+
+
+def test_every_format_character_unicode_defines_is_removed() -> None:
+    import sys
+    import unicodedata
+
+    from tekisei.provenance._normalize import _table
+
+    everything = {
+        code for code in range(sys.maxunicode + 1) if unicodedata.category(chr(code)) == "Cf"
+    }
+    assert everything <= set(_table())
+    invisible = "".join(chr(code) for code in sorted(everything))
+    assert normalised("a" + invisible + "b") == "ab"

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache
 
 CONFUSABLES: dict[str, str] = {
     # Cyrillic capitals
@@ -47,24 +48,51 @@ CONFUSABLES: dict[str, str] = {
 looks like (from Unicode's confusables.txt, the letters whose prototype is a single Latin
 letter, and α ι κ ν γ υ, which UTS #39 lists as confusable in most fonts)."""
 
-_LATIN = str.maketrans(CONFUSABLES)
 _SENTENCE = re.compile(r"(^|[.!?]\s+|\n\s*)([a-z])")
 _PRONOUN_I = re.compile(r"\bi\b")
 MOSTLY_CAPITALS = 0.7
 """The share of capitals among cased letters above which the case is restored."""
 
 
+FORMAT_BLOCKS: tuple[range, ...] = (
+    range(0x0000, 0x2100),
+    range(0xFE00, 0x10000),
+    range(0x11000, 0x11100),
+    range(0x13430, 0x13460),
+    range(0x1BCA0, 0x1BCB0),
+    range(0x1D170, 0x1D180),
+    range(0xE0000, 0xE0080),
+)
+"""The blocks that hold every format character (category Cf) Unicode defines; a test
+checks that no Cf character lies outside them, so the table stays complete when Python's
+Unicode data changes."""
+
+
+@cache
+def _table() -> dict[int, str | None]:
+    """One translation table: every format character (category Cf) removed, look-alike
+    letters to Latin (built once per process, in milliseconds)."""
+    table: dict[int, str | None] = {
+        code: None
+        for block in FORMAT_BLOCKS
+        for code in block
+        if unicodedata.category(chr(code)) == "Cf"
+    }
+    table.update((ord(char), latin) for char, latin in CONFUSABLES.items())
+    return table
+
+
 def normalised(text: str) -> str:
     """NFKC, without format characters, look-alike letters as Latin letters."""
-    folded = unicodedata.normalize("NFKC", text)
-    kept = "".join(char for char in folded if unicodedata.category(char) != "Cf")
-    return kept.translate(_LATIN)
+    if text.isascii():  # nothing to fold, remove or map (most texts)
+        return text
+    return unicodedata.normalize("NFKC", text).translate(_table())
 
 
 def mostly_capitals(text: str) -> bool:
     """Whether most cased letters (at least 20 of them) are capitals."""
-    upper = sum(char.isupper() for char in text)
-    lower = sum(char.islower() for char in text)
+    upper = sum(map(str.isupper, text))
+    lower = sum(map(str.islower, text))
     return upper + lower >= 20 and upper >= MOSTLY_CAPITALS * (upper + lower)
 
 

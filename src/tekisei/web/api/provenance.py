@@ -39,17 +39,26 @@ class TextCheck(BaseModel):
     refused when the deployment has no torch."""
 
 
+def _master_key(request: Request) -> bytes:
+    """The key that opens watermark secrets, derived once per process (deriving it reads
+    the deployment secret's file, which a public endpoint should not do per request)."""
+    master: bytes | None = getattr(request.app.state, "provenance_master_key", None)
+    if master is None:
+        master = provenance_service.master_key(request.app.state.settings)
+        request.app.state.provenance_master_key = master
+    return master
+
+
 def check_text(
     request: Request, text: str, key_id: str | None, principal: Principal | None
 ) -> Detection | PublicResult:
     """Verify ``text``: exact scores against the caller's own organisation's keys, the
     public answer (and the public rate limit) for everything else. Shared by the API and
     the page."""
-    settings = request.app.state.settings
     return provenance_service.check_text(
         database(request),
-        provenance_service.master_key(settings),
-        settings.data_dir,
+        _master_key(request),
+        request.app.state.settings.data_dir,
         text,
         key_id,
         principal,
