@@ -82,7 +82,8 @@ def verify_text(
         if body.key_id is not None:
             raise InvalidInputError(
                 "key_id names a tekisei key; transformers' watermark has none",
-                ja="key_id は tekisei の鍵を指定するものです。transformers の透かしには使えません。",
+                ja="key_id は tekisei の鍵を指定するものです。"
+                "transformers の透かしには使えません。",
             )
         request.app.state.public_limiter.check(request)
         found = provenance_service.verify_transformers_text(body.text)
