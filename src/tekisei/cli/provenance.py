@@ -24,11 +24,10 @@ from tekisei.cli.common import (
 )
 from tekisei.core import times
 from tekisei.errors import InvalidInputError
-from tekisei.provenance import Hashing
 from tekisei.services import credentials, provenance_checks
 from tekisei.services import provenance as provenance_service
 from tekisei.services.orgs import org_zone
-from tekisei.services.provenance import Verdict, WatermarkParams
+from tekisei.services.provenance import Hashing, Verdict, WatermarkParams
 from tekisei.untrusted import MAX_FILE_BYTES, read_bytes, read_text
 
 app = typer.Typer(help="Content provenance: watermark keys, generation, verification.")

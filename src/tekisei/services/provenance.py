@@ -30,6 +30,7 @@ from tekisei.private import private_dir, write_private
 from tekisei.provenance import (
     Detection,
     GreenList,
+    Hashing,
     KeyStatus,
     SealError,
     TokenizerFile,
@@ -55,6 +56,7 @@ from tekisei.services.database import Database
 __all__ = [
     "SMOLLM2",
     "Detection",
+    "Hashing",
     "PublicResult",
     "Verdict",
     "WatermarkKey",
