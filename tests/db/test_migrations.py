@@ -1776,3 +1776,45 @@ def test_the_keyed_image_watermark_comes_with_0042_keeping_32_bit_images_and_goe
         assert schema_drift(engine) == []
     finally:
         engine.dispose()
+
+
+def test_retiring_watermark_keys_comes_with_0044_and_goes_back(settings: Settings) -> None:
+    """0044 adds when and by whom a watermark key was retired (empty for every key made
+    before); going back drops only those columns and keeps the keys."""
+    from alembic import command
+
+    from tekisei.db.migrate import alembic_config, upgrade
+
+    engine = make_engine(settings.resolved_database_url)
+    config = alembic_config(engine)
+    at = "'2026-01-01 00:00:00'"
+    try:
+        upgrade(engine, "0042")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO orgs (id, slug, name, actors, created_at, version, audit_seq, "
+                    f"audit_head) VALUES (1, 'city', 'City', '[\"local\"]', {at}, 1, 0, 'x')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO provenance_keys (org_id, key_id, scheme, params, "
+                    "tokenizer_sha256, tokenizer_name, secret_sealed, status, created_by, "
+                    f"created_at) VALUES (1, 'wk-old', 'keyed-kgw-v1', '{{}}', 'ab', 'smollm2', "
+                    f"'sealed', 'active', 'cli', {at})"
+                )
+            )
+        upgrade(engine, "0044")
+        with engine.connect() as connection:
+            row = connection.execute(
+                text("SELECT key_id, status, retired_at, retired_by FROM provenance_keys")
+            ).one()
+        assert tuple(row) == ("wk-old", "active", None, None)
+        command.downgrade(config, "0042")
+        columns = {c["name"] for c in inspect(engine).get_columns("provenance_keys")}
+        assert "retired_at" not in columns and "retired_by" not in columns and "status" in columns
+        upgrade(engine)
+        assert schema_drift(engine) == []
+    finally:
+        engine.dispose()

@@ -9,6 +9,9 @@ from typer.testing import CliRunner
 
 from tekisei.cli.app import app
 from tekisei.config import Settings
+from tekisei.core.orgs import OrgActor, OrgCreate, Principal
+from tekisei.services import orgs
+from tekisei.services import provenance as service
 from tekisei.services.database import Database
 
 
@@ -29,3 +32,13 @@ def cli(settings: Settings, loaded_db: Database) -> Any:
 
     run("orgs", "create", "Acme", "--slug", "acme", "--actor", "business")
     return run
+
+
+@pytest.fixture
+def acme(loaded_db: Database, settings: Settings) -> tuple[Principal, bytes]:
+    """The organisation acme (its command-line principal) and the deployment's sealing key."""
+    with loaded_db.transaction() as session:
+        orgs.create_org(
+            session, OrgCreate(name="Acme", slug="acme", actors=[OrgActor.BUSINESS]), "cli"
+        )
+        return orgs.cli_principal(session, "acme"), service.master_key(settings)

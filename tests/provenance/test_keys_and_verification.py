@@ -46,21 +46,13 @@ def word_tokenizer(folder: Path) -> Path:
 def green_text(green: GreenList, length: int, seed: int = 1) -> str:
     """Words chosen mostly from the green list, as a watermarked generator would."""
     rng = random.Random(seed)
-    ids = [1 + rng.randrange(len(WORDS))]
+    h = green.params.context
+    ids = [1 + rng.randrange(len(WORDS)) for _ in range(h)]
     while len(ids) < length:
-        mask = green.mask([ids[-1]], len(WORDS) + 1)
+        mask = green.mask(ids[-h:], len(WORDS) + 1)
         pool = [i for i in range(1, len(WORDS) + 1) if mask[i]]
         ids.append(rng.choice(pool) if rng.random() < 0.7 else 1 + rng.randrange(len(WORDS)))
     return " ".join(WORDS[i - 1] for i in ids)
-
-
-@pytest.fixture
-def acme(loaded_db: Database, settings: Settings) -> tuple[Principal, bytes]:
-    with loaded_db.transaction() as session:
-        orgs.create_org(
-            session, OrgCreate(name="Acme", slug="acme", actors=[OrgActor.BUSINESS]), "cli"
-        )
-        return orgs.cli_principal(session, "acme"), service.master_key(settings)
 
 
 def _secret(db: Database, key_id: str, master: bytes) -> GreenList:
@@ -69,7 +61,8 @@ def _secret(db: Database, key_id: str, master: bytes) -> GreenList:
             select(ProvenanceKeyRow).where(ProvenanceKeyRow.key_id == key_id)
         ).one()
         assert key_id not in row.secret_sealed  # sealed, not in clear
-        return GreenList(unseal(row.secret_sealed, master, key_id), WatermarkParams())
+        params = WatermarkParams.model_validate(row.params)
+        return GreenList(unseal(row.secret_sealed, master, key_id), params)
 
 
 def test_keys_verify_their_text_and_rotation_keeps_old_text_verifiable(
@@ -197,6 +190,26 @@ def test_provenance_commands(cli: Any, tmp_path: Path) -> None:
     assert rotated["key_id"] != made["key_id"]
     cli("provenance", "generate", "--key", made["key_id"], "--prompt", "hi", "--org", "acme",
         code=4)  # fmt: skip  # rotated keys mark nothing new
+
+
+def test_a_selfhash_key_records_its_scheme_and_verifies_its_own_text(
+    cli: Any, loaded_db: Database, settings: Settings, tmp_path: Path
+) -> None:
+    tokenizer = str(word_tokenizer(tmp_path))
+    made = json.loads(cli("provenance", "keys", "create", "--org", "acme", "--scheme", "selfhash",
+                          "--tokenizer", tokenizer, "--json").stdout)  # fmt: skip
+    assert made["scheme"] == "keyed-kgw-selfhash-v1"
+    assert made["params"] == {"gamma": 0.25, "delta": 2.0, "context": 3, "hashing": "selfhash"}
+    plain = json.loads(cli("provenance", "keys", "create", "--org", "acme", "--tokenizer",
+                           tokenizer, "--json").stdout)  # fmt: skip
+    assert plain["scheme"] == "keyed-kgw-v1" and plain["params"]["context"] == 1
+    cli("provenance", "keys", "create", "--org", "acme", "--scheme", "minhash", code=2)
+    green = _secret(loaded_db, made["key_id"], service.master_key(settings))
+    assert green.params.hashing == "selfhash"
+    found = json.loads(cli("provenance", "verify-text", "--json",
+                           stdin=green_text(green, 150)).stdout)  # fmt: skip
+    assert found["verdict"] == "watermark_detected" and found["key_id"] == made["key_id"]
+    assert found["scheme"] == "keyed-kgw-selfhash-v1" and found["keys_tried"] == 2
 
 
 # Generation does not depend on the database (the key is read like any other, on both

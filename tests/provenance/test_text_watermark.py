@@ -6,22 +6,32 @@ from __future__ import annotations
 import hashlib
 import math
 import random
+from typing import Any
 
 import pytest
 
 from tekisei.provenance import (
     MIN_TOKENS,
+    SCHEME,
+    SELFHASH_SCHEME,
     GreenList,
+    Hashing,
     SealError,
+    TokenizerFile,
     Verdict,
     WatermarkParams,
     binomial_tail,
     detect,
+    detect_text,
     new_secret,
+    normalised,
     seal,
+    smollm2_tokenizer,
+    text_variants,
     unseal,
     verdict,
 )
+from tekisei.services.demo import DEMO_TEXT_SAMPLE, DEMO_TEXT_SECRET
 
 KEY = b"tekisei-test-key-0123456789abcdef"
 VOCAB = 49_152
@@ -104,3 +114,124 @@ def test_sealed_secrets_open_only_with_the_same_deployment_secret() -> None:
         unseal(sealed, master, "wk-2")  # bound to its key id
     with pytest.raises(ValueError, match="16 bytes"):
         GreenList(b"short")
+
+
+@pytest.fixture(scope="module")
+def smollm2(tmp_path_factory: pytest.TempPathFactory) -> TokenizerFile:
+    path = tmp_path_factory.mktemp("tokenizer") / "tokenizer.json"
+    path.write_bytes(smollm2_tokenizer())
+    return TokenizerFile(path)
+
+
+DEMO_TEXT = DEMO_TEXT_SAMPLE.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "attack",
+    [
+        pytest.param(
+            lambda t: "".join(c + ("\u200b" if i % 3 == 2 else "") for i, c in enumerate(t)),
+            id="zero-width-space-every-3",
+        ),
+        pytest.param(
+            lambda t: "".join(c + "\u2060\u00ad\ufeff\u200d"[i % 4] for i, c in enumerate(t)),
+            id="joiners-soft-hyphens-bom",
+        ),
+        pytest.param(lambda t: t.translate(str.maketrans("aeopcxy", "аеорсху")), id="cyrillic"),
+        pytest.param(
+            lambda t: t.translate(str.maketrans("AEIOoTKMNpv", "ΑΕΙΟοΤΚΜΝρν")), id="greek"
+        ),
+        pytest.param(str.upper, id="all-caps"),
+        pytest.param(
+            lambda t: "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in t),
+            id="fullwidth",
+        ),
+        pytest.param(
+            lambda t: (
+                "\u202e" + t.upper().translate(str.maketrans("AEO", "АЕО")).replace(" ", " \u200b")
+            ),
+            id="combined",
+        ),
+    ],
+)
+def test_invisible_look_alike_and_capital_letters_do_not_hide_the_watermark(
+    smollm2: TokenizerFile, attack: Any
+) -> None:
+    green = GreenList(DEMO_TEXT_SECRET)
+    attacked = attack(DEMO_TEXT)
+    assert attacked != DEMO_TEXT
+    # tokenised as given, the attack removes the watermark ...
+    assert detect(smollm2.encode(attacked), green).verdict is not Verdict.WATERMARK_DETECTED
+    # ... the detector tests the normalised forms too, and the Bonferroni correction counts them
+    found = detect_text(attacked, smollm2, green)
+    assert found.verdict is Verdict.WATERMARK_DETECTED
+    assert found.variants_tried >= 2 and found.p_value < 1e-6
+
+
+def test_the_text_as_given_is_one_test_and_each_extra_form_is_counted() -> None:
+    assert text_variants("plain text, nothing to undo") == ["plain text, nothing to undo"]
+    assert normalised("ｐаy\u200bpal\u00ad") == "paypal"
+    forms = text_variants("THE MODEL SAID I SHOULD GO. THEN IT STOPPED ANSWERING ME.")
+    assert forms[-1] == "The model said I should go. Then it stopped answering me."
+    # a Russian word keeps its own form among those tested
+    assert text_variants("мир")[0] == "мир"
+    green = GreenList(KEY)
+    one = detect([1, 2, 3, 4] * 40, green, variants_tried=1)
+    three = detect([1, 2, 3, 4] * 40, green, variants_tried=3)
+    assert three.p_value == pytest.approx(min(1.0, one.p_value * 3))
+
+
+def test_normalised_forms_raise_no_false_positive_on_random_text(smollm2: TokenizerFile) -> None:
+    green = GreenList(DEMO_TEXT_SECRET)
+    rng = random.Random(5)
+    words = DEMO_TEXT.split()
+    detected = 0
+    for _ in range(40):
+        text = " ".join(rng.sample(words, 120))  # the same words in a random order
+        for form in (text, text.upper(), text.translate(str.maketrans("aeo", "аео"))):
+            detected += detect_text(form, smollm2, green).verdict is Verdict.WATERMARK_DETECTED
+    assert detected == 0
+
+
+def test_selfhash_green_lists_depend_on_the_candidate_and_a_window_of_four() -> None:
+    params = WatermarkParams(hashing=Hashing.SELFHASH, context=3)
+    assert params.scheme == SELFHASH_SCHEME and WatermarkParams().scheme == SCHEME
+    green = GreenList(KEY, params)
+    mask = green.mask([7, 8, 9], VOCAB)
+    assert 0.23 < mask.mean() < 0.27
+    assert [green.is_green([7, 8, 9], t) for t in range(500)] == mask[:500].tolist()
+    # the lists differ from lefthash's for the same key and from another key's
+    assert (GreenList(KEY).mask([9], VOCAB) != mask).sum() > 5000
+    assert (GreenList(b"z" * 32, params).mask([7, 8, 9], VOCAB) != mask).sum() > 5000
+    # min-hash over the window: order does not matter; the token with the least hash does
+    assert (green.mask([9, 8, 7], VOCAB) == mask).all()
+    anchor = min([7, 8, 9], key=green.token_hash)
+    other = [t if t != anchor else 1000 for t in [7, 8, 9]]
+    assert (green.mask(other, VOCAB) != mask).sum() > 5000
+
+
+def test_a_stream_biased_towards_selfhash_green_is_detected_only_with_that_scheme() -> None:
+    green = GreenList(KEY, WatermarkParams(hashing=Hashing.SELFHASH, context=3))
+    rng = random.Random(11)
+    ids = [rng.randrange(VOCAB) for _ in range(3)]
+    for _ in range(150):
+        mask = green.mask(ids[-3:], VOCAB)
+        pool = mask.nonzero()[0] if rng.random() < 0.6 else range(VOCAB)
+        ids.append(int(rng.choice(list(pool))))
+    found = detect(ids, green)
+    assert found.verdict is Verdict.WATERMARK_DETECTED and found.scheme == SELFHASH_SCHEME
+    assert detect(ids, GreenList(KEY)).verdict is Verdict.NOT_DETECTED
+
+
+def test_every_format_character_unicode_defines_is_removed() -> None:
+    import sys
+    import unicodedata
+
+    from tekisei.provenance._normalize import _table
+
+    everything = {
+        code for code in range(sys.maxunicode + 1) if unicodedata.category(chr(code)) == "Cf"
+    }
+    assert everything <= set(_table())
+    invisible = "".join(chr(code) for code in sorted(everything))
+    assert normalised("a" + invisible + "b") == "ab"

@@ -29,6 +29,9 @@ class ProvenanceKeyRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     rotated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     replaced_by: Mapped[str | None] = mapped_column(String(40))
+    retired_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    """When the organisation retired the key: it verifies no new text after that."""
+    retired_by: Mapped[str | None] = mapped_column(String(320))
 
 
 class ImageCredentialRow(Base):

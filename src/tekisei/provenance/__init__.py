@@ -1,8 +1,10 @@
 """Content provenance: text watermarks and C2PA image credentials with a keyed image
 watermark as soft binding, usable as a library on its own.
 
-The text watermark is a keyed-hash green list (KGW family): γ 0.25, δ 2, context 1,
-seeds from BLAKE2b with the key, the same on every platform. Detection needs only the
+The text watermark is a keyed-hash green list (KGW family): γ 0.25, δ 2, context 1
+(``lefthash``) or the ``selfhash`` scheme, seeds from BLAKE2b with the key, the same on
+every platform; texts are also tested in normalised forms (look-alike letters, invisible
+characters, capitals). Detection needs only the
 key and the generator's ``tokenizer.json``; generation uses a ``transformers`` logits
 processor (extra ``lm``).
 
@@ -40,8 +42,11 @@ if TYPE_CHECKING:
         DETECT_Z,
         MIN_TOKENS,
         SCHEME,
+        SCHEMES,
+        SELFHASH_SCHEME,
         Detection,
         GreenList,
+        Hashing,
         Verdict,
         WatermarkParams,
         binomial_tail,
@@ -49,6 +54,7 @@ if TYPE_CHECKING:
         p_band,
         verdict,
     )
+    from tekisei.provenance._normalize import CONFUSABLES, normalised, text_variants
     from tekisei.provenance._pki import (
         Authority,
         ClaimSigner,
@@ -63,12 +69,17 @@ if TYPE_CHECKING:
         Generator,
         TokenizerFile,
         detect_text,
+        detect_transformers_text,
         detect_transformers_watermark,
+        detect_variants,
+        encode_variants,
         export_tokenizer,
         logits_processor,
+        model_config,
         smollm2_generator,
         smollm2_location,
         smollm2_tokenizer,
+        transformers_available,
     )
     from tekisei.provenance._tsa import (
         MAX_QUERY_BYTES,
@@ -130,8 +141,19 @@ _WHERE: dict[str, str] = {
     "DETECT_Z": "tekisei.provenance._kgw",
     "MIN_TOKENS": "tekisei.provenance._kgw",
     "SCHEME": "tekisei.provenance._kgw",
+    "SCHEMES": "tekisei.provenance._kgw",
+    "SELFHASH_SCHEME": "tekisei.provenance._kgw",
+    "CONFUSABLES": "tekisei.provenance._normalize",
+    "normalised": "tekisei.provenance._normalize",
+    "text_variants": "tekisei.provenance._normalize",
+    "detect_variants": "tekisei.provenance._text",
+    "detect_transformers_text": "tekisei.provenance._text",
+    "model_config": "tekisei.provenance._text",
+    "transformers_available": "tekisei.provenance._text",
+    "encode_variants": "tekisei.provenance._text",
     "Detection": "tekisei.provenance._kgw",
     "GreenList": "tekisei.provenance._kgw",
+    "Hashing": "tekisei.provenance._kgw",
     "Verdict": "tekisei.provenance._kgw",
     "WatermarkParams": "tekisei.provenance._kgw",
     "binomial_tail": "tekisei.provenance._kgw",
@@ -175,6 +197,7 @@ __getattr__ = attribute_loader(__name__, _WHERE)
 
 __all__ = [
     "AI_GENERATED",
+    "CONFUSABLES",
     "DETECT_Z",
     "HASH_BOUND",
     "LEGACY_WATERMARK_ALG",
@@ -183,6 +206,8 @@ __all__ = [
     "QUERY_MIME",
     "REPLY_MIME",
     "SCHEME",
+    "SCHEMES",
+    "SELFHASH_SCHEME",
     "WATERMARK_ALG",
     "Authority",
     "ClaimSigner",
@@ -191,6 +216,7 @@ __all__ = [
     "Explanation",
     "Generator",
     "GreenList",
+    "Hashing",
     "ImageCheck",
     "KeyStatus",
     "Pki",
@@ -208,10 +234,13 @@ __all__ = [
     "decode_payload",
     "detect",
     "detect_text",
+    "detect_transformers_text",
     "detect_transformers_watermark",
+    "detect_variants",
     "embed_bits",
     "embed_watermark",
     "encode_payload",
+    "encode_variants",
     "explain",
     "explain_all",
     "export_tokenizer",
@@ -224,9 +253,11 @@ __all__ = [
     "issue_signer",
     "logits_processor",
     "mime_of",
+    "model_config",
     "new_key_id",
     "new_root",
     "new_secret",
+    "normalised",
     "p_band",
     "payload_bits",
     "perceptual_hash",
@@ -240,7 +271,9 @@ __all__ = [
     "smollm2_location",
     "smollm2_tokenizer",
     "subject_text",
+    "text_variants",
     "token_time",
+    "transformers_available",
     "unseal",
     "verdict",
 ]

@@ -17,7 +17,8 @@ from tekisei.provenance._kgw import SCHEME, WatermarkParams
 
 class KeyStatus(StrEnum):
     """``active`` keys mark new text; ``rotated`` keys still verify old text; ``retired``
-    keys are kept for the record only."""
+    keys mark nothing and verify nothing: a text carrying a retired key's watermark is
+    answered as such (verdict ``key_retired``), never as detected."""
 
     ACTIVE = "active"
     ROTATED = "rotated"
@@ -35,6 +36,7 @@ class WatermarkKey(BaseModel):
     status: KeyStatus
     created_at: datetime
     rotated_at: datetime | None = None
+    retired_at: datetime | None = None
 
 
 class SealError(ValueError):

@@ -1,27 +1,57 @@
 """The keyed-hash green-list text watermark (KGW family) and its detector.
 
-At each generation step the previous ``context`` token ids and the secret key give a
-seed (BLAKE2b, keyed); a vocabulary id is *green* when a 64-bit mix of the seed and the
-id falls below γ·2⁶⁴. Generation adds δ to the green logits; detection counts green
-tokens among the unique (context, token) pairs of a text and tests the count against
-the binomial(n, γ) a text without the watermark follows. Everything is numpy and
-integer arithmetic, so the green lists are the same on every platform and detection
-needs no model, only the key and the generator's tokenizer.
+Two hashing schemes decide which vocabulary ids are *green* at a step:
+
+- ``lefthash`` (scheme ``keyed-kgw-v1``): the previous ``context`` token ids and the
+  secret key give a seed (BLAKE2b, keyed); an id is green when a 64-bit mix of the seed
+  and the id falls below γ·2⁶⁴. With context 1 an edit changes at most two green
+  decisions (the most robust to edits), but the green lists are few (one per previous
+  token) and can be learned from a few hundred queries to a public detector.
+- ``selfhash`` (scheme ``keyed-kgw-selfhash-v1``; Kirchenbauer et al. 2023b, Algorithm 3):
+  each token id has a keyed hash; the seed for a candidate is the minimum of the hashes
+  of the previous ``context`` tokens *and the candidate itself*, so the green list
+  depends on a window of ``context`` + 1 tokens and on the token being judged. It is
+  much harder to learn from queries; each edit can change up to ``context`` + 1 green
+  decisions, so it is less robust to edits.
+
+Generation adds δ to the green logits; detection counts green tokens among the unique
+(context, token) pairs of a text and tests the count against the binomial(n, γ) a text
+without the watermark follows. Everything is integer arithmetic (numpy for whole
+vocabularies), so the green lists are the same on every platform and detection needs no
+model, only the key and the generator's tokenizer.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
+from datetime import date
 from enum import StrEnum
 
 import numpy as np
 from pydantic import BaseModel, Field
 
 SCHEME = "keyed-kgw-v1"
-_PHI = np.uint64(0x9E3779B97F4A7C15)
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
+SELFHASH_SCHEME = "keyed-kgw-selfhash-v1"
+
+
+class Hashing(StrEnum):
+    """How the green list of a step is seeded (see the module)."""
+
+    LEFTHASH = "lefthash"
+    SELFHASH = "selfhash"
+
+
+SCHEMES: dict[str, Hashing] = {SCHEME: Hashing.LEFTHASH, SELFHASH_SCHEME: Hashing.SELFHASH}
+"""Scheme names as keys record them, and the hashing each uses."""
+
+_MASK = (1 << 64) - 1
+_PHI_INT = 0x9E3779B97F4A7C15
+_M1_INT = 0xBF58476D1CE4E5B9
+_M2_INT = 0x94D049BB133111EB
+_PHI = np.uint64(_PHI_INT)
+_M1 = np.uint64(_M1_INT)
+_M2 = np.uint64(_M2_INT)
 
 
 def _mix64(x: np.ndarray) -> np.ndarray:
@@ -33,6 +63,13 @@ def _mix64(x: np.ndarray) -> np.ndarray:
         return out
 
 
+def _mix_int(x: int) -> int:
+    """:func:`_mix64` on one Python int (the same values, without numpy's per-call cost)."""
+    x = ((x ^ (x >> 30)) * _M1_INT) & _MASK
+    x = ((x ^ (x >> 27)) * _M2_INT) & _MASK
+    return x ^ (x >> 31)
+
+
 class Verdict(StrEnum):
     """What a detection concludes."""
 
@@ -42,6 +79,9 @@ class Verdict(StrEnum):
     INSUFFICIENT_TEXT = "insufficient_text"
     NO_KEYS = "no_keys"
     """Nothing was checked: the service holds no watermark key to check against."""
+    KEY_RETIRED = "key_retired"
+    """The text carries the watermark of a key its organisation retired: the service no
+    longer attributes texts to that key."""
 
 
 MIN_TOKENS = 50
@@ -52,11 +92,18 @@ P_AT_DETECT_Z = 0.5 * math.erfc(DETECT_Z / math.sqrt(2))
 
 
 class WatermarkParams(BaseModel):
-    """The scheme's parameters: green-list share γ, logit bias δ, context width h."""
+    """The scheme's parameters: green-list share γ, logit bias δ, context width h (the
+    previous tokens that seed the list) and the hashing scheme (see the module)."""
 
     gamma: float = Field(default=0.25, gt=0, lt=1)
     delta: float = Field(default=2.0, gt=0, le=20)
     context: int = Field(default=1, ge=1, le=8)
+    hashing: Hashing = Hashing.LEFTHASH
+
+    @property
+    def scheme(self) -> str:
+        """The scheme name a key records (``keyed-kgw-v1`` or ``keyed-kgw-selfhash-v1``)."""
+        return SELFHASH_SCHEME if self.hashing is Hashing.SELFHASH else SCHEME
 
 
 class Detection(BaseModel):
@@ -70,7 +117,12 @@ class Detection(BaseModel):
     p_value: float
     """One-sided exact binomial p-value (Bonferroni-corrected when several keys were tried)."""
     keys_tried: int = 1
+    variants_tried: int = 1
+    """How many forms of the text were tested (as given, normalised, case restored); the
+    p-value is Bonferroni-corrected by keys tried × forms tried."""
     verdict: Verdict
+    retired_on: date | None = None
+    """With the verdict ``key_retired``: the day the key was retired."""
 
 
 class GreenList:
@@ -81,25 +133,60 @@ class GreenList:
             raise ValueError("a watermark key is at least 16 bytes")
         self.params = params or WatermarkParams()
         self._secret = secret
-        self._threshold = np.uint64(int(self.params.gamma * 2**64) - 1)
+        self._key = secret[:64]
+        self._threshold_int = int(self.params.gamma * 2**64) - 1
+        self._threshold = np.uint64(self._threshold_int)
+        self._token_hashes: dict[int, int] = {}
+        self._hash_table = np.zeros(0, dtype=np.uint64)
+
+    @property
+    def scheme(self) -> str:
+        """The scheme name of these lists."""
+        return self.params.scheme
 
     def seed(self, context: list[int]) -> np.uint64:
         """The keyed seed of a context (little-endian uint32 ids, BLAKE2b-64 with the key)."""
-        data = np.asarray(context, dtype="<u4").tobytes()
-        digest = hashlib.blake2b(data, key=self._secret[:64], digest_size=8).digest()
-        return np.uint64(int.from_bytes(digest, "little"))
+        return np.uint64(self._seed_int(context))
+
+    def _seed_int(self, context: list[int] | tuple[int, ...]) -> int:
+        data = b"".join(int(t).to_bytes(4, "little") for t in context)
+        digest = hashlib.blake2b(data, key=self._key, digest_size=8).digest()
+        return int.from_bytes(digest, "little")
+
+    def token_hash(self, token: int) -> int:
+        """SelfHash: the keyed hash of one token id (BLAKE2b-64 with the key over the
+        id as little-endian uint32 and the label ``self``), kept once computed."""
+        found = self._token_hashes.get(token)
+        if found is None:
+            data = b"self" + int(token).to_bytes(4, "little")
+            digest = hashlib.blake2b(data, key=self._key, digest_size=8).digest()
+            found = self._token_hashes[token] = int.from_bytes(digest, "little")
+        return found
+
+    def _hashes(self, vocab_size: int) -> np.ndarray:
+        if len(self._hash_table) < vocab_size:
+            self._hash_table = np.array(
+                [self.token_hash(t) for t in range(vocab_size)], dtype=np.uint64
+            )
+        return self._hash_table[:vocab_size]
 
     def mask(self, context: list[int], vocab_size: int) -> np.ndarray:
         """Which of the ids 0..vocab_size-1 are green after ``context`` (bool array)."""
         ids = np.arange(vocab_size, dtype=np.uint64)
         with np.errstate(over="ignore"):
+            if self.params.hashing is Hashing.SELFHASH:
+                left = np.uint64(min(self.token_hash(t) for t in context))
+                anchors = np.minimum(self._hashes(vocab_size), left)
+                return _mix64(anchors ^ (ids * _PHI)) <= self._threshold
             return _mix64(self.seed(context) ^ (ids * _PHI)) <= self._threshold
 
-    def is_green(self, context: list[int], token: int) -> bool:
+    def is_green(self, context: list[int] | tuple[int, ...], token: int) -> bool:
         """Whether ``token`` is green after ``context``."""
-        with np.errstate(over="ignore"):
-            value = np.array([self.seed(context) ^ (np.uint64(token) * _PHI)], dtype=np.uint64)
-        return bool(_mix64(value)[0] <= self._threshold)
+        if self.params.hashing is Hashing.SELFHASH:
+            anchor = min(min(self.token_hash(t) for t in context), self.token_hash(token))
+        else:
+            anchor = self._seed_int(context)
+        return _mix_int(anchor ^ ((token * _PHI_INT) & _MASK)) <= self._threshold_int
 
     def count(self, ids: list[int]) -> tuple[int, int]:
         """(scored, green) over the unique (context, token) pairs of ``ids``."""
@@ -111,7 +198,7 @@ class GreenList:
             if pair in seen:
                 continue
             seen.add(pair)
-            green += self.is_green(list(pair[:-1]), pair[-1])
+            green += self.is_green(pair[:-1], pair[-1])
         return len(seen), green
 
 
@@ -121,11 +208,14 @@ def binomial_tail(n: int, k: int, p: float) -> float:
         return 1.0
     if k > n:
         return 0.0
-    logs = [
-        math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1)
-        + i * math.log(p) + (n - i) * math.log1p(-p)
-        for i in range(k, n + 1)
-    ]  # fmt: skip
+    log_p, log_q, log_n = math.log(p), math.log1p(-p), math.lgamma(n + 1)
+    logs: list[float] = []
+    for i in range(k, n + 1):
+        value = log_n - math.lgamma(i + 1) - math.lgamma(n - i + 1) + i * log_p + (n - i) * log_q
+        logs.append(value)
+        # past the mean the terms only fall; once 1e-30 of the largest they cannot count
+        if i > n * p and value < logs[0] - 69:
+            break
     top = max(logs)
     return min(1.0, math.exp(top) * sum(math.exp(v - top) for v in logs))
 
@@ -144,11 +234,16 @@ def verdict(tokens_scored: int, z: float, corrected_p: float | None = None) -> V
 
 
 def detect(
-    ids: list[int], green_list: GreenList, key_id: str | None = None, keys_tried: int = 1
+    ids: list[int],
+    green_list: GreenList,
+    key_id: str | None = None,
+    keys_tried: int = 1,
+    variants_tried: int = 1,
 ) -> Detection:
-    """Test token ids for the watermark of one key. With ``keys_tried`` > 1 the p-value is
-    Bonferroni-corrected (× keys tried) and must also pass, so that trying many keys
-    does not raise false positives."""
+    """Test token ids for the watermark of one key. With ``keys_tried`` × ``variants_tried``
+    > 1 the p-value is Bonferroni-corrected by that product and must also pass, so that
+    trying many keys (or several forms of one text) does not raise false positives."""
+    tests = keys_tried * variants_tried
     gamma = green_list.params.gamma
     scored, green = green_list.count(ids)
     if scored == 0:
@@ -156,15 +251,17 @@ def detect(
         p_value = 1.0
     else:
         z = (green - gamma * scored) / math.sqrt(scored * gamma * (1 - gamma))
-        p_value = min(1.0, binomial_tail(scored, green, gamma) * keys_tried)
+        p_value = min(1.0, binomial_tail(scored, green, gamma) * tests)
     return Detection(
+        scheme=green_list.scheme,
         key_id=key_id,
         tokens_scored=scored,
         green=green,
         z=round(z, 4),
         p_value=p_value,
         keys_tried=keys_tried,
-        verdict=verdict(scored, z, p_value if keys_tried > 1 else None),
+        variants_tried=variants_tried,
+        verdict=verdict(scored, z, p_value if tests > 1 else None),
     )
 
 

@@ -8,16 +8,21 @@ import gzip
 import hashlib
 import importlib
 import importlib.util
+import json
 import threading
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from tekisei.provenance._kgw import DETECT_Z, Detection, GreenList, detect, verdict
+from tekisei.provenance._normalize import text_variants
 
 SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 SMOLLM2_TOKENIZER = "smollm2-tokenizer.json.gz"
 """SmolLM2's tokenizer.json, shipped (gzip) so detection needs neither torch nor the model."""
+SMOLLM2_CONFIG = "smollm2-config.json"
+"""SmolLM2's model configuration (``config.json``), for ``transformers``' detector."""
+TRANSFORMERS_SCHEME = "transformers-watermarking"
 
 
 def smollm2_tokenizer() -> bytes:
@@ -30,10 +35,11 @@ def smollm2_tokenizer() -> bytes:
 class TokenizerFile:
     """A generator's tokenizer, loaded from its ``tokenizer.json`` without torch."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, data: bytes | None = None) -> None:
+        """Read ``path`` (or take its bytes from ``data``, e.g. the shipped tokenizer)."""
         tokenizers = importlib.import_module("tokenizers")
         self.path = path
-        data = path.read_bytes()
+        data = path.read_bytes() if data is None else data
         self.sha256 = hashlib.sha256(data).hexdigest()
         self._tokenizer = tokenizers.Tokenizer.from_str(data.decode("utf-8"))
 
@@ -43,6 +49,31 @@ class TokenizerFile:
         return ids
 
 
+def encode_variants(text: str, tokenizer: TokenizerFile) -> list[list[int]]:
+    """The token ids of each form of ``text`` the detector tests (as given, normalised,
+    case restored; see :mod:`tekisei.provenance._normalize`)."""
+    return [tokenizer.encode(form) for form in text_variants(text)]
+
+
+def detect_variants(
+    forms: list[list[int]],
+    green_list: GreenList,
+    key_id: str | None = None,
+    keys_tried: int = 1,
+) -> Detection:
+    """The strongest finding over the forms of one text (from :func:`encode_variants`),
+    its p-value Bonferroni-corrected by keys tried × forms tried."""
+    best: Detection | None = None
+    for ids in forms:
+        found = detect(
+            ids, green_list, key_id=key_id, keys_tried=keys_tried, variants_tried=len(forms)
+        )
+        if best is None or found.z > best.z:
+            best = found
+    assert best is not None, "at least the text as given is a form"
+    return best
+
+
 def detect_text(
     text: str,
     tokenizer: TokenizerFile,
@@ -50,8 +81,11 @@ def detect_text(
     key_id: str | None = None,
     keys_tried: int = 1,
 ) -> Detection:
-    """Tokenize ``text`` with the generator's tokenizer and test it for one key."""
-    return detect(tokenizer.encode(text), green_list, key_id=key_id, keys_tried=keys_tried)
+    """Tokenize ``text`` (and its normalised forms) with the generator's tokenizer and test
+    it for one key."""
+    return detect_variants(
+        encode_variants(text, tokenizer), green_list, key_id=key_id, keys_tried=keys_tried
+    )
 
 
 def smollm2_location() -> tuple[Path, str]:
@@ -189,13 +223,42 @@ def smollm2_generator() -> Generator:
         return _SMOLLM2[0]
 
 
+def transformers_available() -> bool:
+    """Whether torch and transformers are installed (the ``lm`` extra)."""
+    return all(importlib.util.find_spec(name) is not None for name in ("torch", "transformers"))
+
+
+def model_config(path: Path | None = None) -> Any:
+    """A ``transformers`` model configuration: the ``config.json`` at ``path`` (a file or
+    its folder), or SmolLM2-135M-Instruct's, which tekisei ships.
+
+    Raises:
+        RuntimeError: torch or transformers is not installed.
+        OSError, ValueError: the file cannot be read as a model configuration.
+    """
+    _, transformers = _lm()
+    if path is None:
+        shipped = resources.files("tekisei.provenance") / "data" / SMOLLM2_CONFIG
+        data = json.loads(shipped.read_text(encoding="utf-8"))
+    else:
+        file = path / "config.json" if path.is_dir() else path
+        data = json.loads(file.read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or "model_type" not in data:
+        raise ValueError("not a model configuration (config.json with model_type)")
+    return transformers.AutoConfig.for_model(**data)
+
+
 def detect_transformers_watermark(
-    ids: list[int], model_config: Any, watermarking: dict[str, Any] | None = None
+    ids: list[int],
+    model_config: Any,
+    watermarking: dict[str, Any] | None = None,
+    variants_tried: int = 1,
 ) -> Detection:
     """Test token ids for a watermark made by ``transformers``' own ``WatermarkingConfig``
     (so operators who already use it are served; needs torch). ``watermarking`` holds that
     config's fields (default: transformers' defaults, lefthash with context 1); detection
-    runs on the CPU, as the generation must have.
+    runs on the CPU, as the generation must have. With ``variants_tried`` > 1 the p-value
+    is Bonferroni-corrected, as for tekisei's own scheme.
 
     Raises:
         RuntimeError: torch or transformers is not installed.
@@ -208,11 +271,41 @@ def detect_transformers_watermark(
     out = detector(torch.tensor([ids]), z_threshold=DETECT_Z, return_dict=True)
     scored = int(out.num_tokens_scored[0])
     z = float(out.z_score[0])
+    p_value = min(1.0, float(out.p_value[0]) * variants_tried)
     return Detection(
-        scheme="transformers-watermarking",
+        scheme=TRANSFORMERS_SCHEME,
         tokens_scored=scored,
         green=int(out.num_green_tokens[0]),
         z=round(z, 4),
-        p_value=float(out.p_value[0]),
-        verdict=verdict(scored, z),
+        p_value=p_value,
+        variants_tried=variants_tried,
+        verdict=verdict(scored, z, p_value if variants_tried > 1 else None),
     )
+
+
+def detect_transformers_text(
+    text: str,
+    tokenizer: TokenizerFile,
+    model_config: Any,
+    watermarking: dict[str, Any] | None = None,
+) -> Detection:
+    """:func:`detect_transformers_watermark` over the forms of ``text`` the detector
+    tests (as given, normalised, case restored), the strongest finding."""
+    forms = encode_variants(text, tokenizer)
+    best: Detection | None = None
+    for ids in forms:
+        if len(ids) < 2:
+            continue
+        found = detect_transformers_watermark(ids, model_config, watermarking, len(forms))
+        if best is None or found.z > best.z:
+            best = found
+    if best is None:
+        return Detection(
+            scheme=TRANSFORMERS_SCHEME,
+            tokens_scored=0,
+            green=0,
+            z=0.0,
+            p_value=1.0,
+            verdict=verdict(0, 0.0),
+        )
+    return best

@@ -11,7 +11,7 @@ import hashlib
 import os
 import secrets
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -28,22 +28,26 @@ from tekisei.db.provenance import ProvenanceKeyRow
 from tekisei.errors import ConflictError, InvalidInputError, NotFoundError
 from tekisei.private import private_dir, write_private
 from tekisei.provenance import (
-    SCHEME,
     Detection,
     GreenList,
+    Hashing,
     KeyStatus,
     SealError,
     TokenizerFile,
     Verdict,
     WatermarkKey,
     WatermarkParams,
-    detect_text,
+    detect_transformers_text,
+    detect_variants,
+    encode_variants,
+    model_config,
     new_key_id,
     new_secret,
     p_band,
     seal,
     smollm2_generator,
     smollm2_tokenizer,
+    transformers_available,
     unseal,
 )
 from tekisei.services import audit
@@ -52,6 +56,7 @@ from tekisei.services.database import Database
 __all__ = [
     "SMOLLM2",
     "Detection",
+    "Hashing",
     "PublicResult",
     "Verdict",
     "WatermarkKey",
@@ -64,9 +69,11 @@ __all__ = [
     "master_key",
     "public_keys",
     "public_result",
+    "retire_key",
     "rotate_key",
     "tokenizers_dir",
     "verify_text",
+    "verify_transformers_text",
     "view",
 ]
 
@@ -103,6 +110,7 @@ def view(row: ProvenanceKeyRow) -> WatermarkKey:
         status=KeyStatus(row.status),
         created_at=row.created_at,
         rotated_at=row.rotated_at,
+        retired_at=row.retired_at,
     )
 
 
@@ -190,7 +198,7 @@ def _new_key(
     row = ProvenanceKeyRow(
         org_id=principal.org_id,
         key_id=key_id,
-        scheme=SCHEME,
+        scheme=params.scheme,
         params=params.model_dump(),
         tokenizer_sha256=tokenizer_sha256,
         tokenizer_name=tokenizer_name,
@@ -209,7 +217,7 @@ def _new_key(
         "provenance_key",
         key_id,
         {
-            "scheme": SCHEME,
+            "scheme": params.scheme,
             "params": params.model_dump(),
             "tokenizer_sha256": tokenizer_sha256,
             "replaces": replaces,
@@ -280,12 +288,56 @@ def rotate_key(
     return new
 
 
+def retire_key(session: Session, principal: Principal, key_id: str) -> ProvenanceKeyRow:
+    """Retire a key of the organisation (active or rotated): from now on it marks nothing
+    and verifies no text; a text carrying its watermark is answered with the verdict
+    ``key_retired`` and the day. Retiring cannot be undone.
+
+    Raises:
+        PermissionDeniedError: only those who manage the organisation retire keys.
+        NotFoundError: no such key in the organisation.
+        ConflictError: the key is already retired.
+    """
+    require(principal, Permission.MANAGE_ORG)
+    row = _own_key(session, principal, key_id)
+    if row.status == KeyStatus.RETIRED.value:
+        raise ConflictError(
+            f"key {key_id} is already retired",
+            ja=f"鍵 {key_id} はすでに廃止されています。",
+        )
+    previous = row.status
+    row.status = KeyStatus.RETIRED.value
+    row.retired_at = datetime.now(UTC)
+    row.retired_by = principal.email
+    audit.record(
+        session,
+        _org(session, principal),
+        principal.email,
+        "provenance.key_retire",
+        "provenance_key",
+        row.key_id,
+        {"previous_status": previous},
+    )
+    return row
+
+
 def _green_list(row: ProvenanceKeyRow, master: bytes) -> GreenList:
+    return _unsealed(row.key_id, row.secret_sealed, master, _params_text(row.params))
+
+
+def _params_text(params: dict[str, object]) -> str:
+    return WatermarkParams.model_validate(params).model_dump_json()
+
+
+@lru_cache(maxsize=256)
+def _unsealed(key_id: str, sealed: str, master: bytes, params: str) -> GreenList:
+    """A key's green lists, unsealed once per process and sealed text (a re-sealed or
+    altered secret is a new cache entry; SelfHash keeps its token hashes here too)."""
     try:
-        secret = unseal(row.secret_sealed, master, row.key_id)
+        secret = unseal(sealed, master, key_id)
     except SealError as exc:
-        raise InvalidInputError(str(exc), ja=f"鍵 {row.key_id} の秘密を開けません。") from None
-    return GreenList(secret, WatermarkParams.model_validate(row.params))
+        raise InvalidInputError(str(exc), ja=f"鍵 {key_id} の秘密を開けません。") from None
+    return GreenList(secret, WatermarkParams.model_validate_json(params))
 
 
 def _tokenizer(data_dir: Path, row: ProvenanceKeyRow) -> TokenizerFile:
@@ -369,17 +421,20 @@ def verify_text(
     *,
     org_id: int | None = None,
 ) -> Detection:
-    """Test a text against one key, or against every key that is not retired (of one
-    organisation when ``org_id`` is given; the p-value then Bonferroni-corrected by the
-    number tried); the strongest finding is returned. This is the exact score: callers
-    show it only to the keys' organisation (see :func:`check_text`).
+    """Test a text against one key, or against every key (of one organisation when
+    ``org_id`` is given), in each form the detector tests (as given, normalised, case
+    restored); the p-value is Bonferroni-corrected by keys × forms tried, and the strongest
+    finding is returned. Retired keys are tested too, but never detect: a text only a
+    retired key's watermark explains gets the verdict ``key_retired`` and the day. This is
+    the exact score: callers show it only to the keys' organisation (see
+    :func:`check_text`).
 
     Raises:
         InvalidInputError: an empty text.
         NotFoundError: ``key_id`` names no key.
     """
     _need_text(text)
-    query = select(ProvenanceKeyRow).where(ProvenanceKeyRow.status != KeyStatus.RETIRED.value)
+    query = select(ProvenanceKeyRow)
     if key_id:
         query = query.where(ProvenanceKeyRow.key_id == key_id)
     if org_id is not None:
@@ -389,22 +444,32 @@ def verify_text(
         raise NotFoundError(f"no watermark key {key_id}", ja=f"透かしの鍵 {key_id} はありません。")
     if not rows:  # nothing to check against: never "not detected"
         return Detection(tokens_scored=0, green=0, z=0.0, p_value=1.0, verdict=Verdict.NO_KEYS)
-    tokenizers: dict[str, TokenizerFile] = {}
-    best: Detection | None = None
+    forms: dict[str, list[list[int]]] = {}
+    in_use: Detection | None = None
+    retired: Detection | None = None
     for row in rows:
-        if row.tokenizer_sha256 not in tokenizers:
-            tokenizers[row.tokenizer_sha256] = _tokenizer(data_dir, row)
-        found = detect_text(
-            text,
-            tokenizers[row.tokenizer_sha256],
+        if row.tokenizer_sha256 not in forms:
+            forms[row.tokenizer_sha256] = encode_variants(text, _tokenizer(data_dir, row))
+        found = detect_variants(
+            forms[row.tokenizer_sha256],
             _green_list(row, master),
             key_id=row.key_id,
             keys_tried=len(rows),
         )
-        if best is None or found.z > best.z:
-            best = found
-    assert best is not None
-    return best
+        if row.status == KeyStatus.RETIRED.value:
+            if found.verdict is Verdict.WATERMARK_DETECTED:
+                day = row.retired_at.date() if row.retired_at is not None else None
+                found = found.model_copy(update={"verdict": Verdict.KEY_RETIRED, "retired_on": day})
+            if retired is None or found.z > retired.z:
+                retired = found
+        elif in_use is None or found.z > in_use.z:
+            in_use = found
+    if in_use is not None and in_use.verdict is Verdict.WATERMARK_DETECTED:
+        return in_use
+    if retired is not None and (retired.verdict is Verdict.KEY_RETIRED or in_use is None):
+        return retired
+    assert in_use is not None
+    return in_use
 
 
 def _need_text(text: str) -> None:
@@ -442,16 +507,16 @@ def check_text(
     if principal is not None:
         with database.reading() as session:
             own = session.scalars(
-                select(ProvenanceKeyRow.key_id).where(
-                    ProvenanceKeyRow.org_id == principal.org_id,
-                    ProvenanceKeyRow.status != KeyStatus.RETIRED.value,
-                )
+                select(ProvenanceKeyRow.key_id).where(ProvenanceKeyRow.org_id == principal.org_id)
             ).all()
             if own and (key_id is None or key_id in own):
                 found = verify_text(
                     session, master, data_dir, text, key_id, org_id=principal.org_id
                 )
-                if key_id is not None or found.verdict is Verdict.WATERMARK_DETECTED:
+                if key_id is not None or found.verdict in (
+                    Verdict.WATERMARK_DETECTED,
+                    Verdict.KEY_RETIRED,
+                ):
                     return found
     count_public()
     with database.reading() as session:
@@ -466,6 +531,8 @@ class PublicResult(BaseModel):
     p_band: str
     tokens_scored: int
     key_id: str | None
+    retired_on: date | None = None
+    """With the verdict ``key_retired``: the day the key's organisation retired it."""
 
 
 def public_result(found: Detection) -> PublicResult:
@@ -475,6 +542,7 @@ def public_result(found: Detection) -> PublicResult:
         p_band=p_band(found.p_value),
         tokens_scored=found.tokens_scored,
         key_id=found.key_id if found.verdict is Verdict.WATERMARK_DETECTED else None,
+        retired_on=found.retired_on if found.verdict is Verdict.KEY_RETIRED else None,
     )
 
 
@@ -487,3 +555,61 @@ def public_keys(session: Session) -> list[WatermarkKey]:
         .order_by(ProvenanceKeyRow.id)
     )
     return [view(row) for row in rows]
+
+
+def verify_transformers_text(
+    text: str,
+    *,
+    tokenizer: Path | None = None,
+    config: Path | None = None,
+) -> Detection:
+    """Check a text for the watermark of ``transformers``' own ``WatermarkingConfig`` (its
+    default parameters and public hashing key), for deployments whose generators use it.
+    The generator is SmolLM2-135M-Instruct unless ``tokenizer`` (its ``tokenizer.json``)
+    and ``config`` (its ``config.json``) name another. Needs the ``lm`` extra.
+
+    Raises:
+        InvalidInputError: an empty text, torch or transformers not installed, or a file
+            that is not a tokenizer or a model configuration.
+    """
+    _need_text(text)
+    if not transformers_available():
+        raise InvalidInputError(
+            "checking for transformers' own watermark needs torch and transformers, which "
+            "this installation does not have: pip install 'tekisei[lm]'",
+            ja="transformers 標準の透かしを確かめるには torch と transformers が必要ですが、"
+            "この環境には入っていません。tekisei[lm] を追加でインストールしてください。",
+        )
+    tokenizer_file = _transformers_tokenizer(str(tokenizer) if tokenizer else None)
+    return detect_transformers_text(
+        text, tokenizer_file, _model_config(str(config) if config else None)
+    )
+
+
+@lru_cache(maxsize=4)
+def _transformers_tokenizer(path: str | None) -> TokenizerFile:
+    try:
+        if path is None:
+            return TokenizerFile(Path(SMOLLM2), smollm2_tokenizer())
+        return TokenizerFile(Path(path))
+    except OSError as exc:
+        raise InvalidInputError(
+            f"{path}: cannot read the file ({exc.strerror})",
+            ja=f"{path} を読めません（{exc.strerror}）。",
+        ) from None
+    except Exception as exc:  # tokenizers raises plain Exception for a malformed file
+        raise InvalidInputError(
+            f"{path}: not a tokenizer.json this machine can read ({exc})",
+            ja=f"{path} はトークナイザー（tokenizer.json）として読めません。",
+        ) from None
+
+
+@lru_cache(maxsize=4)
+def _model_config(path: str | None) -> object:
+    try:
+        return model_config(Path(path) if path else None)
+    except (OSError, ValueError, TypeError) as exc:
+        raise InvalidInputError(
+            f"{path}: not a model configuration (config.json) this machine can read ({exc})",
+            ja=f"{path} はモデルの設定ファイル（config.json）として読めません。",
+        ) from None

@@ -5,7 +5,7 @@ public list of watermark keys."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse, Response
@@ -34,6 +34,20 @@ class TextCheck(BaseModel):
 
     text: Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
     key_id: Annotated[str | None, Field(max_length=40)] = None
+    detector: Literal["tekisei", "transformers"] = "tekisei"
+    """``transformers``: check for the watermark of ``transformers``' own
+    ``WatermarkingConfig`` (its defaults, SmolLM2's tokenizer) instead of tekisei's keys;
+    refused when the deployment has no torch."""
+
+
+def _master_key(request: Request) -> bytes:
+    """The key that opens watermark secrets, derived once per process (deriving it reads
+    the deployment secret's file, which a public endpoint should not do per request)."""
+    master: bytes | None = getattr(request.app.state, "provenance_master_key", None)
+    if master is None:
+        master = provenance_service.master_key(request.app.state.settings)
+        request.app.state.provenance_master_key = master
+    return master
 
 
 def check_text(
@@ -42,11 +56,10 @@ def check_text(
     """Verify ``text``: exact scores against the caller's own organisation's keys, the
     public answer (and the public rate limit) for everything else. Shared by the API and
     the page."""
-    settings = request.app.state.settings
     return provenance_service.check_text(
         database(request),
-        provenance_service.master_key(settings),
-        settings.data_dir,
+        _master_key(request),
+        request.app.state.settings.data_dir,
         text,
         key_id,
         principal,
@@ -63,8 +76,33 @@ def verify_text(
     key they name, or the organisation's keys when one of them detects the watermark.
     Everything else gets the public answer (the verdict, a coarse p-value band and the
     token count) and counts against the public limit of ``public_verify_per_minute``
-    requests a minute per client."""
+    requests a minute per client. With ``detector: "transformers"`` the text is checked
+    for ``transformers``' own watermark instead (every call counts against the limit;
+    the exact score goes to signed-in callers only)."""
+    if body.detector == "transformers":
+        if body.key_id is not None:
+            raise InvalidInputError(
+                "key_id names a tekisei key; transformers' watermark has none",
+                ja="key_id は tekisei の鍵を指定するものです。"
+                "transformers の透かしには使えません。",
+            )
+        request.app.state.public_limiter.check(request)
+        found = provenance_service.verify_transformers_text(body.text)
+        return found if principal is not None else provenance_service.public_result(found)
     return check_text(request, body.text, body.key_id, principal)
+
+
+@router.post("/api/provenance/keys/{key_id}/retire", response_model=WatermarkKey)
+def retire_key(
+    request: Request,
+    principal: PrincipalDep,
+    key_id: Annotated[str, Path(min_length=1, max_length=40)],
+) -> WatermarkKey:
+    """Retire one of the organisation's watermark keys for good (administrators only): it
+    marks nothing more and verifies no new text; a text carrying its watermark is
+    answered with the verdict ``key_retired`` and the day. Audited."""
+    with transaction(request) as session:
+        return provenance_service.view(provenance_service.retire_key(session, principal, key_id))
 
 
 class TrustOut(BaseModel):
