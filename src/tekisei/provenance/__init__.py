@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from tekisei.lazy import attribute_loader
 
 if TYPE_CHECKING:
+    from tekisei.provenance._dimensions import MAX_DECODE_PIXELS, decode_bounded, image_dimensions
     from tekisei.provenance._image import (
         AI_GENERATED,
         MIN_BITS,
@@ -51,7 +52,18 @@ if TYPE_CHECKING:
         p_band,
         verdict,
     )
+    from tekisei.provenance._manifest_store import manifest_store
     from tekisei.provenance._pki import Pki, init_pki
+    from tekisei.provenance._receipts import (
+        MAX_RECEIPT,
+        RECEIPT_TYPE,
+        Receipt,
+        ReceiptError,
+        input_digest,
+        jwk,
+        sign_receipt,
+        verify_receipt,
+    )
     from tekisei.provenance._text import (
         Generator,
         TokenizerFile,
@@ -65,6 +77,18 @@ if TYPE_CHECKING:
     )
 
 _WHERE: dict[str, str] = {
+    "MAX_DECODE_PIXELS": "tekisei.provenance._dimensions",
+    "decode_bounded": "tekisei.provenance._dimensions",
+    "image_dimensions": "tekisei.provenance._dimensions",
+    "manifest_store": "tekisei.provenance._manifest_store",
+    "MAX_RECEIPT": "tekisei.provenance._receipts",
+    "RECEIPT_TYPE": "tekisei.provenance._receipts",
+    "Receipt": "tekisei.provenance._receipts",
+    "ReceiptError": "tekisei.provenance._receipts",
+    "input_digest": "tekisei.provenance._receipts",
+    "jwk": "tekisei.provenance._receipts",
+    "sign_receipt": "tekisei.provenance._receipts",
+    "verify_receipt": "tekisei.provenance._receipts",
     "AI_GENERATED": "tekisei.provenance._image",
     "MIN_BITS": "tekisei.provenance._image",
     "WATERMARK_ALG": "tekisei.provenance._image",
@@ -112,8 +136,11 @@ __getattr__ = attribute_loader(__name__, _WHERE)
 __all__ = [
     "AI_GENERATED",
     "DETECT_Z",
+    "MAX_DECODE_PIXELS",
+    "MAX_RECEIPT",
     "MIN_BITS",
     "MIN_TOKENS",
+    "RECEIPT_TYPE",
     "SCHEME",
     "WATERMARK_ALG",
     "Detection",
@@ -122,6 +149,8 @@ __all__ = [
     "ImageCheck",
     "KeyStatus",
     "Pki",
+    "Receipt",
+    "ReceiptError",
     "SealError",
     "TokenizerFile",
     "Verdict",
@@ -130,13 +159,18 @@ __all__ = [
     "binomial_tail",
     "bits_matching",
     "check_image",
+    "decode_bounded",
     "detect",
     "detect_text",
     "detect_transformers_watermark",
     "embed_watermark",
     "export_tokenizer",
+    "image_dimensions",
     "init_pki",
+    "input_digest",
+    "jwk",
     "logits_processor",
+    "manifest_store",
     "mime_of",
     "new_key_id",
     "new_secret",
@@ -144,9 +178,11 @@ __all__ = [
     "read_watermark",
     "seal",
     "sign_image",
+    "sign_receipt",
     "smollm2_generator",
     "smollm2_location",
     "smollm2_tokenizer",
     "unseal",
     "verdict",
+    "verify_receipt",
 ]

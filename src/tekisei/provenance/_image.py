@@ -12,9 +12,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from pydantic import BaseModel
 
+from tekisei.provenance._dimensions import decode_bounded
 from tekisei.provenance._pki import Pki
 
 AI_GENERATED = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
@@ -56,7 +56,7 @@ def _bits(payload: int) -> list[int]:
 
 def _pixels(data: bytes) -> Any:
     cv2 = importlib.import_module("cv2")
-    image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
+    image = decode_bounded(data, cv2.IMREAD_COLOR)  # refuses what is too large before decoding
     if image is None:
         raise ValueError("the image cannot be decoded")
     rows, cols = image.shape[:2]

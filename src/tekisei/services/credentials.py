@@ -27,10 +27,12 @@ from tekisei.provenance import (
     check_image,
     embed_watermark,
     init_pki,
+    manifest_store,
     read_watermark,
     sign_image,
 )
 from tekisei.services import audit, scope, systems
+from tekisei.services.image_inputs import DEFAULT_MAX_PIXELS, refuse_oversized, refused_image
 
 __all__ = [
     "WATERMARK_ALG",
@@ -80,7 +82,7 @@ def trust_anchor(data_dir: Path) -> str | None:
 
 
 def _invalid(exc: ValueError) -> InvalidInputError:
-    return InvalidInputError(str(exc), ja=f"この画像は扱えません: {exc}")
+    return refused_image(exc)
 
 
 def sign(
@@ -90,14 +92,17 @@ def sign(
     data: bytes,
     system_id: int,
     generator: str,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
 ) -> tuple[bytes, ImageCredentialRow]:
     """Watermark an AI-generated image with a fresh 32-bit asset id, sign C2PA content
     credentials for it (naming the system and generator, with the watermark as soft
     binding) and keep the manifest for lookups.
 
     Raises:
-        InvalidInputError: not a PNG/JPEG of at least 256×256, or no PKI yet.
+        InvalidInputError: not a PNG/JPEG of at least 256×256 and at most ``max_pixels``
+            pixels, or no PKI yet.
     """
+    refuse_oversized(data, max_pixels)
     system = systems.visible_system(session, principal, system_id)
     require(principal, Permission.WRITE_SYSTEMS)
     signing = pki(data_dir)
@@ -126,6 +131,7 @@ def sign(
         mime="image/png" if signed.startswith(b"\x89PNG") else "image/jpeg",
         signed_sha256=hashlib.sha256(signed).hexdigest(),
         manifest=check.manifest or {},
+        manifest_store=manifest_store(signed),
         created_by=principal.email,
         created_at=datetime.now(UTC),
     )
