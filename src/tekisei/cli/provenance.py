@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -382,6 +383,9 @@ def receipt_keys_command() -> None:
     sys.stdout.write(json.dumps(receipts.key_set(settings()), indent=2) + "\n")
 
 
+_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+
+
 @app.command("verify-receipt")
 @handle_errors
 def verify_receipt_command(
@@ -407,8 +411,14 @@ def verify_receipt_command(
     when --file is given (exit 0 when it holds, 1 otherwise). Needs no database."""
     ja = resolve_lang(lang) == "ja"
     token = receipt
-    if len(receipt) < 4096 and Path(receipt).is_file():
-        token = read_text(Path(receipt), receipts.MAX_RECEIPT).strip()
+    if not _JWS.fullmatch(receipt.strip()):  # not a receipt itself: the file holding one
+        try:
+            token = read_text(Path(receipt), receipts.MAX_RECEIPT).strip()
+        except (OSError, UnicodeDecodeError):
+            raise InvalidInputError(
+                f"{receipt[:200]} is neither a receipt nor a readable file",
+                ja="受領証（JWS）でも、読めるファイルでもありません。",
+            ) from None
     try:
         keys = json.loads(read_text(jwks, MAX_FILE_BYTES))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
