@@ -74,7 +74,7 @@ async def verify_submit(request: Request) -> HTMLResponse:
     }
     try:
         if len(text) > MAX_TEXT:
-            context["text"] = ""  # an over-long text is not sent back
+            context["text"] = text[:MAX_TEXT]  # kept to trim, never more than the form takes
             raise InvalidInputError(
                 f"the text is longer than {MAX_TEXT} characters",
                 ja=f"文章が長すぎます（{MAX_TEXT}文字まで）。",
