@@ -217,6 +217,10 @@ async def test_each_public_operation_has_its_own_limit_and_every_429_says_when_t
                 assert answer.status_code == 429, (bucket, url, answer.text)
                 assert answer.headers["Retry-After"] == "60"
                 assert "try again in 60 s" in answer.text
+            method, url, options = calls[0]
+            again = await client.request(method, url, **options)
+            assert again.status_code == 429 and again.headers["Retry-After"] == "60"
+            assert "60秒後" in again.text
             # The other operations' buckets are untouched.
             for other, others in operations.items():
                 if other != bucket:
