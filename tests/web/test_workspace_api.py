@@ -1255,6 +1255,7 @@ async def _hidden_system(
         "run": run.json()["id"],
         "suggestion_id": suggestions.json()[0]["id"],
         "asset_id": image.asset_id,
+        "manifest_id": image.asset_id,
         # Members and invitations belong to no system: the tester is shown those of the
         # other organisation, which must be as unknown to them as any hidden object.
         **await _other_organisations_people(api),
