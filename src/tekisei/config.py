@@ -91,6 +91,28 @@ class Settings(BaseSettings):
         description="Requests per minute one client may send to the public verification page "
         "and API (limits learning the green lists from the verifier)",
     )
+    public_image_checks_per_minute: int = Field(
+        default=10,
+        ge=1,
+        le=1_000_000,
+        description="Image checks per minute one client may send to the public verification "
+        "page and API, including the soft-binding look-up by content (each decodes an image)",
+    )
+    public_lookups_per_minute: int = Field(
+        default=60,
+        ge=1,
+        le=1_000_000,
+        description="Soft-binding look-ups by value and manifest downloads per minute one "
+        "client may make through the public API",
+    )
+    max_image_pixels: int = Field(
+        default=4096 * 4096,
+        ge=256 * 256,
+        le=8192 * 8192,  # tekisei.provenance._dimensions.MAX_DECODE_PIXELS
+        description="The most pixels (width × height, read from the file's header before "
+        "anything is decoded) of an image that is checked, signed or verified as a sample; "
+        "larger images are refused",
+    )
     inquiries_per_minute: int = Field(
         default=10,
         ge=1,

@@ -1818,3 +1818,52 @@ def test_retiring_watermark_keys_comes_with_0044_and_goes_back(settings: Setting
         assert schema_drift(engine) == []
     finally:
         engine.dispose()
+
+
+def test_manifest_stores_come_with_0045_empty_for_images_signed_before_and_go_back(
+    settings: Settings,
+) -> None:
+    from alembic import command
+
+    from tekisei.db.migrate import alembic_config, upgrade
+
+    engine = make_engine(settings.resolved_database_url)
+    config = alembic_config(engine)
+    at = "'2026-01-01 00:00:00'"
+    try:
+        upgrade(engine, "0044")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO orgs (id, slug, name, actors, created_at, version, audit_seq, "
+                    f"audit_head) VALUES (1, 'acme', 'Acme', '[\"business\"]', {at}, 1, 0, 'x')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO image_credentials (id, org_id, asset_id, generator, mime, "
+                    "signed_sha256, manifest, created_by, created_at) VALUES (1, 1, "
+                    f"'0a0b0c0d', 'g', 'image/png', '{'0' * 64}', '{{}}', 'cli', {at})"
+                )
+            )
+        upgrade(engine, "0045")
+        with engine.begin() as connection:
+            assert (
+                connection.execute(
+                    text("SELECT manifest_store FROM image_credentials")
+                ).scalar_one()
+                is None
+            )
+            connection.execute(
+                text("UPDATE image_credentials SET manifest_store = :store"),
+                {"store": b"\x00\x00\x00\x08jumb"},
+            )
+            stored = connection.execute(text("SELECT manifest_store FROM image_credentials"))
+            assert bytes(stored.scalar_one()) == b"\x00\x00\x00\x08jumb"
+        command.downgrade(config, "0044")
+        columns = {c["name"] for c in inspect(engine).get_columns("image_credentials")}
+        assert "manifest_store" not in columns and "asset_id" in columns
+        upgrade(engine)
+        assert schema_drift(engine) == []
+    finally:
+        engine.dispose()

@@ -462,11 +462,11 @@ async def client(
     limited = load_settings(
         database_url=settings.resolved_database_url,
         data_dir=settings.data_dir,
-        public_verify_per_minute=3,
+        public_image_checks_per_minute=3,
         max_upload_mb=1,
     )
     web = create_app(limited)
-    web.state.public_limiter.clock = lambda: 1_800_000_000.0  # one minute for the whole test
+    web.state.image_limiter.clock = lambda: 1_800_000_000.0  # one minute for the whole test
     transport = httpx.ASGITransport(app=web)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         yield http, signed

@@ -117,6 +117,7 @@ async def clients(
         data_dir=tmp_path / "var",
         trusted_proxies="10.0.0.0/8",
         public_verify_per_minute=1,
+        public_lookups_per_minute=1,
     )
     with loaded_db.transaction() as session:
         orgs.create_org(

@@ -98,8 +98,8 @@ async def test_the_public_api_shows_only_a_verdict_a_band_and_a_count(
     )
     assert full.json()["z"] > 4 and full.json()["green"] > 0 and "p_value" in full.json()
     trust = (await client.get("/api/provenance/trust")).json()
-    assert [k["key_id"] for k in trust["text_keys"]] == [site["key_id"]]
-    assert "secret" not in str(trust)
+    assert [s["scheme"] for s in trust["text_schemes"]] == ["keyed-kgw-v1"]
+    assert site["key_id"] not in str(trust) and "secret" not in str(trust)
     bad = await client.post("/api/provenance/verify/text", json={"text": ""})
     assert bad.status_code == 422
 

@@ -255,6 +255,7 @@ OBJECT_PARAMS: dict[str, str] = {
     "run": "run",
     "suggestion_id": "suggestion_id",
     "asset_id": "asset_id",
+    "manifest_id": "manifest_id",
     "invitation_id": "invitation_id",
     "user_id": "user_id",
     "system": "system_id",
@@ -300,6 +301,10 @@ QUERIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PUT", "/api/assessments/{assessment_id}/answers"): {"requirement": REQUIREMENT},
     ("GET", "/systems/{system_id}/assessment/answer"): {"requirement": REQUIREMENT},
     ("POST", "/systems/{system_id}/assessment/answer"): {"requirement": REQUIREMENT},
+    ("GET", "/api/provenance/sbr/matches/byBinding"): {
+        "alg": "org.tekisei.dwtdctsvd.32",
+        "value": "00000000",
+    },
 }
 ENERGY = {
     "phase": "inference",
@@ -355,6 +360,10 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/provenance/verify/text"): {"text": "w1 w2 w3 w4"},
     ("POST", "/api/provenance/matches/byBinding"): {
         "alg": "com.tekisei.watermark.1",
+        "value": "00000000",
+    },
+    ("POST", "/api/provenance/sbr/matches/byBinding"): {
+        "alg": "org.tekisei.dwtdctsvd.32",
         "value": "00000000",
     },
     ("POST", "/api/systems/{system_id}/records/models"): {"name": "stolen"},
@@ -1010,6 +1019,7 @@ async def _one_of_every_kind(api: dict[str, Any], demo_url: str) -> dict[str, An
         "run": run.json()["id"],
         "suggestion_id": suggestion["id"],
         "asset_id": "000000000000",  # public provenance lookups: an unknown asset is 404
+        "manifest_id": "000000000000",
         "invitation_id": invitation.json()["id"],
         "user_id": next(m["user_id"] for m in members if m["email"] == "admin@acme.example"),
         **transparency,
@@ -1246,6 +1256,7 @@ async def _hidden_system(
         "run": run.json()["id"],
         "suggestion_id": suggestions.json()[0]["id"],
         "asset_id": image.asset_id,
+        "manifest_id": image.asset_id,
         # Members and invitations belong to no system: the tester is shown those of the
         # other organisation, which must be as unknown to them as any hidden object.
         **await _other_organisations_people(api),

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import re
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -24,7 +27,7 @@ from tekisei.cli.common import (
 )
 from tekisei.core import times
 from tekisei.errors import InvalidInputError
-from tekisei.services import credentials, provenance_checks
+from tekisei.services import credentials, provenance_checks, public_provenance, receipts
 from tekisei.services import provenance as provenance_service
 from tekisei.services.orgs import org_zone
 from tekisei.services.provenance import Hashing, Verdict, WatermarkParams
@@ -346,6 +349,7 @@ def sign_image_command(
             generator,
             master=provenance_service.master_key(config),
             time_stamps=config.tsa_url,
+            max_pixels=config.max_image_pixels,
         )
         asset, alg = row.asset_id, row.watermark_alg
     output.write_bytes(signed)
@@ -384,8 +388,13 @@ def verify_image_command(
     related image's were found, 1 otherwise)."""
     config = settings()
     with database().reading() as session:
-        result = credentials.verify(
-            session, config.data_dir, _read(image), master=provenance_service.master_key(config)
+        result = public_provenance.check_image(
+            session,
+            config.data_dir,
+            _read(image),
+            None,
+            config.max_image_pixels,
+            master=provenance_service.master_key(config),
         )
     if as_json:
         print_json(result)
@@ -477,6 +486,7 @@ def check_command(
             max_bytes=db.max_upload_bytes,
             system_id=system,
             folder=samples,
+            max_pixels=config.max_image_pixels,
         )
     if as_json:
         print_json(out)
@@ -500,3 +510,121 @@ def check_command(
         )
     if not out.passed:
         raise typer.Exit(2)
+
+
+@app.command("receipt-keys")
+@handle_errors
+def receipt_keys_command() -> None:
+    """Print the JWK Set that verifies this deployment's signed receipts (publish it, or
+    hand it to whoever verifies receipts offline)."""
+    sys.stdout.write(json.dumps(receipts.key_set(settings()), indent=2) + "\n")
+
+
+_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+
+
+@app.command("verify-receipt")
+@handle_errors
+def verify_receipt_command(
+    receipt: Annotated[
+        str, typer.Argument(metavar="RECEIPT", help="The receipt (JWS), or a file holding it.")
+    ],
+    jwks: Annotated[
+        Path, typer.Option("--jwks", help="The issuer's published key set (JWK Set JSON file).")
+    ],
+    file: Annotated[
+        Path | None,
+        typer.Option(
+            "--file", help="The checked input (image file, or the text's exact UTF-8 bytes)."
+        ),
+    ] = None,
+    issuer: Annotated[
+        str | None, typer.Option(help="Also require this issuer (the deployment's address).")
+    ] = None,
+    lang: LangOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Verify a signed receipt offline with the issuer's key set, and the input's hash
+    when --file is given (exit 0 when it holds, 1 otherwise). Needs no database."""
+    ja = resolve_lang(lang) == "ja"
+    token = receipt
+    if not _JWS.fullmatch(receipt.strip()):  # not a receipt itself: the file holding one
+        try:
+            token = read_text(Path(receipt), receipts.MAX_RECEIPT).strip()
+        except (OSError, UnicodeDecodeError):
+            raise InvalidInputError(
+                f"{receipt[:200]} is neither a receipt nor a readable file",
+                ja="受領証（JWS）でも、読めるファイルでもありません。",
+            ) from None
+    try:
+        keys = json.loads(read_text(jwks, MAX_FILE_BYTES))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidInputError(
+            f"cannot read the key set {jwks}: {exc}",
+            ja=f"鍵のファイル {jwks} を JSON として読めません。",
+        ) from None
+    try:
+        checked = receipts.check_receipt(
+            token, keys, issuer=issuer, data=None if file is None else _read(file)
+        )
+    except receipts.ReceiptError as exc:
+        reason = RECEIPT_REASONS_JA.get(str(exc), "形式が正しくないか、発行元が違います。")
+        console.print(
+            f"受領証は確かめられませんでした: {reason}" if ja else f"receipt NOT valid: {exc}",
+            markup=False,
+        )
+        raise typer.Exit(1) from None
+    statement, matches = checked.statement, checked.input_matches
+    if as_json:
+        print_json(
+            {"valid": matches is not False, "input_matches": matches, **statement.model_dump()}
+        )
+    else:
+        when = datetime.fromtimestamp(statement.iat, UTC).isoformat()
+        console.print(
+            (
+                f"受領証の署名は正しいです: {statement.iss} が {when} に確認（{statement.kind}）、"
+                f"判定 {statement.verdict}、方式 {statement.scheme}"
+                if ja
+                else f"receipt valid: checked by {statement.iss} at {when} ({statement.kind}), "
+                f"verdict {statement.verdict}, scheme {statement.scheme}"
+            )
+            + (f", key {statement.key_id}" if statement.key_id else ""),
+            markup=False,
+        )
+        if matches is not None:
+            console.print(
+                (
+                    "入力のハッシュは一致します"
+                    if matches
+                    else "入力のハッシュが一致しません（別の内容です）"
+                )
+                if ja
+                else ("the input's hash matches" if matches else "the input's hash does NOT match"),
+                markup=False,
+            )
+    if matches is False:
+        raise typer.Exit(1)
+
+
+RECEIPT_REASONS_JA = {
+    "the receipt is too long": "受領証が長すぎます。",
+    "a receipt has three parts separated by dots": (
+        "受領証の形式が正しくありません（ドットで区切った3つの部分が必要です）。"
+    ),
+    "the receipt is not base64url": "受領証の形式が正しくありません（base64url ではありません）。",
+    "the receipt's header is not JSON": "受領証の形式が正しくありません。",
+    "the receipt is not signed with EdDSA": (
+        "受領証が EdDSA で署名されていません（署名なしのものも受け付けません）。"
+    ),
+    "the receipt is not a tekisei receipt": "tekisei の受領証ではありません。",
+    "the receipt was signed with a key that is not in the key set": (
+        "受領証の署名に使われた鍵が、指定された鍵のファイルにありません"
+        "（別の発行元の受領証かもしれません）。"
+    ),
+    "the receipt's signature does not match": (
+        "受領証の署名が一致しません（内容が変えられています）。"
+    ),
+    "the receipt's payload is not a receipt": "受領証の内容が正しい形式ではありません。",
+}
+"""The Japanese of :class:`ReceiptError`'s reasons (an issuer mismatch is said apart)."""

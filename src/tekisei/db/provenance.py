@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tekisei.db.base import Base, UtcDateTime
@@ -59,6 +59,8 @@ class ImageCredentialRow(Base):
     mime: Mapped[str] = mapped_column(String(40))
     signed_sha256: Mapped[str] = mapped_column(String(64))
     manifest: Mapped[dict[str, Any]] = mapped_column(JSON)
+    manifest_store: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    """The signed C2PA manifest store (JUMBF) as embedded, served as ``application/c2pa``."""
     created_by: Mapped[str] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 

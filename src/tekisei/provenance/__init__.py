@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from tekisei.lazy import attribute_loader
 
 if TYPE_CHECKING:
+    from tekisei.provenance._dimensions import MAX_DECODE_PIXELS, decode_bounded, image_dimensions
     from tekisei.provenance._explain import Explanation, Reason, explain, explain_all
     from tekisei.provenance._image import (
         AI_GENERATED,
@@ -54,6 +55,7 @@ if TYPE_CHECKING:
         p_band,
         verdict,
     )
+    from tekisei.provenance._manifest_store import manifest_store
     from tekisei.provenance._normalize import CONFUSABLES, normalised, text_variants
     from tekisei.provenance._pki import (
         Authority,
@@ -63,6 +65,16 @@ if TYPE_CHECKING:
         issue_signer,
         new_root,
         subject_text,
+    )
+    from tekisei.provenance._receipts import (
+        MAX_RECEIPT,
+        RECEIPT_TYPE,
+        Receipt,
+        ReceiptError,
+        input_digest,
+        jwk,
+        sign_receipt,
+        verify_receipt,
     )
     from tekisei.provenance._signers import DeploymentPki
     from tekisei.provenance._text import (
@@ -110,6 +122,18 @@ if TYPE_CHECKING:
     )
 
 _WHERE: dict[str, str] = {
+    "MAX_DECODE_PIXELS": "tekisei.provenance._dimensions",
+    "decode_bounded": "tekisei.provenance._dimensions",
+    "image_dimensions": "tekisei.provenance._dimensions",
+    "manifest_store": "tekisei.provenance._manifest_store",
+    "MAX_RECEIPT": "tekisei.provenance._receipts",
+    "RECEIPT_TYPE": "tekisei.provenance._receipts",
+    "Receipt": "tekisei.provenance._receipts",
+    "ReceiptError": "tekisei.provenance._receipts",
+    "input_digest": "tekisei.provenance._receipts",
+    "jwk": "tekisei.provenance._receipts",
+    "sign_receipt": "tekisei.provenance._receipts",
+    "verify_receipt": "tekisei.provenance._receipts",
     "AI_GENERATED": "tekisei.provenance._image",
     "LEGACY_WATERMARK_ALG": "tekisei.provenance._image",
     "WATERMARK_ALG": "tekisei.provenance._image",
@@ -201,9 +225,12 @@ __all__ = [
     "DETECT_Z",
     "HASH_BOUND",
     "LEGACY_WATERMARK_ALG",
+    "MAX_DECODE_PIXELS",
     "MAX_QUERY_BYTES",
+    "MAX_RECEIPT",
     "MIN_TOKENS",
     "QUERY_MIME",
+    "RECEIPT_TYPE",
     "REPLY_MIME",
     "SCHEME",
     "SCHEMES",
@@ -221,6 +248,8 @@ __all__ = [
     "KeyStatus",
     "Pki",
     "Reason",
+    "Receipt",
+    "ReceiptError",
     "SealError",
     "TimeStampAuthority",
     "TimeStampError",
@@ -231,6 +260,7 @@ __all__ = [
     "WatermarkParams",
     "binomial_tail",
     "check_image",
+    "decode_bounded",
     "decode_payload",
     "detect",
     "detect_text",
@@ -248,10 +278,14 @@ __all__ = [
     "false_decode_probability",
     "format_asset_id",
     "hash_distance",
+    "image_dimensions",
     "image_fits",
     "init_pki",
+    "input_digest",
     "issue_signer",
+    "jwk",
     "logits_processor",
+    "manifest_store",
     "mime_of",
     "model_config",
     "new_key_id",
@@ -267,6 +301,7 @@ __all__ = [
     "respond",
     "seal",
     "sign_image",
+    "sign_receipt",
     "smollm2_generator",
     "smollm2_location",
     "smollm2_tokenizer",
@@ -276,4 +311,5 @@ __all__ = [
     "transformers_available",
     "unseal",
     "verdict",
+    "verify_receipt",
 ]

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from tekisei.provenance._dimensions import MAX_DECODE_PIXELS, image_dimensions
 from tekisei.provenance._image import WATERMARK_ALG, mime_of
 
 ID_BITS = 48
@@ -184,6 +185,11 @@ def _method() -> Any:
 def _open(data: bytes) -> Any:
     image_module = importlib.import_module("PIL.Image")
     mime_of(data)
+    size = image_dimensions(data)
+    if size is None:
+        raise ValueError("the image's size cannot be read from its header")
+    if size[0] * size[1] > MAX_DECODE_PIXELS:  # refused before a byte is decoded
+        raise ValueError("the image has too many pixels to decode")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", image_module.DecompressionBombWarning)

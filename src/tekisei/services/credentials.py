@@ -38,6 +38,7 @@ from tekisei.provenance import (
     format_asset_id,
     hash_distance,
     image_fits,
+    manifest_store,
     payload_bits,
     perceptual_hash,
     read_bits,
@@ -45,6 +46,7 @@ from tekisei.provenance import (
     sign_image,
 )
 from tekisei.services import audit, scope, systems, timestamps
+from tekisei.services.image_inputs import DEFAULT_MAX_PIXELS, refuse_oversized, refused_image
 
 __all__ = [
     "WATERMARK_ALG",
@@ -228,10 +230,7 @@ def watermark_key(master: bytes) -> bytes:
 
 
 def _invalid(exc: ValueError) -> InvalidInputError:
-    return InvalidInputError(
-        f"this image cannot be used: {exc}",
-        ja="この画像は扱えません。壊れていない PNG または JPEG の画像を選んでください。",
-    )
+    return refused_image(exc)
 
 
 def _by_asset(session: Session, asset_id: str) -> ImageCredentialRow | None:
@@ -257,6 +256,7 @@ def sign(
     *,
     master: bytes,
     time_stamps: str = "own",
+    max_pixels: int = DEFAULT_MAX_PIXELS,
 ) -> tuple[bytes, ImageCredentialRow]:
     """Watermark an AI-generated image with a fresh 48-bit asset id under the deployment's
     watermark key, sign C2PA content credentials for it (naming the system and generator,
@@ -268,9 +268,10 @@ def sign(
     (too flat to carry it), is signed without a watermark and without a soft binding.
 
     Raises:
-        InvalidInputError: not a PNG/JPEG, no PKI yet, or the time-stamp authority did
-            not answer.
+        InvalidInputError: not a PNG/JPEG of at most ``max_pixels`` pixels, no PKI yet,
+            or the time-stamp authority did not answer.
     """
+    refuse_oversized(data, max_pixels)
     system = systems.visible_system(session, principal, system_id)
     require(principal, Permission.WRITE_SYSTEMS)
     signing = org_signer(session, principal, data_dir)
@@ -315,6 +316,7 @@ def sign(
         mime="image/png" if signed.startswith(b"\x89PNG") else "image/jpeg",
         signed_sha256=hashlib.sha256(signed).hexdigest(),
         manifest=check.manifest or {},
+        manifest_store=manifest_store(signed),
         created_by=principal.email,
         created_at=datetime.now(UTC),
     )

@@ -143,7 +143,7 @@ def keep_tokenizer(data_dir: Path, source: str) -> tuple[TokenizerFile, str]:
     except OSError as exc:
         raise InvalidInputError(
             f"{source}: cannot read the file ({exc.strerror})",
-            ja=f"{source} を読めません（{exc.strerror}）。",
+            ja=f"{source} を読めません（ファイルがあるか、読む権限があるかを確かめてください）。",
         ) from None
     except Exception as exc:  # tokenizers raises plain Exception for a malformed file
         raise InvalidInputError(
@@ -406,7 +406,11 @@ def generate(
     try:
         generator = smollm2_generator()
     except RuntimeError as exc:
-        raise InvalidInputError(str(exc), ja=f"生成モデルを読み込めません: {exc}") from None
+        raise InvalidInputError(
+            str(exc),
+            ja="生成モデルを読み込めません。"
+            "追加機能（pip install 'tekisei[lm]'）が入っているか確かめてください。",
+        ) from None
     return generator.generate(
         prompt, _green_list(row, master), max_new_tokens=max_new_tokens, seed=seed
     )

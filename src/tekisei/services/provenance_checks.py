@@ -26,6 +26,7 @@ from tekisei.db.provenance import (
 from tekisei.errors import InvalidInputError, NotFoundError
 from tekisei.services import assessments, audit, credentials, evidence, systems
 from tekisei.services import provenance as text_provenance
+from tekisei.services.image_inputs import DEFAULT_MAX_PIXELS, refuse_oversized
 from tekisei.services.people import ActorNames
 from tekisei.untrusted import MAX_FILE_BYTES, read_bytes, read_text
 
@@ -168,6 +169,7 @@ def check_samples(
     max_bytes: int,
     system_id: int,
     folder: Path,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
 ) -> CheckOut:
     """Verify a folder of the system's sample outputs (.txt/.md texts against its text
     key or the organisation's own keys, .png/.jpg images against the organisation's own
@@ -176,7 +178,8 @@ def check_samples(
     when every sample carries the system's marks.
 
     Raises:
-        InvalidInputError: no such folder, or no samples in it.
+        InvalidInputError: no such folder, no samples in it, or an image over
+            ``max_pixels`` pixels (refused from its header, before decoding).
     """
     system = systems.visible_system(session, principal, system_id)
     require(principal, Permission.RUN_EVALS)
@@ -215,6 +218,12 @@ def check_samples(
         else:
             images += 1
             data = read_bytes(path, MAX_FILE_BYTES)
+            try:
+                refuse_oversized(data, max_pixels)
+            except InvalidInputError as exc:
+                raise InvalidInputError(
+                    f"{path.name}: {exc.message}", ja=f"{path.name}: {exc.message_ja}"
+                ) from None
             result = credentials.verify(session, data_dir, data, master=master)
             ok = _signed_by_org(session, principal.org_id, data_dir, data, result)
             verified += ok

@@ -46,6 +46,8 @@ from tekisei.web.api import policies as policies_api
 from tekisei.web.api import portal as portal_api
 from tekisei.web.api import procurements as procurements_api
 from tekisei.web.api import provenance as provenance_api
+from tekisei.web.api import provenance_sbr as provenance_sbr_api
+from tekisei.web.api import receipts as receipts_api
 from tekisei.web.api import records as records_api
 from tekisei.web.api import registers as registers_api
 from tekisei.web.api import reviews as reviews_api
@@ -186,7 +188,17 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.database = database
     app.state.page_cache = PageCache(settings.public_cache_mb * 1024 * 1024)
+    # Each public provenance operation has its own bucket: text checks (public_limiter),
+    # image checks (which decode an image), and look-ups of bindings and manifests.
     app.state.public_limiter = ClientLimiter(database, settings.public_verify_per_minute)
+    app.state.image_limiter = ClientLimiter(
+        database, settings.public_image_checks_per_minute, name="images",
+        what=("image checks", "画像の確認"),
+    )  # fmt: skip
+    app.state.lookup_limiter = ClientLimiter(
+        database, settings.public_lookups_per_minute, name="lookups",
+        what=("look-ups", "照会"),
+    )  # fmt: skip
     app.state.pdf_limiter = ClientLimiter(
         database, settings.public_pdfs_per_minute, name="pdfs",
         what=("PDF downloads", "PDFのダウンロード"),
@@ -208,6 +220,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(evals_api.router)
     app.include_router(eval_targets_api.router)
     app.include_router(provenance_api.router)
+    app.include_router(provenance_sbr_api.router)
+    app.include_router(receipts_api.router)
     app.include_router(records_api.router)
     app.include_router(stakeholders_api.router)
     app.include_router(data_holders_api.router)

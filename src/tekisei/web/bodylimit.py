@@ -3,9 +3,9 @@
 A pure ASGI middleware, the outermost of the app's own: a request whose
 ``Content-Length`` is over the limit is answered 413 without reading a byte of its
 body; a request without one (chunked) is counted as it streams and stopped with 413
-at the first chunk past the limit. Multipart uploads get the larger limit
-(``TEKISEI_MAX_REQUEST_MB``); every other request (JSON, forms) the smaller one
-(``TEKISEI_MAX_BODY_KB``).
+at the first chunk past the limit. Multipart uploads and images sent as the body get the
+larger limit (``TEKISEI_MAX_REQUEST_MB``); every other request (JSON, forms) the smaller
+one (``TEKISEI_MAX_BODY_KB``).
 """
 
 from __future__ import annotations
@@ -46,8 +46,8 @@ class RequestSizeLimit:
         """The limit of a request: the upload limit for multipart, the body limit else."""
         for name, value in scope.get("headers", []):
             if name == b"content-type":
-                if value.lower().startswith(b"multipart/form-data"):
-                    return self.max_upload
+                if value.lower().startswith((b"multipart/form-data", b"image/")):
+                    return self.max_upload  # an upload, or an image sent as the body
                 break
         return self.max_body
 

@@ -21,6 +21,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from tekisei.core.plain_text import scrubbed
 from tekisei.errors import (
     AuthenticationError,
     ConfigError,
@@ -43,6 +44,9 @@ log = logging.getLogger(__name__)
 
 ECHO_LIMIT = 200
 """Characters of a refused input a 422 echoes back."""
+QUIET_PATHS = ("/api/provenance/",)
+"""The public provenance API, whose 422 answers name the refused field without echoing
+the input (a text or a binding value sent to be checked is the sender's own)."""
 
 
 def clipped(value: Any) -> Any:
@@ -163,6 +167,7 @@ def install_error_handlers(app: FastAPI) -> None:
             body = {"detail": exc.message}
             if exc.message_ja:
                 body["detail_ja"] = exc.message_ja
+            body = scrubbed(body)
             headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
             headers |= retry_after(exc)
             return JSONResponse(body, status_code=status, headers=headers)
@@ -185,18 +190,25 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
         if request.url.path.startswith("/api/"):
-            errors = [{**error, "input": clipped(error.get("input"))} for error in exc.errors()]
+            quiet = request.url.path.startswith(QUIET_PATHS)
+            errors = [
+                {k: v for k, v in error.items() if k != "input"}
+                | ({} if quiet else {"input": clipped(error.get("input"))})
+                for error in exc.errors()
+            ]
             # FastAPI's list of errors, and the same in Japanese words for people.
             said = "; ".join(
                 f"{_where(error)}: {error_message(error, 'ja')}" for error in exc.errors()[:20]
             )
-            return JSONResponse(
-                {"detail": jsonable_encoder(errors), "detail_ja": said}, status_code=422
-            )
+            # A lone surrogate in a refused field name or value cannot be written as UTF-8.
+            body = scrubbed({"detail": jsonable_encoder(errors), "detail_ja": said})
+            return JSONResponse(body, status_code=422)
         in_path = any(error.get("loc", ("",))[0] == "path" for error in exc.errors())
         if in_path:  # /systems/99999999999999999999 names no system
             return _page(request, 404, _in_lang(request, *_NOT_FOUND))
-        fields = ", ".join(sorted({str(error.get("loc", ("", "?"))[-1]) for error in exc.errors()}))
+        fields = scrubbed(
+            ", ".join(sorted({str(error.get("loc", ("", "?"))[-1]) for error in exc.errors()}))
+        )
         return _page(
             request,
             422,

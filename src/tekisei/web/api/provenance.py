@@ -4,8 +4,7 @@ public list of watermark keys."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse, Response
@@ -14,8 +13,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from tekisei.core.orgs import Principal
+from tekisei.core.plain_text import PlainText
 from tekisei.errors import InvalidInputError
-from tekisei.services import credentials, provenance_checks, timestamps
+from tekisei.services import credentials, provenance_checks, public_provenance, receipts, timestamps
 from tekisei.services import provenance as provenance_service
 from tekisei.services.credentials import ImageVerification
 from tekisei.services.provenance import Detection, PublicResult, WatermarkKey
@@ -32,15 +32,35 @@ class TextCheck(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    text: Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
-    key_id: Annotated[str | None, Field(max_length=40)] = None
+    text: Annotated[PlainText, Field(min_length=1, max_length=MAX_TEXT)]
+    key_id: Annotated[PlainText | None, Field(max_length=40)] = None
     detector: Literal["tekisei", "transformers"] = "tekisei"
     """``transformers``: check for the watermark of ``transformers``' own
     ``WatermarkingConfig`` (its defaults, SmolLM2's tokenizer) instead of tekisei's keys;
     refused when the deployment has no torch."""
+    receipt: bool = False
+    """Also return a signed receipt of the verification."""
 
 
-def _master_key(request: Request) -> bytes:
+class DetectionAnswer(Detection):
+    """The exact score, with its signed receipt."""
+
+    receipt: str
+
+
+class PublicAnswer(PublicResult):
+    """The public answer, with its signed receipt."""
+
+    receipt: str
+
+
+def issuer_of(request: Request) -> str:
+    """The address receipts name as their issuer (``TEKISEI_PUBLIC_URL``, else the
+    address the request came to)."""
+    return receipts.issuer(request.app.state.settings, str(request.base_url))
+
+
+def master_key_of(request: Request) -> bytes:
     """The key that opens watermark secrets, derived once per process (deriving it reads
     the deployment secret's file, which a public endpoint should not do per request)."""
     master: bytes | None = getattr(request.app.state, "provenance_master_key", None)
@@ -58,7 +78,7 @@ def check_text(
     the page."""
     return provenance_service.check_text(
         database(request),
-        _master_key(request),
+        master_key_of(request),
         request.app.state.settings.data_dir,
         text,
         key_id,
@@ -67,7 +87,10 @@ def check_text(
     )
 
 
-@router.post("/api/provenance/verify/text", response_model=Detection | PublicResult)
+@router.post(
+    "/api/provenance/verify/text",
+    response_model=Detection | PublicResult | DetectionAnswer | PublicAnswer,
+)
 def verify_text(
     request: Request, principal: OptionalPrincipalDep, body: TextCheck
 ) -> Detection | PublicResult:
@@ -78,7 +101,9 @@ def verify_text(
     token count) and counts against the public limit of ``public_verify_per_minute``
     requests a minute per client. With ``detector: "transformers"`` the text is checked
     for ``transformers``' own watermark instead (every call counts against the limit;
-    the exact score goes to signed-in callers only)."""
+    the exact score goes to signed-in callers only). With ``"receipt": true`` the answer
+    also carries a signed receipt (JWS) of the verdict."""
+    found: Detection | PublicResult
     if body.detector == "transformers":
         if body.key_id is not None:
             raise InvalidInputError(
@@ -87,9 +112,15 @@ def verify_text(
                 "transformers の透かしには使えません。",
             )
         request.app.state.public_limiter.check(request)
-        found = provenance_service.verify_transformers_text(body.text)
-        return found if principal is not None else provenance_service.public_result(found)
-    return check_text(request, body.text, body.key_id, principal)
+        exact = provenance_service.verify_transformers_text(body.text)
+        found = exact if principal is not None else provenance_service.public_result(exact)
+    else:
+        found = check_text(request, body.text, body.key_id, principal)
+    if not body.receipt:
+        return found
+    signed = receipts.text_receipt(request.app.state.settings, issuer_of(request), body.text, found)
+    answer = DetectionAnswer if isinstance(found, Detection) else PublicAnswer
+    return answer(**found.model_dump(), receipt=signed)
 
 
 @router.post("/api/provenance/keys/{key_id}/retire", response_model=WatermarkKey)
@@ -105,34 +136,17 @@ def retire_key(
         return provenance_service.view(provenance_service.retire_key(session, principal, key_id))
 
 
-class TrustOut(BaseModel):
-    """What a verifier may rely on: the text watermark keys and the C2PA trust anchors."""
-
-    text_keys: list[WatermarkKey]
-    c2pa_trust_anchor: str | None
-    """Every root certificate image credentials may chain to, as one PEM text."""
-    c2pa_trust_anchors: list[str]
-    """The same roots one by one (PEM): the deployment root, and the root of its earlier
-    single signer when it had one."""
-    time_stamp_url: str
-    """Where the deployment answers RFC 3161 time-stamp queries."""
-    soft_binding_alg: str
-
-
-@router.get("/api/provenance/trust", response_model=TrustOut)
-def trust(request: Request) -> TrustOut:
-    """The watermark keys in use (ids, scheme, parameters, tokenizer hash, status) and the
-    root certificates that image credentials chain to."""
+@router.get("/api/provenance/trust", response_model=public_provenance.Trust)
+def trust(request: Request, principal: OptionalPrincipalDep) -> public_provenance.Trust:
+    """What a verifier may rely on: the text watermark schemes in use (scheme, parameters,
+    tokenizer hash; no key ids, which only a signed-in caller's own organisation's keys
+    show), the root certificate image credentials chain to, the soft-binding algorithm,
+    and the JWK Set that verifies signed receipts."""
+    settings = request.app.state.settings
     with reading(request) as session:
-        keys = provenance_service.public_keys(session)
-    anchors = credentials.trust_anchors(request.app.state.settings.data_dir)
-    return TrustOut(
-        text_keys=keys,
-        c2pa_trust_anchor="".join(anchors) or None,
-        c2pa_trust_anchors=anchors,
-        time_stamp_url="/api/provenance/tsa",
-        soft_binding_alg=credentials.WATERMARK_ALG,
-    )
+        return public_provenance.trust(
+            session, settings.data_dir, principal, receipts.key_set(settings)
+        )
 
 
 @router.get("/api/provenance/pki", response_model=credentials.PkiOut)
@@ -222,85 +236,94 @@ async def read_upload(request: Request, upload: UploadFile) -> bytes:
 def check_upload(
     request: Request, data: bytes, principal: Principal | None = None
 ) -> ImageVerification:
-    """Verify an image with the deployment's trust anchor and soft-binding store."""
+    """Verify an image with the deployment's trust anchor and soft-binding store, after
+    its header shows it within the pixel limit."""
     settings = request.app.state.settings
     with reading(request) as session:
-        return credentials.verify(
-            session, settings.data_dir, data, principal,
-            master=provenance_service.master_key(settings),
+        return public_provenance.check_image(
+            session, settings.data_dir, data, principal, settings.max_image_pixels,
+            master=master_key_of(request),
         )  # fmt: skip
 
 
 @router.post(
     "/api/provenance/verify/image",
-    response_model=ImageVerification,
-    openapi_extra=multipart_body(files={"file": "The image (PNG or JPEG)"}),
+    response_model=public_provenance.ImageAnswer,
+    openapi_extra=multipart_body(
+        files={"file": "The image (PNG or JPEG)"},
+        fields={"receipt": ("'true' to also get a signed receipt", 5)},
+    ),
 )
-async def verify_image(request: Request, principal: OptionalPrincipalDep) -> ImageVerification:
+async def verify_image(
+    request: Request, principal: OptionalPrincipalDep
+) -> public_provenance.ImageAnswer:
     """An image's content credentials (C2PA state, signer, actions, source type,
     failures); only when it carries none, its watermark: the credentials of a possibly
     related image, offered when the picture's perceptual hash is close to the signed
-    image's (its system and stored manifest only to those who may see that system). Every
-    call, signed in or not, counts against the public limit per client, before the upload
-    is read: the lookup searches every organisation's images."""
-    await run_in_threadpool(request.app.state.public_limiter.check, request)
-    files, _ = await read_multipart(request, files=("file",))
+    image's (its system only to those who may see that system). Every call, signed in or
+    not, counts against the public image limit per client, before the upload is read:
+    the lookup searches every organisation's images. Images over
+    ``TEKISEI_MAX_IMAGE_PIXELS`` are refused from their header, before anything is
+    decoded. The answer carries what the page shows (no manifests), and a signed receipt
+    when the field ``receipt`` is ``true``."""
+    await run_in_threadpool(request.app.state.image_limiter.check, request)
+    files, fields = await read_multipart(request, files=("file",), fields={"receipt": 5})
     data = await read_upload(request, files["file"])
-    return await run_in_threadpool(check_upload, request, data, principal)
+    found = await run_in_threadpool(check_upload, request, data, principal)
+    answer = public_provenance.public_image(found)
+    if fields["receipt"].lower() in ("true", "1", "on", "yes"):
+        answer.receipt = receipts.image_receipt(
+            request.app.state.settings, issuer_of(request), data, found
+        )
+    return answer
 
 
 class BindingQuery(BaseModel):
-    """A soft-binding lookup (C2PA soft-binding API style)."""
+    """A soft-binding look-up (the C2PA Soft Binding Resolution API's query)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    alg: Annotated[str, Field(max_length=100)]
-    value: Annotated[str, Field(max_length=64)]
+    alg: Annotated[PlainText, Field(max_length=100)]
+    value: Annotated[PlainText, Field(max_length=64)]
+
+
+class Match(BaseModel):
+    """A manifest whose soft binding matches."""
+
+    manifestId: str  # noqa: N815 - the C2PA API's name
 
 
 class Matches(BaseModel):
     """Manifests whose binding matches."""
 
-    matches: list[dict[str, str]]
+    matches: list[Match]
+
+
+def lookup_binding(request: Request, alg: str, value: str, max_results: int = 10) -> Matches:
+    """Count a look-up against the client's limit, then find the manifests."""
+    request.app.state.lookup_limiter.check(request)
+    with reading(request) as session:
+        found = public_provenance.matches_by_binding(session, alg, value, max_results)
+    return Matches(matches=[Match(manifestId=asset) for asset in found])
 
 
 @router.post("/api/provenance/matches/byBinding", response_model=Matches)
 def by_binding(request: Request, body: BindingQuery) -> Matches:
-    """The manifest id whose soft binding is exactly the value (``alg`` must be the
-    current watermark's, the value 12 lower-case hex digits)."""
-    request.app.state.public_limiter.check(request)
+    """Manifest ids whose watermark matches the value (the resolution API's
+    ``/api/provenance/sbr/matches/byBinding`` does the same)."""
+    return lookup_binding(request, body.alg, body.value)
+
+
+ManifestId = Annotated[str, Path(min_length=1, max_length=64, pattern="^[0-9A-Za-z:._-]+$")]
+
+
+@router.get("/api/provenance/manifests/{asset_id}", response_model=public_provenance.PublicManifest)
+def manifest(request: Request, asset_id: ManifestId) -> public_provenance.PublicManifest:
+    """What the verification page shows of a signed image (generator, format, when), and
+    where its signed manifest store is served as ``application/c2pa``."""
+    request.app.state.lookup_limiter.check(request)
     with reading(request) as session:
-        found = credentials.find_by_binding(session, body.alg, body.value)
-    return Matches(matches=[{"manifestId": asset} for asset in found])
-
-
-class ManifestOut(BaseModel):
-    """A signed image's stored manifest."""
-
-    asset_id: str
-    generator: str
-    mime: str
-    signed_sha256: str
-    signed_at: datetime
-    manifest: dict[str, Any]
-
-
-@router.get("/api/provenance/manifests/{asset_id}", response_model=ManifestOut)
-def manifest(
-    request: Request, asset_id: Annotated[str, Path(min_length=1, max_length=16)]
-) -> ManifestOut:
-    """The manifest stored when the image was signed."""
-    request.app.state.public_limiter.check(request)
-    with reading(request) as session:
-        row = credentials.credential_by_asset(session, asset_id)
-        return ManifestOut(
-            asset_id=row.asset_id,
-            generator=row.generator,
-            mime=row.mime,
-            signed_sha256=row.signed_sha256,
-            signed_at=row.created_at,
-            manifest=row.manifest,
-        )
+        return public_provenance.public_manifest(session, asset_id)
 
 
 @router.get(

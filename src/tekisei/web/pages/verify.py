@@ -10,9 +10,15 @@ from fastapi.responses import FileResponse, HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
 from tekisei.errors import InvalidInputError, NotFoundError, ThrottledError
-from tekisei.services import demo
+from tekisei.services import demo, public_provenance, receipts
 from tekisei.services.provenance import PublicResult
-from tekisei.web.api.provenance import MAX_TEXT, check_text, check_upload, read_upload
+from tekisei.web.api.provenance import (
+    MAX_TEXT,
+    check_text,
+    check_upload,
+    issuer_of,
+    read_upload,
+)
 from tekisei.web.errors import retry_after
 from tekisei.web.files import read_multipart
 from tekisei.web.forms import read_form
@@ -68,6 +74,7 @@ async def verify_submit(request: Request) -> HTMLResponse:
     }
     try:
         if len(text) > MAX_TEXT:
+            context["text"] = text[:MAX_TEXT]  # kept to trim, never more than the form takes
             raise InvalidInputError(
                 f"the text is longer than {MAX_TEXT} characters",
                 ja=f"文章が長すぎます（{MAX_TEXT}文字まで）。",
@@ -75,6 +82,9 @@ async def verify_submit(request: Request) -> HTMLResponse:
         found = await run_in_threadpool(check_text, request, text, None, None)
         assert isinstance(found, PublicResult)  # the page is the public verifier for all
         context["result"] = found
+        context["receipt"] = receipts.text_receipt(
+            request.app.state.settings, issuer_of(request), text, found
+        )
     except (InvalidInputError, ThrottledError) as exc:
         context["error"] = exc.localized(request.state.lang)
         status = 429 if isinstance(exc, ThrottledError) else 422
@@ -86,8 +96,8 @@ async def verify_submit(request: Request) -> HTMLResponse:
 
 @router.post("/verify/image", response_class=HTMLResponse)
 async def verify_image_submit(request: Request) -> HTMLResponse:
-    """Check an uploaded image's content credentials, or its watermark (the rate limit is
-    counted before the upload is read)."""
+    """Check an uploaded image's content credentials, or its watermark (the image rate
+    limit is counted before the upload is read, the pixel limit before it is decoded)."""
     context: dict[str, Any] = {
         "result": None,
         "text": "",
@@ -96,10 +106,14 @@ async def verify_image_submit(request: Request) -> HTMLResponse:
         "samples": _samples(request),
     }
     try:
-        await run_in_threadpool(request.app.state.public_limiter.check, request)
+        await run_in_threadpool(request.app.state.image_limiter.check, request)
         files, _ = await read_multipart(request, files=("file",))
         data = await read_upload(request, files["file"])
-        context["image"] = await run_in_threadpool(check_upload, request, data)
+        found = await run_in_threadpool(check_upload, request, data)
+        context["image"] = public_provenance.public_image(found)
+        context["image_receipt"] = receipts.image_receipt(
+            request.app.state.settings, issuer_of(request), data, found
+        )
     except (InvalidInputError, ThrottledError) as exc:
         context["image_error"] = exc.localized(request.state.lang)
         status = 429 if isinstance(exc, ThrottledError) else 422
