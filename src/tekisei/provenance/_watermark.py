@@ -186,8 +186,8 @@ def _open(data: bytes) -> Any:
     image_module = importlib.import_module("PIL.Image")
     mime_of(data)
     size = image_dimensions(data)
-    if size is None:
-        raise ValueError("the image's size cannot be read from its header")
+    if size is None:  # nothing is decoded whose size its header does not state
+        raise ValueError("the image cannot be decoded")
     if size[0] * size[1] > MAX_DECODE_PIXELS:  # refused before a byte is decoded
         raise ValueError("the image has too many pixels to decode")
     try:

@@ -163,7 +163,6 @@ def matches_by_binding(session: Session, alg: str, value: str, max_results: int)
     Raises:
         InvalidInputError: another algorithm, or a malformed value.
     """
-    _need_alg(alg)
     return credentials.find_by_binding(session, alg, value)[:max_results]
 
 
