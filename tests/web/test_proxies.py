@@ -185,7 +185,7 @@ async def test_spoofed_headers_from_an_untrusted_client_change_nothing(clients: 
 
 async def test_rate_limits_count_the_real_client_behind_the_proxy(clients: Any) -> None:
     proxy = clients(PROXY)
-    body = {"alg": "org.tekisei.dwtdctsvd.32", "value": "0" * 8}
+    body = {"alg": "org.tekisei.dwtdctsvd.bch.48", "value": "0" * 12}
     url = "/api/provenance/matches/byBinding"
     first = await proxy.post(url, json=body, headers={"X-Forwarded-For": "198.51.100.7"})
     assert first.status_code == 200, first.text

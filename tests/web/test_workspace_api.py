@@ -83,7 +83,14 @@ async def api(
         "auditor": _member(loaded_db, "acme", "audit@acme.example", Role.AUDITOR),
         "other": _member(loaded_db, "other", "admin@other.example", Role.ADMIN),
     }
-    configured = settings.model_copy(update={"demo_target_url": demo_url})
+    configured = settings.model_copy(
+        update={  # the walkers call every public check many times within a minute
+            "demo_target_url": demo_url,
+            "public_verify_per_minute": 10_000,
+            "public_image_checks_per_minute": 10_000,
+            "public_lookups_per_minute": 10_000,
+        }
+    )
     app = create_app(configured)
     transport = httpx.ASGITransport(app=app)
     with worker_running(configured):
@@ -256,6 +263,7 @@ OBJECT_PARAMS: dict[str, str] = {
     "suggestion_id": "suggestion_id",
     "asset_id": "asset_id",
     "manifest_id": "manifest_id",
+    "key_id": "key_id",
     "invitation_id": "invitation_id",
     "user_id": "user_id",
     "system": "system_id",
@@ -302,8 +310,8 @@ QUERIES: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/systems/{system_id}/assessment/answer"): {"requirement": REQUIREMENT},
     ("POST", "/systems/{system_id}/assessment/answer"): {"requirement": REQUIREMENT},
     ("GET", "/api/provenance/sbr/matches/byBinding"): {
-        "alg": "org.tekisei.dwtdctsvd.32",
-        "value": "00000000",
+        "alg": "org.tekisei.dwtdctsvd.bch.48",
+        "value": "000000000000",
     },
 }
 ENERGY = {
@@ -363,8 +371,8 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "value": "00000000",
     },
     ("POST", "/api/provenance/sbr/matches/byBinding"): {
-        "alg": "org.tekisei.dwtdctsvd.32",
-        "value": "00000000",
+        "alg": "org.tekisei.dwtdctsvd.bch.48",
+        "value": "000000000000",
     },
     ("POST", "/api/systems/{system_id}/records/models"): {"name": "stolen"},
     ("POST", "/api/systems/{system_id}/records/datasets"): {"name": "stolen"},
@@ -992,6 +1000,14 @@ async def _one_of_every_kind(api: dict[str, Any], demo_url: str) -> dict[str, An
     assert invitation.status_code == 201, invitation.text
     members = (await client.get("/api/orgs/current/members", headers=admin)).json()
     transparency = await _records_and_notice(api, system_id, "性別による偏り")
+    settings = api["app"].state.settings
+    with api["db"].transaction() as session:
+        transparency["key_id"] = provenance_service.create_key(
+            session,
+            orgs.cli_principal(session, "acme"),
+            provenance_service.master_key(settings),
+            settings.data_dir,
+        ).key_id
     await _statement(api, "性別による偏り")
     transparency["policy_id"] = await _policy(api, "性別による偏り")
     transparency |= await _haip_report(api, "性別による偏り")
@@ -1227,7 +1243,11 @@ async def _hidden_system(
             session, owner, settings.data_dir, PNG, system_id, f"{HIDDEN} generator",
             master=provenance_service.master_key(settings),
         )  # fmt: skip
+        watermark_key = provenance_service.create_key(
+            session, owner, provenance_service.master_key(settings), settings.data_dir
+        ).key_id
     transparency = await _records_and_notice(api, system_id, f"{HIDDEN} record")
+    transparency["key_id"] = watermark_key
     await _statement(api, f"{HIDDEN} statement")
     transparency["policy_id"] = await _policy(api, f"{HIDDEN} policy")
     transparency |= await _haip_report(api, f"{HIDDEN} report")
@@ -1619,7 +1639,12 @@ async def test_an_external_tester_sees_nothing_of_a_system_not_assigned_to_them(
     )
     assert assigning.status_code < 300, assigning.text
     with api["db"].transaction() as session:
-        credentials.pki_init(session, orgs.cli_principal(session, "acme"), settings.data_dir)
+        owner = orgs.cli_principal(session, "acme")
+        credentials.pki_init(session, owner, settings.data_dir)
+        # the organisation already uses the text watermark: the hidden system's key adds no
+        # scheme to the public list of schemes in use
+        master = provenance_service.master_key(settings)
+        provenance_service.create_key(session, owner, master, settings.data_dir)
     tester, anonymous = signed_in(api, "tester@lab.example", "acme"), Caller(client)
     routes = sorted(app_routes(api["app"]), key=lambda r: r.method != "GET")
     before: dict[tuple[str, str], tuple[int, str]] = {}

@@ -50,7 +50,7 @@ from tekisei.provenance import (
     transformers_available,
     unseal,
 )
-from tekisei.services import audit
+from tekisei.services import audit, scope
 from tekisei.services.database import Database
 
 __all__ = [
@@ -229,8 +229,8 @@ def _new_key(
 
 def _own_key(session: Session, principal: Principal, key_id: str) -> ProvenanceKeyRow:
     row = session.scalars(select(ProvenanceKeyRow).where(ProvenanceKeyRow.key_id == key_id)).first()
-    if row is None or row.org_id != principal.org_id:
-        raise NotFoundError(
+    if row is None or row.org_id != principal.org_id or not scope.sees_every_system(principal):
+        raise NotFoundError(  # external testers see no organisation-wide key
             f"no watermark key {key_id} in this organisation",
             ja=f"この組織に透かしの鍵 {key_id} はありません。",
         )
@@ -298,8 +298,8 @@ def retire_key(session: Session, principal: Principal, key_id: str) -> Provenanc
         NotFoundError: no such key in the organisation.
         ConflictError: the key is already retired.
     """
-    require(principal, Permission.MANAGE_ORG)
     row = _own_key(session, principal, key_id)
+    require(principal, Permission.MANAGE_ORG)
     if row.status == KeyStatus.RETIRED.value:
         raise ConflictError(
             f"key {key_id} is already retired",

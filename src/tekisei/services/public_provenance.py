@@ -22,7 +22,7 @@ from tekisei.core.orgs import Principal
 from tekisei.db.provenance import ImageCredentialRow, ProvenanceKeyRow
 from tekisei.errors import InvalidInputError, NotFoundError
 from tekisei.provenance import WATERMARK_ALG, KeyStatus, WatermarkParams
-from tekisei.services import credentials
+from tekisei.services import credentials, scope
 from tekisei.services.credentials import ImageVerification
 from tekisei.services.image_inputs import refuse_oversized
 
@@ -250,6 +250,7 @@ def trust(
         .order_by(ProvenanceKeyRow.id)
     ).all()
     anchors = credentials.trust_anchors(data_dir)
+    sees_keys = principal is not None and scope.sees_every_system(principal)
     schemes: dict[str, TextScheme] = {}
     own: list[OwnKey] = []
     for org_id, key_id, scheme, params, tokenizer, status in rows:
@@ -257,7 +258,7 @@ def trust(
             scheme=scheme, params=WatermarkParams.model_validate(params), tokenizer_sha256=tokenizer
         )
         schemes.setdefault(found.model_dump_json(), found)
-        if principal is not None and org_id == principal.org_id:
+        if principal is not None and org_id == principal.org_id and sees_keys:
             own.append(OwnKey(key_id=key_id, scheme=scheme, status=KeyStatus(status)))
     return Trust(
         text_schemes=list(schemes.values()),
