@@ -10,7 +10,7 @@ from pathlib import Path
 
 import c2pa
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from tekisei.errors import InvalidInputError
@@ -120,7 +120,24 @@ def test_any_bytes_give_a_positive_size_or_none(data: bytes) -> None:
 def test_a_png_header_gives_exactly_its_size_whatever_follows(
     width: int, height: int, tail: bytes
 ) -> None:
+    assume(b"IHDR" not in tail)  # a second header is refused (below)
     assert image_dimensions(png_header(width, height) + tail) == (width, height)
+
+
+def test_a_png_with_a_second_header_is_refused_before_decoding() -> None:
+    """A decoder that takes the last IHDR would decode a size the first one hides: a
+    300×300 header followed by a 5000×5000 one is not an image whose size is known."""
+    big = huge_png(5000, 5000)
+    hiding = png_header(300, 300) + big[8:]
+    assert image_dimensions(big) == (5000, 5000)
+    assert image_dimensions(hiding) is None
+    with pytest.raises(InvalidInputError, match="size cannot be read"):
+        refuse_oversized(hiding)
+    with pytest.raises(ValueError):
+        decode_bounded(hiding, 1)
+    many = png_header(300, 300) + chunk(b"tEXt", b"a\0b") * 10_001 + big[-12:]
+    assert image_dimensions(many) is None  # thousands of chunks before any pixel
+    assert image_dimensions(png_header(300, 300) + chunk(b"tEXt", b"a\0b") * 3) == (300, 300)
 
 
 @settings(max_examples=200, deadline=None)

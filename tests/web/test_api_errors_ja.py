@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
 import pytest
@@ -91,3 +91,23 @@ def test_bounds_and_a_body_that_is_not_json_are_said_plainly() -> None:
     # a body that is not JSON names a character position, not a field
     assert _where({"type": "json_invalid", "loc": ("body", 1), "msg": "JSON decode error"}) == "—"
     assert _where({"type": "missing", "loc": ("body", "name"), "msg": "Field required"}) == "name"
+
+
+def test_a_too_long_text_is_counted_in_characters_whatever_its_type() -> None:
+    """A text type with its own validation (``PlainText``) reports ``too_long``, not
+    ``string_too_long``: a text is still measured in characters, a list in items."""
+    from pydantic import BaseModel, Field, ValidationError
+
+    from tekisei.core.plain_text import PlainText
+    from tekisei.web.forms import error_message
+
+    class Text(BaseModel):
+        text: Annotated[PlainText, Field(max_length=5)]
+        tags: Annotated[list[str], Field(max_length=2)] = []
+
+    with pytest.raises(ValidationError) as caught:
+        Text(text="abcdefgh", tags=["a", "b", "c"])
+    text, tags = caught.value.errors()
+    assert error_message(text, "ja") == "5文字以内にしてください。"
+    assert error_message(text, "en") == "Keep it to 5 characters."
+    assert error_message(tags, "ja") == "2件以内にしてください。"

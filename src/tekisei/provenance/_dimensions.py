@@ -30,7 +30,28 @@ def _png(data: bytes) -> tuple[int, int] | None:
     height = int.from_bytes(data[20:24], "big")
     if not (0 < width < 2**31 and 0 < height < 2**31):
         return None
+    if not _one_header(data):
+        return None
     return width, height
+
+
+_MAX_CHUNKS_BEFORE_DATA = 10_000
+
+
+def _one_header(data: bytes) -> bool:
+    """Whether no second IHDR follows before the image data: a decoder that takes the
+    last header would otherwise decode a size the first one hides."""
+    at = 8 + 8 + 13 + 4  # signature, the first IHDR's length and type, its data and CRC
+    for _ in range(_MAX_CHUNKS_BEFORE_DATA):
+        if at + 8 > len(data):
+            return True  # cut short: the decoder refuses it
+        kind = data[at + 4 : at + 8]
+        if kind == b"IHDR":
+            return False
+        if kind in (b"IDAT", b"IEND"):
+            return True
+        at += 12 + int.from_bytes(data[at : at + 4], "big")
+    return False  # thousands of chunks before the pixels: not an image to decode
 
 
 def _jpeg(data: bytes) -> tuple[int, int] | None:

@@ -77,13 +77,14 @@ def sign_image(
     pki: Pki | ClaimSigner,
     *,
     generator: str,
-    system: str,
+    system: str | None = None,
     soft_binding: str | None = None,
     watermarked: bool = False,
     time_stamp_url: str | None = None,
 ) -> bytes:
     """The image with a signed C2PA manifest marking it AI-generated (``c2pa.created`` with
-    IPTC ``trainedAlgorithmicMedia``), naming the generating system, and, when given, the
+    IPTC ``trainedAlgorithmicMedia``), naming the generator (and the system only when
+    ``system`` is given: the manifest travels with the image to anyone), and, when given, the
     watermark that binds it, with a ``c2pa.watermarked`` action when the caller says the
     watermark was embedded (``watermarked``). No thumbnail.
 
@@ -113,7 +114,10 @@ def sign_image(
         )
     assertions: list[dict[str, Any]] = [
         {"label": "c2pa.actions", "data": {"actions": actions}},
-        {"label": "org.tekisei.system", "data": {"system": system, "generator": generator}},
+        {
+            "label": "org.tekisei.system",
+            "data": {"generator": generator} | ({"system": system} if system else {}),
+        },
     ]
     if soft_binding is not None:
         assertions.append(
@@ -124,7 +128,7 @@ def sign_image(
         )
     manifest = {
         "claim_generator_info": [{"name": "tekisei"}],
-        "title": system,
+        "title": system or generator,
         "assertions": assertions,
     }
     credential = pki.signer() if isinstance(pki, Pki) else pki

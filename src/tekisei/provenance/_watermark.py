@@ -194,6 +194,8 @@ def _open(data: bytes) -> Any:
         with warnings.catch_warnings():
             warnings.simplefilter("error", image_module.DecompressionBombWarning)
             image = image_module.open(io.BytesIO(data))
+            if tuple(image.size) != size:  # a header the size check did not read
+                raise ValueError("the image cannot be decoded")
             image.load()
     except (image_module.DecompressionBombWarning, image_module.DecompressionBombError):
         raise ValueError("the image has too many pixels to decode") from None

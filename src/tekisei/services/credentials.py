@@ -259,7 +259,7 @@ def sign(
     max_pixels: int = DEFAULT_MAX_PIXELS,
 ) -> tuple[bytes, ImageCredentialRow]:
     """Watermark an AI-generated image with a fresh 48-bit asset id under the deployment's
-    watermark key, sign C2PA content credentials for it (naming the system and generator,
+    watermark key, sign C2PA content credentials for it (naming the generator, not the system,
     with the watermark as soft binding) and keep the manifest and the signed image's
     perceptual hash for lookups. The organisation's own certificate signs, time-stamped
     as ``time_stamps`` says (``TEKISEI_TSA_URL``: ``own``, ``none`` or a URL).
@@ -289,8 +289,7 @@ def sign(
             signed = sign_image(
                 marked,
                 signing,
-                generator=generator,
-                system=system.name,
+                generator=generator,  # the system's name stays inside the deployment
                 soft_binding=binding,
                 watermarked=alg is not None,
                 time_stamp_url=tsa,
@@ -370,7 +369,7 @@ class Recovered(BaseModel):
     system_id: int | None = None
     """The signing system, for those who may see it."""
     manifest: dict[str, Any] | None = None
-    """The stored manifest (it names the system), for those who may see the system."""
+    """The stored manifest, for those who may see the system."""
 
 
 class ImageVerification(BaseModel):

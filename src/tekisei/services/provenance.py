@@ -529,12 +529,12 @@ def check_text(
 
 class PublicResult(BaseModel):
     """What the public verifier says: the verdict, a coarse p-value band and the count
-    of tokens scored, never the exact score or which tokens were green."""
+    of tokens scored, never the exact score, which tokens were green or which key (key ids
+    are for their own organisation, as in ``/api/provenance/trust``)."""
 
     verdict: Verdict
     p_band: str
     tokens_scored: int
-    key_id: str | None
     retired_on: date | None = None
     """With the verdict ``key_retired``: the day the key's organisation retired it."""
 
@@ -545,7 +545,6 @@ def public_result(found: Detection) -> PublicResult:
         verdict=found.verdict,
         p_band=p_band(found.p_value),
         tokens_scored=found.tokens_scored,
-        key_id=found.key_id if found.verdict is Verdict.WATERMARK_DETECTED else None,
         retired_on=found.retired_on if found.verdict is Verdict.KEY_RETIRED else None,
     )
 

@@ -68,7 +68,6 @@ def issuer(settings: Settings, fallback: str) -> str:
 def text_receipt(settings: Settings, iss: str, text: str, found: Detection | PublicResult) -> str:
     """A signed receipt of a text check. It names the key only when ``found`` is the
     exact score, which callers get only from their own organisation's keys."""
-    own = isinstance(found, Detection)
     statement = Receipt(
         iss=iss,
         iat=int(time.time()),
@@ -76,7 +75,7 @@ def text_receipt(settings: Settings, iss: str, text: str, found: Detection | Pub
         verdict=found.verdict.value,
         scheme=found.scheme if isinstance(found, Detection) else SCHEME,
         sha256=input_digest(text.encode("utf-8")),
-        key_id=found.key_id if own else None,
+        key_id=found.key_id if isinstance(found, Detection) else None,
     )
     return _sign(statement, receipt_key(settings))
 

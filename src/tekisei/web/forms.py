@@ -99,7 +99,7 @@ def error_message(error: Any, lang: str) -> str:
         kind == "too_short" and not ctx.get("actual_length")
     ):
         return "入力してください。" if ja else "Fill this in."
-    if kind == "string_too_long":
+    if kind == "string_too_long" or (kind == "too_long" and isinstance(error.get("input"), str)):
         limit = ctx.get("max_length", "")
         return f"{limit}文字以内にしてください。" if ja else f"Keep it to {limit} characters."
     if kind == "too_long":
