@@ -131,3 +131,30 @@ def test_remove_a_member_and_change_a_password(cli: Any) -> None:  # noqa: F811
         stdin="correct horse battery\na fresh long sentence\n",
     )
     assert "password changed" in changed.stdout
+
+
+def test_an_admin_lists_and_ends_a_members_sessions(cli: Any, loaded_db: Any) -> None:  # noqa: F811
+    from tekisei.services import users
+
+    users.sign_in(loaded_db, "ceo@city.example", "correct horse battery")
+    cli("tokens", "create", "--user", "ceo@city.example", "--org", "chiyoda")
+    seen = cli.json("users", "sessions", "ceo@city.example", "--org", "chiyoda")
+    assert (seen["sessions"], seen["tokens"]) == (1, 1)
+    refused = cli(
+        "users",
+        "sign-out",
+        "ceo@city.example",
+        "--org",
+        "chiyoda",
+        "--user",
+        "ceo@city.example",
+        code=7,
+    )
+    assert "admin" in refused.stderr
+    cli("users", "sign-out", "nobody@city.example", "--org", "chiyoda", code=3)
+    kept = cli.json("users", "sign-out", "ceo@city.example", "--org", "chiyoda", "--keep-tokens")
+    assert kept == {"sessions_ended": 1, "tokens_revoked": 0}
+    out = cli("users", "sign-out", "ceo@city.example", "--org", "chiyoda")
+    assert "0 session(s) ended, 1 token(s) revoked" in out.stdout
+    events = cli.json("audit", "events", "--org", "chiyoda", "--action", "member.sign_out")
+    assert [e["actor"] for e in events["items"]] == ["cli", "cli"]

@@ -1867,3 +1867,65 @@ def test_manifest_stores_come_with_0045_empty_for_images_signed_before_and_go_ba
         assert schema_drift(engine) == []
     finally:
         engine.dispose()
+
+
+def test_session_details_come_with_0047_every_existing_session_by_password_and_go_back(
+    settings: Settings,
+) -> None:
+    """0047 adds how a web session was opened (``password`` for every existing one), when
+    it was last seen, its browser and address; going back drops only those."""
+    from alembic import command
+
+    from tekisei.db.migrate import alembic_config, upgrade
+
+    engine = make_engine(settings.resolved_database_url)
+    config = alembic_config(engine)
+    at = "'2026-01-01 00:00:00'"
+    try:
+        upgrade(engine, "0045")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO orgs (id, slug, name, actors, created_at, version, audit_seq, "
+                    f"audit_head) VALUES (1, 'acme', 'Acme', '[\"business\"]', {at}, 1, 0, 'x')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO users (id, email, name, password_hash, active, created_at, "
+                    f"must_change_password) VALUES (1, 'eve@acme.example', 'Eve', 'h', true, "
+                    f"{at}, false)"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO web_sessions (id, token_hash, user_id, org_id, csrf, "
+                    f"created_at, expires_at) VALUES (1, '{'a' * 64}', 1, 1, 'c', {at}, {at})"
+                )
+            )
+        upgrade(engine, "0047")
+        with engine.begin() as connection:
+            row = connection.execute(
+                text("SELECT method, last_seen_at, user_agent, address FROM web_sessions")
+            ).one()
+            assert tuple(row) == ("password", None, None, None)
+            connection.execute(
+                text(
+                    "INSERT INTO web_sessions (id, token_hash, user_id, org_id, csrf, "
+                    f"created_at, expires_at) VALUES (2, '{'b' * 64}', 1, 1, 'c', {at}, {at})"
+                )
+            )
+            methods = connection.execute(text("SELECT method FROM web_sessions")).scalars()
+            assert list(methods) == ["password", "password"]
+        indexes = {i["name"] for i in inspect(engine).get_indexes("web_sessions")}
+        assert "ix_web_sessions_expires_at" in indexes
+        command.downgrade(config, "0045")
+        columns = {c["name"] for c in inspect(engine).get_columns("web_sessions")}
+        assert not {"method", "last_seen_at", "user_agent", "address"} & columns
+        assert "csrf" in columns
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM web_sessions")).scalar() == 2
+        upgrade(engine)
+        assert schema_drift(engine) == []
+    finally:
+        engine.dispose()

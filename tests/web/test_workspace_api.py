@@ -26,8 +26,15 @@ from tekisei.core.inquiries import InquiryKind, InquirySubmission
 from tekisei.core.orgs import OrgActor, OrgCreate, Role
 from tekisei.db.inquiries import InquiryRow
 from tekisei.db.notifications import NotificationRow
-from tekisei.db.orgs import ApiTokenRow, OrgRow, UserRow
-from tekisei.services import credentials, orgs, provenance_checks, public_inquiries, users
+from tekisei.db.orgs import ApiTokenRow, OrgRow, UserRow, WebSessionRow
+from tekisei.services import (
+    credentials,
+    orgs,
+    provenance_checks,
+    public_inquiries,
+    sessions,
+    users,
+)
 from tekisei.services import provenance as provenance_service
 from tekisei.services.database import Database
 from tekisei.web.app import create_app
@@ -291,6 +298,7 @@ OBJECT_PARAMS: dict[str, str] = {
     "before": "run",
     "energy_id": "energy_id",
     "after": "run",
+    "session_id": "session_id",
 }
 CONSTANT_PARAMS: dict[str, str] = {
     # Path parameters that name nothing an organisation owns.
@@ -344,6 +352,9 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "new_password": "a long enough passphrase",
     },
     ("PUT", "/api/account/org"): {"org": "acme"},
+    # the walker's own browser stays signed in; its token stays valid
+    ("POST", "/api/account/sign-out-everywhere"): {"keep_current": True, "revoke_tokens": False},
+    ("POST", "/api/orgs/current/members/{user_id}/sign-out"): {"revoke_tokens": True},
     ("PUT", "/api/orgs/current/eval-targets"): {"hosts": ["stolen.example"]},
     ("POST", "/api/systems/{system_id}/assessments"): {},
     ("PUT", "/api/assessments/{assessment_id}/answers"): {"state": "implemented"},
@@ -547,6 +558,9 @@ FORMS: dict[tuple[str, str], dict[str, Any]] = {
         "new_password_again": "a long enough passphrase",
     },
     ("POST", "/account/orgs"): {"org": "acme"},
+    ("POST", "/account/sessions/{session_id}/end"): {},
+    ("POST", "/account/sign-out-everywhere"): {"keep_current": "1"},
+    ("POST", "/org/members/{user_id}/sign-out"): {"revoke_tokens": "1"},
     ("POST", "/oversight/grants"): {"supervisor": "acme", "systems": Ref("system_id")},
     ("POST", "/oversight/grants/{org}/systems"): {"version": "1", "systems": Ref("system_id")},
     ("POST", "/oversight/grants/{org}/revoke"): {},
@@ -952,6 +966,8 @@ def _same_page(response: httpx.Response) -> tuple[int, str]:
         cells = [[c.value for c in row] for sheet in book.worksheets for row in sheet.rows]
         return response.status_code, repr(cells)
     page = re.sub(r'name="login_csrf" value="[^"]*"', "", response.text)
+    # the walker's own session is seen again once a minute
+    page = re.sub(r'"last_seen_at":"[^"]*"|<td class="nowrap seen">[^<]*</td>', "<seen>", page)
     # a signed receipt (JWS) carries the second it was issued at
     return response.status_code, re.sub(r"eyJ[\w-]+\.[\w-]+\.[\w-]+", "<receipt>", page)
 
@@ -1040,9 +1056,24 @@ async def _one_of_every_kind(api: dict[str, Any], demo_url: str) -> dict[str, An
         "manifest_id": "000000000000",
         "invitation_id": invitation.json()["id"],
         "user_id": next(m["user_id"] for m in members if m["email"] == "admin@acme.example"),
+        **_session_of(api, "admin@acme.example", "acme"),
         **transparency,
     }
     return ids
+
+
+def _session_of(api: dict[str, Any], email: str, org: str) -> dict[str, Any]:
+    """A browser session of ``email`` in ``org``: its id, and its cookie (to check it
+    still works after the walk)."""
+    with api["db"].transaction() as session:
+        user = session.scalars(select(UserRow).where(UserRow.email == email)).one()
+        started = users.start_session(session, user, org)
+        session_id = session.scalars(
+            select(WebSessionRow.id).where(
+                WebSessionRow.token_hash == users.token_digest(started.token)
+            )
+        ).one()
+    return {"session_id": session_id, "session_cookie": started.token}
 
 
 async def test_another_organisation_never_sees_or_changes_data(
@@ -1083,6 +1114,9 @@ async def test_another_organisation_never_sees_or_changes_data(
     assert targets.json()["hosts"] == []  # the other organisation changed only its own list
     energy_default = await client.get("/api/orgs/current/energy-default", headers=admin)
     assert energy_default.json()["version"] == 0  # nor did it turn on acme's default
+    with api["db"].reading() as session:  # nor ended an acme session or token
+        assert sessions.is_open(session, ids["session_cookie"])
+        assert users.resolve_token(session, api["tokens"]["admin"]).email == "admin@acme.example"
 
 
 ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
@@ -1627,7 +1661,11 @@ async def _other_organisations_people(api: dict[str, Any]) -> dict[str, int]:
     )
     assert invitation.status_code == 201, invitation.text
     members = (await client.get("/api/orgs/current/members", headers=other)).json()
-    return {"invitation_id": invitation.json()["id"], "user_id": members[0]["user_id"]}
+    return {
+        "invitation_id": invitation.json()["id"],
+        "user_id": members[0]["user_id"],
+        **_session_of(api, "admin@other.example", "other"),
+    }
 
 
 async def test_an_external_tester_sees_nothing_of_a_system_not_assigned_to_them(

@@ -6,6 +6,7 @@ import sys
 from typing import Annotated
 
 import typer
+from sqlalchemy.orm import Session
 
 from tekisei.cli.common import (
     JsonOption,
@@ -25,6 +26,7 @@ from tekisei.errors import InvalidInputError, NotFoundError
 from tekisei.services import eval_targets
 from tekisei.services import invitations as invitation_service
 from tekisei.services import orgs as org_service
+from tekisei.services import sessions as session_service
 from tekisei.services import users as user_service
 
 orgs_app = typer.Typer(help="Organisations and their members.", no_args_is_help=True)
@@ -303,6 +305,64 @@ def remove_member(
             )
         org_service.remove_member(session, acting, target.id)
     console.print(f"{email.strip().lower()} removed from {org}", markup=False)
+
+
+def _member_id(session: Session, email: str, org: str) -> int:
+    target = user_service.find_user(session, email)
+    if target is None:
+        raise NotFoundError(
+            f"no member {email} in {org}", ja=f"{org} にメンバー {email} はいません。"
+        )
+    return target.id
+
+
+@users_app.command("sessions")
+@handle_errors
+def member_sessions(
+    email: Annotated[str, typer.Argument(help="The member's email.")],
+    org: OrgOption,
+    user: UserOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """How many browser sessions and API tokens a member has open in the organisation."""
+    with database().reading() as session:
+        acting = principal(session, org, user)
+        found = session_service.member_sessions(session, acting, _member_id(session, email, org))
+    if as_json:
+        print_json(found.__dict__)
+        return
+    table(
+        ["email", "sessions", "tokens", "last seen"],
+        [[email.strip().lower(), found.sessions, found.tokens, found.last_seen_at or "-"]],
+    )
+
+
+@users_app.command("sign-out")
+@handle_errors
+def sign_out_member(
+    email: Annotated[str, typer.Argument(help="The member's email.")],
+    org: OrgOption,
+    keep_tokens: Annotated[
+        bool, typer.Option("--keep-tokens", help="Leave the member's API tokens working.")
+    ] = False,
+    user: UserOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """End every browser session a member has in the organisation and revoke their API
+    tokens for it (unless --keep-tokens); their sessions elsewhere stay."""
+    with database().transaction() as session:
+        acting = principal(session, org, user)
+        result = session_service.sign_out_member(
+            session, acting, _member_id(session, email, org), revoke_tokens=not keep_tokens
+        )
+    if as_json:
+        print_json(result.__dict__)
+        return
+    console.print(
+        f"{email.strip().lower()}: {result.sessions_ended} session(s) ended, "
+        f"{result.tokens_revoked} token(s) revoked in {org}",
+        markup=False,
+    )
 
 
 @users_app.command("password")

@@ -123,7 +123,15 @@ class WebSessionRow(Base):
     org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), index=True)
     csrf: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    method: Mapped[str] = mapped_column(String(20), default="password", server_default="password")
+    """How the session was opened: ``password``, ``oidc``; sessions before 0047: password."""
+    last_seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    """The last request seen, written at most once a minute; None: none since sign-in."""
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+    """The browser's User-Agent at sign-in, cut to 300 characters (to recognise it)."""
+    address: Mapped[str | None] = mapped_column(String(64))
+    """The client address last seen (behind trusted proxies, the forwarded one)."""
 
 
 class SigninFailureRow(Base):

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from tekisei.core.audit import AuditEvent
 from tekisei.core.orgs import ROLE_PERMISSIONS, Principal, Role
+from tekisei.core.sessions import SignInMethod, trimmed_address, trimmed_user_agent
 from tekisei.core.users import MAX_PASSWORD, ApprovalFlag, Email, approval_flags
 from tekisei.db.orgs import ApiTokenRow, MembershipRow, OrgRow, UserRow, WebSessionRow
 from tekisei.errors import (
@@ -62,6 +63,11 @@ def _aware(value: datetime) -> datetime:
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def token_digest(token: str) -> str:
+    """The SHA-256 a session cookie or an API token is stored as."""
+    return _digest(token)
 
 
 def _wrong_credentials() -> AuthenticationError:
@@ -237,11 +243,17 @@ def sign_in(
     org_slug: str | None = None,
     *,
     client: str | None = None,
+    user_agent: str | None = None,
 ) -> NewSession:
     """Check credentials and open a web session.
 
     Throttled per (email, client address) and per address (``services.throttling``);
     unknown emails cost the same and fail the same way, so accounts cannot be enumerated.
+    A wrong password for an existing account is a ``signin.fail`` event in the audit log
+    of each organisation the account belongs to; only attempts the throttle let through
+    get that far, so failures cannot fill the log faster than the throttle allows. A
+    failure for an unknown email belongs to no organisation and leaves only the
+    throttling record (which keeps no address of it, only a digest).
 
     Raises:
         ThrottledError: too many recent failures for this email from this address, or
@@ -254,6 +266,8 @@ def sign_in(
         database, email, password, client, lambda session: find_user(session, email)
     )
     if checked is None:
+        with _busy_means_try_again(), database.transaction() as session:
+            _record_failure(session, email, client)
         raise _wrong_credentials()
     stored = checked.password_hash
     rehashed = passwords.hash_password(password) if passwords.needs_rehash(stored) else None
@@ -264,7 +278,34 @@ def sign_in(
             raise _wrong_credentials()  # changed while the password was being checked
         if rehashed is not None:
             user.password_hash = rehashed
-        return start_session(session, user, org_slug)
+        return start_session(
+            session,
+            user,
+            org_slug,
+            method=SignInMethod.PASSWORD,
+            user_agent=user_agent,
+            address=client,
+        )
+
+
+FAILED_SIGN_IN_ACTOR = "anonymous"
+"""The actor of a failed sign-in: whoever typed the password is not known."""
+
+
+def _record_failure(session: Session, email: str, client: str | None) -> None:
+    """A ``signin.fail`` event in each organisation of the account ``email`` names (none
+    for an unknown email). Never the password tried."""
+    user = find_user(session, email)
+    if user is None:
+        return
+    summary: dict[str, Any] = {"email": user.email, "method": SignInMethod.PASSWORD.value}
+    address = trimmed_address(client)
+    if address is not None:
+        summary["address"] = address
+    if not user.active:
+        summary["account_inactive"] = True
+    for org, _role in _memberships(session, user.id):
+        audit.record(session, org, FAILED_SIGN_IN_ACTOR, "signin.fail", "user", user.id, summary)
 
 
 def _principal(
@@ -334,12 +375,31 @@ def _memberships(session: Session, user_id: int) -> list[tuple[OrgRow, str]]:
     ]
 
 
-def start_session(session: Session, user: UserRow, org_slug: str | None = None) -> NewSession:
+def start_session(
+    session: Session,
+    user: UserRow,
+    org_slug: str | None = None,
+    *,
+    method: str = SignInMethod.PASSWORD,
+    user_agent: str | None = None,
+    address: str | None = None,
+) -> NewSession:
     """Open a web session in the named organisation, or the user's first one.
 
+    The session keeps how it was opened (``method``: ``password``, ``oidc``), the
+    browser's ``User-Agent`` (trimmed) and the client's address, so that its owner can
+    recognise it among their sessions. Expired sessions of every account are purged
+    on the way. The ``session.start`` event names the method and address, never a
+    token.
+
     Raises:
+        InvalidInputError: an unknown method.
         PermissionDeniedError: the user belongs to no organisation (or not to that one).
     """
+    if method not in set(SignInMethod):
+        raise InvalidInputError(
+            f"unknown sign-in method {method!r}", ja=f"不明なサインイン方法です: {method!r}"
+        )
     found = _memberships(session, user.id)
     chosen = [(o, r) for o, r in found if org_slug is None or o.slug == org_slug]
     if not chosen:
@@ -348,19 +408,27 @@ def start_session(session: Session, user: UserRow, org_slug: str | None = None) 
             ja="このアカウントはどの組織にも属していません。管理者に招待を依頼してください。",
         )
     org, role = chosen[0]
+    purge_expired_sessions(session)
     token = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(32)
-    session.add(
-        WebSessionRow(
-            token_hash=_digest(token),
-            user_id=user.id,
-            org_id=org.id,
-            csrf=csrf,
-            created_at=_now(),
-            expires_at=_now() + timedelta(hours=SESSION_HOURS),
-        )
+    kept_address = trimmed_address(address)
+    row = WebSessionRow(
+        token_hash=_digest(token),
+        user_id=user.id,
+        org_id=org.id,
+        csrf=csrf,
+        created_at=_now(),
+        expires_at=_now() + timedelta(hours=SESSION_HOURS),
+        method=str(method),
+        user_agent=trimmed_user_agent(user_agent),
+        address=kept_address,
     )
-    audit.record(session, org, user.email, "session.start", "user", user.id, {})
+    session.add(row)
+    session.flush()
+    summary: dict[str, Any] = {"session": row.id, "method": str(method)}
+    if kept_address is not None:
+        summary["address"] = kept_address
+    audit.record(session, org, user.email, "session.start", "user", user.id, summary)
     return NewSession(
         token,
         csrf,
@@ -370,9 +438,17 @@ def start_session(session: Session, user: UserRow, org_slug: str | None = None) 
     )
 
 
-def open_session(database: Database, user_id: int, org_slug: str | None = None) -> NewSession:
+def open_session(
+    database: Database,
+    user_id: int,
+    org_slug: str | None = None,
+    *,
+    method: str = SignInMethod.PASSWORD,
+    user_agent: str | None = None,
+    address: str | None = None,
+) -> NewSession:
     """Sign in an account that has just proved who it is (e.g. by choosing its password
-    through an invitation).
+    through an invitation, or at its identity provider: ``method="oidc"``).
 
     Raises:
         PermissionDeniedError: the account belongs to no (or not that) organisation.
@@ -381,7 +457,15 @@ def open_session(database: Database, user_id: int, org_slug: str | None = None) 
         user = session.get(UserRow, user_id)
         if user is None or not user.active:
             raise AuthenticationError("please sign in", ja="サインインしてください。")
-        return start_session(session, user, org_slug)
+        return start_session(
+            session, user, org_slug, method=method, user_agent=user_agent, address=address
+        )
+
+
+def purge_expired_sessions(session: Session) -> int:
+    """Delete every expired web session (they can no longer be used); how many went."""
+    result = session.execute(delete(WebSessionRow).where(WebSessionRow.expires_at <= _now()))
+    return int(cast("CursorResult[Any]", result).rowcount or 0)
 
 
 def _session_row(session: Session, token: str) -> WebSessionRow:
@@ -397,6 +481,25 @@ def resolve_session(
     session: Session, token: str, *, allow_password_change: bool = False
 ) -> tuple[Principal, str]:
     """The principal and CSRF token of a session cookie.
+
+    Args:
+        allow_password_change: accept the session of an account that must still choose
+            its own password (only the password page does).
+
+    Raises:
+        AuthenticationError: unknown or expired session, or the membership was removed.
+        PasswordChangeRequiredError: the owner must choose their own password first.
+    """
+    principal, row = resolve_session_row(
+        session, token, allow_password_change=allow_password_change
+    )
+    return principal, row.csrf
+
+
+def resolve_session_row(
+    session: Session, token: str, *, allow_password_change: bool = False
+) -> tuple[Principal, WebSessionRow]:
+    """The principal and the row of a session cookie (see :func:`resolve_session`).
 
     Args:
         allow_password_change: accept the session of an account that must still choose
@@ -431,7 +534,7 @@ def resolve_session(
             "choose your own password first: the current one was set by someone else",
             ja="まずご自身のパスワードを設定してください。現在のパスワードは他の人が設定したものです。",
         )
-    return _principal(session, user, org, Role(role), "session"), row.csrf
+    return _principal(session, user, org, Role(role), "session"), row
 
 
 def end_session(session: Session, token: str) -> None:
@@ -443,9 +546,12 @@ def end_session(session: Session, token: str) -> None:
         return
     org = session.get(OrgRow, row.org_id)
     user = session.get(UserRow, row.user_id)
+    session_id = row.id
     session.delete(row)
     if org is not None and user is not None:
-        audit.record(session, org, user.email, "session.end", "user", user.id, {})
+        audit.record(
+            session, org, user.email, "session.end", "user", user.id, {"session": session_id}
+        )
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,7 @@ from tekisei.web.api import records as records_api
 from tekisei.web.api import registers as registers_api
 from tekisei.web.api import reviews as reviews_api
 from tekisei.web.api import risks as risks_api
+from tekisei.web.api import sessions as sessions_api
 from tekisei.web.api import soa as soa_api
 from tekisei.web.api import stakeholders as stakeholders_api
 from tekisei.web.api import statements as statements_api
@@ -90,6 +91,7 @@ from tekisei.web.pages import records as records_pages
 from tekisei.web.pages import registers as registers_pages
 from tekisei.web.pages import reviews as reviews_pages
 from tekisei.web.pages import risks as risks_pages
+from tekisei.web.pages import sessions as sessions_pages
 from tekisei.web.pages import site
 from tekisei.web.pages import soa as soa_pages
 from tekisei.web.pages import stakeholders as stakeholders_pages
@@ -211,6 +213,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(orgs_api.router)
     app.include_router(invitations_api.router)
     app.include_router(users_api.router)
+    app.include_router(sessions_api.router)
     app.include_router(systems_api.router)
     app.include_router(risks_api.router)
     app.include_router(audit_api.router)
@@ -260,6 +263,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(risks_pages.router)
     app.include_router(orgs_pages.router)
     app.include_router(users_pages.router)
+    app.include_router(sessions_pages.router)
     app.include_router(invitations_pages.router)
     app.include_router(audit_pages.router)
     app.include_router(assessments_pages.router)

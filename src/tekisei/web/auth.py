@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 
 from tekisei.core.orgs import Principal
 from tekisei.errors import AuthenticationError, PermissionDeniedError
-from tekisei.services import users
+from tekisei.services import sessions, users
 from tekisei.services.database import Database
 
 SESSION_COOKIE = "tekisei_session"
@@ -23,7 +23,8 @@ def _database(request: Request) -> Database:
 
 
 def client_address(request: Request) -> str:
-    """The caller's address, the key of sign-in throttling."""
+    """The caller's address (behind trusted proxies, the one they forwarded: see
+    ``web.proxies``): the key of sign-in throttling, and kept with web sessions."""
     return request.client.host if request.client else "unknown"
 
 
@@ -47,8 +48,8 @@ def _principal(request: Request, *, allow_password_change: bool) -> Principal:
 
     Unsafe requests with a session cookie must carry its CSRF token, in the
     ``X-CSRF-Token`` header (forms are checked by the page handlers). A bearer token
-    is resolved without the database's write lock (its use is noted at most once a
-    minute, never at the cost of the request).
+    or a session cookie is resolved without the database's write lock (its use is noted
+    at most once a minute, never at the cost of the request).
 
     Args:
         allow_password_change: let in a session whose owner must still choose their own
@@ -78,10 +79,12 @@ def _principal(request: Request, *, allow_password_change: bool) -> Principal:
             ja="サインインするか、APIトークンを"
             "「Authorization: Bearer <トークン>」で送ってください。",
         )
-    with database.reading() as session:
-        principal, csrf = users.resolve_session(
-            session, cookie, allow_password_change=allow_password_change
-        )
+    principal, csrf = sessions.authenticate_session(
+        database,
+        cookie,
+        allow_password_change=allow_password_change,
+        address=client_address(request),
+    )
     request.state.csrf = csrf
     request.state.principal = principal
     if request.method in UNSAFE and request.url.path.startswith("/api/"):

@@ -16,7 +16,7 @@ from fastapi.responses import RedirectResponse
 FLASH_COOKIE = "tekisei_flash"
 Kind = Literal[
     "saved", "created", "accepted", "decided", "requested", "removed",
-    "published", "withdrawn", "acknowledged",
+    "published", "withdrawn", "acknowledged", "signed_out",
 ]  # fmt: skip
 KINDS: frozenset[str] = frozenset(get_args(Kind))
 MAX_AGE = 60

@@ -121,7 +121,12 @@ async def signin(
         opened = await hashing(
             request,
             partial(
-                users.sign_in, database(request), email, password, client=client_address(request)
+                users.sign_in,
+                database(request),
+                email,
+                password,
+                client=client_address(request),
+                user_agent=request.headers.get("user-agent"),
             ),
         )
     except (AuthenticationError, ThrottledError, PermissionDeniedError) as exc:

@@ -24,7 +24,7 @@ from tekisei.errors import (
 from tekisei.services import invitations as invitation_service
 from tekisei.services import users as user_service
 from tekisei.web.api.common import database, reading, transaction
-from tekisei.web.auth import SESSION_COOKIE, current_principal
+from tekisei.web.auth import SESSION_COOKIE, client_address, current_principal
 from tekisei.web.forms import read_form
 from tekisei.web.pages.auth import login_csrf_valid, render_with_login_csrf, signed_in_response
 from tekisei.web.threads import hashing
@@ -126,7 +126,13 @@ async def register(request: Request, code: CodePath) -> Response:
     except (InvalidInputError, ConflictError) as exc:
         return _page(request, code, exc.localized(request.state.lang), status=422)
     assert joined.user_id is not None
-    opened = user_service.open_session(database(request), joined.user_id, joined.org_slug)
+    opened = user_service.open_session(
+        database(request),
+        joined.user_id,
+        joined.org_slug,
+        user_agent=request.headers.get("user-agent"),
+        address=client_address(request),
+    )
     return signed_in_response(request, opened, "/systems")
 
 

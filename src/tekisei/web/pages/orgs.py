@@ -13,6 +13,7 @@ from tekisei.services import energy as energy_service
 from tekisei.services import eval_targets
 from tekisei.services import invitations as invitation_service
 from tekisei.services import orgs as org_service
+from tekisei.services import sessions as session_service
 from tekisei.web.api.common import reading, transaction
 from tekisei.web.api.invitations import InvitationCreate, InvitationId
 from tekisei.web.api.orgs import MemberId
@@ -40,6 +41,7 @@ def _page(
             else None
         )
         invitations = invitation_service.list_invitations(session, principal) if manage else []
+        session_counts = session_service.session_counts(session, principal) if manage else {}
         config = eval_targets.WebEvalSettings.from_settings(request.app.state.settings)
         targets = eval_targets.targets_view(session, principal, config)
         energy_default = energy_service.read_default(session, principal)
@@ -50,6 +52,7 @@ def _page(
             "org": org,
             "members": members,
             "invitations": invitations,
+            "session_counts": session_counts,
             "issued": issued,
             "roles": [r.value for r in Role],
             "eval_targets": targets,

@@ -18,6 +18,7 @@ from tekisei.errors import (
     NotFoundError,
     ThrottledError,
 )
+from tekisei.services import sessions as session_service
 from tekisei.services import users as user_service
 from tekisei.web.api.common import database, reading, transaction
 from tekisei.web.auth import SESSION_COOKIE, PasswordChangerDep, PrincipalDep, client_address
@@ -34,13 +35,21 @@ Next = Annotated[str, Query(alias="next", max_length=2000)]
 
 @router.get("", response_class=HTMLResponse)
 def account_page(request: Request, principal: PrincipalDep) -> HTMLResponse:
-    """The account, its organisations and the password form (JSON twin: /api/account)."""
+    """The account, its organisations, its sessions and tokens, and the password form
+    (JSON twins: /api/account, /api/account/sessions)."""
+    cookie = request.cookies.get(SESSION_COOKIE) if principal.via == "session" else None
     with reading(request) as session:
         account = user_service.my_account(session, principal)
+        mine = session_service.my_sessions(session, principal, cookie)
     return render(
         request,
         "users/account.html",
-        {"account": account, "min_password": MIN_PASSWORD, "max_password": MAX_PASSWORD},
+        {
+            "account": account,
+            "mine": mine,
+            "min_password": MIN_PASSWORD,
+            "max_password": MAX_PASSWORD,
+        },
     )
 
 
