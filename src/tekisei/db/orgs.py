@@ -124,6 +124,9 @@ class WebSessionRow(Base):
     csrf: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    second_factor_pending: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    """The password was right but the second factor is still to be given (or, for an
+    account that must have one, still to be set up): nothing but that page is served."""
 
 
 class SigninFailureRow(Base):
