@@ -372,3 +372,79 @@ async def test_the_policy_page_saves_roles_in_both_languages(web: Any) -> None:
     assert (await viewer.get("/org/mfa")).headers["location"].startswith("/account/mfa")
     link = soup(await admin.get("/org")).select_one("#mfa-policy-link")
     assert link is not None
+
+
+class _AnyId(dict[str, Any]):
+    """Every object the walker names is id 1: a waiting session is refused before any
+    object is looked up."""
+
+    def __missing__(self, key: str) -> Any:
+        return 1
+
+
+ALLOWED: dict[str, set[tuple[str, str]]] = {
+    "verify": {("GET", "/signin/second-factor")},
+    "enrol": {
+        ("GET", "/account/mfa"),
+        ("GET", "/api/account/mfa"),
+        ("POST", "/api/account/mfa/enrolment"),
+    },
+}
+
+
+@pytest.mark.parametrize("state", ["verify", "enrol"])
+async def test_a_session_waiting_for_its_second_factor_gets_nothing_else(
+    web: Any, state: str
+) -> None:
+    from tests.web.test_workspace_api import Caller, app_routes, fill
+
+    if state == "verify":
+        enrol(web, "ceo@acme.example")
+    else:
+        with web["db"].transaction() as session:
+            mfa.set_policy(
+                session,
+                orgs.cli_principal(session, "acme"),
+                mfa.MfaPolicy(enabled=True, roles=[Role.EXECUTIVE]),
+            )
+    waiting = web["client"]()
+    signed = await signin(waiting, "ceo@acme.example")
+    assert signed.status_code == 303
+    cookie = waiting.cookies[SESSION_COOKIE]
+    page = "/signin/second-factor" if state == "verify" else "/account/mfa"
+    csrf = await field(waiting, page)
+    configured = web["settings"].model_copy(
+        update={
+            "public_verify_per_minute": 10_000,
+            "public_image_checks_per_minute": 10_000,
+            "public_lookups_per_minute": 10_000,
+        }
+    )
+    app = create_app(configured)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as client:
+        pending, anonymous = Caller(client, cookie, csrf), Caller(client)
+        problems, served = [], []
+        routes = app_routes(app)
+        for route in routes:
+            call = fill(route, _AnyId(), with_optional_ids=True)
+            answer = await pending.call(route, call)
+            where = f"{route.method} {call.url}: {answer.status_code}"
+            if answer.status_code >= 500:
+                problems.append(f"{where} (a server error)")
+            if not answer.is_success:
+                continue
+            if route.key in ALLOWED[state]:
+                served.append(route.key)
+                continue
+            if "ceo@acme.example" in answer.text:
+                problems.append(f"{where} shows the waiting account")
+            if not (await anonymous.call(route, call)).is_success:
+                problems.append(f"{where}, while anyone signed out is refused")
+    app.state.database.close()
+    assert not problems, "\n".join(problems)
+    assert sorted(served) == sorted(ALLOWED[state])
+    # The session still waits, and the cookie still works for its own page.
+    assert (await waiting.get(page)).status_code == 200
+    assert (await waiting.get("/api/account")).status_code == 401
