@@ -188,6 +188,9 @@ async def test_five_wrong_codes_stop_verification_for_a_while(web: Any) -> None:
         assert (await second_factor(browser, "000000")).status_code == 401
     stopped = await second_factor(browser, code(secret))  # even the right code waits
     assert stopped.status_code == 429
+    failures = events(web, "mfa.code_failure")
+    assert [e.summary for e in failures] == [{"purpose": "sign-in"}] * 5
+    assert {e.actor for e in failures} == {"viewer@acme.example"}
     assert 0 < int(stopped.headers["Retry-After"]) <= 15 * 60
     csrf = await field(browser, "/signin/second-factor")
     api = await browser.post(

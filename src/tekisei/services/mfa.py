@@ -231,6 +231,27 @@ def _check_throttle(session: Session, user_id: int, now: datetime) -> None:
         )
 
 
+@dataclass(frozen=True)
+class _Failure:
+    """Where a wrong code is recorded: the organisation's audit log, by whom, and what
+    the code was for."""
+
+    org_id: int
+    actor: str
+    purpose: Literal["sign-in", "confirm", "disable", "regenerate"]
+
+
+def _record_failure(session: Session, user_id: int, now: datetime, failure: _Failure) -> None:
+    """Count a wrong code (throttling) and note it in the audit log (never the code)."""
+    session.add(MfaFailureRow(user_id=user_id, at=now))
+    org = session.get(OrgRow, failure.org_id)
+    assert org is not None
+    audit.record(
+        session, org, failure.actor, "mfa.code_failure", "user", user_id,
+        {"purpose": failure.purpose},
+    )  # fmt: skip
+
+
 def _wrong_code() -> AuthenticationError:
     return AuthenticationError(
         "the code is wrong or was already used; enter the current code of your "
@@ -285,6 +306,7 @@ def _verify(
     *,
     allow_recovery: bool,
     on_success: Callable[[Session, Accepted], None],
+    failure: _Failure,
 ) -> None:
     """Check a code of a confirmed authenticator (or a recovery code) within the throttling
     limit and, when it is right, run ``on_success`` in the same transaction. A wrong code
@@ -307,7 +329,7 @@ def _verify(
             elif allow_recovery and _use_recovery(session, user_id, code, now):
                 accepted = "recovery"
         if accepted is None:
-            session.add(MfaFailureRow(user_id=user_id, at=now))
+            _record_failure(session, user_id, now, failure)
             wrong = True
         else:
             session.execute(delete(MfaFailureRow).where(MfaFailureRow.user_id == user_id))
@@ -459,7 +481,9 @@ def confirm_enrolment(
                 ja="設定中の認証アプリがありません。最初からやり直してください。",
             )
         if not _use_totp(session, row, key, code, now):
-            session.add(MfaFailureRow(user_id=user_id, at=now))
+            _record_failure(
+                session, user_id, now, _Failure(principal.org_id, principal.email, "confirm")
+            )
             wrong = True
         else:
             row = _totp_row(session, user_id)
@@ -520,6 +544,9 @@ def complete_sign_in(database: Database, token: str, key: bytes, code: str) -> N
     if found is None:
         raise AuthenticationError("please sign in", ja="サインインしてください。")
     user_id, org_id = found
+    with database.reading() as session:
+        owner = session.get(UserRow, user_id)
+        email = owner.email if owner is not None else ""
 
     def finish(session: Session, accepted: Accepted) -> None:
         _finish_session(session, token, user_id)
@@ -533,7 +560,15 @@ def complete_sign_in(database: Database, token: str, key: bytes, code: str) -> N
             {"method": accepted},
         )  # fmt: skip
 
-    _verify(database, user_id, key, code, allow_recovery=True, on_success=finish)
+    _verify(
+        database,
+        user_id,
+        key,
+        code,
+        allow_recovery=True,
+        on_success=finish,
+        failure=_Failure(org_id, email, "sign-in"),
+    )
 
 
 # ----------------------------------------------------------------------------- changes
@@ -572,7 +607,15 @@ def disable(database: Database, principal: Principal, key: bytes, code: str) -> 
             session, org, principal.email, "mfa.disable", "user", user_id, {"proof": accepted}
         )
 
-    _verify(database, user_id, key, code, allow_recovery=True, on_success=finish)
+    _verify(
+        database,
+        user_id,
+        key,
+        code,
+        allow_recovery=True,
+        on_success=finish,
+        failure=_Failure(principal.org_id, principal.email, "disable"),
+    )
 
 
 def regenerate_recovery_codes(
@@ -609,7 +652,15 @@ def regenerate_recovery_codes(
             {"recovery_codes": len(codes)},
         )
 
-    _verify(database, user_id, key, code, allow_recovery=False, on_success=finish)
+    _verify(
+        database,
+        user_id,
+        key,
+        code,
+        allow_recovery=False,
+        on_success=finish,
+        failure=_Failure(principal.org_id, principal.email, "regenerate"),
+    )
     return codes
 
 
