@@ -406,7 +406,8 @@ def _enrolment(secret: str, email: str, lang: str) -> Enrolment:
     svg = segno.make(uri, error="m").svg_inline(
         scale=4, border=4, dark="#000", light="#fff", title=title
     )
-    return Enrolment(secret, uri, svg)
+    # An image with its title as its name, for screen readers.
+    return Enrolment(secret, uri, svg.replace("<svg ", '<svg role="img" ', 1))
 
 
 def begin_enrolment(
