@@ -683,14 +683,17 @@ def reset_member(session: Session, principal: Principal, user_id: int) -> int:
         PermissionDeniedError: the caller may not manage the organisation.
         NotFoundError: no such member in the caller's organisation.
     """
-    require(principal, Permission.MANAGE_ORG)
     member = session.scalars(
         select(MembershipRow).where(
             MembershipRow.user_id == user_id, MembershipRow.org_id == principal.org_id
         )
     ).first()
-    if member is None:
-        raise NotFoundError(f"no member {user_id}", ja=f"メンバー {user_id} はいません。")
+    if member is None:  # before the role check: nobody learns who belongs elsewhere
+        raise NotFoundError(
+            f"no member {user_id} in this organisation",
+            ja=f"この組織にメンバー {user_id} はいません。",
+        )
+    require(principal, Permission.MANAGE_ORG)
     had = enrolled(session, user_id) or _totp_row(session, user_id) is not None
     _remove(session, user_id)
     ended = session.execute(delete(WebSessionRow).where(WebSessionRow.user_id == user_id))
