@@ -451,3 +451,18 @@ async def test_a_session_waiting_for_its_second_factor_gets_nothing_else(
     # The session still waits, and the cookie still works for its own page.
     assert (await waiting.get(page)).status_code == 200
     assert (await waiting.get("/api/account")).status_code == 401
+
+
+async def test_an_account_of_several_organisations_chooses_one_after_the_code(web: Any) -> None:
+    with web["db"].transaction() as session:
+        user = users.find_user(session, "viewer@acme.example")
+        assert user is not None
+        orgs.add_member(session, orgs.get_org(session, "other"), user, Role.VIEWER, "cli")
+    secret, _ = enrol(web, "viewer@acme.example")
+    browser = web["client"]()
+    signed = await signin(browser, "viewer@acme.example")
+    assert signed.headers["location"].startswith("/signin/second-factor")
+    done = await second_factor(browser, code(secret))
+    assert done.status_code == 303
+    assert done.headers["location"] == "/account/orgs?next=%2Fsystems"
+    assert (await browser.get("/account/orgs")).status_code == 200

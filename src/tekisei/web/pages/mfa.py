@@ -21,6 +21,7 @@ from tekisei.errors import (
     ThrottledError,
 )
 from tekisei.services import mfa as mfa_service
+from tekisei.services import users as user_service
 from tekisei.web.api.common import database, reading, transaction
 from tekisei.web.api.mfa import sealing_key
 from tekisei.web.api.orgs import MemberId
@@ -96,8 +97,8 @@ def second_factor_page(
 
 @router.post("/signin/second-factor", response_model=None)
 async def give_second_factor(request: Request, principal: SecondFactorGiverDep) -> Response:
-    """Check the code; the session is then signed in and goes on to ``next``."""
-    del principal
+    """Check the code; the session is then signed in and goes on to ``next`` (by the
+    organisation chooser when the account belongs to several)."""
     data = await read_form(request)
     check_csrf(request, data)
     target = safe_next(str(data.get("next", "/systems")))
@@ -114,6 +115,10 @@ async def give_second_factor(request: Request, principal: SecondFactorGiverDep) 
         )
         page.headers.update(retry_after(exc))
         return page
+    with reading(request) as session:  # as after a password alone: choose among several
+        several = len(user_service.org_choices(session, principal)) > 1
+    if several:
+        return RedirectResponse(f"/account/orgs?next={quote(target, safe='')}", status_code=303)
     return RedirectResponse(target, status_code=303)
 
 
