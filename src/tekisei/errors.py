@@ -48,6 +48,15 @@ class PermissionDeniedError(TekiseiError):
     """The caller's role does not allow this."""
 
 
+class SecondFactorRequiredError(AuthenticationError):
+    """The password was right, but the session still waits for the second factor
+    (``enrol``: the account must first set one up, as its organisation requires)."""
+
+    def __init__(self, message: str, *, ja: str | None = None, enrol: bool = False) -> None:
+        super().__init__(message, ja=ja)
+        self.enrol = enrol
+
+
 class PasswordChangeRequiredError(PermissionDeniedError):
     """The account's password was chosen by someone else; its owner must choose a new one
     before doing anything else."""

@@ -1929,3 +1929,55 @@ def test_session_details_come_with_0047_every_existing_session_by_password_and_g
         assert schema_drift(engine) == []
     finally:
         engine.dispose()
+
+
+def test_two_step_sign_in_comes_with_0048_leaving_sessions_signed_in_and_goes_back(
+    settings: Settings,
+) -> None:
+    """0048 adds the tables of two-step sign-in and marks no existing session as waiting
+    for a second factor; going back drops them and keeps the sessions."""
+    from alembic import command
+
+    from tekisei.db.migrate import alembic_config, upgrade
+
+    engine = make_engine(settings.resolved_database_url)
+    config = alembic_config(engine)
+    at = "'2026-01-01 00:00:00'"
+    try:
+        upgrade(engine, "0047")
+        with engine.begin() as connection:
+            for statement in (
+                "INSERT INTO orgs (id, slug, name, actors, created_at, version, audit_seq, "
+                f"audit_head) VALUES (1, 'acme', 'Acme', '[\"business\"]', {at}, 1, 0, 'x')",
+                "INSERT INTO users (id, email, name, password_hash, active, created_at, "
+                f"must_change_password) VALUES (1, 'a@acme.example', 'A', 'x', true, {at}, "
+                "false)",
+                "INSERT INTO web_sessions (id, token_hash, user_id, org_id, csrf, created_at, "
+                f"expires_at) VALUES (1, '{'a' * 64}', 1, 1, 'c', {at}, {at})",
+            ):
+                connection.execute(text(statement))
+        upgrade(engine, "0048")
+        with engine.begin() as connection:
+            pending = connection.execute(text("SELECT second_factor_pending FROM web_sessions"))
+            assert pending.scalar_one() in (False, 0)
+            for statement in (
+                "INSERT INTO mfa_totp (user_id, secret_sealed, created_at) "
+                f"VALUES (1, 'sealed', {at})",
+                "INSERT INTO mfa_recovery_codes (user_id, code_hash, created_at) "
+                f"VALUES (1, '{'b' * 64}', {at})",
+                "INSERT INTO mfa_policies (org_id, enabled, roles, updated_at, updated_by) "
+                f"VALUES (1, true, '[\"admin\"]', {at}, 'cli')",
+                f"INSERT INTO mfa_failures (user_id, at) VALUES (1, {at})",
+            ):
+                connection.execute(text(statement))
+        command.downgrade(config, "0047")
+        tables = set(inspect(engine).get_table_names())
+        assert not {"mfa_totp", "mfa_recovery_codes", "mfa_policies", "mfa_failures"} & tables
+        columns = {c["name"] for c in inspect(engine).get_columns("web_sessions")}
+        assert "second_factor_pending" not in columns
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM web_sessions")).scalar() == 1
+        upgrade(engine)
+        assert schema_drift(engine) == []
+    finally:
+        engine.dispose()

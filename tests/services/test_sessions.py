@@ -140,7 +140,7 @@ def test_a_visit_is_noted_at_most_once_a_minute_with_the_address(db: Database) -
             row = session.scalars(select(WebSessionRow)).one()
             return row.last_seen_at, row.address
 
-    principal, csrf = sessions.authenticate_session(db, opened.token, address="192.0.2.5")
+    principal, csrf, _state = sessions.authenticate_session(db, opened.token, address="192.0.2.5")
     assert principal.email == "eve@acme.example" and csrf == opened.csrf
     first, address = seen()
     assert first is not None and address == "192.0.2.5"
@@ -168,7 +168,7 @@ def test_a_visit_never_waits_for_the_write_lock(db: Database) -> None:
     thread.start()
     try:
         assert holding.wait(30)
-        principal, _ = sessions.authenticate_session(db, opened.token, address=ADDRESS)
+        principal, _, _state = sessions.authenticate_session(db, opened.token, address=ADDRESS)
         assert principal.email == "eve@acme.example"
     finally:
         release.set()

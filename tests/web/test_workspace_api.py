@@ -41,8 +41,10 @@ from tekisei.web.app import create_app
 from tekisei.web.auth import (
     SESSION_COOKIE,
     current_principal,
+    enroller,
     optional_principal,
     password_changer,
+    second_factor_giver,
 )
 from tests.conftest import worker_running
 from tests.provenance.test_images import picture
@@ -529,6 +531,12 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PUT", "/api/oversight/grants/{org}"): {"version": 1, "systems": [Ref("system_id")]},
     ("POST", "/api/literacy/assignments"): {"module": "bias", "users": [Ref("user_id")]},
     ("POST", "/api/literacy/modules/{module_id}/complete"): {"answers": [0, 0, 0]},
+    # Two-step sign-in: one's own authenticator (a wrong code), the organisation's policy.
+    ("POST", "/api/account/mfa/confirm"): {"code": "000000"},
+    ("POST", "/api/account/mfa/disable"): {"code": "000000"},
+    ("POST", "/api/account/mfa/recovery-codes"): {"code": "000000"},
+    ("POST", "/api/account/mfa/verify"): {"code": "000000"},
+    ("PUT", "/api/orgs/current/mfa"): {"enabled": False, "roles": ["admin"]},
     ("POST", "/api/public/literacy/modules/{module_id}/check"): {"answers": [0, 0, 0]},
     ("POST", "/api/public/literacy/self-check"): {"answers": [0]},
 }
@@ -546,6 +554,13 @@ FORMS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/org/eval-targets"): {"hosts": "stolen.example"},
     ("POST", "/org/invitations/{invitation_id}/revoke"): {},
     ("POST", "/org/members/{user_id}/remove"): {},
+    ("POST", "/org/members/{user_id}/mfa/reset"): {},
+    ("POST", "/org/mfa"): {"roles": "admin"},
+    ("POST", "/signin/second-factor"): {"code": "000000"},
+    ("POST", "/account/mfa/enrolment"): {},
+    ("POST", "/account/mfa/confirm"): {"code": "000000"},
+    ("POST", "/account/mfa/recovery-codes"): {"code": "000000"},
+    ("POST", "/account/mfa/disable"): {"code": "000000"},
     ("POST", "/invitations/{code}/accept"): {},
     ("POST", "/invitations/{code}/register"): {
         "password": "a long enough passphrase",
@@ -814,7 +829,8 @@ class Route:
             dependant = todo.pop()
             calls.append(dependant.call)
             todo.extend(dependant.dependencies)
-        return not {current_principal, optional_principal, password_changer} & set(calls)
+        asking = {current_principal, optional_principal, password_changer}
+        return not (asking | {second_factor_giver, enroller}) & set(calls)
 
 
 def app_routes(app: Any) -> list[Route]:

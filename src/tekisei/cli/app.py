@@ -46,6 +46,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Procurements of AI systems and their checklists.",
     ),
     "literacy": ("tekisei.cli.literacy", "app", "AI literacy modules, assignments, progress."),
+    "mfa": ("tekisei.cli.mfa", "app", "Two-step sign-in (TOTP): policy, reset."),
     "orgs": ("tekisei.cli.orgs", "orgs_app", "Organisations."),
     "policies": ("tekisei.cli.policies", "app", "AI policies of the organisation."),
     "provenance": ("tekisei.cli.provenance", "app", "Watermarks and content credentials."),

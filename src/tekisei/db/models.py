@@ -32,6 +32,7 @@ from tekisei.db.inquiries import InquiryEntryRow, InquiryRow, InquirySettingsRow
 from tekisei.db.judgements import JudgementRow
 from tekisei.db.limits import RateLimitRow
 from tekisei.db.literacy import LiteracyAssignmentRow, LiteracyCompletionRow, LiteracyRuleRow
+from tekisei.db.mfa import MfaFailureRow, MfaPolicyRow, MfaRecoveryCodeRow, MfaTotpRow
 from tekisei.db.notices import NoticeRow, NoticeVersionRow
 from tekisei.db.notifications import MailOutboxRow, NotificationRow, NotificationSettingsRow
 from tekisei.db.orgs import (
@@ -110,6 +111,10 @@ __all__ = [
     "LiteracyRuleRow",
     "MailOutboxRow",
     "MembershipRow",
+    "MfaFailureRow",
+    "MfaPolicyRow",
+    "MfaRecoveryCodeRow",
+    "MfaTotpRow",
     "ModelRecordRow",
     "NoticeRow",
     "NoticeVersionRow",

@@ -132,6 +132,9 @@ class WebSessionRow(Base):
     """The browser's User-Agent at sign-in, cut to 300 characters (to recognise it)."""
     address: Mapped[str | None] = mapped_column(String(64))
     """The client address last seen (behind trusted proxies, the forwarded one)."""
+    second_factor_pending: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    """The password was right but the second factor is still to be given (or, for an
+    account that must have one, still to be set up): nothing but that page is served."""
 
 
 class SigninFailureRow(Base):

@@ -23,7 +23,7 @@ from tekisei.core.orgs import Permission, Principal, require
 from tekisei.core.sessions import Browser, describe_user_agent, trimmed_address
 from tekisei.db.orgs import ApiTokenRow, MembershipRow, OrgRow, UserRow, WebSessionRow
 from tekisei.errors import NotFoundError
-from tekisei.services import audit, users
+from tekisei.services import audit, mfa, users
 from tekisei.services.database import Database, WriterBusyError
 from tekisei.services.orgs import membership
 
@@ -62,10 +62,12 @@ def authenticate_session(
     token: str,
     *,
     allow_password_change: bool = False,
+    second_factor: mfa.SessionState | None = None,
     address: str | None = None,
-) -> tuple[Principal, str]:
-    """The principal and CSRF token of a session cookie, noting the visit at most once a
-    minute (with the client's address).
+) -> tuple[Principal, str, mfa.SessionState | None]:
+    """The principal, CSRF token and second-factor state of a session cookie (see
+    :func:`users.resolve_session_state`), noting the visit at most once a minute (with the
+    client's address).
 
     The session is resolved in a read session; ``last_seen_at`` is written afterwards in
     a transaction that gives up at once when another writer holds the lock, so a request
@@ -76,13 +78,16 @@ def authenticate_session(
         PasswordChangeRequiredError: the owner must choose their own password first.
     """
     with database.reading() as session:
-        principal, row = users.resolve_session_row(
-            session, token, allow_password_change=allow_password_change
+        principal, row, state = users.resolve_session_row(
+            session,
+            token,
+            allow_password_change=allow_password_change,
+            second_factor=second_factor,
         )
         session_id, csrf, last = row.id, row.csrf, _aware(row.last_seen_at)
     now = _now()
     if last is not None and now - last < SEEN_EVERY:
-        return principal, csrf
+        return principal, csrf, state
     values: dict[str, Any] = {"last_seen_at": now}
     kept = trimmed_address(address)
     if kept is not None:
@@ -102,7 +107,7 @@ def authenticate_session(
             )
     except (OperationalError, WriterBusyError) as exc:  # busy: a later request records it
         logger.debug("session %s: visit not recorded (%s)", session_id, exc)
-    return principal, csrf
+    return principal, csrf, state
 
 
 @dataclass(frozen=True)

@@ -30,9 +30,10 @@ from tekisei.errors import (
     NotFoundError,
     PasswordChangeRequiredError,
     PermissionDeniedError,
+    SecondFactorRequiredError,
     ThrottledError,
 )
-from tekisei.services import audit, passwords, throttling
+from tekisei.services import audit, mfa, passwords, throttling
 from tekisei.services.database import Database, WriterBusyError, policy_of
 from tekisei.services.orgs import add_member, get_org, membership, time_zone_name
 
@@ -285,6 +286,7 @@ def sign_in(
             method=SignInMethod.PASSWORD,
             user_agent=user_agent,
             address=client,
+            second_factor=True,
         )
 
 
@@ -361,6 +363,9 @@ class NewSession:
     """How many organisations the account belongs to (more than one: offer the chooser)."""
     password_change_required: bool = False
     """The password was chosen by someone else: the owner must choose a new one first."""
+    second_factor: mfa.SessionState | None = None
+    """What the session still waits for before it serves anything: the code of the
+    account's authenticator, or the enrolment its organisation requires."""
 
 
 def _memberships(session: Session, user_id: int) -> list[tuple[OrgRow, str]]:
@@ -383,6 +388,7 @@ def start_session(
     method: str = SignInMethod.PASSWORD,
     user_agent: str | None = None,
     address: str | None = None,
+    second_factor: bool = False,
 ) -> NewSession:
     """Open a web session in the named organisation, or the user's first one.
 
@@ -391,6 +397,11 @@ def start_session(
     recognise it among their sessions. Expired sessions of every account are purged
     on the way. The ``session.start`` event names the method and address, never a
     token.
+
+    Args:
+        second_factor: the account proved itself with its password only: when it has an
+            authenticator, or an organisation requires one, the session waits for the
+            second factor (or its enrolment) before it serves anything.
 
     Raises:
         InvalidInputError: an unknown method.
@@ -411,6 +422,7 @@ def start_session(
     purge_expired_sessions(session)
     token = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(32)
+    state = mfa.sign_in_state(session, user.id) if second_factor else None
     kept_address = trimmed_address(address)
     row = WebSessionRow(
         token_hash=_digest(token),
@@ -422,12 +434,15 @@ def start_session(
         method=str(method),
         user_agent=trimmed_user_agent(user_agent),
         address=kept_address,
+        second_factor_pending=state is not None,
     )
     session.add(row)
     session.flush()
     summary: dict[str, Any] = {"session": row.id, "method": str(method)}
     if kept_address is not None:
         summary["address"] = kept_address
+    if state:
+        summary["second_factor"] = state
     audit.record(session, org, user.email, "session.start", "user", user.id, summary)
     return NewSession(
         token,
@@ -435,6 +450,7 @@ def start_session(
         _principal(session, user, org, Role(role), "session"),
         org_count=len(found),
         password_change_required=user.must_change_password,
+        second_factor=state,
     )
 
 
@@ -458,7 +474,14 @@ def open_session(
         if user is None or not user.active:
             raise AuthenticationError("please sign in", ja="サインインしてください。")
         return start_session(
-            session, user, org_slug, method=method, user_agent=user_agent, address=address
+            session,
+            user,
+            org_slug,
+            method=method,
+            user_agent=user_agent,
+            address=address,
+            # the identity provider asks for its own second factor; a password does not
+            second_factor=str(method) == SignInMethod.PASSWORD,
         )
 
 
@@ -480,7 +503,7 @@ def _session_row(session: Session, token: str) -> WebSessionRow:
 def resolve_session(
     session: Session, token: str, *, allow_password_change: bool = False
 ) -> tuple[Principal, str]:
-    """The principal and CSRF token of a session cookie.
+    """The principal and CSRF token of a fully signed-in session cookie.
 
     Args:
         allow_password_change: accept the session of an account that must still choose
@@ -488,25 +511,77 @@ def resolve_session(
 
     Raises:
         AuthenticationError: unknown or expired session, or the membership was removed.
+        SecondFactorRequiredError: the session still waits for its second factor.
         PasswordChangeRequiredError: the owner must choose their own password first.
     """
-    principal, row = resolve_session_row(
+    principal, csrf, _state = resolve_session_state(
         session, token, allow_password_change=allow_password_change
     )
-    return principal, row.csrf
+    return principal, csrf
+
+
+def _second_factor_refused(state: mfa.SessionState) -> SecondFactorRequiredError:
+    if state == "enrol":
+        return SecondFactorRequiredError(
+            "your organisation requires a second factor: set up an authenticator app at "
+            "/account/mfa before doing anything else",
+            ja="組織の方針により二要素認証が必須です。ほかの操作の前に /account/mfa で"
+            "認証アプリを設定してください。",
+            enrol=True,
+        )
+    return SecondFactorRequiredError(
+        "sign-in is not complete: enter the code of your authenticator app at "
+        "/signin/second-factor",
+        ja="サインインが完了していません。/signin/second-factor で認証アプリのコードを"
+        "入力してください。",
+    )
+
+
+def resolve_session_state(
+    session: Session,
+    token: str,
+    *,
+    allow_password_change: bool = False,
+    second_factor: mfa.SessionState | None = None,
+) -> tuple[Principal, str, mfa.SessionState | None]:
+    """The principal, CSRF token and second-factor state of a session cookie.
+
+    A session that waits for its second factor is refused everywhere except where
+    ``second_factor`` names what it waits for (the second-factor page, the enrolment
+    page); the second factor comes before a password change.
+
+    Args:
+        allow_password_change: accept the session of an account that must still choose
+            its own password (only the password page, and the second-factor pages).
+        second_factor: accept a session that waits for this.
+
+    Raises:
+        AuthenticationError: unknown or expired session, or the membership was removed.
+        SecondFactorRequiredError: the session waits for another second-factor step.
+        PasswordChangeRequiredError: the owner must choose their own password first.
+    """
+    principal, row, state = resolve_session_row(
+        session,
+        token,
+        allow_password_change=allow_password_change,
+        second_factor=second_factor,
+    )
+    return principal, row.csrf, state
 
 
 def resolve_session_row(
-    session: Session, token: str, *, allow_password_change: bool = False
-) -> tuple[Principal, WebSessionRow]:
-    """The principal and the row of a session cookie (see :func:`resolve_session`).
-
-    Args:
-        allow_password_change: accept the session of an account that must still choose
-            its own password (only the password page does).
+    session: Session,
+    token: str,
+    *,
+    allow_password_change: bool = False,
+    second_factor: mfa.SessionState | None = None,
+) -> tuple[Principal, WebSessionRow, mfa.SessionState | None]:
+    """The principal, the row and the second-factor state of a session cookie (see
+    :func:`resolve_session_state`).
 
     Raises:
         AuthenticationError: unknown or expired session, or the membership was removed.
+        SecondFactorRequiredError: the session waits for another second-factor step.
         PasswordChangeRequiredError: the owner must choose their own password first.
     """
     # One query for the session, its account, organisation and membership: this runs
@@ -529,12 +604,15 @@ def resolve_session_row(
     row, user, org, role = found
     if _aware(row.expires_at) <= _now() or not user.active:
         raise AuthenticationError("please sign in", ja="サインインしてください。")
+    state = mfa.sign_in_state(session, user.id) if row.second_factor_pending else None
+    if state is not None and state != second_factor:
+        raise _second_factor_refused(state)
     if user.must_change_password and not allow_password_change:
         raise PasswordChangeRequiredError(
             "choose your own password first: the current one was set by someone else",
             ja="まずご自身のパスワードを設定してください。現在のパスワードは他の人が設定したものです。",
         )
-    return _principal(session, user, org, Role(role), "session"), row
+    return _principal(session, user, org, Role(role), "session"), row, state
 
 
 def end_session(session: Session, token: str) -> None:
@@ -834,6 +912,13 @@ def _token_principal(session: Session, secret: str) -> tuple[Principal, ApiToken
         )
     if user is None or org is None or member_role is None or not user.active:
         raise AuthenticationError("the API token is not valid", ja="APIトークンが無効です。")
+    if mfa.missing_for(session, user.id):
+        raise AuthenticationError(
+            "your organisation requires a second factor: sign in with a browser and set up "
+            "an authenticator app at /account/mfa; until then API tokens are refused",
+            ja="組織の方針により二要素認証が必須です。ブラウザーでサインインし、/account/mfa で"
+            "認証アプリを設定してください。設定するまでAPIトークンは使えません。",
+        )
     role = Role(row.role)
     if not ROLE_PERMISSIONS[role] <= ROLE_PERMISSIONS[Role(member_role)]:
         role = Role(member_role)  # the member was demoted since the token was issued

@@ -38,6 +38,7 @@ from tekisei.web.api import inquiries as inquiries_api
 from tekisei.web.api import invitations as invitations_api
 from tekisei.web.api import judgements as judgements_api
 from tekisei.web.api import literacy as literacy_api
+from tekisei.web.api import mfa as mfa_api
 from tekisei.web.api import notices as notices_api
 from tekisei.web.api import notifications as notifications_api
 from tekisei.web.api import orgs as orgs_api
@@ -80,6 +81,7 @@ from tekisei.web.pages import inquiries as inquiries_pages
 from tekisei.web.pages import invitations as invitations_pages
 from tekisei.web.pages import judgements as judgements_pages
 from tekisei.web.pages import literacy as literacy_pages
+from tekisei.web.pages import mfa as mfa_pages
 from tekisei.web.pages import notices as notices_pages
 from tekisei.web.pages import notifications as notifications_pages
 from tekisei.web.pages import orgs as orgs_pages
@@ -214,6 +216,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(invitations_api.router)
     app.include_router(users_api.router)
     app.include_router(sessions_api.router)
+    app.include_router(mfa_api.router)
     app.include_router(systems_api.router)
     app.include_router(risks_api.router)
     app.include_router(audit_api.router)
@@ -264,6 +267,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(orgs_pages.router)
     app.include_router(users_pages.router)
     app.include_router(sessions_pages.router)
+    app.include_router(mfa_pages.router)
     app.include_router(invitations_pages.router)
     app.include_router(audit_pages.router)
     app.include_router(assessments_pages.router)

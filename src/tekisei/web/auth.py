@@ -8,9 +8,14 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from tekisei.core.orgs import Principal
-from tekisei.errors import AuthenticationError, PermissionDeniedError
+from tekisei.errors import (
+    AuthenticationError,
+    PermissionDeniedError,
+    SecondFactorRequiredError,
+)
 from tekisei.services import sessions, users
 from tekisei.services.database import Database
+from tekisei.services.mfa import SessionState
 
 SESSION_COOKIE = "tekisei_session"
 CSRF_HEADER = "x-csrf-token"
@@ -43,7 +48,9 @@ def current_principal(request: Request) -> Principal:
     return _principal(request, allow_password_change=False)
 
 
-def _principal(request: Request, *, allow_password_change: bool) -> Principal:
+def _principal(
+    request: Request, *, allow_password_change: bool, second_factor: SessionState | None = None
+) -> Principal:
     """The caller, from ``Authorization: Bearer`` or the session cookie.
 
     Unsafe requests with a session cookie must carry its CSRF token, in the
@@ -54,9 +61,12 @@ def _principal(request: Request, *, allow_password_change: bool) -> Principal:
     Args:
         allow_password_change: let in a session whose owner must still choose their own
             password (the password page only).
+        second_factor: let in a session that waits for this second-factor step (its
+            pages only); ``request.state.second_factor`` then says what it waits for.
 
     Raises:
         AuthenticationError: no valid credentials.
+        SecondFactorRequiredError: the session waits for its second factor.
         PasswordChangeRequiredError: the owner must first choose their own password.
         PermissionDeniedError: a cookie request without the right CSRF token.
     """
@@ -79,12 +89,14 @@ def _principal(request: Request, *, allow_password_change: bool) -> Principal:
             ja="サインインするか、APIトークンを"
             "「Authorization: Bearer <トークン>」で送ってください。",
         )
-    principal, csrf = sessions.authenticate_session(
+    principal, csrf, state = sessions.authenticate_session(
         database,
         cookie,
         allow_password_change=allow_password_change,
+        second_factor=second_factor,
         address=client_address(request),
     )
+    request.state.second_factor = state
     request.state.csrf = csrf
     request.state.principal = principal
     if request.method in UNSAFE and request.url.path.startswith("/api/"):
@@ -107,6 +119,38 @@ def password_changer(request: Request) -> Principal:
 
 
 PasswordChangerDep = Annotated[Principal, Depends(password_changer)]
+
+
+def second_factor_giver(request: Request) -> Principal:
+    """The caller of a browser session that waits for its authenticator's code (or one
+    fully signed in): for the second-factor page and API only."""
+    if request.headers.get("authorization"):
+        raise AuthenticationError(
+            "the second factor completes a browser sign-in; API tokens do not need it",
+            ja="二要素認証はブラウザーでのサインインを完了させるものです。APIトークンには不要です。",
+        )
+    return _principal(request, allow_password_change=True, second_factor="verify")
+
+
+SecondFactorGiverDep = Annotated[Principal, Depends(second_factor_giver)]
+
+
+def enroller(request: Request) -> Principal:
+    """The caller, or a browser session that waits for the enrolment its organisation
+    requires: for the authenticator's enrolment page and API only."""
+    return _principal(request, allow_password_change=True, second_factor="enrol")
+
+
+EnrollerDep = Annotated[Principal, Depends(enroller)]
+
+
+def any_session(request: Request) -> Principal:
+    """The caller, whatever step of signing in the session is at: for signing out."""
+    try:
+        return _principal(request, allow_password_change=True)
+    except SecondFactorRequiredError as exc:
+        state: SessionState = "enrol" if exc.enrol else "verify"
+        return _principal(request, allow_password_change=True, second_factor=state)
 
 
 def optional_principal(request: Request) -> Principal | None:

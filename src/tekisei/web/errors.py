@@ -32,6 +32,7 @@ from tekisei.errors import (
     NotFoundError,
     PasswordChangeRequiredError,
     PermissionDeniedError,
+    SecondFactorRequiredError,
     StorageError,
     TekiseiError,
     ThrottledError,
@@ -171,6 +172,10 @@ def install_error_handlers(app: FastAPI) -> None:
             headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
             headers |= retry_after(exc)
             return JSONResponse(body, status_code=status, headers=headers)
+        if isinstance(exc, SecondFactorRequiredError):
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            where = "/account/mfa" if exc.enrol else "/signin/second-factor"
+            return RedirectResponse(f"{where}?next={quote(target, safe='')}", status_code=303)
         if isinstance(exc, PasswordChangeRequiredError):
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(

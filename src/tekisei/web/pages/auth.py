@@ -15,7 +15,7 @@ from tekisei.core.users import MAX_PASSWORD
 from tekisei.errors import AuthenticationError, PermissionDeniedError, ThrottledError
 from tekisei.services import users
 from tekisei.web.api.common import database, transaction
-from tekisei.web.auth import SESSION_COOKIE, client_address, password_changer
+from tekisei.web.auth import SESSION_COOKIE, any_session, client_address
 from tekisei.web.errors import retry_after
 from tekisei.web.forms import check_csrf, read_form
 from tekisei.web.templating import render
@@ -57,9 +57,14 @@ def login_csrf_valid(request: Request, sent: str) -> bool:
 
 
 def signed_in_response(request: Request, opened: users.NewSession, target: str) -> Response:
-    """Set the session cookie and go on: to the password page when the owner must choose
+    """Set the session cookie and go on: to the second factor (or its enrolment) when the
+    session waits for it, to the password page when the owner must choose
     their own password, to the organisation chooser when they belong to several."""
-    if opened.password_change_required:
+    if opened.second_factor == "verify":
+        where = f"/signin/second-factor?next={quote(target, safe='')}"
+    elif opened.second_factor == "enrol":
+        where = f"/account/mfa?next={quote(target, safe='')}"
+    elif opened.password_change_required:
         where = f"/account/password?next={quote(target, safe='')}"
     elif opened.org_count > 1:
         where = f"/account/orgs?next={quote(target, safe='')}"
@@ -139,8 +144,9 @@ async def signin(
 
 @router.post("/signout", response_model=None)
 async def signout(request: Request) -> Response:
-    """End the session (the form carries the CSRF token)."""
-    password_changer(request)
+    """End the session (the form carries the CSRF token), also one that waits for its
+    second factor."""
+    any_session(request)
     check_csrf(request, await read_form(request))
     cookie = request.cookies.get(SESSION_COOKIE, "")
     with transaction(request) as session:

@@ -1,0 +1,104 @@
+"""``tekisei mfa``: the organisation's policy, its members, and the operator's reset."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pyotp
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from tekisei.cli.app import app
+from tekisei.config import Settings
+from tekisei.core.orgs import OrgActor, OrgCreate, Role
+from tekisei.db.audit import AuditEventRow
+from tekisei.services import mfa, orgs, users
+from tekisei.services.database import Database
+
+runner = CliRunner()
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def env(settings: Settings, empty_db: Database, monkeypatch: pytest.MonkeyPatch) -> Database:
+    monkeypatch.setenv("TEKISEI_DATABASE_URL", settings.resolved_database_url)
+    monkeypatch.setenv("TEKISEI_DATA_DIR", str(settings.data_dir))
+    with empty_db.transaction() as session:
+        for slug in ("acme", "other"):
+            orgs.create_org(
+                session, OrgCreate(name=slug.title(), slug=slug, actors=[OrgActor.BUSINESS]), "cli"
+            )
+        for email, org, role in (
+            ("ceo@acme.example", "acme", Role.EXECUTIVE),
+            ("viewer@acme.example", "acme", Role.VIEWER),
+            ("admin@other.example", "other", Role.ADMIN),
+        ):
+            users.create_user(
+                session,
+                users.UserCreate(email=email, password=PASSWORD),
+                org,
+                role,
+                "cli",
+                must_change_password=False,
+            )
+    key = mfa.sealing_key(settings)
+    with empty_db.transaction() as session:
+        principal = users.principal_for(session, "ceo@acme.example", "acme")
+        made = mfa.begin_enrolment(session, principal, key)
+    mfa.confirm_enrolment(empty_db, principal, key, pyotp.TOTP(made.secret).at(datetime.now(UTC)))
+    return empty_db
+
+
+def invoke(*args: str) -> dict[str, object] | list[dict[str, object]]:
+    result = runner.invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    loaded: dict[str, object] | list[dict[str, object]] = json.loads(result.output)
+    return loaded
+
+
+def test_the_operator_sets_the_policy_lists_members_and_resets_one(env: Database) -> None:
+    assert invoke("mfa", "policy", "--org", "acme") == {
+        "enabled": False,
+        "roles": ["admin", "executive"],
+    }
+    assert invoke("mfa", "policy", "--org", "acme", "--require") == {
+        "enabled": True,
+        "roles": ["admin", "executive"],
+    }
+    assert invoke("mfa", "policy", "--org", "acme", "--role", "viewer") == {
+        "enabled": True,
+        "roles": ["viewer"],
+    }
+    members = invoke("mfa", "members", "--org", "acme")
+    assert isinstance(members, list)
+    assert {(m["email"], m["enrolled"], m["required"]) for m in members} == {
+        ("ceo@acme.example", True, False),
+        ("viewer@acme.example", False, True),
+    }
+    assert invoke("mfa", "reset", "ceo@acme.example", "--org", "acme") == {
+        "email": "ceo@acme.example",
+        "sessions_ended": 0,
+    }
+    with env.reading() as session:
+        ceo = users.find_user(session, "ceo@acme.example")
+        assert ceo is not None and not mfa.enrolled(session, ceo.id)
+        actions = [
+            (e.action, e.actor)
+            for e in session.scalars(
+                select(AuditEventRow)
+                .where(AuditEventRow.action.in_(["mfa.policy", "mfa.reset"]))
+                .order_by(AuditEventRow.id)
+            )
+        ]
+    assert actions == [("mfa.policy", "cli"), ("mfa.policy", "cli"), ("mfa.reset", "cli")]
+
+
+def test_a_member_of_another_organisation_cannot_be_reset_from_here(env: Database) -> None:
+    result = runner.invoke(app, ["mfa", "reset", "admin@other.example", "--org", "acme"])
+    assert result.exit_code == 3, result.output
+    denied = runner.invoke(
+        app, ["mfa", "policy", "--org", "acme", "--require", "--user", "viewer@acme.example"]
+    )
+    assert denied.exit_code == 7, denied.output
