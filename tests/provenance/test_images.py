@@ -212,7 +212,7 @@ def _signed(
     master = master_key(settings)
     with loaded_db.transaction() as session:
         if not credentials.pki(settings.data_dir).exists():
-            credentials.pki_init(session, admin, settings.data_dir)
+            credentials.pki_init(session, admin, settings.data_dir, master=master_key(settings))
         signed, row = credentials.sign(
             session, admin, settings.data_dir, data, system_id, "demo-diffusion-1", master=master
         )
@@ -255,9 +255,9 @@ def test_a_stripped_manifest_is_offered_as_a_possibly_related_images_credentials
             s, admin, settings.data_dir, picture(), system_id, "demo-diffusion-1", master=master
         )
     with loaded_db.transaction() as session:
-        credentials.pki_init(session, admin, settings.data_dir)
+        credentials.pki_init(session, admin, settings.data_dir, master=master_key(settings))
     with pytest.raises(ConflictError), loaded_db.transaction() as session:
-        credentials.pki_init(session, admin, settings.data_dir)
+        credentials.pki_init(session, admin, settings.data_dir, master=master_key(settings))
     signed, row = _signed(loaded_db, settings, acme, picture())
     asset = row.asset_id
     assert len(asset) == 12 and row.watermark_alg == WATERMARK_ALG and row.perceptual_hash
@@ -454,7 +454,7 @@ async def client(
 ) -> AsyncIterator[tuple[httpx.AsyncClient, bytes]]:
     admin, system_id = acme
     with loaded_db.transaction() as session:
-        credentials.pki_init(session, admin, settings.data_dir)
+        credentials.pki_init(session, admin, settings.data_dir, master=master_key(settings))
         signed, _ = credentials.sign(
             session, admin, settings.data_dir, picture(), system_id, "demo-diffusion-1",
             master=master_key(settings),

@@ -56,7 +56,9 @@ def world(settings: Settings, loaded_db: Database, tmp_path: Path) -> dict[str, 
         key_id = text_service.create_key(
             session, admin, master, settings.data_dir, tokenizer=str(word_tokenizer(tmp_path))
         ).key_id
-        credentials.pki_init(session, admin, settings.data_dir)
+        credentials.pki_init(
+            session, admin, settings.data_dir, master=text_service.master_key(settings)
+        )
         signed, row = credentials.sign(
             session, admin, settings.data_dir, picture(), system.id, "demo-diffusion-1",
             master=master,

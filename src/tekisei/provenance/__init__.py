@@ -76,7 +76,7 @@ if TYPE_CHECKING:
         sign_receipt,
         verify_receipt,
     )
-    from tekisei.provenance._signers import DeploymentPki
+    from tekisei.provenance._signers import DeploymentPki, PkiKeyError
     from tekisei.provenance._text import (
         Generator,
         TokenizerFile,
@@ -191,6 +191,7 @@ _WHERE: dict[str, str] = {
     "new_root": "tekisei.provenance._pki",
     "subject_text": "tekisei.provenance._pki",
     "DeploymentPki": "tekisei.provenance._signers",
+    "PkiKeyError": "tekisei.provenance._signers",
     "MAX_QUERY_BYTES": "tekisei.provenance._tsa",
     "QUERY_MIME": "tekisei.provenance._tsa",
     "REPLY_MIME": "tekisei.provenance._tsa",
@@ -247,6 +248,7 @@ __all__ = [
     "ImageCheck",
     "KeyStatus",
     "Pki",
+    "PkiKeyError",
     "Reason",
     "Receipt",
     "ReceiptError",

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from tekisei.core.orgs import Permission, Principal, require
 from tekisei.db.orgs import OrgRow
 from tekisei.db.provenance import ImageCredentialRow
-from tekisei.errors import ConflictError, InvalidInputError, NotFoundError
+from tekisei.errors import ConfigError, ConflictError, InvalidInputError, NotFoundError
 from tekisei.provenance import (
     HASH_BOUND,
     LEGACY_WATERMARK_ALG,
@@ -31,6 +31,7 @@ from tekisei.provenance import (
     ClaimSigner,
     DeploymentPki,
     ImageCheck,
+    PkiKeyError,
     TimeStampError,
     check_image,
     decode_payload,
@@ -71,9 +72,16 @@ __all__ = [
 ]
 
 
-def pki(data_dir: Path) -> DeploymentPki:
-    """The deployment's signing PKI (``<data_dir>/pki``)."""
-    return DeploymentPki(data_dir / "pki")
+def pki(data_dir: Path, master: bytes | None = None) -> DeploymentPki:
+    """The deployment's signing PKI (``<data_dir>/pki``); ``master`` (the deployment's
+    master key) opens its sealed private keys."""
+    return DeploymentPki(data_dir / "pki", master)
+
+
+def unopenable(exc: PkiKeyError) -> ConfigError:
+    """A signing key that does not open with this deployment secret, as the error people
+    see (what to do, in their language)."""
+    return ConfigError(str(exc), ja=exc.ja)
 
 
 class CertificateOut(BaseModel):
@@ -127,26 +135,31 @@ def _unnamable(org: OrgRow) -> InvalidInputError:
     )
 
 
-def org_signer(session: Session, principal: Principal, data_dir: Path) -> ClaimSigner:
+def org_signer(
+    session: Session, principal: Principal, data_dir: Path, master: bytes
+) -> ClaimSigner:
     """The caller's organisation's claim-signing certificate, issued from the deployment
     root on first need (and again when it nears its expiry or the organisation was
     renamed). A deployment set up before per-organisation signers gets its new root here.
 
     Raises:
         InvalidInputError: signing was never set up.
+        ConfigError: the signing keys do not open with this deployment secret.
     """
-    deployment = pki(data_dir)
+    deployment = pki(data_dir, master)
     if not deployment.exists():
         raise _not_set_up()
     org = _org_row(session, principal)
-    deployment.ensure_root()
     try:
+        deployment.ensure_root()
         return deployment.signer(org.id, org.name)
+    except PkiKeyError as exc:
+        raise unopenable(exc) from None
     except ValueError:
         raise _unnamable(org) from None
 
 
-def pki_init(session: Session, principal: Principal, data_dir: Path) -> PkiOut:
+def pki_init(session: Session, principal: Principal, data_dir: Path, *, master: bytes) -> PkiOut:
     """Issue the caller's organisation its claim-signing certificate, creating the
     deployment's root CA first when there is none.
 
@@ -155,19 +168,22 @@ def pki_init(session: Session, principal: Principal, data_dir: Path) -> PkiOut:
         ConflictError: the organisation has a signing certificate already (it is renewed
             by itself before it expires, never replaced silently).
         InvalidInputError: the organisation's name cannot go in a certificate.
+        ConfigError: the signing keys do not open with this deployment secret.
     """
     require(principal, Permission.MANAGE_ORG)
     org = _org_row(session, principal)
-    deployment = pki(data_dir)
-    if deployment.has_root() and deployment.current_signer(org.id) is not None:
+    deployment = pki(data_dir, master)
+    if deployment.has_root() and deployment.current_certificate(org.id) is not None:
         raise ConflictError(
             f"{org.name} already has an image signing certificate",
             ja=f"{org.name} にはすでに画像署名用の証明書があります。",
         )
     root_made = not deployment.has_root()
-    deployment.ensure_root()
     try:
+        deployment.ensure_root()
         made = deployment.issue(org.id, org.name)
+    except PkiKeyError as exc:
+        raise unopenable(exc) from None
     except ValueError:
         raise _unnamable(org) from None
     audit.record(
@@ -189,9 +205,9 @@ def pki_show(
     (``time_stamps``: the ``TEKISEI_TSA_URL`` setting)."""
     deployment = pki(data_dir)
     org = _org_row(session, principal)
-    current = deployment.current_signer(org.id)
+    current = deployment.current_certificate(org.id)
     return PkiOut(
-        signer=_certificate(current.certificate) if current is not None else None,
+        signer=_certificate(current) if current is not None else None,
         trust_anchors=[
             _certificate(x509.load_pem_x509_certificate(pem.encode("ascii")))
             for pem in deployment.trust_anchors()
@@ -274,7 +290,7 @@ def sign(
     refuse_oversized(data, max_pixels)
     system = systems.visible_system(session, principal, system_id)
     require(principal, Permission.WRITE_SYSTEMS)
-    signing = org_signer(session, principal, data_dir)
+    signing = org_signer(session, principal, data_dir, master)
     key = watermark_key(master)
     asset = _new_asset_id(session)
     try:
@@ -285,7 +301,7 @@ def sign(
             if read is not None and read[0] == asset:
                 marked, alg = candidate, WATERMARK_ALG
         binding = format_asset_id(asset) if alg else None
-        with timestamps.time_stamp_url(time_stamps, data_dir) as tsa:
+        with timestamps.time_stamp_url(time_stamps, data_dir, master=master) as tsa:
             signed = sign_image(
                 marked,
                 signing,

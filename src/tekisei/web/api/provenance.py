@@ -4,6 +4,7 @@ public list of watermark keys."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Request
@@ -164,7 +165,9 @@ def pki_init(request: Request, principal: PrincipalDep) -> credentials.PkiOut:
     organisation; the deployment root is created first when there is none). 409 when it
     has one already."""
     with transaction(request) as session:
-        return credentials.pki_init(session, principal, request.app.state.settings.data_dir)
+        return credentials.pki_init(
+            session, principal, request.app.state.settings.data_dir, master=master_key_of(request)
+        )
 
 
 _TSA_BODY = {
@@ -208,7 +211,9 @@ async def time_stamp(request: Request) -> Response:
             break
     try:
         reply = await run_in_threadpool(
-            timestamps.answer, request.app.state.settings.data_dir, bytes(body)
+            partial(timestamps.answer, master=master_key_of(request)),
+            request.app.state.settings.data_dir,
+            bytes(body),
         )
     except InvalidInputError as exc:
         return _refused(400, exc.message, exc.message_ja or exc.message)
