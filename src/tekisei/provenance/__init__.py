@@ -19,7 +19,13 @@ from typing import TYPE_CHECKING
 from tekisei.lazy import attribute_loader
 
 if TYPE_CHECKING:
-    from tekisei.provenance._dimensions import MAX_DECODE_PIXELS, decode_bounded, image_dimensions
+    from tekisei.provenance._dimensions import (
+        MAX_DECODE_PIXELS,
+        ImageError,
+        ImageRefusal,
+        decode_bounded,
+        image_dimensions,
+    )
     from tekisei.provenance._explain import Explanation, Reason, explain, explain_all
     from tekisei.provenance._image import (
         AI_GENERATED,
@@ -123,6 +129,8 @@ if TYPE_CHECKING:
 
 _WHERE: dict[str, str] = {
     "MAX_DECODE_PIXELS": "tekisei.provenance._dimensions",
+    "ImageError": "tekisei.provenance._dimensions",
+    "ImageRefusal": "tekisei.provenance._dimensions",
     "decode_bounded": "tekisei.provenance._dimensions",
     "image_dimensions": "tekisei.provenance._dimensions",
     "manifest_store": "tekisei.provenance._manifest_store",
@@ -246,6 +254,8 @@ __all__ = [
     "GreenList",
     "Hashing",
     "ImageCheck",
+    "ImageError",
+    "ImageRefusal",
     "KeyStatus",
     "Pki",
     "PkiKeyError",

@@ -28,7 +28,12 @@ from typing import Any
 
 import numpy as np
 
-from tekisei.provenance._dimensions import MAX_DECODE_PIXELS, image_dimensions
+from tekisei.provenance._dimensions import (
+    MAX_DECODE_PIXELS,
+    ImageError,
+    ImageRefusal,
+    image_dimensions,
+)
 from tekisei.provenance._image import WATERMARK_ALG, mime_of
 
 ID_BITS = 48
@@ -187,20 +192,22 @@ def _open(data: bytes) -> Any:
     mime_of(data)
     size = image_dimensions(data)
     if size is None:  # nothing is decoded whose size its header does not state
-        raise ValueError("the image cannot be decoded")
+        raise ImageError(ImageRefusal.UNDECODABLE, "the image cannot be decoded")
     if size[0] * size[1] > MAX_DECODE_PIXELS:  # refused before a byte is decoded
-        raise ValueError("the image has too many pixels to decode")
+        raise ImageError(ImageRefusal.TOO_MANY_PIXELS, "the image has too many pixels to decode")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", image_module.DecompressionBombWarning)
             image = image_module.open(io.BytesIO(data))
             if tuple(image.size) != size:  # a header the size check did not read
-                raise ValueError("the image cannot be decoded")
+                raise ImageError(ImageRefusal.UNDECODABLE, "the image cannot be decoded")
             image.load()
     except (image_module.DecompressionBombWarning, image_module.DecompressionBombError):
-        raise ValueError("the image has too many pixels to decode") from None
+        raise ImageError(
+            ImageRefusal.TOO_MANY_PIXELS, "the image has too many pixels to decode"
+        ) from None
     except (OSError, SyntaxError, ValueError):
-        raise ValueError("the image cannot be decoded") from None
+        raise ImageError(ImageRefusal.UNDECODABLE, "the image cannot be decoded") from None
     return image
 
 
@@ -233,8 +240,9 @@ def embed_watermark(data: bytes, key: bytes, asset_id: int) -> bytes:
     mime = mime_of(data)
     image = _open(data)
     if not fits(*image.size):
-        raise ValueError(
-            f"the image is too small for a watermark (at least {MIN_SIDE}×{MIN_SIDE} pixels)"
+        raise ImageError(
+            ImageRefusal.TOO_SMALL,
+            f"the image is too small for a watermark (at least {MIN_SIDE}×{MIN_SIDE} pixels)",
         )
     bits = [int(bit) for bit in encode_payload(key, asset_id)]
     marker = _method().EmbedDwtDctSvd(bits, wmLen=len(bits), scales=_SCALES, block=_BLOCK)
@@ -311,7 +319,7 @@ def embed_bits(data: bytes, bits: np.ndarray[Any, Any]) -> bytes:
     """
     image = _open(data)
     if not fits(*image.size):
-        raise ValueError("the image is too small for a watermark")
+        raise ImageError(ImageRefusal.TOO_SMALL, "the image is too small for a watermark")
     marker = _method().EmbedDwtDctSvd([int(b) for b in bits], wmLen=len(bits), scales=_SCALES,
                                       block=_BLOCK)  # fmt: skip
     marked = marker.encode(_bgr(image))
