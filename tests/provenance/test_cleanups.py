@@ -21,6 +21,7 @@ from tekisei.provenance import (
     mime_of,
 )
 from tekisei.services import provenance as text_service
+from tekisei.services import public_provenance
 from tekisei.services.image_inputs import REFUSALS, refused_image
 from tests.provenance.test_image_headers import huge_png
 
@@ -79,3 +80,51 @@ def test_the_library_raises_each_refusal_with_its_reason() -> None:
             call()
         assert refused.value.reason is reason
         assert isinstance(refused.value, ValueError)  # callers catching ValueError still do
+
+
+def test_the_similarity_score_follows_the_perceptual_hash_distance() -> None:
+    score = public_provenance.similarity_score
+    assert [score(d) for d in (0, 1, 8, 16, 32, 64)] == [100, 98, 88, 75, 50, 0]
+    assert score(-3) == 100 and score(99) == 0
+
+
+def _sideways_photo() -> tuple[bytes, Image.Image]:
+    """A JPEG stored as a phone stores a photo held upright: pixels sideways (640 wide,
+    400 high) with EXIF orientation 6 (turn 90° clockwise to show), and a camera make."""
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    y, x = np.mgrid[0:400, 0:640]
+    pixels = np.stack([(x * 255 // 640), (y * 255 // 400), np.full_like(x, 90)], -1)
+    pixels = np.clip(pixels + rng.integers(-20, 20, pixels.shape), 0, 255).astype(np.uint8)
+    stored = Image.fromarray(pixels, "RGB")
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    exif[0x010F] = "TestCam"
+    out = io.BytesIO()
+    stored.save(out, "JPEG", quality=95, exif=exif.tobytes())
+    return out.getvalue(), stored
+
+
+def test_a_sideways_phone_photo_is_watermarked_upright_with_its_exif_kept() -> None:
+    from PIL import ImageOps
+
+    from tekisei.provenance import read_watermark
+
+    data, stored = _sideways_photo()
+    key = bytes(range(32))
+    marked = embed_watermark(data, key, 0x0A0B0C0D0E0F)
+    out = Image.open(io.BytesIO(marked))
+    assert out.size == (400, 640)  # upright: what people saw is what was marked
+    exif = out.getexif()
+    assert exif.get(0x0112) == 1 and exif.get(0x010F) == "TestCam"
+    shown = ImageOps.exif_transpose(Image.open(io.BytesIO(data)))
+    import numpy as np
+
+    difference = np.abs(
+        np.asarray(out.convert("RGB"), dtype=np.int16) - np.asarray(shown, dtype=np.int16)
+    )
+    assert difference.mean() < 6  # the same picture, the right way up
+    found = read_watermark(marked, key)
+    assert found is not None and found[0] == 0x0A0B0C0D0E0F
+    assert stored.size == (640, 400)

@@ -345,10 +345,21 @@ async def test_manifests_are_served_by_their_label_and_by_the_earlier_asset_id(
         assert (await client.get(f"/api/provenance/sbr/manifests/{unknown}")).status_code == 404
 
 
-def test_the_similarity_score_follows_the_perceptual_hash_distance() -> None:
-    score = public_provenance.similarity_score
-    assert [score(d) for d in (0, 1, 8, 16, 32, 64)] == [100, 98, 88, 75, 50, 0]
-    assert score(-3) == 100 and score(99) == 0
+async def test_the_verify_page_words_image_results_and_shows_the_time_stamp_locally(
+    client: httpx.AsyncClient, world: dict[str, Any]
+) -> None:
+    for lang, zone_name, image_word in (("ja", "JST", "画像"), ("en", "JST", "image")):
+        page = await client.post(f"/verify/image?lang={lang}", files=_file(world["signed"]))
+        soup = BeautifulSoup(page.text, "html.parser")
+        stamp = soup.select_one("#time-stamp time")
+        assert stamp is not None, page.text[:500]
+        assert re.fullmatch(rf"\d{{4}}-\d\d-\d\d \d\d:\d\d {zone_name}", stamp.text), stamp.text
+        assert "T" in str(stamp["datetime"])  # the machine-readable instant stays
+        notes = soup.select("#notes-image li")
+        assert len(notes) == 4 and all(n.text.strip() for n in notes)
+        assert any(image_word in n.text for n in notes)
+        texts = soup.select("#notes-text li")
+        assert texts and not any(image_word in n.text for n in texts)
 
 
 async def test_the_resolution_api_finds_the_manifest_and_serves_its_signed_store(
