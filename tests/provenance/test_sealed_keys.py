@@ -142,7 +142,7 @@ def test_a_sealed_key_moved_to_another_place_does_not_open(tmp_path: Path) -> No
 def test_without_a_secret_no_key_is_written_or_read(tmp_path: Path) -> None:
     with pytest.raises(PkiKeyError):
         DeploymentPki(tmp_path / "pki").create_root()
-    assert not (tmp_path / "pki" / "ca").exists()
+    assert not (tmp_path / "pki").exists() or not any((tmp_path / "pki").iterdir())
 
 
 def test_a_wrong_secret_says_what_to_do(
@@ -186,3 +186,18 @@ def test_a_wrong_secret_on_the_command_line_is_a_message_not_a_traceback(
     said = result.output + (result.stderr or "")
     assert "TEKISEI_SECRET_KEY" in said and "Traceback" not in said
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_a_wrong_secret_never_seals_the_plain_keys_left(tmp_path: Path) -> None:
+    folder = tmp_path / "pki"
+    right = DeploymentPki(folder, bytes(32))
+    right.create_root()
+    root = right.root()
+    plain = issue_signer(root, "B")
+    write_private(folder / "orgs" / "2" / "signer.pem", plain.key + plain.chain)  # plain
+    wrong = DeploymentPki(folder, b"\x01" * 32)
+    with pytest.raises(PkiKeyError):
+        wrong.seal_plain_keys()
+    assert (folder / "orgs" / "2" / "signer.pem").read_bytes().startswith(PLAIN)
+    assert right.seal_plain_keys() == [folder / "orgs" / "2" / "signer.pem"]
+    assert right.current_signer(2) is not None

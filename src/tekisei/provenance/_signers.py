@@ -168,15 +168,21 @@ class DeploymentPki:
         sealed now.
 
         Raises:
-            PkiKeyError: no deployment secret was given.
+            PkiKeyError: no deployment secret was given, or a key already sealed does not
+                open with it (then nothing is sealed with a secret that is not the
+                deployment's).
         """
         candidates = [self.root_key, self.folder / "tsa.pem", self.folder / "signer.key"]
         candidates += sorted(self.folder.glob("orgs/*/signer.pem"))
-        sealed: list[Path] = []
-        for path in candidates:
-            if path.is_file() and not path.read_bytes().startswith(SEALED_BEGIN):
+        present = [path for path in candidates if path.is_file()]
+        plain = [path for path in present if not path.read_bytes().startswith(SEALED_BEGIN)]
+        for path in present:  # a secret that opens none of the sealed keys seals nothing
+            if path not in plain:
                 self.read_key(path)
-                sealed.append(path)
+        sealed: list[Path] = []
+        for path in plain:
+            self.read_key(path)
+            sealed.append(path)
         _SWEPT.add(self.folder.resolve())
         return sealed
 
@@ -212,14 +218,13 @@ class DeploymentPki:
         """
         if self.has_root():
             raise FileExistsError(f"{self.folder} already holds a deployment root")
+        sealing = self._sealing()  # before anything is written
         moment = now or datetime.now(UTC)
         root = new_root(f"tekisei C2PA root {moment:%Y-%m-%d}", "tekisei deployment", now=now)
         private_dir(self.folder)
         staging = Path(tempfile.mkdtemp(dir=self.folder, prefix=".ca."))  # 0700
         write_private(staging / "root.pem", root.certificate_pem())
-        write_private(
-            staging / "root.key", seal_key_pem(root.key_pem(), self._sealing(), "ca/root.key")
-        )
+        write_private(staging / "root.key", seal_key_pem(root.key_pem(), sealing, "ca/root.key"))
         try:
             os.rename(staging, self.folder / "ca")
         except OSError:  # another process made it meanwhile: theirs stands
