@@ -437,7 +437,7 @@ async def test_the_resolution_api_finds_the_manifest_and_serves_its_signed_store
     ) as reader:
         assert reader.get_validation_state() == "Trusted"
     manifest = (await client.get(f"/api/provenance/manifests/{asset}")).json()
-    assert manifest["manifest_store"] == f"{base}/manifests/{asset}"
+    assert manifest["manifest_store"] == f"{base}/manifests/{label}"
 
     with loaded_db.transaction() as session:  # an image signed before stores were kept
         session.execute(update(ImageCredentialRow).values(manifest_store=None))
