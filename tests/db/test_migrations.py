@@ -1981,3 +1981,49 @@ def test_two_step_sign_in_comes_with_0048_leaving_sessions_signed_in_and_goes_ba
         assert schema_drift(engine) == []
     finally:
         engine.dispose()
+
+
+def test_manifest_labels_come_with_0046_filled_from_the_stored_manifests_and_go_back(
+    settings: Settings,
+) -> None:
+    from alembic import command
+
+    from tekisei.db.migrate import alembic_config, upgrade
+
+    engine = make_engine(settings.resolved_database_url)
+    config = alembic_config(engine)
+    at = "'2026-01-01 00:00:00'"
+    try:
+        upgrade(engine, "0045")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO orgs (id, slug, name, actors, created_at, version, audit_seq, "
+                    f"audit_head) VALUES (1, 'acme', 'Acme', '[\"business\"]', {at}, 1, 0, 'x')"
+                )
+            )
+            for row_id, asset, manifest in (
+                (1, "0a0b0c0d0e0f", '{"label": "urn:c2pa:11111111-2222-4333-8444-555555555555"}'),
+                (2, "0a0b0c0d", "{}"),
+            ):
+                connection.execute(
+                    text(
+                        "INSERT INTO image_credentials (id, org_id, asset_id, generator, mime, "
+                        "signed_sha256, manifest, created_by, created_at) VALUES (:id, 1, "
+                        f":asset, 'g', 'image/png', '{'0' * 64}', :manifest, 'cli', {at})"
+                    ),
+                    {"id": row_id, "asset": asset, "manifest": manifest},
+                )
+        upgrade(engine, "0046")
+        with engine.begin() as connection:
+            labels = dict(
+                connection.execute(text("SELECT id, manifest_label FROM image_credentials")).all()
+            )
+        assert labels == {1: "urn:c2pa:11111111-2222-4333-8444-555555555555", 2: None}
+        command.downgrade(config, "0045")
+        columns = {c["name"] for c in inspect(engine).get_columns("image_credentials")}
+        assert "manifest_label" not in columns and "asset_id" in columns
+        upgrade(engine)
+        assert schema_drift(engine) == []
+    finally:
+        engine.dispose()

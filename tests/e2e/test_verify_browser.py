@@ -38,7 +38,9 @@ def marked(base_url: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str,
             green = GreenList(unseal(row.secret_sealed, master, key.key_id), WatermarkParams())
             system = systems.list_systems(session, admin)[1][0].id
             if not credentials.pki(settings.data_dir).exists():
-                credentials.pki_init(session, admin, settings.data_dir)
+                credentials.pki_init(
+                    session, admin, settings.data_dir, master=text_provenance.master_key(settings)
+                )
             signed, _ = credentials.sign(
                 session, admin, settings.data_dir, picture(), system, "demo-diffusion-1",
                 master=master,

@@ -212,7 +212,7 @@ def _signed(
     master = master_key(settings)
     with loaded_db.transaction() as session:
         if not credentials.pki(settings.data_dir).exists():
-            credentials.pki_init(session, admin, settings.data_dir)
+            credentials.pki_init(session, admin, settings.data_dir, master=master_key(settings))
         signed, row = credentials.sign(
             session, admin, settings.data_dir, data, system_id, "demo-diffusion-1", master=master
         )
@@ -255,9 +255,9 @@ def test_a_stripped_manifest_is_offered_as_a_possibly_related_images_credentials
             s, admin, settings.data_dir, picture(), system_id, "demo-diffusion-1", master=master
         )
     with loaded_db.transaction() as session:
-        credentials.pki_init(session, admin, settings.data_dir)
+        credentials.pki_init(session, admin, settings.data_dir, master=master_key(settings))
     with pytest.raises(ConflictError), loaded_db.transaction() as session:
-        credentials.pki_init(session, admin, settings.data_dir)
+        credentials.pki_init(session, admin, settings.data_dir, master=master_key(settings))
     signed, row = _signed(loaded_db, settings, acme, picture())
     asset = row.asset_id
     assert len(asset) == 12 and row.watermark_alg == WATERMARK_ALG and row.perceptual_hash
@@ -297,9 +297,11 @@ def test_soft_binding_values_are_parsed_strictly(
     _, row = _signed(loaded_db, settings, acme, picture())
     asset = row.asset_id
     with loaded_db.reading() as session:
-        assert credentials.find_by_binding(session, WATERMARK_ALG, asset) == [asset]
-        assert credentials.find_by_binding(session, WATERMARK_ALG, "0" * 12) in ([], ["0" * 12])
-        for value in ("ABCDEF012345", asset[:8], asset + "0", f" {asset}", f"{asset}\n",
+        label = credentials.manifest_id(row)
+        assert label.startswith("urn:c2pa:")  # the manifest's label names it
+        assert credentials.find_by_binding(session, WATERMARK_ALG, asset) == [label]
+        assert credentials.find_by_binding(session, WATERMARK_ALG, "0" * 12) in ([], [label])
+        for value in ("ABCDEF012345", asset + "0", f" {asset}", f"{asset}\n",
                       "0x" + asset[2:], "１２３４５６７８９０ab", "", "zzzzzzzzzzzz"):  # fmt: skip
             with pytest.raises(InvalidInputError, match="12 lower-case hex") as refused:
                 credentials.find_by_binding(session, WATERMARK_ALG, value)
@@ -454,7 +456,7 @@ async def client(
 ) -> AsyncIterator[tuple[httpx.AsyncClient, bytes]]:
     admin, system_id = acme
     with loaded_db.transaction() as session:
-        credentials.pki_init(session, admin, settings.data_dir)
+        credentials.pki_init(session, admin, settings.data_dir, master=master_key(settings))
         signed, _ = credentials.sign(
             session, admin, settings.data_dir, picture(), system_id, "demo-diffusion-1",
             master=master_key(settings),
@@ -564,7 +566,8 @@ async def test_the_binding_lookup_answers_only_its_exact_value_format(
     asset = check_image(signed, None).soft_binding
     url = "/api/provenance/matches/byBinding"
     found = await http.post(url, json={"alg": WATERMARK_ALG, "value": asset})
-    assert found.status_code == 200 and found.json() == {"matches": [{"manifestId": asset}]}
+    assert found.status_code == 200
+    assert [m["manifestId"][:9] for m in found.json()["matches"]] == ["urn:c2pa:"]
     upper = await http.post(url, json={"alg": WATERMARK_ALG, "value": "ABCDEF012345"})
     assert upper.status_code == 422 and "12 lower-case hex" in upper.json()["detail"]
     assert "16進数12桁" in upper.json()["detail_ja"]

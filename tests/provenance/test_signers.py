@@ -77,10 +77,10 @@ def test_two_organisations_images_name_their_own_organisation_as_signer(
     city, city_system = two_orgs["city"]
     company, company_system = two_orgs["company"]
     with loaded_db.transaction() as session:
-        made = credentials.pki_init(session, city, settings.data_dir)
+        made = credentials.pki_init(session, city, settings.data_dir, master=master_key(settings))
         assert made.signer is not None and "O=みどり市" in made.signer.subject
         with pytest.raises(ConflictError):
-            credentials.pki_init(session, city, settings.data_dir)
+            credentials.pki_init(session, city, settings.data_dir, master=master_key(settings))
         city_image, _ = credentials.sign(
             session,
             city,
@@ -113,11 +113,13 @@ def test_two_organisations_images_name_their_own_organisation_as_signer(
     assert by_city.certificate_serial != by_company.certificate_serial
     assert by_city.time_stamped_at is not None  # the deployment's own time-stamp
     assert by_city.actions == ["c2pa.created", "c2pa.watermarked"]
-    deployment = credentials.pki(settings.data_dir)
+    deployment = credentials.pki(settings.data_dir, master_key(settings))
     assert len(deployment.trust_anchors()) == 1  # one deployment root, not one per org
     root_key = deployment.root_key
     assert stat.S_IMODE(root_key.stat().st_mode) == 0o600
-    assert b"PRIVATE KEY" in root_key.read_bytes()
+    assert b"PRIVATE KEY" not in root_key.read_bytes()  # sealed at rest
+    for kept in (root_key, *deployment.folder.glob("orgs/*/signer.pem")):
+        assert kept.read_bytes().startswith(b"-----BEGIN TEKISEI SEALED KEY-----")
 
 
 def test_a_check_of_one_organisation_fails_with_anothers_samples(
@@ -129,7 +131,7 @@ def test_a_check_of_one_organisation_fails_with_anothers_samples(
     city, city_system = two_orgs["city"]
     company, company_system = two_orgs["company"]
     with loaded_db.transaction() as session:
-        credentials.pki_init(session, city, settings.data_dir)
+        credentials.pki_init(session, city, settings.data_dir, master=master_key(settings))
         city_image, _ = credentials.sign(
             session,
             city,
@@ -204,7 +206,9 @@ def test_an_earlier_deployments_images_keep_validating_beside_the_new_root(
                 ).c2pa.state
                 == "Trusted"
             )
-    new_root_pem = credentials.pki(settings.data_dir).root_certificate.read_bytes()
+    new_root_pem = credentials.pki(
+        settings.data_dir, master_key(settings)
+    ).root_certificate.read_bytes()
     assert new_root_pem != old.root.read_bytes()
 
 
@@ -213,7 +217,7 @@ def test_an_image_signed_under_another_deployments_root_is_not_trusted(
 ) -> None:
     city, _ = two_orgs["city"]
     with loaded_db.transaction() as session:
-        credentials.pki_init(session, city, settings.data_dir)
+        credentials.pki_init(session, city, settings.data_dir, master=master_key(settings))
     stranger = issue_signer(new_root("tekisei C2PA root", "tekisei deployment"), "みどり市")
     forged = sign_image(picture(), stranger, generator="gen-1", system="x")
     with loaded_db.reading() as session:
@@ -253,8 +257,8 @@ def test_an_organisation_name_without_printable_characters_is_refused_clearly(
 ) -> None:
     with loaded_db.transaction() as session:
         admin, _ = _org(session, "みどり市", "city")
-        credentials.pki_init(session, admin, settings.data_dir)
-        deployment = credentials.pki(settings.data_dir)
+        credentials.pki_init(session, admin, settings.data_dir, master=master_key(settings))
+        deployment = credentials.pki(settings.data_dir, master_key(settings))
         with pytest.raises(ValueError, match="printable"):
             deployment.issue(admin.org_id, "\u200b\u200b\x00")
 
@@ -271,15 +275,15 @@ async def test_an_expired_certificate_validates_when_time_stamped_and_is_named_w
 ) -> None:
     city, _ = two_orgs["city"]
     with loaded_db.transaction() as session:
-        credentials.pki_init(session, city, settings.data_dir)
+        credentials.pki_init(session, city, settings.data_dir, master=master_key(settings))
     now = datetime.now(UTC)
-    short = credentials.pki(settings.data_dir).issue(
+    short = credentials.pki(settings.data_dir, master_key(settings)).issue(
         city.org_id,
         "みどり市",
         not_before=now - timedelta(minutes=1),
         not_after=now + timedelta(seconds=3),
     )
-    with timestamps.time_stamp_url("own", settings.data_dir) as url:
+    with timestamps.time_stamp_url("own", settings.data_dir, master=master_key(settings)) as url:
         assert url is not None and url.startswith("http://127.0.0.1:")
         stamped = sign_image(picture(), short, generator="g", system="s", time_stamp_url=url)
     plain = sign_image(picture(seed=6), short, generator="g", system="s")
@@ -326,8 +330,10 @@ def test_the_time_stamp_certificate_is_for_time_stamping_only(
     loaded_db: Database, settings: Settings, two_orgs: dict[str, tuple[Principal, int]]
 ) -> None:
     with loaded_db.transaction() as session:
-        credentials.pki_init(session, two_orgs["city"][0], settings.data_dir)
-    deployment = credentials.pki(settings.data_dir)
+        credentials.pki_init(
+            session, two_orgs["city"][0], settings.data_dir, master=master_key(settings)
+        )
+    deployment = credentials.pki(settings.data_dir, master_key(settings))
     authority = deployment.time_stamping()
     leaf, root = x509.load_pem_x509_certificates(authority.chain)
     usage = leaf.extensions.get_extension_for_class(x509.ExtendedKeyUsage)
@@ -381,7 +387,9 @@ async def public(
     settings: Settings, loaded_db: Database, two_orgs: dict[str, tuple[Principal, int]]
 ) -> AsyncIterator[httpx.AsyncClient]:
     with loaded_db.transaction() as session:
-        credentials.pki_init(session, two_orgs["city"][0], settings.data_dir)
+        credentials.pki_init(
+            session, two_orgs["city"][0], settings.data_dir, master=master_key(settings)
+        )
     limited = load_settings(
         database_url=settings.resolved_database_url,
         data_dir=settings.data_dir,
@@ -454,7 +462,7 @@ def test_an_unreachable_time_stamp_authority_is_a_clear_error(
 ) -> None:
     city, system = two_orgs["city"]
     with loaded_db.transaction() as session:
-        credentials.pki_init(session, city, settings.data_dir)
+        credentials.pki_init(session, city, settings.data_dir, master=master_key(settings))
     with (
         pytest.raises(InvalidInputError, match="TEKISEI_TSA_URL") as refused,
         loaded_db.transaction() as session,
@@ -502,7 +510,7 @@ def test_the_pki_commands(cli: Any) -> None:
 
 
 def test_a_root_made_by_two_processes_at_once_is_one_root(tmp_path: Path) -> None:
-    deployment = DeploymentPki(tmp_path / "pki")
+    deployment = DeploymentPki(tmp_path / "pki", bytes(32))
     first = deployment.create_root()
     with pytest.raises(FileExistsError):
         deployment.create_root()
@@ -536,7 +544,7 @@ async def test_the_pki_api_issues_the_callers_organisation_its_signer_for_admins
 
 
 def test_a_signer_from_a_replaced_root_is_reissued_before_it_signs(tmp_path: Path) -> None:
-    deployment = DeploymentPki(tmp_path / "pki")
+    deployment = DeploymentPki(tmp_path / "pki", bytes(32))
     deployment.create_root()
     first = deployment.signer(7, "みどり市")
     assert deployment.signer(7, "みどり市") == first  # kept while valid

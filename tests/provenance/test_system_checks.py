@@ -52,7 +52,9 @@ def test_a_system_check_is_evidence_on_2_3_and_gates_the_check(
         key_id = text_provenance.create_key(
             session, admin, master, settings.data_dir, tokenizer=str(word_tokenizer(tmp_path))
         ).key_id
-        credentials.pki_init(session, admin, settings.data_dir)
+        credentials.pki_init(
+            session, admin, settings.data_dir, master=text_provenance.master_key(settings)
+        )
         signed, _ = credentials.sign(
             session, admin, settings.data_dir, picture(), system_id, "demo-diffusion-1",
             master=master,

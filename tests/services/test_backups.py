@@ -92,7 +92,9 @@ def deployment(
             admin,
             SystemFacts(name="窓口チャット", org_role="provider"),  # type: ignore[arg-type]
         ).id
-        credentials.pki_init(session, admin, settings.data_dir)
+        credentials.pki_init(
+            session, admin, settings.data_dir, master=watermarks.master_key(settings)
+        )
     request = RunRequest(  # type: ignore[arg-type]
         suite="tekisei-basics",
         target=f"openai:tekisei-demo-1@{demo_url}",

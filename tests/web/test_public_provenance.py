@@ -24,8 +24,16 @@ from tekisei.core.orgs import OrgActor, OrgCreate, Role
 from tekisei.core.systems import SystemFacts
 from tekisei.db.provenance import ImageCredentialRow, ProvenanceKeyRow
 from tekisei.errors import InvalidInputError
-from tekisei.provenance import GreenList, WatermarkParams, unseal
-from tekisei.services import credentials, orgs, provenance_checks, receipts, systems, users
+from tekisei.provenance import HASH_BOUND, GreenList, WatermarkParams, unseal
+from tekisei.services import (
+    credentials,
+    orgs,
+    provenance_checks,
+    public_provenance,
+    receipts,
+    systems,
+    users,
+)
 from tekisei.services import provenance as text_service
 from tekisei.services.database import Database
 from tekisei.web.app import create_app
@@ -56,7 +64,9 @@ def world(settings: Settings, loaded_db: Database, tmp_path: Path) -> dict[str, 
         key_id = text_service.create_key(
             session, admin, master, settings.data_dir, tokenizer=str(word_tokenizer(tmp_path))
         ).key_id
-        credentials.pki_init(session, admin, settings.data_dir)
+        credentials.pki_init(
+            session, admin, settings.data_dir, master=text_service.master_key(settings)
+        )
         signed, row = credentials.sign(
             session, admin, settings.data_dir, picture(), system.id, "demo-diffusion-1",
             master=master,
@@ -270,12 +280,98 @@ async def test_public_answers_carry_no_internal_ids_names_or_microseconds(
 # -- the C2PA Soft Binding Resolution API ------------------------------------------------
 
 
+async def test_binding_values_are_read_in_the_resolution_apis_base64_and_as_earlier(
+    client: httpx.AsyncClient, world: dict[str, Any], loaded_db: Database
+) -> None:
+    import base64
+
+    asset, alg = world["asset"], "org.tekisei.dwtdctsvd.bch.48"
+    with loaded_db.reading() as session:
+        label = credentials.credential_by_asset(session, asset).manifest_label
+    six = bytes.fromhex(asset)
+    accepted = [
+        base64.b64encode(six).decode(),  # the API's encoding: 8 characters
+        base64.urlsafe_b64encode(six).decode(),
+        base64.b64encode(asset.encode()).decode(),  # the assertion's text, base64-encoded
+        asset,  # 12 hex digits, as earlier clients sent
+    ]
+    for value in accepted:
+        got = await client.get(
+            "/api/provenance/sbr/matches/byBinding", params={"alg": alg, "value": value}
+        )
+        assert got.status_code == 200, (value, got.text)
+        assert [m["manifestId"] for m in got.json()["matches"]] == [label], value
+        posted = await client.post(
+            "/api/provenance/sbr/matches/byBinding", json={"alg": alg, "value": value}
+        )
+        assert [m["manifestId"] for m in posted.json()["matches"]] == [label], value
+    refused = [
+        base64.b64encode(six).decode() + "==",  # padding where there is none
+        base64.b64encode(six + b"x").decode(),  # 7 bytes
+        base64.b64encode(asset.upper().encode()).decode(),  # not lower-case hex inside
+        " " + base64.b64encode(six).decode(),
+        "AAAA+AA_",  # both alphabets at once
+        asset.upper(),
+    ]
+    for value in refused:
+        got = await client.get(
+            "/api/provenance/sbr/matches/byBinding", params={"alg": alg, "value": value}
+        )
+        assert got.status_code == 422, (value, got.text)
+        assert "base64" in got.json()["detail"] and "base64" in got.json()["detail_ja"]
+    nothing = base64.b64encode(bytes(6)).decode()
+    assert (
+        await client.get(
+            "/api/provenance/sbr/matches/byBinding", params={"alg": alg, "value": nothing}
+        )
+    ).json() == {"matches": []}
+
+
+async def test_manifests_are_served_by_their_label_and_by_the_earlier_asset_id(
+    client: httpx.AsyncClient, world: dict[str, Any], loaded_db: Database
+) -> None:
+    asset = world["asset"]
+    with loaded_db.reading() as session:
+        label = credentials.credential_by_asset(session, asset).manifest_label
+    assert label is not None
+    by_label = await client.get(f"/api/provenance/sbr/manifests/{label}")
+    assert by_label.status_code == 200 and by_label.headers["content-type"] == "application/c2pa"
+    assert ":" not in by_label.headers["content-disposition"].split("filename=")[1]
+    by_asset = await client.get(f"/api/provenance/sbr/manifests/{asset}")
+    assert by_asset.content == by_label.content
+    shown = (await client.get(f"/api/provenance/manifests/{label}")).json()
+    assert shown["manifest_id"] == asset and shown["manifest_store"].endswith(label)
+    for unknown in ("urn:c2pa:00000000-0000-4000-8000-000000000000", "urn:c2pa:", "urn:other:x"):
+        assert (await client.get(f"/api/provenance/sbr/manifests/{unknown}")).status_code == 404
+
+
+async def test_the_verify_page_words_image_results_and_shows_the_time_stamp_locally(
+    client: httpx.AsyncClient, world: dict[str, Any]
+) -> None:
+    for lang, zone_name, image_word in (("ja", "JST", "画像"), ("en", "JST", "image")):
+        page = await client.post(f"/verify/image?lang={lang}", files=_file(world["signed"]))
+        soup = BeautifulSoup(page.text, "html.parser")
+        stamp = soup.select_one("#time-stamp time")
+        assert stamp is not None, page.text[:500]
+        assert re.fullmatch(rf"\d{{4}}-\d\d-\d\d \d\d:\d\d {zone_name}", stamp.text), stamp.text
+        assert "T" in str(stamp["datetime"])  # the machine-readable instant stays
+        notes = soup.select("#notes-image li")
+        assert len(notes) == 4 and all(n.text.strip() for n in notes)
+        assert any(image_word in n.text for n in notes)
+        texts = soup.select("#notes-text li")
+        assert texts and not any(image_word in n.text for n in texts)
+
+
 async def test_the_resolution_api_finds_the_manifest_and_serves_its_signed_store(
     client: httpx.AsyncClient, world: dict[str, Any], loaded_db: Database, settings: Settings
 ) -> None:
     asset, alg = world["asset"], "org.tekisei.dwtdctsvd.bch.48"
     base = "/api/provenance/sbr"
-    expected = {"matches": [{"manifestId": asset}]}
+    with loaded_db.reading() as session:
+        label = credentials.credential_by_asset(session, asset).manifest_label
+    assert label is not None and re.fullmatch(r"urn:c2pa:[0-9a-f-]{36}", label)
+    endpoint = "http://testserver/api/provenance/sbr"
+    expected = {"matches": [{"manifestId": label, "endpoint": endpoint, "similarityScore": 100}]}
     got = await client.get(f"{base}/matches/byBinding", params={"alg": alg, "value": asset})
     assert got.json() == expected
     posted = await client.post(f"{base}/matches/byBinding", json={"alg": alg, "value": asset})
@@ -287,12 +383,24 @@ async def test_the_resolution_api_finds_the_manifest_and_serves_its_signed_store
         f"{base}/matches/byBinding", params={"alg": "com.adobe.trustmark.Q", "value": asset}
     )
     assert other.status_code == 422 and "org.tekisei.dwtdctsvd.bch.48" in other.json()["detail"]
-    for image in (world["signed"], reencode(world["signed"])):  # embedded, then stripped
-        kind = "image/png" if image.startswith(b"\x89PNG") else "image/jpeg"
-        found = await client.post(
-            f"{base}/matches/byContent", content=image, headers={"Content-Type": kind}
+    embedded = await client.post(
+        f"{base}/matches/byContent", content=world["signed"], headers={"Content-Type": "image/png"}
+    )
+    assert embedded.json() == expected, embedded.text
+    stripped = reencode(world["signed"])
+    found = (
+        await client.post(
+            f"{base}/matches/byContent", content=stripped, headers={"Content-Type": "image/jpeg"}
         )
-        assert found.json() == expected, found.text
+    ).json()["matches"]
+    with loaded_db.reading() as session:
+        distance = credentials.verify(
+            session, settings.data_dir, stripped, master=text_service.master_key(settings)
+        ).recovered
+    assert distance is not None
+    score = public_provenance.similarity_score(distance.hash_distance)
+    assert found == [{"manifestId": label, "endpoint": endpoint, "similarityScore": score}]
+    assert public_provenance.similarity_score(HASH_BOUND) <= score <= 100
     unmarked = await client.post(
         f"{base}/matches/byContent", content=picture(seed=7), headers={"Content-Type": "image/png"}
     )
@@ -329,7 +437,7 @@ async def test_the_resolution_api_finds_the_manifest_and_serves_its_signed_store
     ) as reader:
         assert reader.get_validation_state() == "Trusted"
     manifest = (await client.get(f"/api/provenance/manifests/{asset}")).json()
-    assert manifest["manifest_store"] == f"{base}/manifests/{asset}"
+    assert manifest["manifest_store"] == f"{base}/manifests/{label}"
 
     with loaded_db.transaction() as session:  # an image signed before stores were kept
         session.execute(update(ImageCredentialRow).values(manifest_store=None))

@@ -1696,7 +1696,9 @@ async def test_an_external_tester_sees_nothing_of_a_system_not_assigned_to_them(
     assert assigning.status_code < 300, assigning.text
     with api["db"].transaction() as session:
         owner = orgs.cli_principal(session, "acme")
-        credentials.pki_init(session, owner, settings.data_dir)
+        credentials.pki_init(
+            session, owner, settings.data_dir, master=provenance_service.master_key(settings)
+        )
         # the organisation already uses the text watermark: the hidden system's key adds no
         # scheme to the public list of schemes in use
         master = provenance_service.master_key(settings)
@@ -1739,7 +1741,12 @@ async def test_members_emails_are_shown_only_to_roles_that_manage_people(
 ) -> None:
     client, admin = api["client"], auth(api["tokens"]["admin"])
     with api["db"].transaction() as session:
-        credentials.pki_init(session, orgs.cli_principal(session, "acme"), settings.data_dir)
+        credentials.pki_init(
+            session,
+            orgs.cli_principal(session, "acme"),
+            settings.data_dir,
+            master=provenance_service.master_key(settings),
+        )
     ids = await _hidden_system(api, demo_url, settings, tmp_path)  # every kind, by the admin
     readers = {
         "tester@lab.example": Role.EXTERNAL_TESTER,

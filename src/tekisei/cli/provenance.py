@@ -285,7 +285,12 @@ def pki_init(org: OrgOption, user: UserOption = None, as_json: JsonOption = Fals
     root CA in <data_dir>/pki first when there is none)."""
     config = settings()
     with database().transaction() as session:
-        made = credentials.pki_init(session, principal(session, org, user), config.data_dir)
+        made = credentials.pki_init(
+            session,
+            principal(session, org, user),
+            config.data_dir,
+            master=provenance_service.master_key(config),
+        )
     _print_pki(made, as_json)
 
 

@@ -59,6 +59,9 @@ class ImageCredentialRow(Base):
     mime: Mapped[str] = mapped_column(String(40))
     signed_sha256: Mapped[str] = mapped_column(String(64))
     manifest: Mapped[dict[str, Any]] = mapped_column(JSON)
+    manifest_label: Mapped[str | None] = mapped_column(String(100), unique=True)
+    """The active manifest's label (``urn:c2pa:<uuid>``): the manifest identifier of the
+    Soft Binding Resolution API. None for a record whose manifest had none."""
     manifest_store: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     """The signed C2PA manifest store (JUMBF) as embedded, served as ``application/c2pa``."""
     created_by: Mapped[str] = mapped_column(String(320))

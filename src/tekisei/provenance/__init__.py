@@ -19,7 +19,13 @@ from typing import TYPE_CHECKING
 from tekisei.lazy import attribute_loader
 
 if TYPE_CHECKING:
-    from tekisei.provenance._dimensions import MAX_DECODE_PIXELS, decode_bounded, image_dimensions
+    from tekisei.provenance._dimensions import (
+        MAX_DECODE_PIXELS,
+        ImageError,
+        ImageRefusal,
+        decode_bounded,
+        image_dimensions,
+    )
     from tekisei.provenance._explain import Explanation, Reason, explain, explain_all
     from tekisei.provenance._image import (
         AI_GENERATED,
@@ -76,7 +82,7 @@ if TYPE_CHECKING:
         sign_receipt,
         verify_receipt,
     )
-    from tekisei.provenance._signers import DeploymentPki
+    from tekisei.provenance._signers import DeploymentPki, PkiKeyError
     from tekisei.provenance._text import (
         Generator,
         TokenizerFile,
@@ -123,6 +129,8 @@ if TYPE_CHECKING:
 
 _WHERE: dict[str, str] = {
     "MAX_DECODE_PIXELS": "tekisei.provenance._dimensions",
+    "ImageError": "tekisei.provenance._dimensions",
+    "ImageRefusal": "tekisei.provenance._dimensions",
     "decode_bounded": "tekisei.provenance._dimensions",
     "image_dimensions": "tekisei.provenance._dimensions",
     "manifest_store": "tekisei.provenance._manifest_store",
@@ -191,6 +199,7 @@ _WHERE: dict[str, str] = {
     "new_root": "tekisei.provenance._pki",
     "subject_text": "tekisei.provenance._pki",
     "DeploymentPki": "tekisei.provenance._signers",
+    "PkiKeyError": "tekisei.provenance._signers",
     "MAX_QUERY_BYTES": "tekisei.provenance._tsa",
     "QUERY_MIME": "tekisei.provenance._tsa",
     "REPLY_MIME": "tekisei.provenance._tsa",
@@ -245,8 +254,11 @@ __all__ = [
     "GreenList",
     "Hashing",
     "ImageCheck",
+    "ImageError",
+    "ImageRefusal",
     "KeyStatus",
     "Pki",
+    "PkiKeyError",
     "Reason",
     "Receipt",
     "ReceiptError",

@@ -5,9 +5,32 @@ from __future__ import annotations
 
 import importlib
 import os
+from enum import StrEnum
 from typing import Any
 
 import numpy as np
+
+
+class ImageRefusal(StrEnum):
+    """Why the provenance library refused an image: a reason code callers map to words in
+    the reader's language (see ``tekisei.services.image_inputs``)."""
+
+    NOT_PNG_OR_JPEG = "not_png_or_jpeg"
+    SIZE_UNREADABLE = "size_unreadable"
+    TOO_MANY_PIXELS = "too_many_pixels"
+    UNDECODABLE = "undecodable"
+    TOO_SMALL = "too_small"
+    CREDENTIALS_UNREADABLE = "credentials_unreadable"
+
+
+class ImageError(ValueError):
+    """An image the library refuses, with its :class:`ImageRefusal` reason (a
+    ``ValueError``, as before, so that callers catching that keep working)."""
+
+    def __init__(self, reason: ImageRefusal, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 MAX_DECODE_PIXELS = 8192 * 8192
@@ -102,21 +125,24 @@ def decode_bounded(data: bytes, flags: int, max_pixels: int = MAX_DECODE_PIXELS)
     ``max_pixels`` (a BGR array, as ``cv2.imdecode`` gives).
 
     Raises:
-        ValueError: the size cannot be read, is over the limit, or the image cannot be
+        ImageError: the size cannot be read, is over the limit, or the image cannot be
             decoded.
     """
     cv2 = importlib.import_module("cv2")
     size = image_dimensions(data)
     if size is None:
-        raise ValueError("the image's size cannot be read from its header")
+        raise ImageError(
+            ImageRefusal.SIZE_UNREADABLE, "the image's size cannot be read from its header"
+        )
     if size[0] * size[1] > max_pixels:
-        raise ValueError(
-            f"the image has {size[0]}×{size[1]} pixels, more than the {max_pixels} allowed"
+        raise ImageError(
+            ImageRefusal.TOO_MANY_PIXELS,
+            f"the image has {size[0]}×{size[1]} pixels, more than the {max_pixels} allowed",
         )
     try:
         image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), flags)
     except cv2.error:  # over OpenCV's own limit, or a stream it rejects
         image = None
     if image is None:
-        raise ValueError("the image cannot be decoded")
+        raise ImageError(ImageRefusal.UNDECODABLE, "the image cannot be decoded")
     return image

@@ -14,6 +14,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from pydantic import BaseModel
 
+from tekisei.provenance._dimensions import ImageError, ImageRefusal
 from tekisei.provenance._explain import Explanation, Reason, explain_all, main_reason
 from tekisei.provenance._pki import ClaimSigner, Pki
 from tekisei.provenance._tsa import TimeStampError
@@ -37,7 +38,7 @@ def mime_of(data: bytes) -> str:
     for magic, mime in MIME.items():
         if data.startswith(magic):
             return mime
-    raise ValueError("give a PNG or JPEG image")
+    raise ImageError(ImageRefusal.NOT_PNG_OR_JPEG, "give a PNG or JPEG image")
 
 
 class ImageCheck(BaseModel):
@@ -185,7 +186,9 @@ def check_image(
     except Exception as exc:  # c2pa raises its own errors; "no manifest" is the common one
         if "ManifestNotFound" in type(exc).__name__ or "JUMBF" in str(exc):
             return ImageCheck(present=False)
-        raise ValueError(f"the content credentials cannot be read: {exc}") from None
+        raise ImageError(
+            ImageRefusal.CREDENTIALS_UNREADABLE, f"the content credentials cannot be read: {exc}"
+        ) from None
     failures = [
         str(item.get("code"))
         for item in (results.get("activeManifest") or {}).get("failure", [])

@@ -28,7 +28,12 @@ from typing import Any
 
 import numpy as np
 
-from tekisei.provenance._dimensions import MAX_DECODE_PIXELS, image_dimensions
+from tekisei.provenance._dimensions import (
+    MAX_DECODE_PIXELS,
+    ImageError,
+    ImageRefusal,
+    image_dimensions,
+)
 from tekisei.provenance._image import WATERMARK_ALG, mime_of
 
 ID_BITS = 48
@@ -187,20 +192,22 @@ def _open(data: bytes) -> Any:
     mime_of(data)
     size = image_dimensions(data)
     if size is None:  # nothing is decoded whose size its header does not state
-        raise ValueError("the image cannot be decoded")
+        raise ImageError(ImageRefusal.UNDECODABLE, "the image cannot be decoded")
     if size[0] * size[1] > MAX_DECODE_PIXELS:  # refused before a byte is decoded
-        raise ValueError("the image has too many pixels to decode")
+        raise ImageError(ImageRefusal.TOO_MANY_PIXELS, "the image has too many pixels to decode")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", image_module.DecompressionBombWarning)
             image = image_module.open(io.BytesIO(data))
             if tuple(image.size) != size:  # a header the size check did not read
-                raise ValueError("the image cannot be decoded")
+                raise ImageError(ImageRefusal.UNDECODABLE, "the image cannot be decoded")
             image.load()
     except (image_module.DecompressionBombWarning, image_module.DecompressionBombError):
-        raise ValueError("the image has too many pixels to decode") from None
+        raise ImageError(
+            ImageRefusal.TOO_MANY_PIXELS, "the image has too many pixels to decode"
+        ) from None
     except (OSError, SyntaxError, ValueError):
-        raise ValueError("the image cannot be decoded") from None
+        raise ImageError(ImageRefusal.UNDECODABLE, "the image cannot be decoded") from None
     return image
 
 
@@ -225,7 +232,8 @@ def image_fits(data: bytes) -> bool:
 
 def embed_watermark(data: bytes, key: bytes, asset_id: int) -> bytes:
     """The picture with ``asset_id`` embedded under ``key``, in its own format, keeping its
-    transparency, ICC profile, EXIF and (JPEG) quantisation tables.
+    transparency, ICC profile, EXIF and (JPEG) quantisation tables. A picture with an EXIF
+    orientation is turned upright first and its orientation set to 1.
 
     Raises:
         ValueError: not a PNG/JPEG, undecodable, or smaller than 256 pixels a side.
@@ -233,23 +241,27 @@ def embed_watermark(data: bytes, key: bytes, asset_id: int) -> bytes:
     mime = mime_of(data)
     image = _open(data)
     if not fits(*image.size):
-        raise ValueError(
-            f"the image is too small for a watermark (at least {MIN_SIDE}×{MIN_SIDE} pixels)"
+        raise ImageError(
+            ImageRefusal.TOO_SMALL,
+            f"the image is too small for a watermark (at least {MIN_SIDE}×{MIN_SIDE} pixels)",
         )
+    upright, exif = _upright(image)
     bits = [int(bit) for bit in encode_payload(key, asset_id)]
     marker = _method().EmbedDwtDctSvd(bits, wmLen=len(bits), scales=_SCALES, block=_BLOCK)
-    marked = marker.encode(_bgr(image))
+    marked = marker.encode(_bgr(upright))
     image_module = importlib.import_module("PIL.Image")
     out = image_module.fromarray(np.ascontiguousarray(marked[..., ::-1]).astype(np.uint8), "RGB")
     transparent = image.mode in ("RGBA", "LA", "PA") or (
         image.mode in ("P", "L", "RGB") and "transparency" in image.info
     )
     if transparent and mime == "image/png":
-        out.putalpha(image.convert("RGBA").getchannel("A"))
+        out.putalpha(upright.convert("RGBA").getchannel("A"))
     options: dict[str, Any] = {}
     for name in ("icc_profile", "exif", "dpi"):
         if image.info.get(name):
             options[name] = image.info[name]
+    if exif is not None:
+        options["exif"] = exif
     target = io.BytesIO()
     if mime == "image/png":
         out.save(target, "PNG", **options)
@@ -257,6 +269,23 @@ def embed_watermark(data: bytes, key: bytes, asset_id: int) -> bytes:
         options.update(_jpeg_options(image))
         out.save(target, "JPEG", **options)
     return target.getvalue()
+
+
+_ORIENTATION = 0x0112
+
+
+def _upright(image: Any) -> tuple[Any, bytes | None]:
+    """The picture turned as its EXIF orientation says it is shown (a phone photo held
+    upright is stored sideways with orientation 6), so that the watermark goes into the
+    pixels people see, and its EXIF with the orientation set to 1 (the pixels are upright
+    now; every other tag is kept). ``(image, None)`` when it needs no turning."""
+    exif = image.getexif()
+    if exif.get(_ORIENTATION, 1) in (None, 1):
+        return image, None
+    ops = importlib.import_module("PIL.ImageOps")
+    upright = ops.exif_transpose(image)
+    exif[_ORIENTATION] = 1
+    return upright, bytes(exif.tobytes())
 
 
 def _jpeg_options(image: Any) -> dict[str, Any]:
@@ -311,7 +340,7 @@ def embed_bits(data: bytes, bits: np.ndarray[Any, Any]) -> bytes:
     """
     image = _open(data)
     if not fits(*image.size):
-        raise ValueError("the image is too small for a watermark")
+        raise ImageError(ImageRefusal.TOO_SMALL, "the image is too small for a watermark")
     marker = _method().EmbedDwtDctSvd([int(b) for b in bits], wmLen=len(bits), scales=_SCALES,
                                       block=_BLOCK)  # fmt: skip
     marked = marker.encode(_bgr(image))

@@ -5,6 +5,8 @@ like the signed one."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import re
 import secrets
@@ -23,7 +25,7 @@ from sqlalchemy.orm import Session
 from tekisei.core.orgs import Permission, Principal, require
 from tekisei.db.orgs import OrgRow
 from tekisei.db.provenance import ImageCredentialRow
-from tekisei.errors import ConflictError, InvalidInputError, NotFoundError
+from tekisei.errors import ConfigError, ConflictError, InvalidInputError, NotFoundError
 from tekisei.provenance import (
     HASH_BOUND,
     LEGACY_WATERMARK_ALG,
@@ -31,6 +33,7 @@ from tekisei.provenance import (
     ClaimSigner,
     DeploymentPki,
     ImageCheck,
+    PkiKeyError,
     TimeStampError,
     check_image,
     decode_payload,
@@ -56,9 +59,12 @@ __all__ = [
     "PkiOut",
     "Recovered",
     "WatermarkFinding",
+    "binding_asset_id",
     "credential_by_asset",
+    "credential_by_manifest_id",
     "find_by_binding",
     "issued_certificates",
+    "manifest_id",
     "org_signer",
     "pki",
     "pki_init",
@@ -71,9 +77,16 @@ __all__ = [
 ]
 
 
-def pki(data_dir: Path) -> DeploymentPki:
-    """The deployment's signing PKI (``<data_dir>/pki``)."""
-    return DeploymentPki(data_dir / "pki")
+def pki(data_dir: Path, master: bytes | None = None) -> DeploymentPki:
+    """The deployment's signing PKI (``<data_dir>/pki``); ``master`` (the deployment's
+    master key) opens its sealed private keys."""
+    return DeploymentPki(data_dir / "pki", master)
+
+
+def unopenable(exc: PkiKeyError) -> ConfigError:
+    """A signing key that does not open with this deployment secret, as the error people
+    see (what to do, in their language)."""
+    return ConfigError(str(exc), ja=exc.ja)
 
 
 class CertificateOut(BaseModel):
@@ -127,26 +140,31 @@ def _unnamable(org: OrgRow) -> InvalidInputError:
     )
 
 
-def org_signer(session: Session, principal: Principal, data_dir: Path) -> ClaimSigner:
+def org_signer(
+    session: Session, principal: Principal, data_dir: Path, master: bytes
+) -> ClaimSigner:
     """The caller's organisation's claim-signing certificate, issued from the deployment
     root on first need (and again when it nears its expiry or the organisation was
     renamed). A deployment set up before per-organisation signers gets its new root here.
 
     Raises:
         InvalidInputError: signing was never set up.
+        ConfigError: the signing keys do not open with this deployment secret.
     """
-    deployment = pki(data_dir)
+    deployment = pki(data_dir, master)
     if not deployment.exists():
         raise _not_set_up()
     org = _org_row(session, principal)
-    deployment.ensure_root()
     try:
+        deployment.ensure_root()
         return deployment.signer(org.id, org.name)
+    except PkiKeyError as exc:
+        raise unopenable(exc) from None
     except ValueError:
         raise _unnamable(org) from None
 
 
-def pki_init(session: Session, principal: Principal, data_dir: Path) -> PkiOut:
+def pki_init(session: Session, principal: Principal, data_dir: Path, *, master: bytes) -> PkiOut:
     """Issue the caller's organisation its claim-signing certificate, creating the
     deployment's root CA first when there is none.
 
@@ -155,19 +173,22 @@ def pki_init(session: Session, principal: Principal, data_dir: Path) -> PkiOut:
         ConflictError: the organisation has a signing certificate already (it is renewed
             by itself before it expires, never replaced silently).
         InvalidInputError: the organisation's name cannot go in a certificate.
+        ConfigError: the signing keys do not open with this deployment secret.
     """
     require(principal, Permission.MANAGE_ORG)
     org = _org_row(session, principal)
-    deployment = pki(data_dir)
-    if deployment.has_root() and deployment.current_signer(org.id) is not None:
+    deployment = pki(data_dir, master)
+    if deployment.has_root() and deployment.current_certificate(org.id) is not None:
         raise ConflictError(
             f"{org.name} already has an image signing certificate",
             ja=f"{org.name} にはすでに画像署名用の証明書があります。",
         )
     root_made = not deployment.has_root()
-    deployment.ensure_root()
     try:
+        deployment.ensure_root()
         made = deployment.issue(org.id, org.name)
+    except PkiKeyError as exc:
+        raise unopenable(exc) from None
     except ValueError:
         raise _unnamable(org) from None
     audit.record(
@@ -189,9 +210,9 @@ def pki_show(
     (``time_stamps``: the ``TEKISEI_TSA_URL`` setting)."""
     deployment = pki(data_dir)
     org = _org_row(session, principal)
-    current = deployment.current_signer(org.id)
+    current = deployment.current_certificate(org.id)
     return PkiOut(
-        signer=_certificate(current.certificate) if current is not None else None,
+        signer=_certificate(current) if current is not None else None,
         trust_anchors=[
             _certificate(x509.load_pem_x509_certificate(pem.encode("ascii")))
             for pem in deployment.trust_anchors()
@@ -220,6 +241,11 @@ def issued_certificates(data_dir: Path) -> list[x509.Certificate]:
 _KEY_INFO = b"tekisei image watermark key v1"
 _ASSET_ID = re.compile(r"[0-9a-f]{12}")
 _LEGACY_ASSET_ID = re.compile(r"[0-9a-f]{8}")
+_BASE64 = re.compile(r"(?:[A-Za-z0-9+/]+|[A-Za-z0-9_-]+)={0,2}")
+MANIFEST_LABEL = re.compile(r"urn:(?:c2pa|uuid):[0-9A-Za-z][0-9A-Za-z:._-]{0,89}")
+"""A C2PA manifest label (``urn:c2pa:<uuid>``, ``urn:uuid:<uuid>`` before C2PA 2.0, with
+the optional claim generator and version suffixes): what the Soft Binding Resolution API
+names a manifest by."""
 
 
 def watermark_key(master: bytes) -> bytes:
@@ -274,7 +300,7 @@ def sign(
     refuse_oversized(data, max_pixels)
     system = systems.visible_system(session, principal, system_id)
     require(principal, Permission.WRITE_SYSTEMS)
-    signing = org_signer(session, principal, data_dir)
+    signing = org_signer(session, principal, data_dir, master)
     key = watermark_key(master)
     asset = _new_asset_id(session)
     try:
@@ -285,7 +311,7 @@ def sign(
             if read is not None and read[0] == asset:
                 marked, alg = candidate, WATERMARK_ALG
         binding = format_asset_id(asset) if alg else None
-        with timestamps.time_stamp_url(time_stamps, data_dir) as tsa:
+        with timestamps.time_stamp_url(time_stamps, data_dir, master=master) as tsa:
             signed = sign_image(
                 marked,
                 signing,
@@ -315,6 +341,7 @@ def sign(
         mime="image/png" if signed.startswith(b"\x89PNG") else "image/jpeg",
         signed_sha256=hashlib.sha256(signed).hexdigest(),
         manifest=check.manifest or {},
+        manifest_label=_label(check.manifest),
         manifest_store=manifest_store(signed),
         created_by=principal.email,
         created_at=datetime.now(UTC),
@@ -334,6 +361,11 @@ def sign(
          "watermark": alg},
     )  # fmt: skip
     return signed, row
+
+
+def _label(manifest: dict[str, Any] | None) -> str | None:
+    label = (manifest or {}).get("label")
+    return label if isinstance(label, str) and MANIFEST_LABEL.fullmatch(label) else None
 
 
 class WatermarkFinding(StrEnum):
@@ -437,12 +469,52 @@ def verify(
     )
 
 
+def binding_asset_id(value: str) -> str | None:
+    """The asset id (12 hex digits) a soft-binding value names, or None when the value is
+    not one. Accepted, strictly (canonical encodings only, no blanks):
+
+    - base64 (standard or URL-safe alphabet, padding optional) of the 6 bytes of the
+      48-bit asset id, big-endian: the C2PA Soft Binding Resolution API's encoding of
+      this algorithm's value (8 characters);
+    - base64 of the 12 hex digits as ASCII text (what a client gets by base64-encoding
+      the value it read from the manifest's soft-binding assertion; 16 characters);
+    - the 12 lower-case hex digits themselves, as earlier clients of this service sent.
+    """
+    if _ASSET_ID.fullmatch(value):
+        return value
+    if not _BASE64.fullmatch(value):
+        return None
+    body = value.rstrip("=")
+    if len(body) not in (8, 16) or (value != body and len(value) % 4):
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(
+            body.replace("+", "-").replace("/", "_") + "=" * (-len(body) % 4)
+        )
+    except (binascii.Error, ValueError):
+        return None
+    canonical = base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+    if canonical != body.replace("+", "-").replace("/", "_"):
+        return None  # stray bits: not an encoding base64 itself would give
+    if len(raw) == 6:
+        return raw.hex()
+    text = raw.decode("ascii", errors="replace")
+    return text if _ASSET_ID.fullmatch(text) else None
+
+
+def manifest_id(row: ImageCredentialRow) -> str:
+    """The identifier the Soft Binding Resolution API names a signed image's manifest by:
+    its manifest label (``urn:c2pa:<uuid>``), or the asset id for a record without one."""
+    return row.manifest_label or row.asset_id
+
+
 def find_by_binding(session: Session, alg: str, value: str) -> list[str]:
-    """Asset ids whose soft binding is exactly ``value`` (C2PA soft-binding lookup).
+    """Manifest ids (:func:`manifest_id`) whose soft binding is exactly ``value`` (C2PA
+    soft-binding lookup; ``value`` as :func:`binding_asset_id` reads it).
 
     Raises:
         InvalidInputError: another algorithm (the earlier 32-bit one included), or a value
-            that is not 12 lower-case hex digits.
+            that names no 48-bit asset id.
     """
     if alg == LEGACY_WATERMARK_ALG:
         raise InvalidInputError(
@@ -457,13 +529,18 @@ def find_by_binding(session: Session, alg: str, value: str) -> list[str]:
             ja="指定されたソフトバインディングの方式には対応していません。"
             f"現在の方式は {WATERMARK_ALG} です。",
         )
-    if not _ASSET_ID.fullmatch(value):
+    asset = binding_asset_id(value)
+    if asset is None:
         raise InvalidInputError(
-            f"the value of {WATERMARK_ALG} is 12 lower-case hex digits (0-9, a-f)",
-            ja=f"{WATERMARK_ALG} の値は16進数12桁（0〜9 と小文字の a〜f）で指定してください。",
+            f"the value of {WATERMARK_ALG} is the base64 of the 6-byte asset id (8 "
+            "characters, as the C2PA Soft Binding Resolution API sends it), or its 12 "
+            "lower-case hex digits (0-9, a-f)",
+            ja=f"{WATERMARK_ALG} の値は、6バイトの画像IDを base64 にしたもの（8文字。C2PA の"
+            "ソフトバインディング照会 API の形式）か、16進数12桁（0〜9 と小文字の a〜f）で"
+            "指定してください。",
         )
-    row = _by_asset(session, value)
-    return [row.asset_id] if row is not None and row.watermark_alg == WATERMARK_ALG else []
+    row = _by_asset(session, asset)
+    return [manifest_id(row)] if row is not None and row.watermark_alg == WATERMARK_ALG else []
 
 
 def credential_by_asset(session: Session, asset_id: str) -> ImageCredentialRow:
@@ -478,3 +555,20 @@ def credential_by_asset(session: Session, asset_id: str) -> ImageCredentialRow:
     if row is None:
         raise NotFoundError("no such manifest", ja="そのマニフェストはありません。")
     return row
+
+
+def credential_by_manifest_id(session: Session, manifest: str) -> ImageCredentialRow:
+    """A signed image's record by the Soft Binding Resolution API's manifest id: its
+    manifest label (``urn:c2pa:<uuid>``) or, as earlier answers gave, its asset id.
+
+    Raises:
+        NotFoundError: none, or neither a label nor an asset id.
+    """
+    if MANIFEST_LABEL.fullmatch(manifest):
+        row = session.scalars(
+            select(ImageCredentialRow).where(ImageCredentialRow.manifest_label == manifest)
+        ).one_or_none()
+        if row is None:
+            raise NotFoundError("no such manifest", ja="そのマニフェストはありません。")
+        return row
+    return credential_by_asset(session, manifest)

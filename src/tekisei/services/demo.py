@@ -644,7 +644,7 @@ def _provenance_samples(
     folder = private_dir(data_dir / SAMPLES_DIR)
     write_private(folder / TEXT_SAMPLE, DEMO_TEXT_SAMPLE.read_bytes())
     if not (data_dir / "pki").exists():
-        credentials.pki_init(session, operator, data_dir)
+        credentials.pki_init(session, operator, data_dir, master=master)
     signed, _row = credentials.sign(
         session, operator, data_dir, sample_image(), system_id, "tekisei demo image generator",
         master=master,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 
 from tekisei.errors import InvalidInputError
-from tekisei.provenance import image_dimensions
+from tekisei.provenance import ImageError, ImageRefusal, image_dimensions
 
 DEFAULT_MAX_PIXELS = 4096 * 4096
 """``TEKISEI_MAX_IMAGE_PIXELS`` unless set."""
@@ -49,33 +49,43 @@ def refuse_oversized(data: bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> tuple
     return size
 
 
-_REASONS_JA = (
-    ("give a PNG or JPEG", "PNG か JPEG の画像を選んでください。"),
-    ("too small", "画像が小さすぎます（透かしには 256×256 ピクセル以上が必要です）。"),
-    (
-        "size cannot be read",
+REFUSALS: dict[ImageRefusal, tuple[str, str]] = {
+    ImageRefusal.NOT_PNG_OR_JPEG: (
+        "give a PNG or JPEG image",
+        "PNG か JPEG の画像を選んでください。",
+    ),
+    ImageRefusal.SIZE_UNREADABLE: (
+        "the image's size cannot be read from its header (the file is damaged or cut short)",
         "画像の大きさを読み取れません（ファイルが壊れているか、途中で切れています）。",
     ),
-    ("pixels, more than", "画像が大きすぎるため扱えません。縮小してからもう一度お試しください。"),
-    (
-        "cannot be decoded",
+    ImageRefusal.TOO_MANY_PIXELS: (
+        "the image has too many pixels to be handled: make it smaller and try again",
+        "画像が大きすぎるため扱えません。縮小してからもう一度お試しください。",
+    ),
+    ImageRefusal.UNDECODABLE: (
+        "the image cannot be decoded (the file is damaged, or not a PNG or JPEG)",
         "画像を読み取れません（ファイルが壊れているか、PNG・JPEG ではありません）。",
     ),
-    ("cannot be encoded", "透かしを入れた画像を書き出せませんでした。別の画像でお試しください。"),
-    (
-        "content credentials cannot be read",
+    ImageRefusal.TOO_SMALL: (
+        "the image is too small for a watermark (at least 256×256 pixels)",
+        "画像が小さすぎます（透かしには 256×256 ピクセル以上が必要です）。",
+    ),
+    ImageRefusal.CREDENTIALS_UNREADABLE: (
+        "the image's content credentials (C2PA) cannot be read; they may be damaged",
         "画像のコンテンツ認証情報（C2PA）を読み取れません。情報が壊れている可能性があります。",
     ),
-)
+}
+"""Why an image was refused, in English and Japanese, by the library's reason code: the
+one place these words are kept (the library's own English is never shown)."""
 
 
 def refused_image(exc: ValueError) -> InvalidInputError:
-    """The error of an image the provenance library refused: its English reason, and
-    Japanese words chosen for it (never the library's own text)."""
-    reason = str(exc)
-    for clue, ja in _REASONS_JA:
-        if clue in reason:
-            return InvalidInputError(reason, ja=ja)
+    """The error of an image the provenance library refused, in words chosen for its
+    reason code (:class:`ImageRefusal`), never the library's own text."""
+    if isinstance(exc, ImageError):
+        en, ja = REFUSALS[exc.reason]
+        return InvalidInputError(en, ja=ja)
     return InvalidInputError(
-        reason, ja="この画像は扱えません。PNG か JPEG の別の画像でお試しください。"
+        "this image cannot be handled; try another PNG or JPEG image",
+        ja="この画像は扱えません。PNG か JPEG の別の画像でお試しください。",
     )

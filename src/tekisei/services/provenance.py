@@ -122,34 +122,53 @@ def keep_tokenizer(data_dir: Path, source: str) -> tuple[TokenizerFile, str]:
         InvalidInputError: the file is missing or is not a tokenizer.
     """
     folder = private_dir(tokenizers_dir(data_dir))
+    if source == SMOLLM2:
+        data, name = smollm2_tokenizer(), SMOLLM2
+    else:
+        try:
+            data, name = Path(source).read_bytes(), Path(source).name
+        except OSError as exc:
+            raise _tokenizer_error(source, exc) from None
+    digest = hashlib.sha256(data).hexdigest()
+    target = folder / f"{digest}.json"
+    if not target.exists():
+        scratch = folder / f".{digest}.{secrets.token_hex(4)}.tmp"
+        write_private(scratch, data)
+        try:
+            _read_tokenizer(scratch, shown=source)  # refuse what is not a tokenizer first
+            os.replace(scratch, target)
+        finally:
+            scratch.unlink(missing_ok=True)
+    return _read_tokenizer(target, shown=source), name
+
+
+def _tokenizer_error(shown: str, exc: Exception) -> InvalidInputError:
+    """Why a tokenizer file could not be used, in both languages: the one wording for
+    keeping a key's tokenizer and for checking transformers' own watermark."""
+    if isinstance(exc, OSError):
+        return InvalidInputError(
+            f"{shown}: cannot read the file ({exc.strerror})",
+            ja=f"{shown} を読めません（ファイルがあるか、読む権限があるかを確かめてください）。",
+        )
+    return InvalidInputError(
+        f"{shown}: not a tokenizer.json this machine can read ({exc})",
+        ja=f"{shown} はトークナイザー（tokenizer.json）として読めません。",
+    )
+
+
+def _read_tokenizer(
+    path: Path, data: bytes | None = None, *, shown: str | None = None
+) -> TokenizerFile:
+    """The tokenizer at ``path`` (or ``data`` under that name).
+
+    Raises:
+        InvalidInputError: the file cannot be read or is not a tokenizer; the message
+            names ``shown`` (the path the caller gave) when given.
+    """
     try:
-        if source == SMOLLM2:
-            data = smollm2_tokenizer()
-            name = SMOLLM2
-        else:
-            data = Path(source).read_bytes()
-            name = Path(source).name
-        digest = hashlib.sha256(data).hexdigest()
-        target = folder / f"{digest}.json"
-        if not target.exists():
-            scratch = folder / f".{digest}.{secrets.token_hex(4)}.tmp"
-            write_private(scratch, data)
-            try:
-                TokenizerFile(scratch)  # refuse what is not a tokenizer before keeping it
-                os.replace(scratch, target)
-            finally:
-                scratch.unlink(missing_ok=True)
-        return TokenizerFile(target), name
-    except OSError as exc:
-        raise InvalidInputError(
-            f"{source}: cannot read the file ({exc.strerror})",
-            ja=f"{source} を読めません（ファイルがあるか、読む権限があるかを確かめてください）。",
-        ) from None
+        return TokenizerFile(path) if data is None else TokenizerFile(path, data)
     except Exception as exc:  # tokenizers raises plain Exception for a malformed file
-        raise InvalidInputError(
-            f"{source}: not a tokenizer.json this machine can read ({exc})",
-            ja=f"{source} はトークナイザー（tokenizer.json）として読めません。",
-        ) from None
+        raise _tokenizer_error(shown or str(path), exc) from None
 
 
 def create_key(
@@ -591,20 +610,9 @@ def verify_transformers_text(
 
 @lru_cache(maxsize=4)
 def _transformers_tokenizer(path: str | None) -> TokenizerFile:
-    try:
-        if path is None:
-            return TokenizerFile(Path(SMOLLM2), smollm2_tokenizer())
-        return TokenizerFile(Path(path))
-    except OSError as exc:
-        raise InvalidInputError(
-            f"{path}: cannot read the file ({exc.strerror})",
-            ja=f"{path} を読めません（{exc.strerror}）。",
-        ) from None
-    except Exception as exc:  # tokenizers raises plain Exception for a malformed file
-        raise InvalidInputError(
-            f"{path}: not a tokenizer.json this machine can read ({exc})",
-            ja=f"{path} はトークナイザー（tokenizer.json）として読めません。",
-        ) from None
+    if path is None:
+        return _read_tokenizer(Path(SMOLLM2), smollm2_tokenizer())
+    return _read_tokenizer(Path(path))
 
 
 @lru_cache(maxsize=4)

@@ -28,6 +28,7 @@ from tekisei.services.image_inputs import refuse_oversized
 
 __all__ = [
     "SUPPORTED_ALGORITHMS",
+    "Found",
     "ImageAnswer",
     "OwnKey",
     "PublicManifest",
@@ -39,6 +40,7 @@ __all__ = [
     "matches_by_content",
     "public_image",
     "public_manifest",
+    "similarity_score",
     "trust",
 ]
 
@@ -114,7 +116,7 @@ def public_manifest(session: Session, manifest_id: str) -> PublicManifest:
     Raises:
         NotFoundError: no such manifest.
     """
-    row = credentials.credential_by_asset(session, manifest_id)
+    row = credentials.credential_by_manifest_id(session, manifest_id)
     kept = session.scalar(
         select(ImageCredentialRow.manifest_store.is_not(None)).where(
             ImageCredentialRow.id == row.id
@@ -125,7 +127,9 @@ def public_manifest(session: Session, manifest_id: str) -> PublicManifest:
         generator=row.generator,
         mime=row.mime,
         signed_at=_second(row.created_at),
-        manifest_store=f"/api/provenance/sbr/manifests/{row.asset_id}" if kept else None,
+        manifest_store=(
+            f"/api/provenance/sbr/manifests/{credentials.manifest_id(row)}" if kept else None
+        ),
     )
 
 
@@ -135,7 +139,7 @@ def manifest_store(session: Session, manifest_id: str) -> bytes:
     Raises:
         NotFoundError: no such manifest, or one signed before stores were kept.
     """
-    row = credentials.credential_by_asset(session, manifest_id)
+    row = credentials.credential_by_manifest_id(session, manifest_id)
     store = session.scalar(
         select(ImageCredentialRow.manifest_store).where(ImageCredentialRow.id == row.id)
     )
@@ -157,13 +161,30 @@ def _need_alg(alg: str | None) -> None:
         )
 
 
-def matches_by_binding(session: Session, alg: str, value: str, max_results: int) -> list[str]:
-    """Manifest ids whose soft binding matches ``value`` (at most ``max_results``).
+class Found(BaseModel):
+    """A manifest a look-up leads to, and how alike the content is (0-100)."""
+
+    manifest_id: str
+    similarity_score: int
+
+
+def similarity_score(distance: int) -> int:
+    """The Soft Binding Resolution API's ``similarityScore`` (0-100) for a perceptual-hash
+    distance of ``distance`` bits of 64: ``round(100 × (64 − distance) / 64)``. 100 is the
+    signed picture itself; the bound for offering a manifest at all (``HASH_BOUND`` bits)
+    is a score of at least ``similarity_score(HASH_BOUND)``."""
+    return round(100 * (64 - min(max(distance, 0), 64)) / 64)
+
+
+def matches_by_binding(session: Session, alg: str, value: str, max_results: int) -> list[Found]:
+    """Manifests whose soft binding matches ``value`` (at most ``max_results``); an exact
+    binding match scores 100.
 
     Raises:
         InvalidInputError: another algorithm, or a malformed value.
     """
-    return credentials.find_by_binding(session, alg, value)[:max_results]
+    found = credentials.find_by_binding(session, alg, value)[:max_results]
+    return [Found(manifest_id=manifest, similarity_score=100) for manifest in found]
 
 
 def matches_by_content(
@@ -175,24 +196,32 @@ def matches_by_content(
     max_results: int,
     *,
     master: bytes,
-) -> list[str]:
-    """Manifest ids an image leads to: the one its embedded credentials bind when its
-    watermark agrees, else the one its watermark is found again in (the same check as
-    the verification's).
+) -> list[Found]:
+    """Manifests an image leads to: the one its embedded credentials bind when their hard
+    binding holds (score 100: the signed picture itself), else the one its watermark is
+    found again in, scored by :func:`similarity_score` of the perceptual-hash distance
+    (the same check as the verification's).
 
     Raises:
         InvalidInputError: another algorithm, not a PNG/JPEG, too many pixels, unreadable.
     """
     _need_alg(alg)
     found = check_image(session, data_dir, data, None, max_pixels, master=master)
-    ids: list[str] = []
+    matches: list[Found] = []
     bound = found.c2pa.soft_binding
     if bound and found.c2pa.state in ("Trusted", "Valid"):  # the hard binding holds
         with suppress(NotFoundError):  # another service's credentials: nothing to resolve
-            ids.append(credentials.credential_by_asset(session, bound).asset_id)
+            row = credentials.credential_by_asset(session, bound)
+            matches.append(Found(manifest_id=credentials.manifest_id(row), similarity_score=100))
     elif found.recovered is not None:
-        ids.append(found.recovered.asset_id)
-    return ids[:max_results]
+        row = credentials.credential_by_asset(session, found.recovered.asset_id)
+        matches.append(
+            Found(
+                manifest_id=credentials.manifest_id(row),
+                similarity_score=similarity_score(found.recovered.hash_distance),
+            )
+        )
+    return matches[:max_results]
 
 
 class TextScheme(BaseModel):

@@ -10,12 +10,13 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from tekisei.errors import InvalidInputError
+from tekisei.errors import ConfigError, InvalidInputError
 from tekisei.provenance import (
     MAX_QUERY_BYTES,
     QUERY_MIME,
     REPLY_MIME,
     DeploymentPki,
+    PkiKeyError,
     TimeStampAuthority,
     TimeStampQueryError,
     respond,
@@ -31,17 +32,18 @@ __all__ = [
 ]
 
 
-def _pki(data_dir: Path) -> DeploymentPki:
-    return DeploymentPki(data_dir / "pki")
+def _pki(data_dir: Path, master: bytes) -> DeploymentPki:
+    return DeploymentPki(data_dir / "pki", master)
 
 
-def answer(data_dir: Path, query: bytes) -> bytes:
+def answer(data_dir: Path, query: bytes, *, master: bytes) -> bytes:
     """The deployment's time-stamp reply to ``query`` (DER ``TimeStampReq``).
 
     Raises:
         InvalidInputError: not a query the responder answers, or signing is not set up.
+        ConfigError: the time-stamping key does not open with this deployment secret.
     """
-    deployment = _pki(data_dir)
+    deployment = _pki(data_dir, master)
     if not deployment.exists():
         raise InvalidInputError(
             "this deployment does not time-stamp yet: it has no signing certificates "
@@ -55,8 +57,11 @@ def answer(data_dir: Path, query: bytes) -> bytes:
 
 
 def _authority(deployment: DeploymentPki) -> TimeStampAuthority:
-    deployment.ensure_root()
-    return deployment.time_stamping()
+    try:
+        deployment.ensure_root()
+        return deployment.time_stamping()
+    except PkiKeyError as exc:
+        raise ConfigError(str(exc), ja=exc.ja) from None
 
 
 def authority_in_use(setting: str) -> str:
@@ -92,7 +97,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def time_stamp_url(setting: str, data_dir: Path) -> Iterator[str | None]:
+def time_stamp_url(setting: str, data_dir: Path, *, master: bytes) -> Iterator[str | None]:
     """The URL signing sends its time-stamp query to, for the duration of the block:
     ``None`` for ``none``, the configured URL, or for ``own`` the deployment's responder
     on a loopback port (127.0.0.1, a port the system picks), stopped afterwards."""
@@ -102,7 +107,7 @@ def time_stamp_url(setting: str, data_dir: Path) -> Iterator[str | None]:
     if setting != "own":
         yield setting
         return
-    handler = type("OwnTimeStamps", (_Handler,), {"authority": _authority(_pki(data_dir))})
+    handler = type("OwnTimeStamps", (_Handler,), {"authority": _authority(_pki(data_dir, master))})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     # a short poll: stopping waits for the loop to look, which is every poll interval
     thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)

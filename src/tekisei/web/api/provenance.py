@@ -4,6 +4,7 @@ public list of watermark keys."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Request
@@ -164,7 +165,9 @@ def pki_init(request: Request, principal: PrincipalDep) -> credentials.PkiOut:
     organisation; the deployment root is created first when there is none). 409 when it
     has one already."""
     with transaction(request) as session:
-        return credentials.pki_init(session, principal, request.app.state.settings.data_dir)
+        return credentials.pki_init(
+            session, principal, request.app.state.settings.data_dir, master=master_key_of(request)
+        )
 
 
 _TSA_BODY = {
@@ -208,7 +211,9 @@ async def time_stamp(request: Request) -> Response:
             break
     try:
         reply = await run_in_threadpool(
-            timestamps.answer, request.app.state.settings.data_dir, bytes(body)
+            partial(timestamps.answer, master=master_key_of(request)),
+            request.app.state.settings.data_dir,
+            bytes(body),
         )
     except InvalidInputError as exc:
         return _refused(400, exc.message, exc.message_ja or exc.message)
@@ -288,9 +293,13 @@ class BindingQuery(BaseModel):
 
 
 class Match(BaseModel):
-    """A manifest whose soft binding matches."""
+    """A manifest whose soft binding matches (the C2PA Soft Binding Resolution API's
+    match): its identifier (the manifest label, ``urn:c2pa:<uuid>``), the resolution API
+    that serves it, and how alike the content is (0-100; 100 for an exact binding)."""
 
     manifestId: str  # noqa: N815 - the C2PA API's name
+    endpoint: str | None = None
+    similarityScore: int | None = Field(default=None, ge=0, le=100)  # noqa: N815
 
 
 class Matches(BaseModel):
@@ -299,12 +308,32 @@ class Matches(BaseModel):
     matches: list[Match]
 
 
+SBR_PREFIX = "/api/provenance/sbr"
+
+
+def matches_of(request: Request, found: list[public_provenance.Found]) -> Matches:
+    """Look-up results as the resolution API gives them, each naming this deployment's
+    resolution API (``TEKISEI_PUBLIC_URL``, else the address the request came to) as the
+    endpoint that serves the manifest."""
+    endpoint = issuer_of(request) + SBR_PREFIX
+    return Matches(
+        matches=[
+            Match(
+                manifestId=match.manifest_id,
+                endpoint=endpoint,
+                similarityScore=match.similarity_score,
+            )
+            for match in found
+        ]
+    )
+
+
 def lookup_binding(request: Request, alg: str, value: str, max_results: int = 10) -> Matches:
     """Count a look-up against the client's limit, then find the manifests."""
     request.app.state.lookup_limiter.check(request)
     with reading(request) as session:
         found = public_provenance.matches_by_binding(session, alg, value, max_results)
-    return Matches(matches=[Match(manifestId=asset) for asset in found])
+    return matches_of(request, found)
 
 
 @router.post("/api/provenance/matches/byBinding", response_model=Matches)
@@ -314,7 +343,7 @@ def by_binding(request: Request, body: BindingQuery) -> Matches:
     return lookup_binding(request, body.alg, body.value)
 
 
-ManifestId = Annotated[str, Path(min_length=1, max_length=64, pattern="^[0-9A-Za-z:._-]+$")]
+ManifestId = Annotated[str, Path(min_length=1, max_length=100, pattern="^[0-9A-Za-z:._-]+$")]
 
 
 @router.get("/api/provenance/manifests/{asset_id}", response_model=public_provenance.PublicManifest)

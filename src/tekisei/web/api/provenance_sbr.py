@@ -18,10 +18,10 @@ from tekisei.web.api.common import reading
 from tekisei.web.api.provenance import (
     BindingQuery,
     ManifestId,
-    Match,
     Matches,
     lookup_binding,
     master_key_of,
+    matches_of,
 )
 
 router = APIRouter(tags=["provenance"])
@@ -37,10 +37,21 @@ Alg = Annotated[PlainText, Query(max_length=100)]
 def by_binding(
     request: Request,
     alg: Alg,
-    value: Annotated[PlainText, Query(max_length=64)],
+    value: Annotated[
+        PlainText,
+        Query(
+            max_length=64,
+            description="The soft binding's value, base64-encoded (for "
+            "org.tekisei.dwtdctsvd.bch.48: the 6 bytes of the 48-bit asset id, 8 characters; "
+            "the base64 of its 12 hex digits and, as earlier, the 12 hex digits themselves "
+            "are accepted too)",
+        ),
+    ],
     max_results: MaxResults = 10,
 ) -> Matches:
-    """Manifest ids whose soft binding matches ``value`` under ``alg``."""
+    """Manifests whose soft binding matches ``value`` under ``alg``: each named by its
+    manifest label (``urn:c2pa:<uuid>``), with this service as ``endpoint`` and a
+    ``similarityScore`` of 100 (an exact binding)."""
     return lookup_binding(request, alg, value, max_results)
 
 
@@ -81,8 +92,10 @@ async def _image_body(request: Request) -> bytes:
 async def by_content(
     request: Request, alg: Alg | None = None, max_results: MaxResults = 10
 ) -> Response | Matches:
-    """Manifest ids an image (the request body, ``image/png`` or ``image/jpeg``) leads to
-    through its credentials or its watermark. Counted as an image check, before the
+    """Manifests an image (the request body, ``image/png`` or ``image/jpeg``) leads to
+    through its credentials (``similarityScore`` 100) or its watermark
+    (``similarityScore`` = round(100 × (64 − d) / 64), d: the perceptual-hash distance
+    in bits). Counted as an image check, before the
     body is read; images over ``TEKISEI_MAX_IMAGE_PIXELS`` are refused from their header."""
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind not in IMAGE_TYPES:
@@ -99,7 +112,7 @@ async def by_content(
     data = await _image_body(request)
     settings = request.app.state.settings
 
-    def find() -> list[str]:
+    def find() -> list[public_provenance.Found]:
         with reading(request) as session:
             return public_provenance.matches_by_content(
                 session, settings.data_dir, data, settings.max_image_pixels, alg, max_results,
@@ -107,7 +120,7 @@ async def by_content(
             )  # fmt: skip
 
     found = await run_in_threadpool(find)
-    return Matches(matches=[Match(manifestId=asset) for asset in found])
+    return matches_of(request, found)
 
 
 @router.get(
@@ -120,7 +133,8 @@ def manifest_store(
     manifest_id: ManifestId,
     return_active_manifest: Annotated[bool, Query(alias="returnActiveManifest")] = False,
 ) -> Response:
-    """The signed C2PA manifest store of an image this deployment signed, as embedded in
+    """The signed C2PA manifest store of an image this deployment signed, by its manifest
+    label (``urn:c2pa:<uuid>``, as the look-ups answer) or its asset id, as embedded in
     it (``application/c2pa``; readable by any C2PA reader as a sidecar). Its stores hold
     one manifest, so ``returnActiveManifest`` gives the same bytes."""
     del return_active_manifest  # one manifest per store: the same bytes either way
@@ -130,7 +144,11 @@ def manifest_store(
     return Response(
         store,
         media_type=C2PA,
-        headers={"Content-Disposition": f'attachment; filename="{manifest_id.lower()}.c2pa"'},
+        headers={
+            "Content-Disposition": 'attachment; filename="'
+            + manifest_id.lower().replace(":", "_")
+            + '.c2pa"'
+        },
     )
 
 

@@ -3,7 +3,7 @@ existing one by password), when it was last seen, and the browser and address it
 from; an index on ``expires_at`` for purging expired sessions.
 
 Revision ID: 0047
-Revises: 0045
+Revises: 0046
 Create Date: 2026-12-04 18:45:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0047"
-down_revision = "0045"
+down_revision = "0046"
 branch_labels = None
 depends_on = None
 

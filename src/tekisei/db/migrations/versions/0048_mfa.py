@@ -3,7 +3,7 @@
 wait for their second factor.
 
 Revision ID: 0048
-Revises: 0045
+Revises: 0047
 Create Date: 2026-12-04 19:00:00
 """
 
