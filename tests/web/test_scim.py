@@ -777,6 +777,7 @@ async def test_admins_issue_list_and_revoke_scim_tokens_by_api_and_page(world: W
     page = await http.get("/org/scim", headers={"Accept-Language": "ja"})
     assert page.status_code == 200
     soup = BeautifulSoup(page.text, "html.parser")
+    assert soup.select_one("h1").get_text() == "SCIM によるプロビジョニング"  # type: ignore[union-attr]
     assert soup.select_one("#scim-endpoint").get_text() == "http://testserver/scim/v2"  # type: ignore[union-attr]
     made = await http.post("/org/scim/tokens", data={"name": "keycloak", "csrf": started.csrf})
     assert made.status_code == 201
