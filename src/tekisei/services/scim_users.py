@@ -240,9 +240,8 @@ def list_users(
     if filter_text:
         query = query.where(_condition(parse_filter(filter_text, USER_FILTERS)))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = list(
-        session.execute(query.order_by(UserRow.id).offset(max(start, 1) - 1).limit(count))
-    )
+    page = query.order_by(UserRow.id).offset(max(start, 1) - 1).limit(count)
+    rows = list(session.execute(page))
     groups = _groups(session, caller.org_id, [user.id for user, _m, _r in rows])
     return int(total), [_view(u, m, r, groups.get(u.id, [])) for u, m, r in rows]
 
