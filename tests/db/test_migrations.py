@@ -2027,3 +2027,67 @@ def test_manifest_labels_come_with_0046_filled_from_the_stored_manifests_and_go_
         assert schema_drift(engine) == []
     finally:
         engine.dispose()
+
+
+def test_scim_tables_come_with_0049_empty_and_go_back(settings: Settings) -> None:
+    """0049 adds SCIM tokens, provisioned users and role groups beside the existing
+    accounts (no column of orgs, users or memberships changes); going back drops only
+    those tables and keeps the accounts."""
+    from alembic import command
+
+    from tekisei.db.migrate import alembic_config, upgrade
+
+    engine = make_engine(settings.resolved_database_url)
+    config = alembic_config(engine)
+    at = "'2026-01-01 00:00:00'"
+    try:
+        upgrade(engine, "0045")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO orgs (id, slug, name, actors, created_at, version, audit_seq, "
+                    f"audit_head) VALUES (1, 'acme', 'Acme', '[\"business\"]', {at}, 1, 0, 'x')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO users (id, email, name, password_hash, active, created_at, "
+                    f"must_change_password) VALUES (1, 'a@acme.example', 'A', 'h', true, {at}, "
+                    "false)"
+                )
+            )
+        upgrade(engine, "0049")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO scim_tokens (org_id, name, prefix, token_hash, created_by, "
+                    f"created_at) VALUES (1, 'entra-id', 'tkscim_abc', '{'0' * 64}', 'cli', {at})"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO scim_users (org_id, user_id, active, emails, created_at, "
+                    f"updated_at) VALUES (1, 1, true, '[]', {at}, {at})"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO scim_groups (id, org_id, display_name, role, created_at, "
+                    f"updated_at) VALUES (1, 1, 'tekisei-editor', 'editor', {at}, {at})"
+                )
+            )
+            connection.execute(
+                text("INSERT INTO scim_group_members (group_id, user_id) VALUES (1, 1)")
+            )
+            assert connection.execute(text("SELECT count(*) FROM scim_users")).scalar_one() == 1
+        command.downgrade(config, "0048")
+        tables = set(inspect(engine).get_table_names())
+        assert not {t for t in tables if t.startswith("scim_")} and "users" in tables
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT email FROM users")).scalar_one() == (
+                "a@acme.example"
+            )
+        upgrade(engine)
+        assert schema_drift(engine) == []
+    finally:
+        engine.dispose()

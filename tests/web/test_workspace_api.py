@@ -275,6 +275,8 @@ OBJECT_PARAMS: dict[str, str] = {
     "key_id": "key_id",
     "invitation_id": "invitation_id",
     "user_id": "user_id",
+    "scim_token_id": "scim_token_id",
+    "group_id": "scim_group_id",  # SCIM groups (/scim/v2/Groups/{group_id})
     "system": "system_id",
     "model_id": "model_id",
     "dataset_id": "dataset_id",
@@ -342,6 +344,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/risks/{risk_id}/accept"): {"version": 1, "note": "stolen"},
     ("PATCH", "/api/orgs/current"): {"version": 1, "name": "Other renamed"},
     ("POST", "/api/orgs/current/invitations"): {"email": "new@other.example", "role": "viewer"},
+    ("POST", "/api/orgs/current/scim-tokens"): {"name": "stolen"},
     ("POST", "/api/invitations/lookup"): {"code": "tki_not-a-real-code"},
     ("POST", "/api/invitations/accept"): {"code": "tki_not-a-real-code"},
     ("POST", "/api/invitations/register"): {
@@ -553,6 +556,18 @@ FORMS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/org/invitations"): {"email": "new@example.com", "role": "viewer"},
     ("POST", "/org/eval-targets"): {"hosts": "stolen.example"},
     ("POST", "/org/invitations/{invitation_id}/revoke"): {},
+    ("POST", "/org/scim/tokens"): {"name": "stolen"},
+    ("POST", "/org/scim/tokens/{scim_token_id}/revoke"): {},
+    # The SCIM endpoints take a SCIM token, never a session: the walker's browser is
+    # refused (401) before its body is read.
+    ("POST", "/scim/v2/Users"): {},
+    ("PUT", "/scim/v2/Users/{user_id}"): {},
+    ("PATCH", "/scim/v2/Users/{user_id}"): {},
+    ("DELETE", "/scim/v2/Users/{user_id}"): {},
+    ("POST", "/scim/v2/Groups"): {},
+    ("PUT", "/scim/v2/Groups/{group_id}"): {},
+    ("PATCH", "/scim/v2/Groups/{group_id}"): {},
+    ("DELETE", "/scim/v2/Groups/{group_id}"): {},
     ("POST", "/org/members/{user_id}/remove"): {},
     ("POST", "/org/members/{user_id}/mfa/reset"): {},
     ("POST", "/org/mfa"): {"roles": "admin"},
@@ -1034,6 +1049,7 @@ async def _one_of_every_kind(api: dict[str, Any], demo_url: str) -> dict[str, An
     assert invitation.status_code == 201, invitation.text
     members = (await client.get("/api/orgs/current/members", headers=admin)).json()
     transparency = await _records_and_notice(api, system_id, "性別による偏り")
+    transparency |= await _scim(api, "acme", "性別による偏り")
     settings = api["app"].state.settings
     with api["db"].transaction() as session:
         transparency["key_id"] = provenance_service.create_key(
@@ -1668,6 +1684,23 @@ async def _haip_report(api: dict[str, Any], text: str) -> dict[str, Any]:
     return {"report_id": report.json()["id"], "report_public_id": report.json()["public_id"]}
 
 
+async def _scim(api: dict[str, Any], org: str, text: str) -> dict[str, int]:
+    """A SCIM token of ``org`` named ``text``, and a role group it provisioned."""
+    client = api["client"]
+    token = api["tokens"]["admin" if org == "acme" else "other"]
+    issued = await client.post(
+        "/api/orgs/current/scim-tokens", headers=auth(token), json={"name": text}
+    )
+    assert issued.status_code == 201, issued.text
+    group = await client.post(
+        "/scim/v2/Groups",
+        headers=auth(issued.json()["token"]) | {"Content-Type": "application/scim+json"},
+        json={"displayName": "tekisei-viewer", "externalId": text, "members": []},
+    )
+    assert group.status_code == 201, group.text
+    return {"scim_token_id": issued.json()["id"], "scim_group_id": int(group.json()["id"])}
+
+
 async def _other_organisations_people(api: dict[str, Any]) -> dict[str, int]:
     client, other = api["client"], auth(api["tokens"]["other"])
     invitation = await client.post(
@@ -1677,11 +1710,12 @@ async def _other_organisations_people(api: dict[str, Any]) -> dict[str, int]:
     )
     assert invitation.status_code == 201, invitation.text
     members = (await client.get("/api/orgs/current/members", headers=other)).json()
+    scim = await _scim(api, "other", HIDDEN)
     return {
         "invitation_id": invitation.json()["id"],
         "user_id": members[0]["user_id"],
         **_session_of(api, "admin@other.example", "other"),
-    }
+    } | scim
 
 
 async def test_an_external_tester_sees_nothing_of_a_system_not_assigned_to_them(

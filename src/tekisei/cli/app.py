@@ -56,6 +56,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "reports": ("tekisei.cli.reports", "app", "Reports to hand out (HAIP, SoA)."),
     "reviews": ("tekisei.cli.reviews", "app", "Periodic (PDCA) reviews."),
     "risks": ("tekisei.cli.risks", "app", "The risk register."),
+    "scim": ("tekisei.cli.scim", "app", "SCIM provisioning (tokens)."),
     "serve": ("tekisei.cli.serve", "serve_command", "Run the web app."),
     "soa": ("tekisei.cli.soa", "app", "The ISO/IEC 42001 Statement of Applicability."),
     "stakeholders": ("tekisei.cli.stakeholders", "app", "Stakeholders and engagements."),

@@ -57,6 +57,7 @@ from tekisei.db.records import DatasetRecordRow, ModelRecordRow, RecordVersionRo
 from tekisei.db.registers import RegisterEntryRow, RegisterRow
 from tekisei.db.reviews import ReviewRow
 from tekisei.db.risks import RiskRow
+from tekisei.db.scim import ScimGroupMemberRow, ScimGroupRow, ScimTokenRow, ScimUserRow
 from tekisei.db.soa import SoaApprovalRow, SoaChangeRow, SoaControlRow, SoaRow
 from tekisei.db.stakeholders import EngagementRow, StakeholderRow, StakeholderSystemRow
 from tekisei.db.statements import StatementRow, StatementVersionRow
@@ -136,6 +137,10 @@ __all__ = [
     "ReviewRow",
     "RiskRow",
     "RiskSuggestionRow",
+    "ScimGroupMemberRow",
+    "ScimGroupRow",
+    "ScimTokenRow",
+    "ScimUserRow",
     "SigninFailureRow",
     "SoaApprovalRow",
     "SoaChangeRow",

@@ -54,6 +54,8 @@ from tekisei.web.api import registers as registers_api
 from tekisei.web.api import reviews as reviews_api
 from tekisei.web.api import risks as risks_api
 from tekisei.web.api import sessions as sessions_api
+from tekisei.web.api import scim as scim_api
+from tekisei.web.api import scim_tokens as scim_tokens_api
 from tekisei.web.api import soa as soa_api
 from tekisei.web.api import stakeholders as stakeholders_api
 from tekisei.web.api import statements as statements_api
@@ -94,6 +96,7 @@ from tekisei.web.pages import registers as registers_pages
 from tekisei.web.pages import reviews as reviews_pages
 from tekisei.web.pages import risks as risks_pages
 from tekisei.web.pages import sessions as sessions_pages
+from tekisei.web.pages import scim as scim_pages
 from tekisei.web.pages import site
 from tekisei.web.pages import soa as soa_pages
 from tekisei.web.pages import stakeholders as stakeholders_pages
@@ -217,6 +220,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(users_api.router)
     app.include_router(sessions_api.router)
     app.include_router(mfa_api.router)
+    app.include_router(scim_tokens_api.router)
+    app.include_router(scim_api.router)
     app.include_router(systems_api.router)
     app.include_router(risks_api.router)
     app.include_router(audit_api.router)
@@ -265,6 +270,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(systems_pages.router)
     app.include_router(risks_pages.router)
     app.include_router(orgs_pages.router)
+    app.include_router(scim_pages.router)
     app.include_router(users_pages.router)
     app.include_router(sessions_pages.router)
     app.include_router(mfa_pages.router)

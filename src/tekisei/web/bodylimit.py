@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tekisei.web.headers import LANG_COOKIE, SECURITY_HEADERS
 from tekisei.web.i18n import pick_lang
+from tekisei.web.scim_errors import is_scim, scim_error_body
 from tekisei.web.templating import render
 
 log = logging.getLogger(__name__)
@@ -130,7 +131,10 @@ class RequestSizeLimit:
             en = "the Content-Length header is not a single whole number"
             ja = "Content-Length ヘッダーが正しい数値ではありません。"
         headers = [(b"connection", b"close"), *SECURITY_HEADERS]
-        if scope.get("path", "").startswith("/api/"):
+        if is_scim(scope.get("path", "")):
+            body = scim_error_body(status, ja if lang == "ja" else en, None)
+            headers.append((b"content-type", b"application/scim+json"))
+        elif scope.get("path", "").startswith("/api/"):
             body = json.dumps({"detail": en, "detail_ja": ja}, ensure_ascii=False).encode()
             headers.append((b"content-type", b"application/json"))
         else:

@@ -38,6 +38,7 @@ from tekisei.errors import (
     ThrottledError,
 )
 from tekisei.web.forms import error_message
+from tekisei.web.scim_errors import detail_in, is_scim, scim_error, scim_status
 from tekisei.web.templating import render
 
 log = logging.getLogger(__name__)
@@ -164,6 +165,9 @@ def install_error_handlers(app: FastAPI) -> None:
                 exc.reason,
                 extra={"store": exc.what, "path": request.url.path},
             )
+        if is_scim(request.url.path):
+            code, scim_type = scim_status(exc, status)
+            return scim_error(code, detail_in(request, exc), scim_type, retry_after(exc))
         if request.url.path.startswith("/api/"):
             body = {"detail": exc.message}
             if exc.message_ja:
@@ -194,6 +198,17 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        if is_scim(request.url.path):
+            fields = ", ".join(sorted({_where(error) for error in exc.errors()}))
+            return scim_error(
+                400,
+                _in_lang(
+                    request,
+                    f"invalid parameters: {fields}",
+                    f"パラメーターが正しくありません: {fields}",
+                ),
+                "invalidValue",
+            )
         if request.url.path.startswith("/api/"):
             quiet = request.url.path.startswith(QUIET_PATHS)
             errors = [
@@ -226,6 +241,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if is_scim(request.url.path) and exc.status_code >= 400:
+            words = _NOT_FOUND if exc.status_code == 404 else _WRONG_METHOD
+            return scim_error(exc.status_code, _in_lang(request, *words))
         if request.url.path.startswith("/api/") or exc.status_code < 400:
             return await http_exception_handler(request, exc)
         if exc.status_code == 404:
@@ -253,6 +271,8 @@ def install_error_handlers(app: FastAPI) -> None:
             exc_info=(type(exc), exc, exc.__traceback__),
         )
         en, ja = _UNEXPECTED
+        if is_scim(request.url.path):
+            return scim_error(500, _in_lang(request, en, ja))
         if request.url.path.startswith("/api/"):
             return JSONResponse({"detail": en, "detail_ja": ja}, status_code=500)
         return _page(request, 500, _in_lang(request, en, ja))

@@ -1,0 +1,83 @@
+"""SCIM rules without a database: filters, PATCH operations and role groups."""
+
+from __future__ import annotations
+
+import pytest
+
+from tekisei.core.orgs import Role
+from tekisei.core.scim import (
+    PATCH_SCHEMA,
+    USER_FILTERS,
+    Compare,
+    Logical,
+    Not,
+    ScimFilterError,
+    ScimPathError,
+    ScimSyntaxError,
+    ScimValueError,
+    effective_role,
+    parse_filter,
+    patch_operations,
+    role_for_group,
+)
+from tekisei.core.scim_resources import UserAttributes, patch_user, read_user
+
+
+def test_and_binds_tighter_than_or_and_values_keep_their_quotes() -> None:
+    found = parse_filter(
+        'userName eq "a\\"b" or externalId sw "x" and not (active eq false)', USER_FILTERS
+    )
+    assert found == Logical(
+        "or",
+        Compare("userName", "eq", 'a"b'),
+        Logical("and", Compare("externalId", "sw", "x"), Not(Compare("active", "eq", False))),
+    )
+    schema = "urn:ietf:params:scim:schemas:core:2.0:User:userName"
+    assert parse_filter(f'{schema} EQ "x"', USER_FILTERS) == Compare("userName", "eq", "x")
+    assert parse_filter("emails pr", USER_FILTERS) == Compare("emails.value", "pr", None)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['userName eq "x" and', 'userName eq "x")', "userName eq", 'title eq "x"', 'userName ~ "x"',
+     'userName eq "x" userName', "'single'", 'userName eq "\\q"'],
+)  # fmt: skip
+def test_a_filter_it_cannot_read_is_refused(text: str) -> None:
+    with pytest.raises(ScimFilterError):
+        parse_filter(text, USER_FILTERS)
+
+
+def test_groups_name_roles_in_english_japanese_or_with_the_prefix() -> None:
+    assert role_for_group("Admin") is Role.ADMIN
+    assert role_for_group("tekisei-External Tester") is Role.EXTERNAL_TESTER
+    assert role_for_group("TEKISEI_editor") is Role.EDITOR
+    assert role_for_group("経営層（承認者）") is Role.EXECUTIVE
+    assert role_for_group("Tour Guides") is None
+    assert effective_role({Role.VIEWER, Role.EXECUTIVE, Role.EDITOR}) is Role.EXECUTIVE
+    assert effective_role(set()) is Role.VIEWER
+
+
+def test_patch_operations_take_any_case_and_string_booleans() -> None:
+    operations = patch_operations(
+        {"schemas": [PATCH_SCHEMA], "Operations": [{"op": "Replace", "path": "active",
+                                                    "value": "False"}]}
+    )  # fmt: skip
+    attrs = patch_user(UserAttributes("a@example.com"), operations)
+    assert attrs.active is False
+    with pytest.raises(ScimSyntaxError):
+        patch_operations({"Operations": [{"op": "add"}]})
+    with pytest.raises(ScimValueError):
+        patch_operations({"schemas": [PATCH_SCHEMA], "Operations": [{"op": "copy"}]})
+    with pytest.raises(ScimValueError):
+        patch_user(attrs, patch_operations({"schemas": [PATCH_SCHEMA], "Operations": [
+            {"op": "replace", "path": "active", "value": "maybe"}]}))  # fmt: skip
+    with pytest.raises(ScimPathError):
+        patch_user(attrs, patch_operations({"schemas": [PATCH_SCHEMA], "Operations": [
+            {"op": "replace", "path": "password2", "value": "x"}]}))  # fmt: skip
+
+
+def test_a_user_needs_an_email_as_user_name() -> None:
+    assert read_user({"userName": " BJensen@Example.com "}).user_name == "bjensen@example.com"
+    for bad in ({"userName": "bjensen"}, {}, {"userName": 5}, []):
+        with pytest.raises(ScimValueError):
+            read_user(bad)
