@@ -31,7 +31,7 @@ from tekisei.errors import (
     PermissionDeniedError,
     ThrottledError,
 )
-from tekisei.services import audit, passwords, throttling
+from tekisei.services import audit, passwords, sso, throttling
 from tekisei.services.database import Database, WriterBusyError, policy_of
 from tekisei.services.orgs import add_member, get_org, membership, time_zone_name
 
@@ -264,7 +264,8 @@ def sign_in(
             raise _wrong_credentials()  # changed while the password was being checked
         if rehashed is not None:
             user.password_hash = rehashed
-        return start_session(session, user, org_slug)
+        # An organisation that signs in only through its provider takes no password.
+        return start_session(session, user, sso.password_org(session, user.id, org_slug))
 
 
 def _principal(
@@ -494,6 +495,7 @@ def switch_org(session: Session, token: str, principal: Principal, org_slug: str
     source = session.get(OrgRow, row.org_id)
     assert user is not None and source is not None
     if target.id != source.id:
+        sso.check_session_org(session, row.token_hash, target.id)
         row.org_id = target.id
         session.flush()
         for org, direction in ((source, "out"), (target, "in")):
