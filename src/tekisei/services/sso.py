@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from tekisei.config import Settings
 from tekisei.core.orgs import Permission, Principal, Role, require
-from tekisei.core.sso import SsoSettings
+from tekisei.core.sso import SsoSettings, email_domain
 from tekisei.db.orgs import MembershipRow, OrgRow, WebSessionRow
 from tekisei.db.sso import OidcProviderRow, OidcSessionRow
 from tekisei.errors import InvalidInputError, NotFoundError, PermissionDeniedError
@@ -197,6 +197,29 @@ def sign_in_provider(session: Session, org_slug: str) -> OidcProviderRow | None:
         .join(OrgRow, OrgRow.id == OidcProviderRow.org_id)
         .where(OrgRow.slug == org_slug, OidcProviderRow.enabled.is_(True))
     ).first()
+
+
+def provider_for_email(session: Session, email: str) -> tuple[str, str] | None:
+    """The organisation (slug, provider name) whose enabled provider vouches for
+    ``email``'s domain; None when none does, or several do (then the person names their
+    organisation)."""
+    domain = email_domain(email)
+    found = [
+        (slug, row.name)
+        for row, slug in session.execute(
+            select(OidcProviderRow, OrgRow.slug)
+            .join(OrgRow, OrgRow.id == OidcProviderRow.org_id)
+            .where(OidcProviderRow.enabled.is_(True))
+        )
+        if domain in row.allowed_domains
+    ]
+    return found[0] if len(found) == 1 else None
+
+
+def provider_name(session: Session, org_slug: str) -> str | None:
+    """The name of the organisation's enabled provider, if any (the sign-in button)."""
+    row = sign_in_provider(session, org_slug)
+    return row.name if row is not None else None
 
 
 def sso_only_error(name: str = "") -> PermissionDeniedError:

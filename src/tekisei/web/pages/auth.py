@@ -13,8 +13,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from tekisei.core.users import MAX_PASSWORD
 from tekisei.errors import AuthenticationError, PermissionDeniedError, ThrottledError
-from tekisei.services import users
-from tekisei.web.api.common import database, transaction
+from tekisei.services import oidc, sso, users
+from tekisei.web.api.common import database, reading, transaction
+from tekisei.web.api.sso import sso_config
 from tekisei.web.auth import SESSION_COOKIE, client_address, password_changer
 from tekisei.web.errors import retry_after
 from tekisei.web.forms import check_csrf, read_form
@@ -78,25 +79,48 @@ def signed_in_response(request: Request, opened: users.NewSession, target: str) 
     return response
 
 
-def _signin_form(
-    request: Request, target: str, email: str, error: str | None, status: int = 200
+def signin_form(
+    request: Request,
+    target: str,
+    email: str,
+    error: str | None,
+    status: int = 200,
+    *,
+    org: str = "",
 ) -> HTMLResponse:
     """The form with a fresh double-submit token, so that no other site can sign a
-    browser in to an account of its choosing."""
+    browser in to an account of its choosing; with ``org``, the button of that
+    organisation's single sign-on provider."""
+    provider = None
+    if org:
+        with reading(request) as session:
+            provider = sso.provider_name(session, org)
     return render_with_login_csrf(
         request,
         "auth/signin.html",
-        {"next": target, "email": email, "error": error, "max_password": MAX_PASSWORD},
+        {
+            "next": target,
+            "email": email,
+            "error": error,
+            "max_password": MAX_PASSWORD,
+            "sso_org": org if provider else "",
+            "sso_name": provider,
+        },
         status,
     )
 
 
+_signin_form = signin_form
+
+
 @router.get("/signin", response_class=HTMLResponse)
 def signin_page(
-    request: Request, next_url: Annotated[str, Query(alias="next")] = "/systems"
+    request: Request,
+    next_url: Annotated[str, Query(alias="next")] = "/systems",
+    org: Annotated[str, Query(max_length=64)] = "",
 ) -> HTMLResponse:
-    """The sign-in form."""
-    return _signin_form(request, safe_next(next_url), "", None)
+    """The sign-in form (with ``?org=``, that organisation's single sign-on button)."""
+    return signin_form(request, safe_next(next_url), "", None, org=org)
 
 
 @router.post("/signin", response_model=None)
@@ -139,7 +163,11 @@ async def signout(request: Request) -> Response:
     check_csrf(request, await read_form(request))
     cookie = request.cookies.get(SESSION_COOKIE, "")
     with transaction(request) as session:
+        ending = oidc.session_provider(session, cookie)
         users.end_session(session, cookie)
-    response = RedirectResponse("/signin", status_code=303)
+    # Signed in through a provider that can sign out too: end the session there as well.
+    after = str(request.url_for("signin_page"))
+    where = await oidc.logout_url(ending, after, sso_config(request)) or "/signin"
+    response = RedirectResponse(where, status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response
