@@ -35,8 +35,9 @@ function build() {
     clients,
     jwks: { keys: [key] },
     pkce: { required: () => true },
-    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'], groups: ['groups'] },
-    scopes: ['openid', 'email', 'profile', 'groups', 'offline_access'],
+    // Groups come with the profile scope (the scopes tekisei asks for: openid email profile).
+    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'groups'] },
+    scopes: ['openid', 'email', 'profile'],
     features: { devInteractions: { enabled: true }, rpInitiatedLogout: { enabled: true } },
     cookies: { keys: ['tekisei-test-cookie-key'] },
     ttl: { IdToken: 300, AccessToken: 300, AuthorizationCode: 60, Interaction: 600, Session: 600, Grant: 600 },
@@ -56,7 +57,7 @@ function build() {
         clientId: ctx.oidc.client.clientId,
         accountId: ctx.oidc.session.accountId,
       });
-      grant.addOIDCScope('openid email profile groups');
+      grant.addOIDCScope('openid email profile');
       grant.addOIDCClaims(['email', 'email_verified', 'name', 'groups']);
       await grant.save();
       return grant;

@@ -190,6 +190,7 @@ class Discovery:
     token_endpoint: str
     jwks_uri: str
     end_session_endpoint: str | None
+    userinfo_endpoint: str | None = None
 
 
 async def discover(http: GuardedHttp, issuer: str) -> Discovery:
@@ -207,6 +208,9 @@ async def discover(http: GuardedHttp, issuer: str) -> Discovery:
             jwks_uri=str(data["jwks_uri"]),
             end_session_endpoint=(
                 str(data["end_session_endpoint"]) if data.get("end_session_endpoint") else None
+            ),
+            userinfo_endpoint=(
+                str(data["userinfo_endpoint"]) if data.get("userinfo_endpoint") else None
             ),
         )
     except KeyError:
@@ -496,9 +500,36 @@ async def _exchange(pending: _Pending, code: str, config: SsoConfig) -> tuple[st
             nonce=pending.nonce,
             now=config.clock(),
         )
+        access = answer.get("access_token")
+        if "email" not in claims and found.userinfo_endpoint and isinstance(access, str):
+            claims = await _with_userinfo(http, found.userinfo_endpoint, access, claims)
         return token, claims
     finally:
         await http.aclose()
+
+
+async def _with_userinfo(
+    http: GuardedHttp, url: str, access_token: str, claims: dict[str, Any]
+) -> dict[str, Any]:
+    """The ID token's claims completed by the UserInfo endpoint (a provider may put the
+    e-mail and groups there only); its ``sub`` must be the ID token's."""
+    try:
+        info = await request_json(
+            http,
+            "GET",
+            url,
+            {"Authorization": f"Bearer {access_token}", "Accept": "application/json"},
+        )
+    except TargetError as exc:
+        logger.warning("single sign-on: the userinfo request failed: %s", exc)
+        raise SsoError(SsoFailure.PROVIDER_UNREACHABLE) from None
+    if not isinstance(info, dict) or info.get("sub") != claims.get("sub"):
+        raise SsoError(SsoFailure.BAD_TOKEN)
+    kept = {k: v for k, v in info.items() if k in ("email", "email_verified", "name")}
+    return kept | {k: v for k, v in info.items() if k not in kept and k not in _REGISTERED} | claims
+
+
+_REGISTERED = {"iss", "aud", "exp", "iat", "nbf", "nonce", "azp", "sub", "auth_time", "at_hash"}
 
 
 def _form(value: str) -> str:

@@ -152,6 +152,31 @@ def settings_page(request: Request, principal: PrincipalDep) -> HTMLResponse:
     return _settings_page(request, principal)
 
 
+_FIELD_ERRORS: dict[str, tuple[str, str]] = {
+    "name": (
+        "Give the name shown on the sign-in button.",
+        "サインインボタンに表示する名前を入力してください。",
+    ),
+    "issuer": (
+        "The issuer is the provider's https:// URL, without ? or #.",
+        "発行者（Issuer）には、? や # を含まない IDプロバイダーの https:// URL を入力してください。",
+    ),
+    "client_id": ("Give the client ID.", "クライアントIDを入力してください。"),
+    "client_secret": ("The client secret is too long.", "クライアントシークレットが長すぎます。"),
+    "allowed_domains": (
+        "Write e-mail domains such as example.co.jp, one per line (at most 50).",
+        "メールアドレスのドメイン（例: example.co.jp）を1行に1つ、50件までで入力してください。",
+    ),
+    "role_claim": ("The claim name is too long.", "クレーム名が長すぎます。"),
+    "role_map": (
+        "Write one 'value = role' per line with a tekisei role (at most 50).",
+        "「値 = ロール」の形で1行に1つ、tekisei のロールを50件まで入力してください。",
+    ),
+    "default_role": ("Choose a tekisei role.", "tekisei のロールを選んでください。"),
+    "__all__": ("Check the settings.", "設定内容を確認してください。"),
+}
+
+
 def _role_map(text: str) -> dict[str, str]:
     """``value = role`` lines."""
     found: dict[str, str] = {}
@@ -188,11 +213,10 @@ async def save_settings(request: Request, principal: PrincipalDep) -> Response:
         with transaction(request) as session:
             sso_service.configure_sso(session, principal, body, sso_config(request).master)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        return _settings_page(
-            request, principal, error=f"{where}: {first['msg']}", form=data, status=422
-        )
+        where = str(exc.errors()[0]["loc"][0])
+        en, ja = _FIELD_ERRORS.get(where, _FIELD_ERRORS["__all__"])
+        message = ja if request.state.lang == "ja" else en
+        return _settings_page(request, principal, error=message, form=data, status=422)
     except (InvalidInputError, PermissionDeniedError) as exc:
         status = 403 if isinstance(exc, PermissionDeniedError) else 422
         return _settings_page(
