@@ -52,9 +52,7 @@ def _truncate(database: Database, keep: int) -> None:
             delete(AuditEventRow).where(AuditEventRow.org_id == org.id, AuditEventRow.seq > keep)
         )
         last = session.scalars(
-            select(AuditEventRow)
-            .where(AuditEventRow.org_id == org.id, AuditEventRow.seq == keep)
-            .order_by(AuditEventRow.id)
+            select(AuditEventRow).where(AuditEventRow.org_id == org.id, AuditEventRow.seq == keep).order_by(AuditEventRow.id)
         ).one()
         session.execute(
             update(OrgRow).where(OrgRow.id == org.id).values(audit_seq=keep, audit_head=last.hash)

@@ -70,9 +70,7 @@ def test_a_retired_key_verifies_nothing_new_and_its_text_is_answered_as_retired(
         listed = {k.key_id: k for k in service.list_keys(session, admin)}
         assert listed[retired_id].status is KeyStatus.RETIRED and listed[retired_id].retired_at
         event = session.scalars(
-            select(AuditEventRow)
-            .where(AuditEventRow.action == "provenance.key_retire")
-            .order_by(AuditEventRow.id)
+            select(AuditEventRow).where(AuditEventRow.action == "provenance.key_retire").order_by(AuditEventRow.id)
         ).one()
         assert event.actor == admin.email
     # a retired key is retired for good: not again, not rotated, not used for generation

@@ -118,11 +118,7 @@ def test_a_holder_is_versioned_audited_and_a_stale_change_is_refused(
     with loaded_db.reading() as session:
         row = data_holders.get_holder(session, admin, hid)
         events = list(
-            session.scalars(
-                select(AuditEventRow)
-                .where(AuditEventRow.object_type == "data_holder")
-                .order_by(AuditEventRow.id)
-            )
+            session.scalars(select(AuditEventRow).where(AuditEventRow.object_type == "data_holder").order_by(AuditEventRow.id))
         )
     assert (row.version, row.name, row.rights) == (2, "写真家協会", ["copyright", "personal_data"])
     assert [e.action for e in events] == ["data_holder.create", "data_holder.update"]

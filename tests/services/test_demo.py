@@ -153,9 +153,7 @@ def test_the_demo_gives_the_checkers_something_to_check_against(
     assert (tmp_path / "demo").stat().st_mode & 0o777 == 0o700
     with loaded_db.reading() as session:
         event = session.scalars(
-            select(AuditEventRow)
-            .where(AuditEventRow.action == "provenance.key_create")
-            .order_by(AuditEventRow.id)
+            select(AuditEventRow).where(AuditEventRow.action == "provenance.key_create").order_by(AuditEventRow.id)
         ).one()
     assert event.summary["public_demo_secret"] is True  # the audit trail says it is public
 

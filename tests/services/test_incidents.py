@@ -111,9 +111,7 @@ def test_reporting_an_incident_opens_the_review_of_each_affected_system_at_once(
         opened = done.reviews
     with loaded_db.reading() as session:
         rows = list(session.scalars(select(ReviewRow).order_by(ReviewRow.system_id)))
-        events = [
-            e.action for e in session.scalars(select(AuditEventRow).order_by(AuditEventRow.id))
-        ]
+        events = [e.action for e in session.scalars(select(AuditEventRow).order_by(AuditEventRow.id))]
     assert [r.id for r in rows] == sorted(opened) and len(rows) == 2
     assert {r.trigger for r in rows} == {"incident"} and {r.status for r in rows} == {"open"}
     note = read_notes(rows[0].auto_reasons)[0]
@@ -262,9 +260,7 @@ def test_a_corrective_action_adds_a_risk_to_the_affected_systems_register_throug
         risk_id = row.actions[0]["risk_id"]
     with loaded_db.reading() as session:
         risk = session.get(RiskRow, risk_id)
-        events = [
-            e.action for e in session.scalars(select(AuditEventRow).order_by(AuditEventRow.id))
-        ]
+        events = [e.action for e in session.scalars(select(AuditEventRow).order_by(AuditEventRow.id))]
     assert risk is not None and risk.system_id == system_id and risk.treatment == "mitigate"
     assert f"[incident {incident_id}] 属性を入力から除く" in risk.treatment_plan
     assert "risk.create" in events and "incident.action" in events

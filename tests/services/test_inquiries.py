@@ -132,8 +132,7 @@ def test_an_organisation_that_publishes_nothing_receives_nothing(
         row = session.scalars(select(InquiryRow).where(InquiryRow.tracking == about.tracking)).one()
         assert row.org_id == admin.org_id and row.system_id is not None
         assert row.secret_hash != about.secret and about.secret not in json.dumps(
-            [e.summary for e in session.scalars(select(AuditEventRow).order_by(AuditEventRow.id))],
-            ensure_ascii=False,
+            [e.summary for e in session.scalars(select(AuditEventRow).order_by(AuditEventRow.id))], ensure_ascii=False
         )
         # the audit log knows there was a name and a contact, never what they were
         logged = json.dumps([e.summary for e in session.scalars(select(AuditEventRow).order_by(AuditEventRow.id))],
@@ -387,9 +386,7 @@ def test_personal_data_is_erased_after_retention_and_on_request(
             assert row.tracking and row.kind == "question" and row.erased_at is not None
         logged = json.dumps([e.summary for e in session.scalars(select(AuditEventRow).order_by(AuditEventRow.id))],
                             ensure_ascii=False)  # fmt: skip
-        actions = [
-            e.action for e in session.scalars(select(AuditEventRow).order_by(AuditEventRow.id))
-        ]
+        actions = [e.action for e in session.scalars(select(AuditEventRow).order_by(AuditEventRow.id))]
         assert actions.count("inquiry.erase") == 3
         assert "hanako@example.jp" not in logged and "私の投稿" not in logged
 

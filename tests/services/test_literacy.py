@@ -255,9 +255,7 @@ def test_assigning_to_everyone_is_a_rule_that_users_create_follows_with_the_same
         )
     with loaded_db.reading() as session:
         audit_rows = session.scalars(
-            select(AuditEventRow)
-            .where(AuditEventRow.action == "literacy.assign")
-            .order_by(AuditEventRow.id)
+            select(AuditEventRow).where(AuditEventRow.action == "literacy.assign").order_by(AuditEventRow.id)
         ).all()
     assert any(e.summary.get("rule") and e.summary["users"] == [late.user_id] for e in audit_rows)
 

@@ -168,9 +168,7 @@ def test_each_person_chooses_in_the_app_and_by_email_per_event(
     assert told(loaded_db, executive) == []
     with loaded_db.reading() as session:
         audited = session.scalars(
-            select(AuditEventRow)
-            .where(AuditEventRow.action == "notification.settings")
-            .order_by(AuditEventRow.id)
+            select(AuditEventRow).where(AuditEventRow.action == "notification.settings").order_by(AuditEventRow.id)
         ).one()
         assert audited.actor == executive.email
         assert session.scalar(select(func.count(MailOutboxRow.id))) == 0

@@ -89,9 +89,7 @@ def test_a_member_owns_a_risk_and_readers_see_them_by_name(world: World) -> None
         as_admin = risks.view(row, ActorNames(session, world.admin)).owner
         as_viewer = risks.view(row, ActorNames(session, world.viewer)).owner
         created = session.scalars(
-            select(AuditEventRow)
-            .where(AuditEventRow.action == "risk.create")
-            .order_by(AuditEventRow.id)
+            select(AuditEventRow).where(AuditEventRow.action == "risk.create").order_by(AuditEventRow.id)
         ).one()
     assert as_admin is not None and as_viewer is not None
     assert (as_admin.user_id, as_admin.name, as_admin.email) == (

@@ -329,9 +329,7 @@ def test_only_an_executive_approves_and_only_writers_draft_ask_and_publish(
     assert shown.status == "in_force" and shown.in_force == 1 and shown.current == 1
     with loaded_db.reading() as session:
         decision = session.scalars(
-            select(AuditEventRow)
-            .where(AuditEventRow.action == "policy.approve")
-            .order_by(AuditEventRow.id)
+            select(AuditEventRow).where(AuditEventRow.action == "policy.approve").order_by(AuditEventRow.id)
         ).one()
     assert decision.actor == "ceo@acme.example" and decision.summary["number"] == 1
     assert decision.summary["subject_created_by"] == "editor@acme.example"
@@ -501,9 +499,7 @@ def test_each_member_acknowledges_the_current_version_once_and_a_new_version_nee
         policy_acknowledgements.acknowledge(session, viewer, policy_id, 1)
     with loaded_db.reading() as session:
         events = session.scalars(
-            select(AuditEventRow)
-            .where(AuditEventRow.action == "policy.acknowledge")
-            .order_by(AuditEventRow.id)
+            select(AuditEventRow).where(AuditEventRow.action == "policy.acknowledge").order_by(AuditEventRow.id)
         ).all()
     assert [(e.actor, e.summary["number"]) for e in events] == [("viewer@acme.example", 1)]
 

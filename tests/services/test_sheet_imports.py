@@ -220,9 +220,7 @@ def test_changed_cells_update_and_rows_without_an_id_add_systems(acme: dict[str,
         added = systems.visible_system(session, admin, created.id or 0)
         assert (added.stage, added.deployment, added.tier) == ("design", "public", "limited")
         event = session.scalars(
-            select(AuditEventRow)
-            .where(AuditEventRow.action == "system.import")
-            .order_by(AuditEventRow.id)
+            select(AuditEventRow).where(AuditEventRow.action == "system.import").order_by(AuditEventRow.id)
         ).one()
     assert event.summary["created"] == [created.id] and event.summary["unchanged"] == 1
     assert event.summary["updated"] == [acme["systems"][0]]

@@ -230,11 +230,7 @@ def test_changes_are_versioned_kept_and_audited(loaded_db: Database, admin: Prin
     with loaded_db.reading() as session:
         everything = soa.history(session, admin)
         events = list(
-            session.scalars(
-                select(AuditEventRow)
-                .where(AuditEventRow.action == "soa.update")
-                .order_by(AuditEventRow.id)
-            )
+            session.scalars(select(AuditEventRow).where(AuditEventRow.action == "soa.update").order_by(AuditEventRow.id))
         )
     assert [(h.soa_version, h.control) for h in everything] == [
         (3, "A.6.2.4"),
@@ -405,11 +401,7 @@ def test_an_executive_approves_a_version_that_is_kept_as_it_was(
     with loaded_db.reading() as session:
         view = soa_overview.soa_view(session, ceo)
         events = list(
-            session.scalars(
-                select(AuditEventRow)
-                .where(AuditEventRow.action == "soa.approve")
-                .order_by(AuditEventRow.id)
-            )
+            session.scalars(select(AuditEventRow).where(AuditEventRow.action == "soa.approve").order_by(AuditEventRow.id))
         )
     assert view.approved_as_it_stands and [a.number for a in view.approvals] == [2, 1]
     assert events[0].summary["approver_added_by"] == "cli"

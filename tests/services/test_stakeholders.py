@@ -87,11 +87,7 @@ def test_a_stakeholder_is_versioned_audited_and_a_stale_change_is_refused(
     with loaded_db.reading() as session:
         row = stakeholders.get_stakeholder(session, admin, sid)
         events = list(
-            session.scalars(
-                select(AuditEventRow)
-                .where(AuditEventRow.object_type == "stakeholder")
-                .order_by(AuditEventRow.id)
-            )
+            session.scalars(select(AuditEventRow).where(AuditEventRow.object_type == "stakeholder").order_by(AuditEventRow.id))
         )
     assert (row.version, row.name, row.interests) == (2, "写真家協会", "対価の還元")
     assert [e.action for e in events] == ["stakeholder.create", "stakeholder.update"]

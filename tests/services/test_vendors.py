@@ -97,11 +97,7 @@ def test_a_vendor_is_versioned_audited_with_history_and_a_stale_change_is_refuse
     with loaded_db.reading() as session:
         row = vendors.get_vendor(session, admin, vid)
         events = list(
-            session.scalars(
-                select(AuditEventRow)
-                .where(AuditEventRow.object_type == "vendor")
-                .order_by(AuditEventRow.id)
-            )
+            session.scalars(select(AuditEventRow).where(AuditEventRow.object_type == "vendor").order_by(AuditEventRow.id))
         )
         log = vendors.history(session, admin, vid)
     assert (row.version, row.name, row.review_result) == (2, "Example LLM", "問題なし")

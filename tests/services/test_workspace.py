@@ -531,8 +531,6 @@ def test_changing_the_organisation_settings_is_kept(loaded_db: Database, admin: 
         assert (row.responsible_person, row.responsible_title) == ("山田 太郎", "CAIO")
         assert row.version == 2
         event = session.scalars(
-            select(AuditEventRow)
-            .where(AuditEventRow.action == "org.update")
-            .order_by(AuditEventRow.id)
+            select(AuditEventRow).where(AuditEventRow.action == "org.update").order_by(AuditEventRow.id)
         ).one()
         assert event.summary["after"]["name"] == "Acme AI 株式会社"

@@ -69,9 +69,7 @@ def _truncate_last(database: Database) -> None:
         assert last is not None and last.seq >= 3
         session.execute(delete(AuditEventRow).where(AuditEventRow.seq == last.seq))
         previous = session.scalars(
-            select(AuditEventRow)
-            .where(AuditEventRow.seq == last.seq - 1)
-            .order_by(AuditEventRow.id)
+            select(AuditEventRow).where(AuditEventRow.seq == last.seq - 1).order_by(AuditEventRow.id)
         ).one()
         session.execute(update(OrgRow).values(audit_seq=previous.seq, audit_head=previous.hash))
 

@@ -159,7 +159,7 @@ _FIELD_ERRORS: dict[str, tuple[str, str]] = {
     ),
     "issuer": (
         "The issuer is the provider's https:// URL, without ? or #.",
-        "発行者（Issuer）には、? や # を含まない IDプロバイダーの https:// URL を入力してください。",
+        "発行者（Issuer）には、? や # を含まないIDプロバイダーの https:// URL を入力してください。",
     ),
     "client_id": ("Give the client ID.", "クライアントIDを入力してください。"),
     "client_secret": ("The client secret is too long.", "クライアントシークレットが長すぎます。"),
