@@ -250,6 +250,23 @@ async def signing_keys(http: GuardedHttp, jwks_uri: str, kid: str | None) -> Key
         raise SsoError(SsoFailure.BAD_TOKEN) from None
 
 
+async def check_provider(issuer: str, config: SsoConfig) -> Discovery:
+    """Fetch the provider's discovery document and keys, as a sign-in would (``tekisei
+    sso check``); fresh, not from the cache.
+
+    Raises:
+        SsoError: unreachable, or not a usable provider.
+    """
+    forget_cached()
+    http = GuardedHttp(config.timeout, config.policy())
+    try:
+        found = await discover(http, issuer)
+        await signing_keys(http, found.jwks_uri, None)
+        return found
+    finally:
+        await http.aclose()
+
+
 def check_claims(
     claims: dict[str, Any], issuer: str, client_id: str, nonce: str, now: float
 ) -> None:
