@@ -288,15 +288,30 @@ async def test_an_organisation_without_single_sign_on_says_so(web: Any) -> None:
 
 async def test_the_sign_in_page_finds_the_provider_by_the_email_domain(web: Any) -> None:
     browser = web["client"]()
-    page = soup(await browser.get("/signin", params={"org": "acme"}))
-    button = page.select_one("#sso-org-button")
+    page = soup(await browser.get("/signin", params={"org": "acme", "next": "/risks"}))
+    button = page.select_one("#sso-org-link")
     assert button is not None and "Acme ID" in button.get_text()
-    token = str(page.select_one('input[name="login_csrf"]')["value"])  # type: ignore[index]
+    assert button["href"] == "/signin/sso?org=acme&next=/risks"
+    # one button only on the sign-in page: the password form's
+    assert len(page.select("main button")) == 1
+    start = soup(await browser.get("/signin/sso", params={"next": "/risks"}))
+    token = str(start.select_one('input[name="login_csrf"]')["value"])  # type: ignore[index]
+    unknown = await browser.post(
+        "/signin/sso",
+        data={"email": "someone@nowhere.example", "login_csrf": token},
+        headers={"Accept-Language": "en"},
+    )
+    assert unknown.status_code == 404
+    assert "No organisation" in alert(unknown)
     begun = await browser.post(
         "/signin/sso", data={"email": "someone@acme.example", "login_csrf": token}
     )
-    assert begun.status_code == 303
-    assert begun.headers["location"].startswith(web["provider"].issuer)
+    # after a form post the browser goes on from a page (CSP form-action 'self')
+    assert begun.status_code == 200
+    link = soup(begun).select_one("#continue-link")
+    assert link is not None and str(link["href"]).startswith(web["provider"].issuer)
+    back = await web["provider"].login(str(link["href"]), "alice@acme.example")
+    assert (await callback(browser, back)).status_code == 303
 
 
 async def test_an_expired_id_token_is_refused_and_a_small_clock_skew_is_tolerated(
@@ -408,8 +423,10 @@ async def test_signing_out_ends_the_session_and_sends_the_browser_to_the_provide
     page = soup(await browser.get("/dashboard"))
     csrf = str(page.select_one('input[name="csrf"]')["value"])  # type: ignore[index]
     out = await browser.post("/signout", data={"csrf": csrf})
-    assert out.status_code == 303
-    where = urlsplit(out.headers["location"])
+    assert out.status_code == 200  # a page goes on to the provider (CSP form-action 'self')
+    link = soup(out).select_one("#continue-link")
+    assert link is not None
+    where = urlsplit(str(link["href"]))
     assert f"{where.scheme}://{where.netloc}" in (
         web["provider"].issuer,
         web["provider"].issuer.replace("127.0.0.1", "localhost"),

@@ -156,6 +156,27 @@ async def signin(
     return signed_in_response(request, opened, target)
 
 
+def continue_page(request: Request, location: str, *, leaving: bool = False) -> HTMLResponse:
+    """A page that sends the browser on to the provider (after a form post, where a
+    redirect to another site would break the CSP's ``form-action 'self'``)."""
+    ja = request.state.lang == "ja"
+    if leaving:
+        title = "tekisei からサインアウトしました" if ja else "Signed out of tekisei"
+        link = (
+            "IDプロバイダーからもサインアウトする"
+            if ja
+            else "Sign out of the identity provider too"
+        )
+    else:
+        title = "IDプロバイダーに移動します" if ja else "Going on to your identity provider"
+        link = "IDプロバイダーのサインイン画面へ進む" if ja else "Continue to the identity provider"
+    return render(
+        request,
+        "sso/continue.html",
+        {"location": location, "title": title, "link": link},
+    )
+
+
 @router.post("/signout", response_model=None)
 async def signout(request: Request) -> Response:
     """End the session (the form carries the CSRF token)."""
@@ -167,7 +188,11 @@ async def signout(request: Request) -> Response:
         users.end_session(session, cookie)
     # Signed in through a provider that can sign out too: end the session there as well.
     after = str(request.url_for("signin_page"))
-    where = await oidc.logout_url(ending, after, sso_config(request)) or "/signin"
-    response = RedirectResponse(where, status_code=303)
+    where = await oidc.logout_url(ending, after, sso_config(request))
+    response: Response = (
+        RedirectResponse("/signin", status_code=303)
+        if where is None
+        else continue_page(request, where, leaving=True)
+    )
     response.delete_cookie(SESSION_COOKIE)
     return response

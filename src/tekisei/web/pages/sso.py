@@ -22,7 +22,9 @@ from tekisei.web.auth import PrincipalDep
 from tekisei.web.flash import done
 from tekisei.web.forms import check_csrf, read_form
 from tekisei.web.pages.auth import (
+    continue_page,
     login_csrf_valid,
+    render_with_login_csrf,
     safe_next,
     signed_in_response,
     signin_form,
@@ -42,7 +44,7 @@ def _failed(request: Request, exc: oidc.SsoError | InvalidInputError, next_url: 
     return page
 
 
-async def _begin(request: Request, org: str, next_url: str) -> Response:
+async def _begin(request: Request, org: str, next_url: str, *, posted: bool = False) -> Response:
     target = safe_next(next_url)
     try:
         location = await oidc.begin_sign_in(
@@ -55,7 +57,9 @@ async def _begin(request: Request, org: str, next_url: str) -> Response:
     except oidc.SsoError as exc:
         return _failed(request, exc, target)
     state = location.split("state=", 1)[1].split("&", 1)[0]
-    response = RedirectResponse(location, status_code=303)
+    response: Response = (
+        continue_page(request, location) if posted else RedirectResponse(location, status_code=303)
+    )
     response.set_cookie(
         STATE_COOKIE,
         state,
@@ -68,13 +72,24 @@ async def _begin(request: Request, org: str, next_url: str) -> Response:
     return response
 
 
+def _start_page(
+    request: Request, target: str, error: str | None = None, status: int = 200
+) -> HTMLResponse:
+    return render_with_login_csrf(
+        request, "sso/start.html", {"next": target, "error": error}, status
+    )
+
+
 @router.get("/signin/sso", response_model=None)
 async def sso_start(
     request: Request,
     org: Annotated[str, Query(max_length=64)] = "",
     next_url: Annotated[str, Query(alias="next", max_length=2000)] = "/systems",
 ) -> Response:
-    """Go to the organisation's provider (a link an administrator can share)."""
+    """With ``org``, go to that organisation's provider (a link an administrator can
+    share); without, the form that finds it by the work e-mail's domain."""
+    if not org:
+        return _start_page(request, safe_next(next_url))
     return await _begin(request, org, next_url)
 
 
@@ -90,11 +105,20 @@ async def sso_start_form(
     target = safe_next(next_url)
     if not login_csrf_valid(request, login_csrf):
         return _failed(request, oidc.SsoError(SsoFailure.BAD_STATE), target)
-    if not org and email:
+    if not org:
         with reading(request) as session:
             found = sso_service.provider_for_email(session, email)
-        org = found[0] if found is not None else ""
-    return await _begin(request, org, target)
+        if found is None:
+            message = (
+                "このメールアドレスのドメインでシングルサインオンを使う組織が見つかりません。"
+                "パスワードでサインインするか、管理者にお問い合わせください。"
+                if request.state.lang == "ja"
+                else "No organisation signs in with single sign-on for this e-mail domain; "
+                "sign in with your password or ask your administrator."
+            )
+            return _start_page(request, target, message, status=404)
+        org = found[0]
+    return await _begin(request, org, target, posted=True)
 
 
 @router.get("/signin/sso/callback", response_model=None, name="sso_callback")
