@@ -303,6 +303,7 @@ async def test_the_sign_in_page_finds_the_provider_by_the_email_domain(web: Any)
     )
     assert unknown.status_code == 404
     assert "No organisation" in alert(unknown)
+    token = str(soup(unknown).select_one('input[name="login_csrf"]')["value"])  # type: ignore[index]
     begun = await browser.post(
         "/signin/sso", data={"email": "someone@acme.example", "login_csrf": token}
     )
