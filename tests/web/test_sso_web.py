@@ -25,6 +25,7 @@ from tekisei.core.sso import SsoFailure, SsoSettings
 from tekisei.db.audit import AuditEventRow
 from tekisei.db.sso import OidcSessionRow
 from tekisei.services import invitations, oidc, orgs, sso, users
+from tekisei.services import oidc_provider as idp
 from tekisei.services.database import Database
 from tekisei.services.users import principal_for
 from tekisei.web.app import create_app
@@ -353,10 +354,10 @@ async def test_an_id_token_issued_to_another_client_is_refused_for_the_wrong_aud
     assert (await callback(browser, back)).status_code == 303
     with web["db"].reading() as session:
         other_token = session.scalars(select(OidcSessionRow.id_token)).one()
-    http = oidc.GuardedHttp(10, oidc.NetworkPolicy(allow_private=True))
+    http = idp.GuardedHttp(10, idp.NetworkPolicy(allow_private=True))
     try:
-        found = await oidc.discover(http, provider.issuer)
-        claims = await oidc.verify_id_token(
+        found = await idp.discover(http, provider.issuer)
+        claims = await idp.verify_id_token(
             http,
             found,
             other_token,
@@ -367,7 +368,7 @@ async def test_an_id_token_issued_to_another_client_is_refused_for_the_wrong_aud
         )
         assert claims["aud"] == OTHER_ID
         with pytest.raises(oidc.SsoError) as refused:
-            await oidc.verify_id_token(
+            await idp.verify_id_token(
                 http,
                 found,
                 other_token,
