@@ -197,6 +197,30 @@ async def test_without_just_in_time_membership_a_stranger_is_told_to_ask_for_an_
     assert ("sso.refuse", {"reason": "unknown_user"}) in actions(web["db"])
 
 
+async def test_a_session_opened_through_one_organisations_provider_stays_in_it(
+    web: Any,
+) -> None:
+    """Another organisation's administrator chose neither this provider nor its domains:
+    bob, a member of both, signed in through acme's provider cannot act for other."""
+    with web["db"].transaction() as session:
+        bob = users.find_user(session, "bob@acme.example")
+        assert bob is not None
+        orgs.add_member(session, orgs.get_org(session, "other"), bob, Role.ADMIN, "cli")
+    browser, back = await sso_sign_in(web, "bob@acme.example")
+    done = await callback(browser, back)
+    assert done.headers["location"] == "/dashboard"  # no chooser of bob's organisations
+    page = soup(await browser.get("/dashboard"))
+    csrf = str(page.select_one('input[name="csrf"]')["value"])  # type: ignore[index]
+    moved = await browser.put(
+        "/api/account/org",
+        json={"org": "other"},
+        headers={"X-CSRF-Token": csrf, "Accept-Language": "en"},
+    )
+    assert moved.status_code == 403
+    assert "another organisation" in moved.text
+    assert (await browser.get("/api/account")).json()["org"] == "acme"
+
+
 async def test_a_pending_invitation_is_accepted_by_signing_in_through_the_provider(
     web: Any,
 ) -> None:
@@ -415,6 +439,35 @@ async def test_with_passwords_disabled_a_password_sign_in_is_refused_pointing_to
     # the same person through the provider is let in
     browser, back = await sso_sign_in(web, "bob@acme.example")
     assert (await callback(browser, back)).status_code == 303
+
+
+async def test_a_password_session_opens_an_organisation_that_takes_passwords_and_stays_out_of_acme(
+    web: Any,
+) -> None:
+    configure(web["db"], web["settings"], "acme", web["provider"], passwords_disabled=True)
+    with web["db"].transaction() as session:
+        bob = users.find_user(session, "bob@acme.example")
+        assert bob is not None
+        orgs.add_member(session, orgs.get_org(session, "other"), bob, Role.VIEWER, "cli")
+    browser = web["client"]()
+    page = soup(await browser.get("/signin"))
+    token = str(page.select_one('input[name="login_csrf"]')["value"])  # type: ignore[index]
+    signed = await browser.post(
+        "/signin",
+        data={"email": "bob@acme.example", "password": PASSWORD, "login_csrf": token},
+    )
+    assert signed.status_code == 303
+    assert (await browser.get("/api/account")).json()["org"] == "other"
+    page = soup(await browser.get("/dashboard"))
+    csrf = str(page.select_one('input[name="csrf"]')["value"])  # type: ignore[index]
+    moved = await browser.put(
+        "/api/account/org",
+        json={"org": "acme"},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert moved.status_code == 403
+    assert "single sign-on" in moved.text
+    assert (await browser.get("/api/account")).json()["org"] == "other"
 
 
 async def test_signing_out_ends_the_session_and_sends_the_browser_to_the_provider(

@@ -10,7 +10,7 @@ import base64
 import hashlib
 import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote_plus, urlencode
@@ -373,7 +373,9 @@ def _open(
         select(WebSessionRow).where(WebSessionRow.token_hash == _digest(opened.token))
     ).one()
     session.add(OidcSessionRow(web_session_id=web.id, provider_id=provider.id, id_token=token))
-    return opened
+    # The session acts for this organisation only (services.sso.check_session_org): no
+    # chooser of the account's other organisations.
+    return replace(opened, org_count=1)
 
 
 def _invitation(session: Session, org_id: int, email: str) -> InvitationRow | None:

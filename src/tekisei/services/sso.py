@@ -226,11 +226,11 @@ def sso_only_error(name: str = "") -> PermissionDeniedError:
     """Password sign-in refused: the organisation signs in through its provider."""
     via = f" ({name})" if name else ""
     return PermissionDeniedError(
-        f"this organisation signs in through single sign-on{via}: use the "
-        "'Sign in with single sign-on' button; an operator can still reach it from the "
-        "command line",
-        ja=f"この組織はシングルサインオン{via}でサインインします。"
-        "「シングルサインオンでサインイン」ボタンを使ってください。",
+        f"this organisation signs in through single sign-on{via}, not with a password: "
+        "choose single sign-on on the sign-in page (an operator can still reach the "
+        "organisation from the command line)",
+        ja=f"この組織はパスワードではなくシングルサインオン{via}でサインインします。"
+        "サインインページで「シングルサインオン」を選んでください。",
     )
 
 
@@ -268,20 +268,29 @@ def password_org(session: Session, user_id: int, org_slug: str | None) -> str | 
 
 
 def check_session_org(session: Session, token_hash: str, org_id: int) -> None:
-    """Refuse moving a session into an organisation that signs in only through its provider,
-    unless the session was opened through that provider.
+    """Refuse moving a web session into another organisation when it was opened through a
+    provider (the provider vouches for the person to its own organisation only: another
+    organisation's administrator chose neither it nor its domains), and moving a password
+    session into an organisation that signs in only through its provider.
 
     Raises:
-        PermissionDeniedError: the organisation takes no passwords.
+        PermissionDeniedError: the session may not act for that organisation.
     """
-    closed = _sso_only(session)
-    if org_id not in closed:
-        return
-    through = session.scalars(
-        select(OidcProviderRow.org_id)
+    through = session.execute(
+        select(OidcProviderRow.org_id, OidcProviderRow.name)
         .join(OidcSessionRow, OidcSessionRow.provider_id == OidcProviderRow.id)
         .join(WebSessionRow, WebSessionRow.id == OidcSessionRow.web_session_id)
         .where(WebSessionRow.token_hash == token_hash)
     ).first()
-    if through != org_id:
+    if through is not None:
+        if through[0] != org_id:
+            raise PermissionDeniedError(
+                f"this session was opened through the single sign-on of another organisation "
+                f"({through[1]}); sign out and sign in again to act for this one",
+                ja=f"このセッションは別の組織のシングルサインオン（{through[1]}）で開始されています。"
+                "この組織で作業するには、いったんサインアウトしてサインインし直してください。",
+            )
+        return
+    closed = _sso_only(session)
+    if org_id in closed:
         raise sso_only_error(closed[org_id])
