@@ -6,6 +6,7 @@ provider's sign-out (RP-initiated logout) when the session ends.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import logging
@@ -195,7 +196,11 @@ async def finish_sign_in(
         vouched, known = _vouched(database, pending, claims)
         # A hash no one knows the password of, for an account made at first sign-in
         # (hashed outside any transaction, like every password).
-        password_hash = "" if known else passwords.hash_password(secrets.token_urlsafe(32))
+        password_hash = (
+            ""
+            if known
+            else await asyncio.to_thread(passwords.hash_password, secrets.token_urlsafe(32))
+        )
         with database.transaction() as session:
             opened = _open(session, pending, vouched, token, password_hash)
     except SsoError as exc:
