@@ -29,6 +29,7 @@ from tekisei.services import oidc_provider as idp
 from tekisei.services.database import Database
 from tekisei.services.users import principal_for
 from tekisei.web.app import create_app
+from tekisei.web.pages import sso as oidc_pages
 from tests.conftest import free_port
 from tests.oidc_provider import CALLBACK, CLIENT_ID, CLIENT_SECRET, OTHER_ID, OTHER_SECRET
 
@@ -309,6 +310,16 @@ async def test_an_organisation_without_single_sign_on_says_so(web: Any) -> None:
     )
     assert answer.status_code == 401
     assert "no single sign-on" in alert(answer)
+
+
+async def test_starting_single_sign_on_is_limited_per_address(web: Any) -> None:
+    browser = web["client"]()
+    answers = [
+        (await browser.get("/signin/sso", params={"org": "other"})).status_code
+        for _ in range(oidc_pages.SIGN_INS_PER_MINUTE + 1)
+    ]
+    assert answers[:-1] == [401] * oidc_pages.SIGN_INS_PER_MINUTE
+    assert answers[-1] == 429
 
 
 async def test_the_sign_in_page_finds_the_provider_by_the_email_domain(web: Any) -> None:

@@ -13,14 +13,16 @@ from pydantic import ValidationError
 
 from tekisei.core.orgs import Principal, Role
 from tekisei.core.sso import SsoFailure, SsoSettings
-from tekisei.errors import InvalidInputError, NotFoundError, PermissionDeniedError
+from tekisei.errors import InvalidInputError, NotFoundError, PermissionDeniedError, ThrottledError
 from tekisei.services import oidc
 from tekisei.services import sso as sso_service
 from tekisei.web.api.common import database, reading, transaction
 from tekisei.web.api.sso import sso_config
 from tekisei.web.auth import PrincipalDep
+from tekisei.web.errors import retry_after
 from tekisei.web.flash import done
 from tekisei.web.forms import check_csrf, read_form
+from tekisei.web.limits import ClientLimiter
 from tekisei.web.pages.auth import (
     continue_page,
     login_csrf_valid,
@@ -44,8 +46,32 @@ def _failed(request: Request, exc: oidc.SsoError | InvalidInputError, next_url: 
     return page
 
 
+SIGN_INS_PER_MINUTE = 20
+"""Single sign-ons one client address may start per minute (each keeps a row and asks
+the provider)."""
+
+
+def _limiter(request: Request) -> ClientLimiter:
+    found: ClientLimiter | None = getattr(request.app.state, "sso_limiter", None)
+    if found is None:
+        found = ClientLimiter(
+            request.app.state.database,
+            SIGN_INS_PER_MINUTE,
+            name="sso",
+            what=("single sign-ons", "シングルサインオン"),
+        )
+        request.app.state.sso_limiter = found
+    return found
+
+
 async def _begin(request: Request, org: str, next_url: str, *, posted: bool = False) -> Response:
     target = safe_next(next_url)
+    try:
+        _limiter(request).check(request)
+    except ThrottledError as exc:
+        page = signin_form(request, target, "", exc.localized(request.state.lang), status=429)
+        page.headers.update(retry_after(exc))
+        return page
     try:
         location = await oidc.begin_sign_in(
             database(request),
