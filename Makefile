@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export TEKISEI_DATA_DIR ?= var
 
-.PHONY: app venv run test lint typecheck pytest schemas clean
+.PHONY: app venv run test lint typecheck pytest schemas clean oidc-provider
 
 # Idempotent: re-running only installs what changed in pyproject.toml.
 # `make run` installs what the app needs (the web app, the workspace, HTTP evaluation
@@ -52,8 +52,21 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy --strict src
 
+# The single sign-on tests sign in through a real OpenID provider: the npm package
+# oidc-provider under Node, installed from tests/oidc_provider/package-lock.json.
+OIDC_PROVIDER := tests/oidc_provider
+$(OIDC_PROVIDER)/node_modules/.package-lock.json: $(OIDC_PROVIDER)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  echo "tekisei: installing the test OpenID provider (npm ci in $(OIDC_PROVIDER))…"; \
+	  cd $(OIDC_PROVIDER) && npm ci --no-audit --no-fund --loglevel=error; \
+	else \
+	  echo "tekisei: npm is missing: the single sign-on tests skip (and fail with TEKISEI_REQUIRE_ALL=1)"; \
+	fi
+
+oidc-provider: $(OIDC_PROVIDER)/node_modules/.package-lock.json
+
 # The slowest tests are listed at the end of the run, to keep the suite's time in view.
-pytest: venv
+pytest: venv oidc-provider
 	$(BIN)/pytest --durations=40
 
 test: lint typecheck pytest

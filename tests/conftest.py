@@ -454,3 +454,15 @@ def worker_running(settings: Settings, **overrides: Any) -> Iterator[Any]:
         stop.set()
         thread.join(60)
         database.close()
+
+
+@pytest.fixture(scope="session")
+def oidc_provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A real OpenID provider (npm ``oidc-provider`` under Node), one per test worker."""
+    from tests.oidc_provider import missing, running_provider
+
+    reason = missing()
+    if reason is not None:
+        skip_or_fail(reason)
+    with running_provider(tmp_path_factory.mktemp("oidc") / "provider.log") as provider:
+        yield provider

@@ -155,6 +155,12 @@ class Settings(BaseSettings):
         "private (RFC 1918, fc00::/7), link-local and shared (100.64/10) addresses, e.g. a "
         "model served on the intranet; cloud metadata addresses stay out of reach",
     )
+    oidc_allow_private_issuers: bool = Field(
+        default=False,
+        description="Let single sign-on reach an OpenID provider on a loopback, private "
+        "(RFC 1918, fc00::/7), link-local or shared address, e.g. a Keycloak on the intranet; "
+        "cloud metadata addresses stay out of reach",
+    )
     public_url: str = Field(
         default="",
         max_length=200,

@@ -2091,3 +2091,57 @@ def test_scim_tables_come_with_0049_empty_and_go_back(settings: Settings) -> Non
         assert schema_drift(engine) == []
     finally:
         engine.dispose()
+
+
+def test_single_sign_on_tables_come_with_0050_go_with_their_organisation_and_go_back(
+    settings: Settings,
+) -> None:
+    """0050 adds each organisation's OpenID provider, the sign-ins under way and the
+    sessions opened through it; a provider goes with its organisation (and its sign-ins
+    with it); going back drops only them."""
+    from alembic import command
+
+    from tekisei.db.migrate import alembic_config, upgrade
+
+    engine = make_engine(settings.resolved_database_url)
+    config = alembic_config(engine)
+    at = "'2026-01-01 00:00:00'"
+    try:
+        upgrade(engine, "0045")
+        assert "oidc_providers" not in inspect(engine).get_table_names()
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO orgs (id, slug, name, actors, created_at, version, audit_seq, "
+                    f"audit_head) VALUES (1, 'acme', 'Acme', '[\"business\"]', {at}, 1, 0, 'x')"
+                )
+            )
+        upgrade(engine, "0050")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO oidc_providers (id, org_id, name, issuer, client_id, "
+                    "client_secret_sealed, allowed_domains, role_claim, role_map, default_role, "
+                    "jit, passwords_disabled, enabled, created_at, updated_at) VALUES (1, 1, "
+                    "'Acme ID', 'https://id.acme.example', 'c', 'sealed', '[\"acme.example\"]', "
+                    f"'groups', '{{}}', 'viewer', false, false, true, {at}, {at})"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO oidc_logins (state_hash, provider_id, nonce, code_verifier, "
+                    f"redirect_uri, next_url, created_at, expires_at) VALUES ('{'0' * 64}', 1, "
+                    f"'n', 'v', 'https://t.example/signin/sso/callback', '/systems', {at}, {at})"
+                )
+            )
+            connection.execute(text("DELETE FROM orgs"))
+            for table in ("oidc_providers", "oidc_logins"):
+                assert connection.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 0
+        command.downgrade(config, "0049")
+        remaining = set(inspect(engine).get_table_names())
+        assert not {"oidc_providers", "oidc_logins", "oidc_sessions"} & remaining
+        assert "web_sessions" in remaining
+        upgrade(engine)
+        assert schema_drift(engine) == []
+    finally:
+        engine.dispose()

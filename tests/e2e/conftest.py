@@ -61,6 +61,7 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         data_dir=folder / "var",
         demo_target_url=f"http://127.0.0.1:{DEMO_TARGET_PORT}/v1",
         inquiry_min_seconds=0,  # a browser fills the public inquiry form faster than a person
+        oidc_allow_private_issuers=True,  # the test OpenID provider listens on 127.0.0.1
     )
     upgrade_database(settings)
     database = open_database(settings)

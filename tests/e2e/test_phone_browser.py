@@ -95,6 +95,7 @@ def test_main_pages_fit_a_phone(phone: Any, base_url: str) -> None:
         "/evals",
         "/approvals",
         "/org",
+        "/org/sso",
         "/audit",
         "/account",
         "/catalog",

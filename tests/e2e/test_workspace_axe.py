@@ -27,7 +27,7 @@ def test_the_citys_and_the_prefectures_pages_meet_wcag_21_aa(
     assert href and href.startswith("/systems/"), href
     system = href.removeprefix("/systems/").split("/")[0]
     failures = checked_pages(page, base_url, [
-        "/dashboard", "/register", "/org", "/literacy", "/oversight/grants",
+        "/dashboard", "/register", "/org", "/org/sso", "/literacy", "/oversight/grants",
         "/decisions/settings", f"/systems/{system}", f"/systems/{system}/judgement",
         f"/systems/{system}/procurements", f"/systems/{system}/decisions",
         f"/systems/{system}/energy",

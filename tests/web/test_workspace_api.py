@@ -24,6 +24,7 @@ from starlette.routing import BaseRoute, Mount
 from tekisei.config import Settings
 from tekisei.core.inquiries import InquiryKind, InquirySubmission
 from tekisei.core.orgs import OrgActor, OrgCreate, Role
+from tekisei.core.sso import SsoSettings
 from tekisei.db.inquiries import InquiryRow
 from tekisei.db.notifications import NotificationRow
 from tekisei.db.orgs import ApiTokenRow, OrgRow, UserRow, WebSessionRow
@@ -33,6 +34,7 @@ from tekisei.services import (
     provenance_checks,
     public_inquiries,
     sessions,
+    sso,
     users,
 )
 from tekisei.services import provenance as provenance_service
@@ -361,6 +363,12 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/account/sign-out-everywhere"): {"keep_current": True, "revoke_tokens": False},
     ("POST", "/api/orgs/current/members/{user_id}/sign-out"): {"revoke_tokens": True},
     ("PUT", "/api/orgs/current/eval-targets"): {"hosts": ["stolen.example"]},
+    ("PUT", "/api/orgs/current/sso"): {
+        "name": "stolen",
+        "issuer": "https://stolen.example",
+        "client_id": "stolen",
+        "client_secret": "stolen",
+    },
     ("POST", "/api/systems/{system_id}/assessments"): {},
     ("PUT", "/api/assessments/{assessment_id}/answers"): {"state": "implemented"},
     ("POST", "/api/assessments/{assessment_id}/evidence"): {
@@ -555,6 +563,15 @@ FORMS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/org"): {"name": "stolen", "version": "1", "actors": "business"},
     ("POST", "/org/invitations"): {"email": "new@example.com", "role": "viewer"},
     ("POST", "/org/eval-targets"): {"hosts": "stolen.example"},
+    ("POST", "/org/sso"): {
+        "name": "stolen",
+        "issuer": "https://stolen.example",
+        "client_id": "stolen",
+        "client_secret": "stolen",
+        "enabled": "on",
+    },
+    ("POST", "/org/sso/remove"): {},
+    ("POST", "/signin/sso"): {"email": "nobody@example.com"},
     ("POST", "/org/invitations/{invitation_id}/revoke"): {},
     ("POST", "/org/scim/tokens"): {"name": "stolen"},
     ("POST", "/org/scim/tokens/{scim_token_id}/revoke"): {},
@@ -1058,6 +1075,7 @@ async def _one_of_every_kind(api: dict[str, Any], demo_url: str) -> dict[str, An
             provenance_service.master_key(settings),
             settings.data_dir,
         ).key_id
+    _sso(api, "性別による偏り")
     await _statement(api, "性別による偏り")
     transparency["policy_id"] = await _policy(api, "性別による偏り")
     transparency |= await _haip_report(api, "性別による偏り")
@@ -1149,6 +1167,8 @@ async def test_another_organisation_never_sees_or_changes_data(
     with api["db"].reading() as session:  # nor ended an acme session or token
         assert sessions.is_open(session, ids["session_cookie"])
         assert users.resolve_token(session, api["tokens"]["admin"]).email == "admin@acme.example"
+    provider = await client.get("/api/orgs/current/sso", headers=admin)
+    assert provider.json()["client_id"] == "acme-client"  # nor its single sign-on
 
 
 ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
@@ -1316,6 +1336,7 @@ async def _hidden_system(
         ).key_id
     transparency = await _records_and_notice(api, system_id, f"{HIDDEN} record")
     transparency["key_id"] = watermark_key
+    _sso(api, f"{HIDDEN} sso")
     await _statement(api, f"{HIDDEN} statement")
     transparency["policy_id"] = await _policy(api, f"{HIDDEN} policy")
     transparency |= await _haip_report(api, f"{HIDDEN} report")
@@ -1664,6 +1685,24 @@ async def _policy(api: dict[str, Any], text: str) -> int:
     )
     assert published.status_code == 200, published.text
     return int(policy["id"])
+
+
+def _sso(api: dict[str, Any], text: str) -> None:
+    """Acme's single sign-on provider, named ``text`` (administrators only)."""
+    settings = api["app"].state.settings
+    with api["db"].transaction() as session:
+        sso.configure_sso(
+            session,
+            orgs.cli_principal(session, "acme"),
+            SsoSettings(
+                name=text,
+                issuer="https://login.acme.example",
+                client_id="acme-client",
+                client_secret="acme-secret",
+                allowed_domains=["acme.example"],
+            ),
+            sso.sso_key(settings),
+        )
 
 
 async def _haip_report(api: dict[str, Any], text: str) -> dict[str, Any]:

@@ -59,6 +59,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "scim": ("tekisei.cli.scim", "app", "SCIM provisioning (tokens)."),
     "serve": ("tekisei.cli.serve", "serve_command", "Run the web app."),
     "soa": ("tekisei.cli.soa", "app", "The ISO/IEC 42001 Statement of Applicability."),
+    "sso": ("tekisei.cli.sso", "app", "Single sign-on (OpenID Connect)."),
     "stakeholders": ("tekisei.cli.stakeholders", "app", "Stakeholders and engagements."),
     "vendors": ("tekisei.cli.vendors", "app", "Vendors and third parties."),
     "statement": ("tekisei.cli.statements", "app", "The public AI governance statement."),

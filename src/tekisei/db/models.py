@@ -59,6 +59,7 @@ from tekisei.db.reviews import ReviewRow
 from tekisei.db.risks import RiskRow
 from tekisei.db.scim import ScimGroupMemberRow, ScimGroupRow, ScimTokenRow, ScimUserRow
 from tekisei.db.soa import SoaApprovalRow, SoaChangeRow, SoaControlRow, SoaRow
+from tekisei.db.sso import OidcLoginRow, OidcProviderRow, OidcSessionRow
 from tekisei.db.stakeholders import EngagementRow, StakeholderRow, StakeholderSystemRow
 from tekisei.db.statements import StatementRow, StatementVersionRow
 from tekisei.db.systems import SystemAssignmentRow, SystemRow
@@ -121,6 +122,9 @@ __all__ = [
     "NoticeVersionRow",
     "NotificationRow",
     "NotificationSettingsRow",
+    "OidcLoginRow",
+    "OidcProviderRow",
+    "OidcSessionRow",
     "OrgRow",
     "OversightGrantRow",
     "OversightSnapshotRow",

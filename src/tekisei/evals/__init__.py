@@ -81,11 +81,13 @@ if TYPE_CHECKING:
     from tekisei.evals._targets import (
         CallableTarget,
         Generation,
+        GuardedHttp,
         HttpJsonTarget,
         OpenAIChatTarget,
         OpenAIResponsesTarget,
         Target,
         TargetError,
+        request_json,
         target_from_spec,
     )
 
@@ -156,6 +158,8 @@ _WHERE: dict[str, str] = {
     "OpenAIResponsesTarget": "tekisei.evals._targets",
     "Target": "tekisei.evals._targets",
     "TargetError": "tekisei.evals._targets",
+    "GuardedHttp": "tekisei.evals._targets",
+    "request_json": "tekisei.evals._targets",
     "target_from_spec": "tekisei.evals._targets",
 }
 
@@ -171,6 +175,7 @@ __all__ = [
     "Case",
     "Expected",
     "Generation",
+    "GuardedHttp",
     "GuardedResolver",
     "HttpJsonTarget",
     "HuggingFaceTarget",
@@ -221,6 +226,7 @@ __all__ = [
     "read_inspect_log",
     "read_jaisi_csv",
     "refuses",
+    "request_json",
     "run_suite",
     "run_suite_ray",
     "score_answer",

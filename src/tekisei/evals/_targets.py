@@ -201,10 +201,23 @@ async def post_json(http: _Http, url: str, body: Any, headers: dict[str, str]) -
             Retry-After), an address the policy refuses, redirects, other HTTP errors,
             answers over 10 MB and non-JSON answers (not retryable).
     """
+    return await request_json(http, "POST", url, headers, json=body)
+
+
+async def request_json(
+    http: _Http, method: str, url: str, headers: dict[str, str], **send: Any
+) -> Any:
+    """Send one request through ``http`` (the policy checked on the URL and on every
+    address connected to, no redirect followed, at most 10 MB read) and return the
+    decoded JSON answer; ``send`` is what aiohttp sends (``json=``, ``data=``).
+
+    Raises:
+        TargetError: as :func:`post_json`.
+    """
     try:
         http.check(url)
-        async with http.session().post(
-            url, json=body, headers=headers, allow_redirects=False
+        async with http.session().request(
+            method, url, headers=headers, allow_redirects=False, **send
         ) as response:
             status = response.status
             after = response.headers.get("Retry-After")
@@ -231,6 +244,12 @@ async def post_json(http: _Http, url: str, body: Any, headers: dict[str, str]) -
         return json.loads(raw)
     except ValueError:
         raise TargetError("the response is not JSON", retryable=False) from None
+
+
+class GuardedHttp(_Http):
+    """The guarded HTTP client for callers outside the engine (single sign-on): one
+    aiohttp session per event loop that resolves through a :class:`GuardedResolver`,
+    never follows redirects and reads at most 10 MB (use :func:`request_json`)."""
 
 
 async def _read(response: aiohttp.ClientResponse) -> bytes:

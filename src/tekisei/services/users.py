@@ -33,7 +33,7 @@ from tekisei.errors import (
     SecondFactorRequiredError,
     ThrottledError,
 )
-from tekisei.services import audit, mfa, passwords, throttling
+from tekisei.services import audit, mfa, passwords, sso, throttling
 from tekisei.services.database import Database, WriterBusyError, policy_of
 from tekisei.services.orgs import add_member, get_org, membership, time_zone_name
 
@@ -282,7 +282,8 @@ def sign_in(
         return start_session(
             session,
             user,
-            org_slug,
+            # an organisation that signs in only through its provider takes no password
+            sso.password_org(session, user.id, org_slug),
             method=SignInMethod.PASSWORD,
             user_agent=user_agent,
             address=client,
@@ -678,6 +679,7 @@ def switch_org(session: Session, token: str, principal: Principal, org_slug: str
     source = session.get(OrgRow, row.org_id)
     assert user is not None and source is not None
     if target.id != source.id:
+        sso.check_session_org(session, row.token_hash, target.id)
         row.org_id = target.id
         session.flush()
         for org, direction in ((source, "out"), (target, "in")):

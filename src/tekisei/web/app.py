@@ -53,10 +53,11 @@ from tekisei.web.api import records as records_api
 from tekisei.web.api import registers as registers_api
 from tekisei.web.api import reviews as reviews_api
 from tekisei.web.api import risks as risks_api
-from tekisei.web.api import sessions as sessions_api
 from tekisei.web.api import scim as scim_api
 from tekisei.web.api import scim_tokens as scim_tokens_api
+from tekisei.web.api import sessions as sessions_api
 from tekisei.web.api import soa as soa_api
+from tekisei.web.api import sso as sso_api
 from tekisei.web.api import stakeholders as stakeholders_api
 from tekisei.web.api import statements as statements_api
 from tekisei.web.api import systems as systems_api
@@ -95,10 +96,11 @@ from tekisei.web.pages import records as records_pages
 from tekisei.web.pages import registers as registers_pages
 from tekisei.web.pages import reviews as reviews_pages
 from tekisei.web.pages import risks as risks_pages
-from tekisei.web.pages import sessions as sessions_pages
 from tekisei.web.pages import scim as scim_pages
+from tekisei.web.pages import sessions as sessions_pages
 from tekisei.web.pages import site
 from tekisei.web.pages import soa as soa_pages
+from tekisei.web.pages import sso as sso_pages
 from tekisei.web.pages import stakeholders as stakeholders_pages
 from tekisei.web.pages import statements as statements_pages
 from tekisei.web.pages import systems as systems_pages
@@ -222,6 +224,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(mfa_api.router)
     app.include_router(scim_tokens_api.router)
     app.include_router(scim_api.router)
+    app.include_router(sso_api.router)
     app.include_router(systems_api.router)
     app.include_router(risks_api.router)
     app.include_router(audit_api.router)
@@ -267,6 +270,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(portal_pages.router)
     app.include_router(catalog_pages.router)
     app.include_router(auth_pages.router)
+    app.include_router(sso_pages.router)
     app.include_router(systems_pages.router)
     app.include_router(risks_pages.router)
     app.include_router(orgs_pages.router)

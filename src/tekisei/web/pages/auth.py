@@ -13,8 +13,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from tekisei.core.users import MAX_PASSWORD
 from tekisei.errors import AuthenticationError, PermissionDeniedError, ThrottledError
-from tekisei.services import users
-from tekisei.web.api.common import database, transaction
+from tekisei.services import oidc, sso, users
+from tekisei.web.api.common import database, reading, transaction
+from tekisei.web.api.sso import sso_config
 from tekisei.web.auth import SESSION_COOKIE, any_session, client_address
 from tekisei.web.errors import retry_after
 from tekisei.web.forms import check_csrf, read_form
@@ -83,25 +84,48 @@ def signed_in_response(request: Request, opened: users.NewSession, target: str) 
     return response
 
 
-def _signin_form(
-    request: Request, target: str, email: str, error: str | None, status: int = 200
+def signin_form(
+    request: Request,
+    target: str,
+    email: str,
+    error: str | None,
+    status: int = 200,
+    *,
+    org: str = "",
 ) -> HTMLResponse:
     """The form with a fresh double-submit token, so that no other site can sign a
-    browser in to an account of its choosing."""
+    browser in to an account of its choosing; with ``org``, the button of that
+    organisation's single sign-on provider."""
+    provider = None
+    if org:
+        with reading(request) as session:
+            provider = sso.provider_name(session, org)
     return render_with_login_csrf(
         request,
         "auth/signin.html",
-        {"next": target, "email": email, "error": error, "max_password": MAX_PASSWORD},
+        {
+            "next": target,
+            "email": email,
+            "error": error,
+            "max_password": MAX_PASSWORD,
+            "sso_org": org if provider else "",
+            "sso_name": provider,
+        },
         status,
     )
 
 
+_signin_form = signin_form
+
+
 @router.get("/signin", response_class=HTMLResponse)
 def signin_page(
-    request: Request, next_url: Annotated[str, Query(alias="next")] = "/systems"
+    request: Request,
+    next_url: Annotated[str, Query(alias="next")] = "/systems",
+    org: Annotated[str, Query(max_length=64)] = "",
 ) -> HTMLResponse:
-    """The sign-in form."""
-    return _signin_form(request, safe_next(next_url), "", None)
+    """The sign-in form (with ``?org=``, that organisation's single sign-on button)."""
+    return signin_form(request, safe_next(next_url), "", None, org=org)
 
 
 @router.post("/signin", response_model=None)
@@ -142,6 +166,27 @@ async def signin(
     return signed_in_response(request, opened, target)
 
 
+def continue_page(request: Request, location: str, *, leaving: bool = False) -> HTMLResponse:
+    """A page that sends the browser on to the provider (after a form post, where a
+    redirect to another site would break the CSP's ``form-action 'self'``)."""
+    ja = request.state.lang == "ja"
+    if leaving:
+        title = "tekisei からサインアウトしました" if ja else "Signed out of tekisei"
+        link = (
+            "IDプロバイダーからもサインアウトする"
+            if ja
+            else "Sign out of the identity provider too"
+        )
+    else:
+        title = "IDプロバイダーに移動します" if ja else "Going on to your identity provider"
+        link = "IDプロバイダーのサインイン画面へ進む" if ja else "Continue to the identity provider"
+    return render(
+        request,
+        "sso/continue.html",
+        {"location": location, "title": title, "link": link},
+    )
+
+
 @router.post("/signout", response_model=None)
 async def signout(request: Request) -> Response:
     """End the session (the form carries the CSRF token), also one that waits for its
@@ -150,7 +195,15 @@ async def signout(request: Request) -> Response:
     check_csrf(request, await read_form(request))
     cookie = request.cookies.get(SESSION_COOKIE, "")
     with transaction(request) as session:
+        ending = oidc.session_provider(session, cookie)
         users.end_session(session, cookie)
-    response = RedirectResponse("/signin", status_code=303)
+    # Signed in through a provider that can sign out too: end the session there as well.
+    after = str(request.url_for("signin_page"))
+    where = await oidc.logout_url(ending, after, sso_config(request))
+    response: Response = (
+        RedirectResponse("/signin", status_code=303)
+        if where is None
+        else continue_page(request, where, leaving=True)
+    )
     response.delete_cookie(SESSION_COOKIE)
     return response
