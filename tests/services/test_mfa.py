@@ -12,9 +12,10 @@ from sqlalchemy import select
 from tekisei.config import Settings
 from tekisei.core.mfa import MfaPolicy
 from tekisei.core.orgs import OrgActor, OrgCreate, Principal, Role
+from tekisei.core.sso import SsoSettings
 from tekisei.db.mfa import MfaFailureRow
 from tekisei.errors import AuthenticationError, ConflictError, ThrottledError
-from tekisei.services import mfa, orgs, users
+from tekisei.services import mfa, orgs, sso, users
 from tekisei.services.database import Database
 
 PASSWORD = "correct horse battery"
@@ -109,3 +110,33 @@ def test_throttling_counts_every_wrong_code_and_a_right_one_clears_it(
     with pytest.raises(ThrottledError) as stopped:
         mfa.regenerate_recovery_codes(world, _principal(world), key, code(made.secret))
     assert 0 < stopped.value.retry_after <= 15 * 60
+
+
+def test_an_organisation_that_signs_in_only_through_its_provider_leaves_the_factor_to_it(
+    world: Database, settings: Settings
+) -> None:
+    with world.transaction() as session:
+        secret, _ = users.create_token(session, "kato@acme.example", "acme")
+        admin = orgs.cli_principal(session, "other")
+        mfa.set_policy(session, admin, MfaPolicy(enabled=True))
+    with pytest.raises(AuthenticationError, match="second factor"):
+        users.authenticate_token(world, secret)
+    fields = {
+        "name": "Other IdP",
+        "issuer": "https://idp.other.example",
+        "client_id": "tekisei",
+        "client_secret": "s3cret",
+        "passwords_disabled": True,
+    }
+    with world.transaction() as session:
+        sso.configure_sso(session, admin, SsoSettings(**fields), sso.sso_key(settings))
+    # "other" now signs in only through its provider: its policy asks nothing of tekisei
+    assert users.authenticate_token(world, secret).email == "kato@acme.example"
+    assert users.sign_in(world, "kato@acme.example", PASSWORD, "acme").second_factor is None
+    with world.transaction() as session:
+        sso.configure_sso(
+            session, admin, SsoSettings(**fields | {"passwords_disabled": False}),
+            sso.sso_key(settings),
+        )  # fmt: skip
+    with pytest.raises(AuthenticationError, match="second factor"):
+        users.authenticate_token(world, secret)

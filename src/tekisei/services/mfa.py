@@ -23,7 +23,7 @@ import pyotp
 import segno
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from tekisei.config import Settings
@@ -46,6 +46,7 @@ from tekisei.core.orgs import Permission, Principal, Role, require
 from tekisei.core.users import wait_words
 from tekisei.db.mfa import MfaFailureRow, MfaPolicyRow, MfaRecoveryCodeRow, MfaTotpRow
 from tekisei.db.orgs import MembershipRow, OrgRow, UserRow, WebSessionRow
+from tekisei.db.sso import OidcProviderRow
 from tekisei.errors import (
     AuthenticationError,
     ConflictError,
@@ -108,11 +109,21 @@ def policy_of(session: Session, org_id: int) -> MfaPolicy:
 
 def required_for(session: Session, user_id: int) -> bool:
     """Whether any organisation of the account requires it to use a second factor in the
-    role it holds there."""
+    role it holds there.
+
+    An organisation that signs its members in only through its identity provider
+    (local passwords disabled) leaves the second factor to that provider: its policy
+    then asks nothing of tekisei's own sign-in or of its members' API tokens.
+    """
     found = session.execute(
         select(MfaPolicyRow, MembershipRow.role)
         .join(MembershipRow, MembershipRow.org_id == MfaPolicyRow.org_id)
-        .where(MembershipRow.user_id == user_id, MfaPolicyRow.enabled.is_(True))
+        .outerjoin(OidcProviderRow, OidcProviderRow.org_id == MfaPolicyRow.org_id)
+        .where(
+            MembershipRow.user_id == user_id,
+            MfaPolicyRow.enabled.is_(True),
+            or_(OidcProviderRow.id.is_(None), OidcProviderRow.passwords_disabled.is_(False)),
+        )
     ).all()
     return required_anywhere(
         (MfaPolicy(enabled=row.enabled, roles=[Role(r) for r in row.roles]), Role(role))
