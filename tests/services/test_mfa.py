@@ -13,8 +13,15 @@ from tekisei.config import Settings
 from tekisei.core.mfa import MfaPolicy
 from tekisei.core.orgs import OrgActor, OrgCreate, Principal, Role
 from tekisei.core.sso import SsoSettings
+from tekisei.db.audit import AuditEventRow
 from tekisei.db.mfa import MfaFailureRow
-from tekisei.errors import AuthenticationError, ConflictError, ThrottledError
+from tekisei.errors import (
+    AuthenticationError,
+    ConflictError,
+    PermissionDeniedError,
+    SecondFactorRequiredError,
+    ThrottledError,
+)
 from tekisei.services import mfa, orgs, sso, users
 from tekisei.services.database import Database
 
@@ -140,3 +147,59 @@ def test_an_organisation_that_signs_in_only_through_its_provider_leaves_the_fact
         )  # fmt: skip
     with pytest.raises(AuthenticationError, match="second factor"):
         users.authenticate_token(world, secret)
+
+
+def test_an_account_of_two_organisations_is_reset_by_the_operator_only(
+    world: Database, settings: Settings
+) -> None:
+    key = mfa.sealing_key(settings)
+    with world.transaction() as session:
+        made = mfa.begin_enrolment(session, _principal(world), key)
+    mfa.confirm_enrolment(world, _principal(world), key, code(made.secret))
+    with world.transaction() as session:
+        users.create_user(
+            session,
+            users.UserCreate(email="boss@acme.example", password=PASSWORD),
+            "acme",
+            Role.ADMIN,
+            "cli",
+            must_change_password=False,
+        )
+        kato = users.find_user(session, "kato@acme.example")
+        assert kato is not None
+        kato_id = kato.id
+    boss = users.sign_in(world, "boss@acme.example", PASSWORD, "acme").principal
+    # acme's administrator may not remove what also protects kato as "other"'s admin
+    with world.transaction() as session, pytest.raises(PermissionDeniedError, match="operator"):
+        mfa.reset_member(session, boss, kato_id)
+    with world.reading() as session:
+        assert mfa.enrolled(session, kato_id)
+    # the operator may, and every organisation of the account reads that it happened
+    with world.transaction() as session:
+        mfa.reset_member(session, orgs.cli_principal(session, "acme"), kato_id)
+    with world.reading() as session:
+        assert not mfa.enrolled(session, kato_id)
+        resets = session.scalars(
+            select(AuditEventRow.org_id).where(AuditEventRow.action == "mfa.reset")
+        ).all()
+        assert sorted(resets) == sorted(
+            [orgs.get_org(session, "acme").id, orgs.get_org(session, "other").id]
+        )
+
+
+def test_turning_the_policy_on_holds_open_password_sessions_until_enrolment(
+    world: Database,
+) -> None:
+    before = users.sign_in(world, "kato@acme.example", PASSWORD, "acme")
+    with world.reading() as session:
+        assert users.resolve_session(session, before.token)[0].email == "kato@acme.example"
+    with world.transaction() as session:
+        # kato is an administrator of "other": its policy concerns kato everywhere
+        mfa.set_policy(session, orgs.cli_principal(session, "other"), MfaPolicy(enabled=True))
+    with world.reading() as session, pytest.raises(SecondFactorRequiredError):
+        users.resolve_session(session, before.token)
+    with world.reading() as session:  # the enrolment page still opens for it
+        principal, _csrf, state = users.resolve_session_state(
+            session, before.token, second_factor="enrol"
+        )
+    assert state == "enrol" and principal.email == "kato@acme.example"

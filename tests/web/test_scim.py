@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from bs4 import BeautifulSoup
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from tekisei.config import Settings
 from tekisei.core.orgs import OrgActor, OrgCreate, Role
@@ -190,15 +190,36 @@ async def test_the_rfc_example_user_is_created_with_scim_json_and_meta(world: Wo
     assert got.headers["etag"] == meta["version"]
 
 
-async def test_an_existing_account_joins_and_a_duplicate_username_is_refused(
+async def test_another_organisations_account_is_not_joined_and_a_duplicate_is_refused(
     world: World,
 ) -> None:
-    joined = await world.acme.send(
+    # a token must not put someone else's member into its organisation (they would be
+    # seen and managed by administrators they did not choose): invitations do that
+    elsewhere = await world.acme.send(
         "POST", "/Users", {"schemas": [USER], "userName": "Admin@Other.example"}
     )
-    assert joined.status_code == 201, joined.text
-    assert _role(world, "admin@other.example", "acme") == "viewer"
+    _scim_error(elsewhere, 409, "uniqueness")
+    assert "招待" in elsewhere.json()["detail"]  # Japanese unless the caller asks for English
+    assert _role(world, "admin@other.example", "acme") is None
     assert _role(world, "admin@other.example", "other") == "admin"  # untouched
+    # an account that belongs to no organisation any more is taken in
+    with world.db.transaction() as session:
+        users.create_user(
+            session,
+            users.UserCreate(email="former@acme.example", password=PASSWORD),
+            "acme",
+            Role.VIEWER,
+            "cli",
+            must_change_password=False,
+        )
+        former = users.find_user(session, "former@acme.example")
+        assert former is not None
+        session.execute(delete(MembershipRow).where(MembershipRow.user_id == former.id))
+    taken = await world.acme.send(
+        "POST", "/Users", {"schemas": [USER], "userName": "former@acme.example"}
+    )
+    assert taken.status_code == 201, taken.text
+    assert _role(world, "former@acme.example", "acme") == "viewer"
     again = await world.acme.send("POST", "/Users", RFC_USER)
     assert again.status_code == 201
     _scim_error(await world.acme.send("POST", "/Users", RFC_USER), 409, "uniqueness")
@@ -452,7 +473,16 @@ async def test_deactivating_ends_the_leavers_session_and_token_at_the_next_reque
 
 
 async def test_delete_deprovisions_and_forgets_but_keeps_the_account(world: World) -> None:
-    joined = await world.acme.create_user({"schemas": [USER], "userName": "admin@other.example"})
+    with world.db.transaction() as session:  # a member of both, who accepted an invitation
+        orgs.add_member(
+            session,
+            orgs.get_org(session, "acme"),
+            users.find_user(session, "admin@other.example"),  # type: ignore[arg-type]
+            Role.VIEWER,
+            "admin@acme.example",
+        )
+    found = await world.acme.get("/Users", filter='userName eq "admin@other.example"')
+    joined = found.json()["Resources"][0]
     with world.db.transaction() as session:
         acme_session = users.start_session(
             session,

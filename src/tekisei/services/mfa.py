@@ -690,8 +690,14 @@ def reset_member(session: Session, principal: Principal, user_id: int) -> int:
     Returns:
         How many sessions were ended.
 
+    An account that also belongs to another organisation is reset only by the operator
+    (``tekisei mfa reset``): its second factor protects it there too, and no single
+    organisation's administrator may remove that protection for the others. The reset
+    is recorded in every organisation the account belongs to.
+
     Raises:
-        PermissionDeniedError: the caller may not manage the organisation.
+        PermissionDeniedError: the caller may not manage the organisation, or the account
+            belongs to another organisation too and the caller is not the operator.
         NotFoundError: no such member in the caller's organisation.
     """
     member = session.scalars(
@@ -705,21 +711,33 @@ def reset_member(session: Session, principal: Principal, user_id: int) -> int:
             ja=f"この組織にメンバー {user_id} はいません。",
         )
     require(principal, Permission.MANAGE_ORG)
+    orgs_of = list(
+        session.scalars(
+            select(MembershipRow.org_id)
+            .where(MembershipRow.user_id == user_id)
+            .order_by(MembershipRow.org_id)
+        )
+    )
+    if principal.via != "cli" and any(o != principal.org_id for o in orgs_of):
+        raise PermissionDeniedError(
+            "this account also belongs to another organisation, where its second factor "
+            "protects it too: ask the operator of the server to reset it "
+            "(tekisei mfa reset EMAIL --org SLUG)",
+            ja="このアカウントは他の組織にも所属しており、2段階認証はそちらでもアカウントを"
+            "守っています。リセットはサーバーの運用者に依頼してください"
+            "（tekisei mfa reset メールアドレス --org 組織）。",
+        )
     had = enrolled(session, user_id) or _totp_row(session, user_id) is not None
     _remove(session, user_id)
     ended = session.execute(delete(WebSessionRow).where(WebSessionRow.user_id == user_id))
     count = int(getattr(ended, "rowcount", 0) or 0)
     user = session.get(UserRow, user_id)
     assert user is not None
-    audit.record(
-        session,
-        _org(session, principal.org_id),
-        principal.email,
-        "mfa.reset",
-        "user",
-        user_id,
-        {"email": user.email, "had_authenticator": had, "sessions_ended": count},
-    )
+    summary = {"email": user.email, "had_authenticator": had, "sessions_ended": count}
+    for org_id in [principal.org_id] + [o for o in orgs_of if o != principal.org_id]:
+        audit.record(
+            session, _org(session, org_id), principal.email, "mfa.reset", "user", user_id, summary
+        )
     return count
 
 
@@ -738,8 +756,9 @@ def reset_by_email(session: Session, principal: Principal, email: str) -> int:
 def set_policy(session: Session, principal: Principal, policy: MfaPolicy) -> MfaPolicy:
     """Set whether the organisation requires a second factor, and for which roles.
 
-    Members concerned who have none are led through enrolment at their next password
-    sign-in, and their API tokens are refused until they enrol.
+    Members concerned who have none are led through enrolment at once: their open
+    password sessions wait for it (as their next password sign-in will), and their API
+    tokens are refused until they enrol.
 
     Raises:
         PermissionDeniedError: the caller may not manage the organisation.
@@ -761,6 +780,8 @@ def set_policy(session: Session, principal: Principal, policy: MfaPolicy) -> Mfa
     row.roles = [r.value for r in policy.roles]
     row.updated_at = _now()
     row.updated_by = principal.email
+    session.flush()
+    waiting = _hold_sessions_for_enrolment(session, principal.org_id) if policy.enabled else 0
     audit.record(
         session,
         _org(session, principal.org_id),
@@ -773,9 +794,34 @@ def set_policy(session: Session, principal: Principal, policy: MfaPolicy) -> Mfa
             "roles": row.roles,
             "was_enabled": before.enabled,
             "was_roles": [r.value for r in before.roles],
+            "sessions_held_for_enrolment": waiting,
         },
     )
     return policy
+
+
+def _hold_sessions_for_enrolment(session: Session, org_id: int) -> int:
+    """Make the open password sessions of the organisation's members who must now have a
+    second factor, and have none, wait for its enrolment (in every organisation): the
+    policy holds at once, not from their next sign-in. Sessions opened through an
+    identity provider are left alone (the provider asks for its own factors). How many
+    sessions now wait."""
+    members = list(
+        session.scalars(select(MembershipRow.user_id).where(MembershipRow.org_id == org_id))
+    )
+    concerned = [user_id for user_id in members if missing_for(session, user_id)]
+    if not concerned:
+        return 0
+    held = session.execute(
+        update(WebSessionRow)
+        .where(
+            WebSessionRow.user_id.in_(concerned),
+            WebSessionRow.method == "password",
+            WebSessionRow.second_factor_pending.is_(False),
+        )
+        .values(second_factor_pending=True)
+    )
+    return int(getattr(held, "rowcount", 0) or 0)
 
 
 @dataclass(frozen=True)

@@ -385,12 +385,17 @@ def deprovision(session: Session, caller: ScimCaller, org: OrgRow, user: UserRow
 
 
 def create_user(session: Session, caller: ScimCaller, attrs: UserAttributes) -> ScimUserView:
-    """Provision a user: a new account (without a usable password), or the existing
-    account with that email made a member.
+    """Provision a user: a new account (without a usable password), or an existing
+    account that belongs to no organisation any more made a member.
+
+    An account that belongs to another organisation is never joined here by a SCIM
+    token: the person would be added to an organisation they did not choose, whose
+    administrators would then see their sign-ins and manage their access. Such a person
+    is invited (and accepts) in tekisei; the provider then finds them by ``userName``.
 
     Raises:
-        ScimUniquenessError: the email is already a user of this organisation, or the
-            externalId is taken.
+        ScimUniquenessError: the email is already a user of this organisation, belongs
+            to another one, or the externalId is taken.
     """
     org = _org(session, caller)
     user = find_user(session, attrs.user_name)
@@ -406,6 +411,20 @@ def create_user(session: Session, caller: ScimCaller, attrs: UserAttributes) -> 
         raise ScimUniquenessError(
             f"{attrs.user_name} is already a user of this organisation",
             ja=f"{attrs.user_name} はすでにこの組織のユーザーです。",
+        )
+    if (
+        user is not None
+        and session.scalars(
+            select(MembershipRow.id).where(MembershipRow.user_id == user.id)
+        ).first()
+        is not None
+    ):
+        raise ScimUniquenessError(
+            f"{attrs.user_name} has an account that belongs to another organisation: "
+            "invite the person in tekisei (they accept the invitation), then find them "
+            "here by userName",
+            ja=f"{attrs.user_name} のアカウントは別の組織に所属しています。tekisei から"
+            "招待し（本人が招待を承認します）、そのあと userName で検索してください。",
         )
     _check_external_id(session, caller, attrs.external_id, None)
     created = user is None
