@@ -377,6 +377,8 @@ async def test_an_id_token_issued_to_another_client_is_refused_for_the_wrong_aud
     web: Any,
 ) -> None:
     provider = web["provider"]
+    with web["db"].transaction() as session:  # a domain belongs to one provider only
+        sso.remove_sso(session, principal_for(session, "admin@acme.example", "acme"))
     configure(
         web["db"],
         web["settings"],
@@ -504,6 +506,40 @@ async def test_signing_out_ends_the_session_and_sends_the_browser_to_the_provide
 
 
 # --------------------------------------------------------------------------- the API
+
+
+async def test_a_domain_belongs_to_one_organisations_provider_and_issuers_carry_no_password(
+    web: Any,
+) -> None:
+    client, tokens = web["client"](), web["tokens"]
+    body = {
+        "name": "Acme ID",
+        "issuer": "https://login.example.com/acme",
+        "client_id": "app-1",
+        "client_secret": "s3cret",
+        "allowed_domains": ["acme.example"],
+    }
+    mine = await client.put(
+        "/api/orgs/current/sso", headers=bearer(tokens["admin@acme.example"]), json=body
+    )
+    assert mine.status_code == 200, mine.text
+    # another organisation cannot send acme's staff to a provider of its choosing
+    theirs = await client.put(
+        "/api/orgs/current/sso",
+        headers=bearer(tokens["admin@other.example"]) | {"Accept-Language": "ja"},
+        json=body
+        | {"name": "Acme ID (official)", "allowed_domains": ["other.example", "acme.example"]},
+    )
+    assert theirs.status_code == 409
+    assert "acme.example" in theirs.json()["detail"] and "Acme" not in theirs.json()["detail"]
+    assert "別の組織" in theirs.json()["detail_ja"]
+    for issuer in ("https://user:pw@login.example.com/", "https://u@login.example.com/"):
+        refused = await client.put(
+            "/api/orgs/current/sso",
+            headers=bearer(tokens["admin@other.example"]),
+            json=body | {"issuer": issuer, "allowed_domains": ["other.example"]},
+        )
+        assert refused.status_code == 422 and "pw" not in refused.text.replace("https", "")
 
 
 async def test_an_admin_configures_the_provider_and_the_secret_never_comes_back(web: Any) -> None:

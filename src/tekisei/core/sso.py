@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
@@ -51,7 +52,9 @@ class SsoSettings(BaseModel):
     @classmethod
     def _issuer_url(cls, value: str) -> str:
         if not value.startswith(("https://", "http://")) or any(c in value for c in " ?#"):
-            raise ValueError("the issuer is an https:// URL without ? or #")
+            raise ValueError("the issuer is an https:// (or http://) URL without ? or #")
+        if "@" in urlsplit(value).netloc:  # a user name or password would be kept in clear
+            raise ValueError("the issuer URL carries no user name or password")
         return value.rstrip("/")
 
     @field_validator("allowed_domains")

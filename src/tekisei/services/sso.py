@@ -16,7 +16,12 @@ from tekisei.core.orgs import Permission, Principal, Role, require
 from tekisei.core.sso import SsoSettings, email_domain
 from tekisei.db.orgs import MembershipRow, OrgRow, WebSessionRow
 from tekisei.db.sso import OidcProviderRow, OidcSessionRow
-from tekisei.errors import InvalidInputError, NotFoundError, PermissionDeniedError
+from tekisei.errors import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+)
 from tekisei.provenance import seal, unseal
 from tekisei.services import audit
 
@@ -134,6 +139,7 @@ def configure_sso(
             ja="ローカルのパスワードを無効にできるのは、シングルサインオンを有効にしている間だけです。",
             field="passwords_disabled",
         )
+    _check_domains_free(session, principal.org_id, data.allowed_domains)
     org = session.get(OrgRow, principal.org_id)
     assert org is not None
     row = _row(session, org.id)
@@ -167,6 +173,33 @@ def configure_sso(
     summary |= {k: values[k] for k in changed if k in values and k != "issuer"}
     audit.record(session, org, principal.email, action, "sso", row.id, summary)
     return public(row)
+
+
+def _check_domains_free(session: Session, org_id: int, domains: list[str]) -> None:
+    """Refuse e-mail domains another organisation's provider already vouches for: a
+    domain sends its people to one organisation's provider only (else one organisation
+    could send another's staff, from tekisei's own sign-in page, to a provider of its
+    choosing). The other organisation is not named.
+
+    Raises:
+        ConflictError: a domain is taken.
+    """
+    claimed = {
+        domain
+        for other in session.scalars(
+            select(OidcProviderRow).where(OidcProviderRow.org_id != org_id)
+        )
+        for domain in other.allowed_domains
+    }
+    taken = sorted(set(domains) & claimed)
+    if taken:
+        names = ", ".join(taken)
+        raise ConflictError(
+            f"another organisation's single sign-on already vouches for {names}: a domain "
+            "can belong to one organisation only; if it is yours, ask the operator",
+            ja=f"{names} は別の組織のシングルサインオンがすでに使っています。ドメインは"
+            "一つの組織にしか設定できません。貴組織のドメインであれば運用者に相談してください。",
+        )
 
 
 def remove_sso(session: Session, principal: Principal) -> None:

@@ -46,9 +46,18 @@ log = logging.getLogger(__name__)
 
 ECHO_LIMIT = 200
 """Characters of a refused input a 422 echoes back."""
-QUIET_PATHS = ("/api/provenance/",)
-"""The public provenance API, whose 422 answers name the refused field without echoing
-the input (a text or a binding value sent to be checked is the sender's own)."""
+QUIET_PATHS = ("/api/provenance/", "/api/account", "/api/orgs/current/sso")
+"""Where 422 answers name the refused field without echoing the input: the public
+provenance API (a text or a binding value sent to be checked is the sender's own), the
+account (passwords, second-factor codes) and single sign-on (client secrets, issuers)."""
+SECRET_WORDS = ("password", "secret", "code", "token", "issuer")
+"""A field whose name holds one of these is never echoed back, wherever it is sent."""
+
+
+def _quiet(path: str, error: Any) -> bool:
+    """Whether a 422 leaves this error's input out."""
+    where = " ".join(str(part) for part in error.get("loc", ())).lower()
+    return path.startswith(QUIET_PATHS) or any(word in where for word in SECRET_WORDS)
 
 
 def clipped(value: Any) -> Any:
@@ -210,10 +219,10 @@ def install_error_handlers(app: FastAPI) -> None:
                 "invalidValue",
             )
         if request.url.path.startswith("/api/"):
-            quiet = request.url.path.startswith(QUIET_PATHS)
+            path = request.url.path
             errors = [
                 {k: v for k, v in error.items() if k != "input"}
-                | ({} if quiet else {"input": clipped(error.get("input"))})
+                | ({} if _quiet(path, error) else {"input": clipped(error.get("input"))})
                 for error in exc.errors()
             ]
             # FastAPI's list of errors, and the same in Japanese words for people.
