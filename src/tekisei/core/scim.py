@@ -155,8 +155,8 @@ def group_role(display_name: str) -> Role:
         raise ScimValueError(
             f"the group '{display_name[:100]}' names no tekisei role; name role groups after "
             f"a role ({names}), optionally with the prefix 'tekisei-'",
-            ja=f"グループ「{display_name[:100]}」は tekisei のどの役割にも対応しません。"
-            f"役割のグループには役割名（{names}）か、その前に「tekisei-」を付けた名前を"
+            ja=f"グループ「{display_name[:100]}」は tekisei のどの権限にも対応しません。"
+            f"権限のグループには権限名（{names}）か、その前に「tekisei-」を付けた名前を"
             "付けてください。",
         )
     return role

@@ -602,7 +602,7 @@ def disable(database: Database, principal: Principal, key: bytes, code: str) -> 
             raise PermissionDeniedError(
                 "your organisation requires a second factor for your role; it cannot be "
                 "turned off (an administrator can reset it if the app is lost)",
-                ja="あなたの組織では、このロールに二要素認証が必須のため解除できません。"
+                ja="あなたの組織では、この権限に2段階認証が必須のため解除できません。"
                 "認証アプリを失った場合は管理者にリセットを依頼してください。",
             )
         if not enrolled(session, user_id):
@@ -768,7 +768,7 @@ def set_policy(session: Session, principal: Principal, policy: MfaPolicy) -> Mfa
     if policy.enabled and not policy.roles:
         raise InvalidInputError(
             "name at least one role that must use a second factor",
-            ja="二要素認証を必須にするロールを一つ以上選んでください。",
+            ja="2段階認証を必須にする権限を一つ以上選んでください。",
             field="roles",
         )
     before = policy_of(session, principal.org_id)

@@ -526,7 +526,7 @@ def _second_factor_refused(state: mfa.SessionState) -> SecondFactorRequiredError
         return SecondFactorRequiredError(
             "your organisation requires a second factor: set up an authenticator app at "
             "/account/mfa before doing anything else",
-            ja="組織の方針により二要素認証が必須です。ほかの操作の前に /account/mfa で"
+            ja="組織の方針により2段階認証が必須です。ほかの操作の前に /account/mfa で"
             "認証アプリを設定してください。",
             enrol=True,
         )
@@ -918,7 +918,7 @@ def _token_principal(session: Session, secret: str) -> tuple[Principal, ApiToken
         raise AuthenticationError(
             "your organisation requires a second factor: sign in with a browser and set up "
             "an authenticator app at /account/mfa; until then API tokens are refused",
-            ja="組織の方針により二要素認証が必須です。ブラウザーでサインインし、/account/mfa で"
+            ja="組織の方針により2段階認証が必須です。ブラウザーでサインインし、/account/mfa で"
             "認証アプリを設定してください。設定するまでAPIトークンは使えません。",
         )
     role = Role(row.role)

@@ -127,7 +127,7 @@ def second_factor_giver(request: Request) -> Principal:
     if request.headers.get("authorization"):
         raise AuthenticationError(
             "the second factor completes a browser sign-in; API tokens do not need it",
-            ja="二要素認証はブラウザーでのサインインを完了させるものです。APIトークンには不要です。",
+            ja="2段階認証はブラウザーでのサインインを完了させるものです。APIトークンには不要です。",
         )
     return _principal(request, allow_password_change=True, second_factor="verify")
 

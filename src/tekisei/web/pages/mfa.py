@@ -290,7 +290,7 @@ async def save_policy(request: Request, principal: PrincipalDep) -> Response:
     except InvalidInputError as exc:
         return _org_page(request, principal, exc.localized(request.state.lang), 422)
     except ValueError:
-        message = "ロールを選び直してください。" if request.state.lang == "ja" else "choose roles"
+        message = "権限を選び直してください。" if request.state.lang == "ja" else "choose roles"
         return _org_page(request, principal, message, 422)
     return done("/org/mfa")
 

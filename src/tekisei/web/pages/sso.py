@@ -226,9 +226,9 @@ _FIELD_ERRORS: dict[str, tuple[str, str]] = {
     "role_claim": ("The claim name is too long.", "クレーム名が長すぎます。"),
     "role_map": (
         "Write one 'value = role' per line with a tekisei role (at most 50).",
-        "「値 = ロール」の形で1行に1つ、tekisei のロールを50件まで入力してください。",
+        "「値 = 権限」の形で1行に1つ、tekisei の権限を50件まで入力してください。",
     ),
-    "default_role": ("Choose a tekisei role.", "tekisei のロールを選んでください。"),
+    "default_role": ("Choose a tekisei role.", "tekisei の権限を選んでください。"),
     "__all__": ("Check the settings.", "設定内容を確認してください。"),
 }
 
