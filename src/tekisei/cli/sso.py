@@ -86,8 +86,7 @@ def _mapping(items: list[str]) -> dict[str, str]:
         if not sep or not value.strip():
             raise InvalidInputError(
                 f"--map {item!r}: write VALUE=ROLE, e.g. tekisei-admins=admin",
-                ja=f"--map {item!r}: 値=権限 の形で指定してください"
-                "（例: tekisei-admins=admin）。",
+                ja=f"--map {item!r}: 値=権限 の形で指定してください（例: tekisei-admins=admin）。",
             )
         found[value.strip()] = role.strip()
     return found
