@@ -10,16 +10,19 @@ from typing import Any
 
 import pyotp
 import pytest
+from sqlalchemy import select
 
-from tekisei.core.orgs import Role
-from tekisei.services import users
+from tekisei.core.orgs import OrgActor, OrgCreate, Role
+from tekisei.db.orgs import OrgRow
+from tekisei.services import orgs, users
 from tekisei.services.database import open_database
 from tests.e2e.conftest import DEMO_PASSWORD, E2E_SETTINGS, SCREENSHOTS, sign_in
 
 pytestmark = pytest.mark.e2e
 
 PHONE = {"width": 360, "height": 740}
-EMAIL = "mfa-phone@demo-corp.example"
+EMAIL = "mfa-phone@phone-test.example"
+ORG = "phone-test"
 WIDEST = "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
 
 
@@ -27,11 +30,17 @@ WIDEST = "() => [document.documentElement.scrollWidth, document.documentElement.
 def phone(browser: Any, base_url: str) -> Iterator[Any]:
     database = open_database(E2E_SETTINGS[0])
     with database.transaction() as session:
+        # an organisation of its own: the demo organisations' member lists stay as the
+        # other browser tests expect them
+        if session.scalars(select(OrgRow).where(OrgRow.slug == ORG)).first() is None:
+            orgs.create_org(
+                session, OrgCreate(name="Phone test", slug=ORG, actors=[OrgActor.BUSINESS]), "cli"
+            )
         if users.find_user(session, EMAIL) is None:
             users.create_user(
                 session,
                 users.UserCreate(email=EMAIL, password=DEMO_PASSWORD[0]),
-                "demo-corp",
+                ORG,
                 Role.VIEWER,
                 "cli",
                 must_change_password=False,

@@ -128,3 +128,15 @@ def test_a_sideways_phone_photo_is_watermarked_upright_with_its_exif_kept() -> N
     found = read_watermark(marked, key)
     assert found is not None and found[0] == 0x0A0B0C0D0E0F
     assert stored.size == (640, 400)
+
+
+def test_a_damaged_picture_is_refused_even_after_a_pdf_library_allowed_truncated_ones(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import PIL.ImageFile
+
+    # what importing WeasyPrint (PDF reports) does to the whole process
+    monkeypatch.setattr(PIL.ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+    with pytest.raises(ImageError) as refused:
+        image_fits(huge_png(300, 300, corrupt=True))
+    assert refused.value.reason is ImageRefusal.UNDECODABLE

@@ -403,7 +403,8 @@ def _workspace(db: Database, settings: Settings, demo_url: str, lang: str) -> Wo
         policy=policy,
         report=report_id,
         public=public,
-        data=sorted((d for d in data if d), key=len, reverse=True),
+        # the account page names the browser of each session: this client is httpx
+        data=sorted((d for d in [*data, "httpx"] if d), key=len, reverse=True),
         password=demo.password or "",
         stakeholder=stakeholder_id,
         holder=holder_id,

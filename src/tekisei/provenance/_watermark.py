@@ -195,6 +195,11 @@ def _open(data: bytes) -> Any:
         raise ImageError(ImageRefusal.UNDECODABLE, "the image cannot be decoded")
     if size[0] * size[1] > MAX_DECODE_PIXELS:  # refused before a byte is decoded
         raise ImageError(ImageRefusal.TOO_MANY_PIXELS, "the image has too many pixels to decode")
+    # WeasyPrint, once imported for a PDF report, makes Pillow load truncated images
+    # process-wide (PIL.ImageFile.LOAD_TRUNCATED_IMAGES = True): a damaged picture would
+    # then decode as far as it goes instead of being refused. Pictures checked or signed
+    # here are always read strictly (every writer of the flag but that import sets False).
+    setattr(importlib.import_module("PIL.ImageFile"), "LOAD_TRUNCATED_IMAGES", False)  # noqa: B010
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", image_module.DecompressionBombWarning)
