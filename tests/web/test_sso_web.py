@@ -446,6 +446,10 @@ async def test_with_passwords_disabled_a_password_sign_in_is_refused_pointing_to
     )
     assert refused.status_code == 401
     assert "シングルサインオン" in alert(refused)
+    # the right password, refused: a failed sign-in in the audit log all the same
+    failed = [summary for action, summary in actions(web["db"]) if action == "signin.fail"]
+    assert failed and failed[-1]["email"] == "bob@acme.example" and failed[-1]["refused"]
+    assert PASSWORD not in str(failed)
     # the operator still reaches the organisation from the command line
     with web["db"].reading() as session:
         assert principal_for(session, "bob@acme.example", "acme").role is Role.VIEWER

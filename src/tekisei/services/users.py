@@ -272,32 +272,42 @@ def sign_in(
         raise _wrong_credentials()
     stored = checked.password_hash
     rehashed = passwords.hash_password(password) if passwords.needs_rehash(stored) else None
-    with _busy_means_try_again(), database.transaction() as session:
-        throttling.clear_failures(session, email, throttling.client_key(client))
-        user = session.get(UserRow, checked.user_id)
-        if user is None or not user.active or user.password_hash != stored:
-            raise _wrong_credentials()  # changed while the password was being checked
-        if rehashed is not None:
-            user.password_hash = rehashed
-        return start_session(
-            session,
-            user,
-            # an organisation that signs in only through its provider takes no password
-            sso.password_org(session, user.id, org_slug),
-            method=SignInMethod.PASSWORD,
-            user_agent=user_agent,
-            address=client,
-            second_factor=True,
-        )
+    try:
+        with _busy_means_try_again(), database.transaction() as session:
+            throttling.clear_failures(session, email, throttling.client_key(client))
+            user = session.get(UserRow, checked.user_id)
+            if user is None or not user.active or user.password_hash != stored:
+                raise _wrong_credentials()  # changed while the password was being checked
+            if rehashed is not None:
+                user.password_hash = rehashed
+            return start_session(
+                session,
+                user,
+                # an organisation that signs in only through its provider takes no password
+                sso.password_org(session, user.id, org_slug),
+                method=SignInMethod.PASSWORD,
+                user_agent=user_agent,
+                address=client,
+                second_factor=True,
+            )
+    except PermissionDeniedError:
+        # the right password, refused all the same (an organisation that signs in only
+        # through its provider, or one the account does not belong to): a failure too
+        with _busy_means_try_again(), database.transaction() as session:
+            _record_failure(session, email, client, refused=True)
+        raise
 
 
 FAILED_SIGN_IN_ACTOR = "anonymous"
 """The actor of a failed sign-in: whoever typed the password is not known."""
 
 
-def _record_failure(session: Session, email: str, client: str | None) -> None:
+def _record_failure(
+    session: Session, email: str, client: str | None, *, refused: bool = False
+) -> None:
     """A ``signin.fail`` event in each organisation of the account ``email`` names (none
-    for an unknown email). Never the password tried."""
+    for an unknown email). Never the password tried. ``refused``: the password was right
+    but the sign-in was not allowed (recorded as ``"refused": true``)."""
     user = find_user(session, email)
     if user is None:
         return
@@ -307,6 +317,8 @@ def _record_failure(session: Session, email: str, client: str | None) -> None:
         summary["address"] = address
     if not user.active:
         summary["account_inactive"] = True
+    if refused:
+        summary["refused"] = True
     for org, _role in _memberships(session, user.id):
         audit.record(session, org, FAILED_SIGN_IN_ACTOR, "signin.fail", "user", user.id, summary)
 
