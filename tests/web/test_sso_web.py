@@ -546,6 +546,28 @@ async def test_a_domain_belongs_to_one_organisations_provider_and_issuers_carry_
         assert refused.status_code == 422 and "pw" not in refused.text.replace("https", "")
 
 
+async def test_passwords_are_disabled_only_after_a_sign_in_through_the_provider(
+    web: Any,
+) -> None:
+    client, admin = web["client"](), bearer(web["tokens"]["admin@acme.example"])
+    shown = (await client.get("/api/orgs/current/sso", headers=admin)).json()
+    body = {k: shown[k] for k in ("name", "issuer", "client_id", "allowed_domains")}
+    # a provider nobody has signed in through yet could lock everyone out
+    early = await client.put(
+        "/api/orgs/current/sso",
+        headers=admin | {"Accept-Language": "ja"},
+        json=body | {"passwords_disabled": True},
+    )
+    assert early.status_code == 422, early.text
+    assert "一度サインイン" in early.json()["detail_ja"]
+    browser, back = await sso_sign_in(web, "bob@acme.example")
+    assert (await callback(browser, back)).status_code == 303
+    later = await client.put(
+        "/api/orgs/current/sso", headers=admin, json=body | {"passwords_disabled": True}
+    )
+    assert later.status_code == 200 and later.json()["passwords_disabled"] is True
+
+
 async def test_an_admin_configures_the_provider_and_the_secret_never_comes_back(web: Any) -> None:
     client, tokens = web["client"](), web["tokens"]
     admin = bearer(tokens["admin@other.example"])

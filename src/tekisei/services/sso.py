@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from tekisei.config import Settings
 from tekisei.core.orgs import Permission, Principal, Role, require
 from tekisei.core.sso import SsoSettings, email_domain
+from tekisei.db.audit import AuditEventRow
 from tekisei.db.orgs import MembershipRow, OrgRow, WebSessionRow
 from tekisei.db.sso import OidcProviderRow, OidcSessionRow
 from tekisei.errors import (
@@ -143,6 +144,21 @@ def configure_sso(
     org = session.get(OrgRow, principal.org_id)
     assert org is not None
     row = _row(session, org.id)
+    if (
+        data.passwords_disabled
+        and principal.via != "cli"
+        and not (row is not None and row.passwords_disabled and row.issuer == data.issuer)
+        and not _signed_in_through(session, org.id, data.issuer)
+    ):
+        raise InvalidInputError(
+            "sign in once through this provider before disabling local passwords, so that "
+            "a provider that does not work locks nobody out (the operator can always allow "
+            "passwords again: tekisei sso set --org SLUG --passwords-allowed)",
+            ja="ローカルのパスワードを無効にする前に、このIDプロバイダーで一度サインインして"
+            "ください。動かないプロバイダーで全員が締め出されるのを防ぐためです（運用者は"
+            "「tekisei sso set --org 組織 --passwords-allowed」でいつでも戻せます）。",
+            field="passwords_disabled",
+        )
     values = _stored(data)
     now = _now()
     if row is None:
@@ -173,6 +189,18 @@ def configure_sso(
     summary |= {k: values[k] for k in changed if k in values and k != "issuer"}
     audit.record(session, org, principal.email, action, "sso", row.id, summary)
     return public(row)
+
+
+def _signed_in_through(session: Session, org_id: int, issuer: str) -> bool:
+    """Whether someone of the organisation has signed in through a provider with this
+    issuer (its recent ``sso.sign_in`` events say so)."""
+    recent = session.scalars(
+        select(AuditEventRow.summary)
+        .where(AuditEventRow.org_id == org_id, AuditEventRow.action == "sso.sign_in")
+        .order_by(AuditEventRow.seq.desc())
+        .limit(200)
+    )
+    return any(summary.get("issuer") == issuer for summary in recent)
 
 
 def _check_domains_free(session: Session, org_id: int, domains: list[str]) -> None:
