@@ -302,6 +302,8 @@ async def test_a_provider_that_is_down_gives_a_clear_error_not_a_500(web: Any) -
         )
         assert answer.status_code == 401
         assert words in alert(answer)
+    refused = [summary for action, summary in actions(web["db"]) if action == "sso.refuse"]
+    assert refused == [{"reason": "provider_unreachable", "at": "start"}] * 2
 
 
 async def test_an_organisation_without_single_sign_on_says_so(web: Any) -> None:

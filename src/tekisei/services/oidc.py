@@ -88,10 +88,24 @@ async def begin_sign_in(
         row = sign_in_provider(session, org_slug)
         if row is None:
             raise SsoError(SsoFailure.NOT_CONFIGURED)
-        provider_id, issuer, client_id = row.id, row.issuer, row.client_id
+        provider_id, issuer, client_id, org_id = row.id, row.issuer, row.client_id, row.org_id
     http = GuardedHttp(config.timeout, config.policy())
     try:
         found = await discover(http, issuer)
+    except SsoError as exc:  # the provider is down: the organisation's log says so too
+        with database.transaction() as session:
+            org = session.get(OrgRow, org_id)
+            if org is not None:
+                audit.record(
+                    session,
+                    org,
+                    "sso",
+                    "sso.refuse",
+                    "sso",
+                    provider_id,
+                    {"reason": exc.failure.value, "at": "start"},
+                )
+        raise
     finally:
         await http.aclose()
     state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
