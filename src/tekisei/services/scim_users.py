@@ -12,9 +12,8 @@ never removed or demoted through SCIM (409).
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, and_, delete, false, func, not_, or_, select, true
@@ -40,6 +39,7 @@ from tekisei.db.scim import ScimGroupMemberRow, ScimGroupRow, ScimUserRow
 from tekisei.errors import ConflictError, NotFoundError
 from tekisei.services import audit
 from tekisei.services.orgs import add_member, membership, remove_member, time_zone_name
+from tekisei.services.scim_common import aware, caller_org, now, weak_etag
 from tekisei.services.scim_tokens import ScimCaller
 from tekisei.services.users import UserCreate, find_user, new_account
 
@@ -62,22 +62,7 @@ class ScimUserView:
     @property
     def version(self) -> str:
         """The weak ETag of this state (``meta.version``)."""
-        digest = hashlib.sha256(repr((self.id, self.attrs, self.groups)).encode()).hexdigest()
-        return f'W/"{digest[:20]}"'
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def _org(session: Session, caller: ScimCaller) -> OrgRow:
-    org = session.get(OrgRow, caller.org_id)
-    assert org is not None
-    return org
+        return weak_etag((self.id, self.attrs, self.groups))
 
 
 def scim_principal(session: Session, caller: ScimCaller, org: OrgRow) -> Principal:
@@ -215,7 +200,7 @@ def _view(
     )
     modified = row.updated_at if row is not None else created
     return ScimUserView(
-        str(user.id), _attrs(user, member, row), tuple(groups), _aware(created), _aware(modified)
+        str(user.id), _attrs(user, member, row), tuple(groups), aware(created), aware(modified)
     )
 
 
@@ -340,7 +325,7 @@ def _store(
     row: ScimUserRow,
     attrs: UserAttributes,
 ) -> None:
-    org = _org(session, caller)
+    org = caller_org(session, caller)
     if attrs.user_name != user.email:
         raise ScimMutabilityError(
             "userName is the account's email and cannot be changed through SCIM; provision "
@@ -355,7 +340,7 @@ def _store(
     row.display_name = attrs.display_name
     row.emails = [{"value": v, "type": t, "primary": p} for v, t, p in attrs.emails]
     row.active = attrs.active
-    row.updated_at = _now()
+    row.updated_at = now()
     others = session.scalar(
         select(func.count()).where(MembershipRow.user_id == user.id, MembershipRow.org_id != org.id)
     )
@@ -397,7 +382,7 @@ def create_user(session: Session, caller: ScimCaller, attrs: UserAttributes) -> 
         ScimUniquenessError: the email is already a user of this organisation, belongs
             to another one, or the externalId is taken.
     """
-    org = _org(session, caller)
+    org = caller_org(session, caller)
     user = find_user(session, attrs.user_name)
     if user is not None and (
         membership(session, user.id, org.id) is not None
@@ -437,8 +422,8 @@ def create_user(session: Session, caller: ScimCaller, attrs: UserAttributes) -> 
             caller.actor,
             must_change_password=False,
         )
-    now = _now()
-    row = ScimUserRow(org_id=org.id, user_id=user.id, emails=[], created_at=now, updated_at=now)
+    stamp = now()
+    row = ScimUserRow(org_id=org.id, user_id=user.id, emails=[], created_at=stamp, updated_at=stamp)
     session.add(row)
     _store(session, caller, user, row, attrs)
     audit.record(
@@ -483,9 +468,9 @@ def update_user(
     user, _member, row = _find(session, caller, user_id)
     attrs = change(current.attrs)
     if row is None:
-        now = _now()
-        row = ScimUserRow(org_id=caller.org_id, user_id=user.id, emails=[], created_at=now)
-        row.updated_at = now
+        stamp = now()
+        row = ScimUserRow(org_id=caller.org_id, user_id=user.id, emails=[], created_at=stamp)
+        row.updated_at = stamp
         session.add(row)
     _store(session, caller, user, row, attrs)
     fields = sorted(
@@ -493,7 +478,7 @@ def update_user(
     )
     audit.record(
         session,
-        _org(session, caller),
+        caller_org(session, caller),
         caller.actor,
         "scim.user.update",
         "user",
@@ -515,7 +500,7 @@ def delete_user(
     """
     _check_version(get_user(session, caller, user_id), if_match)
     user, _member, row = _find(session, caller, user_id)
-    org = _org(session, caller)
+    org = caller_org(session, caller)
     deprovision(session, caller, org, user)
     groups = select(ScimGroupRow.id).where(ScimGroupRow.org_id == org.id)
     session.execute(
