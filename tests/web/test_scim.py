@@ -386,6 +386,63 @@ async def test_put_replaces_and_patch_applies_rfc_entra_and_okta_forms(world: Wo
     assert "scim.user.update" in _actions(world, "scim:entra-id")
 
 
+PASSWORD_NAMES = ("password", "Password", "PASSWORD", f"{USER}:password")
+PASSWORD_FORMS = ("POST", "PUT", "PATCH add", "PATCH replace", "PATCH value")
+
+
+def _password_request(form: str, name: str) -> tuple[str, dict[str, Any]]:
+    """The method and body of ``form`` sending a password under ``name``, with other
+    changes (a new display name, deactivation) that must not be written either."""
+    secret = "Hunter2-hunter2"
+    if form in {"POST", "PUT"}:
+        body = RFC_USER | {"displayName": "Changed", "active": form == "POST", name: secret}
+        return form, body
+    operations: list[dict[str, Any]] = [
+        {"op": "replace", "path": "displayName", "value": "Changed"},
+        {"op": "replace", "path": "active", "value": False},
+    ]
+    if form == "PATCH value":
+        operations.append({"op": "replace", "value": {"displayName": "Changed", name: secret}})
+    else:
+        operations.append({"op": form.split()[1], "path": name, "value": secret})
+    return "PATCH", {"schemas": [PATCH], "Operations": operations}
+
+
+@pytest.mark.parametrize("name", PASSWORD_NAMES)
+@pytest.mark.parametrize("form", PASSWORD_FORMS)
+async def test_a_password_is_refused_in_every_form_and_nothing_is_written(
+    world: World, form: str, name: str
+) -> None:
+    user_id = None if form == "POST" else (await world.acme.create_user(RFC_USER))["id"]
+    before = None if user_id is None else (await world.acme.get(f"/Users/{user_id}")).json()
+    method, body = _password_request(form, name)
+    path = "/Users" if user_id is None else f"/Users/{user_id}"
+    refused = await world.acme.send(method, path, body)
+    _scim_error(refused, 400, "invalidValue")
+    detail = refused.json()["detail"]
+    assert "パスワード" in detail and "Okta" in detail and "Sync Password" in detail
+    assert "Hunter2" not in refused.text
+    english = await world.acme.send(method, path, body, {"Accept-Language": "en"})
+    _scim_error(english, 400, "invalidValue")
+    assert "password sync" in english.json()["detail"]
+    if user_id is None:
+        with world.db.reading() as session:
+            assert users.find_user(session, "bjensen@example.com") is None
+        assert "scim.user.create" not in _actions(world, "scim:entra-id")
+    else:
+        after = await world.acme.get(f"/Users/{user_id}")
+        assert after.json() == before  # not renamed, still active
+        assert _role(world, "bjensen@example.com") == "viewer"
+        assert "scim.user.update" not in _actions(world, "scim:entra-id")
+
+
+async def test_a_null_password_is_no_password_and_none_is_ever_returned(world: World) -> None:
+    created = await world.acme.create_user(RFC_USER | {"password": None})
+    assert not {k.lower() for k in created} & {"password"}
+    listed = (await world.acme.get("/Users")).json()["Resources"]
+    assert all("password" not in json.dumps(r).lower() for r in listed)
+
+
 @pytest.mark.parametrize(
     "deactivate",
     [
@@ -750,6 +807,13 @@ async def test_the_discovery_endpoints_describe_what_is_supported(world: World) 
     assert {t["endpoint"] for t in types["Resources"]} == {"/Users", "/Groups"}
     schemas = (await world.http.get("/scim/v2/Schemas")).json()
     assert {s["id"] for s in schemas["Resources"]} == {USER, GROUP}
+    # passwords are neither taken nor ever returned, and the schema says so
+    assert body["changePassword"] == {"supported": False}
+    user_schema = next(s for s in schemas["Resources"] if s["id"] == USER)
+    password = [a for a in user_schema["attributes"] if a["name"] == "password"]
+    assert len(password) == 1
+    assert password[0]["mutability"] == "writeOnly" and password[0]["returned"] == "never"
+    assert "not accepted" in password[0]["description"]
 
 
 # ----------------------------------------------------------------------------- tokens
