@@ -525,7 +525,7 @@ async def test_deactivating_ends_the_leavers_session_and_token_at_the_next_reque
         f"/Users/{leaver['id']}", {"op": "replace", "path": "active", "value": "True"}
     )
     assert back.json()["active"] is True
-    assert _role(world, "leaver@acme.example") == "viewer"  # in no role group
+    assert _role(world, "leaver@acme.example") == "editor"  # the role they had
     assert await account(cookie=browser) == 401  # ended sessions stay ended
 
 
@@ -574,6 +574,143 @@ async def test_the_last_admin_is_never_removed_or_demoted_through_scim(world: Wo
     )
     _scim_error(editors, 409)  # would demote the only admin
     assert _role(world, "admin@acme.example") == "admin"
+
+
+def _add_member(world: World, email: str, role: Role) -> None:
+    with world.db.transaction() as session:
+        users.create_user(
+            session,
+            users.UserCreate(email=email, password=PASSWORD),
+            "acme",
+            role,
+            "cli",
+            must_change_password=False,
+        )
+
+
+async def _user_id(client: ScimClient, email: str) -> str:
+    found = (await client.get("/Users", filter=f'userName eq "{email}"')).json()
+    return str(found["Resources"][0]["id"])
+
+
+def _audit(world: World, action: str) -> list[dict[str, Any]]:
+    with world.db.reading() as session:
+        return [
+            dict(e.summary)
+            for e in session.scalars(
+                select(AuditEventRow)
+                .where(AuditEventRow.action == action, AuditEventRow.actor == "scim:entra-id")
+                .order_by(AuditEventRow.id)
+            )
+        ]
+
+
+ACTIVE = {"op": "replace", "path": "active", "value": True}
+INACTIVE = {"op": "replace", "path": "active", "value": False}
+
+
+async def test_a_deactivated_admin_comes_back_as_admin_and_the_last_admin_stays_protected(
+    world: World,
+) -> None:
+    _add_member(world, "second@acme.example", Role.ADMIN)
+    second = f"/Users/{await _user_id(world.acme, 'second@acme.example')}"
+    first = f"/Users/{await _user_id(world.acme, 'admin@acme.example')}"
+    assert (await world.acme.patch(second, INACTIVE)).status_code == 200
+    assert _role(world, "second@acme.example") is None
+    _scim_error(await world.acme.patch(first, INACTIVE), 409)  # now the last admin
+    _scim_error(await world.acme.delete(first), 409)
+    # Okta's form of reactivation
+    back = await world.acme.patch(second, {"op": "replace", "value": {"active": True}})
+    assert back.status_code == 200, back.text
+    assert back.json()["active"] is True
+    assert _role(world, "second@acme.example") == "admin"
+    restored = _audit(world, "member.set_role")[-1]
+    assert restored["email"] == "second@acme.example"
+    assert restored["before"] is None and restored["after"] == "admin"
+    update = _audit(world, "scim.user.update")[-1]
+    assert update["active"] is True and update["role"] == "admin"
+    assert update["role_from"] == "before_deactivation"
+    # with two admins again, the first can leave; reactivating an active member changes
+    # nothing, and a remembered role is used once
+    assert (await world.acme.patch(first, INACTIVE)).status_code == 200
+    assert (await world.acme.patch(second, ACTIVE)).status_code == 200
+    assert _role(world, "second@acme.example") == "admin"
+    put_back = await world.acme.send(
+        "PUT", first, {"schemas": [USER], "userName": "admin@acme.example", "active": True}
+    )
+    assert put_back.status_code == 200, put_back.text
+    assert _role(world, "admin@acme.example") == "admin"
+
+
+async def test_a_group_change_while_inactive_decides_the_role_and_no_role_rises_by_itself(
+    world: World,
+) -> None:
+    moved = await world.acme.create_user({"schemas": [USER], "userName": "moved@acme.example"})
+    kept = await world.acme.create_user({"schemas": [USER], "userName": "kept@acme.example"})
+    editors = await world.acme.send(
+        "POST",
+        "/Groups",
+        {"schemas": [GROUP], "displayName": "tekisei-editor", "members": [{"value": moved["id"]}]},
+    )
+    admins = await world.acme.send(
+        "POST",
+        "/Groups",
+        {"schemas": [GROUP], "displayName": "admin", "members": [{"value": kept["id"]}]},
+    )
+    assert editors.status_code == admins.status_code == 201
+    assert _role(world, "moved@acme.example") == "editor"
+    assert _role(world, "kept@acme.example") == "admin"
+    with world.db.transaction() as session:  # an admin of tekisei lowers kept's role
+        orgs.add_member(
+            session,
+            orgs.get_org(session, "acme"),
+            users.find_user(session, "kept@acme.example"),  # type: ignore[arg-type]
+            Role.VIEWER,
+            "admin@acme.example",
+        )
+    for user in (moved, kept):
+        assert (await world.acme.patch(f"/Users/{user['id']}", INACTIVE)).status_code == 200
+    # while moved is inactive, the provider moves them from editors to auditors
+    editors_path = f"/Groups/{editors.json()['id']}"
+    out = await world.acme.patch(
+        editors_path, {"op": "remove", "path": f'members[value eq "{moved["id"]}"]'}
+    )
+    assert out.status_code == 200, out.text
+    auditors = await world.acme.send(
+        "POST",
+        "/Groups",
+        {"schemas": [GROUP], "displayName": "auditor", "members": [{"value": moved["id"]}]},
+    )
+    assert auditors.status_code == 201, auditors.text
+    assert _role(world, "moved@acme.example") is None  # still inactive
+    assert (await world.acme.patch(f"/Users/{moved['id']}", ACTIVE)).status_code == 200
+    assert _role(world, "moved@acme.example") == "auditor"
+    assert _audit(world, "scim.user.update")[-1]["role_from"] == "groups"
+    # kept is still in the admin group, but comes back no higher than they were
+    assert (await world.acme.patch(f"/Users/{kept['id']}", ACTIVE)).status_code == 200
+    assert _role(world, "kept@acme.example") == "viewer"
+
+
+async def test_another_organisations_token_cannot_reactivate_a_member(world: World) -> None:
+    _add_member(world, "second@acme.example", Role.ADMIN)
+    second = f"/Users/{await _user_id(world.acme, 'second@acme.example')}"
+    assert (await world.acme.patch(second, INACTIVE)).status_code == 200
+    _scim_error(await world.other.patch(second, ACTIVE), 404)
+    _scim_error(
+        await world.other.send(
+            "PUT", second, {"schemas": [USER], "userName": "second@acme.example", "active": True}
+        ),
+        404,
+    )
+    taken = await world.other.send(
+        "POST", "/Users", {"schemas": [USER], "userName": "second@acme.example"}
+    )
+    # an account in no organisation may be provisioned elsewhere, but only as a newcomer
+    # there: nothing of acme's (its membership, its remembered admin role) goes with it
+    assert taken.status_code == 201, taken.text
+    assert _role(world, "second@acme.example", "other") == "viewer"
+    assert _role(world, "second@acme.example") is None
+    assert (await world.acme.get(second)).json()["active"] is False
 
 
 # ----------------------------------------------------------------------------- groups
