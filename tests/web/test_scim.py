@@ -16,16 +16,16 @@ from bs4 import BeautifulSoup
 from sqlalchemy import delete, select
 
 from tekisei.config import Settings
-from tekisei.core.orgs import OrgActor, OrgCreate, Role
+from tekisei.core.orgs import Role
 from tekisei.db.audit import AuditEventRow
 from tekisei.db.orgs import ApiTokenRow, MembershipRow, UserRow, WebSessionRow
 from tekisei.services import orgs, scim_tokens, users
 from tekisei.services.database import Database
 from tekisei.web.app import create_app
 from tekisei.web.auth import SESSION_COOKIE
+from tests.organisations import PASSWORD, two_organisations
 
 pytestmark = pytest.mark.anyio
-PASSWORD = "correct horse battery"
 SCIM = "application/scim+json"
 USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
@@ -93,25 +93,11 @@ class World:
 
 @pytest.fixture
 async def world(settings: Settings, empty_db: Database) -> AsyncIterator[World]:
-    api_tokens: dict[str, str] = {}
+    api_tokens = two_organisations(
+        empty_db,
+        [("admin@acme.example", "acme", Role.ADMIN), ("admin@other.example", "other", Role.ADMIN)],
+    )
     with empty_db.transaction() as session:
-        for slug in ("acme", "other"):
-            orgs.create_org(
-                session, OrgCreate(name=slug.title(), slug=slug, actors=[OrgActor.BUSINESS]), "cli"
-            )
-        for email, org, role in (
-            ("admin@acme.example", "acme", Role.ADMIN),
-            ("admin@other.example", "other", Role.ADMIN),
-        ):
-            users.create_user(
-                session,
-                users.UserCreate(email=email, password=PASSWORD),
-                org,
-                role,
-                "cli",
-                must_change_password=False,
-            )
-            api_tokens[email] = users.create_token(session, email, org)[0]
         acme_secret, _ = scim_tokens.create_scim_token(
             session, orgs.cli_principal(session, "acme"), "entra-id"
         )
