@@ -996,6 +996,14 @@ async def test_admins_issue_list_and_revoke_scim_tokens_by_api_and_page(world: W
     soup = BeautifulSoup(page.text, "html.parser")
     assert soup.select_one("h1").get_text() == "SCIM によるプロビジョニング"  # type: ignore[union-attr]
     assert soup.select_one("#scim-endpoint").get_text() == "http://testserver/scim/v2"  # type: ignore[union-attr]
+    passwords = soup.select_one("#scim-passwords")
+    assert passwords is not None and "パスワード同期をオフ" in passwords.get_text()
+    reactivation = soup.select_one("#scim-reactivation")
+    assert reactivation is not None and "元の権限に戻ります" in reactivation.get_text()
+    english = BeautifulSoup(
+        (await http.get("/org/scim", headers={"Accept-Language": "en"})).text, "html.parser"
+    )
+    assert "Turn off password sync" in english.select_one("#scim-passwords").get_text()  # type: ignore[union-attr]
     made = await http.post("/org/scim/tokens", data={"name": "keycloak", "csrf": started.csrf})
     assert made.status_code == 201
     shown = BeautifulSoup(made.text, "html.parser").select_one("#scim-token")
