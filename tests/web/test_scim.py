@@ -677,6 +677,23 @@ async def test_a_group_change_while_inactive_decides_the_role_and_no_role_rises_
     assert _role(world, "kept@acme.example") == "viewer"
 
 
+async def test_a_remembered_role_is_forgotten_once_the_person_rejoins_outside_scim(
+    world: World,
+) -> None:
+    _add_member(world, "second@acme.example", Role.ADMIN)
+    second = f"/Users/{await _user_id(world.acme, 'second@acme.example')}"
+    assert (await world.acme.patch(second, INACTIVE)).status_code == 200
+    with world.db.transaction() as session:  # invited back as a viewer, then removed
+        person = users.find_user(session, "second@acme.example")
+        assert person is not None
+        orgs.add_member(session, orgs.get_org(session, "acme"), person, Role.VIEWER, "x")
+    with world.db.transaction() as session:
+        admin = users.principal_for(session, "admin@acme.example", "acme")
+        orgs.remove_member(session, admin, person.id)
+    assert (await world.acme.patch(second, ACTIVE)).status_code == 200
+    assert _role(world, "second@acme.example") == "viewer"  # not the admin role of before
+
+
 async def test_another_organisations_token_cannot_reactivate_a_member(world: World) -> None:
     _add_member(world, "second@acme.example", Role.ADMIN)
     second = f"/Users/{await _user_id(world.acme, 'second@acme.example')}"
