@@ -12,6 +12,7 @@ from tekisei.core.scim import (
     Logical,
     Not,
     ScimFilterError,
+    ScimPasswordError,
     ScimPathError,
     ScimSyntaxError,
     ScimValueError,
@@ -81,3 +82,35 @@ def test_a_user_needs_an_email_as_user_name() -> None:
     for bad in ({"userName": "bjensen"}, {}, {"userName": 5}, []):
         with pytest.raises(ScimValueError):
             read_user(bad)
+
+
+PASSWORD_NAMES = (
+    "password",
+    "Password",
+    "PASSWORD",
+    "urn:ietf:params:scim:schemas:core:2.0:User:password",
+)
+
+
+@pytest.mark.parametrize("name", PASSWORD_NAMES)
+def test_a_password_is_refused_in_a_body_a_path_and_a_value_object(name: str) -> None:
+    user = UserAttributes("a@example.com")
+    with pytest.raises(ScimPasswordError) as refused:
+        read_user({"userName": "a@example.com", name: "hunter2hunter2"})
+    assert refused.value.scim_type == "invalidValue"
+    assert "Sync Password" in str(refused.value) and "パスワード" in refused.value.localized("ja")
+    for operation in (
+        {"op": "add", "path": name, "value": "hunter2hunter2"},
+        {"op": "Replace", "path": name, "value": "hunter2hunter2"},
+        {"op": "remove", "path": name},
+        {"op": "replace", "value": {"displayName": "A", name: "hunter2hunter2"}},
+    ):
+        with pytest.raises(ScimPasswordError):
+            patch_user(
+                user, patch_operations({"schemas": [PATCH_SCHEMA], "Operations": [operation]})
+            )
+
+
+def test_a_null_password_is_no_password() -> None:
+    # RFC 7643 §2.5: null is "unassigned", as some clients send every attribute
+    assert read_user({"userName": "a@example.com", "password": None}).display_name is None

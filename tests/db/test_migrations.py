@@ -2145,3 +2145,53 @@ def test_single_sign_on_tables_come_with_0050_go_with_their_organisation_and_go_
         assert schema_drift(engine) == []
     finally:
         engine.dispose()
+
+
+def test_scim_users_deactivated_before_0052_keep_their_row_and_remember_no_role(
+    settings: Settings,
+) -> None:
+    """0052 adds the role remembered at deactivation; a member deactivated before it has
+    none (they come back with their groups' role, as before); going back drops only the
+    column."""
+    from alembic import command
+
+    from tekisei.db.migrate import alembic_config, upgrade
+
+    engine = make_engine(settings.resolved_database_url)
+    config = alembic_config(engine)
+    at = "'2026-01-01 00:00:00'"
+    try:
+        upgrade(engine, "0050")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO orgs (id, slug, name, actors, created_at, version, audit_seq, "
+                    f"audit_head) VALUES (1, 'acme', 'Acme', '[\"business\"]', {at}, 1, 0, 'x')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO users (id, email, name, password_hash, active, created_at, "
+                    f"must_change_password) VALUES (1, 'leaver@acme.example', 'Leaver', "
+                    f"'!scim-provisioned', true, {at}, false)"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO scim_users (id, org_id, user_id, external_id, active, emails, "
+                    f"created_at, updated_at) VALUES (1, 1, 1, 'ext-1', false, '[]', {at}, {at})"
+                )
+            )
+        upgrade(engine, "0052")
+        rows = "SELECT external_id, active, deactivated_role FROM scim_users"
+        with engine.connect() as connection:
+            assert [tuple(r) for r in connection.execute(text(rows))] == [("ext-1", False, None)]
+        command.downgrade(config, "0050")
+        columns = {c["name"] for c in inspect(engine).get_columns("scim_users")}
+        assert "deactivated_role" not in columns and "external_id" in columns
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM scim_users")).scalar() == 1
+        upgrade(engine)
+        assert schema_drift(engine) == []
+    finally:
+        engine.dispose()

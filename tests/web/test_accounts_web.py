@@ -13,15 +13,14 @@ import pytest
 from bs4 import BeautifulSoup
 
 from tekisei.config import Settings
-from tekisei.core.orgs import OrgActor, OrgCreate, Role
-from tekisei.services import orgs, users
+from tekisei.core.orgs import Role
 from tekisei.services.database import Database
 from tekisei.services.passwords import HASHING_SLOTS
 from tekisei.web.app import create_app
 from tekisei.web.threads import use_threads
+from tests.organisations import PASSWORD, two_organisations
 
 pytestmark = pytest.mark.anyio
-PASSWORD = "correct horse battery"
 ACCOUNTS = [
     ("admin@acme.example", "acme", Role.ADMIN),
     ("viewer@acme.example", "acme", Role.VIEWER),
@@ -33,22 +32,7 @@ ACCOUNTS = [
 
 @pytest.fixture
 async def web(settings: Settings, empty_db: Database) -> AsyncIterator[Any]:
-    tokens: dict[str, str] = {}
-    with empty_db.transaction() as session:
-        for slug in ("acme", "other"):
-            orgs.create_org(
-                session, OrgCreate(name=slug.title(), slug=slug, actors=[OrgActor.BUSINESS]), "cli"
-            )
-        for email, org, role in ACCOUNTS:
-            users.create_user(
-                session,
-                users.UserCreate(email=email, password=PASSWORD),
-                org,
-                role,
-                "cli",
-                must_change_password=email.startswith("temp"),
-            )
-            tokens[email] = users.create_token(session, email, org)[0]
+    tokens = two_organisations(empty_db, ACCOUNTS, temporary_passwords=["temp@acme.example"])
     app = create_app(settings)
     clients: list[httpx.AsyncClient] = []
 

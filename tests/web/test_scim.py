@@ -16,16 +16,16 @@ from bs4 import BeautifulSoup
 from sqlalchemy import delete, select
 
 from tekisei.config import Settings
-from tekisei.core.orgs import OrgActor, OrgCreate, Role
+from tekisei.core.orgs import Role
 from tekisei.db.audit import AuditEventRow
 from tekisei.db.orgs import ApiTokenRow, MembershipRow, UserRow, WebSessionRow
 from tekisei.services import orgs, scim_tokens, users
 from tekisei.services.database import Database
 from tekisei.web.app import create_app
 from tekisei.web.auth import SESSION_COOKIE
+from tests.organisations import PASSWORD, two_organisations
 
 pytestmark = pytest.mark.anyio
-PASSWORD = "correct horse battery"
 SCIM = "application/scim+json"
 USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
@@ -93,25 +93,11 @@ class World:
 
 @pytest.fixture
 async def world(settings: Settings, empty_db: Database) -> AsyncIterator[World]:
-    api_tokens: dict[str, str] = {}
+    api_tokens = two_organisations(
+        empty_db,
+        [("admin@acme.example", "acme", Role.ADMIN), ("admin@other.example", "other", Role.ADMIN)],
+    )
     with empty_db.transaction() as session:
-        for slug in ("acme", "other"):
-            orgs.create_org(
-                session, OrgCreate(name=slug.title(), slug=slug, actors=[OrgActor.BUSINESS]), "cli"
-            )
-        for email, org, role in (
-            ("admin@acme.example", "acme", Role.ADMIN),
-            ("admin@other.example", "other", Role.ADMIN),
-        ):
-            users.create_user(
-                session,
-                users.UserCreate(email=email, password=PASSWORD),
-                org,
-                role,
-                "cli",
-                must_change_password=False,
-            )
-            api_tokens[email] = users.create_token(session, email, org)[0]
         acme_secret, _ = scim_tokens.create_scim_token(
             session, orgs.cli_principal(session, "acme"), "entra-id"
         )
@@ -386,6 +372,63 @@ async def test_put_replaces_and_patch_applies_rfc_entra_and_okta_forms(world: Wo
     assert "scim.user.update" in _actions(world, "scim:entra-id")
 
 
+PASSWORD_NAMES = ("password", "Password", "PASSWORD", f"{USER}:password")
+PASSWORD_FORMS = ("POST", "PUT", "PATCH add", "PATCH replace", "PATCH value")
+
+
+def _password_request(form: str, name: str) -> tuple[str, dict[str, Any]]:
+    """The method and body of ``form`` sending a password under ``name``, with other
+    changes (a new display name, deactivation) that must not be written either."""
+    secret = "Hunter2-hunter2"
+    if form in {"POST", "PUT"}:
+        body = RFC_USER | {"displayName": "Changed", "active": form == "POST", name: secret}
+        return form, body
+    operations: list[dict[str, Any]] = [
+        {"op": "replace", "path": "displayName", "value": "Changed"},
+        {"op": "replace", "path": "active", "value": False},
+    ]
+    if form == "PATCH value":
+        operations.append({"op": "replace", "value": {"displayName": "Changed", name: secret}})
+    else:
+        operations.append({"op": form.split()[1], "path": name, "value": secret})
+    return "PATCH", {"schemas": [PATCH], "Operations": operations}
+
+
+@pytest.mark.parametrize("name", PASSWORD_NAMES)
+@pytest.mark.parametrize("form", PASSWORD_FORMS)
+async def test_a_password_is_refused_in_every_form_and_nothing_is_written(
+    world: World, form: str, name: str
+) -> None:
+    user_id = None if form == "POST" else (await world.acme.create_user(RFC_USER))["id"]
+    before = None if user_id is None else (await world.acme.get(f"/Users/{user_id}")).json()
+    method, body = _password_request(form, name)
+    path = "/Users" if user_id is None else f"/Users/{user_id}"
+    refused = await world.acme.send(method, path, body)
+    _scim_error(refused, 400, "invalidValue")
+    detail = refused.json()["detail"]
+    assert "パスワード" in detail and "Okta" in detail and "Sync Password" in detail
+    assert "Hunter2" not in refused.text
+    english = await world.acme.send(method, path, body, {"Accept-Language": "en"})
+    _scim_error(english, 400, "invalidValue")
+    assert "password sync" in english.json()["detail"]
+    if user_id is None:
+        with world.db.reading() as session:
+            assert users.find_user(session, "bjensen@example.com") is None
+        assert "scim.user.create" not in _actions(world, "scim:entra-id")
+    else:
+        after = await world.acme.get(f"/Users/{user_id}")
+        assert after.json() == before  # not renamed, still active
+        assert _role(world, "bjensen@example.com") == "viewer"
+        assert "scim.user.update" not in _actions(world, "scim:entra-id")
+
+
+async def test_a_null_password_is_no_password_and_none_is_ever_returned(world: World) -> None:
+    created = await world.acme.create_user(RFC_USER | {"password": None})
+    assert not {k.lower() for k in created} & {"password"}
+    listed = (await world.acme.get("/Users")).json()["Resources"]
+    assert all("password" not in json.dumps(r).lower() for r in listed)
+
+
 @pytest.mark.parametrize(
     "deactivate",
     [
@@ -468,7 +511,7 @@ async def test_deactivating_ends_the_leavers_session_and_token_at_the_next_reque
         f"/Users/{leaver['id']}", {"op": "replace", "path": "active", "value": "True"}
     )
     assert back.json()["active"] is True
-    assert _role(world, "leaver@acme.example") == "viewer"  # in no role group
+    assert _role(world, "leaver@acme.example") == "editor"  # the role they had
     assert await account(cookie=browser) == 401  # ended sessions stay ended
 
 
@@ -517,6 +560,160 @@ async def test_the_last_admin_is_never_removed_or_demoted_through_scim(world: Wo
     )
     _scim_error(editors, 409)  # would demote the only admin
     assert _role(world, "admin@acme.example") == "admin"
+
+
+def _add_member(world: World, email: str, role: Role) -> None:
+    with world.db.transaction() as session:
+        users.create_user(
+            session,
+            users.UserCreate(email=email, password=PASSWORD),
+            "acme",
+            role,
+            "cli",
+            must_change_password=False,
+        )
+
+
+async def _user_id(client: ScimClient, email: str) -> str:
+    found = (await client.get("/Users", filter=f'userName eq "{email}"')).json()
+    return str(found["Resources"][0]["id"])
+
+
+def _audit(world: World, action: str) -> list[dict[str, Any]]:
+    with world.db.reading() as session:
+        return [
+            dict(e.summary)
+            for e in session.scalars(
+                select(AuditEventRow)
+                .where(AuditEventRow.action == action, AuditEventRow.actor == "scim:entra-id")
+                .order_by(AuditEventRow.id)
+            )
+        ]
+
+
+ACTIVE = {"op": "replace", "path": "active", "value": True}
+INACTIVE = {"op": "replace", "path": "active", "value": False}
+
+
+async def test_a_deactivated_admin_comes_back_as_admin_and_the_last_admin_stays_protected(
+    world: World,
+) -> None:
+    _add_member(world, "second@acme.example", Role.ADMIN)
+    second = f"/Users/{await _user_id(world.acme, 'second@acme.example')}"
+    first = f"/Users/{await _user_id(world.acme, 'admin@acme.example')}"
+    assert (await world.acme.patch(second, INACTIVE)).status_code == 200
+    assert _role(world, "second@acme.example") is None
+    _scim_error(await world.acme.patch(first, INACTIVE), 409)  # now the last admin
+    _scim_error(await world.acme.delete(first), 409)
+    # Okta's form of reactivation
+    back = await world.acme.patch(second, {"op": "replace", "value": {"active": True}})
+    assert back.status_code == 200, back.text
+    assert back.json()["active"] is True
+    assert _role(world, "second@acme.example") == "admin"
+    restored = _audit(world, "member.set_role")[-1]
+    assert restored["email"] == "second@acme.example"
+    assert restored["before"] is None and restored["after"] == "admin"
+    update = _audit(world, "scim.user.update")[-1]
+    assert update["active"] is True and update["role"] == "admin"
+    assert update["role_from"] == "before_deactivation"
+    # with two admins again, the first can leave; reactivating an active member changes
+    # nothing, and a remembered role is used once
+    assert (await world.acme.patch(first, INACTIVE)).status_code == 200
+    assert (await world.acme.patch(second, ACTIVE)).status_code == 200
+    assert _role(world, "second@acme.example") == "admin"
+    put_back = await world.acme.send(
+        "PUT", first, {"schemas": [USER], "userName": "admin@acme.example", "active": True}
+    )
+    assert put_back.status_code == 200, put_back.text
+    assert _role(world, "admin@acme.example") == "admin"
+
+
+async def test_a_group_change_while_inactive_decides_the_role_and_no_role_rises_by_itself(
+    world: World,
+) -> None:
+    moved = await world.acme.create_user({"schemas": [USER], "userName": "moved@acme.example"})
+    kept = await world.acme.create_user({"schemas": [USER], "userName": "kept@acme.example"})
+    editors = await world.acme.send(
+        "POST",
+        "/Groups",
+        {"schemas": [GROUP], "displayName": "tekisei-editor", "members": [{"value": moved["id"]}]},
+    )
+    admins = await world.acme.send(
+        "POST",
+        "/Groups",
+        {"schemas": [GROUP], "displayName": "admin", "members": [{"value": kept["id"]}]},
+    )
+    assert editors.status_code == admins.status_code == 201
+    assert _role(world, "moved@acme.example") == "editor"
+    assert _role(world, "kept@acme.example") == "admin"
+    with world.db.transaction() as session:  # an admin of tekisei lowers kept's role
+        orgs.add_member(
+            session,
+            orgs.get_org(session, "acme"),
+            users.find_user(session, "kept@acme.example"),  # type: ignore[arg-type]
+            Role.VIEWER,
+            "admin@acme.example",
+        )
+    for user in (moved, kept):
+        assert (await world.acme.patch(f"/Users/{user['id']}", INACTIVE)).status_code == 200
+    # while moved is inactive, the provider moves them from editors to auditors
+    editors_path = f"/Groups/{editors.json()['id']}"
+    out = await world.acme.patch(
+        editors_path, {"op": "remove", "path": f'members[value eq "{moved["id"]}"]'}
+    )
+    assert out.status_code == 200, out.text
+    auditors = await world.acme.send(
+        "POST",
+        "/Groups",
+        {"schemas": [GROUP], "displayName": "auditor", "members": [{"value": moved["id"]}]},
+    )
+    assert auditors.status_code == 201, auditors.text
+    assert _role(world, "moved@acme.example") is None  # still inactive
+    assert (await world.acme.patch(f"/Users/{moved['id']}", ACTIVE)).status_code == 200
+    assert _role(world, "moved@acme.example") == "auditor"
+    assert _audit(world, "scim.user.update")[-1]["role_from"] == "groups"
+    # kept is still in the admin group, but comes back no higher than they were
+    assert (await world.acme.patch(f"/Users/{kept['id']}", ACTIVE)).status_code == 200
+    assert _role(world, "kept@acme.example") == "viewer"
+
+
+async def test_a_remembered_role_is_forgotten_once_the_person_rejoins_outside_scim(
+    world: World,
+) -> None:
+    _add_member(world, "second@acme.example", Role.ADMIN)
+    second = f"/Users/{await _user_id(world.acme, 'second@acme.example')}"
+    assert (await world.acme.patch(second, INACTIVE)).status_code == 200
+    with world.db.transaction() as session:  # invited back as a viewer, then removed
+        person = users.find_user(session, "second@acme.example")
+        assert person is not None
+        orgs.add_member(session, orgs.get_org(session, "acme"), person, Role.VIEWER, "x")
+    with world.db.transaction() as session:
+        admin = users.principal_for(session, "admin@acme.example", "acme")
+        orgs.remove_member(session, admin, person.id)
+    assert (await world.acme.patch(second, ACTIVE)).status_code == 200
+    assert _role(world, "second@acme.example") == "viewer"  # not the admin role of before
+
+
+async def test_another_organisations_token_cannot_reactivate_a_member(world: World) -> None:
+    _add_member(world, "second@acme.example", Role.ADMIN)
+    second = f"/Users/{await _user_id(world.acme, 'second@acme.example')}"
+    assert (await world.acme.patch(second, INACTIVE)).status_code == 200
+    _scim_error(await world.other.patch(second, ACTIVE), 404)
+    _scim_error(
+        await world.other.send(
+            "PUT", second, {"schemas": [USER], "userName": "second@acme.example", "active": True}
+        ),
+        404,
+    )
+    taken = await world.other.send(
+        "POST", "/Users", {"schemas": [USER], "userName": "second@acme.example"}
+    )
+    # an account in no organisation may be provisioned elsewhere, but only as a newcomer
+    # there: nothing of acme's (its membership, its remembered admin role) goes with it
+    assert taken.status_code == 201, taken.text
+    assert _role(world, "second@acme.example", "other") == "viewer"
+    assert _role(world, "second@acme.example") is None
+    assert (await world.acme.get(second)).json()["active"] is False
 
 
 # ----------------------------------------------------------------------------- groups
@@ -750,6 +947,13 @@ async def test_the_discovery_endpoints_describe_what_is_supported(world: World) 
     assert {t["endpoint"] for t in types["Resources"]} == {"/Users", "/Groups"}
     schemas = (await world.http.get("/scim/v2/Schemas")).json()
     assert {s["id"] for s in schemas["Resources"]} == {USER, GROUP}
+    # passwords are neither taken nor ever returned, and the schema says so
+    assert body["changePassword"] == {"supported": False}
+    user_schema = next(s for s in schemas["Resources"] if s["id"] == USER)
+    password = [a for a in user_schema["attributes"] if a["name"] == "password"]
+    assert len(password) == 1
+    assert password[0]["mutability"] == "writeOnly" and password[0]["returned"] == "never"
+    assert "not accepted" in password[0]["description"]
 
 
 # ----------------------------------------------------------------------------- tokens
@@ -809,6 +1013,14 @@ async def test_admins_issue_list_and_revoke_scim_tokens_by_api_and_page(world: W
     soup = BeautifulSoup(page.text, "html.parser")
     assert soup.select_one("h1").get_text() == "SCIM によるプロビジョニング"  # type: ignore[union-attr]
     assert soup.select_one("#scim-endpoint").get_text() == "http://testserver/scim/v2"  # type: ignore[union-attr]
+    passwords = soup.select_one("#scim-passwords")
+    assert passwords is not None and "パスワード同期をオフ" in passwords.get_text()
+    reactivation = soup.select_one("#scim-reactivation")
+    assert reactivation is not None and "元の権限に戻ります" in reactivation.get_text()
+    english = BeautifulSoup(
+        (await http.get("/org/scim", headers={"Accept-Language": "en"})).text, "html.parser"
+    )
+    assert "Turn off password sync" in english.select_one("#scim-passwords").get_text()  # type: ignore[union-attr]
     made = await http.post("/org/scim/tokens", data={"name": "keycloak", "csrf": started.csrf})
     assert made.status_code == 201
     shown = BeautifulSoup(made.text, "html.parser").select_one("#scim-token")

@@ -20,7 +20,7 @@ from bs4 import BeautifulSoup
 from sqlalchemy import select
 
 from tekisei.config import Settings
-from tekisei.core.orgs import OrgActor, OrgCreate, Role
+from tekisei.core.orgs import Role
 from tekisei.core.sso import SsoFailure, SsoSettings
 from tekisei.db.audit import AuditEventRow
 from tekisei.db.sso import OidcSessionRow
@@ -32,9 +32,9 @@ from tekisei.web.app import create_app
 from tekisei.web.pages import sso as oidc_pages
 from tests.conftest import free_port
 from tests.oidc_provider import CALLBACK, CLIENT_ID, CLIENT_SECRET, OTHER_ID, OTHER_SECRET
+from tests.organisations import PASSWORD, two_organisations
 
 pytestmark = pytest.mark.anyio
-PASSWORD = "correct horse battery"
 
 
 def soup(response: httpx.Response) -> BeautifulSoup:
@@ -80,26 +80,14 @@ def configure(db: Database, settings: Settings, org: str, provider: Any, **chang
 @pytest.fixture
 async def web(settings: Settings, empty_db: Database, oidc_provider: Any) -> AsyncIterator[Any]:
     settings = settings.model_copy(update={"oidc_allow_private_issuers": True})
-    tokens: dict[str, str] = {}
-    with empty_db.transaction() as session:
-        for slug in ("acme", "other"):
-            orgs.create_org(
-                session, OrgCreate(name=slug.title(), slug=slug, actors=[OrgActor.BUSINESS]), "cli"
-            )
-        for email, org, role in (
+    tokens = two_organisations(
+        empty_db,
+        [
             ("admin@acme.example", "acme", Role.ADMIN),
             ("bob@acme.example", "acme", Role.VIEWER),
             ("admin@other.example", "other", Role.ADMIN),
-        ):
-            users.create_user(
-                session,
-                users.UserCreate(email=email, password=PASSWORD),
-                org,
-                role,
-                "cli",
-                must_change_password=False,
-            )
-            tokens[email] = users.create_token(session, email, org)[0]
+        ],
+    )
     configure(empty_db, settings, "acme", oidc_provider)
     app = create_app(settings)
     clients: list[httpx.AsyncClient] = []

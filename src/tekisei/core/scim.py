@@ -57,6 +57,34 @@ class ScimValueError(InvalidInputError):
     scim_type = "invalidValue"
 
 
+class ScimPasswordError(ScimValueError):
+    """A ``password`` sent by the identity provider: tekisei takes no password by
+    provisioning (staff sign in through single sign-on, or set their own password from
+    an invitation), so it is refused rather than silently dropped.
+
+    RFC 7644 §3.12 has no scimType for "an attribute this provider does not accept":
+    ``mutability`` is for changing a readOnly or immutable attribute (password is
+    writeOnly in RFC 7643, so that would be wrong), ``invalidPath`` and ``noTarget`` only
+    fit PATCH paths, and ``invalidValue`` ("not compatible with ... the resource
+    schema", HTTP 400) covers every form: POST, PUT and PATCH alike. A 400 also stops
+    Okta and Entra ID from retrying, so the admin sees the detail.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(
+            "tekisei does not take passwords through SCIM: staff sign in through single "
+            "sign-on, or set their own password from an invitation. Turn off password sync "
+            "in your identity provider (Okta: the app's Provisioning > To App > "
+            "'Sync Password'; Microsoft Entra ID sends no password) and send the user "
+            "again without a password",
+            ja="tekisei は SCIM ではパスワードを受け付けません。スタッフはシングルサインオンで"
+            "サインインするか、招待から自分でパスワードを設定します。ID プロバイダーの"
+            "パスワード同期をオフにしてから（Okta: アプリの Provisioning > To App の"
+            "「Sync Password」。Microsoft Entra ID はパスワードを送りません）、パスワードなしで"
+            "ユーザーを送り直してください。",
+        )
+
+
 class ScimPathError(InvalidInputError):
     """A PATCH path that names nothing tekisei keeps (``scimType`` invalidPath)."""
 

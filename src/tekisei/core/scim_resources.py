@@ -14,6 +14,7 @@ from tekisei.core.scim import (
     USER_SCHEMA,
     VALUE_FILTER,
     PatchOperation,
+    ScimPasswordError,
     ScimPathError,
     ScimValueError,
     boolean,
@@ -35,7 +36,6 @@ IGNORED_USER_ATTRIBUTES = frozenset(
         "usertype",
         "profileurl",
         "roles",
-        "password",
         "schemas",
         "meta",
         "id",
@@ -135,9 +135,13 @@ def _path(name: str) -> str:
 
 def _set_user(attrs: UserAttributes, name: str, value: Any, op: str) -> UserAttributes:
     path = _path(name)
+    remove = op == "remove"
+    if path == "password":
+        if value is None and not remove:
+            return attrs  # null is "unassigned" (RFC 7643 §2.5): no password sent
+        raise ScimPasswordError()
     if path.startswith(ENTERPRISE_SCHEMA.lower()) or path in IGNORED_USER_ATTRIBUTES:
         return attrs
-    remove = op == "remove"
     if path == "active":
         if remove:
             raise ScimValueError("active cannot be removed", ja="active は削除できません。")

@@ -32,7 +32,8 @@ class ScimUserRow(Base):
     """What the identity provider said about an account in one organisation.
 
     The membership is the access: ``active`` false (or DELETE) removes it, and this row
-    keeps the provisioned attributes so that the provider can read and reactivate it.
+    keeps the provisioned attributes so that the provider can read and reactivate it
+    (DELETE forgets the row too).
     """
 
     __tablename__ = "scim_users"
@@ -47,6 +48,10 @@ class ScimUserRow(Base):
     family_name: Mapped[str | None] = mapped_column(String(200))
     display_name: Mapped[str | None] = mapped_column(String(200))
     emails: Mapped[list[dict[str, object]]] = mapped_column(JSON)
+    deactivated_role: Mapped[str | None] = mapped_column(String(32))
+    """The role the member had when ``active`` false removed their membership, given back
+    at reactivation; none once used, or when a role group changes meanwhile (the groups'
+    role is given then)."""
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 

@@ -26,6 +26,7 @@ from tekisei.core.orgs import (
 )
 from tekisei.core.times import check_time_zone, zone
 from tekisei.db.orgs import ApiTokenRow, MembershipRow, OrgRow, UserRow, WebSessionRow
+from tekisei.db.scim import ScimUserRow
 from tekisei.db.systems import SystemAssignmentRow, SystemRow
 from tekisei.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
 from tekisei.services import audit, literacy_rules
@@ -258,6 +259,13 @@ def add_member(session: Session, org: OrgRow, user: UserRow, role: Role, actor: 
     """
     existing = membership(session, user.id, org.id)
     if existing is None:
+        # whatever role SCIM remembered from a deactivation is history once the person is
+        # a member again by any path (it must never raise their role later)
+        session.execute(
+            update(ScimUserRow)
+            .where(ScimUserRow.org_id == org.id, ScimUserRow.user_id == user.id)
+            .values(deactivated_role=None)
+        )
         session.add(
             MembershipRow(
                 org_id=org.id,

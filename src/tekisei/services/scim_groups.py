@@ -9,9 +9,8 @@ demotes the organisation's last admin (409).
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, and_, delete, false, func, not_, or_, select, true
@@ -30,10 +29,11 @@ from tekisei.core.scim import (
     parse_filter,
 )
 from tekisei.core.scim_resources import GroupAttributes
-from tekisei.db.orgs import MembershipRow, OrgRow, UserRow
+from tekisei.db.orgs import MembershipRow, UserRow
 from tekisei.db.scim import ScimGroupMemberRow, ScimGroupRow, ScimUserRow
 from tekisei.errors import NotFoundError
 from tekisei.services import audit
+from tekisei.services.scim_common import aware, caller_org, now, weak_etag
 from tekisei.services.scim_tokens import ScimCaller
 from tekisei.services.scim_users import sync_role
 
@@ -53,22 +53,7 @@ class ScimGroupView:
     @property
     def version(self) -> str:
         """The weak ETag of this state (``meta.version``)."""
-        digest = hashlib.sha256(repr((self.id, self.attrs)).encode()).hexdigest()
-        return f'W/"{digest[:20]}"'
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def _org(session: Session, caller: ScimCaller) -> OrgRow:
-    org = session.get(OrgRow, caller.org_id)
-    assert org is not None
-    return org
+        return weak_etag((self.id, self.attrs))
 
 
 def _condition(found: Filter) -> ColumnElement[bool]:
@@ -134,8 +119,8 @@ def _views(session: Session, rows: list[ScimGroupRow]) -> list[ScimGroupView]:
                 attrs,
                 tuple(n for _m, n in listed),
                 row.role,
-                _aware(row.created_at),
-                _aware(row.updated_at),
+                aware(row.created_at),
+                aware(row.updated_at),
             )
         )
     return views
@@ -235,7 +220,7 @@ def _apply(
     Returns:
         The accounts added and removed.
     """
-    org = _org(session, caller)
+    org = caller_org(session, caller)
     role = _check_name(session, caller, attrs.display_name, row.id)
     wanted = _members(session, caller, attrs.members)
     before = set(
@@ -247,7 +232,7 @@ def _apply(
     row.display_name = attrs.display_name
     row.external_id = attrs.external_id
     row.role = role
-    row.updated_at = _now()
+    row.updated_at = now()
     added, removed = wanted - before, before - wanted
     if removed:
         session.execute(
@@ -275,21 +260,21 @@ def create_group(session: Session, caller: ScimCaller, attrs: GroupAttributes) -
         ScimValueError: the name names no role, or a member is not a user here.
         ScimUniquenessError: a group with this name exists.
     """
-    now = _now()
+    stamp = now()
     row = ScimGroupRow(
         org_id=caller.org_id,
         display_name=attrs.display_name,
         role=_check_name(session, caller, attrs.display_name, None),
         external_id=attrs.external_id,
-        created_at=now,
-        updated_at=now,
+        created_at=stamp,
+        updated_at=stamp,
     )
     session.add(row)
     session.flush()
     added, _removed = _apply(session, caller, row, attrs)
     audit.record(
         session,
-        _org(session, caller),
+        caller_org(session, caller),
         caller.actor,
         "scim.group.create",
         "scim_group",
@@ -327,7 +312,7 @@ def update_group(
     added, removed = _apply(session, caller, row, change(current.attrs))
     audit.record(
         session,
-        _org(session, caller),
+        caller_org(session, caller),
         caller.actor,
         "scim.group.update",
         "scim_group",
@@ -352,7 +337,7 @@ def delete_group(session: Session, caller: ScimCaller, group_id: str) -> None:
         ConflictError: it would demote the last admin.
     """
     row = _row(session, caller, group_id)
-    org = _org(session, caller)
+    org = caller_org(session, caller)
     members = list(
         session.scalars(
             select(ScimGroupMemberRow.user_id).where(ScimGroupMemberRow.group_id == row.id)

@@ -8,14 +8,18 @@ for the organisation and their API tokens for it (``services.orgs.remove_member`
 that the leaver's very next request is refused. Other organisations' memberships are
 never touched, and the account itself is never deleted. The organisation's last admin is
 never removed or demoted through SCIM (409).
+
+Deactivating remembers the member's role (``ScimUserRow.deactivated_role``) and
+reactivating gives it back, never a higher one: only a change of their role groups while
+they are away replaces it (with the groups' role, as for an active member). DELETE
+forgets it with the rest.
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any, cast
+from datetime import datetime
+from typing import Any, Literal, cast
 
 from sqlalchemy import ColumnElement, and_, delete, false, func, not_, or_, select, true
 from sqlalchemy.orm import Session
@@ -40,6 +44,7 @@ from tekisei.db.scim import ScimGroupMemberRow, ScimGroupRow, ScimUserRow
 from tekisei.errors import ConflictError, NotFoundError
 from tekisei.services import audit
 from tekisei.services.orgs import add_member, membership, remove_member, time_zone_name
+from tekisei.services.scim_common import aware, caller_org, now, weak_etag
 from tekisei.services.scim_tokens import ScimCaller
 from tekisei.services.users import UserCreate, find_user, new_account
 
@@ -62,22 +67,7 @@ class ScimUserView:
     @property
     def version(self) -> str:
         """The weak ETag of this state (``meta.version``)."""
-        digest = hashlib.sha256(repr((self.id, self.attrs, self.groups)).encode()).hexdigest()
-        return f'W/"{digest[:20]}"'
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def _org(session: Session, caller: ScimCaller) -> OrgRow:
-    org = session.get(OrgRow, caller.org_id)
-    assert org is not None
-    return org
+        return weak_etag((self.id, self.attrs, self.groups))
 
 
 def scim_principal(session: Session, caller: ScimCaller, org: OrgRow) -> Principal:
@@ -215,7 +205,7 @@ def _view(
     )
     modified = row.updated_at if row is not None else created
     return ScimUserView(
-        str(user.id), _attrs(user, member, row), tuple(groups), _aware(created), _aware(modified)
+        str(user.id), _attrs(user, member, row), tuple(groups), aware(created), aware(modified)
     )
 
 
@@ -293,13 +283,19 @@ def _check_external_id(
 
 
 def sync_role(session: Session, caller: ScimCaller, org: OrgRow, user: UserRow) -> None:
-    """Give an active member the role of their groups (``core.scim.effective_role``).
+    """Give an active member the role of their groups (``core.scim.effective_role``); a
+    deactivated one will come back with it too, instead of the role they had.
 
     Raises:
         ConflictError: it would demote the organisation's last admin.
     """
     member = membership(session, user.id, org.id)
     if member is None:
+        row = _scim_row(session, org.id, user.id)
+        if row is not None:
+            # the provider changed their groups while they were away: the groups speak at
+            # reactivation, as they would for an active member
+            row.deactivated_role = None
         return
     wanted = _wanted_role(session, org, user)
     if wanted.value == member.role:
@@ -307,6 +303,27 @@ def sync_role(session: Session, caller: ScimCaller, org: OrgRow, user: UserRow) 
     if member.role == Role.ADMIN.value:
         _keep_an_admin(session, org)
     add_member(session, org, user, wanted, caller.actor)
+
+
+def _scim_row(session: Session, org_id: int, user_id: int) -> ScimUserRow | None:
+    return session.scalars(
+        select(ScimUserRow).where(ScimUserRow.org_id == org_id, ScimUserRow.user_id == user_id)
+    ).first()
+
+
+RoleSource = Literal["before_deactivation", "groups"]
+
+
+def _returning_role(
+    session: Session, org: OrgRow, user: UserRow, row: ScimUserRow
+) -> tuple[Role, RoleSource]:
+    """The role of a member the provider reactivates: the one they had when deactivated,
+    else (a role group changed since, or deactivated before revision 0052) their
+    groups' role."""
+    remembered = row.deactivated_role
+    if remembered is not None and remembered in {r.value for r in Role}:
+        return Role(remembered), "before_deactivation"
+    return _wanted_role(session, org, user), "groups"
 
 
 def _wanted_role(session: Session, org: OrgRow, user: UserRow) -> Role:
@@ -339,8 +356,13 @@ def _store(
     user: UserRow,
     row: ScimUserRow,
     attrs: UserAttributes,
-) -> None:
-    org = _org(session, caller)
+) -> tuple[Role, RoleSource] | None:
+    """Store ``attrs``; ``active`` adds or removes the membership.
+
+    Returns:
+        The role a reactivated member came back with, and where it came from.
+    """
+    org = caller_org(session, caller)
     if attrs.user_name != user.email:
         raise ScimMutabilityError(
             "userName is the account's email and cannot be changed through SCIM; provision "
@@ -355,18 +377,23 @@ def _store(
     row.display_name = attrs.display_name
     row.emails = [{"value": v, "type": t, "primary": p} for v, t, p in attrs.emails]
     row.active = attrs.active
-    row.updated_at = _now()
+    row.updated_at = now()
     others = session.scalar(
         select(func.count()).where(MembershipRow.user_id == user.id, MembershipRow.org_id != org.id)
     )
     if not others and attrs.person_name():  # the account's name is its own organisation's
         user.name = attrs.person_name()[:200]
     member = membership(session, user.id, org.id)
+    returned: tuple[Role, RoleSource] | None = None
     if attrs.active and member is None:
-        add_member(session, org, user, _wanted_role(session, org, user), caller.actor)
+        returned = _returning_role(session, org, user, row)
+        add_member(session, org, user, returned[0], caller.actor)
+        row.deactivated_role = None
     elif not attrs.active and member is not None:
+        row.deactivated_role = member.role
         deprovision(session, caller, org, user)
     session.flush()
+    return returned
 
 
 def deprovision(session: Session, caller: ScimCaller, org: OrgRow, user: UserRow) -> None:
@@ -397,7 +424,7 @@ def create_user(session: Session, caller: ScimCaller, attrs: UserAttributes) -> 
         ScimUniquenessError: the email is already a user of this organisation, belongs
             to another one, or the externalId is taken.
     """
-    org = _org(session, caller)
+    org = caller_org(session, caller)
     user = find_user(session, attrs.user_name)
     if user is not None and (
         membership(session, user.id, org.id) is not None
@@ -437,8 +464,8 @@ def create_user(session: Session, caller: ScimCaller, attrs: UserAttributes) -> 
             caller.actor,
             must_change_password=False,
         )
-    now = _now()
-    row = ScimUserRow(org_id=org.id, user_id=user.id, emails=[], created_at=now, updated_at=now)
+    stamp = now()
+    row = ScimUserRow(org_id=org.id, user_id=user.id, emails=[], created_at=stamp, updated_at=stamp)
     session.add(row)
     _store(session, caller, user, row, attrs)
     audit.record(
@@ -470,7 +497,9 @@ def update_user(
     if_match: str | None = None,
 ) -> ScimUserView:
     """Replace (PUT) or patch (PATCH) a user: ``change`` turns the current attributes
-    into the new ones. ``active`` false deprovisions; true makes them a member again.
+    into the new ones. ``active`` false deprovisions, remembering the member's role;
+    true makes them a member again with that role (or, when their role groups changed
+    meanwhile, their groups' role).
 
     Raises:
         NotFoundError: no such user in this organisation.
@@ -483,22 +512,25 @@ def update_user(
     user, _member, row = _find(session, caller, user_id)
     attrs = change(current.attrs)
     if row is None:
-        now = _now()
-        row = ScimUserRow(org_id=caller.org_id, user_id=user.id, emails=[], created_at=now)
-        row.updated_at = now
+        stamp = now()
+        row = ScimUserRow(org_id=caller.org_id, user_id=user.id, emails=[], created_at=stamp)
+        row.updated_at = stamp
         session.add(row)
-    _store(session, caller, user, row, attrs)
+    returned = _store(session, caller, user, row, attrs)
     fields = sorted(
         k for k in attrs.__dataclass_fields__ if getattr(attrs, k) != getattr(current.attrs, k)
     )
+    details: dict[str, object] = {"email": user.email, "changed": fields, "active": attrs.active}
+    if returned is not None:
+        details |= {"role": returned[0].value, "role_from": returned[1]}
     audit.record(
         session,
-        _org(session, caller),
+        caller_org(session, caller),
         caller.actor,
         "scim.user.update",
         "user",
         user.id,
-        {"email": user.email, "changed": fields, "active": attrs.active},
+        details,
     )
     return get_user(session, caller, user_id)
 
@@ -515,7 +547,7 @@ def delete_user(
     """
     _check_version(get_user(session, caller, user_id), if_match)
     user, _member, row = _find(session, caller, user_id)
-    org = _org(session, caller)
+    org = caller_org(session, caller)
     deprovision(session, caller, org, user)
     groups = select(ScimGroupRow.id).where(ScimGroupRow.org_id == org.id)
     session.execute(

@@ -19,7 +19,8 @@ _SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Schema"
 
 def service_provider_config(base: str) -> dict[str, Any]:
     """The ServiceProviderConfig resource: PATCH, filters (up to ``MAX_RESULTS`` a page)
-    and ETags supported; bulk, sorting and password changes not."""
+    and ETags supported; bulk, sorting and password changes not (tekisei takes no
+    password through SCIM: ``core.scim.ScimPasswordError``)."""
     return {
         "schemas": [_SPC],
         "documentationUri": "https://github.com/tekisei/tekisei/blob/main/docs/scim.md",
@@ -106,6 +107,11 @@ SCHEMAS: list[dict[str, Any]] = [
                        description="false removes the member's access to the organisation"),
             _attribute("emails", "complex", multiValued=True, subAttributes=_EMAIL_PARTS),
             _attribute("groups", "complex", multiValued=True, mutability="readOnly"),
+            _attribute("password", mutability="writeOnly", returned="never", caseExact=True,
+                       description="Never returned, and not accepted: staff sign in "
+                       "through single sign-on or set their own password from an "
+                       "invitation; a request with a password is refused (400 "
+                       "invalidValue). Turn off password sync in the identity provider"),
         ],
     },
     {
