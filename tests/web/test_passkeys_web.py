@@ -410,3 +410,21 @@ async def test_without_a_site_address_passkeys_say_what_the_operator_must_set(
         refused = await browser.post(REG, headers=headers)
         assert refused.status_code == 422 and "TEKISEI_PUBLIC_URL" in refused.json()["detail"]
     app.state.database.close()
+
+
+async def test_an_administrators_reset_removes_the_members_passkeys(web: Any) -> None:
+    authenticator, waiting = await with_passkey(web, "viewer@acme.example")
+    status = await waiting.get("/api/account/mfa")
+    assert status.status_code == 401  # still waiting
+    admin, headers = await signed_in(web, "admin@acme.example")
+    with web["db"].reading() as session:
+        viewer = users.find_user(session, "viewer@acme.example")
+        assert viewer is not None
+    reset = await admin.post(f"/api/orgs/current/members/{viewer.id}/mfa/reset", headers=headers)
+    assert reset.status_code == 200
+    assert events(web, "mfa.reset")[-1].summary["passkeys_removed"] == 1
+    with web["db"].reading() as session:
+        assert session.scalars(select(PasskeyRow)).all() == []
+    fresh = web["client"]()
+    assert (await signin(fresh, "viewer@acme.example")).headers["location"] == "/systems"
+    assert (await fresh.get("/api/account/mfa")).json()["passkeys"] == 0

@@ -182,6 +182,8 @@ class MfaStatus:
     """An organisation of the account requires it."""
     recovery_codes_left: int
     confirmed_at: datetime | None
+    passkeys: int = 0
+    """How many passkeys the account has (each one a second factor too)."""
 
 
 def status_of(session: Session, user_id: int) -> MfaStatus:
@@ -198,6 +200,9 @@ def status_of(session: Session, user_id: int) -> MfaStatus:
         required=required_for(session, user_id),
         recovery_codes_left=int(left or 0) if row is not None and row.confirmed_at else 0,
         confirmed_at=_aware(row.confirmed_at) if row and row.confirmed_at else None,
+        passkeys=len(
+            session.scalars(select(PasskeyRow.id).where(PasskeyRow.user_id == user_id)).all()
+        ),
     )
 
 
