@@ -413,7 +413,7 @@ async def test_without_a_site_address_passkeys_say_what_the_operator_must_set(
 
 
 async def test_an_administrators_reset_removes_the_members_passkeys(web: Any) -> None:
-    authenticator, waiting = await with_passkey(web, "viewer@acme.example")
+    _, waiting = await with_passkey(web, "viewer@acme.example")
     status = await waiting.get("/api/account/mfa")
     assert status.status_code == 401  # still waiting
     admin, headers = await signed_in(web, "admin@acme.example")
