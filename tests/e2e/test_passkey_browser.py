@@ -23,6 +23,7 @@ from tekisei.services.database import open_database, upgrade_database
 from tekisei.web.app import create_app
 from tests.conftest import free_port
 from tests.e2e.conftest import SCREENSHOTS
+from tests.e2e.test_portal_browser import AXE, RUN_AXE, TAGS, _readable
 
 pytestmark = pytest.mark.e2e
 
@@ -97,6 +98,13 @@ def phone(browser: Any) -> Iterator[Any]:
     context.close()
 
 
+def _axe(page: Any) -> str:
+    # Evaluated through DevTools, not as a script tag: the page's CSP stays on.
+    page.evaluate(AXE.read_text(encoding="utf-8") + "\n;undefined")
+    violations = page.evaluate(RUN_AXE, TAGS)
+    return _readable(violations) if violations else ""
+
+
 def _sign_in(page: Any, site: str) -> None:
     page.context.clear_cookies()
     page.goto(f"{site}/lang/ja?next=/signin")
@@ -120,11 +128,13 @@ def test_a_passkey_is_added_on_a_phone_and_completes_the_next_sign_in(
     scroll, width = phone.evaluate(WIDEST)
     assert scroll <= width, "the passkeys section is wider than the phone"
     phone.screenshot(path=str(SCREENSHOTS / "mfa-passkeys-phone.png"), full_page=True)
+    assert _axe(phone) == ""
     # Signed out, a password sign-in now waits for the second factor.
     _sign_in(phone, site)
     assert "/signin/second-factor" in phone.url
     phone.goto(f"{site}/systems")
     assert "/signin/second-factor" in phone.url  # nothing else before the passkey
+    assert _axe(phone) == ""
     button = phone.locator("#passkey-signin")
     assert button.inner_text() == "パスキーを使う"
     button.click()
