@@ -23,7 +23,7 @@ from tekisei.services import mfa, orgs, users
 from tekisei.services.database import Database
 from tekisei.web.app import create_app
 from tests.web.authenticator import UP, UV, SoftAuthenticator
-from tests.web.test_mfa_web import field, second_factor, signin, soup
+from tests.web.test_mfa_web import code, enrol, field, second_factor, signin, soup
 
 pytestmark = pytest.mark.anyio
 PASSWORD = "correct horse battery"
@@ -313,6 +313,8 @@ async def test_a_waiting_session_reaches_nothing_else_until_the_passkey(web: Any
         assert refused.status_code == 401, url
     page = soup(await waiting.get("/signin/second-factor"))
     assert page.select_one("#passkey-signin") is not None
+    assert page.select_one("#passkey-only") is not None  # no app: no code to ask for
+    assert page.select_one("#second-factor-form") is None
     assert (await answer(waiting, authenticator)).status_code == 204
     assert (await waiting.get("/systems")).status_code == 200
     assert events(web, "session.second_factor")[-1].summary == {"method": "passkey"}
@@ -428,3 +430,19 @@ async def test_an_administrators_reset_removes_the_members_passkeys(web: Any) ->
     fresh = web["client"]()
     assert (await signin(fresh, "viewer@acme.example")).headers["location"] == "/systems"
     assert (await fresh.get("/api/account/mfa")).json()["passkeys"] == 0
+
+
+async def test_an_account_with_an_app_and_a_passkey_may_give_either(web: Any) -> None:
+    authenticator, _ = await with_passkey(web, "viewer@acme.example")
+    secret, _ = enrol(web, "viewer@acme.example")
+    waiting = web["client"]()
+    await signin(waiting, "viewer@acme.example")
+    page = soup(await waiting.get("/signin/second-factor"))
+    assert page.select_one("#second-factor-form") is not None
+    assert page.select_one("#passkey-signin") is not None
+    assert (await second_factor(waiting, code(secret))).status_code == 303
+    assert (await waiting.get("/systems")).status_code == 200
+    other = web["client"]()
+    await signin(other, "viewer@acme.example")
+    assert (await answer(other, authenticator)).status_code == 204
+    assert (await other.get("/systems")).status_code == 200

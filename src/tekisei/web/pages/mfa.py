@@ -87,11 +87,9 @@ def _second_factor_page(
 ) -> HTMLResponse:
     principal = request.state.principal
     with reading(request) as session:
-        has_passkey = (
-            principal is not None
-            and principal.user_id is not None
-            and passkey_service.count_of(session, principal.user_id) > 0
-        )
+        user_id = principal.user_id if principal is not None else None
+        has_passkey = user_id is not None and passkey_service.count_of(session, user_id) > 0
+        has_app = user_id is not None and mfa_service.status_of(session, user_id).enrolled
     _waiting(request)
     return render(
         request,
@@ -101,6 +99,8 @@ def _second_factor_page(
             "error": error,
             "max_code": MAX_CODE,
             "has_passkey": has_passkey and _passkeys_ready(request) is None,
+            "has_app": has_app or not has_passkey,
+            "passkeys_unavailable": _passkeys_ready(request),
         },
         status_code=status,
     )
