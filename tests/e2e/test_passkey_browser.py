@@ -135,6 +135,7 @@ def test_a_passkey_is_added_on_a_phone_and_completes_the_next_sign_in(
     phone.goto(f"{site}/systems")
     assert "/signin/second-factor" in phone.url  # nothing else before the passkey
     assert _axe(phone) == ""
+    phone.screenshot(path=str(SCREENSHOTS / "mfa-passkey-second-factor-phone.png"))
     button = phone.locator("#passkey-signin")
     assert button.inner_text() == "パスキーを使う"
     button.click()
