@@ -872,7 +872,14 @@ def members_mfa(session: Session, principal: Principal) -> list[MemberMfa]:
     """
     require(principal, Permission.MANAGE_ORG)
     policy = policy_of(session, principal.org_id)
-    with_passkeys = set(session.scalars(select(PasskeyRow.user_id).distinct()))
+    with_passkeys = set(
+        session.scalars(
+            select(PasskeyRow.user_id)
+            .join(MembershipRow, MembershipRow.user_id == PasskeyRow.user_id)
+            .where(MembershipRow.org_id == principal.org_id)
+            .distinct()
+        )
+    )
     rows = session.execute(
         select(UserRow, MembershipRow.role, MfaTotpRow.confirmed_at)
         .join(MembershipRow, MembershipRow.user_id == UserRow.id)
