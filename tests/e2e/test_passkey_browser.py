@@ -152,3 +152,21 @@ def test_a_passkey_is_added_on_a_phone_and_completes_the_next_sign_in(
     assert phone.locator("#passkey-error").is_hidden(), phone.locator("#passkey-error").inner_text()
     assert phone.locator("#passkey-list li").count() == 0
     assert phone.console_errors == []
+
+
+def test_a_browser_without_webauthn_is_told_so_plainly(browser: Any, site: str) -> None:
+    context = browser.new_context(locale="ja-JP", viewport=PHONE, is_mobile=True, has_touch=True)
+    context.add_init_script("delete window.PublicKeyCredential;")
+    page = context.new_page()
+    try:
+        _sign_in(page, site)
+        page.goto(f"{site}/account/mfa")
+        error = page.locator("#passkey-error")
+        error.wait_for(state="visible")
+        assert "このブラウザーではパスキーを使えません" in error.inner_text()
+        page.fill("#passkey-name", "古いブラウザー")
+        page.click("#passkey-add-form button[type=submit]")
+        assert "このブラウザーではパスキーを使えません" in error.inner_text()
+        assert "/account/mfa" in page.url
+    finally:
+        context.close()
