@@ -102,3 +102,47 @@ def test_a_member_of_another_organisation_cannot_be_reset_from_here(env: Databas
         app, ["mfa", "policy", "--org", "acme", "--require", "--user", "viewer@acme.example"]
     )
     assert denied.exit_code == 7, denied.output
+
+
+def _passkey(database: Database, email: str, name: str) -> int:
+    from tekisei.db.passkeys import PasskeyRow
+
+    with database.transaction() as session:
+        user = users.find_user(session, email)
+        assert user is not None
+        row = PasskeyRow(
+            user_id=user.id, credential_id=name.encode(), public_key=b"k", sign_count=0,
+            transports=["usb"], name=name, created_at=datetime.now(UTC), last_used_at=None,
+        )  # fmt: skip
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+def test_the_operator_lists_and_removes_a_members_passkey(env: Database) -> None:
+    kept = _passkey(env, "viewer@acme.example", "laptop")
+    lost = _passkey(env, "viewer@acme.example", "blue key")
+    listed = invoke("mfa", "passkeys", "viewer@acme.example", "--org", "acme")
+    assert [p["name"] for p in listed] == ["laptop", "blue key"]  # type: ignore[index]
+    members = invoke("mfa", "members", "--org", "acme")
+    assert {m["email"]: m["enrolled"] for m in members}["viewer@acme.example"] is True  # type: ignore[index]
+    assert invoke("mfa", "remove-passkey", "viewer@acme.example", str(lost), "--org", "acme") == {
+        "email": "viewer@acme.example",
+        "removed": lost,
+    }
+    listed = invoke("mfa", "passkeys", "viewer@acme.example", "--org", "acme")
+    assert [p["id"] for p in listed] == [kept]  # type: ignore[index]
+    with env.reading() as session:
+        event = session.scalars(
+            select(AuditEventRow).where(AuditEventRow.action == "mfa.passkey.remove")
+        ).one()
+        assert event.summary["name"] == "blue key" and event.summary["by_operator"] is True
+    # another organisation's member, or a passkey of someone else: not found
+    other = _passkey(env, "admin@other.example", "theirs")
+    refused = runner.invoke(app, ["mfa", "passkeys", "admin@other.example", "--org", "acme"])
+    assert refused.exit_code != 0
+    refused = runner.invoke(
+        app, ["mfa", "remove-passkey", "viewer@acme.example", str(other), "--org", "acme"]
+    )
+    assert refused.exit_code != 0
+    assert invoke("mfa", "passkeys", "admin@other.example", "--org", "other")[0]["id"] == other  # type: ignore[index]

@@ -2195,3 +2195,56 @@ def test_scim_users_deactivated_before_0052_keep_their_row_and_remember_no_role(
         assert schema_drift(engine) == []
     finally:
         engine.dispose()
+
+
+def test_passkey_tables_come_with_0051_go_with_their_account_and_go_back(
+    settings: Settings,
+) -> None:
+    """0051 adds passkeys and their ceremonies' challenges; both go with their account,
+    and going back drops only them."""
+    from alembic import command
+
+    from tekisei.db.migrate import alembic_config, upgrade
+
+    engine = make_engine(settings.resolved_database_url)
+    config = alembic_config(engine)
+    at = "'2026-01-01 00:00:00'"
+    try:
+        upgrade(engine, "0050")
+        assert "webauthn_credentials" not in inspect(engine).get_table_names()
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO users (id, email, name, password_hash, active, created_at, "
+                    f"must_change_password) VALUES (1, 'a@acme.example', 'A', 'h', true, {at}, "
+                    "false)"
+                )
+            )
+        upgrade(engine, "0051")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO webauthn_credentials (user_id, credential_id, public_key, "
+                    "sign_count, transports, name, created_at) VALUES (1, :cid, :key, 0, "
+                    f"'[\"usb\"]', 'blue key', {at})"
+                ),
+                {"cid": b"\x01\x02", "key": b"\xa5"},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO webauthn_challenges (user_id, session_hash, purpose, "
+                    f"challenge, expires_at) VALUES (1, '{'0' * 64}', 'register', :c, {at})"
+                ),
+                {"c": b"\x00" * 32},
+            )
+            connection.execute(text("DELETE FROM users"))
+            for table in ("webauthn_credentials", "webauthn_challenges"):
+                assert connection.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 0
+        command.downgrade(config, "0050")
+        remaining = set(inspect(engine).get_table_names())
+        assert not {"webauthn_credentials", "webauthn_challenges"} & remaining
+        assert "mfa_totp" in remaining
+        upgrade(engine)
+        assert schema_drift(engine) == []
+    finally:
+        engine.dispose()

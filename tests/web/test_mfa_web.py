@@ -393,6 +393,7 @@ ALLOWED: dict[str, set[tuple[str, str]]] = {
         ("GET", "/account/mfa"),
         ("GET", "/api/account/mfa"),
         ("POST", "/api/account/mfa/enrolment"),
+        ("GET", "/api/account/mfa/passkeys"),
     },
 }
 

@@ -315,6 +315,7 @@ CONSTANT_PARAMS: dict[str, str] = {
     "control": "A.2.2",
     "org": "acme",  # public statements: an organisation's short id
     "module_id": "bias",  # literacy modules: the same for every organisation
+    "passkey_id": "1",  # one's own passkeys: none exist here, every call answers 404
 }
 REQUIREMENT = "jp-ai-appropriateness-2025:2(3)"
 QUERIES: dict[tuple[str, str], dict[str, Any]] = {
@@ -335,6 +336,18 @@ ENERGY = {
     "kwh": "1",
     "basis": "estimated",
     "source": "stolen",
+}
+_PASSKEY_MADE = {
+    "id": "AAAA",
+    "rawId": "AAAA",
+    "type": "public-key",
+    "response": {"clientDataJSON": "e30", "attestationObject": "oA", "transports": []},
+}
+_PASSKEY_SIGNED = {
+    "id": "AAAA",
+    "rawId": "AAAA",
+    "type": "public-key",
+    "response": {"clientDataJSON": "e30", "authenticatorData": "AA", "signature": "AA"},
 }
 BODIES: dict[tuple[str, str], dict[str, Any]] = {
     # JSON bodies of API routes.
@@ -547,6 +560,11 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/account/mfa/disable"): {"code": "000000"},
     ("POST", "/api/account/mfa/recovery-codes"): {"code": "000000"},
     ("POST", "/api/account/mfa/verify"): {"code": "000000"},
+    # Passkeys: answers that verify nothing (no challenge was asked for).
+    ("POST", "/api/account/mfa/passkeys"): {"name": "key", "credential": _PASSKEY_MADE},
+    ("PATCH", "/api/account/mfa/passkeys/{passkey_id}"): {"name": "key"},
+    ("POST", "/api/account/mfa/passkeys/{passkey_id}/remove"): {"credential": _PASSKEY_SIGNED},
+    ("POST", "/api/account/mfa/passkeys/verify"): {"credential": _PASSKEY_SIGNED},
     ("PUT", "/api/orgs/current/mfa"): {"enabled": False, "roles": ["admin"]},
     ("POST", "/api/public/literacy/modules/{module_id}/check"): {"answers": [0, 0, 0]},
     ("POST", "/api/public/literacy/self-check"): {"answers": [0]},
@@ -593,6 +611,7 @@ FORMS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/account/mfa/confirm"): {"code": "000000"},
     ("POST", "/account/mfa/recovery-codes"): {"code": "000000"},
     ("POST", "/account/mfa/disable"): {"code": "000000"},
+    ("POST", "/account/mfa/passkeys/{passkey_id}/name"): {"name": "key"},
     ("POST", "/invitations/{code}/accept"): {},
     ("POST", "/invitations/{code}/register"): {
         "password": "a long enough passphrase",

@@ -21,8 +21,12 @@ from tekisei.cli.common import (
 from tekisei.core.mfa import DEFAULT_ROLES, MfaPolicy
 from tekisei.core.orgs import Role
 from tekisei.services import mfa as mfa_service
+from tekisei.services import passkeys as passkey_service
 
-app = typer.Typer(help="Two-step sign-in (TOTP): policy, members, reset.", no_args_is_help=True)
+app = typer.Typer(
+    help="Two-step sign-in (TOTP and passkeys): policy, members, reset, passkeys.",
+    no_args_is_help=True,
+)
 
 
 def _show(policy: MfaPolicy, as_json: bool) -> None:
@@ -99,3 +103,48 @@ def reset(
         print_json({"email": email, "sessions_ended": ended})
         return
     console.print(f"reset the second factor of {email}; {ended} session(s) ended", markup=False)
+
+
+@app.command("passkeys")
+@handle_errors
+def passkeys(
+    email: Annotated[str, typer.Argument(help="The member's email.")],
+    org: OrgOption,
+    user: UserOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List a member's passkeys (their ids are what remove-passkey takes)."""
+    with database().reading() as session:
+        found = passkey_service.member_passkeys(session, principal(session, org, user), email)
+    if as_json:
+        print_json([{**p.__dict__, "created_at": p.created_at.isoformat(),
+                     "last_used_at": p.last_used_at.isoformat() if p.last_used_at else None}
+                    for p in found])  # fmt: skip
+        return
+    table(
+        ["id", "name", "added", "last used"],
+        [[p.id, p.name, p.created_at.isoformat(timespec="minutes"),
+          p.last_used_at.isoformat(timespec="minutes") if p.last_used_at else "-"]
+         for p in found],
+    )  # fmt: skip
+
+
+@app.command("remove-passkey")
+@handle_errors
+def remove_passkey(
+    email: Annotated[str, typer.Argument(help="The member's email.")],
+    passkey_id: Annotated[int, typer.Argument(help="The passkey's id (tekisei mfa passkeys).")],
+    org: OrgOption,
+    user: UserOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Remove a member's passkey (a lost security key or laptop); the removal is recorded
+    in every organisation the account belongs to."""
+    with database().transaction() as session:
+        passkey_service.remove_by_operator(
+            session, principal(session, org, user), email, passkey_id
+        )
+    if as_json:
+        print_json({"email": email, "removed": passkey_id})
+        return
+    console.print(f"removed passkey {passkey_id} of {email}", markup=False)

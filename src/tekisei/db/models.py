@@ -45,6 +45,7 @@ from tekisei.db.orgs import (
     WebSessionRow,
 )
 from tekisei.db.oversight import OversightGrantRow, OversightSnapshotRow
+from tekisei.db.passkeys import PasskeyChallengeRow, PasskeyRow
 from tekisei.db.policies import PolicyAcknowledgementRow, PolicyRow, PolicyVersionRow
 from tekisei.db.procurements import ProcurementRow
 from tekisei.db.provenance import (
@@ -128,6 +129,8 @@ __all__ = [
     "OrgRow",
     "OversightGrantRow",
     "OversightSnapshotRow",
+    "PasskeyChallengeRow",
+    "PasskeyRow",
     "PolicyAcknowledgementRow",
     "PolicyRow",
     "PolicyVersionRow",

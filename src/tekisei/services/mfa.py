@@ -46,6 +46,7 @@ from tekisei.core.orgs import Permission, Principal, Role, require
 from tekisei.core.users import wait_words
 from tekisei.db.mfa import MfaFailureRow, MfaPolicyRow, MfaRecoveryCodeRow, MfaTotpRow
 from tekisei.db.orgs import MembershipRow, OrgRow, UserRow, WebSessionRow
+from tekisei.db.passkeys import PasskeyChallengeRow, PasskeyRow
 from tekisei.db.sso import OidcProviderRow
 from tekisei.errors import (
     AuthenticationError,
@@ -135,10 +136,23 @@ def _totp_row(session: Session, user_id: int) -> MfaTotpRow | None:
     return session.scalars(select(MfaTotpRow).where(MfaTotpRow.user_id == user_id)).first()
 
 
-def enrolled(session: Session, user_id: int) -> bool:
-    """Whether the account has a confirmed authenticator."""
+def _totp_enrolled(session: Session, user_id: int) -> bool:
+    """Whether the account has a confirmed authenticator app."""
     row = _totp_row(session, user_id)
     return row is not None and row.confirmed_at is not None
+
+
+def _has_passkey(session: Session, user_id: int) -> bool:
+    return (
+        session.scalars(select(PasskeyRow.id).where(PasskeyRow.user_id == user_id)).first()
+        is not None
+    )
+
+
+def enrolled(session: Session, user_id: int) -> bool:
+    """Whether the account has a second factor: a confirmed authenticator app or a
+    passkey (either satisfies an organisation's policy)."""
+    return _totp_enrolled(session, user_id) or _has_passkey(session, user_id)
 
 
 def missing_for(session: Session, user_id: int) -> bool:
@@ -168,6 +182,8 @@ class MfaStatus:
     """An organisation of the account requires it."""
     recovery_codes_left: int
     confirmed_at: datetime | None
+    passkeys: int = 0
+    """How many passkeys the account has (each one a second factor too)."""
 
 
 def status_of(session: Session, user_id: int) -> MfaStatus:
@@ -184,6 +200,9 @@ def status_of(session: Session, user_id: int) -> MfaStatus:
         required=required_for(session, user_id),
         recovery_codes_left=int(left or 0) if row is not None and row.confirmed_at else 0,
         confirmed_at=_aware(row.confirmed_at) if row and row.confirmed_at else None,
+        passkeys=len(
+            session.scalars(select(PasskeyRow.id).where(PasskeyRow.user_id == user_id)).all()
+        ),
     )
 
 
@@ -598,14 +617,14 @@ def disable(database: Database, principal: Principal, key: bytes, code: str) -> 
     """
     user_id = _own_user(principal)
     with database.reading() as session:
-        if required_for(session, user_id):
+        if required_for(session, user_id) and not _has_passkey(session, user_id):
             raise PermissionDeniedError(
                 "your organisation requires a second factor for your role; it cannot be "
                 "turned off (an administrator can reset it if the app is lost)",
                 ja="あなたの組織では、この権限に2段階認証が必須のため解除できません。"
                 "認証アプリを失った場合は管理者にリセットを依頼してください。",
             )
-        if not enrolled(session, user_id):
+        if not _totp_enrolled(session, user_id):
             raise NotFoundError(
                 "no authenticator app is set up", ja="認証アプリは設定されていません。"
             )
@@ -646,7 +665,7 @@ def regenerate_recovery_codes(
     """
     user_id = _own_user(principal)
     with database.reading() as session:
-        if not enrolled(session, user_id):
+        if not _totp_enrolled(session, user_id):
             raise NotFoundError(
                 "no authenticator app is set up", ja="認証アプリは設定されていません。"
             )
@@ -727,13 +746,23 @@ def reset_member(session: Session, principal: Principal, user_id: int) -> int:
             "守っています。リセットはサーバーの運用者に依頼してください"
             "（tekisei mfa reset メールアドレス --org 組織）。",
         )
-    had = enrolled(session, user_id) or _totp_row(session, user_id) is not None
+    had = _totp_row(session, user_id) is not None
+    passkeys = len(
+        session.scalars(select(PasskeyRow.id).where(PasskeyRow.user_id == user_id)).all()
+    )
     _remove(session, user_id)
+    session.execute(delete(PasskeyRow).where(PasskeyRow.user_id == user_id))
+    session.execute(delete(PasskeyChallengeRow).where(PasskeyChallengeRow.user_id == user_id))
     ended = session.execute(delete(WebSessionRow).where(WebSessionRow.user_id == user_id))
     count = int(getattr(ended, "rowcount", 0) or 0)
     user = session.get(UserRow, user_id)
     assert user is not None
-    summary = {"email": user.email, "had_authenticator": had, "sessions_ended": count}
+    summary = {
+        "email": user.email,
+        "had_authenticator": had,
+        "passkeys_removed": passkeys,
+        "sessions_ended": count,
+    }
     for org_id in [principal.org_id] + [o for o in orgs_of if o != principal.org_id]:
         audit.record(
             session, _org(session, org_id), principal.email, "mfa.reset", "user", user_id, summary
@@ -843,6 +872,14 @@ def members_mfa(session: Session, principal: Principal) -> list[MemberMfa]:
     """
     require(principal, Permission.MANAGE_ORG)
     policy = policy_of(session, principal.org_id)
+    with_passkeys = set(
+        session.scalars(
+            select(PasskeyRow.user_id)
+            .join(MembershipRow, MembershipRow.user_id == PasskeyRow.user_id)
+            .where(MembershipRow.org_id == principal.org_id)
+            .distinct()
+        )
+    )
     rows = session.execute(
         select(UserRow, MembershipRow.role, MfaTotpRow.confirmed_at)
         .join(MembershipRow, MembershipRow.user_id == UserRow.id)
@@ -855,7 +892,7 @@ def members_mfa(session: Session, principal: Principal) -> list[MemberMfa]:
             user.id,
             user.email,
             role,
-            confirmed is not None,
+            confirmed is not None or user.id in with_passkeys,
             policy.enabled and Role(role) in policy.roles,
         )
         for user, role, confirmed in rows

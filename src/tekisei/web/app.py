@@ -43,6 +43,7 @@ from tekisei.web.api import notices as notices_api
 from tekisei.web.api import notifications as notifications_api
 from tekisei.web.api import orgs as orgs_api
 from tekisei.web.api import oversight as oversight_api
+from tekisei.web.api import passkeys as passkeys_api
 from tekisei.web.api import policies as policies_api
 from tekisei.web.api import portal as portal_api
 from tekisei.web.api import procurements as procurements_api
@@ -222,6 +223,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(users_api.router)
     app.include_router(sessions_api.router)
     app.include_router(mfa_api.router)
+    app.include_router(passkeys_api.router)
     app.include_router(scim_tokens_api.router)
     app.include_router(scim_api.router)
     app.include_router(sso_api.router)

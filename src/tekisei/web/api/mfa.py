@@ -32,6 +32,7 @@ class MfaStatusOut(BaseModel):
     required: bool = Field(description="An organisation of the account requires it")
     recovery_codes_left: int
     confirmed_at: datetime | None
+    passkeys: int = Field(default=0, description="How many passkeys the account has")
 
 
 class EnrolmentOut(BaseModel):

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from tekisei.core.mfa import MAX_CODE, MfaPolicy
 from tekisei.core.orgs import Role
+from tekisei.core.passkeys import MAX_NAME, MAX_PASSKEYS, relying_party
 from tekisei.errors import (
     AuthenticationError,
     ConflictError,
@@ -21,10 +22,12 @@ from tekisei.errors import (
     ThrottledError,
 )
 from tekisei.services import mfa as mfa_service
+from tekisei.services import passkeys as passkey_service
 from tekisei.services import users as user_service
 from tekisei.web.api.common import database, reading, transaction
 from tekisei.web.api.mfa import sealing_key
 from tekisei.web.api.orgs import MemberId
+from tekisei.web.api.passkeys import PasskeyId
 from tekisei.web.auth import SESSION_COOKIE, EnrollerDep, PrincipalDep, SecondFactorGiverDep
 from tekisei.web.errors import retry_after
 from tekisei.web.flash import done
@@ -70,14 +73,35 @@ def _waiting(request: Request) -> bool:
 # ----------------------------------------------------------------------------- sign-in
 
 
+def _passkeys_ready(request: Request) -> str | None:
+    """None when passkeys can be used on this deployment, else why not (localized)."""
+    try:
+        relying_party(request.app.state.settings.public_url)
+    except InvalidInputError as exc:
+        return exc.localized(request.state.lang)
+    return None
+
+
 def _second_factor_page(
     request: Request, target: str, error: str | None = None, status: int = 200
 ) -> HTMLResponse:
+    principal = request.state.principal
+    with reading(request) as session:
+        user_id = principal.user_id if principal is not None else None
+        has_passkey = user_id is not None and passkey_service.count_of(session, user_id) > 0
+        has_app = user_id is not None and mfa_service.status_of(session, user_id).enrolled
     _waiting(request)
     return render(
         request,
         "mfa/second_factor.html",
-        {"next": target, "error": error, "max_code": MAX_CODE},
+        {
+            "next": target,
+            "error": error,
+            "max_code": MAX_CODE,
+            "has_passkey": has_passkey and _passkeys_ready(request) is None,
+            "has_app": has_app or not has_passkey,
+            "passkeys_unavailable": _passkeys_ready(request),
+        },
         status_code=status,
     )
 
@@ -140,6 +164,7 @@ def _account_page(
         enrolment = mfa_service.pending_enrolment(
             session, principal, sealing_key(request), request.state.lang
         )
+        passkeys = passkey_service.list_passkeys(session, principal.user_id)
     waiting = _waiting(request)
     response = render(
         request,
@@ -152,6 +177,10 @@ def _account_page(
             "error": error,
             "recovery_codes": recovery_codes,
             "max_code": MAX_CODE,
+            "passkeys": passkeys,
+            "max_passkeys": MAX_PASSKEYS,
+            "max_passkey_name": MAX_NAME,
+            "passkeys_unavailable": _passkeys_ready(request),
         },
         status_code=status,
     )
@@ -245,6 +274,31 @@ async def disable(request: Request, principal: PrincipalDep) -> Response:
         page.headers.update(retry_after(exc))
         return page
     return done("/account/mfa", "removed")
+
+
+@router.post("/account/mfa/passkeys/{passkey_id}/name", response_model=None)
+async def rename_passkey(
+    request: Request, principal: PrincipalDep, passkey_id: PasskeyId
+) -> Response:
+    """Give one's passkey another name (JSON twin: PATCH /api/account/mfa/passkeys/ID)."""
+    data = await read_form(request)
+    check_csrf(request, data)
+    name = str(data.get("name", "")).strip()
+    if not name or len(name) > MAX_NAME:
+        message = (
+            f"名前は1〜{MAX_NAME}文字で入力してください。"
+            if request.state.lang == "ja"
+            else f"give a name of 1 to {MAX_NAME} characters"
+        )
+        return _account_page(request, "/account/mfa", error=message, status=422)
+    try:
+        with transaction(request) as session:
+            passkey_service.rename(session, principal, passkey_id, name)
+    except NotFoundError as exc:
+        return _account_page(
+            request, "/account/mfa", error=exc.localized(request.state.lang), status=404
+        )
+    return done("/account/mfa")
 
 
 # ----------------------------------------------------------------------------- organisation
