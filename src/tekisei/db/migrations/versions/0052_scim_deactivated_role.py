@@ -5,7 +5,7 @@ Rows of members deactivated before this revision get none: they come back with t
 of their groups (viewer in none), as before.
 
 Revision ID: 0052
-Revises: 0050
+Revises: 0051
 Create Date: 2026-12-04 21:30:00
 """
 
