@@ -2248,3 +2248,98 @@ def test_passkey_tables_come_with_0051_go_with_their_account_and_go_back(
         assert schema_drift(engine) == []
     finally:
         engine.dispose()
+
+
+def test_ids_in_the_audit_log_are_never_reused_after_0053_and_the_rows_stay(
+    settings: Settings,
+) -> None:
+    """0053 rebuilds the tables whose deleted rows' ids the audit log keeps with
+    AUTOINCREMENT on SQLite (their rows, and the rows referring to them, stay; the next
+    session after the newest one ended gets a larger id); on PostgreSQL it changes
+    nothing. Going back rebuilds them without it, rows kept."""
+    from alembic import command
+
+    from tekisei.db.migrate import alembic_config, upgrade
+    from tekisei.db.orgs import UserRow
+    from tekisei.services import users
+
+    tables = ("web_sessions", "energy_records", "literacy_assignments", "oidc_providers",
+              "scim_groups")  # fmt: skip
+    engine = make_engine(settings.resolved_database_url)
+    sqlite = engine.dialect.name == "sqlite"
+    at = "'2026-01-01 00:00:00'"
+    far = "'2999-01-01 00:00:00'"
+
+    def autoincrement() -> set[str]:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT name, sql FROM sqlite_master WHERE type = 'table'")
+            ).all()
+        return {name for name, sql in rows if name in tables and "AUTOINCREMENT" in sql}
+
+    def kept() -> None:
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT id FROM web_sessions")).scalars().all() == [3]
+            assert connection.execute(text("SELECT count(*) FROM oidc_sessions")).scalar() == 1
+            assert connection.execute(text("SELECT id FROM scim_groups")).scalar() == 2
+            members = connection.execute(text("SELECT count(*) FROM scim_group_members"))
+            assert members.scalar() == 1
+
+    try:
+        upgrade(engine, "0050")
+        with engine.begin() as connection:
+            for statement in (
+                "INSERT INTO orgs (id, slug, name, actors, created_at, version, audit_seq, "
+                f"audit_head) VALUES (1, 'acme', 'Acme', '[\"business\"]', {at}, 1, 0, 'x')",
+                "INSERT INTO users (id, email, name, password_hash, active, created_at, "
+                f"must_change_password) VALUES (1, 'a@acme.example', 'A', 'x', true, {at}, "
+                "false)",
+                "INSERT INTO memberships (org_id, user_id, role, created_at) "
+                f"VALUES (1, 1, 'admin', {at})",
+                "INSERT INTO web_sessions (id, token_hash, user_id, org_id, csrf, created_at, "
+                f"expires_at) VALUES (3, '{'a' * 64}', 1, 1, 'c', {at}, {far})",
+                "INSERT INTO oidc_providers (id, org_id, name, issuer, client_id, "
+                "client_secret_sealed, allowed_domains, role_claim, role_map, default_role, "
+                "jit, passwords_disabled, enabled, created_at, updated_at) VALUES (1, 1, "
+                "'Acme ID', 'https://id.acme.example', 'c', 'sealed', '[\"acme.example\"]', "
+                f"'groups', '{{}}', 'viewer', false, false, true, {at}, {at})",
+                "INSERT INTO oidc_sessions (web_session_id, provider_id, id_token) "
+                "VALUES (3, 1, 't')",
+                "INSERT INTO scim_groups (id, org_id, display_name, role, created_at, "
+                f"updated_at) VALUES (2, 1, 'tekisei-editor', 'editor', {at}, {at})",
+                "INSERT INTO scim_group_members (group_id, user_id) VALUES (2, 1)",
+            ):
+                connection.execute(text(statement))
+        if sqlite:
+            assert autoincrement() == set()
+        upgrade(engine, "0053")
+        kept()
+        if sqlite:
+            assert autoincrement() == set(tables)
+            with engine.connect() as connection:
+                sequence = connection.execute(
+                    text("SELECT seq FROM sqlite_sequence WHERE name = 'web_sessions'")
+                )
+                assert sequence.scalar() == 3
+        command.downgrade(alembic_config(engine), "0050")
+        kept()
+        if sqlite:
+            assert autoincrement() == set()
+        upgrade(engine)
+        assert schema_drift(engine) == []
+    finally:
+        engine.dispose()
+    database = open_database(settings)
+    try:
+        with database.transaction() as session:
+            session.execute(text("DELETE FROM oidc_sessions"))
+            session.execute(text("DELETE FROM web_sessions"))
+            user = session.get(UserRow, 1)
+            assert user is not None
+            users.start_session(session, user, "acme")
+        with database.reading() as session:
+            opened = session.execute(text("SELECT id FROM web_sessions")).scalar_one()
+        if sqlite:  # rows inserted with explicit ids above do not move PostgreSQL's sequence
+            assert opened > 3
+    finally:
+        database.close()

@@ -231,3 +231,16 @@ def test_new_suites_judge_real_answers(case_id: str, output: str, passed: bool) 
     suite = next(s for s in builtin_suites().values() if case in s.cases)
     verdicts = [get_scorer(name)(case, output).passed for name in suite.scorers]
     assert all(verdicts) is passed, verdicts
+
+
+def test_each_caller_gets_the_shipped_suites_as_they_were_shipped() -> None:
+    """The shipped suites are parsed once per process; a caller changing its copy changes
+    nobody else's."""
+    first = builtin_suites()
+    name = sorted(first)[0]
+    cases = len(first[name].cases)
+    first[name].cases.clear()
+    del first[sorted(first)[-1]]
+    again = builtin_suites()
+    assert len(again[name].cases) == cases > 0
+    assert sorted(again) == sorted(builtin_suites()) and len(again) == len(first) + 1

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from tekisei.core.orgs import OrgActor, OrgCreate, Principal, Role
 from tekisei.core.sessions import MAX_USER_AGENT, describe_user_agent
@@ -233,6 +233,23 @@ def test_ending_ones_own_session_refuses_its_cookie_at_once(db: Database) -> Non
         ("other", "eve@acme.example", {"session": other_one, "by": "owner"})
     ]
     _chains_hold(db)
+
+
+def test_a_new_session_never_takes_the_id_of_one_ended_before(db: Database) -> None:
+    """The audit log names sessions by id: after the newest session ends, the next one gets
+    a larger id (SQLite would otherwise hand the highest rowid out again)."""
+    _account(db, "ivy@acme.example")
+    users.sign_in(db, "ivy@acme.example", PASSWORD, org_slug="acme")
+    newest = users.sign_in(db, "ivy@acme.example", PASSWORD, org_slug="acme")
+    with db.transaction() as session:
+        ended = session.scalars(select(func.max(WebSessionRow.id))).one()
+        users.end_session(session, newest.token)
+        assert session.scalars(select(func.max(WebSessionRow.id))).one() < ended
+    users.sign_in(db, "ivy@acme.example", PASSWORD, org_slug="acme")
+    with db.reading() as session:
+        started = session.scalars(select(func.max(WebSessionRow.id))).one()
+    assert started > ended
+    assert [summary["session"] for _, _, summary in _events(db, "session.end")] == [ended]
 
 
 def test_signing_out_everywhere_keeps_this_browser_and_may_revoke_tokens(db: Database) -> None:

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -48,19 +51,20 @@ ADMIN = "admin@demo-corp.example"
 OUTBOUND_FIELDS = ("target", "judge")
 
 
-# One worker takes both modes of a backend (xdist groups): the deployment is made once per
-# backend instead of once per backend and worker, and the long group starts early.
-@pytest.fixture(
-    scope="module",
-    params=[pytest.param(b, marks=pytest.mark.xdist_group(f"openapi-{b}")) for b in BACKENDS],
-)
-def loaded(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[dict[str, Any]]:
+@dataclass(frozen=True)
+class Deployment:
+    """One backend's app on a loaded database, and its admin's API token."""
+
+    backend: str
+    app: Any
+    token: str
+
+
+@contextmanager
+def _deployment(backend: str, folder: Path) -> Iterator[Deployment]:
     """A deployment with the catalogs and the demo workspace, an admin token, and a few
     objects of each kind so that valid ids exist."""
-    folder = tmp_path_factory.mktemp(f"openapi-{request.param}")
-    for url in _new_database_url(request.param, folder):
+    for url in _new_database_url(backend, folder):
         # The public rate limits have their own tests; here a bucket that refills between
         # an example and Hypothesis' replay of it would make the outcome depend on timing.
         unlimited = {
@@ -88,8 +92,21 @@ def loaded(
             reviews.open_review(session, admin, system_id, reviews.Trigger.MANUAL, "demo")
         database.close()
         app = create_app(config)
-        yield {"app": app, "token": token}
-        app.state.database.close()
+        try:
+            yield Deployment(backend, app, token)
+        finally:
+            app.state.database.close()
+
+
+@pytest.fixture(scope="module")
+def deployments(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Deployment]]:
+    """One deployment of each backend. Every generated request goes to both, so that the
+    examples are generated once (generating them costs more than answering them)."""
+    with ExitStack() as stack:
+        yield [
+            stack.enter_context(_deployment(b, tmp_path_factory.mktemp(f"openapi-{b}")))
+            for b in BACKENDS
+        ]
 
 
 def _point_outbound_at_the_demo(case: Any, demo_url: str) -> None:
@@ -101,8 +118,19 @@ def _point_outbound_at_the_demo(case: Any, demo_url: str) -> None:
                 case.body[field] = f"openai:tekisei-demo-1@{demo_url}"
 
 
-def _check(operation: Any, mode: GenerationMode, token: str, demo_url: str) -> str | None:
-    """Run one operation's examples; the first failure, described, or None."""
+def _described(operation: Any, mode: GenerationMode, backend: str, exc: BaseException) -> str:
+    first = str(exc).strip().splitlines()
+    return f"{operation.method.upper()} {operation.path} ({mode.value}, {backend}): " + (
+        " | ".join(first[:12])
+    )
+
+
+def _check(
+    operation: Any, mode: GenerationMode, deployments: list[Deployment], demo_url: str
+) -> list[str]:
+    """Run one operation's examples against every deployment; the first failure of each
+    deployment, described (a deployment that failed gets no more examples)."""
+    failed: dict[str, str] = {}
 
     @given(case=operation.as_strategy(generation_mode=mode))
     @settings(
@@ -115,35 +143,51 @@ def _check(operation: Any, mode: GenerationMode, token: str, demo_url: str) -> s
     )
     def run(case: Any) -> None:
         _point_outbound_at_the_demo(case, demo_url)
-        case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, checks=CHECKS)
+        for deployment in deployments:
+            if deployment.backend in failed:
+                continue
+            try:
+                case.call_and_validate(
+                    app=deployment.app,
+                    headers={"Authorization": f"Bearer {deployment.token}"},
+                    checks=CHECKS,
+                )
+            except Exception as exc:  # every failure is reported together at the end
+                failed[deployment.backend] = _described(operation, mode, deployment.backend, exc)
 
     try:
         run()
     except Unsatisfiable:  # nothing to make invalid: an operation without inputs
-        return None
+        pass
     except (KeyboardInterrupt, SystemExit):
         raise
-    except BaseException as exc:  # every failure is reported together at the end
-        first = str(exc).strip().splitlines()
-        return f"{operation.method.upper()} {operation.path} ({mode.value}): " + " | ".join(
-            first[:12]
-        )
-    return None
+    except BaseException as exc:  # Hypothesis' own errors, for every deployment
+        return [_described(operation, mode, "generation", exc)]
+    return list(failed.values())
 
 
-@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+@pytest.mark.parametrize(
+    "mode",
+    # One worker per mode (xdist groups), each with both deployments.
+    [
+        pytest.param(m, marks=pytest.mark.xdist_group(f"openapi-{m.value}"))
+        for m in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
+    ],
+)
 def test_every_operation_answers_within_its_schema_and_never_5xx(
-    loaded: dict[str, Any], demo_url: str, mode: GenerationMode
+    deployments: list[Deployment], demo_url: str, mode: GenerationMode
 ) -> None:
-    schema = schemathesis.openapi.from_asgi("/openapi.json", loaded["app"])
+    documents = [d.app.openapi() for d in deployments]
+    assert all(document == documents[0] for document in documents)  # one set of examples
+    schema = schemathesis.openapi.from_asgi("/openapi.json", deployments[0].app)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 40
     failures = [
         failure
         for operation in operations
-        if (failure := _check(operation, mode, loaded["token"], demo_url)) is not None
+        for failure in _check(operation, mode, deployments, demo_url)
     ]
-    assert not failures, f"{len(failures)} of {len(operations)} operations failed:\n" + (
+    assert not failures, f"{len(failures)} failures in {len(operations)} operations:\n" + (
         "\n".join(failures)
     )
 
@@ -191,11 +235,18 @@ def _unbounded(
             yield from _unbounded(extra, f"{where}.*", components, seen)
 
 
-def test_every_input_is_limited_in_the_openapi_document(loaded: dict[str, Any]) -> None:
+@pytest.mark.xdist_group("openapi-positive")
+def test_every_input_is_limited_in_the_openapi_document(deployments: list[Deployment]) -> None:
     """Every path and query parameter and every request body field declares its limits
     (lengths, ranges, numbers of items), so that too much is refused with 422 before any
     work starts, and clients can see the limits."""
-    document = loaded["app"].openapi()
+    problems: list[str] = []
+    for deployment in deployments:
+        problems += _unlimited_inputs(deployment.app.openapi())
+    assert not problems, "\n".join(sorted(set(problems)))
+
+
+def _unlimited_inputs(document: dict[str, Any]) -> list[str]:
     components = document.get("components", {}).get("schemas", {})
     problems: list[str] = []
     for path, operations in document["paths"].items():
@@ -206,4 +257,4 @@ def test_every_input_is_limited_in_the_openapi_document(loaded: dict[str, Any]) 
                 problems += _unbounded(parameter.get("schema", {}), where, components, set())
             for media in operation.get("requestBody", {}).get("content", {}).values():
                 problems += _unbounded(media.get("schema", {}), f"{name} body", components, set())
-    assert not problems, "\n".join(sorted(set(problems)))
+    return problems

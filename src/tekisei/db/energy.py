@@ -17,6 +17,7 @@ class EnergyRecordRow(Base):
     """One phase and period of a system's electricity use, as recorded."""
 
     __tablename__ = "energy_records"
+    __table_args__ = ({"sqlite_autoincrement": True},)  # ids in the audit log: never reused
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), index=True)

@@ -31,7 +31,10 @@ class LiteracyAssignmentRow(Base):
     """A module assigned to one member, with a due date; one per (member, module)."""
 
     __tablename__ = "literacy_assignments"
-    __table_args__ = (UniqueConstraint("org_id", "user_id", "module_id"),)
+    __table_args__ = (
+        UniqueConstraint("org_id", "user_id", "module_id"),
+        {"sqlite_autoincrement": True},  # ids in the audit log: never reused
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), index=True)

@@ -116,6 +116,7 @@ class WebSessionRow(Base):
     """A signed-in browser; the cookie holds a random id, the table its SHA-256."""
 
     __tablename__ = "web_sessions"
+    __table_args__ = ({"sqlite_autoincrement": True},)  # ids in the audit log: never reused
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)

@@ -60,7 +60,8 @@ class ScimGroupRow(Base):
     """A group pushed by the identity provider; its display name names a tekisei role."""
 
     __tablename__ = "scim_groups"
-    __table_args__ = (UniqueConstraint("org_id", "display_name"),)
+    # ids in the audit log and in the identity provider: never reused
+    __table_args__ = (UniqueConstraint("org_id", "display_name"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), index=True)

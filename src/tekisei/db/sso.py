@@ -15,6 +15,7 @@ class OidcProviderRow(Base):
     with the deployment secret, never in clear."""
 
     __tablename__ = "oidc_providers"
+    __table_args__ = ({"sqlite_autoincrement": True},)  # ids in the audit log: never reused
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), unique=True)

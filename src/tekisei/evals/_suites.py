@@ -16,6 +16,7 @@ message) with an optional ``system`` message::
 
 from __future__ import annotations
 
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -100,7 +101,14 @@ def parse_suite(text: str, source: str = "<suite>") -> Suite:
 
 
 def builtin_suites() -> dict[str, Suite]:
-    """The suites shipped with tekisei, by name."""
+    """The suites shipped with tekisei, by name (copies of their own for each caller)."""
+    return {name: suite.model_copy(deep=True) for name, suite in _shipped_suites().items()}
+
+
+@cache
+def _shipped_suites() -> dict[str, Suite]:
+    """The shipped suites, parsed once per process: they cannot change while it runs, and
+    parsing them took about 60 ms of every request that lists suites (copying, 10 ms)."""
     out: dict[str, Suite] = {}
     folder = resources.files("tekisei.catalogs").joinpath("suites")
     for entry in sorted(folder.iterdir(), key=lambda item: item.name):

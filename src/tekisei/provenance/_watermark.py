@@ -23,6 +23,7 @@ import io
 import math
 import threading
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -216,6 +217,27 @@ def _open(data: bytes) -> Any:
     return image
 
 
+@dataclass(frozen=True)
+class Picture:
+    """A PNG/JPEG decoded once (strictly, within the pixel limit), so that its watermark
+    bits and its perceptual hash are read from the same pixels without decoding again."""
+
+    image: Any
+
+
+def decode_picture(data: bytes) -> Picture:
+    """The PNG/JPEG ``data`` decoded, for :func:`read_bits` and :func:`perceptual_hash`.
+
+    Raises:
+        ValueError: not a PNG/JPEG, undecodable, or too many pixels.
+    """
+    return Picture(_open(data))
+
+
+def _image(picture: bytes | Picture) -> Any:
+    return picture.image if isinstance(picture, Picture) else _open(picture)
+
+
 def fits(width: int, height: int) -> bool:
     """Whether a picture of this size can carry the watermark."""
     return min(width, height) >= MIN_SIDE
@@ -311,14 +333,15 @@ def _jpeg_options(image: Any) -> dict[str, Any]:
     return options
 
 
-def read_bits(data: bytes) -> np.ndarray[Any, Any] | None:
+def read_bits(picture: bytes | Picture) -> np.ndarray[Any, Any] | None:
     """The raw embedded bits (noise, for a picture without a watermark), or None when
     the picture is too small to carry one.
 
     Raises:
-        ValueError: not a PNG/JPEG, or undecodable.
+        ValueError: not a PNG/JPEG, or undecodable (bytes only: a :class:`Picture` is
+            decoded already).
     """
-    image = _open(data)
+    image = _image(picture)
     if not fits(*image.size):
         return None
     decoder = _method().EmbedDwtDctSvd([], wmLen=payload_bits(), scales=_SCALES, block=_BLOCK)
@@ -356,7 +379,7 @@ def embed_bits(data: bytes, bits: np.ndarray[Any, Any]) -> bytes:
     return target.getvalue()
 
 
-def perceptual_hash(data: bytes) -> int:
+def perceptual_hash(picture: bytes | Picture) -> int:
     """A 64-bit DCT perceptual hash (pHash): the picture in grey at 32×32, the 8×8 lowest
     frequencies of its DCT, each bit set when above their median.
 
@@ -364,7 +387,7 @@ def perceptual_hash(data: bytes) -> int:
         ValueError: not a PNG/JPEG, or undecodable.
     """
     cv2 = importlib.import_module("cv2")
-    grey = np.asarray(_open(data).convert("L"), dtype=np.float32)
+    grey = np.asarray(_image(picture).convert("L"), dtype=np.float32)
     small = cv2.resize(grey, (32, 32), interpolation=cv2.INTER_AREA)
     low = cv2.dct(small)[:8, :8]
     bits = (low > np.median(low)).flatten()
@@ -390,7 +413,9 @@ __all__ = [
     "ID_BITS",
     "MIN_SIDE",
     "WATERMARK_ALG",
+    "Picture",
     "decode_payload",
+    "decode_picture",
     "embed_bits",
     "embed_watermark",
     "encode_payload",

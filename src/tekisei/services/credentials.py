@@ -37,6 +37,7 @@ from tekisei.provenance import (
     TimeStampError,
     check_image,
     decode_payload,
+    decode_picture,
     embed_watermark,
     format_asset_id,
     hash_distance,
@@ -435,7 +436,8 @@ def verify(
         check = check_image(data, trust_anchor(data_dir), issued=issued_certificates(data_dir))
         if check.present:
             return ImageVerification(c2pa=check)
-        bits = read_bits(data)
+        picture = decode_picture(data)  # once, for the watermark and the perceptual hash
+        bits = read_bits(picture)
     except ValueError as exc:
         raise _invalid(exc) from None
     if bits is None:
@@ -445,7 +447,7 @@ def verify(
     if decoded is None or row is None or row.watermark_alg != WATERMARK_ALG:
         return ImageVerification(c2pa=check, watermark=WatermarkFinding.ABSENT)
     distance = (
-        hash_distance(perceptual_hash(data), int(row.perceptual_hash, 16))
+        hash_distance(perceptual_hash(picture), int(row.perceptual_hash, 16))
         if row.perceptual_hash
         else None
     )

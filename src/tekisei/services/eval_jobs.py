@@ -26,9 +26,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -40,6 +38,7 @@ from tekisei.db.orgs import OrgRow
 from tekisei.errors import ConflictError, TekiseiError, ThrottledError
 from tekisei.services import audit
 from tekisei.services.database import Database
+from tekisei.services.derived_keys import derived_key
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -74,9 +73,7 @@ class LeaseConfig:
 
 def secrets_key(settings: Settings) -> bytes:
     """The key that seals runs' API keys: HKDF-SHA256 of the deployment secret."""
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO).derive(
-        settings.secret().encode("utf-8")
-    )
+    return derived_key(settings, _INFO)
 
 
 def seal_keys(

@@ -21,8 +21,6 @@ from typing import Literal
 
 import pyotp
 import segno
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -59,6 +57,7 @@ from tekisei.errors import (
 from tekisei.provenance import seal, unseal
 from tekisei.services import audit
 from tekisei.services.database import Database
+from tekisei.services.derived_keys import derived_key
 
 ISSUER = "tekisei"
 _INFO = b"tekisei mfa secret sealing v1"
@@ -79,9 +78,7 @@ def _aware(value: datetime) -> datetime:
 def sealing_key(settings: Settings) -> bytes:
     """The key that seals TOTP secrets: HKDF-SHA256 of the deployment secret (a key of
     its own, not the one of watermark keys)."""
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO).derive(
-        settings.secret().encode("utf-8")
-    )
+    return derived_key(settings, _INFO)
 
 
 def _binding(user_id: int) -> str:

@@ -15,8 +15,6 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -52,6 +50,7 @@ from tekisei.provenance import (
 )
 from tekisei.services import audit, scope
 from tekisei.services.database import Database
+from tekisei.services.derived_keys import derived_key
 
 __all__ = [
     "SMOLLM2",
@@ -83,9 +82,7 @@ SMOLLM2 = "smollm2"
 
 def master_key(settings: Settings) -> bytes:
     """The key that seals watermark secrets: HKDF-SHA256 of the deployment secret."""
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO).derive(
-        settings.secret().encode("utf-8")
-    )
+    return derived_key(settings, _INFO)
 
 
 def tokenizers_dir(data_dir: Path) -> Path:

@@ -7,9 +7,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from pydantic import BaseModel
 
 from tekisei.config import Settings
@@ -26,6 +24,7 @@ from tekisei.provenance import (
 )
 from tekisei.provenance import sign_receipt as _sign
 from tekisei.services.credentials import ImageVerification
+from tekisei.services.derived_keys import derived_key
 from tekisei.services.provenance import PublicResult
 
 __all__ = [
@@ -48,9 +47,7 @@ JWKS_PATH = "/.well-known/tekisei-receipt-keys.json"
 def receipt_key(settings: Settings) -> Ed25519PrivateKey:
     """The deployment's receipt key: HKDF-SHA256 of the secret with its own info string,
     so it survives restarts and is no other key of the deployment."""
-    seed = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO).derive(
-        settings.secret().encode("utf-8")
-    )
+    seed = derived_key(settings, _INFO)
     return Ed25519PrivateKey.from_private_bytes(seed)
 
 

@@ -7,11 +7,11 @@ import hashlib
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from tekisei.config import Settings
+from tekisei.services.derived_keys import derived_key
 
 _INFO = b"tekisei audit checkpoint signing key v1"
 
@@ -47,9 +47,7 @@ def key_id(public_key: str) -> str:
 
 def signer_for(settings: Settings) -> Signer:
     """The deployment's signer: HKDF-SHA256 of the secret key, so it survives restarts."""
-    seed = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO).derive(
-        settings.secret().encode("utf-8")
-    )
+    seed = derived_key(settings, _INFO)
     return Signer(Ed25519PrivateKey.from_private_bytes(seed))
 
 

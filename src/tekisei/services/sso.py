@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,6 +23,7 @@ from tekisei.errors import (
 )
 from tekisei.provenance import seal, unseal
 from tekisei.services import audit
+from tekisei.services.derived_keys import derived_key
 
 _INFO = b"tekisei sso client secret v1"
 _FIELDS = (
@@ -61,9 +60,7 @@ class SsoPublic(BaseModel):
 
 def sso_key(settings: Settings) -> bytes:
     """The key that seals client secrets: HKDF-SHA256 of the deployment secret."""
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO).derive(
-        settings.secret().encode("utf-8")
-    )
+    return derived_key(settings, _INFO)
 
 
 def _binding(org_id: int) -> str:

@@ -197,6 +197,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.database = database
+    app.state.derived_keys = {}  # web.deps.deployment_key
     app.state.page_cache = PageCache(settings.public_cache_mb * 1024 * 1024)
     # Each public provenance operation has its own bucket: text checks (public_limiter),
     # image checks (which decode an image), and look-ups of bindings and manifests.

@@ -19,6 +19,7 @@ from tekisei.services.people import ActorNames
 from tekisei.services.risk_suggestions import SuggestionOut
 from tekisei.web.api.common import IdPath, IdQuery, RunRef, database, reading, transaction
 from tekisei.web.auth import PrincipalDep
+from tekisei.web.deps import deployment_key
 from tekisei.web.files import attachment
 
 router = APIRouter(tags=["evals"])
@@ -124,7 +125,7 @@ def start(
         system_id,
         run_request,
         eval_targets.WebEvalSettings.from_settings(settings),
-        eval_jobs.secrets_key(settings),
+        deployment_key(request, eval_jobs.secrets_key),
     )
 
 

@@ -15,13 +15,14 @@ from tekisei.services import mfa as mfa_service
 from tekisei.web.api.common import database, reading, transaction
 from tekisei.web.api.orgs import MemberId
 from tekisei.web.auth import SESSION_COOKIE, EnrollerDep, PrincipalDep, SecondFactorGiverDep
+from tekisei.web.deps import deployment_key
 
 router = APIRouter(tags=["mfa"])
 
 
 def sealing_key(request: Request) -> bytes:
     """The key TOTP secrets are sealed with (from the deployment secret)."""
-    return mfa_service.sealing_key(request.app.state.settings)
+    return deployment_key(request, mfa_service.sealing_key)
 
 
 class MfaStatusOut(BaseModel):

@@ -22,6 +22,7 @@ from tekisei.services.credentials import ImageVerification
 from tekisei.services.provenance import Detection, PublicResult, WatermarkKey
 from tekisei.web.api.common import IdPath, database, reading, transaction
 from tekisei.web.auth import OptionalPrincipalDep, PrincipalDep
+from tekisei.web.deps import deployment_key
 from tekisei.web.files import multipart_body, read_multipart
 
 router = APIRouter(tags=["provenance"])
@@ -64,11 +65,7 @@ def issuer_of(request: Request) -> str:
 def master_key_of(request: Request) -> bytes:
     """The key that opens watermark secrets, derived once per process (deriving it reads
     the deployment secret's file, which a public endpoint should not do per request)."""
-    master: bytes | None = getattr(request.app.state, "provenance_master_key", None)
-    if master is None:
-        master = provenance_service.master_key(request.app.state.settings)
-        request.app.state.provenance_master_key = master
-    return master
+    return deployment_key(request, provenance_service.master_key)
 
 
 def check_text(

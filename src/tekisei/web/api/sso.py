@@ -11,6 +11,7 @@ from tekisei.services.oidc import SsoConfig
 from tekisei.services.sso import SsoPublic
 from tekisei.web.api.common import reading, transaction
 from tekisei.web.auth import PrincipalDep
+from tekisei.web.deps import deployment_key
 
 router = APIRouter(prefix="/api/orgs/current/sso", tags=["sso"])
 
@@ -18,11 +19,10 @@ router = APIRouter(prefix="/api/orgs/current/sso", tags=["sso"])
 def sso_config(request: Request) -> SsoConfig:
     """How this deployment reaches providers (the sealing key derived once per app)."""
     settings = request.app.state.settings
-    master: bytes | None = getattr(request.app.state, "sso_master_key", None)
-    if master is None:
-        master = sso_service.sso_key(settings)
-        request.app.state.sso_master_key = master
-    return SsoConfig(master=master, allow_private=settings.oidc_allow_private_issuers)
+    return SsoConfig(
+        master=deployment_key(request, sso_service.sso_key),
+        allow_private=settings.oidc_allow_private_issuers,
+    )
 
 
 def _missing() -> NotFoundError:
