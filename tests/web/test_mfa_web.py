@@ -18,7 +18,7 @@ from pydantic import SecretStr
 from sqlalchemy import select
 
 from tekisei.config import Settings
-from tekisei.core.orgs import OrgActor, OrgCreate, Role
+from tekisei.core.orgs import Role
 from tekisei.db.audit import AuditEventRow
 from tekisei.db.mfa import MfaRecoveryCodeRow, MfaTotpRow
 from tekisei.provenance import SealError, unseal
@@ -26,9 +26,10 @@ from tekisei.services import mfa, orgs, users
 from tekisei.services.database import Database
 from tekisei.web.app import create_app
 from tekisei.web.auth import SESSION_COOKIE
+from tests.organisations import PASSWORD, two_organisations
 
 pytestmark = pytest.mark.anyio
-PASSWORD = "correct horse battery"
+
 ACCOUNTS = [
     ("admin@acme.example", "acme", Role.ADMIN),
     ("ceo@acme.example", "acme", Role.EXECUTIVE),
@@ -44,22 +45,7 @@ def code(secret: str, steps: int = 0) -> str:
 
 @pytest.fixture
 async def web(settings: Settings, empty_db: Database) -> AsyncIterator[dict[str, Any]]:
-    tokens: dict[str, str] = {}
-    with empty_db.transaction() as session:
-        for slug in ("acme", "other"):
-            orgs.create_org(
-                session, OrgCreate(name=slug.title(), slug=slug, actors=[OrgActor.BUSINESS]), "cli"
-            )
-        for email, org, role in ACCOUNTS:
-            users.create_user(
-                session,
-                users.UserCreate(email=email, password=PASSWORD),
-                org,
-                role,
-                "cli",
-                must_change_password=False,
-            )
-            tokens[email] = users.create_token(session, email, org)[0]
+    tokens = two_organisations(empty_db, ACCOUNTS)
     app = create_app(settings)
     clients: list[httpx.AsyncClient] = []
 

@@ -22,11 +22,12 @@ from tekisei.db.passkeys import PasskeyChallengeRow, PasskeyRow
 from tekisei.services import mfa, orgs, users
 from tekisei.services.database import Database
 from tekisei.web.app import create_app
+from tests.organisations import PASSWORD, two_organisations
 from tests.web.authenticator import UP, UV, SoftAuthenticator
 from tests.web.test_mfa_web import code, enrol, field, second_factor, signin, soup
 
 pytestmark = pytest.mark.anyio
-PASSWORD = "correct horse battery"
+
 SITE = "http://localhost:8000"
 ACCOUNTS = [
     ("admin@acme.example", "acme", Role.ADMIN),
@@ -42,20 +43,7 @@ VERIFY = "/api/account/mfa/passkeys/verify"
 
 @pytest.fixture
 async def web(settings: Settings, empty_db: Database) -> AsyncIterator[dict[str, Any]]:
-    with empty_db.transaction() as session:
-        for slug in ("acme", "other"):
-            orgs.create_org(
-                session, OrgCreate(name=slug.title(), slug=slug, actors=[OrgActor.BUSINESS]), "cli"
-            )
-        for email, org, role in ACCOUNTS:
-            users.create_user(
-                session,
-                users.UserCreate(email=email, password=PASSWORD),
-                org,
-                role,
-                "cli",
-                must_change_password=False,
-            )
+    two_organisations(empty_db, ACCOUNTS)
     site = settings.model_copy(update={"public_url": SITE})
     app = create_app(site)
     clients: list[httpx.AsyncClient] = []
