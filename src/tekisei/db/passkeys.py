@@ -15,6 +15,7 @@ class PasskeyRow(Base):
     """A passkey of an account: its credential id and public key (COSE), never a secret."""
 
     __tablename__ = "webauthn_credentials"
+    __table_args__ = ({"sqlite_autoincrement": True},)  # ids in the audit log: never reused
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)

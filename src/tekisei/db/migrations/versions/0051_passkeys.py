@@ -34,6 +34,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(60), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True),
+        sqlite_autoincrement=True,  # ids in the audit log: never reused
     )
     op.create_index("ix_webauthn_credentials_user_id", "webauthn_credentials", ["user_id"])
     op.create_table(
