@@ -26,7 +26,7 @@ def test_the_tables_whose_ids_the_audit_log_keeps_never_reuse_an_id(empty_db: Da
         if session.get_bind().dialect.name != "sqlite":
             return  # sequences: nothing to declare
         rows = session.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'table'"))
-        tables: dict[str, str] = dict(rows.tuples().all())
+        tables = {str(name): str(sql) for name, sql in rows.all()}
     assert {t for t in AUDITED_AND_DELETABLE if "AUTOINCREMENT" in tables[t]} == set(
         AUDITED_AND_DELETABLE
     )
