@@ -284,6 +284,19 @@ def create_group(session: Session, caller: ScimCaller, attrs: GroupAttributes) -
     return get_group(session, caller, str(row.id))
 
 
+def _same(new: GroupAttributes, current: GroupAttributes) -> bool:
+    """Whether ``new`` names the group and members ``current`` has (members in any order,
+    an id as ``"007"`` or ``"7"``)."""
+
+    def ids(members: tuple[str, ...]) -> set[str]:
+        return {str(int(m)) if m.isdigit() and len(m) < 10 else m for m in members}
+
+    return (new.display_name, new.external_id) == (
+        current.display_name,
+        current.external_id,
+    ) and ids(new.members) == ids(current.members)
+
+
 def update_group(
     session: Session,
     caller: ScimCaller,
@@ -293,7 +306,8 @@ def update_group(
     if_match: str | None = None,
 ) -> ScimGroupView:
     """Replace (PUT) or patch (PATCH) a group: ``change`` turns the current attributes into
-    the new ones.
+    the new ones. A change that leaves them as they are (members in any order) writes
+    nothing (no new ``lastModified``, version or audit event).
 
     Raises:
         NotFoundError: no such group in this organisation.
@@ -307,9 +321,12 @@ def update_group(
             "the group changed since the version given in If-Match; read it again",
             ja="If-Match のバージョン以降にグループが変更されています。読み直してください。",
         )
+    attrs = change(current.attrs)
+    if _same(attrs, current.attrs):
+        return current  # nothing changes: neither lastModified nor the version moves
     row = _row(session, caller, group_id)
     before_name, before_role = row.display_name, row.role
-    added, removed = _apply(session, caller, row, change(current.attrs))
+    added, removed = _apply(session, caller, row, attrs)
     audit.record(
         session,
         caller_org(session, caller),

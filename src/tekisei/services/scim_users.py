@@ -499,7 +499,9 @@ def update_user(
     """Replace (PUT) or patch (PATCH) a user: ``change`` turns the current attributes
     into the new ones. ``active`` false deprovisions, remembering the member's role;
     true makes them a member again with that role (or, when their role groups changed
-    meanwhile, their groups' role).
+    meanwhile, their groups' role). A change that leaves the attributes as they are
+    writes nothing (no new ``lastModified``, version or audit event); ``created`` never
+    changes.
 
     Raises:
         NotFoundError: no such user in this organisation.
@@ -511,10 +513,14 @@ def update_user(
     _check_version(current, if_match)
     user, _member, row = _find(session, caller, user_id)
     attrs = change(current.attrs)
+    if attrs == current.attrs:
+        return current  # nothing changes: neither lastModified nor the version moves
     if row is None:
-        stamp = now()
-        row = ScimUserRow(org_id=caller.org_id, user_id=user.id, emails=[], created_at=stamp)
-        row.updated_at = stamp
+        # a member from before SCIM: their SCIM User came to exist when they joined
+        row = ScimUserRow(
+            org_id=caller.org_id, user_id=user.id, emails=[], created_at=current.created
+        )
+        row.updated_at = now()
         session.add(row)
     returned = _store(session, caller, user, row, attrs)
     fields = sorted(
