@@ -605,6 +605,49 @@ async def test_a_request_that_changes_nothing_changes_neither_last_modified_nor_
         assert changed["lastModified"] > before["lastModified"]
 
 
+async def test_a_change_of_groups_moves_last_modified_with_the_version_of_whom_it_touches(
+    world: World,
+) -> None:
+    _add_member(world, "member@example.com", Role.EDITOR)  # a member from before SCIM
+    member_id = await _user_id(world.acme, "member@example.com")
+    user_id = (await world.acme.create_user(RFC_USER))["id"]
+    group = await world.acme.send("POST", "/Groups", {"schemas": [GROUP], "displayName": "editor"})
+    path = f"/Groups/{group.json()['id']}"
+    both = [{"value": user_id}, {"value": member_id}]
+    steps: list[tuple[Any, set[str]]] = [
+        ({"op": "add", "path": "members", "value": both}, {user_id, member_id}),
+        ({"op": "replace", "path": "displayName", "value": "tekisei-editor"}, {user_id, member_id}),
+        ({"op": "remove", "path": f'members[value eq "{user_id}"]'}, {user_id}),
+        (None, {member_id}),  # the group is deleted
+    ]
+    for operation, touched in steps:
+        for table in (ScimUserRow, ScimGroupRow, MembershipRow):
+            _age(world, table)
+        ids = (user_id, member_id)
+        before = {i: (await world.acme.get(f"/Users/{i}")).json()["meta"] for i in ids}
+        if operation is None:
+            assert (await world.acme.delete(path)).status_code == 204
+        else:
+            assert (await world.acme.patch(path, operation)).status_code == 200
+        for i in ids:
+            after = (await world.acme.get(f"/Users/{i}")).json()["meta"]
+            if i in touched:
+                assert after["version"] != before[i]["version"]
+                assert after["lastModified"] > before[i]["lastModified"]
+                assert after["created"] == before[i]["created"]
+            else:
+                assert after == before[i]
+    group = await world.acme.send(
+        "POST", "/Groups", {"schemas": [GROUP], "displayName": "editor", "members": both}
+    )
+    _age(world, ScimGroupRow)
+    before_group = (await world.acme.get(f"/Groups/{group.json()['id']}")).json()["meta"]
+    assert (await world.acme.delete(f"/Users/{user_id}")).status_code == 204
+    after_group = (await world.acme.get(f"/Groups/{group.json()['id']}")).json()["meta"]
+    assert after_group["version"] != before_group["version"]
+    assert after_group["lastModified"] > before_group["lastModified"]
+
+
 @pytest.mark.parametrize(
     "deactivate",
     [

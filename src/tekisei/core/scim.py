@@ -144,7 +144,7 @@ def unquote(text: str) -> str:
     return value
 
 
-class _RepeatedName(ValueError):
+class _RepeatedNameError(ValueError):
     def __init__(self, name: str) -> None:
         super().__init__(name)
         self.name = name
@@ -154,7 +154,7 @@ def _unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     seen: set[str] = set()
     for name, _value in pairs:
         if name.lower() in seen:
-            raise _RepeatedName(name)
+            raise _RepeatedNameError(name)
         seen.add(name.lower())
     return dict(pairs)
 
@@ -172,7 +172,7 @@ def read_json(body: bytes) -> Any:
     """
     try:
         return json.loads(body, object_pairs_hook=_unique_members)
-    except _RepeatedName as repeated:
+    except _RepeatedNameError as repeated:
         name = repeated.name[:80]
         raise ScimSyntaxError(
             f"the body names the member '{name}' twice in one object (names are "

@@ -35,7 +35,7 @@ from tekisei.errors import NotFoundError
 from tekisei.services import audit
 from tekisei.services.scim_common import aware, caller_org, now, weak_etag
 from tekisei.services.scim_tokens import ScimCaller
-from tekisei.services.scim_users import sync_role
+from tekisei.services.scim_users import sync_role, touch
 
 
 @dataclass(frozen=True)
@@ -229,6 +229,7 @@ def _apply(
         )
     )
     changed_role = role != row.role
+    renamed = attrs.display_name != row.display_name
     row.display_name = attrs.display_name
     row.external_id = attrs.external_id
     row.role = role
@@ -243,6 +244,8 @@ def _apply(
     for user_id in sorted(added):
         session.add(ScimGroupMemberRow(group_id=row.id, user_id=user_id))
     session.flush()
+    # their groups (id and display name) are part of the users' resources
+    touch(session, caller.org_id, (wanted if renamed else set()) | added | removed)
     touched = (before | wanted) if changed_role else (added | removed)
     # Promotions first, so that moving the admin role from one member to another in one
     # request never leaves the organisation without an admin on the way.
@@ -363,6 +366,7 @@ def delete_group(session: Session, caller: ScimCaller, group_id: str) -> None:
     session.execute(delete(ScimGroupMemberRow).where(ScimGroupMemberRow.group_id == row.id))
     session.delete(row)
     session.flush()
+    touch(session, org.id, set(members))
     for user_id in members:
         user = session.get(UserRow, user_id)
         assert user is not None
