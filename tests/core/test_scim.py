@@ -157,8 +157,9 @@ def test_attributes_under_the_core_schema_object_are_read_as_attributes() -> Non
         ),
     )
     assert patched.display_name == "B"
-    with pytest.raises(ScimValueError):
-        read_user({"userName": "a@example.com", CORE: "not an object"})
+    for hostile in ("not an object", {CORE.upper(): {"displayName": "deeper"}}):
+        with pytest.raises(ScimValueError):
+            read_user({"userName": "a@example.com", CORE: hostile})
 
 
 @pytest.mark.parametrize(
