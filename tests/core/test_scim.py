@@ -19,6 +19,7 @@ from tekisei.core.scim import (
     effective_role,
     parse_filter,
     patch_operations,
+    read_json,
     role_for_group,
 )
 from tekisei.core.scim_resources import UserAttributes, patch_user, read_user
@@ -114,3 +115,63 @@ def test_a_password_is_refused_in_a_body_a_path_and_a_value_object(name: str) ->
 def test_a_null_password_is_no_password() -> None:
     # RFC 7643 §2.5: null is "unassigned", as some clients send every attribute
     assert read_user({"userName": "a@example.com", "password": None}).display_name is None
+
+
+CORE = "urn:ietf:params:scim:schemas:core:2.0:User"
+
+
+@pytest.mark.parametrize(
+    "operation",
+    [
+        {"op": "replace", "value": {CORE: {"password": "x"}}},
+        {"op": "add", "path": CORE, "value": {"displayName": "A", "password": "x"}},
+        {"op": "replace", "path": 'password[value eq "a"]', "value": "x"},
+        {"op": "remove", "path": 'password[value eq "a"]'},
+        {"op": "replace", "path": f'{CORE}:Password[value eq "a"]', "value": "x"},
+        {"op": "replace", "path": "password.value", "value": "x"},
+    ],
+)
+def test_a_password_under_the_core_schema_object_or_a_value_filter_is_refused(
+    operation: dict[str, object],
+) -> None:
+    with pytest.raises(ScimPasswordError):
+        read_user({"userName": "a@example.com", CORE: {"password": "x"}})
+    with pytest.raises(ScimPasswordError):
+        patch_user(
+            UserAttributes("a@example.com"),
+            patch_operations({"schemas": [PATCH_SCHEMA], "Operations": [operation]}),
+        )
+
+
+def test_attributes_under_the_core_schema_object_are_read_as_attributes() -> None:
+    body = {CORE: {"userName": "A@example.com", "displayName": "A", "name": {"givenName": "G"}}}
+    read = read_user(body)
+    assert (read.user_name, read.display_name, read.given_name) == ("a@example.com", "A", "G")
+    patched = patch_user(
+        read,
+        patch_operations(
+            {
+                "schemas": [PATCH_SCHEMA],
+                "Operations": [{"op": "replace", "value": {CORE: {"displayName": "B"}}}],
+            }
+        ),
+    )
+    assert patched.display_name == "B"
+    for hostile in ("not an object", {CORE.upper(): {"displayName": "deeper"}}):
+        with pytest.raises(ScimValueError):
+            read_user({"userName": "a@example.com", CORE: hostile})
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b'{"userName": "a@example.com", "password": "a", "password": null}',
+        b'{"Operations": [{"op": "add", "op": "remove"}]}',
+        b'{"userName": "a@example.com", "displayName": "A", "DisplayName": "B"}',
+    ],
+)
+def test_a_body_that_repeats_a_member_name_is_invalid_syntax(text: bytes) -> None:
+    with pytest.raises(ScimSyntaxError) as refused:
+        read_json(text)
+    assert refused.value.scim_type == "invalidSyntax"
+    assert read_json(b'{"a": {"b": 1}, "c": {"b": 2}}') == {"a": {"b": 1}, "c": {"b": 2}}

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -19,6 +20,7 @@ from tekisei.config import Settings
 from tekisei.core.orgs import Role
 from tekisei.db.audit import AuditEventRow
 from tekisei.db.orgs import ApiTokenRow, MembershipRow, UserRow, WebSessionRow
+from tekisei.db.scim import ScimGroupRow, ScimUserRow
 from tekisei.services import orgs, scim_tokens, users
 from tekisei.services.database import Database
 from tekisei.web.app import create_app
@@ -427,6 +429,223 @@ async def test_a_null_password_is_no_password_and_none_is_ever_returned(world: W
     assert not {k.lower() for k in created} & {"password"}
     listed = (await world.acme.get("/Users")).json()["Resources"]
     assert all("password" not in json.dumps(r).lower() for r in listed)
+
+
+NESTED_PASSWORDS = {
+    "POST under the schema": ("POST", {"userName": "p4@example.com", USER: {"password": "x"}}),
+    "PUT under the schema": ("PUT", RFC_USER | {USER: {"displayName": "C", "password": "x"}}),
+    "PATCH value under the schema": (
+        "PATCH",
+        {"schemas": [PATCH], "Operations": [{"op": "replace", "value": {USER: {"password": "x"}}}]},
+    ),
+    "PATCH path of the schema": (
+        "PATCH",
+        {
+            "schemas": [PATCH],
+            "Operations": [{"op": "add", "path": USER, "value": {"password": "x"}}],
+        },
+    ),
+    "PATCH value filter": (
+        "PATCH",
+        {
+            "schemas": [PATCH],
+            "Operations": [{"op": "replace", "path": 'password[value eq "a"]', "value": "x"}],
+        },
+    ),
+}
+
+
+@pytest.mark.parametrize("form", NESTED_PASSWORDS)
+async def test_a_password_under_the_core_schema_or_a_value_filter_gets_the_password_refusal(
+    world: World, form: str
+) -> None:
+    method, body = NESTED_PASSWORDS[form]
+    user_id = None if method == "POST" else (await world.acme.create_user(RFC_USER))["id"]
+    before = None if user_id is None else (await world.acme.get(f"/Users/{user_id}")).json()
+    refused = await world.acme.send(
+        method, "/Users" if user_id is None else f"/Users/{user_id}", body
+    )
+    _scim_error(refused, 400, "invalidValue")
+    assert "Sync Password" in refused.json()["detail"]
+    if user_id is None:
+        with world.db.reading() as session:
+            assert users.find_user(session, "p4@example.com") is None
+    else:
+        assert (await world.acme.get(f"/Users/{user_id}")).json() == before
+
+
+async def test_attributes_under_the_core_schema_object_are_understood(world: World) -> None:
+    created = await world.acme.create_user(
+        {"schemas": [USER], USER: {"userName": "n1@example.com", "displayName": "Nested One"}}
+    )
+    assert created["userName"] == "n1@example.com" and created["displayName"] == "Nested One"
+    patched = await world.acme.patch(
+        f"/Users/{created['id']}", {"op": "replace", "value": {USER: {"displayName": "Two"}}}
+    )
+    assert patched.status_code == 200 and patched.json()["displayName"] == "Two"
+
+
+DUPLICATES = {
+    "POST /Users": (
+        "POST",
+        "/Users",
+        '{"userName": "d@example.com", "password": "a", "password": null}',
+    ),
+    "POST /Users, any case": (
+        "POST",
+        "/Users",
+        '{"userName": "d@example.com", "displayName": "A", "displayname": "B"}',
+    ),
+    "PATCH inside an operation": (
+        "PATCH",
+        "/Users/{id}",
+        f'{{"schemas": ["{PATCH}"], "Operations": [{{"op": "replace", "value": '
+        '{"displayName": "A", "password": "a", "password": null}}]}',
+    ),
+    "PUT /Groups": ("PUT", "/Groups/{group}", '{"displayName": "admin", "displayName": "viewer"}'),
+    "POST /Groups": ("POST", "/Groups", '{"displayName": "viewer", "members": [], "members": []}'),
+}
+
+
+@pytest.mark.parametrize("case", DUPLICATES)
+async def test_a_body_that_repeats_a_member_name_is_invalid_syntax(world: World, case: str) -> None:
+    user = await world.acme.create_user(RFC_USER)
+    group = await world.acme.send("POST", "/Groups", {"schemas": [GROUP], "displayName": "editor"})
+    before = [(await world.acme.get(p)).json() for p in ("/Users", "/Groups")]
+    method, path, text = DUPLICATES[case]
+    refused = await world.http.request(
+        method,
+        "/scim/v2" + path.format(id=user["id"], group=group.json()["id"]),
+        content=text.encode(),
+        headers=world.acme.headers({"Content-Type": SCIM}),
+    )
+    _scim_error(refused, 400, "invalidSyntax")
+    assert [(await world.acme.get(p)).json() for p in ("/Users", "/Groups")] == before
+
+
+def _age(world: World, table: type[ScimUserRow] | type[ScimGroupRow] | type[MembershipRow]) -> None:
+    """Move every stored time of ``table`` an hour back, so that a new stamp differs."""
+    with world.db.transaction() as session:
+        for row in session.scalars(select(table)):
+            row.created_at -= timedelta(hours=1)
+            if not isinstance(row, MembershipRow):
+                row.updated_at -= timedelta(hours=1)
+
+
+async def test_meta_created_never_changes(world: World) -> None:
+    _add_member(world, "member@example.com", Role.EDITOR)  # a member from before SCIM
+    _age(world, MembershipRow)
+    provisioned = await world.acme.create_user(RFC_USER)
+    _age(world, ScimUserRow)
+    for user_id in (await _user_id(world.acme, "member@example.com"), provisioned["id"]):
+        created = (await world.acme.get(f"/Users/{user_id}")).json()["meta"]["created"]
+        patched = await world.acme.patch(
+            f"/Users/{user_id}", {"op": "replace", "path": "displayName", "value": "Renamed"}
+        )
+        assert patched.status_code == 200, patched.text
+        assert patched.json()["meta"]["created"] == created
+        assert patched.json()["meta"]["lastModified"] > created
+        body = patched.json()
+        replaced = await world.acme.send(
+            "PUT", f"/Users/{user_id}", {"userName": body["userName"], "displayName": "Again"}
+        )
+        assert replaced.json()["meta"]["created"] == created
+        assert (await world.acme.get(f"/Users/{user_id}")).json()["meta"]["created"] == created
+
+
+async def test_a_request_that_changes_nothing_changes_neither_last_modified_nor_version(
+    world: World,
+) -> None:
+    _add_member(world, "member@example.com", Role.EDITOR)
+    user = await world.acme.create_user(RFC_USER | {"displayName": "Babs"})
+    group = (
+        await world.acme.send(
+            "POST",
+            "/Groups",
+            {"schemas": [GROUP], "displayName": "editor", "members": [{"value": user["id"]}]},
+        )
+    ).json()
+    member_id = await _user_id(world.acme, "member@example.com")
+    _age(world, ScimUserRow)
+    _age(world, ScimGroupRow)
+    _age(world, MembershipRow)
+    nothing = {
+        f"/Users/{user['id']}": [
+            {"op": "replace", "path": "password", "value": None},
+            {"op": "replace", "path": "displayName", "value": "Babs"},
+        ],
+        f"/Users/{member_id}": [{"op": "replace", "path": "active", "value": True}],
+        f"/Groups/{group['id']}": [
+            {"op": "replace", "path": "displayName", "value": "editor"},
+            {"op": "add", "path": "members", "value": [{"value": user["id"]}]},
+        ],
+    }
+    updates = len(_audit(world, "scim.user.update")) + len(_audit(world, "scim.group.update"))
+    for path, operations in nothing.items():
+        before = (await world.acme.get(path)).json()["meta"]
+        for operation in operations:
+            same = await world.acme.patch(path, operation)
+            assert same.status_code == 200, same.text
+            assert same.json()["meta"] == before
+            assert same.headers["etag"] == before["version"]
+    before = (await world.acme.get(f"/Groups/{group['id']}")).json()["meta"]
+    put = await world.acme.send("PUT", f"/Groups/{group['id']}", group | {"meta": None})
+    assert put.json()["meta"] == before
+    assert len(_audit(world, "scim.user.update")) + len(_audit(world, "scim.group.update")) == (
+        updates
+    )
+    for path, change in (
+        (f"/Users/{user['id']}", {"op": "replace", "path": "displayName", "value": "Barbara"}),
+        (f"/Users/{member_id}", {"op": "replace", "path": "displayName", "value": "M"}),
+        (f"/Groups/{group['id']}", {"op": "replace", "path": "externalId", "value": "g-2"}),
+    ):
+        before = (await world.acme.get(path)).json()["meta"]
+        changed = (await world.acme.patch(path, change)).json()["meta"]
+        assert changed["version"] != before["version"]
+        assert changed["lastModified"] > before["lastModified"]
+
+
+async def test_a_change_of_groups_moves_last_modified_with_the_version_of_whom_it_touches(
+    world: World,
+) -> None:
+    _add_member(world, "member@example.com", Role.EDITOR)  # a member from before SCIM
+    member_id = await _user_id(world.acme, "member@example.com")
+    user_id = (await world.acme.create_user(RFC_USER))["id"]
+    group = await world.acme.send("POST", "/Groups", {"schemas": [GROUP], "displayName": "editor"})
+    path = f"/Groups/{group.json()['id']}"
+    both = [{"value": user_id}, {"value": member_id}]
+    steps: list[tuple[Any, set[str]]] = [
+        ({"op": "add", "path": "members", "value": both}, {user_id, member_id}),
+        ({"op": "replace", "path": "displayName", "value": "tekisei-editor"}, {user_id, member_id}),
+        ({"op": "remove", "path": f'members[value eq "{user_id}"]'}, {user_id}),
+        (None, {member_id}),  # the group is deleted
+    ]
+    for operation, touched in steps:
+        for table in (ScimUserRow, ScimGroupRow, MembershipRow):
+            _age(world, table)
+        ids = (user_id, member_id)
+        before = {i: (await world.acme.get(f"/Users/{i}")).json()["meta"] for i in ids}
+        if operation is None:
+            assert (await world.acme.delete(path)).status_code == 204
+        else:
+            assert (await world.acme.patch(path, operation)).status_code == 200
+        for i in ids:
+            after = (await world.acme.get(f"/Users/{i}")).json()["meta"]
+            if i in touched:
+                assert after["version"] != before[i]["version"]
+                assert after["lastModified"] > before[i]["lastModified"]
+                assert after["created"] == before[i]["created"]
+            else:
+                assert after == before[i]
+    group = await world.acme.send(
+        "POST", "/Groups", {"schemas": [GROUP], "displayName": "editor", "members": both}
+    )
+    _age(world, ScimGroupRow)
+    before_group = (await world.acme.get(f"/Groups/{group.json()['id']}")).json()["meta"]
+    assert (await world.acme.delete(f"/Users/{user_id}")).status_code == 204
+    after_group = (await world.acme.get(f"/Groups/{group.json()['id']}")).json()["meta"]
+    assert after_group["version"] != before_group["version"]
+    assert after_group["lastModified"] > before_group["lastModified"]
 
 
 @pytest.mark.parametrize(

@@ -144,6 +144,46 @@ def unquote(text: str) -> str:
     return value
 
 
+class _RepeatedNameError(ValueError):
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
+def _unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: set[str] = set()
+    for name, _value in pairs:
+        if name.lower() in seen:
+            raise _RepeatedNameError(name)
+        seen.add(name.lower())
+    return dict(pairs)
+
+
+def read_json(body: bytes) -> Any:
+    """The JSON of a SCIM request body whose objects each name a member once.
+
+    RFC 8259 leaves repeated names to the parser (most keep the last), and SCIM
+    attribute names are case-insensitive (RFC 7643 §2.1): ``{"password": "a",
+    "password": null}`` or ``{"displayName": "A", "displayname": "B"}`` would let a
+    value pass checks that only see the other one, so such a body is refused.
+
+    Raises:
+        ScimSyntaxError: not JSON, or an object names a member twice (in any case).
+    """
+    try:
+        return json.loads(body, object_pairs_hook=_unique_members)
+    except _RepeatedNameError as repeated:
+        name = repeated.name[:80]
+        raise ScimSyntaxError(
+            f"the body names the member '{name}' twice in one object (names are "
+            "case-insensitive); send each attribute once",
+            ja=f"本文の同じオブジェクトにメンバー「{name}」が2回あります（大文字と小文字は"
+            "区別しません）。各属性は1回だけ送ってください。",
+        ) from None
+    except (ValueError, RecursionError):
+        raise ScimSyntaxError("the body is not JSON", ja="本文が JSON ではありません。") from None
+
+
 # ----------------------------------------------------------------------------- roles
 
 

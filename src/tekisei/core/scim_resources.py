@@ -136,10 +136,21 @@ def _path(name: str) -> str:
 def _set_user(attrs: UserAttributes, name: str, value: Any, op: str) -> UserAttributes:
     path = _path(name)
     remove = op == "remove"
-    if path == "password":
+    if re.split(r"[\[.]", path, maxsplit=1)[0].strip() == "password":
+        # password, password.value, password[value eq "a"]: all name the password
         if value is None and not remove:
             return attrs  # null is "unassigned" (RFC 7643 §2.5): no password sent
         raise ScimPasswordError()
+    if path == USER_SCHEMA.lower():
+        # the core schema's attributes as one object (RFC 7644 §3.10 and §8.7.2)
+        if not isinstance(value, dict) or any(_path(k) == path for k in value):
+            raise ScimValueError(
+                f"{USER_SCHEMA} must be an object of User attributes",
+                ja=f"{USER_SCHEMA} は User の属性のオブジェクトにしてください。",
+            )
+        for key, part in value.items():
+            attrs = _set_user(attrs, key, part, op)
+        return attrs
     if path.startswith(ENTERPRISE_SCHEMA.lower()) or path in IGNORED_USER_ATTRIBUTES:
         return attrs
     if path == "active":
@@ -208,7 +219,11 @@ def read_user(body: Any) -> UserAttributes:
         raise ScimValueError(
             "the body must be a User object", ja="本文は User オブジェクトにしてください。"
         )
-    attrs = UserAttributes(user_name=user_name(body.get("userName")))
+    nested = next((v for k, v in body.items() if k.lower() == USER_SCHEMA.lower()), None)
+    name = body.get("userName")
+    if name is None and isinstance(nested, dict):
+        name = next((v for k, v in nested.items() if k.lower() == "username"), None)
+    attrs = UserAttributes(user_name=user_name(name))
     for key, value in body.items():
         if key.lower() in {"username", "schemas", "meta", "id"}:
             continue

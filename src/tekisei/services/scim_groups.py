@@ -35,7 +35,7 @@ from tekisei.errors import NotFoundError
 from tekisei.services import audit
 from tekisei.services.scim_common import aware, caller_org, now, weak_etag
 from tekisei.services.scim_tokens import ScimCaller
-from tekisei.services.scim_users import sync_role
+from tekisei.services.scim_users import sync_role, touch
 
 
 @dataclass(frozen=True)
@@ -229,6 +229,7 @@ def _apply(
         )
     )
     changed_role = role != row.role
+    renamed = attrs.display_name != row.display_name
     row.display_name = attrs.display_name
     row.external_id = attrs.external_id
     row.role = role
@@ -243,6 +244,8 @@ def _apply(
     for user_id in sorted(added):
         session.add(ScimGroupMemberRow(group_id=row.id, user_id=user_id))
     session.flush()
+    # their groups (id and display name) are part of the users' resources
+    touch(session, caller.org_id, (wanted if renamed else set()) | added | removed)
     touched = (before | wanted) if changed_role else (added | removed)
     # Promotions first, so that moving the admin role from one member to another in one
     # request never leaves the organisation without an admin on the way.
@@ -284,6 +287,19 @@ def create_group(session: Session, caller: ScimCaller, attrs: GroupAttributes) -
     return get_group(session, caller, str(row.id))
 
 
+def _same(new: GroupAttributes, current: GroupAttributes) -> bool:
+    """Whether ``new`` names the group and members ``current`` has (members in any order,
+    an id as ``"007"`` or ``"7"``)."""
+
+    def ids(members: tuple[str, ...]) -> set[str]:
+        return {str(int(m)) if m.isdigit() and len(m) < 10 else m for m in members}
+
+    return (new.display_name, new.external_id) == (
+        current.display_name,
+        current.external_id,
+    ) and ids(new.members) == ids(current.members)
+
+
 def update_group(
     session: Session,
     caller: ScimCaller,
@@ -293,7 +309,8 @@ def update_group(
     if_match: str | None = None,
 ) -> ScimGroupView:
     """Replace (PUT) or patch (PATCH) a group: ``change`` turns the current attributes into
-    the new ones.
+    the new ones. A change that leaves them as they are (members in any order) writes
+    nothing (no new ``lastModified``, version or audit event).
 
     Raises:
         NotFoundError: no such group in this organisation.
@@ -307,9 +324,12 @@ def update_group(
             "the group changed since the version given in If-Match; read it again",
             ja="If-Match のバージョン以降にグループが変更されています。読み直してください。",
         )
+    attrs = change(current.attrs)
+    if _same(attrs, current.attrs):
+        return current  # nothing changes: neither lastModified nor the version moves
     row = _row(session, caller, group_id)
     before_name, before_role = row.display_name, row.role
-    added, removed = _apply(session, caller, row, change(current.attrs))
+    added, removed = _apply(session, caller, row, attrs)
     audit.record(
         session,
         caller_org(session, caller),
@@ -346,6 +366,7 @@ def delete_group(session: Session, caller: ScimCaller, group_id: str) -> None:
     session.execute(delete(ScimGroupMemberRow).where(ScimGroupMemberRow.group_id == row.id))
     session.delete(row)
     session.flush()
+    touch(session, org.id, set(members))
     for user_id in members:
         user = session.get(UserRow, user_id)
         assert user is not None

@@ -305,6 +305,30 @@ def sync_role(session: Session, caller: ScimCaller, org: OrgRow, user: UserRow) 
     add_member(session, org, user, wanted, caller.actor)
 
 
+def touch(session: Session, org_id: int, user_ids: set[int]) -> None:
+    """Move the ``lastModified`` of users whose ``groups`` changed (their version moves
+    with them). A member from before SCIM gets the SCIM row their first change would
+    give them, with what they show now and their membership's creation time."""
+    for user_id in sorted(user_ids):
+        row = _scim_row(session, org_id, user_id)
+        if row is None:
+            user, member = session.get(UserRow, user_id), membership(session, user_id, org_id)
+            if user is None or member is None:
+                continue
+            shown = _attrs(user, member, None)
+            row = ScimUserRow(
+                org_id=org_id,
+                user_id=user_id,
+                display_name=shown.display_name,
+                emails=[{"value": v, "type": t, "primary": p} for v, t, p in shown.emails],
+                active=True,
+                created_at=member.created_at,
+            )
+            session.add(row)
+        row.updated_at = now()
+    session.flush()
+
+
 def _scim_row(session: Session, org_id: int, user_id: int) -> ScimUserRow | None:
     return session.scalars(
         select(ScimUserRow).where(ScimUserRow.org_id == org_id, ScimUserRow.user_id == user_id)
@@ -499,7 +523,9 @@ def update_user(
     """Replace (PUT) or patch (PATCH) a user: ``change`` turns the current attributes
     into the new ones. ``active`` false deprovisions, remembering the member's role;
     true makes them a member again with that role (or, when their role groups changed
-    meanwhile, their groups' role).
+    meanwhile, their groups' role). A change that leaves the attributes as they are
+    writes nothing (no new ``lastModified``, version or audit event); ``created`` never
+    changes.
 
     Raises:
         NotFoundError: no such user in this organisation.
@@ -511,10 +537,14 @@ def update_user(
     _check_version(current, if_match)
     user, _member, row = _find(session, caller, user_id)
     attrs = change(current.attrs)
+    if attrs == current.attrs:
+        return current  # nothing changes: neither lastModified nor the version moves
     if row is None:
-        stamp = now()
-        row = ScimUserRow(org_id=caller.org_id, user_id=user.id, emails=[], created_at=stamp)
-        row.updated_at = stamp
+        # a member from before SCIM: their SCIM User came to exist when they joined
+        row = ScimUserRow(
+            org_id=caller.org_id, user_id=user.id, emails=[], created_at=current.created
+        )
+        row.updated_at = now()
         session.add(row)
     returned = _store(session, caller, user, row, attrs)
     fields = sorted(
@@ -550,6 +580,11 @@ def delete_user(
     org = caller_org(session, caller)
     deprovision(session, caller, org, user)
     groups = select(ScimGroupRow.id).where(ScimGroupRow.org_id == org.id)
+    left = select(ScimGroupMemberRow.group_id).where(ScimGroupMemberRow.user_id == user.id)
+    for group in session.scalars(
+        select(ScimGroupRow).where(ScimGroupRow.org_id == org.id, ScimGroupRow.id.in_(left))
+    ):
+        group.updated_at = now()  # its members change
     session.execute(
         delete(ScimGroupMemberRow).where(
             ScimGroupMemberRow.user_id == user.id, ScimGroupMemberRow.group_id.in_(groups)

@@ -8,7 +8,6 @@ SCIM has its own discovery (``/ServiceProviderConfig``, ``/ResourceTypes``,
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
@@ -24,9 +23,9 @@ from tekisei.core.scim import (
     MAX_RESULTS,
     USER_SCHEMA,
     ScimMediaTypeError,
-    ScimSyntaxError,
     ScimTooLargeError,
     patch_operations,
+    read_json,
 )
 from tekisei.core.scim_resources import patch_group, patch_user, read_group, read_user
 from tekisei.errors import AuthenticationError
@@ -86,7 +85,7 @@ async def read_body(request: Request) -> Any:
     Raises:
         ScimMediaTypeError: neither application/scim+json nor application/json.
         ScimTooLargeError: over ``MAX_BODY`` bytes.
-        ScimSyntaxError: not JSON.
+        ScimSyntaxError: not JSON, or an object names a member twice.
     """
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind not in ACCEPTED_TYPES:
@@ -102,10 +101,7 @@ async def read_body(request: Request) -> Any:
                 f"the body is larger than {MAX_BODY // 1024} KB",
                 ja=f"本文が大きすぎます（上限 {MAX_BODY // 1024} KB）。",
             )
-    try:
-        return json.loads(body)
-    except (ValueError, RecursionError):
-        raise ScimSyntaxError("the body is not JSON", ja="本文が JSON ではありません。") from None
+    return read_json(body)
 
 
 def _base(request: Request) -> str:
