@@ -480,7 +480,22 @@ async def test_the_passkey_sign_in_endpoints_refuse_an_api_token_as_registration
         token = users.create_token(session, "viewer@acme.example", "acme")[0]
     api = web["client"]()
     bearer = {"Authorization": f"Bearer {token}"}
-    for url, body in ((REG, None), (AUTH, None), (VERIFY, {"credential": {}})):
+    answered = {"clientDataJSON": "AA", "authenticatorData": "AA", "signature": "AA"}
+    assertion = {"credential": {"id": "AA", "rawId": "AA", "response": answered}}
+    made = {
+        "id": "AA",
+        "rawId": "AA",
+        "response": {"clientDataJSON": "AA", "attestationObject": "AA"},
+    }
+    for url, body in (
+        (REG, None),
+        (ADD, {"name": "key", "credential": made}),
+        (f"{ADD}/confirmation", None),
+        (f"{ADD}/1/remove", assertion),
+        (AUTH, None),
+        (VERIFY, assertion),
+        ("/api/account/mfa/verify", {"code": "123456"}),
+    ):
         refused = await api.post(url, headers=bearer, json=body)
         assert refused.status_code == 422, url
         assert "ブラウザー" in refused.json()["detail_ja"], url

@@ -615,6 +615,7 @@ def remove(
     way a current code confirms turning the authenticator app off).
 
     Raises:
+        InvalidInputError: not a browser session (an API token).
         NotFoundError: no such passkey on the caller's account.
         PermissionDeniedError: it is the account's last second factor and an
             organisation requires one.
@@ -622,6 +623,7 @@ def remove(
             refused (counted).
     """
     user_id = _own_user(principal)
+    session_hash = _browser_only(session_token)
     with database.reading() as session:
         _own_row(session, user_id, passkey_id)
         if _last_factor(session, user_id) and mfa_service.required_for(session, user_id):
@@ -641,7 +643,7 @@ def remove(
             "user", user_id, {"passkey_id": passkey_id, "name": name, "confirmed_with": used.id},
         )  # fmt: skip
 
-    who = _Who(user_id, principal.org_id, principal.email, _browser_only(session_token))
+    who = _Who(user_id, principal.org_id, principal.email, session_hash)
     _assert(database, who, rp, credential, "remove", finish)
 
 
