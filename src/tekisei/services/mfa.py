@@ -747,7 +747,7 @@ def reset_member(session: Session, principal: Principal, user_id: int) -> int:
             "(/account/mfa), where removing one needs a current code or one of your "
             "passkeys, or ask another administrator, or the operator of the server "
             "(tekisei mfa reset EMAIL --org SLUG)",
-            ja="自分の2段階認証はここではリセットできません。アカウントの画面（/account/mfa）"
+            ja="ご自身の2段階認証はここではリセットできません。アカウントの画面（/account/mfa）"
             "で管理してください（削除には現在のコードかパスキーでの確認が必要です）。"
             "または、ほかの管理者かサーバーの運用者（tekisei mfa reset メールアドレス "
             "--org 組織）に依頼してください。",
