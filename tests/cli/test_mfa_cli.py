@@ -126,6 +126,11 @@ def test_the_operator_lists_and_removes_a_members_passkey(env: Database) -> None
     assert [p["name"] for p in listed] == ["laptop", "blue key"]  # type: ignore[index]
     members = invoke("mfa", "members", "--org", "acme")
     assert {m["email"]: m["enrolled"] for m in members}["viewer@acme.example"] is True  # type: ignore[index]
+    factors = {m["email"]: (m["app"], m["passkeys"]) for m in members}  # type: ignore[index]
+    assert factors["viewer@acme.example"] == (False, 2)
+    assert factors["ceo@acme.example"] == (True, 0)
+    shown = runner.invoke(app, ["mfa", "members", "--org", "acme"])
+    assert shown.exit_code == 0 and "passkeys" in shown.output
     assert invoke("mfa", "remove-passkey", "viewer@acme.example", str(lost), "--org", "acme") == {
         "email": "viewer@acme.example",
         "removed": lost,
@@ -146,3 +151,14 @@ def test_the_operator_lists_and_removes_a_members_passkey(env: Database) -> None
     )
     assert refused.exit_code != 0
     assert invoke("mfa", "passkeys", "admin@other.example", "--org", "other")[0]["id"] == other  # type: ignore[index]
+
+
+def test_a_passkey_name_kept_from_before_is_listed_without_its_hidden_characters(
+    env: Database,
+) -> None:
+    # saved before names were checked: direction overrides would reorder the terminal
+    _passkey(env, "viewer@acme.example", "a\u202eb\u2066c")
+    shown = runner.invoke(app, ["mfa", "passkeys", "viewer@acme.example", "--org", "acme"])
+    assert shown.exit_code == 0, shown.output
+    assert not set("\u202e\u2066") & set(shown.output)
+    assert "a\ufffdb\ufffdc" in shown.output

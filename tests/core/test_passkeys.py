@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from tekisei.core.passkeys import MAX_NAME, PasskeyName, RelyingParty, relying_party
+from tekisei.core.passkeys import (
+    MAX_NAME,
+    NAME_RULE,
+    RULES_JA,
+    PasskeyName,
+    RelyingParty,
+    check_name,
+    relying_party,
+)
 from tekisei.errors import InvalidInputError
 
 
@@ -48,3 +56,23 @@ def test_a_passkey_name_is_trimmed_and_bounded() -> None:
     for wrong in ("", "   ", "x" * (MAX_NAME + 1)):
         with pytest.raises(ValidationError):
             names.validate_python(wrong)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["ok\nname", "a\u202eb", "tab\there", "zero\u200bwidth", "\u2066isolate\u2069", "bom\ufeff1"],
+)
+def test_a_passkey_name_with_control_or_format_characters_is_refused(name: str) -> None:
+    with pytest.raises(ValidationError) as refused:
+        TypeAdapter(PasskeyName).validate_python(name)
+    assert NAME_RULE in str(refused.value)
+    assert "制御文字" in RULES_JA[NAME_RULE]
+    with pytest.raises(InvalidInputError) as said:
+        check_name(name)
+    assert said.value.message == NAME_RULE and said.value.message_ja == RULES_JA[NAME_RULE]
+
+
+def test_a_passkey_name_may_hold_japanese_spaces_and_emoji() -> None:
+    for name in ("会社のノートPC", "blue key 2", "鍵 🔑", "Ａ　Ｂ"):
+        assert TypeAdapter(PasskeyName).validate_python(name) == name
+        assert check_name(name) == name

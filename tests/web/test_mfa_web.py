@@ -455,3 +455,122 @@ async def test_an_account_of_several_organisations_chooses_one_after_the_code(we
     assert done.status_code == 303
     assert done.headers["location"] == "/account/orgs?next=%2Fsystems"
     assert (await browser.get("/account/orgs")).status_code == 200
+
+
+async def test_an_administrator_cannot_reset_their_own_second_factor_from_the_web(
+    web: Any,
+) -> None:
+    secret, _ = enrol(web, "admin@acme.example")
+    client, tokens = web["client"](), web["tokens"]
+    with web["db"].reading() as session:
+        admin = users.find_user(session, "admin@acme.example")
+        ceo = users.find_user(session, "ceo@acme.example")
+        assert admin is not None and ceo is not None
+    url = f"/api/orgs/current/members/{admin.id}/mfa/reset"
+    refused = await client.post(
+        url, headers=bearer(tokens["admin@acme.example"]) | {"Accept-Language": "ja"}
+    )
+    assert refused.status_code == 403
+    assert "/account/mfa" in refused.json()["detail"]
+    assert "tekisei mfa reset" in refused.json()["detail"]
+    assert "ほかの管理者" in refused.json()["detail_ja"]
+    browser = web["client"]()
+    await signin(browser, "admin@acme.example")
+    await second_factor(browser, code(secret))
+    page = soup(await browser.get("/org/mfa"))
+    own = page.select_one(f'tr[data-member="{admin.id}"]')
+    assert own is not None and own.select_one("form") is None  # no reset button on one's row
+    posted = await browser.post(
+        f"/org/members/{admin.id}/mfa/reset", data={"csrf": await field(browser, "/org/mfa")}
+    )
+    assert posted.status_code == 403
+    with web["db"].reading() as session:
+        assert mfa.status_of(session, admin.id).enrolled  # nothing removed
+    assert events(web, "mfa.reset") == []
+    # another member's reset, and the operator's reset of the admin, still work
+    enrol(web, "ceo@acme.example")
+    other = page.select_one(f'tr[data-member="{ceo.id}"]')
+    assert other is not None
+    page = soup(await browser.get("/org/mfa"))
+    assert page.select_one(f'tr[data-member="{ceo.id}"] form') is not None
+    with web["db"].transaction() as session:
+        mfa.reset_member(session, orgs.cli_principal(session, "acme"), admin.id)
+        assert not mfa.status_of(session, admin.id).enrolled
+
+
+async def test_texts_of_a_waiting_session_name_a_passkey_as_well_as_the_app(web: Any) -> None:
+    enrol(web, "viewer@acme.example")
+    browser = web["client"]()
+    await signin(browser, "viewer@acme.example")
+    api = await browser.get("/api/account", headers={"Accept-Language": "ja"})
+    assert api.status_code == 401
+    assert "passkey" in api.json()["detail"] and "パスキー" in api.json()["detail_ja"]
+    for _ in range(5):
+        assert (await second_factor(browser, "000000")).status_code == 401
+    stopped = await second_factor(browser, "000000")
+    assert stopped.status_code == 429
+    said = soup(stopped).select_one("#mfa-error").get_text()
+    assert "失敗が続いた" in said and "コードの誤り" not in said
+    csrf = await field(browser, "/signin/second-factor")
+    english = await browser.post(
+        "/api/account/mfa/verify", json={"code": "000000"}, headers={"X-CSRF-Token": csrf}
+    )
+    assert "too many failed attempts" in english.json()["detail"]
+
+
+async def test_the_policy_texts_offer_a_passkey_as_well_as_an_app(web: Any) -> None:
+    client, tokens = web["client"](), web["tokens"]
+    admin = bearer(tokens["admin@acme.example"])
+    await client.put("/api/orgs/current/mfa", headers=admin, json={"enabled": True})
+    refused = await client.get("/api/account", headers=bearer(tokens["ceo@acme.example"]))
+    assert refused.status_code == 401
+    assert "passkey" in refused.json()["detail"] and "パスキー" in refused.json()["detail_ja"]
+    ceo = web["client"]()
+    await signin(ceo, "ceo@acme.example")
+    api = await ceo.get("/api/systems")
+    assert "passkey" in api.json()["detail"] and "パスキー" in api.json()["detail_ja"]
+    page = soup(await ceo.get("/account/mfa"))
+    assert "パスキー" in page.select_one("#mfa-required").get_text()
+    ceo.cookies.set("tekisei_lang", "en")
+    page = soup(await ceo.get("/account/mfa"))
+    assert "passkey" in page.select_one("#mfa-required").get_text()
+    viewer = web["client"]()
+    await signin(viewer, "viewer@acme.example")
+    link = soup(await viewer.get("/account")).select_one("#mfa-link").get_text()
+    assert "パスキー" in link
+
+
+async def test_the_members_list_shows_the_app_and_the_passkeys_apart(web: Any) -> None:
+    from tekisei.db.passkeys import PasskeyRow
+
+    enrol(web, "ceo@acme.example")
+    with web["db"].transaction() as session:
+        viewer = users.find_user(session, "viewer@acme.example")
+        assert viewer is not None
+        for n in range(2):
+            session.add(
+                PasskeyRow(
+                    user_id=viewer.id, credential_id=bytes([n]) * 16, public_key=b"k",
+                    sign_count=0, transports=[], name=f"key {n}",
+                    created_at=datetime.now(UTC), last_used_at=None,
+                )
+            )  # fmt: skip
+    client, tokens = web["client"](), web["tokens"]
+    listed = (
+        await client.get(
+            "/api/orgs/current/members/mfa", headers=bearer(tokens["admin@acme.example"])
+        )
+    ).json()
+    factors = {m["email"]: (m["enrolled"], m["app"], m["passkeys"]) for m in listed}
+    assert factors["viewer@acme.example"] == (True, False, 2)
+    assert factors["ceo@acme.example"] == (True, True, 0)
+    assert factors["admin@acme.example"] == (False, False, 0)
+    admin = web["client"]()
+    await signin(admin, "admin@acme.example")
+    page = soup(await admin.get("/org/mfa"))
+    header = [th.get_text(strip=True) for th in page.select("table.members thead th")]
+    assert "2段階認証" in header and "認証アプリ" not in header
+    cell = page.select_one(f'tr[data-member="{viewer.id}"] td.second-factor').get_text()
+    assert cell == "パスキー 2個"
+    policy_text = page.select_one("#policy-text").get_text()
+    assert "パスキー" in policy_text

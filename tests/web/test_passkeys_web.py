@@ -5,6 +5,7 @@ payloads), then adding, using, renaming and removing one."""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -434,3 +435,127 @@ async def test_an_account_with_an_app_and_a_passkey_may_give_either(web: Any) ->
     await signin(other, "viewer@acme.example")
     assert (await answer(other, authenticator)).status_code == 204
     assert (await other.get("/systems")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("name", "by_form"),
+    [
+        ("ok\nname", 422),
+        ("tab\there", 422),
+        ("zero\u200bwidth", 422),
+        # every form drops bidirectional controls (core.text.visible): "ab", "x" are left
+        ("a\u202eb", 303),
+        ("\u2066x", 303),
+    ],
+)
+async def test_a_passkey_name_with_control_or_invisible_characters_is_refused(
+    web: Any, name: str, by_form: int
+) -> None:
+    browser, headers = await signed_in(web, "viewer@acme.example")
+    refused = await add_passkey(
+        browser, headers | {"Accept-Language": "ja"}, SoftAuthenticator(), name
+    )
+    assert refused.status_code == 422
+    assert "制御文字" in refused.json()["detail_ja"]
+    assert (await browser.get(ADD)).json() == []
+    await add_passkey(browser, headers, SoftAuthenticator(), "laptop")
+    passkey = (await browser.get(ADD)).json()[0]
+    renamed = await browser.patch(f"{ADD}/{passkey['id']}", json={"name": name}, headers=headers)
+    assert renamed.status_code == 422
+    form = await browser.post(
+        f"/account/mfa/passkeys/{passkey['id']}/name",
+        data={"csrf": headers["X-CSRF-Token"], "name": name},
+    )
+    assert form.status_code == by_form
+    kept = (await browser.get(ADD)).json()[0]["name"]
+    assert not [c for c in kept if unicodedata.category(c) in ("Cc", "Cf")]
+    if by_form == 422:
+        assert soup(form).select_one("#mfa-error") is not None
+
+
+async def test_the_passkey_sign_in_endpoints_refuse_an_api_token_as_registration_does(
+    web: Any,
+) -> None:
+    with web["db"].transaction() as session:
+        token = users.create_token(session, "viewer@acme.example", "acme")[0]
+    api = web["client"]()
+    bearer = {"Authorization": f"Bearer {token}"}
+    answered = {"clientDataJSON": "AA", "authenticatorData": "AA", "signature": "AA"}
+    assertion = {"credential": {"id": "AA", "rawId": "AA", "response": answered}}
+    made = {
+        "id": "AA",
+        "rawId": "AA",
+        "response": {"clientDataJSON": "AA", "attestationObject": "AA"},
+    }
+    for url, body in (
+        (REG, None),
+        (ADD, {"name": "key", "credential": made}),
+        (f"{ADD}/confirmation", None),
+        (f"{ADD}/1/remove", assertion),
+        (AUTH, None),
+        (VERIFY, assertion),
+        ("/api/account/mfa/verify", {"code": "123456"}),
+    ):
+        refused = await api.post(url, headers=bearer, json=body)
+        assert refused.status_code == 422, url
+        assert "ブラウザー" in refused.json()["detail_ja"], url
+
+
+async def test_verifying_again_after_a_finished_sign_in_says_it_is_already_complete(
+    web: Any,
+) -> None:
+    authenticator, waiting = await with_passkey(web, "viewer@acme.example")
+    headers = {"X-CSRF-Token": await field(waiting, "/signin/second-factor")}
+    options = (await waiting.post(AUTH, headers=headers)).json()
+    right = authenticator.get(options)
+    assert (
+        await waiting.post(VERIFY, json={"credential": right}, headers=headers)
+    ).status_code == 204
+    again = await waiting.post(
+        VERIFY, json={"credential": right}, headers=headers | {"Accept-Language": "ja"}
+    )
+    assert again.status_code == 409
+    assert "already complete" in again.json()["detail"]
+    assert "完了しています" in again.json()["detail_ja"]
+    assert (await waiting.post(AUTH, headers=headers)).status_code == 409
+    code_again = await waiting.post(
+        "/api/account/mfa/verify", json={"code": "123456"}, headers=headers
+    )
+    assert code_again.status_code == 409
+    assert (await waiting.get("/systems")).status_code == 200  # still signed in
+    page = await waiting.post(
+        "/signin/second-factor", data={"csrf": headers["X-CSRF-Token"], "code": "123456"}
+    )
+    assert page.status_code == 303 and page.headers["location"] == "/systems"
+    assert len(events(web, "session.second_factor")) == 1
+
+
+async def test_a_passkey_only_account_is_told_about_a_lost_passkey_not_a_phone(web: Any) -> None:
+    _, waiting = await with_passkey(web, "viewer@acme.example")
+    page = soup(await waiting.get("/signin/second-factor"))
+    lost = page.select_one("#lost-factor").get_text()
+    assert "パスキー" in lost and "スマートフォン" not in lost and "電話" not in lost
+    waiting.cookies.set("tekisei_lang", "en")
+    lost = soup(await waiting.get("/signin/second-factor")).select_one("#lost-factor").get_text()
+    assert "passkey" in lost and "phone" not in lost
+
+
+async def test_removing_the_last_required_passkey_is_refused_in_plain_japanese(web: Any) -> None:
+    with web["db"].transaction() as session:
+        admin = users.principal_for(session, "admin@acme.example", "acme")
+        mfa.set_policy(session, admin, MfaPolicy(enabled=True, roles=[Role.VIEWER]))
+    browser = web["client"]()
+    await signin(browser, "viewer@acme.example")
+    headers = {"X-CSRF-Token": await csrf_of(browser)}
+    authenticator = SoftAuthenticator()
+    assert (await add_passkey(browser, headers, authenticator)).status_code == 201
+    passkey = (await browser.get(ADD)).json()[0]
+    options = (await browser.post(f"{ADD}/confirmation", headers=headers)).json()
+    refused = await browser.post(
+        f"{ADD}/{passkey['id']}/remove",
+        json={"credential": authenticator.get(options)},
+        headers=headers | {"Accept-Language": "ja"},
+    )
+    assert refused.status_code == 403
+    assert "最後の手段" not in refused.json()["detail_ja"]
+    assert "最後の2段階認証の手段のため" in refused.json()["detail_ja"]

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from tekisei.config import Settings, load_settings
 from tekisei.core.orgs import Principal
+from tekisei.core.text import BIDI_CONTROLS
 from tekisei.errors import (
     AuthenticationError,
     CatalogFileError,
@@ -181,12 +182,13 @@ def principal(session: Session, org: str, user: str | None) -> Principal:
     return orgs.cli_principal(session, org)
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(rf"[\x00-\x08\x0b-\x1f\x7f-\x9f{BIDI_CONTROLS}]")
 
 
 def plain(value: Any) -> Text:
     """A value as printable text: never read as console markup, and without terminal
-    control sequences (a target's answer or a file's content may carry them)."""
+    control sequences (a target's answer or a file's content may carry them) or
+    bidirectional controls (which reorder what the terminal shows)."""
     return Text(_CONTROL.sub("\ufffd", "" if value is None else str(value)))
 
 

@@ -75,15 +75,16 @@ def policy(
 @app.command("members")
 @handle_errors
 def members(org: OrgOption, user: UserOption = None, as_json: JsonOption = False) -> None:
-    """List the members and whether each has an authenticator app set up."""
+    """List the members and their second factor: an authenticator app, how many
+    passkeys, and whether one is required."""
     with database().reading() as session:
         found = mfa_service.members_mfa(session, principal(session, org, user))
     if as_json:
         print_json([m.__dict__ for m in found])
         return
     table(
-        ["id", "email", "role", "enrolled", "required"],
-        [[m.user_id, m.email, m.role, m.enrolled, m.required] for m in found],
+        ["id", "email", "role", "enrolled", "app", "passkeys", "required"],
+        [[m.user_id, m.email, m.role, m.enrolled, m.app, m.passkeys, m.required] for m in found],
     )
 
 

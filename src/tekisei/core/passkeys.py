@@ -11,8 +11,9 @@ from datetime import timedelta
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from tekisei.core.text import has_hidden
 from tekisei.errors import InvalidInputError
 
 MAX_PASSKEYS = 10
@@ -36,10 +37,42 @@ TIMEOUT_MS = 120_000
 """How long the browser lets the person answer, told in the options."""
 
 Purpose = Literal["register", "authenticate"]
+
+NAME_RULE = (
+    "a passkey's name cannot contain control or invisible characters (line breaks, tabs, "
+    "text direction overrides, zero-width characters); type it again"
+)
+RULES_JA = {
+    NAME_RULE: "パスキーの名前に制御文字や見えない文字（改行、タブ、文字の向きを変える記号、"
+    "ゼロ幅文字など）は使えません。名前を入力し直してください。"
+}
+
+
+def check_name(name: str) -> str:
+    """``name`` when a passkey may be called so: it shows as typed wherever it is listed
+    (pages, the operator's terminal), nothing reordered or hidden.
+
+    Raises:
+        InvalidInputError: it holds a control or invisible character.
+    """
+    if has_hidden(name):
+        raise InvalidInputError(NAME_RULE, ja=RULES_JA[NAME_RULE], field="name")
+    return name
+
+
+def _name_rule(name: str) -> str:
+    if has_hidden(name):
+        raise ValueError(NAME_RULE)
+    return name
+
+
 PasskeyName = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME)
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME),
+    AfterValidator(_name_rule),
 ]
-"""The name a person gives a passkey ("MacBook Touch ID", "会社のセキュリティキー")."""
+"""The name a person gives a passkey ("MacBook Touch ID", "会社のセキュリティキー"):
+no control or invisible characters."""
 
 
 @dataclass(frozen=True)

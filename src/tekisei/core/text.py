@@ -34,6 +34,19 @@ def visible(value: str) -> str:
     return text[start:end]
 
 
+HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+"""Unicode categories of characters a short name must not hold: controls (line breaks,
+tabs), format characters (bidirectional overrides and isolates, zero-width spaces and
+joiners, byte order marks), lone surrogates and line or paragraph separators."""
+
+
+def has_hidden(value: str) -> bool:
+    """Whether ``value`` holds a control, format or separator character
+    (:data:`HIDDEN_CATEGORIES`): what reorders, breaks or hides part of a short name
+    where it is shown, on a page or in a terminal."""
+    return any(unicodedata.category(char) in HIDDEN_CATEGORIES for char in value)
+
+
 def _visible_if_text(value: Any) -> Any:
     return visible(value) if isinstance(value, str) else value
 

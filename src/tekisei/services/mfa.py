@@ -252,8 +252,8 @@ def _check_throttle(session: Session, user_id: int, now: datetime) -> None:
         wait = recent[-1] + FAILURE_WINDOW - now
         en, ja = wait_words(wait)
         raise ThrottledError(
-            f"too many wrong codes; wait {en} and try again",
-            ja=f"コードの誤りが続いたため、確認を一時停止しています。{ja}待ってから再度お試しください。",
+            f"too many failed attempts; wait {en} and try again",
+            ja=f"認証の失敗が続いたため、確認を一時停止しています。{ja}待ってから再度お試しください。",
             retry_after=math.ceil(wait.total_seconds()),
         )
 
@@ -547,14 +547,25 @@ def _finish_session(session: Session, token: str, user_id: int) -> None:
 # ----------------------------------------------------------------------------- sign-in
 
 
-def pending_user(session: Session, token: str) -> tuple[int, int] | None:
+def waiting_user(session: Session, token: str) -> tuple[int, int]:
     """The (account, organisation) of a live session cookie that waits for its second
-    factor, else None."""
+    factor.
+
+    Raises:
+        AuthenticationError: no live session has this cookie.
+        ConflictError: the session's sign-in is already complete (a second answer, such
+            as a double submit, changes nothing).
+    """
     row = session.scalars(
         select(WebSessionRow).where(WebSessionRow.token_hash == _session_digest(token))
     ).first()
-    if row is None or not row.second_factor_pending or _aware(row.expires_at) <= _now():
-        return None
+    if row is None or _aware(row.expires_at) <= _now():
+        raise AuthenticationError("please sign in", ja="サインインしてください。")
+    if not row.second_factor_pending:
+        raise ConflictError(
+            "this sign-in is already complete; nothing more is needed",
+            ja="このサインインはすでに完了しています。これ以上の操作は不要です。",
+        )
     return row.user_id, row.org_id
 
 
@@ -563,15 +574,13 @@ def complete_sign_in(database: Database, token: str, key: bytes, code: str) -> N
     code, which is then spent) turns the waiting session into a signed-in one.
 
     Raises:
-        AuthenticationError: the session does not wait for a second factor, or the code
-            is wrong or already used (counted).
+        AuthenticationError: no live session, or the code is wrong or already used
+            (counted).
+        ConflictError: the session's sign-in is already complete.
         ThrottledError: too many recent wrong codes for the account.
     """
     with database.reading() as session:
-        found = pending_user(session, token)
-    if found is None:
-        raise AuthenticationError("please sign in", ja="サインインしてください。")
-    user_id, org_id = found
+        user_id, org_id = waiting_user(session, token)
     with database.reading() as session:
         owner = session.get(UserRow, user_id)
         email = owner.email if owner is not None else ""
@@ -711,9 +720,14 @@ def reset_member(session: Session, principal: Principal, user_id: int) -> int:
     organisation's administrator may remove that protection for the others. The reset
     is recorded in every organisation the account belongs to.
 
+    An administrator does not reset their own account here (a stolen session would
+    remove the factor that protects it): they manage it on their account page, where a
+    removal needs a fresh factor, or ask another administrator or the operator.
+
     Raises:
-        PermissionDeniedError: the caller may not manage the organisation, or the account
-            belongs to another organisation too and the caller is not the operator.
+        PermissionDeniedError: the caller may not manage the organisation, the account is
+            the caller's own, or it belongs to another organisation too; the operator's
+            command line is exempt from the last two.
         NotFoundError: no such member in the caller's organisation.
     """
     member = session.scalars(
@@ -727,6 +741,17 @@ def reset_member(session: Session, principal: Principal, user_id: int) -> int:
             ja=f"この組織にメンバー {user_id} はいません。",
         )
     require(principal, Permission.MANAGE_ORG)
+    if principal.via != "cli" and principal.user_id == user_id:
+        raise PermissionDeniedError(
+            "you cannot reset your own second factor here: manage it on your account page "
+            "(/account/mfa), where removing one needs a current code or one of your "
+            "passkeys, or ask another administrator, or the operator of the server "
+            "(tekisei mfa reset EMAIL --org SLUG)",
+            ja="ご自身の2段階認証はここではリセットできません。アカウントの画面（/account/mfa）"
+            "で管理してください（削除には現在のコードかパスキーでの確認が必要です）。"
+            "または、ほかの管理者かサーバーの運用者（tekisei mfa reset メールアドレス "
+            "--org 組織）に依頼してください。",
+        )
     orgs_of = list(
         session.scalars(
             select(MembershipRow.org_id)
@@ -859,6 +884,10 @@ class MemberMfa:
     role: str
     enrolled: bool
     required: bool
+    app: bool = False
+    """A confirmed authenticator app."""
+    passkeys: int = 0
+    """How many passkeys."""
 
 
 def members_mfa(session: Session, principal: Principal) -> list[MemberMfa]:
@@ -869,14 +898,15 @@ def members_mfa(session: Session, principal: Principal) -> list[MemberMfa]:
     """
     require(principal, Permission.MANAGE_ORG)
     policy = policy_of(session, principal.org_id)
-    with_passkeys = set(
-        session.scalars(
-            select(PasskeyRow.user_id)
+    with_passkeys: dict[int, int] = {
+        user_id: int(count)
+        for user_id, count in session.execute(
+            select(PasskeyRow.user_id, func.count())
             .join(MembershipRow, MembershipRow.user_id == PasskeyRow.user_id)
             .where(MembershipRow.org_id == principal.org_id)
-            .distinct()
-        )
-    )
+            .group_by(PasskeyRow.user_id)
+        ).all()
+    }
     rows = session.execute(
         select(UserRow, MembershipRow.role, MfaTotpRow.confirmed_at)
         .join(MembershipRow, MembershipRow.user_id == UserRow.id)
@@ -891,6 +921,8 @@ def members_mfa(session: Session, principal: Principal) -> list[MemberMfa]:
             role,
             confirmed is not None or user.id in with_passkeys,
             policy.enabled and Role(role) in policy.roles,
+            app=confirmed is not None,
+            passkeys=with_passkeys.get(user.id, 0),
         )
         for user, role, confirmed in rows
     ]

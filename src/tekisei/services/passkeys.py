@@ -46,6 +46,7 @@ from tekisei.core.passkeys import (
     Purpose,
     RegistrationCredential,
     RelyingParty,
+    check_name,
     wrong_origin,
 )
 from tekisei.db.mfa import MfaFailureRow, MfaTotpRow
@@ -304,12 +305,14 @@ def register(
     Raises:
         AuthenticationError: the challenge expired or was spent, or the answer does not
             verify (counted).
-        InvalidInputError: the answer came from another origin (counted).
+        InvalidInputError: the name holds a control or invisible character, or the
+            answer came from another origin (counted).
         ConflictError: too many passkeys, or this passkey is already registered.
         ThrottledError: too many recent refused answers.
     """
     user_id = _own_user(principal)
     session_hash = _browser_only(session_token)
+    check_name(name)
     added: Passkey | None = None
     refused: TekiseiError | None = None
     reason = ""
@@ -507,14 +510,15 @@ def pending_options(database: Database, token: str, rp: RelyingParty) -> str:
     """Authentication options for a session that waits for its second factor.
 
     Raises:
-        AuthenticationError: the session does not wait for a second factor.
+        InvalidInputError: not a browser session (an API token).
+        AuthenticationError: no live session.
+        ConflictError: the session's sign-in is already complete.
         NotFoundError: the account has no passkey.
     """
+    _browser_only(token)
     with database.transaction() as session:
-        found = mfa_service.pending_user(session, token)
-        if found is None:
-            raise AuthenticationError("please sign in", ja="サインインしてください。")
-        return authentication_options(session, found[0], token, rp)
+        user_id, _org_id = mfa_service.waiting_user(session, token)
+        return authentication_options(session, user_id, token, rp)
 
 
 def complete_sign_in(
@@ -524,18 +528,18 @@ def complete_sign_in(
     is then signed in.
 
     Raises:
-        AuthenticationError: the session does not wait for a second factor, the
-            challenge expired or was spent, or the answer is refused (counted).
-        InvalidInputError: the answer came from another origin (counted).
+        AuthenticationError: no live session, the challenge expired or was spent, or
+            the answer is refused (counted).
+        ConflictError: the session's sign-in is already complete.
+        InvalidInputError: not a browser session (an API token), or the answer came
+            from another origin (counted).
         ThrottledError: too many recent refused answers or wrong codes.
     """
+    _browser_only(token)
     with database.reading() as session:
-        found = mfa_service.pending_user(session, token)
-        if found is None:
-            raise AuthenticationError("please sign in", ja="サインインしてください。")
-        user = session.get(UserRow, found[0])
+        user_id, org_id = mfa_service.waiting_user(session, token)
+        user = session.get(UserRow, user_id)
         email = user.email if user is not None else ""
-    user_id, org_id = found
 
     def finish(session: Session, row: PasskeyRow) -> None:
         mfa_service._finish_session(session, token, user_id)
@@ -569,9 +573,11 @@ def rename(session: Session, principal: Principal, passkey_id: int, name: str) -
     """Give one's passkey another name.
 
     Raises:
+        InvalidInputError: the name holds a control or invisible character.
         NotFoundError: no such passkey on the caller's account.
     """
     user_id = _own_user(principal)
+    check_name(name)
     row = _own_row(session, user_id, passkey_id)
     before, row.name = row.name, name
     audit.record(
@@ -609,6 +615,7 @@ def remove(
     way a current code confirms turning the authenticator app off).
 
     Raises:
+        InvalidInputError: not a browser session (an API token).
         NotFoundError: no such passkey on the caller's account.
         PermissionDeniedError: it is the account's last second factor and an
             organisation requires one.
@@ -616,14 +623,15 @@ def remove(
             refused (counted).
     """
     user_id = _own_user(principal)
+    session_hash = _browser_only(session_token)
     with database.reading() as session:
         _own_row(session, user_id, passkey_id)
         if _last_factor(session, user_id) and mfa_service.required_for(session, user_id):
             raise PermissionDeniedError(
                 "your organisation requires a second factor for your role and this is your "
                 "last one; add another passkey or an authenticator app first",
-                ja="あなたの組織では、この権限に2段階認証が必須で、これが最後の手段です。"
-                "先に別のパスキーか認証アプリを追加してください。",
+                ja="あなたの組織では、この権限に2段階認証が必須です。これが最後の2段階認証の"
+                "手段のため、削除できません。先に別のパスキーか認証アプリを追加してください。",
             )
 
     def finish(session: Session, used: PasskeyRow) -> None:
@@ -635,7 +643,7 @@ def remove(
             "user", user_id, {"passkey_id": passkey_id, "name": name, "confirmed_with": used.id},
         )  # fmt: skip
 
-    who = _Who(user_id, principal.org_id, principal.email, _browser_only(session_token))
+    who = _Who(user_id, principal.org_id, principal.email, session_hash)
     _assert(database, who, rp, credential, "remove", finish)
 
 

@@ -536,17 +536,17 @@ def resolve_session(
 def _second_factor_refused(state: mfa.SessionState) -> SecondFactorRequiredError:
     if state == "enrol":
         return SecondFactorRequiredError(
-            "your organisation requires a second factor: set up an authenticator app at "
-            "/account/mfa before doing anything else",
+            "your organisation requires a second factor: set up an authenticator app or a "
+            "passkey at /account/mfa before doing anything else",
             ja="組織の方針により2段階認証が必須です。ほかの操作の前に /account/mfa で"
-            "認証アプリを設定してください。",
+            "認証アプリかパスキーを設定してください。",
             enrol=True,
         )
     return SecondFactorRequiredError(
-        "sign-in is not complete: enter the code of your authenticator app at "
-        "/signin/second-factor",
-        ja="サインインが完了していません。/signin/second-factor で認証アプリのコードを"
-        "入力してください。",
+        "sign-in is not complete: at /signin/second-factor, use your passkey or enter the "
+        "code of your authenticator app",
+        ja="サインインが完了していません。/signin/second-factor でパスキーを使うか、"
+        "認証アプリのコードを入力してください。",
     )
 
 
@@ -929,9 +929,10 @@ def _token_principal(session: Session, secret: str) -> tuple[Principal, ApiToken
     if mfa.missing_for(session, user.id):
         raise AuthenticationError(
             "your organisation requires a second factor: sign in with a browser and set up "
-            "an authenticator app at /account/mfa; until then API tokens are refused",
+            "an authenticator app or a passkey at /account/mfa; until then API tokens are "
+            "refused",
             ja="組織の方針により2段階認証が必須です。ブラウザーでサインインし、/account/mfa で"
-            "認証アプリを設定してください。設定するまでAPIトークンは使えません。",
+            "認証アプリかパスキーを設定してください。設定するまでAPIトークンは使えません。",
         )
     role = Role(row.role)
     if not ROLE_PERMISSIONS[role] <= ROLE_PERMISSIONS[Role(member_role)]:

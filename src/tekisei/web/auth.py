@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 from tekisei.core.orgs import Principal
 from tekisei.errors import (
     AuthenticationError,
+    InvalidInputError,
     PermissionDeniedError,
     SecondFactorRequiredError,
 )
@@ -122,10 +123,12 @@ PasswordChangerDep = Annotated[Principal, Depends(password_changer)]
 
 
 def second_factor_giver(request: Request) -> Principal:
-    """The caller of a browser session that waits for its authenticator's code (or one
-    fully signed in): for the second-factor page and API only."""
+    """The caller of a browser session that waits for its second factor (or one fully
+    signed in): for the second-factor page and API only. An API token is refused as
+    input that does not fit (422, as the other passkey endpoints answer it): it is a
+    valid credential, but the second step belongs to a browser sign-in."""
     if request.headers.get("authorization"):
-        raise AuthenticationError(
+        raise InvalidInputError(
             "the second factor completes a browser sign-in; API tokens do not need it",
             ja="2段階認証はブラウザーでのサインインを完了させるものです。APIトークンには不要です。",
         )

@@ -76,8 +76,10 @@ class MemberMfaOut(BaseModel):
     user_id: int
     email: str
     role: str
-    enrolled: bool
+    enrolled: bool = Field(description="Has a second factor: an authenticator app or a passkey")
     required: bool
+    app: bool = Field(default=False, description="Has a confirmed authenticator app")
+    passkeys: int = Field(default=0, description="How many passkeys the member has")
 
 
 class ResetOut(BaseModel):
@@ -146,7 +148,8 @@ def regenerate(request: Request, principal: PrincipalDep, body: CodeIn) -> Recov
 @router.post("/api/account/mfa/verify", status_code=204)
 def verify(request: Request, principal: SecondFactorGiverDep, body: CodeIn) -> None:
     """The second step of a browser sign-in (session cookie and X-CSRF-Token): the app's
-    code or a recovery code. 401 when wrong (counted), 429 after too many."""
+    code or a recovery code. 401 when wrong (counted), 429 after too many, 409 when the
+    session's sign-in is already complete, 422 with an API token."""
     del principal
     mfa_service.complete_sign_in(
         database(request), request.cookies.get(SESSION_COOKIE, ""), sealing_key(request), body.code
@@ -182,8 +185,10 @@ def members(request: Request, principal: PrincipalDep) -> list[MemberMfaOut]:
 
 @router.post("/api/orgs/current/members/{user_id}/mfa/reset", response_model=ResetOut)
 def reset(request: Request, principal: PrincipalDep, user_id: MemberId) -> ResetOut:
-    """Remove a member's authenticator and recovery codes and end their browser sessions
-    (admins; a lost phone). 404 for anyone not a member of the caller's organisation."""
+    """Remove a member's authenticator, recovery codes and passkeys and end their browser
+    sessions (admins; a lost phone). 404 for anyone not a member of the caller's
+    organisation; 403 for one's own account (managed at /account/mfa with a fresh
+    factor, or reset by another administrator or the operator)."""
     with transaction(request) as session:
         ended = mfa_service.reset_member(session, principal, user_id)
     return ResetOut(sessions_ended=ended)

@@ -162,7 +162,8 @@ def remove_passkey(
 )
 def authentication_options(request: Request, principal: SecondFactorGiverDep) -> Response:
     """Options for ``navigator.credentials.get()`` for a session waiting for its second
-    factor (404 when the account has no passkey)."""
+    factor (404 when the account has no passkey, 409 when the sign-in is already
+    complete, 422 with an API token)."""
     del principal
     return _options(
         passkey_service.pending_options(database(request), session_token(request), relying(request))
@@ -172,7 +173,8 @@ def authentication_options(request: Request, principal: SecondFactorGiverDep) ->
 @router.post("/api/account/mfa/passkeys/verify", status_code=204)
 def verify(request: Request, principal: SecondFactorGiverDep, body: PasskeyAnswer) -> None:
     """The second step of a browser sign-in answered with a passkey. 401 when refused
-    (counted), 429 after too many."""
+    (counted), 429 after too many, 409 when the session's sign-in is already complete,
+    422 with an API token."""
     del principal
     passkey_service.complete_sign_in(
         database(request), session_token(request), relying(request), body.credential

@@ -133,6 +133,8 @@ async def give_second_factor(request: Request, principal: SecondFactorGiverDep) 
             sealing_key(request),
             _code(data),
         )
+    except ConflictError:  # already complete (a second submit): nothing more to do
+        return RedirectResponse(target, status_code=303)
     except (AuthenticationError, ThrottledError) as exc:
         page = _second_factor_page(
             request, target, exc.localized(request.state.lang), _status_of(exc)
@@ -294,10 +296,11 @@ async def rename_passkey(
     try:
         with transaction(request) as session:
             passkey_service.rename(session, principal, passkey_id, name)
-    except NotFoundError as exc:
+    except (NotFoundError, InvalidInputError) as exc:
         return _account_page(
-            request, "/account/mfa", error=exc.localized(request.state.lang), status=404
-        )
+            request, "/account/mfa", error=exc.localized(request.state.lang),
+            status=404 if isinstance(exc, NotFoundError) else 422,
+        )  # fmt: skip
     return done("/account/mfa")
 
 
@@ -318,6 +321,7 @@ def _org_page(
             "members": members,
             "roles": [r.value for r in Role],
             "error": error,
+            "me": principal.user_id,
         },
         status_code=status,
     )
@@ -351,7 +355,8 @@ async def save_policy(request: Request, principal: PrincipalDep) -> Response:
 
 @router.post("/org/members/{user_id}/mfa/reset", response_model=None)
 async def reset_member(request: Request, principal: PrincipalDep, user_id: MemberId) -> Response:
-    """Remove a member's authenticator and end their sessions (admins; a lost phone)."""
+    """Remove a member's authenticator and passkeys and end their sessions (admins, for
+    another member; a lost phone or security key)."""
     check_csrf(request, await read_form(request))
     with transaction(request) as session:
         mfa_service.reset_member(session, principal, user_id)
