@@ -60,7 +60,20 @@ def test_a_passkey_name_is_trimmed_and_bounded() -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["ok\nname", "a\u202eb", "tab\there", "zero\u200bwidth", "\u2066isolate\u2069", "bom\ufeff1"],
+    [
+        "ok\nname",
+        "a\u202eb",
+        "tab\there",
+        "zero\u200bwidth",
+        "\u2066isolate\u2069",
+        "bom\ufeff1",
+        "\u3164",  # Hangul filler: a letter that draws nothing
+        "\u115f\u1160",
+        "\u2800\u2800",  # blank Braille pattern
+        "\u034f",  # combining grapheme joiner
+        "\ufe0f",  # a variation selector with nothing to vary
+        "\u0301\u0301",  # accents without a letter
+    ],
 )
 def test_a_passkey_name_with_control_or_format_characters_is_refused(name: str) -> None:
     with pytest.raises(ValidationError) as refused:
@@ -73,6 +86,6 @@ def test_a_passkey_name_with_control_or_format_characters_is_refused(name: str) 
 
 
 def test_a_passkey_name_may_hold_japanese_spaces_and_emoji() -> None:
-    for name in ("会社のノートPC", "blue key 2", "鍵 🔑", "Ａ　Ｂ"):
+    for name in ("会社のノートPC", "blue key 2", "鍵 🔑", "Ａ　Ｂ", "❤\ufe0f key", "é\u0301"):
         assert TypeAdapter(PasskeyName).validate_python(name) == name
         assert check_name(name) == name

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from tekisei.core.text import has_hidden
+from tekisei.core.text import has_hidden, looks_blank
 from tekisei.errors import InvalidInputError
 
 MAX_PASSKEYS = 10
@@ -55,13 +55,13 @@ def check_name(name: str) -> str:
     Raises:
         InvalidInputError: it holds a control or invisible character.
     """
-    if has_hidden(name):
+    if has_hidden(name) or looks_blank(name):
         raise InvalidInputError(NAME_RULE, ja=RULES_JA[NAME_RULE], field="name")
     return name
 
 
 def _name_rule(name: str) -> str:
-    if has_hidden(name):
+    if has_hidden(name) or looks_blank(name):
         raise ValueError(NAME_RULE)
     return name
 

@@ -47,6 +47,23 @@ def has_hidden(value: str) -> bool:
     return any(unicodedata.category(char) in HIDDEN_CATEGORIES for char in value)
 
 
+FILLERS = frozenset(
+    "\u034f\u115f\u1160\u17b4\u17b5\u180b\u180c\u180d\u180e\u180f\u2800\u3164\uffa0"
+)
+"""Characters that draw nothing although Unicode files them as letters or marks: the
+combining grapheme joiner, the Hangul fillers, Khmer inherent vowels, Mongolian
+variation selectors and the blank Braille pattern."""
+_NOTHING_SHOWN = HIDDEN_CATEGORIES | {"Zs", "Mn", "Me", "Cn", "Co"}
+
+
+def looks_blank(value: str) -> bool:
+    """Whether ``value`` shows nothing at all: only spaces, fillers (:data:`FILLERS`),
+    variation selectors or other marks without a letter to carry them."""
+    return not any(
+        char not in FILLERS and unicodedata.category(char) not in _NOTHING_SHOWN for char in value
+    )
+
+
 def _visible_if_text(value: Any) -> Any:
     return visible(value) if isinstance(value, str) else value
 

@@ -205,10 +205,10 @@ def _check_origin(client_data: str, rp: RelyingParty) -> None:
 
 def _refused() -> AuthenticationError:
     return AuthenticationError(
-        "the passkey's answer could not be verified; try again, or use another passkey or "
-        "your authenticator app",
-        ja="パスキーの応答を確認できませんでした。もう一度お試しいただくか、別のパスキーまたは"
-        "認証アプリをお使いください。",
+        "the passkey's answer could not be verified; try again, or use another of the ways "
+        "you set up for the second step",
+        ja="パスキーの応答を確認できませんでした。もう一度お試しいただくか、設定済みの別の方法"
+        "（別のパスキーなど）をお使いください。",
     )
 
 
@@ -499,10 +499,10 @@ def _assert(
 def _cloned() -> AuthenticationError:
     return AuthenticationError(
         "this passkey's counter went backwards, as happens when an authenticator has been "
-        "copied; it was refused: use another passkey or your authenticator app, and tell "
-        "your administrator",
+        "copied; it was refused: use another of the ways you set up for the second step, "
+        "and tell your administrator",
         ja="このパスキーの使用回数が巻き戻っており、認証器が複製された可能性があるため拒否しました。"
-        "別のパスキーまたは認証アプリを使い、管理者に連絡してください。",
+        "設定済みの別の方法（別のパスキーなど）を使い、管理者に連絡してください。",
     )
 
 

@@ -543,10 +543,10 @@ def _second_factor_refused(state: mfa.SessionState) -> SecondFactorRequiredError
             enrol=True,
         )
     return SecondFactorRequiredError(
-        "sign-in is not complete: at /signin/second-factor, use your passkey or enter the "
-        "code of your authenticator app",
-        ja="サインインが完了していません。/signin/second-factor でパスキーを使うか、"
-        "認証アプリのコードを入力してください。",
+        "sign-in is not complete: finish its second step at /signin/second-factor (with "
+        "the passkey or the authenticator app you set up)",
+        ja="サインインが完了していません。/signin/second-factor で2段階認証（設定済みの"
+        "パスキーまたは認証アプリ）を完了してください。",
     )
 
 

@@ -56,7 +56,11 @@
         function (problem) {
           var ja = document.documentElement.lang === "ja";
           var text = (ja && problem.detail_ja) || problem.detail;
-          throw new Error(typeof text === "string" ? text : section().dataset.failed);
+          if (Array.isArray(text)) {
+            // A refused field (FastAPI's list): say what each rule asks for.
+            text = text.map(function (item) { return item && item.msg; }).filter(Boolean).join("; ");
+          }
+          throw new Error(typeof text === "string" && text ? text : section().dataset.failed);
         },
         function () { throw new Error(section().dataset.failed); }
       );
