@@ -473,6 +473,21 @@ async def test_a_passkey_name_with_control_or_invisible_characters_is_refused(
         assert soup(form).select_one("#mfa-error") is not None
 
 
+@pytest.mark.parametrize("name", ["ok\nname", "\u3164", "x" * (MAX_NAME + 1)])
+async def test_a_wrong_name_is_refused_before_the_authenticator_is_asked(
+    web: Any, name: str
+) -> None:
+    """The browser sends the name with its request for options: a name the rule refuses
+    is said at once, and no challenge is made."""
+    browser, headers = await signed_in(web, "viewer@acme.example")
+    refused = await browser.post(REG, json={"name": name}, headers=headers)
+    assert refused.status_code == 422
+    with web["db"].reading() as session:
+        assert session.scalars(select(PasskeyChallengeRow)).all() == []
+    for body in ({"name": "laptop"}, {}):
+        assert (await browser.post(REG, json=body, headers=headers)).status_code == 200
+
+
 async def test_the_passkey_sign_in_endpoints_refuse_an_api_token_as_registration_does(
     web: Any,
 ) -> None:

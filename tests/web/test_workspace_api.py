@@ -561,6 +561,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/account/mfa/recovery-codes"): {"code": "000000"},
     ("POST", "/api/account/mfa/verify"): {"code": "000000"},
     # Passkeys: answers that verify nothing (no challenge was asked for).
+    ("POST", "/api/account/mfa/passkeys/registration"): {"name": "key"},
     ("POST", "/api/account/mfa/passkeys"): {"name": "key", "credential": _PASSKEY_MADE},
     ("PATCH", "/api/account/mfa/passkeys/{passkey_id}"): {"name": "key"},
     ("POST", "/api/account/mfa/passkeys/{passkey_id}/remove"): {"credential": _PASSKEY_SIGNED},

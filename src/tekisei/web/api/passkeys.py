@@ -60,6 +60,15 @@ class PasskeyAdd(BaseModel):
     credential: RegistrationCredential
 
 
+class PasskeyIntent(BaseModel):
+    """The name the passkey about to be made will get, checked before the browser asks
+    the authenticator (optional: it is given again with the answer)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: PasskeyName | None = None
+
+
 class PasskeyRename(BaseModel):
     """Another name for a passkey."""
 
@@ -103,10 +112,13 @@ def my_passkeys(request: Request, principal: EnrollerDep) -> list[PasskeyOut]:
 @router.post(
     "/api/account/mfa/passkeys/registration", response_model=OptionsOut, response_class=Response
 )
-def registration_options(request: Request, principal: EnrollerDep) -> Response:
+def registration_options(
+    request: Request, principal: EnrollerDep, body: PasskeyIntent | None = None
+) -> Response:
     """Begin adding a passkey from a browser session: options for
     ``navigator.credentials.create()``; answer with POST /api/account/mfa/passkeys
-    within 5 minutes. 409 at the limit of passkeys."""
+    within 5 minutes. 409 at the limit of passkeys; 422 for a name that breaks the
+    naming rule (before the authenticator is asked)."""
     rp = relying(request)
     with transaction(request) as session:
         made = passkey_service.registration_options(session, principal, session_token(request), rp)

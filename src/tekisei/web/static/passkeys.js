@@ -118,7 +118,7 @@
     var name = document.getElementById("passkey-name").value.trim();
     if (!name) return document.getElementById("passkey-name").focus();
     say("passkey-error", "");
-    post("/api/account/mfa/passkeys/registration").then(function (options) {
+    post("/api/account/mfa/passkeys/registration", { name: name }).then(function (options) {
       return navigator.credentials.create({ publicKey: creationOptions(options) });
     }).then(function (credential) {
       var r = credential.response;
