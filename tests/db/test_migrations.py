@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import Connection, inspect, text
 
 from tekisei.config import Settings
 from tekisei.db.engine import make_engine
 from tekisei.db.migrate import current_revision, head_revision, schema_drift
 from tekisei.errors import DatabaseError
 from tekisei.services.database import Database, database_status, open_database, upgrade_database
+
+
+def _insert_acme(connection: Connection, at: str) -> None:
+    """Organisation 1, ``acme``, as every schema from the first migration on holds it,
+    created at ``at`` (an SQL literal)."""
+    connection.execute(
+        text(
+            "INSERT INTO orgs (id, slug, name, actors, created_at, version, audit_seq, "
+            f"audit_head) VALUES (1, 'acme', 'Acme', '[\"business\"]', {at}, 1, 0, 'x')"
+        )
+    )
 
 
 def test_migrations_on_an_empty_database_match_the_models(settings: Settings) -> None:
@@ -66,13 +77,7 @@ def test_accounts_and_memberships_survive_the_accounts_migration(settings: Setti
     try:
         upgrade(engine, "0010")
         with engine.begin() as connection:
-            connection.execute(
-                text(
-                    "INSERT INTO orgs (id, slug, name, actors, created_at, version, audit_seq, "
-                    "audit_head) VALUES (1, 'acme', 'Acme', '[\"business\"]', "
-                    "'2026-01-01 00:00:00', 1, 0, 'x')"
-                )
-            )
+            _insert_acme(connection, "'2026-01-01 00:00:00'")
             connection.execute(
                 text(
                     "INSERT INTO users (id, email, name, password_hash, active, created_at) "
@@ -115,13 +120,7 @@ def test_runs_and_their_results_survive_the_per_organisation_run_names(
         upgrade(engine, "0010")
         # Rows written as SQL: the models describe the newest schema, not 0010's.
         with engine.begin() as connection:
-            connection.execute(
-                text(
-                    "INSERT INTO orgs (id, slug, name, actors, created_at, version, audit_seq, "
-                    "audit_head) VALUES (1, 'acme', 'Acme', '[\"business\"]', "
-                    "'2026-01-01 00:00:00', 1, 0, 'x')"
-                )
-            )
+            _insert_acme(connection, "'2026-01-01 00:00:00'")
             connection.execute(
                 text(
                     "INSERT INTO systems (id, org_id, name, purpose, domain, org_role, stage, "
@@ -175,13 +174,7 @@ def test_notes_tekisei_wrote_in_japanese_are_carried_over_as_automatic_notes(
         upgrade(engine, "0014")
         # rows as 0014 held them, written in SQL: the models describe the newest schema
         with engine.begin() as connection:
-            connection.execute(
-                text(
-                    "INSERT INTO orgs (id, slug, name, actors, created_at, version, audit_seq, "
-                    "audit_head) VALUES (1, 'acme', 'Acme', '[\"business\"]', "
-                    "'2026-12-02 10:13:00', 1, 0, 'x')"
-                )
-            )
+            _insert_acme(connection, "'2026-12-02 10:13:00'")
             connection.execute(
                 text(
                     "INSERT INTO systems (id, org_id, name, purpose, domain, org_role, stage, "
@@ -290,13 +283,7 @@ def test_existing_organisations_follow_the_deployments_zone_after_the_time_zone_
     try:
         upgrade(engine, "0014")
         with engine.begin() as connection:
-            connection.execute(
-                text(
-                    "INSERT INTO orgs (id, slug, name, actors, created_at, version, audit_seq, "
-                    "audit_head) VALUES (1, 'acme', 'Acme', '[\"business\"]', "
-                    "'2026-12-02 10:13:00', 1, 0, 'x')"
-                )
-            )
+            _insert_acme(connection, "'2026-12-02 10:13:00'")
         upgrade(engine)
         with engine.connect() as connection:
             row = connection.execute(text("SELECT slug, name, time_zone FROM orgs")).one()
@@ -405,12 +392,7 @@ def test_the_statement_of_applicability_tables_come_and_go_with_their_migration(
         upgrade(engine, before)
         assert not tables & set(inspect(engine).get_table_names())
         with engine.begin() as connection:
-            connection.execute(
-                text(
-                    "INSERT INTO orgs (id, slug, name, actors, created_at, version, audit_seq, "
-                    f"audit_head) VALUES (1, 'acme', 'Acme', '[\"business\"]', {at}, 1, 0, 'x')"
-                )
-            )
+            _insert_acme(connection, at)
         upgrade(engine)
         assert tables <= set(inspect(engine).get_table_names())
         assert schema_drift(engine) == []
@@ -469,12 +451,7 @@ def test_the_policies_migration_adds_its_tables_and_goes_back_leaving_the_rest(
     try:
         upgrade(engine, before)
         with engine.begin() as connection:
-            connection.execute(
-                text(
-                    "INSERT INTO orgs (id, slug, name, actors, created_at, version, audit_seq, "
-                    f"audit_head) VALUES (1, 'acme', 'Acme', '[\"business\"]', {at}, 1, 0, 'x')"
-                )
-            )
+            _insert_acme(connection, at)
         assert not tables & set(inspect(engine).get_table_names())
         upgrade(engine, "0019")
         assert tables <= set(inspect(engine).get_table_names())
@@ -584,12 +561,7 @@ def test_the_stakeholder_tables_come_with_0022_and_go_back_leaving_the_rest(
         upgrade(engine, before)
         assert not tables & set(inspect(engine).get_table_names())
         with engine.begin() as connection:
-            connection.execute(
-                text(
-                    "INSERT INTO orgs (id, slug, name, actors, created_at, version, audit_seq, "
-                    f"audit_head) VALUES (1, 'acme', 'Acme', '[\"business\"]', {at}, 1, 0, 'x')"
-                )
-            )
+            _insert_acme(connection, at)
         upgrade(engine)
         assert tables <= set(inspect(engine).get_table_names())
         assert schema_drift(engine) == []
@@ -649,12 +621,7 @@ def test_the_data_holder_tables_come_with_0024_and_go_back_leaving_the_rest(
         upgrade(engine, before)
         assert not tables & set(inspect(engine).get_table_names())
         with engine.begin() as connection:
-            connection.execute(
-                text(
-                    "INSERT INTO orgs (id, slug, name, actors, created_at, version, audit_seq, "
-                    f"audit_head) VALUES (1, 'acme', 'Acme', '[\"business\"]', {at}, 1, 0, 'x')"
-                )
-            )
+            _insert_acme(connection, at)
         upgrade(engine)
         assert tables <= set(inspect(engine).get_table_names())
         assert schema_drift(engine) == []
@@ -718,12 +685,7 @@ def test_the_vendor_tables_come_with_0023_and_go_back_leaving_the_rest(
         upgrade(engine, before)
         assert not tables & set(inspect(engine).get_table_names())
         with engine.begin() as connection:
-            connection.execute(
-                text(
-                    "INSERT INTO orgs (id, slug, name, actors, created_at, version, audit_seq, "
-                    f"audit_head) VALUES (1, 'acme', 'Acme', '[\"business\"]', {at}, 1, 0, 'x')"
-                )
-            )
+            _insert_acme(connection, at)
         upgrade(engine)
         assert tables <= set(inspect(engine).get_table_names())
         assert schema_drift(engine) == []
@@ -787,12 +749,7 @@ def test_the_inquiry_tables_come_with_0025_and_go_back_leaving_the_rest(
         upgrade(engine, before)
         assert not tables & set(inspect(engine).get_table_names())
         with engine.begin() as connection:
-            connection.execute(
-                text(
-                    "INSERT INTO orgs (id, slug, name, actors, created_at, version, audit_seq, "
-                    f"audit_head) VALUES (1, 'acme', 'Acme', '[\"business\"]', {at}, 1, 0, 'x')"
-                )
-            )
+            _insert_acme(connection, at)
         upgrade(engine)
         assert tables <= set(inspect(engine).get_table_names())
         assert schema_drift(engine) == []
@@ -848,12 +805,7 @@ def test_the_continuity_tables_come_with_0027_and_go_back_leaving_the_rest(
         upgrade(engine, before)
         assert not tables & set(inspect(engine).get_table_names())
         with engine.begin() as connection:
-            connection.execute(
-                text(
-                    "INSERT INTO orgs (id, slug, name, actors, created_at, version, audit_seq, "
-                    f"audit_head) VALUES (1, 'acme', 'Acme', '[\"business\"]', {at}, 1, 0, 'x')"
-                )
-            )
+            _insert_acme(connection, at)
         upgrade(engine)
         assert tables <= set(inspect(engine).get_table_names())
         assert schema_drift(engine) == []
@@ -923,12 +875,7 @@ def test_the_notification_tables_come_with_0028_and_go_back_leaving_the_rest(
         upgrade(engine, "0027")
         assert not tables & set(inspect(engine).get_table_names())
         with engine.begin() as connection:
-            connection.execute(
-                text(
-                    "INSERT INTO orgs (id, slug, name, actors, created_at, version, audit_seq, "
-                    f"audit_head) VALUES (1, 'acme', 'Acme', '[\"business\"]', {at}, 1, 0, 'x')"
-                )
-            )
+            _insert_acme(connection, at)
             connection.execute(
                 text(
                     "INSERT INTO users (id, email, name, password_hash, active, created_at, "
@@ -994,12 +941,7 @@ def test_the_incident_tables_come_with_0029_and_go_back_leaving_the_rest(
         upgrade(engine, "0028")
         assert not tables & set(inspect(engine).get_table_names())
         with engine.begin() as connection:
-            connection.execute(
-                text(
-                    "INSERT INTO orgs (id, slug, name, actors, created_at, version, audit_seq, "
-                    f"audit_head) VALUES (1, 'acme', 'Acme', '[\"business\"]', {at}, 1, 0, 'x')"
-                )
-            )
+            _insert_acme(connection, at)
         upgrade(engine)
         assert tables <= set(inspect(engine).get_table_names())
         assert schema_drift(engine) == []
@@ -1193,12 +1135,7 @@ def test_the_decision_tables_come_with_0032_and_go_back_leaving_the_rest(
         upgrade(engine, "0031")
         assert not tables & set(inspect(engine).get_table_names())
         with engine.begin() as connection:
-            connection.execute(
-                text(
-                    "INSERT INTO orgs (id, slug, name, actors, created_at, version, audit_seq, "
-                    f"audit_head) VALUES (1, 'acme', 'Acme', '[\"business\"]', {at}, 1, 0, 'x')"
-                )
-            )
+            _insert_acme(connection, at)
         upgrade(engine, "0032")
         assert tables <= set(inspect(engine).get_table_names())
         columns = inspect(engine).get_columns("systems")
@@ -1833,12 +1770,7 @@ def test_manifest_stores_come_with_0045_empty_for_images_signed_before_and_go_ba
     try:
         upgrade(engine, "0044")
         with engine.begin() as connection:
-            connection.execute(
-                text(
-                    "INSERT INTO orgs (id, slug, name, actors, created_at, version, audit_seq, "
-                    f"audit_head) VALUES (1, 'acme', 'Acme', '[\"business\"]', {at}, 1, 0, 'x')"
-                )
-            )
+            _insert_acme(connection, at)
             connection.execute(
                 text(
                     "INSERT INTO image_credentials (id, org_id, asset_id, generator, mime, "
@@ -1884,12 +1816,7 @@ def test_session_details_come_with_0047_every_existing_session_by_password_and_g
     try:
         upgrade(engine, "0045")
         with engine.begin() as connection:
-            connection.execute(
-                text(
-                    "INSERT INTO orgs (id, slug, name, actors, created_at, version, audit_seq, "
-                    f"audit_head) VALUES (1, 'acme', 'Acme', '[\"business\"]', {at}, 1, 0, 'x')"
-                )
-            )
+            _insert_acme(connection, at)
             connection.execute(
                 text(
                     "INSERT INTO users (id, email, name, password_hash, active, created_at, "
@@ -1996,12 +1923,7 @@ def test_manifest_labels_come_with_0046_filled_from_the_stored_manifests_and_go_
     try:
         upgrade(engine, "0045")
         with engine.begin() as connection:
-            connection.execute(
-                text(
-                    "INSERT INTO orgs (id, slug, name, actors, created_at, version, audit_seq, "
-                    f"audit_head) VALUES (1, 'acme', 'Acme', '[\"business\"]', {at}, 1, 0, 'x')"
-                )
-            )
+            _insert_acme(connection, at)
             for row_id, asset, manifest in (
                 (1, "0a0b0c0d0e0f", '{"label": "urn:c2pa:11111111-2222-4333-8444-555555555555"}'),
                 (2, "0a0b0c0d", "{}"),
@@ -2043,12 +1965,7 @@ def test_scim_tables_come_with_0049_empty_and_go_back(settings: Settings) -> Non
     try:
         upgrade(engine, "0045")
         with engine.begin() as connection:
-            connection.execute(
-                text(
-                    "INSERT INTO orgs (id, slug, name, actors, created_at, version, audit_seq, "
-                    f"audit_head) VALUES (1, 'acme', 'Acme', '[\"business\"]', {at}, 1, 0, 'x')"
-                )
-            )
+            _insert_acme(connection, at)
             connection.execute(
                 text(
                     "INSERT INTO users (id, email, name, password_hash, active, created_at, "
@@ -2110,12 +2027,7 @@ def test_single_sign_on_tables_come_with_0050_go_with_their_organisation_and_go_
         upgrade(engine, "0045")
         assert "oidc_providers" not in inspect(engine).get_table_names()
         with engine.begin() as connection:
-            connection.execute(
-                text(
-                    "INSERT INTO orgs (id, slug, name, actors, created_at, version, audit_seq, "
-                    f"audit_head) VALUES (1, 'acme', 'Acme', '[\"business\"]', {at}, 1, 0, 'x')"
-                )
-            )
+            _insert_acme(connection, at)
         upgrade(engine, "0050")
         with engine.begin() as connection:
             connection.execute(
@@ -2163,12 +2075,7 @@ def test_scim_users_deactivated_before_0052_keep_their_row_and_remember_no_role(
     try:
         upgrade(engine, "0050")
         with engine.begin() as connection:
-            connection.execute(
-                text(
-                    "INSERT INTO orgs (id, slug, name, actors, created_at, version, audit_seq, "
-                    f"audit_head) VALUES (1, 'acme', 'Acme', '[\"business\"]', {at}, 1, 0, 'x')"
-                )
-            )
+            _insert_acme(connection, at)
             connection.execute(
                 text(
                     "INSERT INTO users (id, email, name, password_hash, active, created_at, "
