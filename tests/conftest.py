@@ -418,8 +418,11 @@ def served(app: Any, port: int | None = None) -> Iterator[str]:
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline:
+            server.should_exit = True
+            raise RuntimeError("the test server did not start within 15 s")
         time.sleep(0.02)
     try:
         yield f"http://127.0.0.1:{port}"

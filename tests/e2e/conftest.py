@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from tekisei.config import load_settings
 from tekisei.services import catalog as catalog_service
@@ -19,7 +15,7 @@ from tekisei.services.database import open_database, upgrade_database
 from tekisei.services.demo import load_demo
 from tekisei.services.provenance import master_key
 from tekisei.web.app import create_app
-from tests.conftest import free_port, skip_or_fail, worker_running
+from tests.conftest import free_port, served, skip_or_fail, worker_running
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 DEMO_PASSWORD: list[str] = []
@@ -46,13 +42,6 @@ def _chromium() -> str:
     return path
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="session")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("e2e")
@@ -73,21 +62,8 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     assert demo.password is not None
     DEMO_PASSWORD.append(demo.password)
     E2E_SETTINGS.append(settings)
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start within 15 s")
-        time.sleep(0.05)
-    with worker_running(settings):  # what 'make run' starts next to the server
-        yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(create_app(settings)) as url, worker_running(settings):
+        yield url  # and the worker 'make run' starts next to the server
 
 
 @pytest.fixture(scope="module")

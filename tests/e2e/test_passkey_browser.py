@@ -7,21 +7,18 @@ http://localhost:PORT and its public_url says so (127.0.0.1 would not do)."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from tekisei.config import load_settings
 from tekisei.core.orgs import OrgActor, OrgCreate, Role
 from tekisei.services import orgs, users
 from tekisei.services.database import open_database, upgrade_database
 from tekisei.web.app import create_app
-from tests.conftest import free_port
+from tests.conftest import free_port, served
 from tests.e2e.conftest import SCREENSHOTS
 from tests.e2e.test_portal_browser import AXE, RUN_AXE, TAGS, _readable
 
@@ -58,19 +55,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             must_change_password=False,
         )
     database.close()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start within 15 s")
-        time.sleep(0.05)
-    yield address
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(create_app(settings), port):
+        yield address  # localhost, not 127.0.0.1: an IP address cannot be a passkey's RP ID
 
 
 @pytest.fixture
